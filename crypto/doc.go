@@ -1,0 +1,16 @@
+// Package crypto holds a kpnode's secrets and the primitives built on them:
+// the Ed25519 identity (which is also the node's libp2p peer key), the age
+// X25519 identity that partners encrypt to, domain-separated signatures,
+// age sealing with a cap on recipient stanzas, key files on disk and short
+// human fingerprints.
+//
+// The package never logs and never touches the network. The only disk access
+// is in the key-file functions, which write files 0600 and refuse to read
+// files that group or others can read.
+//
+// Secrets never leave in printable form: [Identity] and [Secret] redact
+// themselves in fmt verbs and in log/slog output.
+//
+// All functions and methods are safe for concurrent use. An [Identity] is
+// immutable after creation.
+package crypto

@@ -1,0 +1,186 @@
+package crypto
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+)
+
+// KeyFileOptions tunes [WriteKeyFile].
+type KeyFileOptions struct {
+	// Passphrase, when not empty, encrypts the key file with age's scrypt
+	// passphrase mode.
+	Passphrase Secret
+	// WorkFactor is the scrypt log2 work factor; 0 means age's default (18,
+	// about a second). Tests lower it.
+	WorkFactor int
+}
+
+// maxKeyFileSize bounds what ReadKeyFile reads: a key file is a few hundred bytes.
+const maxKeyFileSize = 64 << 10
+
+// WriteKeyFile writes id to path with mode 0600. It refuses to overwrite an
+// existing file. The file is written to a temporary name and renamed, so a
+// crash never leaves half a key.
+func WriteKeyFile(path string, id *Identity, opts KeyFileOptions) error {
+	body := id.marshal()
+	if len(opts.Passphrase) > 0 {
+		var err error
+		if body, err = encryptWithPassphrase(body, opts); err != nil {
+			return fmt.Errorf("encrypt key file %s: %w", path, err)
+		}
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("write key file %s: %w", path, os.ErrExist)
+	}
+	return writeFileAtomic(path, body)
+}
+
+func writeFileAtomic(path string, body []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("write key file %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write key file %s: %w", path, err)
+	}
+	_, err = tmp.Write(body)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp.Name(), path) // fails if path appeared meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("write key file %s: %w", path, err)
+	}
+	return nil
+}
+
+func encryptWithPassphrase(body []byte, opts KeyFileOptions) ([]byte, error) {
+	r, err := age.NewScryptRecipient(string(opts.Passphrase.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	if opts.WorkFactor > 0 {
+		r.SetWorkFactor(opts.WorkFactor)
+	}
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, err := age.Encrypt(aw, r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(body); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if err := aw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadKeyFile reads an identity written by [WriteKeyFile]. It refuses a file
+// that group or others can read ([ErrKeyFilePermissions]), asks for a
+// passphrase only when the file is protected ([ErrPassphraseRequired],
+// [ErrWrongPassphrase]) and reports truncated or garbled files as
+// [ErrMalformedKeyFile]. Every error names the file.
+func ReadKeyFile(path string, passphrase Secret) (*Identity, error) {
+	body, err := readPrivateFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if IsPassphraseProtected(body) {
+		if len(passphrase) == 0 {
+			return nil, fmt.Errorf("read key file %s: %w", path, ErrPassphraseRequired)
+		}
+		if body, err = decryptWithPassphrase(body, passphrase); err != nil {
+			return nil, fmt.Errorf("read key file %s: %w", path, err)
+		}
+	}
+	id, err := ParseIdentity(body)
+	if err != nil {
+		return nil, fmt.Errorf("read key file %s: %w", path, err)
+	}
+	return id, nil
+}
+
+// IsPassphraseProtected reports whether a key file body is age-encrypted
+// with a passphrase.
+func IsPassphraseProtected(body []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(body), []byte(armor.Header))
+}
+
+// readPrivateFile reads a secret file after checking its permissions.
+func readPrivateFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read key file %s: %w", path, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("read key file %s (mode %#o): %w; run: chmod 600 %s", path, perm, ErrKeyFilePermissions, path)
+	}
+	body, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read key file %s: %w", path, err)
+	}
+	if len(body) > maxKeyFileSize {
+		return nil, fmt.Errorf("read key file %s: %w: larger than %d bytes", path, ErrMalformedKeyFile, maxKeyFileSize)
+	}
+	return body, nil
+}
+
+func decryptWithPassphrase(body []byte, passphrase Secret) ([]byte, error) {
+	id, err := age.NewScryptIdentity(string(passphrase.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(body)), id)
+	if err != nil {
+		if errors.Is(err, age.ErrIncorrectIdentity) {
+			return nil, ErrWrongPassphrase
+		}
+		return nil, fmt.Errorf("%w: %v (file truncated?)", ErrMalformedKeyFile, err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v (file truncated?)", ErrMalformedKeyFile, err)
+	}
+	return out, nil
+}
+
+// ReadPassphraseFile reads a passphrase from a file: the first line, without
+// its line ending. It refuses an empty passphrase and a file that group or
+// others can read.
+func ReadPassphraseFile(path string) (Secret, error) {
+	body, err := readPrivateFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(body), "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if line == "" {
+		return nil, fmt.Errorf("passphrase file %s: the first line is empty", path)
+	}
+	return Secret(line), nil
+}
