@@ -174,12 +174,12 @@ func TestPassphraseFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "pass")
 	os.WriteFile(p, []byte("s3cret\nignored\n"), 0o600)
-	s, err := ReadPassphraseFile(p)
+	s, err := ReadSecretFile(p)
 	if err != nil || string(s.Reveal()) != "s3cret" {
-		t.Fatalf("ReadPassphraseFile = %q, %v", s.Reveal(), err)
+		t.Fatalf("ReadSecretFile = %q, %v", s.Reveal(), err)
 	}
 	os.WriteFile(p, []byte("\n"), 0o600)
-	if _, err := ReadPassphraseFile(p); err == nil {
+	if _, err := ReadSecretFile(p); err == nil {
 		t.Fatal("empty passphrase accepted")
 	}
 }

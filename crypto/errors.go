@@ -2,9 +2,9 @@ package crypto
 
 import "errors"
 
-// ErrKeyFilePermissions is returned by [ReadKeyFile] when the key file can be
-// read by its group or by others.
-var ErrKeyFilePermissions = errors.New("key file is readable by group or others")
+// ErrKeyFilePermissions is returned by [ReadKeyFile] and [ReadSecretFile]
+// when the file can be read by its group or by others.
+var ErrKeyFilePermissions = errors.New("file is readable by group or others")
 
 // ErrPassphraseRequired is returned by [ReadKeyFile] when the key file is
 // passphrase-protected and no passphrase was given.

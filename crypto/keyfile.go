@@ -2,6 +2,8 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -46,12 +48,12 @@ func WriteKeyFile(path string, id *Identity, opts KeyFileOptions) error {
 func writeFileAtomic(path string, body []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
-		return fmt.Errorf("write key file %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write key file %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	_, err = tmp.Write(body)
 	if err == nil {
@@ -64,7 +66,7 @@ func writeFileAtomic(path string, body []byte) error {
 		err = os.Link(tmp.Name(), path) // fails if path appeared meanwhile
 	}
 	if err != nil {
-		return fmt.Errorf("write key file %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
@@ -130,15 +132,15 @@ func IsPassphraseProtected(body []byte) bool {
 func readPrivateFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read key file: %w", err)
+		return nil, fmt.Errorf("read secret file: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read key file %s: %w", path, err)
+		return nil, fmt.Errorf("read secret file %s: %w", path, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("read key file %s (mode %#o): %w; run: chmod 600 %s", path, perm, ErrKeyFilePermissions, path)
+		return nil, fmt.Errorf("read secret file %s (mode %#o): %w; run: chmod 600 %s", path, perm, ErrKeyFilePermissions, path)
 	}
 	body, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	if err != nil {
@@ -169,18 +171,36 @@ func decryptWithPassphrase(body []byte, passphrase Secret) ([]byte, error) {
 	return out, nil
 }
 
-// ReadPassphraseFile reads a passphrase from a file: the first line, without
-// its line ending. It refuses an empty passphrase and a file that group or
-// others can read.
-func ReadPassphraseFile(path string) (Secret, error) {
+// ReadSecretFile reads a secret (a passphrase, an API token) from a file:
+// its first line, without the line ending. It refuses an empty secret and a
+// file that group or others can read.
+func ReadSecretFile(path string) (Secret, error) {
 	body, err := readPrivateFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("passphrase file: %w", err)
+		return nil, err
 	}
 	line, _, _ := strings.Cut(string(body), "\n")
 	line = strings.TrimSuffix(line, "\r")
 	if line == "" {
-		return nil, fmt.Errorf("passphrase file %s: the first line is empty", path)
+		return nil, fmt.Errorf("read secret file %s: the first line is empty", path)
 	}
 	return Secret(line), nil
+}
+
+// WriteSecretFile writes a one-line secret to path with mode 0600, refusing
+// to overwrite an existing file.
+func WriteSecretFile(path string, s Secret) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("write secret file %s: %w", path, os.ErrExist)
+	}
+	return writeFileAtomic(path, append(bytes.Clone(s.Reveal()), '\n'))
+}
+
+// NewToken returns a random 256-bit bearer token, URL-safe base64.
+func NewToken() (Secret, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("generate token: %w", err)
+	}
+	return Secret(base64.RawURLEncoding.EncodeToString(b)), nil
 }

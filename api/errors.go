@@ -1,0 +1,92 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// Error is the body of every failed API request.
+type Error struct {
+	Status  int                   `json:"-"`
+	Code    string                `json:"code"`
+	Message string                `json:"message"`
+	Fields  []protocol.FieldError `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+var errUnauthorized = &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+	Message: "missing or wrong bearer token (see api.token in the node's home)"}
+
+// classify maps an error to its API form. Unknown errors become a 500 whose
+// message hides the cause.
+func classify(err error) *Error {
+	var ae *Error
+	var ve *protocol.ValidationError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &tooBig):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: err.Error()}
+	case errors.As(err, &ve):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_record",
+			Message: fmt.Sprintf("invalid %s record: %d field error(s)", ve.Type, len(ve.Errors)), Fields: ve.Errors}
+	}
+	return classifySentinel(err)
+}
+
+func classifySentinel(err error) *Error {
+	table := []struct {
+		target error
+		status int
+		code   string
+	}{
+		{protocol.ErrUnknownType, http.StatusBadRequest, "unknown_record_type"},
+		{node.ErrInvalidRecord, http.StatusUnprocessableEntity, "invalid_record"},
+		{node.ErrInvalidCard, http.StatusBadRequest, "invalid_card"},
+		{node.ErrUnknownParticipant, http.StatusBadRequest, "unknown_participant"},
+		{node.ErrUnknownPartner, http.StatusNotFound, "unknown_partner"},
+		{store.ErrNotFound, http.StatusNotFound, "not_found"},
+	}
+	for _, t := range table {
+		if errors.Is(err, t.target) {
+			return &Error{Status: t.status, Code: t.code, Message: err.Error()}
+		}
+	}
+	return nil
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ae := classify(err)
+	if ae == nil {
+		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; the node's log has the cause"}
+	}
+	writeError(w, ae)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	writeJSON(w, e.Status, struct {
+		Error *Error `json:"error"`
+	}{e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func badRequest(msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: msg}
+}

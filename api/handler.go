@@ -1,0 +1,92 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// Backend is what the API serves: a running node.
+type Backend interface {
+	Status() (node.Status, error)
+	Card() (*protocol.SignedCard, error)
+	Partners() ([]node.Partner, error)
+	AddPartner(card []byte) (node.Partner, error)
+	RemovePartner(code string) error
+	Publish(ctx context.Context, typ string, body []byte, to []string) (node.Published, error)
+	Feed(author string, from uint64, limit int) ([]node.FeedEntry, error)
+	Verify(ctx context.Context) (store.VerifyReport, error)
+}
+
+// MaxBodyBytes caps every request body.
+const MaxBodyBytes = 8 << 20
+
+// Handler is the API's HTTP handler.
+type Handler struct {
+	b     Backend
+	token crypto.Secret
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the API handler for b, requiring token on /api/.
+func NewHandler(b Backend, token crypto.Secret, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux()}
+	h.routes()
+	return h
+}
+
+func (h *Handler) routes() {
+	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.handle("GET /api/status", h.status)
+	h.handle("GET /api/card", h.card)
+	h.handle("GET /api/partners", h.listPartners)
+	h.handle("POST /api/partners", h.addPartner)
+	h.handle("DELETE /api/partners/{code}", h.removePartner)
+	h.handle("POST /api/records/{type}", h.publish)
+	h.handle("GET /api/feeds", h.feeds)
+	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
+	h.handle("POST /api/verify", h.verify)
+	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if !h.authorized(r) {
+			writeError(w, errUnauthorized)
+			return
+		}
+		writeError(w, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.Method + " " + r.URL.Path})
+	})
+}
+
+// handle registers an authenticated route.
+func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if !h.authorized(r) {
+			writeError(w, errUnauthorized)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		start := time.Now()
+		if err := fn(w, r); err != nil {
+			h.fail(w, r, err)
+		}
+		h.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "took", time.Since(start))
+	})
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), h.token.Reveal()) == 1
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (h *Handler) status(w http.ResponseWriter, _ *http.Request) error {
+	s, err := h.b.Status()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s)
+}
+
+func (h *Handler) card(w http.ResponseWriter, _ *http.Request) error {
+	c, err := h.b.Card()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(c.Bytes())
+	return err
+}
+
+func (h *Handler) listPartners(w http.ResponseWriter, _ *http.Request) error {
+	ps, err := h.b.Partners()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ps)
+}
+
+func (h *Handler) addPartner(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	p, err := h.b.AddPartner(body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) removePartner(w http.ResponseWriter, r *http.Request) error {
+	if err := h.b.RemovePartner(r.PathValue("code")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// PublishRequest is the body of POST /api/records/{type}.
+type PublishRequest struct {
+	To     []string        `json:"to"`
+	Record json.RawMessage `json:"record"`
+}
+
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
+	var req PublishRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badRequest(fmt.Sprintf("request body: %v (want {\"to\": [codes], \"record\": {...}})", err))
+	}
+	if len(req.Record) == 0 {
+		return badRequest(`request body: "record" is required`)
+	}
+	p, err := h.b.Publish(r.Context(), r.PathValue("type"), req.Record, req.To)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (h *Handler) feeds(w http.ResponseWriter, _ *http.Request) error {
+	s, err := h.b.Status()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.Feeds)
+}
+
+func (h *Handler) feedEntries(w http.ResponseWriter, r *http.Request) error {
+	from, err := queryUint(r, "from", 1)
+	if err != nil {
+		return err
+	}
+	limit, err := queryUint(r, "limit", 1000)
+	if err != nil {
+		return err
+	}
+	entries, err := h.b.Feed(r.PathValue("author"), from, int(min(limit, 10000)))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, entries)
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) error {
+	rep, err := h.b.Verify(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, badRequest(fmt.Sprintf("query parameter %q: %q is not a non-negative integer", name, s))
+	}
+	return v, nil
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kpnode/kpnode/api"
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
+)
+
+// client talks to a running node's local API.
+type client struct {
+	home  node.Home
+	cfg   node.Config
+	token crypto.Secret
+	http  *http.Client
+}
+
+// client opens the home named by the --home flag value and returns an API
+// client for its daemon.
+func (e *env) client(homeFlag string) (*client, error) {
+	dir, err := e.homeDir(homeFlag)
+	if err != nil {
+		return nil, err
+	}
+	h, cfg, err := node.OpenHome(dir)
+	if err != nil {
+		return nil, homeError(err, dir)
+	}
+	tok, err := h.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	return &client{home: h, cfg: cfg, token: tok, http: &http.Client{Timeout: 2 * time.Minute}}, nil
+}
+
+func homeError(err error, dir string) error {
+	if errors.Is(err, node.ErrNotInitialised) {
+		return withHint(err, fmt.Sprintf("create it with: kpnode init --participant CODE --name NAME --home %s", dir))
+	}
+	return err
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil).
+func (c *client) do(e *env, method, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(e.ctx, method, c.base()+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+string(c.token.Reveal()))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.unreachable(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return apiFailure(resp)
+	}
+	return decodeInto(resp.Body, out)
+}
+
+func decodeInto(r io.Reader, out any) error {
+	switch v := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		b, err := io.ReadAll(r)
+		*v = b
+		return err
+	default:
+		if err := json.NewDecoder(r).Decode(out); err != nil {
+			return fmt.Errorf("decode API answer: %w", err)
+		}
+		return nil
+	}
+}
+
+// base is the daemon's API URL, read at each request: a daemon started with
+// port 0 records its address only once it listens.
+func (c *client) base() string { return "http://" + c.home.APIAddr(c.cfg) }
+
+func (c *client) unreachable(err error) error {
+	if errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused") {
+		return &cliError{code: ExitUnreachable,
+			err:  fmt.Errorf("cannot reach the node at %s: is it running?", c.base()),
+			hint: "start it with: kpnode run --home " + c.home.Dir}
+	}
+	return &cliError{code: ExitUnreachable, err: fmt.Errorf("cannot reach the node at %s: %w", c.base(), err)}
+}
+
+// apiFailure turns an API error answer into an error naming each bad field.
+func apiFailure(resp *http.Response) error {
+	var body struct {
+		Error api.Error `json:"error"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err := json.Unmarshal(raw, &body); err != nil || body.Error.Message == "" {
+		return fmt.Errorf("node answered %s", resp.Status)
+	}
+	msg := body.Error.Message
+	if len(body.Error.Fields) > 0 {
+		var b strings.Builder
+		b.WriteString(msg)
+		for _, f := range body.Error.Fields {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Reason)
+		}
+		msg = b.String()
+	}
+	return &cliError{code: ExitFailure, err: errors.New(msg)}
+}

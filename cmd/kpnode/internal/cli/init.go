@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
+)
+
+func runInit(e *env, args []string) error {
+	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE]")
+	code := fs.String("participant", "", "this authority's participant code, e.g. IN (see kpnode participants)")
+	name := fs.String("name", "", `the authority's name, e.g. "India KP Authority"`)
+	passFile := fs.String("passphrase-file", "", "protect the keys with the passphrase in this file (or $KPNODE_PASSPHRASE_FILE)")
+	var listen multiFlag
+	fs.Var(&listen, "listen", "libp2p listen multiaddr to configure (repeatable; default TCP and QUIC on port 4101)")
+	apiAddr := fs.String("api", "", "API address HOST:PORT to configure (default 127.0.0.1:7441)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *code == "" || strings.TrimSpace(*name) == "" {
+		return usageErrorf("init needs --participant CODE and --name NAME")
+	}
+	dir, err := e.homeDir(*home)
+	if err != nil {
+		return err
+	}
+	cfg := node.DefaultConfig(strings.ToUpper(*code), strings.TrimSpace(*name))
+	if len(listen) > 0 {
+		cfg.Listen = listen
+	}
+	if *apiAddr != "" {
+		cfg.API = *apiAddr
+	}
+	pass, err := e.passphrase(*passFile)
+	if err != nil {
+		return err
+	}
+	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass})
+	if err != nil {
+		return initError(err)
+	}
+	fmt.Fprintf(e.Out, "Initialised %s (%s) in %s\n  fingerprint  %s\n  peer id      %s\n  keys         %s\n",
+		cfg.Participant, cfg.Name, dir, id.Fingerprint(), id.PeerID(), protection(pass))
+	fmt.Fprintf(e.Out, "Start the node with: kpnode run --home %s\n", dir)
+	return nil
+}
+
+func initError(err error) error {
+	switch {
+	case errors.Is(err, node.ErrUnknownParticipant):
+		return withHint(err, "kpnode participants lists the valid codes")
+	case errors.Is(err, node.ErrHomeExists):
+		return withHint(err, "choose another --home; init never overwrites a node")
+	}
+	return err
+}
+
+func protection(pass crypto.Secret) string {
+	if len(pass) > 0 {
+		return "passphrase-protected"
+	}
+	return "not passphrase-protected (use --passphrase-file to protect them)"
+}
+
+// passphrase reads the passphrase file named by the flag, else by
+// $KPNODE_PASSPHRASE_FILE; none means no passphrase.
+func (e *env) passphrase(flagValue string) (crypto.Secret, error) {
+	path := flagValue
+	if path == "" {
+		path = e.getenv("KPNODE_PASSPHRASE_FILE")
+	}
+	if path == "" {
+		return nil, nil
+	}
+	return crypto.ReadSecretFile(path)
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }

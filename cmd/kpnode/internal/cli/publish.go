@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/kpnode/kpnode/api"
+	"github.com/kpnode/kpnode/node"
+)
+
+const maxRecordFile = 1 << 20
+
+func runPublish(e *env, args []string) error {
+	fs, home := e.newFlags("publish", "--type TYPE --to CODES|all FILE|-")
+	typ := fs.String("type", "", "record type, e.g. notice")
+	to := fs.String("to", "", "comma-separated partner codes, or all")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *typ == "" || *to == "" || len(pos) != 1 {
+		return usageErrorf("publish needs --type TYPE, --to CODES|all and one record FILE (or - for standard input)")
+	}
+	rec, err := e.readInput(pos[0], maxRecordFile)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(rec) {
+		return fmt.Errorf("%s: not valid JSON", pos[0])
+	}
+	c, err := e.client(*home)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(api.PublishRequest{To: splitCodes(*to), Record: rec})
+	var p node.Published
+	if err := c.do(e, "POST", "/api/records/"+url.PathEscape(*typ), body, &p); err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if *asJSON {
+		return printJSON(e.Out, p)
+	}
+	fmt.Fprintf(e.Out, "Published %s as entry %d to %s\n  hash  %s\n  size  %d bytes\n",
+		p.Type, p.Seq, strings.Join(p.Audience, ","), p.Hash, p.Size)
+	return nil
+}

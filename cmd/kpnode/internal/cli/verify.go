@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/store"
+)
+
+func runVerify(e *env, args []string) error {
+	fs, home := e.newFlags("verify", "[--home DIR] [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	rep, err := e.verifyHome(*home)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if err := printJSON(e.Out, rep); err != nil {
+			return err
+		}
+	} else {
+		printVerify(e, rep)
+	}
+	if len(rep.Problems) > 0 {
+		return &cliError{code: ExitProblems, err: fmt.Errorf("verify found %d problem(s)", len(rep.Problems)),
+			hint: "keep a copy of the store as evidence; docs/operations.md says how to recover"}
+	}
+	return nil
+}
+
+// verifyHome checks the store directly when no daemon runs, else asks the
+// daemon, which owns the store.
+func (e *env) verifyHome(homeFlag string) (store.VerifyReport, error) {
+	dir, err := e.homeDir(homeFlag)
+	if err != nil {
+		return store.VerifyReport{}, err
+	}
+	h, _, err := node.OpenHome(dir)
+	if err != nil {
+		return store.VerifyReport{}, homeError(err, dir)
+	}
+	unlock, err := h.Lock()
+	if errors.Is(err, node.ErrHomeLocked) {
+		return e.verifyViaAPI(homeFlag)
+	}
+	if err != nil {
+		return store.VerifyReport{}, err
+	}
+	defer unlock()
+	return verifyStore(e.ctx, h.StoreDir())
+}
+
+func verifyStore(ctx context.Context, dir string) (store.VerifyReport, error) {
+	st, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		return store.VerifyReport{}, fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	return st.Verify(ctx)
+}
+
+func (e *env) verifyViaAPI(homeFlag string) (store.VerifyReport, error) {
+	var rep store.VerifyReport
+	c, err := e.client(homeFlag)
+	if err != nil {
+		return rep, err
+	}
+	return rep, c.do(e, "POST", "/api/verify", nil, &rep)
+}
+
+func printVerify(e *env, rep store.VerifyReport) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(e.Out, "PROBLEM  feed %s  seq %d  %s: %s\n", p.Author.Fingerprint(), p.Seq, p.Kind, p.Detail)
+	}
+	fmt.Fprintf(e.Out, "Checked %d feeds, %d entries: %d problem(s)\n", rep.Feeds, rep.Entries, len(rep.Problems))
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/store"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"kpnode": func() { os.Exit(run()) }})
+}
+
+// TestScripts runs the CLI scenarios in testdata/script against the real
+// kpnode main, with real daemons on loopback.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("KPNODE_HOME", "")
+			env.Setenv("HOME", env.WorkDir)
+			docs, err := filepath.Abs("../../docs")
+			env.Setenv("DOCS", docs)
+			return err
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"tamper": cmdTamper,
+			"chmod":  cmdChmod,
+		},
+	})
+}
+
+// cmdTamper flips one byte of a stored entry of the home's own feed:
+// tamper HOME SEQ OFFSET.
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: tamper HOME SEQ OFFSET")
+	}
+	h := node.Home{Dir: ts.MkAbs(args[0])}
+	id, err := h.ReadIdentity(nil)
+	ts.Check(err)
+	seq, err := strconv.ParseUint(args[1], 10, 64)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	ts.Check(store.TamperEntry(h.StoreDir(), id.Public(), seq, off))
+}
+
+// cmdChmod sets a file's mode: chmod MODE FILE.
+func cmdChmod(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: chmod MODE FILE")
+	}
+	mode, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	ts.Check(os.Chmod(filepath.Clean(ts.MkAbs(args[1])), os.FileMode(mode)))
+}

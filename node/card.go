@@ -1,0 +1,67 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/host"
+)
+
+const metaCardCreated = "card/created"
+
+// signCard signs this node's card with the host's current addresses. The
+// creation time is kept in the store so the card is stable across restarts.
+func (n *Node) signCard(h host.Host) (*protocol.SignedCard, error) {
+	created, err := n.cardCreated()
+	if err != nil {
+		return nil, err
+	}
+	addrs := make([]string, 0, len(h.Addrs()))
+	for _, a := range h.Addrs() {
+		addrs = append(addrs, a.String())
+	}
+	slices.Sort(addrs)
+	c := protocol.Card{Version: 1, Code: n.cfg.Participant, Name: n.cfg.Name, PeerID: n.id.PeerID(),
+		AgeRecipient: n.id.Recipient().String(), Addrs: addrs, Created: created}
+	sc, err := protocol.SignCard(c, n.id)
+	if err != nil {
+		return nil, fmt.Errorf("sign card: %w", err)
+	}
+	return sc, nil
+}
+
+func (n *Node) cardCreated() (time.Time, error) {
+	b, err := n.st.GetMeta(metaCardCreated)
+	if err == nil {
+		return time.Parse(time.RFC3339, string(b))
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, fmt.Errorf("read card creation time: %w", err)
+	}
+	t := n.now().UTC().Truncate(time.Second)
+	if err := n.st.PutMeta(metaCardCreated, []byte(t.Format(time.RFC3339))); err != nil {
+		return time.Time{}, fmt.Errorf("store card creation time: %w", err)
+	}
+	return t, nil
+}
+
+// sortHeads puts this node's own feed first, then partners by code.
+func sortHeads(heads []FeedHead, self string) {
+	slices.SortFunc(heads, func(a, b FeedHead) int {
+		switch {
+		case a.Author == self:
+			return -1
+		case b.Author == self:
+			return 1
+		case a.Author < b.Author:
+			return -1
+		case a.Author > b.Author:
+			return 1
+		}
+		return 0
+	})
+}

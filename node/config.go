@@ -1,0 +1,107 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/kpnode/kpnode/protocol"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Config is a node's configuration, stored as config.json in its home.
+type Config struct {
+	// Participant is the participant code this node speaks for ("IN").
+	Participant string `json:"participant"`
+	// Name is the authority's human name ("India KP Authority").
+	Name string `json:"name"`
+	// Listen are the libp2p listen multiaddrs (TCP and QUIC).
+	Listen []string `json:"listen"`
+	// API is the HOST:PORT of the local HTTP API. It should stay on loopback.
+	API string `json:"api"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"log_level"`
+}
+
+// Default ports of a node; a second node on the same machine needs others.
+const (
+	DefaultP2PPort = 4101
+	DefaultAPIPort = 7441
+)
+
+// DefaultConfig returns the configuration init writes for a participant.
+func DefaultConfig(participant, name string) Config {
+	return Config{
+		Participant: participant,
+		Name:        name,
+		Listen: []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultP2PPort),
+		},
+		API:      fmt.Sprintf("127.0.0.1:%d", DefaultAPIPort),
+		LogLevel: "info",
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	if _, ok := protocol.LookupParticipant(c.Participant); !ok || !protocol.ValidCode(c.Participant) {
+		return fmt.Errorf("%w: participant: %w %q", ErrBadConfig, ErrUnknownParticipant, c.Participant)
+	}
+	if n := strings.TrimSpace(c.Name); n == "" || len(n) > 200 {
+		return fmt.Errorf("%w: name: must be 1 to 200 characters", ErrBadConfig)
+	}
+	for i, a := range c.Listen {
+		if _, err := ma.NewMultiaddr(a); err != nil {
+			return fmt.Errorf("%w: listen[%d] %q: %v", ErrBadConfig, i, a, err)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.API); err != nil {
+		return fmt.Errorf("%w: api %q: want HOST:PORT", ErrBadConfig, c.API)
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return fmt.Errorf("%w: log_level: %v", ErrBadConfig, err)
+	}
+	return nil
+}
+
+// ParseLogLevel parses debug, info, warn or error ("" is info).
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if s == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("unknown log level %q (want debug, info, warn or error)", s)
+	}
+	return l, nil
+}
+
+// LoadConfig reads and validates a configuration file.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("%w: %s: %v", ErrBadConfig, path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c Config) write(path string) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}

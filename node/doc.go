@@ -1,0 +1,14 @@
+// Package node is a running kpnode: it owns the store, the node's identity,
+// its libp2p host and connection gater, and turns operator requests
+// (publish a record, pin a partner, read a feed) into verified, signed,
+// encrypted entries.
+//
+// A [Node] is created by [New] and serves until the context given to
+// [Node.Run] ends; Run returns only after every goroutine it started has
+// exited. All exported methods are safe for concurrent use. Byte slices
+// passed to a Node are not retained unless documented; slices returned are
+// the caller's.
+//
+// The home directory (keys, configuration, API token, store) is laid out by
+// [InitHome] and opened by [OpenHome].
+package node

@@ -1,0 +1,47 @@
+package node
+
+import (
+	"sync"
+
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// gater admits only pinned partners: outbound dials to anyone else are
+// refused, and inbound connections are dropped at the handshake, as soon as
+// the remote peer ID is authenticated.
+type gater struct {
+	mu      sync.RWMutex // guards allowed
+	allowed map[peer.ID]struct{}
+}
+
+func newGater() *gater { return &gater{allowed: map[peer.ID]struct{}{}} }
+
+func (g *gater) allow(p peer.ID) {
+	g.mu.Lock()
+	g.allowed[p] = struct{}{}
+	g.mu.Unlock()
+}
+
+func (g *gater) deny(p peer.ID) {
+	g.mu.Lock()
+	delete(g.allowed, p)
+	g.mu.Unlock()
+}
+
+func (g *gater) ok(p peer.ID) bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	_, ok := g.allowed[p]
+	return ok
+}
+
+func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }
+func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.ok(p) }
+func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
+func (g *gater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+	return g.ok(p)
+}
+func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }

@@ -1,0 +1,133 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Partner is a pinned partner as operators see it.
+type Partner struct {
+	Code         string    `json:"code"`
+	Name         string    `json:"name"`
+	Fingerprint  string    `json:"fingerprint"`
+	PeerID       string    `json:"peer_id"`
+	AgeRecipient string    `json:"age_recipient"`
+	Addrs        []string  `json:"addrs"`
+	AddrOverride []string  `json:"addr_override,omitempty"`
+	Added        time.Time `json:"added"`
+}
+
+// AddPartner pins a partner from its signed card. Re-adding the same key
+// refreshes the card (new addresses); a different key for a code already
+// pinned is refused until the operator removes the old partner.
+func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
+	sc, err := protocol.ParseCard(cardBytes)
+	if err != nil {
+		return Partner{}, fmt.Errorf("%w: %w", ErrInvalidCard, err)
+	}
+	if err := n.checkNewPartner(sc); err != nil {
+		return Partner{}, err
+	}
+	p := store.Partner{Code: sc.Card.Code, Card: sc.Bytes(), Key: sc.Key, Added: n.now().UTC()}
+	if old, err := n.st.Partner(sc.Card.Code); err == nil && !old.Removed {
+		p.Added, p.AddrOverride = old.Added, old.AddrOverride
+	}
+	if err := n.st.PutPartner(p); err != nil {
+		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
+	}
+	n.gater.allow(peerID(sc))
+	n.log.Info("partner pinned", "partner", p.Code, "fingerprint", sc.Fingerprint())
+	return partnerView(p, sc), nil
+}
+
+func (n *Node) checkNewPartner(sc *protocol.SignedCard) error {
+	if sc.Card.Code == n.cfg.Participant || sc.Key == n.id.Public() {
+		return fmt.Errorf("%w: the card is this node's own (%s)", ErrInvalidCard, sc.Card.Code)
+	}
+	partners, err := n.st.Partners()
+	if err != nil {
+		return err
+	}
+	for _, p := range partners {
+		switch {
+		case p.Code == sc.Card.Code && p.Key != sc.Key:
+			return fmt.Errorf("%w: partner %s is already pinned with fingerprint %s, the card has %s; remove the partner first to re-pin it",
+				ErrInvalidCard, p.Code, p.Key.Fingerprint(), sc.Fingerprint())
+		case p.Code != sc.Card.Code && p.Key == sc.Key:
+			return fmt.Errorf("%w: the card's key is already pinned as partner %s", ErrInvalidCard, p.Code)
+		}
+	}
+	return nil
+}
+
+// RemovePartner unpins a partner: its connections are closed and refused
+// from now on, and nothing more is encrypted to it. Its feed stays in the
+// store. Removal is never undone except by adding the card again.
+func (n *Node) RemovePartner(code string) error {
+	p, err := n.st.Partner(code)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Removed) {
+		return fmt.Errorf("remove partner %s: %w", code, ErrUnknownPartner)
+	}
+	if err != nil {
+		return fmt.Errorf("remove partner %s: %w", code, err)
+	}
+	if err := n.st.RemovePartner(code); err != nil {
+		return fmt.Errorf("remove partner %s: %w", code, err)
+	}
+	if pid, err := peer.Decode(p.Key.PeerID()); err == nil {
+		n.gater.deny(pid)
+		if h := n.currentHost(); h != nil {
+			h.Network().ClosePeer(pid)
+		}
+	}
+	n.log.Info("partner removed", "partner", code)
+	return nil
+}
+
+// Partners lists the pinned partners, sorted by code.
+func (n *Node) Partners() ([]Partner, error) {
+	ps, err := n.st.Partners()
+	if err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	out := make([]Partner, 0, len(ps))
+	for _, p := range ps {
+		sc, err := protocol.ParseCard(p.Card)
+		if err != nil {
+			return nil, fmt.Errorf("stored card of partner %s: %w", p.Code, err)
+		}
+		out = append(out, partnerView(p, sc))
+	}
+	return out, nil
+}
+
+// loadPartners opens the gater to every pinned partner.
+func (n *Node) loadPartners() error {
+	ps, err := n.st.Partners()
+	if err != nil {
+		return fmt.Errorf("load partners: %w", err)
+	}
+	for _, p := range ps {
+		if id, err := peer.Decode(p.Key.PeerID()); err == nil {
+			n.gater.allow(id)
+		}
+	}
+	return nil
+}
+
+func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
+	return Partner{
+		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
+		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Added: p.Added,
+	}
+}
+
+func peerID(sc *protocol.SignedCard) peer.ID {
+	id, _ := peer.Decode(sc.Card.PeerID) // ParseCard checked it decodes to the key
+	return id
+}

@@ -1,0 +1,137 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// Published describes an entry appended to this node's feed.
+type Published struct {
+	Seq      uint64        `json:"seq"`
+	Hash     protocol.Hash `json:"hash"`
+	Type     string        `json:"type"`
+	Audience []string      `json:"audience"`
+	Size     int           `json:"size"`
+}
+
+// AudienceAll is the --to value that addresses every pinned partner.
+const AudienceAll = "all"
+
+// Publish validates a record, seals it to its audience and to this node,
+// and appends it to this node's feed. to holds partner codes or the single
+// value [AudienceAll]. It returns only once the entry is committed to the
+// store.
+func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
+	if err := protocol.ValidateRecord(typ, body); err != nil {
+		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, body); err != nil {
+		return Published{}, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
+	}
+	audience, rcpts, err := n.resolveAudience(to)
+	if err != nil {
+		return Published{}, err
+	}
+	ct, commitment, err := protocol.SealRecord(compact.Bytes(), append(rcpts, n.id.Recipient()))
+	if err != nil {
+		return Published{}, fmt.Errorf("seal record: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Published{}, err
+	}
+	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
+	return n.appendOwn(draft, &store.Record{Type: typ, Body: compact.Bytes()})
+}
+
+// appendOwn fills in seq, prev and time from the current head, signs and
+// appends.
+func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error) {
+	n.appendMu.Lock()
+	defer n.appendMu.Unlock()
+	head, err := n.st.Head(n.id.Public())
+	if err != nil {
+		return Published{}, fmt.Errorf("read own head: %w", err)
+	}
+	d.Seq, d.Prev, d.Time = head.Seq+1, head.Hash, n.now().UTC()
+	e, err := protocol.NewEntry(n.id, d)
+	if err != nil {
+		return Published{}, fmt.Errorf("build entry: %w", err)
+	}
+	if err := n.st.Append(e, rec); err != nil {
+		return Published{}, fmt.Errorf("append entry %d: %w", d.Seq, err)
+	}
+	n.log.Info("entry published", "feed", n.cfg.Participant, "seq", e.Seq, "type", e.Type,
+		"size", len(e.Bytes()), "audience", strings.Join(e.Audience, ","))
+	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes())}, nil
+}
+
+// resolveAudience turns partner codes (or "all") into the sorted audience
+// and the partners' age recipients.
+func (n *Node) resolveAudience(to []string) ([]string, []age.Recipient, error) {
+	partners, err := n.Partners()
+	if err != nil {
+		return nil, nil, err
+	}
+	byCode := make(map[string]Partner, len(partners))
+	for _, p := range partners {
+		byCode[p.Code] = p
+	}
+	codes, err := audienceCodes(to, byCode, n.cfg.Participant)
+	if err != nil {
+		return nil, nil, err
+	}
+	rcpts := make([]age.Recipient, 0, len(codes))
+	for _, c := range codes {
+		r, err := age.ParseX25519Recipient(byCode[c].AgeRecipient)
+		if err != nil {
+			return nil, nil, fmt.Errorf("partner %s: age recipient: %w", c, err)
+		}
+		rcpts = append(rcpts, r)
+	}
+	return codes, rcpts, nil
+}
+
+func audienceCodes(to []string, byCode map[string]Partner, self string) ([]string, error) {
+	if len(to) == 1 && strings.EqualFold(to[0], AudienceAll) {
+		if len(byCode) == 0 {
+			return nil, fmt.Errorf("audience %q: %w: no partners are pinned yet", AudienceAll, ErrUnknownPartner)
+		}
+		return slices.Sorted(maps.Keys(byCode)), nil
+	}
+	if len(to) == 0 {
+		return nil, fmt.Errorf("audience: %w: name at least one partner code or %q", ErrUnknownPartner, AudienceAll)
+	}
+	codes := make([]string, 0, len(to))
+	for _, c := range to {
+		if err := checkAudienceCode(c, byCode, self); err != nil {
+			return nil, err
+		}
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes), nil
+}
+
+func checkAudienceCode(c string, byCode map[string]Partner, self string) error {
+	switch _, known := protocol.LookupParticipant(c); {
+	case strings.EqualFold(c, AudienceAll):
+		return fmt.Errorf("audience: %q cannot be combined with partner codes", AudienceAll)
+	case !known:
+		return fmt.Errorf("audience %q: %w", c, ErrUnknownParticipant)
+	case c == self:
+		return fmt.Errorf("audience %q: this node itself is always a reader; name partners only", c)
+	case byCode[c].Code == "":
+		return fmt.Errorf("audience %q: %w (see kpnode partners list)", c, ErrUnknownPartner)
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+// Package protocol defines what kpnode nodes say to each other: the binary
+// wire format of feed entries, the signed participant card, the sealed record
+// payload with its salted commitment, evidence bundles, and the registry of
+// record types with their strict validators (the first being "notice").
+//
+// The package is pure: it never logs, never touches disk or network and keeps
+// no mutable global state apart from the record type registry, which is filled
+// by init functions. docs/protocol.md is the normative specification; this
+// package is its reference implementation.
+//
+// # Hostile input
+//
+// Every decoder ([DecodeEntry], [ParseCard], [ValidateRecord], [ParseNotice],
+// [ParseCarats], [ParseUSD]) accepts attacker-controlled bytes. Each caps the
+// size first, verifies signatures before parsing further where there is one,
+// bounds-checks every length and returns a nil result with any error.
+//
+// # Concurrency and ownership
+//
+// All functions are safe for concurrent use. An [Entry] or [SignedCard] is
+// immutable once returned: its exported fields are for reading only, and
+// reassigning them does not change its wire bytes. [DecodeEntry] and [ParseCard] copy
+// their input, so the caller may reuse its buffer; the slices returned by
+// [Entry.Bytes], [Entry.Ciphertext] and [SignedCard.Bytes] belong to the value
+// and must not be modified.
+package protocol

@@ -1,0 +1,53 @@
+package protocol
+
+import (
+	"errors"
+
+	"github.com/kpnode/kpnode/crypto"
+)
+
+// ErrTruncated is returned when an encoded entry ends before a field it
+// announces, or is shorter than the smallest possible entry.
+var ErrTruncated = errors.New("truncated")
+
+// ErrTooLarge is returned when an encoded entry, card, record body or field
+// exceeds its size limit. Decoders check it before anything else.
+var ErrTooLarge = errors.New("too large")
+
+// ErrVersion is returned when an entry or record payload carries a format
+// version this implementation does not know.
+var ErrVersion = errors.New("unsupported version")
+
+// ErrBadSignature is returned when a signature does not verify against the
+// signing key carried by an entry or card.
+var ErrBadSignature = errors.New("bad signature")
+
+// ErrMalformed is returned when signed bytes are well framed and correctly
+// signed but break a rule of the format: a bad type name, an unsorted
+// audience, trailing bytes, a sequence number of zero and the like.
+var ErrMalformed = errors.New("malformed")
+
+// ErrSeqGap is returned by [Entry.Follows] when an entry's sequence number is
+// not exactly one more than the previous entry's.
+var ErrSeqGap = errors.New("sequence gap")
+
+// ErrBrokenChain is returned by [Entry.Follows] when an entry does not name
+// the hash of the entry before it.
+var ErrBrokenChain = errors.New("broken hash chain")
+
+// ErrUnknownType is returned by [ValidateRecord] when no record type of that
+// name is registered.
+var ErrUnknownType = errors.New("unknown record type")
+
+// ErrCommitment is returned when a record's salt and body do not hash to the
+// commitment its entry signs, or the sealed payload is not framed as one.
+var ErrCommitment = errors.New("commitment mismatch")
+
+// ErrTooManyStanzas is returned by [OpenRecord] when a ciphertext names more
+// recipients than the entry's audience plus its author. It is
+// [crypto.ErrTooManyStanzas].
+var ErrTooManyStanzas = crypto.ErrTooManyStanzas
+
+// ErrNotRecipient is returned by [OpenRecord] when the identity is not among
+// the ciphertext's recipients. It is [crypto.ErrNotRecipient].
+var ErrNotRecipient = crypto.ErrNotRecipient

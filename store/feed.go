@@ -1,0 +1,311 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Head is the latest entry of a feed as this store holds it. Seq 0 (and the
+// zero Hash) is an empty feed.
+type Head struct {
+	Seq  uint64
+	Hash protocol.Hash
+	Time time.Time
+}
+
+const headLen = 8 + hashLen + 8
+
+func encodeHead(h Head) []byte {
+	b := make([]byte, 0, headLen)
+	b = append(b, be64(h.Seq)...)
+	b = append(b, h.Hash[:]...)
+	return appendTime(b, h.Time)
+}
+
+func decodeHead(b []byte) (Head, error) {
+	var h Head
+	if len(b) != headLen {
+		return h, fmt.Errorf("%w: head value is %d bytes, want %d", ErrCorrupt, len(b), headLen)
+	}
+	h.Seq = uint64FromBE(b)
+	copy(h.Hash[:], b[8:])
+	h.Time = readTime(b[8+hashLen:])
+	return h, nil
+}
+
+// maxConflictRetries bounds the retries of an append that lost a Badger
+// transaction conflict. appendMu makes conflicts impossible between
+// appends; a retry covers writers that bypass it (tamper drills).
+const maxConflictRetries = 3
+
+// Head returns the head of author's feed; the zero Head for an unknown feed.
+func (s *Store) Head(author crypto.PublicKey) (Head, error) {
+	var h Head
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		h, err = readHead(txn, author)
+		return err
+	})
+	if err != nil {
+		return Head{}, fmt.Errorf("read head %s: %w", author, err)
+	}
+	return h, nil
+}
+
+func readHead(txn *badger.Txn, author crypto.PublicKey) (Head, error) {
+	v, err := getValue(txn, headKey(author))
+	if errors.Is(err, ErrNotFound) {
+		return Head{}, nil
+	}
+	if err != nil {
+		return Head{}, err
+	}
+	return decodeHead(v)
+}
+
+// Heads returns the head of every feed the store holds.
+func (s *Store) Heads() (map[crypto.PublicKey]Head, error) {
+	heads := map[crypto.PublicKey]Head{}
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(prefixHead), func(k, v []byte) error {
+			a, ok := parseHeadKey(k)
+			if !ok {
+				return fmt.Errorf("%w: malformed head key %x", ErrCorrupt, k)
+			}
+			h, err := decodeHead(v)
+			heads[a] = h
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read heads: %w", err)
+	}
+	return heads, nil
+}
+
+// Append stores e as the next entry of its author's feed and, when this
+// node could decrypt it, its record rec with the record's indexes. The
+// entry, the new head, the record and its index keys are committed in one
+// Badger transaction: all or nothing.
+//
+// e must come from protocol.DecodeEntry or protocol.NewEntry: Append checks
+// the chain (e.Follows the stored head), not the signature. rec.Type must
+// be empty (meaning e.Type) or equal to e.Type.
+//
+// Errors, with nothing applied:
+//   - [ErrExists]: this very entry is stored (a no-op for callers);
+//   - [ErrEquivocation]: a different entry with the same author and seq is
+//     stored; e is kept as evidence (see [Store.Equivocations]);
+//   - protocol.ErrSeqGap, protocol.ErrBrokenChain: e does not follow the head;
+//   - [ErrInvalid]: rec cannot be stored.
+func (s *Store) Append(e *protocol.Entry, rec *Record) error {
+	if e == nil {
+		return fmt.Errorf("append entry: %w: nil entry", ErrInvalid)
+	}
+	rec, err := normaliseRecord(e, rec)
+	if err == nil {
+		err = s.checkAppendSize(e, rec)
+	}
+	if err != nil {
+		return fmt.Errorf("append entry %s #%d: %w", e.Author, e.Seq, err)
+	}
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		var eq *Equivocation
+		err := s.update(func(txn *badger.Txn) error {
+			var err error
+			eq, err = appendTxn(txn, e, rec, s.now())
+			if err == nil && eq == nil && s.failAppend != nil {
+				return s.failAppend
+			}
+			return err
+		})
+		if errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries {
+			continue
+		}
+		return appendResult(e, eq, err)
+	}
+}
+
+// checkAppendSize refuses an entry or record too large to store (only
+// possible in memory: on disk the limit is far above protocol.MaxEntrySize).
+func (s *Store) checkAppendSize(e *protocol.Entry, rec *Record) error {
+	if err := s.checkSize("entry", evidenceHeaderLen+len(e.Bytes())); err != nil {
+		return err
+	}
+	if rec == nil {
+		return nil
+	}
+	return s.checkSize("record", recordHeaderLen+len(rec.Type)+len(rec.Body))
+}
+
+func appendResult(e *protocol.Entry, eq *Equivocation, err error) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("append entry %s #%d: %w", e.Author, e.Seq, err)
+	case eq != nil:
+		return fmt.Errorf("append entry %s #%d: %w: stored %s, offered %s",
+			e.Author, e.Seq, ErrEquivocation, eq.Kept, hashBytes(eq.Conflicting))
+	}
+	return nil
+}
+
+// appendTxn does the work of Append inside txn. It returns the evidence
+// when e equivocates (and txn must be committed to keep it), or an error
+// when txn must be discarded.
+func appendTxn(txn *badger.Txn, e *protocol.Entry, rec *Record, now time.Time) (*Equivocation, error) {
+	head, err := readHead(txn, e.Author)
+	if err != nil {
+		return nil, fmt.Errorf("read head: %w", err)
+	}
+	if e.Seq >= 1 && e.Seq <= head.Seq {
+		return settleStored(txn, e, head, now)
+	}
+	if err := e.Follows(head.Seq, head.Hash); err != nil {
+		return nil, err // names both seqs and hashes
+	}
+	return nil, writeEntry(txn, e, rec)
+}
+
+// settleStored handles an entry at or below the head: the same bytes are
+// ErrExists; different bytes are equivocation, recorded once as evidence.
+func settleStored(txn *badger.Txn, e *protocol.Entry, head Head, now time.Time) (*Equivocation, error) {
+	stored, err := getValue(txn, entryKey(e.Author, e.Seq))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: entry missing below head %d", ErrCorrupt, head.Seq)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read stored entry: %w", err)
+	}
+	raw := e.Bytes()
+	if bytes.Equal(stored, raw) {
+		return nil, ErrExists
+	}
+	eq := &Equivocation{Author: e.Author, Seq: e.Seq, Kept: hashBytes(stored), Conflicting: raw, Seen: now}
+	return eq, keepEvidence(txn, eq)
+}
+
+func writeEntry(txn *badger.Txn, e *protocol.Entry, rec *Record) error {
+	raw := e.Bytes()
+	if err := txn.Set(entryKey(e.Author, e.Seq), bytes.Clone(raw)); err != nil {
+		return fmt.Errorf("write entry: %w", err)
+	}
+	h := Head{Seq: e.Seq, Hash: hashBytes(raw), Time: e.Time}
+	if err := txn.Set(headKey(e.Author), encodeHead(h)); err != nil {
+		return fmt.Errorf("write head: %w", err)
+	}
+	if rec == nil {
+		return nil
+	}
+	return writeRecord(txn, e.Author, e.Seq, e.Time, rec)
+}
+
+// hashBytes is protocol.Entry.Hash for stored bytes: SHA-256 of the wire
+// bytes, without decoding them (a test pins the equivalence).
+func hashBytes(b []byte) protocol.Hash { return sha256.Sum256(b) }
+
+// Entry returns author's entry seq, decoded and its signature verified.
+// It returns [ErrNotFound] when it is not stored, and [ErrCorrupt] when
+// the stored bytes no longer decode.
+func (s *Store) Entry(author crypto.PublicKey, seq uint64) (*protocol.Entry, error) {
+	var raw []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		raw, err = getValue(txn, entryKey(author, seq))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read entry %s #%d: %w", author, seq, err)
+	}
+	return decodeStored(author, seq, raw)
+}
+
+// Entries returns author's entries in ascending seq order from seq from
+// (1 when from is 0), at most limit of them (all when limit <= 0), each
+// decoded and its signature verified.
+func (s *Store) Entries(author crypto.PublicKey, from uint64, limit int) ([]*protocol.Entry, error) {
+	var stored []storedEntry
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		stored, err = feedValues(txn, author, max(from, 1), limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read entries %s from %d: %w", author, from, err)
+	}
+	entries := make([]*protocol.Entry, 0, len(stored))
+	for _, st := range stored {
+		e, err := decodeStored(author, st.seq, st.raw)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// storedEntry is an entry's bytes and the seq of the key they sit under.
+type storedEntry struct {
+	seq uint64
+	raw []byte
+}
+
+// feedValues copies up to limit entry values of author from seq from.
+func feedValues(txn *badger.Txn, author crypto.PublicKey, from uint64, limit int) ([]storedEntry, error) {
+	o := badger.DefaultIteratorOptions
+	o.Prefix = feedPrefix(prefixEntry, author)
+	it := txn.NewIterator(o)
+	defer it.Close()
+	var out []storedEntry
+	for it.Seek(entryKey(author, from)); it.Valid() && (limit <= 0 || len(out) < limit); it.Next() {
+		_, seq, ok := parseFeedSeq(prefixEntry, it.Item().Key())
+		if !ok {
+			return nil, fmt.Errorf("%w: malformed entry key %x", ErrCorrupt, it.Item().Key())
+		}
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, storedEntry{seq: seq, raw: v})
+	}
+	return out, nil
+}
+
+// decodeStored decodes stored entry bytes and checks they sit under the
+// right key.
+func decodeStored(author crypto.PublicKey, seq uint64, raw []byte) (*protocol.Entry, error) {
+	e, err := protocol.DecodeEntry(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode stored entry %s #%d: %w: %w", author, seq, ErrCorrupt, err)
+	}
+	if e.Author != author || e.Seq != seq {
+		return nil, fmt.Errorf("decode stored entry %s #%d: %w: it is entry %s #%d", author, seq, ErrCorrupt, e.Author, e.Seq)
+	}
+	return e, nil
+}
+
+// scan calls fn with every key and value under prefix, in key order. The
+// slices are valid only during the call.
+func scan(txn *badger.Txn, prefix []byte, fn func(k, v []byte) error) error {
+	o := badger.DefaultIteratorOptions
+	o.Prefix = prefix
+	it := txn.NewIterator(o)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		err := item.Value(func(v []byte) error { return fn(item.Key(), v) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// GetMeta returns the node metadata value under key (for example
+// "self/last-append"), or [ErrNotFound].
+func (s *Store) GetMeta(key string) ([]byte, error) {
+	if key == "" {
+		return nil, fmt.Errorf("read meta: %w: empty key", ErrInvalid)
+	}
+	var v []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		v, err = getValue(txn, metaKey(key))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read meta %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// PutMeta stores an opaque node metadata value under key, replacing any.
+func (s *Store) PutMeta(key string, v []byte) error {
+	if key == "" {
+		return fmt.Errorf("write meta: %w: empty key", ErrInvalid)
+	}
+	if err := s.checkSize("meta value", len(v)); err != nil {
+		return fmt.Errorf("write meta %q: %w", key, err)
+	}
+	err := s.update(func(txn *badger.Txn) error {
+		return txn.Set(metaKey(key), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("write meta %q: %w", key, err)
+	}
+	return nil
+}

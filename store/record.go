@@ -1,0 +1,224 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Record is the decrypted record carried by an entry, as passed to
+// [Store.Append]: its type and its JSON body.
+type Record struct {
+	Type string
+	Body []byte
+}
+
+// StoredRecord is a record as read back, with the entry it came from.
+type StoredRecord struct {
+	Author crypto.PublicKey
+	Seq    uint64
+	Time   time.Time // the entry's time
+	Type   string
+	Body   []byte
+}
+
+// Cursor is a position in a newest-first listing of records; see
+// [RecordQuery].After.
+type Cursor struct {
+	Time   time.Time
+	Author crypto.PublicKey
+	Seq    uint64
+}
+
+// Cursor returns r's position, to continue a listing after it.
+func (r *StoredRecord) Cursor() Cursor { return Cursor{Time: r.Time, Author: r.Author, Seq: r.Seq} }
+
+// RecordQuery selects records for [Store.Records]. Records come newest
+// first (by entry time, then author and seq, descending).
+type RecordQuery struct {
+	Type   string            // only this type; "" for every type
+	Author *crypto.PublicKey // only this author; nil for every author
+	Limit  int               // at most this many; <= 0 for all
+	After  *Cursor           // only records listed after this position
+}
+
+// maxTypeLen bounds record types; the type is part of index keys.
+const maxTypeLen = 255
+
+// recordEncoding is the first byte of every record value.
+const recordEncoding = 1
+
+// recordHeaderLen is encoding(1) time(8) type length(1).
+const recordHeaderLen = 1 + 8 + 1
+
+// normaliseRecord checks rec against its entry and fills in its type.
+func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
+	if rec == nil {
+		return nil, nil
+	}
+	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body)}
+	if r.Type == "" {
+		r.Type = e.Type
+	}
+	switch {
+	case r.Type != e.Type:
+		return nil, fmt.Errorf("%w: record type %q differs from entry type %q", ErrInvalid, r.Type, e.Type)
+	case r.Type == "" || len(r.Type) > maxTypeLen || bytes.IndexByte([]byte(r.Type), 0) >= 0:
+		return nil, fmt.Errorf("%w: record type %q: want 1..%d bytes without NUL", ErrInvalid, r.Type, maxTypeLen)
+	}
+	return &r, nil
+}
+
+func encodeRecord(t time.Time, rec *Record) []byte {
+	b := make([]byte, 0, recordHeaderLen+len(rec.Type)+len(rec.Body))
+	b = append(b, recordEncoding)
+	b = appendTime(b, t)
+	b = append(b, byte(len(rec.Type)))
+	b = append(b, rec.Type...)
+	return append(b, rec.Body...)
+}
+
+// decodeRecord decodes a record value into r (Author and Seq untouched).
+func decodeRecord(v []byte, r *StoredRecord) error {
+	if len(v) < recordHeaderLen || v[0] != recordEncoding {
+		return fmt.Errorf("%w: malformed record value (%d bytes)", ErrCorrupt, len(v))
+	}
+	n := int(v[recordHeaderLen-1])
+	if len(v) < recordHeaderLen+n {
+		return fmt.Errorf("%w: record value truncated in its type", ErrCorrupt)
+	}
+	r.Time = readTime(v[1:])
+	r.Type = string(v[recordHeaderLen : recordHeaderLen+n])
+	r.Body = bytes.Clone(v[recordHeaderLen+n:])
+	return nil
+}
+
+// indexKeys are the index keys of a record.
+func indexKeys(typ string, t time.Time, a crypto.PublicKey, seq uint64) [][]byte {
+	return [][]byte{typeIndexKey(typ, t, a, seq), timeIndexKey(t, a, seq)}
+}
+
+func writeRecord(txn *badger.Txn, a crypto.PublicKey, seq uint64, t time.Time, rec *Record) error {
+	if err := txn.Set(recordKey(a, seq), encodeRecord(t, rec)); err != nil {
+		return fmt.Errorf("write record: %w", err)
+	}
+	for _, k := range indexKeys(rec.Type, t, a, seq) {
+		if err := txn.Set(k, nil); err != nil {
+			return fmt.Errorf("write record index: %w", err)
+		}
+	}
+	return nil
+}
+
+// Record returns the record of author's entry seq. It returns
+// [ErrNotFound] when the entry is not stored or this node could not read
+// it.
+func (s *Store) Record(author crypto.PublicKey, seq uint64) (*StoredRecord, error) {
+	var r *StoredRecord
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		r, err = readRecord(txn, author, seq)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read record %s #%d: %w", author, seq, err)
+	}
+	return r, nil
+}
+
+func readRecord(txn *badger.Txn, a crypto.PublicKey, seq uint64) (*StoredRecord, error) {
+	v, err := getValue(txn, recordKey(a, seq))
+	if err != nil {
+		return nil, err
+	}
+	r := &StoredRecord{Author: a, Seq: seq}
+	return r, decodeRecord(v, r)
+}
+
+// Records lists records newest first as q selects them. A type filter uses
+// the type index; an author filter is applied while walking the index.
+func (s *Store) Records(q RecordQuery) ([]*StoredRecord, error) {
+	var out []*StoredRecord
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		out, err = queryRecords(txn, q)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", err)
+	}
+	return out, nil
+}
+
+func queryRecords(txn *badger.Txn, q RecordQuery) ([]*StoredRecord, error) {
+	prefix, start := queryRange(q)
+	o := badger.DefaultIteratorOptions
+	o.Prefix, o.Reverse, o.PrefetchValues = prefix, true, false
+	it := txn.NewIterator(o)
+	defer it.Close()
+	var out []*StoredRecord
+	for it.Seek(start); it.Valid() && (q.Limit <= 0 || len(out) < q.Limit); it.Next() {
+		k := it.Item().Key()
+		if q.After != nil && bytes.Equal(k, start) {
+			continue
+		}
+		r, err := indexedRecord(txn, k, q.Author)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// queryRange returns the index prefix to walk and the key to start from
+// (backwards).
+func queryRange(q RecordQuery) (prefix, start []byte) {
+	prefix = []byte(prefixTimeIndex)
+	if q.Type != "" {
+		prefix = typeIndexPrefix(q.Type)
+	}
+	if q.After == nil {
+		return prefix, prefixEnd(prefix)
+	}
+	c := q.After
+	if q.Type != "" {
+		return prefix, typeIndexKey(q.Type, c.Time, c.Author, c.Seq)
+	}
+	return prefix, timeIndexKey(c.Time, c.Author, c.Seq)
+}
+
+// indexedRecord reads the record an index key points to; nil when it is
+// not by author (if given).
+func indexedRecord(txn *badger.Txn, k []byte, author *crypto.PublicKey) (*StoredRecord, error) {
+	a, seq, ok := indexTarget(k)
+	if !ok {
+		return nil, fmt.Errorf("%w: malformed index key %x", ErrCorrupt, k)
+	}
+	if author != nil && *author != a {
+		return nil, nil
+	}
+	r, err := readRecord(txn, a, seq)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%w: index points to missing record %s #%d", ErrCorrupt, a, seq)
+	}
+	return r, err
+}
+
+// indexTarget returns the record an index key points to.
+func indexTarget(k []byte) (crypto.PublicKey, uint64, bool) {
+	if bytes.HasPrefix(k, []byte(prefixTypeIndex)) {
+		_, _, a, seq, ok := parseTypeIndex(k)
+		return a, seq, ok
+	}
+	_, a, seq, ok := parseTimeIndex(k)
+	return a, seq, ok
+}

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// layoutVersion is the version of the key layout and value encodings
+// described in docs/storage.md. Bump it, and teach [Open] to migrate or
+// refuse, whenever either changes.
+const layoutVersion uint32 = 1
+
+// Value size limits. On disk a value may fill a value-log file; in memory
+// Badger keeps every value in the LSM tree and caps it at its largest
+// ValueThreshold. Checking them ourselves keeps Badger's error, which dumps
+// the whole value in hex, out of our errors.
+const (
+	vlogFileSize   = 64 << 20
+	maxDiskValue   = vlogFileSize - 1<<10
+	maxMemoryValue = 1 << 20
+)
+
+// Options configures [Open].
+type Options struct {
+	// Dir is the data directory, created 0700 if missing. Ignored when
+	// InMemory is set.
+	Dir string
+	// InMemory keeps everything in memory (tests). Nothing is written to disk.
+	InMemory bool
+	// Logger receives Badger's warnings and errors. Nil discards them.
+	// Badger's own stderr logger is never used.
+	Logger *slog.Logger
+}
+
+// Validate reports the first bad field.
+func (o Options) Validate() error {
+	if !o.InMemory && o.Dir == "" {
+		return fmt.Errorf("%w: Options.Dir is empty and InMemory is false", ErrInvalid)
+	}
+	return nil
+}
+
+// Store is a kpnode's Badger database. Open one with [Open]; it is safe for
+// concurrent use.
+type Store struct {
+	db       *badger.DB
+	dir      string
+	now      func() time.Time
+	maxValue int // the largest value Badger accepts in this mode
+
+	// failAppend, when set (by tests only), fails an append after
+	// everything is staged in its transaction.
+	failAppend error
+
+	// appendMu serialises Append, so the head check and the write that
+	// depends on it are never interleaved with another append.
+	appendMu sync.Mutex
+
+	// closeMu guards closed: every operation holds it for reading, Close
+	// for writing, so Close waits for operations in flight.
+	closeMu sync.RWMutex
+	closed  bool
+}
+
+// Open opens (creating if needed) the store described by opts.
+//
+// It returns an error wrapping [ErrLocked] when the directory is held by
+// another process, [ErrLayoutVersion] when the store was written by an
+// unknown layout, and [ErrCorrupt] when Badger cannot read it.
+func Open(opts Options) (*Store, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	name := opts.Dir
+	if opts.InMemory {
+		name = "(in memory)"
+	} else if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", name, err)
+	}
+	db, err := openBadger(badgerOptions(opts))
+	if err != nil {
+		return nil, openError(name, err)
+	}
+	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue}
+	if opts.InMemory {
+		s.dir, s.maxValue = "", maxMemoryValue
+	}
+	if err := s.checkLayout(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// badgerOptions returns the tuned daemon options (LIBRARIES.md 3.1): about
+// 100 MiB of RAM at most instead of Badger's ~600 MiB defaults.
+func badgerOptions(opts Options) badger.Options {
+	dir := opts.Dir
+	if opts.InMemory {
+		dir = ""
+	}
+	return badger.DefaultOptions(dir).
+		WithInMemory(opts.InMemory).
+		WithLogger(newBadgerLogger(opts.Logger)).
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(2).
+		WithValueLogFileSize(vlogFileSize).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithNumCompactors(2).
+		WithMetricsEnabled(false)
+}
+
+// openBadger opens Badger, turning a panic on unreadable files into an
+// error.
+func openBadger(o badger.Options) (db *badger.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("badger panicked: %v", r)
+		}
+	}()
+	return badger.Open(o)
+}
+
+// openError translates Badger's open failure. Badger flattens its errors to
+// strings, so the lock failure can only be recognised by its text.
+func openError(name string, err error) error {
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		return fmt.Errorf("open store %s: %w", name, ErrLocked)
+	}
+	return fmt.Errorf("open store %s: %w: badger: %v", name, ErrCorrupt, err)
+}
+
+// checkLayout writes the layout version into a new store and refuses an
+// unknown one.
+func (s *Store) checkLayout() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		v, err := getValue(txn, keyVersion)
+		if errors.Is(err, ErrNotFound) {
+			return initLayout(txn)
+		}
+		if err != nil {
+			return fmt.Errorf("read layout version: %w", err)
+		}
+		return checkVersion(v)
+	})
+}
+
+func initLayout(txn *badger.Txn) error {
+	if !isEmpty(txn) {
+		return fmt.Errorf("%w: the store holds data but no layout version (this build writes %d)", ErrLayoutVersion, layoutVersion)
+	}
+	return txn.Set(keyVersion, be32(layoutVersion))
+}
+
+func checkVersion(v []byte) error {
+	if len(v) != 4 {
+		return fmt.Errorf("%w: layout version value is %d bytes, want 4", ErrCorrupt, len(v))
+	}
+	if got := uint32FromBE(v); got != layoutVersion {
+		return fmt.Errorf("%w: the store has layout %d, this build reads layout %d", ErrLayoutVersion, got, layoutVersion)
+	}
+	return nil
+}
+
+func isEmpty(txn *badger.Txn) bool {
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	it := txn.NewIterator(o)
+	defer it.Close()
+	it.Rewind()
+	return !it.Valid()
+}
+
+// Close flushes and closes the database and releases the directory lock.
+// It waits for operations in flight; later calls return [ErrClosed].
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Sync forces everything committed so far to stable storage (fsync of
+// Badger's write-ahead log and value log; about 0.2 ms). Commits are safe
+// from a process crash without it, not from a power loss or kernel crash.
+// Call it before anything leaves the node that claims an entry is stored:
+// before publishing an entry of this node's own feed (losing it and signing
+// another one with the same seq would be equivocation) and before signing a
+// receipt. Partner changes sync by themselves. A no-op in memory.
+func (s *Store) Sync() error {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("sync store: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction, unless the store is closed.
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.View(fn)
+}
+
+// update runs fn in a read-write transaction and commits it, unless the
+// store is closed or fn fails.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.Update(fn)
+}
+
+// checkSize refuses a value Badger would refuse.
+func (s *Store) checkSize(what string, n int) error {
+	if n > s.maxValue {
+		return fmt.Errorf("%w: %s of %d bytes exceeds the store's limit of %d", ErrInvalid, what, n, s.maxValue)
+	}
+	return nil
+}
+
+// getValue returns a copy of key's value, or ErrNotFound.
+func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+// has reports whether key is stored.
+func has(txn *badger.Txn, key []byte) (bool, error) {
+	_, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
