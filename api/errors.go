@@ -28,18 +28,26 @@ var errUnauthorized = &Error{Status: http.StatusUnauthorized, Code: "unauthorize
 // message hides the cause.
 func classify(err error) *Error {
 	var ae *Error
-	var ve *protocol.ValidationError
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &tooBig):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: err.Error()}
-	case errors.As(err, &ve):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_record",
-			Message: fmt.Sprintf("invalid %s record: %d field error(s)", ve.Type, len(ve.Errors)), Fields: ve.Errors}
 	}
-	return classifySentinel(err)
+	e := classifySentinel(err)
+	var ve *protocol.ValidationError
+	if errors.As(err, &ve) {
+		if e == nil {
+			e = &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_record"}
+		}
+		e.Message = fmt.Sprintf("invalid %s: %d field error(s)", ve.Type, len(ve.Errors))
+		if e.Code == "invalid_card" {
+			e.Message = "invalid partner card: " + e.Message
+		}
+		e.Fields = ve.Errors
+	}
+	return e
 }
 
 func classifySentinel(err error) *Error {

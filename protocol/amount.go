@@ -112,7 +112,7 @@ func formatHundredths(v int64) string {
 	sign := ""
 	u := uint64(v)
 	if v < 0 {
-		sign, u = "-", uint64(-(v + 1))+1
+		sign, u = "-", uint64(-(v+1))+1
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }

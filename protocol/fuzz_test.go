@@ -144,3 +144,31 @@ func FuzzParseEntry(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCardBody reaches the card validator that ParseCard guards with the
+// signature check: whatever it accepts must marshal to a card it accepts.
+func FuzzCardBody(f *testing.F) {
+	id := testIdentity(f, 0)
+	sc, err := SignCard(testCard(), id)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sc.raw)
+	f.Add([]byte(`{"version":1,"addrs":["/dns4/example.org/tcp/1"]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := newSignedCard(id.Public(), b, nil)
+		if err != nil {
+			if got != nil {
+				t.Fatalf("card returned with error %v", err)
+			}
+			return
+		}
+		raw, err := json.Marshal(got.Card)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newSignedCard(id.Public(), raw, nil); err != nil {
+			t.Fatalf("re-encoded card rejected: %v\n%s", err, raw)
+		}
+	})
+}

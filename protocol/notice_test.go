@@ -276,3 +276,13 @@ func TestNoticeDocumentErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldErrorJSON(t *testing.T) {
+	b, err := json.Marshal(FieldError{Field: "title", Reason: "is required"})
+	if err != nil || string(b) != `{"field":"title","reason":"is required"}` {
+		t.Errorf("Marshal = %s, %v", b, err)
+	}
+	if s := (FieldError{Reason: "document is not valid UTF-8"}).String(); s != "document is not valid UTF-8" {
+		t.Errorf("document-level String() = %q", s)
+	}
+}

@@ -36,9 +36,9 @@ var euAuthorities = []Participant{
 // participant, the trading entity, or an EU member state with a Union
 // authority.
 type Participant struct {
-	Code string // ISO 3166-1 alpha-2, or "EU"
-	Name string // English short name
-	Kind string // KindState, KindRegionalOrganisation, KindTradingEntity or KindEUMemberState
+	Code string `json:"code"` // ISO 3166-1 alpha-2, or "EU"
+	Name string `json:"name"` // English short name
+	Kind string `json:"kind"` // KindState, KindRegionalOrganisation, KindTradingEntity or KindEUMemberState
 }
 
 // participants.csv is the project's copy of shared/data/participants.csv:

@@ -162,4 +162,3 @@ func TestSealRecordErrors(t *testing.T) {
 		t.Errorf("SealRecord(oversize) = %v, want ErrTooLarge", err)
 	}
 }
-

@@ -12,14 +12,15 @@ import (
 // MaxBodySize caps a record body given to a validator, in bytes.
 const MaxBodySize = 1 << 20
 
-// FieldError is one problem with one field of a JSON document.
+// FieldError is one problem with one field of a JSON document. In JSON it
+// is {"field": …, "reason": …}.
 type FieldError struct {
 	// Field is the JSON path of the field, such as
 	// "fraudulent_certificate.certificate_numbers[1]"; empty for the
 	// document as a whole.
-	Field string
+	Field string `json:"field"`
 	// Reason says what is wrong, such as "is required".
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // String formats the error as `field "path": reason`.

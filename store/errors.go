@@ -36,9 +36,5 @@ var ErrCorrupt = errors.New("store is corrupted or unreadable")
 // store accepts (1 MiB in memory, 64 MiB on disk).
 var ErrInvalid = errors.New("invalid argument")
 
-// ErrRemoved is returned by [Store.PutPartner] when the partner was removed:
-// removal is never silently undone, only by [Store.RestorePartner].
-var ErrRemoved = errors.New("partner was removed")
-
 // ErrClosed is returned by every method called after [Store.Close].
 var ErrClosed = errors.New("store is closed")

@@ -56,21 +56,11 @@ func decodePartner(v []byte) (Partner, error) {
 	return p, nil
 }
 
-// PutPartner inserts p or replaces the partner with the same code. A zero
-// Added keeps the stored one (or becomes now). It returns [ErrRemoved]
-// when that partner was removed: removal is never silently undone (see
-// [Store.RestorePartner]).
+// PutPartner inserts p or replaces the partner with the same code,
+// tombstone included: it is the operator's explicit (re-)add. A zero Added
+// keeps the stored one (or becomes now). The store itself never undoes a
+// removal.
 func (s *Store) PutPartner(p Partner) error {
-	return s.putPartner(p, false)
-}
-
-// RestorePartner is [Store.PutPartner] that may replace a removed partner:
-// for an operator who re-adds a removed partner knowingly.
-func (s *Store) RestorePartner(p Partner) error {
-	return s.putPartner(p, true)
-}
-
-func (s *Store) putPartner(p Partner, restore bool) error {
 	if p.Code == "" {
 		return fmt.Errorf("write partner: %w: empty code", ErrInvalid)
 	}
@@ -81,8 +71,6 @@ func (s *Store) putPartner(p Partner, restore bool) error {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
 			return err
-		case old.Removed && !restore && !p.Removed:
-			return fmt.Errorf("%w at %s", ErrRemoved, old.RemovedAt.Format(time.RFC3339))
 		case p.Added.IsZero():
 			p.Added = old.Added
 		}
@@ -170,10 +158,10 @@ func (s *Store) allPartners() ([]Partner, error) {
 	return out, nil
 }
 
-// RemovePartner marks the partner removed. The tombstone is kept, so
-// [Store.PutPartner] cannot bring it back by accident. Removing a removed
-// partner keeps the first removal time. It returns [ErrNotFound] for an
-// unknown code.
+// RemovePartner marks the partner removed. The tombstone is kept (with its
+// card) and reported by [Store.Partner]; only an explicit
+// [Store.PutPartner] replaces it. Removing a removed partner keeps the
+// first removal time. It returns [ErrNotFound] for an unknown code.
 func (s *Store) RemovePartner(code string) error {
 	err := s.update(func(txn *badger.Txn) error {
 		p, err := readPartner(txn, code)

@@ -61,8 +61,12 @@ func TestPartners(t *testing.T) {
 	}
 }
 
-func TestRemovalIsNeverSilentlyUndone(t *testing.T) {
-	s := openMem(t)
+func TestRemovalIsKept(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.PutPartner(testPartner("FR")); err != nil {
 		t.Fatal(err)
 	}
@@ -76,15 +80,18 @@ func TestRemovalIsNeverSilentlyUndone(t *testing.T) {
 	if again, _ := s.Partner("FR"); !again.RemovedAt.Equal(first.RemovedAt) {
 		t.Fatalf("second removal moved RemovedAt from %s to %s", first.RemovedAt, again.RemovedAt)
 	}
-	wantErr(t, s.PutPartner(testPartner("FR")), ErrRemoved)
-	if p, _ := s.Partner("FR"); !p.Removed {
-		t.Fatal("PutPartner undid a removal")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
-	if err := s.RestorePartner(testPartner("FR")); err != nil {
+	s = openDir(t, dir) // the removal was synced and survives
+	if p, err := s.Partner("FR"); err != nil || !p.Removed {
+		t.Fatalf("after reopen: %+v, %v; want the tombstone", p, err)
+	}
+	if err := s.PutPartner(testPartner("FR")); err != nil { // the operator re-adds the card
 		t.Fatal(err)
 	}
 	if p, _ := s.Partner("FR"); p.Removed || !p.RemovedAt.IsZero() {
-		t.Fatalf("restored partner = %+v", p)
+		t.Fatalf("re-added partner = %+v", p)
 	}
 	wantErr(t, s.PutPartner(Partner{}), ErrInvalid)
 }

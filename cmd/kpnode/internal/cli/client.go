@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,7 +114,7 @@ func apiFailure(resp *http.Response) error {
 		var b strings.Builder
 		b.WriteString(msg)
 		for _, f := range body.Error.Fields {
-			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Reason)
+			fmt.Fprintf(&b, "\n  %s: %s", cmp.Or(f.Field, "(document)"), f.Reason)
 		}
 		msg = b.String()
 	}
