@@ -1,0 +1,182 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/store"
+)
+
+const testToken = "test-token-0123456789"
+
+// newTestAPI serves a real node (in-memory store, libp2p host on loopback)
+// through the API.
+func newTestAPI(t *testing.T, code string) (*httptest.Server, *node.Node) {
+	t.Helper()
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	id, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := node.DefaultConfig(code, "Authority "+code)
+	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	n, err := node.New(cfg, id, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	srv := httptest.NewServer(NewHandler(n, crypto.Secret(testToken), nil))
+	t.Cleanup(srv.Close)
+	return srv, n
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, token string, body []byte) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func errorCode(t *testing.T, b []byte) string {
+	t.Helper()
+	var e struct{ Error Error }
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatalf("error body %q: %v", b, err)
+	}
+	return e.Error.Code
+}
+
+func TestAuth(t *testing.T) {
+	srv, _ := newTestAPI(t, "IN")
+	for _, tok := range []string{"", "wrong", testToken + "x"} {
+		code, body := call(t, srv, "GET", "/api/status", tok, nil)
+		if code != http.StatusUnauthorized || errorCode(t, body) != "unauthorized" {
+			t.Errorf("token %q: got %d %s, want 401 unauthorized", tok, code, body)
+		}
+	}
+	if code, _ := call(t, srv, "GET", "/api/nowhere", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("unknown route without token: %d, want 401", code)
+	}
+	if code, body := call(t, srv, "GET", "/api/nowhere", testToken, nil); code != http.StatusNotFound || errorCode(t, body) != "not_found" {
+		t.Errorf("unknown route: %d %s", code, body)
+	}
+	if code, body := call(t, srv, "GET", "/healthz", "", nil); code != http.StatusOK || !strings.Contains(string(body), "ok") {
+		t.Errorf("healthz: %d %s", code, body)
+	}
+}
+
+func TestPublishFlow(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	if code, body := call(t, in, "POST", "/api/partners", testToken, card); code != http.StatusOK {
+		t.Fatalf("add partner: %d %s", code, body)
+	}
+	notice, err := os.ReadFile("../docs/examples/notice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: notice})
+	code, body := call(t, in, "POST", "/api/records/notice", testToken, req)
+	if code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", code, body)
+	}
+	var p node.Published
+	json.Unmarshal(body, &p)
+	if p.Seq != 1 || len(p.Audience) != 1 || p.Audience[0] != "BE" {
+		t.Fatalf("published %+v", p)
+	}
+	code, body = call(t, in, "GET", "/api/feeds/IN/entries", testToken, nil)
+	var entries []node.FeedEntry
+	if err := json.Unmarshal(body, &entries); err != nil || code != 200 || len(entries) != 1 || len(entries[0].Record) == 0 {
+		t.Fatalf("feed: %d %s", code, body)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	srv, _ := newTestAPI(t, "IN")
+	cases := []struct {
+		name, method, path string
+		body               string
+		status             int
+		code               string
+	}{
+		{"malformed publish body", "POST", "/api/records/notice", `{"to":`, 400, "bad_request"},
+		{"unknown body field", "POST", "/api/records/notice", `{"to":["BE"],"record":{},"x":1}`, 400, "bad_request"},
+		{"missing record", "POST", "/api/records/notice", `{"to":["BE"]}`, 400, "bad_request"},
+		{"unknown type", "POST", "/api/records/potato", `{"to":["BE"],"record":{}}`, 400, "unknown_record_type"},
+		{"invalid record", "POST", "/api/records/notice", `{"to":["BE"],"record":{"version":1}}`, 422, "invalid_record"},
+		{"unpinned audience", "POST", "/api/records/notice", `{"to":["BE"],"record":` + exampleNotice(t) + `}`, 404, "unknown_partner"},
+		{"unknown participant", "POST", "/api/records/notice", `{"to":["XX"],"record":` + exampleNotice(t) + `}`, 400, "unknown_participant"},
+		{"garbage card", "POST", "/api/partners", `not a card`, 400, "invalid_card"},
+		{"remove unknown partner", "DELETE", "/api/partners/BE", ``, 404, "unknown_partner"},
+		{"bad query", "GET", "/api/feeds/IN/entries?from=-1", ``, 400, "bad_request"},
+		{"feed of unknown participant", "GET", "/api/feeds/XX/entries", ``, 400, "unknown_participant"},
+		{"feed of unpinned partner", "GET", "/api/feeds/BE/entries", ``, 404, "unknown_partner"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, body := call(t, srv, c.method, c.path, testToken, []byte(c.body))
+			if code != c.status || errorCode(t, body) != c.code {
+				t.Fatalf("got %d %s, want %d %s", code, body, c.status, c.code)
+			}
+		})
+	}
+}
+
+func TestInvalidRecordNamesFields(t *testing.T) {
+	srv, _ := newTestAPI(t, "IN")
+	_, body := call(t, srv, "POST", "/api/records/notice", testToken, []byte(`{"to":["BE"],"record":{"version":1,"kind":"x"}}`))
+	var e struct{ Error Error }
+	json.Unmarshal(body, &e)
+	fields := map[string]bool{}
+	for _, f := range e.Error.Fields {
+		fields[f.Field] = true
+	}
+	for _, want := range []string{"kind", "title", "reference"} {
+		if !fields[want] {
+			t.Errorf("field %q not reported in %s", want, body)
+		}
+	}
+}
+
+func TestBodyTooLarge(t *testing.T) {
+	srv, _ := newTestAPI(t, "IN")
+	big := bytes.Repeat([]byte("a"), MaxBodyBytes+1)
+	code, body := call(t, srv, "POST", "/api/partners", testToken, big)
+	if code != http.StatusRequestEntityTooLarge || errorCode(t, body) != "too_large" {
+		t.Fatalf("got %d %s", code, body)
+	}
+}
+
+func exampleNotice(t *testing.T) string {
+	b, err := os.ReadFile("../docs/examples/notice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
