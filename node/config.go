@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 	ma "github.com/multiformats/go-multiaddr"
@@ -24,6 +25,31 @@ type Config struct {
 	API string `json:"api"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+	// SyncInterval is how often the node syncs with each connected
+	// partner even when nothing seems missing.
+	SyncInterval Duration `json:"sync_interval"`
+	// StallAfter flags a partner's delivery as stalled when its lag has
+	// not shrunk for this long.
+	StallAfter Duration `json:"stall_after"`
+}
+
+// Duration is a time.Duration written as "30s", "5m" in the configuration.
+type Duration time.Duration
+
+// D returns the duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalText writes the duration as "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText parses "30s", "5m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: want a number and a unit, such as 30s or 5m", b)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Default ports of a node; a second node on the same machine needs others.
@@ -41,8 +67,10 @@ func DefaultConfig(participant, name string) Config {
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
 			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultP2PPort),
 		},
-		API:      fmt.Sprintf("127.0.0.1:%d", DefaultAPIPort),
-		LogLevel: "info",
+		API:          fmt.Sprintf("127.0.0.1:%d", DefaultAPIPort),
+		LogLevel:     "info",
+		SyncInterval: Duration(30 * time.Second),
+		StallAfter:   Duration(5 * time.Minute),
 	}
 }
 
@@ -65,6 +93,12 @@ func (c Config) Validate() error {
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("%w: log_level: %v", ErrBadConfig, err)
 	}
+	if c.SyncInterval.D() < 100*time.Millisecond {
+		return fmt.Errorf("%w: sync_interval: %s is below 100ms", ErrBadConfig, c.SyncInterval.D())
+	}
+	if c.StallAfter.D() < time.Second {
+		return fmt.Errorf("%w: stall_after: %s is below 1s", ErrBadConfig, c.StallAfter.D())
+	}
 	return nil
 }
 
@@ -82,7 +116,7 @@ func ParseLogLevel(s string) (slog.Level, error) {
 
 // LoadConfig reads and validates a configuration file.
 func LoadConfig(path string) (Config, error) {
-	var c Config
+	c := DefaultConfig("", "") // fields the file omits keep their defaults
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return c, fmt.Errorf("read config: %w", err)

@@ -11,29 +11,45 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Version is the kpnode version, reported in status and the libp2p user agent.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Node is one participant authority's running node.
 type Node struct {
-	cfg   Config
-	id    *crypto.Identity
-	st    *store.Store
-	log   *slog.Logger
-	gater *gater
-	now   func() time.Time
+	cfg      Config
+	id       *crypto.Identity
+	st       *store.Store
+	log      *slog.Logger
+	gater    *gater
+	now      func() time.Time
+	counters *counters
+	events   *eventLog
+	delivery *delivery
 
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
 	appendMu sync.Mutex
 
-	// mu guards the fields below, set by Start and cleared by Close.
+	// mu guards the fields below. feeds and peers are kept in step with
+	// the pinned partners; the rest is set by Start and cleared by Close.
 	mu      sync.Mutex
+	feeds   map[crypto.PublicKey]string // feed author -> participant code (self and partners)
+	peers   map[peer.ID]string          // partner peer -> participant code
 	host    host.Host
+	gossip  *gossip
 	card    *protocol.SignedCard
 	started time.Time
+
+	// Set by Start, immutable until Close.
+	runCtx context.Context
+	cancel context.CancelFunc
+	syncer *syncer
+	dialer *dialer
+	wg     sync.WaitGroup // goroutines started by Start
 }
 
 // New returns a node over an open store. The node does not own the store:
@@ -45,43 +61,98 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now}
+	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
+		counters: newCounters(), events: newEventLog(), delivery: newDelivery(),
+		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{}}
+	n.runCtx, n.cancel = context.WithCancel(context.Background())
+	n.syncer = newSyncer(n.runCtx, n)
+	n.dialer = newDialer(n)
 	if err := n.loadPartners(); err != nil {
 		return nil, err
 	}
+	n.loadReceipts()
 	return n, nil
 }
 
-// Start brings up the libp2p host on the configured listen addresses and
-// signs this node's card with the addresses it got.
+// Start brings up the libp2p host on the configured listen addresses,
+// joins the feed topics, serves the sync protocol and starts keeping
+// partners connected and in sync. It returns once the host listens.
 func (n *Node) Start(ctx context.Context) error {
 	h, err := newHost(n.id, n.cfg.Listen, n.gater)
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
-	card, err := n.signCard(h)
+	g, err := newGossip(n.runCtx, h)
+	if err == nil {
+		err = n.finishStart(h, g)
+	}
 	if err != nil {
+		n.cancel()
 		h.Close()
 		return err
 	}
-	n.mu.Lock()
-	n.host, n.card, n.started = h, card, n.now()
-	n.mu.Unlock()
 	n.log.Info("node started", "participant", n.cfg.Participant, "peer", n.id.PeerID(),
 		"fingerprint", n.id.Fingerprint(), "listen", hostAddrs(h))
 	return nil
 }
 
-// Close stops the libp2p host. It is safe to call more than once.
+func (n *Node) finishStart(h host.Host, g *gossip) error {
+	card, err := n.signCard(h)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.host, n.gossip, n.card, n.started = h, g, card, n.now()
+	n.mu.Unlock()
+	if _, err := g.join(n.id.Public(), n.validate, false); err != nil {
+		return err
+	}
+	for _, p := range n.partnerList() {
+		if err := n.attachPartner(p); err != nil {
+			return err
+		}
+	}
+	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
+	h.Network().Notify(n.notifee())
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.syncer.loop(n.cfg.SyncInterval.D()) }()
+	go func() { defer n.wg.Done(); n.dialer.loop(n.runCtx) }()
+	return nil
+}
+
+// Close stops the node: its sessions, dialer and subscriptions end and are
+// waited for, then the host closes. It is safe to call more than once.
 func (n *Node) Close() error {
+	n.cancel()
+	n.syncer.close()
+	n.wg.Wait()
 	n.mu.Lock()
 	h := n.host
-	n.host = nil
+	n.host, n.gossip = nil, nil
 	n.mu.Unlock()
 	if h == nil {
 		return nil
 	}
 	return h.Close()
+}
+
+// notifee triggers a sync with each partner that connects and reports
+// partners lost.
+func (n *Node) notifee() *network.NotifyBundle {
+	return &network.NotifyBundle{
+		ConnectedF: func(_ network.Network, c network.Conn) {
+			if code, ok := n.partnerByPeer(c.RemotePeer()); ok {
+				n.delivery.contact(c.RemotePeer(), n.now())
+				n.events.emit("partner_connected", map[string]any{"partner": code})
+				n.syncer.trigger(c.RemotePeer())
+			}
+		},
+		DisconnectedF: func(nw network.Network, c network.Conn) {
+			if code, ok := n.partnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
+				n.events.emit("partner_lost", map[string]any{"partner": code})
+			}
+		},
+	}
 }
 
 // Participant returns this node's participant code.
@@ -94,4 +165,43 @@ func (n *Node) currentHost() host.Host {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.host
+}
+
+func (n *Node) currentGossip() *gossip {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.gossip
+}
+
+func (n *Node) hostID() peer.ID {
+	if h := n.currentHost(); h != nil {
+		return h.ID()
+	}
+	return ""
+}
+
+// partnerPeers lists the peer IDs of the pinned partners.
+func (n *Node) partnerPeers() []peer.ID {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]peer.ID, 0, len(n.peers))
+	for p := range n.peers {
+		out = append(out, p)
+	}
+	return out
+}
+
+// connectedPartners lists the partners connected now.
+func (n *Node) connectedPartners() []peer.ID {
+	h := n.currentHost()
+	if h == nil {
+		return nil
+	}
+	var out []peer.ID
+	for _, p := range n.partnerPeers() {
+		if h.Network().Connectedness(p) == network.Connected {
+			out = append(out, p)
+		}
+	}
+	return out
 }

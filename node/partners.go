@@ -40,7 +40,12 @@ func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
 	if err := n.st.PutPartner(p); err != nil {
 		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
 	}
-	n.gater.allow(peerID(sc))
+	n.trackPartner(p)
+	if n.currentHost() != nil {
+		if err := n.attachPartner(p); err != nil {
+			return Partner{}, err
+		}
+	}
 	n.log.Info("partner pinned", "partner", p.Code, "fingerprint", sc.Fingerprint())
 	return partnerView(p, sc), nil
 }
@@ -79,12 +84,7 @@ func (n *Node) RemovePartner(code string) error {
 	if err := n.st.RemovePartner(code); err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
-	if pid, err := peer.Decode(p.Key.PeerID()); err == nil {
-		n.gater.deny(pid)
-		if h := n.currentHost(); h != nil {
-			h.Network().ClosePeer(pid)
-		}
-	}
+	n.detachPartner(p)
 	n.log.Info("partner removed", "partner", code)
 	return nil
 }
@@ -106,18 +106,90 @@ func (n *Node) Partners() ([]Partner, error) {
 	return out, nil
 }
 
-// loadPartners opens the gater to every pinned partner.
+// loadPartners tracks every pinned partner.
 func (n *Node) loadPartners() error {
 	ps, err := n.st.Partners()
 	if err != nil {
 		return fmt.Errorf("load partners: %w", err)
 	}
 	for _, p := range ps {
-		if id, err := peer.Decode(p.Key.PeerID()); err == nil {
-			n.gater.allow(id)
-		}
+		n.trackPartner(p)
 	}
 	return nil
+}
+
+// partnerList returns the pinned partners as stored.
+func (n *Node) partnerList() []store.Partner {
+	ps, err := n.st.Partners()
+	if err != nil {
+		n.log.Warn("list partners", "err", err)
+	}
+	return ps
+}
+
+// trackPartner admits a partner: its feed is accepted and its peer may
+// connect.
+func (n *Node) trackPartner(p store.Partner) {
+	pid, err := peer.Decode(p.Key.PeerID())
+	if err != nil {
+		return
+	}
+	n.mu.Lock()
+	n.feeds[p.Key] = p.Code
+	n.peers[pid] = p.Code
+	n.mu.Unlock()
+	n.gater.allow(pid)
+}
+
+// attachPartner gives the running host the partner's addresses, joins its
+// feed topic and makes it due for a dial.
+func (n *Node) attachPartner(p store.Partner) error {
+	pid, err := peer.Decode(p.Key.PeerID())
+	if err != nil {
+		return fmt.Errorf("partner %s: %w", p.Code, err)
+	}
+	setAddrs(n.currentHost(), pid, partnerAddrs(p))
+	ft, err := n.currentGossip().join(p.Key, n.validate, true)
+	if err != nil {
+		return fmt.Errorf("partner %s: %w", p.Code, err)
+	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); drain(n.runCtx, ft.sub) }()
+	n.dialer.now(pid)
+	return nil
+}
+
+// detachPartner forgets a removed partner: its feed is refused, its topic
+// left and its connections closed.
+func (n *Node) detachPartner(p store.Partner) {
+	pid, err := peer.Decode(p.Key.PeerID())
+	if err != nil {
+		return
+	}
+	n.mu.Lock()
+	delete(n.feeds, p.Key)
+	delete(n.peers, pid)
+	n.mu.Unlock()
+	n.gater.deny(pid)
+	n.delivery.forget(pid)
+	if g := n.currentGossip(); g != nil {
+		g.leave(p.Key)
+	}
+	if h := n.currentHost(); h != nil {
+		h.Network().ClosePeer(pid)
+	}
+}
+
+// partnerAddrs returns the operator's address override, else the card's.
+func partnerAddrs(p store.Partner) []string {
+	if len(p.AddrOverride) > 0 {
+		return p.AddrOverride
+	}
+	sc, err := protocol.ParseCard(p.Card)
+	if err != nil {
+		return nil
+	}
+	return sc.Card.Addrs
 }
 
 func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
@@ -125,9 +197,4 @@ func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
 		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
 		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Added: p.Added,
 	}
-}
-
-func peerID(sc *protocol.SignedCard) peer.ID {
-	id, _ := peer.Decode(sc.Card.PeerID) // ParseCard checked it decodes to the key
-	return id
 }

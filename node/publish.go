@@ -72,6 +72,9 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 	}
 	n.log.Info("entry published", "feed", n.cfg.Participant, "seq", e.Seq, "type", e.Type,
 		"size", len(e.Bytes()), "audience", strings.Join(e.Audience, ","))
+	n.counters.add("entries_published", 1)
+	n.events.emit("entry_published", map[string]any{"seq": e.Seq, "type": e.Type, "hash": e.Hash().String()})
+	n.push(e)
 	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes())}, nil
 }
 

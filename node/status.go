@@ -2,12 +2,14 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -23,14 +25,48 @@ type Status struct {
 	Listen      []string        `json:"listen"`
 	Partners    []PartnerStatus `json:"partners"`
 	Feeds       []FeedHead      `json:"feeds"`
+	// Counters count entries published, received and rejected (by reason)
+	// and failed sync sessions since the node started.
+	Counters map[string]uint64 `json:"counters"`
+	// Equivocations are the forks seen in partners' feeds: evidence kept.
+	Equivocations []EquivocationReport `json:"equivocations"`
 }
 
-// PartnerStatus is a partner's line in [Status].
+// PartnerStatus is a partner's line in [Status]: the link and the delivery
+// of this node's feed to it.
 type PartnerStatus struct {
-	Code        string `json:"code"`
-	Name        string `json:"name"`
-	Fingerprint string `json:"fingerprint"`
-	Connected   bool   `json:"connected"`
+	Code        string    `json:"code"`
+	Name        string    `json:"name"`
+	Fingerprint string    `json:"fingerprint"`
+	Connected   bool      `json:"connected"`
+	LastContact time.Time `json:"last_contact,omitzero"`
+	// TheirHead is the head of the partner's own feed as it last told us;
+	// OurCopy is how much of that feed this node holds.
+	TheirHead uint64 `json:"their_head"`
+	OurCopy   uint64 `json:"our_copy"`
+	// OurHead is this node's own head; Receipt the partner's latest signed
+	// receipt of it, and ReceiptTime when the partner signed it.
+	OurHead     uint64    `json:"our_head"`
+	Receipt     uint64    `json:"receipt"`
+	ReceiptTime time.Time `json:"receipt_time,omitzero"`
+	// Undelivered counts our entries the partner has not receipted;
+	// OldestUndelivered is the time of the first of them.
+	Undelivered       uint64    `json:"undelivered"`
+	OldestUndelivered time.Time `json:"oldest_undelivered,omitzero"`
+	// Stalled is set when the undelivered count has not shrunk for the
+	// configured stall_after.
+	Stalled       bool      `json:"stalled"`
+	LastSync      time.Time `json:"last_sync,omitzero"`
+	LastSyncError string    `json:"last_sync_error,omitempty"`
+}
+
+// EquivocationReport is a fork seen in a feed.
+type EquivocationReport struct {
+	Feed        string        `json:"feed"`
+	Seq         uint64        `json:"seq"`
+	Kept        protocol.Hash `json:"kept"`
+	Conflicting protocol.Hash `json:"conflicting"`
+	Seen        time.Time     `json:"seen"`
 }
 
 // FeedHead is the latest entry this node holds of one feed.
@@ -52,15 +88,70 @@ func (n *Node) Status() (Status, error) {
 	if err != nil {
 		return s, err
 	}
+	own, err := n.st.Head(n.id.Public())
+	if err != nil {
+		return s, err
+	}
 	for _, p := range partners {
-		ps := PartnerStatus{Code: p.Code, Name: p.Name, Fingerprint: p.Fingerprint}
-		if id, err := peer.Decode(p.PeerID); err == nil && h != nil {
-			ps.Connected = h.Network().Connectedness(id) == network.Connected
-		}
-		s.Partners = append(s.Partners, ps)
+		s.Partners = append(s.Partners, n.partnerStatus(h, p, own))
+	}
+	s.Counters = n.counters.snapshot()
+	if s.Equivocations, err = n.equivocations(); err != nil {
+		return s, err
 	}
 	s.Feeds, err = n.feedHeads(partners)
 	return s, err
+}
+
+func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStatus {
+	ps := PartnerStatus{Code: p.Code, Name: p.Name, Fingerprint: p.Fingerprint, OurHead: own.Seq}
+	id, err := peer.Decode(p.PeerID)
+	if err != nil {
+		return ps
+	}
+	if h != nil {
+		ps.Connected = h.Network().Connectedness(id) == network.Connected
+	}
+	l := n.delivery.get(id)
+	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.lastContact, l.theirHead, l.lastSync, l.lastSyncErr
+	if k, err := crypto.PublicKeyFromPeerID(p.PeerID); err == nil {
+		if theirs, err := n.st.Head(k); err == nil {
+			ps.OurCopy = theirs.Seq
+		}
+	}
+	if l.receipt != nil {
+		ps.Receipt, ps.ReceiptTime = l.receipt.Seq, l.receipt.Time
+	}
+	n.fillUndelivered(&ps, id)
+	return ps
+}
+
+func (n *Node) fillUndelivered(ps *PartnerStatus, id peer.ID) {
+	if ps.OurHead > ps.Receipt {
+		ps.Undelivered = ps.OurHead - ps.Receipt
+		if e, err := n.st.Entry(n.id.Public(), ps.Receipt+1); err == nil {
+			ps.OldestUndelivered = e.Time.UTC()
+		}
+	}
+	since := n.delivery.observeLag(id, ps.Undelivered, n.now())
+	ps.Stalled = ps.Undelivered > 0 && n.now().Sub(since) > n.cfg.StallAfter.D()
+}
+
+func (n *Node) equivocations() ([]EquivocationReport, error) {
+	eqs, err := n.st.Equivocations()
+	if err != nil {
+		return nil, fmt.Errorf("read equivocations: %w", err)
+	}
+	out := make([]EquivocationReport, 0, len(eqs))
+	for _, eq := range eqs {
+		code, ok := n.feedCode(eq.Author)
+		if !ok {
+			code = eq.Author.Fingerprint()
+		}
+		out = append(out, EquivocationReport{Feed: code, Seq: eq.Seq, Kept: eq.Kept,
+			Conflicting: sha256.Sum256(eq.Conflicting), Seen: eq.Seen})
+	}
+	return out, nil
 }
 
 func (n *Node) feedHeads(partners []Partner) ([]FeedHead, error) {

@@ -1,0 +1,130 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Reconnection backoff: the first retry after minBackoff, doubling to
+// maxBackoff while a partner stays unreachable.
+const (
+	minBackoff  = time.Second
+	maxBackoff  = time.Minute
+	dialTimeout = 10 * time.Second
+	dialTick    = 500 * time.Millisecond
+)
+
+// dialer keeps the node connected to every pinned partner, retrying
+// unreachable ones with exponential backoff.
+type dialer struct {
+	n  *Node
+	wg sync.WaitGroup
+
+	mu    sync.Mutex // guards state
+	state map[peer.ID]*dialState
+}
+
+type dialState struct {
+	next    time.Time
+	backoff time.Duration
+	dialing bool
+}
+
+func newDialer(n *Node) *dialer { return &dialer{n: n, state: map[peer.ID]*dialState{}} }
+
+// loop dials partners that are due until ctx ends, then waits for the dials
+// it started.
+func (d *dialer) loop(ctx context.Context) {
+	t := time.NewTicker(dialTick)
+	defer t.Stop()
+	defer d.wg.Wait()
+	for {
+		d.dialDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *dialer) dialDue(ctx context.Context) {
+	h := d.n.currentHost()
+	now := time.Now()
+	for _, p := range d.n.partnerPeers() {
+		if h.Network().Connectedness(p) == network.Connected {
+			d.reset(p)
+			continue
+		}
+		if d.claim(p, now) {
+			d.wg.Add(1)
+			go d.dial(ctx, p)
+		}
+	}
+}
+
+// claim marks p as being dialled if it is due.
+func (d *dialer) claim(p peer.ID, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.state[p]
+	if !ok {
+		s = &dialState{backoff: minBackoff}
+		d.state[p] = s
+	}
+	if s.dialing || now.Before(s.next) {
+		return false
+	}
+	s.dialing = true
+	return true
+}
+
+func (d *dialer) dial(ctx context.Context, p peer.ID) {
+	defer d.wg.Done()
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	err := d.n.currentHost().Connect(ctx, peer.AddrInfo{ID: p})
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.state[p]
+	s.dialing = false
+	if err == nil {
+		s.backoff, s.next = minBackoff, time.Time{}
+		return
+	}
+	s.next = time.Now().Add(s.backoff)
+	s.backoff = min(2*s.backoff, maxBackoff)
+	d.n.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
+}
+
+func (d *dialer) reset(p peer.ID) {
+	d.mu.Lock()
+	if s, ok := d.state[p]; ok && !s.dialing {
+		s.backoff, s.next = minBackoff, time.Time{}
+	}
+	d.mu.Unlock()
+}
+
+// now makes a partner due at once (a new partner, a new address).
+func (d *dialer) now(p peer.ID) {
+	d.mu.Lock()
+	delete(d.state, p)
+	d.mu.Unlock()
+}
+
+// setAddrs replaces a partner's known addresses in the peerstore.
+func setAddrs(h interface{ Peerstore() peerstore.Peerstore }, p peer.ID, addrs []string) {
+	ps := h.Peerstore()
+	ps.ClearAddrs(p)
+	for _, s := range addrs {
+		if a, err := ma.NewMultiaddr(s); err == nil {
+			ps.AddAddr(p, a, peerstore.PermanentAddrTTL)
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// topicPrefix names feed topics: one gossipsub topic per feed, named after
+// the author's peer ID.
+const topicPrefix = "/kpnode/feed/1/"
+
+// maxPushSize is the largest entry pushed over gossipsub; larger entries
+// travel by sync only.
+const maxPushSize = 1 << 20
+
+func feedTopic(k crypto.PublicKey) string { return topicPrefix + k.PeerID() }
+
+// gossip is the node's gossipsub router and the feed topics it joined.
+type gossip struct {
+	ps *pubsub.PubSub
+
+	mu     sync.Mutex // guards topics
+	topics map[crypto.PublicKey]*joinedTopic
+}
+
+// joinedTopic is one joined feed topic and, for partners' feeds, the
+// subscription that keeps this node in the topic's mesh.
+type joinedTopic struct {
+	topic *pubsub.Topic
+	sub   *pubsub.Subscription
+}
+
+// newGossip starts gossipsub on h. Entries are signed by their authors, so
+// pubsub's own signatures are off and message IDs are derived from the
+// entry: author, seq and the hash of its bytes.
+func newGossip(ctx context.Context, h host.Host) (*gossip, error) {
+	ps, err := pubsub.NewGossipSub(ctx, h,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(entryMessageID),
+		pubsub.WithMaxMessageSize(maxPushSize+4096),
+		pubsub.WithPeerOutboundQueueSize(1024),
+		pubsub.WithValidateQueueSize(1024),
+		pubsub.WithSeenMessagesTTL(10*time.Minute),
+		pubsub.WithFloodPublish(true),
+		pubsub.WithPeerExchange(false),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("start gossipsub: %w", err)
+	}
+	return &gossip{ps: ps, topics: map[crypto.PublicKey]*joinedTopic{}}, nil
+}
+
+// entryMessageID is author (32) || seq (8) || SHA-256 of the entry bytes.
+func entryMessageID(m *pb.Message) string {
+	d := m.GetData()
+	sum := sha256.Sum256(d)
+	if len(d) < 41 {
+		return string(sum[:])
+	}
+	return string(d[1:41]) + string(sum[:])
+}
+
+// join joins the topic of feed k with validator v; subscribe keeps the node
+// in the mesh (partners' feeds) and drain consumes the subscription.
+func (g *gossip) join(k crypto.PublicKey, v pubsub.ValidatorEx, subscribe bool) (*joinedTopic, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ft, ok := g.topics[k]; ok {
+		return ft, nil
+	}
+	name := feedTopic(k)
+	if err := g.ps.RegisterTopicValidator(name, v); err != nil {
+		return nil, fmt.Errorf("register validator of %s: %w", name, err)
+	}
+	t, err := g.ps.Join(name)
+	if err != nil {
+		g.ps.UnregisterTopicValidator(name)
+		return nil, fmt.Errorf("join %s: %w", name, err)
+	}
+	ft := &joinedTopic{topic: t}
+	if subscribe {
+		if ft.sub, err = t.Subscribe(pubsub.WithBufferSize(1024)); err != nil {
+			t.Close()
+			g.ps.UnregisterTopicValidator(name)
+			return nil, fmt.Errorf("subscribe %s: %w", name, err)
+		}
+	}
+	g.topics[k] = ft
+	return ft, nil
+}
+
+// leave leaves the topic of feed k.
+func (g *gossip) leave(k crypto.PublicKey) {
+	g.mu.Lock()
+	ft, ok := g.topics[k]
+	delete(g.topics, k)
+	g.mu.Unlock()
+	if !ok {
+		return
+	}
+	if ft.sub != nil {
+		ft.sub.Cancel()
+	}
+	ft.topic.Close()
+	g.ps.UnregisterTopicValidator(feedTopic(k))
+}
+
+func (g *gossip) topic(k crypto.PublicKey) *pubsub.Topic {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ft, ok := g.topics[k]; ok {
+		return ft.topic
+	}
+	return nil
+}
+
+// drain reads a subscription until it is cancelled: entries were already
+// ingested by the validator, so the messages themselves are dropped.
+func drain(ctx context.Context, sub *pubsub.Subscription) {
+	for {
+		if _, err := sub.Next(ctx); err != nil {
+			return
+		}
+	}
+}
+
+// validate is the topic validator of every feed topic. It ingests the entry
+// (verify, chain, store) and tells gossipsub whether to forward it.
+func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	if from == n.hostID() {
+		return pubsub.ValidationAccept // our own publish, already stored
+	}
+	n.delivery.contact(from, n.now())
+	d := m.GetData()
+	if len(d) > maxPushSize || len(d) < protocol.MinEntrySize {
+		n.reject("size", nil, nil)
+		return pubsub.ValidationReject
+	}
+	var author crypto.PublicKey
+	copy(author[:], d[1:33])
+	if m.GetTopic() != feedTopic(author) {
+		n.reject("wrong_topic", nil, nil)
+		return pubsub.ValidationReject
+	}
+	return n.verdict(from, n.ingest(d))
+}
+
+func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
+	switch r.outcome {
+	case outcomeStored:
+		n.syncer.receiptDue(r.entry.Author)
+		return pubsub.ValidationAccept
+	case outcomeDuplicate:
+		return pubsub.ValidationIgnore
+	case outcomeGap:
+		n.syncer.trigger(from)
+		return pubsub.ValidationIgnore
+	}
+	n.log.Debug("pushed entry rejected", "peer", from, "reason", r.reason, "err", r.err)
+	return pubsub.ValidationReject
+}
+
+// push publishes an entry of this node's feed to its topic. Delivery is best
+// effort: partners that miss it fetch it by sync.
+func (n *Node) push(e *protocol.Entry) {
+	g := n.currentGossip()
+	if g == nil || len(e.Bytes()) > maxPushSize {
+		n.syncer.triggerAll()
+		return
+	}
+	t := g.topic(n.id.Public())
+	if t == nil {
+		return
+	}
+	if err := t.Publish(n.runCtx, e.Bytes()); err != nil {
+		n.log.Warn("push entry", "seq", e.Seq, "err", err)
+	}
+}

@@ -1,0 +1,111 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// outcome is what became of an entry offered to the node, whoever relayed it.
+type outcome int
+
+const (
+	outcomeStored    outcome = iota // verified, chained and stored
+	outcomeDuplicate                // already held: ignore
+	outcomeGap                      // ahead of our head: fetch the range by sync
+	outcomeRejected                 // forged, malformed, not a partner's, or a fork
+)
+
+// ingestResult is the outcome and, for rejections, why.
+type ingestResult struct {
+	outcome outcome
+	reason  string // a metric-friendly reason for rejections
+	entry   *protocol.Entry
+	err     error
+}
+
+// ingest verifies an entry from the network and stores it, with its record
+// when this node is in the audience. The order of checks is fixed: size,
+// decode and signature, author is a partner, chain.
+func (n *Node) ingest(raw []byte) ingestResult {
+	e, err := protocol.DecodeEntry(raw)
+	if err != nil {
+		return n.reject("malformed", nil, err)
+	}
+	code, ok := n.feedCode(e.Author)
+	if !ok {
+		return n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
+	}
+	if e.Author == n.id.Public() {
+		return n.classifyOwn(e)
+	}
+	err = n.st.Append(e, n.openRecord(code, e))
+	return n.appendOutcome(code, e, err)
+}
+
+func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestResult {
+	switch {
+	case err == nil:
+		n.counters.add("entries_received", 1)
+		n.events.entryStored(code, e)
+		return ingestResult{outcome: outcomeStored, entry: e}
+	case errors.Is(err, store.ErrExists):
+		return ingestResult{outcome: outcomeDuplicate, entry: e}
+	case errors.Is(err, protocol.ErrSeqGap):
+		return ingestResult{outcome: outcomeGap, entry: e, err: err}
+	case errors.Is(err, store.ErrEquivocation), errors.Is(err, protocol.ErrBrokenChain):
+		n.log.Warn("equivocation: two different entries for one position of a feed", "feed", code, "seq", e.Seq, "err", err)
+		n.events.equivocation(code, e)
+		return n.reject("equivocation", e, err)
+	}
+	return n.reject("store", e, err)
+}
+
+// classifyOwn handles this node's own entries coming back from partners: it
+// never appends them from the network (a restored node must not fork its
+// feed), but a different entry at a position it holds is evidence of a
+// stolen key.
+func (n *Node) classifyOwn(e *protocol.Entry) ingestResult {
+	have, err := n.st.Entry(e.Author, e.Seq)
+	if err == nil && have.Hash() == e.Hash() {
+		return ingestResult{outcome: outcomeDuplicate, entry: e}
+	}
+	if err == nil {
+		n.log.Error("an entry signed with this node's key differs from ours: the key may be compromised", "seq", e.Seq)
+		return n.reject("equivocation", e, fmt.Errorf("own feed seq %d: %w", e.Seq, store.ErrEquivocation))
+	}
+	return ingestResult{outcome: outcomeDuplicate, entry: e}
+}
+
+func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult {
+	n.counters.add("rejected_"+reason, 1)
+	return ingestResult{outcome: outcomeRejected, reason: reason, entry: e, err: err}
+}
+
+// openRecord decrypts an entry addressed to this node. An entry it cannot
+// open is still stored (the chain must stay whole) without its record.
+func (n *Node) openRecord(code string, e *protocol.Entry) *store.Record {
+	if !slices.Contains(e.Audience, n.cfg.Participant) {
+		return nil
+	}
+	body, _, err := protocol.OpenRecord(e, n.id.AgeIdentity())
+	if err != nil {
+		n.counters.add("unreadable", 1)
+		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
+		return nil
+	}
+	return &store.Record{Type: e.Type, Body: body}
+}
+
+// feedCode maps a feed author to its participant code, for this node and
+// pinned partners only.
+func (n *Node) feedCode(k crypto.PublicKey) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	code, ok := n.feeds[k]
+	return code, ok
+}

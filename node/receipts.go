@@ -1,0 +1,116 @@
+package node
+
+import (
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// metaReceiptPrefix keys the latest receipt each partner signed for this
+// node's feed, kept as proof of delivery.
+const metaReceiptPrefix = "receipt/"
+
+// ownReceipts signs a receipt for every feed this node holds: its heads, as
+// told to a partner at the start and end of a sync session.
+func (n *Node) ownReceipts() []*protocol.Receipt {
+	heads, err := n.st.Heads()
+	if err != nil {
+		n.log.Warn("read heads for receipts", "err", err)
+		return nil
+	}
+	now := n.now()
+	out := make([]*protocol.Receipt, 0, len(heads))
+	for k, h := range heads {
+		if _, ok := n.feedCode(k); !ok || len(out) == protocol.MaxHelloReceipts {
+			continue
+		}
+		r, err := protocol.NewReceipt(n.id, k, h.Seq, h.Hash, now)
+		if err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// absorbHello records what partner p told it holds and returns p's heads
+// by feed. Receipts not signed by p are ignored: receipts are not relayed.
+func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]uint64 {
+	code, ok := n.partnerByPeer(p)
+	if !ok {
+		return nil
+	}
+	pk, _ := crypto.PublicKeyFromPeerID(p.String())
+	heads := make(map[crypto.PublicKey]uint64, len(h.Receipts))
+	for _, r := range h.Receipts {
+		if r.Signer != pk {
+			continue
+		}
+		heads[r.Feed] = r.Seq
+		n.noteReceipt(code, p, r)
+	}
+	n.delivery.contact(p, n.now())
+	return heads
+}
+
+// noteReceipt keeps the partner's receipt for this node's feed (proof of
+// delivery) and its head of its own feed.
+func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) {
+	switch r.Feed {
+	case n.id.Public():
+		if n.delivery.receipt(p, r) {
+			if err := n.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
+				n.log.Warn("store receipt", "partner", code, "err", err)
+			}
+			n.events.emit("receipt", map[string]any{"partner": code, "seq": r.Seq})
+		}
+	case r.Signer:
+		n.delivery.theirHead(p, r.Seq)
+	}
+}
+
+// loadReceipts restores the stored receipts of every partner.
+func (n *Node) loadReceipts() {
+	n.mu.Lock()
+	peers := make(map[string]peer.ID, len(n.peers))
+	for p, code := range n.peers {
+		peers[code] = p
+	}
+	n.mu.Unlock()
+	for code, p := range peers {
+		b, err := n.st.GetMeta(metaReceiptPrefix + code)
+		if err != nil {
+			continue
+		}
+		if r, err := protocol.DecodeReceipt(b); err == nil && r.Feed == n.id.Public() {
+			n.delivery.receipt(p, r)
+		}
+	}
+}
+
+// localSeqs returns this node's head seq of every feed it holds.
+func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
+	heads, err := n.st.Heads()
+	if err != nil {
+		return nil
+	}
+	out := make(map[crypto.PublicKey]uint64, len(heads))
+	for k, h := range heads {
+		out[k] = h.Seq
+	}
+	return out
+}
+
+// acceptFeed reports whether this node pulls feed k: its partners' feeds.
+// Its own feed is never pulled back (a restored node must not fork it).
+func (n *Node) acceptFeed(k crypto.PublicKey) bool {
+	_, ok := n.feedCode(k)
+	return ok && k != n.id.Public()
+}
+
+// partnerByPeer maps a connected peer to its partner code.
+func (n *Node) partnerByPeer(p peer.ID) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	code, ok := n.peers[p]
+	return code, ok
+}

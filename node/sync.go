@@ -1,0 +1,265 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Sync limits.
+const (
+	syncFrameTimeout   = 30 * time.Second // each frame read or write
+	syncSessionTimeout = 15 * time.Minute // a whole session
+	syncMaxRange       = 1000             // entries asked for per range
+	syncBatchEntries   = 256              // entries read from the store at once
+	syncFrameBudget    = 512 << 10        // bytes of entries per Entries frame
+)
+
+// errProtocol is returned when a partner breaks the sync protocol.
+var errProtocol = errors.New("sync protocol violation")
+
+// frameConn is a sync stream with a deadline on every frame.
+type frameConn struct {
+	s network.Stream
+	r *bufio.Reader
+	w *bufio.Writer
+}
+
+func newFrameConn(s network.Stream) *frameConn {
+	return &frameConn{s: s, r: bufio.NewReaderSize(s, 64<<10), w: bufio.NewWriterSize(s, 64<<10)}
+}
+
+func (c *frameConn) send(f protocol.Frame) error {
+	c.s.SetWriteDeadline(time.Now().Add(syncFrameTimeout))
+	if err := protocol.WriteFrame(c.w, f); err != nil {
+		return fmt.Errorf("send %T: %w", f, err)
+	}
+	return c.w.Flush()
+}
+
+func (c *frameConn) recv() (protocol.Frame, error) {
+	c.s.SetReadDeadline(time.Now().Add(syncFrameTimeout))
+	f, err := protocol.ReadFrame(c.r)
+	if err != nil {
+		return nil, fmt.Errorf("read frame: %w", err)
+	}
+	return f, nil
+}
+
+// finish closes the stream after a clean session, else resets it.
+func (c *frameConn) finish(err error) {
+	if err != nil {
+		c.s.Reset()
+		return
+	}
+	c.s.Close()
+}
+
+func (c *frameConn) fail(code uint16, err error) error {
+	c.send(&protocol.SyncError{Code: code, Message: err.Error()})
+	return err
+}
+
+func (c *frameConn) expectHello() (*protocol.Hello, error) {
+	f, err := c.recv()
+	if err != nil {
+		return nil, err
+	}
+	h, ok := f.(*protocol.Hello)
+	if !ok {
+		return nil, fmt.Errorf("%w: want a hello frame, got %T", errProtocol, f)
+	}
+	return h, nil
+}
+
+// syncSession runs one pull session with partner p as the initiator.
+func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
+	ctx, cancel := context.WithTimeout(ctx, syncSessionTimeout)
+	defer cancel()
+	h := n.currentHost()
+	if h == nil {
+		return errors.New("sync: node not started")
+	}
+	s, err := h.NewStream(network.WithAllowLimitedConn(ctx, "sync"), p, protocol.SyncProtocolID)
+	if err != nil {
+		return fmt.Errorf("open sync stream: %w", err)
+	}
+	c := newFrameConn(s)
+	err = n.pull(ctx, c, p)
+	c.finish(err)
+	return err
+}
+
+// pull exchanges hellos, then asks for every range the partner holds that
+// this node lacks, until it lacks nothing the partner has.
+func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
+	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+		return err
+	}
+	hello, err := c.expectHello()
+	if err != nil {
+		return err
+	}
+	remote := n.absorbHello(p, hello)
+	for ctx.Err() == nil {
+		local := n.localSeqs()
+		ranges := protocol.WantFor(local, remote, n.acceptFeed, syncMaxRange)
+		if len(ranges) == 0 {
+			break
+		}
+		if err := c.send(&protocol.Want{Ranges: ranges}); err != nil {
+			return err
+		}
+		got, err := n.receiveRanges(c)
+		if err != nil {
+			return err
+		}
+		if got == 0 {
+			break // the partner announced more than it serves; try again later
+		}
+	}
+	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+		return err
+	}
+	return c.send(&protocol.Want{})
+}
+
+// receiveRanges ingests Entries frames until End and returns how many
+// entries were new.
+func (n *Node) receiveRanges(c *frameConn) (int, error) {
+	stored := 0
+	for {
+		f, err := c.recv()
+		if err != nil {
+			return stored, err
+		}
+		switch f := f.(type) {
+		case *protocol.Entries:
+			k, err := n.ingestBatch(f.Entries)
+			stored += k
+			if err != nil {
+				return stored, c.fail(1, err)
+			}
+		case *protocol.End:
+			return stored, nil
+		case *protocol.SyncError:
+			return stored, fmt.Errorf("partner reported: %s", f.Message)
+		default:
+			return stored, fmt.Errorf("%w: want entries or end, got %T", errProtocol, f)
+		}
+	}
+}
+
+// ingestBatch ingests entries in order; any entry that is not stored or
+// already held ends the session.
+func (n *Node) ingestBatch(raws [][]byte) (int, error) {
+	stored := 0
+	for _, raw := range raws {
+		r := n.ingest(raw)
+		switch r.outcome {
+		case outcomeStored:
+			stored++
+		case outcomeDuplicate:
+		default:
+			return stored, fmt.Errorf("relayed entry refused (%s): %v", r.reason, r.err)
+		}
+	}
+	return stored, nil
+}
+
+// handleSync serves a partner's pull session.
+func (n *Node) handleSync(s network.Stream) {
+	p := s.Conn().RemotePeer()
+	c := newFrameConn(s)
+	if _, ok := n.partnerByPeer(p); !ok {
+		c.finish(errors.New("not a partner"))
+		return
+	}
+	n.delivery.contact(p, n.now())
+	ctx, cancel := context.WithTimeout(n.runCtx, syncSessionTimeout)
+	defer cancel()
+	err := n.serve(ctx, c, p)
+	if err != nil {
+		n.counters.add("sync_failed", 1)
+		n.log.Debug("sync session served with error", "peer", p, "err", err)
+	}
+	c.finish(err)
+}
+
+func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
+	hello, err := c.expectHello()
+	if err != nil {
+		return err
+	}
+	n.absorbHello(p, hello)
+	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		f, err := c.recv()
+		if err != nil {
+			return err
+		}
+		switch f := f.(type) {
+		case *protocol.Hello:
+			n.absorbHello(p, f)
+		case *protocol.Want:
+			if len(f.Ranges) == 0 {
+				return nil
+			}
+			if err := n.serveRanges(c, f.Ranges); err != nil {
+				return err
+			}
+		case *protocol.SyncError:
+			return fmt.Errorf("partner reported: %s", f.Message)
+		default:
+			return c.fail(2, fmt.Errorf("%w: unexpected %T", errProtocol, f))
+		}
+	}
+	return ctx.Err()
+}
+
+// serveRanges streams the entries of each range this node holds, in order,
+// in frames of at most syncFrameBudget bytes, then End. Any feed it holds is
+// served: partners verify what they receive.
+func (n *Node) serveRanges(c *frameConn, ranges []protocol.Range) error {
+	for _, r := range ranges {
+		to := min(r.To, r.From+syncMaxRange-1)
+		if err := n.serveRange(c, r.Feed, r.From, to); err != nil {
+			return err
+		}
+	}
+	return c.send(&protocol.End{})
+}
+
+func (n *Node) serveRange(c *frameConn, feed crypto.PublicKey, from, to uint64) error {
+	var batch [][]byte
+	size := 0
+	for from <= to {
+		entries, err := n.st.Entries(feed, from, int(min(to-from+1, syncBatchEntries)))
+		if err != nil || len(entries) == 0 {
+			break
+		}
+		for _, e := range entries {
+			if size+len(e.Bytes()) > syncFrameBudget && len(batch) > 0 {
+				if err := c.send(&protocol.Entries{Entries: batch}); err != nil {
+					return err
+				}
+				batch, size = nil, 0
+			}
+			batch, size = append(batch, e.Bytes()), size+len(e.Bytes())
+		}
+		from = entries[len(entries)-1].Seq + 1
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	return c.send(&protocol.Entries{Entries: batch})
+}

@@ -1,0 +1,142 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// receiptDelay batches receipts after pushed entries: a burst of pushes
+// from one author produces one receipt session.
+const receiptDelay = 200 * time.Millisecond
+
+// maxConcurrentSyncs bounds the sync sessions this node initiates at once.
+const maxConcurrentSyncs = 8
+
+// syncer schedules pull sessions: at most one at a time per partner, with
+// triggers that arrive during a session coalesced into one more session.
+type syncer struct {
+	n   *Node
+	ctx context.Context
+	sem chan struct{}
+	wg  sync.WaitGroup
+
+	mu      sync.Mutex // guards the fields below
+	running map[peer.ID]bool
+	again   map[peer.ID]bool
+	pending map[peer.ID]*time.Timer
+	closed  bool
+}
+
+func newSyncer(ctx context.Context, n *Node) *syncer {
+	return &syncer{n: n, ctx: ctx, sem: make(chan struct{}, maxConcurrentSyncs),
+		running: map[peer.ID]bool{}, again: map[peer.ID]bool{}, pending: map[peer.ID]*time.Timer{}}
+}
+
+// trigger asks for a session with p now (or right after the running one).
+func (s *syncer) trigger(p peer.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if s.running[p] {
+		s.again[p] = true
+		return
+	}
+	s.running[p] = true
+	s.wg.Add(1)
+	go s.run(p)
+}
+
+// triggerAll asks for a session with every connected partner.
+func (s *syncer) triggerAll() {
+	for _, p := range s.n.connectedPartners() {
+		s.trigger(p)
+	}
+}
+
+// receiptDue schedules a session with the author of a pushed entry soon, so
+// that it gets this node's receipt.
+func (s *syncer) receiptDue(author crypto.PublicKey) {
+	p, err := peer.Decode(author.PeerID())
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.pending[p] != nil {
+		return
+	}
+	s.pending[p] = time.AfterFunc(receiptDelay, func() {
+		s.mu.Lock()
+		delete(s.pending, p)
+		s.mu.Unlock()
+		s.trigger(p)
+	})
+}
+
+func (s *syncer) run(p peer.ID) {
+	defer s.wg.Done()
+	for {
+		s.session(p)
+		s.mu.Lock()
+		if !s.again[p] || s.closed {
+			delete(s.running, p)
+			delete(s.again, p)
+			s.mu.Unlock()
+			return
+		}
+		s.again[p] = false
+		s.mu.Unlock()
+	}
+}
+
+func (s *syncer) session(p peer.ID) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-s.ctx.Done():
+		return
+	}
+	defer func() { <-s.sem }()
+	if s.n.currentHost().Network().Connectedness(p) != network.Connected {
+		return
+	}
+	err := s.n.syncSession(s.ctx, p)
+	s.n.delivery.syncDone(p, s.n.now(), err)
+	if err != nil && s.ctx.Err() == nil {
+		s.n.counters.add("sync_failed", 1)
+		s.n.log.Debug("sync session failed", "peer", p, "err", err)
+	}
+}
+
+// loop triggers a session with every connected partner each interval until
+// the context ends.
+func (s *syncer) loop(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.triggerAll()
+		}
+	}
+}
+
+// close stops scheduling and waits for running sessions (the context must
+// already be cancelled).
+func (s *syncer) close() {
+	s.mu.Lock()
+	s.closed = true
+	for _, t := range s.pending {
+		t.Stop()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
