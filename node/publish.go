@@ -70,6 +70,11 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 	if err := n.st.Append(e, rec); err != nil {
 		return Published{}, fmt.Errorf("append entry %d: %w", d.Seq, err)
 	}
+	// Own entries reach the disk before anyone sees them: after a power
+	// cut the node must not sign a different entry at the same seq.
+	if err := n.st.Sync(); err != nil {
+		return Published{}, fmt.Errorf("sync entry %d to disk: %w", d.Seq, err)
+	}
 	n.log.Info("entry published", "feed", n.cfg.Participant, "seq", e.Seq, "type", e.Type,
 		"size", len(e.Bytes()), "audience", strings.Join(e.Audience, ","))
 	n.counters.add("entries_published", 1)

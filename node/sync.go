@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -46,11 +47,7 @@ func (c *frameConn) send(f protocol.Frame) error {
 
 func (c *frameConn) recv() (protocol.Frame, error) {
 	c.s.SetReadDeadline(time.Now().Add(syncFrameTimeout))
-	f, err := protocol.ReadFrame(c.r)
-	if err != nil {
-		return nil, fmt.Errorf("read frame: %w", err)
-	}
-	return f, nil
+	return protocol.ReadFrame(c.r)
 }
 
 // finish closes the stream after a clean session, else resets it.
@@ -63,7 +60,7 @@ func (c *frameConn) finish(err error) {
 }
 
 func (c *frameConn) fail(code uint16, err error) error {
-	c.send(&protocol.SyncError{Code: code, Message: err.Error()})
+	c.send(protocol.NewSyncError(code, err.Error()))
 	return err
 }
 
@@ -97,8 +94,8 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 	return err
 }
 
-// pull exchanges hellos, then asks for every range the partner holds that
-// this node lacks, until it lacks nothing the partner has.
+// pull drives a puller over the stream: hellos, then wants answered by
+// entries until the puller wants nothing more, then the final receipts.
 func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
 		return err
@@ -107,23 +104,19 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err != nil {
 		return err
 	}
-	remote := n.absorbHello(p, hello)
-	for ctx.Err() == nil {
-		local := n.localSeqs()
-		ranges := protocol.WantFor(local, remote, n.acceptFeed, syncMaxRange)
-		if len(ranges) == 0 {
-			break
-		}
-		if err := c.send(&protocol.Want{Ranges: ranges}); err != nil {
+	m := newPuller(n.localSeqs(), n.acceptFeed)
+	step := m.hello(n.absorbHello(p, hello))
+	for step.err == nil && !step.finish {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		got, err := n.receiveRanges(c)
-		if err != nil {
+		if err := c.send(&protocol.Want{Ranges: step.want}); err != nil {
 			return err
 		}
-		if got == 0 {
-			break // the partner announced more than it serves; try again later
-		}
+		step = n.receiveRound(c, m)
+	}
+	if step.err != nil {
+		return c.fail(protocol.SyncCodeProtocol, step.err)
 	}
 	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
 		return err
@@ -131,47 +124,57 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	return c.send(&protocol.Want{})
 }
 
-// receiveRanges ingests Entries frames until End and returns how many
-// entries were new.
-func (n *Node) receiveRanges(c *frameConn) (int, error) {
-	stored := 0
+// receiveRound ingests Entries frames until End, checking each entry
+// against the puller before it is ingested.
+func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 	for {
 		f, err := c.recv()
 		if err != nil {
-			return stored, err
+			return m.fail(err)
 		}
 		switch f := f.(type) {
 		case *protocol.Entries:
-			k, err := n.ingestBatch(f.Entries)
-			stored += k
-			if err != nil {
-				return stored, c.fail(1, err)
+			if err := n.ingestBatch(m, f.Entries); err != nil {
+				return m.fail(err)
 			}
 		case *protocol.End:
-			return stored, nil
-		case *protocol.SyncError:
-			return stored, fmt.Errorf("partner reported: %s", f.Message)
+			return m.end()
 		default:
-			return stored, fmt.Errorf("%w: want entries or end, got %T", errProtocol, f)
+			return m.frame(f)
 		}
 	}
 }
 
-// ingestBatch ingests entries in order; any entry that is not stored or
-// already held ends the session.
-func (n *Node) ingestBatch(raws [][]byte) (int, error) {
-	stored := 0
+// ingestBatch ingests entries in order; an entry out of turn, or one that
+// is neither stored nor already held, ends the session.
+func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
 	for _, raw := range raws {
-		r := n.ingest(raw)
-		switch r.outcome {
-		case outcomeStored:
-			stored++
-		case outcomeDuplicate:
-		default:
-			return stored, fmt.Errorf("relayed entry refused (%s): %v", r.reason, r.err)
+		feed, seq, ok := peekEntry(raw)
+		if !ok {
+			n.reject("malformed", nil, nil)
+			return fmt.Errorf("%w: malformed entry", errProtocol)
 		}
+		if err := m.entry(feed, seq); err != nil {
+			return err
+		}
+		r := n.ingest(raw)
+		if r.outcome != outcomeStored && r.outcome != outcomeDuplicate {
+			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.reason, r.err)
+		}
+		m.stored(feed, seq, r.outcome == outcomeStored)
 	}
-	return stored, nil
+	return nil
+}
+
+// peekEntry reads the author and seq at their fixed offsets, before the
+// entry is verified; ingest verifies everything.
+func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
+	var k crypto.PublicKey
+	if len(raw) < protocol.MinEntrySize {
+		return k, 0, false
+	}
+	copy(k[:], raw[1:33])
+	return k, binary.BigEndian.Uint64(raw[33:41]), true
 }
 
 // handleSync serves a partner's pull session.
@@ -220,7 +223,7 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 		case *protocol.SyncError:
 			return fmt.Errorf("partner reported: %s", f.Message)
 		default:
-			return c.fail(2, fmt.Errorf("%w: unexpected %T", errProtocol, f))
+			return c.fail(protocol.SyncCodeProtocol, fmt.Errorf("%w: unexpected %T", errProtocol, f))
 		}
 	}
 	return ctx.Err()

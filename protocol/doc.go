@@ -11,7 +11,7 @@
 // # Hostile input
 //
 // Every decoder ([DecodeEntry], [ParseCard], [ValidateRecord], [ParseNotice],
-// [ParseCarats], [ParseUSD]) accepts attacker-controlled bytes. Each caps the
+// [ParseCarats], [ParseUSD], [DecodeReceipt], [DecodeFrame], [ReadFrame]) accepts attacker-controlled bytes. Each caps the
 // size first, verifies signatures before parsing further where there is one,
 // bounds-checks every length and returns a nil result with any error.
 //
