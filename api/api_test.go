@@ -180,3 +180,69 @@ func exampleNotice(t *testing.T) string {
 	}
 	return string(b)
 }
+
+func TestPartnerAddrs(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, beNode := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	if code, body := call(t, in, "POST", "/api/partners", testToken, card); code != http.StatusOK {
+		t.Fatalf("add partner: %d %s", code, body)
+	}
+	put := func(body string) (int, []byte) {
+		return call(t, in, "PUT", "/api/partners/BE/addrs", testToken, []byte(body))
+	}
+	self := "/ip4/192.0.2.1/tcp/4101/p2p/" + beNode.Identity().PeerID()
+	code, body := put(`{"addrs": ["` + self + `", "/dns4/kp.example/udp/4101/quic-v1", "/ip4/192.0.2.1/tcp/4101"]}`)
+	var p node.Partner
+	if err := json.Unmarshal(body, &p); code != http.StatusOK || err != nil {
+		t.Fatalf("set addrs: %d %s", code, body)
+	}
+	want := []string{"/ip4/192.0.2.1/tcp/4101", "/dns4/kp.example/udp/4101/quic-v1"}
+	if strings.Join(p.AddrOverride, " ") != strings.Join(want, " ") {
+		t.Fatalf("override %q, want %q (canonical, no /p2p/, no duplicates)", p.AddrOverride, want)
+	}
+	if len(p.Addrs) == 0 {
+		t.Errorf("the card's addresses are gone: %s", body)
+	}
+	_, body = call(t, in, "GET", "/api/partners", testToken, nil)
+	if !strings.Contains(string(body), "kp.example") {
+		t.Errorf("partners list lacks the override: %s", body)
+	}
+	if code, body = put(`{"addrs": []}`); code != http.StatusOK || strings.Contains(string(body), "addr_override") {
+		t.Fatalf("clear: %d %s", code, body)
+	}
+}
+
+func TestPartnerAddrsErrors(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	call(t, in, "POST", "/api/partners", testToken, card)
+	other := "/ip4/192.0.2.1/tcp/4101/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"
+	cases := []struct {
+		name, path, body string
+		status           int
+		code, message    string
+	}{
+		{"not a multiaddr", "BE", `{"addrs": ["/ip4/192.0.2.1/tcp/4101", "/ip4/999.1.1.1/tcp/1"]}`, 400, "invalid_address", "/ip4/999.1.1.1/tcp/1"},
+		{"no transport", "BE", `{"addrs": ["/ip4/192.0.2.1"]}`, 400, "invalid_address", "want an IP or DNS address"},
+		{"relay", "BE", `{"addrs": ["` + other + `/p2p-circuit"]}`, 400, "invalid_address", "p2p-circuit"},
+		{"another peer", "BE", `{"addrs": ["` + other + `"]}`, 400, "invalid_address", "not the partner"},
+		{"unknown partner", "AE", `{"addrs": ["/ip4/192.0.2.1/tcp/4101"]}`, 404, "unknown_partner", "AE"},
+		{"unknown participant", "XX", `{"addrs": []}`, 400, "unknown_participant", "XX"},
+		{"missing addrs", "BE", `{}`, 400, "bad_request", "required"},
+		{"malformed body", "BE", `{"addrs": "/ip4/192.0.2.1/tcp/4101"}`, 400, "bad_request", "request body"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, body := call(t, in, "PUT", "/api/partners/"+c.path+"/addrs", testToken, []byte(c.body))
+			if code != c.status || errorCode(t, body) != c.code || !strings.Contains(string(body), c.message) {
+				t.Fatalf("got %d %s, want %d %s mentioning %q", code, body, c.status, c.code, c.message)
+			}
+		})
+	}
+	_, body := call(t, in, "GET", "/api/partners", testToken, nil)
+	if strings.Contains(string(body), "addr_override") {
+		t.Errorf("a refused override was stored: %s", body)
+	}
+}

@@ -59,6 +59,7 @@ func classifySentinel(err error) *Error {
 		{protocol.ErrUnknownType, http.StatusBadRequest, "unknown_record_type"},
 		{node.ErrInvalidRecord, http.StatusUnprocessableEntity, "invalid_record"},
 		{node.ErrInvalidCard, http.StatusBadRequest, "invalid_card"},
+		{node.ErrInvalidAddr, http.StatusBadRequest, "invalid_address"},
 		{node.ErrUnknownParticipant, http.StatusBadRequest, "unknown_participant"},
 		{node.ErrUnknownPartner, http.StatusNotFound, "unknown_partner"},
 		{store.ErrNotFound, http.StatusNotFound, "not_found"},

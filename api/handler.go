@@ -21,6 +21,7 @@ type Backend interface {
 	Partners() ([]node.Partner, error)
 	AddPartner(card []byte) (node.Partner, error)
 	RemovePartner(code string) error
+	SetPartnerAddrs(code string, addrs []string) (node.Partner, error)
 	Publish(ctx context.Context, typ string, body []byte, to []string) (node.Published, error)
 	Feed(author string, from uint64, limit int) ([]node.FeedEntry, error)
 	Verify(ctx context.Context) (store.VerifyReport, error)
@@ -54,6 +55,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/partners", h.listPartners)
 	h.handle("POST /api/partners", h.addPartner)
 	h.handle("DELETE /api/partners/{code}", h.removePartner)
+	h.handle("PUT /api/partners/{code}/addrs", h.setPartnerAddrs)
 	h.handle("POST /api/records/{type}", h.publish)
 	h.handle("GET /api/feeds", h.feeds)
 	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)

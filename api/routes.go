@@ -58,6 +58,29 @@ func (h *Handler) removePartner(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// PartnerAddrsRequest is the body of PUT /api/partners/{code}/addrs: the
+// partner's address override; an empty list clears it.
+type PartnerAddrsRequest struct {
+	Addrs []string `json:"addrs"`
+}
+
+func (h *Handler) setPartnerAddrs(w http.ResponseWriter, r *http.Request) error {
+	var req PartnerAddrsRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badRequest(fmt.Sprintf("request body: %v (want {\"addrs\": [multiaddrs]})", err))
+	}
+	if req.Addrs == nil { // absent or null; [] clears
+		return badRequest(`request body: "addrs" is required (an empty list clears the override)`)
+	}
+	p, err := h.b.SetPartnerAddrs(r.PathValue("code"), req.Addrs)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
 // PublishRequest is the body of POST /api/records/{type}.
 type PublishRequest struct {
 	To     []string        `json:"to"`

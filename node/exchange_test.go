@@ -42,13 +42,20 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() error) {
 
 // holds checks that reader holds author's feed up to seq, with records
 // for the entries addressed to it.
-func holds(reader, author *Node, seq uint64) error {
-	entries, err := reader.Feed(author.Participant(), 1, 0)
+func holds(reader *Node, author string, seq uint64) error {
+	key, err := reader.authorKey(author)
+	if err != nil {
+		return err
+	}
+	if h, err := reader.st.Head(key); err != nil || h.Seq != seq {
+		return fmt.Errorf("%s holds %s up to %d, want %d (%v)", reader.Participant(), author, h.Seq, seq, err)
+	}
+	entries, err := reader.Feed(author, 1, 0)
 	if err != nil {
 		return err
 	}
 	if uint64(len(entries)) != seq {
-		return fmt.Errorf("%s holds %d entries of %s, want %d", reader.Participant(), len(entries), author.Participant(), seq)
+		return fmt.Errorf("%s holds %d entries of %s, want %d", reader.Participant(), len(entries), author, seq)
 	}
 	for _, e := range entries {
 		addressed := false
@@ -77,10 +84,10 @@ func TestThreeNodesExchange(t *testing.T) {
 	if _, err := be.Publish(ctx, "notice", notice(t), []string{"IN", "AE"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "BE has IN's feed", func() error { return holds(be, in, 6) })
-	eventually(t, 30*time.Second, "AE has IN's feed", func() error { return holds(ae, in, 6) })
-	eventually(t, 30*time.Second, "IN has BE's feed", func() error { return holds(in, be, 1) })
-	eventually(t, 30*time.Second, "AE has BE's feed", func() error { return holds(ae, be, 1) })
+	eventually(t, 30*time.Second, "BE has IN's feed", func() error { return holds(be, in.Participant(), 6) })
+	eventually(t, 30*time.Second, "AE has IN's feed", func() error { return holds(ae, in.Participant(), 6) })
+	eventually(t, 30*time.Second, "IN has BE's feed", func() error { return holds(in, be.Participant(), 1) })
+	eventually(t, 30*time.Second, "AE has BE's feed", func() error { return holds(ae, be.Participant(), 1) })
 	eventually(t, 30*time.Second, "IN gets receipts", func() error {
 		s, err := in.Status()
 		if err != nil {

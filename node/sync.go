@@ -246,18 +246,18 @@ func (n *Node) serveRange(c *frameConn, feed crypto.PublicKey, from, to uint64) 
 	var batch [][]byte
 	size := 0
 	for from <= to {
-		entries, err := n.st.Entries(feed, from, int(min(to-from+1, syncBatchEntries)))
+		entries, err := n.st.RawEntries(feed, from, int(min(to-from+1, syncBatchEntries)))
 		if err != nil || len(entries) == 0 {
 			break
 		}
 		for _, e := range entries {
-			if size+len(e.Bytes()) > syncFrameBudget && len(batch) > 0 {
+			if size+len(e.Bytes) > syncFrameBudget && len(batch) > 0 {
 				if err := c.send(&protocol.Entries{Entries: batch}); err != nil {
 					return err
 				}
 				batch, size = nil, 0
 			}
-			batch, size = append(batch, e.Bytes()), size+len(e.Bytes())
+			batch, size = append(batch, e.Bytes), size+len(e.Bytes)
 		}
 		from = entries[len(entries)-1].Seq + 1
 	}

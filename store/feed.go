@@ -253,6 +253,33 @@ func (s *Store) Entries(author crypto.PublicKey, from uint64, limit int) ([]*pro
 	return entries, nil
 }
 
+// RawEntry is a stored entry's wire bytes, not re-verified, and the seq it
+// is stored under.
+type RawEntry struct {
+	Seq   uint64
+	Bytes []byte
+}
+
+// RawEntries is [Store.Entries] without decoding: the bytes as stored, for
+// relaying to partners, who verify every entry they receive. The bytes are
+// the caller's.
+func (s *Store) RawEntries(author crypto.PublicKey, from uint64, limit int) ([]RawEntry, error) {
+	var stored []storedEntry
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		stored, err = feedValues(txn, author, max(from, 1), limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read entries %s from %d: %w", author, from, err)
+	}
+	out := make([]RawEntry, len(stored))
+	for i, st := range stored {
+		out[i] = RawEntry{Seq: st.seq, Bytes: st.raw}
+	}
+	return out, nil
+}
+
 // storedEntry is an entry's bytes and the seq of the key they sit under.
 type storedEntry struct {
 	seq uint64

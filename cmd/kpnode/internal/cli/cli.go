@@ -45,9 +45,9 @@ func commands() []command {
 	return []command{
 		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE]", "create a node home: keys, configuration, API token", runInit},
 		{"run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]", "run the node (the daemon) until SIGINT or SIGTERM", runDaemon},
-		{"status", "[--json] [--wait DURATION]", "identity, listen addresses, partners and feed heads", runStatus},
+		{"status", "[--json] [--wait DURATION]", "identity, partners' link and delivery, feed heads, counters", runStatus},
 		{"card", "[verify FILE|-]", "print this node's signed card, or verify a card", runCard},
-		{"partners", "add FILE|- | list [--json] | remove CODE", "pin, list and remove partners", runPartners},
+		{"partners", partnersSynopsis, "pin, list and remove partners; override their addresses", runPartners},
 		{"publish", "--type TYPE --to CODES|all FILE|-", "validate, encrypt and append a record to this node's feed", runPublish},
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},

@@ -1,22 +1,30 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 
+	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/node"
 )
 
+const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear"
+
 func runPartners(e *env, args []string) error {
-	fs, home := e.newFlags("partners", "add FILE|- | list [--json] | remove CODE")
+	fs, home := e.newFlags("partners", partnersSynopsis)
 	asJSON := fs.Bool("json", false, "print JSON (list)")
+	clearAddrs := fs.Bool("clear", false, "remove the address override (addr)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
 		pos = []string{"list"}
+	}
+	if *clearAddrs && pos[0] != "addr" {
+		return usageErrorf("partners: --clear goes with addr only")
 	}
 	c, err := e.client(*home)
 	if err != nil {
@@ -29,8 +37,10 @@ func runPartners(e *env, args []string) error {
 		return listPartners(e, c, *asJSON)
 	case "remove", "rm":
 		return removePartner(e, c, pos[1:])
+	case "addr":
+		return setPartnerAddrs(e, c, pos[1:], *clearAddrs)
 	}
-	return usageErrorf("partners: unknown subcommand %q (want add, list or remove)", pos[0])
+	return usageErrorf("partners: unknown subcommand %q (want add, list, remove or addr)", pos[0])
 }
 
 func addPartner(e *env, c *client, args []string) error {
@@ -63,11 +73,7 @@ func listPartners(e *env, c *client, asJSON bool) error {
 	}
 	rows := make([][]string, 0, len(ps))
 	for _, p := range ps {
-		addrs := p.Addrs
-		if len(p.AddrOverride) > 0 {
-			addrs = p.AddrOverride
-		}
-		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, stamp(p.Added), orDash(strings.Join(addrs, " "))})
+		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, stamp(p.Added), dialAddrs(p)})
 	}
 	return table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "ADDED", "ADDRESSES"}, rows)
 }
@@ -82,4 +88,47 @@ func removePartner(e *env, c *client, args []string) error {
 	}
 	fmt.Fprintf(e.Out, "Removed partner %s: its connections are closed and nothing more is encrypted to it.\n", code)
 	return nil
+}
+
+// dialAddrs is the addresses the node dials: the override, marked as such,
+// else the card's.
+func dialAddrs(p node.Partner) string {
+	s := orDash(strings.Join(partnerDialList(p), " "))
+	if len(p.AddrOverride) > 0 {
+		s += " (override)"
+	}
+	return s
+}
+
+func setPartnerAddrs(e *env, c *client, args []string, clearAddrs bool) error {
+	switch {
+	case len(args) == 0:
+		return usageErrorf("partners addr needs a partner CODE, then MULTIADDRs or --clear")
+	case clearAddrs && len(args) > 1:
+		return usageErrorf("partners addr %s: give MULTIADDRs or --clear, not both", args[0])
+	case !clearAddrs && len(args) == 1:
+		return usageErrorf("partners addr %s: give one or more MULTIADDRs, or --clear to dial the card's addresses again", args[0])
+	}
+	code := strings.ToUpper(args[0])
+	body, _ := json.Marshal(api.PartnerAddrsRequest{Addrs: append([]string{}, args[1:]...)})
+	var p node.Partner
+	if err := c.do(e, "PUT", "/api/partners/"+url.PathEscape(code)+"/addrs", body, &p); err != nil {
+		return err
+	}
+	if clearAddrs {
+		fmt.Fprintf(e.Out, "Cleared the address override of %s: the node dials its card's addresses\n", code)
+	} else {
+		fmt.Fprintf(e.Out, "The node dials %s at its override addresses\n", code)
+	}
+	for _, a := range partnerDialList(p) {
+		fmt.Fprintf(e.Out, "  %s\n", a)
+	}
+	return nil
+}
+
+func partnerDialList(p node.Partner) []string {
+	if len(p.AddrOverride) > 0 {
+		return p.AddrOverride
+	}
+	return p.Addrs
 }

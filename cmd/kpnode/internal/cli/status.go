@@ -3,7 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/node"
@@ -54,20 +58,118 @@ func printStatus(e *env, s node.Status) error {
 	for _, a := range s.Listen {
 		fmt.Fprintf(e.Out, "  listening    %s\n", a)
 	}
-	fmt.Fprintf(e.Out, "\nPartners (%d)\n", len(s.Partners))
-	rows := make([][]string, 0, len(s.Partners))
-	for _, p := range s.Partners {
-		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, connected(p.Connected)})
-	}
-	if len(rows) > 0 {
-		table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "LINK"}, rows)
-	}
+	now := time.Now()
+	printPartnerStatus(e.Out, s.Partners, now)
+	printCounters(e.Out, s.Counters)
+	printEquivocations(e.Out, s.Equivocations)
 	fmt.Fprint(e.Out, "\nFeeds\n")
-	rows = rows[:0]
+	rows := make([][]string, 0, len(s.Feeds))
 	for _, f := range s.Feeds {
 		rows = append(rows, []string{f.Author, strconv.FormatUint(f.Seq, 10), f.Hash.Short(), stamp(f.Time)})
 	}
 	return table(e.Out, []string{"FEED", "HEAD", "HASH", "LATEST"}, rows)
+}
+
+// printPartnerStatus writes one row per partner: the link, how much of
+// its feed this node holds, and how much of this node's feed it receipted.
+func printPartnerStatus(w io.Writer, ps []node.PartnerStatus, now time.Time) {
+	fmt.Fprintf(w, "\nPartners (%d)\n", len(ps))
+	if len(ps) == 0 {
+		return
+	}
+	rows := make([][]string, 0, len(ps))
+	for _, p := range ps {
+		rows = append(rows, []string{p.Code, connected(p.Connected), ago(now, p.LastContact),
+			fmt.Sprintf("%d/%d", p.OurCopy, p.TheirHead), fmt.Sprintf("%d/%d", p.Receipt, p.OurHead),
+			undelivered(p, now), delivery(p)})
+	}
+	table(w, []string{"PARTNER", "LINK", "LAST CONTACT", "THEIR FEED", "OUR FEED", "UNDELIVERED", "DELIVERY"}, rows)
+	fmt.Fprintln(w, "  THEIR FEED: entries held here / their head.  OUR FEED: their receipt / our head.")
+	for _, p := range ps {
+		if p.LastSyncError != "" {
+			fmt.Fprintf(w, "  %s: last sync %s failed: %s\n", p.Code, ago(now, p.LastSync), p.LastSyncError)
+		}
+		if p.Stalled {
+			fmt.Fprintf(w, "  %s: delivery stalled: see \"Delivery status\" in docs/operations.md\n", p.Code)
+		}
+	}
+}
+
+func undelivered(p node.PartnerStatus, now time.Time) string {
+	if p.Undelivered == 0 {
+		return "0"
+	}
+	if p.OldestUndelivered.IsZero() {
+		return strconv.FormatUint(p.Undelivered, 10)
+	}
+	return fmt.Sprintf("%d (oldest %s)", p.Undelivered, age(now.Sub(p.OldestUndelivered)))
+}
+
+func delivery(p node.PartnerStatus) string {
+	switch {
+	case p.Stalled:
+		return "STALLED"
+	case p.Undelivered > 0:
+		return "behind"
+	}
+	return "up to date"
+}
+
+// printCounters writes the entry counters since the node started: published,
+// received, rejected (in total and by reason), then any other counter.
+func printCounters(w io.Writer, c map[string]uint64) {
+	var reasons, others []string
+	var rejected uint64
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		switch r, ok := strings.CutPrefix(k, "rejected_"); {
+		case ok:
+			rejected += c[k]
+			reasons = append(reasons, fmt.Sprintf("%s %d", r, c[k]))
+		case k != "entries_published" && k != "entries_received":
+			others = append(others, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), c[k]))
+		}
+	}
+	fmt.Fprintf(w, "\nSince start: %d published, %d received, %d rejected", c["entries_published"], c["entries_received"], rejected)
+	if len(reasons) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(reasons, ", "))
+	}
+	fmt.Fprintln(w)
+	if len(others) > 0 {
+		fmt.Fprintf(w, "  %s\n", strings.Join(others, ", "))
+	}
+}
+
+func printEquivocations(w io.Writer, eqs []node.EquivocationReport) {
+	if len(eqs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nEquivocations (%d): an author signed two different entries at one position; the first is kept, the other is evidence\n", len(eqs))
+	rows := make([][]string, 0, len(eqs))
+	for _, q := range eqs {
+		rows = append(rows, []string{q.Feed, strconv.FormatUint(q.Seq, 10), q.Kept.Short(), q.Conflicting.Short(), stamp(q.Seen)})
+	}
+	table(w, []string{"FEED", "SEQ", "KEPT", "CONFLICTING", "SEEN"}, rows)
+}
+
+// ago is how long before now t was, coarsely: "12s ago", "5m ago", "never".
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return age(now.Sub(t)) + " ago"
+}
+
+// age is a duration to the coarsest useful unit: 12s, 5m, 3h, 2d.
+func age(d time.Duration) string {
+	switch d = max(d, 0); {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func connected(b bool) string {

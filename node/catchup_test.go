@@ -1,0 +1,115 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// publishN publishes n notices from a to the audience.
+func publishN(t *testing.T, a *Node, n int, to ...string) {
+	t.Helper()
+	body := notice(t)
+	for i := 0; i < n; i++ {
+		if _, err := a.Publish(context.Background(), "notice", body, to); err != nil {
+			t.Fatalf("publish %d: %v", i+1, err)
+		}
+	}
+}
+
+// appendN appends n entries to a's feed that share one sealed record:
+// real signed, chained entries without n age encryptions, so that tests
+// can build long feeds quickly.
+func appendN(t *testing.T, a *Node, n int, to ...string) {
+	t.Helper()
+	var body bytes.Buffer
+	json.Compact(&body, notice(t))
+	audience, rcpts, err := a.resolveAudience(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, commitment, err := protocol.SealRecord(body.Bytes(), append(rcpts, a.id.Recipient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := protocol.Draft{Type: "notice", Audience: audience, Commitment: commitment, Ciphertext: ct}
+	for i := 0; i < n; i++ {
+		if _, err := a.appendOwn(d, &store.Record{Type: "notice", Body: body.Bytes()}); err != nil {
+			t.Fatalf("append %d: %v", i+1, err)
+		}
+	}
+}
+
+// verified checks that n's store verifies clean.
+func verified(t *testing.T, n *Node) {
+	t.Helper()
+	rep, err := n.Verify(context.Background())
+	if err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("verify %s: %v %+v", n.Participant(), err, rep.Problems)
+	}
+}
+
+// TestOfflineCatchUp: B is stopped while A appends 10,000 entries; when B
+// comes back it holds all of them, in order, verified.
+func TestOfflineCatchUp(t *testing.T) {
+	const total = 10000
+	// A never restarts: an in-memory store spares the test an fsync per
+	// published entry.
+	a, b := &fixture{t: t, n: testNode(t, "IN")}, newFixture(t, "BE")
+	b.start()
+	c, _ := a.n.Card()
+	a.card = c.Bytes()
+	pinBoth(t, a, b)
+	publishN(t, a.n, 3, "BE")
+	eventually(t, 30*time.Second, "B has the first entries", func() error { return holds(b.n, "IN", 3) })
+	b.stop()
+	appendN(t, a.n, total-3, "BE")
+	start := time.Now()
+	b.start()
+	eventually(t, 120*time.Second, "B catches up", func() error { return holds(b.n, "IN", total) })
+	t.Logf("B caught up on %d entries in %s", total-3, time.Since(start))
+	verified(t, b.n)
+	eventually(t, 30*time.Second, "A gets B's receipt", func() error { return receipted(a.n, "BE", total) })
+}
+
+// receipted checks that author holds partner's receipt for seq.
+func receipted(author *Node, partner string, seq uint64) error {
+	s, err := author.Status()
+	if err != nil {
+		return err
+	}
+	for _, p := range s.Partners {
+		if p.Code == partner {
+			if p.Receipt != seq || p.Undelivered != 0 {
+				return fmt.Errorf("partner %s receipt %d undelivered %d, want %d and 0", partner, p.Receipt, p.Undelivered, seq)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no partner %s", partner)
+}
+
+// TestRelayWhileAuthorOffline: A publishes while C is offline and then
+// stops; C comes up and gets A's entries from B.
+func TestRelayWhileAuthorOffline(t *testing.T) {
+	a, b, c := newFixture(t, "IN"), newFixture(t, "BE"), newFixture(t, "AE")
+	a.start()
+	b.start()
+	c.start()
+	pinBoth(t, a, b)
+	pinBoth(t, a, c)
+	pinBoth(t, b, c)
+	c.stop()
+	publishN(t, a.n, 20, "all")
+	eventually(t, 30*time.Second, "B has A's feed", func() error { return holds(b.n, "IN", 20) })
+	a.stop()
+	c.start()
+	eventually(t, 60*time.Second, "C gets A's feed from B", func() error { return holds(c.n, "IN", 20) })
+	verified(t, c.n)
+}

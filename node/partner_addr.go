@@ -1,0 +1,134 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// ErrInvalidAddr is returned by [Node.SetPartnerAddrs] when an address is
+// not a multiaddr this node can dial, or names another peer than the
+// partner; the message quotes the address.
+var ErrInvalidAddr = errors.New("invalid partner address")
+
+// maxPartnerAddrs bounds an address override.
+const maxPartnerAddrs = 16
+
+// SetPartnerAddrs sets the operator's address override of partner code:
+// the node dials addrs instead of the addresses in the partner's card. An
+// empty addrs clears the override (the card's addresses apply again).
+//
+// Each address must be an IP or DNS multiaddr over TCP or QUIC
+// (/ip4/203.0.113.7/tcp/4101, /dns4/kp.example/udp/4101/quic-v1); a
+// trailing /p2p/ component must name the partner itself and is dropped. The
+// override is stored; when the node runs, the partner's known addresses are
+// replaced and it is dialled at once. An open connection to the partner is
+// kept.
+func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
+	p, err := n.pinnedPartner(code)
+	if err != nil {
+		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
+	}
+	sc, err := protocol.ParseCard(p.Card)
+	if err != nil {
+		return Partner{}, fmt.Errorf("stored card of partner %s: %w", code, err)
+	}
+	pid, err := peer.Decode(sc.Card.PeerID)
+	if err != nil {
+		return Partner{}, fmt.Errorf("stored card of partner %s: %w", code, err)
+	}
+	if p.AddrOverride, err = checkPartnerAddrs(pid, addrs); err != nil {
+		return Partner{}, err
+	}
+	if err := n.st.PutPartner(p); err != nil {
+		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
+	}
+	if h := n.currentHost(); h != nil {
+		redial(h, pid, partnerAddrs(p))
+		n.dialer.now(pid)
+	}
+	n.log.Info("partner addresses set", "partner", code, "override", strings.Join(p.AddrOverride, " "))
+	return partnerView(p, sc), nil
+}
+
+// pinnedPartner returns the stored partner of code, which must be pinned.
+func (n *Node) pinnedPartner(code string) (store.Partner, error) {
+	if _, ok := protocol.LookupParticipant(code); !ok {
+		return store.Partner{}, ErrUnknownParticipant
+	}
+	p, err := n.st.Partner(code)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Removed) {
+		return p, ErrUnknownPartner
+	}
+	return p, err
+}
+
+// checkPartnerAddrs validates an override for partner pid and returns it
+// in canonical form, without /p2p/ suffixes or duplicates.
+func checkPartnerAddrs(pid peer.ID, addrs []string) ([]string, error) {
+	if len(addrs) > maxPartnerAddrs {
+		return nil, fmt.Errorf("%w: %d addresses, at most %d", ErrInvalidAddr, len(addrs), maxPartnerAddrs)
+	}
+	var out []string
+	for _, s := range addrs {
+		a, err := parsePartnerAddr(pid, s)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func parsePartnerAddr(pid peer.ID, s string) (string, error) {
+	a, err := ma.NewMultiaddr(strings.TrimSpace(s))
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %v", ErrInvalidAddr, s, err)
+	}
+	tpt, id := peer.SplitAddr(a)
+	switch {
+	case id != "" && id != pid:
+		return "", fmt.Errorf("%w %q: it names peer %s, not the partner (%s)", ErrInvalidAddr, s, id, pid)
+	case !dialable(tpt):
+		return "", fmt.Errorf("%w %q: want an IP or DNS address over tcp or udp/PORT/quic-v1, such as /ip4/203.0.113.7/tcp/4101",
+			ErrInvalidAddr, s)
+	}
+	return tpt.String(), nil
+}
+
+// dialable reports whether the node's transports can dial a: an IP or DNS
+// component, then tcp, or udp and quic-v1.
+func dialable(a ma.Multiaddr) bool {
+	if len(a) < 2 {
+		return false
+	}
+	switch a[0].Code() {
+	case ma.P_IP4, ma.P_IP6, ma.P_DNS, ma.P_DNS4, ma.P_DNS6:
+	default:
+		return false
+	}
+	rest := make([]int, 0, len(a)-1)
+	for _, c := range a[1:] {
+		rest = append(rest, c.Code())
+	}
+	return slices.Equal(rest, []int{ma.P_TCP}) || slices.Equal(rest, []int{ma.P_UDP, ma.P_QUIC_V1})
+}
+
+// redial replaces the addresses the host knows for p and forgets the
+// swarm's dial backoff of p, so that the next dial tries them at once.
+func redial(h host.Host, p peer.ID, addrs []string) {
+	setAddrs(h, p, addrs)
+	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
+		s.Backoff().Clear(p)
+	}
+}
