@@ -554,3 +554,16 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 }
 
 func ms1(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func BenchmarkTmpPublishAlone(b *testing.B) {
+	body := record1KiB(b)
+	ms := benchMesh(b, "IN", "BE")
+	warmUp(b, ms)
+	ms[1].stop(b)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ms[0].n.Publish(context.Background(), "notice", body, []string{"BE"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

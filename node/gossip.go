@@ -48,7 +48,7 @@ func newGossip(ctx context.Context, h host.Host) (*gossip, error) {
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(entryMessageID),
-		pubsub.WithMaxMessageSize(maxPushSize+4096),
+		pubsub.WithMaxMessageSize(protocol.MaxEntrySize+4096), // larger pushes reach the validator, which refuses and counts them
 		pubsub.WithPeerOutboundQueueSize(1024),
 		pubsub.WithValidateQueueSize(1024),
 		pubsub.WithSeenMessagesTTL(10*time.Minute),
