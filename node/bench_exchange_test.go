@@ -60,10 +60,8 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	pubDone := time.Since(start)
 	waitHead(b, r, a, base+uint64(b.N), 5*time.Minute)
 	elapsed := time.Since(start)
-	b.Logf("DEBUG N=%d publish loop %s total %s counters B %v A %v", b.N, pubDone, elapsed, r.n.counters.snapshot(), a.n.counters.snapshot())
 	b.StopTimer()
 	checkRecord(b, r, a, base+uint64(b.N))
 	rate := float64(b.N) / elapsed.Seconds()
@@ -78,7 +76,7 @@ func BenchmarkPipeline(b *testing.B) {
 func BenchmarkCatchUp(b *testing.B) {
 	n := catchUpSize(b)
 	body := record1KiB(b)
-	var fl floor
+	var fl cryptoFloor
 	var elapsed time.Duration
 	for range b.N {
 		b.StopTimer()
@@ -132,9 +130,9 @@ func BenchmarkLatency(b *testing.B) {
 
 // latencyRun publishes samples entries and returns one latency per
 // (entry, partner).
-func latencyRun(tb testing.TB, ms []*member, samples int, every time.Duration) []time.Duration {
+func latencyRun(tb testing.TB, ms []*benchMember, samples int, every time.Duration) []time.Duration {
 	ctx, cancel := context.WithCancel(context.Background())
-	watchers := make([]*arrivals, len(ms))
+	watchers := make([]*arrivalLog, len(ms))
 	for i, m := range ms {
 		watchers[i] = watchArrivals(ctx, m.n)
 	}
@@ -167,7 +165,7 @@ func latencyRun(tb testing.TB, ms []*member, samples int, every time.Duration) [
 	return latencies(tb, watchers, sent, want)
 }
 
-func latencies(tb testing.TB, ws []*arrivals, sent map[string]time.Time, want int) []time.Duration {
+func latencies(tb testing.TB, ws []*arrivalLog, sent map[string]time.Time, want int) []time.Duration {
 	out := make([]time.Duration, 0, want)
 	for _, w := range ws {
 		w.wait()
@@ -183,15 +181,15 @@ func latencies(tb testing.TB, ws []*arrivals, sent map[string]time.Time, want in
 	return out
 }
 
-// arrivals records when a node emitted "entry_received" for each entry.
-type arrivals struct {
+// arrivalLog records when a node emitted "entry_received" for each entry.
+type arrivalLog struct {
 	done chan struct{}
 	mu   sync.Mutex           // guards at
 	at   map[string]time.Time // "CODE/seq" -> event time
 }
 
-func watchArrivals(ctx context.Context, n *Node) *arrivals {
-	w := &arrivals{done: make(chan struct{}), at: map[string]time.Time{}}
+func watchArrivals(ctx context.Context, n *Node) *arrivalLog {
+	w := &arrivalLog{done: make(chan struct{}), at: map[string]time.Time{}}
 	evs, _, wake := n.Events(0)
 	last := uint64(0)
 	if len(evs) > 0 {
@@ -215,7 +213,7 @@ func watchArrivals(ctx context.Context, n *Node) *arrivals {
 	return w
 }
 
-func (w *arrivals) note(ev Event) {
+func (w *arrivalLog) note(ev Event) {
 	if ev.Kind != "entry_received" {
 		return
 	}
@@ -224,27 +222,27 @@ func (w *arrivals) note(ev Event) {
 	w.at[fmt.Sprintf("%v/%v", ev.Fields["feed"], ev.Fields["seq"])] = ev.Time
 }
 
-func (w *arrivals) count() int {
+func (w *arrivalLog) count() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.at)
 }
 
 // wait waits for the watcher to stop, after its context is cancelled.
-func (w *arrivals) wait() { <-w.done }
+func (w *arrivalLog) wait() { <-w.done }
 
-// floor is the single-threaded cost of the crypto an entry needs: sign and
+// cryptoFloor is the single-threaded cost of the crypto an entry needs: sign and
 // seal on the sender, verify and open on the receiver.
-type floor struct {
+type cryptoFloor struct {
 	sender, receiver time.Duration
 }
 
 // pipelineRate is entries/s when sender and receiver each have a core.
-func (f floor) pipelineRate() float64 {
+func (f cryptoFloor) pipelineRate() float64 {
 	return 1 / max(f.sender, f.receiver).Seconds()
 }
 
-func (f floor) report(b *testing.B) {
+func (f cryptoFloor) report(b *testing.B) {
 	b.ReportMetric(float64(f.sender.Microseconds()), "sender_floor_us")
 	b.ReportMetric(float64(f.receiver.Microseconds()), "receiver_floor_us")
 }
@@ -254,7 +252,7 @@ func (f floor) report(b *testing.B) {
 // entry-sized message and protocol.SealRecord to the reader and the author
 // (as Publish seals), then protocol.DecodeEntry and protocol.OpenRecord. It
 // returns the median of several batches.
-func measureFloor(tb testing.TB, author, reader *crypto.Identity, readerCode string, body []byte) floor {
+func measureFloor(tb testing.TB, author, reader *crypto.Identity, readerCode string, body []byte) cryptoFloor {
 	rcpts := []age.Recipient{reader.Recipient(), author.Recipient()}
 	raw := sealedEntry(tb, author, readerCode, body, rcpts).Bytes()
 	signed := raw[:len(raw)-protocol.SignatureSize]
@@ -273,7 +271,7 @@ func measureFloor(tb testing.TB, author, reader *crypto.Identity, readerCode str
 			tb.Fatal(err)
 		}
 	})
-	return floor{sender: send, receiver: receive}
+	return cryptoFloor{sender: send, receiver: receive}
 }
 
 // medianBatch runs fn in 7 batches of 40 and returns the median time per call.
@@ -311,7 +309,7 @@ func sealedEntry(tb testing.TB, author *crypto.Identity, readerCode string, body
 // store. To keep the setup of 100,000 entries short, it seals 64 records
 // and reuses them: each entry still has its own seq, time, chain link and
 // signature, and the reader opens every one of them in full.
-func appendFast(tb testing.TB, a *member, readerCode string, reader *crypto.Identity, body []byte, n int) {
+func appendFast(tb testing.TB, a *benchMember, readerCode string, reader *crypto.Identity, body []byte, n int) {
 	rcpts := []age.Recipient{reader.Recipient(), a.id.Recipient()}
 	type sealed struct {
 		ct         []byte
@@ -344,16 +342,16 @@ func appendFast(tb testing.TB, a *member, readerCode string, reader *crypto.Iden
 	}
 }
 
-// member is a benchmark node with its own identity and in-memory store,
+// benchMember is a benchmark node with its own identity and in-memory store,
 // which survive a restart of the node.
-type member struct {
+type benchMember struct {
 	code string
 	id   *crypto.Identity
 	st   *store.Store
 	n    *Node
 }
 
-func newMember(tb testing.TB, code string) *member {
+func newBenchMember(tb testing.TB, code string) *benchMember {
 	tb.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
@@ -363,14 +361,14 @@ func newMember(tb testing.TB, code string) *member {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := &member{code: code, id: id, st: st}
+	m := &benchMember{code: code, id: id, st: st}
 	tb.Cleanup(m.close)
 	m.restart(tb)
 	return m
 }
 
 // restart starts a new node on the member's identity and store.
-func (m *member) restart(tb testing.TB) {
+func (m *benchMember) restart(tb testing.TB) {
 	cfg := DefaultConfig(m.code, "Authority "+m.code)
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 	n, err := New(cfg, m.id, m.st, nil)
@@ -383,23 +381,23 @@ func (m *member) restart(tb testing.TB) {
 	m.n = n
 }
 
-func (m *member) stop(tb testing.TB) {
+func (m *benchMember) stop(tb testing.TB) {
 	if err := m.n.Close(); err != nil {
 		tb.Fatal(err)
 	}
 }
 
 // close closes the node and the store; it may be called more than once.
-func (m *member) close() {
+func (m *benchMember) close() {
 	m.n.Close()
 	m.st.Close()
 }
 
 // benchMesh starts one member per code, each a partner of the others.
-func benchMesh(tb testing.TB, codes ...string) []*member {
-	ms := make([]*member, len(codes))
+func benchMesh(tb testing.TB, codes ...string) []*benchMember {
+	ms := make([]*benchMember, len(codes))
 	for i, c := range codes {
-		ms[i] = newMember(tb, c)
+		ms[i] = newBenchMember(tb, c)
 	}
 	for _, a := range ms {
 		for _, b := range ms {
@@ -421,7 +419,7 @@ func benchMesh(tb testing.TB, codes ...string) []*member {
 // warmUp has every member publish to all and waits until every member
 // holds every feed, then until a pushed entry reaches its partners within
 // 100 ms: connections, subscriptions and the first syncs are done.
-func warmUp(tb testing.TB, ms []*member) {
+func warmUp(tb testing.TB, ms []*benchMember) {
 	ctx := context.Background()
 	for _, m := range ms {
 		if _, err := m.n.Publish(ctx, "notice", record1KiB(tb), []string{AudienceAll}); err != nil {
@@ -440,7 +438,7 @@ func warmUp(tb testing.TB, ms []*member) {
 
 // pushProbe publishes one entry from ms[0] and checks that every partner
 // stores it within 100 ms.
-func pushProbe(tb testing.TB, ms []*member) error {
+func pushProbe(tb testing.TB, ms []*benchMember) error {
 	a := ms[0]
 	p, err := a.n.Publish(context.Background(), "notice", record1KiB(tb), []string{AudienceAll})
 	if err != nil {
@@ -460,7 +458,7 @@ func pushProbe(tb testing.TB, ms []*member) error {
 }
 
 // headSeq is the seq of r's copy of a's feed.
-func headSeq(tb testing.TB, r, a *member) uint64 {
+func headSeq(tb testing.TB, r, a *benchMember) uint64 {
 	h, err := r.st.Head(a.id.Public())
 	if err != nil {
 		tb.Fatal(err)
@@ -469,7 +467,7 @@ func headSeq(tb testing.TB, r, a *member) uint64 {
 }
 
 // waitHead polls every 2 ms until r holds a's feed up to seq.
-func waitHead(tb testing.TB, r, a *member, seq uint64, d time.Duration) {
+func waitHead(tb testing.TB, r, a *benchMember, seq uint64, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for headSeq(tb, r, a) < seq {
 		if time.Now().After(deadline) {
@@ -480,7 +478,7 @@ func waitHead(tb testing.TB, r, a *member, seq uint64, d time.Duration) {
 }
 
 // checkRecord checks that r decrypted and stored the record of a's entry seq.
-func checkRecord(tb testing.TB, r, a *member, seq uint64) {
+func checkRecord(tb testing.TB, r, a *benchMember, seq uint64) {
 	rec, err := r.st.Record(a.id.Public(), seq)
 	if err != nil || len(rec.Body) != recordSize {
 		tb.Fatalf("%s's record of %s #%d: %d bytes, %v", r.code, a.code, seq, len(rec.Body), err)
@@ -554,16 +552,3 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 }
 
 func ms1(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func BenchmarkTmpPublishAlone(b *testing.B) {
-	body := record1KiB(b)
-	ms := benchMesh(b, "IN", "BE")
-	warmUp(b, ms)
-	ms[1].stop(b)
-	b.ResetTimer()
-	for range b.N {
-		if _, err := ms[0].n.Publish(context.Background(), "notice", body, []string{"BE"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

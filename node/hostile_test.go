@@ -87,7 +87,7 @@ func TestHostilePushes(t *testing.T) {
 	eventually(t, 20*time.Second, "IN has BE's entry", func() error { return holds(in, "BE", 1) })
 	head, _ := in.st.Head(be.id.Public())
 	beEntry := ownEntry(t, be, 2, head.Hash, "be") // a valid BE entry, unseen so far
-	pushRaw(t, evil, evil, beEntry.Bytes())         // ... on AE's topic
+	pushRaw(t, evil, evil, beEntry.Bytes())        // ... on AE's topic
 	counter(t, in, "rejected_wrong_topic", 1)
 
 	big := make([]byte, maxPushSize+1)

@@ -166,4 +166,3 @@ func parseHeads(fields []string, into map[crypto.PublicKey]uint64) error {
 	}
 	return nil
 }
-

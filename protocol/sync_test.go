@@ -263,7 +263,7 @@ func TestReadFrameErrors(t *testing.T) {
 }
 
 func TestMaxFrameSize(t *testing.T) {
-	if 0x00410001 != 1+MaxFrameSize {
+	if 1+MaxFrameSize != 0x00410001 {
 		t.Fatalf("1+MaxFrameSize = %#x; TestReadFrameErrors assumes 0x410001", 1+MaxFrameSize)
 	}
 }

@@ -11,7 +11,8 @@ dir=$(mktemp -d -t kpnode-demo-XXXXXX)
 pids=()
 
 cleanup() {
-	trap - EXIT INT TERM
+	trap '' INT TERM # a second Ctrl-C must not cut the teardown short
+	trap - EXIT
 	echo
 	echo "Stopping the demo nodes..."
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
