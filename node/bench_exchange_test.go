@@ -54,6 +54,7 @@ func BenchmarkPipeline(b *testing.B) {
 	ctx := context.Background()
 	base := headSeq(b, r, a)
 	b.ResetTimer()
+	cpu := startCPU()
 	start := time.Now()
 	for range b.N {
 		if _, err := a.n.Publish(ctx, "notice", body, []string{"BE"}); err != nil {
@@ -63,6 +64,7 @@ func BenchmarkPipeline(b *testing.B) {
 	waitHead(b, r, a, base+uint64(b.N), 5*time.Minute)
 	elapsed := time.Since(start)
 	b.StopTimer()
+	cpu.report(b, elapsed)
 	checkRecord(b, r, a, base+uint64(b.N))
 	rate := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(rate, "entries/s")
@@ -77,7 +79,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	n := catchUpSize(b)
 	body := record1KiB(b)
 	var fl cryptoFloor
-	var elapsed time.Duration
+	var elapsed, used time.Duration
 	for range b.N {
 		b.StopTimer()
 		ms := benchMesh(b, "IN", "BE")
@@ -88,10 +90,12 @@ func BenchmarkCatchUp(b *testing.B) {
 		head := headSeq(b, a, a)
 		fl = measureFloor(b, a.id, r.id, "BE", body)
 		b.StartTimer()
+		cpu := startCPU()
 		start := time.Now()
 		r.restart(b)
 		waitHead(b, r, a, head, 30*time.Minute)
 		elapsed += time.Since(start)
+		used += cpu.used()
 		b.StopTimer()
 		checkRecord(b, r, a, head)
 		a.close()
@@ -101,6 +105,9 @@ func BenchmarkCatchUp(b *testing.B) {
 	b.ReportMetric(float64(b.N*n)/elapsed.Seconds(), "entries/s")
 	b.ReportMetric(100*float64(fl.receiver)/float64(perEntry), "pct_of_floor")
 	b.ReportMetric(float64(n), "entries")
+	if used > 0 {
+		b.ReportMetric(used.Seconds()/elapsed.Seconds(), "cpu_cores")
+	}
 	fl.report(b)
 }
 
@@ -545,6 +552,49 @@ func catchUpSize(tb testing.TB) int {
 		return 2000
 	}
 	return 100_000
+}
+
+// cpuMeter measures the CPU time the process uses (all its goroutines,
+// both nodes), to tell a run starved by other processes on the machine
+// (cpu_cores well under 2 while a single-threaded floor is not reached)
+// from one that is busy with work of its own.
+type cpuMeter struct{ start time.Duration }
+
+func startCPU() cpuMeter { return cpuMeter{processCPU()} }
+
+// used is the CPU time since startCPU, 0 where it cannot be read.
+func (m cpuMeter) used() time.Duration {
+	if m.start == 0 {
+		return 0
+	}
+	return processCPU() - m.start
+}
+
+func (m cpuMeter) report(b *testing.B, wall time.Duration) {
+	if u := m.used(); u > 0 {
+		b.ReportMetric(u.Seconds()/wall.Seconds(), "cpu_cores")
+	}
+}
+
+// processCPU is the user and system time of this process from
+// /proc/self/stat (Linux, in ticks of 10 ms), or 0 elsewhere.
+func processCPU() time.Duration {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses, start
+	// with field 3; utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
