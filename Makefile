@@ -26,7 +26,7 @@ check: ## vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the benchmarks ($(BENCHCOUNT) runs each) and write BENCHMARKS.md
+bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min) and write BENCHMARKS.md with the exchange targets
 	BENCHCOUNT=$(BENCHCOUNT) ./scripts/bench.sh
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each

@@ -201,3 +201,26 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Fatalf("log lacks the fingerprint: %s", logs.String())
 	}
 }
+
+func TestOpenHint(t *testing.T) {
+	ids := []*Identity{mustIdentity(t), mustIdentity(t), mustIdentity(t)}
+	rcpts := []age.Recipient{ids[0].Recipient(), ids[1].Recipient(), ids[2].Recipient()}
+	ct, err := Seal([]byte("x"), rcpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		for _, hint := range []int{-1, 0, 1, 2, 3, 99} {
+			pt, err := OpenHint(ct, id.AgeIdentity(), 3, hint)
+			if err != nil || string(pt) != "x" {
+				t.Errorf("reader %d hint %d: %q, %v", i, hint, pt, err)
+			}
+		}
+	}
+	if _, err := OpenHint(ct, mustIdentity(t).AgeIdentity(), 3, 1); !errors.Is(err, ErrNotRecipient) {
+		t.Errorf("stranger with a hint: err = %v, want ErrNotRecipient", err)
+	}
+	if _, err := OpenHint(ct, ids[0].AgeIdentity(), 2, 0); !errors.Is(err, ErrTooManyStanzas) {
+		t.Errorf("cap below the stanza count: err = %v", err)
+	}
+}

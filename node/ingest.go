@@ -92,7 +92,7 @@ func (n *Node) openRecord(code string, e *protocol.Entry) *store.Record {
 	if !slices.Contains(e.Audience, n.cfg.Participant) {
 		return nil
 	}
-	body, _, err := protocol.OpenRecord(e, n.id.AgeIdentity())
+	body, _, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)

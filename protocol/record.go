@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"slices"
 
 	"filippo.io/age"
 
@@ -47,7 +48,19 @@ func SealRecord(body []byte, recipients []age.Recipient) (ciphertext []byte, com
 // id cannot open it, [ErrVersion] for an unknown payload version and
 // [ErrCommitment] when salt and body do not match the signed commitment.
 func OpenRecord(e *Entry, id age.Identity) (body []byte, salt [SaltSize]byte, err error) {
-	plain, err := crypto.Open(e.Ciphertext, id, len(e.Audience)+1)
+	return OpenRecordAs(e, id, "")
+}
+
+// OpenRecordAs is [OpenRecord] for the reader with participant code
+// reader: a node seals to the audience in order and then to itself (§3 of
+// docs/protocol.md), so the reader tries the stanza at its own position
+// first. An empty reader means the author, whose stanza is the last.
+func OpenRecordAs(e *Entry, id age.Identity, reader string) (body []byte, salt [SaltSize]byte, err error) {
+	hint := len(e.Audience)
+	if reader != "" {
+		hint = slices.Index(e.Audience, reader)
+	}
+	plain, err := crypto.OpenHint(e.Ciphertext, id, len(e.Audience)+1, hint)
 	if err != nil {
 		return nil, salt, fmt.Errorf("open record: %w", err)
 	}

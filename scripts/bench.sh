@@ -1,21 +1,79 @@
 #!/usr/bin/env bash
-# Runs the benchmarks $BENCHCOUNT times each and writes BENCHMARKS.md with
-# the machine, the commit, the command and the medians (benchstat).
+# Runs the benchmarks $BENCHCOUNT times each and writes BENCHMARKS.md: the
+# exchange targets of issue 3 with the measured figures, then the machine,
+# the commit, the command and the medians of every benchmark (benchstat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHCOUNT=${BENCHCOUNT:-5}
-cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT ./crypto/ ./protocol/ ./store/"
+cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./crypto/ ./protocol/ ./store/ ./node/"
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 echo "running: $cmd"
 eval "$cmd" | tee "$raw"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 stats=$(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da "$raw" 2>/dev/null || cat "$raw")
+
+# med NAME UNIT: the median of the UNIT values of benchmark NAME (without
+# the -GOMAXPROCS suffix) over the runs, or "n/a".
+med() {
+	awk -v name="$1" -v unit="$2" '
+		{ b = $1; sub(/-[0-9]+$/, "", b) }
+		b == name { for (i = 3; i <= NF; i++) if ($i == unit) print $(i - 1) }' "$raw" |
+		sort -g | awk '{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "n/a"; exit }
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.4g\n", m
+		}'
+}
+
+# verdict VALUE OP LIMIT [VALUE OP LIMIT]: "met" when every comparison holds.
+verdict() {
+	awk -v a="$*" 'BEGIN {
+		n = split(a, f, " ")
+		for (i = 1; i <= n; i += 3) {
+			if (f[i] == "n/a") { print "not run"; exit }
+			ok = (f[i + 1] == ">=") ? (f[i] + 0 >= f[i + 2] + 0) : (f[i] + 0 < f[i + 2] + 0)
+			if (!ok) { print "**missed**"; exit }
+		}
+		print "met"
+	}'
+}
+
+pipe=$(med BenchmarkPipeline pct_of_floor)
+pipe_rate=$(med BenchmarkPipeline entries/s)
+pipe_snd=$(med BenchmarkPipeline sender_floor_us)
+pipe_rcv=$(med BenchmarkPipeline receiver_floor_us)
+cu=$(med BenchmarkCatchUp pct_of_floor)
+cu_rate=$(med BenchmarkCatchUp entries/s)
+cu_n=$(med BenchmarkCatchUp entries)
+cu_rcv=$(med BenchmarkCatchUp receiver_floor_us)
+l2p50=$(med BenchmarkLatency/nodes=2 p50_ms)
+l2p99=$(med BenchmarkLatency/nodes=2 p99_ms)
+l10p50=$(med BenchmarkLatency/nodes=10 p50_ms)
+l10p99=$(med BenchmarkLatency/nodes=10 p99_ms)
+
 {
 	echo "# Benchmarks"
 	echo
-	echo "Written by \`make bench\`; medians of $BENCHCOUNT runs (benchstat)."
+	echo "Written by \`make bench\`; medians of $BENCHCOUNT runs."
+	echo
+	echo "## Exchange targets (issue 3)"
+	echo
+	echo "Floors are measured in the same run, single-threaded (see node/bench_exchange_test.go)."
+	echo
+	echo "| target | goal | measured | |"
+	echo "|---|---|---|---|"
+	echo "| pipeline, A publishes → B stored and decrypted, 1 KiB, audience of one | ≥ 70 % of floor | $pipe % ($pipe_rate entries/s; floor max(sender $pipe_snd µs, receiver $pipe_rcv µs) per entry) | $(verdict "$pipe" ">=" 70) |"
+	echo "| catch-up of $cu_n entries after B restarts | ≥ 70 % of floor | $cu % ($cu_rate entries/s; floor B's verify + open, $cu_rcv µs per entry) | $(verdict "$cu" ">=" 70) |"
+	echo "| latency publish → stored at partner, 2 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l2p50 ms, p99 $l2p99 ms | $(verdict "$l2p50" "<" 10 "$l2p99" "<" 50) |"
+	echo "| latency publish → stored at partner, 10 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l10p50 ms, p99 $l10p99 ms | $(verdict "$l10p50" "<" 10 "$l10p99" "<" 50) |"
+	echo
+	echo "## Run"
 	echo
 	echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "- load average (1, 5, 15 min) before and after: $load_start / $load_end (the machine may be shared: compare cpu_cores with its core count)"
 	echo "- go: $(go version | cut -d' ' -f3-)"
 	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
 	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"

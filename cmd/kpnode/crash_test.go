@@ -38,10 +38,17 @@ func kpnode(t *testing.T, args ...string) string {
 
 func startDaemon(t *testing.T, home string) *daemon {
 	t.Helper()
+	return startDaemonOn(t, home, "/ip4/127.0.0.1/tcp/0")
+}
+
+// startDaemonOn starts kpnode run on home with the libp2p listen address
+// listen and an API on a free port, and waits until the API answers.
+func startDaemonOn(t *testing.T, home, listen string) *daemon {
+	t.Helper()
 	os.Remove(filepath.Join(home, "api.addr"))
 	d := &daemon{t: t, home: home, done: make(chan struct{})}
 	d.cmd = exec.Command("kpnode", "run", "--home", home, "--api", "127.0.0.1:0",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--log-format", "json")
+		"--listen", listen, "--log-format", "json")
 	d.cmd.Stdout, d.cmd.Stderr = &d.out, &d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -50,6 +57,18 @@ func startDaemon(t *testing.T, home string) *daemon {
 	t.Cleanup(func() { d.kill() })
 	kpnode(t, "status", "--home", home, "--wait", "60s")
 	return d
+}
+
+// stop interrupts the daemon (as Ctrl-C does) and waits for it to exit.
+func (d *daemon) stop() {
+	d.t.Helper()
+	d.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		d.kill()
+		d.t.Fatalf("daemon %s did not stop within 30 s of SIGINT:\n%s", d.home, d.out.String())
+	}
 }
 
 func (d *daemon) kill() {
