@@ -3,7 +3,10 @@ package node
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
@@ -29,22 +32,60 @@ type ingestResult struct {
 }
 
 // ingest verifies an entry from the network and stores it, with its record
-// when this node is in the audience. The order of checks is fixed: size,
-// decode and signature, author is a partner, chain.
-func (n *Node) ingest(raw []byte) ingestResult {
+// when this node is in the audience. The order of checks is fixed: decode
+// and signature, author is a partner, then the chain as it is stored.
+func (n *Node) ingest(raw []byte) ingestResult { return n.commit(n.prepare(raw)) }
+
+// prepared is an entry verified and opened, ready to be appended. The
+// expensive work (signature, decryption) happens here, so batches can
+// prepare entries on every core and commit them in order.
+type prepared struct {
+	e    *protocol.Entry
+	code string
+	rec  *store.Record
+	done *ingestResult // set when the entry is settled without appending
+}
+
+func (n *Node) prepare(raw []byte) prepared {
 	e, err := protocol.DecodeEntry(raw)
 	if err != nil {
-		return n.reject("malformed", nil, err)
+		r := n.reject("malformed", nil, err)
+		return prepared{done: &r}
 	}
 	code, ok := n.feedCode(e.Author)
 	if !ok {
-		return n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
+		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
+		return prepared{done: &r}
 	}
 	if e.Author == n.id.Public() {
-		return n.classifyOwn(e)
+		r := n.classifyOwn(e)
+		return prepared{done: &r}
 	}
-	err = n.st.Append(e, n.openRecord(code, e))
-	return n.appendOutcome(code, e, err)
+	return prepared{e: e, code: code, rec: n.openRecord(code, e)}
+}
+
+// commit appends a prepared entry to its feed.
+func (n *Node) commit(p prepared) ingestResult {
+	if p.done != nil {
+		return *p.done
+	}
+	return n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
+}
+
+// prepareAll prepares raws on every core.
+func (n *Node) prepareAll(raws [][]byte) []prepared {
+	out := make([]prepared, len(raws))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(raws)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(raws); i = int(next.Add(1) - 1) {
+				out[i] = n.prepare(raws[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestResult {

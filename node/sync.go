@@ -145,10 +145,12 @@ func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 	}
 }
 
-// ingestBatch ingests entries in order; an entry out of turn, or one that
-// is neither stored nor already held, ends the session.
+// ingestBatch verifies and opens a frame's entries on every core, then
+// appends them in order; an entry out of turn, or one that is neither
+// stored nor already held, ends the session.
 func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
-	for _, raw := range raws {
+	preps := n.prepareAll(raws)
+	for i, raw := range raws {
 		feed, seq, ok := peekEntry(raw)
 		if !ok {
 			n.reject("malformed", nil, nil)
@@ -157,7 +159,7 @@ func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
 		if err := m.entry(feed, seq); err != nil {
 			return err
 		}
-		r := n.ingest(raw)
+		r := n.commit(preps[i])
 		if r.outcome != outcomeStored && r.outcome != outcomeDuplicate {
 			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.reason, r.err)
 		}
