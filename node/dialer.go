@@ -92,7 +92,10 @@ func (d *dialer) dial(ctx context.Context, p peer.ID) {
 	err := d.n.currentHost().Connect(ctx, peer.AddrInfo{ID: p})
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.state[p]
+	s, ok := d.state[p]
+	if !ok {
+		return // forgotten meanwhile (partner removed)
+	}
 	s.dialing = false
 	if err == nil {
 		s.backoff, s.next = minBackoff, time.Time{}
@@ -111,10 +114,13 @@ func (d *dialer) reset(p peer.ID) {
 	d.mu.Unlock()
 }
 
-// now makes a partner due at once (a new partner, a new address).
+// now makes a partner due at once (a new partner, a new address). A dial
+// already running finishes first.
 func (d *dialer) now(p peer.ID) {
 	d.mu.Lock()
-	delete(d.state, p)
+	if s, ok := d.state[p]; ok {
+		s.backoff, s.next = minBackoff, time.Time{}
+	}
 	d.mu.Unlock()
 }
 

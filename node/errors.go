@@ -33,3 +33,8 @@ var ErrNotInitialised = errors.New("home is not initialised")
 // ErrBadConfig is returned when the configuration file or an override is
 // invalid; the message names the field.
 var ErrBadConfig = errors.New("bad configuration")
+
+// ErrInvalidAddr is returned by [Node.SetPartnerAddrs] when an address is
+// not a multiaddr this node can dial, or names another peer than the
+// partner; the message quotes the address.
+var ErrInvalidAddr = errors.New("invalid partner address")

@@ -33,6 +33,9 @@ type Node struct {
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
 	appendMu sync.Mutex
+	// partnersMu serialises changes to the pinned partners (each reads the
+	// stored partner and writes it back).
+	partnersMu sync.Mutex
 
 	// mu guards the fields below. feeds and peers are kept in step with
 	// the pinned partners; the rest is set by Start and cleared by Close.

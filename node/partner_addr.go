@@ -14,11 +14,6 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// ErrInvalidAddr is returned by [Node.SetPartnerAddrs] when an address is
-// not a multiaddr this node can dial, or names another peer than the
-// partner; the message quotes the address.
-var ErrInvalidAddr = errors.New("invalid partner address")
-
 // maxPartnerAddrs bounds an address override.
 const maxPartnerAddrs = 16
 
@@ -33,6 +28,8 @@ const maxPartnerAddrs = 16
 // replaced and it is dialled at once. An open connection to the partner is
 // kept.
 func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
+	n.partnersMu.Lock()
+	defer n.partnersMu.Unlock()
 	p, err := n.pinnedPartner(code)
 	if err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)

@@ -26,6 +26,8 @@ type Partner struct {
 // refreshes the card (new addresses); a different key for a code already
 // pinned is refused until the operator removes the old partner.
 func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
+	n.partnersMu.Lock()
+	defer n.partnersMu.Unlock()
 	sc, err := protocol.ParseCard(cardBytes)
 	if err != nil {
 		return Partner{}, fmt.Errorf("%w: %w", ErrInvalidCard, err)
@@ -74,6 +76,8 @@ func (n *Node) checkNewPartner(sc *protocol.SignedCard) error {
 // from now on, and nothing more is encrypted to it. Its feed stays in the
 // store. Removal is never undone except by adding the card again.
 func (n *Node) RemovePartner(code string) error {
+	n.partnersMu.Lock()
+	defer n.partnersMu.Unlock()
 	p, err := n.st.Partner(code)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Removed) {
 		return fmt.Errorf("remove partner %s: %w", code, ErrUnknownPartner)

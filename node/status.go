@@ -92,6 +92,7 @@ func (n *Node) Status() (Status, error) {
 	if err != nil {
 		return s, err
 	}
+	s.Partners = make([]PartnerStatus, 0, len(partners))
 	for _, p := range partners {
 		s.Partners = append(s.Partners, n.partnerStatus(h, p, own))
 	}

@@ -24,9 +24,11 @@ const catchUpEntries = 1500
 // must end with IN's whole feed, verified, while IN sees BE's receipt of
 // all of it.
 //
-// Each daemon listens on a fixed loopback port chosen by the test, so a
-// restarted BE is where its card says: IN redials it on its backoff, and
-// the restarted BE dials IN at once. Either direction reconnects them.
+// Each daemon listens on a fixed loopback port chosen by the test, so both
+// cards stay true across restarts. What reconnects them quickly is the
+// restarted BE dialling IN at once (its dialer starts afresh); IN redialling
+// BE's unchanged address on its backoff (up to a minute) is the slower,
+// second path. No address override is needed.
 func TestCatchUpAfterSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons and appends 1500 entries; skipped in -short mode")
@@ -126,7 +128,7 @@ func publishNotices(t *testing.T, c *apiClient, n int) {
 	}
 }
 
-// poll calls cond every 50 ms until it holds, failing the test after
+// poll calls cond every 20 ms until it holds, failing the test after
 // timeout.
 func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -136,7 +138,7 @@ func poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("not reached within %s: %s", timeout, what)
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
@@ -188,41 +190,4 @@ func checkFeed(t *testing.T, c *apiClient, author string, n int) {
 			t.Fatalf("feed %s: entry %d has seq %d, record %d bytes", author, i+1, e.Seq, len(e.Record))
 		}
 	}
-}
-
-// TestPartnerAddrOverrideRedials restarts two pinned daemons on new ports,
-// so that neither card's addresses lead anywhere, then checks that setting
-// IN's address override of BE connects them at once, and again after IN
-// restarts (the override is stored).
-func TestPartnerAddrOverrideRedials(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real daemons; skipped in -short mode")
-	}
-	dir := t.TempDir()
-	in, be := filepath.Join(dir, "in"), filepath.Join(dir, "be")
-	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
-	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
-	ind, bed := startDaemon(t, in), startDaemon(t, be)
-	pinEachOther(t, dir, in, be)
-	ind.stop()
-	bed.stop()
-
-	ind, bed = startDaemon(t, in), startDaemon(t, be) // new ports: both cards are stale
-	inAPI := newAPIClient(t, in)
-	time.Sleep(2 * time.Second)
-	if partnerOf(t, inAPI, "BE").Connected {
-		t.Fatal("IN reached BE at a stale card address: the test proves nothing")
-	}
-	beAddr := status(t, newAPIClient(t, be)).Listen[0]
-	kpnode(t, "partners", "addr", "BE", beAddr, "--home", in)
-	start := time.Now()
-	poll(t, 10*time.Second, "IN connected to BE at the override", func() bool { return partnerOf(t, inAPI, "BE").Connected })
-	t.Logf("connected %s after the override was set", time.Since(start).Round(time.Millisecond))
-
-	ind.stop()
-	startDaemon(t, in)
-	inAPI = newAPIClient(t, in)
-	poll(t, 10*time.Second, "restarted IN connected to BE at the stored override", func() bool {
-		return partnerOf(t, inAPI, "BE").Connected
-	})
 }

@@ -126,7 +126,7 @@ func printCounters(w io.Writer, c map[string]uint64) {
 			rejected += c[k]
 			reasons = append(reasons, fmt.Sprintf("%s %d", r, c[k]))
 		case k != "entries_published" && k != "entries_received":
-			others = append(others, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), c[k]))
+			others = append(others, fmt.Sprintf("%s %d", counterLabel(k), c[k]))
 		}
 	}
 	fmt.Fprintf(w, "\nSince start: %d published, %d received, %d rejected", c["entries_published"], c["entries_received"], rejected)
@@ -137,6 +137,17 @@ func printCounters(w io.Writer, c map[string]uint64) {
 	if len(others) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(others, ", "))
 	}
+}
+
+// counterLabel names a counter for people.
+func counterLabel(k string) string {
+	switch k {
+	case "sync_failed":
+		return "failed sync sessions"
+	case "unreadable":
+		return "entries addressed here that would not open"
+	}
+	return strings.ReplaceAll(k, "_", " ")
 }
 
 func printEquivocations(w io.Writer, eqs []node.EquivocationReport) {
