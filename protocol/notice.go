@@ -10,17 +10,18 @@ const NoticeType = "notice"
 
 // Notice kinds, the value of Notice.Kind.
 const (
-	NoticeFraudulentCertificate = "fraudulent_certificate"
-	NoticeSuspiciousShipment    = "suspicious_shipment"
-	NoticeEnhancedVigilance     = "enhanced_vigilance"
+	NoticeFraudulentCertificate   = "fraudulent_certificate"
+	NoticeSuspiciousShipment      = "suspicious_shipment"
+	NoticeEnhancedVigilance       = "enhanced_vigilance"
+	NoticeParticipantStatusChange = "participant_status_change"
 )
 
-var noticeKinds = []string{NoticeFraudulentCertificate, NoticeSuspiciousShipment, NoticeEnhancedVigilance}
+var noticeKinds = []string{NoticeFraudulentCertificate, NoticeSuspiciousShipment, NoticeEnhancedVigilance, NoticeParticipantStatusChange}
 
 func init() {
 	Register(RecordType{
 		Name:    NoticeType,
-		Summary: "enforcement notice: fraudulent certificate, suspicious shipment or enhanced vigilance",
+		Summary: "enforcement notice: fraudulent certificate, suspicious shipment, enhanced vigilance or participant status change",
 		Validate: func(body []byte) error {
 			_, err := ParseNotice(body)
 			return err
@@ -32,15 +33,17 @@ func init() {
 // Exactly one of the kind-specific parts is set, the one Kind names.
 // docs/protocol.md gives the limits on every field.
 type Notice struct {
-	Version               int                    `json:"version"` // 1
-	Kind                  string                 `json:"kind"`
-	Reference             string                 `json:"reference"` // issuer's reference, "IN-N-2026-0007"
-	Issued                Date                   `json:"issued"`
-	Title                 string                 `json:"title"`
-	Details               string                 `json:"details,omitempty"`
-	FraudulentCertificate *FraudulentCertificate `json:"fraudulent_certificate,omitempty"`
-	SuspiciousShipment    *SuspiciousShipment    `json:"suspicious_shipment,omitempty"`
-	EnhancedVigilance     *EnhancedVigilance     `json:"enhanced_vigilance,omitempty"`
+	Version                 int                      `json:"version"` // 1
+	Kind                    string                   `json:"kind"`
+	Reference               string                   `json:"reference"` // issuer's reference, "IN-N-2026-0007"
+	Issued                  Date                     `json:"issued"`
+	Title                   string                   `json:"title"`
+	Details                 string                   `json:"details,omitempty"`
+	FraudulentCertificate   *FraudulentCertificate   `json:"fraudulent_certificate,omitempty"`
+	SuspiciousShipment      *SuspiciousShipment      `json:"suspicious_shipment,omitempty"`
+	EnhancedVigilance       *EnhancedVigilance       `json:"enhanced_vigilance,omitempty"`
+	ParticipantStatusChange *ParticipantStatusChange `json:"participant_status_change,omitempty"`
+	Supersedes              *Supersedes              `json:"supersedes,omitempty"` // the notice this one corrects
 }
 
 // ParseNotice decodes and strictly validates a notice body, reporting every
@@ -67,6 +70,8 @@ func (c *checker) notice(o *object) *Notice {
 	n.FraudulentCertificate = fraudulentCertificate(o.kindPart(n.Kind, NoticeFraudulentCertificate))
 	n.SuspiciousShipment = suspiciousShipment(o.kindPart(n.Kind, NoticeSuspiciousShipment))
 	n.EnhancedVigilance = enhancedVigilance(o.kindPart(n.Kind, NoticeEnhancedVigilance))
+	n.ParticipantStatusChange = participantStatusChange(o.kindPart(n.Kind, NoticeParticipantStatusChange))
+	n.Supersedes = o.supersedes()
 	o.done()
 	return n
 }

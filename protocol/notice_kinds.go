@@ -1,9 +1,6 @@
 package protocol
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // FraudulentCertificate reports a forged or altered KP certificate.
 type FraudulentCertificate struct {
@@ -59,6 +56,15 @@ type EnhancedVigilance struct {
 	Instructions string   `json:"instructions,omitempty"`
 }
 
+// ParticipantStatusChange announces that a Participant was suspended,
+// suspended itself, was removed or was readmitted, from Effective on.
+type ParticipantStatusChange struct {
+	Participant string `json:"participant"` // participant code
+	Status      string `json:"status"`      // see [ParticipantStatuses]
+	Effective   Date   `json:"effective"`
+	Conditions  string `json:"conditions,omitempty"` // e.g. zone-based exports only
+}
+
 // Enumerations used by notices. They must not be modified.
 var (
 	// FraudDefects are the values of FraudulentCertificate.Defects.
@@ -69,6 +75,8 @@ var (
 	PartyRoles = []string{"exporter", "importer", "carrier", "other"}
 	// VigilanceMeasures are the values of EnhancedVigilance.Measures.
 	VigilanceMeasures = []string{"inspect_shipments", "report_attempted_shipments", "other"}
+	// ParticipantStatuses are the values of ParticipantStatusChange.Status.
+	ParticipantStatuses = []string{"suspended", "voluntarily_suspended", "removed", "readmitted"}
 )
 
 // originMixed is the origin of a mixed-origin parcel.
@@ -139,10 +147,7 @@ func shipment(o *object) *Shipment {
 	s.Carats = Carats(o.hundredths("carats", true, parseHundredths))
 	s.ValueUSD = USD(o.hundredths("value_usd", false, parseHundredths))
 	s.Parcels = int(o.integer("parcels", false, 1, 100000))
-	s.Origin = o.strings("origin", false, 1, 20, 5, o.c.matching(`a country code or "MIXED"`, isOrigin))
-	if len(s.Origin) > 1 && slices.Contains(s.Origin, originMixed) {
-		o.c.add(joinPath(o.path, "origin"), `"MIXED" must be the only origin`)
-	}
+	s.Origin = o.origin("origin", false)
 	s.HSCode = o.enum("hs_code", false, hsCodes)
 	o.done()
 	return s
@@ -178,4 +183,17 @@ func enhancedVigilance(o *object) *EnhancedVigilance {
 	v.Instructions = o.text("instructions", hasOther(v.Measures), 4000)
 	o.done()
 	return v
+}
+
+func participantStatusChange(o *object) *ParticipantStatusChange {
+	if o == nil {
+		return nil
+	}
+	p := &ParticipantStatusChange{}
+	p.Participant = o.participant("participant", true, true)
+	p.Status = o.enum("status", true, ParticipantStatuses)
+	p.Effective = o.date("effective", true)
+	p.Conditions = o.text("conditions", false, 4000)
+	o.done()
+	return p
 }

@@ -1,0 +1,131 @@
+package protocol
+
+// Record type names of statistics.
+const (
+	TradeStatisticsType      = "trade_statistics"
+	ProductionStatisticsType = "production_statistics"
+)
+
+// Trade flows, the values of TradeStatistics.Flow.
+const (
+	FlowImport = "import"
+	FlowExport = "export"
+)
+
+var tradeFlows = []string{FlowImport, FlowExport}
+
+func init() {
+	register(TradeStatisticsType, "quarterly trade statistics by partner and HS code (KPCS Annex III)", (*checker).tradeStatistics)
+	register(ProductionStatisticsType, "semi-annual production statistics", (*checker).productionStatistics)
+}
+
+// TradeStatistics is the body of a "trade_statistics" record: one row of a
+// Participant's quarterly statistics (DOMAIN.md, Trade statistics). Carats
+// and ValueUSD may both be zero (a nil return), but not only one of them.
+type TradeStatistics struct {
+	Version      int         `json:"version"`  // 1
+	Reporter     string      `json:"reporter"` // participant code of the reporting authority
+	Period       Quarter     `json:"period"`
+	Flow         string      `json:"flow"`    // FlowImport or FlowExport
+	Partner      string      `json:"partner"` // provenance for imports, destination for exports; TW allowed
+	HSCode       string      `json:"hs_code"`
+	Carats       Carats      `json:"carats"`
+	ValueUSD     USD         `json:"value_usd"`
+	Certificates int         `json:"certificates"`
+	Supersedes   *Supersedes `json:"supersedes,omitempty"`
+}
+
+// ProductionStatistics is the body of a "production_statistics" record: a
+// producer's semi-annual production (DOMAIN.md, Trade statistics).
+type ProductionStatistics struct {
+	Version    int         `json:"version"`  // 1
+	Reporter   string      `json:"reporter"` // participant code of the reporting authority
+	Period     Half        `json:"period"`
+	Carats     Carats      `json:"carats"`
+	ValueUSD   USD         `json:"value_usd"`
+	Supersedes *Supersedes `json:"supersedes,omitempty"`
+}
+
+// ParseTradeStatistics decodes and strictly validates a trade statistics
+// body, reporting every problem in a *[ValidationError]. On error the
+// result is nil.
+func ParseTradeStatistics(body []byte) (*TradeStatistics, error) {
+	return parseBody(TradeStatisticsType, body, (*checker).tradeStatistics)
+}
+
+// ParseProductionStatistics decodes and strictly validates a production
+// statistics body, reporting every problem in a *[ValidationError]. On
+// error the result is nil.
+func ParseProductionStatistics(body []byte) (*ProductionStatistics, error) {
+	return parseBody(ProductionStatisticsType, body, (*checker).productionStatistics)
+}
+
+// NaturalKey returns
+// "trade_statistics/<reporter>/<period>/<flow>/<partner>/<hs code>".
+func (s *TradeStatistics) NaturalKey() string {
+	return TradeStatisticsType + "/" + s.Reporter + "/" + s.Period.String() + "/" + s.Flow + "/" + s.Partner + "/" + s.HSCode
+}
+
+// NaturalKey returns "production_statistics/<reporter>/<period>".
+func (s *ProductionStatistics) NaturalKey() string {
+	return ProductionStatisticsType + "/" + s.Reporter + "/" + s.Period.String()
+}
+
+func (c *checker) tradeStatistics(o *object) *TradeStatistics {
+	if o == nil || !o.version() {
+		return nil
+	}
+	s := &TradeStatistics{Version: 1}
+	s.Reporter = o.participant("reporter", true, true)
+	s.Period = o.quarter("period")
+	s.Flow = o.enum("flow", true, tradeFlows)
+	s.Partner = o.participant("partner", true, false)
+	if s.Partner != "" && s.Partner == s.Reporter {
+		c.add(joinPath(o.path, "partner"), "must not be the reporter %q", s.Reporter)
+	}
+	s.HSCode = o.enum("hs_code", true, hsCodes)
+	s.Carats, s.ValueUSD = o.quantities()
+	s.Certificates = int(o.integer("certificates", true, 0, 10000000))
+	s.Supersedes = o.supersedes()
+	o.done()
+	return s
+}
+
+func (c *checker) productionStatistics(o *object) *ProductionStatistics {
+	if o == nil || !o.version() {
+		return nil
+	}
+	s := &ProductionStatistics{Version: 1}
+	s.Reporter = o.participant("reporter", true, true)
+	s.Period = o.half("period")
+	s.Carats, s.ValueUSD = o.quantities()
+	s.Supersedes = o.supersedes()
+	o.done()
+	return s
+}
+
+// quarter reads a required quarter "2011-Q3".
+func (o *object) quarter(name string) Quarter {
+	s := o.str(name, true, 64)
+	if s == "" {
+		return Quarter{}
+	}
+	q, err := ParseQuarter(s)
+	if err != nil {
+		o.c.add(joinPath(o.path, name), "must be a quarter YYYY-Qn such as \"2011-Q3\", got %q", truncate(s, 40))
+	}
+	return q
+}
+
+// half reads a required half-year "2011-H2".
+func (o *object) half(name string) Half {
+	s := o.str(name, true, 64)
+	if s == "" {
+		return Half{}
+	}
+	h, err := ParseHalf(s)
+	if err != nil {
+		o.c.add(joinPath(o.path, name), "must be a half-year YYYY-Hn such as \"2011-H2\", got %q", truncate(s, 40))
+	}
+	return h
+}

@@ -1,0 +1,38 @@
+package protocol
+
+// WithdrawalType is the record type name of withdrawals.
+const WithdrawalType = "withdrawal"
+
+func init() {
+	register(WithdrawalType, "withdrawal of an earlier record of the same author", (*checker).withdrawal)
+}
+
+// Withdrawal is the body of a "withdrawal" record: it withdraws the earlier
+// record of the same author named by Supersedes, which from then on counts
+// as never published. A correction is not a withdrawal: it is a new record
+// of the same type whose "supersedes" names the one it replaces.
+type Withdrawal struct {
+	Version    int        `json:"version"` // 1
+	Supersedes Supersedes `json:"supersedes"`
+	Reason     string     `json:"reason"`
+}
+
+// ParseWithdrawal decodes and strictly validates a withdrawal body,
+// reporting every problem in a *[ValidationError]. On error the withdrawal
+// is nil.
+func ParseWithdrawal(body []byte) (*Withdrawal, error) {
+	return parseBody(WithdrawalType, body, (*checker).withdrawal)
+}
+
+func (c *checker) withdrawal(o *object) *Withdrawal {
+	if o == nil || !o.version() {
+		return nil
+	}
+	w := &Withdrawal{Version: 1}
+	if s := supersedesRef(o.obj("supersedes", true)); s != nil {
+		w.Supersedes = *s
+	}
+	w.Reason = o.text("reason", true, 4000)
+	o.done()
+	return w
+}
