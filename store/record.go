@@ -17,6 +17,9 @@ import (
 type Record struct {
 	Type string
 	Body []byte
+	// Keys are the natural keys of the record (of each item, for a
+	// batch), indexed for [Store.LookupKey].
+	Keys []RecordKey
 }
 
 // StoredRecord is a record as read back, with the entry it came from.
@@ -62,7 +65,10 @@ func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 	if rec == nil {
 		return nil, nil
 	}
-	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body)}
+	if err := checkNaturalKeys(rec.Keys); err != nil {
+		return nil, err
+	}
+	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body), Keys: rec.Keys}
 	if r.Type == "" {
 		r.Type = e.Type
 	}
@@ -113,7 +119,7 @@ func writeRecord(txn *badger.Txn, a crypto.PublicKey, seq uint64, t time.Time, r
 			return fmt.Errorf("write record index: %w", err)
 		}
 	}
-	return nil
+	return writeNaturalKeys(txn, a, seq, rec.Keys)
 }
 
 // Record returns the record of author's entry seq. It returns

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -153,5 +154,49 @@ func TestTimeKeyOrder(t *testing.T) {
 		if got := readTime(appendTime(nil, tm)); !got.Equal(tm) {
 			t.Fatalf("readTime(appendTime(%s)) = %s", tm, got)
 		}
+	}
+}
+
+func TestNaturalKeys(t *testing.T) {
+	s := openMem(t)
+	a, b := newChain(t), newChain(t)
+	ea, eb := a.build(2, "batch"), b.build(1, "batch")
+	recs := []*Record{
+		{Type: "batch", Body: []byte(`{}`), Keys: []RecordKey{{Key: "certificate/IN/IN1", Item: 0}, {Key: "certificate/IN/IN2", Item: 1}}},
+		{Type: "batch", Body: []byte(`{}`), Keys: []RecordKey{{Key: "certificate/IN/IN2", Item: 0}}},
+	}
+	for i, e := range ea {
+		if err := s.Append(e, recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Append(eb[0], &Record{Type: "batch", Body: []byte(`{}`), Keys: []RecordKey{{Key: "certificate/IN/IN2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := s.LookupKey("certificate/IN/IN2")
+	if err != nil || len(refs) != 2 {
+		t.Fatalf("LookupKey = %+v, %v; want two authors", refs, err)
+	}
+	for _, r := range refs {
+		switch r.Author {
+		case a.author():
+			if r.Seq != 1 || r.Item != 1 {
+				t.Errorf("author a: %+v, want its first record (seq 1, item 1)", r)
+			}
+		case b.author():
+			if r.Seq != 1 || r.Item != 0 {
+				t.Errorf("author b: %+v", r)
+			}
+		}
+	}
+	if refs, _ := s.LookupKey("certificate/IN/IN3"); len(refs) != 0 {
+		t.Fatalf("unknown key found: %+v", refs)
+	}
+	if refs, _ := s.LookupKey("certificate/IN/IN"); len(refs) != 0 {
+		t.Fatalf("a key prefix matched: %+v", refs)
+	}
+	bad := &Record{Type: "batch", Body: []byte(`{}`), Keys: []RecordKey{{Key: ""}}}
+	if err := s.Append(a.next("batch", 10), bad); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty key: err = %v, want ErrInvalid", err)
 	}
 }
