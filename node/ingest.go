@@ -139,7 +139,14 @@ func (n *Node) openRecord(code string, e *protocol.Entry) *store.Record {
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
 		return nil
 	}
-	return &store.Record{Type: e.Type, Body: body}
+	rec := &store.Record{Type: e.Type, Body: body}
+	if parsed, err := parseRecord(e.Type, body); err == nil {
+		rec.Keys = parsed.keys()
+	} else {
+		n.counters.add("invalid_records", 1)
+		n.log.Warn("record from a partner fails its validator; kept as received", "feed", code, "seq", e.Seq, "type", e.Type, "err", err)
+	}
+	return rec
 }
 
 // feedCode maps a feed author to its participant code, for this node and

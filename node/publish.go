@@ -31,7 +31,8 @@ const AudienceAll = "all"
 // value [AudienceAll]. It returns only once the entry is committed to the
 // store.
 func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
-	if err := protocol.ValidateRecord(typ, body); err != nil {
+	parsed, err := parseRecord(typ, body)
+	if err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
 	var compact bytes.Buffer
@@ -50,7 +51,7 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 		return Published{}, err
 	}
 	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
-	return n.appendOwn(draft, &store.Record{Type: typ, Body: compact.Bytes()})
+	return n.appendOwn(draft, &store.Record{Type: typ, Body: compact.Bytes(), Keys: parsed.keys()})
 }
 
 // appendOwn fills in seq, prev and time from the current head, signs and
