@@ -43,7 +43,18 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err != nil {
 		return Published{}, err
 	}
-	ct, commitment, err := protocol.SealRecord(compact.Bytes(), append(rcpts, n.id.Recipient()))
+	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.id.Recipient()), parsed.keys()...)
+}
+
+// publishSealed seals a validated, compact body to rcpts (the audience in
+// order, then this node) and appends it.
+func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audience []string, rcpts []age.Recipient, keys ...store.RecordKey) (Published, error) {
+	if keys == nil && typ == protocol.BatchType {
+		if parsed, err := parseRecord(typ, body); err == nil {
+			keys = parsed.keys()
+		}
+	}
+	ct, commitment, err := protocol.SealRecord(body, rcpts)
 	if err != nil {
 		return Published{}, fmt.Errorf("seal record: %w", err)
 	}
@@ -51,7 +62,7 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 		return Published{}, err
 	}
 	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
-	return n.appendOwn(draft, &store.Record{Type: typ, Body: compact.Bytes(), Keys: parsed.keys()})
+	return n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: keys})
 }
 
 // appendOwn fills in seq, prev and time from the current head, signs and

@@ -1,0 +1,146 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// ImportResult reports what an import did (or, on a dry run, would do).
+type ImportResult struct {
+	Type    string      `json:"type"`
+	Records int         `json:"records"` // records in the file
+	New     int         `json:"new"`     // records not held before
+	Skipped int         `json:"skipped"` // already held with the same data
+	DryRun  bool        `json:"dry_run"`
+	Entries []Published `json:"entries"` // the batch entries appended
+}
+
+// ErrImportConflict is returned by [Node.Import] when a record's natural
+// key is already held with different data.
+var ErrImportConflict = errors.New("record already held with different data")
+
+// Import publishes records of one type (validated bodies, in file order)
+// to the audience, packed into batch entries within the size limit. Records
+// this node already published with the same data are skipped, so importing
+// a file again adds nothing; one held with different data fails the whole
+// import before anything is written (publish a correction instead). With
+// dryRun nothing is written.
+func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (ImportResult, error) {
+	res := ImportResult{Type: typ, Records: len(items), DryRun: dryRun, Entries: []Published{}}
+	audience, rcpts, err := n.resolveAudience(to)
+	if err != nil {
+		return res, err
+	}
+	fresh, err := n.freshItems(typ, items)
+	if err != nil {
+		return res, err
+	}
+	res.New, res.Skipped = len(fresh), len(items)-len(fresh)
+	if dryRun || len(fresh) == 0 {
+		return res, nil
+	}
+	batches, err := protocol.PackBatches(typ, fresh, 0)
+	if err != nil {
+		return res, fmt.Errorf("pack batches: %w", err)
+	}
+	for _, body := range batches {
+		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.id.Recipient()))
+		if err != nil {
+			return res, fmt.Errorf("import: %d of %d batch entries appended: %w", len(res.Entries), len(batches), err)
+		}
+		res.Entries = append(res.Entries, p)
+	}
+	n.log.Info("import done", "type", typ, "records", res.Records, "new", res.New, "entries", len(res.Entries))
+	return res, nil
+}
+
+// freshItems returns the items this node has not published yet, and fails
+// on an item whose natural key it holds with other data.
+func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
+	held := newHeldItems(n)
+	var fresh [][]byte
+	for i, it := range items {
+		p, err := parseRecord(typ, it)
+		if err != nil {
+			return nil, fmt.Errorf("%w: record %d: %w", ErrInvalidRecord, i+1, err)
+		}
+		same, err := held.same(p, it)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i+1, err)
+		}
+		if !same {
+			fresh = append(fresh, it)
+		}
+	}
+	return fresh, nil
+}
+
+// heldItems reads the records this node holds under natural keys, caching
+// the batches it opens.
+type heldItems struct {
+	n       *Node
+	batches map[uint64][][]byte
+}
+
+func newHeldItems(n *Node) *heldItems { return &heldItems{n: n, batches: map[uint64][][]byte{}} }
+
+// same reports whether the record is already held with identical data.
+func (h *heldItems) same(p parsedRecord, body []byte) (bool, error) {
+	keys := p.keys()
+	if len(keys) == 0 {
+		return false, nil
+	}
+	refs, err := h.n.st.LookupKey(keys[0].Key)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range refs {
+		if r.Author != h.n.id.Public() {
+			continue
+		}
+		have, err := h.item(r.Seq, r.Item)
+		if err != nil {
+			return false, err
+		}
+		if !jsonEqual(have, body) {
+			return false, fmt.Errorf("%w: %s (entry %d); publish a correction that supersedes it", ErrImportConflict, keys[0].Key, r.Seq)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (h *heldItems) item(seq uint64, item int) ([]byte, error) {
+	items, ok := h.batches[seq]
+	if !ok {
+		rec, err := h.n.st.Record(h.n.id.Public(), seq)
+		if err != nil {
+			return nil, err
+		}
+		items = [][]byte{rec.Body}
+		if rec.Type == protocol.BatchType {
+			if _, items, err = protocol.BatchItems(rec.Body); err != nil {
+				return nil, fmt.Errorf("stored batch %d: %w", seq, err)
+			}
+		}
+		h.batches[seq] = items
+	}
+	if item >= len(items) {
+		return nil, fmt.Errorf("%w: stored entry %d has no item %d", store.ErrCorrupt, seq, item)
+	}
+	return items[item], nil
+}
+
+func jsonEqual(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return false
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
