@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // certificates returns n valid certificate bodies IN0000001…, from the
@@ -68,4 +70,47 @@ func TestImportIsIdempotent(t *testing.T) {
 	if err != nil || len(refs) != 1 || refs[0].Author != in.id.Public() {
 		t.Fatalf("BE's index of IN's certificate: %+v, %v", refs, err)
 	}
+}
+
+func TestExportAndKPStatistics(t *testing.T) {
+	in, be := testNode(t, "IN"), testNode(t, "BE")
+	pin(t, in, be)
+	pin(t, be, in)
+	ctx := context.Background()
+	certs := certificates(t, 40)
+	if _, err := in.Import(ctx, "certificate", certs, []string{"BE"}, false); err != nil {
+		t.Fatal(err)
+	}
+	out, err := in.Export("certificate", ExportFilter{Partner: "BE"})
+	if err != nil || len(out) != 40 {
+		t.Fatalf("export: %d bodies, %v", len(out), err)
+	}
+	for i := range out {
+		if !jsonEqual(out[i], certs[i]) {
+			t.Fatalf("exported body %d differs:\n%s\n%s", i, out[i], certs[i])
+		}
+	}
+	if none, _ := in.Export("certificate", ExportFilter{Partner: "AE"}); len(none) != 0 {
+		t.Fatalf("export for AE: %d bodies", len(none))
+	}
+	from, _ := protocol.ParseDate("2026-10-01")
+	if none, _ := in.Export("certificate", ExportFilter{From: from}); len(none) != 0 {
+		t.Fatalf("export from October: %d bodies (all issued in September)", len(none))
+	}
+	q, _ := protocol.ParseQuarter("2026-Q3")
+	rows, err := in.KPStatistics(q)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("statistics: %+v, %v", rows, err)
+	}
+	gem := rows[1] // 7102.31 sorts after 7102.21
+	if gem.Flow != "export" || gem.Partner != "BE" || gem.HSCode != "7102.31" || gem.Certificates != 40 || gem.Carats.String() != "60814.00" {
+		t.Fatalf("gem row: %+v", gem)
+	}
+	eventually(t, 30*time.Second, "BE holds the certificates", func() error {
+		rows, err := be.KPStatistics(q)
+		if err != nil || len(rows) != 2 || rows[0].Flow != "import" || rows[0].Partner != "IN" || rows[0].Certificates != 40 {
+			return fmt.Errorf("BE statistics %+v, %v", rows, err)
+		}
+		return nil
+	})
 }

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// HeldRecord is one record this node holds, its own or a partner's: a
+// single record or one item of a batch entry.
+type HeldRecord struct {
+	Feed  string // author's participant code
+	Seq   uint64
+	Item  int
+	Type  string
+	Body  []byte
+	Value any // *protocol.Certificate, …
+}
+
+// heldRecords returns every readable record of type typ, single or in
+// batches, oldest entry first. Records that fail their validator are
+// skipped (they were counted when they arrived).
+func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
+	var out []HeldRecord
+	for _, t := range []string{typ, protocol.BatchType} {
+		recs, err := n.st.Records(store.RecordQuery{Type: t})
+		if err != nil {
+			return nil, fmt.Errorf("list %s records: %w", t, err)
+		}
+		for _, r := range recs {
+			out = append(out, n.expand(r, typ)...)
+		}
+	}
+	slices.SortFunc(out, func(a, b HeldRecord) int {
+		if a.Feed != b.Feed {
+			return cmp.Compare(a.Feed, b.Feed)
+		}
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		return a.Item - b.Item
+	})
+	return out, nil
+}
+
+// expand turns a stored record into the held records of type typ it holds.
+func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
+	code, ok := n.feedCode(r.Author)
+	if !ok {
+		code = r.Author.Fingerprint()
+	}
+	if r.Type != protocol.BatchType {
+		v, err := protocol.ParseRecord(typ, r.Body)
+		if err != nil {
+			return nil
+		}
+		return []HeldRecord{{Feed: code, Seq: r.Seq, Type: typ, Body: r.Body, Value: v}}
+	}
+	b, err := protocol.ParseBatch(r.Body)
+	if err != nil || b.Type != typ {
+		return nil
+	}
+	out := make([]HeldRecord, len(b.Records))
+	for i, v := range b.Records {
+		out[i] = HeldRecord{Feed: code, Seq: r.Seq, Item: i, Type: typ, Body: b.Items[i], Value: v}
+	}
+	return out
+}
