@@ -32,7 +32,7 @@ bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min) and write BENCHM
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
-demo: build ## start a node in a temporary home and print its card and API address
+demo: build ## two nodes (IN, BE) on loopback exchange a notice each way and show delivery; Ctrl-C stops them
 	./scripts/demo.sh
 
 clean: ## remove build output
