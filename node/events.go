@@ -20,11 +20,12 @@ type Event struct {
 // eventLogSize bounds the events kept for clients that catch up.
 const eventLogSize = 4096
 
-// eventLog keeps the latest events in a ring and wakes waiters.
+// eventLog keeps the latest events in a ring and wakes waiters. Event id
+// i sits at ring[i % eventLogSize].
 type eventLog struct {
 	mu     sync.Mutex // guards the fields below
-	next   uint64
-	ring   []Event
+	next   uint64     // id of the next event; ids start at 1
+	ring   [eventLogSize]Event
 	notify chan struct{} // closed and replaced on each event
 }
 
@@ -35,13 +36,8 @@ func newEventLog() *eventLog {
 func (l *eventLog) emit(kind string, fields map[string]any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ev := Event{ID: l.next, Time: time.Now().UTC(), Kind: kind, Fields: fields}
+	l.ring[l.next%eventLogSize] = Event{ID: l.next, Time: time.Now().UTC(), Kind: kind, Fields: fields}
 	l.next++
-	if len(l.ring) == eventLogSize {
-		copy(l.ring, l.ring[1:])
-		l.ring = l.ring[:eventLogSize-1]
-	}
-	l.ring = append(l.ring, ev)
 	close(l.notify)
 	l.notify = make(chan struct{})
 }
@@ -51,13 +47,15 @@ func (l *eventLog) emit(kind string, fields map[string]any) {
 func (l *eventLog) since(id uint64) (evs []Event, missed bool, wake <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, ev := range l.ring {
-		if ev.ID > id {
-			evs = append(evs, ev)
-		}
+	oldest := uint64(1)
+	if l.next > eventLogSize {
+		oldest = l.next - eventLogSize
 	}
-	missed = len(l.ring) > 0 && l.ring[0].ID > id+1
-	return evs, missed, l.notify
+	first := max(id+1, oldest)
+	for i := first; i < l.next; i++ {
+		evs = append(evs, l.ring[i%eventLogSize])
+	}
+	return evs, id+1 < oldest, l.notify
 }
 
 func (l *eventLog) entryStored(feed string, e *protocol.Entry) {

@@ -153,7 +153,7 @@ func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubs
 		n.reject("wrong_topic", nil, nil)
 		return pubsub.ValidationReject
 	}
-	return n.verdict(from, n.ingest(d))
+	return n.verdict(from, n.ingestPush(d))
 }
 
 func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
@@ -52,6 +53,13 @@ func (n *Node) prepare(raw []byte) prepared {
 		r := n.reject("malformed", nil, err)
 		return prepared{done: &r}
 	}
+	return n.prepareDecoded(e, false)
+}
+
+// prepareDecoded checks a verified entry's author and opens its record.
+// With atHead, an entry at or below its feed's head (a duplicate or a
+// fork) is not decrypted: heads only grow, so the append will refuse it.
+func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
 	code, ok := n.feedCode(e.Author)
 	if !ok {
 		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
@@ -61,7 +69,51 @@ func (n *Node) prepare(raw []byte) prepared {
 		r := n.classifyOwn(e)
 		return prepared{done: &r}
 	}
+	if atHead {
+		if h, err := n.st.Head(e.Author); err == nil && e.Seq <= h.Seq {
+			return prepared{e: e, code: code}
+		}
+	}
 	return prepared{e: e, code: code, rec: n.openRecord(code, e)}
+}
+
+// Pushed entries arrive out of order (gossipsub validates in parallel). An
+// entry at most pushHoldWindow ahead of its feed's head waits up to
+// pushHoldMax for the entries before it, instead of being dropped and
+// fetched again by sync.
+const (
+	pushHoldWindow = 64
+	pushHoldMax    = 50 * time.Millisecond
+)
+
+// ingestPush ingests a pushed entry, holding it briefly when it is a few
+// entries ahead of the head.
+func (n *Node) ingestPush(raw []byte) ingestResult {
+	e, err := protocol.DecodeEntry(raw)
+	if err != nil {
+		return n.reject("malformed", nil, err)
+	}
+	deadline := time.Now().Add(pushHoldMax)
+	p := n.prepareDecoded(e, true)
+	for {
+		wake := n.heads.wait(e.Author)
+		r := n.commit(p)
+		if r.outcome != outcomeGap || !n.worthHolding(e) {
+			return r
+		}
+		select {
+		case <-wake:
+		case <-time.After(time.Until(deadline)):
+			return r
+		case <-n.runCtx.Done():
+			return r
+		}
+	}
+}
+
+func (n *Node) worthHolding(e *protocol.Entry) bool {
+	h, err := n.st.Head(e.Author)
+	return err == nil && e.Seq <= h.Seq+pushHoldWindow
 }
 
 // commit appends a prepared entry to its feed.
@@ -91,6 +143,7 @@ func (n *Node) prepareAll(raws [][]byte) []prepared {
 func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestResult {
 	switch {
 	case err == nil:
+		n.heads.advanced(e.Author)
 		n.counters.add("entries_received", 1)
 		n.events.entryStored(code, e)
 		return ingestResult{outcome: outcomeStored, entry: e}
@@ -156,4 +209,33 @@ func (n *Node) feedCode(k crypto.PublicKey) (string, bool) {
 	defer n.mu.Unlock()
 	code, ok := n.feeds[k]
 	return code, ok
+}
+
+// headSignal wakes the pushes held for a feed whenever its head moves.
+type headSignal struct {
+	mu      sync.Mutex // guards waiting
+	waiting map[crypto.PublicKey]chan struct{}
+}
+
+func newHeadSignal() *headSignal { return &headSignal{waiting: map[crypto.PublicKey]chan struct{}{}} }
+
+// wait returns a channel closed at the next advance of feed k.
+func (s *headSignal) wait(k crypto.PublicKey) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.waiting[k]
+	if !ok {
+		c = make(chan struct{})
+		s.waiting[k] = c
+	}
+	return c
+}
+
+func (s *headSignal) advanced(k crypto.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.waiting[k]; ok {
+		close(c)
+		delete(s.waiting, k)
+	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"filippo.io/age"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -29,6 +30,9 @@ type Node struct {
 	counters *counters
 	events   *eventLog
 	delivery *delivery
+	heads    *headSignal
+	// receiptCache holds partners' receipts already verified.
+	receiptCache *protocol.ReceiptCache
 
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
@@ -39,9 +43,13 @@ type Node struct {
 
 	// mu guards the fields below. feeds and peers are kept in step with
 	// the pinned partners; the rest is set by Start and cleared by Close.
-	mu      sync.Mutex
-	feeds   map[crypto.PublicKey]string // feed author -> participant code (self and partners)
-	peers   map[peer.ID]string          // partner peer -> participant code
+	mu    sync.Mutex
+	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners)
+	peers map[peer.ID]string          // partner peer -> participant code
+	// recipients are the partners' age recipients, by code.
+	recipients map[string]*age.X25519Recipient
+	// signed are the receipts this node last signed, by feed.
+	signed  map[crypto.PublicKey]*protocol.Receipt
 	host    host.Host
 	gossip  *gossip
 	card    *protocol.SignedCard
@@ -65,8 +73,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
-		counters: newCounters(), events: newEventLog(), delivery: newDelivery(),
-		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{}}
+		counters: newCounters(), events: newEventLog(), delivery: newDelivery(), heads: newHeadSignal(),
+		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
+		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
+		receiptCache: protocol.NewReceiptCache(4096)}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.syncer = newSyncer(n.runCtx, n)
 	n.dialer = newDialer(n)

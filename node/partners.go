@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"filippo.io/age"
 	"fmt"
 	"time"
 
@@ -138,9 +139,16 @@ func (n *Node) trackPartner(p store.Partner) {
 	if err != nil {
 		return
 	}
+	var rcpt *age.X25519Recipient
+	if sc, err := protocol.ParseCard(p.Card); err == nil {
+		rcpt = sc.Recipient()
+	}
 	n.mu.Lock()
 	n.feeds[p.Key] = p.Code
 	n.peers[pid] = p.Code
+	if rcpt != nil {
+		n.recipients[p.Code] = rcpt
+	}
 	n.mu.Unlock()
 	n.gater.allow(pid)
 }
@@ -173,6 +181,7 @@ func (n *Node) detachPartner(p store.Partner) {
 	n.mu.Lock()
 	delete(n.feeds, p.Key)
 	delete(n.peers, pid)
+	delete(n.recipients, p.Code)
 	n.mu.Unlock()
 	n.gater.deny(pid)
 	n.delivery.forget(pid)

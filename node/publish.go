@@ -98,30 +98,21 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 // resolveAudience turns partner codes (or "all") into the sorted audience
 // and the partners' age recipients.
 func (n *Node) resolveAudience(to []string) ([]string, []age.Recipient, error) {
-	partners, err := n.Partners()
-	if err != nil {
-		return nil, nil, err
-	}
-	byCode := make(map[string]Partner, len(partners))
-	for _, p := range partners {
-		byCode[p.Code] = p
-	}
+	n.mu.Lock()
+	byCode := maps.Clone(n.recipients)
+	n.mu.Unlock()
 	codes, err := audienceCodes(to, byCode, n.cfg.Participant)
 	if err != nil {
 		return nil, nil, err
 	}
 	rcpts := make([]age.Recipient, 0, len(codes))
 	for _, c := range codes {
-		r, err := age.ParseX25519Recipient(byCode[c].AgeRecipient)
-		if err != nil {
-			return nil, nil, fmt.Errorf("partner %s: age recipient: %w", c, err)
-		}
-		rcpts = append(rcpts, r)
+		rcpts = append(rcpts, byCode[c])
 	}
 	return codes, rcpts, nil
 }
 
-func audienceCodes(to []string, byCode map[string]Partner, self string) ([]string, error) {
+func audienceCodes(to []string, byCode map[string]*age.X25519Recipient, self string) ([]string, error) {
 	if len(to) == 1 && strings.EqualFold(to[0], AudienceAll) {
 		if len(byCode) == 0 {
 			return nil, fmt.Errorf("audience %q: %w: no partners are pinned yet", AudienceAll, ErrUnknownPartner)
@@ -142,7 +133,7 @@ func audienceCodes(to []string, byCode map[string]Partner, self string) ([]strin
 	return slices.Compact(codes), nil
 }
 
-func checkAudienceCode(c string, byCode map[string]Partner, self string) error {
+func checkAudienceCode(c string, byCode map[string]*age.X25519Recipient, self string) error {
 	switch _, known := protocol.LookupParticipant(c); {
 	case strings.EqualFold(c, AudienceAll):
 		return fmt.Errorf("audience: %q cannot be combined with partner codes", AudienceAll)
@@ -150,7 +141,7 @@ func checkAudienceCode(c string, byCode map[string]Partner, self string) error {
 		return fmt.Errorf("audience %q: %w", c, ErrUnknownParticipant)
 	case c == self:
 		return fmt.Errorf("audience %q: this node itself is always a reader; name partners only", c)
-	case byCode[c].Code == "":
+	case byCode[c] == nil:
 		return fmt.Errorf("audience %q: %w (see kpnode partners list)", c, ErrUnknownPartner)
 	}
 	return nil

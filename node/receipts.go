@@ -4,6 +4,8 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"maps"
+	"slices"
 )
 
 // metaReceiptPrefix keys the latest receipt each partner signed for this
@@ -12,24 +14,46 @@ const metaReceiptPrefix = "receipt/"
 
 // ownReceipts signs a receipt for every feed this node holds: its heads, as
 // told to a partner at the start and end of a sync session.
+// A receipt is signed again only when the head of its feed has moved.
 func (n *Node) ownReceipts() []*protocol.Receipt {
-	heads, err := n.st.Heads()
-	if err != nil {
-		n.log.Warn("read heads for receipts", "err", err)
-		return nil
-	}
-	now := n.now()
-	out := make([]*protocol.Receipt, 0, len(heads))
-	for k, h := range heads {
-		if _, ok := n.feedCode(k); !ok || len(out) == protocol.MaxHelloReceipts {
+	var out []*protocol.Receipt
+	for _, k := range n.knownFeeds() {
+		h, err := n.st.Head(k)
+		if err != nil {
+			n.log.Warn("read head for receipt", "err", err)
 			continue
 		}
-		r, err := protocol.NewReceipt(n.id, k, h.Seq, h.Hash, now)
-		if err == nil {
+		if h.Seq == 0 || len(out) == protocol.MaxHelloReceipts {
+			continue
+		}
+		if r := n.receipt(k, h.Seq, h.Hash); r != nil {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// receipt returns this node's signed receipt for feed k at seq and hash,
+// reusing the last one signed while it still holds.
+func (n *Node) receipt(k crypto.PublicKey, seq uint64, hash protocol.Hash) *protocol.Receipt {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if r, ok := n.signed[k]; ok && r.Seq == seq && r.Hash == hash {
+		return r
+	}
+	r, err := protocol.NewReceipt(n.id, k, seq, hash, n.now())
+	if err != nil {
+		return nil
+	}
+	n.signed[k] = r
+	return r
+}
+
+// knownFeeds lists the feeds this node keeps: its own and its partners'.
+func (n *Node) knownFeeds() []crypto.PublicKey {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Collect(maps.Keys(n.feeds))
 }
 
 // absorbHello records what partner p told it holds and returns p's heads
@@ -89,13 +113,12 @@ func (n *Node) loadReceipts() {
 
 // localSeqs returns this node's head seq of every feed it holds.
 func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
-	heads, err := n.st.Heads()
-	if err != nil {
-		return nil
-	}
-	out := make(map[crypto.PublicKey]uint64, len(heads))
-	for k, h := range heads {
-		out[k] = h.Seq
+	feeds := n.knownFeeds()
+	out := make(map[crypto.PublicKey]uint64, len(feeds))
+	for _, k := range feeds {
+		if h, err := n.st.Head(k); err == nil {
+			out[k] = h.Seq
+		}
 	}
 	return out
 }

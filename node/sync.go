@@ -28,13 +28,14 @@ var errProtocol = errors.New("sync protocol violation")
 
 // frameConn is a sync stream with a deadline on every frame.
 type frameConn struct {
-	s network.Stream
-	r *bufio.Reader
-	w *bufio.Writer
+	s     network.Stream
+	r     *bufio.Reader
+	w     *bufio.Writer
+	cache *protocol.ReceiptCache
 }
 
-func newFrameConn(s network.Stream) *frameConn {
-	return &frameConn{s: s, r: bufio.NewReaderSize(s, 64<<10), w: bufio.NewWriterSize(s, 64<<10)}
+func (n *Node) newFrameConn(s network.Stream) *frameConn {
+	return &frameConn{s: s, r: bufio.NewReaderSize(s, 64<<10), w: bufio.NewWriterSize(s, 64<<10), cache: n.receiptCache}
 }
 
 func (c *frameConn) send(f protocol.Frame) error {
@@ -47,7 +48,7 @@ func (c *frameConn) send(f protocol.Frame) error {
 
 func (c *frameConn) recv() (protocol.Frame, error) {
 	c.s.SetReadDeadline(time.Now().Add(syncFrameTimeout))
-	return protocol.ReadFrame(c.r)
+	return protocol.ReadFrameCached(c.r, c.cache)
 }
 
 // finish closes the stream after a clean session, else resets it.
@@ -88,7 +89,7 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 	if err != nil {
 		return fmt.Errorf("open sync stream: %w", err)
 	}
-	c := newFrameConn(s)
+	c := n.newFrameConn(s)
 	err = n.pull(ctx, c, p)
 	c.finish(err)
 	return err
@@ -182,7 +183,7 @@ func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
 // handleSync serves a partner's pull session.
 func (n *Node) handleSync(s network.Stream) {
 	p := s.Conn().RemotePeer()
-	c := newFrameConn(s)
+	c := n.newFrameConn(s)
 	if _, ok := n.partnerByPeer(p); !ok {
 		c.finish(errors.New("not a partner"))
 		return

@@ -47,9 +47,10 @@ func (e *Entry) checkFields() error {
 // wireReader reads big-endian fields from b. After the first short read it
 // returns zero values and remembers ErrTruncated.
 type wireReader struct {
-	b   []byte
-	off int
-	err error
+	b     []byte
+	off   int
+	err   error
+	cache *ReceiptCache // receipts already verified (Hello frames); may be nil
 }
 
 // next returns the next n bytes (aliasing b) or nil when fewer remain.

@@ -367,3 +367,36 @@ func FuzzParseReceipt(f *testing.F) {
 		}
 	})
 }
+
+func TestReceiptCache(t *testing.T) {
+	id, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReceipt(id, id.Public(), 3, Hash{1}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewReceiptCache(4)
+	for i := 0; i < 3; i++ {
+		got, err := c.decode(bytes.Clone(r.Bytes()))
+		if err != nil || got.Seq != 3 {
+			t.Fatalf("decode %d: %v, %v", i, got, err)
+		}
+	}
+	forged := bytes.Clone(r.Bytes())
+	forged[len(forged)-1] ^= 1
+	if _, err := c.decode(forged); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("forged receipt through the cache: err = %v", err)
+	}
+	if _, err := c.decode(forged); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("a forged receipt was cached: err = %v", err)
+	}
+	for i := 0; i < 10; i++ { // the cache stays bounded
+		other, _ := NewReceipt(id, id.Public(), uint64(10+i), Hash{2}, time.Now())
+		c.decode(bytes.Clone(other.Bytes()))
+	}
+	if n := len(c.seen) + len(c.old); n > 4 {
+		t.Fatalf("cache holds %d receipts, bound 4", n)
+	}
+}

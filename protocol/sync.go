@@ -173,7 +173,7 @@ func DecodeFrame(b []byte) (Frame, error) {
 	if len(b) > 1+MaxFrameSize {
 		return nil, fmt.Errorf("decode frame: %w: %d bytes, limit %d", ErrTooLarge, len(b), 1+MaxFrameSize)
 	}
-	return decodeFrame(bytes.Clone(b))
+	return decodeFrame(bytes.Clone(b), nil)
 }
 
 // WriteFrame writes f with its 4-byte length prefix in a single Write call.
@@ -196,7 +196,12 @@ func WriteFrame(w io.Writer, f Frame) error {
 // stream that ends inside a frame gives an error wrapping both
 // [ErrTruncated] and io.ErrUnexpectedEOF. Deadlines are the caller's: set
 // them on the stream.
-func ReadFrame(r io.Reader) (Frame, error) {
+func ReadFrame(r io.Reader) (Frame, error) { return ReadFrameCached(r, nil) }
+
+// ReadFrameCached is [ReadFrame] with a cache of receipts already
+// verified: a receipt whose exact bytes are in the cache is not verified
+// again. A nil cache verifies every receipt.
+func ReadFrameCached(r io.Reader, cache *ReceiptCache) (Frame, error) {
 	var prefix [lengthPrefixSize]byte
 	if _, err := io.ReadFull(r, prefix[:]); err != nil {
 		if err == io.EOF {
@@ -212,7 +217,7 @@ func ReadFrame(r io.Reader) (Frame, error) {
 	if _, err := io.ReadFull(r, b); err != nil {
 		return nil, readError(err)
 	}
-	return decodeFrame(b)
+	return decodeFrame(b, cache)
 }
 
 // readError wraps an error of io.ReadFull inside a frame.

@@ -43,11 +43,11 @@ func appendFrame(b []byte, f Frame) ([]byte, error) {
 // decodeFrame decodes a frame of at most 1+MaxFrameSize bytes. It takes
 // ownership of b: the entries of an Entries frame and the receipts of a Hello
 // alias it.
-func decodeFrame(b []byte) (Frame, error) {
+func decodeFrame(b []byte, cache *ReceiptCache) (Frame, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("decode frame: %w: no type byte", ErrTruncated)
 	}
-	t, r := FrameType(b[0]), &wireReader{b: b[1:]}
+	t, r := FrameType(b[0]), &wireReader{b: b[1:], cache: cache}
 	var f Frame
 	switch t {
 	case FrameHello:
@@ -277,7 +277,7 @@ func (r *wireReader) hello() *Hello {
 		h.Receipts = make([]*Receipt, 0, n)
 	}
 	for i := range n {
-		rc, err := decodeReceipt(r.next(ReceiptSize))
+		rc, err := r.cache.decode(r.next(ReceiptSize))
 		if err != nil {
 			r.fail("receipt", i, err)
 			return nil
