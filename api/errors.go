@@ -17,6 +17,7 @@ type Error struct {
 	Code    string                `json:"code"`
 	Message string                `json:"message"`
 	Fields  []protocol.FieldError `json:"fields,omitempty"`
+	Rows    []protocol.RowError   `json:"rows,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -34,6 +35,9 @@ func classify(err error) *Error {
 		return ae
 	case errors.As(err, &tooBig):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: err.Error()}
+	}
+	if e := importError(err); e != nil {
+		return e
 	}
 	e := classifySentinel(err)
 	var ve *protocol.ValidationError
@@ -58,6 +62,7 @@ func classifySentinel(err error) *Error {
 	}{
 		{protocol.ErrUnknownType, http.StatusBadRequest, "unknown_record_type"},
 		{node.ErrInvalidRecord, http.StatusUnprocessableEntity, "invalid_record"},
+		{node.ErrImportConflict, http.StatusConflict, "import_conflict"},
 		{node.ErrInvalidCard, http.StatusBadRequest, "invalid_card"},
 		{node.ErrInvalidAddr, http.StatusBadRequest, "invalid_address"},
 		{node.ErrUnknownParticipant, http.StatusBadRequest, "unknown_participant"},

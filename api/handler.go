@@ -25,6 +25,9 @@ type Backend interface {
 	Publish(ctx context.Context, typ string, body []byte, to []string) (node.Published, error)
 	Feed(author string, from uint64, limit int) ([]node.FeedEntry, error)
 	Verify(ctx context.Context) (store.VerifyReport, error)
+	Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (node.ImportResult, error)
+	Export(typ string, f node.ExportFilter) ([][]byte, error)
+	KPStatistics(q protocol.Quarter) ([]node.KPStatisticsRow, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -60,6 +63,9 @@ func (h *Handler) routes() {
 	h.handle("GET /api/feeds", h.feeds)
 	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
 	h.handle("POST /api/verify", h.verify)
+	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
+	h.handle("GET /api/exports/{kind}", h.exportFile)
+	h.handle("GET /api/statistics/{period}", h.kpStatistics)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if !h.authorized(r) {
 			writeError(w, errUnauthorized)
@@ -69,14 +75,21 @@ func (h *Handler) routes() {
 	})
 }
 
-// handle registers an authenticated route.
+// handle registers an authenticated route whose bodies are capped at
+// MaxBodyBytes.
 func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+	h.handleLimit(pattern, MaxBodyBytes, fn)
+}
+
+// handleLimit registers an authenticated route whose bodies are capped at
+// limit bytes.
+func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.ResponseWriter, *http.Request) error) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if !h.authorized(r) {
 			writeError(w, errUnauthorized)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		start := time.Now()
 		if err := fn(w, r); err != nil {
 			h.fail(w, r, err)

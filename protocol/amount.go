@@ -109,10 +109,17 @@ func allDigits(s string) bool {
 
 // formatHundredths writes v/100 with two decimals, "-" first when negative.
 func formatHundredths(v int64) string {
-	sign := ""
+	var buf [24]byte
+	return string(appendHundredths(buf[:0], v))
+}
+
+// appendHundredths appends v as formatHundredths formats it.
+func appendHundredths(b []byte, v int64) []byte {
 	u := uint64(v)
 	if v < 0 {
-		sign, u = "-", uint64(-(v+1))+1
+		b, u = append(b, '-'), uint64(-(v+1))+1
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+	b = strconv.AppendUint(b, u/100, 10)
+	f := byte(u % 100)
+	return append(b, '.', '0'+f/10, '0'+f%10)
 }

@@ -2,8 +2,11 @@ package protocol
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCarats(t *testing.T) {
@@ -144,5 +147,29 @@ func TestDateOrder(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"d":20261120}`), &d); err == nil {
 		t.Error("Unmarshal accepted a number as a date")
+	}
+}
+
+// TestFormatMatchesFmt checks the hand-written formatting of amounts and
+// dates against the fmt formats they replace.
+func TestFormatMatchesFmt(t *testing.T) {
+	for _, v := range []int64{0, 1, 9, 10, 99, 100, 101, 183035, -1, -100, -183035, math.MaxInt64, math.MinInt64, math.MinInt64 + 1} {
+		sign, u := "", uint64(v)
+		if v < 0 {
+			sign, u = "-", uint64(-(v+1))+1
+		}
+		if got, want := formatHundredths(v), fmt.Sprintf("%s%d.%02d", sign, u/100, u%100); got != want {
+			t.Errorf("formatHundredths(%d) = %q, want %q", v, got, want)
+		}
+	}
+	for _, y := range []int{-5, 0, 7, 2026, 9999, 10000} {
+		for m := -1; m <= 100; m += 13 {
+			for _, d := range []int{-1, 0, 1, 9, 31, 99, 100} {
+				date := Date{y, time.Month(m), d}
+				if got, want := date.String(), fmt.Sprintf("%04d-%02d-%02d", y, m, d); got != want {
+					t.Errorf("%#v.String() = %q, want %q", date, got, want)
+				}
+			}
+		}
 	}
 }

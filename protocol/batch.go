@@ -66,8 +66,8 @@ func (c *checker) batch(o *object) *Batch {
 	items := o.array("items", true, 1, MaxBatchItems)
 	if read := bodyReaders[b.Type]; read != nil {
 		for _, it := range items {
-			b.Items = append(b.Items, it.raw)
-			b.Records = append(b.Records, read(c, c.object(it.path, it.raw)))
+			b.Items = append(b.Items, bytes.Clone(it.raw()))
+			b.Records = append(b.Records, read(c, it.object(c)))
 		}
 	}
 	o.done()

@@ -101,10 +101,10 @@ func ParseCard(b []byte) (*SignedCard, error) {
 func parseCardEnvelope(b []byte) (raw []byte, key crypto.PublicKey, sig []byte, err error) {
 	c := &checker{}
 	o := c.document(b, MaxCardSize)
-	if v, path, ok := o.get("card", true); ok && v[0] != '{' {
-		c.add(path, "must be an object")
-	} else {
-		raw = v
+	if n, ok := o.get("card", true); ok && o.d.nodes[n].kind != '{' {
+		c.add(o.at("card"), "must be an object")
+	} else if ok {
+		raw = o.d.raw(n)
 	}
 	o.pattern("signing_key", true, 64, "base64 of a 32-byte Ed25519 key", func(s string) bool {
 		var perr error

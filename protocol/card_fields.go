@@ -19,7 +19,7 @@ func (c *checker) card(o *object, key crypto.PublicKey) (*Card, *age.X25519Recip
 	card.Name = o.str("name", true, 200)
 	card.PeerID = o.str("peer_id", true, 128)
 	if want := key.PeerID(); card.PeerID != "" && card.PeerID != want {
-		c.add("peer_id", "%q does not match the signing key (want %q)", card.PeerID, want)
+		c.add(o.at("peer_id"), "%q does not match the signing key (want %q)", card.PeerID, want)
 	}
 	var rcpt *age.X25519Recipient
 	card.AgeRecipient = o.pattern("age_recipient", true, 128, "an age X25519 recipient (age1…)", func(s string) bool {
@@ -61,7 +61,7 @@ func (o *object) timestamp(name string, required bool) time.Time {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil || t.IsZero() {
-		o.c.add(joinPath(o.path, name), "must be an RFC 3339 time, got %q", truncate(s, 40))
+		o.c.add(o.at(name), "must be an RFC 3339 time, got %q", truncate(s, 40))
 		return time.Time{}
 	}
 	return t

@@ -62,13 +62,13 @@ func (c *checker) certificate(o *object) *Certificate {
 	ct.Issued = o.date("issued", true)
 	ct.Expires = o.date("expires", true)
 	if !ct.Issued.IsZero() && !ct.Expires.IsZero() && ct.Expires.Before(ct.Issued) {
-		c.add(joinPath(o.path, "expires"), "must not be before issued (%s)", ct.Issued)
+		c.add(o.at("expires"), "must not be before issued (%s)", ct.Issued)
 	}
 	ct.Exporter = o.trader("exporter")
 	ct.Importer = o.trader("importer")
 	ct.Destination = o.participant("destination", true, true)
 	if ct.Destination != "" && ct.Destination == ct.Issuer {
-		c.add(joinPath(o.path, "destination"), "must not be the issuer %q", ct.Issuer)
+		c.add(o.at("destination"), "must not be the issuer %q", ct.Issuer)
 	}
 	ct.Origin = o.origin("origin", true)
 	ct.Parcels = int(o.integer("parcels", true, 1, 100000))
@@ -88,7 +88,7 @@ func (o *object) certificateLines() []CertificateLine {
 	before := len(o.c.errs)
 	var lines []CertificateLine
 	for _, it := range o.array("lines", true, 1, MaxCertificateLines) {
-		lo := o.c.object(it.path, it.raw)
+		lo := it.object(o.c)
 		if lo == nil {
 			continue
 		}
@@ -119,14 +119,14 @@ func (o *object) checkTotals(ct *Certificate) {
 		value, overflow = addChecked(value, int64(l.ValueUSD), overflow)
 	}
 	if overflow {
-		o.c.add(joinPath(o.path, "lines"), "amounts are too large to add up")
+		o.c.add(o.at("lines"), "amounts are too large to add up")
 		return
 	}
 	if ct.TotalCarats != 0 && ct.TotalCarats != Carats(carats) {
-		o.c.add(joinPath(o.path, "total_carats"), "is %s, but the lines add up to %s", ct.TotalCarats, Carats(carats))
+		o.c.add(o.at("total_carats"), "is %s, but the lines add up to %s", ct.TotalCarats, Carats(carats))
 	}
 	if ct.TotalValueUSD != 0 && ct.TotalValueUSD != USD(value) {
-		o.c.add(joinPath(o.path, "total_value_usd"), "is %s, but the lines add up to %s", ct.TotalValueUSD, USD(value))
+		o.c.add(o.at("total_value_usd"), "is %s, but the lines add up to %s", ct.TotalValueUSD, USD(value))
 	}
 }
 

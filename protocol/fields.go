@@ -1,7 +1,7 @@
 package protocol
 
 import (
-	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,7 +11,8 @@ import (
 
 // Readers for typed members of an object. Each marks the member as read,
 // reports every problem under the member's path and returns the zero value
-// when the member is missing or invalid.
+// when the member is missing or invalid. Paths and reasons are formatted
+// only when there is a problem.
 
 // str reads a single-line string of at most max characters. An empty or
 // all-blank string counts as missing.
@@ -26,47 +27,85 @@ func (o *object) text(name string, required bool, max int) string {
 }
 
 func (o *object) textual(name string, required bool, max int, multiline bool) string {
-	raw, path, ok := o.get(name, required)
+	s, ok := o.stringMember(name, required)
 	if !ok {
 		return ""
 	}
-	s, ok := o.c.stringValue(path, raw)
-	if !ok || !o.c.checkText(path, s, max, multiline) {
+	if reason := textProblem(s, max, multiline); reason != "" {
+		o.c.add(o.at(name), "%s", reason)
 		return ""
 	}
-	if strings.TrimSpace(s) == "" {
+	if isBlank(s) {
 		if required {
-			o.c.add(path, "is required")
+			o.c.add(o.at(name), "is required")
 		}
 		return ""
 	}
 	return s
 }
 
-// stringValue decodes raw as a JSON string.
-func (c *checker) stringValue(path string, raw json.RawMessage) (string, bool) {
-	var s string
-	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		c.add(path, "must be a string")
+// stringMember reads member name as a JSON string; ok is false when it is
+// missing (reported when required) or not a string (reported).
+func (o *object) stringMember(name string, required bool) (string, bool) {
+	n, ok := o.get(name, required)
+	if !ok {
 		return "", false
 	}
-	return s, true
+	s, ok := o.d.str(n)
+	if !ok {
+		o.c.add(o.at(name), "must be a string")
+	}
+	return s, ok
 }
 
-// checkText enforces a length limit in characters and bans control
-// characters (newline and tab are allowed when multiline).
-func (c *checker) checkText(path, s string, max int, multiline bool) bool {
-	if n := utf8.RuneCountInString(s); n > max {
-		c.add(path, "is %d characters, limit %d", n, max)
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
-			c.add(path, "contains control character %U", r)
-			return false
+// isBlank reports whether s is empty or only white space.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || !asciiSpace(s[i]) {
+			return strings.TrimSpace(s[i:]) == ""
 		}
 	}
 	return true
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// textProblem enforces a length limit in characters and bans control
+// characters (newline and tab are allowed when multiline). It returns the
+// reason s is refused, or "".
+func textProblem(s string, max int, multiline bool) string {
+	control := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return textProblemSlow(s, max, multiline)
+		}
+		if control < 0 && (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')) {
+			control = i
+		}
+	}
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("is %d characters, limit %d", len(s), max)
+	case control >= 0:
+		return fmt.Sprintf("contains control character %U", rune(s[control]))
+	}
+	return ""
+}
+
+// textProblemSlow is textProblem for text beyond ASCII.
+func textProblemSlow(s string, max int, multiline bool) string {
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("is %d characters, limit %d", n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return fmt.Sprintf("contains control character %U", r)
+		}
+	}
+	return ""
 }
 
 // pattern reads a single-line string that must satisfy valid, described by
@@ -74,7 +113,7 @@ func (c *checker) checkText(path, s string, max int, multiline bool) bool {
 func (o *object) pattern(name string, required bool, max int, want string, valid func(string) bool) string {
 	s := o.str(name, required, max)
 	if s != "" && !valid(s) {
-		o.c.add(joinPath(o.path, name), "must be %s, got %q", want, truncate(s, 40))
+		o.c.add(o.at(name), "must be %s, got %q", want, truncate(s, 40))
 		return ""
 	}
 	return s
@@ -84,7 +123,7 @@ func (o *object) pattern(name string, required bool, max int, want string, valid
 func (o *object) enum(name string, required bool, allowed []string) string {
 	s := o.str(name, required, 64)
 	if s != "" && !slices.Contains(allowed, s) {
-		o.c.add(joinPath(o.path, name), "must be one of %s, got %q", quoteList(allowed), truncate(s, 40))
+		o.c.add(o.at(name), "must be one of %s, got %q", quoteList(allowed), truncate(s, 40))
 		return ""
 	}
 	return s
@@ -94,7 +133,10 @@ func (o *object) enum(name string, required bool, allowed []string) string {
 // nodeOnly it must also be able to run a node ([ValidCode]).
 func (o *object) participant(name string, required, nodeOnly bool) string {
 	s := o.pattern(name, required, 64, "a two-letter uppercase code", isCodeSyntax)
-	return o.c.checkParticipant(joinPath(o.path, name), s, nodeOnly)
+	if s == "" {
+		return ""
+	}
+	return o.c.checkParticipant(o.at(name), s, nodeOnly)
 }
 
 func (c *checker) checkParticipant(path, code string, nodeOnly bool) string {
@@ -105,7 +147,7 @@ func (c *checker) checkParticipant(path, code string, nodeOnly bool) string {
 	switch {
 	case !ok:
 		c.add(path, "unknown participant code %q", code)
-	case nodeOnly && !ValidCode(code):
+	case nodeOnly && p.Kind == KindTradingEntity:
 		c.add(path, "%q is a %s and cannot run a node", code, p.Kind)
 	default:
 		return code
@@ -126,27 +168,23 @@ func (o *object) date(name string, required bool) Date {
 	}
 	d, err := ParseDate(s)
 	if err != nil {
-		o.c.add(joinPath(o.path, name), "must be a date YYYY-MM-DD, got %q", s)
+		o.c.add(o.at(name), "must be a date YYYY-MM-DD, got %q", s)
 	}
 	return d
 }
 
 // hundredths reads a positive decimal string amount with parse.
 func (o *object) hundredths(name string, required bool, parse func(string) (int64, error)) int64 {
-	raw, path, ok := o.get(name, required)
-	if !ok {
-		return 0
-	}
-	s, ok := o.c.stringValue(path, raw)
+	s, ok := o.stringMember(name, required)
 	if !ok {
 		return 0
 	}
 	v, err := parse(s)
 	switch {
 	case err != nil:
-		o.c.add(path, "%s", strings.TrimPrefix(err.Error(), "parse amount: "))
+		o.c.add(o.at(name), "%s", strings.TrimPrefix(err.Error(), "parse amount: "))
 	case v == 0:
-		o.c.add(path, "must be greater than zero")
+		o.c.add(o.at(name), "must be greater than zero")
 	}
 	return v
 }
@@ -154,16 +192,16 @@ func (o *object) hundredths(name string, required bool, parse func(string) (int6
 // integer reads a JSON integer in [min, max]; fractions and exponents are
 // rejected.
 func (o *object) integer(name string, required bool, min, max int64) int64 {
-	raw, path, ok := o.get(name, required)
+	n, ok := o.get(name, required)
 	if !ok {
 		return 0
 	}
-	v, err := strconv.ParseInt(string(raw), 10, 64)
+	v, err := strconv.ParseInt(string(o.d.raw(n)), 10, 64)
 	switch {
 	case err != nil:
-		o.c.add(path, "must be an integer")
+		o.c.add(o.at(name), "must be an integer")
 	case v < min || v > max:
-		o.c.add(path, "must be between %d and %d, got %d", min, max, v)
+		o.c.add(o.at(name), "must be between %d and %d, got %d", min, max, v)
 	default:
 		return v
 	}
@@ -172,55 +210,68 @@ func (o *object) integer(name string, required bool, min, max int64) int64 {
 
 // optBool reads true, false, or null/missing (nil).
 func (o *object) optBool(name string) *bool {
-	raw, path, ok := o.get(name, false)
+	n, ok := o.get(name, false)
 	if !ok {
 		return nil
 	}
-	v, err := strconv.ParseBool(string(raw))
-	if err != nil || (string(raw) != "true" && string(raw) != "false") {
-		o.c.add(path, "must be true, false or null")
-		return nil
+	switch o.d.nodes[n].kind {
+	case 't':
+		v := true
+		return &v
+	case 'f':
+		v := false
+		return &v
 	}
-	return &v
+	o.c.add(o.at(name), "must be true, false or null")
+	return nil
 }
 
 // obj reads a nested object. The caller must call done on it.
 func (o *object) obj(name string, required bool) *object {
-	raw, path, ok := o.get(name, required)
+	n, ok := o.get(name, required)
 	if !ok {
 		return nil
 	}
-	return o.c.object(path, raw)
+	return o.c.object(o.at(name), o.d, n)
 }
 
 // item is one element of an array with its path.
 type item struct {
 	path string
-	raw  json.RawMessage
+	d    *jsonDoc
+	n    int32
 }
+
+// object returns the element as an object, or nil after reporting that it
+// is not one.
+func (it item) object(c *checker) *object { return c.object(it.path, it.d, it.n) }
+
+// raw returns the element's bytes.
+func (it item) raw() []byte { return it.d.raw(it.n) }
 
 // array reads an array of min..max elements. A missing optional array
 // returns nil.
 func (o *object) array(name string, required bool, min, max int) []item {
-	raw, path, ok := o.get(name, required)
+	n, ok := o.get(name, required)
 	if !ok {
 		return nil
 	}
-	var elems []json.RawMessage
-	if raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
-		o.c.add(path, "must be an array")
+	if o.d.nodes[n].kind != '[' {
+		o.c.add(o.at(name), "must be an array")
 		return nil
 	}
+	count := o.d.children(n)
 	switch {
-	case len(elems) < min:
-		o.c.add(path, "must have at least %d item(s)", min)
-	case len(elems) > max:
-		o.c.add(path, "has %d items, limit %d", len(elems), max)
+	case count < min:
+		o.c.add(o.at(name), "must have at least %d item(s)", min)
+	case count > max:
+		o.c.add(o.at(name), "has %d items, limit %d", count, max)
 		return nil
 	}
-	items := make([]item, len(elems))
-	for i, e := range elems {
-		items[i] = item{path: indexPath(path, i), raw: e}
+	path := o.at(name)
+	items := make([]item, 0, count)
+	for j := n + 1; j < o.d.nodes[n].next; j = o.d.nodes[j].next {
+		items = append(items, item{path: indexPath(path, len(items)), d: o.d, n: j})
 	}
 	return items
 }
@@ -229,24 +280,27 @@ func (o *object) array(name string, required bool, min, max int) []item {
 // check (which reports its own errors and returns false to drop it).
 func (o *object) strings(name string, required bool, min, max, maxLen int, check func(path, s string) bool) []string {
 	var out []string
-	seen := map[string]bool{}
 	for _, it := range o.array(name, required, min, max) {
-		s, ok := o.c.stringValue(it.path, it.raw)
-		if !ok || !o.c.checkText(it.path, s, maxLen, false) {
+		s, ok := it.d.str(it.n)
+		if !ok {
+			o.c.add(it.path, "must be a string")
 			continue
 		}
-		if strings.TrimSpace(s) == "" {
+		if reason := textProblem(s, maxLen, false); reason != "" {
+			o.c.add(it.path, "%s", reason)
+			continue
+		}
+		if isBlank(s) {
 			o.c.add(it.path, "must not be empty")
 			continue
 		}
 		if !check(it.path, s) {
 			continue
 		}
-		if seen[s] {
+		if slices.Contains(out, s) {
 			o.c.add(it.path, "duplicate %q", truncate(s, 40))
 			continue
 		}
-		seen[s] = true
 		out = append(out, s)
 	}
 	return out

@@ -83,9 +83,9 @@ func (o *object) kindPart(kind, name string) *object {
 		return o.obj(name, true)
 	}
 	present := o.has(name)
-	_, path, _ := o.get(name, false)
+	o.get(name, false)
 	if present && kind != "" {
-		o.c.add(path, "not allowed when kind is %q", kind)
+		o.c.add(o.at(name), "not allowed when kind is %q", kind)
 	}
 	return nil
 }

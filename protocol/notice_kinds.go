@@ -97,7 +97,7 @@ func fraudulentCertificate(o *object) *FraudulentCertificate {
 	f.DefectDetails = o.text("defect_details", hasOther(f.Defects), 4000)
 	f.IssuerConfirmedFake = o.optBool("issuer_confirmed_fake")
 	for _, it := range o.array("evidence", false, 0, 20) {
-		if a := attachment(o.c.object(it.path, it.raw)); a != nil {
+		if a := attachment(it.object(o.c)); a != nil {
 			f.Evidence = append(f.Evidence, *a)
 		}
 	}
@@ -129,7 +129,7 @@ func suspiciousShipment(o *object) *SuspiciousShipment {
 		s.Shipment = *sh
 	}
 	for _, it := range o.array("parties", true, 1, 20) {
-		if p := party(o.c.object(it.path, it.raw)); p != nil {
+		if p := party(it.object(o.c)); p != nil {
 			s.Parties = append(s.Parties, *p)
 		}
 	}
@@ -177,7 +177,7 @@ func enhancedVigilance(o *object) *EnhancedVigilance {
 	v.From = o.date("from", true)
 	v.To = o.date("to", false)
 	if !v.From.IsZero() && !v.To.IsZero() && v.To.Before(v.From) {
-		o.c.add(joinPath(o.path, "to"), "must not be before from (%s)", v.From)
+		o.c.add(o.at("to"), "must not be before from (%s)", v.From)
 	}
 	v.Measures = o.strings("measures", true, 1, len(VigilanceMeasures), 32, o.c.oneOf(VigilanceMeasures))
 	v.Instructions = o.text("instructions", hasOther(v.Measures), 4000)

@@ -76,7 +76,7 @@ func (o *object) trader(name string) Trader {
 func (o *object) origin(name string, required bool) []string {
 	list := o.strings(name, required, 1, 20, 5, o.c.matching(`a country code or "MIXED"`, isOrigin))
 	if len(list) > 1 && slices.Contains(list, originMixed) {
-		o.c.add(joinPath(o.path, name), `"MIXED" must be the only origin`)
+		o.c.add(o.at(name), `"MIXED" must be the only origin`)
 	}
 	return list
 }
@@ -98,37 +98,39 @@ func isCanonicalCertificateNumber(s string) bool {
 
 // boolean reads a required true or false.
 func (o *object) boolean(name string) bool {
-	raw, path, ok := o.get(name, true)
+	n, ok := o.get(name, true)
 	if !ok {
 		return false
 	}
-	switch string(raw) {
-	case "true":
+	switch o.d.nodes[n].kind {
+	case 't':
 		return true
-	case "false":
+	case 'f':
 		return false
 	}
-	o.c.add(path, "must be true or false")
+	o.c.add(o.at(name), "must be true or false")
 	return false
 }
 
 // isFalse reports whether member name is the JSON literal false.
-func (o *object) isFalse(name string) bool { return o != nil && string(o.fields[name]) == "false" }
+func (o *object) isFalse(name string) bool {
+	if o == nil {
+		return false
+	}
+	n, ok := o.member(name)
+	return ok && o.d.nodes[n].kind == 'f'
+}
 
 // amount reads a decimal string amount that may be zero; ok is false when
 // the member is missing or invalid.
 func (o *object) amount(name string, required bool) (v int64, ok bool) {
-	raw, path, ok := o.get(name, required)
-	if !ok {
-		return 0, false
-	}
-	s, ok := o.c.stringValue(path, raw)
+	s, ok := o.stringMember(name, required)
 	if !ok {
 		return 0, false
 	}
 	v, err := parseHundredths(s)
 	if err != nil {
-		o.c.add(path, "%s", strings.TrimPrefix(err.Error(), "parse amount: "))
+		o.c.add(o.at(name), "%s", strings.TrimPrefix(err.Error(), "parse amount: "))
 		return 0, false
 	}
 	return v, true
@@ -142,9 +144,9 @@ func (o *object) quantities() (Carats, USD) {
 	switch {
 	case !cok || !vok:
 	case c == 0 && v != 0:
-		o.c.add(joinPath(o.path, "value_usd"), "must be zero when carats is zero, got %s", USD(v))
+		o.c.add(o.at("value_usd"), "must be zero when carats is zero, got %s", USD(v))
 	case c != 0 && v == 0:
-		o.c.add(joinPath(o.path, "value_usd"), "must be greater than zero when carats is %s", Carats(c))
+		o.c.add(o.at("value_usd"), "must be greater than zero when carats is %s", Carats(c))
 	}
 	return Carats(c), USD(v)
 }

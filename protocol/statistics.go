@@ -81,7 +81,7 @@ func (c *checker) tradeStatistics(o *object) *TradeStatistics {
 	s.Flow = o.enum("flow", true, tradeFlows)
 	s.Partner = o.participant("partner", true, false)
 	if s.Partner != "" && s.Partner == s.Reporter {
-		c.add(joinPath(o.path, "partner"), "must not be the reporter %q", s.Reporter)
+		c.add(o.at("partner"), "must not be the reporter %q", s.Reporter)
 	}
 	s.HSCode = o.enum("hs_code", true, hsCodes)
 	s.Carats, s.ValueUSD = o.quantities()
@@ -112,7 +112,7 @@ func (o *object) quarter(name string) Quarter {
 	}
 	q, err := ParseQuarter(s)
 	if err != nil {
-		o.c.add(joinPath(o.path, name), "must be a quarter YYYY-Qn such as \"2011-Q3\", got %q", truncate(s, 40))
+		o.c.add(o.at(name), "must be a quarter YYYY-Qn such as \"2011-Q3\", got %q", truncate(s, 40))
 	}
 	return q
 }
@@ -125,7 +125,7 @@ func (o *object) half(name string) Half {
 	}
 	h, err := ParseHalf(s)
 	if err != nil {
-		o.c.add(joinPath(o.path, name), "must be a half-year YYYY-Hn such as \"2011-H2\", got %q", truncate(s, 40))
+		o.c.add(o.at(name), "must be a half-year YYYY-Hn such as \"2011-H2\", got %q", truncate(s, 40))
 	}
 	return h
 }

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -85,87 +84,89 @@ func (c *checker) document(b []byte, max int) *object {
 		c.add("", "document is not valid UTF-8")
 		return nil
 	}
-	var v json.RawMessage
-	if err := json.Unmarshal(b, &v); err != nil {
-		c.add("", "document is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	d, ok := scanJSON(b)
+	if !ok {
+		c.add("", "document is not valid JSON: %s", syntaxReason(b))
 		return nil
 	}
-	return c.object("", v)
+	return c.object("", d, 0)
 }
 
-// object holds the members of one JSON object and which were read.
+// syntaxReason returns encoding/json's description of the syntax error in
+// b, the reason a document is refused.
+func syntaxReason(b []byte) string {
+	var v json.RawMessage
+	if err := json.Unmarshal(b, &v); err != nil {
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "invalid syntax"
+}
+
+// object is one JSON object of a scanned document, whose members the
+// readers of fields.go take one by one; done reports the others.
 type object struct {
-	c      *checker
-	path   string
-	keys   []string
-	fields map[string]json.RawMessage
-	used   map[string]bool
+	c    *checker
+	d    *jsonDoc
+	n    int32  // the object's node
+	path string // its JSON path
 }
 
-// object splits raw, a valid JSON value, into members, rejecting anything
-// but an object and duplicate keys. It returns nil after reporting an error.
-func (c *checker) object(path string, raw json.RawMessage) *object {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+// object returns node n of d as an object, rejecting anything but an object
+// and duplicate member names. It returns nil after reporting an error.
+func (c *checker) object(path string, d *jsonDoc, n int32) *object {
+	if d.nodes[n].kind != '{' {
 		c.add(path, "must be an object")
 		return nil
 	}
-	o := &object{c: c, path: path, fields: map[string]json.RawMessage{}, used: map[string]bool{}}
-	for dec.More() {
-		key, v, err := member(dec)
-		if err != nil {
-			c.add(path, "invalid JSON: %v", err)
-			return nil
-		}
-		if _, dup := o.fields[key]; dup {
-			c.add(joinPath(path, key), "duplicate key")
-			return nil
-		}
-		o.keys = append(o.keys, key)
-		o.fields[key] = v
+	if key, dup := d.duplicateKey(n); dup {
+		c.add(joinPath(path, key), "duplicate key")
+		return nil
 	}
-	return o
+	return &object{c: c, d: d, n: n, path: path}
 }
 
-// member reads one key and its raw value.
-func member(dec *json.Decoder) (string, json.RawMessage, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return "", nil, err
+// member returns the node of member name.
+func (o *object) member(name string) (int32, bool) {
+	for j := o.n + 1; j < o.d.nodes[o.n].next; j = o.d.nodes[j].next {
+		if o.d.keyIs(j, name) {
+			return j, true
+		}
 	}
-	var v json.RawMessage
-	err = dec.Decode(&v)
-	return tok.(string), v, err
+	return 0, false
 }
+
+// at returns the path of member name, for an error message.
+func (o *object) at(name string) string { return joinPath(o.path, name) }
 
 // done reports every member that no reader asked for.
 func (o *object) done() {
 	if o == nil {
 		return
 	}
-	for _, k := range o.keys {
-		if !o.used[k] {
-			o.c.add(joinPath(o.path, k), "unknown field")
+	for j := o.n + 1; j < o.d.nodes[o.n].next; j = o.d.nodes[j].next {
+		if !o.d.nodes[j].used {
+			o.c.add(o.at(o.d.key(j)), "unknown field")
 		}
 	}
 }
 
-// get returns the raw value of member name and its path. A missing member
-// or null is reported when required and returns ok false.
-func (o *object) get(name string, required bool) (raw json.RawMessage, path string, ok bool) {
+// get returns the node of member name and marks it as read. A missing
+// member or null is reported when required and returns ok false.
+func (o *object) get(name string, required bool) (n int32, ok bool) {
 	if o == nil {
-		return nil, "", false
+		return 0, false
 	}
-	path = joinPath(o.path, name)
-	o.used[name] = true
-	raw, ok = o.fields[name]
-	if !ok || string(raw) == "null" {
+	n, ok = o.member(name)
+	if ok {
+		o.d.nodes[n].used = true
+	}
+	if !ok || o.d.nodes[n].kind == 'n' {
 		if required {
-			o.c.add(path, "is required")
+			o.c.add(o.at(name), "is required")
 		}
-		return nil, path, false
+		return 0, false
 	}
-	return raw, path, true
+	return n, true
 }
 
 // has reports whether member name is present and not null.
@@ -173,18 +174,21 @@ func (o *object) has(name string) bool {
 	if o == nil {
 		return false
 	}
-	raw, ok := o.fields[name]
-	return ok && string(raw) != "null"
+	n, ok := o.member(name)
+	return ok && o.d.nodes[n].kind != 'n'
 }
 
 // version requires "version": 1 and reports whether it was found.
 func (o *object) version() bool {
-	raw, path, ok := o.get("version", true)
-	if ok && string(raw) != "1" {
-		o.c.add(path, "unsupported version %s, want 1", truncate(string(raw), 20))
+	n, ok := o.get("version", true)
+	if !ok {
 		return false
 	}
-	return ok
+	if raw := o.d.raw(n); string(raw) != "1" {
+		o.c.add(o.at("version"), "unsupported version %s, want 1", truncate(string(raw), 20))
+		return false
+	}
+	return true
 }
 
 func joinPath(path, name string) string {

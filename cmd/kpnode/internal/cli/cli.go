@@ -50,6 +50,8 @@ func commands() []command {
 		{"partners", partnersSynopsis, "pin, list and remove partners; override their addresses", runPartners},
 		{"publish", "--type TYPE --to CODES|all FILE|-", "validate, encrypt and append a record to this node's feed", runPublish},
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
+		{"import", "KIND FILE|- [--to CODES|all] [--dry-run]", "validate a CSV or JSON file of records and publish it in batches", runImport},
+		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
 		{"version", "", "print the version", runVersion},

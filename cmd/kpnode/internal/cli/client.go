@@ -15,6 +15,7 @@ import (
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // client talks to a running node's local API.
@@ -52,7 +53,16 @@ func homeError(err error, dir string) error {
 
 // do sends a request and decodes a JSON answer into out (when not nil).
 func (c *client) do(e *env, method, path string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(e.ctx, method, c.base()+path, bytes.NewReader(body))
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	return c.doReader(e, method, path, r, out)
+}
+
+// doReader is do with the body read from r.
+func (c *client) doReader(e *env, method, path string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(e.ctx, method, c.base()+path, body)
 	if err != nil {
 		return err
 	}
@@ -110,6 +120,9 @@ func apiFailure(resp *http.Response) error {
 		return fmt.Errorf("node answered %s", resp.Status)
 	}
 	msg := body.Error.Message
+	if len(body.Error.Rows) > 0 {
+		return &cliError{code: ExitFailure, err: errors.New(rowsMessage(msg, body.Error.Rows))}
+	}
 	if len(body.Error.Fields) > 0 {
 		var b strings.Builder
 		b.WriteString(msg)
@@ -119,4 +132,14 @@ func apiFailure(resp *http.Response) error {
 		msg = b.String()
 	}
 	return &cliError{code: ExitFailure, err: errors.New(msg)}
+}
+
+// rowsMessage lists a file's bad rows, one per line, as file:row:column.
+func rowsMessage(msg string, rows []protocol.RowError) string {
+	var b strings.Builder
+	b.WriteString(msg)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "\n  %s", r.Error())
+	}
+	return b.String()
 }

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// MaxImportBytes caps an uploaded import file.
+const MaxImportBytes = 256 << 20
+
+func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
+	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	if !ok {
+		return badRequest(fmt.Sprintf("unknown import kind %q (want %s)", r.PathValue("kind"), kindNames()))
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	file := q.Get("file")
+	if file == "" {
+		file = "upload"
+	}
+	items, err := protocol.ReadTable(kind, file, bytes.NewReader(body), q.Get("format"))
+	if err != nil {
+		return err
+	}
+	res, err := h.b.Import(r.Context(), kind.Type, items, splitList(q.Get("to")), q.Get("dry_run") == "true")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
+	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	if !ok {
+		return badRequest(fmt.Sprintf("unknown export kind %q (want %s)", r.PathValue("kind"), kindNames()))
+	}
+	f, err := exportFilter(r)
+	if err != nil {
+		return err
+	}
+	bodies, err := h.b.Export(kind.Type, f)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	var buf bytes.Buffer
+	if err := protocol.WriteTable(kind, &buf, format, bodies); err != nil {
+		return badRequest(err.Error())
+	}
+	w.Header().Set("Content-Type", contentType(format))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (h *Handler) kpStatistics(w http.ResponseWriter, r *http.Request) error {
+	q, err := protocol.ParseQuarter(r.PathValue("period"))
+	if err != nil {
+		return badRequest(fmt.Sprintf("period %q: %v (want e.g. 2011-Q3)", r.PathValue("period"), err))
+	}
+	rows, err := h.b.KPStatistics(q)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rows)
+}
+
+func exportFilter(r *http.Request) (node.ExportFilter, error) {
+	var f node.ExportFilter
+	q := r.URL.Query()
+	for _, d := range []struct {
+		name string
+		dst  *protocol.Date
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := q.Get(d.name); s != "" {
+			v, err := protocol.ParseDate(s)
+			if err != nil {
+				return f, badRequest(fmt.Sprintf("query parameter %q: %v (want YYYY-MM-DD)", d.name, err))
+			}
+			*d.dst = v
+		}
+	}
+	f.Partner = strings.ToUpper(q.Get("partner"))
+	return f, nil
+}
+
+func kindNames() string {
+	var names []string
+	for _, k := range protocol.Kinds() {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func contentType(format string) string {
+	if format == "json" {
+		return "application/json"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.ToUpper(p))
+		}
+	}
+	return out
+}
+
+// importError maps a file's row errors to the API error.
+func importError(err error) *Error {
+	var ie *protocol.ImportError
+	if !errors.As(err, &ie) {
+		return nil
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import",
+		Message: fmt.Sprintf("the file has %d bad row(s); nothing was imported", len(ie.Errors)), Rows: ie.Errors}
+}

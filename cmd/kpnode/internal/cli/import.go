@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
+)
+
+const maxImportFile = 256 << 20
+
+func runImport(e *env, args []string) error {
+	fs, home := e.newFlags("import", "KIND FILE|- [--to CODES|all] [--dry-run] [--format csv|json]")
+	to := fs.String("to", "all", "comma-separated partner codes, or all")
+	dry := fs.Bool("dry-run", false, "only check the file: write nothing")
+	format := fs.String("format", "", "csv or json (default: from the file name, else csv)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErrorf("import needs KIND and FILE (KIND: %s)", kindList())
+	}
+	kind, ok := protocol.LookupKind(pos[0])
+	if !ok {
+		return usageErrorf("import: unknown kind %q (want %s)", pos[0], kindList())
+	}
+	body, err := e.readInput(pos[1], maxImportFile)
+	if err != nil {
+		return err
+	}
+	c, err := e.client(*home)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"to": {*to}, "file": {filepath.Base(pos[1])}, "format": {formatOf(*format, pos[1])}}
+	if *dry {
+		q.Set("dry_run", "true")
+	}
+	var res node.ImportResult
+	if err := c.upload(e, "/api/imports/"+kind.Name+"?"+q.Encode(), body, &res); err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.Out, res)
+	}
+	printImport(e, kind, res)
+	return nil
+}
+
+func printImport(e *env, kind protocol.Kind, res node.ImportResult) {
+	verb := "Imported"
+	if res.DryRun {
+		verb = "Checked (dry run, nothing written)"
+	}
+	fmt.Fprintf(e.Out, "%s %d %s: %d new, %d already held\n", verb, res.Records, kind.Name, res.New, res.Skipped)
+	for _, p := range res.Entries {
+		fmt.Fprintf(e.Out, "  entry %d  %s  %d bytes  to %s\n", p.Seq, p.Hash.Short(), p.Size, strings.Join(p.Audience, ","))
+	}
+}
+
+// upload posts a file, showing the progress of the upload on a terminal.
+func (c *client) upload(e *env, path string, body []byte, out any) error {
+	var r io.Reader = bytes.NewReader(body)
+	if isTerminal(e.Err) && len(body) > 1<<20 {
+		r = &progressReader{r: r, total: len(body), w: e.Err}
+	}
+	return c.doReader(e, "POST", path, r, out)
+}
+
+// progressReader reports how much of a body has been read.
+type progressReader struct {
+	r          io.Reader
+	total, got int
+	last       int
+	w          io.Writer
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.got += n
+	if pct := p.got * 100 / p.total; pct != p.last || err == io.EOF {
+		p.last = pct
+		fmt.Fprintf(p.w, "\ruploading %3d%%", pct)
+		if pct == 100 {
+			fmt.Fprint(p.w, " — validating and publishing…\n")
+		}
+	}
+	return n, err
+}
+
+func formatOf(flag, file string) string {
+	if flag != "" {
+		return flag
+	}
+	if strings.EqualFold(filepath.Ext(file), ".json") {
+		return "json"
+	}
+	return "csv"
+}
+
+func kindList() string {
+	var names []string
+	for _, k := range protocol.Kinds() {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func runExport(e *env, args []string) error {
+	fs, home := e.newFlags("export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE] | kp-statistics --period 2011-Q3")
+	format := fs.String("format", "csv", "csv or json")
+	from := fs.String("from", "", "first date (YYYY-MM-DD)")
+	to := fs.String("to", "", "last date (YYYY-MM-DD)")
+	partner := fs.String("partner", "", "only records concerning this participant")
+	period := fs.String("period", "", "quarter for kp-statistics, e.g. 2011-Q3")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("export needs one KIND (%s, or kp-statistics)", kindList())
+	}
+	c, err := e.client(*home)
+	if err != nil {
+		return err
+	}
+	w, done, err := e.output(*out)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if pos[0] == "kp-statistics" {
+		return exportStatistics(e, c, w, *period, *format)
+	}
+	kind, ok := protocol.LookupKind(pos[0])
+	if !ok {
+		return usageErrorf("export: unknown kind %q (want %s, or kp-statistics)", pos[0], kindList())
+	}
+	q := url.Values{"format": {*format}, "from": {*from}, "to": {*to}, "partner": {*partner}}
+	var b []byte
+	if err := c.do(e, "GET", "/api/exports/"+kind.Name+"?"+q.Encode(), nil, &b); err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+func exportStatistics(e *env, c *client, w io.Writer, period, format string) error {
+	if period == "" {
+		return usageErrorf("export kp-statistics needs --period, e.g. 2011-Q3")
+	}
+	var rows []node.KPStatisticsRow
+	if err := c.do(e, "GET", "/api/statistics/"+url.PathEscape(period), nil, &rows); err != nil {
+		return err
+	}
+	if format == "json" {
+		return printJSON(w, rows)
+	}
+	fmt.Fprintln(w, "period,flow,partner,hs_code,carats,value_usd,certificates")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,%d\n", period, r.Flow, r.Partner, r.HSCode, r.Carats, r.ValueUSD, r.Certificates)
+	}
+	return nil
+}
+
+// output opens the --out file, or standard output.
+func (e *env) output(path string) (io.Writer, func(), error) {
+	if path == "" {
+		return e.Out, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}

@@ -1,0 +1,175 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// decodedMembers splits a JSON object with encoding/json, as the validators
+// did before scanJSON: names decoded, values as raw bytes.
+func decodedMembers(t *testing.T, raw []byte) (keys []string, vals []string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		keys, vals = append(keys, tok.(string)), append(vals, string(v))
+	}
+	return keys, vals
+}
+
+// checkScan compares scanJSON with encoding/json on b: the same verdict,
+// and for every object the same member names and value bytes, and for every
+// array the same elements.
+func checkScan(t *testing.T, b []byte) {
+	t.Helper()
+	d, ok := scanJSON(b)
+	if valid := json.Valid(b); ok != valid {
+		t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", b, ok, valid)
+	}
+	if !ok || !utf8.Valid(b) {
+		return // invalid UTF-8 is refused by checker.document before scanning
+	}
+	checkShallow(t, d)
+	if !bytes.Equal(d.raw(0), bytes.TrimSpace(b)) || d.nodes[0].next != int32(len(d.nodes)) {
+		t.Fatalf("root %q of %d nodes, next %d", d.raw(0), len(d.nodes), d.nodes[0].next)
+	}
+	for i := range d.nodes {
+		n := int32(i)
+		switch d.nodes[n].kind {
+		case '{':
+			keys, vals := decodedMembers(t, d.raw(n))
+			var got []string
+			for j := n + 1; j < d.nodes[n].next; j = d.nodes[j].next {
+				if k := len(got); k >= len(keys) || d.key(j) != keys[k] || string(d.raw(j)) != vals[k] {
+					t.Fatalf("object %q: member %d is %q: %q", d.raw(n), k, d.key(j), d.raw(j))
+				}
+				got = append(got, d.key(j))
+			}
+			if len(got) != len(keys) {
+				t.Fatalf("object %q: %d members, want %d", d.raw(n), len(got), len(keys))
+			}
+		case '[':
+			var elems []json.RawMessage
+			if err := json.Unmarshal(d.raw(n), &elems); err != nil || len(elems) != d.children(n) {
+				t.Fatalf("array %q: %d elements, %v", d.raw(n), d.children(n), err)
+			}
+			k := 0
+			for j := n + 1; j < d.nodes[n].next; j = d.nodes[j].next {
+				if string(d.raw(j)) != string(elems[k]) {
+					t.Fatalf("array %q: element %d is %q, want %q", d.raw(n), k, d.raw(j), elems[k])
+				}
+				k++
+			}
+		case '"':
+			s, ok := d.str(n)
+			var want string
+			if err := json.Unmarshal(d.raw(n), &want); err != nil || !ok || s != want {
+				t.Fatalf("string %q = %q, want %q", d.raw(n), s, want)
+			}
+		}
+	}
+}
+
+// checkShallow checks that scanJSONDepth keeps exactly the nodes of the
+// full tree d that are nested less deep than its limit.
+func checkShallow(t *testing.T, d *jsonDoc) {
+	t.Helper()
+	depth := make([]int, len(d.nodes))
+	for i := range d.nodes {
+		for j := int32(i) + 1; j < d.nodes[i].next; j = d.nodes[j].next {
+			depth[j] = depth[i] + 1
+		}
+	}
+	for keep := 1; keep <= 3; keep++ {
+		s, ok := scanJSONDepth(d.b, keep)
+		if !ok {
+			t.Fatalf("keep %d: scan failed", keep)
+		}
+		k := 0
+		for i, n := range d.nodes {
+			if depth[i] >= keep {
+				continue
+			}
+			if k >= len(s.nodes) || !bytes.Equal(s.raw(int32(k)), d.raw(int32(i))) || s.nodes[k].kind != n.kind ||
+				(depth[i] > 0 && s.key(int32(k)) != d.key(int32(i))) {
+				t.Fatalf("keep %d: node %d differs from node %d of the full tree", keep, k, i)
+			}
+			k++
+		}
+		if k != len(s.nodes) {
+			t.Fatalf("keep %d: %d nodes, want %d", keep, len(s.nodes), k)
+		}
+	}
+}
+
+func TestScanJSON(t *testing.T) {
+	for _, s := range []string{
+		``, ` `, `{}`, ` { } `, `[]`, `[ ]`, `{"a":1}`, `{"a" : [1, 2 ,{"b":null}] , "c":"d"}`,
+		`{"a":1,}`, `[1,]`, `{,}`, `{"a"}`, `{"a":}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `{"a":1}}`, `[[]`, `]`,
+		`0`, `-0`, `-`, `01`, `1.`, `.5`, `1.5e`, `1e+`, `1E-7`, `-12.5e+3`, `+1`, `Infinity`, `NaN`,
+		`true`, `tru`, `truex`, `nul`, `null `, `false`, `"x"`, `"x`, `"\u00e9\n\"\\\/\b\f\r\t"`, `"\x"`, `"\u12"`, `"\u12g4"`,
+		"\"a\tb\"", "\"\x00\"", "\"\x7f\"", "\"\xff\"", `{"\u0061":1,"a":2}`, `{"a":1,"a":2}`, "{\"a\":1}\n", "{\"a\":1}\x00",
+		`{"version":1} {}`, `"\ud800"`, `{"\ud800":1}`,
+	} {
+		checkScan(t, []byte(s))
+	}
+	for _, depth := range []int{maxJSONDepth, maxJSONDepth + 1} {
+		b := strings.Repeat("[", depth) + strings.Repeat("]", depth)
+		if _, ok := scanJSON([]byte(b)); ok != json.Valid([]byte(b)) || ok != (depth <= maxJSONDepth) {
+			t.Errorf("depth %d: scanJSON %v, json.Valid %v", depth, ok, json.Valid([]byte(b)))
+		}
+	}
+}
+
+// TestDuplicateKeys checks that duplicate member names are found however
+// many members an object has and however the names are escaped.
+func TestDuplicateKeys(t *testing.T) {
+	var many strings.Builder
+	many.WriteString(`{`)
+	for i := range 40 {
+		many.WriteString(`"k` + strings.Repeat("x", i) + `":0,`)
+	}
+	tests := []struct {
+		doc, dup string
+	}{
+		{`{"a":1,"b":2}`, ""},
+		{`{"a":1,"b":2,"a":3}`, "a"},
+		{`{"a":1,"\u0061":2}`, "a"},
+		{many.String() + `"z":1}`, ""},
+		{many.String() + `"kxx":1}`, "kxx"},
+		{many.String() + `"k\u0078":1}`, "kx"},
+	}
+	for _, tt := range tests {
+		d, ok := scanJSON([]byte(tt.doc))
+		if !ok {
+			t.Fatalf("scanJSON(%q) failed", tt.doc)
+		}
+		if k, dup := d.duplicateKey(0); k != tt.dup || dup != (tt.dup != "") {
+			t.Errorf("%.40q: duplicate %q, %v; want %q", tt.doc, k, dup, tt.dup)
+		}
+	}
+}
+
+// FuzzScanJSON checks scanJSON against encoding/json.
+func FuzzScanJSON(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(examplesDir, "*.json"))
+	for _, name := range files {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte(`{"a":[1,-2.5e3,"x\u00e9",true,false,null,{}],"b":{"c":[]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) { checkScan(t, b) })
+}

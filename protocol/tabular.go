@@ -1,0 +1,230 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Bulk import and export of the five importable record types as tables:
+// CSV with a header row, or JSON. docs/records.md, "Import and export
+// formats", is the user's reference; the column tables below are its
+// source.
+
+// MaxTableSize caps a file given to [ReadTable], in bytes.
+const MaxTableSize = 256 << 20
+
+// Table formats, the format argument of [ReadTable] and [WriteTable].
+const (
+	FormatCSV  = "csv"
+	FormatJSON = "json"
+)
+
+// Kind is a kind of record that can be imported and exported as a table,
+// named as on the command line ("certificates").
+type Kind struct {
+	Name    string   // CLI name: "certificates", "trade-statistics", …
+	Type    string   // record type: "certificate", "trade_statistics", …
+	Columns []Column // the CSV columns, in the order WriteTable writes them
+}
+
+// Column is one documented CSV column of a [Kind].
+type Column struct {
+	Name     string // header name, such as "exporter_licence"
+	Doc      string // one line for users
+	Required bool   // the header must have it
+}
+
+// Kinds returns the five importable kinds in documentation order. The
+// caller owns the result.
+func Kinds() []Kind {
+	out := make([]Kind, len(tableKinds))
+	for i, tk := range tableKinds {
+		out[i] = tk.kind()
+	}
+	return out
+}
+
+// LookupKind returns the kind with CLI name name, such as "certificates";
+// the record type name ("certificate") is accepted too.
+func LookupKind(name string) (Kind, bool) {
+	tk := lookupTableKind(name)
+	if tk == nil {
+		return Kind{}, false
+	}
+	return tk.kind(), true
+}
+
+func lookupTableKind(name string) *tableKind {
+	for _, tk := range tableKinds {
+		if tk.name == name || tk.typ == name {
+			return tk
+		}
+	}
+	return nil
+}
+
+// RowError is one problem with one row of an imported file. Row counts the
+// header as row 1, so that the first data row of a CSV file is 2, as a
+// spreadsheet shows it; blank lines count. In a JSON file Row is the item's
+// position (the first item is 1) and Column the field's JSON path. Row 0
+// means the file as a whole; an empty Column, the row as a whole.
+type RowError struct {
+	File   string `json:"file"`
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+}
+
+// Error formats e as "file.csv:12:carats: reason", leaving out the column
+// or the row when it has none.
+func (e RowError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Row > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Row))
+	}
+	if e.Column != "" {
+		b.WriteString(":" + e.Column)
+	}
+	return b.String() + ": " + e.Reason
+}
+
+// ImportError lists every problem found in an imported file; a file with
+// any problem is refused whole.
+type ImportError struct {
+	Errors []RowError // at least one, by row
+}
+
+// maxListedErrors caps the problems ImportError.Error lists.
+const maxListedErrors = 20
+
+// Error lists the first 20 problems, one per line after a summary, and
+// says how many more there are.
+func (e *ImportError) Error() string {
+	var b strings.Builder
+	file := ""
+	if len(e.Errors) > 0 {
+		file = e.Errors[0].File
+	}
+	fmt.Fprintf(&b, "import %s: %d problem(s), nothing imported", file, len(e.Errors))
+	for i, re := range e.Errors {
+		if i == maxListedErrors {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Errors)-maxListedErrors)
+			break
+		}
+		b.WriteString("\n  " + re.Error())
+	}
+	return b.String()
+}
+
+// ReadTable reads a file of records of kind and returns one validated body
+// per record, in the file's order: compact JSON in canonical form (the
+// members in schema order, amounts with two decimals, "version": 1), so
+// that the same record always gives the same bytes. format is "csv",
+// "json", or "" to choose by file's extension (".json", else CSV); file
+// names the file in errors. r is read to its end, at most [MaxTableSize]
+// bytes. A large CSV file is checked on up to GOMAXPROCS goroutines, which
+// have all ended when ReadTable returns.
+//
+// Every row is checked before ReadTable returns. If any has a problem, it
+// returns nil and an *[ImportError] listing every problem as
+// file:row:column with the reason, including records whose natural key
+// repeats an earlier row's. Other errors (reading r, an unknown kind or
+// format) are returned as they are. docs/records.md, "Import and export
+// formats", documents the columns and conventions.
+func ReadTable(kind Kind, file string, r io.Reader, format string) ([][]byte, error) {
+	tk := lookupTableKind(kind.Name)
+	if tk == nil {
+		return nil, fmt.Errorf("read table: unknown kind %q", truncate(kind.Name, 40))
+	}
+	format, err := tableFormat(format, file)
+	if err != nil {
+		return nil, fmt.Errorf("read table: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxTableSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read table %s: %w", file, err)
+	}
+	if len(data) > MaxTableSize {
+		return nil, &ImportError{Errors: []RowError{{File: file, Reason: fmt.Sprintf("file exceeds the limit of %d bytes", MaxTableSize)}}}
+	}
+	var bodies [][]byte
+	var errs []RowError
+	if format == FormatJSON {
+		bodies, errs = readJSONTable(tk, file, data)
+	} else {
+		bodies, errs = readCSVTable(tk, file, data)
+	}
+	if len(errs) > 0 {
+		sortRowErrors(errs)
+		return nil, &ImportError{Errors: errs}
+	}
+	return bodies, nil
+}
+
+// WriteTable writes bodies of records of kind as a file that [ReadTable]
+// reads back to the same records: CSV with a header row naming every
+// column of kind, or a JSON array with one body per line. format is "csv"
+// or "json". Every body is validated first; an invalid one is an error
+// naming its index, and nothing is written.
+func WriteTable(kind Kind, w io.Writer, format string, bodies [][]byte) error {
+	tk := lookupTableKind(kind.Name)
+	if tk == nil {
+		return fmt.Errorf("write table: unknown kind %q", truncate(kind.Name, 40))
+	}
+	if format != FormatCSV && format != FormatJSON {
+		return fmt.Errorf("write table: unknown format %q (want csv or json)", truncate(format, 40))
+	}
+	for i, body := range bodies {
+		if err := ValidateRecord(tk.typ, body); err != nil {
+			return fmt.Errorf("write table: body %d: %w", i, err)
+		}
+	}
+	var out []byte
+	if format == FormatJSON {
+		out = writeJSONTable(bodies)
+	} else {
+		out = tk.writeCSV(bodies)
+	}
+	_, err := w.Write(out)
+	return err
+}
+
+// tableFormat resolves the format argument of ReadTable.
+func tableFormat(format, file string) (string, error) {
+	switch format {
+	case FormatCSV, FormatJSON:
+		return format, nil
+	case "":
+		if strings.EqualFold(filepath.Ext(file), ".json") {
+			return FormatJSON, nil
+		}
+		return FormatCSV, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want csv or json)", truncate(format, 40))
+}
+
+// canonicalRecord validates body as a record of type typ and returns it in
+// canonical form, the typed record marshalled compactly without HTML
+// escaping, and its natural key.
+func canonicalRecord(typ string, body []byte) (canon []byte, key string, err error) {
+	v, err := ParseRecord(typ, body)
+	if err != nil {
+		return nil, "", err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, "", err
+	}
+	if k, ok := v.(keyed); ok {
+		key = k.NaturalKey()
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), key, nil
+}

@@ -1,0 +1,210 @@
+package protocol
+
+import "strings"
+
+// cellKind says how a CSV cell becomes a JSON member and back.
+type cellKind int
+
+const (
+	cellText      cellKind = iota // single-line text
+	cellMultiline                 // text that may span lines (a quoted cell)
+	cellCode                      // participant or country code, uppercased
+	cellNumber                    // certificate number, uppercased
+	cellPeriod                    // quarter or half-year, uppercased
+	cellFlow                      // import or export, lowercased
+	cellHSCode                    // HS code
+	cellDate                      // YYYY-MM-DD
+	cellAmount                    // decimal amount, a JSON string
+	cellInteger                   // a JSON integer
+	cellBool                      // true/false/yes/no, a JSON boolean
+	cellOrigin                    // country codes separated by ';', or MIXED
+)
+
+// linePrefix starts the path of a column of a certificate line.
+const linePrefix = "lines[]."
+
+// tableColumn is a Column with where its value goes in a body.
+type tableColumn struct {
+	name, doc string
+	required  bool
+	// path is the member's path in the body ("number", "exporter.name"),
+	// linePrefix and the member for a certificate line, or "" for the
+	// line column, which is not in the body.
+	path     string
+	cell     cellKind
+	omitZero bool // leave the member out when it is 0
+}
+
+// tableKind is a Kind with its columns' paths and its natural key.
+type tableKind struct {
+	name, typ string
+	columns   []tableColumn
+	key       []string // columns of the natural key, for duplicates
+	lines     bool     // one row per certificate line
+}
+
+func (tk *tableKind) kind() Kind {
+	k := Kind{Name: tk.name, Type: tk.typ, Columns: make([]Column, len(tk.columns))}
+	for i, c := range tk.columns {
+		k.Columns[i] = Column{Name: c.name, Doc: c.doc, Required: c.required}
+	}
+	return k
+}
+
+// column returns the index of the column named name, or -1.
+func (tk *tableKind) column(name string) int {
+	for i, c := range tk.columns {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// columnOf returns the index of the column whose path is path, or -1.
+func (tk *tableKind) columnOf(path string) int {
+	for i, c := range tk.columns {
+		if c.path == path && path != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// columnNames lists the names of the columns.
+func (tk *tableKind) columnNames() string {
+	names := make([]string, len(tk.columns))
+	for i, c := range tk.columns {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func col(name string, required bool, path string, cell cellKind, doc string) tableColumn {
+	return tableColumn{name: name, doc: doc, required: required, path: path, cell: cell}
+}
+
+// traderColumns are the three columns of an exporter or importer.
+func traderColumns(role string) []tableColumn {
+	return []tableColumn{
+		col(role+"_name", true, role+".name", cellText, "the "+role+"'s name"),
+		col(role+"_licence", true, role+".licence", cellText, "the "+role+"'s licence or registration id"),
+		col(role+"_country", true, role+".country", cellCode, "the "+role+"'s country code"),
+	}
+}
+
+// supersedesColumns name the record a row corrects.
+var supersedesColumns = []tableColumn{
+	col("supersedes_seq", false, "supersedes.seq", cellInteger, "for a correction: seq of the entry it replaces"),
+	{name: "supersedes_item", doc: "for a correction of a batch item: the item's index", path: "supersedes.item", cell: cellInteger, omitZero: true},
+}
+
+func columns(groups ...[]tableColumn) []tableColumn {
+	var out []tableColumn
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// tableKinds are the importable kinds, in documentation order.
+var tableKinds = []*tableKind{
+	{
+		name: "certificates", typ: CertificateType, lines: true,
+		key: []string{"number", "issuer"},
+		columns: columns(
+			[]tableColumn{
+				col("number", true, "number", cellNumber, "certificate number, such as IN0001234"),
+				col("issuer", true, "issuer", cellCode, "participant code of the issuing authority"),
+				col("issuing_authority", true, "issuing_authority", cellText, "name of the issuing authority"),
+				col("issued", true, "issued", cellDate, "date of issue"),
+				col("expires", true, "expires", cellDate, "date of expiry"),
+			},
+			traderColumns("exporter"),
+			traderColumns("importer"),
+			[]tableColumn{
+				col("destination", true, "destination", cellCode, "participant code of the destination"),
+				col("origin", true, "origin", cellOrigin, "country codes separated by ; (BW;CD), or MIXED"),
+				col("parcels", true, "parcels", cellInteger, "number of parcels"),
+				col("line", false, "", cellInteger, "line number within the certificate, 1..20"),
+				col("hs_code", true, linePrefix+"hs_code", cellHSCode, "HS code of the line: 7102.10, 7102.21 or 7102.31"),
+				col("carats", true, linePrefix+"carats", cellAmount, "carats of the line"),
+				col("value_usd", true, linePrefix+"value_usd", cellAmount, "value of the line in US dollars"),
+				col("total_carats", false, "total_carats", cellAmount, "certificate total; computed from the lines when absent"),
+				col("total_value_usd", false, "total_value_usd", cellAmount, "certificate total; computed from the lines when absent"),
+			},
+			supersedesColumns,
+		),
+	},
+	{
+		name: "pre-notifications", typ: PreNotificationType,
+		key: []string{"certificate_number", "issuer"},
+		columns: columns(
+			[]tableColumn{
+				col("certificate_number", true, "certificate_number", cellNumber, "number of the certificate"),
+				col("issuer", true, "issuer", cellCode, "participant code of the exporting authority"),
+				col("carats", true, "carats", cellAmount, "carats shipped"),
+				col("value_usd", true, "value_usd", cellAmount, "value in US dollars"),
+				col("origin", true, "origin", cellOrigin, "country codes separated by ; (BW;CD), or MIXED"),
+			},
+			traderColumns("exporter"),
+			traderColumns("importer"),
+			[]tableColumn{
+				col("parcels", true, "parcels", cellInteger, "number of parcels"),
+				col("shipped", true, "shipped", cellDate, "date of shipment"),
+			},
+			supersedesColumns,
+		),
+	},
+	{
+		name: "confirmations", typ: ImportConfirmationType,
+		key: []string{"certificate_number", "issuer"},
+		columns: columns(
+			[]tableColumn{
+				col("certificate_number", true, "certificate_number", cellNumber, "number of the certificate"),
+				col("issuer", true, "issuer", cellCode, "participant code of the authority that issued it"),
+				col("parcels_received", true, "parcels_received", cellInteger, "parcels received"),
+				col("carats_received", true, "carats_received", cellAmount, "carats received"),
+			},
+			traderColumns("importer"),
+			traderColumns("exporter"),
+			[]tableColumn{
+				col("received", true, "received", cellDate, "date received"),
+				col("seals_intact", true, "seals_intact", cellBool, "true or false (yes or no)"),
+				col("contents_match", true, "contents_match", cellBool, "true or false (yes or no)"),
+				col("remarks", false, "remarks", cellMultiline, "required when seals_intact or contents_match is false"),
+			},
+			supersedesColumns,
+		),
+	},
+	{
+		name: "trade-statistics", typ: TradeStatisticsType,
+		key: []string{"reporter", "period", "flow", "partner", "hs_code"},
+		columns: columns(
+			[]tableColumn{
+				col("reporter", true, "reporter", cellCode, "participant code of the reporting authority"),
+				col("period", true, "period", cellPeriod, "quarter, such as 2011-Q3"),
+				col("flow", true, "flow", cellFlow, "import or export"),
+				col("partner", true, "partner", cellCode, "provenance for imports, destination for exports"),
+				col("hs_code", true, "hs_code", cellHSCode, "7102.10, 7102.21 or 7102.31"),
+				col("carats", true, "carats", cellAmount, "carats; 0 for a nil return"),
+				col("value_usd", true, "value_usd", cellAmount, "value in US dollars; 0 exactly when carats is 0"),
+				col("certificates", true, "certificates", cellInteger, "number of certificates"),
+			},
+			supersedesColumns,
+		),
+	},
+	{
+		name: "production-statistics", typ: ProductionStatisticsType,
+		key: []string{"reporter", "period"},
+		columns: columns(
+			[]tableColumn{
+				col("reporter", true, "reporter", cellCode, "participant code of the producer"),
+				col("period", true, "period", cellPeriod, "half-year, such as 2011-H2"),
+				col("carats", true, "carats", cellAmount, "carats produced; 0 for a nil return"),
+				col("value_usd", true, "value_usd", cellAmount, "value in US dollars; 0 exactly when carats is 0"),
+			},
+			supersedesColumns,
+		),
+	},
+}

@@ -1,0 +1,50 @@
+package protocol
+
+import (
+	"strconv"
+	"strings"
+)
+
+// writeCSV writes valid bodies as CSV: the header naming every column,
+// then one row per record, or per certificate line with the certificate's
+// columns repeated, its line numbered and its totals given.
+func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
+	names := make([]string, len(tk.columns))
+	for i, c := range tk.columns {
+		names[i] = c.name
+	}
+	out := appendCSVRecord(nil, names)
+	cells := make([]string, len(tk.columns))
+	for _, body := range bodies {
+		d, _ := scanJSON(body) // valid: checked by WriteTable
+		for ci, c := range tk.columns {
+			cells[ci] = ""
+			if n, ok := d.lookup(0, c.path); ok && c.path != "" {
+				cells[ci] = cellOf(d, n)
+			}
+		}
+		if !tk.lines {
+			out = appendCSVRecord(out, cells)
+			continue
+		}
+		lines, _ := d.lookup(0, "lines")
+		i := 0
+		for l := lines + 1; l < d.nodes[lines].next; l = d.nodes[l].next {
+			i++
+			for ci, c := range tk.columns {
+				member, ok := strings.CutPrefix(c.path, linePrefix)
+				switch {
+				case c.path == "":
+					cells[ci] = strconv.Itoa(i)
+				case ok:
+					cells[ci] = ""
+					if n, found := d.lookup(l, member); found {
+						cells[ci] = cellOf(d, n)
+					}
+				}
+			}
+			out = appendCSVRecord(out, cells)
+		}
+	}
+	return out
+}
