@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// StallAfter flags a partner's delivery as stalled when its lag has
 	// not shrunk for this long.
 	StallAfter Duration `json:"stall_after"`
+	// Reconcile holds the thresholds of the cross-checks (docs/reconcile.md),
+	// with per-partner overrides.
+	Reconcile reconcile.Config `json:"reconcile"`
 }
 
 // Duration is a time.Duration written as "30s", "5m" in the configuration.
@@ -71,6 +75,7 @@ func DefaultConfig(participant, name string) Config {
 		LogLevel:     "info",
 		SyncInterval: Duration(30 * time.Second),
 		StallAfter:   Duration(5 * time.Minute),
+		Reconcile:    reconcile.DefaultConfig(),
 	}
 }
 
@@ -98,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if c.StallAfter.D() < time.Second {
 		return fmt.Errorf("%w: stall_after: %s is below 1s", ErrBadConfig, c.StallAfter.D())
+	}
+	if err := c.Reconcile.Validate(); err != nil {
+		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)
 	}
 	return nil
 }

@@ -50,7 +50,11 @@ func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []stri
 		return res, fmt.Errorf("pack batches: %w", err)
 	}
 	for _, body := range batches {
-		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.id.Recipient()))
+		parsed, err := parseRecord(protocol.BatchType, body)
+		if err != nil {
+			return res, fmt.Errorf("import: packed batch: %w", err)
+		}
+		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.id.Recipient()), parsed)
 		if err != nil {
 			return res, fmt.Errorf("import: %d of %d batch entries appended: %w", len(res.Entries), len(batches), err)
 		}

@@ -41,10 +41,11 @@ func (n *Node) ingest(raw []byte) ingestResult { return n.commit(n.prepare(raw))
 // expensive work (signature, decryption) happens here, so batches can
 // prepare entries on every core and commit them in order.
 type prepared struct {
-	e    *protocol.Entry
-	code string
-	rec  *store.Record
-	done *ingestResult // set when the entry is settled without appending
+	e     *protocol.Entry
+	code  string
+	rec   *store.Record
+	value any           // the parsed record, for reconciliation
+	done  *ingestResult // set when the entry is settled without appending
 }
 
 func (n *Node) prepare(raw []byte) prepared {
@@ -74,7 +75,8 @@ func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
 			return prepared{e: e, code: code}
 		}
 	}
-	return prepared{e: e, code: code, rec: n.openRecord(code, e)}
+	rec, value := n.openRecord(code, e)
+	return prepared{e: e, code: code, rec: rec, value: value}
 }
 
 // Pushed entries arrive out of order (gossipsub validates in parallel). An
@@ -121,7 +123,11 @@ func (n *Node) commit(p prepared) ingestResult {
 	if p.done != nil {
 		return *p.done
 	}
-	return n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
+	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
+	if r.outcome == outcomeStored {
+		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+	}
+	return r
 }
 
 // prepareAll prepares raws on every core.
@@ -180,26 +186,28 @@ func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult 
 	return ingestResult{outcome: outcomeRejected, reason: reason, entry: e, err: err}
 }
 
-// openRecord decrypts an entry addressed to this node. An entry it cannot
-// open is still stored (the chain must stay whole) without its record.
-func (n *Node) openRecord(code string, e *protocol.Entry) *store.Record {
+// openRecord decrypts an entry addressed to this node and parses its
+// record. An entry it cannot open is still stored (the chain must stay
+// whole) without its record.
+func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	if !slices.Contains(e.Audience, n.cfg.Participant) {
-		return nil
+		return nil, nil
 	}
 	body, _, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
-		return nil
+		return nil, nil
 	}
 	rec := &store.Record{Type: e.Type, Body: body}
-	if parsed, err := parseRecord(e.Type, body); err == nil {
-		rec.Keys = parsed.keys()
-	} else {
+	parsed, err := parseRecord(e.Type, body)
+	if err != nil {
 		n.counters.add("invalid_records", 1)
 		n.log.Warn("record from a partner fails its validator; kept as received", "feed", code, "seq", e.Seq, "type", e.Type, "err", err)
+		return rec, nil
 	}
-	return rec
+	rec.Keys = parsed.keys()
+	return rec, parsed.top
 }
 
 // feedCode maps a feed author to its participant code, for this node and

@@ -31,6 +31,7 @@ type Node struct {
 	events   *eventLog
 	delivery *delivery
 	heads    *headSignal
+	findings *findings
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 
@@ -77,6 +78,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096)}
+	var err error
+	if n.findings, err = newFindings(cfg); err != nil {
+		return nil, err
+	}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.syncer = newSyncer(n.runCtx, n)
 	n.dialer = newDialer(n)
@@ -84,6 +89,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.loadReceipts()
+	if err := n.loadFindings(); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/protocol"
@@ -21,6 +22,7 @@ type Published struct {
 	Type     string        `json:"type"`
 	Audience []string      `json:"audience"`
 	Size     int           `json:"size"`
+	Time     time.Time     `json:"time"`
 }
 
 // AudienceAll is the --to value that addresses every pinned partner.
@@ -43,17 +45,12 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err != nil {
 		return Published{}, err
 	}
-	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.id.Recipient()), parsed.keys()...)
+	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.id.Recipient()), parsed)
 }
 
 // publishSealed seals a validated, compact body to rcpts (the audience in
 // order, then this node) and appends it.
-func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audience []string, rcpts []age.Recipient, keys ...store.RecordKey) (Published, error) {
-	if keys == nil && typ == protocol.BatchType {
-		if parsed, err := parseRecord(typ, body); err == nil {
-			keys = parsed.keys()
-		}
-	}
+func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audience []string, rcpts []age.Recipient, parsed parsedRecord) (Published, error) {
 	ct, commitment, err := protocol.SealRecord(body, rcpts)
 	if err != nil {
 		return Published{}, fmt.Errorf("seal record: %w", err)
@@ -62,7 +59,11 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 		return Published{}, err
 	}
 	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
-	return n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: keys})
+	p, err := n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: parsed.keys()})
+	if err == nil {
+		n.reconcile(n.cfg.Participant, p.Seq, p.Time, parsed.top)
+	}
+	return p, err
 }
 
 // appendOwn fills in seq, prev and time from the current head, signs and
@@ -92,7 +93,7 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 	n.counters.add("entries_published", 1)
 	n.events.emit("entry_published", map[string]any{"seq": e.Seq, "type": e.Type, "hash": e.Hash().String()})
 	n.push(e)
-	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes())}, nil
+	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes()), Time: e.Time}, nil
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience

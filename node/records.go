@@ -13,6 +13,7 @@ type keyed interface{ NaturalKey() string }
 // or one per batch item.
 type parsedRecord struct {
 	typ    string
+	top    any   // the parsed body: *protocol.Batch, *protocol.Certificate, …
 	values []any // *protocol.Certificate, …; one per batch item
 }
 
@@ -27,9 +28,9 @@ func parseRecord(typ string, body []byte) (parsedRecord, error) {
 		return parsedRecord{}, err
 	}
 	if b, ok := v.(*protocol.Batch); ok {
-		return parsedRecord{typ: b.Type, values: b.Records}, nil
+		return parsedRecord{typ: b.Type, top: v, values: b.Records}, nil
 	}
-	return parsedRecord{typ: typ, values: []any{v}}, nil
+	return parsedRecord{typ: typ, top: v, values: []any{v}}, nil
 }
 
 // keys returns the natural keys of the record's values, with their item

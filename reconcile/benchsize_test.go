@@ -1,0 +1,9 @@
+package reconcile
+
+import "os"
+
+func init() {
+	if os.Getenv("RECONCILE_BENCH_SMALL") != "" {
+		benchCertificates = 300_000
+	}
+}

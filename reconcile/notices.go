@@ -1,0 +1,146 @@
+package reconcile
+
+import (
+	"slices"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Participant statuses that end eligibility; "readmitted" restores it.
+var inactiveStatuses = []string{"suspended", "voluntarily_suspended", "removed"}
+
+func (s *State) insertNotice(r *rec) {
+	n := r.notice()
+	switch {
+	case n.Kind == protocol.NoticeParticipantStatusChange && n.ParticipantStatusChange != nil:
+		p := n.ParticipantStatusChange.Participant
+		s.status[p] = insertByDate(s.status[p], r, effective)
+		s.touchParticipant(p)
+	case n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil:
+		o := n.EnhancedVigilance.Origin
+		s.vigilance[o] = insertByDate(s.vigilance[o], r, vigilanceFrom)
+		s.touchParticipant(o)
+	}
+}
+
+func (s *State) removeNotice(r *rec) {
+	n := r.notice()
+	switch {
+	case n.Kind == protocol.NoticeParticipantStatusChange && n.ParticipantStatusChange != nil:
+		p := n.ParticipantStatusChange.Participant
+		s.status[p] = removeRec(s.status[p], r)
+		s.touchParticipant(p)
+	case n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil:
+		o := n.EnhancedVigilance.Origin
+		s.vigilance[o] = removeRec(s.vigilance[o], r)
+		s.touchParticipant(o)
+	}
+}
+
+// touchParticipant schedules every slot that names code as issuer,
+// destination or origin; for the EU, those of its member-state authorities
+// too. Notices are rare (a few a year), so they walk all certificates
+// rather than every certificate paying for an index by participant.
+func (s *State) touchParticipant(code string) {
+	codes := []string{code}
+	if code == "EU" {
+		for _, p := range protocol.Participants() {
+			if p.Kind == protocol.KindEUMemberState {
+				codes = append(codes, p.Code)
+			}
+		}
+	}
+	s.eachSlot(func(sl *slot) {
+		if slices.ContainsFunc(codes, sl.involves) {
+			s.touchSlot(sl, bit(ruleEligibility))
+		}
+	})
+}
+
+func effective(r *rec) protocol.Date { return r.notice().ParticipantStatusChange.Effective }
+
+func vigilanceFrom(r *rec) protocol.Date { return r.notice().EnhancedVigilance.From }
+
+// insertByDate keeps notices sorted by date, then by position.
+func insertByDate(list []*rec, r *rec, date func(*rec) protocol.Date) []*rec {
+	i, _ := slices.BinarySearchFunc(list, r, func(a, b *rec) int {
+		if c := dateCmp(date(a), date(b)); c != 0 {
+			return c
+		}
+		return compareRecs(a, b)
+	})
+	return slices.Insert(list, i, r)
+}
+
+// standing is whether a participant may trade on a date, and why not.
+type standing struct {
+	listed bool
+	status string // the last status change in force, "" for none
+	notice *rec   // the notice that set it
+}
+
+func (st standing) active() bool {
+	return st.listed && !slices.Contains(inactiveStatuses, st.status)
+}
+
+// standingOn returns code's standing on date d: every listed participant is
+// active unless a status-change notice in force says otherwise. An EU
+// member-state authority also takes the EU's standing.
+func (s *State) standingOn(code string, d protocol.Date) standing {
+	listed, euMember := s.participant(code)
+	st := standing{listed: listed}
+	if len(s.status) == 0 {
+		return st
+	}
+	for _, r := range s.status[code] {
+		if dateBefore(d, effective(r)) {
+			break
+		}
+		st.status, st.notice = r.notice().ParticipantStatusChange.Status, r
+	}
+	if st.active() && euMember {
+		if eu := s.standingOn("EU", d); !eu.active() {
+			return eu
+		}
+	}
+	return st
+}
+
+// vigilanceOn returns the enhanced-vigilance notices on origin in force on d.
+func (s *State) vigilanceOn(origin string, d protocol.Date) []*rec {
+	var out []*rec
+	if len(s.vigilance) == 0 {
+		return nil
+	}
+	for _, r := range s.vigilance[origin] {
+		v := r.notice().EnhancedVigilance
+		if dateBefore(d, v.From) {
+			break
+		}
+		if v.To.IsZero() || !dateBefore(v.To, d) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// participant reports whether code is in the participant list and whether
+// it is an EU member-state authority, through a small cache: a node's
+// certificates name the same few participants again and again.
+func (s *State) participant(code string) (listed, euMember bool) {
+	for i := range s.partCache {
+		if e := &s.partCache[i]; e.code == code && code != "" {
+			return e.listed, e.euMember
+		}
+	}
+	p, listed := protocol.LookupParticipant(code)
+	euMember = listed && p.Kind == protocol.KindEUMemberState
+	s.partCache[s.partNext%len(s.partCache)] = participantInfo{code, listed, euMember}
+	s.partNext++
+	return listed, euMember
+}
+
+type participantInfo struct {
+	code             string
+	listed, euMember bool
+}

@@ -1,0 +1,187 @@
+package reconcile
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Record is one decrypted record given to [State.Add].
+type Record struct {
+	// Ref names the entry that carries the record: Feed is the author's
+	// participant code, Seq the entry's sequence number and Item the
+	// index within a batch entry (0 otherwise). Type and Key are ignored:
+	// the State derives them from Body.
+	Ref RecordRef
+	// Time is the entry's time; optional. It dates findings (Since) and
+	// tells when a confirmation came in (R2, confirmed after expiry).
+	Time time.Time
+	// Body is the parsed record: *protocol.Certificate,
+	// *protocol.PreNotification, *protocol.ImportConfirmation,
+	// *protocol.TradeStatistics, *protocol.ProductionStatistics,
+	// *protocol.Notice, *protocol.Withdrawal or *protocol.Batch (whose
+	// items are added as items 0, 1, … of the entry). Other types, such as
+	// acknowledgements and anomaly queries, are ignored. The State keeps
+	// Body: the caller must not modify it afterwards.
+	Body any
+}
+
+// recID is a record's position: author feed, entry seq, batch item.
+type recID struct {
+	feed string
+	seq  uint64
+	item int
+}
+
+func (a recID) compare(b recID) int {
+	if c := cmp.Compare(a.feed, b.feed); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.seq, b.seq); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.item, b.item)
+}
+
+// Kinds of records the rules read.
+const (
+	kindNone uint8 = iota
+	kindCert
+	kindConf
+	kindPre
+	kindTrade
+	kindProd
+	kindNotice
+)
+
+// rec is a live record.
+type rec struct {
+	id   recID
+	at   int64 // entry time in Unix nanoseconds, 0 when unknown
+	kind uint8
+	body any
+	slot *slot // certificates, confirmations and pre-notifications
+}
+
+func (r *rec) cert() *protocol.Certificate          { return r.body.(*protocol.Certificate) }
+func (r *rec) conf() *protocol.ImportConfirmation   { return r.body.(*protocol.ImportConfirmation) }
+func (r *rec) pre() *protocol.PreNotification       { return r.body.(*protocol.PreNotification) }
+func (r *rec) trade() *protocol.TradeStatistics     { return r.body.(*protocol.TradeStatistics) }
+func (r *rec) prod() *protocol.ProductionStatistics { return r.body.(*protocol.ProductionStatistics) }
+func (r *rec) notice() *protocol.Notice             { return r.body.(*protocol.Notice) }
+
+// when returns the entry time, or the zero Time.
+func (r *rec) when() time.Time {
+	if r.at == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, r.at).UTC()
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func (r *rec) author() string   { return r.id.feed }
+func compareRecs(a, b *rec) int { return a.id.compare(b.id) }
+
+// latest returns the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// classify returns the kind of body, normalised to a pointer, and the
+// record it supersedes, if any. Unknown and nil bodies give kindNone.
+func classify(body any) (any, uint8, *protocol.Supersedes) {
+	switch b := body.(type) {
+	case *protocol.Certificate:
+		if b != nil {
+			return b, kindCert, b.Supersedes
+		}
+	case protocol.Certificate:
+		return &b, kindCert, b.Supersedes
+	case *protocol.ImportConfirmation:
+		if b != nil {
+			return b, kindConf, b.Supersedes
+		}
+	case protocol.ImportConfirmation:
+		return &b, kindConf, b.Supersedes
+	case *protocol.PreNotification:
+		if b != nil {
+			return b, kindPre, b.Supersedes
+		}
+	case protocol.PreNotification:
+		return &b, kindPre, b.Supersedes
+	case *protocol.TradeStatistics:
+		if b != nil {
+			return b, kindTrade, b.Supersedes
+		}
+	case protocol.TradeStatistics:
+		return &b, kindTrade, b.Supersedes
+	case *protocol.ProductionStatistics:
+		if b != nil {
+			return b, kindProd, b.Supersedes
+		}
+	case protocol.ProductionStatistics:
+		return &b, kindProd, b.Supersedes
+	case *protocol.Notice:
+		if b != nil {
+			return b, kindNotice, b.Supersedes
+		}
+	case protocol.Notice:
+		return &b, kindNotice, b.Supersedes
+	}
+	return nil, kindNone, nil
+}
+
+// typeName returns the record type name of kind.
+func typeName(kind uint8) string {
+	switch kind {
+	case kindCert:
+		return protocol.CertificateType
+	case kindConf:
+		return protocol.ImportConfirmationType
+	case kindPre:
+		return protocol.PreNotificationType
+	case kindTrade:
+		return protocol.TradeStatisticsType
+	case kindProd:
+		return protocol.ProductionStatisticsType
+	case kindNotice:
+		return protocol.NoticeType
+	}
+	return ""
+}
+
+// refOf returns the RecordRef of r, with its natural key.
+func refOf(r *rec) RecordRef {
+	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Type: typeName(r.kind)}
+	if k, ok := r.body.(interface{ NaturalKey() string }); ok {
+		ref.Key = k.NaturalKey()
+	}
+	return ref
+}
+
+func sortRecs(rs []*rec) { slices.SortFunc(rs, compareRecs) }
+
+// dateCmp compares two dates field by field, without building a time.Time
+// as protocol.Date.Compare does (the rules compare dates a lot).
+func dateCmp(a, b protocol.Date) int {
+	if c := cmp.Compare(a.Year, b.Year); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Month, b.Month); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Day, b.Day)
+}
+
+func dateBefore(a, b protocol.Date) bool { return dateCmp(a, b) < 0 }

@@ -1,0 +1,360 @@
+package reconcile
+
+import (
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// State holds the records of one node and the findings of the twelve
+// cross-checks over them, kept current as records are added. It is not
+// safe for concurrent use: its owner serialises calls.
+type State struct {
+	cfg  *compiled
+	self string
+	ref  UnitValues
+
+	clock  time.Time        // the latest now seen; zero before the first Findings or Advance
+	timers timerHeap        // R2 deadlines of unconfirmed certificates
+	dueQ   protocol.Quarter // the latest quarter whose statistics are due at clock (R11)
+
+	recs positions          // live records by position
+	tomb map[recID]struct{} // positions superseded or withdrawn
+
+	// Certificates, confirmations and pre-notifications, by (issuer, number).
+	slots    map[uint64]*slot // by hash of issuer and number, chained
+	seed     maphash.Seed
+	issuers  map[string]*issuerInfo         // issuers whose own certificates are here
+	orphans  map[string]map[*slot]struct{}  // slots citing an issuer without a certificate (R3)
+	groups   map[groupKey]*uvGroup          // unit values by origin, HS code and year (R8)
+	expAgg   map[aggKey]*agg                // certificate sums by issue quarter (R10)
+	impAgg   map[aggKey]*agg                // certificate sums by import quarter (R10)
+	aggIndex map[pq]map[subjectKey]struct{} // R10 subjects with certificate sums, by participant and quarter
+	ownExp   map[phKey]*agg                 // exports of own origin by producer and half (R12)
+
+	// Statistics.
+	stats  map[cellKey][]*rec                  // trade statistics rows by natural key; the last one counts
+	subs   map[string]map[protocol.Quarter]int // reporter → quarter → rows
+	combos map[string]map[combo]struct{}       // reporter → (flow, partner, HS code) of its rows
+	pairs  map[string]map[pairHS]struct{}      // participant → trade pairs it is part of
+	prod   map[phKey][]*rec                    // production statistics; the last one counts
+
+	// Notices.
+	status    map[string][]*rec // participant → status changes, by effective date
+	vigilance map[string][]*rec // origin → enhanced-vigilance notices
+
+	// Findings.
+	active map[string]*held
+	owned  map[subjectKey][]string // finding ids of subjects other than slots
+
+	// Scratch of one Add.
+	epoch    uint64
+	tSlots   []*slot
+	dSlots   []*slot
+	dGroups  []*uvGroup
+	tSubj    map[subjectKey]struct{}
+	tKeys    []subjectKey
+	aggCache [2]struct { // the last cell of expAgg and impAgg: bulk imports hit it again and again
+		key aggKey
+		a   *agg
+	}
+	shareBuf  [2]share // old and new contribution of a slot
+	partCache [8]participantInfo
+	partNext  int
+	lines     []lineRef // lines of the slot being evaluated
+	changed   []Finding
+	cleared   []string
+}
+
+// held is a current finding and the subject that owns it.
+type held struct {
+	f    Finding
+	slot *slot
+	subj subjectKey
+}
+
+// NewState returns an empty State for the node of participant self (such
+// as "IN"), with cfg's thresholds and ref as the unit-value reference (see
+// [DefaultUnitValues]). self decides the point of view: which certificates
+// must be confirmed (those self issued or is the destination of, R2), which
+// statistics are compared (those of pairs that include self, R9 and R10)
+// and who the partner of a finding is. An empty self takes the view of an
+// observer and checks everything. It returns an error wrapping
+// [ErrBadConfig] when cfg is invalid.
+func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
+	c, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	if self != "" && !isCode(self) {
+		return nil, fmt.Errorf("%w: self: %q is not a participant code", ErrBadConfig, truncate(self, 20))
+	}
+	return &State{
+		cfg: c, self: self, ref: ref,
+		tomb:  map[recID]struct{}{},
+		slots: map[uint64]*slot{}, seed: maphash.MakeSeed(), issuers: map[string]*issuerInfo{}, orphans: map[string]map[*slot]struct{}{},
+		groups: map[groupKey]*uvGroup{},
+		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, aggIndex: map[pq]map[subjectKey]struct{}{},
+		ownExp: map[phKey]*agg{},
+		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{},
+		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
+		status: map[string][]*rec{}, vigilance: map[string][]*rec{},
+		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
+	}, nil
+}
+
+// Add adds one record and returns the findings it raised or changed and
+// the ids of those it cleared, each sorted by id. A record whose body names
+// an earlier record in "supersedes" replaces it; a withdrawal removes it; a
+// record added again at the same position replaces the earlier one. The
+// order in which records arrive does not change the findings. Time-based
+// findings are evaluated against the clock of the latest [State.Findings]
+// or [State.Advance]. The cost is proportional to the records the new one
+// touches, not to the size of the State.
+func (s *State) Add(r Record) (changed []Finding, cleared []string) {
+	s.ingest(r)
+	return s.commit()
+}
+
+// AddAll adds records as [State.Add] does, one after another, and reports
+// the net change once; it is the cheaper way to load many records.
+func (s *State) AddAll(rs []Record) (changed []Finding, cleared []string) {
+	for _, r := range rs {
+		s.ingest(r)
+	}
+	return s.commit()
+}
+
+// Findings returns every current finding at time now, sorted by id. now
+// becomes the State's clock: the time-based rules (unconfirmed
+// certificates, missing statistics) are evaluated against it.
+func (s *State) Findings(now time.Time) []Finding {
+	s.advance(now)
+	s.commit()
+	ids := make([]string, 0, len(s.active))
+	for id := range s.active {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]Finding, len(ids))
+	for i, id := range ids {
+		out[i] = s.active[id].f.clone()
+	}
+	return out
+}
+
+// Advance moves the clock to now (forwards or backwards) and returns the
+// findings that raised, changed or cleared with it, as [State.Add] does.
+func (s *State) Advance(now time.Time) (changed []Finding, cleared []string) {
+	s.advance(now)
+	return s.commit()
+}
+
+// Finding returns the current finding id.
+func (s *State) Finding(id string) (Finding, bool) {
+	h, ok := s.active[id]
+	if !ok {
+		return Finding{}, false
+	}
+	return h.f.clone(), true
+}
+
+// Len returns the number of live records and of current findings.
+func (s *State) Len() (records, findings int) { return s.recs.n, len(s.active) }
+
+func (s *State) ingest(r Record) {
+	if b, ok := r.Body.(*protocol.Batch); ok {
+		if b == nil {
+			return
+		}
+		for i, item := range b.Records {
+			one := r
+			one.Ref.Item, one.Body = i, item
+			s.ingestOne(one)
+		}
+		return
+	}
+	s.ingestOne(r)
+}
+
+func (s *State) ingestOne(r Record) {
+	id := recID{r.Ref.Feed, r.Ref.Seq, r.Ref.Item}
+	if w, ok := r.Body.(*protocol.Withdrawal); ok {
+		if w != nil {
+			s.supersede(id, recID{id.feed, w.Supersedes.Seq, w.Supersedes.Item})
+		}
+		return
+	}
+	body, kind, sup := classify(r.Body)
+	if kind == kindNone || id.feed == "" {
+		return
+	}
+	if sup != nil {
+		s.supersede(id, recID{id.feed, sup.Seq, sup.Item})
+	}
+	if len(s.tomb) > 0 {
+		if _, dead := s.tomb[id]; dead {
+			return
+		}
+	}
+	if old := s.recs.get(id); old != nil {
+		s.remove(old)
+	}
+	nr := &rec{id: id, at: unixNano(r.Time), kind: kind, body: body}
+	s.recs.set(nr)
+	s.insert(nr)
+}
+
+// supersede marks target as replaced or withdrawn by by, and removes it.
+// The mark stays, so a superseded record that arrives late is ignored.
+func (s *State) supersede(by, target recID) {
+	if target == by {
+		return
+	}
+	s.tomb[target] = struct{}{}
+	if old := s.recs.get(target); old != nil {
+		s.remove(old)
+	}
+}
+
+func (s *State) insert(r *rec) {
+	switch r.kind {
+	case kindCert, kindConf, kindPre:
+		s.insertDoc(r)
+	case kindTrade:
+		s.insertTrade(r)
+	case kindProd:
+		s.insertProd(r)
+	case kindNotice:
+		s.insertNotice(r)
+	}
+}
+
+func (s *State) remove(r *rec) {
+	s.recs.del(r.id)
+	switch r.kind {
+	case kindCert, kindConf, kindPre:
+		s.removeDoc(r)
+	case kindTrade:
+		s.removeTrade(r)
+	case kindProd:
+		s.removeProd(r)
+	case kindNotice:
+		s.removeNotice(r)
+	}
+}
+
+// touchSlot schedules the rules m of sl for evaluation at the end of the
+// Add.
+func (s *State) touchSlot(sl *slot, m ruleMask) {
+	if sl.mark != s.epoch+1 {
+		sl.mark, sl.tmask = s.epoch+1, 0
+		s.tSlots = append(s.tSlots, sl)
+	}
+	sl.tmask |= m
+}
+
+// touch schedules subject k for evaluation at the end of the Add.
+func (s *State) touch(k subjectKey) { s.tSubj[k] = struct{}{} }
+
+// commit recomputes what the records added since the last commit changed
+// and returns the net change of findings.
+func (s *State) commit() (changed []Finding, cleared []string) {
+	for _, sl := range s.dSlots {
+		s.recontribute(sl)
+	}
+	for _, g := range s.dGroups {
+		s.updateGroup(g)
+	}
+	for _, sl := range s.tSlots {
+		m := sl.tmask
+		if sl.empty() {
+			m = allSlotRules
+		}
+		fresh, next := s.evalSlot(sl, m)
+		s.applySlot(sl, m, fresh)
+		if m&bit(ruleUnconfirmed) != 0 {
+			s.schedule(sl, next)
+		}
+		if sl.empty() && len(sl.ids) == 0 {
+			s.dropSlot(sl)
+		}
+	}
+	keys := s.tKeys[:0]
+	for k := range s.tSubj {
+		keys = append(keys, k)
+	}
+	s.tKeys = keys
+	for _, k := range keys {
+		ids := s.apply(s.owned[k], s.evalSubject(k), nil, k)
+		if len(ids) == 0 {
+			delete(s.owned, k)
+		} else {
+			s.owned[k] = ids
+		}
+	}
+	changed, cleared = s.changed, s.cleared
+	slices.SortFunc(changed, func(a, b Finding) int { return strings.Compare(a.ID, b.ID) })
+	slices.Sort(cleared)
+	s.epoch++
+	s.tSlots, s.dSlots, s.dGroups = s.tSlots[:0], s.dSlots[:0], s.dGroups[:0]
+	clear(s.tSubj)
+	s.changed, s.cleared = nil, nil
+	return changed, cleared
+}
+
+// apply replaces the findings old of one subject with fresh, records the
+// difference and returns the ids of fresh.
+func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []string {
+	var ids []string
+	for i := range fresh {
+		f := &fresh[i]
+		ids = append(ids, f.ID)
+		if h := s.active[f.ID]; h != nil && h.f.equal(f) {
+			continue
+		}
+		s.active[f.ID] = &held{f: *f, slot: sl, subj: k}
+		s.changed = append(s.changed, f.clone())
+	}
+	for _, id := range old {
+		if !slices.Contains(ids, id) {
+			delete(s.active, id)
+			s.cleared = append(s.cleared, id)
+		}
+	}
+	return ids
+}
+
+// other returns the participant of a and b that is not self: the partner
+// of a finding about a and b. An observer (empty self) gets a.
+func (s *State) other(a, b string) string {
+	switch {
+	case s.self == "":
+		return a
+	case sameAuthority(a, s.self):
+		return b
+	case sameAuthority(b, s.self):
+		return a
+	}
+	return a
+}
+
+// involves reports whether self is a or b, or whether self is empty.
+func (s *State) involves(a, b string) bool {
+	return s.self == "" || sameAuthority(a, s.self) || sameAuthority(b, s.self)
+}
+
+// sameAuthority reports whether a and b name the same authority: equal
+// codes, or the EU and one of its member-state authorities.
+func sameAuthority(a, b string) bool {
+	return a == b || a == "EU" && isEUMember(b) || b == "EU" && isEUMember(a)
+}
+
+func isEUMember(code string) bool {
+	p, ok := protocol.LookupParticipant(code)
+	return ok && p.Kind == protocol.KindEUMemberState
+}

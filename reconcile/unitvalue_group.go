@@ -1,0 +1,314 @@
+package reconcile
+
+import (
+	"math"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Unit values are compared on a logarithmic grid: a line's bin is
+// floor(ln(USD/ct) / uvBinWidth), so one bin is about 1 %. Each group of
+// lines (origin, HS code, year) keeps a Fenwick tree of bin counts, from
+// which its median and median absolute deviation (MAD) follow in O(log n)
+// whatever the order the lines came in. This is the only place with
+// floating point: logarithms of unit values, and the z-score limit.
+const (
+	uvBinWidth = 0.01
+	uvBinMin   = -1200 // e^-12: $0.000006 per carat
+	uvBinMax   = 1800  // e^18: $66 million per carat
+	uvBins     = uvBinMax - uvBinMin + 1
+	uvMinMAD   = 5      // bins: the spread never counts as less than 5 %
+	madToSigma = 0.6745 // robust z = 0.6745 (x - median) / MAD
+)
+
+// groupKey names a unit-value group. origin is a country code, or MIXED for
+// mixed or multiple origins.
+type groupKey struct {
+	origin, hs string
+	year       int
+}
+
+// originGroup returns the group origin of a certificate's origin list.
+func originGroup(origin []string) string {
+	if len(origin) == 1 {
+		return origin[0]
+	}
+	return originMixed
+}
+
+// uvBin returns the bin of a line's unit value; false for a line without
+// carats or value.
+func uvBin(value protocol.USD, carats protocol.Carats) (int32, bool) {
+	if value <= 0 || carats <= 0 {
+		return 0, false
+	}
+	b := math.Floor(math.Log(float64(value)/float64(carats)) / uvBinWidth)
+	return int32(min(max(b, uvBinMin), uvBinMax)), true
+}
+
+// binUSD returns the unit value at the middle of bin b, to the cent.
+func binUSD(b float64) protocol.USD {
+	return protocol.USD(math.Round(math.Exp((b+0.5)*uvBinWidth) * 100))
+}
+
+// Kinds of reference.
+const (
+	refNone   uint8 = iota // nothing to compare with: no line is flagged
+	refTable               // the reference table, before the group is large enough
+	refSample              // the group's own median and MAD
+)
+
+// uvRef is a group's reference: lines farther than limit bins from center
+// are outliers.
+type uvRef struct {
+	kind      uint8
+	center    int32
+	limit     int32
+	bandLimit int32 // the ×band limit alone
+	mad       int32 // bins, for refSample
+	n         int   // lines, for refSample
+	tableUSD  protocol.USD
+	tableYear int
+	tableFrom string // the table's origin row: the origin, or WORLD
+}
+
+func (r *uvRef) inside(bin int32) bool {
+	return r.kind == refNone || abs32(bin-r.center) <= r.limit
+}
+
+// sameVerdicts reports whether r and o flag the same bins and give the
+// same figures, so that nothing needs evaluating again.
+func (r *uvRef) sameAs(o *uvRef) bool {
+	a, b := *r, *o
+	a.n, b.n = 0, 0
+	return a == b
+}
+
+// uvGroup holds the lines of one origin, HS code and year.
+type uvGroup struct {
+	key     groupKey
+	n       int
+	tree    []int32            // Fenwick tree of bin counts, 1-based
+	members binLists           // slots with a line in each bin; may hold stale slots
+	flagged map[*slot]struct{} // slots with an outlier line in this group
+	ref     uvRef
+	dmark   uint64
+}
+
+func (s *State) groupFor(k groupKey) *uvGroup {
+	if g := s.groups[k]; g != nil {
+		return g
+	}
+	g := &uvGroup{key: k, tree: make([]int32, uvBins+1), flagged: map[*slot]struct{}{}}
+	g.ref = s.referenceOf(g)
+	s.groups[k] = g
+	return g
+}
+
+func (s *State) dirtyGroup(g *uvGroup) {
+	if g.dmark != s.epoch+1 {
+		g.dmark = s.epoch + 1
+		s.dGroups = append(s.dGroups, g)
+	}
+}
+
+// add counts delta lines in bin.
+func (g *uvGroup) add(bin int32, delta int32) {
+	g.n += int(delta)
+	for i := int(bin-uvBinMin) + 1; i <= uvBins; i += i & -i {
+		g.tree[i] += delta
+	}
+}
+
+// prefix returns the number of lines in bins up to and including bin.
+func (g *uvGroup) prefix(bin int32) int {
+	i := int(bin-uvBinMin) + 1
+	if i <= 0 {
+		return 0
+	}
+	i = min(i, uvBins)
+	n := 0
+	for ; i > 0; i -= i & -i {
+		n += int(g.tree[i])
+	}
+	return n
+}
+
+// medianNear returns the lower median bin, trying guess first: two prefix
+// queries confirm it in the usual case, where one more line moved nothing.
+func (g *uvGroup) medianNear(guess int32) int32 {
+	want := (g.n + 1) / 2
+	if guess >= uvBinMin && guess <= uvBinMax && g.prefix(guess-1) < want && g.prefix(guess) >= want {
+		return guess
+	}
+	return g.median()
+}
+
+// madNear is mad, trying guess first.
+func (g *uvGroup) madNear(center, guess int32) int32 {
+	want := (g.n + 1) / 2
+	within := func(d int32) int { return g.prefix(center+d) - g.prefix(center-d-1) }
+	if guess >= 0 && within(guess) >= want && (guess == 0 || within(guess-1) < want) {
+		return guess
+	}
+	return g.mad(center)
+}
+
+// median returns the lower median bin.
+func (g *uvGroup) median() int32 {
+	want := int32((g.n + 1) / 2)
+	pos, step := 0, 1
+	for step*2 <= uvBins {
+		step *= 2
+	}
+	for ; step > 0; step /= 2 {
+		if next := pos + step; next <= uvBins && g.tree[next] < want {
+			pos = next
+			want -= g.tree[next]
+		}
+	}
+	return int32(pos) + uvBinMin // pos is the 0-based index of the bin
+}
+
+// mad returns the median absolute deviation from center, in bins: the
+// smallest d with at least half the lines within center ± d.
+func (g *uvGroup) mad(center int32) int32 {
+	want := (g.n + 1) / 2
+	lo, hi := int32(0), int32(uvBins)
+	for lo < hi {
+		d := (lo + hi) / 2
+		if g.prefix(center+d)-g.prefix(center-d-1) >= want {
+			hi = d
+		} else {
+			lo = d + 1
+		}
+	}
+	return lo
+}
+
+// referenceOf computes g's reference from its lines and the table.
+func (s *State) referenceOf(g *uvGroup) uvRef {
+	band := int32(math.Floor(math.Log(s.cfg.UnitValueBand) / uvBinWidth))
+	if g.n >= s.cfg.UnitValueMinSample {
+		center, mad := g.median(), int32(0)
+		if g.ref.kind == refSample {
+			center = g.medianNear(g.ref.center)
+			mad = g.madNear(center, g.ref.mad)
+		} else {
+			mad = g.mad(center)
+		}
+		z := int32(math.Floor(s.cfg.UnitValueZ * float64(max(mad, uvMinMAD)) / madToSigma))
+		return uvRef{kind: refSample, center: center, limit: min(band, z), bandLimit: band, mad: mad, n: g.n}
+	}
+	if g.key.hs == industrialHS {
+		return uvRef{} // national averages say nothing about industrial goods
+	}
+	from := g.key.origin
+	if from == originMixed {
+		from = originWorld
+	}
+	usd, year, ok := s.ref.Lookup(from, g.key.year)
+	if !ok {
+		return uvRef{}
+	}
+	b, _ := uvBin(usd, 100)
+	return uvRef{kind: refTable, center: b, limit: band, bandLimit: band, tableUSD: usd, tableYear: year, tableFrom: from}
+}
+
+// updateGroup recomputes g's reference after its lines changed and
+// schedules the slots whose verdict or figures change: those in bins that
+// crossed the limit, and those already flagged.
+func (s *State) updateGroup(g *uvGroup) {
+	next := s.referenceOf(g)
+	if next.sameAs(&g.ref) {
+		g.ref = next
+		return
+	}
+	old := g.ref
+	g.ref = next
+	for i, slots := range g.members.lists {
+		if bin := g.members.base + int32(i); old.inside(bin) != next.inside(bin) {
+			for _, sl := range slots {
+				s.touchSlot(sl, bit(ruleUnitValue))
+			}
+		}
+	}
+	for sl := range g.flagged {
+		s.touchSlot(sl, bit(ruleUnitValue))
+	}
+	s.compact(g)
+}
+
+// compact drops stale members when the lists have grown well beyond the
+// lines: a slot listed in a bin where it no longer has a line.
+func (s *State) compact(g *uvGroup) {
+	total := 0
+	for _, slots := range g.members.lists {
+		total += len(slots)
+	}
+	if total < 64 || total < 2*g.n {
+		return
+	}
+	for i, slots := range g.members.lists {
+		kept := slots[:0]
+		for _, sl := range slots {
+			if s.hasLine(sl, g, g.members.base+int32(i)) && !containsSlot(kept, sl) {
+				kept = append(kept, sl)
+			}
+		}
+		clear(slots[len(kept):])
+		g.members.lists[i] = kept
+	}
+}
+
+func (s *State) hasLine(sl *slot, g *uvGroup, bin int32) bool {
+	if sl.contrib.cert == nil {
+		return false
+	}
+	s.lines = s.linesOf(sl.contrib.cert.cert(), s.lines[:0])
+	for _, l := range s.lines {
+		if l.g == g && l.bin == bin {
+			return true
+		}
+	}
+	return false
+}
+
+func containsSlot(list []*slot, sl *slot) bool {
+	for _, x := range list {
+		if x == sl {
+			return true
+		}
+	}
+	return false
+}
+
+func abs32(x int32) int32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// binLists holds a list of slots per bin, for the bins from base on that
+// have been used: unit values cluster, so the range stays small.
+type binLists struct {
+	base  int32
+	lists [][]*slot
+}
+
+func (b *binLists) add(bin int32, sl *slot) {
+	switch {
+	case len(b.lists) == 0:
+		b.base = bin
+		b.lists = make([][]*slot, 1, 16)
+	case bin < b.base:
+		grown := make([][]*slot, int(b.base-bin)+len(b.lists))
+		copy(grown[b.base-bin:], b.lists)
+		b.lists, b.base = grown, bin
+	case int(bin-b.base) >= len(b.lists):
+		b.lists = append(b.lists, make([][]*slot, int(bin-b.base)+1-len(b.lists))...)
+	}
+	i := bin - b.base
+	b.lists[i] = append(b.lists[i], sl)
+}
