@@ -68,6 +68,7 @@ func classifySentinel(err error) *Error {
 		{node.ErrUnknownParticipant, http.StatusBadRequest, "unknown_participant"},
 		{node.ErrUnknownPartner, http.StatusNotFound, "unknown_partner"},
 		{store.ErrNotFound, http.StatusNotFound, "not_found"},
+		{node.ErrUnknownFinding, http.StatusNotFound, "unknown_finding"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

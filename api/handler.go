@@ -11,6 +11,7 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
 	"github.com/kpnode/kpnode/store"
 )
 
@@ -28,6 +29,8 @@ type Backend interface {
 	Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (node.ImportResult, error)
 	Export(typ string, f node.ExportFilter) ([][]byte, error)
 	KPStatistics(q protocol.Quarter) ([]node.KPStatisticsRow, error)
+	Findings(q reconcile.Query) []reconcile.Finding
+	ExplainFinding(id string) (reconcile.Finding, string, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -66,6 +69,8 @@ func (h *Handler) routes() {
 	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
 	h.handle("GET /api/exports/{kind}", h.exportFile)
 	h.handle("GET /api/statistics/{period}", h.kpStatistics)
+	h.handle("GET /api/findings", h.listFindings)
+	h.handle("GET /api/findings/{id...}", h.explainFinding)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if !h.authorized(r) {
 			writeError(w, errUnauthorized)

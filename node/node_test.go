@@ -27,7 +27,10 @@ func TestMain(m *testing.M) {
 }
 
 // testNode starts a node with an in-memory store on loopback.
-func testNode(t *testing.T, code string) *Node {
+func testNode(t *testing.T, code string) *Node { return testNodeWith(t, code, nil) }
+
+// testNodeWith is testNode with setup applied to the node before it starts.
+func testNodeWith(t *testing.T, code string, setup func(*Node)) *Node {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
@@ -42,6 +45,9 @@ func testNode(t *testing.T, code string) *Node {
 	n, err := New(cfg, id, st, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(n)
 	}
 	if err := n.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func commands() []command {
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
 		{"import", "KIND FILE|- [--to CODES|all] [--dry-run]", "validate a CSV or JSON file of records and publish it in batches", runImport},
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
+		{"findings", "[--json] [--rule ID] [--partner CODE] [--since DATE] | explain ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
 		{"version", "", "print the version", runVersion},
