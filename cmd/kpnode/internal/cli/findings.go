@@ -68,8 +68,8 @@ func explainFinding(e *env, c *client, id string, asJSON bool) error {
 	if asJSON {
 		return printJSON(e.Out, fe)
 	}
-	fmt.Fprintf(e.Out, "%s  %s  %s\n%s\n", fe.Finding.ID, fe.Finding.Severity, fe.Finding.RuleName, fe.Explanation)
-	return nil
+	_, err := fmt.Fprintln(e.Out, strings.TrimRight(fe.Explanation, "\n"))
+	return err
 }
 
 // escapePath escapes each segment of a slash-separated id.
