@@ -103,6 +103,9 @@ func (s *State) recontribute(sl *slot) {
 		s.shareOf(cr, cf, cr != old.cert, now)
 		s.applyShare(sl, was, now)
 		sl.contrib = contribution{cr, cf}
+		if cr != nil {
+			sl.codes = codesOf(cr.cert())
+		}
 	}
 	s.updateOrphan(sl)
 }
@@ -175,7 +178,7 @@ func (s *State) moveLines(sl *slot, old, next []lineRef) {
 	}
 	for _, l := range next {
 		l.g.add(l.bin, 1)
-		l.g.members.add(l.bin, sl)
+		l.g.members = append(l.g.members, member{l.bin, sl})
 		s.dirtyGroup(l.g)
 	}
 }

@@ -81,15 +81,21 @@ func TestDeterministicInAnyOrder(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	for run := range 8 {
+	for run := range 20 {
 		shuffled := slices.Clone(records)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		s := newState(t, "IN")
 		if run%2 == 1 {
 			s.Findings(at("2026-02-01")) // a clock set early changes nothing in the end
 		}
-		for _, r := range shuffled {
-			s.Add(r)
+		if run%3 == 2 {
+			for i := 0; i < len(shuffled); i += 37 { // in chunks, as batches arrive
+				s.AddAll(shuffled[i:min(i+37, len(shuffled))])
+			}
+		} else {
+			for _, r := range shuffled {
+				s.Add(r)
+			}
 		}
 		if got := findingsJSON(t, s, now); got != want {
 			t.Fatalf("run %d: findings depend on arrival order\ngot  %.2000s\nwant %.2000s", run, got, want)
@@ -101,10 +107,18 @@ func TestDeterministicInAnyOrder(t *testing.T) {
 // that the changes Add and Advance report, applied to a copy, always give
 // what Findings lists.
 func TestAddReportsTheNetChange(t *testing.T) {
+	for seed := range uint64(4) {
+		for _, self := range []string{"IN", "BE"} {
+			checkNetChange(t, seed, self)
+		}
+	}
+}
+
+func checkNetChange(t *testing.T, seed uint64, self string) {
 	records := richRecords()
-	rng := rand.New(rand.NewPCG(3, 4))
+	rng := rand.New(rand.NewPCG(3, seed))
 	rng.Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
-	s := newState(t, "BE")
+	s := newState(t, self)
 	mirror := map[string]Finding{}
 	apply := func(ch []Finding, cl []string) {
 		for _, f := range ch {

@@ -13,7 +13,7 @@ type Record struct {
 	// Ref names the entry that carries the record: Feed is the author's
 	// participant code, Seq the entry's sequence number and Item the
 	// index within a batch entry (0 otherwise). Type and Key are ignored:
-	// the State derives them from Body.
+	// the State derives them from Body. A record without Feed is ignored.
 	Ref RecordRef
 	// Time is the entry's time; optional. It dates findings (Since) and
 	// tells when a confirmation came in (R2, confirmed after expiry).

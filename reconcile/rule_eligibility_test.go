@@ -83,3 +83,20 @@ func TestEligibilityEnhancedVigilance(t *testing.T) {
 	s2.Add(f.rec("BE", vigilance("KP-V-2", "CF", "", "2025-01-01", "2025-12-31")))
 	wantIDs(t, ofRule(s2.Findings(early), "R5"))
 }
+
+func TestEligibilityPartnerFollowsTheConfirmingAuthority(t *testing.T) {
+	// A certificate to the EU: the partner is the EU until BE confirms it.
+	s := newState(t, "IN")
+	f := feeds{}
+	c := newCert("IN", "IN0001234", "EU", "2026-01-05")
+	c.Origin = []string{"CF"}
+	s.Add(f.rec("IN", c))
+	s.Add(f.rec("IN", statusChange("KP-1", "CF", "suspended", "2025-01-01")))
+	if g := find(t, s.Findings(early), "R5/IN/IN0001234"); g.Partner != "EU" {
+		t.Fatalf("partner %q, want EU", g.Partner)
+	}
+	changed, _ := s.Add(f.rec("BE", confirm(c, "2026-01-09")))
+	if g := find(t, changed, "R5/IN/IN0001234"); g.Partner != "BE" {
+		t.Fatalf("partner %q, want BE", g.Partner)
+	}
+}

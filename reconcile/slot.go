@@ -13,11 +13,11 @@ import (
 // pre-notifications that cite it. Rules R1–R8 evaluate one slot at a time.
 type slot struct {
 	issuer, number string
-	certs          []*rec  // sorted by position
-	confs          []*rec  //
-	pres           []*rec  //
-	certBuf        [1]*rec // room for the usual single certificate and
-	confBuf        [1]*rec // confirmation without another allocation
+	// The records, each list sorted by position.
+	certs, confs, pres []*rec
+	// Room for the usual single certificate and confirmation, so that
+	// they cost no allocation of their own.
+	certBuf, confBuf [1]*rec
 
 	next    *slot        // the next slot with the same hash
 	ids     []string     // the findings this slot owns
@@ -25,6 +25,7 @@ type slot struct {
 	hpos    int          // position in the timer heap (R2), 1-based; 0 when not in it
 	mark    uint64       // touched in the current commit (epoch+1)
 	tmask   ruleMask     // the rules to evaluate in the current commit
+	codes   uint64       // codeBit of the certificate's destination and origins
 	dmark   uint64       // contributions to recompute in the current commit
 }
 
@@ -186,10 +187,14 @@ func (s *State) eachSlot(fn func(*slot)) {
 }
 
 // involves reports whether the slot's certificate names code as issuer,
-// destination or origin.
+// destination or origin. The codes mask answers most slots without
+// reading the certificate.
 func (sl *slot) involves(code string) bool {
 	if sl.issuer == code {
 		return true
+	}
+	if sl.codes&codeBit(code) == 0 {
+		return false
 	}
 	cr := sl.canonicalCert()
 	if cr == nil {
@@ -223,7 +228,6 @@ func (s *State) insertDoc(r *rec) {
 	issuer, number := docKey(r)
 	sl := s.slotFor(issuer, number)
 	r.slot = sl
-	importer := sl.importer()
 	switch r.kind {
 	case kindCert:
 		sl.certs = insertSorted(sl.certs, r)
@@ -231,18 +235,18 @@ func (s *State) insertDoc(r *rec) {
 			s.issuerAdd(issuer, r.cert().Issued)
 		}
 		s.dirty(sl, allSlotRules)
-		return
 	case kindConf:
+		importer := sl.importer()
 		sl.confs = insertSorted(sl.confs, r)
+		s.dirty(sl, docMask(importer, sl.importer()))
 	case kindPre:
 		sl.pres = insertSorted(sl.pres, r)
+		s.dirty(sl, docRules)
 	}
-	s.dirty(sl, docMask(importer, sl.importer()))
 }
 
 func (s *State) removeDoc(r *rec) {
 	sl := r.slot
-	importer := sl.importer()
 	switch r.kind {
 	case kindCert:
 		sl.certs = removeRec(sl.certs, r)
@@ -250,13 +254,14 @@ func (s *State) removeDoc(r *rec) {
 			s.issuerRemove(sl.issuer)
 		}
 		s.dirty(sl, allSlotRules)
-		return
 	case kindConf:
+		importer := sl.importer()
 		sl.confs = removeRec(sl.confs, r)
+		s.dirty(sl, docMask(importer, sl.importer()))
 	case kindPre:
 		sl.pres = removeRec(sl.pres, r)
+		s.dirty(sl, docRules)
 	}
-	s.dirty(sl, docMask(importer, sl.importer()))
 }
 
 // issuerAdd counts a certificate the issuer recorded itself. When the
@@ -315,4 +320,22 @@ func removeRec(list []*rec, r *rec) []*rec {
 		return slices.Delete(list, i, i+1)
 	}
 	return list
+}
+
+// codeBit maps a participant code to one of 64 bits.
+func codeBit(code string) uint64 {
+	h := uint64(0)
+	for i := 0; i < len(code); i++ {
+		h = h*31 + uint64(code[i])
+	}
+	return 1 << (h % 64)
+}
+
+// codesOf returns the codes mask of a certificate: destination and origins.
+func codesOf(c *protocol.Certificate) uint64 {
+	m := codeBit(c.Destination)
+	for _, o := range c.Origin {
+		m |= codeBit(o)
+	}
+	return m
 }

@@ -131,7 +131,8 @@ func (s *State) AddAll(rs []Record) (changed []Finding, cleared []string) {
 
 // Findings returns every current finding at time now, sorted by id. now
 // becomes the State's clock: the time-based rules (unconfirmed
-// certificates, missing statistics) are evaluated against it.
+// certificates, missing statistics) are evaluated against it. A zero now
+// keeps the clock as it is.
 func (s *State) Findings(now time.Time) []Finding {
 	s.advance(now)
 	s.commit()
@@ -301,10 +302,26 @@ func (s *State) commit() (changed []Finding, cleared []string) {
 	slices.SortFunc(changed, func(a, b Finding) int { return strings.Compare(a.ID, b.ID) })
 	slices.Sort(cleared)
 	s.epoch++
-	s.tSlots, s.dSlots, s.dGroups = s.tSlots[:0], s.dSlots[:0], s.dGroups[:0]
-	clear(s.tSubj)
-	s.changed, s.cleared = nil, nil
+	s.resetScratch()
 	return changed, cleared
+}
+
+// resetScratch empties the scratch of one commit. After a large commit
+// (loading the whole history) it lets the big buffers go: clearing a map
+// costs as much as its capacity, and every later Add would pay for it.
+func (s *State) resetScratch() {
+	const keep = 1024
+	if len(s.tSubj) > keep {
+		s.tSubj = map[subjectKey]struct{}{}
+	} else {
+		clear(s.tSubj)
+	}
+	if cap(s.tSlots) > keep {
+		s.tSlots, s.dSlots, s.tKeys = nil, nil, nil
+	}
+	clear(s.tSlots)
+	s.tSlots, s.dSlots, s.dGroups, s.tKeys = s.tSlots[:0], s.dSlots[:0], s.dGroups[:0], s.tKeys[:0]
+	s.changed, s.cleared = nil, nil
 }
 
 // apply replaces the findings old of one subject with fresh, records the

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"math"
+	"slices"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -89,7 +90,7 @@ type uvGroup struct {
 	key     groupKey
 	n       int
 	tree    []int32            // Fenwick tree of bin counts, 1-based
-	members binLists           // slots with a line in each bin; may hold stale slots
+	members []member           // every line's bin and slot; may hold stale entries
 	flagged map[*slot]struct{} // slots with an outlier line in this group
 	ref     uvRef
 	dmark   uint64
@@ -217,7 +218,10 @@ func (s *State) referenceOf(g *uvGroup) uvRef {
 
 // updateGroup recomputes g's reference after its lines changed and
 // schedules the slots whose verdict or figures change: those in bins that
-// crossed the limit, and those already flagged.
+// crossed the limit, and those already flagged. It walks the group's lines
+// in one sequential pass; a group is one origin, HS code and year, a few
+// thousand lines even at Antwerp's volume, and its reference moves a few
+// hundred times in its life.
 func (s *State) updateGroup(g *uvGroup) {
 	next := s.referenceOf(g)
 	if next.sameAs(&g.ref) {
@@ -226,11 +230,9 @@ func (s *State) updateGroup(g *uvGroup) {
 	}
 	old := g.ref
 	g.ref = next
-	for i, slots := range g.members.lists {
-		if bin := g.members.base + int32(i); old.inside(bin) != next.inside(bin) {
-			for _, sl := range slots {
-				s.touchSlot(sl, bit(ruleUnitValue))
-			}
+	for _, m := range g.members {
+		if old.inside(m.bin) != next.inside(m.bin) {
+			s.touchSlot(m.slot, bit(ruleUnitValue))
 		}
 	}
 	for sl := range g.flagged {
@@ -239,26 +241,20 @@ func (s *State) updateGroup(g *uvGroup) {
 	s.compact(g)
 }
 
-// compact drops stale members when the lists have grown well beyond the
-// lines: a slot listed in a bin where it no longer has a line.
+// compact drops stale members (a slot listed with a bin where it no
+// longer has a line) once they are as many as the lines.
 func (s *State) compact(g *uvGroup) {
-	total := 0
-	for _, slots := range g.members.lists {
-		total += len(slots)
-	}
-	if total < 64 || total < 2*g.n {
+	if len(g.members) < 64 || len(g.members) < 2*g.n {
 		return
 	}
-	for i, slots := range g.members.lists {
-		kept := slots[:0]
-		for _, sl := range slots {
-			if s.hasLine(sl, g, g.members.base+int32(i)) && !containsSlot(kept, sl) {
-				kept = append(kept, sl)
-			}
+	kept := g.members[:0]
+	for _, m := range g.members {
+		if s.hasLine(m.slot, g, m.bin) && !slices.Contains(kept, m) {
+			kept = append(kept, m)
 		}
-		clear(slots[len(kept):])
-		g.members.lists[i] = kept
 	}
+	clear(g.members[len(kept):])
+	g.members = kept
 }
 
 func (s *State) hasLine(sl *slot, g *uvGroup, bin int32) bool {
@@ -274,15 +270,6 @@ func (s *State) hasLine(sl *slot, g *uvGroup, bin int32) bool {
 	return false
 }
 
-func containsSlot(list []*slot, sl *slot) bool {
-	for _, x := range list {
-		if x == sl {
-			return true
-		}
-	}
-	return false
-}
-
 func abs32(x int32) int32 {
 	if x < 0 {
 		return -x
@@ -290,25 +277,8 @@ func abs32(x int32) int32 {
 	return x
 }
 
-// binLists holds a list of slots per bin, for the bins from base on that
-// have been used: unit values cluster, so the range stays small.
-type binLists struct {
-	base  int32
-	lists [][]*slot
-}
-
-func (b *binLists) add(bin int32, sl *slot) {
-	switch {
-	case len(b.lists) == 0:
-		b.base = bin
-		b.lists = make([][]*slot, 1, 16)
-	case bin < b.base:
-		grown := make([][]*slot, int(b.base-bin)+len(b.lists))
-		copy(grown[b.base-bin:], b.lists)
-		b.lists, b.base = grown, bin
-	case int(bin-b.base) >= len(b.lists):
-		b.lists = append(b.lists, make([][]*slot, int(bin-b.base)+1-len(b.lists))...)
-	}
-	i := bin - b.base
-	b.lists[i] = append(b.lists[i], sl)
+// member is one line of a group: its bin and its slot.
+type member struct {
+	bin  int32
+	slot *slot
 }

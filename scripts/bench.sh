@@ -62,8 +62,9 @@ l2p99=$(med BenchmarkLatency/nodes=2 p99_ms)
 l10p50=$(med BenchmarkLatency/nodes=10 p50_ms)
 l10p99=$(med BenchmarkLatency/nodes=10 p99_ms)
 imp=$(med BenchmarkImportCertificates s/100k)
-rfull=$(med BenchmarkReconcileFull s/1M)
-rinc=$(med BenchmarkIncremental ms/record)
+rfull=$(med BenchmarkReconcileFull/batches s/run)
+rinc_ns=$(med BenchmarkIncremental ns/op)
+rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')
 
 {
 	echo "# Benchmarks"
