@@ -84,4 +84,3 @@ func diskNode(tb testing.TB, code string) *Node {
 	tb.Cleanup(func() { n.Close(); st.Close(); os.RemoveAll(dir) })
 	return n
 }
-
