@@ -90,6 +90,21 @@ func TestExportAndKPStatistics(t *testing.T) {
 			t.Fatalf("exported body %d differs:\n%s\n%s", i, out[i], certs[i])
 		}
 	}
+	// export, then import into a fresh node, gives the same records
+	fresh, other := testNode(t, "ZA"), testNode(t, "BW")
+	pin(t, fresh, other)
+	if res, err := fresh.Import(ctx, "certificate", out, []string{"all"}, false); err != nil || res.New != 40 {
+		t.Fatalf("import into a fresh node: %+v, %v", res, err)
+	}
+	again, err := fresh.Export("certificate", ExportFilter{})
+	if err != nil || len(again) != len(out) {
+		t.Fatalf("export of the fresh node: %d bodies, %v", len(again), err)
+	}
+	for i := range out {
+		if !jsonEqual(out[i], again[i]) {
+			t.Fatalf("record %d changed on the way through a fresh node", i)
+		}
+	}
 	if none, _ := in.Export("certificate", ExportFilter{Partner: "AE"}); len(none) != 0 {
 		t.Fatalf("export for AE: %d bodies", len(none))
 	}
