@@ -173,7 +173,31 @@ func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
 
 // push publishes an entry of this node's feed to its topic. Delivery is best
 // effort: partners that miss it fetch it by sync.
+// push queues an entry of this node's feed for the pusher, which
+// publishes entries in order off the publish path. When the queue is full
+// the push is dropped and partners catch up by sync.
 func (n *Node) push(e *protocol.Entry) {
+	select {
+	case n.pushq <- e:
+	default:
+		n.counters.add("push_dropped", 1)
+		n.syncer.triggerAll()
+	}
+}
+
+// pusher publishes queued entries until the node stops.
+func (n *Node) pusher() {
+	for {
+		select {
+		case e := <-n.pushq:
+			n.pushNow(e)
+		case <-n.runCtx.Done():
+			return
+		}
+	}
+}
+
+func (n *Node) pushNow(e *protocol.Entry) {
 	g := n.currentGossip()
 	if g == nil || len(e.Bytes()) > maxPushSize {
 		n.syncer.triggerAll()

@@ -103,9 +103,11 @@ func (n *Node) ingestPush(raw []byte) ingestResult {
 		if r.outcome != outcomeGap || !n.worthHolding(e) {
 			return r
 		}
+		n.counters.add("push_held", 1)
 		select {
 		case <-wake:
 		case <-time.After(time.Until(deadline)):
+			n.counters.add("push_gap", 1)
 			return r
 		case <-n.runCtx.Done():
 			return r

@@ -16,6 +16,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
+// pushQueueSize bounds the own entries waiting to be pushed.
+const pushQueueSize = 4096
+
 // Version is the kpnode version, reported in status and the libp2p user agent.
 const Version = "0.2.0"
 
@@ -61,7 +64,8 @@ type Node struct {
 	cancel context.CancelFunc
 	syncer *syncer
 	dialer *dialer
-	wg     sync.WaitGroup // goroutines started by Start
+	pushq  chan *protocol.Entry // own entries waiting to be pushed, in order
+	wg     sync.WaitGroup       // goroutines started by Start
 }
 
 // New returns a node over an open store. The node does not own the store:
@@ -83,6 +87,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
+	n.pushq = make(chan *protocol.Entry, pushQueueSize)
 	n.syncer = newSyncer(n.runCtx, n)
 	n.dialer = newDialer(n)
 	if err := n.loadPartners(); err != nil {
@@ -135,7 +140,8 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 	}
 	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	h.Network().Notify(n.notifee())
-	n.wg.Add(2)
+	n.wg.Add(3)
+	go func() { defer n.wg.Done(); n.pusher() }()
 	go func() { defer n.wg.Done(); n.syncer.loop(n.cfg.SyncInterval.D()) }()
 	go func() { defer n.wg.Done(); n.dialer.loop(n.runCtx) }()
 	return nil

@@ -10,9 +10,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// receiptDelay batches receipts after pushed entries: a burst of pushes
-// from one author produces one receipt session.
-const receiptDelay = 200 * time.Millisecond
+// receiptDelay batches receipts after pushed entries: pushes from one
+// author within a second produce one receipt session. Shorter delays cost
+// latency: in a 10-node mesh receipt sessions at 200 ms took a third of the
+// CPU and tripled the publish-to-stored p50.
+const receiptDelay = time.Second
 
 // maxConcurrentSyncs bounds the sync sessions this node initiates at once.
 const maxConcurrentSyncs = 8
