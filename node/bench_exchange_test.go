@@ -428,7 +428,9 @@ func (m *benchMember) stop(tb testing.TB) {
 
 // close closes the node and the store; it may be called more than once.
 func (m *benchMember) close() {
-	m.n.Close()
+	if m.n != nil {
+		m.n.Close()
+	}
 	m.st.Close()
 }
 
