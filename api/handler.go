@@ -31,6 +31,7 @@ type Backend interface {
 	KPStatistics(q protocol.Quarter) ([]node.KPStatisticsRow, error)
 	Findings(q reconcile.Query) []reconcile.Finding
 	ExplainFinding(id string) (reconcile.Finding, string, error)
+	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 }
 
 // MaxBodyBytes caps every request body.
@@ -69,6 +70,7 @@ func (h *Handler) routes() {
 	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
 	h.handle("GET /api/exports/{kind}", h.exportFile)
 	h.handle("GET /api/statistics/{period}", h.kpStatistics)
+	h.handle("GET /api/events", h.events)
 	h.handle("GET /api/findings", h.listFindings)
 	h.handle("GET /api/findings/{id...}", h.explainFinding)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
