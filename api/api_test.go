@@ -246,3 +246,30 @@ func TestPartnerAddrsErrors(t *testing.T) {
 		t.Errorf("a refused override was stored: %s", body)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	call(t, in, "POST", "/api/partners", testToken, card)
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
+	call(t, in, "POST", "/api/records/notice", testToken, req)
+	if code, _ := call(t, in, "GET", "/metrics", "", nil); code != http.StatusUnauthorized {
+		t.Fatalf("metrics without token: %d", code)
+	}
+	code, body := call(t, in, "GET", "/metrics", testToken, nil)
+	if code != http.StatusOK {
+		t.Fatalf("metrics: %d %s", code, body)
+	}
+	for _, want := range []string{
+		`kpnode_entries_total{event="published"} 1`,
+		`kpnode_partner_undelivered{partner="BE"} 1`,
+		`kpnode_partners 1`,
+		`kpnode_api_request_seconds_count `,
+		`# TYPE kpnode_findings gauge`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type Backend interface {
 	Findings(q reconcile.Query) []reconcile.Finding
 	ExplainFinding(id string) (reconcile.Finding, string, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
+	StoreSize() (int64, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -43,6 +44,7 @@ type Handler struct {
 	token crypto.Secret
 	log   *slog.Logger
 	mux   *http.ServeMux
+	lat   *latencies
 }
 
 // NewHandler returns the API handler for b, requiring token on /api/.
@@ -50,13 +52,14 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux()}
+	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), lat: newLatencies()}
 	h.routes()
 	return h
 }
 
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.handle("GET /metrics", h.metrics)
 	h.handle("GET /api/status", h.status)
 	h.handle("GET /api/card", h.card)
 	h.handle("GET /api/partners", h.listPartners)
@@ -101,6 +104,7 @@ func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.Response
 		if err := fn(w, r); err != nil {
 			h.fail(w, r, err)
 		}
+		h.lat.observe(time.Since(start))
 		h.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "took", time.Since(start))
 	})
 }
