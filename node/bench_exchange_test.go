@@ -183,7 +183,7 @@ func latencyRun(tb testing.TB, ms []*benchMember, samples int, every time.Durati
 	}
 	tick.Stop()
 	want := samples * (len(ms) - 1)
-	benchWait(tb, time.Minute, "every partner got every entry", func() error {
+	eventually(tb, time.Minute, "every partner got every entry", func() error {
 		got := 0
 		for _, w := range watchers {
 			got += w.count()
@@ -474,7 +474,7 @@ func warmUp(tb testing.TB, ms []*benchMember) {
 			}
 		}
 	}
-	benchWait(tb, time.Minute, "pushes arrive promptly", func() error { return pushProbe(tb, ms) })
+	eventually(tb, time.Minute, "pushes arrive promptly", func() error { return pushProbe(tb, ms) })
 }
 
 // pushProbe publishes one entry from ms[0] and checks that every partner
@@ -523,22 +523,6 @@ func checkRecord(tb testing.TB, r, a *benchMember, seq uint64) {
 	rec, err := r.st.Record(a.id.Public(), seq)
 	if err != nil || len(rec.Body) != recordSize {
 		tb.Fatalf("%s's record of %s #%d: %d bytes, %v", r.code, a.code, seq, len(rec.Body), err)
-	}
-}
-
-// benchWait polls cond every 20 ms until it holds or d passes.
-func benchWait(tb testing.TB, d time.Duration, what string, cond func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not reached within %s: %v", what, d, err)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -25,7 +25,7 @@ func mesh(t *testing.T, codes ...string) []*Node {
 }
 
 // eventually polls cond every 20 ms until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() error) {
+func eventually(t testing.TB, d time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
