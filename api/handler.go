@@ -45,6 +45,8 @@ type Handler struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	lat   *latencies
+	// patterns lists the patterns registered, for the OpenAPI check.
+	patterns []string
 }
 
 // NewHandler returns the API handler for b, requiring token on /api/.
@@ -59,6 +61,7 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger) *Handler {
 
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.patterns = append(h.patterns, "GET /healthz")
 	h.handle("GET /metrics", h.metrics)
 	h.handle("GET /api/status", h.status)
 	h.handle("GET /api/card", h.card)
@@ -94,6 +97,7 @@ func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 // handleLimit registers an authenticated route whose bodies are capped at
 // limit bytes.
 func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.ResponseWriter, *http.Request) error) {
+	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if !h.authorized(r) {
 			writeError(w, errUnauthorized)
