@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -271,5 +272,44 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
+	}
+}
+
+func TestRecordsPaging(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	call(t, in, "POST", "/api/partners", testToken, card)
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
+	for range 5 {
+		call(t, in, "POST", "/api/records/notice", testToken, req)
+	}
+	var seqs []uint64
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		code, body := call(t, in, "GET", "/api/records?type=notice&feed=IN&limit=2&cursor="+cursor, testToken, nil)
+		var page RecordPage
+		if err := json.Unmarshal(body, &page); err != nil || code != http.StatusOK {
+			t.Fatalf("page: %d %s", code, body)
+		}
+		for _, r := range page.Records {
+			seqs = append(seqs, r.Seq)
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(seqs) != "[5 4 3 2 1]" {
+		t.Fatalf("paged seqs %v, want newest first [5 4 3 2 1]", seqs)
+	}
+	code, body := call(t, in, "GET", "/api/records/IN/3", testToken, nil)
+	if code != http.StatusOK || !strings.Contains(string(body), `"fraudulent_certificate"`) {
+		t.Fatalf("get record: %d %s", code, body)
+	}
+	if code, body := call(t, in, "GET", "/api/records/IN/99", testToken, nil); code != http.StatusNotFound {
+		t.Fatalf("missing record: %d %s", code, body)
+	}
+	if code, _ := call(t, in, "GET", "/api/records?cursor=xyz", testToken, nil); code != http.StatusBadRequest {
+		t.Fatalf("bad cursor: %d", code)
 	}
 }

@@ -69,6 +69,7 @@ func classifySentinel(err error) *Error {
 		{node.ErrUnknownPartner, http.StatusNotFound, "unknown_partner"},
 		{store.ErrNotFound, http.StatusNotFound, "not_found"},
 		{node.ErrUnknownFinding, http.StatusNotFound, "unknown_finding"},
+		{node.ErrBadCursor, http.StatusBadRequest, "bad_request"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

@@ -33,6 +33,8 @@ type Backend interface {
 	ExplainFinding(id string) (reconcile.Finding, string, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
+	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
+	Record(feed string, seq uint64) (node.RecordView, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -70,6 +72,8 @@ func (h *Handler) routes() {
 	h.handle("DELETE /api/partners/{code}", h.removePartner)
 	h.handle("PUT /api/partners/{code}/addrs", h.setPartnerAddrs)
 	h.handle("POST /api/records/{type}", h.publish)
+	h.handle("GET /api/records", h.listRecords)
+	h.handle("GET /api/records/{feed}/{seq}", h.getRecord)
 	h.handle("GET /api/feeds", h.feeds)
 	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
 	h.handle("POST /api/verify", h.verify)
