@@ -215,10 +215,7 @@ func TestPartnerAddrs(t *testing.T) {
 }
 
 func TestPartnerAddrsErrors(t *testing.T) {
-	in, _ := newTestAPI(t, "IN")
-	be, _ := newTestAPI(t, "BE")
-	_, card := call(t, be, "GET", "/api/card", testToken, nil)
-	call(t, in, "POST", "/api/partners", testToken, card)
+	in := pinnedPair(t)
 	other := "/ip4/192.0.2.1/tcp/4101/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"
 	cases := []struct {
 		name, path, body string
@@ -249,12 +246,8 @@ func TestPartnerAddrsErrors(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	in, _ := newTestAPI(t, "IN")
-	be, _ := newTestAPI(t, "BE")
-	_, card := call(t, be, "GET", "/api/card", testToken, nil)
-	call(t, in, "POST", "/api/partners", testToken, card)
-	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
-	call(t, in, "POST", "/api/records/notice", testToken, req)
+	in := pinnedPair(t)
+	publishNotices(t, in, 1)
 	if code, _ := call(t, in, "GET", "/metrics", "", nil); code != http.StatusUnauthorized {
 		t.Fatalf("metrics without token: %d", code)
 	}
@@ -276,14 +269,8 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestRecordsPaging(t *testing.T) {
-	in, _ := newTestAPI(t, "IN")
-	be, _ := newTestAPI(t, "BE")
-	_, card := call(t, be, "GET", "/api/card", testToken, nil)
-	call(t, in, "POST", "/api/partners", testToken, card)
-	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
-	for range 5 {
-		call(t, in, "POST", "/api/records/notice", testToken, req)
-	}
+	in := pinnedPair(t)
+	publishNotices(t, in, 5)
 	var seqs []uint64
 	cursor := ""
 	for pages := 0; pages < 10; pages++ {
@@ -311,5 +298,29 @@ func TestRecordsPaging(t *testing.T) {
 	}
 	if code, _ := call(t, in, "GET", "/api/records?cursor=xyz", testToken, nil); code != http.StatusBadRequest {
 		t.Fatalf("bad cursor: %d", code)
+	}
+}
+
+// pinnedPair serves IN and BE and pins BE's card on IN; it returns IN's
+// server.
+func pinnedPair(t *testing.T) *httptest.Server {
+	t.Helper()
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, card := call(t, be, "GET", "/api/card", testToken, nil)
+	if code, body := call(t, in, "POST", "/api/partners", testToken, card); code != http.StatusOK {
+		t.Fatalf("add partner: %d %s", code, body)
+	}
+	return in
+}
+
+// publishNotices publishes n copies of the example notice from srv to BE.
+func publishNotices(t *testing.T, srv *httptest.Server, n int) {
+	t.Helper()
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
+	for range n {
+		if code, body := call(t, srv, "POST", "/api/records/notice", testToken, req); code != http.StatusCreated {
+			t.Fatalf("publish: %d %s", code, body)
+		}
 	}
 }

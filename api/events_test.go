@@ -3,7 +3,6 @@ package api
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,16 +42,8 @@ func readEvents(t *testing.T, url, lastID string, n int) (ids, kinds []string) {
 }
 
 func TestEventStream(t *testing.T) {
-	in, _ := newTestAPI(t, "IN")
-	be, _ := newTestAPI(t, "BE")
-	_, card := call(t, be, "GET", "/api/card", testToken, nil)
-	call(t, in, "POST", "/api/partners", testToken, card)
-	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
-	for range 2 {
-		if code, body := call(t, in, "POST", "/api/records/notice", testToken, req); code != http.StatusCreated {
-			t.Fatalf("publish: %d %s", code, body)
-		}
-	}
+	in := pinnedPair(t)
+	publishNotices(t, in, 2)
 	ids, kinds := readEvents(t, in.URL, "", 2)
 	if len(kinds) != 2 || kinds[0] != "entry_published" || kinds[1] != "entry_published" {
 		t.Fatalf("events %v %v", ids, kinds)
