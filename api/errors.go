@@ -70,6 +70,7 @@ func classifySentinel(err error) *Error {
 		{store.ErrNotFound, http.StatusNotFound, "not_found"},
 		{node.ErrUnknownFinding, http.StatusNotFound, "unknown_finding"},
 		{node.ErrBadCursor, http.StatusBadRequest, "bad_request"},
+		{node.ErrInvalidRequest, http.StatusBadRequest, "bad_request"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

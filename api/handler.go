@@ -30,6 +30,12 @@ type Backend interface {
 	Export(typ string, f node.ExportFilter) ([][]byte, error)
 	KPStatistics(q protocol.Quarter) ([]node.KPStatisticsRow, error)
 	Findings(q reconcile.Query) []reconcile.Finding
+	FindingViews(q node.FindingsQuery) []node.FindingView
+	AcknowledgeFinding(id, note string) (node.FindingView, error)
+	AcknowledgeNotice(ctx context.Context, feed string, seq uint64, remarks string) (node.Published, error)
+	PausePartner(code string, paused bool) (node.Partner, error)
+	DeliveryHistory() node.DeliveryHistory
+	UnitValueReference() []node.UnitValueRange
 	ExplainFinding(id string) (reconcile.Finding, string, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
@@ -71,6 +77,9 @@ func (h *Handler) routes() {
 	h.handle("POST /api/partners", h.addPartner)
 	h.handle("DELETE /api/partners/{code}", h.removePartner)
 	h.handle("PUT /api/partners/{code}/addrs", h.setPartnerAddrs)
+	h.handle("POST /api/partners/{code}/pause", h.pausePartner(true))
+	h.handle("POST /api/partners/{code}/resume", h.pausePartner(false))
+	h.handle("GET /api/delivery/history", h.deliveryHistory)
 	h.handle("POST /api/records/{type}", h.publish)
 	h.handle("GET /api/records", h.listRecords)
 	h.handle("GET /api/records/{feed}/{seq}", h.getRecord)
@@ -83,6 +92,9 @@ func (h *Handler) routes() {
 	h.handle("GET /api/events", h.events)
 	h.handle("GET /api/findings", h.listFindings)
 	h.handle("GET /api/findings/{id...}", h.explainFinding)
+	h.handle("POST /api/findings/ack", h.ackFinding)
+	h.handle("POST /api/notices/{feed}/{seq}/ack", h.ackNotice)
+	h.handle("GET /api/reference/unit-values", h.unitValues)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if !h.authorized(r) {
 			writeError(w, errUnauthorized)

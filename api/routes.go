@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -79,6 +80,34 @@ func (h *Handler) setPartnerAddrs(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return writeJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) pausePartner(paused bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := h.b.PausePartner(strings.ToUpper(r.PathValue("code")), paused)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, p)
+	}
+}
+
+func (h *Handler) deliveryHistory(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, h.b.DeliveryHistory())
+}
+
+// decodeBody decodes a JSON request body into v, refusing unknown fields
+// and trailing data; want shows the expected shape in the error.
+func decodeBody(r *http.Request, v any, want string) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest(fmt.Sprintf("request body: %v (want %s)", err, want))
+	}
+	if dec.More() {
+		return badRequest(fmt.Sprintf("request body: data after the JSON object (want %s)", want))
+	}
+	return nil
 }
 
 // PublishRequest is the body of POST /api/records/{type}.

@@ -58,6 +58,9 @@ func (d *dialer) dialDue(ctx context.Context) {
 	h := d.n.currentHost()
 	now := time.Now()
 	for _, p := range d.n.partnerPeers() {
+		if !d.n.gater.ok(p) {
+			continue // paused
+		}
 		if h.Network().Connectedness(p) == network.Connected {
 			d.reset(p)
 			continue

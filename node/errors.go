@@ -38,3 +38,8 @@ var ErrBadConfig = errors.New("bad configuration")
 // not a multiaddr this node can dial, or names another peer than the
 // partner; the message quotes the address.
 var ErrInvalidAddr = errors.New("invalid partner address")
+
+// ErrInvalidRequest is returned when an operator's request is malformed
+// (a note too long, an acknowledgement of something that is not a
+// notice); the message says what is wrong.
+var ErrInvalidRequest = errors.New("invalid request")

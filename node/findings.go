@@ -18,8 +18,9 @@ var ErrUnknownFinding = errors.New("no such finding")
 // findings is the node's reconciliation state, fed with every record it
 // stores (its own and its partners').
 type findings struct {
-	mu sync.Mutex // guards st
-	st *reconcile.State
+	mu   sync.Mutex // guards st and acks
+	st   *reconcile.State
+	acks map[string]FindingAck // by finding id
 }
 
 func newFindings(cfg Config) (*findings, error) {
@@ -27,7 +28,7 @@ func newFindings(cfg Config) (*findings, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)
 	}
-	return &findings{st: st}, nil
+	return &findings{st: st, acks: map[string]FindingAck{}}, nil
 }
 
 // loadFindings feeds every stored record into the reconciliation state.

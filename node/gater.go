@@ -9,15 +9,30 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// gater admits only pinned partners: outbound dials to anyone else are
-// refused, and inbound connections are dropped at the handshake, as soon as
-// the remote peer ID is authenticated.
+// gater admits only pinned partners that are not paused: outbound dials to
+// anyone else are refused, and inbound connections are dropped at the
+// handshake, as soon as the remote peer ID is authenticated.
 type gater struct {
-	mu      sync.RWMutex // guards allowed
+	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
+	paused  map[peer.ID]struct{}
 }
 
-func newGater() *gater { return &gater{allowed: map[peer.ID]struct{}{}} }
+func newGater() *gater {
+	return &gater{allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
+}
+
+// pause refuses p (paused) or admits it again (!paused) while it stays
+// pinned.
+func (g *gater) pause(p peer.ID, paused bool) {
+	g.mu.Lock()
+	if paused {
+		g.paused[p] = struct{}{}
+	} else {
+		delete(g.paused, p)
+	}
+	g.mu.Unlock()
+}
 
 func (g *gater) allow(p peer.ID) {
 	g.mu.Lock()
@@ -28,6 +43,7 @@ func (g *gater) allow(p peer.ID) {
 func (g *gater) deny(p peer.ID) {
 	g.mu.Lock()
 	delete(g.allowed, p)
+	delete(g.paused, p)
 	g.mu.Unlock()
 }
 
@@ -35,7 +51,8 @@ func (g *gater) ok(p peer.ID) bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	_, ok := g.allowed[p]
-	return ok
+	_, paused := g.paused[p]
+	return ok && !paused
 }
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }

@@ -35,6 +35,7 @@ type Node struct {
 	delivery *delivery
 	heads    *headSignal
 	findings *findings
+	history  *history
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 
@@ -78,7 +79,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
-		counters: newCounters(), events: newEventLog(), delivery: newDelivery(), heads: newHeadSignal(),
+		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096)}
@@ -95,6 +96,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n.loadReceipts()
 	if err := n.loadFindings(); err != nil {
+		return nil, err
+	}
+	if err := n.loadAcks(); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -140,8 +144,9 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 	}
 	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	h.Network().Notify(n.notifee())
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go func() { defer n.wg.Done(); n.pusher() }()
+	go func() { defer n.wg.Done(); n.sampler() }()
 	go func() { defer n.wg.Done(); n.syncer.loop(n.cfg.SyncInterval.D()) }()
 	go func() { defer n.wg.Done(); n.dialer.loop(n.runCtx) }()
 	return nil

@@ -20,6 +20,7 @@ type Partner struct {
 	AgeRecipient string    `json:"age_recipient"`
 	Addrs        []string  `json:"addrs"`
 	AddrOverride []string  `json:"addr_override,omitempty"`
+	Paused       bool      `json:"paused"`
 	Added        time.Time `json:"added"`
 }
 
@@ -38,7 +39,7 @@ func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
 	}
 	p := store.Partner{Code: sc.Card.Code, Card: sc.Bytes(), Key: sc.Key, Added: n.now().UTC()}
 	if old, err := n.st.Partner(sc.Card.Code); err == nil && !old.Removed {
-		p.Added, p.AddrOverride = old.Added, old.AddrOverride
+		p.Added, p.AddrOverride, p.Paused = old.Added, old.AddrOverride, old.Paused
 	}
 	if err := n.st.PutPartner(p); err != nil {
 		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
@@ -151,6 +152,7 @@ func (n *Node) trackPartner(p store.Partner) {
 	}
 	n.mu.Unlock()
 	n.gater.allow(pid)
+	n.gater.pause(pid, p.Paused)
 }
 
 // attachPartner gives the running host the partner's addresses, joins its
@@ -208,6 +210,6 @@ func partnerAddrs(p store.Partner) []string {
 func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
 	return Partner{
 		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
-		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Added: p.Added,
+		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
 	}
 }

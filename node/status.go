@@ -35,10 +35,12 @@ type Status struct {
 // PartnerStatus is a partner's line in [Status]: the link and the delivery
 // of this node's feed to it.
 type PartnerStatus struct {
-	Code        string    `json:"code"`
-	Name        string    `json:"name"`
-	Fingerprint string    `json:"fingerprint"`
-	Connected   bool      `json:"connected"`
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	Connected   bool   `json:"connected"`
+	// Paused is set while the operator has paused the link.
+	Paused      bool      `json:"paused"`
 	LastContact time.Time `json:"last_contact,omitzero"`
 	// TheirHead is the head of the partner's own feed as it last told us;
 	// OurCopy is how much of that feed this node holds.
@@ -105,7 +107,7 @@ func (n *Node) Status() (Status, error) {
 }
 
 func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStatus {
-	ps := PartnerStatus{Code: p.Code, Name: p.Name, Fingerprint: p.Fingerprint, OurHead: own.Seq}
+	ps := PartnerStatus{Code: p.Code, Name: p.Name, Fingerprint: p.Fingerprint, Paused: p.Paused, OurHead: own.Seq}
 	id, err := peer.Decode(p.PeerID)
 	if err != nil {
 		return ps

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,3 +173,22 @@ var defaultUnitValues = sync.OnceValue(func() UnitValues {
 
 // DefaultUnitValues returns the embedded copy of shared/data/unit-values.csv.
 func DefaultUnitValues() UnitValues { return defaultUnitValues() }
+
+// UnitValueRow is one line of a unit-value reference table.
+type UnitValueRow struct {
+	Origin      string
+	Year        int
+	USDPerCarat protocol.USD
+	Note        string
+}
+
+// Rows returns the table's lines sorted by origin, then year.
+func (u UnitValues) Rows() []UnitValueRow {
+	var out []UnitValueRow
+	for _, origin := range slices.Sorted(maps.Keys(u.byOrigin)) {
+		for _, r := range u.byOrigin[origin] {
+			out = append(out, UnitValueRow{Origin: origin, Year: r.year, USDPerCarat: r.value, Note: r.note})
+		}
+	}
+	return out
+}

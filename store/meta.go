@@ -41,3 +41,26 @@ func (s *Store) PutMeta(key string, v []byte) error {
 	}
 	return nil
 }
+
+// MetaPrefix returns every node metadata value whose key starts with
+// prefix, by key.
+func (s *Store) MetaPrefix(prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	start := metaKey(prefix)
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: start})
+		defer it.Close()
+		for it.Seek(start); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			out[string(it.Item().Key()[len(start)-len(prefix):])] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read meta %q…: %w", prefix, err)
+	}
+	return out, nil
+}

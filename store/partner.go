@@ -21,6 +21,7 @@ type Partner struct {
 	Key          crypto.PublicKey // the partner's Ed25519 key, from the card
 	Added        time.Time        // when the operator added it
 	AddrOverride []string         // addresses to dial instead of the card's
+	Paused       bool             // the operator paused the link: no connection until resumed
 	Removed      bool             // a tombstone: the operator removed it
 	RemovedAt    time.Time
 }
@@ -32,6 +33,7 @@ type partnerJSON struct {
 	Key          []byte    `json:"key"`
 	Added        time.Time `json:"added"`
 	AddrOverride []string  `json:"addr_override,omitempty"`
+	Paused       bool      `json:"paused,omitempty"`
 	Removed      bool      `json:"removed,omitempty"`
 	RemovedAt    time.Time `json:"removed_at,omitzero"`
 }
@@ -39,7 +41,7 @@ type partnerJSON struct {
 func encodePartner(p Partner) ([]byte, error) {
 	return json.Marshal(partnerJSON{
 		Code: p.Code, Card: p.Card, Key: p.Key[:], Added: p.Added,
-		AddrOverride: p.AddrOverride, Removed: p.Removed, RemovedAt: p.RemovedAt,
+		AddrOverride: p.AddrOverride, Paused: p.Paused, Removed: p.Removed, RemovedAt: p.RemovedAt,
 	})
 }
 
@@ -48,7 +50,7 @@ func decodePartner(v []byte) (Partner, error) {
 	if err := json.Unmarshal(v, &j); err != nil {
 		return Partner{}, fmt.Errorf("%w: partner value: %v", ErrCorrupt, err)
 	}
-	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: j.AddrOverride, Removed: j.Removed, RemovedAt: j.RemovedAt}
+	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: j.AddrOverride, Paused: j.Paused, Removed: j.Removed, RemovedAt: j.RemovedAt}
 	if len(j.Key) != len(p.Key) {
 		return Partner{}, fmt.Errorf("%w: partner %s key is %d bytes", ErrCorrupt, j.Code, len(j.Key))
 	}

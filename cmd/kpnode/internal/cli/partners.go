@@ -10,7 +10,7 @@ import (
 	"github.com/kpnode/kpnode/node"
 )
 
-const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear"
+const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear | pause CODE | resume CODE"
 
 func runPartners(e *env, args []string) error {
 	fs, home := e.newFlags("partners", partnersSynopsis)
@@ -39,8 +39,29 @@ func runPartners(e *env, args []string) error {
 		return removePartner(e, c, pos[1:])
 	case "addr":
 		return setPartnerAddrs(e, c, pos[1:], *clearAddrs)
+	case "pause", "resume":
+		return pausePartner(e, c, pos[0], pos[1:])
 	}
-	return usageErrorf("partners: unknown subcommand %q (want add, list, remove or addr)", pos[0])
+	return usageErrorf("partners: unknown subcommand %q (want add, list, remove, addr, pause or resume)", pos[0])
+}
+
+// pausePartner pauses or resumes the link to one partner (verb "pause" or
+// "resume").
+func pausePartner(e *env, c *client, verb string, args []string) error {
+	if len(args) != 1 {
+		return usageErrorf("partners %s needs one partner CODE", verb)
+	}
+	code := strings.ToUpper(args[0])
+	var p node.Partner
+	if err := c.do(e, "POST", "/api/partners/"+url.PathEscape(code)+"/"+verb, nil, &p); err != nil {
+		return err
+	}
+	if p.Paused {
+		fmt.Fprintf(e.Out, "Paused partner %s: no connection until `kpnode partners resume %s`\n", p.Code, p.Code)
+	} else {
+		fmt.Fprintf(e.Out, "Resumed partner %s\n", p.Code)
+	}
+	return nil
 }
 
 func addPartner(e *env, c *client, args []string) error {
@@ -73,9 +94,13 @@ func listPartners(e *env, c *client, asJSON bool) error {
 	}
 	rows := make([][]string, 0, len(ps))
 	for _, p := range ps {
-		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, stamp(p.Added), dialAddrs(p)})
+		state := "active"
+		if p.Paused {
+			state = "paused"
+		}
+		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, stamp(p.Added), state, dialAddrs(p)})
 	}
-	return table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "ADDED", "ADDRESSES"}, rows)
+	return table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "ADDED", "LINK", "ADDRESSES"}, rows)
 }
 
 func removePartner(e *env, c *client, args []string) error {
