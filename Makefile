@@ -32,7 +32,7 @@ bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min) and write BENCHM
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
-demo: build ## two nodes (IN, BE) on loopback exchange a notice each way and show delivery; Ctrl-C stops them
+demo: build ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade and dashboards; Ctrl-C stops it
 	./scripts/demo.sh
 
 clean: ## remove build output

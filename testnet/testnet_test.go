@@ -1,0 +1,122 @@
+package testnet
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, goleakOptions...) }
+
+// goleakOptions ignores the goroutines libraries keep for the life of the
+// process.
+var goleakOptions = []goleak.Option{
+	goleak.IgnoreAnyFunction("github.com/ipfs/go-log/v2/writer.(*MirrorWriter).logRoutine"),
+	goleak.IgnoreTopFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
+	goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start"),
+	goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*defaultPolicy[...]).processItems"),
+	goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*Cache[...]).processItems"),
+	goleak.IgnoreAnyFunction("github.com/libp2p/go-libp2p/p2p/transport/quicreuse.(*reuse).gc"),
+}
+
+func TestParseTopology(t *testing.T) {
+	ps := []string{"IN", "BE", "AE"}
+	cases := []struct {
+		in   string
+		want []Link
+		err  string
+	}{
+		{"full", []Link{{"AE", "BE"}, {"AE", "IN"}, {"BE", "IN"}}, ""},
+		{"star:be", []Link{{"AE", "BE"}, {"BE", "IN"}}, ""},
+		{"pairs:IN-BE,BE-AE", []Link{{"AE", "BE"}, {"BE", "IN"}}, ""},
+		{"pairs:IN-BE", nil, "leaves AE without a partner"},
+		{"pairs:IN-IN,BE-AE", nil, "two different participants"},
+		{"star:ZA", nil, "not one of the participants"},
+		{"ring", nil, "want full, star:CODE or pairs"},
+	}
+	for _, c := range cases {
+		got, err := ParseTopology(c.in, ps)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want one mentioning %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v %v, want %v", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseParticipants("IN,XX"); err == nil || !strings.Contains(err.Error(), `"XX"`) {
+		t.Errorf("unknown participant: %v", err)
+	}
+	if _, err := ParseParticipants("IN,in"); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate participant: %v", err)
+	}
+}
+
+// TestInProcessNetwork runs three nodes in this process (a star around
+// BE), loads ten days of trade with anomalies, partitions AE away while
+// IN publishes to it through no path, restarts a node, heals, and checks.
+func TestInProcessNetwork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three nodes and a load; skipped in -short mode")
+	}
+	ctx := context.Background()
+	r := &InProcessRunner{}
+	n, err := Create(t.TempDir(), []string{"IN", "BE", "AE"}, "full", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Down(); err != nil {
+			t.Errorf("down: %v", err)
+		}
+	})
+	if err := n.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := n.Load(ctx, LoadOptions{Days: 10, Seed: 3, Anomalies: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("load: %d records in %d requests, %d expected findings", res.Items, res.Requests, res.Expected)
+	if err := n.Partition(ctx, [][]string{{"AE"}}); err != nil {
+		t.Fatal(err)
+	}
+	notice, err := os.ReadFile("../docs/examples/notice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Publish(ctx, "IN", "notice", notice, []string{"BE", "AE"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := n.Check(ctx, CheckOptions{Timeout: 3 * time.Second})
+	if err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "AE holds IN's feed") {
+		t.Fatalf("check across a partition: %v %+v, want AE lagging IN", err, rep)
+	}
+	if err := n.Stop(false, "BE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(ctx, "BE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Heal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := n.ReadTruth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = n.Check(ctx, CheckOptions{Timeout: 2 * time.Minute, Truth: truth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("check: %s", strings.Join(rep.Problems, "\n"))
+	}
+}
