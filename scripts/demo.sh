@@ -33,7 +33,7 @@ echo
 echo "== Dashboards (each link signs you in once; run 'kpnode dashboard --home HOME' for a new one)"
 for code in in be ae za bw; do
 	link=$("$kp" dashboard --home "$tn/$code" 2>/dev/null | grep -o 'http://[^ ]*' | head -n 1 || true)
-	printf '  %s  %s\n' "$(echo "$code" | tr a-z A-Z)" "${link:-$(cat "$tn/$code/api.addr" 2>/dev/null)}"
+	printf '  %s  %s\n' "$(echo "$code" | tr a-z A-Z)" "${link:-http://$(cat "$tn/$code/api.addr" 2>/dev/null)/}"
 done
 echo
 echo "Try, in another terminal:"

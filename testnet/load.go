@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -125,7 +126,11 @@ type chunk struct {
 // published directly, since an import would refuse it as a conflict.
 func chunks(items []trade.Item) []chunk {
 	items = slices.Clone(items)
-	slices.SortStableFunc(items, func(a, b trade.Item) int { return a.Step - b.Step })
+	slices.SortStableFunc(items, func(a, b trade.Item) int {
+		// within a step order does not matter: group each author's items
+		return cmp.Or(a.Step-b.Step, strings.Compare(a.Author, b.Author), strings.Compare(a.Type, b.Type),
+			slices.Compare(a.To, b.To))
+	})
 	var out []chunk
 	seen := map[string]bool{}
 	for _, it := range items {

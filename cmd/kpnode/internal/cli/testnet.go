@@ -234,7 +234,7 @@ func (t *testnetCmd) chaos(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(t.e.Out, "chaos %s %s: done\n", verb, strings.Join(codes, " "))
+	fmt.Fprintf(t.e.Out, "chaos %s: done\n", strings.TrimSpace(verb+" "+strings.Join(codes, " ")))
 	return nil
 }
 
