@@ -3,6 +3,8 @@ package node
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,12 +17,26 @@ import (
 // names no current finding.
 var ErrUnknownFinding = errors.New("no such finding")
 
+// loadPage is how many stored records the reconciliation load parses and
+// adds at a time; readyWait bounds how long a findings query waits for
+// the load to finish.
+const (
+	loadPage  = 5000
+	readyWait = 2 * time.Minute
+)
+
 // findings is the node's reconciliation state, fed with every record it
-// stores (its own and its partners').
+// stores (its own and its partners'). At start the stored records are
+// loaded in the background, so that the node serves at once; records
+// stored meanwhile wait in pending and are added when the load ends.
 type findings struct {
-	mu   sync.Mutex // guards st and acks
-	st   *reconcile.State
-	acks map[string]FindingAck // by finding id
+	mu      sync.Mutex // guards the fields below
+	st      *reconcile.State
+	acks    map[string]FindingAck // by finding id
+	loading bool
+	loaded  int                                      // stored records added so far
+	pending map[reconcile.RecordRef]reconcile.Record // stored during the load
+	ready   chan struct{}                            // closed when the load ends
 }
 
 func newFindings(cfg Config) (*findings, error) {
@@ -28,16 +44,43 @@ func newFindings(cfg Config) (*findings, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)
 	}
-	return &findings{st: st, acks: map[string]FindingAck{}}, nil
+	return &findings{st: st, acks: map[string]FindingAck{}, loading: true,
+		pending: map[reconcile.RecordRef]reconcile.Record{}, ready: make(chan struct{})}, nil
 }
 
-// loadFindings feeds every stored record into the reconciliation state.
-func (n *Node) loadFindings() error {
-	recs, err := n.st.Records(store.RecordQuery{})
-	if err != nil {
-		return fmt.Errorf("load records for reconciliation: %w", err)
+// loadFindings feeds every stored record into the reconciliation state, a
+// page at a time, then the records stored meanwhile; it stops early when
+// the node closes.
+func (n *Node) loadFindings() {
+	start := time.Now()
+	var after *store.Cursor
+	for n.runCtx.Err() == nil {
+		recs, err := n.st.Records(store.RecordQuery{Limit: loadPage, After: after})
+		if err != nil {
+			n.log.Error("load records for reconciliation", "err", err)
+			break
+		}
+		n.addLoaded(n.reconcileRecords(recs))
+		if len(recs) < loadPage {
+			break
+		}
+		c := recs[len(recs)-1].Cursor()
+		after = &c
 	}
-	batch := make([]reconcile.Record, 0, len(recs))
+	f := n.findings
+	f.mu.Lock()
+	f.st.AddAll(slices.Collect(maps.Values(f.pending)))
+	f.loading, f.pending = false, nil
+	loaded := f.loaded
+	f.mu.Unlock()
+	close(f.ready)
+	n.log.Info("reconciliation loaded", "records", loaded, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// reconcileRecords turns stored records into reconciliation input,
+// skipping those that do not parse (counted when they were stored).
+func (n *Node) reconcileRecords(recs []*store.StoredRecord) []reconcile.Record {
+	out := make([]reconcile.Record, 0, len(recs))
 	for _, r := range recs {
 		code, ok := n.feedCode(r.Author)
 		if !ok {
@@ -47,12 +90,31 @@ func (n *Node) loadFindings() error {
 		if err != nil {
 			continue
 		}
-		batch = append(batch, reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: r.Seq}, Time: r.Time, Body: v})
+		out = append(out, reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: r.Seq}, Time: r.Time, Body: v})
 	}
-	n.findings.mu.Lock()
-	n.findings.st.AddAll(batch)
-	n.findings.mu.Unlock()
-	return nil
+	return out
+}
+
+// addLoaded adds a page of stored records, except those also stored
+// during the load (pending adds them).
+func (n *Node) addLoaded(batch []reconcile.Record) {
+	f := n.findings
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	batch = slices.DeleteFunc(batch, func(r reconcile.Record) bool { _, dup := f.pending[r.Ref]; return dup })
+	f.st.AddAll(batch)
+	f.loaded += len(batch)
+}
+
+// waitFindings waits (bounded) until the stored records are loaded; it
+// reports whether they are.
+func (n *Node) waitFindings() bool {
+	select {
+	case <-n.findings.ready:
+		return true
+	case <-time.After(readyWait):
+		return false
+	}
 }
 
 // reconcile adds a stored record to the reconciliation state and reports
@@ -61,8 +123,14 @@ func (n *Node) reconcile(feed string, seq uint64, t time.Time, value any) {
 	if value == nil {
 		return
 	}
+	r := reconcile.Record{Ref: reconcile.RecordRef{Feed: feed, Seq: seq}, Time: t, Body: value}
 	n.findings.mu.Lock()
-	changed, cleared := n.findings.st.Add(reconcile.Record{Ref: reconcile.RecordRef{Feed: feed, Seq: seq}, Time: t, Body: value})
+	if n.findings.loading {
+		n.findings.pending[r.Ref] = r
+		n.findings.mu.Unlock()
+		return
+	}
+	changed, cleared := n.findings.st.Add(r)
 	n.findings.mu.Unlock()
 	for _, f := range changed {
 		n.events.emit("finding_raised", map[string]any{"id": f.ID, "rule": f.Rule, "severity": string(f.Severity), "partner": f.Partner})
@@ -73,8 +141,10 @@ func (n *Node) reconcile(feed string, seq uint64, t time.Time, value any) {
 }
 
 // Findings returns the current findings that q selects, evaluated at the
-// node's clock.
+// node's clock. Right after start it waits (bounded) until the stored
+// records are loaded.
 func (n *Node) Findings(q reconcile.Query) []reconcile.Finding {
+	n.waitFindings()
 	n.findings.mu.Lock()
 	all := n.findings.st.Findings(n.now())
 	n.findings.mu.Unlock()
@@ -84,6 +154,7 @@ func (n *Node) Findings(q reconcile.Query) []reconcile.Finding {
 // ExplainFinding returns a finding and a longer explanation of it: the
 // numbers behind it and the honest causes that may explain it.
 func (n *Node) ExplainFinding(id string) (reconcile.Finding, string, error) {
+	n.waitFindings()
 	n.findings.mu.Lock()
 	n.findings.st.Advance(n.now())
 	f, text, ok := n.findings.st.Explain(id)

@@ -95,12 +95,11 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.loadReceipts()
-	if err := n.loadFindings(); err != nil {
-		return nil, err
-	}
 	if err := n.loadAcks(); err != nil {
 		return nil, err
 	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.loadFindings() }()
 	return n, nil
 }
 

@@ -30,6 +30,15 @@ type Status struct {
 	Counters map[string]uint64 `json:"counters"`
 	// Equivocations are the forks seen in partners' feeds: evidence kept.
 	Equivocations []EquivocationReport `json:"equivocations"`
+	// Reconciliation says whether the stored records are still being
+	// loaded into the reconciliation state after start, and how many are.
+	Reconciliation ReconcileStatus `json:"reconciliation"`
+}
+
+// ReconcileStatus is the state of the reconciliation load in [Status].
+type ReconcileStatus struct {
+	Loading bool `json:"loading"`
+	Records int  `json:"records"` // stored records loaded
 }
 
 // PartnerStatus is a partner's line in [Status]: the link and the delivery
@@ -103,6 +112,9 @@ func (n *Node) Status() (Status, error) {
 		return s, err
 	}
 	s.Feeds, err = n.feedHeads(partners)
+	n.findings.mu.Lock()
+	s.Reconciliation = ReconcileStatus{Loading: n.findings.loading, Records: n.findings.loaded}
+	n.findings.mu.Unlock()
 	return s, err
 }
 
