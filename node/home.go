@@ -19,6 +19,7 @@ import (
 //	identity.key  the node's keys, 0600, optionally passphrase-protected
 //	api.token     the bearer token of the local API, 0600
 //	store/        the Badger store
+//	store.id      the identity of the store, also kept inside it
 //	run.lock      held (flock) by the running daemon; holds its pid
 //	api.addr      the API address the running daemon listens on
 type Home struct{ Dir string }
@@ -72,6 +73,13 @@ func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
 	}
 	if err := crypto.WriteSecretFile(h.TokenPath(), tok); err != nil {
 		return nil, err
+	}
+	st, err := h.OpenStore(nil)
+	if err != nil {
+		return nil, fmt.Errorf("init %s: create the store: %w", h.Dir, err)
+	}
+	if err := st.Close(); err != nil {
+		return nil, fmt.Errorf("init %s: create the store: %w", h.Dir, err)
 	}
 	if err := cfg.write(h.ConfigPath()); err != nil {
 		return nil, fmt.Errorf("init %s: write config: %w", h.Dir, err)

@@ -167,7 +167,7 @@ func startInProcess(h node.Home, cfg node.Config) (*inProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(store.Options{Dir: h.StoreDir()})
+	st, err := h.OpenStore(nil)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/store"
 )
 
 type daemonFlags struct {
@@ -93,9 +92,9 @@ func (e *env) loadIdentity(h node.Home, passFile string) (*crypto.Identity, erro
 // serve opens the store, starts the node and serves the API until the
 // context ends.
 func (e *env) serve(h node.Home, cfg node.Config, id *crypto.Identity, log *slog.Logger) error {
-	st, err := store.Open(store.Options{Dir: h.StoreDir(), Logger: log.With("component", "store")})
+	st, err := h.OpenStore(log.With("component", "store"))
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer st.Close()
 	n, err := node.New(cfg, id, st, log.With("component", "node"))

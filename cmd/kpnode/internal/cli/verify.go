@@ -52,13 +52,13 @@ func (e *env) verifyHome(homeFlag string) (store.VerifyReport, error) {
 		return store.VerifyReport{}, err
 	}
 	defer unlock()
-	return verifyStore(e.ctx, h.StoreDir())
+	return verifyStore(e.ctx, h)
 }
 
-func verifyStore(ctx context.Context, dir string) (store.VerifyReport, error) {
-	st, err := store.Open(store.Options{Dir: dir})
+func verifyStore(ctx context.Context, h node.Home) (store.VerifyReport, error) {
+	st, err := h.OpenStore(nil)
 	if err != nil {
-		return store.VerifyReport{}, fmt.Errorf("open store: %w", err)
+		return store.VerifyReport{}, err
 	}
 	defer st.Close()
 	return st.Verify(ctx)
