@@ -311,10 +311,6 @@ func (n *Network) LogPath(code string) (string, error) {
 	return logPath(m), nil
 }
 
-// linked reports whether a and b are partners in the topology.
-func (n *Network) linked(a, b string) bool {
-	return slices.Contains(n.st.Spec.Links, newLink(a, b))
-}
 
 // Publish publishes one record through member author's API.
 func (n *Network) Publish(ctx context.Context, author, typ string, record []byte, to []string) error {

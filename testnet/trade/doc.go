@@ -49,8 +49,11 @@
 // notices (forged certificates, a seizure, a lifted enhanced vigilance, a
 // historic suspension) that name nothing any certificate involves.
 //
-// With no anomalies, every node's reconciliation finds nothing, from Now to
-// Now+2h, whatever the order in which records arrive.
+// With no anomalies, every node's reconciliation finds nothing, whatever
+// the order in which records arrive. The ground truth holds from Now until
+// two weeks later, provided the records are published within a day of Now:
+// no deadline of the rules on time (R2, R11) falls in that span, and no
+// certificate expires while its confirmation may still be on its way.
 //
 // # Anomalies
 //

@@ -44,7 +44,7 @@ func (g *generator) injectMatch(k int) bool {
 		s.tweakPre = func(p *protocol.PreNotification) { p.ValueUSD = value + value/10 }
 		what = fmt.Sprintf("pre-notification of USD %s, certificate USD %s (+10 %%)", value+value/10, value)
 	}
-	g.inj.add("R1", func() []Expected {
+	g.inj.add(func() []Expected {
 		return []Expected{expect(slotID("R1", s)+suffix, reconcile.Critical, g.shipNote(s, what), a, b)}
 	})
 	return true
@@ -56,7 +56,7 @@ func (g *generator) injectUnconfirmed(int) bool {
 	a, b, _ := g.pickRoute(anyRoute)
 	s := g.newShipment(a, b, g.between(addDays(g.cal.today, -44), addDays(g.cal.today, -33)))
 	s.confirmed, s.preNotified = false, true
-	g.inj.add("R2", func() []Expected {
+	g.inj.add(func() []Expected {
 		what := fmt.Sprintf("never confirmed; issued %s, %d days before %s", s.issued, daysBetween(s.issued, g.cal.today), g.cal.today)
 		return []Expected{expect(slotID("R2", s), reconcile.Warning, g.shipNote(s, what), a, b)}
 	})
@@ -86,7 +86,7 @@ func (g *generator) injectUnknown(int) bool {
 	}
 	g.extra = append(g.extra, Item{Author: b, To: []string{a}, Type: protocol.ImportConfirmationType, Step: stepConfirmations, body: ic})
 	g.extra = append(g.extra, g.fraudNotice(b, a, number, received))
-	g.inj.add("R3", func() []Expected {
+	g.inj.add(func() []Expected {
 		var obs []string
 		for _, x := range []string{a, b} {
 			if g.issuedBy(a, x, received) {
@@ -114,7 +114,7 @@ func (g *generator) injectDuplicate(int) bool {
 	s := g.newShipment(a, b, g.recentDay())
 	g.confirmNow(s)
 	s.dupConf = true
-	g.inj.add("R4", func() []Expected {
+	g.inj.add(func() []Expected {
 		return []Expected{expect(slotID("R4", s), reconcile.Critical, g.shipNote(s, b+" recorded the confirmation twice"), a, b)}
 	})
 	return true
@@ -141,7 +141,7 @@ func (g *generator) injectEligibility(k int) bool {
 	s := g.newShipment(a, b, g.recentDay())
 	s.origin = []string{origin}
 	g.relines(s, pick(g, mixesOf(a)))
-	g.inj.add("R5", func() []Expected {
+	g.inj.add(func() []Expected {
 		what := "origin " + origin + ", not a KP participant"
 		if sev == reconcile.Warning {
 			what = "origin " + origin + ", under enhanced vigilance (notice by " + a + ")"
@@ -163,7 +163,7 @@ func (g *generator) injectDates(int) bool {
 	a, b, _ := g.pickRoute(anyRoute)
 	s := g.newShipment(a, b, pick(g, days))
 	s.confirmed, s.received, s.shipped = true, addDays(s.issued, -2), s.issued
-	g.inj.add("R6", func() []Expected {
+	g.inj.add(func() []Expected {
 		what := fmt.Sprintf("received %s, before the issue date", s.received)
 		return []Expected{expect(slotID("R6", s), reconcile.Warning, g.shipNote(s, what), a, b)}
 	})
@@ -181,7 +181,7 @@ func (g *generator) injectClassification(int) bool {
 	k := s.group(hsGem)
 	price := math.Min(4, tableUSD(k.origin, k.year)/4)
 	s.lines[i] = lineAt(hsGem, s.lines[i].Carats, price)
-	g.inj.add("R7", func() []Expected {
+	g.inj.add(func() []Expected {
 		what := fmt.Sprintf("gem line %d at USD %.2f/ct", i+1, price)
 		note := g.shipNote(s, what)
 		return []Expected{
@@ -207,7 +207,7 @@ func (g *generator) injectOutlier(k int) bool {
 	grp := s.group(hs)
 	price := centre(grp.origin, hs, grp.year) * factor
 	s.lines[i] = lineAt(hs, s.lines[i].Carats, price)
-	g.inj.add("R8", func() []Expected {
+	g.inj.add(func() []Expected {
 		what := fmt.Sprintf("%s line %d at USD %.2f/ct, %.1f times the usual", hs, i+1, price, factor)
 		return []Expected{expect(lineID("R8", s, i), reconcile.Warning, g.shipNote(s, what), s.issuer, s.dest)}
 	})

@@ -48,7 +48,7 @@ func (g *generator) injectMirror(int) bool {
 		declared = e.scaled(3, 2)
 		b[imp] = declared
 	})
-	g.inj.add("R9", func() []Expected {
+	g.inj.add(func() []Expected {
 		note := fmt.Sprintf("%s declared imports from %s in %s (%s) of %s ct, 1.5 times %s's exports", imp.reporter, k.reporter, k.q, k.hs, declared.carats, k.reporter)
 		return []Expected{
 			expect(fmt.Sprintf("R9/%s/%s/%s/%s", k.reporter, k.partner, k.q, k.hs), reconcile.Warning, note, k.reporter, k.partner),
@@ -72,7 +72,7 @@ func (g *generator) injectCertStats(int) bool {
 		declared = b[k].scaled(105, 100)
 		b[k] = declared
 	})
-	g.inj.add("R10", func() []Expected {
+	g.inj.add(func() []Expected {
 		note := fmt.Sprintf("%s declared exports to %s in %s (%s) of %s ct, 5 %% above its certificates", k.reporter, k.partner, k.q, k.hs, declared.carats)
 		return []Expected{expect(statsID("R10", k), reconcile.Warning, note, k.reporter, k.partner)}
 	})
@@ -120,7 +120,7 @@ func (g *generator) injectChange() bool {
 		was.certs = max(1, is.certs/4)
 		b[prev] = was
 	})
-	g.inj.add("R11", func() []Expected {
+	g.inj.add(func() []Expected {
 		note := fmt.Sprintf("%s's %ss %s %s (%s): %s ct in %s, four times the %s ct of %s",
 			k.reporter, k.flow, toFrom(k.flow), k.partner, k.hs, is.carats, k.q, was.carats, prev.q)
 		return []Expected{expect(statsID("R11", k), reconcile.Info, note, k.reporter, k.partner)}
@@ -158,7 +158,7 @@ func (g *generator) injectMissing() bool {
 	old := k
 	old.q = k.q.Prev().Prev()
 	g.inj.reports = append(g.inj.reports, func(b book, _ map[half]figure) { b[old] = b[k].scaled(9, 10) })
-	g.inj.add("R11", func() []Expected {
+	g.inj.add(func() []Expected {
 		gap := k.q.Prev()
 		note := fmt.Sprintf("%s submitted %s and %s but not %s", k.reporter, old.q, k.q, gap)
 		return []Expected{expect(fmt.Sprintf("R11/%s/%s/missing", k.reporter, gap), reconcile.Warning, note, k.reporter, k.partner)}
@@ -191,7 +191,7 @@ func (g *generator) injectProduction(int) bool {
 		holders, reported = g.understate(k)
 		prod[k] = reported
 	})
-	g.inj.add("R12", func() []Expected {
+	g.inj.add(func() []Expected {
 		note := fmt.Sprintf("%s reported %s ct of production for %s, under its own-origin exports", k.producer, reported.carats, k.h)
 		return []Expected{expect(fmt.Sprintf("R12/%s/%s", k.producer, k.h), reconcile.Warning, note, holders...)}
 	})

@@ -12,7 +12,7 @@ import (
 // Limits of [Options].
 const (
 	DefaultDays = 90  // days of trade when Options.Days is zero
-	MaxDays     = 90  // at most one full quarter before the current one
+	MaxDays     = 90  // so that the window stays within this quarter and the previous one
 	MaxScale    = 100 // Options.Scale at most
 )
 
@@ -35,8 +35,9 @@ type Options struct {
 	// Anomalies is how many anomalies to inject, spread round-robin over
 	// the rules R1..R12 the topology allows; 0 injects none.
 	Anomalies int `json:"anomalies"`
-	// Now is the wall-clock time of the load: entries are published at
-	// about Now, and reconciliation is evaluated between Now and Now+2h.
+	// Now is the wall-clock time of the load: entries are published
+	// within a day of Now, and the ground truth holds when reconciliation
+	// is evaluated at any time from Now to two weeks later.
 	Now time.Time `json:"now"`
 	// Scale multiplies the number of certificates a day (0 means 1): at 1,
 	// five nodes trade about 10 certificates a day, a tenth or so of the

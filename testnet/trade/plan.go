@@ -49,7 +49,7 @@ type Expected struct {
 	ID string `json:"id"`
 	// Rule is "R1".."R12".
 	Rule string `json:"rule"`
-	// Severity is the finding's severity between Now and Now+2h.
+	// Severity is the finding's severity from Now to two weeks later.
 	Severity reconcile.Severity `json:"severity"`
 	// Observers are the nodes that must raise it, sorted: those that hold
 	// the records involved.
@@ -67,7 +67,8 @@ type Plan struct {
 	// From and To are the first and last day of trade (To is Now's date).
 	From protocol.Date `json:"from"`
 	To   protocol.Date `json:"to"`
-	// Items are the records, in an order that respects Step.
+	// Items are the records, in an order that respects Step and, within a
+	// step, in runs of one author, type and audience.
 	Items []Item `json:"items"`
 	// Expected are the findings, sorted by ID. With Anomalies = 0 it is
 	// empty: clean trade raises nothing at any node.
@@ -114,8 +115,16 @@ func Generate(o Options) (*Plan, error) {
 	if err := encodeItems(items); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(items, func(a, b Item) int { return cmp.Compare(a.Step, b.Step) })
+	slices.SortStableFunc(items, compareItems)
 	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected()}, nil
+}
+
+// compareItems orders items by step, then in runs of one author, type and
+// audience (which a loader can send as one import), keeping the order of
+// issue within a run.
+func compareItems(a, b Item) int {
+	return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Author, b.Author), cmp.Compare(a.Type, b.Type),
+		slices.Compare(a.To, b.To))
 }
 
 // shipmentItems returns the certificates, pre-notifications and
@@ -127,18 +136,17 @@ func (g *generator) shipmentItems() []Item {
 	})
 	var out []Item
 	for _, s := range ships {
-		to, back := []string{s.dest}, []string{s.issuer}
-		out = append(out, Item{Author: s.issuer, To: to, Type: protocol.CertificateType, Step: stepCertificates, body: s.certificate()})
+		out = append(out, Item{Author: s.issuer, To: []string{s.dest}, Type: protocol.CertificateType, Step: stepCertificates, body: s.certificate()})
 		if s.preNotified {
-			out = append(out, Item{Author: s.issuer, To: to, Type: protocol.PreNotificationType, Step: stepPreNotifications, body: s.preNotification()})
+			out = append(out, Item{Author: s.issuer, To: []string{s.dest}, Type: protocol.PreNotificationType, Step: stepPreNotifications, body: s.preNotification()})
 		}
 		if s.confirmed {
-			out = append(out, Item{Author: s.dest, To: back, Type: protocol.ImportConfirmationType, Step: stepConfirmations, body: s.confirmation()})
+			out = append(out, Item{Author: s.dest, To: []string{s.issuer}, Type: protocol.ImportConfirmationType, Step: stepConfirmations, body: s.confirmation()})
 		}
 		if s.dupConf {
 			second := s.confirmation()
 			second.Remarks = "Recorded again from the paper register"
-			out = append(out, Item{Author: s.dest, To: back, Type: protocol.ImportConfirmationType, Step: stepDuplicates, body: second})
+			out = append(out, Item{Author: s.dest, To: []string{s.issuer}, Type: protocol.ImportConfirmationType, Step: stepDuplicates, body: second})
 		}
 	}
 	return out

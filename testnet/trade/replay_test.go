@@ -10,26 +10,36 @@ import (
 	"github.com/kpnode/kpnode/reconcile"
 )
 
+// parseAll parses every item's record once, as every node would.
+func parseAll(t testing.TB, p *Plan) []any {
+	t.Helper()
+	out := make([]any, len(p.Items))
+	for i, it := range p.Items {
+		v, err := protocol.ParseRecord(it.Type, it.Record)
+		if err != nil {
+			t.Fatalf("item %d (%s by %s): %v", i, it.Type, it.Author, err)
+		}
+		out[i] = v
+	}
+	return out
+}
+
 // held returns the records node code would hold after the load, as the
 // node feeds them to its reconciliation State (node/findings.go): in
 // publication order, each with its author's feed and the entry's sequence
-// number in that feed, stamped with a publication time spread from start
-// over span.
-func held(t testing.TB, p *Plan, code string, start time.Time, span time.Duration) []reconcile.Record {
-	t.Helper()
+// number in that feed, stamped with a publication time between Now-5min
+// and Now+10min.
+func held(p *Plan, bodies []any, code string) []reconcile.Record {
 	seq := map[string]uint64{}
+	start := p.Options.Now.Add(-5 * time.Minute)
 	var out []reconcile.Record
 	for i, it := range p.Items {
 		seq[it.Author]++
 		if !it.HeldBy(code) {
 			continue
 		}
-		body, err := protocol.ParseRecord(it.Type, it.Record)
-		if err != nil {
-			t.Fatalf("item %d (%s by %s): %v", i, it.Type, it.Author, err)
-		}
-		at := start.Add(span * time.Duration(i) / time.Duration(len(p.Items)))
-		out = append(out, reconcile.Record{Ref: reconcile.RecordRef{Feed: it.Author, Seq: seq[it.Author]}, Time: at, Body: body})
+		at := start.Add(15 * time.Minute * time.Duration(i) / time.Duration(len(p.Items)))
+		out = append(out, reconcile.Record{Ref: reconcile.RecordRef{Feed: it.Author, Seq: seq[it.Author]}, Time: at, Body: bodies[i]})
 	}
 	return out
 }
@@ -44,36 +54,39 @@ func newState(t testing.TB, code string) *reconcile.State {
 	return st
 }
 
-// checkNode loads the records code holds, as they arrive (one Add each, in
-// the given order) and evaluates the findings at Now and at Now+2h.
-func checkNode(t *testing.T, p *Plan, code string, recs []reconcile.Record) Score {
+// checkFindings compares the findings of st at Now, Now+1h, Now+2h and two
+// weeks later with the plan's.
+func checkFindings(t *testing.T, p *Plan, code, how string, st *reconcile.State) Score {
 	t.Helper()
-	st := newState(t, code)
-	for _, r := range recs {
-		st.Add(r)
-	}
 	var total Score
-	for _, at := range []time.Duration{0, time.Hour, 2 * time.Hour} {
+	for _, at := range []time.Duration{0, time.Hour, 2 * time.Hour, 14 * 24 * time.Hour} {
 		s := Compare(p.Expected, code, st.Findings(p.Options.Now.Add(at)))
 		if !s.OK() {
-			t.Errorf("%s at Now+%v:\n%s", code, at, s)
+			t.Errorf("%s (%s) at Now+%v:\n%s", code, how, at, s)
 		}
 		total.Merge(s)
 	}
 	return total
 }
 
-// checkPlan checks every node of p, with the records arriving in
-// publication order and, in a second State, shuffled.
+// checkPlan checks every node of p twice: with the records arriving one by
+// one in publication order, as the node adds them live, and all at once in
+// a shuffled order, as after a restart or a catch-up in another order.
 func checkPlan(t *testing.T, p *Plan) Score {
 	t.Helper()
+	bodies := parseAll(t, p)
 	var total Score
 	for _, code := range p.Options.Participants {
-		recs := held(t, p, code, p.Options.Now, 10*time.Minute)
-		total.Merge(checkNode(t, p, code, recs))
-		shuffled := slices.Clone(recs)
-		rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		checkNode(t, p, code, shuffled)
+		recs := held(p, bodies, code)
+		live := newState(t, code)
+		for _, r := range recs {
+			live.Add(r)
+		}
+		total.Merge(checkFindings(t, p, code, "live", live))
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+		bulk := newState(t, code)
+		bulk.AddAll(slices.Clone(recs))
+		checkFindings(t, p, code, "bulk, shuffled", bulk)
 	}
 	return total
 }
