@@ -310,7 +310,6 @@ func (n *Network) LogPath(code string) (string, error) {
 	return logPath(m), nil
 }
 
-
 // Publish publishes one record through member author's API.
 func (n *Network) Publish(ctx context.Context, author, typ string, record []byte, to []string) error {
 	m, err := n.Member(author)
