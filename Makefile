@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test check bench fuzz demo clean
+.PHONY: help build test check bench fuzz demo screenshots clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 
 demo: build ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade and dashboards; Ctrl-C stops it
 	./scripts/demo.sh
+
+screenshots: ## write the dashboard's screenshots (docs/screenshots/*.png) from two nodes with data; needs chromium
+	KPNODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -timeout 5m -v ./api/
 
 clean: ## remove build output
 	rm -rf bin

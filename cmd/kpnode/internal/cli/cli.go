@@ -53,6 +53,7 @@ func commands() []command {
 		{"import", "KIND FILE|- [--to CODES|all] [--dry-run]", "validate a CSV or JSON file of records and publish it in batches", runImport},
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
 		{"findings", "[--json] [--rule ID] [--partner CODE] [--since DATE] | explain ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
+		{"dashboard", "[--open]", "print a one-time sign-in link to the node's web dashboard", runDashboard},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},

@@ -1,0 +1,95 @@
+// api.js: the one way the dashboard talks to the node. The API token lives
+// in sessionStorage (gone when the tab closes) and goes in the
+// Authorization header of every request; a 401 sends the user to sign-in.
+
+const TOKEN_KEY = 'kpnode.token';
+
+/** APIError is a failed request: the node's error code and message, and the
+ * bad fields (invalid_record) or rows (invalid_import) when it sent them. */
+export class APIError extends Error {
+  constructor(status, body) {
+    super(body.message || 'The node answered with an error (' + status + ').');
+    this.status = status;
+    this.code = body.code || 'error';
+    this.fields = body.fields || [];
+    this.rows = body.rows || [];
+  }
+}
+
+let onUnauthorized = () => {};
+
+/** whenUnauthorized sets what happens when the node refuses the token. */
+export function whenUnauthorized(fn) { onUnauthorized = fn; }
+
+export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
+export function setToken(t) { sessionStorage.setItem(TOKEN_KEY, t); }
+export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
+export function signedIn() { return token() !== ''; }
+
+/** request sends one API request and returns the decoded JSON answer (or
+ * the text for non-JSON answers). It throws an APIError on failure. */
+export async function request(method, path, opts = {}) {
+  const headers = new Headers(opts.headers || {});
+  if (opts.auth !== false) headers.set('Authorization', 'Bearer ' + token());
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(opts.json);
+  }
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers, body, signal: opts.signal, cache: 'no-store' });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new APIError(0, { code: 'unreachable',
+      message: 'The node did not answer. Check that it is still running (kpnode run), then try again.' });
+  }
+  const data = await decode(resp);
+  if (resp.status === 401 && opts.auth !== false) {
+    onUnauthorized();
+  }
+  if (!resp.ok) {
+    throw new APIError(resp.status, (data && data.error) || { message: 'The node answered ' + resp.status + ' ' + resp.statusText + '.' });
+  }
+  return data;
+}
+
+async function decode(resp) {
+  const text = await resp.text();
+  const type = resp.headers.get('Content-Type') || '';
+  if (!type.startsWith('application/json')) return text;
+  try {
+    return text === '' ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export const get = (path, opts) => request('GET', path, opts);
+export const post = (path, json, opts = {}) => request('POST', path, { ...opts, json });
+
+/** path joins URL path segments, escaping each one. */
+export function path(...segments) {
+  return segments.map((s) => encodeURIComponent(String(s))).join('/');
+}
+
+/** query builds "?a=1&b=2" from the non-empty values of obj. */
+export function query(obj) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(obj)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? '?' + s : '';
+}
+
+/** findingPath is the API path of a finding: its id keeps its slashes. */
+export function findingPath(id) {
+  return '/api/findings/' + id.split('/').map(encodeURIComponent).join('/');
+}
+
+/** signInWithCode trades a one-time sign-in code for the token. */
+export async function signInWithCode(code) {
+  const answer = await request('POST', '/signin', { json: { code }, auth: false });
+  setToken(answer.token);
+}

@@ -1,0 +1,183 @@
+// Charts: mirror statistics with each partner (both sides' figures per
+// quarter), unit values of certificate lines against the reference band,
+// and the delivery backlog to each partner over time.
+
+import * as api from '../api.js';
+import { el, fill, section, table, row, empty, errorBox, field, select, number } from '../dom.js';
+import { barChart, lineChart, scatterChart } from '../svg.js';
+import { status } from './common.js';
+
+const HS = [['', 'All HS codes'], ['7102.10', '7102.10 unsorted'], ['7102.21', '7102.21 industrial'], ['7102.31', '7102.31 gem']];
+const MAX_POINTS = 3000;
+
+export async function chartsPage(view, ctx) {
+  const s = await status(ctx);
+  const parts = { mirror: el('div', { id: 'chart-mirror' }), unit: el('div', { id: 'chart-unit' }), lag: el('div', { id: 'chart-lag' }) };
+  fill(view, el('h1', {}, 'Charts'),
+    section('Mirror statistics', el('p', {}, 'What you reported for your trade with a partner, next to what the partner reported for the same trade. Large gaps are worth a question.'), parts.mirror),
+    section('Unit values of certificates', el('p', {}, 'US dollars per carat of each certificate line of the last two years, against the reference range the unit-value check uses (shaded).'), parts.unit),
+    section('Delivery over time', el('p', {}, 'How many of our entries each partner had not yet confirmed, and how many of theirs we still had to fetch.'), parts.lag));
+  const lag = () => guard(parts.lag, () => lagChart(parts.lag, ctx));
+  await Promise.all([
+    guard(parts.mirror, () => mirrorChart(parts.mirror, s.participant, ctx)),
+    guard(parts.unit, () => unitChart(parts.unit, ctx)),
+    lag(),
+  ]);
+  ctx.every(15000, lag);
+}
+
+async function guard(place, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    fill(place, e.status === 404 ? empty('This node does not offer this chart yet (' + e.message + ').') : errorBox(e, 'Could not draw this chart. '));
+  }
+}
+
+// Mirror statistics.
+
+async function mirrorChart(place, us, ctx) {
+  const rows = (await api.get('/api/exports/trade-statistics?format=json', { signal: ctx.signal })) || [];
+  const partners = [...new Set(rows.map((r) => (r.reporter === us ? r.partner : r.partner === us ? r.reporter : '')).filter(Boolean))].sort();
+  if (partners.length === 0) {
+    fill(place, empty('No trade statistics with a partner yet.', el('p', { class: 'hint' }, 'Import your quarterly statistics (Import a file → Trade statistics). A partner\'s figures appear when the partner sends theirs.')));
+    return;
+  }
+  const pick = { partner: el('div'), hs: el('div'), measure: el('div') };
+  const out = el('div');
+  const draw = () => drawMirror(out, rows, us, value(pick.partner), value(pick.hs), value(pick.measure));
+  fill(pick.partner, field('Partner', select({ id: 'mirror-partner', on: { change: draw } }, partners.map((p) => [p, p]), partners[0])));
+  fill(pick.hs, field('HS code', select({ id: 'mirror-hs', on: { change: draw } }, HS, '')));
+  fill(pick.measure, field('Measure', select({ id: 'mirror-measure', on: { change: draw } }, [['carats', 'Carats'], ['value_usd', 'Value (USD)'], ['certificates', 'Certificates']], 'carats')));
+  fill(place, el('div', { class: 'filter-row' }, pick.partner, pick.hs, pick.measure), out);
+  draw();
+}
+
+function value(wrapper) { return wrapper.querySelector('select').value; }
+
+function drawMirror(out, rows, us, p, hs, measure) {
+  const sum = (reporter, flow, partner) => {
+    const m = new Map();
+    for (const r of rows) {
+      if (r.reporter !== reporter || r.flow !== flow || r.partner !== partner || (hs && r.hs_code !== hs)) continue;
+      m.set(r.period, (m.get(r.period) || 0) + Number(r[measure] || 0));
+    }
+    return m;
+  };
+  const pairs = [
+    ['Our exports to ' + p, sum(us, 'export', p), p + '\'s imports from us', sum(p, 'import', us)],
+    ['Our imports from ' + p, sum(us, 'import', p), p + '\'s exports to us', sum(p, 'export', us)],
+  ];
+  fill(out, el('div', { class: 'pair' }, pairs.map(([a, ma, b, mb]) => mirrorPart(a, ma, b, mb))));
+}
+
+function mirrorPart(a, ma, b, mb) {
+  const quarters = [...new Set([...ma.keys(), ...mb.keys()])].sort();
+  if (quarters.length === 0) return el('div', {}, el('h3', {}, a + ' and ' + b), empty('No figures for this flow.'));
+  const va = quarters.map((q) => ma.get(q));
+  const vb = quarters.map((q) => mb.get(q));
+  return el('div', { class: 'mirror' },
+    el('h3', {}, a + ' and ' + b),
+    barChart({ label: a + ' and ' + b + ' per quarter', width: 560, height: 280, categories: quarters, series: [{ name: a, values: va }, { name: b, values: vb }] }),
+    table(['Quarter', a, b, 'Gap'], quarters.map((q, i) => row([q, fmt(va[i]), fmt(vb[i]), gap(va[i], vb[i])]))));
+}
+
+function fmt(v) { return v === undefined ? 'not reported' : number(v); }
+
+function gap(a, b) {
+  if (a === undefined || b === undefined) return '—';
+  const big = Math.max(a, b);
+  return big === 0 ? '0 %' : (Math.abs(a - b) / big * 100).toFixed(1) + ' %';
+}
+
+// Unit values.
+
+async function unitChart(place, ctx) {
+  const [certs, refs] = await Promise.all([
+    api.get('/api/exports/certificates' + api.query({ format: 'json', from: yearsAgo(2) }), { signal: ctx.signal }),
+    api.get('/api/reference/unit-values', { signal: ctx.signal }).catch((e) => { if (e.status === 404) return null; throw e; }),
+  ]);
+  const lines = certLines(certs || []);
+  if (lines.length === 0) {
+    fill(place, empty('No certificates yet.', el('p', { class: 'hint' }, 'Certificates appear here once this node issues or receives them.')));
+    return;
+  }
+  const origins = [...new Set(lines.map((l) => l.origin))].sort();
+  const out = el('div');
+  const originSel = select({ id: 'unit-origin' }, origins.map((o) => [o, o === 'MIXED' ? 'Mixed or several origins' : o]), origins[0]);
+  const hsSel = select({ id: 'unit-hs' }, HS, '7102.31');
+  const draw = () => drawUnit(out, lines, refs, originSel.value, hsSel.value);
+  originSel.addEventListener('change', draw);
+  hsSel.addEventListener('change', draw);
+  fill(place, el('div', { class: 'filter-row' }, field('Origin', originSel), field('HS code', hsSel)),
+    refs ? null : el('p', { class: 'hint' }, 'This node does not publish its reference table yet: the points are shown without a band.'), out);
+  draw();
+}
+
+/** yearsAgo is the date n years before today, as YYYY-MM-DD. */
+function yearsAgo(n) {
+  const d = new Date();
+  d.setFullYear(d.getFullYear() - n);
+  return d.toISOString().slice(0, 10);
+}
+
+function certLines(certs) {
+  const out = [];
+  for (const c of certs) {
+    const origin = c.origin && c.origin.length === 1 ? c.origin[0] : 'MIXED';
+    (c.lines || []).forEach((l, i) => {
+      const carats = Number(l.carats);
+      if (carats > 0) out.push({ t: Date.parse(c.issued), year: Number(c.issued.slice(0, 4)), origin, hs: l.hs_code, v: Number(l.value_usd) / carats, name: c.number + ' line ' + (i + 1) });
+    });
+  }
+  return out.sort((a, b) => a.t - b.t).slice(-MAX_POINTS);
+}
+
+/** reference returns the table's row for origin and the latest year not
+ * after year (else the earliest), as the unit-value check looks it up. */
+function reference(refs, origin, year) {
+  const rows = (refs || []).filter((r) => r.origin === (origin === 'MIXED' ? 'WORLD' : origin)).sort((a, b) => a.year - b.year);
+  if (rows.length === 0) return null;
+  return rows.filter((r) => r.year <= year).pop() || rows[0];
+}
+
+function drawUnit(out, lines, refs, origin, hs) {
+  const pts = lines.filter((l) => l.origin === origin && (!hs || l.hs === hs));
+  if (pts.length === 0) {
+    fill(out, empty('No certificate lines for this origin and HS code.'));
+    return;
+  }
+  const years = [...new Set(pts.map((p) => p.year))];
+  const bands = years.map((y) => [y, reference(refs, origin, y)]).filter(([, r]) => r).map(([y, r]) => ({
+    t0: Date.UTC(y, 0, 1), t1: Date.UTC(y + 1, 0, 1), low: Number(r.low), high: Number(r.high),
+    label: 'Reference ' + r.origin + ' ' + r.year + ': USD ' + r.usd_per_carat + '/ct, band ' + r.low + ' … ' + r.high,
+  }));
+  const bandOf = (p) => bands.find((b) => p.t >= b.t0 && p.t < b.t1);
+  const points = pts.map((p) => {
+    const b = bandOf(p);
+    const outside = b ? p.v < b.low || p.v > b.high : false;
+    return { t: p.t, v: p.v, outside, label: p.name + ': USD ' + p.v.toFixed(2) + '/ct' + (outside ? ' (outside the band)' : '') };
+  });
+  const n = points.filter((p) => p.outside).length;
+  fill(out, scatterChart({ label: 'Unit values, origin ' + origin, points, bands, format: (v) => 'USD ' + number(v) }),
+    el('p', {}, points.length + ' lines; ' + n + ' outside the reference band.'));
+}
+
+// Delivery over time.
+
+async function lagChart(place, ctx) {
+  const h = await api.get('/api/delivery/history', { signal: ctx.signal });
+  const codes = Object.keys((h && h.partners) || {}).sort();
+  const series = (key) => codes.map((c) => ({ name: c, points: h.partners[c].map((p) => ({ t: Date.parse(p.time), v: p[key] || 0 })) }))
+    .filter((x) => x.points.length > 0);
+  const undelivered = series('undelivered');
+  if (undelivered.length === 0) {
+    fill(place, empty('No delivery history yet.', el('p', { class: 'hint' }, 'The node records the backlog to each partner every ' + ((h && h.interval_seconds) || 10) + ' seconds while it runs.')));
+    return;
+  }
+  const chart = (title, ser) => el('div', {}, el('h3', {}, title), lineChart({ label: title, series: ser, integer: true, width: 560, height: 260 }));
+  fill(place, el('div', { class: 'pair' },
+    chart('Our entries not yet confirmed, by partner', undelivered),
+    chart('Partner entries we still had to fetch', series('behind'))));
+}

@@ -1,0 +1,86 @@
+// Import a file: a CSV or JSON file of certificates, confirmations or
+// statistics, checked row by row before anything is published.
+
+import * as api from '../api.js';
+import { el, fill, section, table, row, errorBox, okBox, field, select, plural } from '../dom.js';
+import { status, recipients } from './common.js';
+
+const KINDS = [
+  ['certificates', 'Certificates'],
+  ['pre-notifications', 'Pre-notifications (export notices)'],
+  ['confirmations', 'Import confirmations'],
+  ['trade-statistics', 'Trade statistics (quarterly)'],
+  ['production-statistics', 'Production statistics (half-yearly)'],
+];
+
+export async function importPage(view, ctx) {
+  const own = (await status(ctx)).participant;
+  const to = await recipients(ctx, 'import-to');
+  const kind = select({ id: 'import-kind', name: 'kind' }, KINDS, ctx.params.get('kind') || 'certificates');
+  const file = el('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
+  const dry = el('input', { type: 'checkbox', id: 'import-dry-run' });
+  const out = el('div', { id: 'import-result', 'aria-live': 'polite' });
+  const button = el('button', { type: 'submit', class: 'primary', id: 'import-button' }, 'Check and import');
+  const form = el('form', { id: 'import-form', class: 'record-form' },
+    field('What the file holds', kind),
+    field('File', file, 'A CSV file (first line: the column names) or a JSON file, in the formats of docs/records.md. Each line is checked first; if any line is wrong, nothing is imported.'),
+    to.node,
+    el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
+    button, out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, out, button, own, ctx });
+  });
+  fill(view, el('h1', {}, 'Import a file'),
+    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing.'),
+    section('The file', form));
+}
+
+async function upload({ kind, file, to, dryRun, out, button, own, ctx }) {
+  if (!file) {
+    fill(out, errorBox({ message: 'Choose a file first.' }, 'Not imported. '));
+    return;
+  }
+  if (to.length === 0 && !dryRun) {
+    fill(out, errorBox({ message: 'Choose at least one partner to send the records to.' }, 'Not imported. '));
+    return;
+  }
+  button.disabled = true;
+  fill(out, el('p', { class: 'muted' }, (dryRun ? 'Checking ' : 'Checking and importing ') + file.name + '…'));
+  const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', format: /\.json$/i.test(file.name) ? 'json' : 'csv' });
+  try {
+    const res = await api.request('POST', '/api/imports/' + api.path(kind) + q, { body: file, signal: ctx.signal, headers: { 'Content-Type': 'application/octet-stream' } });
+    fill(out, result(res, file.name, own));
+  } catch (e) {
+    fill(out, failure(e, file.name));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function result(res, name, own) {
+  const what = plural(res.records, 'record', 'records');
+  if (res.dry_run) {
+    return okBox(el('strong', {}, name + ' is correct. '), what + ', of which ' + res.new + ' new. Nothing was published.');
+  }
+  return el('div', {}, okBox(el('strong', {}, 'Imported ' + name + '. '),
+    what + ': ' + res.new + ' new, ' + res.skipped + ' already sent before.' + (res.new ? '' : ' Nothing new to publish.')),
+  res.entries && res.entries.length ? table(['Entry', 'Sent to', 'Size'], res.entries.map((e) => row([
+    el('a', { href: '#/records/' + api.path(own, e.seq) }, '#' + e.seq),
+    e.audience.join(', '),
+    e.size.toLocaleString() + ' bytes',
+  ]))) : null);
+}
+
+function failure(e, name) {
+  if (e.code === 'invalid_import') {
+    return el('div', { id: 'import-errors' },
+      errorBox(e, 'The file was refused. '),
+      el('p', {}, 'Correct these lines in ' + name + ' and import the file again:'),
+      table(['File', 'Line', 'Column', 'What is wrong'], e.rows.map((r) => row([r.file, String(r.row || ''), r.column || '', r.reason])), { id: 'import-rows' }));
+  }
+  if (e.code === 'import_conflict') {
+    return errorBox(e, 'Nothing was imported: a record in the file was already published with different data. To change a record, publish a correction. ');
+  }
+  return errorBox(e, 'Nothing was imported. ');
+}

@@ -1,0 +1,165 @@
+// The overview: who this node is, its partners' link and delivery, open
+// findings by severity, and what just happened (live).
+
+import * as api from '../api.js';
+import { el, fill, section, table, row, empty, errorBox, badge, dl, when, ago, duration, plural, debounce } from '../dom.js';
+import { describe } from '../events.js';
+import { SEVERITIES } from '../format.js';
+
+const REFRESH_MS = 10000;
+const ACTIVITY_SHOWN = 25;
+
+export async function overviewPage(view, ctx) {
+  const parts = {
+    identity: el('div', { id: 'identity' }),
+    findings: el('div', { id: 'finding-counts' }),
+    partners: el('div', { id: 'partners' }),
+    activity: el('div', { id: 'activity' }),
+  };
+  fill(view,
+    el('h1', {}, 'Overview'),
+    el('div', { class: 'columns' }, section('This node', parts.identity), section('Open findings', parts.findings)),
+    section('Partners', parts.partners),
+    section('Recent activity', parts.activity));
+  const loadStatus = () => guard(parts.partners, () => renderStatus(parts, ctx));
+  const loadFindings = () => guard(parts.findings, () => renderFindings(parts.findings, ctx));
+  const refreshStatus = debounce(loadStatus, 250);
+  const refreshFindings = debounce(loadFindings, 250);
+  ctx.reloadStatus = loadStatus;
+  renderActivity(parts.activity, ctx.app.activity);
+  await Promise.all([loadStatus(), loadFindings()]);
+  ctx.onEvent((ev) => {
+    renderActivity(parts.activity, ctx.app.activity);
+    if (ev.kind.startsWith('finding_') || ev.kind === 'missed') refreshFindings();
+    if (!ev.kind.startsWith('finding_')) refreshStatus();
+  });
+  ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity); });
+}
+
+/** guard runs a loader and shows its failure in place. */
+async function guard(place, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    if (e.name !== 'AbortError') fill(place, errorBox(e, 'Could not load this part. '));
+  }
+}
+
+async function renderStatus(parts, ctx) {
+  const [s, partners] = await Promise.all([
+    api.get('/api/status', { signal: ctx.signal }),
+    api.get('/api/partners', { signal: ctx.signal }),
+  ]);
+  ctx.app.status = s;
+  const paused = new Set((partners || []).filter((p) => p.paused).map((p) => p.code));
+  fill(parts.identity, identity(s));
+  fill(parts.partners, partnerTable(s.partners || [], paused, ctx));
+}
+
+function identity(s) {
+  const since = new Date(s.started).getTime();
+  return dl([
+    ['Participant', s.participant + ' · ' + s.name],
+    ['Fingerprint', el('code', {}, s.fingerprint)],
+    ['Version', s.version],
+    ['Running for', s.started ? duration(Date.now() - since) + ' (since ' + when(s.started) + ')' : 'starting'],
+    ['Equivocations', s.equivocations && s.equivocations.length
+      ? badge(plural(s.equivocations.length, 'fork seen', 'forks seen') + ': tell your administrator', 'danger')
+      : 'none'],
+  ]);
+}
+
+function partnerTable(list, paused, ctx) {
+  if (list.length === 0) {
+    return empty('This node has no partners yet.',
+      el('p', { class: 'hint' }, 'Your administrator adds a partner by exchanging signed cards (kpnode partners add). Until then nothing is sent or received.'));
+  }
+  return table(['Partner', 'Connection', 'Last contact', 'Their records', 'Our records', 'Delivery', ''],
+    list.map((p) => partnerRow(p, paused.has(p.code), ctx)), { id: 'partner-table' });
+}
+
+function partnerRow(p, isPaused, ctx) {
+  return row([
+    [el('div', {}, el('strong', {}, p.code), ' ', el('span', { class: 'muted' }, p.name))],
+    [connection(p, isPaused), { class: 'conn' }],
+    p.last_contact ? el('span', { title: when(p.last_contact) }, ago(p.last_contact)) : el('span', { class: 'muted' }, 'not since the node started'),
+    theirs(p),
+    ours(p),
+    delivery(p),
+    pauseButton(p.code, isPaused, ctx),
+  ], { dataset: { partner: p.code, connected: String(p.connected) } });
+}
+
+function connection(p, isPaused) {
+  return el('span', {},
+    p.connected ? badge('Connected', 'ok') : badge('Not connected', 'muted'),
+    isPaused ? [' ', badge('Paused', 'warn')] : null);
+}
+
+function theirs(p) {
+  if (p.their_head === 0 && p.our_copy === 0) return el('span', { class: 'muted' }, 'none yet');
+  if (p.their_head > p.our_copy) {
+    return el('span', {}, 'We have ' + p.our_copy + ' of ' + p.their_head + ' ', badge((p.their_head - p.our_copy) + ' to fetch', 'warn'));
+  }
+  return 'We have all ' + p.our_copy;
+}
+
+function ours(p) {
+  if (p.our_head === 0) return el('span', { class: 'muted' }, 'none yet');
+  if (p.undelivered === 0) return 'All ' + p.our_head + ' delivered';
+  return el('span', {}, p.undelivered + ' of ' + p.our_head + ' not yet confirmed',
+    p.oldest_undelivered ? el('div', { class: 'hint' }, 'oldest waiting ' + duration(Date.now() - new Date(p.oldest_undelivered).getTime())) : null);
+}
+
+function delivery(p) {
+  const parts = [];
+  if (p.stalled) parts.push(badge('Stalled', 'danger'), el('div', { class: 'hint' }, 'no progress for a while: check the partner\'s connection'));
+  else if (p.undelivered > 0) parts.push(badge('Sending', 'warn'));
+  else parts.push(badge('Up to date', 'ok'));
+  if (p.last_sync_error) parts.push(el('div', { class: 'hint' }, 'Last exchange failed: ' + p.last_sync_error));
+  return el('div', {}, parts);
+}
+
+function pauseButton(code, isPaused, ctx) {
+  const b = el('button', { type: 'button', class: 'small', title: isPaused ? 'Start exchanging records with this partner again' : 'Stop exchanging records with this partner for now' },
+    isPaused ? 'Resume' : 'Pause');
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    try {
+      await api.post('/api/partners/' + api.path(code) + (isPaused ? '/resume' : '/pause'), {}, { signal: ctx.signal });
+      ctx.reloadStatus();
+    } catch (e) {
+      b.disabled = false;
+      b.replaceWith(errorBox(e, 'Could not ' + (isPaused ? 'resume' : 'pause') + ' ' + code + '. '));
+    }
+  });
+  return b;
+}
+
+async function renderFindings(place, ctx) {
+  const list = await api.get('/api/findings', { signal: ctx.signal });
+  const open = (list || []).filter((f) => !f.ack);
+  if (open.length === 0) {
+    fill(place, empty('No open findings.', el('p', { class: 'hint' }, 'The cross-checks found nothing to look at.')));
+    return;
+  }
+  const counts = Object.fromEntries(SEVERITIES.map(([s]) => [s, 0]));
+  for (const f of open) counts[f.severity] = (counts[f.severity] || 0) + 1;
+  fill(place, el('div', { class: 'counts' }, SEVERITIES.map(([sev, label]) =>
+    el('a', { href: '#/findings?severity=' + sev, class: 'count count-' + sev, dataset: { severity: sev } },
+      el('span', { class: 'count-n' }, String(counts[sev])), el('span', { class: 'count-label' }, label)))),
+  el('p', {}, el('a', { href: '#/findings' }, 'See all ' + plural(open.length, 'open finding', 'open findings'))));
+}
+
+function renderActivity(place, events) {
+  if (events.length === 0) {
+    fill(place, empty('Nothing yet.', el('p', { class: 'hint' }, 'New entries, connections, receipts and findings appear here as they happen.')));
+    return;
+  }
+  fill(place, el('ul', { class: 'activity', id: 'activity-list' }, events.slice(0, ACTIVITY_SHOWN).map((ev) =>
+    el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', describe(ev)))));
+}
+
+function clock(t) {
+  return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
