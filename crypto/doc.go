@@ -13,4 +13,8 @@
 //
 // All functions and methods are safe for concurrent use. An [Identity] is
 // immutable after creation.
+//
+// Opening with an *age.X25519Identity caches that identity's key in
+// crypto/ecdh form, in memory, for as long as the identity itself is
+// reachable; nothing else is kept between calls.
 package crypto
