@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -34,8 +35,30 @@ type frameConn struct {
 	cache *protocol.ReceiptCache
 }
 
+// frameBufSize is the size of a sync stream's read and write buffers,
+// which are pooled: a session per partner per sync interval and per gap
+// would otherwise make them most of the node's garbage.
+const frameBufSize = 64 << 10
+
+var (
+	frameReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, frameBufSize) }}
+	frameWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, frameBufSize) }}
+)
+
 func (n *Node) newFrameConn(s network.Stream) *frameConn {
-	return &frameConn{s: s, r: bufio.NewReaderSize(s, 64<<10), w: bufio.NewWriterSize(s, 64<<10), cache: n.receiptCache}
+	r, w := frameReaders.Get().(*bufio.Reader), frameWriters.Get().(*bufio.Writer)
+	r.Reset(s)
+	w.Reset(s)
+	return &frameConn{s: s, r: r, w: w, cache: n.receiptCache}
+}
+
+// release returns the buffers to their pools; c is unusable after.
+func (c *frameConn) release() {
+	c.r.Reset(nil)
+	c.w.Reset(nil)
+	frameReaders.Put(c.r)
+	frameWriters.Put(c.w)
+	c.r, c.w = nil, nil
 }
 
 func (c *frameConn) send(f protocol.Frame) error {
@@ -51,8 +74,10 @@ func (c *frameConn) recv() (protocol.Frame, error) {
 	return protocol.ReadFrameCached(c.r, c.cache)
 }
 
-// finish closes the stream after a clean session, else resets it.
+// finish closes the stream after a clean session, else resets it, and
+// releases the buffers.
 func (c *frameConn) finish(err error) {
+	defer c.release()
 	if err != nil {
 		c.s.Reset()
 		return
