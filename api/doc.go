@@ -1,6 +1,8 @@
 // Package api serves a node's local HTTP API: JSON over HTTP on loopback,
 // every route under /api/ guarded by the bearer token that init wrote, plus
-// an unauthenticated /healthz probe. The kpnode CLI is a client of this API;
+// an unauthenticated /healthz probe, the web dashboard's static pages at /
+// (embedded; they hold no data) and POST /signin, which trades a one-time
+// sign-in code for the token. The kpnode CLI is a client of this API;
 // docs/api.md documents every route.
 //
 // Errors are JSON objects {"error": {"code", "message", "fields"}} with a
