@@ -41,6 +41,11 @@ type Backend interface {
 	StoreSize() (int64, error)
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
 	Record(feed string, seq uint64) (node.RecordView, error)
+	ImportRecords(ctx context.Context, req node.ImportRequest) (node.ImportResult, error)
+	AuditExport(a node.ExportAudit) error
+	Evidence(req node.EvidenceRequest) (*protocol.EvidenceBundle, error)
+	AuditLog(limit int) ([]store.AuditRecord, error)
+	VerifyAudit(ctx context.Context) (store.AuditReport, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -86,6 +91,9 @@ func (h *Handler) routes() {
 	h.handle("GET /api/feeds", h.feeds)
 	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
 	h.handle("POST /api/verify", h.verify)
+	h.handle("GET /api/evidence/{feed}/{seq}", h.evidence)
+	h.handle("GET /api/audit", h.auditLog)
+	h.handle("POST /api/audit/verify", h.verifyAudit)
 	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
 	h.handle("GET /api/exports/{kind}", h.exportFile)
 	h.handle("GET /api/statistics/{period}", h.kpStatistics)

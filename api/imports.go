@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +34,8 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.b.Import(r.Context(), kind.Type, items, splitList(q.Get("to")), q.Get("dry_run") == "true")
+	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: items, To: splitList(q.Get("to")),
+		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv")})
 	if err != nil {
 		return err
 	}
@@ -61,6 +63,11 @@ func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
 	if err := protocol.WriteTable(kind, &buf, format, bodies); err != nil {
 		return badRequest(err.Error())
 	}
+	q := r.URL.Query()
+	if err := h.auditExport(r, node.ExportAudit{Kind: kind.Name, Format: format, From: q.Get("from"),
+		To: q.Get("to"), Partner: f.Partner, Records: len(bodies)}); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", contentType(format))
 	_, err = w.Write(buf.Bytes())
 	return err
@@ -75,7 +82,22 @@ func (h *Handler) kpStatistics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.auditExport(r, node.ExportAudit{Kind: "kp-statistics", Period: r.PathValue("period"), Records: len(rows)}); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, rows)
+}
+
+// auditExport appends an export to the audit log when the request names
+// the file it goes to (query parameter "file"; the CLI always does), before
+// anything is sent. Reads without it (the dashboard's charts) are views,
+// not exports, and are not audited.
+func (h *Handler) auditExport(r *http.Request, a node.ExportAudit) error {
+	a.File = r.URL.Query().Get("file")
+	if a.File == "" {
+		return nil
+	}
+	return h.b.AuditExport(a)
 }
 
 func exportFilter(r *http.Request) (node.ExportFilter, error) {

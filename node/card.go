@@ -11,7 +11,12 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 )
 
-const metaCardCreated = "card/created"
+// Store metadata keys of this node's card: when it was first created,
+// and the card as last signed (at start).
+const (
+	metaCardCreated = "card/created"
+	metaCardSigned  = "card/signed"
+)
 
 // signCard signs this node's card with the host's current addresses. The
 // creation time is kept in the store so the card is stable across restarts.
@@ -30,6 +35,11 @@ func (n *Node) signCard(h host.Host) (*protocol.SignedCard, error) {
 	sc, err := protocol.SignCard(c, n.id)
 	if err != nil {
 		return nil, fmt.Errorf("sign card: %w", err)
+	}
+	// Kept for evidence bundles of this node's own records, which
+	// "kpnode evidence export" also makes while the daemon is stopped.
+	if err := n.st.PutMeta(metaCardSigned, sc.Bytes()); err != nil {
+		return nil, fmt.Errorf("store signed card: %w", err)
 	}
 	return sc, nil
 }

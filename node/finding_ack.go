@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/reconcile"
+	"github.com/kpnode/kpnode/store"
 )
 
 // ackMetaPrefix prefixes the store metadata keys of finding
@@ -90,7 +91,8 @@ func (n *Node) AcknowledgeFinding(id, note string) (FindingView, error) {
 	if err != nil {
 		return FindingView{}, err
 	}
-	if err := n.st.PutMeta(ackMetaPrefix+id, v); err != nil {
+	ev := store.AuditEvent{Action: AuditFindingAck, Details: map[string]any{"id": id, "note": note, "severity": f.Severity}}
+	if err := n.st.PutMetaAudited(ackMetaPrefix+id, v, ev); err != nil {
 		return FindingView{}, fmt.Errorf("acknowledge finding %s: %w", id, err)
 	}
 	n.findings.mu.Lock()

@@ -25,6 +25,17 @@ type ImportResult struct {
 // key is already held with different data.
 var ErrImportConflict = errors.New("record already held with different data")
 
+// ImportRequest is an import of records of one type, for
+// [Node.ImportRecords].
+type ImportRequest struct {
+	Type   string   // the record type
+	Items  [][]byte // validated bodies, in file order
+	To     []string // partner codes, or the single value AudienceAll
+	DryRun bool     // only check: write nothing
+	File   string   // the imported file's name, for the audit log
+	Format string   // its format (csv or json), for the audit log
+}
+
 // Import publishes records of one type (validated bodies, in file order)
 // to the audience, packed into batch entries within the size limit. Records
 // this node already published with the same data are skipped, so importing
@@ -32,20 +43,57 @@ var ErrImportConflict = errors.New("record already held with different data")
 // import before anything is written (publish a correction instead). With
 // dryRun nothing is written.
 func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (ImportResult, error) {
-	res := ImportResult{Type: typ, Records: len(items), DryRun: dryRun, Entries: []Published{}}
-	audience, rcpts, err := n.resolveAudience(to)
+	return n.ImportRecords(ctx, ImportRequest{Type: typ, Items: items, To: to, DryRun: dryRun})
+}
+
+// ImportRecords is [Node.Import] with the file's name and format, which
+// go to the audit log. An import that appended entries is appended to the
+// audit log after its last entry (each batch entry is its own transaction,
+// synced before it is pushed, so the audit record cannot share one); when
+// that fails, the import returns an error even though its entries, signed
+// in this node's feed, are published.
+func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
+	res, err := n.importRecords(ctx, req)
+	if req.DryRun || (err != nil && len(res.Entries) == 0) {
+		return res, err
+	}
+	if aerr := n.audit(AuditImport, importAudit(req, res, err)); aerr != nil {
+		return res, fmt.Errorf("import: %d entries published: %w", len(res.Entries), aerr)
+	}
+	return res, err
+}
+
+// importAudit is the audit record's details of an import.
+func importAudit(req ImportRequest, res ImportResult, err error) map[string]any {
+	seqs := make([]uint64, 0, len(res.Entries))
+	audience := []string{}
+	for _, p := range res.Entries {
+		seqs = append(seqs, p.Seq)
+		audience = p.Audience
+	}
+	d := map[string]any{"type": req.Type, "file": req.File, "format": req.Format, "records": res.Records,
+		"new": res.New, "skipped": res.Skipped, "audience": audience, "entries": seqs}
+	if err != nil {
+		d["error"] = err.Error()
+	}
+	return d
+}
+
+func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
+	res := ImportResult{Type: req.Type, Records: len(req.Items), DryRun: req.DryRun, Entries: []Published{}}
+	audience, rcpts, err := n.resolveAudience(req.To)
 	if err != nil {
 		return res, err
 	}
-	fresh, err := n.freshItems(typ, items)
+	fresh, err := n.freshItems(req.Type, req.Items)
 	if err != nil {
 		return res, err
 	}
-	res.New, res.Skipped = len(fresh), len(items)-len(fresh)
-	if dryRun || len(fresh) == 0 {
+	res.New, res.Skipped = len(fresh), len(req.Items)-len(fresh)
+	if req.DryRun || len(fresh) == 0 {
 		return res, nil
 	}
-	batches, err := protocol.PackBatches(typ, fresh, 0)
+	batches, err := protocol.PackBatches(req.Type, fresh, 0)
 	if err != nil {
 		return res, fmt.Errorf("pack batches: %w", err)
 	}
@@ -60,7 +108,7 @@ func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []stri
 		}
 		res.Entries = append(res.Entries, p)
 	}
-	n.log.Info("import done", "type", typ, "records", res.Records, "new", res.New, "entries", len(res.Entries))
+	n.log.Info("import done", "type", req.Type, "records", res.Records, "new", res.New, "entries", len(res.Entries))
 	return res, nil
 }
 

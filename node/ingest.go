@@ -195,13 +195,13 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	if !slices.Contains(e.Audience, n.cfg.Participant) {
 		return nil, nil
 	}
-	body, _, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
+	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
 		return nil, nil
 	}
-	rec := &store.Record{Type: e.Type, Body: body}
+	rec := &store.Record{Type: e.Type, Body: body, Salt: salt[:]}
 	parsed, err := parseRecord(e.Type, body)
 	if err != nil {
 		n.counters.add("invalid_records", 1)

@@ -45,7 +45,8 @@ func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
 	if p.AddrOverride, err = checkPartnerAddrs(pid, addrs); err != nil {
 		return Partner{}, err
 	}
-	if err := n.st.PutPartner(p); err != nil {
+	ev := partnerAudit(AuditPartnerAddrs, code, sc.Fingerprint(), map[string]any{"addrs": append([]string{}, p.AddrOverride...)})
+	if err := n.st.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
 	}
 	if h := n.currentHost(); h != nil {

@@ -30,7 +30,8 @@ func (n *Node) PausePartner(code string, paused bool) (Partner, error) {
 		return Partner{}, fmt.Errorf("stored card of partner %s: %w", code, err)
 	}
 	p.Paused = paused
-	if err := n.st.PutPartner(p); err != nil {
+	action := map[bool]string{true: AuditPartnerPause, false: AuditPartnerResume}[paused]
+	if err := n.st.PutPartnerAudited(p, partnerAudit(action, code, sc.Fingerprint(), nil)); err != nil {
 		return Partner{}, fmt.Errorf("%s partner %s: %w", verb, code, err)
 	}
 	n.gater.pause(pid, paused)

@@ -38,10 +38,12 @@ func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
 		return Partner{}, err
 	}
 	p := store.Partner{Code: sc.Card.Code, Card: sc.Bytes(), Key: sc.Key, Added: n.now().UTC()}
+	refreshed := false
 	if old, err := n.st.Partner(sc.Card.Code); err == nil && !old.Removed {
-		p.Added, p.AddrOverride, p.Paused = old.Added, old.AddrOverride, old.Paused
+		p.Added, p.AddrOverride, p.Paused, refreshed = old.Added, old.AddrOverride, old.Paused, true
 	}
-	if err := n.st.PutPartner(p); err != nil {
+	ev := partnerAudit(AuditPartnerAdd, p.Code, sc.Fingerprint(), map[string]any{"name": sc.Card.Name, "refreshed": refreshed})
+	if err := n.st.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
 	}
 	n.trackPartner(p)
@@ -87,7 +89,7 @@ func (n *Node) RemovePartner(code string) error {
 	if err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
-	if err := n.st.RemovePartner(code); err != nil {
+	if err := n.st.RemovePartnerAudited(code, partnerAudit(AuditPartnerRemove, code, p.Key.Fingerprint(), nil)); err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
 	n.detachPartner(p)

@@ -51,7 +51,7 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 // publishSealed seals a validated, compact body to rcpts (the audience in
 // order, then this node) and appends it.
 func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audience []string, rcpts []age.Recipient, parsed parsedRecord) (Published, error) {
-	ct, commitment, err := protocol.SealRecord(body, rcpts)
+	ct, commitment, salt, err := protocol.SealRecordSalted(body, rcpts)
 	if err != nil {
 		return Published{}, fmt.Errorf("seal record: %w", err)
 	}
@@ -59,7 +59,7 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 		return Published{}, err
 	}
 	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
-	p, err := n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: parsed.keys()})
+	p, err := n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: parsed.keys(), Salt: salt[:]})
 	if err == nil {
 		n.reconcile(n.cfg.Participant, p.Seq, p.Time, parsed.top)
 	}

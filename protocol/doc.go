@@ -12,7 +12,7 @@
 //
 // Every decoder ([DecodeEntry], [ParseCard], [ValidateRecord], [ParseNotice],
 // [ParseCarats], [ParseUSD], [DecodeReceipt], [DecodeFrame], [ReadFrame],
-// [ReadTable]) accepts attacker-controlled bytes. Each caps the
+// [ReadTable], [DecodeEvidenceBundle]) accepts attacker-controlled bytes. Each caps the
 // size first, verifies signatures before parsing further where there is one,
 // bounds-checks every length and returns a nil result with any error.
 //

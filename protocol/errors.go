@@ -51,3 +51,9 @@ var ErrTooManyStanzas = crypto.ErrTooManyStanzas
 // ErrNotRecipient is returned by [OpenRecord] when the identity is not among
 // the ciphertext's recipients. It is [crypto.ErrNotRecipient].
 var ErrNotRecipient = crypto.ErrNotRecipient
+
+// ErrEvidence is returned by [EvidenceBundle.Verify] when the parts of a
+// bundle do not belong together: the entry is signed by another key than
+// the card's, the bundle names another type than the entry, or the item is
+// not in the batch. The message names the part that fails.
+var ErrEvidence = errors.New("evidence does not hold")

@@ -24,12 +24,19 @@ const SaltSize = 32
 // in the entry's Commitment field. Callers include the author among the
 // recipients so that it can read its own feed back.
 func SealRecord(body []byte, recipients []age.Recipient) (ciphertext []byte, commitment Hash, err error) {
+	ciphertext, commitment, _, err = SealRecordSalted(body, recipients)
+	return ciphertext, commitment, err
+}
+
+// SealRecordSalted is [SealRecord] that also returns the fresh salt, so
+// that the author can keep it and later hand out an [EvidenceBundle]
+// without decrypting its own entry again.
+func SealRecordSalted(body []byte, recipients []age.Recipient) (ciphertext []byte, commitment Hash, salt [SaltSize]byte, err error) {
 	if len(body) > MaxEntrySize {
-		return nil, Hash{}, fmt.Errorf("seal record: %w: body of %d bytes", ErrTooLarge, len(body))
+		return nil, Hash{}, salt, fmt.Errorf("seal record: %w: body of %d bytes", ErrTooLarge, len(body))
 	}
-	var salt [SaltSize]byte
 	if _, err := rand.Read(salt[:]); err != nil {
-		return nil, Hash{}, fmt.Errorf("seal record: %w", err)
+		return nil, Hash{}, salt, fmt.Errorf("seal record: %w", err)
 	}
 	plain := make([]byte, 0, 1+SaltSize+len(body))
 	plain = append(plain, RecordVersion)
@@ -37,9 +44,9 @@ func SealRecord(body []byte, recipients []age.Recipient) (ciphertext []byte, com
 	plain = append(plain, body...)
 	ct, err := crypto.Seal(plain, recipients)
 	if err != nil {
-		return nil, Hash{}, fmt.Errorf("seal record: %w", err)
+		return nil, Hash{}, [SaltSize]byte{}, fmt.Errorf("seal record: %w", err)
 	}
-	return ct, Commit(salt, body), nil
+	return ct, Commit(salt, body), salt, nil
 }
 
 // OpenRecord decrypts e's record with id and checks it against e's

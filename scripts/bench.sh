@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHCOUNT=${BENCHCOUNT:-5}
 cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./crypto/ ./protocol/ ./store/ ./node/ ./reconcile/"
+# The peer comparison (docs/performance.md): PEER_N records, PEER_COUNT runs.
+PEER_N=${PEER_N:-100000}
+PEER_COUNT=${PEER_COUNT:-1}
+peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw="$tmp/kpnode" # benchstat names its column after the file
@@ -18,6 +22,12 @@ else
 	load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 	echo "running: $cmd"
 	eval "$cmd" | tee "$raw"
+	# The peer comparison against Hypercore, in its own go test run; its
+	# output joins the rest (a skip is one "peer comparison skipped:" line).
+	echo "running: $peer_cmd"
+	if ! PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh | tee -a "$raw"; then
+		echo "peer comparison failed: see the output above" | tee -a "$raw"
+	fi
 	load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 fi
 stats=$(cd "$tmp" && go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da kpnode 2>/dev/null || cat "$raw")
@@ -64,6 +74,19 @@ l10p99=$(med BenchmarkLatency/nodes=10 p99_ms)
 imp=$(med BenchmarkImportCertificates s/100k)
 rfull=$(med BenchmarkReconcileFull/batches s/run)
 rinc_ns=$(med BenchmarkIncremental ns/op)
+peer_n=$(med BenchmarkPeerHypercore records)
+[ "$peer_n" != n/a ] || peer_n=$PEER_N
+peer_kp=$(med BenchmarkPeerHypercore kpnode_rec/s)
+peer_hc=$(med BenchmarkPeerHypercore hypercore_rec/s)
+peer_ratio=$(med BenchmarkPeerHypercore kpnode/hypercore)
+peer_runs=$(grep -c '^BenchmarkPeerHypercore.* records' "$raw" || true)
+peer_note=$(grep -m1 -o 'peer comparison \(skipped\|failed\):.*' "$raw" || true)
+hc_version=$(sed -n 's/.*"hypercore": "\(.*\)".*/\1/p' scripts/hypercore/package.json)
+if [ "$peer_kp" != n/a ]; then
+	peer_measured="kpnode $peer_kp records/s, Hypercore $peer_hc records/s: ratio $peer_ratio (median of $peer_runs)"
+else
+	peer_measured=${peer_note:-not run}
+fi
 rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')
 
 {
@@ -89,6 +112,16 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "| import of 100,000 certificates from CSV to stored and published | < 10 s | $imp s | $(verdict "$imp" "<" 10) |"
 	echo "| reconciliation of 1,000,000 certificates with their confirmations | < 5 s | $rfull s | $(verdict "$rfull" "<" 5) |"
 	echo "| incremental reconciliation of one record | < 1 ms | $rinc ms | $(verdict "$rinc" "<" 1) |"
+	echo
+	echo "## Peer comparison (issue 6)"
+	echo
+	echo "Both systems in the same run, each as a writer and a reader process over loopback TCP: the writer appends the records (not timed), then the clock runs from the start of a fresh reader's process until it holds all of them. See docs/performance.md, \"Peer comparison: Hypercore\"."
+	echo
+	echo "| comparison | goal | measured | |"
+	echo "|---|---|---|---|"
+	echo "| $peer_n records of 1 KiB to a fresh reader: kpnode (each entry signed and age-sealed; the reader verifies, decrypts and stores each) against Hypercore $hc_version (the reader verifies the signed Merkle root and a proof per block) | kpnode/Hypercore ≥ 1 | $peer_measured | $(verdict "$peer_ratio" ">=" 1) |"
+	echo
+	echo "- command: \`$peer_cmd\` (runs \`go test -bench '^BenchmarkPeerHypercore\$' -benchtime 1x ./cmd/kpnode/\` after \`npm ci --prefix scripts/hypercore\`)"
 	echo
 	echo "## Run"
 	echo

@@ -1,8 +1,9 @@
 // Package store keeps a kpnode's durable state in Badger behind its own API:
 // the feeds it replicates (its own and every partner's, as signed entry
 // bytes), their heads, the records this node could decrypt with their
-// indexes, evidence of equivocation, the pinned partner cards and a little
-// node metadata.
+// indexes, evidence of equivocation, the pinned partner cards, the
+// hash-chained audit log of the operator's actions and a little node
+// metadata.
 //
 // No Badger type appears in the API. The key layout, the value encodings and
 // the crash-consistency argument are written down in docs/storage.md; the

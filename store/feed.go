@@ -145,7 +145,7 @@ func (s *Store) checkAppendSize(e *protocol.Entry, rec *Record) error {
 	if rec == nil {
 		return nil
 	}
-	return s.checkSize("record", recordHeaderLen+len(rec.Type)+len(rec.Body))
+	return s.checkSize("record", recordSize(rec))
 }
 
 func appendResult(e *protocol.Entry, eq *Equivocation, err error) error {

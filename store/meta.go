@@ -27,16 +27,38 @@ func (s *Store) GetMeta(key string) ([]byte, error) {
 
 // PutMeta stores an opaque node metadata value under key, replacing any.
 func (s *Store) PutMeta(key string, v []byte) error {
-	if key == "" {
-		return fmt.Errorf("write meta: %w: empty key", ErrInvalid)
-	}
-	if err := s.checkSize("meta value", len(v)); err != nil {
-		return fmt.Errorf("write meta %q: %w", key, err)
+	if err := s.checkMeta(key, v); err != nil {
+		return err
 	}
 	err := s.update(func(txn *badger.Txn) error {
 		return txn.Set(metaKey(key), bytes.Clone(v))
 	})
 	if err != nil {
+		return fmt.Errorf("write meta %q: %w", key, err)
+	}
+	return nil
+}
+
+// PutMetaAudited is [Store.PutMeta] that appends ev to the audit log in
+// the same transaction and syncs both to disk.
+func (s *Store) PutMetaAudited(key string, v []byte, ev AuditEvent) error {
+	if err := s.checkMeta(key, v); err != nil {
+		return err
+	}
+	_, err := s.updateAudited(&ev, func(txn *badger.Txn) error {
+		return txn.Set(metaKey(key), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("write meta %q: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) checkMeta(key string, v []byte) error {
+	if key == "" {
+		return fmt.Errorf("write meta: %w: empty key", ErrInvalid)
+	}
+	if err := s.checkSize("meta value", len(v)); err != nil {
 		return fmt.Errorf("write meta %q: %w", key, err)
 	}
 	return nil

@@ -62,12 +62,19 @@ func decodePartner(v []byte) (Partner, error) {
 // tombstone included: it is the operator's explicit (re-)add. A zero Added
 // keeps the stored one (or becomes now). The store itself never undoes a
 // removal.
-func (s *Store) PutPartner(p Partner) error {
+func (s *Store) PutPartner(p Partner) error { return s.putPartner(p, nil) }
+
+// PutPartnerAudited is [Store.PutPartner] that appends ev to the audit log
+// in the same transaction: the change and its audit record are committed
+// together or not at all.
+func (s *Store) PutPartnerAudited(p Partner, ev AuditEvent) error { return s.putPartner(p, &ev) }
+
+func (s *Store) putPartner(p Partner, ev *AuditEvent) error {
 	if p.Code == "" {
 		return fmt.Errorf("write partner: %w: empty code", ErrInvalid)
 	}
 	p = clonePartner(p)
-	err := s.update(func(txn *badger.Txn) error {
+	_, err := s.updateAudited(ev, func(txn *badger.Txn) error {
 		old, err := readPartner(txn, p.Code)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -81,7 +88,7 @@ func (s *Store) PutPartner(p Partner) error {
 	if err != nil {
 		return fmt.Errorf("write partner %s: %w", p.Code, err)
 	}
-	return s.Sync()
+	return nil
 }
 
 // fillTimes sets a missing Added or RemovedAt to now.
@@ -164,8 +171,16 @@ func (s *Store) allPartners() ([]Partner, error) {
 // card) and reported by [Store.Partner]; only an explicit
 // [Store.PutPartner] replaces it. Removing a removed partner keeps the
 // first removal time. It returns [ErrNotFound] for an unknown code.
-func (s *Store) RemovePartner(code string) error {
-	err := s.update(func(txn *badger.Txn) error {
+func (s *Store) RemovePartner(code string) error { return s.removePartner(code, nil) }
+
+// RemovePartnerAudited is [Store.RemovePartner] that appends ev to the
+// audit log in the same transaction.
+func (s *Store) RemovePartnerAudited(code string, ev AuditEvent) error {
+	return s.removePartner(code, &ev)
+}
+
+func (s *Store) removePartner(code string, ev *AuditEvent) error {
+	_, err := s.updateAudited(ev, func(txn *badger.Txn) error {
 		p, err := readPartner(txn, code)
 		if err != nil || p.Removed {
 			return err
@@ -176,5 +191,5 @@ func (s *Store) RemovePartner(code string) error {
 	if err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
-	return s.Sync()
+	return nil
 }

@@ -20,6 +20,10 @@ type Record struct {
 	// Keys are the natural keys of the record (of each item, for a
 	// batch), indexed for [Store.LookupKey].
 	Keys []RecordKey
+	// Salt is the salt that, with Body, opens the entry's commitment
+	// (protocol.OpenRecord returns it), kept for evidence bundles; nil
+	// when unknown, else protocol.SaltSize bytes.
+	Salt []byte
 }
 
 // StoredRecord is a record as read back, with the entry it came from.
@@ -29,6 +33,7 @@ type StoredRecord struct {
 	Time   time.Time // the entry's time
 	Type   string
 	Body   []byte
+	Salt   []byte // nil for a record stored without its salt (layout 1)
 }
 
 // Cursor is a position in a newest-first listing of records; see
@@ -54,8 +59,13 @@ type RecordQuery struct {
 // maxTypeLen bounds record types; the type is part of index keys.
 const maxTypeLen = 255
 
-// recordEncoding is the first byte of every record value.
-const recordEncoding = 1
+// Record value encodings, the first byte of every record value:
+// recordEncoding has no salt (all records of layout 1, and records stored
+// without one), recordEncodingSalted has the salt before the body.
+const (
+	recordEncoding       = 1
+	recordEncodingSalted = 2
+)
 
 // recordHeaderLen is encoding(1) time(8) type length(1).
 const recordHeaderLen = 1 + 8 + 1
@@ -68,7 +78,10 @@ func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 	if err := checkNaturalKeys(rec.Keys); err != nil {
 		return nil, err
 	}
-	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body), Keys: rec.Keys}
+	if rec.Salt != nil && len(rec.Salt) != protocol.SaltSize {
+		return nil, fmt.Errorf("%w: record salt of %d bytes, want %d", ErrInvalid, len(rec.Salt), protocol.SaltSize)
+	}
+	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body), Keys: rec.Keys, Salt: bytes.Clone(rec.Salt)}
 	if r.Type == "" {
 		r.Type = e.Type
 	}
@@ -82,26 +95,41 @@ func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 }
 
 func encodeRecord(t time.Time, rec *Record) []byte {
-	b := make([]byte, 0, recordHeaderLen+len(rec.Type)+len(rec.Body))
+	b := make([]byte, 0, recordSize(rec))
 	b = append(b, recordEncoding)
+	if rec.Salt != nil {
+		b[0] = recordEncodingSalted
+	}
 	b = appendTime(b, t)
 	b = append(b, byte(len(rec.Type)))
 	b = append(b, rec.Type...)
+	b = append(b, rec.Salt...)
 	return append(b, rec.Body...)
+}
+
+// recordSize is the size of rec's value.
+func recordSize(rec *Record) int {
+	return recordHeaderLen + len(rec.Type) + len(rec.Salt) + len(rec.Body)
 }
 
 // decodeRecord decodes a record value into r (Author and Seq untouched).
 func decodeRecord(v []byte, r *StoredRecord) error {
-	if len(v) < recordHeaderLen || v[0] != recordEncoding {
+	if len(v) < recordHeaderLen || (v[0] != recordEncoding && v[0] != recordEncodingSalted) {
 		return fmt.Errorf("%w: malformed record value (%d bytes)", ErrCorrupt, len(v))
 	}
-	n := int(v[recordHeaderLen-1])
-	if len(v) < recordHeaderLen+n {
+	n := recordHeaderLen + int(v[recordHeaderLen-1])
+	if len(v) < n {
 		return fmt.Errorf("%w: record value truncated in its type", ErrCorrupt)
 	}
 	r.Time = readTime(v[1:])
-	r.Type = string(v[recordHeaderLen : recordHeaderLen+n])
-	r.Body = bytes.Clone(v[recordHeaderLen+n:])
+	r.Type = string(v[recordHeaderLen:n])
+	if v[0] == recordEncodingSalted {
+		if len(v) < n+protocol.SaltSize {
+			return fmt.Errorf("%w: record value truncated in its salt", ErrCorrupt)
+		}
+		r.Salt, n = bytes.Clone(v[n:n+protocol.SaltSize]), n+protocol.SaltSize
+	}
+	r.Body = bytes.Clone(v[n:])
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +16,16 @@ import (
 // layoutVersion is the version of the key layout and value encodings
 // described in docs/storage.md. Bump it, and teach [Open] to migrate or
 // refuse, whenever either changes.
-const layoutVersion uint32 = 1
+//
+// Layout 2 adds to layout 1 the audit log ("a/" keys) and record values
+// that keep their salt (encoding 2); every layout-1 key and value is still
+// valid, so [Open] upgrades a layout-1 store by rewriting the version
+// alone. A layout-1 build refuses a layout-2 store: it would take
+// operator actions without writing them to the audit log.
+const layoutVersion uint32 = 2
+
+// upgradableLayouts are the older layouts [Open] upgrades in place.
+var upgradableLayouts = []uint32{1}
 
 // Value size limits. On disk a value may fill a value-log file; in memory
 // Badger keeps every value in the LSM tree and caps it at its largest
@@ -34,7 +44,8 @@ type Options struct {
 	Dir string
 	// InMemory keeps everything in memory (tests). Nothing is written to disk.
 	InMemory bool
-	// Logger receives Badger's warnings and errors. Nil discards them.
+	// Logger receives Badger's warnings and errors, and a notice when an
+	// older layout is upgraded. Nil discards them.
 	// Badger's own stderr logger is never used.
 	Logger *slog.Logger
 }
@@ -54,6 +65,12 @@ type Store struct {
 	dir      string
 	now      func() time.Time
 	maxValue int // the largest value Badger accepts in this mode
+	logger   *slog.Logger
+
+	// auditMu serialises appends to the audit log: each reads the last
+	// record and writes the next, which Badger's conflict detection alone
+	// would not catch (the new key was never read).
+	auditMu sync.Mutex
 
 	// failAppend, when set (by tests only), fails an append after
 	// everything is staged in its transaction.
@@ -88,7 +105,10 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(name, err)
 	}
-	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue}
+	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue, logger: opts.Logger}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.InMemory {
 		s.dir, s.maxValue = "", maxMemoryValue
 	}
@@ -138,8 +158,8 @@ func openError(name string, err error) error {
 	return fmt.Errorf("open store %s: %w: badger: %v", name, ErrCorrupt, err)
 }
 
-// checkLayout writes the layout version into a new store and refuses an
-// unknown one.
+// checkLayout writes the layout version into a new store, upgrades an
+// older layout it knows and refuses an unknown one.
 func (s *Store) checkLayout() error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keyVersion)
@@ -149,8 +169,22 @@ func (s *Store) checkLayout() error {
 		if err != nil {
 			return fmt.Errorf("read layout version: %w", err)
 		}
+		if len(v) == 4 && slices.Contains(upgradableLayouts, uint32FromBE(v)) {
+			return upgradeLayout(txn, s.logger, uint32FromBE(v))
+		}
 		return checkVersion(v)
 	})
+}
+
+// upgradeLayout upgrades a store of an older layout in place. From layout
+// 1 nothing but the version changes: layout 2 only adds keys and a record
+// encoding.
+func upgradeLayout(txn *badger.Txn, log *slog.Logger, from uint32) error {
+	if err := txn.Set(keyVersion, be32(layoutVersion)); err != nil {
+		return fmt.Errorf("upgrade layout %d to %d: %w", from, layoutVersion, err)
+	}
+	log.Info("store layout upgraded", "from", from, "to", layoutVersion)
+	return nil
 }
 
 func initLayout(txn *badger.Txn) error {

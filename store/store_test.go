@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ func TestLayoutVersion(t *testing.T) {
 	}
 	_, err := Open(Options{Dir: dir})
 	wantErr(t, err, ErrLayoutVersion)
-	if !strings.Contains(err.Error(), "layout 7") || !strings.Contains(err.Error(), "layout 1") {
+	if !strings.Contains(err.Error(), "layout 7") || !strings.Contains(err.Error(), fmt.Sprintf("layout %d", layoutVersion)) {
 		t.Fatalf("error %q should name both versions", err)
 	}
 }

@@ -15,25 +15,41 @@ import (
 // entries have something to find. The store must not be in use
 // ([ErrLocked]); [ErrNotFound] when the entry is not stored.
 func TamperEntry(dir string, author crypto.PublicKey, seq uint64, offset int) error {
+	if err := tamperValue(dir, entryKey(author, seq), offset); err != nil {
+		return fmt.Errorf("tamper entry %s #%d: %w", author, seq, err)
+	}
+	return nil
+}
+
+// TamperAudit flips one byte (XOR 0xff) of the stored value of audit
+// record seq, at offset modulo its length (a negative offset counts from
+// the end, where the details are), in the closed store in dir, as
+// [TamperEntry] does for entries. [Store.VerifyAudit] then reports the
+// chain broken at seq. For tests and incident drills only.
+func TamperAudit(dir string, seq uint64, offset int) error {
+	if err := tamperValue(dir, auditKey(seq), offset); err != nil {
+		return fmt.Errorf("tamper audit record %d: %w", seq, err)
+	}
+	return nil
+}
+
+// tamperValue flips the byte at offset (modulo the length) of key's value.
+func tamperValue(dir string, key []byte, offset int) error {
 	s, err := Open(Options{Dir: dir})
 	if err != nil {
-		return fmt.Errorf("tamper entry: %w", err)
+		return err
 	}
 	err = s.update(func(txn *badger.Txn) error {
-		k := entryKey(author, seq)
-		v, err := getValue(txn, k)
+		v, err := getValue(txn, key)
 		if err != nil || len(v) == 0 {
 			return err
 		}
 		i := (offset%len(v) + len(v)) % len(v)
 		v[i] ^= 0xff
-		return txn.Set(k, v)
+		return txn.Set(key, v)
 	})
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("tamper entry %s #%d: %w", author, seq, err)
-	}
-	return nil
+	return err
 }

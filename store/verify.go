@@ -22,6 +22,7 @@ const (
 	ProblemGap    = "gap"    // seqs missing from a feed
 	ProblemHead   = "head"   // the head disagrees with the feed's last entry
 	ProblemRecord = "record" // a record or index key without its counterpart
+	ProblemAudit  = "audit"  // the audit log's chain breaks (Seq is the audit record's; Author is zero)
 )
 
 // Problem is one inconsistency found by [Store.Verify].
@@ -34,10 +35,11 @@ type Problem struct {
 
 // VerifyReport is the outcome of [Store.Verify].
 type VerifyReport struct {
-	Feeds    int
-	Entries  int
-	Records  int
-	Problems []Problem
+	Feeds        int
+	Entries      int
+	Records      int
+	AuditRecords int // records of the audit log
+	Problems     []Problem
 }
 
 // OK reports whether Verify found no problem.
@@ -51,13 +53,14 @@ const ctxCheckEvery = 256
 // under its own author and seq, that every feed runs from seq 1 without
 // gaps, that each entry links to the one before it, that each head is the
 // feed's last entry, and that records and index keys match each other.
-// It reports every problem and carries on past it; the error is only for
-// I/O failures and ctx.
+// It also checks the audit log's chain as [Store.VerifyAudit] does. It
+// reports every problem and carries on past it; the error is only for I/O
+// failures and ctx.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}}
 	err := s.view(func(txn *badger.Txn) error {
 		v.txn = txn
-		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes} {
+		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.audit} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -67,6 +70,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("verify store: %w", err)
 	}
+	v.rep.AuditRecords = v.auditLog.records
 	return v.rep, nil
 }
 
@@ -77,6 +81,8 @@ type verifier struct {
 	rep   VerifyReport
 	ends  map[crypto.PublicKey]*feedState // the feeds met while walking entries
 	steps int
+	// auditLog is what the audit step knows of the audit log's chain.
+	auditLog auditWalk
 }
 
 // feedState is what the entry walk knows about the feed it is in.

@@ -29,8 +29,9 @@ func TestScripts(t *testing.T) {
 			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"tamper": cmdTamper,
-			"chmod":  cmdChmod,
+			"tamper":      cmdTamper,
+			"tamperaudit": cmdTamperAudit,
+			"chmod":       cmdChmod,
 		},
 	})
 }
@@ -49,6 +50,19 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	off, err := strconv.Atoi(args[2])
 	ts.Check(err)
 	ts.Check(store.TamperEntry(h.StoreDir(), id.Public(), seq, off))
+}
+
+// cmdTamperAudit flips one byte of a stored audit record:
+// tamperaudit HOME SEQ OFFSET (a negative offset counts from the end).
+func cmdTamperAudit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: tamperaudit HOME SEQ OFFSET")
+	}
+	seq, err := strconv.ParseUint(args[1], 10, 64)
+	ts.Check(err)
+	off, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	ts.Check(store.TamperAudit(node.Home{Dir: ts.MkAbs(args[0])}.StoreDir(), seq, off))
 }
 
 // cmdChmod sets a file's mode: chmod MODE FILE.

@@ -17,7 +17,7 @@ const (
 	ExitFailure     = 1 // the command failed (bad input, refused operation)
 	ExitUsage       = 2 // wrong flags or arguments
 	ExitUnreachable = 3 // the node's API could not be reached: is kpnode run running?
-	ExitProblems    = 4 // verify found integrity problems
+	ExitProblems    = 4 // verify, audit verify or evidence verify found integrity problems
 )
 
 // Stdio is the command's standard streams.
@@ -55,6 +55,8 @@ func commands() []command {
 		{"findings", "[--json] [--rule ID] [--partner CODE] [--since DATE] | explain ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"dashboard", "[--open]", "print a one-time sign-in link to the node's web dashboard", runDashboard},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
+		{"evidence", evidenceSynopsis, "export a record as an evidence bundle, or verify a bundle offline", runEvidence},
+		{"audit", auditSynopsis, "the audit log of administrative actions, newest first; verify its chain", runAudit},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
 		{"version", "", "print the version", runVersion},
@@ -93,7 +95,7 @@ Exit codes:
   1  the command failed (bad input, refused operation)
   2  wrong flags or arguments
   3  the node's API could not be reached (is "kpnode run" running?)
-  4  verify found integrity problems
+  4  verify, audit verify or evidence verify found integrity problems
 `)
 }
 

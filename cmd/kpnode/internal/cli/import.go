@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
@@ -139,13 +140,13 @@ func runExport(e *env, args []string) error {
 	}
 	defer done()
 	if pos[0] == "kp-statistics" {
-		return exportStatistics(e, c, w, *period, *format)
+		return exportStatistics(e, c, w, *period, *format, cmp.Or(*out, "-"))
 	}
 	kind, ok := protocol.LookupKind(pos[0])
 	if !ok {
 		return usageErrorf("export: unknown kind %q (want %s, or kp-statistics)", pos[0], kindList())
 	}
-	q := url.Values{"format": {*format}, "from": {*from}, "to": {*to}, "partner": {*partner}}
+	q := url.Values{"format": {*format}, "from": {*from}, "to": {*to}, "partner": {*partner}, "file": {cmp.Or(*out, "-")}}
 	var b []byte
 	if err := c.do(e, "GET", "/api/exports/"+kind.Name+"?"+q.Encode(), nil, &b); err != nil {
 		return err
@@ -154,12 +155,13 @@ func runExport(e *env, args []string) error {
 	return err
 }
 
-func exportStatistics(e *env, c *client, w io.Writer, period, format string) error {
+func exportStatistics(e *env, c *client, w io.Writer, period, format, file string) error {
 	if period == "" {
 		return usageErrorf("export kp-statistics needs --period, e.g. 2011-Q3")
 	}
 	var rows []node.KPStatisticsRow
-	if err := c.do(e, "GET", "/api/statistics/"+url.PathEscape(period), nil, &rows); err != nil {
+	path := "/api/statistics/" + url.PathEscape(period) + "?" + url.Values{"file": {file}}.Encode()
+	if err := c.do(e, "GET", path, nil, &rows); err != nil {
 		return err
 	}
 	if format == "json" {

@@ -75,7 +75,12 @@ func (e *env) verifyViaAPI(homeFlag string) (store.VerifyReport, error) {
 
 func printVerify(e *env, rep store.VerifyReport) {
 	for _, p := range rep.Problems {
+		if p.Kind == store.ProblemAudit {
+			fmt.Fprintf(e.Out, "PROBLEM  audit log  record %d: %s\n", p.Seq, p.Detail)
+			continue
+		}
 		fmt.Fprintf(e.Out, "PROBLEM  feed %s  seq %d  %s: %s\n", p.Author.Fingerprint(), p.Seq, p.Kind, p.Detail)
 	}
+	fmt.Fprintf(e.Out, "Checked the audit log's chain: %d records\n", rep.AuditRecords)
 	fmt.Fprintf(e.Out, "Checked %d feeds, %d entries: %d problem(s)\n", rep.Feeds, rep.Entries, len(rep.Problems))
 }

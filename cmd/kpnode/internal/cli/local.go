@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/store"
+)
+
+// localStore runs a command against the home's store: directly when no
+// daemon runs (the command then holds the home's run lock), else through
+// the running daemon's API, since the daemon owns the store.
+func (e *env) localStore(homeFlag string, direct func(h node.Home, cfg node.Config, st *store.Store) error,
+	viaAPI func(c *client) error) error {
+	dir, err := e.homeDir(homeFlag)
+	if err != nil {
+		return err
+	}
+	h, cfg, err := node.OpenHome(dir)
+	if err != nil {
+		return homeError(err, dir)
+	}
+	unlock, err := h.Lock()
+	if errors.Is(err, node.ErrHomeLocked) {
+		c, err := e.client(homeFlag)
+		if err != nil {
+			return err
+		}
+		return viaAPI(c)
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := h.OpenStore(nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return direct(h, cfg, st)
+}
