@@ -5,6 +5,8 @@ BIN       := bin/kpnode
 PKGS      := ./...
 FUZZTIME  ?= 10s
 BENCHCOUNT ?= 5
+PEER_N    ?= 100000
+PEER_COUNT ?= 1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
@@ -26,8 +28,8 @@ check: ## vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min) and write BENCHMARKS.md with the exchange targets
-	BENCHCOUNT=$(BENCHCOUNT) ./scripts/bench.sh
+bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
+	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
