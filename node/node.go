@@ -24,18 +24,19 @@ const Version = "0.2.0"
 
 // Node is one participant authority's running node.
 type Node struct {
-	cfg      Config
-	id       *crypto.Identity
-	st       *store.Store
-	log      *slog.Logger
-	gater    *gater
-	now      func() time.Time
-	counters *counters
-	events   *eventLog
-	delivery *delivery
-	heads    *headSignal
-	findings *findings
-	history  *history
+	cfg       Config
+	id        *crypto.Identity
+	st        *store.Store
+	log       *slog.Logger
+	gater     *gater
+	now       func() time.Time
+	counters  *counters
+	events    *eventLog
+	delivery  *delivery
+	heads     *headSignal
+	findings  *findings
+	history   *history
+	committer *committer
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 
@@ -98,6 +99,11 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if err := n.loadAcks(); err != nil {
 		return nil, err
 	}
+	own, err := st.Head(id.Public())
+	if err != nil {
+		return nil, fmt.Errorf("read own head: %w", err)
+	}
+	n.committer = &committer{synced: own.Seq}
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.loadFindings() }()
 	return n, nil

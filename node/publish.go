@@ -67,33 +67,39 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 }
 
 // appendOwn fills in seq, prev and time from the current head, signs and
-// appends.
+// appends, then returns once the entry is on disk (see [committer]).
 func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error) {
+	e, err := n.appendDraft(d, rec)
+	if err != nil {
+		return Published{}, err
+	}
+	// Own entries reach the disk before anyone sees them: after a power
+	// cut the node must not sign a different entry at the same seq.
+	if err := n.commitOwn(e.Seq); err != nil {
+		return Published{}, err
+	}
+	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes()), Time: e.Time}, nil
+}
+
+// appendDraft builds the next own entry from d and appends it, holding
+// appendMu so that each draft is built on the head it is appended to.
+func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry, error) {
 	n.appendMu.Lock()
 	defer n.appendMu.Unlock()
 	head, err := n.st.Head(n.id.Public())
 	if err != nil {
-		return Published{}, fmt.Errorf("read own head: %w", err)
+		return nil, fmt.Errorf("read own head: %w", err)
 	}
 	d.Seq, d.Prev, d.Time = head.Seq+1, head.Hash, n.now().UTC()
 	e, err := protocol.NewEntry(n.id, d)
 	if err != nil {
-		return Published{}, fmt.Errorf("build entry: %w", err)
+		return nil, fmt.Errorf("build entry: %w", err)
 	}
 	if err := n.st.Append(e, rec); err != nil {
-		return Published{}, fmt.Errorf("append entry %d: %w", d.Seq, err)
+		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
 	}
-	// Own entries reach the disk before anyone sees them: after a power
-	// cut the node must not sign a different entry at the same seq.
-	if err := n.st.Sync(); err != nil {
-		return Published{}, fmt.Errorf("sync entry %d to disk: %w", d.Seq, err)
-	}
-	n.log.Info("entry published", "feed", n.cfg.Participant, "seq", e.Seq, "type", e.Type,
-		"size", len(e.Bytes()), "audience", strings.Join(e.Audience, ","))
-	n.counters.add("entries_published", 1)
-	n.events.emit("entry_published", map[string]any{"seq": e.Seq, "type": e.Type, "hash": e.Hash().String()})
-	n.push(e)
-	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes()), Time: e.Time}, nil
+	n.committer.add(e)
+	return e, nil
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience

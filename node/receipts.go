@@ -120,6 +120,9 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 			out[k] = h.Seq
 		}
 	}
+	if _, ok := out[n.id.Public()]; ok { // own entries leave once on disk
+		out[n.id.Public()] = min(out[n.id.Public()], n.committer.syncedSeq())
+	}
 	return out
 }
 

@@ -271,6 +271,9 @@ func (n *Node) serveRanges(c *frameConn, ranges []protocol.Range) error {
 }
 
 func (n *Node) serveRange(c *frameConn, feed crypto.PublicKey, from, to uint64) error {
+	if feed == n.id.Public() { // own entries leave once on disk
+		to = min(to, n.committer.syncedSeq())
+	}
 	var batch [][]byte
 	size := 0
 	for from <= to {
