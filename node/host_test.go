@@ -1,0 +1,33 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+func TestTCPFirstRanking(t *testing.T) {
+	addrs := []ma.Multiaddr{
+		ma.StringCast("/ip4/192.0.2.1/udp/4101/quic-v1"),
+		ma.StringCast("/ip4/192.0.2.1/tcp/4101"),
+	}
+	got := tcpFirst(addrs)
+	if len(got) != 2 || got[0].Delay != quicFallbackDelay || got[1].Delay != 0 {
+		t.Fatalf("ranking %v: want QUIC after %s, TCP at once", got, quicFallbackDelay)
+	}
+}
+
+// TestQUICOnlyPartnerStillConnects: a partner reachable over QUIC only is
+// dialled once the TCP head start has passed.
+func TestQUICOnlyPartnerStillConnects(t *testing.T) {
+	a := testNode(t, "IN")
+	b := testNodeWith(t, "BE", func(n *Node) { n.cfg.Listen = []string{"/ip4/127.0.0.1/udp/0/quic-v1"} })
+	pin(t, a, b)
+	if err := connect(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if !connectedWithin(a, b, 10*time.Second, true) {
+		t.Fatal("not connected over QUIC")
+	}
+}
