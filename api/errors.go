@@ -71,6 +71,7 @@ func classifySentinel(err error) *Error {
 		{node.ErrUnknownFinding, http.StatusNotFound, "unknown_finding"},
 		{node.ErrBadCursor, http.StatusBadRequest, "bad_request"},
 		{node.ErrInvalidRequest, http.StatusBadRequest, "bad_request"},
+		{store.ErrFull, http.StatusInsufficientStorage, "store_full"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

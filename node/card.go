@@ -37,8 +37,15 @@ func (n *Node) signCard(h host.Host) (*protocol.SignedCard, error) {
 		return nil, fmt.Errorf("sign card: %w", err)
 	}
 	// Kept for evidence bundles of this node's own records, which
-	// "kpnode evidence export" also makes while the daemon is stopped.
-	if err := n.st.PutMeta(metaCardSigned, sc.Bytes()); err != nil {
+	// "kpnode evidence export" also makes while the daemon is stopped. On
+	// a full disk the card signed at an earlier start stays (same key,
+	// older addresses): the node starts anyway, to serve reads.
+	err = n.st.PutMeta(metaCardSigned, sc.Bytes())
+	if errors.Is(err, store.ErrFull) {
+		n.log.Error("card not stored: the disk is full; writes fail until space is freed", "err", err)
+		err = nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("store signed card: %w", err)
 	}
 	return sc, nil

@@ -35,6 +35,19 @@ type Config struct {
 	// Reconcile holds the thresholds of the cross-checks (docs/reconcile.md),
 	// with per-partner overrides.
 	Reconcile reconcile.Config `json:"reconcile"`
+	// StoreMinFreeMB is the free space, in MiB, the daemon keeps in reserve
+	// on the store's disk: below it, writes fail with store.ErrFull and
+	// reads go on (docs/operations.md, "When the disk is full"). 0 means
+	// store.DefaultMinFree (256 MiB); -1 turns the check off.
+	StoreMinFreeMB int64 `json:"store_min_free_mb,omitempty"`
+}
+
+// StoreMinFree is the reserve in bytes, as [store.Options.MinFree] takes it.
+func (c Config) StoreMinFree() int64 {
+	if c.StoreMinFreeMB < 0 {
+		return -1
+	}
+	return c.StoreMinFreeMB << 20
 }
 
 // Duration is a time.Duration written as "30s", "5m" in the configuration.
@@ -103,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.StallAfter.D() < time.Second {
 		return fmt.Errorf("%w: stall_after: %s is below 1s", ErrBadConfig, c.StallAfter.D())
+	}
+	if c.StoreMinFreeMB < -1 || c.StoreMinFreeMB > 1<<30 {
+		return fmt.Errorf("%w: store_min_free_mb: %d is not -1 (off), 0 (default) or a size in MiB up to 1 PiB", ErrBadConfig, c.StoreMinFreeMB)
 	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)

@@ -41,6 +41,12 @@ func (h Home) StoreIDPath() string { return filepath.Join(h.Dir, "store.id") }
 // home's store.id file and the store's own metadata carry the same random
 // identity; homes made before store.id existed get one on first open.
 func (h Home) OpenStore(log *slog.Logger) (*store.Store, error) {
+	return h.OpenStoreReserve(log, 0)
+}
+
+// OpenStoreReserve is [Home.OpenStore] keeping minFree bytes free on the
+// store's disk ([store.Options.MinFree]; 0 is the default reserve).
+func (h Home) OpenStoreReserve(log *slog.Logger, minFree int64) (*store.Store, error) {
 	want, err := os.ReadFile(h.StoreIDPath())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read %s: %w", h.StoreIDPath(), err)
@@ -49,7 +55,7 @@ func (h Home) OpenStore(log *slog.Logger) (*store.Store, error) {
 	if _, err := os.Stat(h.StoreDir()); errors.Is(err, fs.ErrNotExist) && len(want) > 0 {
 		return nil, fmt.Errorf("%w: %s does not exist; restore it from a backup (kpnode restore) or move it back", ErrStoreMissing, h.StoreDir())
 	}
-	st, err := store.Open(store.Options{Dir: h.StoreDir(), Logger: log})
+	st, err := store.Open(store.Options{Dir: h.StoreDir(), Logger: log, MinFree: minFree})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w; run kpnode verify --home %s, and restore from a backup if it cannot be read", ErrStoreDamaged, h.StoreDir(), err, h.Dir)
 	}

@@ -143,11 +143,11 @@ func audienceCodes(to []string, byCode map[string]*age.X25519Recipient, self str
 func checkAudienceCode(c string, byCode map[string]*age.X25519Recipient, self string) error {
 	switch _, known := protocol.LookupParticipant(c); {
 	case strings.EqualFold(c, AudienceAll):
-		return fmt.Errorf("audience: %q cannot be combined with partner codes", AudienceAll)
+		return fmt.Errorf("audience: %w: %q cannot be combined with partner codes", ErrInvalidRequest, AudienceAll)
 	case !known:
 		return fmt.Errorf("audience %q: %w", c, ErrUnknownParticipant)
 	case c == self:
-		return fmt.Errorf("audience %q: this node itself is always a reader; name partners only", c)
+		return fmt.Errorf("audience %q: %w: this node itself is always a reader; name partners only", c, ErrInvalidRequest)
 	case byCode[c] == nil:
 		return fmt.Errorf("audience %q: %w (see kpnode partners list)", c, ErrUnknownPartner)
 	}

@@ -38,3 +38,10 @@ var ErrInvalid = errors.New("invalid argument")
 
 // ErrClosed is returned by every method called after [Store.Close].
 var ErrClosed = errors.New("store is closed")
+
+// ErrFull is returned by every write when the store cannot grow: its
+// filesystem has less free space than the reserve ([Options.MinFree]), or
+// the operating system refused to extend a file (no space left on the
+// device, file size limit). Nothing is written; reads keep working, and
+// writes succeed again once space is freed.
+var ErrFull = errors.New("the store's disk is full")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,11 @@ type Options struct {
 	// older layout is upgraded. Nil discards them.
 	// Badger's own stderr logger is never used.
 	Logger *slog.Logger
+	// MinFree is the free space, in bytes, kept in reserve on the store's
+	// filesystem: below it every write fails with [ErrFull] (reads keep
+	// working). 0 means [DefaultMinFree]; a negative value turns the check
+	// off. Ignored when InMemory is set.
+	MinFree int64
 }
 
 // Validate reports the first bad field.
@@ -66,6 +72,11 @@ type Store struct {
 	now      func() time.Time
 	maxValue int // the largest value Badger accepts in this mode
 	logger   *slog.Logger
+
+	// minFree is the reserve below which writes fail with ErrFull (0 or
+	// less: no check); freeSpace reads the free space (a seam for tests).
+	minFree   int64
+	freeSpace func(dir string) (uint64, error)
 
 	// auditMu serialises appends to the audit log: each reads the last
 	// record and writes the next, which Badger's conflict detection alone
@@ -105,7 +116,8 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(name, err)
 	}
-	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue, logger: opts.Logger}
+	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue, logger: opts.Logger,
+		minFree: cmp.Or(opts.MinFree, DefaultMinFree), freeSpace: freeSpace}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -242,7 +254,7 @@ func (s *Store) Sync() error {
 		return ErrClosed
 	}
 	if err := s.db.Sync(); err != nil {
-		return fmt.Errorf("sync store: %w", err)
+		return fmt.Errorf("sync store: %w", fullError(err))
 	}
 	return nil
 }
@@ -258,14 +270,17 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 }
 
 // update runs fn in a read-write transaction and commits it, unless the
-// store is closed or fn fails.
+// store is closed, its disk is full ([ErrFull]) or fn fails.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
-	return s.db.Update(fn)
+	if err := s.checkSpace(); err != nil {
+		return err
+	}
+	return fullError(s.db.Update(fn))
 }
 
 // checkSize refuses a value Badger would refuse.

@@ -92,7 +92,7 @@ func (e *env) loadIdentity(h node.Home, passFile string) (*crypto.Identity, erro
 // serve opens the store, starts the node and serves the API until the
 // context ends.
 func (e *env) serve(h node.Home, cfg node.Config, id *crypto.Identity, log *slog.Logger) error {
-	st, err := h.OpenStore(log.With("component", "store"))
+	st, err := h.OpenStoreReserve(log.With("component", "store"), cfg.StoreMinFree())
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"syscall"
+	"testing"
+)
+
+// TestFullDiskRefusesWritesKeepsReads runs a store on disk whose free
+// space (as statfs reports it) drops below the reserve and comes back:
+// every kind of write fails with ErrFull and writes nothing, reads keep
+// working, and writes succeed again once space returns, without reopening.
+func TestFullDiskRefusesWritesKeepsReads(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir)
+	var free atomic.Uint64
+	free.Store(1 << 40)
+	s.freeSpace = func(string) (uint64, error) { return free.Load(), nil }
+	c := newChain(t)
+	appendAll(t, s, c.build(3, "note"), true)
+
+	free.Store(DefaultMinFree - 1)
+	next := c.next("note", 64)
+	wantErr(t, s.Append(next, recordFor(next)), ErrFull)
+	wantErr(t, s.PutMeta("k", []byte("v")), ErrFull)
+	_, err := s.AppendAudit(AuditEvent{Action: "export"})
+	wantErr(t, err, ErrFull)
+	if h, err := s.Head(c.author()); err != nil || h.Seq != 3 {
+		t.Fatalf("head while full: %+v, %v; want seq 3", h, err)
+	}
+	if _, err := s.Entry(c.author(), 2); err != nil {
+		t.Fatalf("read while full: %v", err)
+	}
+
+	free.Store(DefaultMinFree)
+	if err := s.Append(next, recordFor(next)); err != nil {
+		t.Fatalf("append once space returned: %v", err)
+	}
+	rep, err := s.Verify(context.Background())
+	if err != nil || len(rep.Problems) != 0 {
+		t.Fatalf("verify: %+v, %v", rep.Problems, err)
+	}
+}
+
+// TestMinFreeOption checks that the reserve is Options.MinFree, that a
+// negative value turns the check off and that an in-memory store has none.
+func TestMinFreeOption(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want int64
+	}{
+		{Options{Dir: t.TempDir()}, DefaultMinFree},
+		{Options{Dir: t.TempDir(), MinFree: 1 << 62}, 1 << 62},
+		{Options{Dir: t.TempDir(), MinFree: -1}, -1},
+	} {
+		s, err := Open(tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.minFree != tc.want {
+			t.Errorf("MinFree %d: reserve %d, want %d", tc.opts.MinFree, s.minFree, tc.want)
+		}
+		err = s.PutMeta("k", []byte("v"))
+		if full := tc.want == 1<<62; full != errors.Is(err, ErrFull) {
+			t.Errorf("MinFree %d: PutMeta: %v", tc.opts.MinFree, err)
+		}
+		s.Close()
+	}
+	if err := openMem(t).PutMeta("k", []byte("v")); err != nil {
+		t.Errorf("in memory: %v", err)
+	}
+}
+
+// TestFullError checks that the operating system's "cannot grow" errors,
+// wrapped or flattened to text by Badger, become ErrFull.
+func TestFullError(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("write: %w", syscall.ENOSPC),
+		fmt.Errorf("truncate: %w", syscall.EFBIG),
+		fmt.Errorf("cannot create new mem table err: %v", syscall.ENOSPC), // Badger's y.Wrap
+	} {
+		if !errors.Is(fullError(err), ErrFull) {
+			t.Errorf("fullError(%v) is not ErrFull", err)
+		}
+	}
+	if other := errors.New("disk on fire"); fullError(other) != other {
+		t.Error("fullError changed an unrelated error")
+	}
+}
