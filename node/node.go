@@ -39,6 +39,9 @@ type Node struct {
 	committer *committer
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
+	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
+	// shortened by tests before Start.
+	frameTimeout time.Duration
 
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
@@ -83,7 +86,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
-		receiptCache: protocol.NewReceiptCache(4096)}
+		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout}
 	var err error
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err

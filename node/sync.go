@@ -29,10 +29,11 @@ var errProtocol = errors.New("sync protocol violation")
 
 // frameConn is a sync stream with a deadline on every frame.
 type frameConn struct {
-	s     network.Stream
-	r     *bufio.Reader
-	w     *bufio.Writer
-	cache *protocol.ReceiptCache
+	s       network.Stream
+	r       *bufio.Reader
+	w       *bufio.Writer
+	cache   *protocol.ReceiptCache
+	timeout time.Duration // each frame read or write
 }
 
 // frameBufSize is the size of a sync stream's read and write buffers,
@@ -49,7 +50,7 @@ func (n *Node) newFrameConn(s network.Stream) *frameConn {
 	r, w := frameReaders.Get().(*bufio.Reader), frameWriters.Get().(*bufio.Writer)
 	r.Reset(s)
 	w.Reset(s)
-	return &frameConn{s: s, r: r, w: w, cache: n.receiptCache}
+	return &frameConn{s: s, r: r, w: w, cache: n.receiptCache, timeout: n.frameTimeout}
 }
 
 // release returns the buffers to their pools; c is unusable after.
@@ -62,7 +63,7 @@ func (c *frameConn) release() {
 }
 
 func (c *frameConn) send(f protocol.Frame) error {
-	c.s.SetWriteDeadline(time.Now().Add(syncFrameTimeout))
+	c.s.SetWriteDeadline(time.Now().Add(c.timeout))
 	if err := protocol.WriteFrame(c.w, f); err != nil {
 		return fmt.Errorf("send %T: %w", f, err)
 	}
@@ -70,7 +71,7 @@ func (c *frameConn) send(f protocol.Frame) error {
 }
 
 func (c *frameConn) recv() (protocol.Frame, error) {
-	c.s.SetReadDeadline(time.Now().Add(syncFrameTimeout))
+	c.s.SetReadDeadline(time.Now().Add(c.timeout))
 	return protocol.ReadFrameCached(c.r, c.cache)
 }
 

@@ -213,11 +213,33 @@ func ReadFrameCached(r io.Reader, cache *ReceiptCache) (Frame, error) {
 	if n > 1+MaxFrameSize {
 		return nil, fmt.Errorf("read frame: %w: length %d, limit %d", ErrTooLarge, n, 1+MaxFrameSize)
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
+	b, err := readAsArriving(r, int(n))
+	if err != nil {
 		return nil, readError(err)
 	}
 	return decodeFrame(b, cache)
+}
+
+// frameChunk is how much of an announced frame is allocated ahead of its
+// bytes: a peer that announces a maximal frame and stalls makes the reader
+// hold what it sent plus this, not the announced length.
+const frameChunk = 64 << 10
+
+// readAsArriving reads exactly n bytes into a buffer that doubles as they
+// arrive.
+func readAsArriving(r io.Reader, n int) ([]byte, error) {
+	b := make([]byte, 0, min(n, frameChunk))
+	for len(b) < n {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(n-len(b), cap(b)))
+		}
+		m, err := io.ReadFull(r, b[len(b):min(n, cap(b))])
+		b = b[:len(b)+m]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // readError wraps an error of io.ReadFull inside a frame.

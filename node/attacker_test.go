@@ -1,0 +1,319 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+)
+
+// attacker is a hostile peer for tests: its own Ed25519 identity and libp2p
+// host (TCP and QUIC like a node's, but no gater), and a gossipsub router
+// configured exactly like a node's (newGossip) with no validator, so it
+// publishes whatever it is given. It speaks the sync protocol through raw
+// streams, and serves the sync streams a node opens to it with serve.
+type attacker struct {
+	id     *crypto.Identity
+	h      host.Host
+	ps     *pubsub.PubSub
+	cancel context.CancelFunc
+
+	mu     sync.Mutex // guards topics and serve
+	topics map[string]*pubsub.Topic
+	serve  func(network.Stream)
+}
+
+func newAttacker(t *testing.T) *attacker {
+	t.Helper()
+	id, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := libp2p.New(
+		libp2p.Identity(priv),
+		libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.DisableRelay(),
+		libp2p.DisableMetrics(),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g, err := newGossip(ctx, h)
+	if err != nil {
+		cancel()
+		h.Close()
+		t.Fatal(err)
+	}
+	a := &attacker{id: id, h: h, ps: g.ps, cancel: cancel, topics: map[string]*pubsub.Topic{}, serve: serveNothing}
+	h.SetStreamHandler(protocol.SyncProtocolID, func(s network.Stream) {
+		a.mu.Lock()
+		serve := a.serve
+		a.mu.Unlock()
+		serve(s)
+	})
+	t.Cleanup(a.close)
+	return a
+}
+
+func (a *attacker) close() {
+	a.mu.Lock()
+	for _, tp := range a.topics {
+		tp.Close()
+	}
+	a.mu.Unlock()
+	a.cancel()
+	a.h.Close()
+}
+
+// card is the attacker's self-signed card, which a victim may pin.
+func (a *attacker) card(t *testing.T, code string) []byte {
+	t.Helper()
+	var addrs []string
+	for _, m := range a.h.Addrs() {
+		addrs = append(addrs, m.String())
+	}
+	sc, err := protocol.SignCard(protocol.Card{Code: code, Name: "Hostile " + code, Addrs: addrs, Created: time.Now()}, a.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc.Bytes()
+}
+
+// pinnedBy makes the attacker a pinned partner of victim, connected.
+func (a *attacker) pinnedBy(t *testing.T, victim *Node, code string) {
+	t.Helper()
+	if _, err := victim.AddPartner(a.card(t, code)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.connect(victim); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (a *attacker) connect(victim *Node) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := victim.currentHost()
+	return a.h.Connect(ctx, peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
+}
+
+func (a *attacker) setServe(f func(network.Stream)) {
+	a.mu.Lock()
+	a.serve = f
+	a.mu.Unlock()
+}
+
+// topic joins (once) the feed topic of author.
+func (a *attacker) topic(t *testing.T, author crypto.PublicKey) *pubsub.Topic {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	name := feedTopic(author)
+	if tp, ok := a.topics[name]; ok {
+		return tp
+	}
+	tp, err := a.ps.Join(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.topics[name] = tp
+	return tp
+}
+
+// reaches waits until victim subscribes to the topic of author as the
+// attacker sees it: flood publishing then sends to the victim.
+func (a *attacker) reaches(t *testing.T, victim *Node, author crypto.PublicKey) {
+	t.Helper()
+	tp := a.topic(t, author)
+	eventually(t, 20*time.Second, "attacker sees the victim on the topic", func() error {
+		for _, p := range tp.ListPeers() {
+			if p == victim.hostID() {
+				return nil
+			}
+		}
+		return errors.New("victim not among the topic's peers")
+	})
+}
+
+// publish sends data on the feed topic of author, unchecked.
+func (a *attacker) publish(t *testing.T, author crypto.PublicKey, data []byte) {
+	t.Helper()
+	if err := a.topic(t, author).Publish(context.Background(), data); err != nil {
+		t.Fatalf("attacker publish: %v", err)
+	}
+}
+
+// entry signs an entry of the attacker's feed (any seq, any prev) sealed to
+// recipients plus the given audience codes.
+func (a *attacker) entry(t *testing.T, seq uint64, prev protocol.Hash, audience []string, rcpts []age.Recipient, salt string) *protocol.Entry {
+	t.Helper()
+	ct, commitment, err := protocol.SealRecord([]byte(`{"salt":"`+salt+`"}`), append(rcpts, a.id.Recipient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := protocol.NewEntry(a.id, protocol.Draft{Seq: seq, Prev: prev, Time: time.Now(), Type: "notice",
+		Audience: audience, Commitment: commitment, Ciphertext: ct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// stream opens a raw sync stream to victim.
+func (a *attacker) stream(victim *Node) (network.Stream, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return a.h.NewStream(ctx, victim.hostID(), protocol.SyncProtocolID)
+}
+
+// serveNothing answers a node's pull like a partner with nothing to offer:
+// hello, then End to every want, until the node says goodbye.
+func serveNothing(s network.Stream) { serveHello(s, &protocol.Hello{}, nil) }
+
+// serveHello answers a pull with hello and then, for the first want, the
+// frames of answer (End when it is nil). It ends at the goodbye, at an
+// error, or after a bounded time.
+func serveHello(s network.Stream, hello *protocol.Hello, answer [][]byte) {
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := protocol.ReadFrame(s); err != nil {
+		return
+	}
+	if err := protocol.WriteFrame(s, hello); err != nil {
+		return
+	}
+	for {
+		f, err := protocol.ReadFrame(s)
+		if err != nil {
+			return
+		}
+		w, ok := f.(*protocol.Want)
+		if !ok {
+			continue
+		}
+		if len(w.Ranges) == 0 {
+			return
+		}
+		if answer == nil {
+			if protocol.WriteFrame(s, &protocol.End{}) != nil {
+				return
+			}
+			continue
+		}
+		for _, b := range answer {
+			if _, err := s.Write(b); err != nil {
+				return
+			}
+		}
+		answer = nil
+	}
+}
+
+// frame encodes f with its length prefix.
+func frame(t *testing.T, f protocol.Frame) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := protocol.WriteFrame(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// drainStream reads s until the node ends it, within d: it returns the
+// frames the node sent and the error that ended the reading.
+func drainStream(t *testing.T, s network.Stream, d time.Duration) ([]protocol.Frame, error) {
+	t.Helper()
+	s.SetReadDeadline(time.Now().Add(d))
+	var got []protocol.Frame
+	for {
+		f, err := protocol.ReadFrame(s)
+		if err != nil {
+			if errors.Is(err, network.ErrReset) || errors.Is(err, io.EOF) || isReset(err) {
+				return got, err
+			}
+			if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+				t.Fatalf("the node kept the stream open for more than %s", d)
+			}
+			return got, err
+		}
+		got = append(got, f)
+	}
+}
+
+func isReset(err error) bool {
+	var se *network.StreamError
+	return errors.As(err, &se)
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+// delta records counters and reports how each moved since.
+type delta struct {
+	n      *Node
+	before map[string]uint64
+}
+
+func countersOf(n *Node) delta { return delta{n: n, before: n.counters.snapshot()} }
+
+func (d delta) of(name string) uint64 { return d.n.counters.snapshot()[name] - d.before[name] }
+
+// grows waits until counter name grew by at least want.
+func (d delta) grows(t *testing.T, name string, want uint64) {
+	t.Helper()
+	eventually(t, 20*time.Second, d.n.Participant()+" counts "+name, func() error {
+		if got := d.of(name); got < want {
+			return fmt.Errorf("%s grew by %d, want >= %d", name, got, want)
+		}
+		return nil
+	})
+}
+
+// rejectionsSince sums the rejected_* counters' growth.
+func (d delta) rejections() uint64 {
+	var sum uint64
+	for k, v := range d.n.counters.snapshot() {
+		if len(k) > 9 && k[:9] == "rejected_" {
+			sum += v - d.before[k]
+		}
+	}
+	return sum
+}
+
+// stillServed checks that victim keeps receiving the honest partner's
+// entries: honest publishes k more and victim holds them within a deadline.
+func stillServed(t *testing.T, victim, honest *Node, k int) {
+	t.Helper()
+	key := honest.id.Public()
+	h, _ := victim.st.Head(key)
+	publishN(t, honest, k, victim.Participant())
+	want := h.Seq + uint64(k)
+	eventually(t, 30*time.Second, victim.Participant()+" receives "+honest.Participant()+" during the attack", func() error {
+		return holds(victim, honest.Participant(), want)
+	})
+}
