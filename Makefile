@@ -11,7 +11,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test check bench fuzz demo screenshots clean
+.PHONY: help build test check bench bench-short fuzz demo screenshots clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +30,10 @@ check: ## vet, gofmt and staticcheck
 
 bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
+
+bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./store/ ./reconcile/ ./testnet/trade/
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh

@@ -379,6 +379,13 @@ func appendFast(tb testing.TB, a *benchMember, readerCode string, reader *crypto
 		}
 		head = store.Head{Seq: e.Seq, Hash: e.Hash()}
 	}
+	// The node serves its own feed only up to what it knows is on disk;
+	// entries appended behind its back must be declared.
+	if a.n != nil {
+		a.n.committer.mu.Lock()
+		a.n.committer.synced = head.Seq
+		a.n.committer.mu.Unlock()
+	}
 }
 
 // benchMember is a benchmark node with its own identity and in-memory store,

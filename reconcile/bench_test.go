@@ -7,14 +7,13 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-var benchCertificates = 1_000_000
-
 // benchRecords are 1,000,000 certificates from IN to BE issued over 20
 // years and their confirmations, all but the last 1,000, in arrival order
 // (each confirmation a few records after its certificate).
 var benchRecords = sync.OnceValue(func() []Record {
 	g := newGenerator(1, "IN", "BE", "2006-01-01", 20*365)
 	f := feeds{}
+	benchCertificates := benchSize()
 	out := make([]Record, 0, 2*benchCertificates)
 	var pending []*protocol.Certificate
 	for i := 1; i <= benchCertificates; i++ {
@@ -23,7 +22,7 @@ var benchRecords = sync.OnceValue(func() []Record {
 		pending = append(pending, c)
 		if len(pending) == 8 {
 			for _, p := range pending {
-				if n := p.Number; n <= "IN0999000" {
+				if n := p.Number; n <= lastConfirmed(benchCertificates) {
 					out = append(out, f.rec("BE", confirm(p, g.received(p))))
 				}
 			}
