@@ -14,7 +14,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: help build test check bench bench-short fuzz demo screenshots clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build the kpnode binary into ./bin/kpnode
 	$(GO) build -trimpath -o $(BIN) ./cmd/kpnode
@@ -28,7 +28,7 @@ check: ## vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the benchmarks ($(BENCHCOUNT) runs each, ~10 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
+bench: ## run the benchmarks (BENCHCOUNT=5 runs each, ~10 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
