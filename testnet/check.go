@@ -9,6 +9,7 @@ import (
 
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
+	"github.com/kpnode/kpnode/testnet/trade"
 )
 
 // CheckOptions tunes [Network.Check].
@@ -24,11 +25,13 @@ type Report struct {
 	OK        bool          `json:"ok"`
 	Converged bool          `json:"converged"`
 	Waited    time.Duration `json:"waited_ns"`
-	// Problems lists every failed condition, one line each.
+	// Problems lists every failed condition but the findings', one line
+	// each; the findings' mismatches are in Findings.
 	Problems []string     `json:"problems"`
 	Nodes    []NodeReport `json:"nodes"`
-	// Rules scores the reconciliation findings against the ground truth.
-	Rules []RuleScore `json:"rules,omitempty"`
+	// Findings scores the reconciliation findings against the ground
+	// truth, summed over the members; nil when there is no truth.
+	Findings *trade.Score `json:"findings,omitempty"`
 }
 
 // NodeReport is one member's part of a [Report].
@@ -74,7 +77,7 @@ func (n *Network) Check(ctx context.Context, o CheckOptions) (*Report, error) {
 		r.Nodes = append(r.Nodes, nr)
 		r.Problems = append(r.Problems, probs...)
 	}
-	r.OK = len(r.Problems) == 0
+	r.OK = len(r.Problems) == 0 && (r.Findings == nil || r.Findings.OK())
 	return r, nil
 }
 
@@ -160,9 +163,9 @@ func (n *Network) checkMember(ctx context.Context, m *Member, truth []Expected, 
 	for _, e := range s.Equivocations {
 		probs = append(probs, fmt.Sprintf("%s: equivocation in %s's feed at seq %d", m.Code, e.Feed, e.Seq))
 	}
-	fprobs, count, err := n.checkFindings(ctx, m, truth, r)
+	count, err := n.checkFindings(ctx, m, truth, r)
 	nr.Findings = count
-	return nr, append(probs, fprobs...), err
+	return nr, probs, err
 }
 
 // checkFeed checks that m holds partner p's whole feed, with the record

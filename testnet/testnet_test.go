@@ -116,7 +116,7 @@ func TestInProcessNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK {
-		t.Fatalf("check: %s", strings.Join(rep.Problems, "\n"))
+	if !rep.OK || rep.Findings == nil || rep.Findings.Total().Expected == 0 {
+		t.Fatalf("check: %s\n%v", strings.Join(rep.Problems, "\n"), rep.Findings)
 	}
 }

@@ -91,10 +91,11 @@ func TestTestnetFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range rep.Rules {
-		t.Logf("%s: expected %d, found %d, missed %d, false alarms %d", s.Rule, s.Expected, s.Found, len(s.Missed), len(s.FalseAlarms))
+	if rep.Findings == nil || rep.Findings.Total().Expected == 0 {
+		t.Fatal("check judged no findings")
 	}
+	t.Logf("findings:\n%s", rep.Findings)
 	if !rep.OK {
-		t.Fatalf("check failed after %s:\n%s", rep.Waited, strings.Join(rep.Problems, "\n"))
+		t.Fatalf("check failed after %s:\n%s\n%s", rep.Waited, strings.Join(rep.Problems, "\n"), rep.Findings)
 	}
 }

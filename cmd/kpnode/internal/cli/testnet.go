@@ -271,16 +271,9 @@ func printCheck(w io.Writer, rep *testnet.Report, truth bool) error {
 	if err := table(w, []string{"NODE", "OWN HEAD", "ENTRIES VERIFIED", "RECORDS", "FINDINGS"}, rows); err != nil {
 		return err
 	}
-	if truth {
-		rows = rows[:0]
-		for _, s := range rep.Rules {
-			rows = append(rows, []string{s.Rule, fmt.Sprint(s.Expected), fmt.Sprint(s.Found), fmt.Sprint(len(s.Missed)), fmt.Sprint(len(s.FalseAlarms))})
-		}
-		fmt.Fprintln(w)
-		if err := table(w, []string{"RULE", "EXPECTED", "FOUND", "MISSED", "FALSE ALARMS"}, rows); err != nil {
-			return err
-		}
-	} else {
+	if rep.Findings != nil {
+		fmt.Fprintf(w, "\nFindings against the ground truth, summed over the nodes:\n%s", rep.Findings)
+	} else if !truth {
 		fmt.Fprintln(w, "No ground truth (the testnet was not loaded): findings not judged.")
 	}
 	for _, p := range rep.Problems {
