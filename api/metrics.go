@@ -101,7 +101,7 @@ func writePartners(w io.Writer, ps []node.PartnerStatus) {
 	}
 	fmt.Fprint(w, "# HELP kpnode_partner_lag Entries of a partner's own feed this node does not hold yet.\n# TYPE kpnode_partner_lag gauge\n")
 	for _, p := range ps {
-		fmt.Fprintf(w, "kpnode_partner_lag{partner=%q} %d\n", p.Code, max(p.TheirHead, p.OurCopy)-p.OurCopy)
+		fmt.Fprintf(w, "kpnode_partner_lag{partner=%q} %d\n", p.Code, p.Behind())
 	}
 	gauge(w, "kpnode_partners_connected", "Pinned partners connected now.", float64(connected))
 	gauge(w, "kpnode_partners", "Pinned partners.", float64(len(ps)))

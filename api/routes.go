@@ -67,10 +67,8 @@ type PartnerAddrsRequest struct {
 
 func (h *Handler) setPartnerAddrs(w http.ResponseWriter, r *http.Request) error {
 	var req PartnerAddrsRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return badRequest(fmt.Sprintf("request body: %v (want {\"addrs\": [multiaddrs]})", err))
+	if err := decodeBody(r, &req, `{"addrs": [multiaddrs]}`); err != nil {
+		return err
 	}
 	if req.Addrs == nil { // absent or null; [] clears
 		return badRequest(`request body: "addrs" is required (an empty list clears the override)`)
@@ -118,10 +116,8 @@ type PublishRequest struct {
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
 	var req PublishRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return badRequest(fmt.Sprintf("request body: %v (want {\"to\": [codes], \"record\": {...}})", err))
+	if err := decodeBody(r, &req, `{"to": [codes], "record": {...}}`); err != nil {
+		return err
 	}
 	if len(req.Record) == 0 {
 		return badRequest(`request body: "record" is required`)

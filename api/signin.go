@@ -3,8 +3,6 @@ package api
 import (
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -131,9 +129,9 @@ func (h *Handler) signinLink(codes *signinCodes) func(http.ResponseWriter, *http
 func (h *Handler) signin(codes *signinCodes) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req SigninRequest
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSigninBody))
-		if err := dec.Decode(&req); err != nil {
-			writeError(w, badRequest(fmt.Sprintf("request body: %v (want {\"code\": \"...\"})", err)))
+		r.Body = http.MaxBytesReader(w, r.Body, maxSigninBody)
+		if err := decodeBody(r, &req, `{"code": "..."}`); err != nil {
+			h.fail(w, r, err)
 			return
 		}
 		if req.Code == "" || !codes.consume(req.Code) {

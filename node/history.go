@@ -81,7 +81,7 @@ func (n *Node) sampleDelivery() {
 	for _, p := range s.Partners {
 		live[p.Code] = true
 		smp := DeliverySample{Time: n.now().UTC().Truncate(time.Second), Undelivered: p.Undelivered,
-			Behind: max(p.TheirHead, p.OurCopy) - p.OurCopy, Connected: p.Connected}
+			Behind: p.Behind(), Connected: p.Connected}
 		ser := append(n.history.series[p.Code], smp)
 		n.history.series[p.Code] = ser[max(0, len(ser)-historyLen):]
 		if p.Stalled != n.history.stalled[p.Code] {

@@ -71,6 +71,10 @@ type PartnerStatus struct {
 	LastSyncError string    `json:"last_sync_error,omitempty"`
 }
 
+// Behind counts the entries of the partner's own feed this node does not
+// hold yet, as far as the partner last told it.
+func (p PartnerStatus) Behind() uint64 { return max(p.TheirHead, p.OurCopy) - p.OurCopy }
+
 // EquivocationReport is a fork seen in a feed.
 type EquivocationReport struct {
 	Feed        string        `json:"feed"`

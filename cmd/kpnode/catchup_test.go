@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -24,10 +23,7 @@ func TestCatchUpAfterSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons and appends 1500 entries; skipped in -short mode")
 	}
-	dir := t.TempDir()
-	in, be := filepath.Join(dir, "in"), filepath.Join(dir, "be")
-	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
-	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
+	dir, in, be := initPair(t)
 	inListen, beListen := loopbackListen(t), loopbackListen(t)
 	startDaemonOn(t, in, inListen)
 	bed := startDaemonOn(t, be, beListen)

@@ -20,10 +20,7 @@ func TestSIGKILLDuringAppends(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped in -short mode")
 	}
-	dir := t.TempDir()
-	in, be := filepath.Join(dir, "in"), filepath.Join(dir, "be")
-	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
-	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
+	dir, in, be := initPair(t)
 	bed := startDaemon(t, be)
 	card := filepath.Join(dir, "be.card")
 	os.WriteFile(card, []byte(kpnode(t, "card", "--home", be)), 0o644)

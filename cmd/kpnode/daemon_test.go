@@ -41,6 +41,17 @@ func kpnode(t *testing.T, args ...string) string {
 	return string(out)
 }
 
+// initPair creates the homes of IN and BE in a temporary directory and
+// returns the directory and both homes.
+func initPair(t *testing.T) (dir, in, be string) {
+	t.Helper()
+	dir = t.TempDir()
+	in, be = filepath.Join(dir, "in"), filepath.Join(dir, "be")
+	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
+	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
+	return dir, in, be
+}
+
 func startDaemon(t *testing.T, home string) *daemon {
 	t.Helper()
 	return startDaemonOn(t, home, "/ip4/127.0.0.1/tcp/0")

@@ -29,10 +29,7 @@ func TestFullDisk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped in -short mode")
 	}
-	dir := t.TempDir()
-	in, be := filepath.Join(dir, "in"), filepath.Join(dir, "be")
-	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
-	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
+	dir, in, be := initPair(t)
 	ind := startDaemon(t, in)
 	bed := startDaemon(t, be)
 	pinEachOther(t, dir, in, be)

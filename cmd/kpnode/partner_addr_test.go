@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -14,10 +13,7 @@ func TestPartnerAddrOverrideRedials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons; skipped in -short mode")
 	}
-	dir := t.TempDir()
-	in, be := filepath.Join(dir, "in"), filepath.Join(dir, "be")
-	kpnode(t, "init", "--participant", "IN", "--name", "India KP Authority", "--home", in)
-	kpnode(t, "init", "--participant", "BE", "--name", "Belgian Diamond Office", "--home", be)
+	dir, in, be := initPair(t)
 	ind, bed := startDaemon(t, in), startDaemon(t, be)
 	pinEachOther(t, dir, in, be)
 	ind.stop()
