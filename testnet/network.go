@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kpnode/kpnode/node"
@@ -60,6 +61,9 @@ type Network struct {
 	Dir    string
 	runner Runner
 	st     state
+
+	mu      sync.Mutex         // guards clients
+	clients map[string]*client // by member code, made on first use
 }
 
 // Create makes a new network in dir (which must not hold one): a node
@@ -291,11 +295,29 @@ func (n *Network) Running(code string) bool {
 
 // call sends one API request to member m with a 60 s timeout.
 func (n *Network) call(ctx context.Context, m *Member, method, path string, body []byte, out any) error {
-	c, err := newClient(m, 60*time.Second)
+	c, err := n.client(m)
 	if err != nil {
 		return err
 	}
 	return c.do(ctx, method, path, body, out)
+}
+
+// client returns member m's API client, reading its token once.
+func (n *Network) client(m *Member) (*client, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c, ok := n.clients[m.Code]; ok {
+		return c, nil
+	}
+	c, err := newClient(m, 60*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if n.clients == nil {
+		n.clients = map[string]*client{}
+	}
+	n.clients[m.Code] = c
+	return c, nil
 }
 
 // logPath is where a member's node log goes.
