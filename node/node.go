@@ -44,8 +44,12 @@ type Node struct {
 	frameTimeout time.Duration
 
 	// appendMu serialises appends to this node's own feed, so each draft
-	// is built on the head it will be appended to.
+	// is built on the head it will be appended to. It guards ownHead.
 	appendMu sync.Mutex
+	// ownHead caches the seq and hash of this node's own head once read:
+	// only appendDraft appends to the own feed, so the store need not be
+	// asked per entry. nil until read, and after a failed append.
+	ownHead *store.Head
 	// partnersMu serialises changes to the pinned partners (each reads the
 	// stored partner and writes it back).
 	partnersMu sync.Mutex

@@ -86,9 +86,9 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry, error) {
 	n.appendMu.Lock()
 	defer n.appendMu.Unlock()
-	head, err := n.st.Head(n.id.Public())
+	head, err := n.ownHeadLocked()
 	if err != nil {
-		return nil, fmt.Errorf("read own head: %w", err)
+		return nil, err
 	}
 	d.Seq, d.Prev, d.Time = head.Seq+1, head.Hash, n.now().UTC()
 	e, err := protocol.NewEntry(n.id, d)
@@ -96,10 +96,28 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 		return nil, fmt.Errorf("build entry: %w", err)
 	}
 	if err := n.st.Append(e, rec); err != nil {
+		// The store may or may not hold the entry (an error after the
+		// commit): read the head again next time.
+		n.ownHead = nil
 		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
 	}
+	n.ownHead = &store.Head{Seq: e.Seq, Hash: e.Hash(), Time: e.Time}
 	n.committer.add(e)
 	return e, nil
+}
+
+// ownHeadLocked returns the head of this node's own feed, from the cache
+// when it holds it. The caller holds appendMu.
+func (n *Node) ownHeadLocked() (store.Head, error) {
+	if n.ownHead != nil {
+		return *n.ownHead, nil
+	}
+	head, err := n.st.Head(n.id.Public())
+	if err != nil {
+		return store.Head{}, fmt.Errorf("read own head: %w", err)
+	}
+	n.ownHead = &head
+	return head, nil
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience

@@ -63,6 +63,9 @@ pipe=$(med BenchmarkPipeline pct_of_floor)
 pipe_rate=$(med BenchmarkPipeline entries/s)
 pipe_snd=$(med BenchmarkPipeline sender_floor_us)
 pipe_rcv=$(med BenchmarkPipeline receiver_floor_us)
+pipe_own=$(med BenchmarkPipeline pct_of_own_floor)
+pipe_own_snd=$(med BenchmarkPipeline own_sender_floor_us)
+pipe_own_rcv=$(med BenchmarkPipeline own_receiver_floor_us)
 cu=$(med BenchmarkCatchUp pct_of_floor)
 cu_rate=$(med BenchmarkCatchUp entries/s)
 cu_n=$(med BenchmarkCatchUp entries)
@@ -96,11 +99,11 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo
 	echo "## Exchange targets (issue 3)"
 	echo
-	echo "Floors are measured in the same run, single-threaded (see node/bench_exchange_test.go)."
+	echo "Floors are measured in the same run, single-threaded (see node/bench_exchange_test.go). The naive floor is the standard libraries' cost of an entry's cryptography (crypto/ed25519 sign and verify, filippo.io/age encrypt and decrypt with X25519 recipients: node/bench_floor_test.go); kpnode's own floor is the cost of the cryptography it actually does, shown so that the non-crypto overhead stays visible."
 	echo
 	echo "| target | goal | measured | |"
 	echo "|---|---|---|---|"
-	echo "| pipeline, A publishes → B stored and decrypted, 1 KiB, audience of one | ≥ 70 % of floor | $pipe % ($pipe_rate entries/s; floor max(sender $pipe_snd µs, receiver $pipe_rcv µs) per entry) | $(verdict "$pipe" ">=" 70) |"
+	echo "| pipeline, A publishes → B stored and decrypted, 1 KiB, audience of one | ≥ 70 % of the naive floor (issue 3), ≥ 85 % (issue 7) | $pipe % ($pipe_rate entries/s; naive floor max(sender $pipe_snd µs, receiver $pipe_rcv µs) per entry; $pipe_own % of kpnode's own crypto, max($pipe_own_snd µs, $pipe_own_rcv µs)) | $(verdict "$pipe" ">=" 70) / $(verdict "$pipe" ">=" 85) |"
 	echo "| catch-up of $cu_n entries after B restarts | ≥ 70 % of floor | $cu % ($cu_rate entries/s; floor B's verify + open, $cu_rcv µs per entry) | $(verdict "$cu" ">=" 70) |"
 	echo "| latency publish → stored at partner, 2 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l2p50 ms, p99 $l2p99 ms | $(verdict "$l2p50" "<" 10 "$l2p99" "<" 50) |"
 	echo "| latency publish → stored at partner, 10 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l10p50 ms, p99 $l10p99 ms | $(verdict "$l10p50" "<" 10 "$l10p99" "<" 50) |"
