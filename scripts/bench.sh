@@ -12,6 +12,9 @@ cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./cry
 PEER_N=${PEER_N:-100000}
 PEER_COUNT=${PEER_COUNT:-1}
 peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
+# The scale run: a full-mesh testnet of real processes (20 by default).
+TESTNET_PARTICIPANTS=${TESTNET_PARTICIPANTS:-IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP}
+testnet_cmd="go test -run '^\$' -bench '^BenchmarkTestnet\$' -benchtime 1x -timeout 20m ./cmd/kpnode/ -args -testnet.participants=$TESTNET_PARTICIPANTS -testnet.days=90"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw="$tmp/kpnode" # benchstat names its column after the file
@@ -27,6 +30,11 @@ else
 	echo "running: $peer_cmd"
 	if ! PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh | tee -a "$raw"; then
 		echo "peer comparison failed: see the output above" | tee -a "$raw"
+	fi
+	# The scale run (issue 7, item 6): a testnet of real processes, once.
+	echo "running: $testnet_cmd"
+	if ! eval "$testnet_cmd" | tee -a "$raw"; then
+		echo "testnet run failed: see the output above" | tee -a "$raw"
 	fi
 	load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 fi
@@ -84,6 +92,7 @@ peer_hc=$(med BenchmarkPeerHypercore hypercore_rec/s)
 peer_ratio=$(med BenchmarkPeerHypercore kpnode/hypercore)
 peer_runs=$(grep -c '^BenchmarkPeerHypercore.* records' "$raw" || true)
 peer_note=$(grep -m1 -o 'peer comparison \(skipped\|failed\):.*' "$raw" || true)
+tn_verdict=$([ "$(med BenchmarkTestnet check_s)" != n/a ] && echo passed || echo "**failed or not run**")
 hc_version=$(sed -n 's/.*"hypercore": "\(.*\)".*/\1/p' scripts/hypercore/package.json)
 if [ "$peer_kp" != n/a ]; then
 	peer_measured="kpnode $peer_kp records/s, Hypercore $peer_hc records/s: ratio $peer_ratio (median of $peer_runs)"
@@ -125,6 +134,21 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "| $peer_n records of 1 KiB to a fresh reader: kpnode (each entry signed and age-sealed; the reader verifies, decrypts and stores each) against Hypercore $hc_version (the reader verifies the signed Merkle root and a proof per block) | kpnode/Hypercore ≥ 1 | $peer_measured | $(verdict "$peer_ratio" ">=" 1) |"
 	echo
 	echo "- command: \`$peer_cmd\` (runs \`go test -bench '^BenchmarkPeerHypercore\$' -benchtime 1x ./cmd/kpnode/\` after \`npm ci --prefix scripts/hypercore\`)"
+	echo
+	echo "## Scale on one box (issue 7)"
+	echo
+	echo "A full-mesh testnet of $(med BenchmarkTestnet nodes) real \`kpnode run\` processes on this machine: \`testnet up\`, a 90-day load (seed 5, 24 anomalies), then \`testnet check\` (waits for convergence, then every entry, chain and finding is judged against the ground truth; the benchmark fails unless it passes)."
+	echo
+	echo "| step | measured |"
+	echo "|---|---|"
+	echo "| up (create, start, pin cards) | $(med BenchmarkTestnet up_s) s |"
+	echo "| load: $(med BenchmarkTestnet records) records through the members' APIs | $(med BenchmarkTestnet load_s) s |"
+	echo "| converged after the load | $(med BenchmarkTestnet converge_s) s |"
+	echo "| check (convergence wait + verdict) | $(med BenchmarkTestnet check_s) s, $tn_verdict |"
+	echo "| daemons' CPU over the run | $(med BenchmarkTestnet daemons_cpu_s) s ($(med BenchmarkTestnet daemons_cores) cores on average) |"
+	echo "| resident memory once converged | $(med BenchmarkTestnet rss_total_mb) MB in total, $(med BenchmarkTestnet rss_max_mb) MB the largest |"
+	echo
+	echo "- command: \`$testnet_cmd\`"
 	echo
 	echo "## Run"
 	echo

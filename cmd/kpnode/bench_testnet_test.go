@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpnode/kpnode/testnet"
+)
+
+// The scale run of issue 7, item 6: a full-mesh testnet of real kpnode
+// processes loaded with 90 days of trade must converge and pass its check;
+// the benchmark records how long each step took and what the daemons cost.
+
+var (
+	testnetParticipants = flag.String("testnet.participants",
+		"IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP",
+		"BenchmarkTestnet's members (-short: IN,BE,AE)")
+	testnetDays = flag.Int("testnet.days", 90, "days of trade BenchmarkTestnet loads (-short: 7)")
+)
+
+// BenchmarkTestnet brings up the testnet (full mesh), loads it, and runs
+// `testnet check` (waiting for convergence, then judging every entry,
+// chain and finding against the ground truth). It fails unless the check
+// passes. Reported: the seconds of each step, the records loaded, and the
+// daemons' CPU seconds and resident memory (summed over the members, and
+// the largest) once converged.
+func BenchmarkTestnet(b *testing.B) {
+	codes, days := strings.Split(*testnetParticipants, ","), *testnetDays
+	if testing.Short() {
+		codes, days = []string{"IN", "BE", "AE"}, 7
+	}
+	bin, err := exec.LookPath("kpnode")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		runTestnet(b, bin, codes, days)
+	}
+}
+
+func runTestnet(b *testing.B, bin string, codes []string, days int) {
+	ctx := context.Background()
+	r := &testnet.ProcessRunner{Binary: bin}
+	n, err := testnet.Create(b.TempDir(), codes, "full", r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := n.Down(); err != nil {
+			b.Errorf("down: %v", err)
+		}
+		r.Wait()
+	}()
+	start := time.Now()
+	if err := n.Up(ctx); err != nil {
+		b.Fatal(err)
+	}
+	up := time.Since(start)
+	res, err := n.Load(ctx, testnet.LoadOptions{Days: days, Seed: 5, Anomalies: 24})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep := checkTestnet(b, n)
+	b.ReportMetric(float64(len(codes)), "nodes")
+	b.ReportMetric(up.Seconds(), "up_s")
+	b.ReportMetric(res.Took.Seconds(), "load_s")
+	b.ReportMetric(float64(res.Items), "records")
+	b.ReportMetric(rep.Waited.Seconds(), "converge_s")
+	reportDaemons(b, n, time.Since(start))
+}
+
+// checkTestnet runs the check against the load's ground truth and fails
+// the benchmark unless it passes.
+func checkTestnet(b *testing.B, n *testnet.Network) *testnet.Report {
+	truth, err := n.ReadTruth()
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	rep, err := n.Check(context.Background(), testnet.CheckOptions{Timeout: 5 * time.Minute, Truth: truth})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !rep.OK {
+		b.Fatalf("check failed after %s:\n%s\n%s", rep.Waited, strings.Join(rep.Problems, "\n"), rep.Findings)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "check_s")
+	return rep
+}
+
+// reportDaemons reports the members' CPU time and resident memory, read
+// from /proc, and the CPU they used as cores over wall.
+func reportDaemons(b *testing.B, n *testnet.Network, wall time.Duration) {
+	var cpu time.Duration
+	var rss, most int64
+	for _, m := range n.Members() {
+		cpu += procCPU(m.PID)
+		kb := procRSS(b, m.PID)
+		rss += kb
+		most = max(most, kb)
+	}
+	b.ReportMetric(cpu.Seconds(), "daemons_cpu_s")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "daemons_cores")
+	b.ReportMetric(float64(rss)/1024, "rss_total_mb")
+	b.ReportMetric(float64(most)/1024, "rss_max_mb")
+}
+
+// procRSS is the resident set of process pid in KiB (VmRSS in
+// /proc/PID/status).
+func procRSS(tb testing.TB, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatalf("read the memory of process %d: %v", pid, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				tb.Fatalf("process %d: VmRSS %q: %v", pid, f[1], err)
+			}
+			return kb
+		}
+	}
+	tb.Fatalf("process %d: no VmRSS in /proc/%d/status", pid, pid)
+	return 0
+}
