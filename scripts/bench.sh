@@ -163,4 +163,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "$stats"
 	echo '```'
 } > BENCHMARKS.md
+# The summary: every target's table, as BENCHMARKS.md has it.
+echo
+sed -n '/^## /,/^## Run/p' BENCHMARKS.md | sed '$d'
 echo "wrote BENCHMARKS.md"
