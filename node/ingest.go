@@ -49,12 +49,28 @@ type prepared struct {
 }
 
 func (n *Node) prepare(raw []byte) prepared {
+	if n.holds(raw) {
+		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}
+	}
 	e, err := protocol.DecodeEntry(raw)
 	if err != nil {
 		r := n.reject("malformed", nil, err)
 		return prepared{done: &r}
 	}
 	return n.prepareDecoded(e, false)
+}
+
+// holds reports whether raw is an entry this node already stores, byte for
+// byte (author and seq read unverified from their offsets: only identical
+// bytes, verified when stored, count). Sync ranges often race the push of
+// the same entries; this spares verifying and opening them twice.
+func (n *Node) holds(raw []byte) bool {
+	feed, seq, ok := peekEntry(raw)
+	if !ok {
+		return false
+	}
+	held, err := n.st.Holds(feed, seq, raw)
+	return err == nil && held
 }
 
 // prepareDecoded checks a verified entry's author and opens its record.

@@ -229,6 +229,31 @@ func (s *Store) Entry(author crypto.PublicKey, seq uint64) (*protocol.Entry, err
 	return decodeStored(author, seq, raw)
 }
 
+// Holds reports whether author's entry seq is stored with exactly the
+// bytes raw: an entry offered again (a sync range racing the push of the
+// same entries) is then a duplicate without being decoded or verified,
+// since the stored bytes were verified when they were appended.
+func (s *Store) Holds(author crypto.PublicKey, seq uint64, raw []byte) (bool, error) {
+	var same bool
+	err := s.view(func(txn *badger.Txn) error {
+		item, err := txn.Get(entryKey(author, seq))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			same = bytes.Equal(v, raw)
+			return nil
+		})
+	})
+	if err != nil {
+		return false, fmt.Errorf("read entry %s #%d: %w", author, seq, err)
+	}
+	return same, nil
+}
+
 // Entries returns author's entries in ascending seq order from seq from
 // (1 when from is 0), at most limit of them (all when limit <= 0), each
 // decoded and its signature verified.

@@ -314,3 +314,28 @@ func TestTooLargeInMemory(t *testing.T) {
 		t.Fatalf("refused writes left %d keys", len(keys)-1)
 	}
 }
+
+// TestHolds: only the exact stored bytes of a position count as held.
+func TestHolds(t *testing.T) {
+	s := openMem(t)
+	c := newChain(t)
+	entries := c.build(3, "note")
+	appendAll(t, s, entries[:2], false)
+	fork := c.variant(2, entries[0].Hash(), "fork")
+	for _, tc := range []struct {
+		name string
+		seq  uint64
+		raw  []byte
+		want bool
+	}{
+		{"stored bytes", 2, entries[1].Bytes(), true},
+		{"another entry at the position", 2, fork.Bytes(), false},
+		{"bytes of another position", 1, entries[1].Bytes(), false},
+		{"a position not stored", 3, entries[2].Bytes(), false},
+		{"truncated bytes", 1, entries[0].Bytes()[:10], false},
+	} {
+		if got, err := s.Holds(c.author(), tc.seq, tc.raw); err != nil || got != tc.want {
+			t.Errorf("%s: Holds = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
