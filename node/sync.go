@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -225,6 +226,9 @@ func (p *preparing) wait() []prepared {
 // commitBatch appends prepared entries in order; an entry out of turn, or
 // one that is neither stored nor already held, ends the session.
 func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
+	if n.commitRun(m, preps) {
+		return nil
+	}
 	for i, raw := range raws {
 		feed, seq, ok := peekEntry(raw)
 		if !ok {
@@ -241,6 +245,40 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
 		m.stored(feed, seq, r.outcome == outcomeStored)
 	}
 	return nil
+}
+
+// commitRun appends a frame whose entries all follow on, in order, from
+// the heads in one store transaction ([store.Store.AppendRun]), the
+// common case of a catch-up. It reports false, with nothing stored or
+// recorded, when any entry is out of turn, was settled without appending
+// (malformed, not a partner's, this node's own) or is refused by the
+// store as a whole; commitBatch then goes entry by entry, which settles
+// each case as it always has.
+func (n *Node) commitRun(m *puller, preps []prepared) bool {
+	if len(preps) < 2 {
+		return false
+	}
+	es := make([]*protocol.Entry, len(preps))
+	recs := make([]*store.Record, len(preps))
+	for i, p := range preps {
+		if p.done != nil || p.e == nil {
+			return false
+		}
+		es[i], recs[i] = p.e, p.rec
+	}
+	if !m.acceptsRun(es) {
+		return false
+	}
+	if err := n.st.AppendRun(es, recs); err != nil {
+		n.counters.add("append_run_fallback", 1)
+		return false
+	}
+	for _, p := range preps {
+		m.stored(p.e.Author, p.e.Seq, true)
+		n.appendOutcome(p.code, p.e, nil)
+		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+	}
+	return true
 }
 
 // peekEntry reads the author and seq at their fixed offsets, before the
