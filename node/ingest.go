@@ -213,10 +213,13 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	return rec, parsed.top
 }
 
-// openerFor returns the identity that opens records authored by the
-// partner code: the static-static one when its card is known, else the
-// plain age identity.
+// openerFor returns the identity that opens records authored by code
+// (this node or a partner): the static-static one when the author's age
+// key is known, else the plain age identity.
 func (n *Node) openerFor(code string) age.Identity {
+	if code == n.cfg.Participant {
+		return n.self.open
+	}
 	n.mu.Lock()
 	k := n.keys[code]
 	n.mu.Unlock()
