@@ -192,11 +192,14 @@ func splitArgs(l []byte) (string, []string) {
 	return string(prefix), args
 }
 
-// internArg returns a as a string, without allocating for the stanza type
-// every X25519 header carries.
+// internArg returns a as a string, without allocating for the stanza types
+// kpnode writes.
 func internArg(a []byte) string {
-	if string(a) == "X25519" {
-		return "X25519"
+	switch string(a) {
+	case x25519StanzaType:
+		return x25519StanzaType
+	case ssStanzaType:
+		return ssStanzaType
 	}
 	return string(a)
 }

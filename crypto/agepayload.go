@@ -45,26 +45,39 @@ func payloadAEAD(fileKey, nonce []byte) (cipher.AEAD, error) {
 	return chacha20poly1305.New(key)
 }
 
-// sealedSize is the size of an age file of one chunk with this many X25519
-// stanzas.
-func sealedSize(plaintext, stanzas int) int {
-	return len(ageIntro) + 1 + stanzas*x25519StanzaSize +
+// sealedSize is the size of an age file of one chunk whose stanzas take
+// stanzaBytes.
+func sealedSize(plaintext, stanzaBytes int) int {
+	return len(ageIntro) + 1 + stanzaBytes +
 		len(footerPrefix) + 1 + b64.EncodedLen(macSize) + 1 +
 		streamNonceSize + plaintext + tagSize
 }
 
-// sealOneChunk is [Seal] for a plaintext of at most one chunk to X25519
-// recipients: a fresh file key wrapped to each recipient, the header with
-// its MAC, a fresh nonce and the single chunk, written into one exactly
-// sized buffer.
-func sealOneChunk(plaintext []byte, recipients []*ecdh.PublicKey) ([]byte, error) {
+// stanzaWriter appends to b the stanza that wraps fileKey for one
+// recipient.
+type stanzaWriter func(b, fileKey []byte) ([]byte, error)
+
+// x25519Writers returns the stanza writers of X25519 recipients.
+func x25519Writers(keys []*ecdh.PublicKey) []stanzaWriter {
+	ws := make([]stanzaWriter, len(keys))
+	for i, k := range keys {
+		ws[i] = func(b, fileKey []byte) ([]byte, error) { return appendX25519Stanza(b, fileKey, k) }
+	}
+	return ws
+}
+
+// sealOneChunk is [Seal] for a plaintext of at most one chunk: a fresh
+// file key wrapped by each stanza writer (stanzaBytes in all), the header
+// with its MAC, a fresh nonce and the single chunk, written into one
+// exactly sized buffer.
+func sealOneChunk(plaintext []byte, writers []stanzaWriter, stanzaBytes int) ([]byte, error) {
 	var fileKey [fileKeySize]byte
 	rand.Read(fileKey[:]) // never fails (crypto/rand, Go 1.24+)
-	out := make([]byte, 0, sealedSize(len(plaintext), len(recipients)))
+	out := make([]byte, 0, sealedSize(len(plaintext), stanzaBytes))
 	out = append(out, ageIntro+"\n"...)
-	for i, r := range recipients {
+	for i, w := range writers {
 		var err error
-		if out, err = appendX25519Stanza(out, fileKey[:], r); err != nil {
+		if out, err = w(out, fileKey[:]); err != nil {
 			return nil, fmt.Errorf("wrap file key for recipient #%d: %w", i, err)
 		}
 	}

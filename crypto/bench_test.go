@@ -104,3 +104,61 @@ func benchAudience(tb testing.TB, n int) ([]*Identity, []age.Recipient) {
 	}
 	return ids, rcpts
 }
+
+// BenchmarkEntryCrypto is the per-entry crypto of a 1 KiB record to an
+// audience of one, as each side of an exchange does it, with each kind of
+// stanza (two stanzas: the reader's, then the author's own):
+//
+//   - stanza=static: kpnode-ss25519 (what a node writes to pinned partners);
+//   - stanza=x25519: the standard age stanza, written and opened by this
+//     package's own one-chunk path;
+//   - stanza=age: the standard stanza through filippo.io/age itself
+//     (age.Encrypt, age.Decrypt with an *age.X25519Identity): the naive
+//     floor of BenchmarkCatchUp.
+//
+// side=sender is Sign of an entry-sized message plus Seal; side=receiver is
+// Verify plus opening with the reader's stanza first.
+func BenchmarkEntryCrypto(b *testing.B) {
+	author, reader := mustIdentity(b), mustIdentity(b)
+	msg := make([]byte, 1024+33)
+	entry := make([]byte, 1400) // the signed bytes of an entry holding it
+	sig := author.Sign(DomainEntry, entry)
+	static := []age.Recipient{mustStaticRecipient(b, author, reader), mustStaticRecipient(b, author, author)}
+	standard := []age.Recipient{reader.Recipient(), author.Recipient()}
+	staticID := mustStaticIdentity(b, reader, author)
+	for _, tc := range []struct {
+		name string
+		seal func() ([]byte, error)
+		open func(ct []byte) ([]byte, error)
+	}{
+		{"static", func() ([]byte, error) { return Seal(msg, static) },
+			func(ct []byte) ([]byte, error) { return OpenHint(ct, staticID, 2, 0) }},
+		{"x25519", func() ([]byte, error) { return Seal(msg, standard) },
+			func(ct []byte) ([]byte, error) { return OpenHint(ct, reader.AgeIdentity(), 2, 0) }},
+		{"age", func() ([]byte, error) { return sealStream(msg, standard) },
+			func(ct []byte) ([]byte, error) { return ageDecrypt(ct, reader.AgeIdentity()) }},
+	} {
+		b.Run("stanza="+tc.name+"/side=sender", func(b *testing.B) {
+			for b.Loop() {
+				author.Sign(DomainEntry, entry)
+				if _, err := tc.seal(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		ct, err := tc.seal()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("stanza="+tc.name+"/side=receiver", func(b *testing.B) {
+			for b.Loop() {
+				if !Verify(DomainEntry, author.Public(), entry, sig) {
+					b.Fatal("signature")
+				}
+				if _, err := tc.open(ct); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

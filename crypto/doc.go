@@ -14,7 +14,13 @@
 // All functions and methods are safe for concurrent use. An [Identity] is
 // immutable after creation.
 //
+// Records to known recipients are sealed with kpnode's static-static age
+// stanza ([StaticRecipient], [StaticIdentity]; docs/protocol.md §3.0),
+// which wraps the file key under the X25519 shared secret of the author's
+// and the recipient's static keys instead of an ephemeral exchange.
+//
 // Opening with an *age.X25519Identity caches that identity's key in
 // crypto/ecdh form, in memory, for as long as the identity itself is
-// reachable; nothing else is kept between calls.
+// reachable; the shared secrets of static-static pairs are cached in
+// memory too, at most 4096 of them. Nothing else is kept between calls.
 package crypto

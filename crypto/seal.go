@@ -11,10 +11,11 @@ import (
 
 // Seal encrypts plaintext to every recipient in age's binary format
 // (age-encryption.org/v1). Each X25519 recipient adds one 98-byte stanza
-// and two scalar multiplications. A plaintext of at most 64 KiB sealed to
-// X25519 recipients (every record) is written directly into one buffer of
-// the exact size; anything else goes through the age library. Both write
-// the same format.
+// and two scalar multiplications; each [StaticRecipient] one 91-byte
+// stanza and no scalar multiplication. A plaintext of at most 64 KiB
+// sealed to recipients all of one of these two kinds (every record) is
+// written directly into one buffer of the exact size; anything else goes
+// through the age library. Both write the same format.
 func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	if len(recipients) == 0 {
 		return nil, errors.New("seal: no recipients")
@@ -22,18 +23,37 @@ func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	if len(plaintext) > chunkSize {
 		return sealStream(plaintext, recipients)
 	}
-	keys, ok, err := x25519PublicKeys(recipients)
+	writers, size, err := oneChunkWriters(recipients)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-	if !ok {
+	if writers == nil {
 		return sealStream(plaintext, recipients)
 	}
-	ct, err := sealOneChunk(plaintext, keys)
+	ct, err := sealOneChunk(plaintext, writers, size)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
 	return ct, nil
+}
+
+// oneChunkWriters returns the stanza writers of recipients and the bytes
+// their stanzas take when they are all X25519 or all static recipients,
+// and nil otherwise.
+func oneChunkWriters(recipients []age.Recipient) ([]stanzaWriter, int, error) {
+	ss, ok, err := staticRecipients(recipients)
+	if err != nil || ok {
+		ws := make([]stanzaWriter, len(ss))
+		for i, r := range ss {
+			ws[i] = r.appendStanza
+		}
+		return ws, len(ss) * ssStanzaSize, err
+	}
+	keys, ok, err := x25519PublicKeys(recipients)
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	return x25519Writers(keys), len(keys) * x25519StanzaSize, nil
 }
 
 // sealStream is [Seal] through age's streaming writer.

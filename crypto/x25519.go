@@ -204,17 +204,26 @@ func fastIdentity(id age.Identity) age.Identity {
 	if !ok || x == nil {
 		return id
 	}
-	wp := weak.Make(x)
-	if k, ok := x25519Identities.Load(wp); ok {
-		return k.(*x25519Identity)
-	}
-	k, err := newX25519Identity(x)
+	k, err := fastX25519(x)
 	if err != nil {
 		return id
 	}
+	return k
+}
+
+// fastX25519 returns the cached ecdh form of x, building it on first use.
+func fastX25519(x *age.X25519Identity) (*x25519Identity, error) {
+	wp := weak.Make(x)
+	if k, ok := x25519Identities.Load(wp); ok {
+		return k.(*x25519Identity), nil
+	}
+	k, err := newX25519Identity(x)
+	if err != nil {
+		return nil, err
+	}
 	if prev, loaded := x25519Identities.LoadOrStore(wp, k); loaded {
-		return prev.(*x25519Identity)
+		return prev.(*x25519Identity), nil
 	}
 	runtime.AddCleanup(x, func(wp weak.Pointer[age.X25519Identity]) { x25519Identities.Delete(wp) }, wp)
-	return k
+	return k, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -157,11 +158,28 @@ func (s evidenceSource) opened(feed string, e *protocol.Entry) (body, salt []byt
 	if feed == s.self {
 		reader = "" // the author's own stanza
 	}
-	opened, st, err := protocol.OpenRecordAs(e, s.id.AgeIdentity(), reader)
+	opened, st, err := protocol.OpenRecordAs(e, authorIdentity(s.id, s.authorRecipient(feed)), reader)
 	if err != nil {
 		return nil, nil, fmt.Errorf("decrypt entry %s/%d again for its salt: %w", feed, e.Seq, err)
 	}
 	return opened, st[:], nil
+}
+
+// authorRecipient is the age recipient of feed's author, from the pinned
+// card, or nil when it is not known.
+func (s evidenceSource) authorRecipient(feed string) *age.X25519Recipient {
+	if feed == s.self {
+		return s.id.Recipient()
+	}
+	p, err := s.st.Partner(feed)
+	if err != nil {
+		return nil
+	}
+	c, err := protocol.ParseCard(p.Card)
+	if err != nil {
+		return nil
+	}
+	return c.Recipient()
 }
 
 // addItem singles out item i of a batch bundle.

@@ -102,7 +102,7 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 		if err != nil {
 			return res, fmt.Errorf("import: packed batch: %w", err)
 		}
-		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.id.Recipient()), parsed)
+		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.self.seal), parsed)
 		if err != nil {
 			return res, fmt.Errorf("import: %d of %d batch entries appended: %w", len(res.Entries), len(batches), err)
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -211,7 +212,7 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	if !slices.Contains(e.Audience, n.cfg.Participant) {
 		return nil, nil
 	}
-	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
+	body, salt, err := protocol.OpenRecordAs(e, n.openerFor(code), n.cfg.Participant)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
@@ -226,6 +227,22 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	}
 	rec.Keys = parsed.keys()
 	return rec, parsed.top
+}
+
+// openerFor returns the identity that opens records authored by code
+// (this node or a partner): the static-static one when the author's age
+// key is known, else the plain age identity.
+func (n *Node) openerFor(code string) age.Identity {
+	if code == n.cfg.Participant {
+		return n.self.open
+	}
+	n.mu.Lock()
+	k := n.keys[code]
+	n.mu.Unlock()
+	if k == nil {
+		return n.id.AgeIdentity()
+	}
+	return k.open
 }
 
 // feedCode maps a feed author to its participant code, for this node and

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"filippo.io/age"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -43,6 +42,10 @@ type Node struct {
 	// shortened by tests before Start.
 	frameTimeout time.Duration
 
+	// self are the age keys of this node with itself: its own stanza in
+	// every record it seals, and the identity that opens them.
+	self *partnerKeys
+
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to. It guards ownHead.
 	appendMu sync.Mutex
@@ -59,8 +62,8 @@ type Node struct {
 	mu    sync.Mutex
 	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners)
 	peers map[peer.ID]string          // partner peer -> participant code
-	// recipients are the partners' age recipients, by code.
-	recipients map[string]*age.X25519Recipient
+	// keys are the age keys shared with each partner, by code.
+	keys map[string]*partnerKeys
 	// signed are the receipts this node last signed, by feed.
 	signed  map[crypto.PublicKey]*protocol.Receipt
 	host    host.Host
@@ -89,9 +92,12 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
-		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
+		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout}
 	var err error
+	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
+		return nil, err
+	}
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package node
 
 import (
 	"errors"
-	"filippo.io/age"
 	"fmt"
 	"time"
 
@@ -142,15 +141,17 @@ func (n *Node) trackPartner(p store.Partner) {
 	if err != nil {
 		return
 	}
-	var rcpt *age.X25519Recipient
+	var keys *partnerKeys
 	if sc, err := protocol.ParseCard(p.Card); err == nil {
-		rcpt = sc.Recipient()
+		if keys, err = newPartnerKeys(n.id, sc.Recipient()); err != nil {
+			n.log.Warn("partner's age key is unusable; nothing will be sealed to it", "partner", p.Code, "err", err)
+		}
 	}
 	n.mu.Lock()
 	n.feeds[p.Key] = p.Code
 	n.peers[pid] = p.Code
-	if rcpt != nil {
-		n.recipients[p.Code] = rcpt
+	if keys != nil {
+		n.keys[p.Code] = keys
 	}
 	n.mu.Unlock()
 	n.gater.allow(pid)
@@ -185,7 +186,7 @@ func (n *Node) detachPartner(p store.Partner) {
 	n.mu.Lock()
 	delete(n.feeds, p.Key)
 	delete(n.peers, pid)
-	delete(n.recipients, p.Code)
+	delete(n.keys, p.Code)
 	n.mu.Unlock()
 	n.gater.deny(pid)
 	n.delivery.forget(pid)

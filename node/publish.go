@@ -45,7 +45,7 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err != nil {
 		return Published{}, err
 	}
-	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.id.Recipient()), parsed)
+	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.self.seal), parsed)
 }
 
 // publishSealed seals a validated, compact body to rcpts (the audience in
@@ -121,10 +121,10 @@ func (n *Node) ownHeadLocked() (store.Head, error) {
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience
-// and the partners' age recipients.
+// and the partners' static-static recipients.
 func (n *Node) resolveAudience(to []string) ([]string, []age.Recipient, error) {
 	n.mu.Lock()
-	byCode := maps.Clone(n.recipients)
+	byCode := maps.Clone(n.keys)
 	n.mu.Unlock()
 	codes, err := audienceCodes(to, byCode, n.cfg.Participant)
 	if err != nil {
@@ -132,12 +132,12 @@ func (n *Node) resolveAudience(to []string) ([]string, []age.Recipient, error) {
 	}
 	rcpts := make([]age.Recipient, 0, len(codes))
 	for _, c := range codes {
-		rcpts = append(rcpts, byCode[c])
+		rcpts = append(rcpts, byCode[c].seal)
 	}
 	return codes, rcpts, nil
 }
 
-func audienceCodes(to []string, byCode map[string]*age.X25519Recipient, self string) ([]string, error) {
+func audienceCodes(to []string, byCode map[string]*partnerKeys, self string) ([]string, error) {
 	if len(to) == 1 && strings.EqualFold(to[0], AudienceAll) {
 		if len(byCode) == 0 {
 			return nil, fmt.Errorf("audience %q: %w: no partners are pinned yet", AudienceAll, ErrUnknownPartner)
@@ -158,7 +158,7 @@ func audienceCodes(to []string, byCode map[string]*age.X25519Recipient, self str
 	return slices.Compact(codes), nil
 }
 
-func checkAudienceCode(c string, byCode map[string]*age.X25519Recipient, self string) error {
+func checkAudienceCode(c string, byCode map[string]*partnerKeys, self string) error {
 	switch _, known := protocol.LookupParticipant(c); {
 	case strings.EqualFold(c, AudienceAll):
 		return fmt.Errorf("audience: %w: %q cannot be combined with partner codes", ErrInvalidRequest, AudienceAll)

@@ -52,16 +52,38 @@ func (p *puller) hello(remote map[crypto.PublicKey]uint64) pullStep {
 // entry checks that an entry of feed at seq, about to be ingested, is the
 // next one of an asked range, in order.
 func (p *puller) entry(feed crypto.PublicKey, seq uint64) error {
+	return p.entryAfter(feed, seq, p.local[feed])
+}
+
+// entryAfter is entry with the feed's head at local.
+func (p *puller) entryAfter(feed crypto.PublicKey, seq, local uint64) error {
 	r, ok := p.asked[feed]
 	switch {
 	case p.state != awaitEntries:
 		return fmt.Errorf("%w: entries out of turn", errProtocol)
 	case !ok || seq < r.From || seq > r.To:
 		return fmt.Errorf("%w: entry %d of a feed or range not asked for", errProtocol, seq)
-	case seq != p.local[feed]+1:
-		return fmt.Errorf("%w: entry %d out of order, want %d", errProtocol, seq, p.local[feed]+1)
+	case seq != local+1:
+		return fmt.Errorf("%w: entry %d out of order, want %d", errProtocol, seq, local+1)
 	}
 	return nil
+}
+
+// acceptsRun reports whether entries, in order, would each pass entry if
+// every one before it were stored. It records nothing.
+func (p *puller) acceptsRun(es []*protocol.Entry) bool {
+	heads := make(map[crypto.PublicKey]uint64, 1)
+	for _, e := range es {
+		local, ok := heads[e.Author]
+		if !ok {
+			local = p.local[e.Author]
+		}
+		if p.entryAfter(e.Author, e.Seq, local) != nil {
+			return false
+		}
+		heads[e.Author] = e.Seq
+	}
+	return true
 }
 
 // stored records an entry ingested (new or already held).

@@ -166,3 +166,40 @@ func parseHeads(fields []string, into map[crypto.PublicKey]uint64) error {
 	}
 	return nil
 }
+
+// TestPullerAcceptsRun: a run is accepted only when every entry would be,
+// each following the one before it in its feed, and checking it records
+// nothing.
+func TestPullerAcceptsRun(t *testing.T) {
+	a, b := feedKey("A"), feedKey("B")
+	m := newPuller(map[crypto.PublicKey]uint64{a: 3, b: 0}, func(crypto.PublicKey) bool { return true })
+	if step := m.hello(map[crypto.PublicKey]uint64{a: 8, b: 2}); step.err != nil || len(step.want) != 2 {
+		t.Fatalf("hello: %+v", step)
+	}
+	run := func(spec ...any) []*protocol.Entry {
+		var es []*protocol.Entry
+		for i := 0; i < len(spec); i += 2 {
+			es = append(es, &protocol.Entry{Author: spec[i].(crypto.PublicKey), Seq: uint64(spec[i+1].(int))})
+		}
+		return es
+	}
+	for _, tc := range []struct {
+		name string
+		es   []*protocol.Entry
+		want bool
+	}{
+		{"in order", run(a, 4, a, 5, b, 1, a, 6, b, 2), true},
+		{"gap", run(a, 4, a, 6), false},
+		{"repeat", run(a, 4, a, 4), false},
+		{"already held", run(a, 3, a, 4), false},
+		{"beyond the range", run(b, 1, b, 2, b, 3), false},
+		{"feed not asked", run(a, 4, feedKey("C"), 1), false},
+	} {
+		if got := m.acceptsRun(tc.es); got != tc.want {
+			t.Errorf("%s: acceptsRun = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if m.local[a] != 3 || m.local[b] != 0 {
+		t.Errorf("acceptsRun recorded heads: %v", m.local)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -152,8 +153,27 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 }
 
 // receiveRound ingests Entries frames until End, checking each entry
-// against the puller before it is ingested.
+// against the puller before it is appended. Frames overlap: while the
+// entries of one frame are appended in order on this goroutine, the next
+// frame is read and its entries verified and opened on every core (see
+// [preparing]), so that the appends, which cannot run in parallel, do not
+// leave the cores idle. At most one frame is prepared ahead, and it is
+// always waited for before the round returns.
 func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
+	var ahead *preparing
+	settle := func() error {
+		if ahead == nil {
+			return nil
+		}
+		p := ahead
+		ahead = nil
+		return n.commitBatch(m, p.raws, p.wait())
+	}
+	defer func() {
+		if ahead != nil {
+			ahead.wait()
+		}
+	}()
 	for {
 		f, err := c.recv()
 		if err != nil {
@@ -161,10 +181,16 @@ func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 		}
 		switch f := f.(type) {
 		case *protocol.Entries:
-			if err := n.ingestBatch(m, f.Entries); err != nil {
+			next := n.startPrepare(f.Entries)
+			if err := settle(); err != nil {
+				next.wait()
 				return m.fail(err)
 			}
+			ahead = next
 		case *protocol.End:
+			if err := settle(); err != nil {
+				return m.fail(err)
+			}
 			return m.end()
 		default:
 			return m.frame(f)
@@ -172,11 +198,37 @@ func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 	}
 }
 
-// ingestBatch verifies and opens a frame's entries on every core, then
-// appends them in order; an entry out of turn, or one that is neither
-// stored nor already held, ends the session.
-func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
-	preps := n.prepareAll(raws)
+// preparing is a frame's entries being prepared by [Node.prepareAll] on
+// its own goroutine.
+type preparing struct {
+	raws  [][]byte
+	done  chan struct{}
+	preps []prepared
+}
+
+// startPrepare starts preparing raws; the caller must call wait.
+func (n *Node) startPrepare(raws [][]byte) *preparing {
+	p := &preparing{raws: raws, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.preps = n.prepareAll(raws)
+	}()
+	return p
+}
+
+// wait returns the prepared entries once all are done. It is bounded by
+// the work itself: prepare does no I/O beyond reading the store.
+func (p *preparing) wait() []prepared {
+	<-p.done
+	return p.preps
+}
+
+// commitBatch appends prepared entries in order; an entry out of turn, or
+// one that is neither stored nor already held, ends the session.
+func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
+	if n.commitRun(m, preps) {
+		return nil
+	}
 	for i, raw := range raws {
 		feed, seq, ok := peekEntry(raw)
 		if !ok {
@@ -193,6 +245,40 @@ func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
 		m.stored(feed, seq, r.outcome == outcomeStored)
 	}
 	return nil
+}
+
+// commitRun appends a frame whose entries all follow on, in order, from
+// the heads in one store transaction ([store.Store.AppendRun]), the
+// common case of a catch-up. It reports false, with nothing stored or
+// recorded, when any entry is out of turn, was settled without appending
+// (malformed, not a partner's, this node's own) or is refused by the
+// store as a whole; commitBatch then goes entry by entry, which settles
+// each case as it always has.
+func (n *Node) commitRun(m *puller, preps []prepared) bool {
+	if len(preps) < 2 {
+		return false
+	}
+	es := make([]*protocol.Entry, len(preps))
+	recs := make([]*store.Record, len(preps))
+	for i, p := range preps {
+		if p.done != nil || p.e == nil {
+			return false
+		}
+		es[i], recs[i] = p.e, p.rec
+	}
+	if !m.acceptsRun(es) {
+		return false
+	}
+	if err := n.st.AppendRun(es, recs); err != nil {
+		n.counters.add("append_run_fallback", 1)
+		return false
+	}
+	for _, p := range preps {
+		m.stored(p.e.Author, p.e.Seq, true)
+		n.appendOutcome(p.code, p.e, nil)
+		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+	}
+	return true
 }
 
 // peekEntry reads the author and seq at their fixed offsets, before the

@@ -78,6 +78,9 @@ cu=$(med BenchmarkCatchUp pct_of_floor)
 cu_rate=$(med BenchmarkCatchUp entries/s)
 cu_n=$(med BenchmarkCatchUp entries)
 cu_rcv=$(med BenchmarkCatchUp receiver_floor_us)
+cu_x=$(med BenchmarkCatchUp x_naive)
+cu_naive=$(med BenchmarkCatchUp naive_floor_us)
+cu_cores=$(med BenchmarkCatchUp cpu_cores)
 l2p50=$(med BenchmarkLatency/nodes=2 p50_ms)
 l2p99=$(med BenchmarkLatency/nodes=2 p99_ms)
 l10p50=$(med BenchmarkLatency/nodes=10 p50_ms)
@@ -113,7 +116,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "| target | goal | measured | |"
 	echo "|---|---|---|---|"
 	echo "| pipeline, A publishes → B stored and decrypted, 1 KiB, audience of one | ≥ 70 % of the naive floor (issue 3), ≥ 85 % (issue 7) | $pipe % ($pipe_rate entries/s; naive floor max(sender $pipe_snd µs, receiver $pipe_rcv µs) per entry; $pipe_own % of kpnode's own crypto, max($pipe_own_snd µs, $pipe_own_rcv µs)) | $(verdict "$pipe" ">=" 70) / $(verdict "$pipe" ">=" 85) |"
-	echo "| catch-up of $cu_n entries after B restarts | ≥ 70 % of floor | $cu % ($cu_rate entries/s; floor B's verify + open, $cu_rcv µs per entry) | $(verdict "$cu" ">=" 70) |"
+	echo "| catch-up of $cu_n entries after B restarts | ≥ 70 % of the naive floor (issue 3), ≥ 3× it (issue 7) | ${cu_x}× ($cu_rate entries/s, $cu_cores cores; naive floor: one Ed25519 verify + one age.Decrypt per entry, $cu_naive µs; $cu % of B's own floor, verify + static-static open, $cu_rcv µs) | $(verdict "$cu_x" ">=" 0.7) / $(verdict "$cu_x" ">=" 3) |"
 	echo "| latency publish → stored at partner, 2 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l2p50 ms, p99 $l2p99 ms | $(verdict "$l2p50" "<" 10 "$l2p99" "<" 50) |"
 	echo "| latency publish → stored at partner, 10 nodes | p50 < 10 ms, p99 < 50 ms | p50 $l10p50 ms, p99 $l10p99 ms | $(verdict "$l10p50" "<" 10 "$l10p99" "<" 50) |"
 	echo
@@ -131,7 +134,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo
 	echo "| comparison | goal | measured | |"
 	echo "|---|---|---|---|"
-	echo "| $peer_n records of 1 KiB to a fresh reader: kpnode (each entry signed and age-sealed; the reader verifies, decrypts and stores each) against Hypercore $hc_version (the reader verifies the signed Merkle root and a proof per block) | kpnode/Hypercore ≥ 1 | $peer_measured | $(verdict "$peer_ratio" ">=" 1) |"
+	echo "| $peer_n records of 1 KiB to a fresh reader: kpnode (each entry signed and age-sealed with static-static stanzas; the reader verifies each signature, decrypts and stores each) against Hypercore $hc_version (the reader verifies the signed Merkle root and a proof per block) | kpnode/Hypercore ≥ 1 | $peer_measured | $(verdict "$peer_ratio" ">=" 1) |"
 	echo
 	echo "- command: \`$peer_cmd\` (runs \`go test -bench '^BenchmarkPeerHypercore\$' -benchtime 1x ./cmd/kpnode/\` after \`npm ci --prefix scripts/hypercore\`)"
 	echo

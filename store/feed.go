@@ -136,6 +136,52 @@ func (s *Store) Append(e *protocol.Entry, rec *Record) error {
 	}
 }
 
+// AppendRun appends entries, each with its record in recs (nil when it
+// was not opened), as [Store.Append] would one after the other, but in one
+// Badger transaction: a catch-up of thousands of entries then pays for one
+// commit per run instead of one per entry. It is all or nothing: when any
+// entry is not a plain new append (already stored, an equivocation, a gap
+// or broken chain, an invalid record, a transaction too large), nothing is
+// applied, no evidence is kept, and the error names the entry; callers
+// then append entry by entry with [Store.Append], which settles each case.
+func (s *Store) AppendRun(es []*protocol.Entry, recs []*Record) error {
+	if len(es) != len(recs) {
+		return fmt.Errorf("append run: %w: %d entries, %d records", ErrInvalid, len(es), len(recs))
+	}
+	norm := make([]*Record, len(es))
+	for i, e := range es {
+		if e == nil {
+			return fmt.Errorf("append run: %w: nil entry %d", ErrInvalid, i+1)
+		}
+		rec, err := normaliseRecord(e, recs[i])
+		if err == nil {
+			err = s.checkAppendSize(e, rec)
+		}
+		if err != nil {
+			return fmt.Errorf("append run: entry %s #%d: %w", e.Author, e.Seq, err)
+		}
+		norm[i] = rec
+	}
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	return s.update(func(txn *badger.Txn) error {
+		now := s.now()
+		for i, e := range es {
+			eq, err := appendTxn(txn, e, norm[i], now)
+			switch {
+			case err == nil && eq != nil:
+				err = ErrEquivocation
+			case err == nil && s.failAppend != nil:
+				err = s.failAppend
+			}
+			if err != nil {
+				return fmt.Errorf("append run: entry %s #%d: %w", e.Author, e.Seq, err)
+			}
+		}
+		return nil
+	})
+}
+
 // checkAppendSize refuses an entry or record too large to store (only
 // possible in memory: on disk the limit is far above protocol.MaxEntrySize).
 func (s *Store) checkAppendSize(e *protocol.Entry, rec *Record) error {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -310,9 +311,18 @@ func appendPeerFeed(tb testing.TB, in, be string, body []byte, n int) {
 		ct         []byte
 		commitment protocol.Hash
 	}
+	// As Publish seals: static-static stanzas to BE, then to IN itself.
+	var rcpts []age.Recipient
+	for _, to := range []*crypto.Identity{reader, author} {
+		r, err := crypto.NewStaticRecipient(author.AgeIdentity(), to.Recipient())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rcpts = append(rcpts, r)
+	}
 	pool := make([]sealed, 64)
 	for i := range pool {
-		ct, c, err := protocol.SealRecord(body, []age.Recipient{reader.Recipient(), author.Recipient()})
+		ct, c, err := protocol.SealRecord(body, rcpts)
 		if err != nil {
 			tb.Fatal(err)
 		}
