@@ -82,4 +82,3 @@ func (h Home) keyMismatch(err error) error {
 	}
 	return fmt.Errorf("%w: %s does not open with %s: %w; put back the store.key that belongs to this store", ErrStoreKeyMismatch, h.StoreDir(), h.StoreKeyPath(), err)
 }
-

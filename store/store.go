@@ -123,6 +123,8 @@ func Open(opts Options) (*Store, error) {
 		name = "(in memory)"
 	} else if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", name, err)
+	} else if err := checkEncryptionKey(opts.Dir, opts.EncryptionKey); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
 	db, err := openBadger(badgerOptions(opts))
 	if err != nil {
