@@ -42,8 +42,8 @@ type RestoreReport struct {
 // verifies it as kpnode verify does, marks it recovering and appends a
 // restore record to its audit log. On any failure it removes what it
 // wrote.
-func Restore(ctx context.Context, path, dir string, passphrase crypto.Secret) (RestoreReport, error) {
-	start := time.Now()
+func Restore(ctx context.Context, path, dir string, opts RestoreOptions) (RestoreReport, error) {
+	start, passphrase := time.Now(), opts.Passphrase
 	b, err := OpenBackup(path)
 	if err != nil {
 		return RestoreReport{}, err
@@ -59,6 +59,7 @@ func Restore(ctx context.Context, path, dir string, passphrase crypto.Secret) (R
 	if err != nil {
 		return RestoreReport{}, err
 	}
+	p.workFactor = opts.WorkFactor
 	rep, err := p.run(ctx, b, passphrase)
 	if err != nil {
 		p.undo()
@@ -68,13 +69,22 @@ func Restore(ctx context.Context, path, dir string, passphrase crypto.Secret) (R
 	return rep, nil
 }
 
+// RestoreOptions tunes [Restore].
+type RestoreOptions struct {
+	// Passphrase decrypts an encrypted backup and passphrase-protected
+	// keys, and wraps the restored store's new key.
+	Passphrase crypto.Secret
+	WorkFactor int // scrypt work factor of a new store.key; 0 for age's default
+}
+
 // restorePlan is what a restore will write.
 type restorePlan struct {
-	h       Home
-	hdr     BackupHeader
-	newDir  bool     // dir did not exist: undo removes it
-	newHome bool     // the home's files come from the backup
-	written []string // files and directories to remove on undo
+	workFactor int
+	h          Home
+	hdr        BackupHeader
+	newDir     bool     // dir did not exist: undo removes it
+	newHome    bool     // the home's files come from the backup
+	written    []string // files and directories to remove on undo
 }
 
 func planRestore(h Home, hdr BackupHeader, pass crypto.Secret) (*restorePlan, error) {
@@ -234,7 +244,7 @@ func (p *restorePlan) storeKey(pass crypto.Secret) (Home, error) {
 		return p.h, nil
 	}
 	p.written = append(p.written, p.h.StoreKeyPath())
-	return p.h.NewStoreKey(crypto.KeyFileOptions{Passphrase: pass})
+	return p.h.NewStoreKey(crypto.KeyFileOptions{Passphrase: pass, WorkFactor: p.workFactor})
 }
 
 func writeNewFile(path string, body []byte) error {

@@ -29,7 +29,7 @@ func runRestore(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := node.Restore(e.ctx, pos[0], dir, pass)
+	rep, err := node.Restore(e.ctx, pos[0], dir, node.RestoreOptions{Passphrase: pass})
 	if err != nil {
 		return restoreError(err)
 	}
