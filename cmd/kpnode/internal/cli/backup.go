@@ -107,8 +107,12 @@ func (e *env) backupOptions(h node.Home, cfg node.Config, f backupFlags) (node.B
 	if err != nil {
 		return node.BackupOptions{}, err
 	}
+	wf, err := e.workFactor()
+	if err != nil {
+		return node.BackupOptions{}, err
+	}
 	opts := node.BackupOptions{Participant: cfg.Participant, Name: cfg.Name, Fingerprint: id.Fingerprint(),
-		Passphrase: pass, Encrypt: h.Encrypted()}
+		Passphrase: pass, Encrypt: h.Encrypted(), WorkFactor: wf}
 	if opts.Encrypt && len(pass) == 0 {
 		return opts, withHint(errors.New("the store is encrypted: its backup is encrypted with the node passphrase, which is needed"),
 			"pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")

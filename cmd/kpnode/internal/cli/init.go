@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -42,7 +43,11 @@ func runInit(e *env, args []string) error {
 	if *encrypt && len(pass) == 0 {
 		return usageErrorf("--encrypt-store needs a passphrase: pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")
 	}
-	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass, EncryptStore: *encrypt})
+	wf, err := e.workFactor()
+	if err != nil {
+		return err
+	}
+	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf})
 	if err != nil {
 		return initError(err)
 	}
@@ -108,6 +113,22 @@ func (e *env) passphrase(flagValue string) (crypto.Secret, error) {
 		return nil, nil
 	}
 	return crypto.ReadSecretFile(path)
+}
+
+// workFactor is the scrypt work factor for what this command protects
+// with the passphrase: $KPNODE_SCRYPT_WORK_FACTOR, else age's default
+// (18, about a second per use). Lowering it weakens the protection: it is
+// for tests.
+func (e *env) workFactor() (int, error) {
+	v := e.getenv("KPNODE_SCRYPT_WORK_FACTOR")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 30 {
+		return 0, usageErrorf("KPNODE_SCRYPT_WORK_FACTOR=%q: want a number from 1 to 30", v)
+	}
+	return n, nil
 }
 
 // multiFlag is a repeatable string flag.

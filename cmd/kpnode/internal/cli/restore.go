@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
@@ -29,7 +30,15 @@ func runRestore(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := node.Restore(e.ctx, pos[0], dir, node.RestoreOptions{Passphrase: pass})
+	wf, err := e.workFactor()
+	if err != nil {
+		return err
+	}
+	path, err := filepath.Abs(pos[0])
+	if err != nil {
+		return err
+	}
+	rep, err := node.Restore(e.ctx, path, dir, node.RestoreOptions{Passphrase: pass, WorkFactor: wf})
 	if err != nil {
 		return restoreError(err)
 	}
