@@ -112,11 +112,7 @@ func (p *restorePlan) checkCarriedFiles(pass crypto.Secret) error {
 			return fmt.Errorf("%w: %s is empty and the backup carries no %s (it was taken without --with-keys): copy the node's config.json and identity.key into %s first", ErrRestoreTarget, p.h.Dir, name, p.h.Dir)
 		}
 	}
-	body := p.hdr.Files["identity.key"]
-	if crypto.IsPassphraseProtected(body) && len(pass) == 0 {
-		return fmt.Errorf("restore: the backup's identity.key is passphrase-protected: %w", crypto.ErrPassphraseRequired)
-	}
-	id, err := parseKeyFile(body, pass)
+	id, err := crypto.ParseKeyFile(p.hdr.Files["identity.key"], pass)
 	if err != nil {
 		return fmt.Errorf("restore: the backup's identity.key: %w", err)
 	}
@@ -156,19 +152,6 @@ func (p *restorePlan) checkIdentity(fp, what string) error {
 		return fmt.Errorf("%w: %s is node %s, the backup is of node %s", ErrRestoreTarget, what, fp, p.hdr.Fingerprint)
 	}
 	return nil
-}
-
-func parseKeyFile(body []byte, pass crypto.Secret) (*crypto.Identity, error) {
-	dir, err := os.MkdirTemp("", "kpnode-restore-key-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "identity.key")
-	if err := os.WriteFile(path, body, 0o600); err != nil {
-		return nil, err
-	}
-	return crypto.ReadKeyFile(path, pass)
 }
 
 // run writes the home: files, store key, store; then verifies it.
