@@ -66,13 +66,8 @@ func certificateCSV(tb testing.TB, n int) []byte {
 	return buf.Bytes()
 }
 
-// diskNode starts a node on a disk store in a temporary directory.
-func diskNode(tb testing.TB, code string) *Node {
-	tb.Helper()
-	return diskNodeKey(tb, code, nil)
-}
-
-// diskNodeKey is diskNode with the store encrypted with key (nil: not).
+// diskNodeKey starts a node on a disk store in a temporary directory,
+// encrypted with key (nil: not encrypted).
 func diskNodeKey(tb testing.TB, code string, key []byte) *Node {
 	tb.Helper()
 	dir, err := os.MkdirTemp("", "kpnode-bench-")
