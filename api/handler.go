@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -46,6 +47,7 @@ type Backend interface {
 	Evidence(req node.EvidenceRequest) (*protocol.EvidenceBundle, error)
 	AuditLog(limit int) ([]store.AuditRecord, error)
 	VerifyAudit(ctx context.Context) (store.AuditReport, error)
+	Backup(ctx context.Context, w io.Writer, file string) (store.BackupInfo, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -94,6 +96,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/evidence/{feed}/{seq}", h.evidence)
 	h.handle("GET /api/audit", h.auditLog)
 	h.handle("POST /api/audit/verify", h.verifyAudit)
+	h.handle("POST /api/backup", h.backup)
 	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
 	h.handle("GET /api/exports/{kind}", h.exportFile)
 	h.handle("GET /api/statistics/{period}", h.kpStatistics)

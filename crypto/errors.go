@@ -12,7 +12,7 @@ var ErrPassphraseRequired = errors.New("key file is passphrase-protected: a pass
 
 // ErrWrongPassphrase is returned by [ReadKeyFile] when the passphrase does not
 // open the key file.
-var ErrWrongPassphrase = errors.New("wrong passphrase for key file")
+var ErrWrongPassphrase = errors.New("wrong passphrase")
 
 // ErrMalformedKeyFile is returned by [ReadKeyFile] and [ParseIdentity] when the
 // key material is truncated or not in the expected format.

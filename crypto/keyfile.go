@@ -107,19 +107,27 @@ func ReadKeyFile(path string, passphrase Secret) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	if IsPassphraseProtected(body) {
-		if len(passphrase) == 0 {
-			return nil, fmt.Errorf("read key file %s: %w", path, ErrPassphraseRequired)
-		}
-		if body, err = decryptWithPassphrase(body, passphrase); err != nil {
-			return nil, fmt.Errorf("read key file %s: %w", path, err)
-		}
-	}
-	id, err := ParseIdentity(body)
+	id, err := ParseKeyFile(body, passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("read key file %s: %w", path, err)
 	}
 	return id, nil
+}
+
+// ParseKeyFile parses the contents of a key file written by
+// [WriteKeyFile], decrypting it with passphrase when it is protected. Its
+// errors are those of [ReadKeyFile], without the file's name.
+func ParseKeyFile(body []byte, passphrase Secret) (*Identity, error) {
+	if IsPassphraseProtected(body) {
+		if len(passphrase) == 0 {
+			return nil, ErrPassphraseRequired
+		}
+		var err error
+		if body, err = decryptWithPassphrase(body, passphrase); err != nil {
+			return nil, err
+		}
+	}
+	return ParseIdentity(body)
 }
 
 // IsPassphraseProtected reports whether a key file body is age-encrypted

@@ -20,9 +20,16 @@ import (
 //	api.token     the bearer token of the local API, 0600
 //	store/        the Badger store
 //	store.id      the identity of the store, also kept inside it
+//	store.key     the store's encryption key wrapped with the passphrase, 0600 (encrypted stores only)
 //	run.lock      held (flock) by the running daemon; holds its pid
 //	api.addr      the API address the running daemon listens on
-type Home struct{ Dir string }
+type Home struct {
+	Dir string
+
+	// storeKey is the store's encryption key once [Home.Unlock] has
+	// unwrapped it; nil for a plaintext store or a locked home.
+	storeKey []byte
+}
 
 // Paths inside a home.
 func (h Home) ConfigPath() string  { return filepath.Join(h.Dir, "config.json") }
@@ -36,7 +43,14 @@ func (h Home) APIAddrPath() string { return filepath.Join(h.Dir, "api.addr") }
 type InitOptions struct {
 	Passphrase crypto.Secret // protects identity.key when not empty
 	WorkFactor int           // scrypt work factor; 0 for age's default
+	// EncryptStore encrypts the store at rest with a random key kept in
+	// store.key, wrapped with Passphrase (which it requires).
+	EncryptStore bool
 }
+
+// ErrEncryptNeedsPassphrase is returned by [InitHome] when the store is to
+// be encrypted and no passphrase protects its key.
+var ErrEncryptNeedsPassphrase = errors.New("encrypting the store needs a passphrase")
 
 // InitHome creates a node home: a fresh identity, an API token and the
 // configuration. It refuses a directory that already holds a node.
@@ -44,8 +58,11 @@ func InitHome(dir string, cfg Config, opts InitOptions) (*crypto.Identity, error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if opts.EncryptStore && len(opts.Passphrase) == 0 {
+		return nil, fmt.Errorf("init %s: %w", dir, ErrEncryptNeedsPassphrase)
+	}
 	h := Home{Dir: dir}
-	for _, p := range []string{h.ConfigPath(), h.KeyPath(), h.TokenPath(), h.StoreDir()} {
+	for _, p := range []string{h.ConfigPath(), h.KeyPath(), h.TokenPath(), h.StoreDir(), h.StoreKeyPath()} {
 		if _, err := os.Lstat(p); err == nil {
 			return nil, fmt.Errorf("init %s: %w (found %s)", dir, ErrHomeExists, filepath.Base(p))
 		}
@@ -73,6 +90,11 @@ func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
 	}
 	if err := crypto.WriteSecretFile(h.TokenPath(), tok); err != nil {
 		return nil, err
+	}
+	if opts.EncryptStore {
+		if h, err = h.NewStoreKey(kopts); err != nil {
+			return nil, fmt.Errorf("init %s: %w", h.Dir, err)
+		}
 	}
 	st, err := h.OpenStore(nil)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 
 // storeIDMeta is the store metadata key of the store's identity, which
 // the home's store.id file repeats.
-const storeIDMeta = "self/store-id"
+const storeIDMeta = store.StoreIDMeta
 
 // ErrStoreMissing is returned by [Home.OpenStore] when the home's store
 // directory is gone although the home had one.
@@ -55,7 +55,15 @@ func (h Home) OpenStoreReserve(log *slog.Logger, minFree int64) (*store.Store, e
 	if _, err := os.Stat(h.StoreDir()); errors.Is(err, fs.ErrNotExist) && len(want) > 0 {
 		return nil, fmt.Errorf("%w: %s does not exist; restore it from a backup (kpnode restore) or move it back", ErrStoreMissing, h.StoreDir())
 	}
-	st, err := store.Open(store.Options{Dir: h.StoreDir(), Logger: log, MinFree: minFree})
+	opts, err := h.storeOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts.Logger, opts.MinFree = log, minFree
+	st, err := store.Open(opts)
+	if errors.Is(err, store.ErrEncryptionKey) {
+		return nil, h.keyMismatch(err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w; run kpnode verify --home %s, and restore from a backup if it cannot be read", ErrStoreDamaged, h.StoreDir(), err, h.Dir)
 	}

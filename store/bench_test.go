@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -11,15 +12,21 @@ func BenchmarkAppend(b *testing.B) {
 		name   string
 		disk   bool
 		record bool
+		key    []byte
 	}{
-		{"memory", false, false},
-		{"disk", true, false},
-		{"disk-with-record", true, true},
+		{"memory", false, false, nil},
+		{"disk", true, false, nil},
+		{"disk-with-record", true, true, nil},
+		{"disk-with-record-encrypted", true, true, bytes.Repeat([]byte{7}, EncryptionKeySize)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := openMem(b)
 			if bc.disk {
-				s = openDir(b, b.TempDir())
+				var err error
+				if s, err = Open(Options{Dir: b.TempDir(), EncryptionKey: bc.key}); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { s.Close() })
 			}
 			c := newChain(b)
 			for range b.N {

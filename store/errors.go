@@ -45,3 +45,13 @@ var ErrClosed = errors.New("store is closed")
 // device, file size limit). Nothing is written; reads keep working, and
 // writes succeed again once space is freed.
 var ErrFull = errors.New("the store's disk is full")
+
+// ErrEncryptionKey is returned by [Open] when the encryption key given is
+// not the store's: the store is encrypted and no key or another key was
+// given, or the store is in plaintext and a key was given.
+var ErrEncryptionKey = errors.New("the encryption key does not match the store")
+
+// ErrBackup is returned by [Restore] when a backup stream is malformed: a
+// frame larger than the limit, a truncated frame, a store that is not
+// empty to restore into.
+var ErrBackup = errors.New("malformed backup stream")

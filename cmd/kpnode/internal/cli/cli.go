@@ -43,7 +43,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE]", "create a node home: keys, configuration, API token", runInit},
+		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store]", "create a node home: keys, configuration, API token", runInit},
 		{"run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]", "run the node (the daemon) until SIGINT or SIGTERM", runDaemon},
 		{"status", "[--json] [--wait DURATION]", "identity, partners' link and delivery, feed heads, counters", runStatus},
 		{"card", "[verify FILE|-]", "print this node's signed card, or verify a card", runCard},
@@ -56,6 +56,8 @@ func commands() []command {
 		{"dashboard", "[--open]", "print a one-time sign-in link to the node's web dashboard", runDashboard},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
 		{"evidence", evidenceSynopsis, "export a record as an evidence bundle, or verify a bundle offline", runEvidence},
+		{"backup", backupSynopsis, "write a verified backup of the store (the node may be running)", runBackup},
+		{"restore", restoreSynopsis, "restore a backup into a new home, verify it, mark it recovering", runRestore},
 		{"audit", auditSynopsis, "the audit log of administrative actions, newest first; verify its chain", runAudit},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},

@@ -58,6 +58,9 @@ func (e *env) daemon(f daemonFlags) error {
 	if err != nil {
 		return err
 	}
+	if h, err = e.unlockHome(h, f.passFile); err != nil {
+		return err
+	}
 	return e.serve(h, cfg, id, log)
 }
 

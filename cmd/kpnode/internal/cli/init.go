@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -10,10 +11,11 @@ import (
 )
 
 func runInit(e *env, args []string) error {
-	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE]")
+	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store]")
 	code := fs.String("participant", "", "this authority's participant code, e.g. IN (see kpnode participants)")
 	name := fs.String("name", "", `the authority's name, e.g. "India KP Authority"`)
 	passFile := fs.String("passphrase-file", "", "protect the keys with the passphrase in this file (or $KPNODE_PASSPHRASE_FILE)")
+	encrypt := fs.Bool("encrypt-store", false, "encrypt the store at rest with a key wrapped by the passphrase (needs --passphrase-file)")
 	var listen multiFlag
 	fs.Var(&listen, "listen", "libp2p listen multiaddr to configure (repeatable; default TCP and QUIC on port 4101)")
 	apiAddr := fs.String("api", "", "API address HOST:PORT to configure (default 127.0.0.1:7441)")
@@ -38,12 +40,19 @@ func runInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass})
+	if *encrypt && len(pass) == 0 {
+		return usageErrorf("--encrypt-store needs a passphrase: pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")
+	}
+	wf, err := e.workFactor()
+	if err != nil {
+		return err
+	}
+	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf})
 	if err != nil {
 		return initError(err)
 	}
-	fmt.Fprintf(e.Out, "Initialised %s (%s) in %s\n  fingerprint  %s\n  peer id      %s\n  keys         %s\n",
-		cfg.Participant, cfg.Name, dir, id.Fingerprint(), id.PeerID(), protection(pass))
+	fmt.Fprintf(e.Out, "Initialised %s (%s) in %s\n  fingerprint  %s\n  peer id      %s\n  keys         %s\n  store        %s\n",
+		cfg.Participant, cfg.Name, dir, id.Fingerprint(), id.PeerID(), protection(pass), storeProtection(*encrypt))
 	fmt.Fprintf(e.Out, "Start the node with: kpnode run --home %s\n", dir)
 	return nil
 }
@@ -65,6 +74,34 @@ func protection(pass crypto.Secret) string {
 	return "not passphrase-protected (use --passphrase-file to protect them)"
 }
 
+func storeProtection(encrypted bool) string {
+	if encrypted {
+		return "encrypted at rest (key in store.key, wrapped by the passphrase)"
+	}
+	return "not encrypted at rest (use --encrypt-store with a passphrase to encrypt it)"
+}
+
+// unlockHome returns h able to open its store: an encrypted store needs
+// the passphrase (from the flag, else $KPNODE_PASSPHRASE_FILE).
+func (e *env) unlockHome(h node.Home, passFile string) (node.Home, error) {
+	if !h.Encrypted() {
+		return h, nil
+	}
+	pass, err := e.passphrase(passFile)
+	if err != nil {
+		return h, err
+	}
+	if len(pass) == 0 {
+		return h, withHint(fmt.Errorf("%w (%s)", node.ErrStoreKeyNeeded, h.StoreKeyPath()),
+			"pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE to the file holding the node passphrase")
+	}
+	u, err := h.Unlock(pass)
+	if errors.Is(err, crypto.ErrWrongPassphrase) {
+		return h, withHint(err, "the passphrase file does not hold the passphrase given at kpnode init")
+	}
+	return u, err
+}
+
 // passphrase reads the passphrase file named by the flag, else by
 // $KPNODE_PASSPHRASE_FILE; none means no passphrase.
 func (e *env) passphrase(flagValue string) (crypto.Secret, error) {
@@ -76,6 +113,22 @@ func (e *env) passphrase(flagValue string) (crypto.Secret, error) {
 		return nil, nil
 	}
 	return crypto.ReadSecretFile(path)
+}
+
+// workFactor is the scrypt work factor for what this command protects
+// with the passphrase: $KPNODE_SCRYPT_WORK_FACTOR, else age's default
+// (18, about a second per use). Lowering it weakens the protection: it is
+// for tests.
+func (e *env) workFactor() (int, error) {
+	v := e.getenv("KPNODE_SCRYPT_WORK_FACTOR")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 30 {
+		return 0, usageErrorf("KPNODE_SCRYPT_WORK_FACTOR=%q: want a number from 1 to 30", v)
+	}
+	return n, nil
 }
 
 // multiFlag is a repeatable string flag.

@@ -32,6 +32,9 @@ func (e *env) localStore(homeFlag string, direct func(h node.Home, cfg node.Conf
 		return err
 	}
 	defer unlock()
+	if h, err = e.unlockHome(h, ""); err != nil {
+		return err
+	}
 	st, err := h.OpenStore(nil)
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ func (e *env) verifyHome(homeFlag string) (store.VerifyReport, error) {
 		return store.VerifyReport{}, err
 	}
 	defer unlock()
+	if h, err = e.unlockHome(h, ""); err != nil {
+		return store.VerifyReport{}, err
+	}
 	return verifyStore(e.ctx, h)
 }
 
