@@ -66,7 +66,7 @@ func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
 		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
 		return prepared{done: &r}
 	}
-	if e.Author == n.id.Public() {
+	if e.Author == n.id.Public() && !n.recovering() {
 		r := n.classifyOwn(e)
 		return prepared{done: &r}
 	}
@@ -154,6 +154,9 @@ func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestRe
 		n.heads.advanced(e.Author)
 		n.counters.add("entries_received", 1)
 		n.events.entryStored(code, e)
+		if e.Author == n.id.Public() {
+			n.checkRecovered()
+		}
 		return ingestResult{outcome: outcomeStored, entry: e}
 	case errors.Is(err, store.ErrExists):
 		return ingestResult{outcome: outcomeDuplicate, entry: e}
@@ -192,10 +195,13 @@ func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult 
 // record. An entry it cannot open is still stored (the chain must stay
 // whole) without its record.
 func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
-	if !slices.Contains(e.Audience, n.cfg.Participant) {
+	reader := n.cfg.Participant
+	if e.Author == n.id.Public() {
+		reader = "" // the author's own stanza, pulled back while recovering
+	} else if !slices.Contains(e.Audience, reader) {
 		return nil, nil
 	}
-	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), n.cfg.Participant)
+	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), reader)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)

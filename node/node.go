@@ -37,6 +37,7 @@ type Node struct {
 	findings  *findings
 	history   *history
 	committer *committer
+	recovery  *recovery
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
@@ -86,7 +87,8 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
-		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout}
+		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
+		recovery: &recovery{wait: defaultRecoveryWait}}
 	var err error
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err
@@ -99,6 +101,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.loadReceipts()
+	if err := n.loadRecovery(); err != nil {
+		return nil, err
+	}
 	if err := n.loadAcks(); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ const AudienceAll = "all"
 // value [AudienceAll]. It returns only once the entry is committed to the
 // store.
 func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
+	if err := n.checkAppend(); err != nil {
+		return Published{}, err
+	}
 	parsed, err := parseRecord(typ, body)
 	if err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -86,6 +89,9 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry, error) {
 	n.appendMu.Lock()
 	defer n.appendMu.Unlock()
+	if err := n.checkAppend(); err != nil {
+		return nil, err
+	}
 	head, err := n.st.Head(n.id.Public())
 	if err != nil {
 		return nil, fmt.Errorf("read own head: %w", err)

@@ -33,6 +33,9 @@ type Status struct {
 	// Reconciliation says whether the stored records are still being
 	// loaded into the reconciliation state after start, and how many are.
 	Reconciliation ReconcileStatus `json:"reconciliation"`
+	// Recovery says whether appends are refused until the partners have
+	// told this node its own latest head (docs/security.md, "Keys").
+	Recovery RecoveryStatus `json:"recovery"`
 }
 
 // ReconcileStatus is the state of the reconciliation load in [Status].
@@ -119,6 +122,7 @@ func (n *Node) Status() (Status, error) {
 	n.findings.mu.Lock()
 	s.Reconciliation = ReconcileStatus{Loading: n.findings.loading, Records: n.findings.loaded}
 	n.findings.mu.Unlock()
+	s.Recovery = n.RecoveryStatus()
 	return s, err
 }
 

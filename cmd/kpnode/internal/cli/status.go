@@ -58,6 +58,7 @@ func printStatus(e *env, s node.Status) error {
 	for _, a := range s.Listen {
 		fmt.Fprintf(e.Out, "  listening    %s\n", a)
 	}
+	printRecovery(e.Out, s.Recovery)
 	now := time.Now()
 	printPartnerStatus(e.Out, s.Partners, now)
 	printCounters(e.Out, s.Counters)
@@ -68,6 +69,20 @@ func printStatus(e *env, s node.Status) error {
 		rows = append(rows, []string{f.Author, strconv.FormatUint(f.Seq, 10), f.Hash.Short(), stamp(f.Time)})
 	}
 	return table(e.Out, []string{"FEED", "HEAD", "HASH", "LATEST"}, rows)
+}
+
+// printRecovery says, while the node is recovering, why it refuses to
+// append and what it still waits for.
+func printRecovery(w io.Writer, r node.RecoveryStatus) {
+	if !r.Recovering {
+		return
+	}
+	fmt.Fprintf(w, "  RECOVERING   appends refused until the partners confirm this node's head (%s)\n", r.Reason)
+	fmt.Fprintf(w, "               own head %d, highest reported %d, reported by %d partner(s)", r.OwnHead, r.Target, len(r.Reported))
+	if len(r.Missing) > 0 {
+		fmt.Fprintf(w, ", waiting for %s until %s", strings.Join(r.Missing, ","), r.WaitUntil.Format(time.RFC3339))
+	}
+	fmt.Fprintln(w, "\n               (kpnode recover --force ends this on the operator's word)")
 }
 
 // printPartnerStatus writes one row per partner: the link, how much of
