@@ -66,6 +66,10 @@ func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
 		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
 		return prepared{done: &r}
 	}
+	if f, ok := n.closedAt(e.Author); ok && e.Seq > f.validThrough {
+		r := n.refuseRetired(code, e, f)
+		return prepared{done: &r}
+	}
 	if e.Author == n.id.Public() && !n.recovering() {
 		r := n.classifyOwn(e)
 		return prepared{done: &r}

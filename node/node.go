@@ -54,8 +54,10 @@ type Node struct {
 	// mu guards the fields below. feeds and peers are kept in step with
 	// the pinned partners; the rest is set by Start and cleared by Close.
 	mu    sync.Mutex
-	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners)
-	peers map[peer.ID]string          // partner peer -> participant code
+	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners, retired keys included)
+	// closed are the retired keys' feeds, closed after a seq.
+	closed map[crypto.PublicKey]closedFeed
+	peers  map[peer.ID]string // partner peer -> participant code
 	// recipients are the partners' age recipients, by code.
 	recipients map[string]*age.X25519Recipient
 	// signed are the receipts this node last signed, by feed.
@@ -86,6 +88,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
+		closed:     map[crypto.PublicKey]closedFeed{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}}
