@@ -18,6 +18,8 @@ type fixture struct {
 	st   *store.Store
 	n    *Node
 	card []byte // the card of the last run
+	// retired are identities this node used before id (after a rotation).
+	retired []*crypto.Identity
 }
 
 func newFixture(t *testing.T, code string) *fixture {
@@ -41,6 +43,7 @@ func (f *fixture) start() *Node {
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	n, err := New(cfg, f.id, st, nil)
 	if err == nil {
+		n.SetRetiredIdentities(f.retired)
 		err = n.Start(context.Background())
 	}
 	if err != nil {

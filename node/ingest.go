@@ -132,6 +132,9 @@ func (n *Node) commit(p prepared) ingestResult {
 	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
 	if r.outcome == outcomeStored {
 		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+		if p.e.Type == protocol.HandoverType {
+			n.followHandover(p.code, p.e, p.rec)
+		}
 	}
 	return r
 }
@@ -205,7 +208,7 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	} else if !slices.Contains(e.Audience, reader) {
 		return nil, nil
 	}
-	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), reader)
+	body, salt, err := n.openAs(e, reader)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
@@ -220,6 +223,19 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 	}
 	rec.Keys = parsed.keys()
 	return rec, parsed.top
+}
+
+// openAs opens e's record with this node's key, then with its retired
+// ones: partners seal to the old recipient until they follow a hand-over.
+func (n *Node) openAs(e *protocol.Entry, reader string) ([]byte, [protocol.SaltSize]byte, error) {
+	body, salt, err := protocol.OpenRecordAs(e, n.id.AgeIdentity(), reader)
+	for _, id := range n.retiredIDs {
+		if err == nil || !errors.Is(err, crypto.ErrNotRecipient) {
+			break
+		}
+		body, salt, err = protocol.OpenRecordAs(e, id.AgeIdentity(), reader)
+	}
+	return body, salt, err
 }
 
 // feedCode maps a feed author to its participant code, for this node and

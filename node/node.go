@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -38,6 +39,11 @@ type Node struct {
 	history   *history
 	committer *committer
 	recovery  *recovery
+	// handedOver is set once this node's key has signed its hand-over:
+	// it signs nothing more.
+	handedOver atomic.Bool
+	// retiredIDs are this node's earlier identities (set before Start).
+	retiredIDs []*crypto.Identity
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
@@ -57,7 +63,10 @@ type Node struct {
 	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners, retired keys included)
 	// closed are the retired keys' feeds, closed after a seq.
 	closed map[crypto.PublicKey]closedFeed
-	peers  map[peer.ID]string // partner peer -> participant code
+	// retiring are partners' rotated keys whose peers stay admitted until
+	// the new key connects, by code.
+	retiring map[string]crypto.PublicKey
+	peers    map[peer.ID]string // partner peer -> participant code
 	// recipients are the partners' age recipients, by code.
 	recipients map[string]*age.X25519Recipient
 	// signed are the receipts this node last signed, by feed.
@@ -88,7 +97,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
-		closed:     map[crypto.PublicKey]closedFeed{},
+		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}}
@@ -105,6 +114,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n.loadReceipts()
 	if err := n.loadRecovery(); err != nil {
+		return nil, err
+	}
+	if err := n.loadOwnRetired(); err != nil {
 		return nil, err
 	}
 	if err := n.loadAcks(); err != nil {
@@ -190,6 +202,7 @@ func (n *Node) notifee() *network.NotifyBundle {
 	return &network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			if code, ok := n.partnerByPeer(c.RemotePeer()); ok {
+				n.newKeyConnected(code, c.RemotePeer())
 				n.delivery.contact(c.RemotePeer(), n.now())
 				n.events.emit("partner_connected", map[string]any{"partner": code})
 				n.syncer.trigger(c.RemotePeer())

@@ -36,6 +36,9 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err := n.checkAppend(); err != nil {
 		return Published{}, err
 	}
+	if typ == protocol.HandoverType {
+		return Published{}, fmt.Errorf("%w: %s records are made by kpnode keys rotate only", ErrInvalidRecord, typ)
+	}
 	parsed, err := parseRecord(typ, body)
 	if err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -103,6 +106,9 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 	}
 	if err := n.st.Append(e, rec); err != nil {
 		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
+	}
+	if e.Type == protocol.HandoverType {
+		n.handedOver.Store(true) // under appendMu: nothing follows it
 	}
 	n.committer.add(e)
 	return e, nil

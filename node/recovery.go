@@ -85,8 +85,12 @@ func (n *Node) recovering() bool {
 	return n.recovery.active
 }
 
-// checkAppend refuses an own append while recovering.
+// checkAppend refuses an own append while recovering, or after this
+// node's key has handed over.
 func (n *Node) checkAppend() error {
+	if n.handedOver.Load() {
+		return ErrKeyRetired
+	}
 	if n.recovering() {
 		return ErrOwnHeadUnconfirmed
 	}

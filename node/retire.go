@@ -105,8 +105,10 @@ func (n *Node) checkSuccessor(old store.Partner, sc *protocol.SignedCard) error 
 
 // retireKey stores old's successor card sc with old's key retired after
 // validThrough, audited as ev, and moves the running node to the new key:
-// the old peer is refused and disconnected, the new one admitted, its
-// feed joined and dialled.
+// the new peer is admitted, its feed joined and dialled. A compromised
+// key's peer is refused and disconnected at once; a rotated key's peer
+// stays admitted until the new key first connects, so it can collect the
+// receipts of its hand-over (it signs nothing that would be accepted).
 func (n *Node) retireKey(old store.Partner, sc *protocol.SignedCard, validThrough uint64, reason string, ev store.AuditEvent) (store.Partner, error) {
 	p := old
 	p.Key, p.Card = sc.Key, sc.Bytes()
@@ -117,7 +119,13 @@ func (n *Node) retireKey(old store.Partner, sc *protocol.SignedCard, validThroug
 	if err := n.st.PutPartnerAudited(p, ev); err != nil {
 		return store.Partner{}, fmt.Errorf("re-pin partner %s: %w", p.Code, err)
 	}
-	n.forgetPeer(old.Key)
+	if reason == RetiredRotated {
+		n.mu.Lock()
+		n.retiring[p.Code] = old.Key
+		n.mu.Unlock()
+	} else {
+		n.forgetPeer(old.Key)
+	}
 	n.trackPartner(p)
 	if n.currentHost() != nil {
 		if err := n.attachPartner(p); err != nil {
@@ -125,6 +133,20 @@ func (n *Node) retireKey(old store.Partner, sc *protocol.SignedCard, validThroug
 		}
 	}
 	return p, nil
+}
+
+// newKeyConnected refuses, once partner code's new key has connected, the
+// peer of the key it rotated from.
+func (n *Node) newKeyConnected(code string, p peer.ID) {
+	n.mu.Lock()
+	old, ok := n.retiring[code]
+	if ok && old.PeerID() != p.String() {
+		delete(n.retiring, code)
+	}
+	n.mu.Unlock()
+	if ok && old.PeerID() != p.String() {
+		n.forgetPeer(old)
+	}
 }
 
 // trackClosed keeps feed k (partner code's) readable and closed after
