@@ -44,6 +44,7 @@ type Node struct {
 	handedOver atomic.Bool
 	// retiredIDs are this node's earlier identities (set before Start).
 	retiredIDs []*crypto.Identity
+	rotation   *keyRotation
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
@@ -100,7 +101,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		recipients: map[string]*age.X25519Recipient{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
-		recovery: &recovery{wait: defaultRecoveryWait}}
+		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	var err error
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func TestRepinAfterCompromise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := in.RepinPartner(card.Bytes(), 2)
+	res, err := in.RepinPartner("BE", card.Bytes(), 2)
 	if err != nil || res.TakenOut != 1 || res.ValidThrough != 2 {
 		t.Fatalf("repin: %+v, %v; want entry 3 taken out", res, err)
 	}

@@ -55,14 +55,16 @@ type RepinResult struct {
 // received out of band, after its old key was compromised. Entries of the
 // old key up to validThrough stay in its feed and keep verifying; entries
 // after it are refused from now on (kept as evidence), and those already
-// stored are taken out of the feed. The partner's code must match the
-// pinned partner's.
-func (n *Node) RepinPartner(cardBytes []byte, validThrough uint64) (RepinResult, error) {
+// stored are taken out of the feed. The card must be partner code's.
+func (n *Node) RepinPartner(code string, cardBytes []byte, validThrough uint64) (RepinResult, error) {
 	n.partnersMu.Lock()
 	defer n.partnersMu.Unlock()
 	sc, err := protocol.ParseCard(cardBytes)
 	if err != nil {
 		return RepinResult{}, fmt.Errorf("%w: %w", ErrInvalidCard, err)
+	}
+	if sc.Card.Code != code {
+		return RepinResult{}, fmt.Errorf("%w: the card is %s's, not %s's", ErrInvalidCard, sc.Card.Code, code)
 	}
 	old, err := n.st.Partner(sc.Card.Code)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Removed) {

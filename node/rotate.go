@@ -263,3 +263,44 @@ func (n *Node) successor(code string, e *protocol.Entry, rec *store.Record) (*pr
 	}
 	return sc, old, n.checkSuccessor(old, sc)
 }
+
+// SetKeyVault gives the node where its key files live, which
+// [Node.RotateKeys] needs. Call it before [Node.Start].
+func (n *Node) SetKeyVault(v KeyVault) { n.rotation.vault = v }
+
+// Restart is closed once the node has handed its key over and must be
+// restarted with the new one (the daemon does so).
+func (n *Node) Restart() <-chan struct{} { return n.rotation.restart }
+
+// RotateKeys is kpnode keys rotate: it makes a new identity, stages its key
+// file, signs the hand-over to it with the current key ([Node.Rotate]),
+// swaps the key files and asks for a restart ([Node.Restart]).
+func (n *Node) RotateKeys(ctx context.Context, reason string, wait time.Duration) (RotateResult, error) {
+	r := n.rotation
+	if !r.mu.TryLock() {
+		return RotateResult{}, fmt.Errorf("rotate keys: %w: a rotation is already running", ErrInvalidRequest)
+	}
+	defer r.mu.Unlock()
+	if r.vault == nil {
+		return RotateResult{}, errors.New("rotate keys: this node was started without its key files")
+	}
+	if err := n.checkAppend(); err != nil {
+		return RotateResult{}, err
+	}
+	next, err := crypto.NewIdentity()
+	if err != nil {
+		return RotateResult{}, err
+	}
+	if err := r.vault.Stage(next); err != nil {
+		return RotateResult{}, err
+	}
+	res, err := n.Rotate(ctx, next, reason, wait)
+	if err != nil {
+		return res, err
+	}
+	if err := r.vault.Commit(n.id, next); err != nil {
+		return res, fmt.Errorf("rotate keys: the hand-over is entry %d, but the key files were not swapped (a restart finishes it): %w", res.Seq, err)
+	}
+	r.once.Do(func() { close(r.restart) })
+	return res, nil
+}
