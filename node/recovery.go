@@ -172,7 +172,7 @@ func (n *Node) endRecovery(details map[string]any) {
 	n.recovery.mu.Lock()
 	n.recovery.active = false
 	n.recovery.mu.Unlock()
-	n.log.Info("own head confirmed by partners: appends allowed again", "seq", head.Seq)
+	n.log.Info("recovery ended: appends allowed again", "seq", head.Seq, "details", details)
 	n.events.emit("recovery_done", details)
 }
 
