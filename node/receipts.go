@@ -125,7 +125,9 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 			out[k] = h.Seq
 		}
 	}
-	if _, ok := out[n.id.Public()]; ok { // own entries leave once on disk
+	// Own entries leave once on disk; while recovering, the own feed is
+	// being pulled back and its head is what the node holds.
+	if _, ok := out[n.id.Public()]; ok && !n.recovering() {
 		out[n.id.Public()] = min(out[n.id.Public()], n.committer.syncedSeq())
 	}
 	return out
