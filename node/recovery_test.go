@@ -118,3 +118,55 @@ func assertAudit(t *testing.T, n *Node, action string) {
 	}
 	t.Fatalf("audit log lacks %s", action)
 }
+
+func TestRecoveryWaitsForMissingPartners(t *testing.T) {
+	in := newFixture(t, "IN")
+	in.start()
+	be, ae := testNode(t, "BE"), testNode(t, "AE")
+	for _, p := range []*Node{be, ae} {
+		pin(t, p, in.n)
+		pin(t, in.n, p)
+	}
+	ctx := context.Background()
+	for range 2 {
+		if _, err := in.n.Publish(ctx, "notice", notice(t), []string{"all"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 30*time.Second, "BE holds IN", func() error { return holds(be, "IN", 2) })
+	aeCard, err := ae.Card()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae.Close() // AE is down while IN recovers
+
+	restoreKeys(t, in)
+	in.n.recovery.mu.Lock()
+	in.n.recovery.wait = 3 * time.Second
+	in.n.recovery.mu.Unlock()
+	pin(t, be, in.n)
+	pin(t, in.n, be)
+	if _, err := in.n.AddPartner(aeCard.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var st RecoveryStatus
+	eventually(t, 30*time.Second, "BE reports IN's head", func() error {
+		if st = in.n.RecoveryStatus(); st.Reported["BE"] != 2 || st.OwnHead != 2 {
+			return fmt.Errorf("%+v", st)
+		}
+		return nil
+	})
+	if time.Now().Before(st.WaitUntil) && (!st.Recovering || len(st.Missing) != 1 || st.Missing[0] != "AE") {
+		t.Fatalf("recovery ended before AE answered or the wait passed: %+v", st)
+	}
+	eventually(t, 30*time.Second, "recovery ends once the wait for AE passes", func() error {
+		in.n.syncer.triggerAll()
+		if st := in.n.RecoveryStatus(); st.Recovering {
+			return fmt.Errorf("%+v", st)
+		}
+		return nil
+	})
+	if p, err := in.n.Publish(ctx, "notice", notice(t), []string{"BE"}); err != nil || p.Seq != 3 {
+		t.Fatalf("publish after recovery: seq %d, %v; want 3", p.Seq, err)
+	}
+}

@@ -63,6 +63,9 @@ func TestRepinAfterCompromise(t *testing.T) {
 		}
 	}
 	assertAudit(t, in, AuditPartnerRepin)
+	if st, err := in.Status(); err != nil || len(st.Refused) != 1 || st.Refused[0].Feed != "BE" || st.Refused[0].Fingerprint != oldKey.Fingerprint() {
+		t.Fatalf("status does not report the refused entry: %+v, %v", st.Refused, err)
+	}
 
 	// The thief goes on signing; AE, not re-pinned, takes it and relays it.
 	p, err := thief.Publish(ctx, "notice", notice(t), []string{"all"})

@@ -63,6 +63,7 @@ func printStatus(e *env, s node.Status) error {
 	printPartnerStatus(e.Out, s.Partners, now)
 	printCounters(e.Out, s.Counters)
 	printEquivocations(e.Out, s.Equivocations)
+	printRefused(e.Out, s.Refused)
 	fmt.Fprint(e.Out, "\nFeeds\n")
 	rows := make([][]string, 0, len(s.Feeds))
 	for _, f := range s.Feeds {
@@ -175,6 +176,18 @@ func printEquivocations(w io.Writer, eqs []node.EquivocationReport) {
 		rows = append(rows, []string{q.Feed, strconv.FormatUint(q.Seq, 10), q.Kept.Short(), q.Conflicting.Short(), stamp(q.Seen)})
 	}
 	table(w, []string{"FEED", "SEQ", "KEPT", "CONFLICTING", "SEEN"}, rows)
+}
+
+func printRefused(w io.Writer, rs []node.RefusedReport) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nRefused (%d): entries signed by a retired key after its last valid seq, kept as evidence\n", len(rs))
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, []string{r.Feed, r.Fingerprint, strconv.FormatUint(r.Seq, 10), r.Hash.Short(), r.Reason, stamp(r.Seen)})
+	}
+	table(w, []string{"FEED", "KEY", "SEQ", "HASH", "REASON", "SEEN"}, rows)
 }
 
 // ago is how long before now t was, coarsely: "12s ago", "5m ago", "never".
