@@ -133,6 +133,9 @@ func TestRotationPartnersFollow(t *testing.T) {
 	if r, err := in.st.Record(old.Public(), 2); err != nil || len(r.Body) == 0 {
 		t.Fatalf("IN cannot read its own history: %v", err)
 	}
+	if fe, err := in.n.Feed(old.Fingerprint(), 1, 0); err != nil || len(fe) != 3 || len(fe[0].Record) == 0 {
+		t.Fatalf("IN's old feed by its key's fingerprint: %d entries, %v", len(fe), err)
+	}
 	assertAudit(t, in.n, AuditKeysRotate)
 
 	// Whatever the old key signs after its hand-over is refused, pushed or
