@@ -129,6 +129,10 @@ func (n *Node) commit(p prepared) ingestResult {
 	if p.done != nil {
 		return *p.done
 	}
+	// A hand-over committed since p was prepared (same batch) closes the feed.
+	if f, ok := n.closedAt(p.e.Author); ok && p.e.Seq > f.validThrough {
+		return n.refuseRetired(p.code, p.e, f)
+	}
 	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
 	if r.outcome == outcomeStored {
 		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)

@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 )
 
 // follows reports whether reader has partner code pinned with key k.
@@ -44,6 +45,7 @@ func forgeAfter(t *testing.T, id *crypto.Identity, seq uint64, prev protocol.Has
 func TestRotationPartnersFollow(t *testing.T) {
 	in := newFixture(t, "IN")
 	in.start()
+	in.card0 = in.card // the old key's card
 	be, ae := testNode(t, "BE"), testNode(t, "AE")
 	for _, p := range []*Node{be, ae} {
 		pin(t, p, in.n)
@@ -149,4 +151,43 @@ func TestRotationPartnersFollow(t *testing.T) {
 			t.Fatalf("%s: evidence %+v", p.Participant(), refused)
 		}
 	}
+
+	// A partner that gets the old feed, its hand-over and a forged sequel
+	// in one sync batch (prepared together, committed in order) follows
+	// and refuses the sequel.
+	fresh := freshPeerOf(t, be, in.card0)
+	raws, err := be.st.RawEntries(old.Public(), 1, 0)
+	if err != nil || len(raws) != 3 {
+		t.Fatalf("BE's copy of the old feed: %d, %v", len(raws), err)
+	}
+	batch := [][]byte{raws[0].Bytes, raws[1].Bytes, raws[2].Bytes, forged.Bytes()}
+	var outcomes []outcome
+	for _, p := range fresh.prepareAll(batch) {
+		outcomes = append(outcomes, fresh.commit(p).outcome)
+	}
+	if !slices.Equal(outcomes, []outcome{outcomeStored, outcomeStored, outcomeStored, outcomeRejected}) {
+		t.Fatalf("batch outcomes %v, want three stored and the sequel refused", outcomes)
+	}
+	if err := follows(fresh, "IN", next.Public()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// freshPeerOf is p's identity on an empty in-memory store, not started,
+// with card pinned: p as it would be before it synced anything.
+func freshPeerOf(t *testing.T, p *Node, card []byte) *Node {
+	t.Helper()
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(DefaultConfig(p.Participant(), "fresh "+p.Participant()), p.id, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(); st.Close() })
+	if _, err := n.AddPartner(card); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
