@@ -72,6 +72,8 @@ func classifySentinel(err error) *Error {
 		{node.ErrBadCursor, http.StatusBadRequest, "bad_request"},
 		{node.ErrInvalidRequest, http.StatusBadRequest, "bad_request"},
 		{store.ErrFull, http.StatusInsufficientStorage, "store_full"},
+		{node.ErrOwnHeadUnconfirmed, http.StatusConflict, "own_head_unconfirmed"},
+		{node.ErrKeyRetired, http.StatusConflict, "key_retired"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

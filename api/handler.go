@@ -48,6 +48,9 @@ type Backend interface {
 	AuditLog(limit int) ([]store.AuditRecord, error)
 	VerifyAudit(ctx context.Context) (store.AuditReport, error)
 	Backup(ctx context.Context, w io.Writer, file string) (store.BackupInfo, error)
+	RotateKeys(ctx context.Context, reason string, wait time.Duration) (node.RotateResult, error)
+	RepinPartner(code string, card []byte, validThrough uint64) (node.RepinResult, error)
+	ForceRecovered(note string) (node.RecoveryStatus, error)
 }
 
 // MaxBodyBytes caps every request body.
@@ -86,6 +89,9 @@ func (h *Handler) routes() {
 	h.handle("PUT /api/partners/{code}/addrs", h.setPartnerAddrs)
 	h.handle("POST /api/partners/{code}/pause", h.pausePartner(true))
 	h.handle("POST /api/partners/{code}/resume", h.pausePartner(false))
+	h.handle("POST /api/partners/{code}/repin", h.repinPartner)
+	h.handle("POST /api/keys/rotate", h.rotateKeys)
+	h.handle("POST /api/recovery/force", h.forceRecovered)
 	h.handle("GET /api/delivery/history", h.deliveryHistory)
 	h.handle("POST /api/records/{type}", h.publish)
 	h.handle("GET /api/records", h.listRecords)

@@ -104,6 +104,7 @@ func writeBackupFile(path string, hdr BackupHeader, body *os.File) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// syncDir makes a rename or a new file in dir durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -37,6 +37,14 @@ func (c *committer) syncedSeq() uint64 {
 	return c.synced
 }
 
+// advance records own entries up to seq as on disk: entries pulled back
+// from partners while recovering, synced by the caller.
+func (c *committer) advance(seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.synced = max(c.synced, seq)
+}
+
 // commitOwn returns once own entry seq is on disk, syncing the store and
 // publishing (push, log, counters, events) every entry the sync covered.
 func (n *Node) commitOwn(seq uint64) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -64,10 +65,15 @@ func (n *Node) feedEntry(author string, e *protocol.Entry) (FeedEntry, error) {
 }
 
 // authorKey maps a participant code to the key of its feed: this node's own
-// or a partner's (removed partners included, since their feeds stay).
+// or a partner's (removed partners included, since their feeds stay). A
+// key's fingerprint names any feed this node keeps, the feeds of retired
+// keys included.
 func (n *Node) authorKey(code string) (crypto.PublicKey, error) {
 	if code == n.cfg.Participant {
 		return n.id.Public(), nil
+	}
+	if k, ok := n.feedByFingerprint(code); ok {
+		return k, nil
 	}
 	p, err := n.st.Partner(code)
 	if errors.Is(err, store.ErrNotFound) {
@@ -80,4 +86,17 @@ func (n *Node) authorKey(code string) (crypto.PublicKey, error) {
 		return crypto.PublicKey{}, fmt.Errorf("feed %q: %w", code, err)
 	}
 	return p.Key, nil
+}
+
+// feedByFingerprint finds a kept feed by its key's fingerprint.
+func (n *Node) feedByFingerprint(fpr string) (crypto.PublicKey, bool) {
+	if len(fpr) < 8 || !strings.Contains(fpr, "-") {
+		return crypto.PublicKey{}, false
+	}
+	for _, k := range n.knownFeeds() {
+		if strings.EqualFold(k.Fingerprint(), fpr) {
+			return k, true
+		}
+	}
+	return crypto.PublicKey{}, false
 }

@@ -11,13 +11,16 @@ import (
 // fixture is a node on a disk store that a test can stop and start again
 // with the same identity, as an operator restarts a daemon.
 type fixture struct {
-	t    *testing.T
-	code string
-	id   *crypto.Identity
-	dir  string
-	st   *store.Store
-	n    *Node
-	card []byte // the card of the last run
+	t     *testing.T
+	code  string
+	id    *crypto.Identity
+	dir   string
+	st    *store.Store
+	n     *Node
+	card  []byte // the card of the last run
+	card0 []byte // a card a test keeps from an earlier run
+	// retired are identities this node used before id (after a rotation).
+	retired []*crypto.Identity
 }
 
 func newFixture(t *testing.T, code string) *fixture {
@@ -41,6 +44,7 @@ func (f *fixture) start() *Node {
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	n, err := New(cfg, f.id, st, nil)
 	if err == nil {
+		n.SetRetiredIdentities(f.retired)
 		err = n.Start(context.Background())
 	}
 	if err != nil {

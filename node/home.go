@@ -46,6 +46,11 @@ type InitOptions struct {
 	// EncryptStore encrypts the store at rest with a random key kept in
 	// store.key, wrapped with Passphrase (which it requires).
 	EncryptStore bool
+	// Identity, when set, is used instead of a fresh one: keys restored
+	// from a backup (kpnode init --from-key). The new store is then
+	// flagged as recovering (see [store.Store.MarkRecovering]): the node
+	// appends nothing until it has learned its own head from its partners.
+	Identity *crypto.Identity
 }
 
 // ErrEncryptNeedsPassphrase is returned by [InitHome] when the store is to
@@ -76,7 +81,10 @@ func InitHome(dir string, cfg Config, opts InitOptions) (*crypto.Identity, error
 // initFiles writes the key and token first and the config last: a home is
 // initialised once config.json exists.
 func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
-	id, err := crypto.NewIdentity()
+	id, err := opts.Identity, error(nil)
+	if id == nil {
+		id, err = crypto.NewIdentity()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +108,10 @@ func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init %s: create the store: %w", h.Dir, err)
 	}
-	if err := st.Close(); err != nil {
+	if opts.Identity != nil {
+		err = st.MarkRecovering("keys restored by kpnode init --from-key into a new store: this node's own latest head is unknown")
+	}
+	if err := errors.Join(err, st.Close()); err != nil {
 		return nil, fmt.Errorf("init %s: create the store: %w", h.Dir, err)
 	}
 	if err := cfg.write(h.ConfigPath()); err != nil {

@@ -83,7 +83,11 @@ func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
 		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
 		return prepared{done: &r}
 	}
-	if e.Author == n.id.Public() {
+	if f, ok := n.closedAt(e.Author); ok && e.Seq > f.validThrough {
+		r := n.refuseRetired(code, e, f)
+		return prepared{done: &r}
+	}
+	if e.Author == n.id.Public() && !n.recovering() {
 		r := n.classifyOwn(e)
 		return prepared{done: &r}
 	}
@@ -142,9 +146,16 @@ func (n *Node) commit(p prepared) ingestResult {
 	if p.done != nil {
 		return *p.done
 	}
+	// A hand-over committed since p was prepared (same batch) closes the feed.
+	if f, ok := n.closedAt(p.e.Author); ok && p.e.Seq > f.validThrough {
+		return n.refuseRetired(p.code, p.e, f)
+	}
 	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
 	if r.outcome == outcomeStored {
 		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+		if p.e.Type == protocol.HandoverType {
+			n.followHandover(p.code, p.e, p.rec)
+		}
 	}
 	return r
 }
@@ -171,6 +182,9 @@ func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestRe
 		n.heads.advanced(e.Author)
 		n.counters.add("entries_received", 1)
 		n.events.entryStored(code, e)
+		if e.Author == n.id.Public() {
+			n.checkRecovered()
+		}
 		return ingestResult{outcome: outcomeStored, entry: e}
 	case errors.Is(err, store.ErrExists):
 		return ingestResult{outcome: outcomeDuplicate, entry: e}
@@ -209,10 +223,13 @@ func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult 
 // record. An entry it cannot open is still stored (the chain must stay
 // whole) without its record.
 func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
-	if !slices.Contains(e.Audience, n.cfg.Participant) {
+	reader := n.cfg.Participant
+	if e.Author == n.id.Public() {
+		reader = "" // the author's own stanza, pulled back while recovering
+	} else if !slices.Contains(e.Audience, reader) {
 		return nil, nil
 	}
-	body, salt, err := protocol.OpenRecordAs(e, n.openerFor(code), n.cfg.Participant)
+	body, salt, err := n.openAs(e, code, reader)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
@@ -243,6 +260,36 @@ func (n *Node) openerFor(code string) age.Identity {
 		return n.id.AgeIdentity()
 	}
 	return k.open
+}
+
+// openAs opens e's record, authored by code, with this node's key, then
+// with its retired ones: partners seal to the old recipient until they
+// follow a hand-over. A retired key opens static-static stanzas made with
+// the author's current age key, and standard X25519 ones.
+func (n *Node) openAs(e *protocol.Entry, code, reader string) ([]byte, [protocol.SaltSize]byte, error) {
+	body, salt, err := protocol.OpenRecordAs(e, n.openerFor(code), reader)
+	for _, id := range n.retiredIDs {
+		if err == nil || !errors.Is(err, crypto.ErrNotRecipient) {
+			break
+		}
+		body, salt, err = protocol.OpenRecordAs(e, authorIdentity(id, n.authorRecipient(code, id)), reader)
+	}
+	return body, salt, err
+}
+
+// authorRecipient is the age recipient of code's key as a retired identity
+// id of this node knew it: id's own for this node's entries, else the
+// partner's current one (nil when unknown).
+func (n *Node) authorRecipient(code string, id *crypto.Identity) *age.X25519Recipient {
+	if code == n.cfg.Participant {
+		return id.Recipient()
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if k := n.keys[code]; k != nil {
+		return k.rcpt
+	}
+	return nil
 }
 
 // feedCode maps a feed author to its participant code, for this node and

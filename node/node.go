@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -36,6 +37,13 @@ type Node struct {
 	findings  *findings
 	history   *history
 	committer *committer
+	recovery  *recovery
+	// handedOver is set once this node's key has signed its hand-over:
+	// it signs nothing more.
+	handedOver atomic.Bool
+	// retiredIDs are this node's earlier identities (set before Start).
+	retiredIDs []*crypto.Identity
+	rotation   *keyRotation
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
@@ -60,8 +68,13 @@ type Node struct {
 	// mu guards the fields below. feeds and peers are kept in step with
 	// the pinned partners; the rest is set by Start and cleared by Close.
 	mu    sync.Mutex
-	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners)
-	peers map[peer.ID]string          // partner peer -> participant code
+	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners, retired keys included)
+	// closed are the retired keys' feeds, closed after a seq.
+	closed map[crypto.PublicKey]closedFeed
+	// retiring are partners' rotated keys whose peers stay admitted until
+	// the new key connects, by code.
+	retiring map[string]crypto.PublicKey
+	peers    map[peer.ID]string // partner peer -> participant code
 	// keys are the age keys shared with each partner, by code.
 	keys map[string]*partnerKeys
 	// signed are the receipts this node last signed, by feed.
@@ -92,8 +105,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
+		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
-		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout}
+		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
+		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	var err error
 	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
 		return nil, err
@@ -109,6 +124,12 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.loadReceipts()
+	if err := n.loadRecovery(); err != nil {
+		return nil, err
+	}
+	if err := n.loadOwnRetired(); err != nil {
+		return nil, err
+	}
 	if err := n.loadAcks(); err != nil {
 		return nil, err
 	}
@@ -192,6 +213,7 @@ func (n *Node) notifee() *network.NotifyBundle {
 	return &network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			if code, ok := n.partnerByPeer(c.RemotePeer()); ok {
+				n.newKeyConnected(code, c.RemotePeer())
 				n.delivery.contact(c.RemotePeer(), n.now())
 				n.events.emit("partner_connected", map[string]any{"partner": code})
 				n.syncer.trigger(c.RemotePeer())

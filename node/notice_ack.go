@@ -12,6 +12,9 @@ import (
 // notice (feed, seq) to the notice's author, with optional remarks, as the
 // KP's notice procedure asks of recipients.
 func (n *Node) AcknowledgeNotice(ctx context.Context, feed string, seq uint64, remarks string) (Published, error) {
+	if err := n.checkAppend(); err != nil {
+		return Published{}, err
+	}
 	if feed == n.cfg.Participant {
 		return Published{}, fmt.Errorf("%w: %s/%d is this node's own notice", ErrInvalidRequest, feed, seq)
 	}

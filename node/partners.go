@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -21,6 +22,8 @@ type Partner struct {
 	AddrOverride []string  `json:"addr_override,omitempty"`
 	Paused       bool      `json:"paused"`
 	Added        time.Time `json:"added"`
+	// Retired are the partner's earlier keys, oldest first.
+	Retired []RetiredKeyView `json:"retired,omitempty"`
 }
 
 // AddPartner pins a partner from its signed card. Re-adding the same key
@@ -70,6 +73,8 @@ func (n *Node) checkNewPartner(sc *protocol.SignedCard) error {
 				ErrInvalidCard, p.Code, p.Key.Fingerprint(), sc.Fingerprint())
 		case p.Code != sc.Card.Code && p.Key == sc.Key:
 			return fmt.Errorf("%w: the card's key is already pinned as partner %s", ErrInvalidCard, p.Code)
+		case slices.ContainsFunc(p.Retired, func(r store.RetiredKey) bool { return r.Key == sc.Key }):
+			return fmt.Errorf("%w: the card's key is a retired key of partner %s", ErrInvalidCard, p.Code)
 		}
 	}
 	return nil
@@ -121,6 +126,12 @@ func (n *Node) loadPartners() error {
 	}
 	for _, p := range ps {
 		n.trackPartner(p)
+		for _, r := range p.Retired {
+			// A crash may have come between a re-pin and its truncation.
+			if _, err := n.closeRetired(p.Code, r.Key, r.ValidThrough, refusedReason(r.Reason)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -149,6 +160,10 @@ func (n *Node) trackPartner(p store.Partner) {
 	}
 	n.mu.Lock()
 	n.feeds[p.Key] = p.Code
+	for _, r := range p.Retired {
+		n.feeds[r.Key] = p.Code
+		n.closed[r.Key] = closedFeed{validThrough: r.ValidThrough, reason: r.Reason}
+	}
 	n.peers[pid] = p.Code
 	if keys != nil {
 		n.keys[p.Code] = keys
@@ -185,6 +200,10 @@ func (n *Node) detachPartner(p store.Partner) {
 	}
 	n.mu.Lock()
 	delete(n.feeds, p.Key)
+	for _, r := range p.Retired {
+		delete(n.feeds, r.Key)
+		delete(n.closed, r.Key)
+	}
 	delete(n.peers, pid)
 	delete(n.keys, p.Code)
 	n.mu.Unlock()
@@ -214,5 +233,6 @@ func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
 	return Partner{
 		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
 		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
+		Retired: retiredViews(p),
 	}
 }

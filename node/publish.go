@@ -33,6 +33,12 @@ const AudienceAll = "all"
 // value [AudienceAll]. It returns only once the entry is committed to the
 // store.
 func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
+	if err := n.checkAppend(); err != nil {
+		return Published{}, err
+	}
+	if typ == protocol.HandoverType {
+		return Published{}, fmt.Errorf("%w: %s records are made by kpnode keys rotate only", ErrInvalidRecord, typ)
+	}
 	parsed, err := parseRecord(typ, body)
 	if err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -86,6 +92,9 @@ func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error)
 func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry, error) {
 	n.appendMu.Lock()
 	defer n.appendMu.Unlock()
+	if err := n.checkAppend(); err != nil {
+		return nil, err
+	}
 	head, err := n.ownHeadLocked()
 	if err != nil {
 		return nil, err
@@ -102,6 +111,9 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
 	}
 	n.ownHead = &store.Head{Seq: e.Seq, Hash: e.Hash(), Time: e.Time}
+	if e.Type == protocol.HandoverType {
+		n.handedOver.Store(true) // under appendMu: nothing follows it
+	}
 	n.committer.add(e)
 	return e, nil
 }

@@ -65,14 +65,19 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 	}
 	pk, _ := crypto.PublicKeyFromPeerID(p.String())
 	heads := make(map[crypto.PublicKey]uint64, len(h.Receipts))
+	var ours protocol.Receipt // zero: the partner holds none of our feed
 	for _, r := range h.Receipts {
 		if r.Signer != pk {
 			continue
 		}
 		heads[r.Feed] = r.Seq
+		if r.Feed == n.id.Public() {
+			ours = *r
+		}
 		n.noteReceipt(code, p, r)
 	}
 	n.delivery.contact(p, n.now())
+	n.noteOwnHead(code, ours)
 	return heads
 }
 
@@ -120,17 +125,19 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 			out[k] = h.Seq
 		}
 	}
-	if _, ok := out[n.id.Public()]; ok { // own entries leave once on disk
+	// Own entries leave once on disk; while recovering, the own feed is
+	// being pulled back and its head is what the node holds.
+	if _, ok := out[n.id.Public()]; ok && !n.recovering() {
 		out[n.id.Public()] = min(out[n.id.Public()], n.committer.syncedSeq())
 	}
 	return out
 }
 
-// acceptFeed reports whether this node pulls feed k: its partners' feeds.
-// Its own feed is never pulled back (a restored node must not fork it).
+// acceptFeed reports whether this node pulls feed k: its partners' feeds,
+// and its own only while recovering (it never signs while it pulls).
 func (n *Node) acceptFeed(k crypto.PublicKey) bool {
 	_, ok := n.feedCode(k)
-	return ok && k != n.id.Public()
+	return ok && (k != n.id.Public() || n.recovering())
 }
 
 // partnerByPeer maps a connected peer to its partner code.

@@ -30,9 +30,15 @@ type Status struct {
 	Counters map[string]uint64 `json:"counters"`
 	// Equivocations are the forks seen in partners' feeds: evidence kept.
 	Equivocations []EquivocationReport `json:"equivocations"`
+	// Refused are entries signed by a partner's retired key after its last
+	// valid seq: evidence kept (docs/security.md, "Keys").
+	Refused []RefusedReport `json:"refused"`
 	// Reconciliation says whether the stored records are still being
 	// loaded into the reconciliation state after start, and how many are.
 	Reconciliation ReconcileStatus `json:"reconciliation"`
+	// Recovery says whether appends are refused until the partners have
+	// told this node its own latest head (docs/security.md, "Keys").
+	Recovery RecoveryStatus `json:"recovery"`
 }
 
 // ReconcileStatus is the state of the reconciliation load in [Status].
@@ -84,6 +90,16 @@ type EquivocationReport struct {
 	Seen        time.Time     `json:"seen"`
 }
 
+// RefusedReport is an entry of a retired key refused and kept as evidence.
+type RefusedReport struct {
+	Feed        string        `json:"feed"`
+	Fingerprint string        `json:"fingerprint"` // the retired key's
+	Seq         uint64        `json:"seq"`
+	Hash        protocol.Hash `json:"hash"`
+	Reason      string        `json:"reason"` // after_handover or after_compromise
+	Seen        time.Time     `json:"seen"`
+}
+
 // FeedHead is the latest entry this node holds of one feed.
 type FeedHead struct {
 	Author string        `json:"author"`
@@ -115,10 +131,14 @@ func (n *Node) Status() (Status, error) {
 	if s.Equivocations, err = n.equivocations(); err != nil {
 		return s, err
 	}
+	if s.Refused, err = n.refused(); err != nil {
+		return s, err
+	}
 	s.Feeds, err = n.feedHeads(partners)
 	n.findings.mu.Lock()
 	s.Reconciliation = ReconcileStatus{Loading: n.findings.loading, Records: n.findings.loaded}
 	n.findings.mu.Unlock()
+	s.Recovery = n.RecoveryStatus()
 	return s, err
 }
 
@@ -169,6 +189,20 @@ func (n *Node) equivocations() ([]EquivocationReport, error) {
 		}
 		out = append(out, EquivocationReport{Feed: code, Seq: eq.Seq, Kept: eq.Kept,
 			Conflicting: sha256.Sum256(eq.Conflicting), Seen: eq.Seen})
+	}
+	return out, nil
+}
+
+func (n *Node) refused() ([]RefusedReport, error) {
+	rs, err := n.st.Refused()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RefusedReport, 0, len(rs))
+	for _, r := range rs {
+		code, _ := n.feedCode(r.Author)
+		out = append(out, RefusedReport{Feed: code, Fingerprint: r.Author.Fingerprint(), Seq: r.Seq,
+			Hash: sha256.Sum256(r.Bytes), Reason: r.Reason, Seen: r.Seen})
 	}
 	return out, nil
 }

@@ -133,7 +133,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 		return err
 	}
 	m := newPuller(n.localSeqs(), n.acceptFeed)
-	step := m.hello(n.absorbHello(p, hello))
+	step := m.hello(n.capClosed(n.absorbHello(p, hello)))
 	for step.err == nil && !step.finish {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -360,6 +360,9 @@ func (n *Node) serveRanges(c *frameConn, ranges []protocol.Range) error {
 func (n *Node) serveRange(c *frameConn, feed crypto.PublicKey, from, to uint64) error {
 	if feed == n.id.Public() { // own entries leave once on disk
 		to = min(to, n.committer.syncedSeq())
+	}
+	if f, ok := n.closedAt(feed); ok {
+		to = min(to, f.validThrough)
 	}
 	var batch [][]byte
 	size := 0

@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -23,6 +25,7 @@ var recordExamples = map[string]string{
 	AcknowledgementType:      "acknowledgement.json",
 	WithdrawalType:           "withdrawal.json",
 	BatchType:                "batch.json",
+	HandoverType:             "key_handover.json",
 }
 
 // invalidCase is a change to an example and the field and reason it must
@@ -71,8 +74,8 @@ func TestEveryTypeHasExample(t *testing.T) {
 			t.Errorf("type %q: %v", rt.Name, err)
 		}
 	}
-	if len(Types()) != 11 {
-		t.Errorf("%d registered types, want 11", len(Types()))
+	if len(Types()) != 12 {
+		t.Errorf("%d registered types, want 12", len(Types()))
 	}
 }
 
@@ -124,6 +127,7 @@ func TestTypedParsers(t *testing.T) {
 		AcknowledgementType:      func(b []byte) (any, error) { return ParseAcknowledgement(b) },
 		WithdrawalType:           func(b []byte) (any, error) { return ParseWithdrawal(b) },
 		BatchType:                func(b []byte) (any, error) { return ParseBatch(b) },
+		HandoverType:             func(b []byte) (any, error) { return ParseHandover(b) },
 	}
 	for typ, parse := range parsers {
 		got, err := parse(body(typ))
@@ -222,7 +226,7 @@ func TestNaturalKey(t *testing.T) {
 // withdrawal and batch.
 func TestSupersedes(t *testing.T) {
 	for typ, file := range recordExamples {
-		if typ == WithdrawalType || typ == BatchType {
+		if typ == WithdrawalType || typ == BatchType || typ == HandoverType { // a hand-over is final: nothing supersedes it, it supersedes nothing
 			continue
 		}
 		t.Run(typ, func(t *testing.T) {
@@ -284,5 +288,28 @@ func TestRecordDocumentErrors(t *testing.T) {
 				t.Errorf("%s: ParseRecord(%q) = %v, %v", typ, body, v, err)
 			}
 		}
+	}
+}
+
+// TestHandoverRefusesABadCard checks that a hand-over whose card does not
+// verify fails validation at the card field.
+func TestHandoverRefusesABadCard(t *testing.T) {
+	body := readFile(t, filepath.Join(examplesDir, recordExamples[HandoverType]))
+	h, err := ParseHandover(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(h.Card)
+	i := bytes.Index(raw, []byte(`"Belgium`))
+	raw[i+2] ^= 1 // one bit of the signed name
+	h.Card = base64.StdEncoding.EncodeToString(raw)
+	bad, _ := json.Marshal(h)
+	_, err = ParseHandover(bad)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("tampered card: %v, want a validation error", err)
+	}
+	if _, ok := ve.Reason("card"); !ok {
+		t.Fatalf("tampered card reported at %v, want the card field", err)
 	}
 }

@@ -198,25 +198,3 @@ func TestRestoreRefusesMalformedStreams(t *testing.T) {
 		}
 	}
 }
-
-func TestRecoveringMark(t *testing.T) {
-	s := openMem(t)
-	if _, ok, err := s.Recovering(); ok || err != nil {
-		t.Fatalf("fresh store recovering: %v, %v", ok, err)
-	}
-	if err := s.MarkRecovering(""); !errors.Is(err, ErrInvalid) {
-		t.Errorf("empty reason: %v", err)
-	}
-	if err := s.MarkRecovering("restored"); err != nil {
-		t.Fatal(err)
-	}
-	if r, ok, err := s.Recovering(); !ok || r != "restored" || err != nil {
-		t.Fatalf("recovering: %q %v %v", r, ok, err)
-	}
-	if err := s.ClearRecovering(); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := s.Recovering(); ok {
-		t.Error("still recovering after ClearRecovering")
-	}
-}

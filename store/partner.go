@@ -24,24 +24,42 @@ type Partner struct {
 	Paused       bool             // the operator paused the link: no connection until resumed
 	Removed      bool             // a tombstone: the operator removed it
 	RemovedAt    time.Time
+	// Retired are the partner's earlier keys, oldest first: each feed is
+	// kept and verified with its key up to ValidThrough, and nothing later
+	// signed by that key is accepted.
+	Retired []RetiredKey
+}
+
+// RetiredKey is a key a partner used before its current one.
+type RetiredKey struct {
+	Key  crypto.PublicKey `json:"key"`
+	Card []byte           `json:"card"` // the signed card it was pinned with
+	// ValidThrough is the last seq of the key's feed that is accepted: the
+	// hand-over entry of a rotation, or the seq the operator stated when
+	// re-pinning after a compromise.
+	ValidThrough uint64    `json:"valid_through"`
+	Reason       string    `json:"reason"` // "rotated" or "compromised"
+	Retired      time.Time `json:"retired"`
 }
 
 // partnerJSON is the stored form of a Partner (layout 1).
 type partnerJSON struct {
-	Code         string    `json:"code"`
-	Card         []byte    `json:"card"`
-	Key          []byte    `json:"key"`
-	Added        time.Time `json:"added"`
-	AddrOverride []string  `json:"addr_override,omitempty"`
-	Paused       bool      `json:"paused,omitempty"`
-	Removed      bool      `json:"removed,omitempty"`
-	RemovedAt    time.Time `json:"removed_at,omitzero"`
+	Code         string       `json:"code"`
+	Card         []byte       `json:"card"`
+	Key          []byte       `json:"key"`
+	Added        time.Time    `json:"added"`
+	AddrOverride []string     `json:"addr_override,omitempty"`
+	Paused       bool         `json:"paused,omitempty"`
+	Removed      bool         `json:"removed,omitempty"`
+	RemovedAt    time.Time    `json:"removed_at,omitzero"`
+	Retired      []RetiredKey `json:"retired,omitempty"`
 }
 
 func encodePartner(p Partner) ([]byte, error) {
 	return json.Marshal(partnerJSON{
 		Code: p.Code, Card: p.Card, Key: p.Key[:], Added: p.Added,
 		AddrOverride: p.AddrOverride, Paused: p.Paused, Removed: p.Removed, RemovedAt: p.RemovedAt,
+		Retired: p.Retired,
 	})
 }
 
@@ -50,7 +68,7 @@ func decodePartner(v []byte) (Partner, error) {
 	if err := json.Unmarshal(v, &j); err != nil {
 		return Partner{}, fmt.Errorf("%w: partner value: %v", ErrCorrupt, err)
 	}
-	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: j.AddrOverride, Paused: j.Paused, Removed: j.Removed, RemovedAt: j.RemovedAt}
+	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: j.AddrOverride, Paused: j.Paused, Removed: j.Removed, RemovedAt: j.RemovedAt, Retired: j.Retired}
 	if len(j.Key) != len(p.Key) {
 		return Partner{}, fmt.Errorf("%w: partner %s key is %d bytes", ErrCorrupt, j.Code, len(j.Key))
 	}
@@ -105,6 +123,10 @@ func (s *Store) fillTimes(p Partner) Partner {
 func clonePartner(p Partner) Partner {
 	p.Card = bytes.Clone(p.Card)
 	p.AddrOverride = slices.Clone(p.AddrOverride)
+	p.Retired = slices.Clone(p.Retired)
+	for i := range p.Retired {
+		p.Retired[i].Card = bytes.Clone(p.Retired[i].Card)
+	}
 	return p
 }
 

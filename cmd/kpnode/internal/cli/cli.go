@@ -43,7 +43,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store]", "create a node home: keys, configuration, API token", runInit},
+		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store] [--from-key KEYFILE]", "create a node home: keys, configuration, API token", runInit},
 		{"run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]", "run the node (the daemon) until SIGINT or SIGTERM", runDaemon},
 		{"status", "[--json] [--wait DURATION]", "identity, partners' link and delivery, feed heads, counters", runStatus},
 		{"card", "[verify FILE|-]", "print this node's signed card, or verify a card", runCard},
@@ -54,6 +54,8 @@ func commands() []command {
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
 		{"findings", "[--json] [--rule ID] [--partner CODE] [--since DATE] | explain ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"dashboard", "[--open]", "print a one-time sign-in link to the node's web dashboard", runDashboard},
+		{"keys", keysSynopsis, "rotate this node's keys: the old key hands over to a new one, partners follow", runKeys},
+		{"recover", recoverSynopsis, "show what a node with restored keys still waits for; --force ends the wait", runRecover},
 		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
 		{"evidence", evidenceSynopsis, "export a record as an evidence bundle, or verify a bundle offline", runEvidence},
 		{"backup", backupSynopsis, "write a verified backup of the store (the node may be running)", runBackup},

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/store"
 )
 
 type daemonFlags struct {
@@ -54,14 +57,14 @@ func (e *env) daemon(f daemonFlags) error {
 		return withHint(err, "stop the other daemon first, or use another --home")
 	}
 	defer unlock()
-	id, err := e.loadIdentity(h, f.passFile)
+	pass, err := e.passphrase(f.passFile)
 	if err != nil {
 		return err
 	}
 	if h, err = e.unlockHome(h, f.passFile); err != nil {
 		return err
 	}
-	return e.serve(h, cfg, id, log)
+	return e.serve(h, cfg, pass, log)
 }
 
 func applyOverrides(cfg *node.Config, f daemonFlags) error {
@@ -80,10 +83,14 @@ func applyOverrides(cfg *node.Config, f daemonFlags) error {
 	return nil
 }
 
-func (e *env) loadIdentity(h node.Home, passFile string) (*crypto.Identity, error) {
-	pass, err := e.passphrase(passFile)
-	if err != nil {
-		return nil, err
+// readIdentity reads the home's key, finishing the key-file swap of a
+// rotation that a crash interrupted.
+func readIdentity(h node.Home, pass crypto.Secret) (*crypto.Identity, error) {
+	if _, err := os.Stat(h.KeyPath()); errors.Is(err, fs.ErrNotExist) {
+		// A crash between the two renames of a rotation.
+		if err := os.Rename(h.NextKeyPath(), h.KeyPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 	}
 	id, err := h.ReadIdentity(pass)
 	if errors.Is(err, crypto.ErrPassphraseRequired) {
@@ -93,25 +100,66 @@ func (e *env) loadIdentity(h node.Home, passFile string) (*crypto.Identity, erro
 }
 
 // serve opens the store, starts the node and serves the API until the
-// context ends.
-func (e *env) serve(h node.Home, cfg node.Config, id *crypto.Identity, log *slog.Logger) error {
+// context ends. After a key rotation it starts the node again with the
+// new key, on the same store and API address.
+func (e *env) serve(h node.Home, cfg node.Config, pass crypto.Secret, log *slog.Logger) error {
 	st, err := h.OpenStoreReserve(log.With("component", "store"), cfg.StoreMinFree())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	n, err := node.New(cfg, id, st, log.With("component", "node"))
-	if err != nil {
-		return err
+	for {
+		restart, err := e.serveNode(h, cfg, st, pass, log)
+		if err != nil || !restart || e.ctx.Err() != nil {
+			return err
+		}
+		log.Warn("keys rotated: restarting the node with the new key")
+		cfg.API = h.APIAddr(cfg) // keep the address clients know
 	}
-	if err := n.Start(e.ctx); err != nil {
-		return err
-	}
-	defer n.Close()
-	return e.serveAPI(h, cfg, n, log)
 }
 
-func (e *env) serveAPI(h node.Home, cfg node.Config, n *node.Node, log *slog.Logger) error {
+// serveNode runs the node with the home's current key until the context
+// ends or the node asks for a restart, which it reports.
+func (e *env) serveNode(h node.Home, cfg node.Config, st *store.Store, pass crypto.Secret, log *slog.Logger) (bool, error) {
+	id, err := readIdentity(h, pass)
+	if err == nil {
+		id, err = node.FinishRotation(h, st, id, pass)
+	}
+	if err != nil {
+		return false, err
+	}
+	retired, err := h.ReadRetiredIdentities(pass)
+	if err != nil {
+		return false, err
+	}
+	n, err := node.New(cfg, id, st, log.With("component", "node"))
+	if err != nil {
+		return false, err
+	}
+	n.SetRetiredIdentities(retired)
+	n.SetKeyVault(node.HomeKeys{Home: h, Opts: crypto.KeyFileOptions{Passphrase: pass}})
+	if err := n.Start(e.ctx); err != nil {
+		return false, err
+	}
+	defer n.Close()
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	restarted := make(chan bool, 1)
+	go func() {
+		select {
+		case <-n.Restart():
+			restarted <- true
+			cancel()
+		case <-ctx.Done():
+			restarted <- false
+		}
+	}()
+	err = e.serveAPI(ctx, h, cfg, n, log)
+	cancel()
+	return <-restarted && e.ctx.Err() == nil, err
+}
+
+func (e *env) serveAPI(ctx context.Context, h node.Home, cfg node.Config, n *node.Node, log *slog.Logger) error {
 	tok, err := h.ReadToken()
 	if err != nil {
 		return err
@@ -125,7 +173,7 @@ func (e *env) serveAPI(h node.Home, cfg node.Config, n *node.Node, log *slog.Log
 		return fmt.Errorf("record API address: %w", err)
 	}
 	log.Info("API listening", "addr", "http://"+ln.Addr().String(), "home", h.Dir)
-	err = api.Serve(e.ctx, ln, api.NewHandler(n, tok, log.With("component", "api")))
+	err = api.Serve(ctx, ln, api.NewHandler(n, tok, log.With("component", "api")))
 	log.Info("node stopped")
 	return err
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func runInit(e *env, args []string) error {
-	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store]")
+	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store] [--from-key KEYFILE]")
 	code := fs.String("participant", "", "this authority's participant code, e.g. IN (see kpnode participants)")
 	name := fs.String("name", "", `the authority's name, e.g. "India KP Authority"`)
 	passFile := fs.String("passphrase-file", "", "protect the keys with the passphrase in this file (or $KPNODE_PASSPHRASE_FILE)")
@@ -19,6 +19,7 @@ func runInit(e *env, args []string) error {
 	var listen multiFlag
 	fs.Var(&listen, "listen", "libp2p listen multiaddr to configure (repeatable; default TCP and QUIC on port 4101)")
 	apiAddr := fs.String("api", "", "API address HOST:PORT to configure (default 127.0.0.1:7441)")
+	fromKey := fs.String("from-key", "", "use this backed-up identity.key (same passphrase) instead of new keys; the node appends nothing until its partners confirm its head")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,12 +48,22 @@ func runInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := node.InitHome(dir, cfg, node.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf})
+	opts := node.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf}
+	if *fromKey != "" {
+		if opts.Identity, err = crypto.ReadKeyFile(*fromKey, pass); err != nil {
+			return withHint(err, "--from-key takes a kpnode identity.key; a protected one needs its --passphrase-file")
+		}
+	}
+	id, err := node.InitHome(dir, cfg, opts)
 	if err != nil {
 		return initError(err)
 	}
 	fmt.Fprintf(e.Out, "Initialised %s (%s) in %s\n  fingerprint  %s\n  peer id      %s\n  keys         %s\n  store        %s\n",
 		cfg.Participant, cfg.Name, dir, id.Fingerprint(), id.PeerID(), protection(pass), storeProtection(*encrypt))
+	if *fromKey != "" {
+		fmt.Fprintln(e.Out, "Restored keys: the node appends nothing until its partners have told it its own latest head (kpnode recover).")
+		fmt.Fprintln(e.Out, "Pin your partners again (kpnode partners add), as they are pinned on your old node.")
+	}
 	fmt.Fprintf(e.Out, "Start the node with: kpnode run --home %s\n", dir)
 	return nil
 }

@@ -4,18 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/node"
 )
 
-const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear | pause CODE | resume CODE"
+const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear | pause CODE | resume CODE | repin CODE FILE|- --valid-through SEQ"
 
 func runPartners(e *env, args []string) error {
 	fs, home := e.newFlags("partners", partnersSynopsis)
 	asJSON := fs.Bool("json", false, "print JSON (list)")
 	clearAddrs := fs.Bool("clear", false, "remove the address override (addr)")
+	validThrough := fs.String("valid-through", "", "repin: the last seq of the old key's feed to keep; its later entries are refused")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -25,6 +27,9 @@ func runPartners(e *env, args []string) error {
 	}
 	if *clearAddrs && pos[0] != "addr" {
 		return usageErrorf("partners: --clear goes with addr only")
+	}
+	if (*validThrough != "") != (pos[0] == "repin") {
+		return usageErrorf("partners: repin needs --valid-through SEQ, and --valid-through goes with repin only")
 	}
 	c, err := e.client(*home)
 	if err != nil {
@@ -41,8 +46,10 @@ func runPartners(e *env, args []string) error {
 		return setPartnerAddrs(e, c, pos[1:], *clearAddrs)
 	case "pause", "resume":
 		return pausePartner(e, c, pos[0], pos[1:])
+	case "repin":
+		return repinPartner(e, c, pos[1:], *validThrough)
 	}
-	return usageErrorf("partners: unknown subcommand %q (want add, list, remove, addr, pause or resume)", pos[0])
+	return usageErrorf("partners: unknown subcommand %q (want add, list, remove, addr, pause, resume or repin)", pos[0])
 }
 
 // pausePartner pauses or resumes the link to one partner (verb "pause" or
@@ -61,6 +68,30 @@ func pausePartner(e *env, c *client, verb string, args []string) error {
 	} else {
 		fmt.Fprintf(e.Out, "Resumed partner %s\n", p.Code)
 	}
+	return nil
+}
+
+// repinPartner re-pins a compromised partner from its new card.
+func repinPartner(e *env, c *client, args []string, validThrough string) error {
+	if len(args) != 2 {
+		return usageErrorf("partners repin needs the partner CODE and its new card FILE (or - for standard input)")
+	}
+	if _, err := strconv.ParseUint(validThrough, 10, 64); err != nil {
+		return usageErrorf("partners repin: --valid-through %q: want the last seq of the old key to keep (0 keeps none)", validThrough)
+	}
+	b, err := e.readInput(args[1], maxCardFile)
+	if err != nil {
+		return err
+	}
+	code := strings.ToUpper(args[0])
+	var r node.RepinResult
+	path := "/api/partners/" + url.PathEscape(code) + "/repin?valid_through=" + validThrough
+	if err := c.do(e, "POST", path, b, &r); err != nil {
+		return fmt.Errorf("%s: %w", args[1], err)
+	}
+	fmt.Fprintf(e.Out, "Re-pinned partner %s: fingerprint %s (was %s)\n", r.Partner.Code, r.Partner.Fingerprint, r.OldFingerprint)
+	fmt.Fprintf(e.Out, "  entries of the old key after %d are refused; %d already held were taken out of the feed and kept as evidence\n",
+		r.ValidThrough, r.TakenOut)
 	return nil
 }
 

@@ -58,16 +58,32 @@ func printStatus(e *env, s node.Status) error {
 	for _, a := range s.Listen {
 		fmt.Fprintf(e.Out, "  listening    %s\n", a)
 	}
+	printRecovery(e.Out, s.Recovery)
 	now := time.Now()
 	printPartnerStatus(e.Out, s.Partners, now)
 	printCounters(e.Out, s.Counters)
 	printEquivocations(e.Out, s.Equivocations)
+	printRefused(e.Out, s.Refused)
 	fmt.Fprint(e.Out, "\nFeeds\n")
 	rows := make([][]string, 0, len(s.Feeds))
 	for _, f := range s.Feeds {
 		rows = append(rows, []string{f.Author, strconv.FormatUint(f.Seq, 10), f.Hash.Short(), stamp(f.Time)})
 	}
 	return table(e.Out, []string{"FEED", "HEAD", "HASH", "LATEST"}, rows)
+}
+
+// printRecovery says, while the node is recovering, why it refuses to
+// append and what it still waits for.
+func printRecovery(w io.Writer, r node.RecoveryStatus) {
+	if !r.Recovering {
+		return
+	}
+	fmt.Fprintf(w, "  RECOVERING   appends refused until the partners confirm this node's head (%s)\n", r.Reason)
+	fmt.Fprintf(w, "               own head %d, highest reported %d, reported by %d partner(s)", r.OwnHead, r.Target, len(r.Reported))
+	if len(r.Missing) > 0 {
+		fmt.Fprintf(w, ", waiting for %s until %s", strings.Join(r.Missing, ","), r.WaitUntil.Format(time.RFC3339))
+	}
+	fmt.Fprintln(w, "\n               (kpnode recover --force ends this on the operator's word)")
 }
 
 // printPartnerStatus writes one row per partner: the link, how much of
@@ -160,6 +176,18 @@ func printEquivocations(w io.Writer, eqs []node.EquivocationReport) {
 		rows = append(rows, []string{q.Feed, strconv.FormatUint(q.Seq, 10), q.Kept.Short(), q.Conflicting.Short(), stamp(q.Seen)})
 	}
 	table(w, []string{"FEED", "SEQ", "KEPT", "CONFLICTING", "SEEN"}, rows)
+}
+
+func printRefused(w io.Writer, rs []node.RefusedReport) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nRefused (%d): entries signed by a retired key after its last valid seq, kept as evidence\n", len(rs))
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, []string{r.Feed, r.Fingerprint, strconv.FormatUint(r.Seq, 10), r.Hash.Short(), r.Reason, stamp(r.Seen)})
+	}
+	table(w, []string{"FEED", "KEY", "SEQ", "HASH", "REASON", "SEEN"}, rows)
 }
 
 // ago is how long before now t was, coarsely: "12s ago", "5m ago", "never".

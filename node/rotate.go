@@ -1,0 +1,306 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// ErrKeyRetired is returned by every append to this node's own feed once
+// its key has signed a hand-over ([Node.Rotate]): the node must be
+// restarted with its new key.
+var ErrKeyRetired = errors.New("this node's key has handed over to a new key: restart the node with the new key")
+
+// AuditKeysRotate is the audit action of this node's key rotation.
+const AuditKeysRotate = "keys.rotate"
+
+// metaRetiredOwn keys the list of this node's own retired keys (JSON):
+// each feed stays this node's, closed after its hand-over.
+const metaRetiredOwn = "keys/retired"
+
+// ownRetired is one of this node's own retired keys.
+type ownRetired struct {
+	Key          crypto.PublicKey `json:"key"`
+	ValidThrough uint64           `json:"valid_through"` // the hand-over's seq
+}
+
+// RotateResult is what [Node.Rotate] did.
+type RotateResult struct {
+	OldFingerprint string `json:"old_fingerprint"`
+	NewFingerprint string `json:"new_fingerprint"`
+	// Seq is the hand-over entry's seq in the old feed: the old key's last.
+	Seq uint64 `json:"seq"`
+	// Confirmed lists the partners that receipted the hand-over within the
+	// wait; Pending those that had not (they follow when they get it, from
+	// this node or relayed by any partner).
+	Confirmed []string `json:"confirmed"`
+	Pending   []string `json:"pending"`
+	// Card is the new key's signed card.
+	Card json.RawMessage `json:"card"`
+}
+
+// Rotate hands this node's feed over to the key next: it appends to the
+// feed a final key_handover entry, signed by the current key and sealed
+// to every partner, carrying next's card; then it waits up to wait for
+// the partners' receipts of it. From then on the current key signs
+// nothing more ([ErrKeyRetired]) and the node must be restarted with next
+// (the daemon does so). next must be a fresh identity.
+func (n *Node) Rotate(ctx context.Context, next *crypto.Identity, reason string, wait time.Duration) (RotateResult, error) {
+	if err := n.checkAppend(); err != nil {
+		return RotateResult{}, err
+	}
+	h := n.currentHost()
+	if h == nil {
+		return RotateResult{}, errors.New("rotate keys: the node is not running")
+	}
+	sc, err := n.successorCard(next, h.Addrs())
+	if err != nil {
+		return RotateResult{}, err
+	}
+	p, err := n.publishHandover(ctx, sc, reason)
+	if err != nil {
+		return RotateResult{}, err
+	}
+	res := RotateResult{OldFingerprint: n.id.Fingerprint(), NewFingerprint: next.Fingerprint(), Seq: p.Seq, Card: sc.Bytes()}
+	res.Confirmed, res.Pending = n.awaitReceipts(ctx, p.Seq, wait)
+	n.log.Warn("keys rotated: restart the node with the new key", "old", res.OldFingerprint, "new", res.NewFingerprint,
+		"seq", p.Seq, "pending", res.Pending)
+	n.events.emit("keys_rotated", map[string]any{"seq": p.Seq, "new_fingerprint": res.NewFingerprint})
+	return res, nil
+}
+
+// successorCard signs next's card: this node's code and name, the
+// host's addresses.
+func (n *Node) successorCard(next *crypto.Identity, addrs []ma.Multiaddr) (*protocol.SignedCard, error) {
+	if next.Public() == n.id.Public() {
+		return nil, fmt.Errorf("rotate keys: %w: the new key is the current one", ErrInvalidRequest)
+	}
+	if code, ok := n.feedCode(next.Public()); ok {
+		return nil, fmt.Errorf("rotate keys: %w: the new key is already known as %s's", ErrInvalidRequest, code)
+	}
+	as := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		as = append(as, a.String())
+	}
+	slices.Sort(as)
+	c := protocol.Card{Version: 1, Code: n.cfg.Participant, Name: n.cfg.Name, PeerID: next.PeerID(),
+		AgeRecipient: next.Recipient().String(), Addrs: as, Created: n.now().UTC().Truncate(time.Second)}
+	sc, err := protocol.SignCard(c, next)
+	if err != nil {
+		return nil, fmt.Errorf("rotate keys: sign the new card: %w", err)
+	}
+	return sc, nil
+}
+
+// publishHandover appends the hand-over to every partner and records the
+// retired key (audited).
+func (n *Node) publishHandover(ctx context.Context, sc *protocol.SignedCard, reason string) (Published, error) {
+	body, err := json.Marshal(protocol.NewHandover(sc, reason))
+	if err != nil {
+		return Published{}, err
+	}
+	if _, err := protocol.ParseHandover(body); err != nil {
+		return Published{}, fmt.Errorf("rotate keys: %w", err)
+	}
+	audience, rcpts, err := n.resolveAudience([]string{AudienceAll})
+	if err != nil {
+		return Published{}, fmt.Errorf("rotate keys: %w", err)
+	}
+	p, err := n.publishSealed(ctx, protocol.HandoverType, body, audience, append(rcpts, n.id.Recipient()), parsedRecord{typ: protocol.HandoverType})
+	if err != nil {
+		return Published{}, fmt.Errorf("rotate keys: %w", err)
+	}
+	retired, err := n.ownRetired()
+	if err == nil {
+		retired = append(retired, ownRetired{Key: n.id.Public(), ValidThrough: p.Seq})
+		err = n.putOwnRetired(retired, store.AuditEvent{Action: AuditKeysRotate, Details: map[string]any{
+			"old_fingerprint": n.id.Fingerprint(), "new_fingerprint": sc.Fingerprint(), "seq": p.Seq, "reason": reason}})
+	}
+	if err != nil {
+		return p, fmt.Errorf("rotate keys: the hand-over is entry %d, but recording it failed: %w", p.Seq, err)
+	}
+	return p, nil
+}
+
+// awaitReceipts polls the partners' receipts of this node's feed until
+// all cover seq or wait passes.
+func (n *Node) awaitReceipts(ctx context.Context, seq uint64, wait time.Duration) (confirmed, pending []string) {
+	deadline := time.Now().Add(wait)
+	for {
+		confirmed, pending = n.receiptedThrough(seq)
+		if len(pending) == 0 || !time.Now().Before(deadline) {
+			return confirmed, pending
+		}
+		n.syncer.triggerAll()
+		select {
+		case <-ctx.Done():
+			return n.receiptedThrough(seq)
+		case <-n.runCtx.Done():
+			return n.receiptedThrough(seq)
+		case <-time.After(min(200*time.Millisecond, time.Until(deadline))):
+		}
+	}
+}
+
+func (n *Node) receiptedThrough(seq uint64) (confirmed, pending []string) {
+	for _, p := range n.partnerList() {
+		pid, err := peer.Decode(p.Key.PeerID())
+		if l := n.delivery.get(pid); err == nil && l.receipt != nil && l.receipt.Seq >= seq {
+			confirmed = append(confirmed, p.Code)
+		} else {
+			pending = append(pending, p.Code)
+		}
+	}
+	return confirmed, pending
+}
+
+// ownRetired reads this node's retired keys.
+func (n *Node) ownRetired() ([]ownRetired, error) {
+	b, err := n.st.GetMeta(metaRetiredOwn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []ownRetired
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", store.ErrCorrupt, metaRetiredOwn, err)
+	}
+	return out, nil
+}
+
+func (n *Node) putOwnRetired(rs []ownRetired, ev store.AuditEvent) error {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return err
+	}
+	return n.st.PutMetaAudited(metaRetiredOwn, b, ev)
+}
+
+// loadOwnRetired keeps this node's retired keys' feeds as its own, closed
+// at their hand-overs, and notes whether the current key has itself
+// handed over (a restart with the old key before the new one was put in
+// place): then it signs nothing more.
+func (n *Node) loadOwnRetired() error {
+	rs, err := n.ownRetired()
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Key == n.id.Public() {
+			n.handedOver.Store(true)
+			continue
+		}
+		n.trackClosed(r.Key, n.cfg.Participant, closedFeed{validThrough: r.ValidThrough, reason: RetiredRotated})
+	}
+	return nil
+}
+
+// SetRetiredIdentities gives the node its earlier identities, so that it
+// can still open what partners sealed to its old age recipients before
+// they followed its hand-over. Call it before [Node.Start].
+func (n *Node) SetRetiredIdentities(ids []*crypto.Identity) { n.retiredIDs = slices.Clone(ids) }
+
+// followHandover re-pins partner code to the successor card of a
+// hand-over entry just stored in its current feed. A hand-over this node
+// cannot read (not addressed to it) or whose card cannot succeed the key
+// is logged and left for the operator (kpnode partners repin).
+func (n *Node) followHandover(code string, e *protocol.Entry, rec *store.Record) {
+	if code == n.cfg.Participant {
+		return
+	}
+	if rec == nil {
+		n.log.Error("partner handed its key over in an entry not addressed to this node: re-pin it from its new card", "partner", code, "seq", e.Seq)
+		return
+	}
+	n.partnersMu.Lock()
+	defer n.partnersMu.Unlock()
+	sc, old, err := n.successor(code, e, rec)
+	if err != nil {
+		n.counters.add("handover_refused", 1)
+		n.log.Error("partner's key hand-over refused: re-pin it from its new card", "partner", code, "seq", e.Seq, "err", err)
+		return
+	}
+	extra := map[string]any{"old_fingerprint": old.Key.Fingerprint(), "seq": e.Seq}
+	if _, err := n.retireKey(old, sc, e.Seq, RetiredRotated, partnerAudit(AuditPartnerRotate, code, sc.Fingerprint(), extra)); err != nil {
+		n.log.Error("follow partner's key hand-over", "partner", code, "err", err)
+		return
+	}
+	n.log.Info("partner rotated its key: following", "partner", code, "old", old.Key.Fingerprint(), "new", sc.Fingerprint(), "seq", e.Seq)
+	n.events.emit("partner_rotated", map[string]any{"partner": code, "seq": e.Seq, "fingerprint": sc.Fingerprint()})
+}
+
+// successor checks a hand-over of partner code: it is in the partner's
+// current feed, and its card is a new key for the same code.
+func (n *Node) successor(code string, e *protocol.Entry, rec *store.Record) (*protocol.SignedCard, store.Partner, error) {
+	old, err := n.st.Partner(code)
+	if err != nil {
+		return nil, old, err
+	}
+	if old.Removed || old.Key != e.Author {
+		return nil, old, fmt.Errorf("the hand-over is not in the partner's current feed")
+	}
+	h, err := protocol.ParseHandover(rec.Body)
+	if err != nil {
+		return nil, old, err
+	}
+	sc, err := h.SignedCard()
+	if err != nil {
+		return nil, old, err
+	}
+	if sc.Card.Code != code {
+		return nil, old, fmt.Errorf("the new card is %s's, not %s's", sc.Card.Code, code)
+	}
+	return sc, old, n.checkSuccessor(old, sc)
+}
+
+// SetKeyVault gives the node where its key files live, which
+// [Node.RotateKeys] needs. Call it before [Node.Start].
+func (n *Node) SetKeyVault(v KeyVault) { n.rotation.vault = v }
+
+// Restart is closed once the node has handed its key over and must be
+// restarted with the new one (the daemon does so).
+func (n *Node) Restart() <-chan struct{} { return n.rotation.restart }
+
+// RotateKeys is kpnode keys rotate: it makes a new identity, stages its key
+// file, signs the hand-over to it with the current key ([Node.Rotate]),
+// swaps the key files and asks for a restart ([Node.Restart]).
+func (n *Node) RotateKeys(ctx context.Context, reason string, wait time.Duration) (RotateResult, error) {
+	r := n.rotation
+	if !r.mu.TryLock() {
+		return RotateResult{}, fmt.Errorf("rotate keys: %w: a rotation is already running", ErrInvalidRequest)
+	}
+	defer r.mu.Unlock()
+	if r.vault == nil {
+		return RotateResult{}, errors.New("rotate keys: this node was started without its key files")
+	}
+	if err := n.checkAppend(); err != nil {
+		return RotateResult{}, err
+	}
+	next, err := crypto.NewIdentity()
+	if err != nil {
+		return RotateResult{}, err
+	}
+	if err := r.vault.Stage(next); err != nil {
+		return RotateResult{}, err
+	}
+	res, err := n.Rotate(ctx, next, reason, wait)
+	if err != nil {
+		return res, err
+	}
+	if err := r.vault.Commit(n.id, next); err != nil {
+		return res, fmt.Errorf("rotate keys: the hand-over is entry %d, but the key files were not swapped (a restart finishes it): %w", res.Seq, err)
+	}
+	r.once.Do(func() { close(r.restart) })
+	return res, nil
+}
