@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -127,12 +128,21 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// HomeFiles reads the home files a backup may carry (config.json and
-// identity.key), byte for byte.
+// HomeFiles reads the home files a backup may carry (config.json,
+// identity.key and the retired keys, which still open what partners
+// sealed to them), byte for byte.
 func (h Home) HomeFiles() (map[string][]byte, error) {
+	retired, err := filepath.Glob(filepath.Join(h.RetiredKeyDir(), "*.key"))
+	if err != nil {
+		return nil, fmt.Errorf("list the retired keys for the backup: %w", err)
+	}
+	names := slices.Clone(backupFiles)
+	for _, p := range retired {
+		names = append(names, retiredKeyPrefix+filepath.Base(p))
+	}
 	out := map[string][]byte{}
-	for _, name := range backupFiles {
-		b, err := os.ReadFile(filepath.Join(h.Dir, name))
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(h.Dir, filepath.FromSlash(name)))
 		if err != nil {
 			return nil, fmt.Errorf("read %s for the backup: %w", name, err)
 		}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -202,12 +204,30 @@ func (h BackupHeader) check() error {
 }
 
 func isBackupFile(name string) bool {
-	for _, f := range backupFiles {
-		if f == name {
-			return true
+	return slices.Contains(backupFiles, name) || isRetiredKeyFile(name)
+}
+
+// retiredKeyPrefix is where a backup names the retired keys it carries
+// (keys/retired/FINGERPRINT.key in the home, docs/operations.md "Keys").
+const retiredKeyPrefix = "keys/retired/"
+
+// isRetiredKeyFile reports whether name is keys/retired/FPR.key with FPR
+// a key fingerprint (groups of letters and digits joined by dashes): a
+// name a restore may write, and nothing that could leave the directory.
+func isRetiredKeyFile(name string) bool {
+	fpr, ok := strings.CutPrefix(name, retiredKeyPrefix)
+	if !ok {
+		return false
+	}
+	if fpr, ok = strings.CutSuffix(fpr, ".key"); !ok || fpr == "" || len(fpr) > 64 {
+		return false
+	}
+	for _, c := range fpr {
+		if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // VerifyBody reads the whole body and checks its size and SHA-256 against

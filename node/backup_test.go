@@ -305,3 +305,51 @@ func TestEncryptedHomeRefusals(t *testing.T) {
 		t.Errorf("open an encrypted store whose store.key is gone: %v, want ErrStoreKeyMismatch", err)
 	}
 }
+
+// TestBackupCarriesRetiredKeys: a backup with keys carries keys/retired/,
+// which still opens what partners sealed to the old keys, and restore puts
+// it back, 0600.
+func TestBackupCarriesRetiredKeys(t *testing.T) {
+	src := newBackupHome(t, false, 5)
+	old, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(src.RetiredKeyDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(src.RetiredKeyDir(), old.Fingerprint()+".key")
+	if err := crypto.WriteKeyFile(name, old, crypto.KeyFileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path := src.backup(t, true)
+	dir := filepath.Join(t.TempDir(), "restored")
+	if _, err := Restore(context.Background(), path, dir, restoreOpts(src.pass)); err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(Home{Dir: dir}.RetiredKeyDir(), old.Fingerprint()+".key")
+	want, _ := os.ReadFile(name)
+	got, err := os.ReadFile(restored)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("restored retired key: %v (%d bytes, want %d)", err, len(got), len(want))
+	}
+	if fi, err := os.Stat(restored); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("restored retired key mode: %v, %v", fi.Mode(), err)
+	}
+}
+
+func TestRetiredKeyFileNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"keys/retired/ABCD-EF12-3456-7890-ABCD.key": true,
+		"keys/retired/../../identity.key":           false,
+		"keys/retired/a/b.key":                      false,
+		"keys/retired/.key":                         false,
+		"keys/retired/ABCD.txt":                     false,
+		"/keys/retired/ABCD.key":                    false,
+		"identity.key":                              false,
+	} {
+		if got := isRetiredKeyFile(name); got != want {
+			t.Errorf("isRetiredKeyFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -116,7 +117,37 @@ func (p *restorePlan) checkCarriedFiles(pass crypto.Secret) error {
 	if err != nil {
 		return fmt.Errorf("restore: the backup's identity.key: %w", err)
 	}
+	if err := p.checkRetiredKeys(pass); err != nil {
+		return err
+	}
 	return p.checkIdentity(id.Fingerprint(), "the backup's identity.key")
+}
+
+// checkRetiredKeys checks that each retired key the backup carries is a
+// key file, named after its own fingerprint.
+func (p *restorePlan) checkRetiredKeys(pass crypto.Secret) error {
+	for _, name := range p.retiredKeys() {
+		id, err := crypto.ParseKeyFile(p.hdr.Files[name], pass)
+		if err != nil {
+			return fmt.Errorf("restore: the backup's %s: %w", name, err)
+		}
+		if want := retiredKeyPrefix + id.Fingerprint() + ".key"; name != want {
+			return fmt.Errorf("restore: the backup's %s holds the key %s", name, id.Fingerprint())
+		}
+	}
+	return nil
+}
+
+// retiredKeys lists the retired key files the backup carries, sorted.
+func (p *restorePlan) retiredKeys() []string {
+	var out []string
+	for name := range p.hdr.Files {
+		if isRetiredKeyFile(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // checkExistingHome checks a home put back by hand: the backup's node,
@@ -189,19 +220,33 @@ func (p *restorePlan) writeHome(pass crypto.Secret) (Home, error) {
 			return h, fmt.Errorf("restore: %w", err)
 		}
 	}
-	for _, name := range backupFiles {
-		if !p.newHome {
-			break
-		}
-		p.written = append(p.written, filepath.Join(h.Dir, name))
-		if err := writeNewFile(filepath.Join(h.Dir, name), p.hdr.Files[name]); err != nil {
-			return h, fmt.Errorf("restore: %w", err)
+	if p.newHome {
+		if err := p.writeCarriedFiles(); err != nil {
+			return h, err
 		}
 	}
 	if err := p.writeToken(); err != nil {
 		return h, err
 	}
 	return p.storeKey(pass)
+}
+
+// writeCarriedFiles writes the home files the backup carries: config.json,
+// identity.key and the retired keys (checked by checkCarriedFiles).
+func (p *restorePlan) writeCarriedFiles() error {
+	if retired := p.retiredKeys(); len(retired) > 0 {
+		if err := os.MkdirAll(p.h.RetiredKeyDir(), 0o700); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
+	for _, name := range append(slices.Clone(backupFiles), p.retiredKeys()...) {
+		path := filepath.Join(p.h.Dir, filepath.FromSlash(name))
+		p.written = append(p.written, path)
+		if err := writeNewFile(path, p.hdr.Files[name]); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
+	return nil
 }
 
 func (p *restorePlan) writeToken() error {
