@@ -61,7 +61,7 @@ func newAttacker(t *testing.T) *attacker {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g, err := newGossip(ctx, h)
+	g, err := newGossip(ctx, h, nil)
 	if err != nil {
 		cancel()
 		h.Close()

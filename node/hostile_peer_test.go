@@ -241,6 +241,7 @@ func floodGossip(t *testing.T, in, be *Node, atk *attacker) {
 	d.grows(t, "rejected_malformed", 1)
 	stillServed(t, in, be, 1) // and still after it
 	headIs(t, in, atk, 4)
+	graylisted(t, in, "AE") // the flood cost the attacker its score: ignored, then cut off
 	t.Logf("flood of %d forged and %d gap entries: %d rejected as malformed, %d other rejections",
 		forgedN, gapN, d.of("rejected_malformed"), d.rejections()-d.of("rejected_malformed"))
 	if grown := int64(heapAfterGC()) - int64(heapBefore); grown > 64<<20 {
