@@ -13,7 +13,7 @@ import (
 // of them, so the thresholds are set in invalid messages rather than
 // against Sybils: with an invalid-delivery weight of -10 (squared
 // counter), 4 invalid messages put a partner under the gossip threshold, 8
-// under the publish threshold and 10 under the graylist threshold (a few
+// under the publish threshold and 11 under the graylist threshold (a few
 // more if it earned the bonus of first deliveries, capped at +100).
 // docs/security.md explains the choice.
 const (
