@@ -191,10 +191,10 @@ func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
 		n.syncer.receiptDue(r.entry.Author)
 		return pubsub.ValidationAccept
 	case outcomeDuplicate:
-		return pubsub.ValidationIgnore
+		return n.ignore()
 	case outcomeGap:
 		n.syncer.trigger(from)
-		return pubsub.ValidationIgnore
+		return n.ignore()
 	}
 	n.log.Debug("pushed entry rejected", "peer", from, "reason", r.reason, "err", r.err)
 	switch {
@@ -203,6 +203,12 @@ func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
 	case r.reason == "equivocation" && r.entry != nil && r.entry.Author.PeerID() == from.String():
 		return pubsub.ValidationReject
 	}
+	return n.ignore()
+}
+
+// ignore counts a push dropped without penalty.
+func (n *Node) ignore() pubsub.ValidationResult {
+	n.counters.add("push_ignored", 1)
 	return pubsub.ValidationIgnore
 }
 

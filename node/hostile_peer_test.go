@@ -23,7 +23,7 @@ import (
 
 // hostileSetup starts the victim IN, its honest partner BE, and an
 // attacker AE that IN has pinned, connected to IN.
-func hostileSetup(t *testing.T) (in, be *Node, atk *attacker) {
+func hostileSetup(t testing.TB) (in, be *Node, atk *attacker) {
 	t.Helper()
 	in = testNodeWith(t, "IN", func(n *Node) { n.frameTimeout = 2 * time.Second })
 	be = testNode(t, "BE")
@@ -405,7 +405,7 @@ func TestHostilePeerServesHostileSync(t *testing.T) {
 	stillServed(t, in, be, 1)
 }
 
-func headIs(t *testing.T, in *Node, atk *attacker, want uint64) {
+func headIs(t testing.TB, in *Node, atk *attacker, want uint64) {
 	t.Helper()
 	if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
 		t.Fatalf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)

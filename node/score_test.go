@@ -17,7 +17,7 @@ import (
 )
 
 // partnerLine returns the status line of partner code on n.
-func partnerLine(t *testing.T, n *Node, code string) PartnerStatus {
+func partnerLine(t testing.TB, n *Node, code string) PartnerStatus {
 	t.Helper()
 	s, err := n.Status()
 	if err != nil {
@@ -33,7 +33,7 @@ func partnerLine(t *testing.T, n *Node, code string) PartnerStatus {
 }
 
 // graylisted waits until n has graylisted partner code.
-func graylisted(t *testing.T, n *Node, code string) PartnerStatus {
+func graylisted(t testing.TB, n *Node, code string) PartnerStatus {
 	t.Helper()
 	var line PartnerStatus
 	eventually(t, 30*time.Second, n.Participant()+" graylists "+code, func() error {
@@ -47,7 +47,7 @@ func graylisted(t *testing.T, n *Node, code string) PartnerStatus {
 }
 
 // scoreRounds waits until n has read the peer scores k more times.
-func scoreRounds(t *testing.T, n *Node, k uint64) {
+func scoreRounds(t testing.TB, n *Node, k uint64) {
 	t.Helper()
 	want := n.scores.round() + k
 	eventually(t, 20*time.Second, "score inspections", func() error {

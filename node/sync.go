@@ -118,6 +118,7 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 	c := n.newFrameConn(s)
 	err = n.pull(ctx, c, p)
 	c.finish(err)
+	n.chargeSync(p, err)
 	return err
 }
 
@@ -201,6 +202,9 @@ func (n *Node) ingestBatch(m *puller, raws [][]byte) error {
 // chargeSync charges partner p for the error a sync session with it ended
 // with, when the error is its doing, and counts it.
 func (n *Node) chargeSync(p peer.ID, err error) {
+	if err == nil || n.runCtx.Err() != nil {
+		return // a clean session, or our own shutdown
+	}
 	if kind := n.abuse.syncError(p, err); kind != "" {
 		n.counters.add("sync_abuse_"+kind, 1)
 	}

@@ -112,7 +112,6 @@ func (s *syncer) session(p peer.ID) {
 	s.n.delivery.syncDone(p, s.n.now(), err)
 	if err != nil && s.ctx.Err() == nil {
 		s.n.counters.add("sync_failed", 1)
-		s.n.chargeSync(p, err)
 		s.n.log.Debug("sync session failed", "peer", p, "err", err)
 	}
 }
