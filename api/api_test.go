@@ -21,7 +21,7 @@ const testToken = "test-token-0123456789"
 
 // newTestAPI serves a real node (in-memory store, libp2p host on loopback)
 // through the API.
-func newTestAPI(t *testing.T, code string) (*httptest.Server, *node.Node) {
+func newTestAPI(t testing.TB, code string) (*httptest.Server, *node.Node) {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
