@@ -67,7 +67,9 @@ func FuzzAPIBodies(f *testing.F) {
 			t.Fatalf("%s %s answered %d: %s", r.method, r.path, code, out)
 		}
 		if code >= 400 {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if err := json.Unmarshal(out, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 				t.Fatalf("%s %s answered %d without a JSON error: %s", r.method, r.path, code, out)
 			}
