@@ -21,7 +21,7 @@ const testToken = "test-token-0123456789"
 
 // newTestAPI serves a real node (in-memory store, libp2p host on loopback)
 // through the API.
-func newTestAPI(t *testing.T, code string) (*httptest.Server, *node.Node) {
+func newTestAPI(t testing.TB, code string) (*httptest.Server, *node.Node) {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
@@ -261,6 +261,9 @@ func TestMetrics(t *testing.T) {
 		`kpnode_partners 1`,
 		`kpnode_api_request_seconds_count `,
 		`# TYPE kpnode_findings gauge`,
+		`kpnode_partner_cooling_off{partner="BE"} 0`,
+		`kpnode_partner_graylisted_total{partner="BE"} 0`,
+		`# TYPE kpnode_partner_score gauge`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)

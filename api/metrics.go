@@ -105,6 +105,32 @@ func writePartners(w io.Writer, ps []node.PartnerStatus) {
 	}
 	gauge(w, "kpnode_partners_connected", "Pinned partners connected now.", float64(connected))
 	gauge(w, "kpnode_partners", "Pinned partners.", float64(len(ps)))
+	writeScores(w, ps)
+}
+
+// writeScores writes what peer scoring holds against each partner.
+func writeScores(w io.Writer, ps []node.PartnerStatus) {
+	series := []struct {
+		name, kind, help string
+		value            func(node.PartnerStatus) float64
+	}{
+		{"kpnode_partner_score", "gauge", "Gossipsub peer score of a partner (negative: penalised; graylisted under -1000).",
+			func(p node.PartnerStatus) float64 { return p.PeerScore.Score }},
+		{"kpnode_partner_invalid_messages", "gauge", "Invalid pushed entries held against a partner (decaying).",
+			func(p node.PartnerStatus) float64 { return p.PeerScore.InvalidMessages }},
+		{"kpnode_partner_sync_abuse", "gauge", "Sync abuse points held against a partner (decaying).",
+			func(p node.PartnerStatus) float64 { return p.PeerScore.SyncAbuse }},
+		{"kpnode_partner_cooling_off", "gauge", "1 while a graylisted partner is disconnected and refused.",
+			func(p node.PartnerStatus) float64 { return map[bool]float64{true: 1}[!p.CoolOffUntil.IsZero()] }},
+		{"kpnode_partner_graylisted_total", "counter", "Times a partner fell under the graylist threshold.",
+			func(p node.PartnerStatus) float64 { return float64(p.Graylisted) }},
+	}
+	for _, s := range series {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", s.name, s.help, s.name, s.kind)
+		for _, p := range ps {
+			fmt.Fprintf(w, "%s{partner=%q} %g\n", s.name, p.Code, s.value(p))
+		}
+	}
 }
 
 func writeFindings(w io.Writer, fs []reconcile.Finding) {

@@ -39,7 +39,7 @@ type attacker struct {
 	serve  func(network.Stream)
 }
 
-func newAttacker(t *testing.T) *attacker {
+func newAttacker(t testing.TB) *attacker {
 	t.Helper()
 	id, err := crypto.NewIdentity()
 	if err != nil {
@@ -61,7 +61,7 @@ func newAttacker(t *testing.T) *attacker {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g, err := newGossip(ctx, h)
+	g, err := newGossip(ctx, h, nil)
 	if err != nil {
 		cancel()
 		h.Close()
@@ -89,7 +89,7 @@ func (a *attacker) close() {
 }
 
 // card is the attacker's self-signed card, which a victim may pin.
-func (a *attacker) card(t *testing.T, code string) []byte {
+func (a *attacker) card(t testing.TB, code string) []byte {
 	t.Helper()
 	var addrs []string
 	for _, m := range a.h.Addrs() {
@@ -103,7 +103,7 @@ func (a *attacker) card(t *testing.T, code string) []byte {
 }
 
 // pinnedBy makes the attacker a pinned partner of victim, connected.
-func (a *attacker) pinnedBy(t *testing.T, victim *Node, code string) {
+func (a *attacker) pinnedBy(t testing.TB, victim *Node, code string) {
 	t.Helper()
 	if _, err := victim.AddPartner(a.card(t, code)); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func (a *attacker) setServe(f func(network.Stream)) {
 }
 
 // topic joins (once) the feed topic of author.
-func (a *attacker) topic(t *testing.T, author crypto.PublicKey) *pubsub.Topic {
+func (a *attacker) topic(t testing.TB, author crypto.PublicKey) *pubsub.Topic {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -145,7 +145,7 @@ func (a *attacker) topic(t *testing.T, author crypto.PublicKey) *pubsub.Topic {
 
 // reaches waits until victim subscribes to the topic of author as the
 // attacker sees it: flood publishing then sends to the victim.
-func (a *attacker) reaches(t *testing.T, victim *Node, author crypto.PublicKey) {
+func (a *attacker) reaches(t testing.TB, victim *Node, author crypto.PublicKey) {
 	t.Helper()
 	tp := a.topic(t, author)
 	eventually(t, 20*time.Second, "attacker sees the victim on the topic", func() error {
@@ -159,7 +159,7 @@ func (a *attacker) reaches(t *testing.T, victim *Node, author crypto.PublicKey) 
 }
 
 // publish sends data on the feed topic of author, unchecked.
-func (a *attacker) publish(t *testing.T, author crypto.PublicKey, data []byte) {
+func (a *attacker) publish(t testing.TB, author crypto.PublicKey, data []byte) {
 	t.Helper()
 	if err := a.topic(t, author).Publish(context.Background(), data); err != nil {
 		t.Fatalf("attacker publish: %v", err)
@@ -168,7 +168,7 @@ func (a *attacker) publish(t *testing.T, author crypto.PublicKey, data []byte) {
 
 // entry signs an entry of the attacker's feed (any seq, any prev) sealed to
 // recipients plus the given audience codes.
-func (a *attacker) entry(t *testing.T, seq uint64, prev protocol.Hash, audience []string, rcpts []age.Recipient, salt string) *protocol.Entry {
+func (a *attacker) entry(t testing.TB, seq uint64, prev protocol.Hash, audience []string, rcpts []age.Recipient, salt string) *protocol.Entry {
 	t.Helper()
 	ct, commitment, err := protocol.SealRecord([]byte(`{"salt":"`+salt+`"}`), append(rcpts, a.id.Recipient()))
 	if err != nil {
@@ -233,7 +233,7 @@ func serveHello(s network.Stream, hello *protocol.Hello, answer [][]byte) {
 }
 
 // frame encodes f with its length prefix.
-func frame(t *testing.T, f protocol.Frame) []byte {
+func frame(t testing.TB, f protocol.Frame) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := protocol.WriteFrame(&b, f); err != nil {
@@ -244,7 +244,7 @@ func frame(t *testing.T, f protocol.Frame) []byte {
 
 // drainStream reads s until the node ends it, within d: it returns the
 // frames the node sent and the error that ended the reading.
-func drainStream(t *testing.T, s network.Stream, d time.Duration) ([]protocol.Frame, error) {
+func drainStream(t testing.TB, s network.Stream, d time.Duration) ([]protocol.Frame, error) {
 	t.Helper()
 	s.SetReadDeadline(time.Now().Add(d))
 	var got []protocol.Frame
@@ -284,7 +284,7 @@ func countersOf(n *Node) delta { return delta{n: n, before: n.counters.snapshot(
 func (d delta) of(name string) uint64 { return d.n.counters.snapshot()[name] - d.before[name] }
 
 // grows waits until counter name grew by at least want.
-func (d delta) grows(t *testing.T, name string, want uint64) {
+func (d delta) grows(t testing.TB, name string, want uint64) {
 	t.Helper()
 	eventually(t, 20*time.Second, d.n.Participant()+" counts "+name, func() error {
 		if got := d.of(name); got < want {
@@ -307,7 +307,7 @@ func (d delta) rejections() uint64 {
 
 // stillServed checks that victim keeps receiving the honest partner's
 // entries: honest publishes k more and victim holds them within a deadline.
-func stillServed(t *testing.T, victim, honest *Node, k int) {
+func stillServed(t testing.TB, victim, honest *Node, k int) {
 	t.Helper()
 	key := honest.id.Public()
 	h, _ := victim.st.Head(key)

@@ -13,7 +13,7 @@ import (
 )
 
 // publishN publishes n notices from a to the audience.
-func publishN(t *testing.T, a *Node, n int, to ...string) {
+func publishN(t testing.TB, a *Node, n int, to ...string) {
 	t.Helper()
 	body := notice(t)
 	for i := 0; i < n; i++ {

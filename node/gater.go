@@ -13,13 +13,17 @@ import (
 // anyone else are refused, and inbound connections are dropped at the
 // handshake, as soon as the remote peer ID is authenticated.
 type gater struct {
+	// coolingOff reports a partner in a graylist cool-off (score.go),
+	// refused like a paused one; set before the host starts.
+	coolingOff func(peer.ID) bool
+
 	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
 	paused  map[peer.ID]struct{}
 }
 
-func newGater() *gater {
-	return &gater{allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
+func newGater(coolingOff func(peer.ID) bool) *gater {
+	return &gater{coolingOff: coolingOff, allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
 }
 
 // pause refuses p (paused) or admits it again (!paused) while it stays
@@ -52,7 +56,7 @@ func (g *gater) ok(p peer.ID) bool {
 	defer g.mu.RUnlock()
 	_, ok := g.allowed[p]
 	_, paused := g.paused[p]
-	return ok && !paused
+	return ok && !paused && !g.coolingOff(p)
 }
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }

@@ -27,7 +27,8 @@ func feedTopic(k crypto.PublicKey) string { return topicPrefix + k.PeerID() }
 
 // gossip is the node's gossipsub router and the feed topics it joined.
 type gossip struct {
-	ps *pubsub.PubSub
+	ps     *pubsub.PubSub
+	scored bool // peer scoring is on: feed topics get score parameters
 
 	mu     sync.Mutex // guards topics
 	topics map[crypto.PublicKey]*joinedTopic
@@ -40,25 +41,30 @@ type joinedTopic struct {
 	sub   *pubsub.Subscription
 }
 
-// newGossip starts gossipsub on h. Entries are signed by their authors, so
-// pubsub's own signatures are off and message IDs are derived from the
-// entry: author, seq and the hash of its bytes.
-func newGossip(ctx context.Context, h host.Host) (*gossip, error) {
-	ps, err := pubsub.NewGossipSub(ctx, h,
+// newGossip starts gossipsub on h, with peer scoring when sc is not nil (a
+// node's router; the attacker of the tests has none). Entries are signed
+// by their authors, so pubsub's own signatures are off and message IDs are
+// derived from the entry: author, seq and the hash of its bytes.
+func newGossip(ctx context.Context, h host.Host, sc *scoring) (*gossip, error) {
+	opts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(entryMessageID),
-		pubsub.WithMaxMessageSize(protocol.MaxEntrySize+4096), // larger pushes reach the validator, which refuses and counts them
+		pubsub.WithMaxMessageSize(protocol.MaxEntrySize + 4096), // larger pushes reach the validator, which refuses and counts them
 		pubsub.WithPeerOutboundQueueSize(1024),
 		pubsub.WithValidateQueueSize(1024),
-		pubsub.WithSeenMessagesTTL(10*time.Minute),
+		pubsub.WithSeenMessagesTTL(10 * time.Minute),
 		pubsub.WithFloodPublish(true),
 		pubsub.WithPeerExchange(false),
-	)
+	}
+	if sc != nil {
+		opts = append(opts, sc.options()...)
+	}
+	ps, err := pubsub.NewGossipSub(ctx, h, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start gossipsub: %w", err)
 	}
-	return &gossip{ps: ps, topics: map[crypto.PublicKey]*joinedTopic{}}, nil
+	return &gossip{ps: ps, scored: sc != nil, topics: map[crypto.PublicKey]*joinedTopic{}}, nil
 }
 
 // entryMessageID is author (32) || seq (8) || SHA-256 of the entry bytes.
@@ -88,6 +94,11 @@ func (g *gossip) join(k crypto.PublicKey, v pubsub.ValidatorEx, subscribe bool) 
 		g.ps.UnregisterTopicValidator(name)
 		return nil, fmt.Errorf("join %s: %w", name, err)
 	}
+	if err := g.setScore(t); err != nil {
+		t.Close()
+		g.ps.UnregisterTopicValidator(name)
+		return nil, err
+	}
 	ft := &joinedTopic{topic: t}
 	if subscribe {
 		if ft.sub, err = t.Subscribe(pubsub.WithBufferSize(1024)); err != nil {
@@ -98,6 +109,18 @@ func (g *gossip) join(k crypto.PublicKey, v pubsub.ValidatorEx, subscribe bool) 
 	}
 	g.topics[k] = ft
 	return ft, nil
+}
+
+// setScore scores deliveries on t when the router scores peers (a node's
+// does; the attacker of the tests does not).
+func (g *gossip) setScore(t *pubsub.Topic) error {
+	if !g.scored {
+		return nil
+	}
+	if err := t.SetScoreParams(feedTopicScore()); err != nil {
+		return fmt.Errorf("score topic %s: %w", t.String(), err)
+	}
+	return nil
 }
 
 // leave leaves the topic of feed k.
@@ -156,19 +179,37 @@ func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubs
 	return n.verdict(from, n.ingestPush(d))
 }
 
+// verdict turns an ingest outcome into gossipsub's verdict. Reject, which
+// costs the sender score, is only for what the sender provably should not
+// have sent: a forged or malformed entry (every relay verifies before
+// forwarding), or a fork pushed by its own author. Duplicates, gaps, a
+// fork relayed in good faith, an author no longer pinned here and our own
+// storage failures are ignored: honest but late or unlucky peers send them.
 func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
 	switch r.outcome {
 	case outcomeStored:
 		n.syncer.receiptDue(r.entry.Author)
 		return pubsub.ValidationAccept
 	case outcomeDuplicate:
-		return pubsub.ValidationIgnore
+		return n.ignore()
 	case outcomeGap:
 		n.syncer.trigger(from)
-		return pubsub.ValidationIgnore
+		return n.ignore()
 	}
 	n.log.Debug("pushed entry rejected", "peer", from, "reason", r.reason, "err", r.err)
-	return pubsub.ValidationReject
+	switch {
+	case r.reason == "malformed":
+		return pubsub.ValidationReject
+	case r.reason == "equivocation" && r.entry != nil && r.entry.Author.PeerID() == from.String():
+		return pubsub.ValidationReject
+	}
+	return n.ignore()
+}
+
+// ignore counts a push dropped without penalty.
+func (n *Node) ignore() pubsub.ValidationResult {
+	n.counters.add("push_ignored", 1)
+	return pubsub.ValidationIgnore
 }
 
 // push publishes an entry of this node's feed to its topic. Delivery is best

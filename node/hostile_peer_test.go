@@ -23,7 +23,7 @@ import (
 
 // hostileSetup starts the victim IN, its honest partner BE, and an
 // attacker AE that IN has pinned, connected to IN.
-func hostileSetup(t *testing.T) (in, be *Node, atk *attacker) {
+func hostileSetup(t testing.TB) (in, be *Node, atk *attacker) {
 	t.Helper()
 	in = testNodeWith(t, "IN", func(n *Node) { n.frameTimeout = 2 * time.Second })
 	be = testNode(t, "BE")
@@ -248,6 +248,7 @@ func floodGossip(t *testing.T, in, be *Node, atk *attacker) {
 	d.grows(t, "rejected_malformed", 1)
 	stillServed(t, in, be, 1) // and still after it
 	headIs(t, in, atk, 4)
+	graylisted(t, in, "AE") // the flood cost the attacker its score: ignored, then cut off
 	t.Logf("flood of %d forged and %d gap entries: %d rejected as malformed, %d other rejections",
 		forgedN, gapN, d.of("rejected_malformed"), d.rejections()-d.of("rejected_malformed"))
 	if grown := int64(heapAfterGC()) - int64(heapBefore); grown > 64<<20 {
@@ -411,7 +412,7 @@ func TestHostilePeerServesHostileSync(t *testing.T) {
 	stillServed(t, in, be, 1)
 }
 
-func headIs(t *testing.T, in *Node, atk *attacker, want uint64) {
+func headIs(t testing.TB, in *Node, atk *attacker, want uint64) {
 	t.Helper()
 	if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
 		t.Fatalf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)

@@ -14,7 +14,7 @@ import (
 
 // connectAll dials every pair of nodes and waits until the connections
 // hold and gossipsub has had time to exchange subscriptions.
-func connectAll(t *testing.T, nodes ...*Node) {
+func connectAll(t testing.TB, nodes ...*Node) {
 	t.Helper()
 	for i, a := range nodes {
 		for _, b := range nodes[i+1:] {
@@ -54,7 +54,7 @@ func pushRaw(t *testing.T, n *Node, feedOf *Node, data []byte) {
 }
 
 // ownEntry builds the next valid entry of n's feed without storing it.
-func ownEntry(t *testing.T, n *Node, seq uint64, prev protocol.Hash, salt string) *protocol.Entry {
+func ownEntry(t testing.TB, n *Node, seq uint64, prev protocol.Hash, salt string) *protocol.Entry {
 	t.Helper()
 	ct, commitment, err := protocol.SealRecord([]byte(`{"salt":"`+salt+`"}`), []age.Recipient{n.id.Recipient()})
 	if err != nil {

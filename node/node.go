@@ -49,6 +49,12 @@ type Node struct {
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
 	// shortened by tests before Start.
 	frameTimeout time.Duration
+	// abuse charges partners for sync misbehaviour (their app-specific
+	// gossipsub score); scores keeps their scores and graylist cool-offs,
+	// which last coolOff (graylistCoolOff, changed by tests before Start).
+	abuse   *abuse
+	scores  *scoreboard
+	coolOff time.Duration
 
 	// self are the age keys of this node with itself: its own stanza in
 	// every record it seals, and the identity that opens them.
@@ -102,13 +108,14 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, id: id, st: st, log: log, gater: newGater(), now: time.Now,
+	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now, abuse: newAbuse(time.Now), scores: newScoreboard(), coolOff: graylistCoolOff,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
+	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) })
 	var err error
 	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
 		return nil, err
@@ -151,7 +158,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
-	g, err := newGossip(n.runCtx, h)
+	g, err := newGossip(n.runCtx, h, &scoring{appScore: n.abuse.score, inspect: n.inspectScores})
 	if err == nil {
 		err = n.finishStart(h, g)
 	}

@@ -27,10 +27,10 @@ func TestMain(m *testing.M) {
 }
 
 // testNode starts a node with an in-memory store on loopback.
-func testNode(t *testing.T, code string) *Node { return testNodeWith(t, code, nil) }
+func testNode(t testing.TB, code string) *Node { return testNodeWith(t, code, nil) }
 
 // testNodeWith is testNode with setup applied to the node before it starts.
-func testNodeWith(t *testing.T, code string, setup func(*Node)) *Node {
+func testNodeWith(t testing.TB, code string, setup func(*Node)) *Node {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
@@ -56,7 +56,7 @@ func testNodeWith(t *testing.T, code string, setup func(*Node)) *Node {
 	return n
 }
 
-func pin(t *testing.T, a, b *Node) {
+func pin(t testing.TB, a, b *Node) {
 	t.Helper()
 	c, err := b.Card()
 	if err != nil {
@@ -67,7 +67,7 @@ func pin(t *testing.T, a, b *Node) {
 	}
 }
 
-func notice(t *testing.T) []byte {
+func notice(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../docs/examples/notice.json")
 	if err != nil {

@@ -209,6 +209,8 @@ func (n *Node) detachPartner(p store.Partner) {
 	n.mu.Unlock()
 	n.gater.deny(pid)
 	n.delivery.forget(pid)
+	n.abuse.forget(pid)
+	n.scores.forget(pid)
 	if g := n.currentGossip(); g != nil {
 		g.leave(p.Key)
 	}

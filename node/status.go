@@ -75,6 +75,13 @@ type PartnerStatus struct {
 	Stalled       bool      `json:"stalled"`
 	LastSync      time.Time `json:"last_sync,omitzero"`
 	LastSyncError string    `json:"last_sync_error,omitempty"`
+	// PeerScore is what peer scoring holds against the partner.
+	PeerScore PeerScore `json:"peer_score"`
+	// CoolOffUntil is set while the partner is graylisted: disconnected
+	// and refused until then (docs/security.md). Graylisted counts the
+	// times it fell under the graylist threshold since the node started.
+	CoolOffUntil time.Time `json:"cool_off_until,omitzero"`
+	Graylisted   uint64    `json:"graylisted"`
 }
 
 // Behind counts the entries of the partner's own feed this node does not
@@ -162,7 +169,18 @@ func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStat
 		ps.Receipt, ps.ReceiptTime = l.receipt.Seq, l.receipt.Time
 	}
 	n.fillUndelivered(&ps, id)
+	n.fillScore(&ps, id)
 	return ps
+}
+
+func (n *Node) fillScore(ps *PartnerStatus, id peer.ID) {
+	var until time.Time
+	ps.PeerScore, until, ps.Graylisted = n.scores.get(id)
+	if n.now().Before(until) {
+		ps.CoolOffUntil = until.UTC()
+	}
+	a := n.abuse.get(id)
+	ps.PeerScore.SyncViolations, ps.PeerScore.SyncStalls = a.violations, a.stalls
 }
 
 func (n *Node) fillUndelivered(ps *PartnerStatus, id peer.ID) {

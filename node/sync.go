@@ -119,6 +119,7 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 	c := n.newFrameConn(s)
 	err = n.pull(ctx, c, p)
 	c.finish(err)
+	n.chargeSync(p, err)
 	return err
 }
 
@@ -233,12 +234,15 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
 		feed, seq, ok := peekEntry(raw)
 		if !ok {
 			n.reject("malformed", nil, nil)
-			return fmt.Errorf("%w: malformed entry", errProtocol)
+			return fmt.Errorf("%w: malformed entry", errRelayedForgery)
 		}
 		if err := m.entry(feed, seq); err != nil {
 			return err
 		}
 		r := n.commit(preps[i])
+		if r.outcome == outcomeRejected && r.reason == "malformed" {
+			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, r.err)
+		}
 		if r.outcome != outcomeStored && r.outcome != outcomeDuplicate {
 			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.reason, r.err)
 		}
@@ -281,6 +285,17 @@ func (n *Node) commitRun(m *puller, preps []prepared) bool {
 	return true
 }
 
+// chargeSync charges partner p for the error a sync session with it ended
+// with, when the error is its doing, and counts it.
+func (n *Node) chargeSync(p peer.ID, err error) {
+	if err == nil || n.runCtx.Err() != nil {
+		return // a clean session, or our own shutdown
+	}
+	if kind := n.abuse.syncError(p, err); kind != "" {
+		n.counters.add("sync_abuse_"+kind, 1)
+	}
+}
+
 // peekEntry reads the author and seq at their fixed offsets, before the
 // entry is verified; ingest verifies everything.
 func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
@@ -306,6 +321,7 @@ func (n *Node) handleSync(s network.Stream) {
 	err := n.serve(ctx, c, p)
 	if err != nil {
 		n.counters.add("sync_failed", 1)
+		n.chargeSync(p, err)
 		n.log.Debug("sync session served with error", "peer", p, "err", err)
 	}
 	c.finish(err)

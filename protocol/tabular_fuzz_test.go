@@ -22,37 +22,67 @@ func FuzzReadTableCSV(f *testing.F) {
 	f.Add(uint8(4), []byte("\uFEFFreporter,period,carats,value_usd,line\r\n\"BW\" ,2026-H1,\"1\"\"\",\n\n"))
 	kinds := Kinds()
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
-		k := kinds[int(kind)%len(kinds)]
-		bodies, err := ReadTable(k, "fuzz.csv", bytes.NewReader(data), FormatCSV)
+		checkTable(t, kinds[int(kind)%len(kinds)], data, FormatCSV)
+	})
+}
+
+// FuzzReadTableJSON is FuzzReadTableCSV for JSON import files, seeded with
+// the example files exported as JSON.
+func FuzzReadTableJSON(f *testing.F) {
+	for i, k := range Kinds() {
+		bodies, err := ReadTable(k, "seed.csv", bytes.NewReader(readFile(f, filepath.Join(importExamplesDir, k.Name+".csv"))), FormatCSV)
 		if err != nil {
-			var ie *ImportError
-			if bodies != nil || !errors.As(err, &ie) || len(ie.Errors) == 0 {
-				t.Fatalf("ReadTable = %d bodies, %v", len(bodies), err)
-			}
-			for _, e := range ie.Errors {
-				if e.File != "fuzz.csv" || e.Row < 0 || e.Reason == "" {
-					t.Fatalf("problem %+v", e)
-				}
-			}
-			return
-		}
-		for i, b := range bodies {
-			if err := ValidateRecord(k.Type, b); err != nil {
-				t.Fatalf("body %d does not validate: %v", i, err)
-			}
-			if canon, _, err := canonicalRecord(k.Type, b); err != nil || !bytes.Equal(canon, b) {
-				t.Fatalf("body %d is not canonical:\n got %s\nwant %s", i, b, canon)
-			}
+			f.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := WriteTable(k, &buf, FormatCSV, bodies); err != nil {
-			t.Fatalf("WriteTable: %v", err)
+		if err := WriteTable(k, &buf, FormatJSON, bodies); err != nil {
+			f.Fatal(err)
 		}
-		back, err := ReadTable(k, "export.csv", &buf, FormatCSV)
-		if err != nil || !reflect.DeepEqual(back, bodies) && len(bodies) > 0 {
-			t.Fatalf("export does not read back: %v", err)
-		}
+		f.Add(uint8(i), buf.Bytes())
+	}
+	f.Add(uint8(0), []byte(`[{"number": "IN1", "lines": [{}]}, null, 3]`))
+	f.Add(uint8(4), []byte(`{"reporter": "BW"}`))
+	kinds := Kinds()
+	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
+		checkTable(t, kinds[int(kind)%len(kinds)], data, FormatJSON)
 	})
+}
+
+// checkTable checks that ReadTable does not panic on data; that on error
+// it returns no bodies and an *ImportError whose every problem names the
+// file; and that on success every body validates and is canonical, and
+// exports to a file that reads back to the same bodies.
+func checkTable(t *testing.T, k Kind, data []byte, format string) {
+	file := "fuzz." + format
+	bodies, err := ReadTable(k, file, bytes.NewReader(data), format)
+	if err != nil {
+		var ie *ImportError
+		if bodies != nil || !errors.As(err, &ie) || len(ie.Errors) == 0 {
+			t.Fatalf("ReadTable = %d bodies, %v", len(bodies), err)
+		}
+		for _, e := range ie.Errors {
+			if e.File != file || e.Row < 0 || e.Reason == "" {
+				t.Fatalf("problem %+v", e)
+			}
+		}
+		return
+	}
+	for i, b := range bodies {
+		if err := ValidateRecord(k.Type, b); err != nil {
+			t.Fatalf("body %d does not validate: %v", i, err)
+		}
+		if canon, _, err := canonicalRecord(k.Type, b); err != nil || !bytes.Equal(canon, b) {
+			t.Fatalf("body %d is not canonical:\n got %s\nwant %s", i, b, canon)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(k, &buf, format, bodies); err != nil {
+		t.Fatalf("WriteTable: %v", err)
+	}
+	back, err := ReadTable(k, "export."+format, &buf, format)
+	if err != nil || !reflect.DeepEqual(back, bodies) && len(bodies) > 0 {
+		t.Fatalf("export does not read back: %v", err)
+	}
 }
 
 // BenchmarkReadTableCertificates measures the import of a CSV file of

@@ -15,6 +15,21 @@ peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
 # The scale run: a full-mesh testnet of real processes (20 by default).
 TESTNET_PARTICIPANTS=${TESTNET_PARTICIPANTS:-IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP}
 testnet_cmd="go test -run '^\$' -bench '^BenchmarkTestnet\$' -benchtime 1x -timeout 20m ./cmd/kpnode/ -args -testnet.participants=$TESTNET_PARTICIPANTS -testnet.days=90"
+# The crash-restart cycles of issue 8 (cmd/kpnode/crash_cycles_test.go):
+# CRASH_CYCLES SIGKILLs, about 3.5 s each.
+CRASH_CYCLES=${CRASH_CYCLES:-10}
+crash_cmd="KPNODE_CRASH_CYCLES=$CRASH_CYCLES go test -count 1 -timeout 10m -run '^TestCrashCycles\$' -v ./cmd/kpnode/"
+
+# run_crash_cycles runs TestCrashCycles; its log line "N SIGKILLs survived"
+# joins the raw output (a failure is one "crash cycles failed" line).
+run_crash_cycles() {
+	echo "running: $crash_cmd" >&2
+	if ! eval "$crash_cmd" >"$tmp/crash.log" 2>&1; then
+		echo "crash cycles failed: $(grep -m1 -- '--- FAIL\|FAIL' "$tmp/crash.log")"
+	fi
+	grep -o '[0-9]* SIGKILLs survived in [0-9a-z.]*' "$tmp/crash.log" || true
+}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw="$tmp/kpnode" # benchstat names its column after the file
@@ -36,6 +51,7 @@ else
 	if ! eval "$testnet_cmd" | tee -a "$raw"; then
 		echo "testnet run failed: see the output above" | tee -a "$raw"
 	fi
+	run_crash_cycles | tee -a "$raw"
 	load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 fi
 stats=$(cd "$tmp" && go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da kpnode 2>/dev/null || cat "$raw")
@@ -102,6 +118,51 @@ if [ "$peer_kp" != n/a ]; then
 else
 	peer_measured=${peer_note:-not run}
 fi
+# attacks_section writes the "Attacks (issue 8)" section: BenchmarkAttacks
+# (node/bench_attacks_test.go) and the crash cycles, from the raw output.
+attacks_section() {
+	local a
+	echo "## Attacks (issue 8)"
+	echo
+	echo "Every attack of the hostile-peer suite (docs/security.md), each from a fresh attacker the victim has pinned, with its own libp2p host; medians of $BENCHCOUNT runs of \`BenchmarkAttacks\` (node/bench_attacks_test.go). *Refused* counts what the victim's counters show it rejected or ignored (for sync attacks: sessions it ended); *stored* counts the attacker's entries it stored; *penalised* is whether the attacker's peer score ended below 0 or it was charged for sync abuse; *graylisted* whether it fell under -1000 and was cut off."
+	echo
+	echo "| attack | sent | refused | stored | penalised | graylisted |"
+	echo "|---|---|---|---|---|---|"
+	for a in forged:"forged signatures, pushed" wrong_author:"another author's entries on its feed topic" replay:"replays of entries already held" \
+		gap:"entries far ahead of the head" equivocation:"a fork of its own feed, by its author" \
+		stanzas:"an entry sealed to 2001 recipients (kept unopened: the chain stays whole)" oversized:"a push over the 1 MiB push limit" \
+		flood_forged:"flood of forged entries" flood_ahead:"flood of validly signed entries far ahead (ignored, not penalised)" \
+		sync_oversized:"sync frame announcing 4 GiB" sync_truncated:"truncated sync frame" sync_garbage:"4 KiB of random bytes on a sync stream" \
+		sync_unexpected:"an Entries frame where a Want is due" sync_forged_served:"a forged entry served to the victim's pull" \
+		slow_loris:"slow-loris sync streams, one byte per 300 ms"; do
+		local k=${a%%:*} label=${a#*:}
+		echo "| $label | $(med BenchmarkAttacks ${k}_sent) | $(med BenchmarkAttacks ${k}_refused) | $(med BenchmarkAttacks ${k}_stored) | $(yesno "$(med BenchmarkAttacks ${k}_penalised)") | $(yesno "$(med BenchmarkAttacks ${k}_graylisted)") |"
+	done
+	echo
+	echo "| under attack | heap growth | RSS growth | honest partner's publish → stored, p50 / max of 20 or more |"
+	echo "|---|---|---|---|"
+	echo "| none (baseline) | | | $(med BenchmarkAttacks honest_base_p50_ms) ms / $(med BenchmarkAttacks honest_base_max_ms) ms |"
+	echo "| flood of $(med BenchmarkAttacks flood_forged_sent) forged pushes | $(med BenchmarkAttacks flood_forged_heap_MiB) MiB | $(med BenchmarkAttacks flood_forged_rss_MiB) MiB | $(med BenchmarkAttacks flood_forged_honest_p50_ms) ms / $(med BenchmarkAttacks flood_forged_honest_max_ms) ms |"
+	echo "| flood of $(med BenchmarkAttacks flood_ahead_sent) signed pushes far ahead | $(med BenchmarkAttacks flood_ahead_heap_MiB) MiB | $(med BenchmarkAttacks flood_ahead_rss_MiB) MiB | $(med BenchmarkAttacks flood_ahead_honest_p50_ms) ms / $(med BenchmarkAttacks flood_ahead_honest_max_ms) ms |"
+	echo "| $(med BenchmarkAttacks slow_loris_sent) slow-loris sync streams held (2 s frame deadline) | $(med BenchmarkAttacks slow_loris_heap_MiB) MiB | $(med BenchmarkAttacks slow_loris_rss_MiB) MiB | |"
+	echo
+	echo "Heap is measured after a GC, before and after; RSS from /proc; both include the attacker, which runs in the same process (negative: less than before). Floods go as fast as the attacker's router takes them: gossipsub's bounded queues drop what the victim cannot validate in time, so *refused* counts the pushes that reached the validator."
+	echo
+	local crash
+	crash=$(grep -m1 -o '[0-9]* SIGKILLs survived in [0-9a-z.]*\|crash cycles failed.*' "$raw" || echo "not run")
+	echo "Crash-restart cycles (cmd/kpnode/crash_cycles_test.go: SIGKILL during publish, import and catch-up, then \`kpnode verify\` and every acknowledged entry checked): $crash. Command: \`$crash_cmd\`."
+	echo
+}
+
+# yesno turns a 0/1 median into words.
+yesno() {
+	case "$1" in
+	n/a) echo "n/a" ;;
+	0) echo "no" ;;
+	*) awk -v v="$1" 'BEGIN { print (v >= 0.5) ? "yes" : "no" }' ;;
+	esac
+}
+
 rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')
 
 {
@@ -153,6 +214,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo
 	echo "- command: \`$testnet_cmd\`"
 	echo
+	attacks_section
 	echo "## Run"
 	echo
 	echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

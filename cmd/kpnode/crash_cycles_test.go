@@ -18,11 +18,25 @@ import (
 	"github.com/kpnode/kpnode/node"
 )
 
-// crashCycles is how many SIGKILLs TestCrashCycles deals out.
-const crashCycles = 8
+// defaultCrashCycles is how many SIGKILLs TestCrashCycles deals out,
+// unless KPNODE_CRASH_CYCLES says otherwise (scripts/bench.sh sets it).
+const defaultCrashCycles = 8
+
+// crashCycleCount returns KPNODE_CRASH_CYCLES, else defaultCrashCycles.
+func crashCycleCount(t *testing.T) int {
+	s := os.Getenv("KPNODE_CRASH_CYCLES")
+	if s == "" {
+		return defaultCrashCycles
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("KPNODE_CRASH_CYCLES=%q: want a count of at least 1", s)
+	}
+	return n
+}
 
 // TestCrashCycles runs two real daemons, IN and BE, pinned to each other,
-// and kills one of them with SIGKILL crashCycles times at a random moment
+// and kills one of them with SIGKILL crashCycleCount times at a random moment
 // while it publishes notices and imports certificates; while it is down,
 // the other appends entries it must catch up on. After each kill the
 // victim's store must verify with the daemon stopped, every publish and
@@ -37,6 +51,7 @@ func TestCrashCycles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real daemons and SIGKILLs them 8 times; skipped in -short mode")
 	}
+	crashCycles := crashCycleCount(t)
 	seed := crashSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	notice, err := os.ReadFile("../../docs/examples/notice.json")

@@ -108,6 +108,20 @@ func printPartnerStatus(w io.Writer, ps []node.PartnerStatus, now time.Time) {
 		if p.Stalled {
 			fmt.Fprintf(w, "  %s: delivery stalled: see \"Delivery status\" in docs/operations.md\n", p.Code)
 		}
+		printScore(w, p, now)
+	}
+}
+
+// printScore notes a partner that peer scoring holds something against:
+// graylisted (cut off until its cool-off ends) or merely penalised.
+func printScore(w io.Writer, p node.PartnerStatus, now time.Time) {
+	s := p.PeerScore
+	switch {
+	case !p.CoolOffUntil.IsZero():
+		fmt.Fprintf(w, "  %s: GRAYLISTED (score %.0f): disconnected and refused for %s more; see \"Graylisted partners\" in docs/operations.md\n",
+			p.Code, s.Score, age(p.CoolOffUntil.Sub(now)))
+	case s.Score < 0 || s.InvalidMessages >= 0.5 || s.SyncAbuse >= 1:
+		fmt.Fprintf(w, "  %s: peer score %.0f (invalid pushes %.0f, sync abuse %.0f points)\n", p.Code, s.Score, s.InvalidMessages, s.SyncAbuse)
 	}
 }
 
@@ -162,6 +176,10 @@ func counterLabel(k string) string {
 		return "failed sync sessions"
 	case "unreadable":
 		return "entries addressed here that would not open"
+	case "push_ignored":
+		return "pushes ignored (duplicate, early or relayed forks)"
+	case "partners_graylisted":
+		return "partners graylisted"
 	}
 	return strings.ReplaceAll(k, "_", " ")
 }

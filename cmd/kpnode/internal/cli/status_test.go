@@ -19,6 +19,8 @@ func TestPrintStatus(t *testing.T) {
 				Receipt: 300, Undelivered: 1200, OldestUndelivered: now.Add(-3 * time.Hour), Stalled: true,
 				LastSync: now.Add(-5 * time.Second), LastSyncError: "open sync stream: connection refused"},
 			{Code: "ZA", OurHead: 1500, Undelivered: 1500, OldestUndelivered: now.Add(-10 * time.Minute)},
+			{Code: "CN", PeerScore: node.PeerScore{Score: -1210, InvalidMessages: 11}, CoolOffUntil: now.Add(9*time.Minute + 30*time.Second), Graylisted: 1},
+			{Code: "RU", PeerScore: node.PeerScore{Score: -250, SyncAbuse: 250}},
 		},
 		Counters: map[string]uint64{"entries_published": 1500, "entries_received": 19,
 			"rejected_malformed": 2, "rejected_equivocation": 1, "sync_failed": 4},
@@ -37,6 +39,8 @@ func TestPrintStatus(t *testing.T) {
 		`(?m)^  BE: delivery stalled: see "Delivery status" in docs/operations.md$`,
 		`(?m)^Since start: 1500 published, 19 received, 3 rejected \(equivocation 1, malformed 2\)$`,
 		`(?m)^  failed sync sessions 4$`,
+		`(?m)^  CN: GRAYLISTED \(score -1210\): disconnected and refused for 9m more; see "Graylisted partners" in docs/operations.md$`,
+		`(?m)^  RU: peer score -250 \(invalid pushes 0, sync abuse 250 points\)$`,
 		`(?m)^Equivocations \(1\)`,
 		`(?m)^BE +9 +000000000000 +000000000000 `,
 	} {
