@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -250,5 +251,20 @@ func (n *Node) pushNow(e *protocol.Entry) {
 	}
 	if err := t.Publish(n.runCtx, e.Bytes()); err != nil {
 		n.log.Warn("push entry", "seq", e.Seq, "err", err)
+	}
+	n.syncUnreached(t.ListPeers())
+}
+
+// syncUnreached starts a sync session with each connected partner that
+// the push could not reach: one whose subscription to this node's topic
+// gossipsub does not know yet (just connected) or no longer does. The
+// session's hello tells the partner this node's head, and the partner pulls
+// what it lacks (see serve) instead of waiting for the sync interval.
+func (n *Node) syncUnreached(subscribed []peer.ID) {
+	for _, p := range n.connectedPartners() {
+		if !slices.Contains(subscribed, p) {
+			n.counters.add("push_unreached", 1)
+			n.syncer.trigger(p)
+		}
 	}
 }

@@ -307,6 +307,21 @@ func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
 	return k, binary.BigEndian.Uint64(raw[33:41]), true
 }
 
+// behindOn reports whether a partner's hello (its heads, by feed) shows a
+// feed this node accepts further than this node holds it (retired keys'
+// feeds only up to where they closed, as the puller caps them).
+func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
+	for feed, seq := range n.capClosed(heads) {
+		if _, ok := n.feedCode(feed); !ok || feed == n.id.Public() {
+			continue
+		}
+		if h, err := n.st.Head(feed); err == nil && seq > h.Seq {
+			return true
+		}
+	}
+	return false
+}
+
 // handleSync serves a partner's pull session.
 func (n *Node) handleSync(s network.Stream) {
 	p := s.Conn().RemotePeer()
@@ -332,7 +347,9 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err != nil {
 		return err
 	}
-	n.absorbHello(p, hello)
+	if n.behindOn(n.absorbHello(p, hello)) {
+		n.syncer.trigger(p) // the partner holds more than we do: pull it
+	}
 	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
 		return err
 	}
