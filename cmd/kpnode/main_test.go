@@ -12,7 +12,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"kpnode": func() { os.Exit(run()) }})
+	code := testscript.RunMain(m, map[string]func() int{"kpnode": run})
+	removeScaleHome() // the large store of the scale benchmarks
+	stopIdleNetwork() // the daemon and partners of BenchmarkIdle
+	os.Exit(code)
 }
 
 // TestScripts runs the CLI scenarios in testdata/script against the real
