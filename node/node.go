@@ -39,6 +39,8 @@ type Node struct {
 	committer *committer
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
+	// cards holds the partners' stored cards already parsed.
+	cards cardCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
 	// shortened by tests before Start.
 	frameTimeout time.Duration
