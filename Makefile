@@ -34,6 +34,7 @@ bench: ## run the benchmarks (BENCHCOUNT=5 runs each, ~10 min), then the peer co
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
+	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
