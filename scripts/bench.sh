@@ -115,7 +115,7 @@ scale_rows() {
 	vf=$(med BenchmarkVerifyStore verify_s)
 	vf_rate=$(med BenchmarkVerifyStore entries/s)
 	vf_cores=$(med BenchmarkVerifyStore cpu_cores)
-	vf_rss=$(med BenchmarkVerifyStore maxrss_MB)
+	vf_rss=$(med BenchmarkVerifyStore peak_rss_MB)
 	vf_floor=$(med BenchmarkVerifyStore floor_s)
 	echo "## Scale targets (issue 7)"
 	echo
