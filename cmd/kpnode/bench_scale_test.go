@@ -217,9 +217,12 @@ func scaleSize(tb testing.TB) int {
 }
 
 // scaleHome returns the home with the large store and its number of
-// entries, building it on first use.
+// entries, building it on first use. It first stops the network of
+// BenchmarkIdle, which runs before (go test runs the benchmarks file by
+// file, each -count times in a row).
 func scaleHome(b *testing.B) (string, int) {
 	b.StopTimer()
+	stopIdleNetwork() // BenchmarkIdle's runs are over: its 61 nodes would compete for the cores
 	scaleHomes.mu.Lock()
 	defer scaleHomes.mu.Unlock()
 	n := scaleSize(b)
