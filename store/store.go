@@ -302,12 +302,3 @@ func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
 	}
 	return item.ValueCopy(nil)
 }
-
-// has reports whether key is stored.
-func has(txn *badger.Txn, key []byte) (bool, error) {
-	_, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
