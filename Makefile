@@ -28,13 +28,14 @@ check: ## vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the benchmarks (BENCHCOUNT=5 runs each, ~10 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
+bench: ## run the benchmarks (BENCHCOUNT=5 runs each, ~12 min), the scale ones with real processes (~7 min), then the peer comparison with Hypercore (~2 min, needs node and npm), and write BENCHMARKS.md
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
 	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
+	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh

@@ -46,6 +46,8 @@ type Node struct {
 	rotation   *keyRotation
 	// receiptCache holds partners' receipts already verified.
 	receiptCache *protocol.ReceiptCache
+	// cards holds the partners' stored cards already parsed.
+	cards cardCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
 	// shortened by tests before Start.
 	frameTimeout time.Duration

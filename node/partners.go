@@ -109,7 +109,7 @@ func (n *Node) Partners() ([]Partner, error) {
 	}
 	out := make([]Partner, 0, len(ps))
 	for _, p := range ps {
-		sc, err := protocol.ParseCard(p.Card)
+		sc, err := n.cards.parse(p.Card)
 		if err != nil {
 			return nil, fmt.Errorf("stored card of partner %s: %w", p.Code, err)
 		}
@@ -234,7 +234,7 @@ func partnerAddrs(p store.Partner) []string {
 func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
 	return Partner{
 		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
-		AgeRecipient: sc.Card.AgeRecipient, Addrs: sc.Card.Addrs, AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
+		AgeRecipient: sc.Card.AgeRecipient, Addrs: slices.Clone(sc.Card.Addrs), AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
 		Retired: retiredViews(p),
 	}
 }

@@ -15,14 +15,17 @@ const metaReceiptPrefix = "receipt/"
 // ownReceipts signs a receipt for every feed this node holds: its heads, as
 // told to a partner at the start and end of a sync session.
 // A receipt is signed again only when the head of its feed has moved.
+// The heads are read in one pass over the store: a Badger lookup per feed
+// was a tenth of an idle node's CPU with 60 partners (periodic syncs).
 func (n *Node) ownReceipts() []*protocol.Receipt {
+	heads, err := n.st.Heads()
+	if err != nil {
+		n.log.Warn("read heads for receipts", "err", err)
+		return nil
+	}
 	var out []*protocol.Receipt
 	for _, k := range n.knownFeeds() {
-		h, err := n.st.Head(k)
-		if err != nil {
-			n.log.Warn("read head for receipt", "err", err)
-			continue
-		}
+		h := heads[k]
 		if h.Seq == 0 || len(out) == protocol.MaxHelloReceipts {
 			continue
 		}

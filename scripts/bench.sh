@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHCOUNT=${BENCHCOUNT:-5}
 cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./crypto/ ./protocol/ ./store/ ./node/ ./reconcile/"
+# The scale benchmarks of issue 7 that run real kpnode processes: start-up
+# and verify of a store of 1,000,000 entries, a daemon idling with 60
+# partners (docs/performance.md).
+scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle)\$' -count $BENCHCOUNT -timeout 60m ./cmd/kpnode/"
 # The peer comparison (docs/performance.md): PEER_N records, PEER_COUNT runs.
 PEER_N=${PEER_N:-100000}
 PEER_COUNT=${PEER_COUNT:-1}
@@ -40,6 +44,8 @@ else
 	load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 	echo "running: $cmd"
 	eval "$cmd" | tee "$raw"
+	echo "running: $scale_cmd"
+	eval "$scale_cmd" | tee -a "$raw"
 	# The peer comparison against Hypercore, in its own go test run; its
 	# output joins the rest (a skip is one "peer comparison skipped:" line).
 	echo "running: $peer_cmd"
@@ -163,6 +169,45 @@ yesno() {
 	esac
 }
 
+# scale_rows prints the table of the scale targets of issue 7.
+scale_rows() {
+	local fo fo_us fo_age fo_seal l20p50 l20p99 l20cpu idle idle_rss alone alone_rss
+	local su su_empty su_rss su_n vf vf_n vf_rate vf_cores vf_rss vf_anon vf_floor
+	fo=$(med BenchmarkFanOut publish_ms)
+	fo_us=$(med BenchmarkFanOut us/recipient)
+	fo_age=$(med BenchmarkFanOut age_seal_ms)
+	fo_seal=$(med BenchmarkFanOut seal_ms)
+	l20p50=$(med BenchmarkLatency/nodes=20 p50_ms)
+	l20p99=$(med BenchmarkLatency/nodes=20 p99_ms)
+	l20cpu=$(med BenchmarkLatency/nodes=20 cpu_cores)
+	idle=$(med BenchmarkIdle cpu_pct)
+	idle_rss=$(med BenchmarkIdle rss_MB)
+	alone=$(med BenchmarkIdle alone_cpu_pct)
+	alone_rss=$(med BenchmarkIdle alone_rss_MB)
+	su=$(med BenchmarkStartUp start_s)
+	su_empty=$(med BenchmarkStartUp empty_start_s)
+	su_rss=$(med BenchmarkStartUp rss_MB)
+	su_n=$(med BenchmarkStartUp entries)
+	vf=$(med BenchmarkVerifyStore verify_s)
+	vf_n=$(med BenchmarkVerifyStore entries)
+	vf_rate=$(med BenchmarkVerifyStore entries/s)
+	vf_cores=$(med BenchmarkVerifyStore cpu_cores)
+	vf_rss=$(med BenchmarkVerifyStore peak_rss_MB)
+	vf_anon=$(med BenchmarkVerifyStore peak_anon_MB)
+	vf_floor=$(med BenchmarkVerifyStore floor_s)
+	echo "## Scale targets (issue 7)"
+	echo
+	echo "Baselines measured in the same run; see docs/performance.md. Start-up, verify and idle run real \`kpnode\` processes: \`$scale_cmd\`."
+	echo
+	echo "| target | goal | measured | |"
+	echo "|---|---|---|---|"
+	echo "| fan-out: one 1 KiB notice to 60 partners, the author's full publish (seal to 61 stanzas, sign, store, commit) | < 10 ms | $fo ms, $fo_us µs per recipient (the seal alone $fo_seal ms; age's own seal to the same 61 recipients $fo_age ms) | $(verdict "$fo" "<" 10) |"
+	echo "| a \`kpnode run\` daemon holding 60 connected partners, idle | < 1 % of a core, < 80 MB resident | $idle % of a core, $idle_rss MB (the daemon alone: $alone %, $alone_rss MB) | $(verdict "$idle" "<" 1 "$idle_rss" "<" 80) |"
+	echo "| latency publish → stored at partner, 20 nodes, full mesh | p50 < 10 ms, p99 < 50 ms | p50 $l20p50 ms, p99 $l20p99 ms (on $l20cpu cores) | $(verdict "$l20p50" "<" 10 "$l20p99" "<" 50) |"
+	echo "| start-up of \`kpnode run\` with $su_n stored entries, until the API answers | < 1 s | $su s, $su_rss MB resident (empty store: $su_empty s) | $(verdict "$su" "<" 1) |"
+	echo "| \`kpnode verify\` of $vf_n entries | < 30 s | $vf s ($vf_rate entries/s on $vf_cores cores; peak $vf_rss MB resident, $vf_anon MB of it anonymous, the rest Badger's mapped tables; one core verifying every signature alone: $vf_floor s) | $(verdict "$vf" "<" 30) |"
+}
+
 rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')
 
 {
@@ -188,6 +233,8 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "| import of 100,000 certificates from CSV to stored and published | < 10 s | $imp s | $(verdict "$imp" "<" 10) |"
 	echo "| reconciliation of 1,000,000 certificates with their confirmations | < 5 s | $rfull s | $(verdict "$rfull" "<" 5) |"
 	echo "| incremental reconciliation of one record | < 1 ms | $rinc ms | $(verdict "$rinc" "<" 1) |"
+	echo
+	scale_rows
 	echo
 	echo "## Peer comparison (issue 6)"
 	echo
@@ -222,7 +269,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "- go: $(go version | cut -d' ' -f3-)"
 	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
 	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-	echo "- command: \`$cmd\`"
+	echo "- command: \`$cmd\`, then \`$scale_cmd\`"
 	echo
 	echo '```'
 	echo "$stats"

@@ -2,8 +2,8 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -60,7 +60,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}}
 	err := s.view(func(txn *badger.Txn) error {
 		v.txn = txn
-		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.audit} {
+		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -80,6 +80,7 @@ type verifier struct {
 	txn   *badger.Txn
 	rep   VerifyReport
 	ends  map[crypto.PublicKey]*feedState // the feeds met while walking entries
+	recs  recordTable                     // the records met, for the index walk
 	steps int
 	// auditLog is what the audit step knows of the audit log's chain.
 	auditLog auditWalk
@@ -90,6 +91,27 @@ type feedState struct {
 	lastSeq  uint64        // seq of the last entry key
 	lastHash protocol.Hash // hash of its bytes
 	lastOK   bool          // it decoded under its own key, so lastHash can be trusted
+	count    uint64        // entry keys met
+	// gaps are the seqs missing below lastSeq, in order; zero is set when
+	// an entry is stored under seq 0. With lastSeq they tell which entry
+	// keys exist, for the record walk.
+	gaps []seqRange
+	zero bool
+}
+
+// seqRange is the seqs from..to, both included.
+type seqRange struct{ from, to uint64 }
+
+// hasEntry reports whether an entry key for seq was met.
+func (f *feedState) hasEntry(seq uint64) bool {
+	if seq == 0 {
+		return f.zero
+	}
+	if seq > f.lastSeq {
+		return false
+	}
+	i, _ := slices.BinarySearchFunc(f.gaps, seq, func(g seqRange, s uint64) int { return cmp.Compare(g.to, s) })
+	return i == len(f.gaps) || seq < f.gaps[i].from
 }
 
 func (v *verifier) problem(a crypto.PublicKey, seq uint64, kind, format string, args ...any) {
@@ -128,53 +150,10 @@ func (v *verifier) walk(prefix string, values bool, fn func(k, val []byte)) erro
 	return v.ctx.Err()
 }
 
-func (v *verifier) entries() error {
-	return v.walk(prefixEntry, true, func(k, raw []byte) {
-		v.rep.Entries++
-		a, seq, ok := parseFeedSeq(prefixEntry, k)
-		if !ok {
-			v.problem(a, 0, ProblemKey, "malformed entry key %x", k)
-			return
-		}
-		f := v.ends[a]
-		if f == nil {
-			f = &feedState{lastOK: true} // seq 1 follows (0, zero hash)
-			v.ends[a] = f
-		}
-		v.checkEntry(a, seq, raw, f)
-	})
-}
-
-// checkEntry checks the entry stored under (a, seq), which follows f.
-func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, f *feedState) {
-	if seq == 0 {
-		v.problem(a, 0, ProblemKey, "entry stored under seq 0")
-		return
-	}
-	prevKnown := f.lastOK && seq == f.lastSeq+1
-	prevHash := f.lastHash
-	if seq > f.lastSeq+1 {
-		v.gap(a, f.lastSeq+1, seq-1)
-	}
-	f.lastSeq, f.lastHash, f.lastOK = seq, hashBytes(raw), false
-	e, err := protocol.DecodeEntry(raw)
-	switch {
-	case err != nil:
-		v.problem(a, seq, ProblemDecode, "%v", err)
-	case e.Author != a || e.Seq != seq:
-		v.problem(a, seq, ProblemKey, "entry %s #%d stored under %s #%d", e.Author, e.Seq, a, seq)
-	default:
-		f.lastOK = true
-		if !prevKnown {
-			return
-		}
-		if err := e.Follows(seq-1, prevHash); err != nil {
-			v.problem(a, seq, ProblemChain, "prev %s, entry %d hashes to %s: %v", e.Prev, seq-1, prevHash, err)
-		}
-	}
-}
-
 func (v *verifier) gap(a crypto.PublicKey, from, to uint64) {
+	if f := v.ends[a]; f != nil {
+		f.gaps = append(f.gaps, seqRange{from, to})
+	}
 	if from == to {
 		v.problem(a, from, ProblemGap, "seq %d missing", from)
 		return
@@ -220,83 +199,6 @@ func (v *verifier) checkHead(a crypto.PublicKey, val []byte) {
 	case f.lastOK && h.Hash != f.lastHash:
 		v.problem(a, h.Seq, ProblemHead, "head hash %s, entry %d hashes to %s", h.Hash, h.Seq, f.lastHash)
 	}
-}
-
-// records checks that every record has its entry and its index keys.
-func (v *verifier) records() error {
-	var ioErr error
-	err := v.walk(prefixRecord, true, func(k, val []byte) {
-		v.rep.Records++
-		if err := v.checkRecord(k, val); err != nil && ioErr == nil {
-			ioErr = err
-		}
-	})
-	return errors.Join(err, ioErr)
-}
-
-func (v *verifier) checkRecord(k, val []byte) error {
-	a, seq, ok := parseFeedSeq(prefixRecord, k)
-	if !ok {
-		v.problem(a, 0, ProblemRecord, "malformed record key %x", k)
-		return nil
-	}
-	found, err := has(v.txn, entryKey(a, seq))
-	if err != nil {
-		return err
-	}
-	if !found {
-		v.problem(a, seq, ProblemRecord, "record without its entry")
-	}
-	r := StoredRecord{Author: a, Seq: seq}
-	if err := decodeRecord(val, &r); err != nil {
-		v.problem(a, seq, ProblemRecord, "%v", err)
-		return nil
-	}
-	for _, ik := range indexKeys(r.Type, r.Time, a, seq) {
-		found, err := has(v.txn, ik)
-		if err != nil {
-			return err
-		}
-		if !found {
-			v.problem(a, seq, ProblemRecord, "record %q lacks index key %x", r.Type, ik)
-		}
-	}
-	return nil
-}
-
-// indexes checks that every index key points to a record that has it.
-func (v *verifier) indexes() error {
-	var ioErr error
-	check := func(k, _ []byte) {
-		if err := v.checkIndex(k); err != nil && ioErr == nil {
-			ioErr = err
-		}
-	}
-	err := v.walk(prefixTypeIndex, false, check)
-	if err == nil {
-		err = v.walk(prefixTimeIndex, false, check)
-	}
-	return errors.Join(err, ioErr)
-}
-
-func (v *verifier) checkIndex(k []byte) error {
-	a, seq, ok := indexTarget(k)
-	if !ok {
-		v.problem(a, 0, ProblemRecord, "malformed index key %x", k)
-		return nil
-	}
-	r, err := readRecord(v.txn, a, seq)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		v.problem(a, seq, ProblemRecord, "index key %x points to a missing record", k)
-	case errors.Is(err, ErrCorrupt):
-		// reported by the record walk
-	case err != nil:
-		return err
-	case !slices.ContainsFunc(indexKeys(r.Type, r.Time, a, seq), func(ik []byte) bool { return bytes.Equal(ik, k) }):
-		v.problem(a, seq, ProblemRecord, "stale index key %x (record is %q at %s)", k, r.Type, r.Time)
-	}
-	return nil
 }
 
 func compareKeys(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }

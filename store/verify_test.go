@@ -151,3 +151,52 @@ func TestVerifyCancelled(t *testing.T) {
 	_, err := s.Verify(ctx)
 	wantErr(t, err, context.Canceled)
 }
+
+// TestVerifyManyBatches checks the parallel entry walk over many batches
+// of two feeds: each damaged entry is reported once, in key order, and
+// the entries after it are checked as before.
+func TestVerifyManyBatches(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3*verifyBatch + 17
+	a, b := newChain(t), newChain(t)
+	appendAll(t, s, a.build(n, "note"), true)
+	appendAll(t, s, b.build(n, "note"), true)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(TamperEntry(dir, a.author(), verifyBatch+1, 0), TamperEntry(dir, b.author(), n, -1)); err != nil {
+		t.Fatal(err)
+	}
+	want := []Problem{{Author: a.author(), Seq: verifyBatch + 1, Kind: ProblemDecode}, {Author: b.author(), Seq: n, Kind: ProblemDecode}}
+	if compareKeys(a.author(), b.author()) > 0 {
+		want[0], want[1] = want[1], want[0]
+	}
+	rep := verify(t, openDir(t, dir))
+	wantProblems(t, rep, want...)
+	if rep.Entries != 2*n || rep.Records != 2*n {
+		t.Fatalf("%d entries and %d records, want %d each", rep.Entries, rep.Records, 2*n)
+	}
+}
+
+// TestVerifyFarSeq checks that an entry and a record stored under a seq
+// far beyond the feed's are reported without sizing anything by that seq.
+func TestVerifyFarSeq(t *testing.T) {
+	c := newChain(t)
+	entries := c.build(10, "note")
+	a := c.author()
+	s := openMem(t)
+	appendAll(t, s, entries, true)
+	const far = 1 << 50
+	err := errors.Join(s.setKey(entryKey(a, far), entries[9].Bytes()), writeRecordDirect(s, a, far, entries[9].Time))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblems(t, verify(t, s),
+		Problem{Author: a, Seq: 11, Kind: ProblemGap},
+		Problem{Author: a, Seq: far, Kind: ProblemKey},
+		Problem{Author: a, Seq: 10, Kind: ProblemHead})
+}

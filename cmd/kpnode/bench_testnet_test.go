@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,34 +100,15 @@ func reportDaemons(b *testing.B, n *testnet.Network, wall time.Duration) {
 	var rss, most int64
 	for _, m := range n.Members() {
 		cpu += procCPU(m.PID)
-		kb := procRSS(b, m.PID)
-		rss += kb
-		most = max(most, kb)
+		bytes := procRSS(m.PID)
+		if bytes == 0 {
+			b.Fatalf("read the memory of %s's process %d", m.Code, m.PID)
+		}
+		rss += bytes
+		most = max(most, bytes)
 	}
 	b.ReportMetric(cpu.Seconds(), "daemons_cpu_s")
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "daemons_cores")
-	b.ReportMetric(float64(rss)/1024, "rss_total_mb")
-	b.ReportMetric(float64(most)/1024, "rss_max_mb")
-}
-
-// procRSS is the resident set of process pid in KiB (VmRSS in
-// /proc/PID/status).
-func procRSS(tb testing.TB, pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		tb.Fatalf("read the memory of process %d: %v", pid, err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				tb.Fatalf("process %d: VmRSS %q: %v", pid, f[1], err)
-			}
-			return kb
-		}
-	}
-	tb.Fatalf("process %d: no VmRSS in /proc/%d/status", pid, pid)
-	return 0
+	b.ReportMetric(float64(rss)/(1<<20), "rss_total_mb")
+	b.ReportMetric(float64(most)/(1<<20), "rss_max_mb")
 }

@@ -12,7 +12,18 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"kpnode": func() { os.Exit(run()) }})
+	testscript.Main(cleanupM{m}, map[string]func(){"kpnode": func() { os.Exit(run()) }})
+}
+
+// cleanupM runs the tests, then removes what benchmarks keep for the
+// whole process: testscript.Main exits right after Run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	removeScaleHome() // the large store of the scale benchmarks
+	stopIdleNetwork() // the daemon and partners of BenchmarkIdle
+	return code
 }
 
 // TestScripts runs the CLI scenarios in testdata/script against the real
