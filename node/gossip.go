@@ -1,10 +1,10 @@
 package node
 
 import (
-	"slices"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
