@@ -17,9 +17,10 @@ export async function feedsPage(view, ctx) {
     const [feeds, s] = await Promise.all([api.get('/api/feeds', { signal: ctx.signal }), status(ctx)]);
     renderFeeds(list, feeds || [], s.participant);
   };
-  await load();
+  // Listen first: what arrives while the page loads reloads it.
   const live = debounce(load, 300);
   ctx.onEvent((ev) => { if (ev.kind.startsWith('entry_') || ev.kind === 'missed') live(); });
+  await load();
 }
 
 function renderFeeds(list, feeds, own) {
@@ -50,9 +51,10 @@ export async function feedPage(view, ctx) {
     renderEntries(list, author, (entries || []).slice().reverse(), head);
     renderNav(nav, author, from, last, head);
   };
-  await load();
+  // Listen first: what arrives while the page loads reloads it.
   const live = debounce(load, 300);
   ctx.onEvent((ev) => { if (upTo === 0 && (ev.kind.startsWith('entry_') || ev.kind === 'missed')) live(); });
+  await load();
 }
 
 function renderEntries(list, author, entries, head) {

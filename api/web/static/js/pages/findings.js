@@ -25,9 +25,10 @@ export async function findingsPage(view, ctx) {
     const shown = (q.acked ? all : all.filter((f) => !f.ack)).sort(bySeverity);
     renderList(list, shown, all.length, q);
   };
-  await load();
+  // Listen first: what arrives while the page loads reloads it.
   const live = debounce(load, 300);
   ctx.onEvent((ev) => { if (ev.kind.startsWith('finding_') || ev.kind === 'missed') live(); });
+  await load();
 }
 
 const RANK = { critical: 0, warning: 1, info: 2 };

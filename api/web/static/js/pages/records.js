@@ -23,15 +23,18 @@ export async function recordsPage(view, ctx) {
   const more = el('div', { class: 'more' });
   fill(view, el('h1', {}, 'Records'), filters(q, feeds), list, more);
   let lister = newLister(q, ctx);
+  const show = (l) => showPage(l, list, more, ctx, () => l === lister);
   const reload = async () => {
     lister = newLister(q, ctx);
-    await showPage(lister, list, more, ctx);
+    await show(lister);
   };
-  await showPage(lister, list, more, ctx);
+  // Listen before the first load: an entry that arrives while the list
+  // loads reloads it (and the older load then renders nothing).
   const live = debounce(reload, 300);
   ctx.onEvent((ev) => {
     if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') live();
   });
+  await show(lister);
 }
 
 function filters(q, feeds) {
@@ -76,16 +79,19 @@ function flatten(records, itemType) {
   return out;
 }
 
-async function showPage(l, list, more, ctx) {
+/** showPage loads the next page of l and shows it, unless a reload has
+ * replaced l meanwhile (isCurrent() false): then it renders nothing. */
+async function showPage(l, list, more, ctx, isCurrent) {
   try {
     await loadMore(l);
   } catch (e) {
-    if (e.name !== 'AbortError') fill(list, errorBox(e, 'Could not load the records. '));
+    if (e.name !== 'AbortError' && isCurrent()) fill(list, errorBox(e, 'Could not load the records. '));
     return;
   }
+  if (!isCurrent()) return;
   renderRows(l, list);
   const hasMore = l.streams.some((s) => s.cursor !== null);
-  fill(more, hasMore ? el('button', { type: 'button', id: 'records-more', on: { click: () => showPage(l, list, more, ctx) } }, 'Show older records') : null);
+  fill(more, hasMore ? el('button', { type: 'button', id: 'records-more', on: { click: () => showPage(l, list, more, ctx, isCurrent) } }, 'Show older records') : null);
 }
 
 function renderRows(l, list) {
