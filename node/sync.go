@@ -255,7 +255,8 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
 // the heads in one store transaction ([store.Store.AppendRun]), the
 // common case of a catch-up. It reports false, with nothing stored or
 // recorded, when any entry is out of turn, was settled without appending
-// (malformed, not a partner's, this node's own) or is refused by the
+// (malformed, not a partner's, this node's own), is a hand-over or of a
+// closed feed (needsOwnCommit), or is refused by the
 // store as a whole; commitBatch then goes entry by entry, which settles
 // each case as it always has.
 func (n *Node) commitRun(m *puller, preps []prepared) bool {
@@ -265,7 +266,7 @@ func (n *Node) commitRun(m *puller, preps []prepared) bool {
 	es := make([]*protocol.Entry, len(preps))
 	recs := make([]*store.Record, len(preps))
 	for i, p := range preps {
-		if p.done != nil || p.e == nil {
+		if p.done != nil || p.e == nil || n.needsOwnCommit(p.e) {
 			return false
 		}
 		es[i], recs[i] = p.e, p.rec
@@ -283,6 +284,17 @@ func (n *Node) commitRun(m *puller, preps []prepared) bool {
 		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
 	}
 	return true
+}
+
+// needsOwnCommit reports whether e must go through commit on its own: a
+// key hand-over (the partner is re-pinned once it is stored, which closes
+// its old feed) or an entry of a feed already closed.
+func (n *Node) needsOwnCommit(e *protocol.Entry) bool {
+	if e.Type == protocol.HandoverType {
+		return true
+	}
+	_, closed := n.closedAt(e.Author)
+	return closed
 }
 
 // chargeSync charges partner p for the error a sync session with it ended

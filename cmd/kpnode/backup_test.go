@@ -58,8 +58,10 @@ func TestBackupOfARunningNode(t *testing.T) {
 		got.Feeds != want.Feeds || got.Partners != want.Partners || !maps.Equal(got.Heads, want.Heads) {
 		t.Fatalf("restored node holds %+v, the backup %+v", got, want)
 	}
-	if got.Audit != want.Audit+1 { // the restore's own record
-		t.Fatalf("restored audit log: %d records, want %d (backed up) + 1 (restore)", got.Audit, want.Audit)
+	// The restore adds its own record and the recovery flag's start; the
+	// running node may already have ended the recovery (a third).
+	if got.Audit < want.Audit+2 || got.Audit > want.Audit+3 {
+		t.Fatalf("restored audit log: %d records, want %d (backed up) + store.restore + recovery.start [+ recovery.end]", got.Audit, want.Audit)
 	}
 }
 
