@@ -44,7 +44,9 @@ type Node struct {
 	// retiredIDs are this node's earlier identities (set before Start).
 	retiredIDs []*crypto.Identity
 	rotation   *keyRotation
-	// receiptCache holds partners' receipts already verified.
+	// receiptCache holds partners' receipts already verified; it checks
+	// the signatures of the receipts of this node's own feed only (kept as
+	// proof of delivery): the others are hints of what to pull.
 	receiptCache *protocol.ReceiptCache
 	// cards holds the partners' stored cards already parsed.
 	cards cardCache
@@ -115,7 +117,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
 		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
-		receiptCache: protocol.NewReceiptCache(4096), frameTimeout: syncFrameTimeout,
+		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) })
 	var err error

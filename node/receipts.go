@@ -89,6 +89,9 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) {
 	switch r.Feed {
 	case n.id.Public():
+		if !r.Verified() {
+			return // never kept as proof unchecked (the receipt cache checks these)
+		}
 		if n.delivery.receipt(p, r) {
 			if err := n.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
 				n.log.Warn("store receipt", "partner", code, "err", err)

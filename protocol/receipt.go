@@ -41,8 +41,14 @@ type Receipt struct {
 	Time      time.Time        // when signed, UTC, nanosecond precision
 	Signature [SignatureSize]byte
 
-	raw []byte
+	raw        []byte
+	unverified bool // decoded as a hint, its signature not checked (see ReceiptCache)
 }
+
+// Verified reports whether the receipt's signature was checked (or the
+// receipt was just made). Only a verified receipt proves anything to a
+// third party; see [ReceiptCache.VerifyOnly] for the others.
+func (r *Receipt) Verified() bool { return !r.unverified }
 
 // NewReceipt encodes and signs, with id as Signer, the statement that id
 // holds feed up to seq, whose entry hashes to hash. seq 0 (with the zero
@@ -98,6 +104,25 @@ func decodeReceipt(b []byte) (*Receipt, error) {
 		return nil, ErrBadSignature
 	}
 	return parseReceipt(b)
+}
+
+// decodeReceiptHint is decodeReceipt without the signature check: the
+// size, version and fields are checked, and the receipt is marked
+// unverified. It takes ownership of b.
+func decodeReceiptHint(b []byte) (*Receipt, error) {
+	switch {
+	case len(b) > ReceiptSize:
+		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTooLarge, len(b), ReceiptSize)
+	case len(b) < ReceiptSize:
+		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTruncated, len(b), ReceiptSize)
+	case b[0] != ReceiptVersion:
+		return nil, fmt.Errorf("%w: %d", ErrVersion, b[0])
+	}
+	r, err := parseReceipt(b)
+	if err == nil {
+		r.unverified = true
+	}
+	return r, err
 }
 
 // parseReceipt decodes the fields of raw, a receipt of the right size whose

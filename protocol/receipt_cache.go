@@ -3,6 +3,8 @@ package protocol
 import (
 	"crypto/sha256"
 	"sync"
+
+	"github.com/kpnode/kpnode/crypto"
 )
 
 // ReceiptCache remembers the receipts whose signatures verified, by the
@@ -12,10 +14,24 @@ import (
 // safe for concurrent use; the zero value is not usable, use
 // [NewReceiptCache]. A nil *ReceiptCache verifies every receipt.
 type ReceiptCache struct {
+	verify func(feed crypto.PublicKey) bool // nil: every receipt; set before use
+
 	mu   sync.Mutex // guards the fields below
 	max  int
 	old  map[[32]byte]struct{}
 	seen map[[32]byte]struct{}
+}
+
+// VerifyOnly makes the cache check the signatures of the receipts of the
+// feeds for which verify returns true, and decode the others as hints,
+// unverified ([Receipt.Verified] false): a Hello comes over a channel that
+// already authenticates its sender, who signs its receipts itself, so a
+// signature adds nothing to a head used only to choose what to pull; it
+// matters only for a receipt kept as proof (a node's receipts of its own
+// feed). Call it before the cache is used; it returns c.
+func (c *ReceiptCache) VerifyOnly(verify func(feed crypto.PublicKey) bool) *ReceiptCache {
+	c.verify = verify
+	return c
 }
 
 // NewReceiptCache returns a cache of at most about size receipts.
@@ -28,6 +44,9 @@ func NewReceiptCache(size int) *ReceiptCache {
 func (c *ReceiptCache) decode(b []byte) (*Receipt, error) {
 	if c == nil {
 		return decodeReceipt(b)
+	}
+	if c.verify != nil && len(b) == ReceiptSize && !c.verify(crypto.PublicKey(b[rcptOffFeed:rcptOffSeq])) {
+		return decodeReceiptHint(b)
 	}
 	sum := sha256.Sum256(b)
 	if c.has(sum) && len(b) == ReceiptSize && b[0] == ReceiptVersion {

@@ -400,3 +400,42 @@ func TestReceiptCache(t *testing.T) {
 		t.Fatalf("cache holds %d receipts, bound 4", n)
 	}
 }
+
+// TestReceiptCacheVerifyOnly: receipts of the feeds to verify are checked
+// (a forgery is refused); the others are decoded as unverified hints, with
+// their size, version and fields still checked.
+func TestReceiptCacheVerifyOnly(t *testing.T) {
+	id, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewReceiptCache(8).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() })
+	kept, _ := NewReceipt(id, id.Public(), 3, Hash{1}, time.Now())
+	hint, _ := NewReceipt(id, other.Public(), 5, Hash{2}, time.Now())
+	if got, err := c.decode(bytes.Clone(kept.Bytes())); err != nil || !got.Verified() {
+		t.Fatalf("receipt of a verified feed: %v verified=%v", err, got != nil && got.Verified())
+	}
+	forgedKept := bytes.Clone(kept.Bytes())
+	forgedKept[len(forgedKept)-1] ^= 1
+	if _, err := c.decode(forgedKept); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("forged receipt of a verified feed: err = %v", err)
+	}
+	forgedHint := bytes.Clone(hint.Bytes())
+	forgedHint[len(forgedHint)-1] ^= 1
+	got, err := c.decode(forgedHint)
+	if err != nil || got.Verified() || got.Seq != 5 || got.Feed != other.Public() {
+		t.Fatalf("hint: %+v, %v; want seq 5 of the other feed, unverified", got, err)
+	}
+	bad := bytes.Clone(hint.Bytes())
+	bad[0] = ReceiptVersion + 1
+	if _, err := c.decode(bad); !errors.Is(err, ErrVersion) {
+		t.Fatalf("hint of another version: err = %v", err)
+	}
+	if r, _ := DecodeReceipt(hint.Bytes()); r == nil || !r.Verified() {
+		t.Fatal("DecodeReceipt's receipt is not marked verified")
+	}
+}
