@@ -116,8 +116,12 @@ func (s *syncer) session(p peer.ID) {
 	}
 }
 
-// loop triggers a session with every connected partner each interval until
-// the context ends.
+// loop triggers, each interval until the context ends, a session with
+// every connected partner not heard from over sync in the last half
+// interval: a session the partner started told it this node's heads, and
+// told this node the partner's (a node serving a hello that shows more
+// than it holds pulls at once, see serve), so a second one would only
+// repeat it. With 60 partners this halves an idle node's sessions.
 func (s *syncer) loop(interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -126,7 +130,17 @@ func (s *syncer) loop(interval time.Duration) {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
-			s.triggerAll()
+			s.triggerQuiet(s.n.now().Add(-interval / 2))
+		}
+	}
+}
+
+// triggerQuiet asks for a session with every connected partner last heard
+// from over sync before since.
+func (s *syncer) triggerQuiet(since time.Time) {
+	for _, p := range s.n.connectedPartners() {
+		if s.n.delivery.get(p).lastContact.Before(since) {
+			s.trigger(p)
 		}
 	}
 }

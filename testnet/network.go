@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -109,8 +111,15 @@ func (n *Network) initMember(code string) (*Member, error) {
 	return m, nil
 }
 
-// freePorts returns k distinct TCP ports free on loopback now.
+// freePorts returns k loopback TCP ports that are free now, chosen below
+// the kernel's ephemeral range: a port from that range (what listening on
+// port 0 gives) can be taken, before its member starts, by an outgoing
+// connection of a member already running, and a 20-node full mesh makes
+// hundreds of those. The ports are probed by listening on them; a port in
+// use (by another testnet's running member, say) is skipped.
 func freePorts(k int) ([]int, error) {
+	lo, hi := portWindow()
+	span := hi - lo
 	var out []int
 	var lns []net.Listener
 	defer func() {
@@ -118,15 +127,36 @@ func freePorts(k int) ([]int, error) {
 			l.Close()
 		}
 	}()
-	for range k {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	start := rand.IntN(span)
+	for i := 0; i < span && len(out) < k; i++ {
+		port := lo + (start+i)%span
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
+			continue
 		}
 		lns = append(lns, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
+		out = append(out, port)
+	}
+	if len(out) < k {
+		return nil, fmt.Errorf("find %d free ports in %d-%d: only %d are free", k, lo, hi-1, len(out))
 	}
 	return out, nil
+}
+
+// portWindow is the range of ports freePorts picks from, [lo, hi): the
+// 10,000 ports below the kernel's ephemeral range (Linux:
+// /proc/sys/net/ipv4/ip_local_port_range), or 20000-29999 where it
+// cannot be read.
+func portWindow() (lo, hi int) {
+	hi = 30000
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 11024 {
+				hi = v
+			}
+		}
+	}
+	return hi - 10000, hi
 }
 
 // Open loads the network in dir.

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -57,7 +59,7 @@ func runTestnet(b *testing.B, bin string, codes []string, days int) {
 	}()
 	start := time.Now()
 	if err := n.Up(ctx); err != nil {
-		b.Fatal(err)
+		b.Fatalf("%v\n%s", err, stoppedLogs(n))
 	}
 	up := time.Since(start)
 	res, err := n.Load(ctx, testnet.LoadOptions{Days: days, Seed: 5, Anomalies: 24})
@@ -110,4 +112,23 @@ func reportDaemons(b *testing.B, n *testnet.Network, wall time.Duration) {
 	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "daemons_cores")
 	b.ReportMetric(float64(rss)/(1<<20), "rss_total_mb")
 	b.ReportMetric(float64(most)/(1<<20), "rss_max_mb")
+}
+
+// stoppedLogs returns the last lines of the log of each member that is not
+// running, for the failure message (the directory is removed after).
+func stoppedLogs(n *testnet.Network) string {
+	var out strings.Builder
+	for _, m := range n.Members() {
+		if n.Running(m.Code) {
+			continue
+		}
+		path, err := n.LogPath(m.Code)
+		if err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(path)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		fmt.Fprintf(&out, "%s's log, last lines:\n%s\n", m.Code, strings.Join(lines[max(0, len(lines)-5):], "\n"))
+	}
+	return out.String()
 }
