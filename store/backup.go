@@ -82,6 +82,12 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (BackupInfo, error) {
 	cw := &countingWriter{w: w}
 	stream := s.db.NewStream()
 	stream.LogPrefix = "kpnode backup"
+	// One producer: Badger's stream (in non-managed mode) opens one read
+	// transaction per producer goroutine, each at its own moment, so with
+	// several the key ranges of a node being written to come from different
+	// snapshots (a record without its entry: restore's verify refused such
+	// a backup). One goroutine reads every range in one transaction.
+	stream.NumGo = 1
 	stream.Send = func(buf *z.Buffer) error { return sendFrame(buf, cw, &info) }
 	if err := stream.Orchestrate(ctx); err != nil {
 		return BackupInfo{}, fmt.Errorf("back up store: %w", err)
