@@ -19,9 +19,10 @@ help: ## list the targets
 build: ## build the kpnode binary into ./bin/kpnode
 	$(GO) build -trimpath -o $(BIN) ./cmd/kpnode
 
-test: ## run every test: libraries under the race detector, then the CLI against real daemons
+test: ## run every test: libraries under the race detector, the CLI against real daemons, then every fuzz target for 1 s
 	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /cmd/)
 	$(GO) test -count=1 -timeout 15m ./cmd/...
+	FUZZTIME=1s ./scripts/fuzz.sh
 
 check: ## vet, gofmt and staticcheck
 	$(GO) vet $(PKGS)
