@@ -90,13 +90,8 @@ func DecodeReceipt(b []byte) (*Receipt, error) {
 // decodeReceipt is DecodeReceipt without the copy and the error prefix; it
 // takes ownership of b.
 func decodeReceipt(b []byte) (*Receipt, error) {
-	switch {
-	case len(b) > ReceiptSize:
-		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTooLarge, len(b), ReceiptSize)
-	case len(b) < ReceiptSize:
-		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTruncated, len(b), ReceiptSize)
-	case b[0] != ReceiptVersion:
-		return nil, fmt.Errorf("%w: %d", ErrVersion, b[0])
+	if err := checkReceiptSize(b); err != nil {
+		return nil, err
 	}
 	var signer crypto.PublicKey
 	copy(signer[:], b[rcptOffSigner:])
@@ -106,17 +101,26 @@ func decodeReceipt(b []byte) (*Receipt, error) {
 	return parseReceipt(b)
 }
 
+// checkReceiptSize applies the first two checks of a receipt decoder: the
+// exact size, then the version.
+func checkReceiptSize(b []byte) error {
+	switch {
+	case len(b) > ReceiptSize:
+		return fmt.Errorf("%w: %d bytes, want %d", ErrTooLarge, len(b), ReceiptSize)
+	case len(b) < ReceiptSize:
+		return fmt.Errorf("%w: %d bytes, want %d", ErrTruncated, len(b), ReceiptSize)
+	case b[0] != ReceiptVersion:
+		return fmt.Errorf("%w: %d", ErrVersion, b[0])
+	}
+	return nil
+}
+
 // decodeReceiptHint is decodeReceipt without the signature check: the
 // size, version and fields are checked, and the receipt is marked
 // unverified. It takes ownership of b.
 func decodeReceiptHint(b []byte) (*Receipt, error) {
-	switch {
-	case len(b) > ReceiptSize:
-		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTooLarge, len(b), ReceiptSize)
-	case len(b) < ReceiptSize:
-		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrTruncated, len(b), ReceiptSize)
-	case b[0] != ReceiptVersion:
-		return nil, fmt.Errorf("%w: %d", ErrVersion, b[0])
+	if err := checkReceiptSize(b); err != nil {
+		return nil, err
 	}
 	r, err := parseReceipt(b)
 	if err == nil {
