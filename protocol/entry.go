@@ -54,8 +54,9 @@ type Entry struct {
 	Ciphertext []byte           // age ciphertext of the sealed record (see [SealRecord])
 	Signature  [SignatureSize]byte
 
-	raw  []byte
-	hash Hash
+	raw        []byte
+	hash       Hash
+	sigChecked bool // see [Entry.SignatureChecked]
 }
 
 // Draft holds what an author chooses for a new entry; [NewEntry] adds the
@@ -79,7 +80,12 @@ func NewEntry(id *crypto.Identity, d Draft) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseEntry(raw)
+	e, err := parseEntry(raw)
+	if err != nil {
+		return nil, err
+	}
+	e.sigChecked = true // signed here
+	return e, nil
 }
 
 // DecodeEntry decodes and authenticates an entry from untrusted bytes. It
@@ -94,11 +100,27 @@ func DecodeEntry(b []byte) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.sigChecked = true
 	return e, nil
 }
 
-// checkEnvelope performs the checks that precede parsing.
+// checkEnvelope performs the checks that precede parsing: the size and
+// version, then the signature.
 func checkEnvelope(b []byte) error {
+	if err := checkSize(b); err != nil {
+		return err
+	}
+	var author crypto.PublicKey
+	copy(author[:], b[offAuthor:])
+	signed, sig := b[:len(b)-SignatureSize], b[len(b)-SignatureSize:]
+	if !crypto.Verify(crypto.DomainEntry, author, signed, sig) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// checkSize checks an entry's size bounds and version byte.
+func checkSize(b []byte) error {
 	switch {
 	case len(b) > MaxEntrySize:
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(b), MaxEntrySize)
@@ -106,12 +128,6 @@ func checkEnvelope(b []byte) error {
 		return fmt.Errorf("%w: %d bytes, minimum %d", ErrTruncated, len(b), MinEntrySize)
 	case b[0] != EntryVersion:
 		return fmt.Errorf("%w: %d", ErrVersion, b[0])
-	}
-	var author crypto.PublicKey
-	copy(author[:], b[offAuthor:])
-	signed, sig := b[:len(b)-SignatureSize], b[len(b)-SignatureSize:]
-	if !crypto.Verify(crypto.DomainEntry, author, signed, sig) {
-		return ErrBadSignature
 	}
 	return nil
 }

@@ -96,7 +96,8 @@ func (s *Store) Heads() (map[crypto.PublicKey]Head, error) {
 // entry, the new head, the record and its index keys are committed in one
 // Badger transaction: all or nothing.
 //
-// e must come from protocol.DecodeEntry or protocol.NewEntry: Append checks
+// e must come from protocol.DecodeEntry, protocol.DecodeRun or
+// protocol.NewEntry: Append checks
 // the chain (e.Follows the stored head), not the signature. rec.Type must
 // be empty (meaning e.Type) or equal to e.Type.
 //

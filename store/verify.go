@@ -49,11 +49,18 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 const ctxCheckEvery = 256
 
 // Verify re-checks the whole store in one consistent snapshot: it decodes
-// every entry again (verifying its signature), checks that it is stored
+// every entry again and authenticates it, checks that it is stored
 // under its own author and seq, that every feed runs from seq 1 without
 // gaps, that each entry links to the one before it, that each head is the
 // feed's last entry, and that records and index keys match each other.
-// It also checks the audit log's chain as [Store.VerifyAudit] does. It
+// It also checks the audit log's chain as [Store.VerifyAudit] does.
+//
+// Entries are authenticated as a catch-up authenticates them
+// ([protocol.DecodeRun]): in each batch of consecutive entries of a feed,
+// the signature of the last covers, through the hash chain, every byte of
+// the entries before it, so one signature is checked per batch (and per
+// entry around a fault, which names the entry at fault). A byte altered
+// anywhere breaks the chain or that signature. It
 // reports every problem and carries on past it; the error is only for I/O
 // failures and ctx.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {

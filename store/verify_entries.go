@@ -12,8 +12,10 @@ import (
 // time in the entry walk of [Store.Verify].
 const verifyBatch = 256
 
-// entryBatch is a run of consecutive entry keys and values, decoded (the
-// signature checked) by a worker and then checked in order.
+// entryBatch is a run of consecutive entry keys and values, decoded and
+// authenticated by a worker ([protocol.DecodeRun]: one signature per run
+// of one feed, the hash chain covering the entries before it) and then
+// checked in order.
 type entryBatch struct {
 	keys, raws [][]byte
 	decoded    []*protocol.Entry
@@ -27,15 +29,12 @@ func newEntryBatch() *entryBatch {
 
 // decode decodes every entry of the batch, then closes done.
 func (b *entryBatch) decode() {
-	b.decoded, b.errs = make([]*protocol.Entry, len(b.raws)), make([]error, len(b.raws))
-	for i, raw := range b.raws {
-		b.decoded[i], b.errs[i] = protocol.DecodeEntry(raw)
-	}
+	b.decoded, b.errs = protocol.DecodeRun(b.raws)
 	close(b.done)
 }
 
-// entries walks the entry keys in order. The decoding of each entry, its
-// signature check above all, runs on every core in batches; the checks
+// entries walks the entry keys in order. The decoding of each entry and
+// the signature checks run on every core in batches; the checks
 // that need the entry before (keys, gaps, chain links) run in key order on
 // the walking goroutine as the batches come back. At most 2 batches per
 // worker are in flight, which bounds the memory.
@@ -99,7 +98,7 @@ func (v *verifier) checkBatch(b *entryBatch) {
 }
 
 // checkEntry checks the entry stored under (a, seq), which follows f; e
-// and err are what protocol.DecodeEntry made of raw.
+// and err are what protocol.DecodeRun made of raw.
 func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, e *protocol.Entry, err error, f *feedState) {
 	if seq == 0 {
 		f.zero = true
@@ -113,7 +112,7 @@ func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, e *pro
 	}
 	f.lastSeq, f.lastOK = seq, false
 	if err == nil {
-		f.lastHash = e.Hash() // the hash of raw, computed by DecodeEntry
+		f.lastHash = e.Hash() // the hash of raw, computed by DecodeRun
 	} else {
 		f.lastHash = hashBytes(raw)
 	}
