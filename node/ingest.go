@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -168,13 +169,15 @@ func (n *Node) commit(p prepared) ingestResult {
 // as prepare does.
 func (n *Node) prepareAll(raws [][]byte) []prepared {
 	es, errs := protocol.DecodeRun(raws)
+	heads := n.frameHeads(raws)
 	out := make([]prepared, len(raws))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(raws)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(raws); i = int(next.Add(1) - 1) {
-				out[i] = n.prepareRun(raws[i], es[i], errs[i])
+				feed, seq, _ := peekEntry(raws[i])
+				out[i] = n.prepareRun(raws[i], es[i], errs[i], seq <= heads[feed])
 			}
 		})
 	}
@@ -182,10 +185,32 @@ func (n *Node) prepareAll(raws [][]byte) []prepared {
 	return out
 }
 
+// frameHeads reads, once per feed named in raws, the head stored now. An
+// entry above it is not held (heads only grow; one appended meanwhile is
+// found out by the append), which spares prepareRun a store read per entry
+// of a catch-up. A feed whose head cannot be read maps to the largest seq,
+// so that its entries are looked up one by one.
+func (n *Node) frameHeads(raws [][]byte) map[crypto.PublicKey]uint64 {
+	heads := map[crypto.PublicKey]uint64{}
+	for _, raw := range raws {
+		feed, _, ok := peekEntry(raw)
+		if _, seen := heads[feed]; !ok || seen {
+			continue
+		}
+		h, err := n.st.Head(feed)
+		heads[feed] = h.Seq
+		if err != nil {
+			heads[feed] = math.MaxUint64
+		}
+	}
+	return heads
+}
+
 // prepareRun is prepare for an entry that [protocol.DecodeRun] decoded
-// into e, or refused with err.
-func (n *Node) prepareRun(raw []byte, e *protocol.Entry, err error) prepared {
-	if n.holds(raw) {
+// into e, or refused with err; mayBeHeld is false when the entry is above
+// its feed's head.
+func (n *Node) prepareRun(raw []byte, e *protocol.Entry, err error, mayBeHeld bool) prepared {
+	if mayBeHeld && n.holds(raw) {
 		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}
 	}
 	if err != nil {

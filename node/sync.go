@@ -18,11 +18,11 @@ import (
 
 // Sync limits.
 const (
-	syncFrameTimeout   = 30 * time.Second // each frame read or write
-	syncSessionTimeout = 15 * time.Minute // a whole session
-	syncMaxRange       = 1000             // entries asked for per range
-	syncBatchEntries   = 256              // entries read from the store at once
-	syncFrameBudget    = 512 << 10        // bytes of entries per Entries frame
+	syncFrameTimeout   = 30 * time.Second   // each frame read or write
+	syncSessionTimeout = 15 * time.Minute   // a whole session
+	syncMaxRange       = protocol.WantBatch // entries asked for, and served, per range
+	syncBatchEntries   = 256                // entries read from the store at once
+	syncFrameBudget    = 512 << 10          // bytes of entries per Entries frame
 )
 
 // errProtocol is returned when a partner breaks the sync protocol.

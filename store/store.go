@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // layoutVersion is the version of the key layout and value encodings
@@ -162,6 +163,7 @@ func badgerOptions(opts Options) badger.Options {
 		WithIndexCacheSize(16 << 20). // required with EncryptionKey: Badger panics on reopen without it
 		WithEncryptionKey(opts.EncryptionKey).
 		WithNumCompactors(2).
+		WithCompression(options.None). // entries are ciphertext: Snappy spent 6 % of a catch-up's CPU for nothing
 		WithMetricsEnabled(false)
 }
 
