@@ -34,6 +34,12 @@ var upgradableLayouts = []uint32{1}
 // ValueThreshold. Checking them ourselves keeps Badger's error, which dumps
 // the whole value in hex, out of our errors.
 const (
+	// valueThreshold: values this size or larger (entries, records) live
+	// in the value log, with a pointer in the LSM tree, so compactions
+	// move keys and pointers instead of rewriting every entry once per
+	// level (docs/performance.md, "Storage"). Heads, receipts, index keys
+	// and other small values stay inline. Not used in memory.
+	valueThreshold = 256
 	vlogFileSize   = 64 << 20
 	maxDiskValue   = vlogFileSize - 1<<10
 	maxMemoryValue = 1 << 20
@@ -107,6 +113,10 @@ type Store struct {
 	// for writing, so Close waits for operations in flight.
 	closeMu sync.RWMutex
 	closed  bool
+
+	// gcStop and gcDone stop and await the value-log collector
+	// ([Store.valueLogGC]); nil in memory.
+	gcStop, gcDone chan struct{}
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -143,12 +153,26 @@ func Open(opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
+	if !opts.InMemory {
+		s.gcStop, s.gcDone = make(chan struct{}), make(chan struct{})
+		go s.valueLogGC(s.gcStop, s.gcDone)
+	}
 	return s, nil
 }
 
 // badgerOptions returns the tuned daemon options (LIBRARIES.md 3.1): about
 // 100 MiB of RAM at most instead of Badger's ~600 MiB defaults.
 func badgerOptions(opts Options) badger.Options {
+	o := tunedOptions(opts)
+	if !opts.InMemory {
+		// In memory Badger keeps every value in the LSM tree and refuses
+		// (with a panic) values above the threshold.
+		o = o.WithValueThreshold(valueThreshold)
+	}
+	return o
+}
+
+func tunedOptions(opts Options) badger.Options {
 	dir := opts.Dir
 	if opts.InMemory {
 		dir = ""
@@ -254,6 +278,10 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
+	if s.gcStop != nil {
+		close(s.gcStop)
+		<-s.gcDone // bounded: a pass checks gcStop between rewrites
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

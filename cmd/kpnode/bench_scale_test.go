@@ -256,7 +256,7 @@ func scaleHome(b *testing.B) (string, int) {
 // pinned partners, every entry sealed to IN and its author, signed,
 // chained, its record stored as a node that opened it would. The feeds
 // are signed concurrently, one goroutine each, and appended through
-// store.Append.
+// store.AppendRun.
 func buildScaleHome(tb testing.TB, home string, n int) {
 	peerExec(tb, "init", "--participant", "IN", "--name", "India KP Authority", "--home", home, "--listen", peerListen(tb))
 	h := node.Home{Dir: home}
@@ -281,12 +281,7 @@ func buildScaleHome(tb testing.TB, home string, n int) {
 		wg.Go(func() { errs <- signFeed(a, scaleFeeds[i], self, body, n/len(authors), entries) })
 	}
 	go func() { wg.Wait(); close(entries); close(errs) }()
-	rec := &store.Record{Type: "notice", Body: body}
-	for e := range entries {
-		if err := st.Append(e, rec); err != nil {
-			tb.Fatalf("append entry %s #%d: %v", e.Author, e.Seq, err)
-		}
-	}
+	appendInRuns(tb, st, entries, &store.Record{Type: "notice", Body: body})
 	for err := range errs {
 		if err != nil {
 			tb.Fatal(err)
@@ -294,6 +289,32 @@ func buildScaleHome(tb testing.TB, home string, n int) {
 	}
 	if err := st.Sync(); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// appendInRuns appends the entries from in, each with rec, in runs of
+// scaleRun entries (store.AppendRun, one transaction each), as a
+// catch-up stores them.
+func appendInRuns(tb testing.TB, st *store.Store, in <-chan *protocol.Entry, rec *store.Record) {
+	const scaleRun = 256
+	run := make([]*protocol.Entry, 0, scaleRun)
+	recs := make([]*store.Record, scaleRun)
+	for i := range recs {
+		recs[i] = rec
+	}
+	flush := func() {
+		if err := st.AppendRun(run, recs[:len(run)]); err != nil {
+			tb.Fatalf("append %d entries: %v", len(run), err)
+		}
+		run = run[:0]
+	}
+	for e := range in {
+		if run = append(run, e); len(run) == scaleRun {
+			flush()
+		}
+	}
+	if len(run) > 0 {
+		flush()
 	}
 }
 
