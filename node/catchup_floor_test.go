@@ -17,7 +17,8 @@ import (
 //     with its *age.X25519Identity of a record sealed by age.Encrypt to the
 //     same audience with standard X25519 recipients (the reader's stanza
 //     first, as a node seals), read to the end;
-//   - own: what this node's reader cannot avoid per entry today:
+//   - own: what this node's reader did per entry before runs were
+//     authenticated by their last signature (docs/protocol.md §2.4):
 //     protocol.DecodeEntry (the signature check included) and
 //     protocol.OpenRecordAs with the author's static-static identity.
 type catchUpFloors struct {
