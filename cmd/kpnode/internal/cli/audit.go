@@ -38,7 +38,7 @@ func runAudit(e *env, args []string) error {
 	viaAPI := func(c *client) error {
 		return c.do(e, "GET", "/api/audit?limit="+strconv.Itoa(*limit), nil, &recs)
 	}
-	if err := e.localStore(*home, direct, viaAPI); err != nil {
+	if err := e.localStore(*home, "", direct, viaAPI); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -83,7 +83,7 @@ func runAuditVerify(e *env, args []string) error {
 		return err
 	}
 	viaAPI := func(c *client) error { return c.do(e, "POST", "/api/audit/verify", nil, &rep) }
-	if err := e.localStore(*home, direct, viaAPI); err != nil {
+	if err := e.localStore(*home, "", direct, viaAPI); err != nil {
 		return err
 	}
 	if *asJSON {

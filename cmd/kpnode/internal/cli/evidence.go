@@ -48,7 +48,7 @@ func runEvidenceExport(e *env, args []string) error {
 	fs.Uint64Var(&f.seq, "seq", 0, "the entry's sequence number")
 	fs.IntVar(&f.item, "item", -1, "for a batch entry: the item to single out (0, 1, …)")
 	fs.StringVar(&f.out, "out", "", "write the bundle to this file (mode 0600) instead of standard output")
-	fs.StringVar(&f.passFile, "passphrase-file", "", "key passphrase, needed with the daemon stopped for records stored before salts were kept")
+	fs.StringVar(&f.passFile, "passphrase-file", "", "the node passphrase, needed with the daemon stopped to open an encrypted store and for records stored before salts were kept")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -88,7 +88,7 @@ func (e *env) exportEvidence(f evidenceExportFlags) ([]byte, error) {
 		}
 		return c.do(e, "GET", path, nil, &out)
 	}
-	return out, e.localStore(f.home, direct, viaAPI)
+	return out, e.localStore(f.home, f.passFile, direct, viaAPI)
 }
 
 // request is the evidence request the flags name; the author defaults to

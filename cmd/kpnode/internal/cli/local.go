@@ -9,8 +9,10 @@ import (
 
 // localStore runs a command against the home's store: directly when no
 // daemon runs (the command then holds the home's run lock), else through
-// the running daemon's API, since the daemon owns the store.
-func (e *env) localStore(homeFlag string, direct func(h node.Home, cfg node.Config, st *store.Store) error,
+// the running daemon's API, since the daemon owns the store. An encrypted
+// store is unlocked with the passphrase in passFile, else in
+// $KPNODE_PASSPHRASE_FILE.
+func (e *env) localStore(homeFlag, passFile string, direct func(h node.Home, cfg node.Config, st *store.Store) error,
 	viaAPI func(c *client) error) error {
 	dir, err := e.homeDir(homeFlag)
 	if err != nil {
@@ -32,7 +34,7 @@ func (e *env) localStore(homeFlag string, direct func(h node.Home, cfg node.Conf
 		return err
 	}
 	defer unlock()
-	if h, err = e.unlockHome(h, ""); err != nil {
+	if h, err = e.unlockHome(h, passFile); err != nil {
 		return err
 	}
 	st, err := h.OpenStore(nil)
