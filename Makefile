@@ -6,7 +6,7 @@ PKGS      := ./...
 FUZZTIME  ?= 10s
 BENCHCOUNT ?= 5
 PEER_N    ?= 100000
-PEER_COUNT ?= 1
+PEER_COUNT ?= 5
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help

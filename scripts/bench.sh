@@ -22,7 +22,7 @@ fi
 scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle)\$' -benchtime 1x -count $BENCHCOUNT -timeout 60m ./cmd/kpnode/"
 # The peer comparison (docs/performance.md): PEER_N records, PEER_COUNT runs.
 PEER_N=${PEER_N:-100000}
-PEER_COUNT=${PEER_COUNT:-1}
+PEER_COUNT=${PEER_COUNT:-5}
 peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
 # The scale run: a full-mesh testnet of real processes (20 by default).
 TESTNET_PARTICIPANTS=${TESTNET_PARTICIPANTS:-IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP}

@@ -23,6 +23,7 @@ func (c cleanupM) Run() int {
 	code := c.m.Run()
 	removeScaleHome() // the large store of the scale benchmarks
 	stopIdleNetwork() // the daemon and partners of BenchmarkIdle
+	stopPeerWriters() // the writers of BenchmarkPeerHypercore
 	return code
 }
 
