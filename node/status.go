@@ -244,7 +244,8 @@ func (n *Node) feedHeads(partners []Partner) ([]FeedHead, error) {
 	return heads, nil
 }
 
-// Verify re-checks every stored chain and signature.
+// Verify re-checks the store: every entry against its author's signature
+// (one per run, protocol.DecodeRun), every chain, records and indexes.
 func (n *Node) Verify(ctx context.Context) (store.VerifyReport, error) {
 	return n.st.Verify(ctx)
 }

@@ -56,7 +56,7 @@ func commands() []command {
 		{"dashboard", "[--open]", "print a one-time sign-in link to the node's web dashboard", runDashboard},
 		{"keys", keysSynopsis, "rotate this node's keys: the old key hands over to a new one, partners follow", runKeys},
 		{"recover", recoverSynopsis, "show what a node with restored keys still waits for; --force ends the wait", runRecover},
-		{"verify", "[--home DIR] [--json]", "re-check every stored chain and signature (works with the daemon stopped)", runVerify},
+		{"verify", "[--home DIR] [--json]", "re-check every stored entry against its author's signature, and every chain (works with the daemon stopped)", runVerify},
 		{"evidence", evidenceSynopsis, "export a record as an evidence bundle, or verify a bundle offline", runEvidence},
 		{"backup", backupSynopsis, "write a verified backup of the store (the node may be running)", runBackup},
 		{"restore", restoreSynopsis, "restore a backup into a new home, verify it, mark it recovering", runRestore},
