@@ -42,6 +42,15 @@ run_crash_cycles() {
 	grep -o '[0-9]* SIGKILLs survived in [0-9a-z.]*' "$tmp/crash.log" || true
 }
 
+# took NAME T0: notes how long the step NAME took since T0 (in $SECONDS)
+# and moves t0 on, for the durations line of BENCHMARKS.md. The notes stay
+# out of the raw output, which benchstat reads.
+took() {
+	durations+="${durations:+, }$1 $((SECONDS - $2)) s"
+	t0=$SECONDS
+}
+durations=""
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw="$tmp/kpnode" # benchstat names its column after the file
@@ -50,26 +59,32 @@ if [ -n "${BENCH_RAW:-}" ]; then
 	load_start=unknown load_end=unknown
 else
 	load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+	t0=$SECONDS
 	echo "running: $cmd"
 	if ! eval "$cmd" | tee "$raw"; then
 		echo "benchmarks failed: see the output above" | tee -a "$raw"
 	fi
+	took "node and reconcile benchmarks" "$t0"
 	echo "running: $scale_cmd"
 	if ! eval "$scale_cmd" | tee -a "$raw"; then
 		echo "scale benchmarks failed: see the output above" | tee -a "$raw"
 	fi
+	took "scale benchmarks (1,000,000-entry store, idle)" "$t0"
 	# The peer comparison against Hypercore, in its own go test run; its
 	# output joins the rest (a skip is one "peer comparison skipped:" line).
 	echo "running: $peer_cmd"
 	if ! PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh | tee -a "$raw"; then
 		echo "peer comparison failed: see the output above" | tee -a "$raw"
 	fi
+	took "peer comparison" "$t0"
 	# The scale run (issue 7, item 6): a testnet of real processes, once.
 	echo "running: $testnet_cmd"
 	if ! eval "$testnet_cmd" | tee -a "$raw"; then
 		echo "testnet run failed: see the output above" | tee -a "$raw"
 	fi
+	took "testnet" "$t0"
 	run_crash_cycles | tee -a "$raw"
+	took "crash cycles" "$t0"
 	load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 fi
 stats=$(cd "$tmp" && go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da kpnode 2>/dev/null || cat "$raw")
@@ -278,6 +293,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo
 	echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	echo "- load average (1, 5, 15 min) before and after: $load_start / $load_end (the machine may be shared: compare cpu_cores with its core count)"
+	[ -n "$durations" ] && echo "- time taken: $durations; $((SECONDS / 60)) min $((SECONDS % 60)) s in all"
 	echo "- go: $(go version | cut -d' ' -f3-)"
 	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
 	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
