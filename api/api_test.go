@@ -23,11 +23,23 @@ const testToken = "test-token-0123456789"
 // through the API.
 func newTestAPI(t testing.TB, code string) (*httptest.Server, *node.Node) {
 	t.Helper()
+	return newTestAPIWith(t, code, nil)
+}
+
+// newTestAPIWith is newTestAPI with prepare run on the store before the
+// node opens it (nil: nothing).
+func newTestAPIWith(t testing.TB, code string, prepare func(*store.Store) error) (*httptest.Server, *node.Node) {
+	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if prepare != nil {
+		if err := prepare(st); err != nil {
+			t.Fatal(err)
+		}
+	}
 	id, err := crypto.NewIdentity()
 	if err != nil {
 		t.Fatal(err)

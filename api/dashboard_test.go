@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/store"
 )
 
 // TestDashboardServed: the shell and its files come without a token, with
@@ -429,4 +430,23 @@ func importFile(t *testing.T, srv *httptest.Server, kind, to, path string) {
 		t.Fatal(err)
 	}
 	apiJSON(t, srv, "POST", "/api/imports/"+kind+"?to="+to+"&file="+filepath.Base(path), b, nil)
+}
+
+// A node restored from a backup says on its overview that it publishes
+// nothing until its partners confirm its own head, and how to end the wait.
+func TestDashboardShowsRecovery(t *testing.T) {
+	in, _ := newTestAPIWith(t, "IN", func(st *store.Store) error {
+		return st.MarkRecovering("restored from a backup in a test")
+	})
+	ctx := newBrowser(t)
+	do(t, ctx, "open the dashboard", chromedp.Navigate(in.URL+"/"))
+	waitFor(t, ctx, "the sign-in form", visible("#token"))
+	do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("token"), testToken), chromedp.Click(chromedp.ID("signin-button")))
+	waitFor(t, ctx, "the recovery notice", containsText("#recovery", "Paused while the node recovers"))
+	got := textOf(t, ctx, "#recovery")
+	for _, want := range []string{"restored from a backup in a test", "0 of 0 partners", "kpnode recover --force"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("recovery notice %q lacks %q", got, want)
+		}
+	}
 }

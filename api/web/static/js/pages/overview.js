@@ -66,7 +66,25 @@ function identity(s) {
     ['Equivocations', s.equivocations && s.equivocations.length
       ? badge(plural(s.equivocations.length, 'fork seen', 'forks seen') + ': tell your administrator', 'danger')
       : 'none'],
+    ['Publishing', publishing(s.recovery)],
   ]);
+}
+
+/** publishing says whether the node may publish, and while it recovers
+ * (restored from a backup or a key) what it is waiting for. */
+function publishing(r) {
+  if (!r || !r.recovering) return 'open';
+  const answered = Object.keys(r.reported || {}).length;
+  const partners = answered + (r.missing || []).length;
+  const waits = [
+    answered + ' of ' + partners + ' partners have said how far this node\'s own records go',
+    'it holds ' + r.own_head + ' of the ' + r.target + ' they reported',
+  ];
+  if (r.wait_until && (r.missing || []).length) waits.push('it stops waiting for ' + r.missing.join(', ') + ' ' + when(r.wait_until));
+  return el('div', { id: 'recovery' },
+    badge('Paused while the node recovers', 'danger'),
+    el('div', { class: 'hint' }, r.reason || 'restored'),
+    el('div', { class: 'hint' }, 'Nothing is published until the partners confirm this node\'s latest record, so that it never signs two different records with one number: ' + waits.join('; ') + '. Your administrator can end the wait with kpnode recover --force.'));
 }
 
 function partnerTable(list, paused, ctx) {
@@ -93,7 +111,9 @@ function partnerRow(p, isPaused, ctx) {
 function connection(p, isPaused) {
   return el('span', {},
     p.connected ? badge('Connected', 'ok') : badge('Not connected', 'muted'),
-    isPaused ? [' ', badge('Paused', 'warn')] : null);
+    isPaused ? [' ', badge('Paused', 'warn')] : null,
+    p.cool_off_until ? [' ', el('span', { class: 'badge badge-danger graylisted', title: 'it sent forged or malformed data; it is disconnected and refused until then' },
+      'Refused until ' + when(p.cool_off_until))] : null);
 }
 
 function theirs(p) {
