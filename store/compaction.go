@@ -34,10 +34,10 @@ func startBadgerCompactions(db *badger.DB)
 // flush finishing after the last write) restarts them at the next check.
 const (
 	// compactQuiet is how long after the last write the compactors keep
-	// running; it covers the flush of the last memtable.
-	compactQuiet = 30 * time.Second
+	// running: a burst of writes keeps them on throughout.
+	compactQuiet = 10 * time.Second
 	// compactCheck is how often the switch looks at the levels.
-	compactCheck = 10 * time.Second
+	compactCheck = 5 * time.Second
 )
 
 // compactor switches Badger's compactors on at every write and off once
