@@ -41,7 +41,7 @@ func runDaemon(e *env, args []string) error {
 // Go's default (100) lets the heap grow to twice what the last collection
 // kept before the next, and the runtime keeps that much resident: Badger's
 // memtable (a 21 MB arena, 16 MB of it the table) alone made an idle node
-// with 60 partners hold 70 MB. At 50 it holds about 60 MB; the cost is a
+// with 60 partners hold 70-75 MB. At 50 it holds 60-65 MB; the cost is a
 // collection twice as often under load, where most of the heap (the
 // memtables, Badger's block buffers) holds no pointers and is cheap to
 // mark. docs/operations.md ("Running") tells operators how to change it.
