@@ -9,6 +9,7 @@ import (
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
@@ -16,7 +17,8 @@ import (
 )
 
 // newHost builds the node's libp2p host: its own Ed25519 key as peer
-// identity, TCP and QUIC only, no relay, and the partner gater.
+// identity, TCP and QUIC only, no relay, the partner gater, and yamux
+// measuring round trips less often (see muxer).
 func newHost(id *crypto.Identity, listen []string, g *gater) (host.Host, error) {
 	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
 	if err != nil {
@@ -32,7 +34,26 @@ func newHost(id *crypto.Identity, listen []string, g *gater) (host.Host, error) 
 		libp2p.DisableMetrics(),
 		libp2p.UserAgent("kpnode/"+Version),
 		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)),
+		libp2p.Muxer(yamux.ID, muxer()),
 	)
+}
+
+// rttInterval is how often yamux measures a TCP connection's round trip
+// (its default is 30 s).
+const rttInterval = 5 * time.Minute
+
+// muxer is libp2p's yamux transport with round trips measured every
+// rttInterval. Yamux pings each connection from both ends every
+// MeasureRTTInterval only to size the growth of its stream windows; with
+// 60 partners its default made 4 pings a second, each waking the sender,
+// the receiver and the sender again. A round trip measured at connection
+// time and every few minutes serves the window as well between fixed
+// partners. Keep-alives (a ping after 30 s without traffic, closing the
+// connection when unanswered) are unchanged.
+func muxer() *yamux.Transport {
+	t := *yamux.DefaultTransport
+	t.MeasureRTTInterval = rttInterval
+	return &t
 }
 
 // quicFallbackDelay is how long a dial waits for TCP before trying QUIC.

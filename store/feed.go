@@ -361,7 +361,7 @@ type storedEntry struct {
 // feedValues copies up to limit entry values of author from seq from.
 func feedValues(txn *badger.Txn, author crypto.PublicKey, from uint64, limit int) ([]storedEntry, error) {
 	o := badger.DefaultIteratorOptions
-	o.Prefix = feedPrefix(prefixEntry, author)
+	o.Prefix, o.PrefetchValues = feedPrefix(prefixEntry, author), false // see scan
 	it := txn.NewIterator(o)
 	defer it.Close()
 	var out []storedEntry
@@ -394,9 +394,16 @@ func decodeStored(author crypto.PublicKey, seq uint64, raw []byte) (*protocol.En
 
 // scan calls fn with every key and value under prefix, in key order. The
 // slices are valid only during the call.
+//
+// Values are read in place, not prefetched: a value under Badger's
+// ValueThreshold (1 MiB, which covers heads, partners and almost every
+// entry) sits in the LSM tree, so Badger's prefetch would only copy it, on
+// a goroutine of its own per item; a larger one is read from the value log
+// when fn needs it. An idle node with 60 partners read its heads that way
+// about 100 times a second, each a goroutine started and waited for.
 func scan(txn *badger.Txn, prefix []byte, fn func(k, v []byte) error) error {
 	o := badger.DefaultIteratorOptions
-	o.Prefix = prefix
+	o.Prefix, o.PrefetchValues = prefix, false
 	it := txn.NewIterator(o)
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {

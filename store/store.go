@@ -90,6 +90,7 @@ type Store struct {
 	now      func() time.Time
 	maxValue int // the largest value Badger accepts in this mode
 	logger   *slog.Logger
+	compact  *compactor // runs Badger's compactors only while needed
 
 	// minFree is the reserve below which writes fail with ErrFull (0 or
 	// less: no check); freeSpace reads the free space (a seam for tests).
@@ -142,7 +143,8 @@ func Open(opts Options) (*Store, error) {
 		return nil, openError(name, err)
 	}
 	s := &Store{db: db, dir: opts.Dir, now: time.Now, maxValue: maxDiskValue, logger: opts.Logger,
-		minFree: cmp.Or(opts.MinFree, DefaultMinFree), freeSpace: freeSpace}
+		minFree: cmp.Or(opts.MinFree, DefaultMinFree), freeSpace: freeSpace,
+		compact: newCompactor(db, time.Now)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -150,6 +152,7 @@ func Open(opts Options) (*Store, error) {
 		s.dir, s.maxValue = "", maxMemoryValue
 	}
 	if err := s.checkLayout(); err != nil {
+		s.compact.close()
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", name, err)
 	}
@@ -282,6 +285,7 @@ func (s *Store) Close() error {
 		close(s.gcStop)
 		<-s.gcDone // bounded: a pass checks gcStop between rewrites
 	}
+	s.compact.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -328,6 +332,7 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	if err := s.checkSpace(); err != nil {
 		return err
 	}
+	s.compact.wrote()
 	return fullError(s.db.Update(fn))
 }
 

@@ -50,6 +50,7 @@ func (s *Store) collectValueLog(stop <-chan struct{}) {
 			return
 		default:
 		}
+		s.compact.wrote() // a rewrite writes: the compactors must run
 		err := s.db.RunValueLogGC(vlogGCDiscard)
 		switch {
 		case err == nil:

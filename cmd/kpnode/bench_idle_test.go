@@ -153,7 +153,7 @@ func setUpIdle(tb testing.TB) (*idleNet, idleSample) {
 	peerExec(tb, "init", "--participant", "IN", "--name", "India KP Authority", "--home", home, "--listen", peerListen(tb))
 	n.daemon = startPeerDaemon(tb, home)
 	n.api = waitAPI(tb, n.daemon)
-	time.Sleep(2 * time.Second) // the daemon's start-up work ends
+	time.Sleep(17 * time.Second) // the daemon's start-up writes end, and Badger's compactors stop (see below)
 	alone := sampleIdle(tb, n.daemon, idleWindowSize()/2)
 	var card json.RawMessage
 	if err := n.api.do("GET", "/api/card", nil, &card); err != nil {
@@ -163,7 +163,9 @@ func setUpIdle(tb testing.TB) (*idleNet, idleSample) {
 		n.startPartner(tb, code, card)
 	}
 	n.exchange(tb)
-	time.Sleep(3 * time.Second) // receipt sessions run a second after the pushes
+	// Receipt sessions run a second after the pushes; Badger's compactors
+	// stop 10 s after the last write, at a check every 5 s.
+	time.Sleep(18 * time.Second)
 	ok = true
 	return n, alone
 }
