@@ -108,6 +108,7 @@ func (s *syncer) session(p peer.ID) {
 	if s.n.currentHost().Network().Connectedness(p) != network.Connected {
 		return
 	}
+	s.n.counters.add("sync_sessions", 1)
 	err := s.n.syncSession(s.ctx, p)
 	s.n.delivery.syncDone(p, s.n.now(), err)
 	if err != nil && s.ctx.Err() == nil {
