@@ -532,7 +532,9 @@ func benchMesh(tb testing.TB, codes ...string) []*benchMember {
 
 // warmUp has every member publish to all and waits until every member
 // holds every feed, then until a pushed entry reaches its partners within
-// 100 ms: connections, subscriptions and the first syncs are done.
+// 100 ms, then until the receipt sessions those pushes scheduled are
+// over: connections, subscriptions and the first syncs are done, and what
+// is measured next is the members' steady state.
 func warmUp(tb testing.TB, ms []*benchMember) {
 	ctx := context.Background()
 	for _, m := range ms {
@@ -548,6 +550,21 @@ func warmUp(tb testing.TB, ms []*benchMember) {
 		}
 	}
 	eventually(tb, time.Minute, "pushes arrive promptly", func() error { return pushProbe(tb, ms) })
+	eventually(tb, time.Minute, "the warm-up's receipt sessions are over", func() error { return syncsOver(ms) })
+}
+
+// syncsOver reports which member still has sync sessions due or running.
+func syncsOver(ms []*benchMember) error {
+	for _, m := range ms {
+		s := m.n.syncer
+		s.mu.Lock()
+		busy := len(s.pending) + len(s.running)
+		s.mu.Unlock()
+		if busy > 0 {
+			return fmt.Errorf("%s has %d sync sessions due or running", m.code, busy)
+		}
+	}
+	return nil
 }
 
 // pushProbe publishes one entry from ms[0] and checks that every partner
