@@ -96,6 +96,9 @@ func (s *syncer) receiptDue(author crypto.PublicKey) {
 // publish to each other, one session then carries the receipts of both
 // sides (the initiator's hello and the responder's), instead of each
 // running its own.
+// Should the hello then fail to go out (the connection dropped), the
+// receipt goes in the session that follows the reconnection, or after the
+// next pushed entry.
 func (s *syncer) receiptSent(p peer.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
