@@ -97,8 +97,8 @@ func (s *syncer) receiptDue(author crypto.PublicKey) {
 // sides (the initiator's hello and the responder's), instead of each
 // running its own.
 // Should the hello then fail to go out (the connection dropped), the
-// receipt goes in the session that follows the reconnection, or after the
-// next pushed entry.
+// receipt goes in the session that follows the reconnection, after the
+// next pushed entry of p, or in the next periodic session either way.
 func (s *syncer) receiptSent(p peer.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
