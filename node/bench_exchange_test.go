@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +42,7 @@ var (
 	catchupN       = flag.Int("catchup.n", 0, "entries A appends while B is offline in BenchmarkCatchUp (default 100000, 2000 with -short; env KPNODE_BENCH_CATCHUP_N)")
 	publishers     = flag.Int("pipeline.publishers", 1, "goroutines publishing concurrently on A in BenchmarkPipeline")
 	latencySamples = flag.Int("latency.samples", 300, "publishes per BenchmarkLatency run, one every latency.every")
+	latencyProfile = flag.String("latency.cpuprofile", "", "write a CPU profile of BenchmarkLatency's timed publishing only (not the set-up) to this file")
 	latencyEvery   = flag.Duration("latency.every", 20*time.Millisecond, "interval between publishes in BenchmarkLatency")
 )
 
@@ -149,6 +152,8 @@ func BenchmarkLatency(b *testing.B) {
 			ms := benchMesh(b, codes...)
 			warmUp(b, ms)
 			var lat []time.Duration
+			before := sumCounters(ms)
+			stopProfile := startProfile(b, *latencyProfile)
 			b.ResetTimer()
 			cpu := startCPU()
 			start := time.Now()
@@ -156,15 +161,63 @@ func BenchmarkLatency(b *testing.B) {
 				lat = append(lat, latencyRun(b, ms, *latencySamples, *latencyEvery)...)
 			}
 			b.StopTimer()
+			stopProfile()
+			wall := time.Since(start)
 			if u := cpu.used(); u > 0 {
-				b.ReportMetric(u.Seconds()/time.Since(start).Seconds(), "cpu_cores")
+				b.ReportMetric(u.Seconds()/wall.Seconds(), "cpu_cores")
+				b.ReportMetric(u.Seconds(), "cpu_s")
 			}
+			reportArrivals(b, before, sumCounters(ms), wall)
 			slices.Sort(lat)
+			b.ReportMetric(float64(len(lat)-sort.Search(len(lat), func(i int) bool { return lat[i] > 50*time.Millisecond })), "over_50ms")
 			b.ReportMetric(ms1(percentile(lat, 50)), "p50_ms")
 			b.ReportMetric(ms1(percentile(lat, 99)), "p99_ms")
 			b.ReportMetric(ms1(lat[len(lat)-1]), "max_ms")
 		})
 	}
+}
+
+// startProfile starts a CPU profile into path (nothing when path is
+// empty) and returns the function that stops it.
+func startProfile(tb testing.TB, path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			tb.Error(err)
+		}
+	}
+}
+
+// sumCounters adds up the counters of every member.
+func sumCounters(ms []*benchMember) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, m := range ms {
+		for k, v := range m.n.counters.snapshot() {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// reportArrivals reports how the entries of a latency run arrived: by push
+// or by sync (a push lost and repaired), pushes that waited for an earlier
+// entry, and the sync sessions started per second (receipts, gaps).
+func reportArrivals(b *testing.B, before, after map[string]uint64, wall time.Duration) {
+	d := func(k string) float64 { return float64(after[k] - before[k]) }
+	b.ReportMetric(d("entries_received")-d("entries_pushed"), "by_sync")
+	b.ReportMetric(d("push_held"), "push_held")
+	b.ReportMetric(d("sync_sessions")/wall.Seconds(), "sessions/s")
 }
 
 // latencyRun publishes samples entries and returns one latency per
@@ -479,7 +532,9 @@ func benchMesh(tb testing.TB, codes ...string) []*benchMember {
 
 // warmUp has every member publish to all and waits until every member
 // holds every feed, then until a pushed entry reaches its partners within
-// 100 ms: connections, subscriptions and the first syncs are done.
+// 100 ms, then until the receipt sessions those pushes scheduled are
+// over: connections, subscriptions and the first syncs are done, and what
+// is measured next is the members' steady state.
 func warmUp(tb testing.TB, ms []*benchMember) {
 	ctx := context.Background()
 	for _, m := range ms {
@@ -495,6 +550,21 @@ func warmUp(tb testing.TB, ms []*benchMember) {
 		}
 	}
 	eventually(tb, time.Minute, "pushes arrive promptly", func() error { return pushProbe(tb, ms) })
+	eventually(tb, time.Minute, "the warm-up's receipt sessions are over", func() error { return syncsOver(ms) })
+}
+
+// syncsOver reports which member still has sync sessions due or running.
+func syncsOver(ms []*benchMember) error {
+	for _, m := range ms {
+		s := m.n.syncer
+		s.mu.Lock()
+		busy := len(s.pending) + len(s.running)
+		s.mu.Unlock()
+		if busy > 0 {
+			return fmt.Errorf("%s has %d sync sessions due or running", m.code, busy)
+		}
+	}
+	return nil
 }
 
 // pushProbe publishes one entry from ms[0] and checks that every partner

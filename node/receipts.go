@@ -153,3 +153,11 @@ func (n *Node) partnerByPeer(p peer.ID) (string, bool) {
 	code, ok := n.peers[p]
 	return code, ok
 }
+
+// helloReceipts are the receipts of a hello to partner p: the hello
+// carries this node's receipt of p's feed, so a receipt session due with
+// p is no longer needed.
+func (n *Node) helloReceipts(p peer.ID) []*protocol.Receipt {
+	n.syncer.receiptSent(p)
+	return n.ownReceipts()
+}

@@ -126,7 +126,7 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 // pull drives a puller over the stream: hellos, then wants answered by
 // entries until the puller wants nothing more, then the final receipts.
 func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
-	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
 	hello, err := c.expectHello()
@@ -147,7 +147,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if step.err != nil {
 		return c.fail(protocol.SyncCodeProtocol, step.err)
 	}
-	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
 	return c.send(&protocol.Want{})
@@ -378,7 +378,7 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 	if n.behindOn(n.absorbHello(p, hello)) {
 		n.syncer.trigger(p) // the partner holds more than we do: pull it
 	}
-	if err := c.send(&protocol.Hello{Receipts: n.ownReceipts()}); err != nil {
+	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
 	for ctx.Err() == nil {

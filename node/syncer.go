@@ -63,7 +63,8 @@ func (s *syncer) triggerAll() {
 }
 
 // receiptDue schedules a session with the author of a pushed entry soon, so
-// that it gets this node's receipt.
+// that it gets this node's receipt. Any hello this node sends the author
+// before then carries the receipt and cancels the session (receiptSent).
 func (s *syncer) receiptDue(author crypto.PublicKey) {
 	p, err := peer.Decode(author.PeerID())
 	if err != nil {
@@ -74,12 +75,37 @@ func (s *syncer) receiptDue(author crypto.PublicKey) {
 	if s.closed || s.pending[p] != nil {
 		return
 	}
-	s.pending[p] = time.AfterFunc(receiptDelay, func() {
+	var t *time.Timer
+	t = time.AfterFunc(receiptDelay, func() {
 		s.mu.Lock()
-		delete(s.pending, p)
+		due := s.pending[p] == t // else a hello carried the receipt first
+		if due {
+			delete(s.pending, p)
+		}
 		s.mu.Unlock()
-		s.trigger(p)
+		if due {
+			s.trigger(p)
+		}
 	})
+	s.pending[p] = t
+}
+
+// receiptSent cancels the receipt session due with p: the caller is about
+// to read its heads for a hello to p, which carries the receipt. Entries
+// stored after this call schedule a new one. In a network where partners
+// publish to each other, one session then carries the receipts of both
+// sides (the initiator's hello and the responder's), instead of each
+// running its own.
+// Should the hello then fail to go out (the connection dropped), the
+// receipt goes in the session that follows the reconnection, after the
+// next pushed entry of p, or in the next periodic session either way.
+func (s *syncer) receiptSent(p peer.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.pending[p]; t != nil {
+		t.Stop()
+		delete(s.pending, p)
+	}
 }
 
 func (s *syncer) run(p peer.ID) {
@@ -108,6 +134,7 @@ func (s *syncer) session(p peer.ID) {
 	if s.n.currentHost().Network().Connectedness(p) != network.Connected {
 		return
 	}
+	s.n.counters.add("sync_sessions", 1)
 	err := s.n.syncSession(s.ctx, p)
 	s.n.delivery.syncDone(p, s.n.now(), err)
 	if err != nil && s.ctx.Err() == nil {

@@ -48,12 +48,12 @@ const maxConflictRetries = 3
 
 // Head returns the head of author's feed; the zero Head for an unknown feed.
 func (s *Store) Head(author crypto.PublicKey) (Head, error) {
-	var h Head
-	err := s.view(func(txn *badger.Txn) error {
-		var err error
-		h, err = readHead(txn, author)
-		return err
-	})
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return Head{}, fmt.Errorf("read head %s: %w", author, ErrClosed)
+	}
+	h, err := s.heads.head(author, s.loadHeads)
 	if err != nil {
 		return Head{}, fmt.Errorf("read head %s: %w", author, err)
 	}
@@ -73,8 +73,23 @@ func readHead(txn *badger.Txn, author crypto.PublicKey) (Head, error) {
 
 // Heads returns the head of every feed the store holds.
 func (s *Store) Heads() (map[crypto.PublicKey]Head, error) {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return nil, fmt.Errorf("read heads: %w", ErrClosed)
+	}
+	heads, err := s.heads.all(s.loadHeads)
+	if err != nil {
+		return nil, fmt.Errorf("read heads: %w", err)
+	}
+	return heads, nil
+}
+
+// loadHeads reads every head from Badger, for the cache (see headCache);
+// the caller holds closeMu for reading.
+func (s *Store) loadHeads() (map[crypto.PublicKey]Head, error) {
 	heads := map[crypto.PublicKey]Head{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		return scan(txn, []byte(prefixHead), func(k, v []byte) error {
 			a, ok := parseHeadKey(k)
 			if !ok {
@@ -85,10 +100,7 @@ func (s *Store) Heads() (map[crypto.PublicKey]Head, error) {
 			return err
 		})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read heads: %w", err)
-	}
-	return heads, nil
+	return heads, err
 }
 
 // Append stores e as the next entry of its author's feed and, when this
@@ -122,16 +134,21 @@ func (s *Store) Append(e *protocol.Entry, rec *Record) error {
 	defer s.appendMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		var eq *Equivocation
+		staged := false
 		err := s.update(func(txn *badger.Txn) error {
 			var err error
 			eq, err = appendTxn(txn, e, rec, s.now())
 			if err == nil && eq == nil && s.failAppend != nil {
 				return s.failAppend
 			}
+			staged = err == nil
 			return err
 		})
 		if errors.Is(err, badger.ErrConflict) && attempt < maxConflictRetries {
 			continue
+		}
+		if staged && eq == nil {
+			s.noteAppended(err, e) // else the head did not move (evidence only, or nothing written)
 		}
 		return appendResult(e, eq, err)
 	}
@@ -165,7 +182,8 @@ func (s *Store) AppendRun(es []*protocol.Entry, recs []*Record) error {
 	}
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
-	return s.update(func(txn *badger.Txn) error {
+	staged := false
+	err := s.update(func(txn *badger.Txn) error {
 		now := s.now()
 		for i, e := range es {
 			eq, err := appendTxn(txn, e, norm[i], now)
@@ -179,8 +197,25 @@ func (s *Store) AppendRun(es []*protocol.Entry, recs []*Record) error {
 				return fmt.Errorf("append run: entry %s #%d: %w", e.Author, e.Seq, err)
 			}
 		}
+		staged = true
 		return nil
 	})
+	if staged {
+		s.noteAppended(err, es...) // else nothing was written
+	}
+	return err
+}
+
+// noteAppended updates the cached heads after an append transaction that
+// staged es as the new heads of their feeds and then ended with err (the
+// caller holds appendMu): es are the new heads when it committed; when the
+// commit failed the cache is dropped rather than guessed.
+func (s *Store) noteAppended(err error, es ...*protocol.Entry) {
+	if err != nil {
+		s.heads.drop()
+		return
+	}
+	s.heads.appended(es...)
 }
 
 // checkAppendSize refuses an entry or record too large to store (only

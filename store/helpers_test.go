@@ -140,13 +140,17 @@ func (s *Store) rawKeys(tb testing.TB) map[string]string {
 	return out
 }
 
-// deleteKey removes one key, bypassing every check (damage for Verify).
+// deleteKey removes one key, bypassing every check (damage for Verify);
+// the cached heads are dropped, as the key may be a head.
 func (s *Store) deleteKey(key []byte) error {
+	defer s.heads.drop()
 	return s.update(func(txn *badger.Txn) error { return txn.Delete(key) })
 }
 
-// setKey writes one key, bypassing every check (damage for Verify).
+// setKey writes one key, bypassing every check (damage for Verify); the
+// cached heads are dropped, as the key may be a head.
 func (s *Store) setKey(key, v []byte) error {
+	defer s.heads.drop()
 	return s.update(func(txn *badger.Txn) error { return txn.Set(key, v) })
 }
 

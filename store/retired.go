@@ -116,6 +116,7 @@ func (s *Store) TruncateFeed(author crypto.PublicKey, validThrough uint64, reaso
 	}
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
+	defer s.heads.drop() // the head moved back: read it again from Badger
 	total := 0
 	for {
 		n := 0

@@ -110,6 +110,9 @@ type Store struct {
 	// depends on it are never interleaved with another append.
 	appendMu sync.Mutex
 
+	// heads caches every feed's head; it changes under appendMu.
+	heads headCache
+
 	// closeMu guards closed: every operation holds it for reading, Close
 	// for writing, so Close waits for operations in flight.
 	closeMu sync.RWMutex
