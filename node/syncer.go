@@ -11,10 +11,14 @@ import (
 )
 
 // receiptDelay batches receipts after pushed entries: pushes from one
-// author within a second produce one receipt session. Shorter delays cost
+// author within it produce one receipt session (and a hello sent to the
+// author meanwhile carries the receipt instead). Shorter delays cost
 // latency: in a 10-node mesh receipt sessions at 200 ms took a third of the
-// CPU and tripled the publish-to-stored p50.
-const receiptDelay = time.Second
+// CPU and tripled the publish-to-stored p50; in a 20-node mesh publishing
+// every 20 ms, 1 s made 155 sessions a second and a p99 of 15-80 ms, 3 s
+// makes 32 and 12-15 ms (docs/performance.md). A receipt is proof of
+// delivery for the author's status, where 3 s is still "a few seconds".
+const receiptDelay = 3 * time.Second
 
 // maxConcurrentSyncs bounds the sync sessions this node initiates at once.
 const maxConcurrentSyncs = 8
