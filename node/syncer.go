@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -18,7 +19,19 @@ import (
 // every 20 ms, 1 s made 155 sessions a second and a p99 of 15-80 ms, 3 s
 // makes 32 and 12-15 ms (docs/performance.md). A receipt is proof of
 // delivery for the author's status, where 3 s is still "a few seconds".
-const receiptDelay = 3 * time.Second
+// Each delay is drawn from receiptDelay ± receiptJitter: the pushes of a
+// burst start every partner's timer at once, and equal delays brought
+// the sessions back as one wave.
+const (
+	receiptDelay  = 3 * time.Second
+	receiptJitter = time.Second
+)
+
+// receiptWait is a receipt session's delay, spread over receiptDelay ±
+// receiptJitter.
+func receiptWait() time.Duration {
+	return receiptDelay - receiptJitter + rand.N(2*receiptJitter)
+}
 
 // maxConcurrentSyncs bounds the sync sessions this node initiates at once.
 const maxConcurrentSyncs = 8
@@ -80,7 +93,7 @@ func (s *syncer) receiptDue(author crypto.PublicKey) {
 		return
 	}
 	var t *time.Timer
-	t = time.AfterFunc(receiptDelay, func() {
+	t = time.AfterFunc(receiptWait(), func() {
 		s.mu.Lock()
 		due := s.pending[p] == t // else a hello carried the receipt first
 		if due {
