@@ -307,7 +307,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "- load average (1, 5, 15 min) before and after: $load_start / $load_end (the machine may be shared: compare cpu_cores with its core count)"
 	[ -n "$durations" ] && echo "- time taken: $durations; $((SECONDS / 60)) min $((SECONDS % 60)) s in all"
 	echo "- go: $(go version | cut -d' ' -f3-)"
-	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet -- . ':(exclude)BENCHMARKS.md' 2>/dev/null || echo ' (with local changes)')"
 	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "- command: \`$cmd\`, then \`$scale_cmd\`"
 	echo
