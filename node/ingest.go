@@ -55,11 +55,7 @@ func (n *Node) prepare(raw []byte) prepared {
 		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}
 	}
 	e, err := protocol.DecodeEntry(raw)
-	if err != nil {
-		r := n.reject("malformed", nil, err)
-		return prepared{done: &r}
-	}
-	return n.prepareDecoded(e, false)
+	return n.prepareRun(raw, e, err, false)
 }
 
 // holds reports whether raw is an entry this node already stores, byte for
@@ -206,9 +202,10 @@ func (n *Node) frameHeads(raws [][]byte) map[crypto.PublicKey]uint64 {
 	return heads
 }
 
-// prepareRun is prepare for an entry that [protocol.DecodeRun] decoded
-// into e, or refused with err; mayBeHeld is false when the entry is above
-// its feed's head.
+// prepareRun checks and opens an entry already decoded (by
+// [protocol.DecodeRun] or DecodeEntry) into e, or refused with err;
+// mayBeHeld is false when the entry is known not to be held (above its
+// feed's head, or looked up already), which spares the Holds read.
 func (n *Node) prepareRun(raw []byte, e *protocol.Entry, err error, mayBeHeld bool) prepared {
 	if mayBeHeld && n.holds(raw) {
 		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}

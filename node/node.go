@@ -65,12 +65,8 @@ type Node struct {
 	self *partnerKeys
 
 	// appendMu serialises appends to this node's own feed, so each draft
-	// is built on the head it will be appended to. It guards ownHead.
+	// is built on the head it will be appended to.
 	appendMu sync.Mutex
-	// ownHead caches the seq and hash of this node's own head once read:
-	// only appendDraft appends to the own feed, so the store need not be
-	// asked per entry. nil until read, and after a failed append.
-	ownHead *store.Head
 	// partnersMu serialises changes to the pinned partners (each reads the
 	// stored partner and writes it back).
 	partnersMu sync.Mutex

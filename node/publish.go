@@ -95,9 +95,9 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 	if err := n.checkAppend(); err != nil {
 		return nil, err
 	}
-	head, err := n.ownHeadLocked()
+	head, err := n.st.Head(n.id.Public()) // kept in memory by the store
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read own head: %w", err)
 	}
 	d.Seq, d.Prev, d.Time = head.Seq+1, head.Hash, n.now().UTC()
 	e, err := protocol.NewEntry(n.id, d)
@@ -105,31 +105,13 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 		return nil, fmt.Errorf("build entry: %w", err)
 	}
 	if err := n.st.Append(e, rec); err != nil {
-		// The store may or may not hold the entry (an error after the
-		// commit): read the head again next time.
-		n.ownHead = nil
 		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
 	}
-	n.ownHead = &store.Head{Seq: e.Seq, Hash: e.Hash(), Time: e.Time}
 	if e.Type == protocol.HandoverType {
 		n.handedOver.Store(true) // under appendMu: nothing follows it
 	}
 	n.committer.add(e)
 	return e, nil
-}
-
-// ownHeadLocked returns the head of this node's own feed, from the cache
-// when it holds it. The caller holds appendMu.
-func (n *Node) ownHeadLocked() (store.Head, error) {
-	if n.ownHead != nil {
-		return *n.ownHead, nil
-	}
-	head, err := n.st.Head(n.id.Public())
-	if err != nil {
-		return store.Head{}, fmt.Errorf("read own head: %w", err)
-	}
-	n.ownHead = &head
-	return head, nil
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience

@@ -112,11 +112,17 @@ func checkEnvelope(b []byte) error {
 	}
 	var author crypto.PublicKey
 	copy(author[:], b[offAuthor:])
-	signed, sig := b[:len(b)-SignatureSize], b[len(b)-SignatureSize:]
-	if !crypto.Verify(crypto.DomainEntry, author, signed, sig) {
+	if !signatureValid(author, b) {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// signatureValid reports whether the last SignatureSize bytes of the
+// entry bytes b sign the rest for author.
+func signatureValid(author crypto.PublicKey, b []byte) bool {
+	n := len(b) - SignatureSize
+	return crypto.Verify(crypto.DomainEntry, author, b[:n], b[n:])
 }
 
 // checkSize checks an entry's size bounds and version byte.

@@ -3,8 +3,6 @@ package protocol
 import (
 	"bytes"
 	"fmt"
-
-	"github.com/kpnode/kpnode/crypto"
 )
 
 // DecodeRun decodes entries received together, such as the entries of a
@@ -92,8 +90,7 @@ func (e *Entry) CheckSignature() error {
 	if e.sigChecked {
 		return nil
 	}
-	n := len(e.raw) - SignatureSize
-	if !crypto.Verify(crypto.DomainEntry, e.Author, e.raw[:n], e.raw[n:]) {
+	if !signatureValid(e.Author, e.raw) {
 		return ErrBadSignature
 	}
 	e.sigChecked = true
