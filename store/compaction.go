@@ -44,10 +44,11 @@ const (
 // the store is quiet and compacted. Its goroutine (loop) is owned by the
 // Store: started by Open, stopped by close before Badger closes.
 type compactor struct {
-	db   *badger.DB
-	now  func() time.Time
-	done chan struct{} // closed by close: loop returns
-	wg   sync.WaitGroup
+	db        *badger.DB
+	now       func() time.Time
+	done      chan struct{} // closed by close: loop returns
+	closeOnce sync.Once
+	wg        sync.WaitGroup
 
 	mu        sync.Mutex // guards the fields below and the compactors' state
 	running   bool       // Badger's compactors are running (they are at open)
@@ -136,6 +137,6 @@ func (c *compactor) state() (running bool, switches uint64) {
 // close stops the loop and leaves the compactors as they are: Badger's
 // Close stops them, running or not.
 func (c *compactor) close() {
-	close(c.done)
+	c.closeOnce.Do(func() { close(c.done) })
 	c.wg.Wait()
 }
