@@ -54,9 +54,19 @@ func newTestAPIWith(t testing.TB, code string, prepare func(*store.Store) error)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	srv := httptest.NewServer(NewHandler(n, crypto.Secret(testToken), nil))
+	srv := httptest.NewServer(mustHandler(t, n))
 	t.Cleanup(srv.Close)
 	return srv, n
+}
+
+// mustHandler is the API handler of b with the test token.
+func mustHandler(t testing.TB, b Backend, opts ...Option) *Handler {
+	t.Helper()
+	h, err := NewHandler(b, crypto.Secret(testToken), nil, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func call(t *testing.T, srv *httptest.Server, method, path, token string, body []byte) (int, []byte) {

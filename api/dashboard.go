@@ -10,13 +10,12 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // The web dashboard: an HTML shell, plain JavaScript modules and CSS,
 // embedded in the binary and served without a token (they hold no data;
-// every figure comes from /api/ with the token). docs/dashboard.md is the
-// user's guide.
+// every figure comes from /api/ with the browser's session cookie).
+// docs/dashboard.md is the user's guide.
 
 //go:embed web
 var webFS embed.FS
@@ -36,9 +35,11 @@ type dashboard struct {
 // dashboardRoutes registers the dashboard's pages and the sign-in routes.
 // The static files are not API routes and stay out of h.patterns.
 func (h *Handler) dashboardRoutes() {
-	codes := newSigninCodes(time.Now)
-	h.handle("POST /api/signin-links", h.signinLink(codes))
-	h.mux.Handle("POST /signin", secured(h.signin(codes)))
+	h.handleAccess("POST /api/signin-links", MaxBodyBytes, tokenOnly, h.signinLink)
+	h.handleAccess("GET /api/sessions", MaxBodyBytes, tokenOnly, h.listSessions)
+	h.handleAccess("DELETE /api/sessions/{id}", MaxBodyBytes, tokenOnly, h.revokeSession)
+	h.handle("POST /signout", h.signout)
+	h.mux.Handle("POST /signin", secured(http.HandlerFunc(h.signin)))
 	h.patterns = append(h.patterns, "POST /signin")
 	d, err := newDashboard()
 	if err != nil {

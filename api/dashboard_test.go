@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/store"
 )
 
@@ -26,7 +25,7 @@ import (
 // the security headers; directories are not listed; the API still needs
 // the token.
 func TestDashboardServed(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(nil, crypto.Secret(testToken), nil))
+	srv := httptest.NewServer(mustHandler(t, nil))
 	t.Cleanup(srv.Close)
 	resp, body := get(t, srv.URL+"/", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {

@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+var errTooManyStreams = &Error{Status: http.StatusServiceUnavailable, Code: "too_many_streams",
+	Message: "too many event streams are open; close a dashboard tab or try again later"}
+
 // eventKeepAlive is how often an idle event stream gets a comment line, so
 // proxies and clients see it alive.
 const eventKeepAlive = 15 * time.Second
@@ -15,11 +18,24 @@ const eventKeepAlive = 15 * time.Second
 // events serves the event stream (server-sent events). Each event has the
 // node's monotonic id; a client that reconnects with Last-Event-ID (or
 // ?after=ID) gets what it missed from the node's bounded buffer, or a
-// "missed" event first when some were already dropped.
+// "missed" event first when some were already dropped. At most
+// cap(h.streams) streams are open at once; a stream opened with a
+// dashboard session ends when the session does.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	after, err := lastEventID(r)
 	if err != nil {
 		return err
+	}
+	select {
+	case h.streams <- struct{}{}:
+		defer func() { <-h.streams }()
+	default:
+		return errTooManyStreams
+	}
+	se := requestSession(r)
+	var ended <-chan struct{} // nil (never ready) for the token
+	if se != nil {
+		ended = se.ended
 	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -44,8 +60,13 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-ended:
+			return nil
 		case <-wake:
 		case <-keepAlive.C:
+			if se != nil && !h.sessions.touch(se) {
+				return nil // expired: an open tab keeps a session alive only up to SessionMaxAge
+			}
 			rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return nil

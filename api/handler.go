@@ -2,11 +2,10 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -51,6 +50,7 @@ type Backend interface {
 	RotateKeys(ctx context.Context, reason string, wait time.Duration) (node.RotateResult, error)
 	RepinPartner(code string, card []byte, validThrough uint64) (node.RepinResult, error)
 	ForceRecovered(note string) (node.RecoveryStatus, error)
+	AuditSession(action string, s node.SessionAudit) error
 }
 
 // MaxBodyBytes caps every request body.
@@ -58,23 +58,68 @@ const MaxBodyBytes = 8 << 20
 
 // Handler is the API's HTTP handler.
 type Handler struct {
-	b     Backend
-	token crypto.Secret
-	log   *slog.Logger
-	mux   *http.ServeMux
-	lat   *latencies
+	b        Backend
+	token    crypto.Secret
+	log      *slog.Logger
+	mux      *http.ServeMux
+	lat      *latencies
+	hosts    *hostGuard
+	sessions *sessions
+	codes    *signinCodes
+	streams  chan struct{} // one slot per open event stream
 	// patterns lists the patterns registered, for the OpenAPI check.
 	patterns []string
 }
 
-// NewHandler returns the API handler for b, requiring token on /api/.
-func NewHandler(b Backend, token crypto.Secret, log *slog.Logger) *Handler {
+// DefaultMaxEventStreams bounds the event streams open at once: each holds
+// a connection for as long as its client wants, so they get their own cap
+// below the connection cap (Config.MaxConns).
+const DefaultMaxEventStreams = 16
+
+// Option configures a Handler.
+type Option func(*Handler) error
+
+// WithListenAddr makes the handler answer only to the loopback names and
+// the configured API host, on the port actually bound (bound, e.g. the
+// listener's address). Without it the loopback names are accepted on any
+// port.
+func WithListenAddr(configured, bound string) Option {
+	return func(h *Handler) error {
+		g, err := newHostGuard(configured, bound)
+		h.hosts = g
+		return err
+	}
+}
+
+// WithMaxEventStreams sets how many event streams may be open at once
+// (default DefaultMaxEventStreams); one more gets 503.
+func WithMaxEventStreams(n int) Option {
+	return func(h *Handler) error {
+		if n < 1 {
+			return fmt.Errorf("max event streams %d: want at least 1", n)
+		}
+		h.streams = make(chan struct{}, n)
+		return nil
+	}
+}
+
+// NewHandler returns the API handler for b, requiring token (or a
+// dashboard session) on /api/.
+func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), lat: newLatencies()}
+	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), lat: newLatencies(),
+		sessions: newSessions(time.Now), codes: newSigninCodes(time.Now),
+		streams: make(chan struct{}, DefaultMaxEventStreams)}
+	h.hosts, _ = newHostGuard("", "")
+	for _, o := range opts {
+		if err := o(h); err != nil {
+			return nil, err
+		}
+	}
 	h.routes()
-	return h
+	return h, nil
 }
 
 func (h *Handler) routes() {
@@ -114,8 +159,8 @@ func (h *Handler) routes() {
 	h.handle("GET /api/reference/unit-values", h.unitValues)
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		if !h.authorized(r) {
-			writeError(w, errUnauthorized)
+		if _, err := h.authenticate(r, tokenOrSession); err != nil {
+			h.fail(w, r, err)
 			return
 		}
 		writeError(w, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route: " + r.Method + " " + r.URL.Path})
@@ -125,18 +170,26 @@ func (h *Handler) routes() {
 // handle registers an authenticated route whose bodies are capped at
 // MaxBodyBytes.
 func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
-	h.handleLimit(pattern, MaxBodyBytes, fn)
+	h.handleAccess(pattern, MaxBodyBytes, tokenOrSession, fn)
 }
 
 // handleLimit registers an authenticated route whose bodies are capped at
 // limit bytes.
 func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.ResponseWriter, *http.Request) error) {
+	h.handleAccess(pattern, limit, tokenOrSession, fn)
+}
+
+// handleAccess registers a route open to acc whose bodies are capped at
+// limit bytes.
+func (h *Handler) handleAccess(pattern string, limit int64, acc access, fn func(http.ResponseWriter, *http.Request) error) {
 	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if !h.authorized(r) {
-			writeError(w, errUnauthorized)
+		ar, err := h.authenticate(r, acc)
+		if err != nil {
+			h.fail(w, r, err)
 			return
 		}
+		r = ar
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		start := time.Now()
 		if err := fn(w, r); err != nil {
@@ -147,10 +200,13 @@ func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.Response
 	})
 }
 
-func (h *Handler) authorized(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(tok), h.token.Reveal()) == 1
+// ServeHTTP implements http.Handler. Requests for a host name that is not
+// the node's are refused before any route sees them.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.hosts.allowed(r.Host) {
+		h.log.Info("api request for a foreign host refused", "host", r.Host, "remote", r.RemoteAddr)
+		writeError(w, foreignHost(r.Host))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
 }
-
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

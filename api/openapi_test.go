@@ -33,7 +33,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented = append(documented, strings.ToUpper(m[1])+" "+path)
 		}
 	}
-	h := NewHandler(nil, nil, nil)
+	h := mustHandler(t, nil)
 	var served []string
 	for _, r := range h.patterns {
 		served = append(served, strings.ReplaceAll(r, "...}", "}"))

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/kpnode/kpnode/crypto"
 )
 
 // TestServeShutdownEndsEventStreams: stopping the server while a client
@@ -20,7 +18,7 @@ func TestServeShutdownEndsEventStreams(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, NewHandler(n, crypto.Secret(testToken), nil)) }()
+	go func() { done <- Serve(ctx, ln, mustHandler(t, n)) }()
 	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/api/events", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)

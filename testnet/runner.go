@@ -179,6 +179,12 @@ func startInProcess(h node.Home, cfg node.Config) (*inProcess, error) {
 	if err == nil {
 		ln, err = net.Listen("tcp", cfg.API)
 	}
+	var hd *api.Handler
+	if err == nil {
+		if hd, err = api.NewHandler(p.n, tok, nil, api.WithListenAddr(cfg.API, ln.Addr().String())); err != nil {
+			ln.Close()
+		}
+	}
 	if err != nil {
 		if p.n != nil {
 			p.n.Close()
@@ -188,7 +194,7 @@ func startInProcess(h node.Home, cfg node.Config) (*inProcess, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	go func() { p.done <- api.Serve(ctx, ln, api.NewHandler(p.n, tok, nil)) }()
+	go func() { p.done <- api.Serve(ctx, ln, hd) }()
 	return p, nil
 }
 

@@ -47,6 +47,11 @@ func runDaemon(e *env, args []string) error {
 // mark. docs/operations.md ("Running") tells operators how to change it.
 const daemonGCPercent = 50
 
+// minFileLimit is the descriptor limit below which the daemon warns: half
+// for libp2p, 128 for the API, the rest for Badger and the node's files
+// (docs/operations.md, "File descriptors").
+const minFileLimit = 1024
+
 // setDaemonGC applies daemonGCPercent unless GOGC is set.
 func setDaemonGC() {
 	if os.Getenv("GOGC") == "" {
@@ -82,6 +87,12 @@ func (e *env) daemon(f daemonFlags) error {
 	}
 	if h, err = e.unlockHome(h, f.passFile); err != nil {
 		return err
+	}
+	if err := raiseFileLimit(); err != nil {
+		log.Warn("cannot raise the file descriptor limit to the hard limit", "limit", fileLimit(), "err", err)
+	}
+	if fds := fileLimit(); fds < minFileLimit {
+		log.Warn("the file descriptor limit is low: raise it (ulimit -n) for many partners", "limit", fds, "want", minFileLimit)
 	}
 	return e.serve(h, cfg, pass, log)
 }
@@ -191,8 +202,15 @@ func (e *env) serveAPI(ctx context.Context, h node.Home, cfg node.Config, n *nod
 		ln.Close()
 		return fmt.Errorf("record API address: %w", err)
 	}
-	log.Info("API listening", "addr", "http://"+ln.Addr().String(), "home", h.Dir)
-	err = api.Serve(ctx, ln, api.NewHandler(n, tok, log.With("component", "api")))
+	hd, err := api.NewHandler(n, tok, log.With("component", "api"), api.WithListenAddr(cfg.API, ln.Addr().String()))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := api.DefaultServerConfig()
+	srv.MaxConns = api.MaxConnsFor(fileLimit())
+	log.Info("API listening", "addr", "http://"+ln.Addr().String(), "home", h.Dir, "max_conns", srv.MaxConns)
+	err = srv.Serve(ctx, ln, hd)
 	log.Info("node stopped")
 	return err
 }

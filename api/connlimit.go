@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// connLimiter caps the API's open connections so that local processes
+// without the token cannot take the node's file descriptors: 20,000 idle
+// connections to /healthz once left the API silent and libp2p unable to
+// open sockets. At the cap a new connection evicts the oldest connection
+// that has not carried an authorised request (an idle or slow-loris
+// connection, a /healthz prober, a 401); when every connection is trusted
+// the new one is closed. So a flood of connections without the token can
+// delay the token holder by one connect, never lock it out.
+type connLimiter struct {
+	net.Listener
+	max int
+
+	mu      sync.Mutex                // guards conns and next
+	conns   map[*limitedConn]struct{} // the open connections
+	next    uint64                    // order of the next accepted connection
+	evicted atomic.Uint64             // connections closed to make room
+	refused atomic.Uint64             // new connections closed because all were trusted
+}
+
+func newConnLimiter(ln net.Listener, max int) *connLimiter {
+	return &connLimiter{Listener: ln, max: max, conns: map[*limitedConn]struct{}{}}
+}
+
+// limitedConn is one connection counted by a connLimiter.
+type limitedConn struct {
+	net.Conn
+	l       *connLimiter
+	order   uint64
+	trusted atomic.Bool // an authorised request came over it
+	once    sync.Once
+}
+
+// Accept returns the next connection, making room for it first.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if lc := l.admit(c); lc != nil {
+			return lc, nil
+		}
+	}
+}
+
+// admit counts c, evicting the oldest untrusted connection at the cap. It
+// closes c and returns nil when every open connection is trusted.
+func (l *connLimiter) admit(c net.Conn) *limitedConn {
+	l.mu.Lock()
+	var victim *limitedConn
+	if len(l.conns) >= l.max {
+		if victim = l.oldestUntrusted(); victim == nil {
+			l.mu.Unlock()
+			l.refused.Add(1)
+			c.Close()
+			return nil
+		}
+		delete(l.conns, victim)
+	}
+	lc := &limitedConn{Conn: c, l: l, order: l.next}
+	l.next++
+	l.conns[lc] = struct{}{}
+	l.mu.Unlock()
+	if victim != nil {
+		l.evicted.Add(1)
+		victim.Close()
+	}
+	return lc
+}
+
+// oldestUntrusted scans the open connections (at most max). l.mu must be
+// held.
+func (l *connLimiter) oldestUntrusted() *limitedConn {
+	var oldest *limitedConn
+	for c := range l.conns {
+		if !c.trusted.Load() && (oldest == nil || c.order < oldest.order) {
+			oldest = c
+		}
+	}
+	return oldest
+}
+
+// open counts the open connections.
+func (l *connLimiter) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// Close closes the connection and frees its place.
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
+	return err
+}
+
+// connKey is the context key of a request's limitedConn.
+type connKey struct{}
+
+// withConn is the server's ConnContext: it lets handlers reach their
+// connection.
+func withConn(ctx context.Context, c net.Conn) context.Context {
+	if lc, ok := c.(*limitedConn); ok {
+		return context.WithValue(ctx, connKey{}, lc)
+	}
+	return ctx
+}
+
+// markTrusted marks the connection of a request that was authorised, so
+// that it is never evicted for a newcomer.
+func markTrusted(ctx context.Context) {
+	if lc, ok := ctx.Value(connKey{}).(*limitedConn); ok {
+		lc.trusted.Store(true)
+	}
+}
