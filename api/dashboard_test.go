@@ -185,6 +185,32 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 	return tab
 }
 
+// newIncognito opens a tab in a new browser context of the browser of ctx:
+// its own cookies, as another person's browser.
+func newIncognito(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab, watchErrors); err != nil {
+		t.Fatalf("open an incognito tab: %v", err)
+	}
+	return tab
+}
+
+// noTokenInBrowser fails the test if the API token is anywhere a page's
+// script can read: storage, readable cookies, the page itself. (The
+// session cookie is HttpOnly, so document.cookie does not show it.)
+func noTokenInBrowser(t *testing.T, ctx context.Context) {
+	t.Helper()
+	seen := eval[string](t, ctx, `JSON.stringify(sessionStorage) + JSON.stringify(localStorage) + document.cookie + document.documentElement.outerHTML`)
+	if strings.Contains(seen, testToken) {
+		t.Fatal("the API token reached the browser")
+	}
+	if strings.Contains(eval[string](t, ctx, `document.cookie`), sessionCookie) {
+		t.Fatal("the session cookie is readable by scripts")
+	}
+}
+
 // browserWait bounds every browser step.
 const browserWait = 30 * time.Second
 
@@ -284,10 +310,11 @@ func eventually(t *testing.T, what string, cond func() error) {
 }
 
 // TestDashboardInBrowser drives the real dashboard in headless Chromium
-// against two real nodes on loopback: sign in with the token, watch a
-// partner connect and an entry arrive without a reload, see a bad CSV row
-// refused, open a finding and the record behind it, and sign in with a
-// one-time link.
+// against two real nodes on loopback: sign in with a one-time code, watch
+// a partner connect and an entry arrive without a reload, see a bad CSV
+// row refused, open a finding and the record behind it, sign in with a
+// one-time link and with the page kpnode dashboard --open writes, and see
+// a revoked session signed out. The API token never reaches the browser.
 func TestDashboardInBrowser(t *testing.T) {
 	in, _ := newTestAPI(t, "IN")
 	be, _ := newTestAPI(t, "BE")
@@ -299,14 +326,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	steps := []struct {
 		name string
 		run  func(t *testing.T)
-	}{{"sign in with the token", func(t *testing.T) {
+	}{{"sign in with a one-time code", func(t *testing.T) {
 		do(t, ctx, "open the dashboard", chromedp.Navigate(in.URL+"/"))
-		waitFor(t, ctx, "the sign-in form", visible("#token"))
-		do(t, ctx, "sign in with a wrong token", chromedp.SendKeys(chromedp.ID("token"), "not-the-token"), chromedp.Click(chromedp.ID("signin-button")))
+		waitFor(t, ctx, "the sign-in form", visible("#code"))
+		do(t, ctx, "sign in with a wrong code", chromedp.SendKeys(chromedp.ID("code"), "not-the-code"), chromedp.Click(chromedp.ID("signin-button")))
 		waitFor(t, ctx, "the refusal", containsText("#signin-status", "not right"))
-		do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("token"), testToken), chromedp.Click(chromedp.ID("signin-button")))
+		var link SigninLink
+		apiJSON(t, in, "POST", "/api/signin-links", nil, &link)
+		do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("code"), link.Code), chromedp.Click(chromedp.ID("signin-button")))
 		waitFor(t, ctx, "the overview", containsText("#identity", "Authority IN"))
 		waitFor(t, ctx, "no partners yet", containsText("#partners", "no partners yet"))
+		noTokenInBrowser(t, ctx)
 		eval[chromedp.Void](t, ctx, `window.kpnodeNoReload = true`)
 	}}, {"a partner connects", func(t *testing.T) {
 		apiJSON(t, in, "POST", "/api/partners", beCard, nil)
@@ -365,14 +395,45 @@ func TestDashboardInBrowser(t *testing.T) {
 		if loc := eval[string](t, tab, `location.href`); strings.Contains(loc, "signin=") {
 			t.Errorf("the code stayed in the address bar: %s", loc)
 		}
-		again := newTab(t, ctx)
+		again := newIncognito(t, ctx)
 		do(t, again, "open the used link", chromedp.Navigate(link.URL))
 		waitFor(t, again, "the refusal", containsText("#signin-status", "already used"))
-		if tok := eval[string](t, again, `sessionStorage.getItem('kpnode.token') || ''`); tok != "" {
+		if eval[bool](t, again, `!document.getElementById('nav').hidden`) {
 			t.Fatal("a used link signed in")
 		}
+		noTokenInBrowser(t, tab)
 		noPageErrors(t, tab)
 		noPageErrors(t, again)
+	}}, {"the page of kpnode dashboard --open signs in", func(t *testing.T) {
+		var link SigninLink
+		apiJSON(t, in, "POST", "/api/signin-links", nil, &link)
+		page, err := SigninPage(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "signin.html")
+		if err := os.WriteFile(file, page, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tab := newIncognito(t, ctx)
+		do(t, tab, "open the sign-in page", chromedp.Navigate("file://"+file))
+		waitFor(t, tab, "the overview", containsText("#identity", "Authority IN"))
+		noTokenInBrowser(t, tab)
+		again := newIncognito(t, ctx)
+		do(t, again, "open the used page", chromedp.Navigate("file://"+file))
+		waitFor(t, again, "the refusal", containsText("#signin-status", "already used"))
+		noPageErrors(t, tab)
+	}}, {"a revoked session signs the dashboard out", func(t *testing.T) {
+		var list []Session
+		apiJSON(t, in, "GET", "/api/sessions", nil, &list)
+		if len(list) < 3 {
+			t.Fatalf("%d sessions listed, want the 3 browsers signed in", len(list))
+		}
+		for _, s := range list {
+			apiJSON(t, in, "DELETE", "/api/sessions/"+s.ID, nil, nil)
+		}
+		waitFor(t, ctx, "the sign-in form", visible("#code"))
+		waitFor(t, ctx, "the reason", containsText("#signin-status", "expired or was revoked"))
 	}}}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {
@@ -439,8 +500,10 @@ func TestDashboardShowsRecovery(t *testing.T) {
 	})
 	ctx := newBrowser(t)
 	do(t, ctx, "open the dashboard", chromedp.Navigate(in.URL+"/"))
-	waitFor(t, ctx, "the sign-in form", visible("#token"))
-	do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("token"), testToken), chromedp.Click(chromedp.ID("signin-button")))
+	waitFor(t, ctx, "the sign-in form", visible("#code"))
+	var link SigninLink
+	apiJSON(t, in, "POST", "/api/signin-links", nil, &link)
+	do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("code"), link.Code), chromedp.Click(chromedp.ID("signin-button")))
 	waitFor(t, ctx, "the recovery notice", containsText("#recovery", "Paused while the node recovers"))
 	got := textOf(t, ctx, "#recovery")
 	for _, want := range []string{"restored from a backup in a test", "0 of 0 partners", "kpnode recover --force"} {

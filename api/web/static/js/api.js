@@ -1,8 +1,7 @@
-// api.js: the one way the dashboard talks to the node. The API token lives
-// in sessionStorage (gone when the tab closes) and goes in the
-// Authorization header of every request; a 401 sends the user to sign-in.
-
-const TOKEN_KEY = 'kpnode.token';
+// api.js: the one way the dashboard talks to the node. The browser holds a
+// session cookie the node set at sign-in (HttpOnly: no script, this one
+// included, can read it) and sends it with every request to the node; the
+// API token never reaches the browser. A 401 sends the user to sign-in.
 
 /** APIError is a failed request: the node's error code and message, and the
  * bad fields (invalid_record) or rows (invalid_import) when it sent them. */
@@ -18,19 +17,29 @@ export class APIError extends Error {
 
 let onUnauthorized = () => {};
 
-/** whenUnauthorized sets what happens when the node refuses the token. */
+let session = false; // whether the node accepted this browser's session
+
+/** whenUnauthorized sets what happens when the node refuses the session. */
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 
-export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
-export function setToken(t) { sessionStorage.setItem(TOKEN_KEY, t); }
-export function clearToken() { sessionStorage.removeItem(TOKEN_KEY); }
-export function signedIn() { return token() !== ''; }
+export function signedIn() { return session; }
+
+/** checkSession asks the node whether this browser's session cookie is
+ * still good. */
+export async function checkSession() {
+  try {
+    await request('GET', '/api/status', { auth: false });
+    session = true;
+  } catch {
+    session = false;
+  }
+  return session;
+}
 
 /** request sends one API request and returns the decoded JSON answer (or
  * the text for non-JSON answers). It throws an APIError on failure. */
 export async function request(method, path, opts = {}) {
   const headers = new Headers(opts.headers || {});
-  if (opts.auth !== false) headers.set('Authorization', 'Bearer ' + token());
   let body = opts.body;
   if (opts.json !== undefined) {
     headers.set('Content-Type', 'application/json');
@@ -38,7 +47,7 @@ export async function request(method, path, opts = {}) {
   }
   let resp;
   try {
-    resp = await fetch(path, { method, headers, body, signal: opts.signal, cache: 'no-store' });
+    resp = await fetch(path, { method, headers, body, signal: opts.signal, cache: 'no-store', credentials: 'same-origin' });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new APIError(0, { code: 'unreachable',
@@ -46,6 +55,7 @@ export async function request(method, path, opts = {}) {
   }
   const data = await decode(resp);
   if (resp.status === 401 && opts.auth !== false) {
+    session = false;
     onUnauthorized();
   }
   if (!resp.ok) {
@@ -88,8 +98,21 @@ export function findingPath(id) {
   return '/api/findings/' + id.split('/').map(encodeURIComponent).join('/');
 }
 
-/** signInWithCode trades a one-time sign-in code for the token. */
+/** signInWithCode trades a one-time sign-in code for a session cookie. */
 export async function signInWithCode(code) {
-  const answer = await request('POST', '/signin', { json: { code }, auth: false });
-  setToken(answer.token);
+  await request('POST', '/signin', { json: { code }, auth: false });
+  session = true;
+}
+
+/** signOut ends this browser's session at the node (best effort: the
+ * session ends by itself when idle). */
+export async function signOut() {
+  const was = session;
+  session = false;
+  if (!was) return;
+  try {
+    await request('POST', '/signout', { auth: false });
+  } catch {
+    // the node is away or the session already ended
+  }
 }

@@ -1,10 +1,9 @@
 // events.js: the node's event stream (GET /api/events, server-sent events).
-// EventSource cannot send the Authorization header, so the stream is read
-// with fetch() and parsed here. After a break the stream resumes with
+// The stream is read with fetch() and parsed here, so that a 401 (the
+// session ended) can be told apart from a break. After a break the stream resumes with
 // Last-Event-ID; a "missed" event means some events were dropped and the
 // page should reload its data.
 
-import { token } from './api.js';
 import { typeLabel } from './format.js';
 
 const MIN_RETRY = 1000;
@@ -53,9 +52,9 @@ export class EventStream {
 
   async connect() {
     this.ctrl = new AbortController();
-    const headers = { Authorization: 'Bearer ' + token(), Accept: 'text/event-stream' };
+    const headers = { Accept: 'text/event-stream' };
     if (this.lastId) headers['Last-Event-ID'] = this.lastId;
-    const resp = await fetch('/api/events', { headers, signal: this.ctrl.signal, cache: 'no-store' });
+    const resp = await fetch('/api/events', { headers, signal: this.ctrl.signal, cache: 'no-store', credentials: 'same-origin' });
     if (resp.status === 401) {
       this.stopped = true;
       this.cb.onUnauthorized();

@@ -44,16 +44,26 @@ export const app = {
 const view = document.getElementById('view');
 let current = null; // the page shown: { ctrl, listeners, timers }
 
-function start() {
-  api.whenUnauthorized(() => signOut('Your sign-in is no longer valid (the node may have a new token). Please sign in again.'));
+/** SIGNIN_FAILED is where the node sends a browser whose sign-in form (from
+ * kpnode dashboard --open) carried a wrong, used or expired code. */
+const SIGNIN_FAILED = '#signin-failed';
+
+async function start() {
+  api.whenUnauthorized(() => signOut('Your sign-in has ended (it expired or was revoked). Please sign in again.'));
   document.getElementById('signout').addEventListener('click', () => signOut(''));
   window.addEventListener('hashchange', route);
+  if (!location.hash.startsWith('#signin=')) await api.checkSession();
   route();
 }
 
 async function route() {
   const hash = location.hash || '#/';
   if (hash.startsWith('#signin=')) return linkSignIn(hash.slice('#signin='.length));
+  if (hash === SIGNIN_FAILED) {
+    app.signInMessage = 'This sign-in link is wrong, was already used or has expired; ask for a new one with: kpnode dashboard';
+    history.replaceState(null, '', location.pathname + '#/signin');
+    return route();
+  }
   const [path, qs] = hash.slice(1).split('?');
   const r = ROUTES.find((x) => x.re.test(path));
   if (!api.signedIn() && !(r && r.public)) {
@@ -113,7 +123,7 @@ function startSession() {
     onEvent: deliver,
     onMissed: () => deliver({ kind: 'missed', fields: {} }),
     onState: setLive,
-    onUnauthorized: () => signOut('Your sign-in is no longer valid. Please sign in again.'),
+    onUnauthorized: () => signOut('Your sign-in has ended (it expired or was revoked). Please sign in again.'),
   });
   app.stream.start();
   loadIdentity();
@@ -154,7 +164,7 @@ function afterSignIn() {
 }
 
 function signOut(message) {
-  api.clearToken();
+  api.signOut();
   if (app.stream) app.stream.stop();
   app.stream = null;
   app.status = null;
@@ -171,7 +181,7 @@ function signOut(message) {
   }
 }
 
-/** linkSignIn trades the one-time code of a sign-in link for the token. The
+/** linkSignIn trades the one-time code of a sign-in link for a session. The
  * code leaves the address bar at once. */
 async function linkSignIn(code) {
   history.replaceState(null, '', location.pathname + '#/signin');
