@@ -3,7 +3,9 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kpnode/kpnode/node"
@@ -44,6 +46,7 @@ func TestScripts(t *testing.T) {
 			"tamper":      cmdTamper,
 			"tamperaudit": cmdTamperAudit,
 			"chmod":       cmdChmod,
+			"secretfree":  cmdSecretFree,
 		},
 	})
 }
@@ -85,4 +88,20 @@ func cmdChmod(ts *testscript.TestScript, neg bool, args []string) {
 	mode, err := strconv.ParseUint(args[0], 8, 32)
 	ts.Check(err)
 	ts.Check(os.Chmod(filepath.Clean(ts.MkAbs(args[1])), os.FileMode(mode)))
+}
+
+// cmdSecretFree checks that a command line an opener received carries
+// nothing of the sign-in page it was handed: secretfree ARGSFILE PAGE.
+func cmdSecretFree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: secretfree ARGSFILE PAGE")
+	}
+	argv := ts.ReadFile(args[0])
+	m := regexp.MustCompile(`name="code" value="([^"]+)"`).FindStringSubmatch(ts.ReadFile(args[1]))
+	if m == nil {
+		ts.Fatalf("%s holds no sign-in code", args[1])
+	}
+	if strings.Contains(argv, m[1]) {
+		ts.Fatalf("the opener's command line %q carries the sign-in code", argv)
+	}
 }
