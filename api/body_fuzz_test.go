@@ -80,6 +80,7 @@ func FuzzAPIBodies(f *testing.F) {
 // serve runs one request through h with the test token.
 func serve(h http.Handler, method, path string, body []byte) (int, []byte) {
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.Host = "127.0.0.1" // httptest's example.com is a foreign host
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
