@@ -73,7 +73,7 @@ type Handler struct {
 
 // DefaultMaxEventStreams bounds the event streams open at once: each holds
 // a connection for as long as its client wants, so they get their own cap
-// below the connection cap (Config.MaxConns).
+// below the connection cap (ServerConfig.MaxConns).
 const DefaultMaxEventStreams = 16
 
 // Option configures a Handler.
@@ -204,7 +204,7 @@ func (h *Handler) handleAccess(pattern string, limit int64, acc access, fn func(
 // the node's are refused before any route sees them.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.hosts.allowed(r.Host) {
-		h.log.Info("api request for a foreign host refused", "host", r.Host, "remote", r.RemoteAddr)
+		h.log.Debug("api request for a foreign host refused", "host", r.Host, "remote", r.RemoteAddr)
 		writeError(w, foreignHost(r.Host))
 		return
 	}

@@ -314,3 +314,20 @@ func waitStreamEnd(t *testing.T, resp *http.Response) {
 		t.Fatal("the event stream outlived its session")
 	}
 }
+
+// TestEmptyTokenNeverMatches: a handler without a token (a misconfigured
+// caller) refuses "Bearer " with nothing after it.
+func TestEmptyTokenNeverMatches(t *testing.T) {
+	h, err := NewHandler(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/sessions", nil)
+	req.Host = "127.0.0.1"
+	req.Header.Set("Authorization", "Bearer ")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusUnauthorized {
+		t.Errorf("an empty bearer token with no token configured: %d, want 401", w.Code)
+	}
+}
