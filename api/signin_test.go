@@ -331,3 +331,19 @@ func TestEmptyTokenNeverMatches(t *testing.T) {
 		t.Errorf("an empty bearer token with no token configured: %d, want 401", w.Code)
 	}
 }
+
+// TestSessionsEndWithTheHandler: sessions live in the handler's memory,
+// so the handler of a restarted daemon (or of the node restarted after a
+// key rotation) refuses the cookies of the one before (docs/dashboard.md).
+func TestSessionsEndWithTheHandler(t *testing.T) {
+	srv, n := newTestAPI(t, "IN")
+	_, _, c := signIn(t, srv)
+	restarted := httptest.NewServer(mustHandler(t, n))
+	t.Cleanup(restarted.Close)
+	if resp, _ := send(t, srv, "GET", "/api/status", nil, map[string]any{"c": c}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the session before the restart: %d", resp.StatusCode)
+	}
+	if resp, _ := send(t, restarted, "GET", "/api/status", nil, map[string]any{"c": c}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the session after the restart: %d, want 401", resp.StatusCode)
+	}
+}
