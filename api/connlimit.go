@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // connLimiter caps the API's open connections so that local processes
@@ -18,16 +20,25 @@ import (
 type connLimiter struct {
 	net.Listener
 	max int
+	log *slog.Logger
 
 	mu      sync.Mutex                // guards conns and next
 	conns   map[*limitedConn]struct{} // the open connections
 	next    uint64                    // order of the next accepted connection
 	evicted atomic.Uint64             // connections closed to make room
 	refused atomic.Uint64             // new connections closed because all were trusted
+	warned  atomic.Int64              // unix seconds of the last warning
 }
 
-func newConnLimiter(ln net.Listener, max int) *connLimiter {
-	return &connLimiter{Listener: ln, max: max, conns: map[*limitedConn]struct{}{}}
+// capWarnEvery spaces the warnings that the cap is reached: a flood must
+// not flood the log too.
+const capWarnEvery = time.Minute
+
+func newConnLimiter(ln net.Listener, max int, log *slog.Logger) *connLimiter {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &connLimiter{Listener: ln, max: max, log: log, conns: map[*limitedConn]struct{}{}}
 }
 
 // limitedConn is one connection counted by a connLimiter.
@@ -62,6 +73,7 @@ func (l *connLimiter) admit(c net.Conn) *limitedConn {
 			l.mu.Unlock()
 			l.refused.Add(1)
 			c.Close()
+			l.warnCap()
 			return nil
 		}
 		delete(l.conns, victim)
@@ -73,8 +85,21 @@ func (l *connLimiter) admit(c net.Conn) *limitedConn {
 	if victim != nil {
 		l.evicted.Add(1)
 		victim.Close()
+		l.warnCap()
 	}
 	return lc
+}
+
+// warnCap logs, at most every capWarnEvery, that the cap is being hit: a
+// local process is probably flooding the API.
+func (l *connLimiter) warnCap() {
+	now := time.Now().Unix()
+	last := l.warned.Load()
+	if now-last < int64(capWarnEvery/time.Second) || !l.warned.CompareAndSwap(last, now) {
+		return
+	}
+	l.log.Warn("API connection cap reached: closing connections that carried no authorised request (a local process may be flooding the API)",
+		"max_conns", l.max, "evicted", l.evicted.Load(), "refused", l.refused.Load())
 }
 
 // oldestUntrusted scans the open connections (at most max). l.mu must be

@@ -2,13 +2,16 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +37,8 @@ func TestFloodWithoutTokenCannotLockOut(t *testing.T) {
 	cfg.MaxConns = floodCap
 	// Only the cap may close the flood during the test, not a timeout.
 	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.IdleTimeout = time.Minute, time.Minute, time.Minute
+	var logged lockedBuffer
+	cfg.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 	serveInTest(t, cfg, ln, mustHandler(t, n, WithListenAddr("127.0.0.1:0", addr)))
 
 	flood := holdFlood(t, addr)
@@ -55,6 +60,27 @@ func TestFloodWithoutTokenCannotLockOut(t *testing.T) {
 	if open := stillOpen(flood); open > floodCap {
 		t.Fatalf("%d of %d flood connections still open, want at most %d", open, len(flood), floodCap)
 	}
+	if n := strings.Count(logged.String(), "API connection cap reached"); n != 1 {
+		t.Fatalf("the cap was warned about %d times, want once a minute:\n%s", n, logged.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // holdFlood opens the flood's connections and returns them, open.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -25,6 +26,9 @@ type ServerConfig struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection left idle this long.
 	IdleTimeout time.Duration
+	// Logger receives the warning that the connection cap is being hit
+	// (at most once a minute); nil discards it.
+	Logger *slog.Logger
 }
 
 // DefaultMaxConns is the connection cap when descriptors are plenty:
@@ -87,7 +91,7 @@ func (c ServerConfig) Serve(ctx context.Context, ln net.Listener, h http.Handler
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(newConnLimiter(ln, c.MaxConns)) }()
+	go func() { errc <- srv.Serve(newConnLimiter(ln, c.MaxConns, c.Logger)) }()
 	select {
 	case err := <-errc:
 		return err

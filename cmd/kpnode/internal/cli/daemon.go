@@ -209,6 +209,7 @@ func (e *env) serveAPI(ctx context.Context, h node.Home, cfg node.Config, n *nod
 	}
 	srv := api.DefaultServerConfig()
 	srv.MaxConns = api.MaxConnsFor(fileLimit())
+	srv.Logger = log.With("component", "api")
 	log.Info("API listening", "addr", "http://"+ln.Addr().String(), "home", h.Dir, "max_conns", srv.MaxConns)
 	err = srv.Serve(ctx, ln, hd)
 	log.Info("node stopped")
