@@ -32,11 +32,11 @@ type sessionKey struct{}
 
 // authenticate checks a request's token or session cookie against what the
 // route allows and returns the request with its session (if any) in its
-// context. Every authorised request marks its connection as trusted
+// context. Every authorised request marks its connection with its trust
 // (connlimit.go).
 func (h *Handler) authenticate(r *http.Request, acc access) (*http.Request, error) {
 	if h.tokenValid(r) {
-		markTrusted(r.Context())
+		markTrusted(r.Context(), trustToken)
 		return r, nil
 	}
 	c, err := r.Cookie(sessionCookie)
@@ -53,7 +53,7 @@ func (h *Handler) authenticate(r *http.Request, acc access) (*http.Request, erro
 	if !safeMethod(r.Method) && !sameOrigin(r) {
 		return nil, errCrossSite
 	}
-	markTrusted(r.Context())
+	markTrusted(r.Context(), trustSession)
 	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, se)), nil
 }
 

@@ -14,9 +14,11 @@ import (
 // connections to /healthz once left the API silent and libp2p unable to
 // open sockets. At the cap a new connection evicts the oldest connection
 // that has not carried an authorised request (an idle or slow-loris
-// connection, a /healthz prober, a 401); when every connection is trusted
-// the new one is closed. So a flood of connections without the token can
-// delay the token holder by one connect, never lock it out.
+// connection, a /healthz prober, a 401), else the oldest that carried
+// only dashboard-session requests (a session is less than the token: its
+// cookie may have leaked to another local web server); when every
+// connection carried the token the new one is closed. So a flood without
+// the token can delay the token holder by one connect, never lock it out.
 type connLimiter struct {
 	net.Listener
 	max int
@@ -26,7 +28,7 @@ type connLimiter struct {
 	conns   map[*limitedConn]struct{} // the open connections
 	next    uint64                    // order of the next accepted connection
 	evicted atomic.Uint64             // connections closed to make room
-	refused atomic.Uint64             // new connections closed because all were trusted
+	refused atomic.Uint64             // new connections closed because all carried the token
 	warned  atomic.Int64              // unix seconds of the last warning
 }
 
@@ -44,10 +46,10 @@ func newConnLimiter(ln net.Listener, max int, log *slog.Logger) *connLimiter {
 // limitedConn is one connection counted by a connLimiter.
 type limitedConn struct {
 	net.Conn
-	l       *connLimiter
-	order   uint64
-	trusted atomic.Bool // an authorised request came over it
-	once    sync.Once
+	l     *connLimiter
+	order uint64
+	trust atomic.Int32 // the highest trust of a request that came over it
+	once  sync.Once
 }
 
 // Accept returns the next connection, making room for it first.
@@ -63,13 +65,14 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 	}
 }
 
-// admit counts c, evicting the oldest untrusted connection at the cap. It
-// closes c and returns nil when every open connection is trusted.
+// admit counts c, evicting the least trusted, oldest connection at the
+// cap. It closes c and returns nil when every open connection carried the
+// token.
 func (l *connLimiter) admit(c net.Conn) *limitedConn {
 	l.mu.Lock()
 	var victim *limitedConn
 	if len(l.conns) >= l.max {
-		if victim = l.oldestUntrusted(); victim == nil {
+		if victim = l.evictable(); victim == nil {
 			l.mu.Unlock()
 			l.refused.Add(1)
 			c.Close()
@@ -102,16 +105,22 @@ func (l *connLimiter) warnCap() {
 		"max_conns", l.max, "evicted", l.evicted.Load(), "refused", l.refused.Load())
 }
 
-// oldestUntrusted scans the open connections (at most max). l.mu must be
-// held.
-func (l *connLimiter) oldestUntrusted() *limitedConn {
-	var oldest *limitedConn
+// evictable is the open connection of least trust, the oldest among
+// equals, never one that carried the token (nil then). It scans the open
+// connections (at most max); l.mu must be held.
+func (l *connLimiter) evictable() *limitedConn {
+	var pick *limitedConn
+	var pickTrust trust
 	for c := range l.conns {
-		if !c.trusted.Load() && (oldest == nil || c.order < oldest.order) {
-			oldest = c
+		t := trust(c.trust.Load())
+		if t == trustToken {
+			continue
+		}
+		if pick == nil || t < pickTrust || (t == pickTrust && c.order < pick.order) {
+			pick, pickTrust = c, t
 		}
 	}
-	return oldest
+	return pick
 }
 
 // open counts the open connections.
@@ -144,10 +153,27 @@ func withConn(ctx context.Context, c net.Conn) context.Context {
 	return ctx
 }
 
-// markTrusted marks the connection of a request that was authorised, so
-// that it is never evicted for a newcomer.
-func markTrusted(ctx context.Context) {
-	if lc, ok := ctx.Value(connKey{}).(*limitedConn); ok {
-		lc.trusted.Store(true)
+// trust is what a connection has proved: nothing, a dashboard session, or
+// the API token.
+type trust int32
+
+const (
+	trustNone trust = iota
+	trustSession
+	trustToken
+)
+
+// markTrusted records that a request authorised with t came over its
+// connection; a connection keeps the highest trust it has seen.
+func markTrusted(ctx context.Context, t trust) {
+	lc, ok := ctx.Value(connKey{}).(*limitedConn)
+	if !ok {
+		return
+	}
+	for {
+		cur := lc.trust.Load()
+		if trust(cur) >= t || lc.trust.CompareAndSwap(cur, int32(t)) {
+			return
+		}
 	}
 }

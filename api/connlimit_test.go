@@ -42,21 +42,7 @@ func TestFloodWithoutTokenCannotLockOut(t *testing.T) {
 	serveInTest(t, cfg, ln, mustHandler(t, n, WithListenAddr("127.0.0.1:0", addr)))
 
 	flood := holdFlood(t, addr)
-	for i := range 3 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/status", nil)
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
-		if err != nil {
-			cancel()
-			t.Fatalf("authenticated request %d during the flood: %v", i, err)
-		}
-		resp.Body.Close()
-		cancel()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("authenticated request %d during the flood: %d", i, resp.StatusCode)
-		}
-	}
+	tokenAnswered(t, addr)
 	if open := stillOpen(flood); open > floodCap {
 		t.Fatalf("%d of %d flood connections still open, want at most %d", open, len(flood), floodCap)
 	}
@@ -81,6 +67,69 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestSessionFloodCannotLockOutToken: a dashboard session (its cookie
+// may have leaked to another local web server) is less than the token:
+// connections that carried only session requests are evicted for a
+// newcomer, so they cannot lock the token out either.
+func TestSessionFloodCannotLockOutToken(t *testing.T) {
+	_, n := newTestAPI(t, "IN")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	h := mustHandler(t, n, WithListenAddr("127.0.0.1:0", addr))
+	secret, _ := h.sessions.create("127.0.0.1:1", "flood") // a session of this handler
+	cfg := DefaultServerConfig()
+	cfg.MaxConns = floodCap
+	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.IdleTimeout = time.Minute, time.Minute, time.Minute
+	serveInTest(t, cfg, ln, h)
+	req := "GET /api/status HTTP/1.1\r\nHost: " + addr + "\r\nCookie: " + sessionCookie + "=" + secret + "\r\n\r\n"
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for i := range 2 * floodCap {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			t.Fatalf("session connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, req); err == nil {
+			readReply(c)
+		}
+		c.SetDeadline(time.Time{})
+	}
+	tokenAnswered(t, addr)
+	if open := stillOpen(conns); open > floodCap {
+		t.Fatalf("%d session connections still open, want at most %d", open, floodCap)
+	}
+}
+
+// tokenAnswered sends three requests with the token, each on a new
+// connection, and fails unless each is answered 200 within 10 s.
+func tokenAnswered(t *testing.T, addr string) {
+	t.Helper()
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/status", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+		if err != nil {
+			cancel()
+			t.Fatalf("token request %d during the flood: %v", i, err)
+		}
+		resp.Body.Close()
+		cancel()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("token request %d during the flood: %d", i, resp.StatusCode)
+		}
+	}
 }
 
 // holdFlood opens the flood's connections and returns them, open.
