@@ -101,7 +101,7 @@ func (l *connLimiter) warnCap() {
 	if now-last < int64(capWarnEvery/time.Second) || !l.warned.CompareAndSwap(last, now) {
 		return
 	}
-	l.log.Warn("API connection cap reached: closing connections that carried no authorised request (a local process may be flooding the API)",
+	l.log.Warn("API connection cap reached: closing the connections that proved least (a local process may be flooding the API)",
 		"max_conns", l.max, "evicted", l.evicted.Load(), "refused", l.refused.Load())
 }
 
@@ -121,13 +121,6 @@ func (l *connLimiter) evictable() *limitedConn {
 		}
 	}
 	return pick
-}
-
-// open counts the open connections.
-func (l *connLimiter) open() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.conns)
 }
 
 // Close closes the connection and frees its place.
