@@ -47,7 +47,7 @@ func openHeader(ct []byte, id age.Identity, maxStanzas int) (fileKey, payload []
 // headerEnd returns the length of the header at the start of ct, which
 // age has accepted: it ends with the first line that starts with "---",
 // since every other line of a header age accepts is the intro, a stanza
-// line ("->") or a line of base64, none of which starts with '-' but "->".
+// line (starting "->") or a line of base64 (no '-' in its alphabet).
 func headerEnd(ct []byte) (int, error) {
 	i := bytes.Index(ct, footerLine)
 	if i < 0 {

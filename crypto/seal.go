@@ -40,11 +40,11 @@ func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 
 // sealedSizeBound is at least the size of an age file of plaintext bytes
 // sealed to n recipients of the kinds [Seal] speeds up: the intro and MAC
-// lines, at most one 98-byte stanza per recipient, the nonce and the
-// chunks with their tags.
+// lines, one X25519 or static-static stanza per recipient, the nonce and
+// the chunks with their tags. A larger file only makes the buffer grow.
 func sealedSizeBound(plaintext, n int) int {
 	const fixed = len("age-encryption.org/v1\n") + len("--- \n") + 43 + streamNonceSize
-	return fixed + n*x25519StanzaSize + plaintext + tagSize*(1+plaintext/chunkSize)
+	return fixed + n*max(x25519StanzaSize, ssStanzaSize) + plaintext + tagSize*(1+plaintext/chunkSize)
 }
 
 // Open decrypts a ciphertext made by [Seal] (or by any age implementation)
