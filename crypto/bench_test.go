@@ -162,3 +162,28 @@ func BenchmarkEntryCrypto(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpenStaticPosition is the cost of trying stanzas in age's
+// order: a 1 KiB record sealed with static-static stanzas to 10 readers
+// and the author, opened by the first reader (one stanza tried) and by the
+// author (its stanza is the last: eleven tried), in one run.
+func BenchmarkOpenStaticPosition(b *testing.B) {
+	author, readers, rcpts := staticAudience(b, 10)
+	ct, err := Seal(make([]byte, 1024+33), rcpts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		reader *Identity
+	}{{"first", readers[0]}, {"last", author}} {
+		id := mustStaticIdentity(b, tc.reader, author)
+		b.Run("stanza="+tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Open(ct, id, len(rcpts)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
