@@ -2,6 +2,8 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -15,6 +17,30 @@ import (
 // Crafted age files: headers written by hand with a known file key, so
 // that their MAC is right and only the parser can refuse them. Each case
 // must get the same verdict from Open and from the age library.
+
+// The age v1 header format (https://age-encryption.org/v1), as the tests
+// write it by hand.
+const (
+	ageIntro       = "age-encryption.org/v1"
+	maxHeaderBytes = 2 << 20 // age: "header exceeds 2 MiB"
+	columnsPerLine = 64      // base64 characters per full body line
+	bytesPerLine   = columnsPerLine / 4 * 3
+	macSize        = sha256.Size
+)
+
+// headerMAC returns HMAC-SHA-256 of signed (the header up to and including
+// "---") under HKDF-SHA-256(ikm = file key, salt = empty, info = "header").
+func headerMAC(fileKey, signed []byte) ([macSize]byte, error) {
+	var mac [macSize]byte
+	key, err := hkdfSHA256(fileKey, nil, "header")
+	if err != nil {
+		return mac, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(signed)
+	m.Sum(mac[:0])
+	return mac, nil
+}
 
 // testFileKey is the file key of every crafted file.
 var testFileKey = []byte("kpnode test key!")

@@ -2,9 +2,7 @@ package crypto
 
 import (
 	"crypto/cipher"
-	"crypto/ecdh"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -17,9 +15,9 @@ import (
 // HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload"). A chunk's
 // 12-byte AEAD nonce is an 11-byte big-endian chunk counter and a flag byte,
 // 1 on the last chunk (age's STREAM). A plaintext of at most one chunk is
-// thus a single chunk with counter 0 and the flag set: that case is done
-// here, in the caller's buffers, without age's 64 KiB chunk buffers; longer
-// payloads are left to the age library.
+// thus a single chunk with counter 0 and the flag set: [Open] decrypts that
+// case here, in one buffer of the exact size, without age's 64 KiB chunk
+// buffers; longer payloads are left to the age library.
 const (
 	fileKeySize     = 16
 	streamNonceSize = 16
@@ -43,56 +41,6 @@ func payloadAEAD(fileKey, nonce []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return chacha20poly1305.New(key)
-}
-
-// sealedSize is the size of an age file of one chunk whose stanzas take
-// stanzaBytes.
-func sealedSize(plaintext, stanzaBytes int) int {
-	return len(ageIntro) + 1 + stanzaBytes +
-		len(footerPrefix) + 1 + b64.EncodedLen(macSize) + 1 +
-		streamNonceSize + plaintext + tagSize
-}
-
-// stanzaWriter appends to b the stanza that wraps fileKey for one
-// recipient.
-type stanzaWriter func(b, fileKey []byte) ([]byte, error)
-
-// x25519Writers returns the stanza writers of X25519 recipients.
-func x25519Writers(keys []*ecdh.PublicKey) []stanzaWriter {
-	ws := make([]stanzaWriter, len(keys))
-	for i, k := range keys {
-		ws[i] = func(b, fileKey []byte) ([]byte, error) { return appendX25519Stanza(b, fileKey, k) }
-	}
-	return ws
-}
-
-// sealOneChunk is [Seal] for a plaintext of at most one chunk: a fresh
-// file key wrapped by each stanza writer (stanzaBytes in all), the header
-// with its MAC, a fresh nonce and the single chunk, written into one
-// exactly sized buffer.
-func sealOneChunk(plaintext []byte, writers []stanzaWriter, stanzaBytes int) ([]byte, error) {
-	var fileKey [fileKeySize]byte
-	rand.Read(fileKey[:]) // never fails (crypto/rand, Go 1.24+)
-	out := make([]byte, 0, sealedSize(len(plaintext), stanzaBytes))
-	out = append(out, ageIntro+"\n"...)
-	for i, w := range writers {
-		var err error
-		if out, err = w(out, fileKey[:]); err != nil {
-			return nil, fmt.Errorf("wrap file key for recipient #%d: %w", i, err)
-		}
-	}
-	out, err := appendFooter(out, 0, fileKey[:])
-	if err != nil {
-		return nil, err
-	}
-	start := len(out)
-	out = out[:start+streamNonceSize]
-	rand.Read(out[start:])
-	aead, err := payloadAEAD(fileKey[:], out[start:])
-	if err != nil {
-		return nil, err
-	}
-	return aead.Seal(out, onlyChunkNonce[:], plaintext, nil), nil
 }
 
 // openOneChunk decrypts a payload (nonce and chunks) that holds at most one

@@ -10,57 +10,22 @@ import (
 )
 
 // Seal encrypts plaintext to every recipient in age's binary format
-// (age-encryption.org/v1). Each X25519 recipient adds one 98-byte stanza
-// and two scalar multiplications; each [StaticRecipient] one 91-byte
-// stanza and no scalar multiplication. A plaintext of at most 64 KiB
-// sealed to recipients all of one of these two kinds (every record) is
-// written directly into one buffer of the exact size; anything else goes
-// through the age library. Both write the same format.
+// (age-encryption.org/v1), through age.Encrypt: the header and the payload
+// are age's own. An *age.X25519Recipient is replaced by its crypto/ecdh
+// form, which writes the same stanza with two scalar multiplications
+// where age's Wrap does four; a [StaticRecipient] writes a static-static
+// stanza with none.
 func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	if len(recipients) == 0 {
 		return nil, errors.New("seal: no recipients")
 	}
-	if len(plaintext) > chunkSize {
-		return sealStream(plaintext, recipients)
-	}
-	writers, size, err := oneChunkWriters(recipients)
+	rs, err := fastRecipients(recipients)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
-	if writers == nil {
-		return sealStream(plaintext, recipients)
-	}
-	ct, err := sealOneChunk(plaintext, writers, size)
-	if err != nil {
-		return nil, fmt.Errorf("seal: %w", err)
-	}
-	return ct, nil
-}
-
-// oneChunkWriters returns the stanza writers of recipients and the bytes
-// their stanzas take when they are all X25519 or all static recipients,
-// and nil otherwise.
-func oneChunkWriters(recipients []age.Recipient) ([]stanzaWriter, int, error) {
-	ss, ok, err := staticRecipients(recipients)
-	if err != nil || ok {
-		ws := make([]stanzaWriter, len(ss))
-		for i, r := range ss {
-			ws[i] = r.appendStanza
-		}
-		return ws, len(ss) * ssStanzaSize, err
-	}
-	keys, ok, err := x25519PublicKeys(recipients)
-	if err != nil || !ok {
-		return nil, 0, err
-	}
-	return x25519Writers(keys), len(keys) * x25519StanzaSize, nil
-}
-
-// sealStream is [Seal] through age's streaming writer.
-func sealStream(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(len(plaintext) + 86 + 98*len(recipients) + tagSize*(1+len(plaintext)/chunkSize))
-	w, err := age.Encrypt(&buf, recipients...)
+	buf.Grow(sealedSizeBound(len(plaintext), len(recipients)))
+	w, err := age.Encrypt(&buf, rs...)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
@@ -73,45 +38,38 @@ func sealStream(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Open decrypts a ciphertext made by [Seal] (or by any age implementation).
-// It parses the header as strictly as age does and refuses, before any
-// asymmetric work, a header with more than maxStanzas recipient stanzas
-// ([ErrTooManyStanzas]); it returns [ErrNotRecipient] when id is not a
-// recipient. The plaintext is returned only once the whole ciphertext has
-// authenticated.
-func Open(ciphertext []byte, id age.Identity, maxStanzas int) ([]byte, error) {
-	return OpenHint(ciphertext, id, maxStanzas, -1)
+// sealedSizeBound is at least the size of an age file of plaintext bytes
+// sealed to n recipients of the kinds [Seal] speeds up: the intro and MAC
+// lines, one X25519 or static-static stanza per recipient, the nonce and
+// the chunks with their tags. A larger file only makes the buffer grow.
+func sealedSizeBound(plaintext, n int) int {
+	const fixed = len("age-encryption.org/v1\n") + len("--- \n") + 43 + streamNonceSize
+	return fixed + n*max(x25519StanzaSize, ssStanzaSize) + plaintext + tagSize*(1+plaintext/chunkSize)
 }
 
-// OpenHint is [Open] for a reader that knows which stanza is probably its
-// own (its position among the recipients [Seal] was given): it tries that
-// stanza first and the others only if it fails, saving one scalar
-// multiplication per stanza it would have tried before. A hint out of
-// range means no hint.
+// Open decrypts a ciphertext made by [Seal] (or by any age implementation)
+// with id, giving the verdict age.Decrypt gives with id for every input
+// (docs/security.md, "Equal verdicts"), except that it refuses, before id
+// tries any stanza, a header with more than maxStanzas recipient stanzas
+// ([ErrTooManyStanzas]). It returns [ErrNotRecipient] when id is not a
+// recipient. The plaintext is returned only once the whole ciphertext has
+// authenticated.
 //
-// The header and a payload of one chunk (plaintext up to 64 KiB) are
-// handled here without age's streaming buffers; a longer payload is
-// decrypted by the age library with the file key found here. An
-// *age.X25519Identity unwraps through a cached crypto/ecdh form of its key
-// (one scalar multiplication per stanza tried, against age's two), with
-// exactly age's rules.
-func OpenHint(ciphertext []byte, id age.Identity, maxStanzas, hint int) ([]byte, error) {
-	h, err := parseHeader(ciphertext)
+// The header is age's (age.DecryptHeader); a payload of one chunk
+// (plaintext up to 64 KiB) is decrypted here without age's streaming
+// buffers, a longer one by the age library with the file key found here.
+// An *age.X25519Identity unwraps through a cached crypto/ecdh form of its
+// key (one scalar multiplication per stanza tried, against age's two),
+// with exactly age's rules.
+func Open(ciphertext []byte, id age.Identity, maxStanzas int) ([]byte, error) {
+	fileKey, payload, err := openHeader(ciphertext, fastIdentity(id), maxStanzas)
 	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return nil, err
 	}
-	capped := &stanzaCap{id: fastIdentity(id), max: maxStanzas, hint: hint}
-	fileKey, err := capped.fileKey(h.stanzas)
-	if err != nil {
-		return nil, openError(capped, err)
-	}
-	if err := h.verifyMAC(fileKey); err != nil {
-		return nil, fmt.Errorf("open: %w", err)
-	}
-	if len(h.payload) > streamNonceSize+encChunkSize {
+	if len(payload) > streamNonceSize+encChunkSize {
 		return openStream(ciphertext, fileKey)
 	}
-	pt, err := openOneChunk(fileKey, h.payload)
+	pt, err := openOneChunk(fileKey, payload)
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
@@ -120,7 +78,7 @@ func OpenHint(ciphertext []byte, id age.Identity, maxStanzas, hint int) ([]byte,
 
 // openStream decrypts a multi-chunk ciphertext through age's streaming
 // reader, with the file key already unwrapped (and the header MAC checked)
-// by [OpenHint], so no stanza is tried twice.
+// by [Open], so no stanza is tried twice.
 func openStream(ciphertext, fileKey []byte) ([]byte, error) {
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), age.NewInjectedFileKeyIdentity(fileKey))
 	if err != nil {
@@ -133,6 +91,8 @@ func openStream(ciphertext, fileKey []byte) ([]byte, error) {
 	return out, nil
 }
 
+// openError names the cause of a refused header: the cap, no matching
+// stanza, or age's own error.
 func openError(c *stanzaCap, err error) error {
 	switch {
 	case c.refused > 0:
@@ -142,45 +102,6 @@ func openError(c *stanzaCap, err error) error {
 	default:
 		return fmt.Errorf("open: %w", err)
 	}
-}
-
-// stanzaCap wraps an identity and refuses headers with too many stanzas
-// before the wrapped identity tries any of them.
-type stanzaCap struct {
-	id      age.Identity
-	max     int
-	hint    int
-	refused int
-}
-
-// fileKey unwraps the file key from the stanzas as age's Decrypt does with
-// a single identity: an identity that returns neither a key nor an error
-// has not matched.
-func (c *stanzaCap) fileKey(stanzas []*age.Stanza) ([]byte, error) {
-	key, err := c.Unwrap(stanzas)
-	if err == nil && key == nil {
-		err = age.ErrIncorrectIdentity
-	}
-	return key, err
-}
-
-// Unwrap implements [age.Identity]: it refuses more than c.max stanzas,
-// then tries the hinted stanza first and the others in order.
-func (c *stanzaCap) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
-	if len(stanzas) > c.max {
-		c.refused = len(stanzas)
-		return nil, ErrTooManyStanzas
-	}
-	if c.hint < 0 || c.hint >= len(stanzas) || len(stanzas) == 1 {
-		return c.id.Unwrap(stanzas)
-	}
-	key, err := c.id.Unwrap(stanzas[c.hint : c.hint+1])
-	if err == nil || !errors.Is(err, age.ErrIncorrectIdentity) {
-		return key, err
-	}
-	rest := make([]*age.Stanza, 0, len(stanzas)-1)
-	rest = append(append(rest, stanzas[:c.hint]...), stanzas[c.hint+1:]...)
-	return c.id.Unwrap(rest)
 }
 
 // ParseRecipient parses an age X25519 recipient ("age1…").

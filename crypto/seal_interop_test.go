@@ -73,8 +73,8 @@ func checkInterop(t *testing.T, pt []byte, ids []*Identity, rcpts []age.Recipien
 		if got, err := Open(theirs, id, n); err != nil || !bytes.Equal(got, pt) {
 			t.Errorf("Open(age.Encrypt) as reader %d: %d bytes, %v", i, len(got), err)
 		}
-		if got, err := OpenHint(ours, id, n, i); err != nil || !bytes.Equal(got, pt) {
-			t.Errorf("OpenHint(Seal) as reader %d: %d bytes, %v", i, len(got), err)
+		if got, err := Open(ours, id, n); err != nil || !bytes.Equal(got, pt) {
+			t.Errorf("Open(Seal) as reader %d: %d bytes, %v", i, len(got), err)
 		}
 	}
 }
@@ -190,18 +190,18 @@ func TestStanzaCapBeforeX25519(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := &countingIdentity{id: ids[0].AgeIdentity()}
-		_, err = OpenHint(ct, c, 4, 0)
+		_, err = Open(ct, c, 4)
 		if !errors.Is(err, ErrTooManyStanzas) || c.calls != 0 {
 			t.Errorf("size %d, 5 stanzas, cap 4: err = %v after %d unwraps; want ErrTooManyStanzas, none", size, err, c.calls)
 		}
-		if pt, err := OpenHint(ct, c, 5, 0); err != nil || len(pt) != size || c.calls != 1 {
+		if pt, err := Open(ct, c, 5); err != nil || len(pt) != size || c.calls != 1 {
 			t.Errorf("size %d, cap 5: %d bytes, %v, %d unwraps", size, len(pt), err, c.calls)
 		}
 	}
 	id := ids[0].AgeIdentity()
 	many := craftFile(t, greaseStanzas(maxRecipientStanzas)+x25519Stanza(t, id), testFileKey, "x")
 	c := &countingIdentity{id: id}
-	if _, err := OpenHint(many, c, 2*maxRecipientStanzas, 0); err == nil || c.calls != 0 {
+	if _, err := Open(many, c, 2*maxRecipientStanzas); err == nil || c.calls != 0 {
 		t.Errorf("%d stanzas: err = %v after %d unwraps; want a header error before any", maxRecipientStanzas+1, err, c.calls)
 	}
 	bothReject(t, "1025 stanzas", many, id)
@@ -221,7 +221,7 @@ func TestOpenErrors(t *testing.T) {
 		ct   []byte
 		want string
 	}{
-		{"empty", nil, "parse age header: file is empty"},
+		{"empty", nil, "parsing age header: file is empty"},
 		{"bad MAC", otherBase64(ct, macAt), "bad header MAC"},
 		{"payload", flip(ct, len(ct)-1), "payload: failed to decrypt and authenticate"},
 		{"no nonce", ct[:len(ct)-tagSize-len("record")-1], "payload: truncated nonce"},

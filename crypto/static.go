@@ -91,8 +91,8 @@ func sharedSecret(ours *x25519Identity, their *ecdh.PublicKey) ([]byte, error) {
 
 // StaticRecipient is an [age.Recipient] that wraps the file key for one
 // known recipient with a static-static stanza from one author. Build it
-// with [NewStaticRecipient]; [Seal] writes its stanzas without age's
-// streaming writer when every recipient is one.
+// with [NewStaticRecipient]; [Seal] and age.Encrypt take it as any other
+// recipient.
 type StaticRecipient struct {
 	pair *ssPair
 }
@@ -145,20 +145,6 @@ func (r *StaticRecipient) seal(salt, fileKey []byte) ([]byte, error) {
 		return nil, err
 	}
 	return aead.Seal(make([]byte, 0, fileKeySize+tagSize), zeroNonce[:], fileKey, nil), nil
-}
-
-// appendStanza appends r's stanza for fileKey to b, as [Seal]'s one-chunk
-// path writes it.
-func (r *StaticRecipient) appendStanza(b, fileKey []byte) ([]byte, error) {
-	var salt [ssSaltSize]byte
-	rand.Read(salt[:])
-	body, err := r.seal(salt[:], fileKey)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, stanzaPrefix+" "+ssStanzaType+" "...)
-	b = append(b64.AppendEncode(b, salt[:]), '\n')
-	return append(b64.AppendEncode(b, body), '\n'), nil
 }
 
 // StaticIdentity is an [age.Identity] for a reader that knows the author:
@@ -247,21 +233,4 @@ func (s *StaticIdentity) unwrap(st *age.Stanza) ([]byte, error) {
 		return nil, age.ErrIncorrectIdentity
 	}
 	return fileKey, nil
-}
-
-// staticRecipients returns recipients as static recipients if all of them
-// are, and ok false otherwise.
-func staticRecipients(recipients []age.Recipient) (rs []*StaticRecipient, ok bool, err error) {
-	rs = make([]*StaticRecipient, len(recipients))
-	for i, r := range recipients {
-		s, isS := r.(*StaticRecipient)
-		if !isS {
-			return nil, false, nil
-		}
-		if s == nil || s.pair == nil {
-			return nil, false, fmt.Errorf("recipient #%d is nil", i)
-		}
-		rs[i] = s
-	}
-	return rs, true, nil
 }

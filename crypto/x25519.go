@@ -38,19 +38,24 @@ const (
 // used once.
 var zeroNonce [chacha20poly1305.NonceSize]byte
 
-// appendX25519Stanza appends to b a stanza that wraps fileKey to the
-// X25519 public key their.
-func appendX25519Stanza(b, fileKey []byte, their *ecdh.PublicKey) ([]byte, error) {
+// x25519Recipient is an *age.X25519Recipient in crypto/ecdh form: its
+// Wrap writes the same stanza as age's.
+type x25519Recipient struct {
+	pub *ecdh.PublicKey
+}
+
+// Wrap implements [age.Recipient].
+func (r *x25519Recipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := eph.ECDH(their) // refuses a low-order point, as age does
+	shared, err := eph.ECDH(r.pub) // refuses a low-order point, as age does
 	if err != nil {
 		return nil, err
 	}
 	var salt [2 * x25519KeySize]byte
-	copy(salt[copy(salt[:], eph.PublicKey().Bytes()):], their.Bytes())
+	copy(salt[copy(salt[:], eph.PublicKey().Bytes()):], r.pub.Bytes())
 	wrapKey, err := hkdfSHA256(shared, salt[:], x25519Label)
 	if err != nil {
 		return nil, err
@@ -59,31 +64,30 @@ func appendX25519Stanza(b, fileKey []byte, their *ecdh.PublicKey) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	var body [fileKeySize + tagSize]byte
-	aead.Seal(body[:0], zeroNonce[:], fileKey, nil)
-	b = append(b, stanzaPrefix+" "+x25519StanzaType+" "...)
-	b = append(b64.AppendEncode(b, salt[:x25519KeySize]), '\n')
-	return append(b64.AppendEncode(b, body[:]), '\n'), nil
+	body := aead.Seal(make([]byte, 0, fileKeySize+tagSize), zeroNonce[:], fileKey, nil)
+	arg := b64.EncodeToString(salt[:x25519KeySize])
+	return []*age.Stanza{{Type: x25519StanzaType, Args: []string{arg}, Body: body}}, nil
 }
 
-// x25519PublicKeys returns the public keys of recipients if all of them
-// are *age.X25519Recipient, and ok false otherwise, leaving the sealing to
-// the age library. It refuses nil recipients, on which age would panic.
-func x25519PublicKeys(recipients []age.Recipient) (keys []*ecdh.PublicKey, ok bool, err error) {
-	keys = make([]*ecdh.PublicKey, len(recipients))
+// fastRecipients returns recipients with every *age.X25519Recipient
+// replaced by its crypto/ecdh form, and the others as they are. It
+// refuses nil recipients, on which age would panic.
+func fastRecipients(recipients []age.Recipient) ([]age.Recipient, error) {
+	out := make([]age.Recipient, len(recipients))
 	for i, r := range recipients {
 		x, isX := r.(*age.X25519Recipient)
 		if r == nil || isX && x == nil {
-			return nil, false, fmt.Errorf("recipient #%d is nil", i)
+			return nil, fmt.Errorf("recipient #%d is nil", i)
 		}
+		out[i] = r
 		if !isX {
-			return nil, false, nil
+			continue
 		}
-		if keys[i], err = x25519PublicKey(x); err != nil {
-			return nil, false, nil // unreachable for age's own encoding; age copes
+		if pub, err := x25519PublicKey(x); err == nil {
+			out[i] = &x25519Recipient{pub: pub}
 		}
 	}
-	return keys, true, nil
+	return out, nil
 }
 
 // x25519PublicKey returns the public key of an age X25519 recipient. age

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"slices"
 
 	"filippo.io/age"
 
@@ -55,19 +54,7 @@ func SealRecordSalted(body []byte, recipients []age.Recipient) (ciphertext []byt
 // id cannot open it, [ErrVersion] for an unknown payload version and
 // [ErrCommitment] when salt and body do not match the signed commitment.
 func OpenRecord(e *Entry, id age.Identity) (body []byte, salt [SaltSize]byte, err error) {
-	return OpenRecordAs(e, id, "")
-}
-
-// OpenRecordAs is [OpenRecord] for the reader with participant code
-// reader: a node seals to the audience in order and then to itself (§3 of
-// docs/protocol.md), so the reader tries the stanza at its own position
-// first. An empty reader means the author, whose stanza is the last.
-func OpenRecordAs(e *Entry, id age.Identity, reader string) (body []byte, salt [SaltSize]byte, err error) {
-	hint := len(e.Audience)
-	if reader != "" {
-		hint = slices.Index(e.Audience, reader)
-	}
-	plain, err := crypto.OpenHint(e.Ciphertext, id, len(e.Audience)+1, hint)
+	plain, err := crypto.Open(e.Ciphertext, id, len(e.Audience)+1)
 	if err != nil {
 		return nil, salt, fmt.Errorf("open record: %w", err)
 	}
@@ -83,6 +70,18 @@ func OpenRecordAs(e *Entry, id age.Identity, reader string) (body []byte, salt [
 		return nil, [SaltSize]byte{}, fmt.Errorf("open record: %w", err)
 	}
 	return body, salt, nil
+}
+
+// OpenRecordAs is [OpenRecord]; reader (the reader's participant code) is
+// not used.
+//
+// Deprecated: it tried the stanza at the reader's position first, which
+// let a file with a malformed stanza before the reader's open where age
+// refuses it, and the reverse. The verdict is now age's, which depends on
+// every stanza before the reader's, so the position saves nothing
+// (docs/security.md, "Equal verdicts"). Use [OpenRecord].
+func OpenRecordAs(e *Entry, id age.Identity, reader string) (body []byte, salt [SaltSize]byte, err error) {
+	return OpenRecord(e, id)
 }
 
 // Commit returns SHA-256("kpnode/commitment/v1" || 0x00 || salt || body),

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"io"
 	"testing"
 
 	"filippo.io/age"
@@ -160,5 +161,58 @@ func TestSealRecordErrors(t *testing.T) {
 	}
 	if _, _, err := SealRecord(make([]byte, MaxEntrySize+1), []age.Recipient{testIdentity(t, 0).Recipient()}); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("SealRecord(oversize) = %v, want ErrTooLarge", err)
+	}
+}
+
+// withMalformed is a recipient that adds a malformed X25519 stanza before
+// or after the stanza of the recipient r it wraps.
+type withMalformed struct {
+	r      age.Recipient
+	before bool // the malformed stanza before r's, or after it
+}
+
+// Wrap implements age.Recipient: r's stanza and an X25519 stanza with an
+// argument that is not a key, which age refuses the file on when it comes
+// to it before a match.
+func (w withMalformed) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	s, err := w.r.Wrap(fileKey)
+	if err != nil {
+		return nil, err
+	}
+	bad := &age.Stanza{Type: "X25519", Args: []string{"a"}}
+	if w.before {
+		return append([]*age.Stanza{bad}, s...), nil
+	}
+	return append(s, bad), nil
+}
+
+// TestOpenRecordVerdictIsAge: for an entry to audience AE, BE whose
+// stanzas are a malformed one and BE's own (in either order), then the
+// author's, BE's verdict is age's whether or not it names itself: age
+// refuses the file when the malformed stanza comes first and opens it
+// when BE's comes first. Trying BE's position (1) first got both wrong.
+func TestOpenRecordVerdictIsAge(t *testing.T) {
+	body := []byte(`{"version":1}`)
+	reader := testIdentity(t, 1).AgeIdentity()
+	for _, before := range []bool{true, false} {
+		rcpts := []age.Recipient{withMalformed{testIdentity(t, 1).Recipient(), before}, testIdentity(t, 0).Recipient()}
+		ct, commitment, err := SealRecord(body, rcpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := mustEntry(t, testIdentity(t, 0), Draft{Seq: 1, Time: testTime, Type: "notice",
+			Audience: []string{"AE", "BE"}, Commitment: commitment, Ciphertext: ct})
+		r, aerr := age.Decrypt(bytes.NewReader(ct), reader)
+		if aerr == nil {
+			_, aerr = io.ReadAll(r)
+		}
+		if (aerr == nil) == before {
+			t.Fatalf("malformed stanza first = %v: age.Decrypt: %v", before, aerr)
+		}
+		_, _, err = OpenRecord(e, reader)
+		_, _, errAs := OpenRecordAs(e, reader, "BE")
+		if (err == nil) != (aerr == nil) || (errAs == nil) != (aerr == nil) {
+			t.Errorf("malformed stanza first = %v: OpenRecord %v, OpenRecordAs %v, age %v", before, err, errAs, aerr)
+		}
 	}
 }
