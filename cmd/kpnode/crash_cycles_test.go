@@ -405,30 +405,47 @@ func (n *crashNode) checkAcked(t *testing.T, c *apiClient, author string) {
 func (n *crashNode) checkNew(t *testing.T) {
 	t.Helper()
 	entries := readFeed(t, n.api, n.code, max(n.checked, 1))
-	if n.checked > 0 && (len(entries) == 0 || entries[0].Seq != n.checked || entries[0].Hash.String() != n.checkedHash) {
-		t.Fatalf("%s: entry %d, read back with hash %s before, is lost or changed", n.code, n.checked, n.checkedHash)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.checkCommitted(entries); err != nil {
+		t.Fatalf("%s: %v", n.code, err)
+	}
+}
+
+// checkCommitted is checkNew's verdict on entries, n's feed as read from
+// entry checked (or 1) on. On success it moves checked to the last of
+// them and forgets the certificates it found. n.mu must be held.
+func (n *crashNode) checkCommitted(entries []node.FeedEntry) error {
+	from := max(n.checked, 1)
+	switch {
+	case len(entries) > 0 && entries[0].Seq != from:
+		return fmt.Errorf("read from entry %d, the feed starts at %d", from, entries[0].Seq)
+	case n.checked > 0 && (len(entries) == 0 || entries[0].Hash.String() != n.checkedHash):
+		return fmt.Errorf("entry %d, read back with hash %s before, is lost or changed", n.checked, n.checkedHash)
 	}
 	held := map[string]bool{}
 	have := map[uint64]string{}
 	for i, e := range entries {
 		if i > 0 && (e.Seq != entries[i-1].Seq+1 || e.Prev != entries[i-1].Hash) {
-			t.Fatalf("%s: entry %d does not follow entry %d", n.code, e.Seq, entries[i-1].Seq)
+			return fmt.Errorf("entry %d does not follow entry %d", e.Seq, entries[i-1].Seq)
 		}
 		have[e.Seq] = e.Hash.String()
-		for _, num := range certNumbers(t, e.Record) {
+		nums, err := certNumbers(e.Record)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		for _, num := range nums {
 			held[num] = true
 		}
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	for seq, hash := range n.acked {
 		if seq > n.checked && have[seq] != hash {
-			t.Fatalf("%s: acknowledged entry %d (hash %s) lost: store has %q", n.code, seq, hash, have[seq])
+			return fmt.Errorf("acknowledged entry %d (hash %s) lost: store has %q", seq, hash, have[seq])
 		}
 	}
 	for _, num := range n.newCerts {
 		if !held[num] {
-			t.Fatalf("%s: acknowledged certificate %s is in none of the entries committed since the last check", n.code, num)
+			return fmt.Errorf("acknowledged certificate %s is in none of the entries committed since the last check", num)
 		}
 	}
 	n.newCerts = nil
@@ -436,6 +453,7 @@ func (n *crashNode) checkNew(t *testing.T) {
 		last := entries[len(entries)-1]
 		n.checked, n.checkedHash = last.Seq, last.Hash.String()
 	}
+	return nil
 }
 
 // checkAll reads back, through n's API, the whole of n's copy of other's
@@ -451,7 +469,11 @@ func checkAll(t *testing.T, n, other *crashNode, head int) {
 	checkHashes(t, other.code, theirs, other.acked)
 	held := map[string]bool{}
 	for _, e := range theirs {
-		for _, num := range certNumbers(t, e.Record) {
+		nums, err := certNumbers(e.Record)
+		if err != nil {
+			t.Fatalf("%s's copy of %s, entry %d: %v", n.code, other.code, e.Seq, err)
+		}
+		for _, num := range nums {
 			held[num] = true
 		}
 	}
@@ -467,26 +489,25 @@ func checkAll(t *testing.T, n, other *crashNode, head int) {
 
 // certNumbers returns the certificate numbers in a record: the items of a
 // batch of certificates, else none.
-func certNumbers(t *testing.T, record json.RawMessage) []string {
-	t.Helper()
+func certNumbers(record json.RawMessage) ([]string, error) {
 	var b struct {
 		Type  string
 		Items []struct{ Number string }
 	}
 	if len(record) == 0 {
-		return nil
+		return nil, nil
 	}
 	if err := json.Unmarshal(record, &b); err != nil {
-		t.Fatalf("record: %v", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
 	if b.Type != "certificate" {
-		return nil
+		return nil, nil
 	}
 	nums := make([]string, len(b.Items))
 	for i, it := range b.Items {
 		nums[i] = it.Number
 	}
-	return nums
+	return nums, nil
 }
 
 // phaseClock adds up the time a test spends in each of its phases.
