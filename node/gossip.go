@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sync"
@@ -90,14 +89,10 @@ func gossipParams() pubsub.GossipSubParams {
 	return p
 }
 
-// entryMessageID is author (32) || seq (8) || SHA-256 of the entry bytes.
+// entryMessageID is author (32) || seq (8) || SHA-256 of the entry bytes
+// ([protocol.PushMessageID]).
 func entryMessageID(m *pb.Message) string {
-	d := m.GetData()
-	sum := sha256.Sum256(d)
-	if len(d) < 41 {
-		return string(sum[:])
-	}
-	return string(d[1:41]) + string(sum[:])
+	return string(protocol.PushMessageID(m.GetData()))
 }
 
 // join joins the topic of feed k with validator v; subscribe keeps the node

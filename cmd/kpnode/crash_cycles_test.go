@@ -18,9 +18,10 @@ import (
 	"github.com/kpnode/kpnode/node"
 )
 
-// defaultCrashCycles is how many SIGKILLs TestCrashCycles deals out,
-// unless KPNODE_CRASH_CYCLES says otherwise (scripts/bench.sh sets it).
-const defaultCrashCycles = 8
+// defaultCrashCycles is how many SIGKILLs TestCrashCycles deals out in
+// make test, unless KPNODE_CRASH_CYCLES says otherwise (scripts/bench.sh
+// asks for 100).
+const defaultCrashCycles = 10
 
 // crashCycleCount returns KPNODE_CRASH_CYCLES, else defaultCrashCycles.
 func crashCycleCount(t *testing.T) int {
@@ -35,72 +36,136 @@ func crashCycleCount(t *testing.T) int {
 	return n
 }
 
+// pairLife is how many cycles one pair of daemons lives through before a
+// fresh pair takes over. kpnode verify reads the whole store after every
+// kill, and the stores grow by megabytes a cycle (the imports), so a
+// single pair for bench's 100 cycles made the cycles ever slower; with a
+// pair per pairLife cycles every cycle costs about the same. make test's
+// 10 cycles are one pair.
+const pairLife = 25
+
 // TestCrashCycles runs two real daemons, IN and BE, pinned to each other,
 // and kills one of them with SIGKILL crashCycleCount times at a random moment
 // while it publishes notices and imports certificates; while it is down,
 // the other appends entries it must catch up on. After each kill the
 // victim's store must verify with the daemon stopped, every publish and
 // import the API acknowledged must still be there (same seq, same hash,
-// every certificate number), and the import the kill cut short must
-// complete when sent again. At the end both nodes must hold each other's
-// whole feed.
+// every certificate number; see checkNew), and the import the kill cut
+// short must complete when sent again. At the end of a pair's life each
+// node must hold the other's whole feed, every entry and certificate the
+// other acknowledged read back from that copy (checkAll), and verify; then
+// a fresh pair takes over.
+//
+// A cycle's cost must not grow with the run (bench runs 100 cycles): after
+// a kill only what the victim committed since its last check is read back
+// (checkNew), the rest being tied to it by the hash chain, which kpnode
+// verify checks whole; the victim's offline verify runs while the other
+// node does its catch-up work; and the stores that verify reads are those
+// of at most pairLife cycles. The time by phase is logged at the end.
 //
 // The moments are drawn from a seeded math/rand: the seed is logged, and
 // KPNODE_CRASH_SEED=N replays a run's choices (not its timing).
 func TestCrashCycles(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts real daemons and SIGKILLs them 8 times; skipped in -short mode")
+		t.Skip("starts real daemons and SIGKILLs them defaultCrashCycles times; skipped in -short mode")
 	}
 	crashCycles := crashCycleCount(t)
 	seed := crashSeed(t)
-	rng := rand.New(rand.NewPCG(seed, 0))
 	notice, err := os.ReadFile("../../docs/examples/notice.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	run := &crashRun{rng: rand.New(rand.NewPCG(seed, 0)), notice: notice, clock: newPhaseClock()}
 	start := time.Now()
+	for first := 0; first < crashCycles; first += pairLife {
+		run.pair(t, first, min(first+pairLife, crashCycles))
+	}
+	t.Logf("time by phase: %s (offline verify alone %.1f s)", run.clock, run.verifying.Seconds())
+	took := time.Since(start)
+	t.Logf("seed %d: %d SIGKILLs survived in %s (%.1f s a cycle); %d pairs; acknowledged %d entries, %d certificates; %d imports cut and completed",
+		seed, crashCycles, took.Round(time.Second), took.Seconds()/float64(crashCycles), run.pairs, run.entries, run.certs, run.cuts)
+}
+
+// crashRun is the state of TestCrashCycles across its pairs.
+type crashRun struct {
+	rng    *rand.Rand
+	notice []byte
+	clock  *phaseClock
+
+	pairs, entries, certs, cuts int           // totals of the pairs so far
+	verifying                   time.Duration // spent in offline verifies
+}
+
+// pair runs cycles first..end-1 on a fresh pair of daemons, checks
+// everything at the end, then stops them and deletes their homes.
+func (r *crashRun) pair(t *testing.T, first, end int) {
 	dir := t.TempDir()
 	nodes := [2]*crashNode{
 		{code: "IN", name: "India KP Authority", home: filepath.Join(dir, "in")},
 		{code: "BE", name: "Belgian Diamond Office", home: filepath.Join(dir, "be")},
 	}
 	for _, n := range nodes {
-		n.init(t, notice)
+		n.init(t, r.notice)
 	}
 	pinEachOther(t, dir, nodes[0].home, nodes[1].home)
 	poll(t, 60*time.Second, "IN connected to BE", func() bool { return partnerOf(t, nodes[0].api, "BE").Connected })
-
-	for cycle := range crashCycles {
-		i := rng.IntN(2)
-		victim, other := nodes[i], nodes[1-i]
-		killAfter := time.Duration(100+rng.IntN(1400)) * time.Millisecond
-		imports := victim.makeImports(rng, cycle, other.code)
-		victim.workUntilKilled(t, other.code, imports, killAfter)
-		// Catch-up: the other node appends while the victim is down.
-		other.publish(t, other.api, victim.code, rng.IntN(150)+20)
-		kpnode(t, "verify", "--home", victim.home)
-		victim.start(t)
-		victim.completeCut(t)
-		victim.checkAcked(t, victim.api, victim.code)
-		t.Logf("cycle %d: SIGKILL %s after %s; %s acknowledged %d entries, %d certificates so far; %d cut imports completed",
-			cycle, victim.code, killAfter, victim.code, len(victim.acked), len(victim.certs), victim.cuts)
+	r.clock.lap("pair start and stop")
+	for cycle := first; cycle < end; cycle++ {
+		r.cycle(t, cycle, nodes)
 	}
-
-	for _, n := range nodes {
-		other := nodes[0]
-		if n == other {
-			other = nodes[1]
-		}
+	for i, n := range nodes {
+		other := nodes[1-i]
 		head := heldOf(t, other.api, other.code)
 		poll(t, 120*time.Second, fmt.Sprintf("%s holds %s's whole feed (%d entries)", n.code, other.code, head),
 			func() bool { return heldOf(t, n.api, other.code) == head })
-		checkFeed(t, n.api, other.code, int(head))
-		other.checkAcked(t, n.api, other.code)
+		r.clock.lap("final sync")
+		checkAll(t, n, other, int(head))
+		r.clock.lap("final read back")
 		kpnode(t, "verify", "--home", n.home) // asks the running daemon
+		r.clock.lap("final verify")
 	}
-	t.Logf("seed %d: %d SIGKILLs survived in %s; IN acknowledged %d entries (%d certificates), BE %d (%d); %d imports cut and completed",
-		seed, crashCycles, time.Since(start).Round(time.Second), len(nodes[0].acked), len(nodes[0].certs),
-		len(nodes[1].acked), len(nodes[1].certs), nodes[0].cuts+nodes[1].cuts)
+	for _, n := range nodes {
+		n.d.kill()
+		r.entries, r.certs, r.cuts = r.entries+len(n.acked), r.certs+len(n.certs), r.cuts+n.cuts
+	}
+	r.pairs++
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.lap("pair start and stop")
+}
+
+// cycle kills one of nodes at a random moment of its work, lets the other
+// work alone, restarts the victim and checks it.
+func (r *crashRun) cycle(t *testing.T, cycle int, nodes [2]*crashNode) {
+	i := r.rng.IntN(2)
+	victim, other := nodes[i], nodes[1-i]
+	killAfter := time.Duration(100+r.rng.IntN(1400)) * time.Millisecond
+	imports := victim.makeImports(r.rng, cycle, other.code)
+	victim.workUntilKilled(t, other.code, imports, killAfter)
+	r.clock.lap("work until the kill")
+	// Catch-up: the other node appends while the victim is down and its
+	// store is verified, offline.
+	verified := make(chan error, 1)
+	go func() {
+		t0 := time.Now()
+		_, err := runKpnode("verify", "--home", victim.home)
+		r.verifying += time.Since(t0)
+		verified <- err
+	}()
+	other.publish(t, other.api, victim.code, r.rng.IntN(150)+20)
+	if err := <-verified; err != nil {
+		t.Fatal(err)
+	}
+	r.clock.lap("catch-up and offline verify")
+	victim.start(t)
+	r.clock.lap("restart")
+	victim.completeCut(t)
+	r.clock.lap("cut import sent again")
+	victim.checkNew(t)
+	r.clock.lap("read back")
+	t.Logf("cycle %d: SIGKILL %s after %s; %s acknowledged %d entries, %d certificates so far; %d cut imports completed",
+		cycle, victim.code, killAfter, victim.code, len(victim.acked), len(victim.certs), victim.cuts)
 }
 
 // crashSeed returns KPNODE_CRASH_SEED, else a fresh seed, and logs it.
@@ -126,11 +191,15 @@ type crashNode struct {
 	d                        *daemon
 	api                      *apiClient
 
-	mu    sync.Mutex        // guards acked and certs while clients run
-	acked map[uint64]string // own seq → hash, for every 2xx
-	certs map[string]bool   // certificate numbers of acknowledged imports
-	cut   *certImport       // the import in flight when the daemon died
-	cuts  int               // imports cut by a kill and completed
+	mu       sync.Mutex        // guards acked, certs and newCerts while clients run
+	acked    map[uint64]string // own seq → hash, for every 2xx
+	certs    map[string]bool   // certificate numbers of acknowledged imports
+	newCerts []string          // those acknowledged since the last checkNew
+	cut      *certImport       // the import in flight when the daemon died
+	cuts     int               // imports cut by a kill and completed
+
+	checked     uint64 // own entries up to this seq were read back by checkNew
+	checkedHash string // and this was the hash of entry checked
 }
 
 // certImport is one CSV import of certificates.
@@ -257,6 +326,7 @@ func (n *crashNode) importCerts(c *apiClient, imp *certImport) error {
 	for _, num := range imp.numbers {
 		n.certs[num] = true
 	}
+	n.newCerts = append(n.newCerts, imp.numbers...)
 	return nil
 }
 
@@ -316,4 +386,155 @@ func (n *crashNode) checkAcked(t *testing.T, c *apiClient, author string) {
 			t.Fatalf("%s: acknowledged certificate %s missing from %s", c.base, num, author)
 		}
 	}
+}
+
+// checkNew reads back, through n's API, n's own entries from the last one
+// the previous checkNew read (entry checked) to the head, and checks that
+//   - entry checked still has the hash it had then;
+//   - they chain: consecutive seqs, each prev the hash of the entry before;
+//   - every acknowledged entry above checked is among them, same hash;
+//   - every certificate acknowledged since the last checkNew is in the
+//     record of one of them.
+//
+// Entries below checked were read back by an earlier call. They need no
+// second read: the entry at checked, whose hash is checked here, names
+// them through the hash chain, and kpnode verify, after every kill,
+// checks every link of the store; any of them lost or changed breaks a
+// link or changes that hash. The end of TestCrashCycles reads the whole
+// feeds and every certificate once more.
+func (n *crashNode) checkNew(t *testing.T) {
+	t.Helper()
+	entries := readFeed(t, n.api, n.code, max(n.checked, 1))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.checkCommitted(entries); err != nil {
+		t.Fatalf("%s: %v", n.code, err)
+	}
+}
+
+// checkCommitted is checkNew's verdict on entries, n's feed as read from
+// entry checked (or 1) on. On success it moves checked to the last of
+// them and forgets the certificates it found. n.mu must be held.
+func (n *crashNode) checkCommitted(entries []node.FeedEntry) error {
+	from := max(n.checked, 1)
+	switch {
+	case len(entries) > 0 && entries[0].Seq != from:
+		return fmt.Errorf("read from entry %d, the feed starts at %d", from, entries[0].Seq)
+	case n.checked > 0 && (len(entries) == 0 || entries[0].Hash.String() != n.checkedHash):
+		return fmt.Errorf("entry %d, read back with hash %s before, is lost or changed", n.checked, n.checkedHash)
+	}
+	held := map[string]bool{}
+	have := map[uint64]string{}
+	for i, e := range entries {
+		if i > 0 && (e.Seq != entries[i-1].Seq+1 || e.Prev != entries[i-1].Hash) {
+			return fmt.Errorf("entry %d does not follow entry %d", e.Seq, entries[i-1].Seq)
+		}
+		have[e.Seq] = e.Hash.String()
+		nums, err := certNumbers(e.Record)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		for _, num := range nums {
+			held[num] = true
+		}
+	}
+	for seq, hash := range n.acked {
+		if seq > n.checked && have[seq] != hash {
+			return fmt.Errorf("acknowledged entry %d (hash %s) lost: store has %q", seq, hash, have[seq])
+		}
+	}
+	for _, num := range n.newCerts {
+		if !held[num] {
+			return fmt.Errorf("acknowledged certificate %s is in none of the entries committed since the last check", num)
+		}
+	}
+	n.newCerts = nil
+	if len(entries) > 0 {
+		last := entries[len(entries)-1]
+		n.checked, n.checkedHash = last.Seq, last.Hash.String()
+	}
+	return nil
+}
+
+// checkAll reads back, through n's API, the whole of n's copy of other's
+// feed: head entries, each with its record, holding every entry and every
+// certificate other's API acknowledged. n's own entries and certificates
+// were read back by checkNew: every import is acknowledged by the victim
+// of a cycle before its checkNew. The calls may be slow: the copy is large
+// after many cycles.
+func checkAll(t *testing.T, n, other *crashNode, head int) {
+	t.Helper()
+	theirs := readFeed(t, n.api.withTimeout(2*time.Minute), other.code, 1)
+	checkFeedEntries(t, other.code, theirs, head)
+	checkHashes(t, other.code, theirs, other.acked)
+	held := map[string]bool{}
+	for _, e := range theirs {
+		nums, err := certNumbers(e.Record)
+		if err != nil {
+			t.Fatalf("%s's copy of %s, entry %d: %v", n.code, other.code, e.Seq, err)
+		}
+		for _, num := range nums {
+			held[num] = true
+		}
+	}
+	for num := range other.certs {
+		if !held[num] {
+			t.Fatalf("%s: acknowledged certificate %s of %s missing from its copy", n.code, num, other.code)
+		}
+	}
+	if len(n.newCerts) > 0 {
+		t.Fatalf("%s: %d acknowledged certificates never read back", n.code, len(n.newCerts))
+	}
+}
+
+// certNumbers returns the certificate numbers in a record: the items of a
+// batch of certificates, else none.
+func certNumbers(record json.RawMessage) ([]string, error) {
+	var b struct {
+		Type  string
+		Items []struct{ Number string }
+	}
+	if len(record) == 0 {
+		return nil, nil
+	}
+	if err := json.Unmarshal(record, &b); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	if b.Type != "certificate" {
+		return nil, nil
+	}
+	nums := make([]string, len(b.Items))
+	for i, it := range b.Items {
+		nums[i] = it.Number
+	}
+	return nums, nil
+}
+
+// phaseClock adds up the time a test spends in each of its phases.
+type phaseClock struct {
+	last  time.Time
+	names []string // in order of first lap
+	spent map[string]time.Duration
+}
+
+func newPhaseClock() *phaseClock {
+	return &phaseClock{last: time.Now(), spent: map[string]time.Duration{}}
+}
+
+// lap adds the time since the previous lap to phase name.
+func (c *phaseClock) lap(name string) {
+	now := time.Now()
+	if _, ok := c.spent[name]; !ok {
+		c.names = append(c.names, name)
+	}
+	c.spent[name] += now.Sub(c.last)
+	c.last = now
+}
+
+func (c *phaseClock) String() string {
+	parts := make([]string, len(c.names))
+	for i, name := range c.names {
+		parts[i] = fmt.Sprintf("%s %.1f s", name, c.spent[name].Seconds())
+	}
+	return strings.Join(parts, ", ")
 }

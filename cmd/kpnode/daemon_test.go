@@ -34,11 +34,20 @@ type daemon struct {
 
 func kpnode(t *testing.T, args ...string) string {
 	t.Helper()
+	out, err := runKpnode(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runKpnode runs kpnode with args; its error quotes the output.
+func runKpnode(args ...string) (string, error) {
 	out, err := exec.Command("kpnode", args...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("kpnode %s: %v\n%s", strings.Join(args, " "), err, out)
+		return "", fmt.Errorf("kpnode %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return string(out), nil
 }
 
 // initPair creates the homes of IN and BE in a temporary directory and
@@ -139,6 +148,13 @@ func newAPIClient(t *testing.T, home string) *apiClient {
 		http: &http.Client{Timeout: 10 * time.Second}}
 }
 
+// withTimeout returns a copy of c whose calls may take up to d.
+func (c *apiClient) withTimeout(d time.Duration) *apiClient {
+	slow := *c
+	slow.http = &http.Client{Timeout: d}
+	return &slow
+}
+
 func (c *apiClient) do(method, path string, body []byte, out any) error {
 	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
 	if err != nil {
@@ -178,11 +194,14 @@ func (e *apiError) Error() string {
 // acknowledged (seq, hash) of acked.
 func checkAcked(t *testing.T, c *apiClient, author string, acked map[uint64]string) {
 	t.Helper()
-	var entries []node.FeedEntry
-	if err := c.do("GET", "/api/feeds/"+author+"/entries?limit=10000", nil, &entries); err != nil {
-		t.Fatal(err)
-	}
-	have := map[uint64]string{}
+	checkHashes(t, author, readFeed(t, c, author, 1), acked)
+}
+
+// checkHashes checks that entries, read from author's feed, hold every
+// acknowledged (seq, hash) of acked.
+func checkHashes(t *testing.T, author string, entries []node.FeedEntry, acked map[uint64]string) {
+	t.Helper()
+	have := make(map[uint64]string, len(entries))
 	for _, e := range entries {
 		have[e.Seq] = e.Hash.String()
 	}
@@ -308,10 +327,13 @@ func heldOf(t *testing.T, c *apiClient, author string) uint64 {
 // order, each with its decrypted record.
 func checkFeed(t *testing.T, c *apiClient, author string, n int) {
 	t.Helper()
-	var entries []node.FeedEntry
-	if err := c.do("GET", fmt.Sprintf("/api/feeds/%s/entries?limit=10000", author), nil, &entries); err != nil {
-		t.Fatal(err)
-	}
+	checkFeedEntries(t, author, readFeed(t, c, author, 1), n)
+}
+
+// checkFeedEntries checks that entries, read from author's feed, are seqs
+// 1..n in order, each with its decrypted record.
+func checkFeedEntries(t *testing.T, author string, entries []node.FeedEntry, n int) {
+	t.Helper()
 	if len(entries) != n {
 		t.Fatalf("feed %s: %d entries, want %d", author, len(entries), n)
 	}
@@ -319,5 +341,28 @@ func checkFeed(t *testing.T, c *apiClient, author string, n int) {
 		if e.Seq != uint64(i+1) || len(e.Record) == 0 {
 			t.Fatalf("feed %s: entry %d has seq %d, record %d bytes", author, i+1, e.Seq, len(e.Record))
 		}
+	}
+}
+
+// feedPage is how many entries readFeed asks for at a time: a page of
+// batch entries with their records is megabytes.
+const feedPage = 500
+
+// readFeed reads author's feed through c from seq from to its head, a
+// page at a time (the API gives at most 10000 entries an answer).
+func readFeed(t *testing.T, c *apiClient, author string, from uint64) []node.FeedEntry {
+	t.Helper()
+	var all []node.FeedEntry
+	for {
+		var page []node.FeedEntry
+		path := fmt.Sprintf("/api/feeds/%s/entries?from=%d&limit=%d", author, from, feedPage)
+		if err := c.do("GET", path, nil, &page); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < feedPage {
+			return all
+		}
+		from = page[len(page)-1].Seq + 1
 	}
 }
