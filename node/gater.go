@@ -11,11 +11,13 @@ import (
 
 // gater admits only pinned partners that are not paused: outbound dials to
 // anyone else are refused, and inbound connections are dropped at the
-// handshake, as soon as the remote peer ID is authenticated.
+// handshake, as soon as the remote peer ID is authenticated. An inbound
+// connection that has not authenticated within handshakeTimeout is closed.
 type gater struct {
 	// coolingOff reports a partner in a graylist cool-off (score.go),
 	// refused like a paused one; set before the host starts.
 	coolingOff func(peer.ID) bool
+	handshakes *handshakes
 
 	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
@@ -23,7 +25,7 @@ type gater struct {
 }
 
 func newGater(coolingOff func(peer.ID) bool) *gater {
-	return &gater{coolingOff: coolingOff, allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
+	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout), allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
 }
 
 // pause refuses p (paused) or admits it again (!paused) while it stays
@@ -61,8 +63,18 @@ func (g *gater) ok(p peer.ID) bool {
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }
 func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.ok(p) }
-func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
-func (g *gater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
+
+// InterceptAccept starts the handshake deadline of an inbound connection;
+// its peer is not known yet.
+func (g *gater) InterceptAccept(c network.ConnMultiaddrs) bool {
+	g.handshakes.start(c)
+	return true
+}
+
+func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	if dir == network.DirInbound {
+		g.handshakes.done(c)
+	}
 	return g.ok(p)
 }
 func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
