@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+	"github.com/quic-go/quic-go"
 )
 
 // multistreamHello is what a libp2p dialer sends first on a raw TCP
@@ -307,4 +309,87 @@ func strangerHost(t testing.TB) host.Host {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
+}
+
+// TestPartnersConnectDuringQUICFlood: two partners reachable over QUIC
+// only connect, and stay connected, while strangers hold 500 QUIC
+// handshakes open against each (a ClientHello, then no answer to the
+// node's), from 250 addresses.
+func TestPartnersConnectDuringQUICFlood(t *testing.T) {
+	quicOnly := func(n *Node) { n.cfg.Listen = []string{"/ip4/127.0.0.1/udp/0/quic-v1"} }
+	in, be := testNodeWith(t, "IN", quicOnly), testNodeWith(t, "BE", quicOnly)
+	startQUICFlood(t, in, loopbacks(2, 251), floodN)
+	startQUICFlood(t, be, loopbacks(2, 251), floodN)
+	saturated(t, in)
+	saturated(t, be)
+	pin(t, in, be)
+	pin(t, be, in)
+	if !connectedWithin(in, be, 15*time.Second, true) {
+		t.Fatal("the partners did not connect within 15 s under the QUIC flood")
+	}
+	stayConnected(t, in, be, 2*time.Second)
+	stillServed(t, in, be, 1)
+}
+
+// startQUICFlood keeps n QUIC handshakes open against victim's QUIC
+// address: each worker sends a ClientHello from a fresh UDP socket on one
+// of srcs and never reads the answer, so the node holds the connection
+// until its handshake idle timeout; then the worker starts another.
+func startQUICFlood(t testing.TB, victim *Node, srcs []string, n int) {
+	t.Helper()
+	target := quicAddrOf(t, victim)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range n {
+		src := &net.UDPAddr{IP: net.ParseIP(srcs[i%len(srcs)])}
+		wg.Go(func() { quicWorker(ctx, target, src) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+func quicWorker(ctx context.Context, target, src *net.UDPAddr) {
+	tlsConf := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"libp2p"}}
+	for ctx.Err() == nil {
+		if pc, err := net.ListenUDP("udp4", src); err == nil {
+			dctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+			if c, err := quic.Dial(dctx, deafConn{pc}, target, tlsConf, &quic.Config{}); err == nil {
+				c.CloseWithError(0, "")
+			}
+			cancel()
+			pc.Close()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(floodPause):
+		}
+	}
+}
+
+// deafConn drops every packet it receives: a QUIC client that never
+// hears the server's handshake.
+type deafConn struct{ net.PacketConn }
+
+func (d deafConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		if _, _, err := d.PacketConn.ReadFrom(b); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+// quicAddrOf returns victim's QUIC listen address.
+func quicAddrOf(t testing.TB, victim *Node) *net.UDPAddr {
+	t.Helper()
+	for _, a := range victim.currentHost().Addrs() {
+		if _, err := a.ValueForProtocol(ma.P_QUIC_V1); err != nil {
+			continue
+		}
+		host, _ := a.ValueForProtocol(ma.P_IP4)
+		port, _ := a.ValueForProtocol(ma.P_UDP)
+		if ua, err := net.ResolveUDPAddr("udp4", net.JoinHostPort(host, port)); err == nil {
+			return ua
+		}
+	}
+	t.Fatal("the victim listens on no QUIC address")
+	return nil
 }
