@@ -18,14 +18,17 @@ type gater struct {
 	// refused like a paused one; set before the host starts.
 	coolingOff func(peer.ID) bool
 	handshakes *handshakes
+	// counters counts inbound connections refused (inbound_refused).
+	counters *counters
 
 	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
 	paused  map[peer.ID]struct{}
 }
 
-func newGater(coolingOff func(peer.ID) bool) *gater {
-	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout), allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
+func newGater(coolingOff func(peer.ID) bool, c *counters) *gater {
+	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout, c), counters: c,
+		allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
 }
 
 // pause refuses p (paused) or admits it again (!paused) while it stays
@@ -71,10 +74,17 @@ func (g *gater) InterceptAccept(c network.ConnMultiaddrs) bool {
 	return true
 }
 
+// InterceptSecured admits an authenticated connection if its peer is
+// admitted, and ends the handshake deadline of an inbound one.
 func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
-	if dir == network.DirInbound {
-		g.handshakes.done(c)
+	if dir != network.DirInbound {
+		return g.ok(p)
 	}
-	return g.ok(p)
+	g.handshakes.done(c)
+	if !g.ok(p) {
+		g.counters.add("inbound_refused", 1)
+		return false
+	}
+	return true
 }
 func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }

@@ -25,17 +25,22 @@ const handshakeTimeout = 5 * time.Second
 // the connection between the two calls.
 type handshakes struct {
 	timeout time.Duration
+	// counters counts the connections closed (inbound_handshake_timeouts).
+	counters *counters
 
 	mu      sync.Mutex // guards pending
 	pending map[string]*time.Timer
 }
 
-func newHandshakes(timeout time.Duration) *handshakes {
-	return &handshakes{timeout: timeout, pending: map[string]*time.Timer{}}
+func newHandshakes(timeout time.Duration, c *counters) *handshakes {
+	return &handshakes{timeout: timeout, counters: c, pending: map[string]*time.Timer{}}
 }
 
 // start arms the deadline of an accepted connection. QUIC connections
-// reach the gater only once their handshake is done, and are no net.Conn.
+// reach the gater only once their handshake is done (quic-go bounds it),
+// and are no net.Conn. A connection the resource manager refuses right
+// after keeps its timer until it fires: the timers pending are bounded by
+// the accept rate times the timeout.
 func (h *handshakes) start(c network.ConnMultiaddrs) {
 	nc, ok := c.(net.Conn)
 	if !ok {
@@ -66,8 +71,8 @@ func (h *handshakes) expire(key string, nc net.Conn) {
 	_, ok := h.pending[key]
 	delete(h.pending, key)
 	h.mu.Unlock()
-	if ok {
-		nc.Close()
+	if ok && nc.Close() == nil {
+		h.counters.add("inbound_handshake_timeouts", 1)
 	}
 }
 

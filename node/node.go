@@ -119,7 +119,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	n.allow = newPartnerAllowlist()
-	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) })
+	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
 	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
 		return nil, err
