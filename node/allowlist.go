@@ -1,6 +1,7 @@
 package node
 
 import (
+	"maps"
 	"slices"
 	"sync"
 
@@ -95,13 +96,7 @@ func (a *partnerAllowlist) forget(p peer.ID) {
 func (a *partnerAllowlist) entries() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return slices.Sorted(func(yield func(string) bool) {
-		for e := range a.added {
-			if !yield(e) {
-				return
-			}
-		}
-	})
+	return slices.Sorted(maps.Keys(a.added))
 }
 
 // sync adds to al the entries wanted and removes those no longer wanted.

@@ -76,7 +76,8 @@ func (h *handshakes) expire(key string, nc net.Conn) {
 	}
 }
 
-// inFlight is the number of connections whose deadline runs.
+// inFlight is the number of connections whose deadline runs (tests check
+// that none is left behind).
 func (h *handshakes) inFlight() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
