@@ -250,10 +250,11 @@ func TestPartnersStayConnectedWhenFloodBegins(t *testing.T) {
 
 // TestStalledHandshakeClosed: connections that send the multistream
 // header, or propose Noise and then stall inside the security handshake,
-// are closed by the node within handshakeTimeout (go-libp2p alone keeps
-// them 15 s).
+// are closed by the node at its handshake deadline (go-libp2p alone keeps
+// them 15 s). The deadline is shortened to 1 s for the test.
 func TestStalledHandshakeClosed(t *testing.T) {
-	in := testNode(t, "IN")
+	const timeout = time.Second
+	in := testNodeWith(t, "IN", func(n *Node) { n.gater.handshakes.timeout = timeout })
 	d0 := countersOf(in)
 	var wg sync.WaitGroup
 	for _, prefix := range [][]byte{multistreamHello, noiseProposal} {
@@ -262,7 +263,7 @@ func TestStalledHandshakeClosed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wg.Go(func() { closedWithinDeadline(t, c, prefix) })
+		wg.Go(func() { closedWithinDeadline(t, c, prefix, timeout) })
 	}
 	wg.Wait()
 	d0.grows(t, "inbound_handshake_timeouts", 2)
@@ -272,16 +273,17 @@ func TestStalledHandshakeClosed(t *testing.T) {
 }
 
 // closedWithinDeadline writes prefix on c and checks that the node closes
-// c after handshakeTimeout, with 5 s of slack for a loaded machine.
-func closedWithinDeadline(t *testing.T, c net.Conn, prefix []byte) {
+// c at its handshake deadline (timeout), with 5 s of slack for a loaded
+// machine.
+func closedWithinDeadline(t *testing.T, c net.Conn, prefix []byte, timeout time.Duration) {
 	defer c.Close()
 	start := time.Now()
 	c.Write(prefix)
-	c.SetReadDeadline(start.Add(handshakeTimeout + 5*time.Second))
+	c.SetReadDeadline(start.Add(timeout + 5*time.Second))
 	_, err := io.Copy(io.Discard, c)
 	if isTimeout(err) {
-		t.Errorf("after %q the node kept the connection open for more than %s", prefix, handshakeTimeout+5*time.Second)
-	} else if took := time.Since(start); took < handshakeTimeout/2 {
+		t.Errorf("after %q the node kept the connection open for more than %s", prefix, timeout+5*time.Second)
+	} else if took := time.Since(start); took < timeout/2 {
 		t.Errorf("after %q the node closed the connection after %s, before the handshake deadline", prefix, took)
 	}
 }

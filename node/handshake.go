@@ -24,6 +24,7 @@ const handshakeTimeout = 5 * time.Second
 // pair of addresses, which stays the same however the transport wraps
 // the connection between the two calls.
 type handshakes struct {
+	// timeout is handshakeTimeout; tests shorten it before Start.
 	timeout time.Duration
 	// counters counts the connections closed (inbound_handshake_timeouts).
 	counters *counters
