@@ -24,14 +24,12 @@ const Version = "0.2.0"
 
 // Node is one participant authority's running node.
 type Node struct {
-	cfg   Config
-	id    *crypto.Identity
-	st    *store.Store
-	log   *slog.Logger
-	gater *gater
-	// allow keeps the resource manager's allowlist on the partners'
-	// addresses (allowlist.go).
-	allow     *partnerAllowlist
+	cfg       Config
+	id        *crypto.Identity
+	st        *store.Store
+	log       *slog.Logger
+	gater     *gater
+	allow     *partnerAllowlist // the resource manager's allowlist on partners' addresses
 	now       func() time.Time
 	counters  *counters
 	events    *eventLog
