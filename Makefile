@@ -29,7 +29,7 @@ check: ## vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the target benchmarks (BENCHCOUNT=5 runs each, ~5 min), the scale ones with real processes (~4 min), Hypercore (5 runs, ~3 min, needs node and npm), the 20-node testnet (~1 min) and 100 crash cycles (~3-5 min); write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
+bench: ## run the target benchmarks (BENCHCOUNT=5 runs each, ~5 min), the scale ones with real processes (~4 min), Hypercore (5 runs, ~3 min, needs node and npm), the 20-node testnet (~1 min), reconnects under a flood (~1 min) and 100 crash cycles (~3-5 min); write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing

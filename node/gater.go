@@ -11,19 +11,24 @@ import (
 
 // gater admits only pinned partners that are not paused: outbound dials to
 // anyone else are refused, and inbound connections are dropped at the
-// handshake, as soon as the remote peer ID is authenticated.
+// handshake, as soon as the remote peer ID is authenticated. An inbound
+// connection that has not authenticated within handshakeTimeout is closed.
 type gater struct {
 	// coolingOff reports a partner in a graylist cool-off (score.go),
 	// refused like a paused one; set before the host starts.
 	coolingOff func(peer.ID) bool
+	handshakes *handshakes
+	// counters counts inbound connections refused (inbound_refused).
+	counters *counters
 
 	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
 	paused  map[peer.ID]struct{}
 }
 
-func newGater(coolingOff func(peer.ID) bool) *gater {
-	return &gater{coolingOff: coolingOff, allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
+func newGater(coolingOff func(peer.ID) bool, c *counters) *gater {
+	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout, c), counters: c,
+		allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
 }
 
 // pause refuses p (paused) or admits it again (!paused) while it stays
@@ -61,8 +66,25 @@ func (g *gater) ok(p peer.ID) bool {
 
 func (g *gater) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }
 func (g *gater) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.ok(p) }
-func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
-func (g *gater) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {
-	return g.ok(p)
+
+// InterceptAccept starts the handshake deadline of an inbound connection;
+// its peer is not known yet.
+func (g *gater) InterceptAccept(c network.ConnMultiaddrs) bool {
+	g.handshakes.start(c)
+	return true
+}
+
+// InterceptSecured admits an authenticated connection if its peer is
+// admitted, and ends the handshake deadline of an inbound one.
+func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	if dir != network.DirInbound {
+		return g.ok(p)
+	}
+	g.handshakes.done(c)
+	if !g.ok(p) {
+		g.counters.add("inbound_refused", 1)
+		return false
+	}
+	return true
 }
 func (g *gater) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }

@@ -9,6 +9,7 @@ import (
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -17,25 +18,48 @@ import (
 )
 
 // newHost builds the node's libp2p host: its own Ed25519 key as peer
-// identity, TCP and QUIC only, no relay, the partner gater, and yamux
+// identity, TCP and QUIC only, no relay, the partner gater, a resource
+// manager whose allowlist follows the partners (allow), and yamux
 // measuring round trips less often (see muxer).
-func newHost(id *crypto.Identity, listen []string, g *gater) (host.Host, error) {
+func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllowlist) (host.Host, error) {
 	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
 	if err != nil {
 		return nil, fmt.Errorf("load peer key: %w", err)
 	}
-	return libp2p.New(
+	rm, err := newResourceManager()
+	if err != nil {
+		return nil, fmt.Errorf("build resource manager: %w", err)
+	}
+	h, err := libp2p.New(
 		libp2p.Identity(priv),
 		libp2p.ListenAddrStrings(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionGater(g),
+		libp2p.ResourceManager(rm),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.UserAgent("kpnode/"+Version),
 		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)),
 		libp2p.Muxer(yamux.ID, muxer()),
 	)
+	if err != nil {
+		rm.Close()
+		return nil, err
+	}
+	allow.use(rcmgr.GetAllowlist(rm))
+	return h, nil
+}
+
+// newResourceManager is go-libp2p's default resource manager (its
+// default limits scaled to the machine's memory and file descriptors,
+// limits per IP address and per subnet, loopback exempt) with metrics off.
+// It is built here only so that the node can keep its allowlist: the
+// default one is not reachable through the host.
+func newResourceManager() (network.ResourceManager, error) {
+	limits := rcmgr.DefaultLimits
+	libp2p.SetDefaultServiceLimits(&limits)
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rcmgr.WithMetricsDisabled())
 }
 
 // rttInterval is how often yamux measures a TCP connection's round trip

@@ -29,6 +29,7 @@ type Node struct {
 	st        *store.Store
 	log       *slog.Logger
 	gater     *gater
+	allow     *partnerAllowlist // the resource manager's allowlist on partners' addresses
 	now       func() time.Time
 	counters  *counters
 	events    *eventLog
@@ -115,7 +116,8 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
-	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) })
+	n.allow = newPartnerAllowlist()
+	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
 	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
 		return nil, err
@@ -154,7 +156,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 // joins the feed topics, serves the sync protocol and starts keeping
 // partners connected and in sync. It returns once the host listens.
 func (n *Node) Start(ctx context.Context) error {
-	h, err := newHost(n.id, n.cfg.Listen, n.gater)
+	h, err := newHost(n.id, n.cfg.Listen, n.gater, n.allow)
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
@@ -220,6 +222,7 @@ func (n *Node) notifee() *network.NotifyBundle {
 	return &network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			if code, ok := n.partnerByPeer(c.RemotePeer()); ok {
+				n.allow.observe(c.RemotePeer(), c.RemoteMultiaddr())
 				n.newKeyConnected(code, c.RemotePeer())
 				n.delivery.contact(c.RemotePeer(), n.now())
 				n.events.emit("partner_connected", map[string]any{"partner": code})

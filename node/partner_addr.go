@@ -49,6 +49,7 @@ func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
 	if err := n.st.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
 	}
+	n.allow.setAddrs(pid, partnerAddrs(p))
 	if h := n.currentHost(); h != nil {
 		redial(h, pid, partnerAddrs(p))
 		n.dialer.now(pid)
@@ -126,6 +127,14 @@ func dialable(a ma.Multiaddr) bool {
 // swarm's dial backoff of p, so that the next dial tries them at once.
 func redial(h host.Host, p peer.ID, addrs []string) {
 	setAddrs(h, p, addrs)
+	clearBackoff(h, p)
+}
+
+// clearBackoff forgets the swarm's dial backoff of p (5 s plus the square
+// of the failed tries in seconds, up to 5 minutes), so that the next dial
+// tries its addresses at once: the dialer keeps its own, shorter, backoff
+// for partners.
+func clearBackoff(h host.Host, p peer.ID) {
 	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
 		s.Backoff().Clear(p)
 	}

@@ -171,16 +171,20 @@ func (n *Node) trackPartner(p store.Partner) {
 	n.mu.Unlock()
 	n.gater.allow(pid)
 	n.gater.pause(pid, p.Paused)
+	n.allow.setAddrs(pid, partnerAddrs(p))
 }
 
-// attachPartner gives the running host the partner's addresses, joins its
-// feed topic and makes it due for a dial.
+// attachPartner gives the running host the partner's addresses, protects
+// its connections from the connection manager's trimming, joins its feed
+// topic and makes it due for a dial.
 func (n *Node) attachPartner(p store.Partner) error {
 	pid, err := peer.Decode(p.Key.PeerID())
 	if err != nil {
 		return fmt.Errorf("partner %s: %w", p.Code, err)
 	}
-	setAddrs(n.currentHost(), pid, partnerAddrs(p))
+	h := n.currentHost()
+	setAddrs(h, pid, partnerAddrs(p))
+	h.ConnManager().Protect(pid, partnerTag)
 	ft, err := n.currentGossip().join(p.Key, n.validate, true)
 	if err != nil {
 		return fmt.Errorf("partner %s: %w", p.Code, err)
@@ -208,6 +212,7 @@ func (n *Node) detachPartner(p store.Partner) {
 	delete(n.keys, p.Code)
 	n.mu.Unlock()
 	n.gater.deny(pid)
+	n.allow.forget(pid)
 	n.delivery.forget(pid)
 	n.abuse.forget(pid)
 	n.scores.forget(pid)
@@ -215,9 +220,14 @@ func (n *Node) detachPartner(p store.Partner) {
 		g.leave(p.Key)
 	}
 	if h := n.currentHost(); h != nil {
+		h.ConnManager().Unprotect(pid, partnerTag)
 		h.Network().ClosePeer(pid)
 	}
 }
+
+// partnerTag marks partners' connections in the connection manager as
+// protected: they are never trimmed, whatever else connects.
+const partnerTag = "kpnode-partner"
 
 // partnerAddrs returns the operator's address override, else the card's.
 func partnerAddrs(p store.Partner) []string {

@@ -170,8 +170,10 @@ func (n *Node) forgetPeer(k crypto.PublicKey) {
 	delete(n.peers, pid)
 	n.mu.Unlock()
 	n.gater.deny(pid)
+	n.allow.forget(pid)
 	n.delivery.forget(pid)
 	if h := n.currentHost(); h != nil {
+		h.ConnManager().Unprotect(pid, partnerTag)
 		h.Network().ClosePeer(pid)
 	}
 }

@@ -180,6 +180,10 @@ func counterLabel(k string) string {
 		return "pushes ignored (duplicate, early or relayed forks)"
 	case "partners_graylisted":
 		return "partners graylisted"
+	case "inbound_handshake_timeouts":
+		return "inbound connections closed unauthenticated after 5 s"
+	case "inbound_refused":
+		return "inbound connections refused (not an admitted partner)"
 	}
 	return strings.ReplaceAll(k, "_", " ")
 }
