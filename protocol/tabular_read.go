@@ -259,8 +259,9 @@ func (t *csvTable) reread(g []csvRecord) []csvRow {
 }
 
 // value returns the text of column ci in cells as the column reads it:
-// trimmed, except quoted text; codes uppercased; "" for a blank cell or an
-// absent column.
+// trimmed, except quoted text; codes uppercased; free text without the
+// quote the writer puts before a formula-like value (tabular_formula.go);
+// "" for a blank cell or an absent column.
 func (t *csvTable) value(cells []csvCell, ci int) string {
 	if ci < 0 || t.header[ci] < 0 {
 		return ""
@@ -279,6 +280,8 @@ func (t *csvTable) value(cells []csvCell, ci int) string {
 		s = strings.ToUpper(s)
 	case cellFlow:
 		s = strings.ToLower(s)
+	case cellText, cellMultiline:
+		s = unguardCell(s)
 	}
 	return s
 }
