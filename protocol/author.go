@@ -12,25 +12,26 @@ import "fmt"
 // AuthorClaim is the participant a record names as its author and the
 // field (JSON path) that names it.
 type AuthorClaim struct {
-	Field string // "issuer", "reporter", "importer.country", …
+	Field string // "issuer", "reporter", "fraudulent_certificate.detected_by"
 	Code  string // the participant code in that field
 }
 
 // ClaimedAuthor returns the author that parsed record v (a *Certificate,
 // *TradeStatistics, …, as [ParseRecord] returns) names. ok is false for
-// types whose author is only their feed (acknowledgements, anomaly queries
-// and answers, withdrawals, notices other than a fraudulent certificate)
-// and for batches, whose items [CheckAuthor] checks one by one.
+// types whose author is only their feed and for batches, whose items
+// [CheckAuthor] checks one by one. An import confirmation's author is its
+// feed, the importing authority: its issuer is the exporter's and its
+// importer a trader, and a confirmation from an authority other than the
+// certificate's destination is reconcile's R1 and R4 (a confirmation by
+// the wrong authority, an import into two participants), not a forgery of
+// a name. Acknowledgements, anomaly queries and answers, withdrawals and
+// notices other than a fraudulent certificate name no author either.
 func ClaimedAuthor(v any) (c AuthorClaim, ok bool) {
 	switch r := v.(type) {
 	case *Certificate:
 		return AuthorClaim{"issuer", r.Issuer}, true
 	case *PreNotification:
 		return AuthorClaim{"issuer", r.Issuer}, true
-	case *ImportConfirmation:
-		// The importing authority confirms; its importer is registered
-		// in its country.
-		return AuthorClaim{"importer.country", r.Importer.Country}, true
 	case *TradeStatistics:
 		return AuthorClaim{"reporter", r.Reporter}, true
 	case *ProductionStatistics:

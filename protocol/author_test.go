@@ -15,7 +15,6 @@ func TestCheckAuthor(t *testing.T) {
 	}{
 		{"certificate.json", CertificateType, "issuer"},
 		{"pre_notification.json", PreNotificationType, "issuer"},
-		{"import_confirmation.json", ImportConfirmationType, "importer.country"},
 		{"trade_statistics.json", TradeStatisticsType, "reporter"},
 		{"production_statistics.json", ProductionStatisticsType, "reporter"},
 		{"notice.json", NoticeType, "fraudulent_certificate.detected_by"},
@@ -69,7 +68,7 @@ func TestCheckAuthorBatch(t *testing.T) {
 // TestTypesWithoutAuthorField lists the types whose author is their feed
 // alone, so that a new type must be placed in one list or the other.
 func TestTypesWithoutAuthorField(t *testing.T) {
-	for _, f := range []string{"acknowledgement.json", "anomaly_query.json", "anomaly_answer.json", "withdrawal.json",
+	for _, f := range []string{"import_confirmation.json", "acknowledgement.json", "anomaly_query.json", "anomaly_answer.json", "withdrawal.json",
 		"notice-enhanced-vigilance.json", "notice-suspicious-shipment.json", "notice-participant-status-change.json"} {
 		typ := strings.TrimSuffix(strings.Split(f, "-")[0], ".json")
 		v := parseAs(t, typ, readFile(t, examplesDir+"/"+f))
