@@ -30,7 +30,7 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if file == "" {
 		file = "upload"
 	}
-	items, err := protocol.ReadTable(kind, file, bytes.NewReader(body), q.Get("format"))
+	items, err := protocol.ReadTableAs(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,17 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// participant returns the node's participant code, so that an import
+// names the row of a record in another authority's name; "" before the
+// node has a card (the node refuses such records all the same).
+func (h *Handler) participant() string {
+	c, err := h.b.Card()
+	if err != nil {
+		return ""
+	}
+	return c.Card.Code
 }
 
 func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {

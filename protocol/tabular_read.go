@@ -16,6 +16,7 @@ import (
 type csvTable struct {
 	tk     *tableKind
 	file   string
+	author string // the importing node's participant, or ""
 	text   string
 	header []int    // by column of tk: its position in the header, or -1
 	names  []string // by position in the header: the column's name, or ""
@@ -42,8 +43,8 @@ type csvRow struct {
 	cells []csvCell
 }
 
-func readCSVTable(tk *tableKind, file string, data []byte) ([][]byte, []RowError) {
-	t := &csvTable{tk: tk, file: file, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
+func readCSVTable(tk *tableKind, file string, data []byte, author string) ([][]byte, []RowError) {
+	t := &csvTable{tk: tk, file: file, author: author, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
@@ -74,7 +75,7 @@ func (t *csvTable) buildAll(groups [][]csvRecord) [][]byte {
 		chunk := (len(groups) + workers - 1) / workers
 		var wg sync.WaitGroup
 		for w := range parts {
-			part := &csvTable{tk: t.tk, file: t.file, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}}
+			part := &csvTable{tk: t.tk, file: t.file, author: t.author, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}}
 			parts[w] = part
 			lo, hi := w*chunk, min((w+1)*chunk, len(groups))
 			wg.Go(func() {
@@ -312,7 +313,12 @@ func (t *csvTable) member(b *bodyWriter, r csvRow, ci int, c tableColumn) {
 // validator's problems, each placed by where (row, column, and a note to
 // append to the reason). It returns nil when there was any problem.
 func (t *csvTable) validate(body []byte, where func(path string) (row int, column, note string)) []byte {
-	_, err := ParseRecord(t.tk.typ, body) // body is written in canonical form
+	v, err := ParseRecord(t.tk.typ, body) // body is written in canonical form
+	if field, reason := authorReason(t.author, v); err == nil && reason != "" {
+		row, column, note := where(field)
+		t.errorf(row, column, "%s%s", reason, note)
+		return nil
+	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Errors {
