@@ -72,6 +72,17 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
+// TextProblem returns why s could not be a record's text of at most max
+// characters (not UTF-8, too long, a control character other than newline
+// and tab in multiline text, a bidirectional control), or "" when it
+// could. The node checks operator notes kept outside records with it.
+func TextProblem(s string, max int, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	return textProblem(s, max, multiline)
+}
+
 // textProblem enforces a length limit in characters and bans control
 // characters (newline and tab are allowed when multiline). It returns the
 // reason s is refused, or "".
