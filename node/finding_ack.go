@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpnode/kpnode/reconcile"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
 	"github.com/kpnode/kpnode/store"
 )
 
