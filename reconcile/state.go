@@ -10,7 +10,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// State holds the records of one node and the findings of the twelve
+// State holds the records of one node and the findings of the thirteen
 // cross-checks over them, kept current as records are added. It is not
 // safe for concurrent use: its owner serialises calls.
 type State struct {
