@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -86,5 +87,17 @@ func TestImportNamesRowOfAnotherAuthority(t *testing.T) {
 	r := resp.Error.Rows[0]
 	if r.File != "certs.csv" || r.Row != 2 || r.Column != "issuer" || !strings.HasPrefix(r.Reason, "is IN, but this node is BE's") {
 		t.Fatalf("first problem %+v", r)
+	}
+}
+
+// TestFileParameterRefusesBidi checks that the file name an import or
+// export names for errors and the audit log cannot hide its extension.
+func TestFileParameterRefusesBidi(t *testing.T) {
+	in := pinnedPair(t)
+	name := url.QueryEscape("report\u202ecod.exe")
+	for _, req := range [][2]string{{"POST", "/api/imports/certificates?dry_run=true&file=" + name}, {"GET", "/api/exports/certificates?file=" + name}} {
+		if code, body := call(t, in, req[0], req[1], testToken, nil); code != http.StatusBadRequest || !strings.Contains(string(body), "U+202E") {
+			t.Errorf("%s %s: %d %s", req[0], req[1], code, body)
+		}
 	}
 }

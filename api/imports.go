@@ -30,6 +30,9 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if file == "" {
 		file = "upload"
 	}
+	if err := checkFileName(file); err != nil {
+		return err
+	}
 	items, err := protocol.ReadTableAs(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
 	if err != nil {
 		return err
@@ -108,7 +111,20 @@ func (h *Handler) auditExport(r *http.Request, a node.ExportAudit) error {
 	if a.File == "" {
 		return nil
 	}
+	if err := checkFileName(a.File); err != nil {
+		return err
+	}
 	return h.b.AuditExport(a)
+}
+
+// checkFileName refuses a "file" parameter that would display differently
+// from what it says in error messages and the audit log (a bidi override
+// turns "report\u202Ecod.exe" into "reportexe.doc").
+func checkFileName(file string) error {
+	if reason := protocol.TextProblem(file, 1000, false); reason != "" {
+		return badRequest(fmt.Sprintf("query parameter \"file\" %s", reason))
+	}
+	return nil
 }
 
 func exportFilter(r *http.Request) (node.ExportFilter, error) {
