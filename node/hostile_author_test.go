@@ -58,6 +58,39 @@ func TestHostilePeerWritesInAnotherName(t *testing.T) {
 	if all := in.Findings(reconcile.Query{}); len(all) != 1 {
 		t.Fatalf("the forged certificate feeds other rules: %+v", all)
 	}
+
+	// A batch of AE's own certificate and a forged one: the own one is
+	// indexed and exported, the forged one is evidence.
+	own := strings.NewReplacer(`"BE0000042"`, `"AE0000001"`, `"issuer":"BE"`, `"issuer":"AE"`, `"country":"BE"`, `"country":"AE"`).Replace(forgedCertificate)
+	batches, err := protocol.PackBatches(protocol.CertificateType, [][]byte{[]byte(own), []byte(forgedCertificate)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = countersOf(in)
+	e2 := atk.recordEntry(t, 2, e.Hash(), protocol.BatchType, batches[0], []string{"IN"}, []age.Recipient{in.id.Recipient()})
+	atk.publish(t, ae, e2.Bytes())
+	d.grows(t, "foreign_author_records", 1)
+	headIs(t, in, atk, 2)
+	if refs, err := in.st.LookupKey("certificate/AE/AE0000001"); err != nil || len(refs) != 1 || refs[0].Item != 0 {
+		t.Fatalf("AE's own certificate in the batch is not indexed: %v %v", refs, err)
+	}
+	if bodies, err := in.Export(protocol.CertificateType, ExportFilter{}); err != nil || len(bodies) != 1 || !strings.Contains(string(bodies[0]), "AE0000001") {
+		t.Fatalf("export: %d certificates (%v), want AE's own only", len(bodies), err)
+	}
+	eventually(t, 10*time.Second, "R13 raised about the batch item", func() error {
+		if _, ok := findingIDs(in)["R13/AE/2/1"]; !ok {
+			return fmt.Errorf("findings %v", findingIDs(in))
+		}
+		return nil
+	})
+}
+
+func findingIDs(n *Node) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range n.Findings(reconcile.Query{}) {
+		out[f.ID] = true
+	}
+	return out
 }
 
 // TestPublishAndImportRefuseAnotherName: this node cannot publish or
