@@ -146,3 +146,26 @@ func TestCSVNonTextColumnsCannotStartAFormula(t *testing.T) {
 		t.Fatalf("checked %d values, want at least 100", checked)
 	}
 }
+
+// FuzzCSVGuard checks, for any text, that the guarded cell never starts a
+// formula and unguards to the text, and that a confirmation holding the
+// text as its importer's name and its remarks exports to CSV and reads
+// back identical.
+func FuzzCSVGuard(f *testing.F) {
+	for _, s := range []string{"=1+1", "'=1", "''", "'s-Hertogenbosch", " \n@x", "\t-", "+", "plain", `"=a,b"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g := guardCell(s)
+		if startsFormula(g) || unguardCell(g) != s {
+			t.Fatalf("guardCell(%q) = %q", s, g)
+		}
+		body := mutated(t, "import_confirmation.json", func(m map[string]any) {
+			set("importer.name", s)(m)
+			set("remarks", s)(m)
+		})
+		if want, _, err := canonicalRecord(ImportConfirmationType, body); err == nil {
+			checkCSVRoundTrip(t, "confirmations", want)
+		}
+	})
+}
