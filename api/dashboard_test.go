@@ -347,7 +347,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	}}, {"a new entry arrives live", func(t *testing.T) {
 		goTo(t, ctx, "#/records")
 		waitFor(t, ctx, "the records page", visible("#records-list"))
-		notice := strings.Replace(exampleNotice(t), "Forged AE certificates presented in Antwerp", "Live notice from Brussels", 1)
+		notice := strings.Replace(exampleNotice(t), "Forged AE certificates presented in Mumbai", "Live notice from Brussels", 1)
+		notice = strings.Replace(notice, `"detected_by": "IN"`, `"detected_by": "BE"`, 1) // BE's own detection
 		req, _ := json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(notice)})
 		apiJSON(t, be, "POST", "/api/records/notice", req, nil)
 		waitFor(t, ctx, "BE's notice in the list", containsText(`#records-table tr[data-feed="BE"][data-type="notice"]`, "Live notice from Brussels"))

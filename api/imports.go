@@ -30,7 +30,10 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if file == "" {
 		file = "upload"
 	}
-	items, err := protocol.ReadTable(kind, file, bytes.NewReader(body), q.Get("format"))
+	if err := checkFileName(file); err != nil {
+		return err
+	}
+	items, err := protocol.ReadTableAs(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
 	if err != nil {
 		return err
 	}
@@ -40,6 +43,17 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// participant returns the node's participant code, so that an import
+// names the row of a record in another authority's name; "" before the
+// node has a card (the node refuses such records all the same).
+func (h *Handler) participant() string {
+	c, err := h.b.Card()
+	if err != nil {
+		return ""
+	}
+	return c.Card.Code
 }
 
 func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +111,20 @@ func (h *Handler) auditExport(r *http.Request, a node.ExportAudit) error {
 	if a.File == "" {
 		return nil
 	}
+	if err := checkFileName(a.File); err != nil {
+		return err
+	}
 	return h.b.AuditExport(a)
+}
+
+// checkFileName refuses a "file" parameter that would display differently
+// from what it says in error messages and the audit log (a bidi override
+// turns "report\u202Ecod.exe" into "reportexe.doc").
+func checkFileName(file string) error {
+	if reason := protocol.TextProblem(file, 1000, false); reason != "" {
+		return badRequest(fmt.Sprintf("query parameter \"file\" %s", reason))
+	}
+	return nil
 }
 
 func exportFilter(r *http.Request) (node.ExportFilter, error) {

@@ -182,6 +182,22 @@ func (a *attacker) entry(t testing.TB, seq uint64, prev protocol.Hash, audience 
 	return e
 }
 
+// recordEntry signs an entry of the attacker's feed holding record body
+// of type typ, sealed to recipients and the attacker.
+func (a *attacker) recordEntry(t testing.TB, seq uint64, prev protocol.Hash, typ string, body []byte, audience []string, rcpts []age.Recipient) *protocol.Entry {
+	t.Helper()
+	ct, commitment, err := protocol.SealRecord(body, append(rcpts, a.id.Recipient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := protocol.NewEntry(a.id, protocol.Draft{Seq: seq, Prev: prev, Time: time.Now(), Type: typ,
+		Audience: audience, Commitment: commitment, Ciphertext: ct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // stream opens a raw sync stream to victim.
 func (a *attacker) stream(victim *Node) (network.Stream, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -169,6 +169,10 @@ func (s *attackSuite) gossipAttacks() {
 	}
 	s.gossipAttack("stanzas", atk, false, [][]byte{atk.entry(s.tb, 1, protocol.Hash{}, aud, rcpts, "fat").Bytes()}, "unreadable")
 
+	atk = s.fresh("foreign_author")
+	forged := atk.recordEntry(s.tb, 1, protocol.Hash{}, protocol.CertificateType, []byte(forgedCertificate), aud, toIN)
+	s.gossipAttack("foreign_author", atk, false, [][]byte{forged.Bytes()}, "foreign_author_records")
+
 	atk = s.fresh("oversized")
 	big := make([]byte, maxPushSize+1)
 	rand.Read(big)

@@ -15,7 +15,7 @@ import (
 // publishN publishes n notices from a to the audience.
 func publishN(t testing.TB, a *Node, n int, to ...string) {
 	t.Helper()
-	body := notice(t)
+	body := noticeBy(t, a.Participant())
 	for i := 0; i < n; i++ {
 		if _, err := a.Publish(context.Background(), "notice", body, to); err != nil {
 			t.Fatalf("publish %d: %v", i+1, err)

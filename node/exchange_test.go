@@ -81,7 +81,7 @@ func TestThreeNodesExchange(t *testing.T) {
 	if _, err := in.Publish(ctx, "notice", notice(t), []string{"all"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := be.Publish(ctx, "notice", notice(t), []string{"IN", "AE"}); err != nil {
+	if _, err := be.Publish(ctx, "notice", noticeBy(t, "BE"), []string{"IN", "AE"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "BE has IN's feed", func() error { return holds(be, in.Participant(), 6) })

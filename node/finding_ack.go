@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 	"github.com/kpnode/kpnode/store"
 )
@@ -81,6 +82,9 @@ func (n *Node) FindingViews(q FindingsQuery) []FindingView {
 func (n *Node) AcknowledgeFinding(id, note string) (FindingView, error) {
 	if len(note) > maxAckNote {
 		return FindingView{}, fmt.Errorf("%w: acknowledgement note is %d bytes, at most %d", ErrInvalidRequest, len(note), maxAckNote)
+	}
+	if reason := protocol.TextProblem(note, maxAckNote, true); reason != "" {
+		return FindingView{}, fmt.Errorf("%w: acknowledgement note %s", ErrInvalidRequest, reason)
 	}
 	f, _, err := n.ExplainFinding(id)
 	if err != nil {

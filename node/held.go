@@ -22,7 +22,9 @@ type HeldRecord struct {
 
 // heldRecords returns every readable record of type typ, single or in
 // batches, oldest entry first. Records that fail their validator are
-// skipped (they were counted when they arrived).
+// skipped (they were counted when they arrived), and so are records a
+// pinned partner wrote in another authority's name (evidence, R13): they
+// are nobody's exports or statistics.
 func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
 	var out []HeldRecord
 	for _, t := range []string{typ, protocol.BatchType} {
@@ -48,13 +50,14 @@ func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
 
 // expand turns a stored record into the held records of type typ it holds.
 func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
-	code, ok := n.feedCode(r.Author)
-	if !ok {
+	code, known := n.feedCode(r.Author)
+	if !known {
 		code = r.Author.Fingerprint()
 	}
+	foreign := func(v any) bool { return known && protocol.CheckAuthor(code, v) != nil }
 	if r.Type != protocol.BatchType {
 		v, err := protocol.ParseRecord(typ, r.Body)
-		if err != nil {
+		if err != nil || foreign(v) {
 			return nil
 		}
 		return []HeldRecord{{Feed: code, Seq: r.Seq, Type: typ, Body: r.Body, Value: v}}
@@ -63,9 +66,11 @@ func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
 	if err != nil || b.Type != typ {
 		return nil
 	}
-	out := make([]HeldRecord, len(b.Records))
+	out := make([]HeldRecord, 0, len(b.Records))
 	for i, v := range b.Records {
-		out[i] = HeldRecord{Feed: code, Seq: r.Seq, Item: i, Type: typ, Body: b.Items[i], Value: v}
+		if !foreign(v) {
+			out = append(out, HeldRecord{Feed: code, Seq: r.Seq, Item: i, Type: typ, Body: b.Items[i], Value: v})
+		}
 	}
 	return out
 }

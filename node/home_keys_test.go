@@ -67,7 +67,7 @@ func TestRepinTruncationFinishedAtStart(t *testing.T) {
 	thief, ae, be := testNode(t, "BE"), testNode(t, "AE"), testNode(t, "BE")
 	pin(t, thief, ae) // a partner to address
 	for range 3 {
-		if _, err := thief.Publish(t.Context(), "notice", notice(t), []string{"all"}); err != nil {
+		if _, err := thief.Publish(t.Context(), "notice", noticeBy(t, "BE"), []string{"all"}); err != nil {
 			t.Fatal(err)
 		}
 	}

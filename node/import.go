@@ -122,6 +122,9 @@ func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
 	var fresh [][]byte
 	for i, it := range items {
 		p, err := parseRecord(typ, it)
+		if err == nil {
+			err = protocol.CheckAuthor(n.cfg.Participant, p.top)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: record %d: %w", ErrInvalidRecord, i+1, err)
 		}

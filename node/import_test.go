@@ -90,8 +90,9 @@ func TestExportAndKPStatistics(t *testing.T) {
 			t.Fatalf("exported body %d differs:\n%s\n%s", i, out[i], certs[i])
 		}
 	}
-	// export, then import into a fresh node, gives the same records
-	fresh, other := testNode(t, "ZA"), testNode(t, "BW")
+	// export, then import into a fresh node of the same authority, gives
+	// the same records (another authority's node may not import them)
+	fresh, other := testNode(t, "IN"), testNode(t, "BW")
 	pin(t, fresh, other)
 	if res, err := fresh.Import(ctx, "certificate", out, []string{"all"}, false); err != nil || res.New != 40 {
 		t.Fatalf("import into a fresh node: %+v, %v", res, err)

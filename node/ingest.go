@@ -283,7 +283,16 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 		n.log.Warn("record from a partner fails its validator; kept as received", "feed", code, "seq", e.Seq, "type", e.Type, "err", err)
 		return rec, nil
 	}
-	rec.Keys = parsed.keys()
+	// A record in another authority's name is signed by the feed's
+	// author, whoever relayed it: kept as evidence under no key, and
+	// reconcile's R13 reports it.
+	keys, foreign := parsed.authoredKeys(code)
+	if foreign > 0 {
+		n.counters.add("foreign_author_records", uint64(foreign))
+		n.log.Warn("record from a partner written in another authority's name; kept as evidence", "feed", code, "seq", e.Seq, "type", e.Type,
+			"err", protocol.CheckAuthor(code, parsed.top))
+	}
+	rec.Keys = keys
 	return rec, parsed.top
 }
 

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -74,6 +75,14 @@ func notice(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// noticeBy returns the example notice as participant code's own: a node
+// cannot publish a fraud notice detected by another authority.
+func noticeBy(t testing.TB, code string) []byte {
+	t.Helper()
+	b := bytes.Replace(notice(t), []byte(`"detected_by": "IN"`), []byte(`"detected_by": "`+code+`"`), 1)
+	return bytes.Replace(b, []byte(`"IN-N-2026-0031"`), []byte(`"`+code+`-N-2026-0031"`), 1)
 }
 
 func connect(a, b *Node) error {

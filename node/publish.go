@@ -43,6 +43,9 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
+	if err := protocol.CheckAuthor(n.cfg.Participant, parsed.top); err != nil {
+		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {
 		return Published{}, fmt.Errorf("%w: %v", ErrInvalidRecord, err)

@@ -44,3 +44,19 @@ func (p parsedRecord) keys() []store.RecordKey {
 	}
 	return out
 }
+
+// authoredKeys returns the natural keys of the values the node of
+// participant feed may write (protocol.CheckAuthor), and how many values
+// it may not: those are evidence, indexed under no key.
+func (p parsedRecord) authoredKeys(feed string) (keys []store.RecordKey, foreign int) {
+	for i, v := range p.values {
+		if protocol.CheckAuthor(feed, v) != nil {
+			foreign++
+			continue
+		}
+		if k, ok := v.(keyed); ok && k.NaturalKey() != "" {
+			keys = append(keys, store.RecordKey{Key: k.NaturalKey(), Item: i})
+		}
+	}
+	return keys, foreign
+}

@@ -181,6 +181,9 @@ func (n *Node) endRecovery(details map[string]any) {
 // the state at that moment. It does nothing when the node is not
 // recovering.
 func (n *Node) ForceRecovered(note string) (RecoveryStatus, error) {
+	if reason := protocol.TextProblem(note, maxAckNote, true); reason != "" {
+		return RecoveryStatus{}, fmt.Errorf("%w: note %s", ErrInvalidRequest, reason)
+	}
 	st := n.RecoveryStatus()
 	if !st.Recovering {
 		return st, nil

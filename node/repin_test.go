@@ -25,12 +25,12 @@ func TestRepinAfterCompromise(t *testing.T) {
 	ctx := context.Background()
 	oldKey := thief.id.Public()
 	for range 2 {
-		if _, err := thief.Publish(ctx, "notice", notice(t), []string{"all"}); err != nil {
+		if _, err := thief.Publish(ctx, "notice", noticeBy(t, thief.Participant()), []string{"all"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The thief signs entry 3 before anyone knows of the compromise.
-	if _, err := thief.Publish(ctx, "notice", notice(t), []string{"all"}); err != nil {
+	if _, err := thief.Publish(ctx, "notice", noticeBy(t, thief.Participant()), []string{"all"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "IN holds BE 1..3", func() error { return holds(in, "BE", 3) })
@@ -68,7 +68,7 @@ func TestRepinAfterCompromise(t *testing.T) {
 	}
 
 	// The thief goes on signing; AE, not re-pinned, takes it and relays it.
-	p, err := thief.Publish(ctx, "notice", notice(t), []string{"all"})
+	p, err := thief.Publish(ctx, "notice", noticeBy(t, thief.Participant()), []string{"all"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestRepinAfterCompromise(t *testing.T) {
 
 	// The new key works both ways, and a sync with AE (which announces the
 	// old feed up to 4) does not pull what would be refused.
-	if _, err := be.Publish(ctx, "notice", notice(t), []string{"IN"}); err != nil {
+	if _, err := be.Publish(ctx, "notice", noticeBy(t, "BE"), []string{"IN"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "IN reads BE's new feed", func() error { return holds(in, "BE", 1) })

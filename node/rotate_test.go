@@ -73,7 +73,7 @@ func TestRotationPartnersFollow(t *testing.T) {
 	if !connectedWithin(ae, be, 5*time.Second, false) || !connectedWithin(ae, in.n, 5*time.Second, false) {
 		t.Fatal("AE still connected")
 	}
-	sealedToOld, err := ae.Publish(ctx, "notice", notice(t), []string{"IN"})
+	sealedToOld, err := ae.Publish(ctx, "notice", noticeBy(t, "AE"), []string{"IN"})
 	if err != nil {
 		t.Fatal(err)
 	}

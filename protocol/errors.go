@@ -57,3 +57,9 @@ var ErrNotRecipient = crypto.ErrNotRecipient
 // the card's, the bundle names another type than the entry, or the item is
 // not in the batch. The message names the part that fails.
 var ErrEvidence = errors.New("evidence does not hold")
+
+// ErrForeignAuthor is returned by [CheckAuthor] when a record names, in
+// the field that states its author (a certificate's issuer, statistics'
+// reporter, …), a participant other than the one whose feed carries it
+// and that participant cannot act for ([MayAuthor]).
+var ErrForeignAuthor = errors.New("record written in another authority's name")

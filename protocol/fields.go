@@ -72,6 +72,17 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
+// TextProblem returns why s could not be a record's text of at most max
+// characters (not UTF-8, too long, a control character other than newline
+// and tab in multiline text, a bidirectional control), or "" when it
+// could. The node checks operator notes kept outside records with it.
+func TextProblem(s string, max int, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	return textProblem(s, max, multiline)
+}
+
 // textProblem enforces a length limit in characters and bans control
 // characters (newline and tab are allowed when multiline). It returns the
 // reason s is refused, or "".
@@ -101,11 +112,38 @@ func textProblemSlow(s string, max int, multiline bool) string {
 		return fmt.Sprintf("is %d characters, limit %d", n, max)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+		switch {
+		case unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')):
 			return fmt.Sprintf("contains control character %U", r)
+		case isBidiControl(r):
+			return fmt.Sprintf("contains bidirectional control character %U, which makes the text display differently from what it says", r)
 		}
 	}
 	return ""
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override
+// or isolate control (U+202A..U+202E, U+2066..U+2069): it reorders the
+// text after it on screen, so that what a reader sees is not what the
+// record holds.
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// identifier reads a single-line string that identifies something (a
+// licence number): besides what str refuses, it refuses every invisible
+// formatting character (Unicode category Cf: zero-width spaces and
+// joiners, direction marks, the Arabic letter mark, soft hyphens …), so
+// that two identifiers that look the same are the same.
+func (o *object) identifier(name string, required bool, max int) string {
+	s := o.str(name, required, max)
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			o.c.add(o.at(name), "contains invisible formatting character %U: an identifier must be what it looks like", r)
+			return ""
+		}
+	}
+	return s
 }
 
 // pattern reads a single-line string that must satisfy valid, described by

@@ -16,7 +16,7 @@ func TestParseNoticeExample(t *testing.T) {
 	}
 	f := n.FraudulentCertificate
 	if n.Kind != NoticeFraudulentCertificate || n.Issued != (Date{2026, 11, 20}) || f == nil ||
-		f.DetectedBy != "BE" || f.PurportedIssuer != "AE" || len(f.CertificateNumbers) != 2 ||
+		f.DetectedBy != "IN" || f.PurportedIssuer != "AE" || len(f.CertificateNumbers) != 2 ||
 		f.IssuerConfirmedFake != nil || len(f.Evidence) != 1 || n.SuspiciousShipment != nil {
 		t.Errorf("parsed %+v / %+v", n, f)
 	}

@@ -66,7 +66,7 @@ func (o *object) trader(name string) Trader {
 		return t
 	}
 	t.Name = to.str("name", true, 200)
-	t.Licence = to.str("licence", true, 64)
+	t.Licence = to.identifier("licence", true, 64)
 	t.Country = to.country("country", true)
 	to.done()
 	return t

@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -138,6 +139,14 @@ func (e *ImportError) Error() string {
 // format) are returned as they are. docs/records.md, "Import and export
 // formats", documents the columns and conventions.
 func ReadTable(kind Kind, file string, r io.Reader, format string) ([][]byte, error) {
+	return ReadTableAs(kind, file, r, format, "")
+}
+
+// ReadTableAs is [ReadTable] for the node of participant author: a record
+// that author may not write ([CheckAuthor]: a certificate whose issuer,
+// statistics whose reporter is another authority) is a problem of its row
+// and column, as any other. An empty author checks no author.
+func ReadTableAs(kind Kind, file string, r io.Reader, format, author string) ([][]byte, error) {
 	tk := lookupTableKind(kind.Name)
 	if tk == nil {
 		return nil, fmt.Errorf("read table: unknown kind %q", truncate(kind.Name, 40))
@@ -156,9 +165,9 @@ func ReadTable(kind Kind, file string, r io.Reader, format string) ([][]byte, er
 	var bodies [][]byte
 	var errs []RowError
 	if format == FormatJSON {
-		bodies, errs = readJSONTable(tk, file, data)
+		bodies, errs = readJSONTable(tk, file, data, author)
 	} else {
-		bodies, errs = readCSVTable(tk, file, data)
+		bodies, errs = readCSVTable(tk, file, data, author)
 	}
 	if len(errs) > 0 {
 		sortRowErrors(errs)
@@ -213,18 +222,35 @@ func tableFormat(format, file string) (string, error) {
 // canonical form, the typed record marshalled compactly without HTML
 // escaping, and its natural key.
 func canonicalRecord(typ string, body []byte) (canon []byte, key string, err error) {
-	v, err := ParseRecord(typ, body)
+	_, canon, key, err = canonicalValue(typ, body)
+	return canon, key, err
+}
+
+// canonicalValue is canonicalRecord that also returns the parsed record.
+func canonicalValue(typ string, body []byte) (v any, canon []byte, key string, err error) {
+	v, err = ParseRecord(typ, body)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if k, ok := v.(keyed); ok {
 		key = k.NaturalKey()
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), key, nil
+	return v, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), key, nil
+}
+
+// authorReason returns why the node of participant author may not write
+// parsed record v, and the field at fault, or "" when it may (or author
+// is empty).
+func authorReason(author string, v any) (field, reason string) {
+	var ae *AuthorError
+	if author == "" || !errors.As(CheckAuthor(author, v), &ae) {
+		return "", ""
+	}
+	return ae.Claim.Field, fmt.Sprintf("is %s, but this node is %s's: it cannot write in another authority's name", ae.Claim.Code, author)
 }

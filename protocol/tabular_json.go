@@ -13,7 +13,7 @@ import (
 // "items" member is one (a batch body is such an object). Items without
 // "version" get "version": 1. Problems name the item (1 for the first) and
 // the field's JSON path.
-func readJSONTable(tk *tableKind, file string, data []byte) ([][]byte, []RowError) {
+func readJSONTable(tk *tableKind, file string, data []byte, author string) ([][]byte, []RowError) {
 	fileErr := func(format string, args ...any) []RowError {
 		return []RowError{{File: file, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -33,7 +33,7 @@ func readJSONTable(tk *tableKind, file string, data []byte) ([][]byte, []RowErro
 	if reason != "" {
 		return nil, fileErr("%s", reason)
 	}
-	r := jsonTable{tk: tk, file: file, first: map[string]int{}}
+	r := jsonTable{tk: tk, file: file, author: author, first: map[string]int{}}
 	i := 0
 	for j := items + 1; j < d.nodes[items].next; j = d.nodes[j].next {
 		i++
@@ -46,6 +46,7 @@ func readJSONTable(tk *tableKind, file string, data []byte) ([][]byte, []RowErro
 type jsonTable struct {
 	tk     *tableKind
 	file   string
+	author string         // the importing node's participant, or ""
 	first  map[string]int // natural key → first item with it
 	bodies [][]byte
 	errs   []RowError
@@ -57,8 +58,12 @@ func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Reason: "must be an object, a record body"})
 		return
 	}
-	canon, key, err := canonicalRecord(r.tk.typ, withVersion(d.raw(n)))
+	v, canon, key, err := canonicalValue(r.tk.typ, withVersion(d.raw(n)))
 	var ve *ValidationError
+	field, reason := "", ""
+	if err == nil {
+		field, reason = authorReason(r.author, v)
+	}
 	switch {
 	case errors.As(err, &ve):
 		for _, fe := range ve.Errors {
@@ -66,6 +71,8 @@ func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
 		}
 	case err != nil:
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Reason: err.Error()})
+	case reason != "":
+		r.errs = append(r.errs, RowError{File: r.file, Row: i, Column: field, Reason: reason})
 	case r.first[key] != 0:
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Column: r.tk.columns[r.tk.column(r.tk.key[0])].path,
 			Reason: fmt.Sprintf("duplicate of item %d: the same %s", r.first[key], keyNames(r.tk.key))})

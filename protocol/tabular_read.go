@@ -16,6 +16,7 @@ import (
 type csvTable struct {
 	tk     *tableKind
 	file   string
+	author string // the importing node's participant, or ""
 	text   string
 	header []int    // by column of tk: its position in the header, or -1
 	names  []string // by position in the header: the column's name, or ""
@@ -42,8 +43,8 @@ type csvRow struct {
 	cells []csvCell
 }
 
-func readCSVTable(tk *tableKind, file string, data []byte) ([][]byte, []RowError) {
-	t := &csvTable{tk: tk, file: file, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
+func readCSVTable(tk *tableKind, file string, data []byte, author string) ([][]byte, []RowError) {
+	t := &csvTable{tk: tk, file: file, author: author, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
@@ -74,7 +75,7 @@ func (t *csvTable) buildAll(groups [][]csvRecord) [][]byte {
 		chunk := (len(groups) + workers - 1) / workers
 		var wg sync.WaitGroup
 		for w := range parts {
-			part := &csvTable{tk: t.tk, file: t.file, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}}
+			part := &csvTable{tk: t.tk, file: t.file, author: t.author, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}}
 			parts[w] = part
 			lo, hi := w*chunk, min((w+1)*chunk, len(groups))
 			wg.Go(func() {
@@ -259,8 +260,9 @@ func (t *csvTable) reread(g []csvRecord) []csvRow {
 }
 
 // value returns the text of column ci in cells as the column reads it:
-// trimmed, except quoted text; codes uppercased; "" for a blank cell or an
-// absent column.
+// trimmed, except quoted text; codes uppercased; free text without the
+// quote the writer puts before a formula-like value (tabular_formula.go);
+// "" for a blank cell or an absent column.
 func (t *csvTable) value(cells []csvCell, ci int) string {
 	if ci < 0 || t.header[ci] < 0 {
 		return ""
@@ -279,6 +281,8 @@ func (t *csvTable) value(cells []csvCell, ci int) string {
 		s = strings.ToUpper(s)
 	case cellFlow:
 		s = strings.ToLower(s)
+	case cellText, cellMultiline:
+		s = unguardCell(s)
 	}
 	return s
 }
@@ -309,7 +313,12 @@ func (t *csvTable) member(b *bodyWriter, r csvRow, ci int, c tableColumn) {
 // validator's problems, each placed by where (row, column, and a note to
 // append to the reason). It returns nil when there was any problem.
 func (t *csvTable) validate(body []byte, where func(path string) (row int, column, note string)) []byte {
-	_, err := ParseRecord(t.tk.typ, body) // body is written in canonical form
+	v, err := ParseRecord(t.tk.typ, body) // body is written in canonical form
+	if field, reason := authorReason(t.author, v); err == nil && reason != "" {
+		row, column, note := where(field)
+		t.errorf(row, column, "%s%s", reason, note)
+		return nil
+	}
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Errors {

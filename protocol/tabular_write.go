@@ -20,7 +20,7 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 		for ci, c := range tk.columns {
 			cells[ci] = ""
 			if n, ok := d.lookup(0, c.path); ok && c.path != "" {
-				cells[ci] = cellOf(d, n)
+				cells[ci] = csvCellOf(c, d, n)
 			}
 		}
 		if !tk.lines {
@@ -39,7 +39,7 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 				case ok:
 					cells[ci] = ""
 					if n, found := d.lookup(l, member); found {
-						cells[ci] = cellOf(d, n)
+						cells[ci] = csvCellOf(c, d, n)
 					}
 				}
 			}
@@ -47,4 +47,13 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 		}
 	}
 	return out
+}
+
+// csvCellOf returns node n as the CSV cell of column c, guarded against
+// formulas when c is free text.
+func csvCellOf(c tableColumn, d *jsonDoc, n int32) string {
+	if freeText(c.cell) {
+		return guardCell(cellOf(d, n))
+	}
+	return cellOf(d, n)
 }

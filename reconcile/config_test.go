@@ -121,7 +121,7 @@ func TestPercent(t *testing.T) {
 
 func TestRulesAndQuery(t *testing.T) {
 	rs := Rules()
-	if len(rs) != 12 {
+	if len(rs) != 13 {
 		t.Fatalf("%d rules", len(rs))
 	}
 	for i, r := range rs {

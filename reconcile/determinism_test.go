@@ -57,6 +57,13 @@ func richRecords() []Record {
 		f.rec("BW", production("BW", "2026-H1", "10.00", "1000.00")),
 		f.rec("BW", newCert("BW", "BW0000001", "IN", "2026-02-01", line("7102.31", "100.00", "19200.00"))),
 	)
+	// Records written in another's name (R13), one claiming to supersede
+	// a record of its feed.
+	forged := newCert("BE", "BE0000001", "IN", "2026-02-01", line("7102.31", "100.00", "19200.00"))
+	forged.Supersedes = &protocol.Supersedes{Seq: 3}
+	out = append(out,
+		f.rec("IN", forged),
+		f.rec("BE", trade("IN", "2025-Q3", exp, "BE", "7102.31", "1000.00", "100000.00", 10)))
 	return out
 }
 
@@ -75,7 +82,7 @@ func TestDeterministicInAnyOrder(t *testing.T) {
 	s := newState(t, "IN")
 	s.AddAll(records)
 	want := findingsJSON(t, s, now)
-	for _, rule := range []string{"R1", "R2", "R3", "R5", "R9", "R10", "R11", "R12"} {
+	for _, rule := range []string{"R1", "R2", "R3", "R5", "R9", "R10", "R11", "R12", "R13"} {
 		if len(ofRule(s.Findings(now), rule)) == 0 {
 			t.Errorf("the rich record set raises no %s finding", rule)
 		}

@@ -1,4 +1,5 @@
-// Package reconcile runs the twelve cross-checks of shared/DOMAIN.md over a
+// Package reconcile runs the twelve cross-checks of shared/DOMAIN.md, and
+// R13 (a record written in another authority's name), over a
 // node's records and keeps their findings current as records arrive.
 //
 // A [State] is fed decrypted records one at a time with [State.Add] (or

@@ -10,7 +10,7 @@ type RuleInfo struct {
 	Doc      string   `json:"doc"`      // one line
 }
 
-// Rule ids, in the order of shared/DOMAIN.md.
+// Rule ids, in the order of shared/DOMAIN.md, then R13.
 const (
 	ruleMatch       = 0
 	ruleUnconfirmed = 1
@@ -24,6 +24,7 @@ const (
 	ruleCertStats   = 9
 	rulePeriods     = 10
 	ruleProduction  = 11
+	ruleAuthor      = 12
 )
 
 var ruleTable = [...]RuleInfo{
@@ -51,9 +52,12 @@ var ruleTable = [...]RuleInfo{
 		"a statistics figure changed beyond ±50 % quarter on quarter (info), or a quarter's statistics are missing after the due window (warning)"},
 	{"R12", "production-vs-exports", Warning,
 		"a producer exported more of its own origin in a half-year than it produced plus plausible stock"},
+	{"R13", "foreign-author", Critical,
+		"a partner's feed holds a record written in another authority's name (a certificate's or pre-notification's issuer, a statistics reporter, a fraud notice's detecting authority): kept as evidence, never reconciled"},
 }
 
-// Rules returns the twelve cross-checks in order.
+// Rules returns the thirteen checks in order: the twelve cross-checks
+// of shared/DOMAIN.md and R13, records written in another's name.
 func Rules() []RuleInfo { return slices.Clone(ruleTable[:]) }
 
 // newFinding starts a finding of rule r with the rule's usual severity.

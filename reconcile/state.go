@@ -10,7 +10,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// State holds the records of one node and the findings of the twelve
+// State holds the records of one node and the findings of the thirteen
 // cross-checks over them, kept current as records are added. It is not
 // safe for concurrent use: its owner serialises calls.
 type State struct {
@@ -46,6 +46,10 @@ type State struct {
 	// Notices.
 	status    map[string][]*rec // participant → status changes, by effective date
 	vigilance map[string][]*rec // origin → enhanced-vigilance notices
+
+	// Records written in another authority's name (R13): kept out of
+	// every other rule.
+	foreign map[recID]*foreignRec
 
 	// Findings.
 	active map[string]*held
@@ -102,7 +106,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		ownExp: map[phKey]*agg{},
 		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
-		status: map[string][]*rec{}, vigilance: map[string][]*rec{},
+		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
 		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
 	}, nil
 }
@@ -192,6 +196,9 @@ func (s *State) ingestOne(r Record) {
 	}
 	body, kind, sup := classify(r.Body)
 	if kind == kindNone || id.feed == "" {
+		return
+	}
+	if s.foreignAuthor(id, r, body, kind) {
 		return
 	}
 	if sup != nil {

@@ -65,6 +65,7 @@ const (
 	subjChange                      // R11 period over period: a reporter, b partner
 	subjMissing                     // R11 missing submission: a reporter
 	subjProduction                  // R12: a producer
+	subjAuthor                      // R13: a the feed, b the entry's seq, year the batch item
 )
 
 // subjectKey names a subject of the statistics rules: what one evaluation
@@ -323,6 +324,8 @@ func (s *State) evalSubject(k subjectKey) []Finding {
 		return s.checkMissing(k)
 	case subjProduction:
 		return s.checkProduction(k)
+	case subjAuthor:
+		return s.checkAuthor(k)
 	}
 	return nil
 }

@@ -188,6 +188,7 @@ attacks_section() {
 	for a in forged:"forged signatures, pushed" wrong_author:"another author's entries on its feed topic" replay:"replays of entries already held" \
 		gap:"entries far ahead of the head" equivocation:"a fork of its own feed, by its author" \
 		stanzas:"an entry sealed to 2001 recipients (kept unopened: the chain stays whole)" oversized:"a push over the 1 MiB push limit" \
+		foreign_author:"a certificate in another authority's name, validly signed (stored as evidence, left out of exports and statistics, finding R13)" \
 		flood_forged:"flood of forged entries" flood_ahead:"flood of validly signed entries far ahead (ignored, not penalised)" \
 		sync_oversized:"sync frame announcing 4 GiB" sync_truncated:"truncated sync frame" sync_garbage:"4 KiB of random bytes on a sync stream" \
 		sync_unexpected:"an Entries frame where a Want is due" sync_forged_served:"a forged entry served to the victim's pull" \

@@ -216,7 +216,7 @@ func lastAuditLink(txn *badger.Txn) (uint64, protocol.Hash, error) {
 	}
 	seq, ok := parseAuditKey(it.Item().Key())
 	if !ok {
-		return 0, protocol.Hash{}, fmt.Errorf("%w: malformed audit key %x", ErrCorrupt, it.Item().Key())
+		return 0, protocol.Hash{}, fmt.Errorf("%w: malformed audit key of %d bytes", ErrCorrupt, len(it.Item().Key()))
 	}
 	v, err := it.Item().ValueCopy(nil)
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *Store) AuditLog(limit int) ([]AuditRecord, error) {
 func readAuditItem(item *badger.Item) (*AuditRecord, error) {
 	seq, ok := parseAuditKey(item.Key())
 	if !ok {
-		return nil, fmt.Errorf("%w: malformed audit key %x", ErrCorrupt, item.Key())
+		return nil, fmt.Errorf("%w: malformed audit key of %d bytes", ErrCorrupt, len(item.Key()))
 	}
 	v, err := item.ValueCopy(nil)
 	if err != nil {

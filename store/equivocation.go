@@ -69,7 +69,7 @@ func (s *Store) Equivocations() ([]Equivocation, error) {
 		return scan(txn, []byte(prefixEvidence), func(k, v []byte) error {
 			a, seq, _, ok := parseEvidence(k)
 			if !ok {
-				return fmt.Errorf("%w: malformed evidence key %x", ErrCorrupt, k)
+				return fmt.Errorf("%w: malformed evidence key of %d bytes", ErrCorrupt, len(k))
 			}
 			eq := Equivocation{Author: a, Seq: seq}
 			out = append(out, eq)

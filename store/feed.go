@@ -93,7 +93,7 @@ func (s *Store) loadHeads() (map[crypto.PublicKey]Head, error) {
 		return scan(txn, []byte(prefixHead), func(k, v []byte) error {
 			a, ok := parseHeadKey(k)
 			if !ok {
-				return fmt.Errorf("%w: malformed head key %x", ErrCorrupt, k)
+				return fmt.Errorf("%w: malformed head key of %d bytes", ErrCorrupt, len(k))
 			}
 			h, err := decodeHead(v)
 			heads[a] = h
@@ -403,7 +403,7 @@ func feedValues(txn *badger.Txn, author crypto.PublicKey, from uint64, limit int
 	for it.Seek(entryKey(author, from)); it.Valid() && (limit <= 0 || len(out) < limit); it.Next() {
 		_, seq, ok := parseFeedSeq(prefixEntry, it.Item().Key())
 		if !ok {
-			return nil, fmt.Errorf("%w: malformed entry key %x", ErrCorrupt, it.Item().Key())
+			return nil, fmt.Errorf("%w: malformed entry key of %d bytes", ErrCorrupt, len(it.Item().Key()))
 		}
 		v, err := it.Item().ValueCopy(nil)
 		if err != nil {

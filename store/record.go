@@ -235,7 +235,7 @@ func queryRange(q RecordQuery) (prefix, start []byte) {
 func indexedRecord(txn *badger.Txn, k []byte, author *crypto.PublicKey) (*StoredRecord, error) {
 	a, seq, ok := indexTarget(k)
 	if !ok {
-		return nil, fmt.Errorf("%w: malformed index key %x", ErrCorrupt, k)
+		return nil, fmt.Errorf("%w: malformed index key of %d bytes", ErrCorrupt, len(k))
 	}
 	if author != nil && *author != a {
 		return nil, nil

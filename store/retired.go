@@ -51,7 +51,7 @@ func decodeRefused(k, v []byte) (RefusedEntry, error) {
 	var r RefusedEntry
 	rest, ok := bytes.CutPrefix(k, []byte(prefixRefused))
 	if !ok || len(rest) != feedSeqLen+hashLen || len(v) < 9 || len(v) < 9+int(v[8]) {
-		return r, fmt.Errorf("%w: malformed refused entry %x", ErrCorrupt, k)
+		return r, fmt.Errorf("%w: malformed refused-entry key of %d bytes", ErrCorrupt, len(k))
 	}
 	copy(r.Author[:], rest)
 	r.Seq = binary.BigEndian.Uint64(rest[authorLen:])

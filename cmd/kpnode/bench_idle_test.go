@@ -212,7 +212,7 @@ func (n *idleNet) startPartner(tb testing.TB, code string, daemonCard []byte) {
 func (n *idleNet) exchange(tb testing.TB) {
 	body := noticeBody(tb)
 	for _, p := range n.partners {
-		if _, err := p.Publish(context.Background(), "notice", body, []string{"IN"}); err != nil {
+		if _, err := p.Publish(context.Background(), "notice", noticeBodyBy(tb, p.Participant()), []string{"IN"}); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -457,7 +457,8 @@ func appendPeerFeed(tb testing.TB, in, be string, body []byte, n int) {
 			head = store.Head{Seq: e.Seq, Hash: e.Hash()}
 		}
 	}()
-	appendInRuns(tb, st, entries, &store.Record{Type: "notice", Body: body})
+	rec := &store.Record{Type: "notice", Body: body}
+	appendInRuns(tb, st, entries, func(*protocol.Entry) *store.Record { return rec })
 	if tb.Failed() {
 		tb.FailNow()
 	}

@@ -270,19 +270,24 @@ func buildScaleHome(tb testing.TB, home string, n int) {
 		tb.Fatal(err)
 	}
 	defer st.Close()
-	body := noticeBody(tb)
 	authors := []*crypto.Identity{self}
 	for _, code := range scaleFeeds[1:] {
 		authors = append(authors, pinScalePartner(tb, st, code))
+	}
+	// each feed holds its own author's notice (a node publishes only its
+	// own detections: docs/records.md §1.1)
+	recs := map[crypto.PublicKey]*store.Record{}
+	for i, a := range authors {
+		recs[a.Public()] = &store.Record{Type: "notice", Body: noticeBodyBy(tb, scaleFeeds[i])}
 	}
 	entries := make(chan *protocol.Entry, 1024)
 	errs := make(chan error, len(authors))
 	var wg sync.WaitGroup
 	for i, a := range authors {
-		wg.Go(func() { errs <- signFeed(a, scaleFeeds[i], self, body, n/len(authors), entries) })
+		wg.Go(func() { errs <- signFeed(a, scaleFeeds[i], self, recs[a.Public()].Body, n/len(authors), entries) })
 	}
 	go func() { wg.Wait(); close(entries); close(errs) }()
-	appendInRuns(tb, st, entries, &store.Record{Type: "notice", Body: body})
+	appendInRuns(tb, st, entries, func(e *protocol.Entry) *store.Record { return recs[e.Author] })
 	for err := range errs {
 		if err != nil {
 			tb.Fatal(err)
@@ -293,24 +298,22 @@ func buildScaleHome(tb testing.TB, home string, n int) {
 	}
 }
 
-// appendInRuns appends the entries from in, each with rec, in runs of
-// scaleRun entries (store.AppendRun, one transaction each), as a
-// catch-up stores them.
-func appendInRuns(tb testing.TB, st *store.Store, in <-chan *protocol.Entry, rec *store.Record) {
+// appendInRuns appends the entries from in, each with its record recOf,
+// in runs of scaleRun entries (store.AppendRun, one transaction each), as
+// a catch-up stores them.
+func appendInRuns(tb testing.TB, st *store.Store, in <-chan *protocol.Entry, recOf func(*protocol.Entry) *store.Record) {
 	const scaleRun = 256
 	run := make([]*protocol.Entry, 0, scaleRun)
-	recs := make([]*store.Record, scaleRun)
-	for i := range recs {
-		recs[i] = rec
-	}
+	recs := make([]*store.Record, 0, scaleRun)
 	flush := func() {
-		if err := st.AppendRun(run, recs[:len(run)]); err != nil {
+		if err := st.AppendRun(run, recs); err != nil {
 			tb.Fatalf("append %d entries: %v", len(run), err)
 		}
-		run = run[:0]
+		run, recs = run[:0], recs[:0]
 	}
 	for e := range in {
-		if run = append(run, e); len(run) == scaleRun {
+		run, recs = append(run, e), append(recs, recOf(e))
+		if len(run) == scaleRun {
 			flush()
 		}
 	}
@@ -375,12 +378,17 @@ func pinScalePartner(tb testing.TB, st *store.Store, code string) *crypto.Identi
 	return id
 }
 
-// noticeBody is docs/examples/notice.json, compacted (806 bytes).
-func noticeBody(tb testing.TB) []byte {
+// noticeBody is docs/examples/notice.json, compacted (805 bytes): IN's.
+func noticeBody(tb testing.TB) []byte { return noticeBodyBy(tb, "IN") }
+
+// noticeBodyBy is noticeBody as participant code's own notice, detected
+// by code (same size).
+func noticeBodyBy(tb testing.TB, code string) []byte {
 	raw, err := os.ReadFile("../../docs/examples/notice.json")
 	if err != nil {
 		tb.Fatal(err)
 	}
+	raw = bytes.Replace(raw, []byte(`"detected_by": "IN"`), []byte(`"detected_by": "`+code+`"`), 1)
 	var body bytes.Buffer
 	if err := json.Compact(&body, raw); err != nil {
 		tb.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -211,7 +212,9 @@ type certImport struct {
 
 func (n *crashNode) init(t *testing.T, notice []byte) {
 	kpnode(t, "init", "--participant", n.code, "--name", n.name, "--home", n.home)
-	n.notice, n.listen = notice, loopbackListen(t)
+	// the example notice is IN's: a node publishes only its own detections
+	n.notice = bytes.Replace(notice, []byte(`"detected_by": "IN"`), []byte(`"detected_by": "`+n.code+`"`), 1)
+	n.listen = loopbackListen(t)
 	n.acked, n.certs = map[uint64]string{}, map[string]bool{}
 	n.start(t)
 }

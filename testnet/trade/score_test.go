@@ -91,7 +91,7 @@ func TestReadTruthErrors(t *testing.T) {
 		`{"version": 2, "expected": []}`,
 		`{"version": 1, "extra": 1}`,
 		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R2", "severity": "critical", "observers": ["IN"]}]}`,
-		`{"version": 1, "expected": [{"id": "R13/IN/IN1", "rule": "R13", "severity": "critical", "observers": ["IN"]}]}`,
+		`{"version": 1, "expected": [{"id": "R99/IN/IN1", "rule": "R99", "severity": "critical", "observers": ["IN"]}]}`,
 		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "grave", "observers": ["IN"]}]}`,
 		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "critical", "observers": []}]}`,
 		`not json`,

@@ -61,6 +61,7 @@ export const RULES = [
   ['R10', 'R10 · certificates vs statistics'],
   ['R11', 'R11 · period over period'],
   ['R12', 'R12 · production vs exports'],
+  ['R13', 'R13 · written in another authority\'s name'],
 ];
 
 /** ruleLabel names a rule: "R1 · certificate and confirmation disagree". */
