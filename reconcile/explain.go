@@ -116,12 +116,7 @@ func (s *State) causes(h *held) []string {
 	case "R9":
 		return s.mirrorCauses(h)
 	case "R10":
-		return []string{
-			"certificates issued or confirmed but not yet recorded here, or recorded twice",
-			"statistics compiled on another date basis (export or arrival date rather than issue or received date)",
-			"cancelled certificates still counted in the statistics",
-			"a later correction of the statistics not yet received",
-		}
+		return certStatsCauses(f)
 	case "R11":
 		if strings.HasSuffix(f.ID, "/missing") {
 			return []string{"a late or lost submission: check the reporter's delivery status, then send the drafted anomaly query with a due date"}
@@ -135,6 +130,27 @@ func (s *State) causes(h *held) []string {
 		}
 	}
 	return nil
+}
+
+// certStatsCauses lists the honest causes of an R10 residual, unconfirmed
+// certificates first when counting them closes it.
+func certStatsCauses(f *Finding) []string {
+	out := []string{
+		"certificates issued or confirmed but not yet recorded here",
+		"statistics compiled on another date basis (export or arrival date rather than issue or received date)",
+		"cancelled certificates still counted in the statistics",
+		"a later correction of the statistics not yet received",
+	}
+	n := f.Numbers
+	if n["unconfirmed_certificates"] == "" {
+		return out
+	}
+	c := fmt.Sprintf("unconfirmed certificates (%s): the importer may count goods it has not confirmed; ask it to confirm them (see their R2 findings)",
+		strings.ReplaceAll(n["unconfirmed_named"], " ", ", "))
+	if n["unconfirmed_explain_residual"] == "true" {
+		return append([]string{c + " — counting them closes the residual"}, out...)
+	}
+	return append(out, c+" — counting them does not close the residual")
 }
 
 func (s *State) unitValueCauses(f *Finding) []string {

@@ -1,18 +1,26 @@
 package reconcile
 
 import (
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/kpnode/kpnode/protocol"
 )
 
 // R10 certificates-vs-statistics: the certificates of a (partner, quarter,
 // HS code) against the statistics row the reporter submitted for it, in
-// carats, value and certificate count; a residual above cert_stats_pct of
-// the larger figure is flagged ("R10/<reporter>/<flow>/<partner>/<quarter>/<hs>").
+// carats, value and certificate count, each on its own; a residual above
+// cert_stats_pct of the larger figure is flagged
+// ("R10/<reporter>/<flow>/<partner>/<quarter>/<hs>").
 //
 // Exports count the exporter's certificates to the partner by issue
 // quarter; imports count the partner's certificates whose goods the
-// reporter imported, by the quarter of the confirmation's received date
-// (the issue quarter while unconfirmed). A row is checked only when the
+// reporter confirmed it received, by the quarter of the received date. A
+// certificate not yet confirmed is not an import: it is left out of the
+// sums, and named in the finding of its destination's import row for its
+// issue quarter, since a reporter that counts goods it never confirmed is
+// the likeliest cause of such a residual. A row is checked only when the
 // reporter has submitted the quarter, self is the reporter or the partner,
 // and the exporter's own certificate records are here from that quarter
 // on: otherwise the node does not hold the whole set of certificates.
@@ -34,8 +42,10 @@ func (s *State) checkCertStats(k subjectKey) []Finding {
 	}
 	stat := s.cell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
 	th := s.cfg.forPartner(s.other(k.a, k.b))
-	if within(certs.carats, stat.carats, th.certStats) && within(certs.value, stat.value, th.certStats) &&
-		within(certs.count, stat.certs, th.certStats) {
+	c := figures{carats: certs.carats, value: certs.value, certs: certs.count}
+	lim := mirrorLimits{th.certStats, th.certStats, th.certStats}
+	broken := lim.broken(&c, &stat)
+	if len(broken) == 0 {
 		return nil
 	}
 	f := newFinding(ruleCertStats, k.a+"/"+flowName(k.flow)+"/"+k.b+"/"+k.q.String()+"/"+k.hs, s.other(k.a, k.b))
@@ -44,17 +54,63 @@ func (s *State) checkCertStats(k subjectKey) []Finding {
 		"statistics_carats": protocol.Carats(stat.carats).String(), "certificates_carats": protocol.Carats(certs.carats).String(),
 		"statistics_value_usd": protocol.USD(stat.value).String(), "certificates_value_usd": protocol.USD(certs.value).String(),
 		"statistics_certificates": itoa(stat.certs), "certificates_count": itoa(certs.count),
-		"carats_residual_pct": pctOf(absDiff(certs.carats, stat.carats), max(certs.carats, stat.carats)),
-		"value_residual_pct":  pctOf(absDiff(certs.value, stat.value), max(certs.value, stat.value)),
-		"threshold_pct":       th.certStats.String(),
+		"carats_residual_pct":       pctOf(absDiff(certs.carats, stat.carats), max(certs.carats, stat.carats)),
+		"value_residual_pct":        pctOf(absDiff(certs.value, stat.value), max(certs.value, stat.value)),
+		"certificates_residual_pct": pctOf(absDiff(certs.count, stat.certs), max(certs.count, stat.certs)),
+		"threshold_pct":             th.certStats.String(),
 	}
-	f.Explanation = sprintf("%s's %s statistics %s %s %s: %s ct / USD %s / %d certificates reported, the certificates add up to %s ct / USD %s / %d",
-		k.a, flowName(k.flow), toFrom(k.flow), k.b, k.q, protocol.Carats(stat.carats), protocol.USD(stat.value), stat.certs,
-		protocol.Carats(certs.carats), protocol.USD(certs.value), certs.count)
+	var raised, heads []string
+	for _, x := range broken {
+		raised = append(raised, measureNames[x])
+		heads = append(heads, sprintf("%s %s %% apart (%s reported, the certificates %s)", measureNames[x],
+			f.Numbers[measureNames[x]+"_residual_pct"], formatMeasure(x, stat.of(x)), formatMeasure(x, c.of(x))))
+	}
+	f.Numbers["raised_by"] = strings.Join(raised, ",")
+	f.Explanation = sprintf("%s: %s's %s statistics %s %s %s", strings.Join(heads, ", "), k.a, flowName(k.flow), toFrom(k.flow), k.b, k.q)
 	if k.hs != "" {
 		f.Explanation += " (" + k.hs + ")"
 	}
+	f.Explanation += sprintf(" against its certificates, limit %s %%", th.certStats)
+	if k.flow == flowImport {
+		f.Explanation += s.pendingNote(aggKey{exporter, importer, k.q, k.hs}, c, stat, lim, f.Numbers)
+	}
 	return []Finding{f}
+}
+
+// maxNamed bounds the certificates a finding names.
+const maxNamed = 10
+
+// pendingNote describes the unconfirmed certificates of cell key, which
+// the import sums leave out, and adds their figures to nums.
+// With them counted, it says whether the residual would be within lim.
+func (s *State) pendingNote(key aggKey, certs, stat figures, lim mirrorLimits, nums map[string]string) string {
+	pc := s.pending[key]
+	if pc == nil {
+		return ""
+	}
+	names := make([]string, 0, len(pc.slots))
+	for sl := range pc.slots {
+		names = append(names, sl.name())
+	}
+	slices.Sort(names)
+	nums["unconfirmed_certificates"] = itoa(pc.count)
+	nums["unconfirmed_carats"] = protocol.Carats(pc.carats).String()
+	nums["unconfirmed_value_usd"] = protocol.USD(pc.value).String()
+	more := ""
+	if len(names) > maxNamed {
+		more = sprintf(" and %d more", len(names)-maxNamed)
+		names = names[:maxNamed]
+	}
+	nums["unconfirmed_named"] = strings.Join(names, " ")
+	out := sprintf("; %d certificates to %s issued in %s (%s ct, USD %s) are not confirmed and not counted: %s%s",
+		pc.count, key.other, key.q, protocol.Carats(pc.carats), protocol.USD(pc.value), strings.Join(names, ", "), more)
+	with := figures{carats: certs.carats + pc.carats, value: certs.value + pc.value, certs: certs.certs + pc.count}
+	closes := len(lim.broken(&with, &stat)) == 0
+	nums["unconfirmed_explain_residual"] = strconv.FormatBool(closes)
+	if closes {
+		out += " — counting them, the statistics agree with the certificates"
+	}
+	return out
 }
 
 func toFrom(flow uint8) string {

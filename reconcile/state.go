@@ -32,7 +32,8 @@ type State struct {
 	orphans  map[string]map[*slot]struct{}  // slots citing an issuer without a certificate (R3)
 	groups   map[groupKey]*uvGroup          // unit values by origin, HS code and year (R8)
 	expAgg   map[aggKey]*agg                // certificate sums by issue quarter (R10)
-	impAgg   map[aggKey]*agg                // certificate sums by import quarter (R10)
+	impAgg   map[aggKey]*agg                // confirmed certificate sums by import quarter (R10)
+	pending  map[aggKey]*pendingCell        // unconfirmed certificates by destination and issue quarter (R10)
 	aggIndex map[pq]map[subjectKey]struct{} // R10 subjects with certificate sums, by participant and quarter
 	ownExp   map[phKey]*agg                 // exports of own origin by producer and half (R12)
 
@@ -98,7 +99,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		tomb:  map[recID]struct{}{},
 		slots: map[uint64]*slot{}, seed: maphash.MakeSeed(), issuers: map[string]*issuerInfo{}, orphans: map[string]map[*slot]struct{}{},
 		groups: map[groupKey]*uvGroup{},
-		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, aggIndex: map[pq]map[subjectKey]struct{}{},
+		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, pending: map[aggKey]*pendingCell{}, aggIndex: map[pq]map[subjectKey]struct{}{},
 		ownExp: map[phKey]*agg{},
 		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
