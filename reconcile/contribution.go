@@ -239,8 +239,8 @@ func (s *State) movePending(sl *slot, parts []hsPart, cell cellRef, sign int64) 
 		if pc.count == 0 {
 			delete(s.pending, key)
 		}
-		if s.submitted(cell.other, cell.q) {
-			s.touch(subjectKey{kind: subjCertStats, a: cell.other, b: sl.issuer, flow: flowImport, q: cell.q, hs: p.hs})
+		if s.submitted(cell.other, cell.q) || s.euSubs[cell.q] > 0 && euSide(cell.other) {
+			s.touchStats(subjectKey{kind: subjCertStats, a: cell.other, b: sl.issuer, flow: flowImport, q: cell.q, hs: p.hs})
 		}
 	}
 }
@@ -261,9 +261,13 @@ func (s *State) addAgg(cells map[aggKey]*agg, key aggKey, p hsPart, sign int64, 
 	k := certStatsSubject(key, flow)
 	idx := pq{k.a, k.q}
 	// Without the reporter's statistics for the quarter the subject has no
-	// finding; countSubmission schedules it when they arrive.
+	// finding; countSubmission schedules it when they arrive. Its Union
+	// version (eu.go) may have a reporter of its own: "EU", submitted when
+	// any EU authority submitted.
 	if s.submitted(k.a, k.q) {
-		s.touch(k)
+		s.touchStats(k)
+	} else if len(s.euSubs) > 0 && s.euSubs[k.q] > 0 && euSide(k.a) {
+		s.touchStats(k)
 	}
 	if a.count == 0 {
 		delete(cells, key)

@@ -25,22 +25,22 @@ import (
 // and the exporter's own certificate records are here from that quarter
 // on: otherwise the node does not hold the whole set of certificates.
 func (s *State) checkCertStats(k subjectKey) []Finding {
-	if !s.involves(k.a, k.b) || !s.submitted(k.a, k.q) {
+	if !s.involves(k.a, k.b) || !s.unionSubmitted(k.a, k.q) {
 		return nil
 	}
 	exporter, importer, sums := k.a, k.b, s.expAgg
 	if k.flow == flowImport {
 		exporter, importer, sums = k.b, k.a, s.impAgg
 	}
-	info, ok := s.shares(exporter)
-	if !ok || k.q.Compare(info.firstQ) < 0 {
+	addressedToEU := func(q protocol.Quarter) bool {
+		ue, ui := toUnion(exporter, importer)
+		return sums[aggKey{ue, ui, q, k.hs}] != nil
+	}
+	if s.skipLevel(k.a, k.b, k.flow, k.q, 1, k.hs, addressedToEU) || !s.sharesFrom(exporter, k.q) {
 		return nil
 	}
-	var certs agg
-	if a := sums[aggKey{issuer: exporter, other: importer, q: k.q, hs: k.hs}]; a != nil {
-		certs = *a
-	}
-	stat := s.cell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
+	certs := s.unionAgg(sums, exporter, importer, k.q, k.hs)
+	stat := s.unionCell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
 	th := s.cfg.forPartner(s.other(k.a, k.b))
 	c := figures{carats: certs.carats, value: certs.value, certs: certs.count}
 	lim := mirrorLimits{th.certStats, th.certStats, th.certStats}
@@ -72,26 +72,64 @@ func (s *State) checkCertStats(k subjectKey) []Finding {
 	}
 	f.Explanation += sprintf(" against its certificates, limit %s %%", th.certStats)
 	if k.flow == flowImport {
-		f.Explanation += s.pendingNote(aggKey{exporter, importer, k.q, k.hs}, c, stat, lim, f.Numbers)
+		f.Explanation += s.pendingNote(exporter, importer, k.q, k.hs, c, stat, lim, f.Numbers)
 	}
 	return []Finding{f}
+}
+
+// sharesFrom reports whether the exporter's own certificate records are
+// here from quarter q on; for "EU", those of at least one EU authority.
+func (s *State) sharesFrom(exporter string, q protocol.Quarter) bool {
+	for _, c := range expand(exporter) {
+		if info, ok := s.shares(c); ok && q.Compare(info.firstQ) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// unionAgg sums the certificate cells of exporter to importer, "EU"
+// standing for every EU code.
+func (s *State) unionAgg(sums map[aggKey]*agg, exporter, importer string, q protocol.Quarter, hs string) agg {
+	var out agg
+	for _, e := range expand(exporter) {
+		for _, i := range expand(importer) {
+			if a := sums[aggKey{e, i, q, hs}]; a != nil {
+				out.carats += a.carats
+				out.value += a.value
+				out.count += a.count
+			}
+		}
+	}
+	return out
 }
 
 // maxNamed bounds the certificates a finding names.
 const maxNamed = 10
 
-// pendingNote describes the unconfirmed certificates of cell key, which
-// the import sums leave out, and adds their figures to nums.
-// With them counted, it says whether the residual would be within lim.
-func (s *State) pendingNote(key aggKey, certs, stat figures, lim mirrorLimits, nums map[string]string) string {
-	pc := s.pending[key]
-	if pc == nil {
+// pendingNote describes the unconfirmed certificates of exporter to
+// importer issued in q, which the import sums leave out, and adds their
+// figures to nums. With them counted, it says whether the residual would
+// be within lim.
+func (s *State) pendingNote(exporter, importer string, q protocol.Quarter, hs string, certs, stat figures, lim mirrorLimits, nums map[string]string) string {
+	pc := &pendingCell{}
+	var names []string
+	for _, e := range expand(exporter) {
+		for _, i := range expand(importer) {
+			if p := s.pending[aggKey{e, i, q, hs}]; p != nil {
+				pc.carats += p.carats
+				pc.value += p.value
+				pc.count += p.count
+				for sl := range p.slots {
+					names = append(names, sl.name())
+				}
+			}
+		}
+	}
+	if pc.count == 0 {
 		return ""
 	}
-	names := make([]string, 0, len(pc.slots))
-	for sl := range pc.slots {
-		names = append(names, sl.name())
-	}
+	key := aggKey{exporter, importer, q, hs}
 	slices.Sort(names)
 	nums["unconfirmed_certificates"] = itoa(pc.count)
 	nums["unconfirmed_carats"] = protocol.Carats(pc.carats).String()

@@ -27,18 +27,20 @@ import (
 // the finding says whether the lagged figures are within the limit. A gap
 // beyond its limit stays a finding whatever the neighbouring quarters say.
 //
-// Only pairs that include self are compared.
+// Only pairs that include self are compared. A trade with the EU is
+// compared at member or Union level (see eu.go).
 
 // mirrorSide sums one side over consecutive quarters, and reports whether
-// the reporter submitted all of them.
+// the reporter submitted all of them ("EU" sums every EU authority, see
+// eu.go).
 func (s *State) mirrorSide(reporter, partner string, flow uint8, hs string, from protocol.Quarter, n int) (figures, bool) {
 	var f figures
 	q := from
 	for range n {
-		if !s.submitted(reporter, q) {
+		if !s.unionSubmitted(reporter, q) {
 			return f, false
 		}
-		f.plus(s.cell(cellKey{reporter, partner, flow, q, hs}))
+		f.plus(s.unionCell(cellKey{reporter, partner, flow, q, hs}))
 		q = q.Next()
 	}
 	return f, true
@@ -107,6 +109,9 @@ func (s *State) checkMirrorQuarter(k subjectKey) []Finding {
 	if !s.involves(k.a, k.b) {
 		return nil
 	}
+	if s.skipLevel(k.a, k.b, flowExport, k.q, 1, k.hs, nil) {
+		return nil
+	}
 	th := s.cfg.forPartner(s.other(k.a, k.b))
 	lim := mirrorLimits{th.mirrorQuarterly, th.mirrorQuarterly, th.mirrorQuarterly}
 	return s.mirror(k, k.q, 1, lim, k.q.String())
@@ -114,6 +119,9 @@ func (s *State) checkMirrorQuarter(k subjectKey) []Finding {
 
 func (s *State) checkMirrorYear(k subjectKey) []Finding {
 	if !s.involves(k.a, k.b) {
+		return nil
+	}
+	if s.skipLevel(k.a, k.b, flowExport, firstQuarterOf(k.year), 4, k.hs, nil) {
 		return nil
 	}
 	th := s.cfg.forPartner(s.other(k.a, k.b))

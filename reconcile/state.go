@@ -40,6 +40,7 @@ type State struct {
 	// Statistics.
 	stats  map[cellKey][]*rec                  // trade statistics rows by natural key; the last one counts
 	subs   map[string]map[protocol.Quarter]int // reporter → quarter → rows
+	euSubs map[protocol.Quarter]int            // quarter → EU authorities (and "EU") that submitted it
 	combos map[string]map[combo]struct{}       // reporter → (flow, partner, HS code) of its rows
 	pairs  map[string]map[pairHS]struct{}      // participant → trade pairs it is part of
 	prod   map[phKey][]*rec                    // production statistics; the last one counts
@@ -101,7 +102,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		groups: map[groupKey]*uvGroup{},
 		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, pending: map[aggKey]*pendingCell{}, aggIndex: map[pq]map[subjectKey]struct{}{},
 		ownExp: map[phKey]*agg{},
-		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{},
+		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{}, euSubs: map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{},
 		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
