@@ -15,9 +15,10 @@ import (
 //
 //   - member level, as reported, when neither side used "EU" for the
 //     cell: BE's exports to IN against IN's imports from BE;
-//   - Union level, when either side used "EU" for it (a row reported with
-//     "EU" as reporter or partner, or, for R10, a certificate addressed to
-//     "EU"): every EU code counts as "EU", so IN's imports from EU are
+//   - Union level, when "EU" was used for it: for R9 by either side, for
+//     R10 and R11 (which judge one reporter's own figures) by the reporter,
+//     and for R10 also by a certificate addressed to "EU". Every EU code
+//     then counts as "EU", so IN's imports from EU are
 //     compared with the sum of the exports to IN of every EU authority
 //     whose statistics are here. The member-level subjects of that cell
 //     then raise nothing, so the same goods are never judged twice.
@@ -116,26 +117,28 @@ func (s *State) unionSubmitted(reporter string, q protocol.Quarter) bool {
 	return s.euSubs[q] > 0
 }
 
-// unionRows reports whether a row of reporter's flow with partner, or its
-// mirror, was reported at Union level in q.
-func (s *State) unionRows(reporter, partner string, flow uint8, q protocol.Quarter, hs string) bool {
+// unionRows reports whether reporter's row of flow with partner was
+// reported at Union level in q, or, with mirror, the partner's row of the
+// opposite flow.
+func (s *State) unionRows(reporter, partner string, flow uint8, q protocol.Quarter, hs string, mirror bool) bool {
 	ua, ub := toUnion(reporter, partner)
-	return len(s.stats[cellKey{ua, ub, flow, q, hs}]) > 0 || len(s.stats[cellKey{ub, ua, 3 - flow, q, hs}]) > 0
+	return len(s.stats[cellKey{ua, ub, flow, q, hs}]) > 0 || mirror && len(s.stats[cellKey{ub, ua, 3 - flow, q, hs}]) > 0
 }
 
 // skipLevel reports whether a statistics subject about reporter and
 // partner is at the wrong level for quarters from..from+n-1 (see above):
 // a member-level subject when the Union level was used in one of them, a
-// Union subject when it was not. extra reports more uses of the Union
-// level for a quarter (R10's certificates addressed to "EU").
-func (s *State) skipLevel(reporter, partner string, flow uint8, from protocol.Quarter, n int, hs string, extra func(protocol.Quarter) bool) bool {
+// Union subject when it was not. Uses are the reporter's own rows, and
+// with mirror (R9) the partner's mirror rows; extra reports more uses for
+// a quarter (R10's certificates addressed to "EU").
+func (s *State) skipLevel(reporter, partner string, flow uint8, from protocol.Quarter, n int, hs string, mirror bool, extra func(protocol.Quarter) bool) bool {
 	if !unionPair(reporter, partner) {
 		return false
 	}
 	used := false
 	q := from
 	for range n {
-		if s.unionRows(reporter, partner, flow, q, hs) || extra != nil && extra(q) {
+		if s.unionRows(reporter, partner, flow, q, hs, mirror) || extra != nil && extra(q) {
 			used = true
 			break
 		}

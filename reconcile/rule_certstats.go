@@ -36,7 +36,7 @@ func (s *State) checkCertStats(k subjectKey) []Finding {
 		ue, ui := toUnion(exporter, importer)
 		return sums[aggKey{ue, ui, q, k.hs}] != nil
 	}
-	if s.skipLevel(k.a, k.b, k.flow, k.q, 1, k.hs, addressedToEU) || !s.sharesFrom(exporter, k.q) {
+	if s.skipLevel(k.a, k.b, k.flow, k.q, 1, k.hs, false, addressedToEU) || !s.sharesFrom(exporter, k.q) {
 		return nil
 	}
 	certs := s.unionAgg(sums, exporter, importer, k.q, k.hs)

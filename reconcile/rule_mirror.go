@@ -109,7 +109,7 @@ func (s *State) checkMirrorQuarter(k subjectKey) []Finding {
 	if !s.involves(k.a, k.b) {
 		return nil
 	}
-	if s.skipLevel(k.a, k.b, flowExport, k.q, 1, k.hs, nil) {
+	if s.skipLevel(k.a, k.b, flowExport, k.q, 1, k.hs, true, nil) {
 		return nil
 	}
 	th := s.cfg.forPartner(s.other(k.a, k.b))
@@ -121,7 +121,7 @@ func (s *State) checkMirrorYear(k subjectKey) []Finding {
 	if !s.involves(k.a, k.b) {
 		return nil
 	}
-	if s.skipLevel(k.a, k.b, flowExport, firstQuarterOf(k.year), 4, k.hs, nil) {
+	if s.skipLevel(k.a, k.b, flowExport, firstQuarterOf(k.year), 4, k.hs, true, nil) {
 		return nil
 	}
 	th := s.cfg.forPartner(s.other(k.a, k.b))

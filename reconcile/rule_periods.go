@@ -30,7 +30,7 @@ func (s *State) coveredByEU(reporter string, q protocol.Quarter) bool {
 // an anomaly query; see [State.DraftQuery].
 func (s *State) checkChange(k subjectKey) []Finding {
 	prevQ := k.q.Prev()
-	if !s.unionSubmitted(k.a, k.q) || !s.unionSubmitted(k.a, prevQ) || s.skipLevel(k.a, k.b, k.flow, prevQ, 2, k.hs, nil) {
+	if !s.unionSubmitted(k.a, k.q) || !s.unionSubmitted(k.a, prevQ) || s.skipLevel(k.a, k.b, k.flow, prevQ, 2, k.hs, false, nil) {
 		return nil
 	}
 	cur := s.unionCell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
