@@ -238,7 +238,7 @@ func cifCause(n map[string]string, has func(string) bool) cause {
 }
 
 func timingCause(n map[string]string, raised []string) cause {
-	c := cause{text: "timing: shipments that leave in one period and arrive in the next"}
+	c := cause{text: "timing: goods in transit across the period's end, counted by the exporter in one quarter and by the importer in the next"}
 	explained, judged := 0, 0
 	var parts []string
 	for _, m := range raised {
@@ -256,18 +256,19 @@ func timingCause(n map[string]string, raised []string) cause {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s %%", m, d))
 	}
+	without := strings.Join(parts, ", ")
 	switch {
 	case judged == 0:
-		c.text += " — the lagged figures are not in, so it cannot be judged yet"
+		c.text += " — the neighbouring quarter is not in from both sides, so it cannot be judged yet"
 		c.score = explainsPart
 	case explained == len(raised):
-		c.text += " — one quarter apart the figures agree (" + strings.Join(parts, ", ") + "), which it explains"
+		c.text += " — the neighbouring quarter shows the goods in transit, and without them the sides are within the limits (" + without + "), which it explains"
 		c.score = explainsAll
 	case explained > 0 || judged < len(raised):
-		c.text += " — one quarter apart the figures are " + strings.Join(parts, ", ") + " apart: it explains part of it"
+		c.text += " — without the goods the neighbouring quarter shows in transit the sides are " + without + " apart: it explains part of it"
 		c.score = explainsPart
 	default:
-		c.text += " — one quarter apart the figures are still " + strings.Join(parts, ", ") + " apart, so it does not explain it"
+		c.text += " — the neighbouring quarter does not show enough goods in transit: without them the sides are still " + without + " apart, so it does not explain it"
 	}
 	return c
 }

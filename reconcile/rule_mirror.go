@@ -176,53 +176,64 @@ func (s *State) mirror(k subjectKey, from protocol.Quarter, n int, lim mirrorLim
 	return []Finding{f}
 }
 
-// mirrorLag judges, for each broken measure in the direction of its own
-// difference, whether the figures one quarter apart are within the limit.
-// It adds lag_<measure>_diff_pct and the lagged figures to nums and the
-// lagged rows to rows, and returns the sentence for the explanation.
+// mirrorLag judges, for each broken measure, whether goods in transit
+// across the period's boundary can explain its gap. Exports ahead: goods
+// still travelling at the period's end arrive in the next quarter, where
+// the importer's figure then exceeds the exporter's by as much; imports
+// ahead: goods that left in the previous quarter, where the exporter's
+// figure exceeded the importer's. That excess, at most the gap, is carried
+// back, and the gap without it is held to the limit. Comparing the period
+// with the neighbouring quarter instead would "explain" any gap within the
+// limit of a steady trade. It adds lag_<measure>_carried_<unit>,
+// lag_<measure>_diff_pct and the neighbouring quarter's figures to nums
+// and its rows to rows, and returns the sentence for the explanation.
 func (s *State) mirrorLag(k subjectKey, from protocol.Quarter, n int, lim mirrorLimits, e, i *figures, broken []int, nums map[string]string, rows *[]*rec) string {
-	var later, earlier *figures
+	next, prev := from, from.Prev()
+	for range n {
+		next = next.Next()
+	}
 	var says lagSays
 	for _, x := range broken {
-		var a, b int64
-		var against string
-		if e.of(x) > i.of(x) {
-			against = sprintf("%s's %s imports", k.b, periodName(from.Next(), n))
-			if later == nil {
-				li, ok := s.mirrorSide(k.b, k.a, flowImport, k.hs, from.Next(), n)
-				if !ok {
-					says.add("cannot be judged: "+against+" are not in yet", x, "")
-					continue
-				}
-				later = &li
-				*rows = append(*rows, li.rows...)
-			}
-			a, b = e.of(x), later.of(x)
-			nums["lagged_importer_"+measureKeys[x]] = plainMeasure(x, b)
-		} else {
-			against = sprintf("%s's %s exports", k.a, periodName(from.Prev(), n))
-			if earlier == nil {
-				le, ok := s.mirrorSide(k.a, k.b, flowExport, k.hs, from.Prev(), n)
-				if !ok {
-					says.add("cannot be judged: "+against+" are not in", x, "")
-					continue
-				}
-				earlier = &le
-				*rows = append(*rows, le.rows...)
-			}
-			a, b = earlier.of(x), i.of(x)
-			nums["lagged_exporter_"+measureKeys[x]] = plainMeasure(x, a)
+		ahead := e.of(x) > i.of(x)
+		q, when, side := next, "next", k.b+"'s imports"
+		if !ahead {
+			q, when, side = prev, "previous", k.a+"'s exports"
+		}
+		ne, ok1 := s.mirrorSide(k.a, k.b, flowExport, k.hs, q, 1)
+		ni, ok2 := s.mirrorSide(k.b, k.a, flowImport, k.hs, q, 1)
+		if !ok1 || !ok2 {
+			says.add(sprintf("cannot be judged: %s is not in from both sides yet", q), x, "")
+			continue
+		}
+		*rows = append(*rows, ne.rows...)
+		*rows = append(*rows, ni.rows...)
+		key := measureKeys[x]
+		nums[when+"_exporter_"+key], nums[when+"_importer_"+key] = plainMeasure(x, ne.of(x)), plainMeasure(x, ni.of(x))
+		gap := absDiff(e.of(x), i.of(x))
+		excess := ni.of(x) - ne.of(x) // goods that arrived late
+		if !ahead {
+			excess = ne.of(x) - ni.of(x) // goods that left early
+		}
+		carried := min(max(excess, 0), gap)
+		a, b := e.of(x), i.of(x)+carried
+		if !ahead {
+			a, b = e.of(x)+carried, i.of(x)
 		}
 		diff := pctOf(absDiff(a, b), max(a, b))
+		nums["lag_"+measureNames[x]+"_carried_"+lagUnit[x]] = plainMeasure(x, carried)
 		nums["lag_"+measureNames[x]+"_diff_pct"] = diff
+		figure := sprintf("%s exceeds the other side by %s in %s; without it %s %% apart", side, plainMeasure(x, max(excess, 0)), q, diff)
 		if within(a, b, lim.limit(x)) {
-			says.add("would explain the gap", x, against+": "+diff+" %")
+			says.add("would explain the gap", x, figure)
 		} else {
-			says.add("does not explain the gap", x, against+": "+diff+" %")
+			says.add("does not explain the gap", x, figure)
 		}
 	}
 	return says.String()
 }
+
+// lagUnit names the unit of a measure in lag_<measure>_carried_<unit>.
+var lagUnit = [measures]string{"ct", "usd", "count"}
 
 // lagSays gathers the verdicts of the lag per measure, grouped by verdict.
 type lagSays []struct {
@@ -257,7 +268,7 @@ func (l lagSays) String() string {
 	for _, g := range l {
 		p := strings.Join(g.measures, " and ") + ": a one-quarter lag " + g.verdict
 		if len(g.figures) > 0 {
-			p += " (against " + strings.Join(g.figures, ", ") + " apart)"
+			p += " (" + strings.Join(g.figures, "; ") + ")"
 		}
 		parts = append(parts, p)
 	}

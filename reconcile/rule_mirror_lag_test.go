@@ -55,6 +55,13 @@ func TestMirrorLagNeverHidesGap(t *testing.T) {
 				if !strings.Contains(g.Explanation, "value 30.00 % apart") {
 					t.Fatalf("self %s, %s: explanation does not lead with the value gap: %s", self, name, g.Explanation)
 				}
+				// Trade is steady: IN's Q3 shows no excess that goods in
+				// transit at Q2's end would leave, so the lag explains
+				// none of the gap, though BE's Q2 is within 20 % of IN's Q3.
+				if g.Numbers["lag_value_carried_usd"] != "0.00" || g.Numbers["lag_value_diff_pct"] != "30.00" ||
+					!strings.Contains(g.Explanation, "a one-quarter lag does not explain") {
+					t.Fatalf("self %s, %s: the lag is said to explain a gap that steady trade only hides: %v\n%s", self, name, g.Numbers, g.Explanation)
+				}
 				if round == 0 {
 					want = g
 				} else if !want.equal(&g) {
@@ -78,7 +85,7 @@ func TestMirrorLagExplainsOnlyItsMeasure(t *testing.T) {
 	)
 	// BE's Q4 is not in: the finding stands now, without waiting for it.
 	g := find(t, ofRule(s.Findings(mirrorNow), "R9"), "R9/IN/BE/2025-Q3/7102.31")
-	if !strings.Contains(g.Explanation, "BE's 2025-Q4 imports are not in yet") {
+	if !strings.Contains(g.Explanation, "2025-Q4 is not in from both sides yet") {
 		t.Fatalf("%s", g.Explanation)
 	}
 	addAll(s, f.rec("BE", trade("BE", "2025-Q4", imp, "IN", "7102.31", "1000.00", "100000.00", 1)))
@@ -142,5 +149,28 @@ func TestMirrorYearExplanation(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Fatalf("explanation lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestMirrorLagFollowsTheBrokenMeasure: the lag looks in the direction of
+// the measure that broke its limit, not of the carats: here carats are
+// (slightly) ahead on the exporter's side while value is far ahead on the
+// importer's, and it is the exporter's previous quarter that shows the
+// goods that left early.
+func TestMirrorLagFollowsTheBrokenMeasure(t *testing.T) {
+	s := newState(t, "IN")
+	f := feeds{}
+	addAll(s,
+		f.rec("IN", trade("IN", "2025-Q1", exp, "BE", "7102.31", "1000.00", "150000.00", 10)),
+		f.rec("BE", trade("BE", "2025-Q1", imp, "IN", "7102.31", "1000.00", "100000.00", 10)),
+		f.rec("IN", trade("IN", "2025-Q2", exp, "BE", "7102.31", "1000.00", "50000.00", 10)),
+		f.rec("BE", trade("BE", "2025-Q2", imp, "IN", "7102.31", "999.00", "100000.00", 10)),
+		f.rec("IN", trade("IN", "2025-Q3", exp, "BE", "7102.31", "1000.00", "100000.00", 10)),
+		f.rec("BE", trade("BE", "2025-Q3", imp, "IN", "7102.31", "1000.00", "100000.00", 10)),
+	)
+	g := find(t, ofRule(s.Findings(mirrorNow), "R9"), "R9/IN/BE/2025-Q2/7102.31")
+	if g.Numbers["raised_by"] != "value" || g.Numbers["previous_exporter_value_usd"] != "150000.00" ||
+		g.Numbers["lag_value_carried_usd"] != "50000.00" || g.Numbers["lag_value_diff_pct"] != "0.00" {
+		t.Fatalf("%v\n%s", g.Numbers, g.Explanation)
 	}
 }

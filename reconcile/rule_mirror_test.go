@@ -27,13 +27,13 @@ func TestMirrorQuarterFlagged(t *testing.T) {
 		wantIDs(t, fs, "R9/IN/BE/2025-Q3/7102.31")
 		g := fs[0]
 		want := map[string]string{"exporter_carats": "1000.00", "importer_carats": "700.00", "carats_diff_pct": "30.00",
-			"lagged_importer_carats": "700.00", "threshold_carats_pct": "20"}
+			"next_importer_carats": "700.00", "threshold_carats_pct": "20"}
 		for k, v := range want {
 			if g.Numbers[k] != v {
 				t.Fatalf("self %s: %s = %q, want %q (%v)", self, k, g.Numbers[k], v, g.Numbers)
 			}
 		}
-		if g.Partner != map[string]string{"IN": "BE", "BE": "IN"}[self] || len(g.Records) != 3 {
+		if g.Partner != map[string]string{"IN": "BE", "BE": "IN"}[self] || len(g.Records) != 4 { // both quarters, both sides
 			t.Fatalf("self %s: %+v", self, g)
 		}
 	}
@@ -96,7 +96,8 @@ func TestMirrorImportsAheadRetriesEarlierExports(t *testing.T) {
 	// Q2 would explain it. Both stay findings.
 	fs := ofRule(s.Findings(mirrorNow), "R9")
 	wantIDs(t, fs, "R9/IN/BE/2025-Q2/7102.31", "R9/IN/BE/2025-Q3/7102.31")
-	if fs[0].Numbers["lagged_importer_carats"] != "400.00" || fs[1].Numbers["lagged_exporter_carats"] != "400.00" {
+	if fs[0].Numbers["next_importer_carats"] != "400.00" || fs[1].Numbers["previous_exporter_carats"] != "400.00" ||
+		fs[0].Numbers["lag_carats_carried_ct"] != "300.00" || fs[1].Numbers["lag_carats_diff_pct"] != "0.00" {
 		t.Fatalf("%v\n%v", fs[0].Numbers, fs[1].Numbers)
 	}
 }
