@@ -175,9 +175,11 @@ const (
 	fxPct  = 5_00
 )
 
-// How much of a gap a cause can explain.
+// How much of a gap a cause can explain; a cause about a measure that did
+// not raise the finding is listed last.
 const (
-	explainsNone = iota
+	notConcerned = iota - 1
+	explainsNone
 	explainsPart
 	explainsAll
 )
@@ -209,6 +211,7 @@ func (s *State) certCountCause(n map[string]string, has func(string) bool) cause
 	switch {
 	case !has("certificates"):
 		c.text += " — the count is not what raised this finding"
+		c.score = notConcerned
 	case !has("carats") && !has("value"):
 		c.text += fmt.Sprintf(" — only the count differs (%s %%) while carats (%s %%) and value (%s %%) agree, which it explains",
 			n["certificates_diff_pct"], n["carats_diff_pct"], n["value_diff_pct"])
@@ -226,6 +229,7 @@ func cifCause(n map[string]string, has func(string) bool) cause {
 	switch {
 	case !has("value"):
 		c.text += " — value is within its limit"
+		c.score = notConcerned
 	case usdLess(imports, exports):
 		c.text += fmt.Sprintf(" — here imports are the lower, so it explains none of the %s %% value gap", n["value_diff_pct"])
 	case !pctAbove(n["value_diff_pct"], Percent(cifPct).String()):
@@ -322,6 +326,7 @@ func fxCause(n map[string]string, has func(string) bool) cause {
 	switch {
 	case !has("value"):
 		c.text += " — value is within its limit"
+		c.score = notConcerned
 	case has("carats"):
 		c.text += " — it moves value only, not the carats that differ too"
 	case !pctAbove(n["value_diff_pct"], Percent(fxPct).String()):

@@ -222,7 +222,7 @@ func (s *State) mirrorLag(k subjectKey, from protocol.Quarter, n int, lim mirror
 		diff := pctOf(absDiff(a, b), max(a, b))
 		nums["lag_"+measureNames[x]+"_carried_"+lagUnit[x]] = plainMeasure(x, carried)
 		nums["lag_"+measureNames[x]+"_diff_pct"] = diff
-		figure := sprintf("%s exceeds the other side by %s in %s; without it %s %% apart", side, plainMeasure(x, max(excess, 0)), q, diff)
+		figure := sprintf("in %s %s exceed the other side's by %s; without that %s %% apart", q, side, formatMeasure(x, max(excess, 0)), diff)
 		if within(a, b, lim.limit(x)) {
 			says.add("would explain the gap", x, figure)
 		} else {

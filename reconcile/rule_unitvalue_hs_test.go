@@ -100,6 +100,10 @@ func TestParseUnitValuesErrors(t *testing.T) {
 			t.Errorf("%q: a table with an error yields %d rows, want none", in, u.Len())
 		}
 	}
+	// A spreadsheet's byte-order mark is not part of the header.
+	if u, err := ParseUnitValues("vdm.csv", strings.NewReader("\ufeff"+drcValuation)); err != nil || u.Len() != 2 {
+		t.Fatalf("with a byte-order mark: %v", err)
+	}
 	// An operator table overrides the default's rows of the same origin,
 	// HS code and year, and keeps the others.
 	table, err := ParseUnitValues("vdm.csv", strings.NewReader(header+"BW,all,2022,200,newer average\n"))

@@ -83,6 +83,7 @@ func ParseUnitValues(name string, r io.Reader) (UnitValues, error) {
 	if err != nil {
 		return UnitValues{}, e.at(1, "", csvMessage(err, "the header origin,hs_code,year,usd_per_carat,source is missing"))
 	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets save CSV with a byte-order mark
 	byHS := slices.Equal(header, valuationHeader)
 	if !byHS && (len(header) < 3 || len(header) > 4 || !slices.Equal(header, unitValueHeader[:len(header)])) {
 		return UnitValues{}, e.at(1, "", fmt.Sprintf("header is %q, want origin,hs_code,year,usd_per_carat,source or origin,year,usd_per_carat,note", truncate(strings.Join(header, ","), 80)))
