@@ -78,12 +78,14 @@ func TestUnitValueByHSCode(t *testing.T) {
 func TestParseUnitValuesErrors(t *testing.T) {
 	const header = "origin,hs_code,year,usd_per_carat,source\n"
 	cases := map[string]string{
-		header + "CD,7102.99,2022,35,x\n":                       "vdm.csv: row 2, column hs_code",
-		header + "CD,7102.31,2022,35,\n":                        "vdm.csv: row 2, column source",
-		header + "CD,7102.31,2022,35,x\nCD,7102.31,2022,36,y\n": "vdm.csv: row 3, column year: CD 7102.31 2022 is listed twice",
-		header + "CD,7102.31,2022,abc,x\n":                      "vdm.csv: row 2, column usd_per_carat",
-		header + "EU,7102.31,2022,35,x\n":                       "", // a participant code is a code
-		"origin,hs,year\n":                                      "vdm.csv: row 1: header",
+		header + "CD,7102.99,2022,35,x\n":                                "vdm.csv: row 2, column hs_code",
+		header + "CD,7102.31,2022,35,\n":                                 "vdm.csv: row 2, column source",
+		header + "CD,7102.31,2022,35,x\nCD,7102.31,2022,36,y\n":          "vdm.csv: row 3, column year: CD 7102.31 2022 is listed twice",
+		header + "CD,7102.31,2022,abc,x\n":                               "vdm.csv: row 2, column usd_per_carat",
+		header + "CD,7102.31,2022,35,\"a\nb\"\n":                         "vdm.csv: row 2, column source: \"a\\nb\" is not one line",
+		header + "CD,7102.31,2022,35," + strings.Repeat("x", 201) + "\n": "vdm.csv: row 2, column source: is 201 bytes",
+		header + "EU,7102.31,2022,35,x\n":                                "", // a participant code is a code
+		"origin,hs,year\n":                                               "vdm.csv: row 1: header",
 	}
 	for in, want := range cases {
 		u, err := ParseUnitValues("vdm.csv", strings.NewReader(in))

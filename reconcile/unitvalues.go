@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -44,6 +46,9 @@ const (
 
 // allQualities is the hs_code of a row that averages every quality.
 const allQualities = "all"
+
+// maxSourceLen bounds a row's source: it is quoted in findings.
+const maxSourceLen = 200
 
 // maxUnitValueRows bounds the rows a table may have.
 const maxUnitValueRows = 100_000
@@ -138,8 +143,13 @@ func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) 
 		return e.at(row, "usd_per_carat", fmt.Sprintf("%q is not a decimal above zero with at most two places, such as 170 or 10.6", truncate(rec[3], 20)))
 	}
 	source := rec[4]
-	if needSource && strings.TrimSpace(source) == "" {
+	switch {
+	case needSource && strings.TrimSpace(source) == "":
 		return e.at(row, "source", "is empty: say where the figure comes from, such as WGDE Valuation Data Matrix 2024")
+	case len(source) > maxSourceLen:
+		return e.at(row, "source", fmt.Sprintf("is %d bytes, at most %d", len(source), maxSourceLen))
+	case !utf8.ValidString(source) || strings.ContainsFunc(source, unicode.IsControl):
+		return e.at(row, "source", fmt.Sprintf("%q is not one line of UTF-8 text", truncate(source, 20)))
 	}
 	k := uvTableKey{origin, hs}
 	for _, have := range u.byKey[k] {
