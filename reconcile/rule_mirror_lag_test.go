@@ -174,3 +174,25 @@ func TestMirrorLagFollowsTheBrokenMeasure(t *testing.T) {
 		t.Fatalf("%v\n%s", g.Numbers, g.Explanation)
 	}
 }
+
+// TestDraftQueryNamesRaisingMeasure: the anomaly query drafted for a
+// statistics finding observes the measure that raised it, and does not
+// claim a lag was ruled out.
+func TestDraftQueryNamesRaisingMeasure(t *testing.T) {
+	s := newState(t, "IN")
+	addAll(s, lagScenario(feeds{})...)
+	s.Findings(mirrorNow)
+	q, ok := s.DraftQuery("R9/BE/IN/2023-Q2/7102.31", "IN-AQ-2026-0001", mirrorNow)
+	if !ok || !strings.HasPrefix(q.Observed, "value 30.00 % apart") || strings.Contains(q.Question, "after a one-quarter lag") {
+		t.Fatalf("%+v", q)
+	}
+	s2 := newState(t, "BE")
+	f := feeds{"BE": 1000}
+	addAll(s2, unconfirmedQuarter(feeds{})...)
+	s2.Add(f.rec("BE", trade("BE", "2023-Q4", imp, "IN", "7102.31", "143010.00", "21451500.00", 145)))
+	s2.Findings(early)
+	q, ok = s2.DraftQuery("R10/BE/import/IN/2023-Q4/7102.31", "BE-AQ-1", early)
+	if !ok || !strings.HasPrefix(q.Observed, "certificates 1.37 % apart") || !strings.Contains(q.Question, "IN/IN0000144") {
+		t.Fatalf("%+v", q)
+	}
+}
