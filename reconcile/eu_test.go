@@ -87,3 +87,20 @@ func TestEULevelsAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEUCertificatesAddressedToTheUnion: IN's certificates addressed to
+// "EU" and confirmed by BE are IN's exports to the Union whichever code IN
+// reports them under, and BE's imports.
+func TestEUCertificatesAddressedToTheUnion(t *testing.T) {
+	for _, self := range []string{"IN", "BE"} {
+		s := newState(t, self)
+		f := feeds{}
+		c := newCert("IN", "IN0000001", "EU", "2023-05-10", line("7102.31", "100.00", "15000.00"))
+		addAll(s, f.rec("IN", c), f.rec("BE", confirm(c, "2023-05-20")),
+			f.rec("IN", trade("IN", "2023-Q2", exp, "BE", "7102.31", "100.00", "15000.00", 1)),
+			f.rec("BE", trade("BE", "2023-Q2", imp, "IN", "7102.31", "100.00", "15000.00", 1)))
+		wantIDs(t, ofRule(s.Findings(at("2023-07-01")), "R10"))
+		s.Add(f.rec("IN", trade("IN", "2023-Q2", exp, "BE", "7102.31", "150.00", "15000.00", 1)))
+		wantIDs(t, ofRule(s.Findings(at("2023-07-01")), "R10"), "R10/IN/export/EU/2023-Q2/7102.31")
+	}
+}
