@@ -140,8 +140,12 @@ func (s *State) pendingNote(exporter, importer string, q protocol.Quarter, hs st
 		names = names[:maxNamed]
 	}
 	nums["unconfirmed_named"] = strings.Join(names, " ")
-	out := sprintf("; %d certificates to %s issued in %s (%s ct, USD %s) are not confirmed and not counted: %s%s",
-		pc.count, key.other, key.q, protocol.Carats(pc.carats), protocol.USD(pc.value), strings.Join(names, ", "), more)
+	what, are := "certificates", "are"
+	if pc.count == 1 {
+		what, are = "certificate", "is"
+	}
+	out := sprintf("; %d %s to %s issued in %s (%s ct, USD %s) %s not confirmed and not counted: %s%s",
+		pc.count, what, key.other, key.q, protocol.Carats(pc.carats), protocol.USD(pc.value), are, strings.Join(names, ", "), more)
 	with := figures{carats: certs.carats + pc.carats, value: certs.value + pc.value, certs: certs.certs + pc.count}
 	closes := len(lim.broken(&with, &stat)) == 0
 	nums["unconfirmed_explain_residual"] = strconv.FormatBool(closes)
