@@ -104,3 +104,24 @@ func TestEUCertificatesAddressedToTheUnion(t *testing.T) {
 		wantIDs(t, ofRule(s.Findings(at("2023-07-01")), "R10"), "R10/IN/export/EU/2023-Q2/7102.31")
 	}
 }
+
+// TestEUSubmissionCoversItsAuthorities: statistics submitted at the
+// Union's level count for its member authorities' quarter and the
+// reverse, so a switch of level is not a missing submission (R11).
+func TestEUSubmissionCoversItsAuthorities(t *testing.T) {
+	f := feeds{}
+	recs := []Record{
+		f.rec("BE", trade("BE", "2023-Q1", exp, "IN", "7102.31", "100.00", "15000.00", 1)),
+		f.rec("EU", trade("EU", "2023-Q2", exp, "IN", "7102.31", "100.00", "15000.00", 1)),
+		f.rec("EU", trade("EU", "2023-Q3", exp, "IN", "7102.31", "100.00", "15000.00", 1)),
+		f.rec("BE", trade("BE", "2023-Q4", exp, "IN", "7102.31", "100.00", "15000.00", 1)),
+	}
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}} {
+		s := newState(t, "BE")
+		for _, i := range order {
+			s.Add(recs[i])
+		}
+		fs := s.Findings(at("2024-03-15")) // 2023-Q4 due on 1 March
+		wantIDs(t, Select(ofRule(fs, "R11"), Query{Severity: Warning}))
+	}
+}
