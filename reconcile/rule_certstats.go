@@ -50,15 +50,7 @@ func (s *State) checkCertStats(k subjectKey) []Finding {
 	}
 	f := newFinding(ruleCertStats, k.a+"/"+flowName(k.flow)+"/"+k.b+"/"+k.q.String()+"/"+k.hs, s.other(k.a, k.b))
 	f.Records, f.Since = statRefs(stat.rows)
-	f.Numbers = map[string]string{
-		"statistics_carats": protocol.Carats(stat.carats).String(), "certificates_carats": protocol.Carats(certs.carats).String(),
-		"statistics_value_usd": protocol.USD(stat.value).String(), "certificates_value_usd": protocol.USD(certs.value).String(),
-		"statistics_certificates": itoa(stat.certs), "certificates_count": itoa(certs.count),
-		"carats_residual_pct":       pctOf(absDiff(certs.carats, stat.carats), max(certs.carats, stat.carats)),
-		"value_residual_pct":        pctOf(absDiff(certs.value, stat.value), max(certs.value, stat.value)),
-		"certificates_residual_pct": pctOf(absDiff(certs.count, stat.certs), max(certs.count, stat.certs)),
-		"threshold_pct":             th.certStats.String(),
-	}
+	f.Numbers = certStatsNumbers(&c, &stat, th.certStats)
 	var raised, heads []string
 	for _, x := range broken {
 		raised = append(raised, measureNames[x])
@@ -102,6 +94,18 @@ func (s *State) unionAgg(sums map[aggKey]*agg, exporter, importer string, q prot
 		}
 	}
 	return out
+}
+
+func certStatsNumbers(certs, stat *figures, limit Percent) map[string]string {
+	return map[string]string{
+		"statistics_carats": protocol.Carats(stat.carats).String(), "certificates_carats": protocol.Carats(certs.carats).String(),
+		"statistics_value_usd": protocol.USD(stat.value).String(), "certificates_value_usd": protocol.USD(certs.value).String(),
+		"statistics_certificates": itoa(stat.certs), "certificates_count": itoa(certs.certs),
+		"carats_residual_pct":       pctOf(absDiff(certs.carats, stat.carats), max(certs.carats, stat.carats)),
+		"value_residual_pct":        pctOf(absDiff(certs.value, stat.value), max(certs.value, stat.value)),
+		"certificates_residual_pct": pctOf(absDiff(certs.certs, stat.certs), max(certs.certs, stat.certs)),
+		"threshold_pct":             limit.String(),
+	}
 }
 
 // maxNamed bounds the certificates a finding names.
