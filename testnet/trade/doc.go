@@ -18,10 +18,12 @@
 // days into the statistics quarter (see [Options.Days]).
 //
 // Shipments. Every node exports to each partner it trades with (EU
-// authorities do not trade among themselves) a Poisson number of
-// certificates a working day, fewer at weekends: its export rate (Antwerp
-// highest, then Mumbai and Dubai, then the producers) shared among its
-// partners by how strongly each attracts goods (cutting centres most).
+// authorities do not trade among themselves, and the EU itself trades only
+// where none of its member-state authorities takes part: they issue the
+// Union's certificates) a Poisson number of certificates a working day,
+// fewer at weekends: its export rate (Antwerp highest, then Mumbai and
+// Dubai, then the producers) shared among its partners by how strongly
+// each attracts goods (cutting centres most).
 // Producers (the participants with a national average in
 // shared/data/unit-values.csv: BW, ZA, RU …) mostly export their own
 // origin, in unsorted or sorted lots; hubs (everyone else) re-export mixed

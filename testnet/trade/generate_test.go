@@ -147,6 +147,21 @@ func TestTwentyNodes(t *testing.T) {
 	}
 }
 
+// TestEUTopologies checks the EU with two of its member-state authorities,
+// which issue the Union's certificates (the EU node then trades with
+// nobody), and the EU alone, standing for the Union: either way every
+// statistics comparison is at one level, the one the ground truth models.
+func TestEUTopologies(t *testing.T) {
+	members := []string{"AE", "BE", "DE", "EU", "IN"}
+	alone := []string{"BW", "EU", "IN"}
+	for i, now := range nows {
+		for _, parts := range [][]string{members, alone} {
+			o := Options{Participants: parts, Links: mesh(parts), Days: 30, Seed: int64(i), Anomalies: 12, Now: mustTime(now)}
+			t.Run(fmt.Sprint(parts, " ", now), func(t *testing.T) { checkPlan(t, mustGenerate(t, o)) })
+		}
+	}
+}
+
 func mustGenerate(t testing.TB, o Options) *Plan {
 	t.Helper()
 	p, err := Generate(o)

@@ -25,10 +25,10 @@ import (
 // submitted a quarter only from the partner's rows about it, so a pair may
 // be compared at one end and not at the other.
 //
-// No reporter submits four quarters, so no yearly comparison arises; the
-// EU's Union level arises only when the EU itself trades, and is not
-// modelled here (the EU is never a trading node of the testnets the
-// package generates for, see [Options.Participants]).
+// No reporter submits four quarters, so no yearly comparison arises. The
+// EU trades only where none of its member-state authorities takes part
+// (see tradeable), so no cell is reported both under "EU" and under a
+// member state, and every comparison is at the one level modelled here.
 
 // mirrorExpected returns the R9 findings that the final statistics b
 // raise at each participant.
