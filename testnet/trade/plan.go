@@ -73,8 +73,9 @@ type Plan struct {
 	// Items are the records, in an order that respects Step and, within a
 	// step, in runs of one author, type and audience.
 	Items []Item `json:"items"`
-	// Expected are the findings, sorted by ID. With Anomalies = 0 it is
-	// empty: clean trade raises nothing at any node.
+	// Expected are the findings, sorted by ID. With Anomalies = 0 it holds
+	// only the mirror gaps (R9) of goods in transit at the statistics
+	// quarter's end: clean trade raises nothing else at any node.
 	Expected []Expected `json:"expected"`
 }
 
