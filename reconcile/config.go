@@ -53,8 +53,9 @@ type Config struct {
 	// differ by more than MirrorQuarterlyPct of the larger figure in a
 	// quarter (carats, value or certificate count), or by more than
 	// MirrorYearlyCaratsPct (carats) or MirrorYearlyValuePct (value) over a
-	// calendar year. With MirrorLagRetry the comparison is retried with the
-	// importer's figures one quarter later before anything is flagged.
+	// calendar year, each measure on its own. With MirrorLagRetry a finding
+	// also shows whether a one-quarter lag would explain the gap of each
+	// measure that broke its limit; the lag never removes a finding.
 	MirrorQuarterlyPct    Percent `json:"mirror_quarterly_pct"`     // 20
 	MirrorYearlyCaratsPct Percent `json:"mirror_yearly_carats_pct"` // 5
 	MirrorYearlyValuePct  Percent `json:"mirror_yearly_value_pct"`  // 10

@@ -53,14 +53,15 @@ type agg struct {
 type share struct {
 	lines    []lineRef
 	parts    []hsPart
-	exp, imp cellRef
+	exp, imp cellRef // imp is zero while the certificate is unconfirmed
 	own      bool
+	pending  bool // unconfirmed: counted in the pending cell of exp, not in an import cell
 }
 
 // shareOf works out what certificate cr with confirmation cf contributes;
 // the lines only when withLines (they depend on the certificate alone).
 func (s *State) shareOf(cr, cf *rec, withLines bool, sh *share) {
-	sh.lines, sh.parts, sh.exp, sh.imp, sh.own = sh.lines[:0], sh.parts[:0], cellRef{}, cellRef{}, false
+	sh.lines, sh.parts, sh.exp, sh.imp, sh.own, sh.pending = sh.lines[:0], sh.parts[:0], cellRef{}, cellRef{}, false, false
 	if cr == nil {
 		return
 	}
@@ -70,9 +71,10 @@ func (s *State) shareOf(cr, cf *rec, withLines bool, sh *share) {
 	}
 	sh.parts = sumsByHS(sh.parts, c.Lines)
 	sh.exp = cellRef{c.Destination, protocol.QuarterOf(c.Issued)}
-	sh.imp = sh.exp
 	if cf != nil {
 		sh.imp = cellRef{cf.author(), protocol.QuarterOf(cf.conf().Received)}
+	} else {
+		sh.pending = true // imports count what the importer confirmed it received
 	}
 	sh.own = len(c.Origin) == 1 && c.Origin[0] == c.Issuer
 }
@@ -120,6 +122,14 @@ func (s *State) applyShare(sl *slot, was, now *share) {
 	}
 	if !sameParts || was.imp != now.imp {
 		s.moveAgg(s.impAgg, sl.issuer, was.parts, was.imp, now.parts, now.imp, flowImport)
+	}
+	if was.pending != now.pending || (was.pending || now.pending) && (!sameParts || was.exp != now.exp) {
+		if was.pending {
+			s.movePending(sl, was.parts, was.exp, -1)
+		}
+		if now.pending {
+			s.movePending(sl, now.parts, now.exp, 1)
+		}
 	}
 	if was.own != now.own || now.own && (!sameParts || was.exp != now.exp) {
 		if was.own {
@@ -185,12 +195,53 @@ func (s *State) moveLines(sl *slot, old, next []lineRef) {
 
 // moveAgg takes old parts out of their cell and puts next parts in,
 // touching the R10 subjects of the cells that changed.
+// A zero cell (an unconfirmed certificate's import cell) counts nowhere.
 func (s *State) moveAgg(cells map[aggKey]*agg, issuer string, oldParts []hsPart, oldCell cellRef, nextParts []hsPart, nextCell cellRef, flow uint8) {
-	for _, p := range oldParts {
-		s.addAgg(cells, aggKey{issuer, oldCell.other, oldCell.q, p.hs}, p, -1, flow)
+	if oldCell != (cellRef{}) {
+		for _, p := range oldParts {
+			s.addAgg(cells, aggKey{issuer, oldCell.other, oldCell.q, p.hs}, p, -1, flow)
+		}
 	}
-	for _, p := range nextParts {
-		s.addAgg(cells, aggKey{issuer, nextCell.other, nextCell.q, p.hs}, p, 1, flow)
+	if nextCell != (cellRef{}) {
+		for _, p := range nextParts {
+			s.addAgg(cells, aggKey{issuer, nextCell.other, nextCell.q, p.hs}, p, 1, flow)
+		}
+	}
+}
+
+// pendingCell is what certificates to one destination, issued in one
+// quarter under one HS code, add up to while unconfirmed, and which they
+// are: R10 names them when the destination's import statistics differ.
+type pendingCell struct {
+	agg
+	slots map[*slot]struct{}
+}
+
+// movePending counts (sign 1) or uncounts (-1) the unconfirmed slot sl in
+// the pending cells of its parts, and touches the import subjects that
+// name them.
+func (s *State) movePending(sl *slot, parts []hsPart, cell cellRef, sign int64) {
+	for _, p := range parts {
+		key := aggKey{sl.issuer, cell.other, cell.q, p.hs}
+		pc := s.pending[key]
+		if pc == nil {
+			pc = &pendingCell{slots: map[*slot]struct{}{}}
+			s.pending[key] = pc
+		}
+		pc.carats += sign * p.carats
+		pc.value += sign * p.value
+		pc.count += sign
+		if sign > 0 {
+			pc.slots[sl] = struct{}{}
+		} else {
+			delete(pc.slots, sl)
+		}
+		if pc.count == 0 {
+			delete(s.pending, key)
+		}
+		if s.submitted(cell.other, cell.q) || s.euSubs[cell.q] > 0 && euSide(cell.other) {
+			s.touchStats(subjectKey{kind: subjCertStats, a: cell.other, b: sl.issuer, flow: flowImport, q: cell.q, hs: p.hs})
+		}
 	}
 }
 
@@ -210,9 +261,13 @@ func (s *State) addAgg(cells map[aggKey]*agg, key aggKey, p hsPart, sign int64, 
 	k := certStatsSubject(key, flow)
 	idx := pq{k.a, k.q}
 	// Without the reporter's statistics for the quarter the subject has no
-	// finding; countSubmission schedules it when they arrive.
+	// finding; countSubmission schedules it when they arrive. Its Union
+	// version (eu.go) may have a reporter of its own: "EU", submitted when
+	// any EU authority submitted.
 	if s.submitted(k.a, k.q) {
-		s.touch(k)
+		s.touchStats(k)
+	} else if len(s.euSubs) > 0 && s.euSubs[k.q] > 0 && euSide(k.a) {
+		s.touchStats(k)
 	}
 	if a.count == 0 {
 		delete(cells, key)

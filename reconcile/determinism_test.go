@@ -64,6 +64,17 @@ func richRecords() []Record {
 	out = append(out,
 		f.rec("IN", forged),
 		f.rec("BE", trade("IN", "2025-Q3", exp, "BE", "7102.31", "1000.00", "100000.00", 10)))
+
+	// Trade with the EU reported at both levels: IN's imports from BE in
+	// 2025-Q4, from "EU" in 2026-Q1 (a Union-level gap), and a Union row of
+	// 2026-Q2 that IN withdraws.
+	out = append(out,
+		f.rec("IN", trade("IN", "2025-Q4", imp, "BE", "7102.21", "200.00", "2000.00", 2)),
+		f.rec("BE", trade("BE", "2025-Q4", exp, "IN", "7102.21", "200.00", "2000.00", 2)),
+		f.rec("BE", trade("BE", "2026-Q1", exp, "IN", "7102.21", "300.00", "3000.00", 3)),
+		f.rec("IN", trade("IN", "2026-Q1", imp, "EU", "7102.21", "150.00", "1500.00", 2)))
+	eu := f.rec("IN", trade("IN", "2026-Q2", imp, "EU", "7102.21", "50.00", "500.00", 1))
+	out = append(out, eu, f.rec("IN", &protocol.Withdrawal{Version: 1, Supersedes: protocol.Supersedes{Seq: eu.Ref.Seq}, Reason: "reported twice"}))
 	return out
 }
 

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 			}
 			fmt.Fprintf(&b, "  %s  (feed %s, entry %d%s)\n", key, r.Feed, r.Seq, item)
 		}
+	}
+	if h.subj.kind == subjMirrorY {
+		s.quarterLines(&b, h.subj)
 	}
 	if causes := s.causes(h); len(causes) > 0 {
 		b.WriteString("\nBefore suspecting fraud, check:\n")
@@ -112,12 +116,7 @@ func (s *State) causes(h *held) []string {
 	case "R9":
 		return s.mirrorCauses(h)
 	case "R10":
-		return []string{
-			"certificates issued or confirmed but not yet recorded here, or recorded twice",
-			"statistics compiled on another date basis (export or arrival date rather than issue or received date)",
-			"cancelled certificates still counted in the statistics",
-			"a later correction of the statistics not yet received",
-		}
+		return certStatsCauses(f)
 	case "R11":
 		if strings.HasSuffix(f.ID, "/missing") {
 			return []string{"a late or lost submission: check the reporter's delivery status, then send the drafted anomaly query with a due date"}
@@ -133,6 +132,27 @@ func (s *State) causes(h *held) []string {
 	return nil
 }
 
+// certStatsCauses lists the honest causes of an R10 residual, unconfirmed
+// certificates first when counting them closes it.
+func certStatsCauses(f *Finding) []string {
+	out := []string{
+		"certificates issued or confirmed but not yet recorded here",
+		"statistics compiled on another date basis (export or arrival date rather than issue or received date)",
+		"cancelled certificates still counted in the statistics",
+		"a later correction of the statistics not yet received",
+	}
+	n := f.Numbers
+	if n["unconfirmed_certificates"] == "" {
+		return out
+	}
+	c := fmt.Sprintf("unconfirmed certificates (%s): the importer may count goods it has not confirmed; ask it to confirm them (see their R2 findings)",
+		strings.ReplaceAll(n["unconfirmed_named"], " ", ", "))
+	if n["unconfirmed_explain_residual"] == "true" {
+		return append([]string{c + " — counting them closes the residual"}, out...)
+	}
+	return append(out, c+" — counting them does not close the residual")
+}
+
 func (s *State) unitValueCauses(f *Finding) []string {
 	c := []string{
 		"an exceptional stone or parcel quality (large or coloured stones lift a line far above the average)",
@@ -146,64 +166,217 @@ func (s *State) unitValueCauses(f *Finding) []string {
 	return c
 }
 
-// mirrorCauses annotates the five honest causes of mirror discrepancies
-// with what the figures suggest.
+// Sizes of the honest causes of mirror discrepancies, in percent of value:
+// freight and insurance on diamonds are about 1 % of it (CIF vs FOB), and
+// the dollar moves a few percent at most between an invoice, a shipment
+// and an arrival date.
+const (
+	cifPct = 1_00
+	fxPct  = 5_00
+)
+
+// How much of a gap a cause can explain; a cause about a measure that did
+// not raise the finding is listed last.
+const (
+	notConcerned = iota - 1
+	explainsNone
+	explainsPart
+	explainsAll
+)
+
+// cause is one honest explanation and how much of the gap it can explain.
+type cause struct {
+	text  string
+	score int
+}
+
+// mirrorCauses lists the honest causes of a mirror discrepancy, each with
+// the size it can plausibly explain set against the measures that raised
+// the finding, the most plausible first.
 func (s *State) mirrorCauses(h *held) []string {
 	n := h.f.Numbers
-	k := h.subj
-	caratsOK := n["carats_diff_pct"] != "" && !pctAbove(n["carats_diff_pct"], n["threshold_carats_pct"])
-	valueOK := n["value_diff_pct"] != "" && !pctAbove(n["value_diff_pct"], n["threshold_value_pct"])
-	cif := "CIF vs FOB valuation: imports are often valued CIF (with freight and insurance), exports FOB, so imports run a few percent higher"
-	if caratsOK && !valueOK {
-		cif += " — carats agree and only the value differs, which fits"
-	}
-	timing := "timing: shipments that leave in one quarter and arrive in the next"
-	switch {
-	case n["lagged_importer_carats"] != "":
-		timing += fmt.Sprintf(" — already retried against the importer's next quarter (%s ct), which does not explain it", n["lagged_importer_carats"])
-	case n["lagged_exporter_carats"] != "":
-		timing += fmt.Sprintf(" — already retried against the exporter's previous quarter (%s ct), which does not explain it", n["lagged_exporter_carats"])
-	}
-	transit := "transit and re-export attribution: the importer records provenance (the country shipped from), so goods routed through a hub appear as imports from the hub, not from " + k.a
-	hs := "HS classification: the same goods under 7102.10 (unsorted) on one side and 7102.21 or 7102.31 on the other"
-	if k.kind == subjMirrorQ || k.kind == subjMirrorY {
-		if e, i, ok := s.mirrorAllHS(k); ok {
-			verdict := "differ as well, so classification alone does not explain it"
-			if within(e, i, s.cfg.forPartner(h.f.Partner).mirrorQuarterly) {
-				verdict = "agree, so classification is the likely cause"
-			}
-			hs += fmt.Sprintf(" — across all HS codes the two sides report %s ct and %s ct, which %s", protocol.Carats(e), protocol.Carats(i), verdict)
-		}
-	}
-	fx := "exchange-rate date: values converted to USD at the invoice, shipment or arrival date"
-	if caratsOK && !valueOK {
-		fx += " — fits a value-only difference"
-	}
-	out := []string{cif, timing, transit, hs, fx}
-	if n["certificates_diff_pct"] != "" && caratsOK && n["certificates_diff_pct"] != "0.00" {
-		out = append(out, "certificate count: shipments split or merged, or one certificate counted under two HS codes")
+	raised := strings.Split(n["raised_by"], ",")
+	has := func(m string) bool { return slices.Contains(raised, m) }
+	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
+	slices.SortStableFunc(cs, func(a, b cause) int { return b.score - a.score })
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.text
 	}
 	return out
 }
 
-// mirrorAllHS sums the carats of both sides over every HS code for the
-// finding's period.
-func (s *State) mirrorAllHS(k subjectKey) (exp, imp int64, ok bool) {
+func (s *State) certCountCause(n map[string]string, has func(string) bool) cause {
+	c := cause{text: "certificate count: shipments split or merged, or one certificate counted under two HS codes"}
+	switch {
+	case !has("certificates"):
+		c.text += " — the count is not what raised this finding"
+		c.score = notConcerned
+	case !has("carats") && !has("value"):
+		c.text += fmt.Sprintf(" — only the count differs (%s %%) while carats (%s %%) and value (%s %%) agree, which it explains",
+			n["certificates_diff_pct"], n["carats_diff_pct"], n["value_diff_pct"])
+		c.score = explainsAll
+	default:
+		c.text += " — it explains the count, not the carats or value that differ too"
+		c.score = explainsPart
+	}
+	return c
+}
+
+func cifCause(n map[string]string, has func(string) bool) cause {
+	c := cause{text: "CIF vs FOB valuation: imports valued with freight and insurance, which on diamonds are about 1 % of value, so imports run about 1 % higher"}
+	imports, exports := n["importer_value_usd"], n["exporter_value_usd"]
+	switch {
+	case !has("value"):
+		c.text += " — value is within its limit"
+		c.score = notConcerned
+	case usdLess(imports, exports):
+		c.text += fmt.Sprintf(" — here imports are the lower, so it explains none of the %s %% value gap", n["value_diff_pct"])
+	case !pctAbove(n["value_diff_pct"], Percent(cifPct).String()):
+		c.text += fmt.Sprintf(" — fits the %s %% value gap", n["value_diff_pct"])
+		c.score = explainsAll
+	default:
+		c.text += fmt.Sprintf(" — explains at most about 1 %% of the %s %% value gap", n["value_diff_pct"])
+	}
+	return c
+}
+
+func timingCause(n map[string]string, raised []string) cause {
+	c := cause{text: "timing: goods in transit across the period's end, counted by the exporter in one quarter and by the importer in the next"}
+	explained, judged := 0, 0
+	var parts []string
+	for _, m := range raised {
+		d := n["lag_"+m+"_diff_pct"]
+		if d == "" {
+			continue
+		}
+		judged++
+		limit := n["threshold_"+m+"_pct"]
+		if limit == "" {
+			limit = n["threshold_carats_pct"]
+		}
+		if !pctAbove(d, limit) {
+			explained++
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %%", m, d))
+	}
+	without := strings.Join(parts, ", ")
+	switch {
+	case judged == 0:
+		c.text += " — the neighbouring quarter is not in from both sides, so it cannot be judged yet"
+		c.score = explainsPart
+	case explained == len(raised):
+		c.text += " — the neighbouring quarter shows the goods in transit, and without them the sides are within the limits (" + without + "), which it explains"
+		c.score = explainsAll
+	case explained > 0 || judged < len(raised):
+		c.text += " — without the goods the neighbouring quarter shows in transit the sides are " + without + " apart: it explains part of it"
+		c.score = explainsPart
+	default:
+		c.text += " — the neighbouring quarter does not show enough goods in transit: without them the sides are still " + without + " apart, so it does not explain it"
+	}
+	return c
+}
+
+func transitCause(exporter string, has func(string) bool) cause {
+	c := cause{text: "transit and re-export attribution: the importer records provenance (the country shipped from), so goods routed through a hub appear as imports from the hub, not from " + exporter}
+	if has("carats") {
+		c.text += " — goods attributed elsewhere move carats and value together, of any size"
+		c.score = explainsPart
+	} else {
+		c.text += " — carats agree, and goods attributed elsewhere would move carats too"
+	}
+	return c
+}
+
+// hsCause judges HS classification on the measures that raised the
+// finding, summed across all HS codes and held to the finding's limits.
+func (s *State) hsCause(h *held, raised []string) cause {
+	c := cause{text: "HS classification: the same goods under 7102.10 (unsorted) on one side and 7102.21 or 7102.31 on the other"}
+	e, i, ok := s.mirrorAllHS(h.subj)
+	if !ok {
+		c.text += " — not every HS code of the period is in, so it cannot be judged"
+		c.score = explainsPart
+		return c
+	}
+	var apart []string
+	agree := true
+	for _, m := range raised {
+		x := slices.Index(measureNames[:], m)
+		if x < 0 {
+			continue
+		}
+		limit, err := ParsePercent(h.f.Numbers["threshold_"+m+"_pct"])
+		if err != nil {
+			limit, _ = ParsePercent(h.f.Numbers["threshold_carats_pct"])
+		}
+		apart = append(apart, fmt.Sprintf("%s %s %%", m, pctOf(absDiff(e.of(x), i.of(x)), max(e.of(x), i.of(x)))))
+		agree = agree && within(e.of(x), i.of(x), limit)
+	}
+	if agree {
+		c.text += " — across all HS codes the two sides are within the limits (" + strings.Join(apart, ", ") + "), which it explains"
+		c.score = explainsAll
+	} else {
+		c.text += " — across all HS codes the two sides are " + strings.Join(apart, ", ") + " apart as well, so it does not explain it"
+	}
+	return c
+}
+
+func fxCause(n map[string]string, has func(string) bool) cause {
+	c := cause{text: "exchange-rate date: values converted to USD at the invoice, shipment or arrival date, a few percent at most"}
+	switch {
+	case !has("value"):
+		c.text += " — value is within its limit"
+		c.score = notConcerned
+	case has("carats"):
+		c.text += " — it moves value only, not the carats that differ too"
+	case !pctAbove(n["value_diff_pct"], Percent(fxPct).String()):
+		c.text += fmt.Sprintf(" — fits a %s %% value-only gap", n["value_diff_pct"])
+		c.score = explainsAll
+	default:
+		c.text += fmt.Sprintf(" — explains a few percent of the %s %% value gap at most", n["value_diff_pct"])
+	}
+	return c
+}
+
+// usdLess compares two decimal dollar figures.
+func usdLess(a, b string) bool {
+	x, err1 := protocol.ParseUSD(a)
+	y, err2 := protocol.ParseUSD(b)
+	return err1 == nil && err2 == nil && x < y
+}
+
+// mirrorAllHS sums both sides over every HS code for the finding's period.
+func (s *State) mirrorAllHS(k subjectKey) (exp, imp figures, ok bool) {
 	from, n := k.q, 1
 	if k.kind == subjMirrorY {
-		from, _ = protocol.ParseQuarter(fmt.Sprintf("%04d-Q1", k.year))
-		n = 4
+		from, n = firstQuarterOf(k.year), 4
 	}
 	for _, hs := range protocol.HSCodes() {
 		e, ok1 := s.mirrorSide(k.a, k.b, flowExport, hs, from, n)
 		i, ok2 := s.mirrorSide(k.b, k.a, flowImport, hs, from, n)
 		if !ok1 || !ok2 {
-			return 0, 0, false
+			return figures{}, figures{}, false
 		}
-		exp += e.carats
-		imp += i.carats
+		exp.plus(e)
+		imp.plus(i)
 	}
 	return exp, imp, true
+}
+
+// quarterLines writes the per-quarter breakdown of a yearly mirror finding.
+func (s *State) quarterLines(b *strings.Builder, k subjectKey) {
+	b.WriteString("\nPer quarter (exports against imports):\n")
+	q := firstQuarterOf(k.year)
+	for range 4 {
+		e, ok1 := s.mirrorSide(k.a, k.b, flowExport, k.hs, q, 1)
+		i, ok2 := s.mirrorSide(k.b, k.a, flowImport, k.hs, q, 1)
+		if ok1 && ok2 {
+			fmt.Fprintf(b, "  %s  %s ct / %s ct (%s %%), USD %s / USD %s (%s %%), %d / %d certificates\n", q,
+				protocol.Carats(e.carats), protocol.Carats(i.carats), pctOf(absDiff(e.carats, i.carats), max(e.carats, i.carats)),
+				protocol.USD(e.value), protocol.USD(i.value), pctOf(absDiff(e.value, i.value), max(e.value, i.value)), e.certs, i.certs)
+		}
+		q = q.Next()
+	}
 }
 
 // pctAbove compares two decimal percentages such as "12.34" and "20".

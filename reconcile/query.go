@@ -38,14 +38,18 @@ func (s *State) DraftQuery(id, reference string, now time.Time) (q protocol.Anom
 		}
 		q.Subject = sprintf("Mirror statistics %s exports to %s, %s, %s", k.a, k.b, period, k.hs)
 		q.Figure = sprintf("%s exports to %s and %s imports from %s, %s, carats and value", k.a, k.b, k.b, k.a, k.hs)
-		q.Observed = sprintf("carats differ by %s %%, value by %s %%", n["carats_diff_pct"], n["value_diff_pct"])
-		q.Question = "Your figures and ours for this trade differ beyond the agreed threshold, also after a one-quarter lag. Could you confirm your figures and tell us the valuation basis (CIF or FOB), the exchange-rate date and the HS codes used, and whether any of these shipments transited a third country?"
+		q.Observed = headline(f)
+		q.Question = "Your figures and ours for this trade differ beyond the agreed threshold. Could you confirm your figures and tell us the valuation basis (CIF or FOB), the exchange-rate date and the HS codes used, whether any of these shipments were in transit at the end of the period, and whether any transited a third country?"
 	case subjCertStats:
 		q.Period = k.q.String()
 		q.Subject = sprintf("Statistics against certificates, %s %s %s %s", k.a, flowName(k.flow), toFrom(k.flow), k.b)
 		q.Figure = sprintf("%s %s %s %s, %s, carats, value and certificates", k.a, flowName(k.flow)+"s", toFrom(k.flow), k.b, k.hs)
-		q.Observed = sprintf("reported %s ct, certificates add up to %s ct (residual %s %%)", n["statistics_carats"], n["certificates_carats"], n["carats_residual_pct"])
+		q.Observed = headline(f)
 		q.Question = "The statistics reported for this quarter do not add up to the certificates recorded for it. Could you check for certificates missing from the record, cancelled certificates, or a different date basis, and send a correction if needed?"
+		if named := n["unconfirmed_named"]; named != "" {
+			q.Question += sprintf(" These certificates have no import confirmation and are not counted: %s. If you received the goods, please confirm them.",
+				strings.ReplaceAll(named, " ", ", "))
+		}
 	case subjChange:
 		q.Period = k.q.String()
 		q.Subject = sprintf("Quarter-on-quarter change, %s %s %s %s", k.a, flowName(k.flow)+"s", toFrom(k.flow), k.b)
@@ -69,6 +73,13 @@ func (s *State) DraftQuery(id, reference string, now time.Time) (q protocol.Anom
 	}
 	q.Subject, q.Figure, q.Observed = clip(q.Subject, 200), clip(q.Figure, 200), clip(q.Observed, 200)
 	return q, true
+}
+
+// headline returns the part of a statistics finding's explanation that
+// names the measures that raised it and their sizes.
+func headline(f *Finding) string {
+	h, _, _ := strings.Cut(f.Explanation, ": ")
+	return h
 }
 
 // clip shortens s to at most n characters.

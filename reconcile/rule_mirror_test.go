@@ -27,20 +27,21 @@ func TestMirrorQuarterFlagged(t *testing.T) {
 		wantIDs(t, fs, "R9/IN/BE/2025-Q3/7102.31")
 		g := fs[0]
 		want := map[string]string{"exporter_carats": "1000.00", "importer_carats": "700.00", "carats_diff_pct": "30.00",
-			"lagged_importer_carats": "700.00", "threshold_carats_pct": "20"}
+			"next_importer_carats": "700.00", "threshold_carats_pct": "20"}
 		for k, v := range want {
 			if g.Numbers[k] != v {
 				t.Fatalf("self %s: %s = %q, want %q (%v)", self, k, g.Numbers[k], v, g.Numbers)
 			}
 		}
-		if g.Partner != map[string]string{"IN": "BE", "BE": "IN"}[self] || len(g.Records) != 3 {
+		if g.Partner != map[string]string{"IN": "BE", "BE": "IN"}[self] || len(g.Records) != 4 { // both quarters, both sides
 			t.Fatalf("self %s: %+v", self, g)
 		}
 	}
 }
 
 func TestMirrorLagRetry(t *testing.T) {
-	// A shipment exported in Q3 and imported in Q4 is not a discrepancy.
+	// A shipment exported in Q3 and imported in Q4 stays a finding in
+	// both quarters; the lag is shown as what explains it.
 	f := feeds{}
 	q3 := []Record{
 		f.rec("IN", trade("IN", "2025-Q3", exp, "BE", "7102.31", "1000.00", "100000.00", 1)),
@@ -54,15 +55,30 @@ func TestMirrorLagRetry(t *testing.T) {
 	}
 	s := newState(t, "IN")
 	addAll(s, q3...)
-	// Until BE's Q4 is in, Q3 waits for the lagged comparison.
-	wantIDs(t, ofRule(s.Findings(mirrorNow), "R9"))
+	// BE's Q4 is not in: Q3 is flagged now, the lag not yet judged.
+	g := find(t, ofRule(s.Findings(mirrorNow), "R9"), "R9/IN/BE/2025-Q3/7102.31")
+	if g.Numbers["lag_carats_diff_pct"] != "" {
+		t.Fatalf("%v", g.Numbers)
+	}
 	addAll(s, q4...)
-	wantIDs(t, ofRule(s.Findings(mirrorNow), "R9"))
+	fs := ofRule(s.Findings(mirrorNow), "R9")
+	wantIDs(t, fs, "R9/IN/BE/2025-Q3/7102.31", "R9/IN/BE/2025-Q4/7102.31")
+	for _, g := range fs {
+		for _, m := range []string{"carats", "value", "certificates"} {
+			if g.Numbers["lag_"+m+"_diff_pct"] != "0.00" {
+				t.Fatalf("%s: lag of %s: %v", g.ID, m, g.Numbers)
+			}
+		}
+	}
 
-	// Without the retry both quarters are flagged.
+	// Without the lag the findings are the same, without the lag figures.
 	s2 := newState(t, "IN", func(c *Config) { c.MirrorLagRetry = false })
 	addAll(s2, append(q3, q4...)...)
-	wantIDs(t, ofRule(s2.Findings(mirrorNow), "R9"), "R9/IN/BE/2025-Q3/7102.31", "R9/IN/BE/2025-Q4/7102.31")
+	fs = ofRule(s2.Findings(mirrorNow), "R9")
+	wantIDs(t, fs, "R9/IN/BE/2025-Q3/7102.31", "R9/IN/BE/2025-Q4/7102.31")
+	if fs[0].Numbers["lag_carats_diff_pct"] != "" {
+		t.Fatalf("%v", fs[0].Numbers)
+	}
 }
 
 func TestMirrorImportsAheadRetriesEarlierExports(t *testing.T) {
@@ -76,9 +92,14 @@ func TestMirrorImportsAheadRetriesEarlierExports(t *testing.T) {
 		f.rec("IN", trade("IN", "2025-Q4", exp, "BE", "7102.31", "100.00", "10000.00", 1)),
 		f.rec("BE", trade("BE", "2025-Q4", imp, "IN", "7102.31", "100.00", "10000.00", 1)),
 	)
-	// Q2: exports ahead, BE's Q3 explains it. Q3: imports ahead, IN's Q2
-	// explains it.
-	wantIDs(t, ofRule(s.Findings(mirrorNow), "R9"))
+	// Q2: exports ahead, BE's Q3 would explain it. Q3: imports ahead, IN's
+	// Q2 would explain it. Both stay findings.
+	fs := ofRule(s.Findings(mirrorNow), "R9")
+	wantIDs(t, fs, "R9/IN/BE/2025-Q2/7102.31", "R9/IN/BE/2025-Q3/7102.31")
+	if fs[0].Numbers["next_importer_carats"] != "400.00" || fs[1].Numbers["previous_exporter_carats"] != "400.00" ||
+		fs[0].Numbers["lag_carats_carried_ct"] != "300.00" || fs[1].Numbers["lag_carats_diff_pct"] != "0.00" {
+		t.Fatalf("%v\n%v", fs[0].Numbers, fs[1].Numbers)
+	}
 }
 
 func TestMirrorWithinThresholdAndCounts(t *testing.T) {

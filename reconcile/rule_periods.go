@@ -4,6 +4,19 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
+// coveredByEU reports whether reporter's statistics for q came at the
+// other level of the EU: a member state's in a Union submission, the
+// Union's in a member authority's.
+func (s *State) coveredByEU(reporter string, q protocol.Quarter) bool {
+	switch {
+	case reporter == "EU":
+		return s.euSubs[q] > 0
+	case isEUMember(reporter):
+		return s.submitted("EU", q)
+	}
+	return false
+}
+
 // R11 period-over-period, in two parts.
 //
 // Change ("R11/<reporter>/<flow>/<partner>/<quarter>/<hs>", info): a
@@ -17,11 +30,11 @@ import (
 // an anomaly query; see [State.DraftQuery].
 func (s *State) checkChange(k subjectKey) []Finding {
 	prevQ := k.q.Prev()
-	if !s.submitted(k.a, k.q) || !s.submitted(k.a, prevQ) {
+	if !s.unionSubmitted(k.a, k.q) || !s.unionSubmitted(k.a, prevQ) || s.skipLevel(k.a, k.b, k.flow, prevQ, 2, k.hs, false, nil) {
 		return nil
 	}
-	cur := s.cell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
-	prev := s.cell(cellKey{k.a, k.b, k.flow, prevQ, k.hs})
+	cur := s.unionCell(cellKey{k.a, k.b, k.flow, k.q, k.hs})
+	prev := s.unionCell(cellKey{k.a, k.b, k.flow, prevQ, k.hs})
 	if prev.carats == 0 && prev.value == 0 {
 		return nil
 	}
@@ -48,11 +61,12 @@ func (s *State) checkChange(k subjectKey) []Finding {
 
 func (s *State) checkMissing(k subjectKey) []Finding {
 	first := s.firstQuarter(k.a)
-	if s.dueQ.IsZero() || first.IsZero() || k.q.Compare(first) < 0 || k.q.Compare(s.dueQ) > 0 || s.submitted(k.a, k.q) {
+	if s.dueQ.IsZero() || first.IsZero() || k.q.Compare(first) < 0 || k.q.Compare(s.dueQ) > 0 || s.submitted(k.a, k.q) ||
+		s.coveredByEU(k.a, k.q) {
 		return nil
 	}
 	partner := k.a
-	if k.a == s.self {
+	if sameAuthority(k.a, s.self) {
 		partner = ""
 	}
 	due := dueDate(k.q, s.cfg.StatisticsDueMonths)

@@ -19,7 +19,7 @@ func (s *State) checkUnconfirmed(sl *slot, out []Finding) ([]Finding, int64) {
 		return out, 0
 	}
 	c := cr.cert()
-	if s.self != "" && c.Issuer != s.self && !sameAuthority(c.Destination, s.self) {
+	if !s.involves(c.Issuer, c.Destination) {
 		return out, 0
 	}
 	partner := s.other(c.Issuer, c.Destination)

@@ -13,9 +13,14 @@ import (
 // beyond ×1/unit_value_band … ×unit_value_band of it or beyond a robust
 // z-score of unit_value_z (z = 0.6745 × (x − median) / MAD, the MAD at
 // least 5 %). Before that, the reference is the table's figure for the
-// origin (WORLD for MIXED) and the nearest earlier year, with the band
-// only, and not for industrial lines (7102.21), which national averages do
-// not describe. One finding per outlier line: "R8/<issuer>/<number>/<line>".
+// origin (WORLD for MIXED), the line's HS code and the nearest earlier
+// year, with the band only. Without a row for the HS code the origin's
+// all-quality average is used, from one side only: a national average
+// mixes gem and industrial goods (DRC: USD 7/ct overall, gem lines
+// 20-50), so it bounds gem lines (7102.31) from below and industrial lines
+// (7102.21) from above, and unsorted goods (7102.10) from both. The
+// finding shows the reference's HS code, year and source. One finding per
+// outlier line: "R8/<issuer>/<number>/<line>".
 func (s *State) checkUnitValue(sl *slot, out []Finding) []Finding {
 	cr := sl.contrib.cert
 	if cr == nil {
@@ -31,9 +36,9 @@ func (s *State) checkUnitValue(sl *slot, out []Finding) []Finding {
 		l := cr.cert().Lines[lr.line]
 		f := s.certFinding(ruleUnitValue, sl, sprintf("/%d", lr.line+1))
 		f.Numbers = s.unitValueNumbers(lr, l)
-		f.Explanation = sprintf("%s line %d (%s, origin %s, %d): USD %s/ct, outside USD %s … %s/ct around a reference of USD %s/ct (%s)",
+		f.Explanation = sprintf("%s line %d (%s, origin %s, %d): USD %s/ct, %s a reference of USD %s/ct (%s)",
 			sl.name(), lr.line+1, l.HSCode, lr.g.key.origin, lr.g.key.year, perCarat(l.ValueUSD, l.Carats),
-			f.Numbers["limit_low_usd_per_carat"], f.Numbers["limit_high_usd_per_carat"], f.Numbers["reference_usd_per_carat"], refSource(ref, lr.g.key))
+			outsideText(ref, f.Numbers), f.Numbers["reference_usd_per_carat"], refSource(ref, lr.g.key))
 		out = append(out, f)
 	}
 	for i, lr := range lines {
@@ -69,6 +74,19 @@ func (s *State) unitValueNumbers(lr lineRef, l protocol.CertificateLine) map[str
 	if ref.kind == refTable {
 		n["reference_usd_per_carat"] = ref.tableUSD.String()
 		n["reference_year"] = itoa(int64(ref.tableYear))
+		n["reference_hs_code"] = ref.tableHS
+		n["reference_origin"] = ref.tableFrom
+		if ref.tableSource != "" {
+			n["reference_source"] = ref.tableSource
+		}
+		switch ref.side {
+		case sideBelow:
+			delete(n, "limit_high_usd_per_carat")
+			delete(n, "band_high_usd_per_carat")
+		case sideAbove:
+			delete(n, "limit_low_usd_per_carat")
+			delete(n, "band_low_usd_per_carat")
+		}
 	}
 	if ref.kind == refSample {
 		z := madToSigma * float64(lr.bin-ref.center) / float64(max(ref.mad, uvMinMAD))
@@ -78,12 +96,40 @@ func (s *State) unitValueNumbers(lr lineRef, l protocol.CertificateLine) map[str
 	return n
 }
 
+// outsideText says which limit a line broke.
+func outsideText(ref *uvRef, n map[string]string) string {
+	switch ref.side {
+	case sideBelow:
+		return sprintf("below the limit of USD %s/ct under", n["limit_low_usd_per_carat"])
+	case sideAbove:
+		return sprintf("above the limit of USD %s/ct over", n["limit_high_usd_per_carat"])
+	}
+	return sprintf("outside USD %s … %s/ct around", n["limit_low_usd_per_carat"], n["limit_high_usd_per_carat"])
+}
+
 func refSource(ref *uvRef, k groupKey) string {
 	switch ref.kind {
 	case refSample:
 		return sprintf("median of the %s %s lines of %d", k.origin, k.hs, k.year)
 	case refTable:
-		return sprintf("reference table, %s %d", ref.tableFrom, ref.tableYear)
+		src := sprintf("reference table: %s %s %d", ref.tableFrom, hsLabel(ref.tableHS), ref.tableYear)
+		if ref.tableSource != "" {
+			src += ", " + ref.tableSource
+		}
+		switch ref.side {
+		case sideBelow:
+			src += "; an all-quality average bounds " + k.hs + " lines from below only"
+		case sideAbove:
+			src += "; an all-quality average bounds " + k.hs + " lines from above only"
+		}
+		return src
 	}
 	return "none"
+}
+
+func hsLabel(hs string) string {
+	if hs == allQualities {
+		return "all qualities"
+	}
+	return hs
 }

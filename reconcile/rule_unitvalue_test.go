@@ -19,23 +19,25 @@ func certAt(number, origin, issued string, price string) *protocol.Certificate {
 func TestUnitValueAgainstTable(t *testing.T) {
 	s := newState(t, "IN")
 	f := feeds{}
-	// The table gives BW 139 USD/ct for 2016: the band is 46.33 … 417.
+	// The table gives BW 139 USD/ct for 2016, all qualities: a gem line
+	// is held to 46.33 from below only.
 	s.Add(f.rec("IN", certAt("IN0000001", "BW", "2016-03-01", "300.00")))
 	s.Add(f.rec("IN", certAt("IN0000002", "BW", "2016-03-01", "50.00")))
 	wantIDs(t, ofRule(s.Findings(at("2016-03-02")), "R8"))
 	s.Add(f.rec("IN", certAt("IN0000003", "BW", "2016-03-01", "600.00")))
 	s.Add(f.rec("IN", certAt("IN0000004", "BW", "2016-03-01", "40.00")))
 	fs := ofRule(s.Findings(at("2016-03-02")), "R8")
-	wantIDs(t, fs, "R8/IN/IN0000003/1", "R8/IN/IN0000004/1")
-	if n := fs[0].Numbers; n["reference_usd_per_carat"] != "139.00" || n["reference_year"] != "2016" || n["usd_per_carat"] != "600.00" {
+	wantIDs(t, fs, "R8/IN/IN0000004/1")
+	if n := fs[0].Numbers; n["reference_usd_per_carat"] != "139.00" || n["reference_year"] != "2016" || n["usd_per_carat"] != "40.00" {
 		t.Fatalf("%v", n)
 	}
-	// No table row, or an industrial line: nothing to compare with.
+	// No table row, or an industrial line below the average: nothing to
+	// compare with.
 	s.Add(f.rec("IN", certAt("IN0000005", "GY", "2016-03-01", "9000.00")))
 	ind := certAt("IN0000006", "BW", "2016-03-01", "1.00")
 	ind.Lines[0].HSCode = "7102.21"
 	s.Add(f.rec("IN", ind))
-	wantIDs(t, ofRule(s.Findings(at("2016-03-02")), "R8"), "R8/IN/IN0000003/1", "R8/IN/IN0000004/1")
+	wantIDs(t, ofRule(s.Findings(at("2016-03-02")), "R8"), "R8/IN/IN0000004/1")
 }
 
 func TestUnitValueAgainstSample(t *testing.T) {

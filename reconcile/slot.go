@@ -35,10 +35,11 @@ func (sl *slot) name() string { return sl.issuer + "/" + sl.number }
 func (sl *slot) empty() bool { return len(sl.certs)+len(sl.confs)+len(sl.pres) == 0 }
 
 // canonicalCert returns the certificate record the rules use: the one the
-// issuer itself recorded, else the first by position; nil when none.
+// issuer itself recorded (for "EU", one of its member-state authorities),
+// else the first by position; nil when none.
 func (sl *slot) canonicalCert() *rec {
 	for _, r := range sl.certs {
-		if r.author() == sl.issuer {
+		if sameAuthority(r.author(), sl.issuer) {
 			return r
 		}
 	}
@@ -231,7 +232,7 @@ func (s *State) insertDoc(r *rec) {
 	switch r.kind {
 	case kindCert:
 		sl.certs = insertSorted(sl.certs, r)
-		if r.author() == issuer {
+		if sameAuthority(r.author(), issuer) {
 			s.issuerAdd(issuer, r.cert().Issued)
 		}
 		s.dirty(sl, allSlotRules)
@@ -250,7 +251,7 @@ func (s *State) removeDoc(r *rec) {
 	switch r.kind {
 	case kindCert:
 		sl.certs = removeRec(sl.certs, r)
-		if r.author() == sl.issuer {
+		if sameAuthority(r.author(), sl.issuer) {
 			s.issuerRemove(sl.issuer)
 		}
 		s.dirty(sl, allSlotRules)

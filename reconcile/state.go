@@ -32,13 +32,15 @@ type State struct {
 	orphans  map[string]map[*slot]struct{}  // slots citing an issuer without a certificate (R3)
 	groups   map[groupKey]*uvGroup          // unit values by origin, HS code and year (R8)
 	expAgg   map[aggKey]*agg                // certificate sums by issue quarter (R10)
-	impAgg   map[aggKey]*agg                // certificate sums by import quarter (R10)
+	impAgg   map[aggKey]*agg                // confirmed certificate sums by import quarter (R10)
+	pending  map[aggKey]*pendingCell        // unconfirmed certificates by destination and issue quarter (R10)
 	aggIndex map[pq]map[subjectKey]struct{} // R10 subjects with certificate sums, by participant and quarter
 	ownExp   map[phKey]*agg                 // exports of own origin by producer and half (R12)
 
 	// Statistics.
 	stats  map[cellKey][]*rec                  // trade statistics rows by natural key; the last one counts
 	subs   map[string]map[protocol.Quarter]int // reporter → quarter → rows
+	euSubs map[protocol.Quarter]int            // quarter → EU authorities (and "EU") that submitted it
 	combos map[string]map[combo]struct{}       // reporter → (flow, partner, HS code) of its rows
 	pairs  map[string]map[pairHS]struct{}      // participant → trade pairs it is part of
 	prod   map[phKey][]*rec                    // production statistics; the last one counts
@@ -102,9 +104,9 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		tomb:  map[recID]struct{}{},
 		slots: map[uint64]*slot{}, seed: maphash.MakeSeed(), issuers: map[string]*issuerInfo{}, orphans: map[string]map[*slot]struct{}{},
 		groups: map[groupKey]*uvGroup{},
-		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, aggIndex: map[pq]map[subjectKey]struct{}{},
+		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, pending: map[aggKey]*pendingCell{}, aggIndex: map[pq]map[subjectKey]struct{}{},
 		ownExp: map[phKey]*agg{},
-		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{},
+		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{}, euSubs: map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
 		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},

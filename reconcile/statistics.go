@@ -177,14 +177,33 @@ func pairOf(k cellKey) pairHS {
 // touchCell schedules the subjects that read row k.
 func (s *State) touchCell(k cellKey) {
 	s.touchMirror(pairOf(k), k.q)
-	s.touch(subjectKey{kind: subjCertStats, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
-	s.touch(subjectKey{kind: subjChange, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
-	s.touch(subjectKey{kind: subjChange, a: k.reporter, b: k.partner, flow: k.flow, q: k.q.Next(), hs: k.hs})
+	s.touchStats(subjectKey{kind: subjCertStats, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
+	s.touchStats(subjectKey{kind: subjChange, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
+	s.touchStats(subjectKey{kind: subjChange, a: k.reporter, b: k.partner, flow: k.flow, q: k.q.Next(), hs: k.hs})
 }
 
-// touchMirror schedules the mirror subjects that read quarter q of pair p:
-// the quarter and its neighbours (lag retry), and the years around it.
+// touchStats schedules statistics subject k and its versions at the other
+// level of a trade with the EU (eu.go), whose verdicts read the same rows.
+func (s *State) touchStats(k subjectKey) {
+	s.touch(k)
+	for _, t := range twins(k.a, k.b) {
+		k.a, k.b = t[0], t[1]
+		s.touch(k)
+	}
+}
+
+// touchMirror schedules the mirror subjects that read quarter q of pair p,
+// at both levels of a trade with the EU.
 func (s *State) touchMirror(p pairHS, q protocol.Quarter) {
+	s.touchMirrorPair(p, q)
+	for _, t := range twins(p.exp, p.imp) {
+		s.touchMirrorPair(pairHS{t[0], t[1], p.hs}, q)
+	}
+}
+
+// touchMirrorPair schedules the mirror subjects that read quarter q of
+// pair p: the quarter and its neighbours (lag), and the years around it.
+func (s *State) touchMirrorPair(p pairHS, q protocol.Quarter) {
 	if !s.involves(p.exp, p.imp) {
 		return
 	}
@@ -217,14 +236,23 @@ func (s *State) countSubmission(reporter string, q protocol.Quarter, delta int) 
 		s.touchMirror(p, q)
 	}
 	for c := range s.combos[reporter] {
-		s.touch(subjectKey{kind: subjCertStats, a: reporter, b: c.partner, flow: c.flow, q: q, hs: c.hs})
-		s.touch(subjectKey{kind: subjChange, a: reporter, b: c.partner, flow: c.flow, q: q, hs: c.hs})
-		s.touch(subjectKey{kind: subjChange, a: reporter, b: c.partner, flow: c.flow, q: q.Next(), hs: c.hs})
+		s.touchStats(subjectKey{kind: subjCertStats, a: reporter, b: c.partner, flow: c.flow, q: q, hs: c.hs})
+		s.touchStats(subjectKey{kind: subjChange, a: reporter, b: c.partner, flow: c.flow, q: q, hs: c.hs})
+		s.touchStats(subjectKey{kind: subjChange, a: reporter, b: c.partner, flow: c.flow, q: q.Next(), hs: c.hs})
 	}
 	for k := range s.aggIndex[pq{reporter, q}] {
-		s.touch(k)
+		s.touchStats(k)
 	}
 	s.touch(subjectKey{kind: subjMissing, a: reporter, q: q})
+	if euSide(reporter) {
+		s.euSubs[q] += delta
+		if s.euSubs[q] == 0 {
+			delete(s.euSubs, q)
+		}
+		for _, c := range euCodes() { // "EU" and its authorities cover each other (R11)
+			s.touch(subjectKey{kind: subjMissing, a: c, q: q})
+		}
+	}
 	if len(m) == 0 {
 		delete(s.subs, reporter)
 	}
@@ -272,14 +300,14 @@ func (s *State) touchMissingBetween(reporter string, a, b protocol.Quarter) {
 // cheap (tens of thousands) and rare (once per quarter of history).
 func (s *State) touchCertStatsOf(issuer string) {
 	for k := range s.stats {
-		if k.reporter == issuer || k.partner == issuer {
-			s.touch(subjectKey{kind: subjCertStats, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
+		if k.reporter == issuer || k.partner == issuer || euSide(issuer) && (euSide(k.reporter) || euSide(k.partner)) {
+			s.touchStats(subjectKey{kind: subjCertStats, a: k.reporter, b: k.partner, flow: k.flow, q: k.q, hs: k.hs})
 		}
 	}
 	for _, set := range s.aggIndex {
 		for k := range set {
-			if k.a == issuer || k.b == issuer {
-				s.touch(k)
+			if k.a == issuer || k.b == issuer || euSide(issuer) && (euSide(k.a) || euSide(k.b)) {
+				s.touchStats(k)
 			}
 		}
 	}

@@ -59,22 +59,42 @@ const (
 	refSample              // the group's own median and MAD
 )
 
-// uvRef is a group's reference: lines farther than limit bins from center
-// are outliers.
+// Sides of a reference that flag lines.
+const (
+	sideBoth  int8 = iota
+	sideBelow      // only lines below the band: an all-quality average against gem lines
+	sideAbove      // only lines above it: an all-quality average against industrial lines
+)
+
+// uvRef is a group's reference: lines farther than limit bins from center,
+// on the sides it flags, are outliers.
 type uvRef struct {
-	kind      uint8
-	center    int32
-	limit     int32
-	bandLimit int32 // the ×band limit alone
-	mad       int32 // bins, for refSample
-	n         int   // lines, for refSample
-	tableUSD  protocol.USD
-	tableYear int
-	tableFrom string // the table's origin row: the origin, or WORLD
+	kind        uint8
+	side        int8
+	center      int32
+	limit       int32
+	bandLimit   int32 // the ×band limit alone
+	mad         int32 // bins, for refSample
+	n           int   // lines, for refSample
+	tableUSD    protocol.USD
+	tableYear   int
+	tableFrom   string // the table's origin row: the origin, or WORLD
+	tableHS     string // the table's HS code row, or allQualities
+	tableSource string
 }
 
 func (r *uvRef) inside(bin int32) bool {
-	return r.kind == refNone || abs32(bin-r.center) <= r.limit
+	if r.kind == refNone {
+		return true
+	}
+	d := bin - r.center
+	switch r.side {
+	case sideBelow:
+		return d >= -r.limit
+	case sideAbove:
+		return d <= r.limit
+	}
+	return abs32(d) <= r.limit
 }
 
 // sameVerdicts reports whether r and o flag the same bins and give the
@@ -201,19 +221,38 @@ func (s *State) referenceOf(g *uvGroup) uvRef {
 		z := int32(math.Floor(s.cfg.UnitValueZ * float64(max(mad, uvMinMAD)) / madToSigma))
 		return uvRef{kind: refSample, center: center, limit: min(band, z), bandLimit: band, mad: mad, n: g.n}
 	}
-	if g.key.hs == industrialHS {
-		return uvRef{} // national averages say nothing about industrial goods
-	}
 	from := g.key.origin
 	if from == originMixed {
 		from = originWorld
 	}
-	usd, year, ok := s.ref.Lookup(from, g.key.year)
+	row, ok := s.ref.lookup(from, g.key.hs, g.key.year)
+	side, hs := sideBoth, g.key.hs
+	if !ok {
+		// An all-quality average lies below the gem lines and above the
+		// industrial ones of a mixed production (DRC: USD 7/ct overall,
+		// gem lines 20-50): it bounds each from one side only.
+		row, ok = s.ref.lookup(from, allQualities, g.key.year)
+		side, hs = allQualitySide(g.key.hs), allQualities
+	}
 	if !ok {
 		return uvRef{}
 	}
-	b, _ := uvBin(usd, 100)
-	return uvRef{kind: refTable, center: b, limit: band, bandLimit: band, tableUSD: usd, tableYear: year, tableFrom: from}
+	b, _ := uvBin(row.value, 100)
+	return uvRef{kind: refTable, side: side, center: b, limit: band, bandLimit: band,
+		tableUSD: row.value, tableYear: row.year, tableFrom: from, tableHS: hs, tableSource: row.source}
+}
+
+// allQualitySide returns the side an all-quality average bounds lines of
+// HS code hs from: gem lines from below, industrial lines from above,
+// unsorted goods (all qualities themselves) from both.
+func allQualitySide(hs string) int8 {
+	switch hs {
+	case gemHS:
+		return sideBelow
+	case industrialHS:
+		return sideAbove
+	}
+	return sideBoth
 }
 
 // updateGroup recomputes g's reference after its lines changed and

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -11,22 +12,30 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// UnitValues is a reference table of average USD per carat by origin and
-// year (rule R8), such as the public national production averages of
-// shared/data/unit-values.csv. The zero UnitValues is an empty table. A
-// UnitValues is immutable and safe for concurrent use.
+// UnitValues is a reference table of average USD per carat by origin, HS
+// code and year (rule R8), each row with its source: the public national
+// all-quality production averages of shared/data/unit-values.csv, or an
+// operator's valuation table such as the WGDE's Valuation Data Matrix,
+// by HS code. The zero UnitValues is an empty table. A UnitValues is
+// immutable and safe for concurrent use.
 type UnitValues struct {
-	byOrigin map[string][]tableRow // sorted by year
+	byKey map[uvTableKey][]tableRow // sorted by year
 }
 
+// uvTableKey is an origin and an HS code; hs is allQualities for an
+// average over all qualities.
+type uvTableKey struct{ origin, hs string }
+
 type tableRow struct {
-	year  int
-	value protocol.USD // per carat
-	note  string
+	year   int
+	value  protocol.USD // per carat
+	source string
 }
 
 // Origins of the table that are not country codes.
@@ -35,83 +44,138 @@ const (
 	originMixed = "MIXED" // a mixed-origin parcel, or more than one origin
 )
 
-// maxUnitValueRows bounds the rows LoadUnitValues reads.
+// allQualities is the hs_code of a row that averages every quality.
+const allQualities = "all"
+
+// maxSourceLen bounds a row's source: it is quoted in findings.
+const maxSourceLen = 200
+
+// maxUnitValueRows bounds the rows a table may have.
 const maxUnitValueRows = 100_000
 
-var unitValueHeader = []string{"origin", "year", "usd_per_carat", "note"}
+// The two table formats: the national averages of unit-values.csv (every
+// row an all-quality average, the note its source), and a valuation table
+// by HS code.
+var (
+	unitValueHeader = []string{"origin", "year", "usd_per_carat", "note"}
+	valuationHeader = []string{"origin", "hs_code", "year", "usd_per_carat", "source"}
+)
 
-// LoadUnitValues reads a table in the format of unit-values.csv: UTF-8 CSV
-// with the header "origin,year,usd_per_carat,note" (note may be left out),
-// origin a two-letter country code or WORLD, year 1900..2200, usd_per_carat
-// a decimal above zero with at most two places, and each (origin, year) at
-// most once. Errors wrap [ErrUnitValues] and name the row (the header is
-// row 1) and the column.
-func LoadUnitValues(r io.Reader) (UnitValues, error) {
+// LoadUnitValues reads a table as [ParseUnitValues] does, for a reader
+// without a file name.
+func LoadUnitValues(r io.Reader) (UnitValues, error) { return ParseUnitValues("", r) }
+
+// ParseUnitValues reads a unit-value table, all or nothing: on any error it
+// returns the zero table and an error wrapping [ErrUnitValues] that names
+// the file (name, when not empty), the row (the header is row 1) and the
+// column. Two formats are accepted, UTF-8 CSV with a header:
+//
+//   - origin,hs_code,year,usd_per_carat,source: a valuation table by HS
+//     code. hs_code is 7102.10, 7102.21, 7102.31, or "all" for an average
+//     over all qualities; source is required, it is shown in findings.
+//   - origin,year,usd_per_carat,note (note may be left out): the format of
+//     unit-values.csv, every row an all-quality average, the note its
+//     source.
+//
+// origin is a two-letter code or WORLD, year 1900..2200, usd_per_carat a
+// decimal above zero with at most two places, and each (origin, HS code,
+// year) at most once.
+func ParseUnitValues(name string, r io.Reader) (UnitValues, error) {
+	e := tableErr{name}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return UnitValues{}, unitValueErr(1, "", csvMessage(err, "the header origin,year,usd_per_carat,note is missing"))
+		return UnitValues{}, e.at(1, "", csvMessage(err, "the header origin,hs_code,year,usd_per_carat,source is missing"))
 	}
-	if len(header) < 3 || len(header) > 4 || !slices.Equal(header, unitValueHeader[:len(header)]) {
-		return UnitValues{}, unitValueErr(1, "", fmt.Sprintf("header is %q, want origin,year,usd_per_carat,note", strings.Join(header, ",")))
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets save CSV with a byte-order mark
+	byHS := slices.Equal(header, valuationHeader)
+	if !byHS && (len(header) < 3 || len(header) > 4 || !slices.Equal(header, unitValueHeader[:len(header)])) {
+		return UnitValues{}, e.at(1, "", fmt.Sprintf("header is %q, want origin,hs_code,year,usd_per_carat,source or origin,year,usd_per_carat,note", truncate(strings.Join(header, ","), 80)))
 	}
-	u := UnitValues{byOrigin: map[string][]tableRow{}}
+	u := UnitValues{byKey: map[uvTableKey][]tableRow{}}
 	for row := 2; ; row++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return UnitValues{}, unitValueErr(row, "", csvMessage(err, ""))
+			return UnitValues{}, e.at(row, "", csvMessage(err, ""))
 		}
 		if row > maxUnitValueRows {
-			return UnitValues{}, unitValueErr(row, "", fmt.Sprintf("more than %d rows", maxUnitValueRows))
+			return UnitValues{}, e.at(row, "", fmt.Sprintf("more than %d rows", maxUnitValueRows))
 		}
 		if len(rec) != len(header) {
-			return UnitValues{}, unitValueErr(row, "", fmt.Sprintf("has %d columns, the header %d", len(rec), len(header)))
+			return UnitValues{}, e.at(row, "", fmt.Sprintf("has %d columns, the header %d", len(rec), len(header)))
 		}
-		if err := u.addRow(row, rec); err != nil {
+		if !byHS { // origin,year,usd_per_carat[,note]: an all-quality row
+			rec = append([]string{rec[0], allQualities}, rec[1:]...)
+			if len(rec) == 4 {
+				rec = append(rec, "")
+			}
+		}
+		if err := u.addRow(e, row, rec, byHS); err != nil {
 			return UnitValues{}, err
 		}
 	}
-	for _, vs := range u.byOrigin {
+	for _, vs := range u.byKey {
 		slices.SortFunc(vs, func(a, b tableRow) int { return a.year - b.year })
 	}
 	return u, nil
 }
 
-func (u *UnitValues) addRow(row int, rec []string) error {
-	origin := rec[0]
+// addRow checks and adds one row: origin, hs_code, year, usd_per_carat,
+// source; the source is required when needSource.
+func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) error {
+	origin, hs := rec[0], rec[1]
 	if origin != originWorld && !isCode(origin) {
-		return unitValueErr(row, "origin", fmt.Sprintf("%q is not a two-letter country code or WORLD", truncate(origin, 20)))
+		return e.at(row, "origin", fmt.Sprintf("%q is not a two-letter country code or WORLD", truncate(origin, 20)))
 	}
-	year, err := strconv.Atoi(rec[1])
+	if hs != allQualities && !slices.Contains(protocol.HSCodes(), hs) {
+		return e.at(row, "hs_code", fmt.Sprintf("%q is not %s or all", truncate(hs, 20), strings.Join(protocol.HSCodes(), ", ")))
+	}
+	year, err := strconv.Atoi(rec[2])
 	if err != nil || year < 1900 || year > 2200 {
-		return unitValueErr(row, "year", fmt.Sprintf("%q is not a year 1900..2200", truncate(rec[1], 20)))
+		return e.at(row, "year", fmt.Sprintf("%q is not a year 1900..2200", truncate(rec[2], 20)))
 	}
-	v, err := protocol.ParseUSD(rec[2])
+	v, err := protocol.ParseUSD(rec[3])
 	if err != nil || v <= 0 {
-		return unitValueErr(row, "usd_per_carat", fmt.Sprintf("%q is not a decimal above zero with at most two places, such as 170 or 10.6", truncate(rec[2], 20)))
+		return e.at(row, "usd_per_carat", fmt.Sprintf("%q is not a decimal above zero with at most two places, such as 170 or 10.6", truncate(rec[3], 20)))
 	}
-	note := ""
-	if len(rec) > 3 {
-		note = rec[3]
+	source := rec[4]
+	switch {
+	case needSource && strings.TrimSpace(source) == "":
+		return e.at(row, "source", "is empty: say where the figure comes from, such as WGDE Valuation Data Matrix 2024")
+	case len(source) > maxSourceLen:
+		return e.at(row, "source", fmt.Sprintf("is %d bytes, at most %d", len(source), maxSourceLen))
+	case !utf8.ValidString(source) || strings.ContainsFunc(source, unicode.IsControl):
+		return e.at(row, "source", fmt.Sprintf("%q is not one line of UTF-8 text", truncate(source, 20)))
 	}
-	for _, have := range u.byOrigin[origin] {
+	k := uvTableKey{origin, hs}
+	for _, have := range u.byKey[k] {
 		if have.year == year {
-			return unitValueErr(row, "year", fmt.Sprintf("%s %d is listed twice", origin, year))
+			if hs == allQualities && !needSource {
+				return e.at(row, "year", fmt.Sprintf("%s %d is listed twice", origin, year))
+			}
+			return e.at(row, "year", fmt.Sprintf("%s %s %d is listed twice", origin, hs, year))
 		}
 	}
-	u.byOrigin[origin] = append(u.byOrigin[origin], tableRow{year, v, note})
+	u.byKey[k] = append(u.byKey[k], tableRow{year, v, source})
 	return nil
 }
 
-func unitValueErr(row int, column, msg string) error {
-	if column == "" {
-		return fmt.Errorf("%w: row %d: %s", ErrUnitValues, row, msg)
+// tableErr names the file of a table's errors.
+type tableErr struct{ name string }
+
+func (e tableErr) at(row int, column, msg string) error {
+	where := fmt.Sprintf("row %d", row)
+	if column != "" {
+		where += ", column " + column
 	}
-	return fmt.Errorf("%w: row %d, column %s: %s", ErrUnitValues, row, column, msg)
+	if e.name != "" {
+		where = e.name + ": " + where
+	}
+	return fmt.Errorf("%w: %s: %s", ErrUnitValues, where, msg)
 }
 
 // csvMessage describes a CSV syntax error without repeating encoding/csv's
@@ -131,13 +195,20 @@ func isCode(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
-// Lookup returns the reference USD per carat of origin for year: the row of
-// the latest year not after year, else the earliest row. ok is false when
-// the table has no row for origin.
+// Lookup returns the all-quality reference USD per carat of origin for
+// year: the row of the latest year not after year, else the earliest row.
+// ok is false when the table has no all-quality row for origin.
 func (u UnitValues) Lookup(origin string, year int) (usdPerCarat protocol.USD, refYear int, ok bool) {
-	vs := u.byOrigin[origin]
+	r, ok := u.lookup(origin, allQualities, year)
+	return r.value, r.year, ok
+}
+
+// lookup returns the row of (origin, hs) for year: the latest year not
+// after it, else the earliest.
+func (u UnitValues) lookup(origin, hs string, year int) (tableRow, bool) {
+	vs := u.byKey[uvTableKey{origin, hs}]
 	if len(vs) == 0 {
-		return 0, 0, false
+		return tableRow{}, false
 	}
 	best := vs[0]
 	for _, v := range vs {
@@ -145,16 +216,34 @@ func (u UnitValues) Lookup(origin string, year int) (usdPerCarat protocol.USD, r
 			best = v
 		}
 	}
-	return best.value, best.year, true
+	return best, true
 }
 
 // Len returns the number of rows.
 func (u UnitValues) Len() int {
 	n := 0
-	for _, vs := range u.byOrigin {
+	for _, vs := range u.byKey {
 		n += len(vs)
 	}
 	return n
+}
+
+// With returns u with the rows of newer added, a row of newer replacing
+// u's row of the same origin, HS code and year: how an operator's newer
+// valuation table is laid over the default one.
+func (u UnitValues) With(newer UnitValues) UnitValues {
+	out := UnitValues{byKey: map[uvTableKey][]tableRow{}}
+	for k, vs := range u.byKey {
+		out.byKey[k] = slices.Clone(vs)
+	}
+	for k, vs := range newer.byKey {
+		for _, v := range vs {
+			rows := slices.DeleteFunc(out.byKey[k], func(r tableRow) bool { return r.year == v.year })
+			out.byKey[k] = append(rows, v)
+		}
+		slices.SortFunc(out.byKey[k], func(a, b tableRow) int { return a.year - b.year })
+	}
+	return out
 }
 
 // unit-values.csv is a copy of shared/data/unit-values.csv: public national
@@ -177,17 +266,21 @@ func DefaultUnitValues() UnitValues { return defaultUnitValues() }
 // UnitValueRow is one line of a unit-value reference table.
 type UnitValueRow struct {
 	Origin      string
+	HSCode      string // 7102.10, 7102.21, 7102.31, or "all" for an all-quality average
 	Year        int
 	USDPerCarat protocol.USD
-	Note        string
+	Note        string // the row's source
 }
 
-// Rows returns the table's lines sorted by origin, then year.
+// Rows returns the table's lines sorted by origin, HS code, then year.
 func (u UnitValues) Rows() []UnitValueRow {
 	var out []UnitValueRow
-	for _, origin := range slices.Sorted(maps.Keys(u.byOrigin)) {
-		for _, r := range u.byOrigin[origin] {
-			out = append(out, UnitValueRow{Origin: origin, Year: r.year, USDPerCarat: r.value, Note: r.note})
+	keys := slices.SortedFunc(maps.Keys(u.byKey), func(a, b uvTableKey) int {
+		return cmp.Or(cmp.Compare(a.origin, b.origin), cmp.Compare(a.hs, b.hs))
+	})
+	for _, k := range keys {
+		for _, r := range u.byKey[k] {
+			out = append(out, UnitValueRow{Origin: k.origin, HSCode: k.hs, Year: r.year, USDPerCarat: r.value, Note: r.source})
 		}
 	}
 	return out

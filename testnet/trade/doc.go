@@ -6,7 +6,8 @@
 // findings it predicts. The testnet publishes [Plan.Items] through each
 // node's API (in [Item.Step] order), then compares each node's findings
 // with [Plan.Expected] using [Compare]: every expected finding raised by
-// every node that holds its records, and nothing else. [Plan.WriteTruth]
+// every node that holds its records, with its severity and, where the
+// expectation says, a phrase of its explanation, and nothing else. [Plan.WriteTruth]
 // and [ReadTruth] keep the ground truth in a file between the two.
 //
 // # The model
@@ -17,10 +18,12 @@
 // days into the statistics quarter (see [Options.Days]).
 //
 // Shipments. Every node exports to each partner it trades with (EU
-// authorities do not trade among themselves) a Poisson number of
-// certificates a working day, fewer at weekends: its export rate (Antwerp
-// highest, then Mumbai and Dubai, then the producers) shared among its
-// partners by how strongly each attracts goods (cutting centres most).
+// authorities do not trade among themselves, and the EU itself trades only
+// where none of its member-state authorities takes part: they issue the
+// Union's certificates) a Poisson number of certificates a working day,
+// fewer at weekends: its export rate (Antwerp highest, then Mumbai and
+// Dubai, then the producers) shared among its partners by how strongly
+// each attracts goods (cutting centres most).
 // Producers (the participants with a national average in
 // shared/data/unit-values.csv: BW, ZA, RU …) mostly export their own
 // origin, in unsorted or sorted lots; hubs (everyone else) re-export mixed
@@ -29,7 +32,8 @@
 // HS code from the reference table (the table's average for unsorted goods,
 // 1.6 times it for gem quality, a few dollars for industrial goods), which
 // keeps every clean line inside the limits of the unit-value rule whatever
-// subset of lines a node holds. The issuer sends the certificate and, for
+// subset of lines a node holds (the table's all-quality average bounds gem
+// lines from below and industrial ones from above only). The issuer sends the certificate and, for
 // most shipments, a pre-notification to the importer; the importer
 // confirms receipt 1 to 10 days after issue. Goods issued in the
 // statistics quarter have all arrived by today; later ones may still be in
@@ -40,17 +44,26 @@
 // Reports. Every reporter sends each partner its statistics rows about
 // that partner for the statistics quarter, summed exactly as rule R10 sums
 // certificates: exports by issue quarter, imports by the quarter of
-// receipt. Nobody reports an earlier quarter, so nothing is missing or
-// compared quarter on quarter, and nobody reports the current one, so
-// goods in transit at the quarter's end, which make exports exceed
-// imports, leave rule R9 waiting for the importer's next quarter. Producers send their partners their
-// production for each half-year the window meets (provisional for the
-// current one), above their exports of own origin. Nodes also send a few
+// receipt and only of goods the importer confirmed. Nobody reports an
+// earlier quarter, so nothing is missing or compared quarter on quarter,
+// and nobody reports the current one. Goods in transit at the statistics
+// quarter's end are in the exporter's row and not in the importer's: where
+// they make a measure differ by more than rule R9's 20 %, that is a real
+// mirror discrepancy (DOMAIN.md rule 9: a one-quarter lag is shown as a
+// possible explanation, never compared instead), which the ground truth
+// expects, with an explanation saying the lag cannot be judged yet (the
+// next quarter is not in). With a window reaching only two weeks into the
+// statistics quarter, most pairs show such a gap. Producers send their
+// partners their production for each half-year the window meets
+// (provisional for the current one), above their exports of own origin. Nodes also send a few
 // notices (forged certificates, a seizure, a lifted enhanced vigilance, a
 // historic suspension) that name nothing any certificate involves.
 //
-// With no anomalies, every node's reconciliation finds nothing, whatever
-// the order in which records arrive. The ground truth holds from Now until
+// With no anomalies, every node's reconciliation finds nothing but those
+// mirror gaps of goods in transit, whatever the order in which records
+// arrive. The ground truth derives every R9 finding, injected or not, from
+// the final statistics as each node holds them (its own rows and those
+// about it), so a pair may be compared at one end only. The ground truth holds from Now until
 // two weeks later, provided the records are published within a day of Now:
 // no deadline of the rules on time (R2, R11) falls in that span, and no
 // certificate expires while its confirmation may still be on its way.
@@ -63,8 +76,10 @@
 // pre-notification's value; no confirmation after 33–44 days; a forged
 // number confirmed; a confirmation recorded twice; an origin outside the
 // scheme or under enhanced vigilance; receipt before issue; a gem line
-// priced as industrial goods, which is also a unit-value outlier; a line
-// at six times or a fifth of its usual price). R9–R12 change what a
+// priced as industrial goods, which is also a unit-value outlier; a gem
+// line at a sixth of its origin's all-quality average, the under-valuation
+// a one-sided reference catches, or an unsorted line at a fifth of its
+// usual price). R9–R12 change what a
 // reporter declares (imports 1.5 times the exporter's figure, which R10
 // also flags; exports 5 % above the certificates; a previous quarter of a
 // quarter of the current figure; a quarter skipped two quarters back;

@@ -98,20 +98,27 @@ func (inj *injections) add(expect func() []Expected) {
 	inj.list = append(inj.list, &anomaly{expect: expect})
 }
 
-// expected gathers the findings of every anomaly, merging the observers
-// of a finding two anomalies raise, sorted by ID.
-func (g *generator) expected() []Expected {
-	byID := map[string]Expected{}
+// expected gathers the findings of every anomaly and those rule R9 raises
+// from the final statistics stats (the anomalies' and the gaps of goods in
+// transit), merging the observers of a finding raised twice, sorted by ID.
+func (g *generator) expected(stats book) []Expected {
+	var all []Expected
 	for _, a := range g.inj.list {
-		for _, e := range a.expect() {
-			if have, ok := byID[e.ID]; ok {
-				have.Observers = union(have.Observers, e.Observers)
+		all = append(all, a.expect()...)
+	}
+	all = append(all, g.mirrorExpected(stats)...)
+	byID := map[string]Expected{}
+	for _, e := range all {
+		if have, ok := byID[e.ID]; ok {
+			have.Observers = union(have.Observers, e.Observers)
+			if !strings.Contains(have.Note, e.Note) {
 				have.Note += "; " + e.Note
-				e = have
 			}
-			e.Observers = union(nil, e.Observers)
-			byID[e.ID] = e
+			have.Explains = cmp.Or(have.Explains, e.Explains)
+			e = have
 		}
+		e.Observers = union(nil, e.Observers)
+		byID[e.ID] = e
 	}
 	out := make([]Expected, 0, len(byID))
 	for _, e := range byID {

@@ -174,7 +174,7 @@ func (g *generator) injectDates(int) bool {
 // goods, below USD 5/ct and below a quarter of the reference: R7 and, as
 // the price is also far outside the unit-value band, R8 for the same line.
 func (g *generator) injectClassification(int) bool {
-	s, i := g.outlierShipment(hsGem, mix{hsGem, hsIndustrial})
+	s, i := g.outlierShipment(hsGem, mix{hsGem, hsIndustrial}, anyGroup)
 	if s == nil {
 		return false
 	}
@@ -193,38 +193,48 @@ func (g *generator) injectClassification(int) bool {
 }
 
 // injectOutlier (R8) prices a line far outside its group: a gem line at
-// six times the usual price, or an unsorted line at a fifth of the
-// reference.
+// a sixth of the table's all-quality average for its origin, or an
+// unsorted line at a fifth of its usual price. Both are outliers whichever
+// reference a node holds: a group of unit_value_min_sample lines or more
+// is judged against its own median (a gem line's is 1.6 times the
+// average), a smaller one against the table, whose all-quality average
+// bounds gem lines from below only (DOMAIN.md rule 8; a gem line priced
+// above it is no outlier against an average that mixes qualities) and
+// unsorted lines from both sides. The gem line stays at twice the gem
+// floor of rule R7 or more, so that it raises R8 alone.
 func (g *generator) injectOutlier(k int) bool {
-	hs, m, factor := hsGem, mix{hsGem}, 6.0
+	hs, m := hsGem, mix{hsGem}
+	price := func(k groupKey) float64 { return tableUSD(k.origin, k.year) / 6 }
 	if k%2 == 1 {
-		hs, m, factor = hsUnsorted, mix{hsUnsorted}, 0.2
+		hs, m = hsUnsorted, mix{hsUnsorted}
+		price = func(k groupKey) float64 { return centre(k.origin, hs, k.year) / 5 }
 	}
-	s, i := g.outlierShipment(hs, m)
+	floor := 2 * float64(reconcile.DefaultConfig().GemMinUSDPerCarat) / 100
+	s, i := g.outlierShipment(hs, m, func(k groupKey) bool { return hs != hsGem || price(k) >= floor })
 	if s == nil {
 		return false
 	}
 	grp := s.group(hs)
-	price := centre(grp.origin, hs, grp.year) * factor
-	s.lines[i] = lineAt(hs, s.lines[i].Carats, price)
+	usd := price(grp)
+	s.lines[i] = lineAt(hs, s.lines[i].Carats, usd)
 	g.inj.add(func() []Expected {
-		what := fmt.Sprintf("%s line %d at USD %.2f/ct, %.1f times the usual", hs, i+1, price, factor)
+		what := fmt.Sprintf("%s line %d at USD %.2f/ct, %.2f times the usual", hs, i+1, usd, usd/centre(grp.origin, hs, grp.year))
 		return []Expected{expect(lineID("R8", s, i), reconcile.Warning, g.shipNote(s, what), s.issuer, s.dest)}
 	})
 	return true
 }
 
 // outlierShipment adds a shipment with a line of code hs whose unit-value
-// group has room for one more outlier, and returns it with the line's
-// index; nil when every route's group is full.
-func (g *generator) outlierShipment(hs string, m mix) (*shipment, int) {
-	for range len(g.routes) {
+// group fits and has room for one more outlier, and returns it with the
+// line's index; nil when no route gives one.
+func (g *generator) outlierShipment(hs string, m mix, fits func(groupKey) bool) (*shipment, int) {
+	for range 4 * len(g.routes) {
 		a, b, _ := g.pickRoute(anyRoute)
 		s := g.drawShipment(a, b, g.recentDay())
 		if s.lineOf(hs) < 0 {
 			g.relines(s, m)
 		}
-		if k := s.group(hs); g.inj.outliers[k] < maxOutliers {
+		if k := s.group(hs); fits(k) && g.inj.outliers[k] < maxOutliers {
 			g.inj.outliers[k]++
 			g.ships = append(g.ships, s)
 			return s, s.lineOf(hs)
@@ -238,3 +248,5 @@ func (g *generator) shipNote(s *shipment, what string) string {
 	c, v := s.totals()
 	return fmt.Sprintf("%s→%s %s issued %s, %s ct, USD %s: %s", s.issuer, s.dest, s.number, s.issued, c, v, what)
 }
+
+func anyGroup(groupKey) bool { return true }

@@ -54,6 +54,9 @@ type Expected struct {
 	// Observers are the nodes that must raise it, sorted: those that hold
 	// the records involved.
 	Observers []string `json:"observers"`
+	// Explains, when set, is a phrase the finding's explanation must
+	// contain, such as the lag annotation of a mirror gap (R9).
+	Explains string `json:"explains,omitempty"`
 	// Note says what was injected, for people.
 	Note string `json:"note"`
 }
@@ -70,8 +73,9 @@ type Plan struct {
 	// Items are the records, in an order that respects Step and, within a
 	// step, in runs of one author, type and audience.
 	Items []Item `json:"items"`
-	// Expected are the findings, sorted by ID. With Anomalies = 0 it is
-	// empty: clean trade raises nothing at any node.
+	// Expected are the findings, sorted by ID. With Anomalies = 0 it holds
+	// only the mirror gaps (R9) of goods in transit at the statistics
+	// quarter's end: clean trade raises nothing else at any node.
 	Expected []Expected `json:"expected"`
 }
 
@@ -109,14 +113,15 @@ func Generate(o Options) (*Plan, error) {
 	}
 	g.numberShipments()
 	items := g.shipmentItems()
-	items = append(items, g.reports()...)
+	reports, stats := g.reports()
+	items = append(items, reports...)
 	items = append(items, g.notices()...)
 	items = append(items, g.extra...)
 	if err := encodeItems(items); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(items, compareItems)
-	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected()}, nil
+	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats)}, nil
 }
 
 // compareItems orders items by step, then in runs of one author, type and
@@ -153,8 +158,8 @@ func (g *generator) shipmentItems() []Item {
 }
 
 // reports returns the statistics and production records, with the
-// statistics anomalies applied.
-func (g *generator) reports() []Item {
+// statistics anomalies applied, and the statistics they carry.
+func (g *generator) reports() ([]Item, book) {
 	b := g.statistics()
 	prod := g.production()
 	g.inj.applyReports(b, prod)
@@ -165,7 +170,7 @@ func (g *generator) reports() []Item {
 	for _, k := range productionKeys(prod) {
 		out = append(out, g.productionItem(k, prod[k]))
 	}
-	return out
+	return out, b
 }
 
 // encodeItems marshals every body and checks it with protocol.ParseRecord.

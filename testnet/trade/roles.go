@@ -83,8 +83,23 @@ func euAuthority(code string) bool {
 	return ok && p.Kind == protocol.KindEUMemberState
 }
 
-// tradeable reports whether a and b exchange KP certificates.
-func tradeable(a, b string) bool { return !(euAuthority(a) && euAuthority(b)) }
+// tradeable reports whether a and b exchange KP certificates among
+// participants. Two EU authorities never do. Certificates for the Union
+// are issued by its member-state authorities, so the EU itself trades only
+// where none of them takes part, standing for them all: then no
+// partner's rows name both the EU and a member state, and the statistics
+// rules (R9–R11) never compare at the Union level of both (DOMAIN.md rule
+// 9: the EU and its authorities are one participant), which the ground
+// truth does not model.
+func tradeable(a, b string, participants []string) bool {
+	if euAuthority(a) && euAuthority(b) {
+		return false
+	}
+	if a == "EU" || b == "EU" {
+		return !slices.ContainsFunc(participants, func(c string) bool { return c != "EU" && euAuthority(c) })
+	}
+	return true
+}
 
 var authorities = map[string]string{
 	"AE": "UAE Kimberley Process Office, Dubai Multi Commodities Centre",

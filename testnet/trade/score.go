@@ -30,8 +30,9 @@ type Mismatch struct {
 	Observer string             `json:"observer"`
 	ID       string             `json:"id"`
 	Rule     string             `json:"rule"`
-	Want     reconcile.Severity `json:"want,omitempty"` // expected severity; empty for a false alarm
-	Got      reconcile.Severity `json:"got,omitempty"`  // raised severity; empty for a miss
+	Want     reconcile.Severity `json:"want,omitempty"`     // expected severity; empty for a false alarm
+	Got      reconcile.Severity `json:"got,omitempty"`      // raised severity; empty for a miss
+	Explains string             `json:"explains,omitempty"` // the phrase the explanation lacks
 }
 
 // Score compares the findings of one or more nodes with the ground truth.
@@ -46,11 +47,15 @@ type Score struct {
 	// WrongSeverity are expected findings raised with another severity;
 	// they count as found.
 	WrongSeverity []Mismatch `json:"wrong_severity,omitempty"`
+	// WrongExplanation are expected findings raised without the phrase
+	// their expectation's Explains requires; they count as found.
+	WrongExplanation []Mismatch `json:"wrong_explanation,omitempty"`
 }
 
 // Compare scores the findings got that node observer raised against exp,
 // matching by finding ID: an expectation counts for observer when
-// observer is one of its Observers.
+// observer is one of its Observers. A finding raised with the expected
+// severity must also contain the expectation's Explains phrase, if any.
 func Compare(exp []Expected, observer string, got []reconcile.Finding) Score {
 	s := Score{Rules: map[string]RuleScore{}}
 	raised := map[string]reconcile.Finding{}
@@ -72,6 +77,9 @@ func Compare(exp []Expected, observer string, got []reconcile.Finding) Score {
 		case f.Severity != e.Severity:
 			s.count(e.Rule, RuleScore{Found: 1})
 			s.WrongSeverity = append(s.WrongSeverity, Mismatch{Observer: observer, ID: e.ID, Rule: e.Rule, Want: e.Severity, Got: f.Severity})
+		case !strings.Contains(f.Explanation, e.Explains):
+			s.count(e.Rule, RuleScore{Found: 1})
+			s.WrongExplanation = append(s.WrongExplanation, Mismatch{Observer: observer, ID: e.ID, Rule: e.Rule, Want: e.Severity, Got: f.Severity, Explains: e.Explains})
 		default:
 			s.count(e.Rule, RuleScore{Found: 1})
 		}
@@ -103,11 +111,12 @@ func (s *Score) Merge(o Score) {
 	s.Missed = append(s.Missed, o.Missed...)
 	s.FalseAlarms = append(s.FalseAlarms, o.FalseAlarms...)
 	s.WrongSeverity = append(s.WrongSeverity, o.WrongSeverity...)
+	s.WrongExplanation = append(s.WrongExplanation, o.WrongExplanation...)
 	s.sort()
 }
 
 func (s *Score) sort() {
-	for _, l := range [][]Mismatch{s.Missed, s.FalseAlarms, s.WrongSeverity} {
+	for _, l := range [][]Mismatch{s.Missed, s.FalseAlarms, s.WrongSeverity, s.WrongExplanation} {
 		slices.SortFunc(l, func(a, b Mismatch) int { return cmp.Or(cmp.Compare(a.Observer, b.Observer), cmp.Compare(a.ID, b.ID)) })
 	}
 }
@@ -122,9 +131,9 @@ func (s Score) Total() RuleScore {
 }
 
 // OK reports whether every expected finding was raised with its severity
-// and nothing else was.
+// and explanation, and nothing else was.
 func (s Score) OK() bool {
-	return len(s.Missed) == 0 && len(s.FalseAlarms) == 0 && len(s.WrongSeverity) == 0
+	return len(s.Missed) == 0 && len(s.FalseAlarms) == 0 && len(s.WrongSeverity) == 0 && len(s.WrongExplanation) == 0
 }
 
 // String formats the score as a table by rule, then the mismatches.
@@ -150,6 +159,9 @@ func (s Score) String() string {
 	}
 	for _, m := range s.WrongSeverity {
 		fmt.Fprintf(&b, "wrong severity at %s: %s is %s, want %s\n", m.Observer, m.ID, m.Got, m.Want)
+	}
+	for _, m := range s.WrongExplanation {
+		fmt.Fprintf(&b, "wrong explanation at %s: %s does not say %q\n", m.Observer, m.ID, m.Explains)
 	}
 	return b.String()
 }

@@ -57,6 +57,24 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareExplanation checks that a finding raised without the phrase
+// its expectation requires is reported, and one with it is not.
+func TestCompareExplanation(t *testing.T) {
+	exp := []Expected{{ID: "R9/IN/BE/2026-Q1/7102.31", Rule: "R9", Severity: reconcile.Warning, Observers: []string{"BE"},
+		Explains: "a one-quarter lag cannot be judged: 2026-Q2 is not in from both sides yet"}}
+	f := finding(exp[0].ID, reconcile.Warning)
+	f.Explanation = "carats 30.00 % apart (…); carats: a one-quarter lag would explain the gap"
+	s := Compare(exp, "BE", []reconcile.Finding{f})
+	if s.OK() || len(s.WrongExplanation) != 1 || s.Rules["R9"] != (RuleScore{Expected: 1, Found: 1}) ||
+		!strings.Contains(s.String(), `wrong explanation at BE: R9/IN/BE/2026-Q1/7102.31 does not say "a one-quarter lag cannot`) {
+		t.Fatalf("explanation without the phrase: %+v\n%s", s, s)
+	}
+	f.Explanation = "carats 30.00 % apart (…); carats: " + exp[0].Explains
+	if s := Compare(exp, "BE", []reconcile.Finding{f}); !s.OK() {
+		t.Fatalf("explanation with the phrase: %s", s)
+	}
+}
+
 func mapsEqual(a, b map[string]RuleScore) bool {
 	if len(a) != len(b) {
 		return false
@@ -80,7 +98,7 @@ func TestTruthRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.EqualFunc(tr.Expected, p.Expected, func(a, b Expected) bool {
-		return a.ID == b.ID && a.Severity == b.Severity && slices.Equal(a.Observers, b.Observers) && a.Note == b.Note
+		return a.ID == b.ID && a.Severity == b.Severity && slices.Equal(a.Observers, b.Observers) && a.Note == b.Note && a.Explains == b.Explains
 	}) || tr.Seed != 9 || !tr.Now.Equal(p.Options.Now) || tr.From != p.From || tr.Items != len(p.Items) {
 		t.Fatalf("read back %+v", tr)
 	}
@@ -88,12 +106,12 @@ func TestTruthRoundTrip(t *testing.T) {
 
 func TestReadTruthErrors(t *testing.T) {
 	for _, in := range []string{
-		`{"version": 2, "expected": []}`,
-		`{"version": 1, "extra": 1}`,
-		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R2", "severity": "critical", "observers": ["IN"]}]}`,
-		`{"version": 1, "expected": [{"id": "R99/IN/IN1", "rule": "R99", "severity": "critical", "observers": ["IN"]}]}`,
-		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "grave", "observers": ["IN"]}]}`,
-		`{"version": 1, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "critical", "observers": []}]}`,
+		`{"version": 1, "expected": []}`,
+		`{"version": 2, "extra": 1}`,
+		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R2", "severity": "critical", "observers": ["IN"]}]}`,
+		`{"version": 2, "expected": [{"id": "R99/IN/IN1", "rule": "R99", "severity": "critical", "observers": ["IN"]}]}`,
+		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "grave", "observers": ["IN"]}]}`,
+		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "critical", "observers": []}]}`,
 		`not json`,
 	} {
 		if _, err := ReadTruth(strings.NewReader(in)); !errors.Is(err, ErrBadTruth) {

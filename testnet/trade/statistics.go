@@ -44,21 +44,18 @@ type book map[cell]figure
 
 // statistics computes what every reporter declares for the statistics
 // quarter, exactly as rule R10 sums the certificates: exports by issue
-// quarter, per destination; imports by the quarter the goods were received
-// (the issue quarter while unconfirmed), per exporting participant; one
-// certificate per HS code it carries.
+// quarter, per destination; imports by the quarter the goods were received,
+// per exporting participant, and only goods the importer confirmed (an
+// importer that never confirmed a shipment has not recorded it as an
+// import either); one certificate per HS code it carries.
 func (g *generator) statistics() book {
 	b := book{}
 	for _, s := range g.ships {
-		iq := protocol.QuarterOf(s.issued)
-		if s.confirmed {
-			iq = protocol.QuarterOf(s.received)
-		}
 		for _, p := range sumsByHS(s.lines) {
 			if protocol.QuarterOf(s.issued) == g.cal.stat {
 				b.add(cell{s.issuer, protocol.FlowExport, s.dest, p.HSCode, g.cal.stat}, p)
 			}
-			if iq == g.cal.stat {
+			if s.confirmed && protocol.QuarterOf(s.received) == g.cal.stat {
 				b.add(cell{s.dest, protocol.FlowImport, s.issuer, p.HSCode, g.cal.stat}, p)
 			}
 		}

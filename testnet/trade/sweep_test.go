@@ -30,7 +30,7 @@ func TestRandomTopologies(t *testing.T) {
 		now := base.Add(time.Duration(r.Int64N(int64(730 * 24 * time.Hour))))
 		o := Options{Participants: parts, Links: links, Days: 1 + r.IntN(90), Seed: int64(i), Anomalies: r.IntN(50), Now: now, Scale: 0.5 + r.Float64()*2}
 		t.Run(fmt.Sprint(parts, " ", now.Format(time.DateOnly)), func(t *testing.T) {
-			if !tradeable(parts[0], parts[1]) {
+			if !tradeable(parts[0], parts[1], parts) {
 				o.Anomalies = 0
 			}
 			checkPlan(t, mustGenerate(t, o))

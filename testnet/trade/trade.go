@@ -31,7 +31,7 @@ func (g *generator) setupNodes() {
 	for _, l := range g.opt.Links {
 		g.nodes[l[0]].partners = append(g.nodes[l[0]].partners, l[1])
 		g.nodes[l[1]].partners = append(g.nodes[l[1]].partners, l[0])
-		if tradeable(l[0], l[1]) {
+		if tradeable(l[0], l[1], g.opt.Participants) {
 			g.routes = append(g.routes, [2]string{l[0], l[1]}, [2]string{l[1], l[0]})
 		}
 	}
@@ -63,7 +63,7 @@ func (g *generator) tradeClean() {
 func (g *generator) dailyRate(a, b string) float64 {
 	total := 0.0
 	for _, p := range g.nodes[a].partners {
-		if tradeable(a, p) {
+		if tradeable(a, p, g.opt.Participants) {
 			total += weight(a, p)
 		}
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/kpnode/kpnode/reconcile"
 )
 
-// TruthVersion is the version of the ground-truth file format.
-const TruthVersion = 1
+// TruthVersion is the version of the ground-truth file format. Version 2
+// added Expected.Explains.
+const TruthVersion = 2
 
 // Truth is the ground truth of a plan, as written to truth.json: what was
 // generated and the findings every node must raise, and no others.
