@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -430,4 +431,114 @@ func heapAfterGC() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// TestHostilePeerWantAmplification: a pinned attacker asks the victim for
+// the entries it holds of the honest partner's feed in ways that would
+// make it serve them many times over. The victim serves each entry at
+// most once per session, refuses (and charges) a Want that overlaps
+// itself or asks again for what it was sent, and bounds sessions at once.
+func TestHostilePeerWantAmplification(t *testing.T) {
+	in, be, atk := hostileSetup(t)
+	stillServed(t, in, be, 20)
+	feed := be.id.Public()
+	held, _ := in.st.Head(feed)
+	whole := feedBytes(t, in, feed)
+	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+
+	t.Run("one Want of 1,024 copies of a range", func(t *testing.T) {
+		before := violations()
+		ranges := make([]protocol.Range, protocol.MaxWantRanges)
+		for i := range ranges {
+			ranges[i] = protocol.Range{Feed: feed, From: 1, To: protocol.WantBatch}
+		}
+		s := atk.session(t, in)
+		defer s.Reset()
+		s.Write(rawWant(ranges))
+		got := readAnswer(t, s)
+		t.Logf("a Want of %d bytes: %d bytes of entries sent (the feed held is %d bytes)", len(rawWant(ranges)), got.bytes, whole)
+		if got.entries != 0 || got.end {
+			t.Fatalf("the victim served %d entries (%d bytes) to an overlapping Want", got.entries, got.bytes)
+		}
+		eventually(t, 10*time.Second, "the attacker charged a violation", func() error {
+			if v := violations(); v <= before {
+				return fmt.Errorf("violations %d", v)
+			}
+			return nil
+		})
+	})
+
+	t.Run("the same entries asked again in one session", func(t *testing.T) {
+		before := violations()
+		s := atk.session(t, in)
+		defer s.Reset()
+		want := rawWant([]protocol.Range{{Feed: feed, From: 1, To: ^uint64(0)}}) // far beyond the head too
+		s.Write(want)
+		first := readAnswer(t, s)
+		if !first.end || first.entries != int(held.Seq) || first.bytes != whole {
+			t.Fatalf("first answer: %+v, want the %d entries held (%d bytes) and End", first, held.Seq, whole)
+		}
+		s.Write(rawWant([]protocol.Range{{Feed: feed, From: held.Seq, To: held.Seq}}))
+		again := readAnswer(t, s)
+		if again.entries != 0 || again.end {
+			t.Fatalf("the victim served %d entries again in the same session", again.entries)
+		}
+		eventually(t, 10*time.Second, "the attacker charged a violation", func() error {
+			if v := violations(); v <= before {
+				return fmt.Errorf("violations %d", v)
+			}
+			return nil
+		})
+	})
+
+	t.Run("many sessions at once", func(t *testing.T) {
+		const n = 6
+		busy := countersOf(in)
+		before := violations()
+		var open []network.Stream
+		for range n {
+			s, err := atk.stream(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Reset()
+			s.SetDeadline(time.Now().Add(20 * time.Second))
+			s.Write(frame(t, &protocol.Hello{}))
+			open = append(open, s)
+		}
+		served := 0
+		for _, s := range open {
+			f, _ := protocol.ReadFrame(s)
+			switch f := f.(type) {
+			case *protocol.Hello:
+				served++
+			case *protocol.SyncError:
+				if f.Code != protocol.SyncCodeBusy {
+					t.Fatalf("error code %d, want busy", f.Code)
+				}
+			}
+		}
+		if served > defaultServeLimits().sessions {
+			t.Fatalf("%d sessions served at once, limit %d", served, defaultServeLimits().sessions)
+		}
+		if busy.of("sync_serve_busy") < uint64(n-served) || violations() != before {
+			t.Fatalf("%d sessions refused as busy of %d, violations %d -> %d (busy is not charged)",
+				busy.of("sync_serve_busy"), n-served, before, violations())
+		}
+	})
+	stillServed(t, in, be, 1)
+}
+
+// feedBytes is the size of the entries n holds of feed.
+func feedBytes(t testing.TB, n *Node, feed crypto.PublicKey) int {
+	t.Helper()
+	raws, err := n.st.RawEntries(feed, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := 0
+	for _, r := range raws {
+		size += len(r.Bytes)
+	}
+	return size
 }

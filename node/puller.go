@@ -18,6 +18,7 @@ type puller struct {
 	state  pullState
 	asked  map[crypto.PublicKey]protocol.Range // the ranges of the current want
 	round  int                                 // entries stored in the current round
+	total  int                                 // entries stored in the session
 }
 
 type pullState int
@@ -91,7 +92,17 @@ func (p *puller) stored(feed crypto.PublicKey, seq uint64, isNew bool) {
 	p.local[feed] = seq
 	if isNew {
 		p.round++
+		p.total++
 	}
+}
+
+// more reports whether the session should be followed by another at
+// once: it stored new entries, and the partner announced still more than
+// it served (a responder's session limits cut it short: docs/protocol.md
+// §11.2). A session that stored nothing is not followed: the next
+// periodic one tries again.
+func (p *puller) more() bool {
+	return p.total > 0 && len(protocol.WantFor(p.local, p.remote, p.accept, 1)) > 0
 }
 
 // end closes the current round and decides the next want. A round that
@@ -111,7 +122,7 @@ func (p *puller) end() pullStep {
 // frame handles any other frame: a partner's error or a protocol violation.
 func (p *puller) frame(f protocol.Frame) pullStep {
 	if e, ok := f.(*protocol.SyncError); ok {
-		return p.fail(fmt.Errorf("partner reported: %s", e.Message))
+		return p.fail(fmt.Errorf("partner reported: %w", e))
 	}
 	return p.fail(fmt.Errorf("%w: unexpected %T", errProtocol, f))
 }
