@@ -319,16 +319,17 @@ func stillServed(t testing.TB, victim, honest *Node, k int) {
 	})
 }
 
-// session opens a sync stream to victim as the initiator: it sends an
-// empty hello and reads the victim's. The caller resets the stream.
-func (a *attacker) session(t testing.TB, victim *Node) network.Stream {
+// session opens a sync stream to victim as the initiator: it sends a
+// hello with receipts and reads the victim's. The caller resets the
+// stream.
+func (a *attacker) session(t testing.TB, victim *Node, receipts ...*protocol.Receipt) network.Stream {
 	t.Helper()
 	s, err := a.stream(victim)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := s.Write(frame(t, &protocol.Hello{})); err != nil {
+	if _, err := s.Write(frame(t, &protocol.Hello{Receipts: receipts})); err != nil {
 		t.Fatal(err)
 	}
 	f, err := protocol.ReadFrame(s)
@@ -391,4 +392,14 @@ func readAnswer(t testing.TB, s network.Stream) answer {
 			t.Fatalf("the victim answered a want with %T", f)
 		}
 	}
+}
+
+// receipt signs the attacker's receipt of feed at seq with hash at t.
+func (a *attacker) receipt(t testing.TB, feed crypto.PublicKey, seq uint64, hash protocol.Hash, at time.Time) *protocol.Receipt {
+	t.Helper()
+	r, err := protocol.NewReceipt(a.id, feed, seq, hash, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -25,6 +25,7 @@ type partnerLink struct {
 	lagSince    time.Time // when the lag last shrank or was zero
 	lastSync    time.Time
 	lastSyncErr string
+	refused     *protocol.Receipt // the last receipt refused (checkOwnReceipt, checkTheirHead)
 }
 
 func newDelivery() *delivery { return &delivery{byPeer: map[peer.ID]*partnerLink{}} }
@@ -54,6 +55,19 @@ func (d *delivery) receipt(p peer.ID, r *protocol.Receipt) bool {
 		return false
 	}
 	l.receipt = r
+	return true
+}
+
+// refused records r as p's last refused receipt; it reports whether r
+// differs from the one refused before.
+func (d *delivery) refused(p peer.ID, r *protocol.Receipt) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.link(p)
+	if sameReceipt(l.refused, r) {
+		return false
+	}
+	l.refused = r
 	return true
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -541,4 +542,86 @@ func feedBytes(t testing.TB, n *Node, feed crypto.PublicKey) int {
 		size += len(r.Bytes)
 	}
 	return size
+}
+
+// TestHostilePeerFalseReceipts: a pinned attacker signs receipts of the
+// victim's feed that are not true of it (beyond its head, a hash it never
+// signed, a time to come), in hellos of sessions it opens and of sessions
+// the victim opens, and claims a head of its own feed it does not serve.
+// None of it reaches the victim's status, its key rotation's
+// confirmation or its stored proof; the false ones are charged; a true
+// receipt afterwards is kept.
+func TestHostilePeerFalseReceipts(t *testing.T) {
+	in, _, atk := hostileSetup(t)
+	publishN(t, in, 5, "AE")
+	own := in.id.Public()
+	head, _ := in.st.Head(own)
+	at3, _ := in.st.Entry(own, 3)
+	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+	nothingKept := func(t *testing.T) {
+		t.Helper()
+		line := partnerLine(t, in, "AE")
+		if line.Receipt != 0 || line.Undelivered != head.Seq || !line.ReceiptTime.IsZero() {
+			t.Fatalf("status shows receipt %d (%s), %d undelivered; want 0 and %d", line.Receipt, line.ReceiptTime, line.Undelivered, head.Seq)
+		}
+		if _, err := in.st.GetMeta(metaReceiptPrefix + "AE"); err == nil {
+			t.Fatal("a false receipt was stored as proof of delivery")
+		}
+		if confirmed, _ := in.receiptedThrough(1); slices.Contains(confirmed, "AE") {
+			t.Fatal("a false receipt confirms a key rotation")
+		}
+	}
+	lies := []struct {
+		name    string
+		r       *protocol.Receipt
+		charged bool
+	}{
+		{"seq 2^63-1, random hash", atk.receipt(t, own, 1<<63-1, randomHash(), time.Now()), true},
+		{"seq 3, another hash", atk.receipt(t, own, 3, randomHash(), time.Now()), true},
+		{"seq 6, one past the head", atk.receipt(t, own, head.Seq+1, randomHash(), time.Now()), true},
+		{"the true head, signed a year ahead", atk.receipt(t, own, head.Seq, head.Hash, time.Now().AddDate(1, 0, 0)), false},
+	}
+	for _, l := range lies {
+		t.Run(l.name+", in the attacker's session", func(t *testing.T) {
+			d, before := countersOf(in), violations()
+			s := atk.session(t, in, l.r)
+			s.Write(rawWant(nil))
+			s.Close()
+			d.grows(t, "receipts_refused", 1)
+			nothingKept(t)
+			if charged := violations() > before; charged != l.charged {
+				t.Fatalf("charged %v, want %v", charged, l.charged)
+			}
+		})
+	}
+	t.Run("in the hello of the victim's own pull", func(t *testing.T) {
+		d := countersOf(in)
+		lie := atk.receipt(t, own, 1<<62, randomHash(), time.Now())
+		claim := atk.receipt(t, atk.id.Public(), 1<<63-1, randomHash(), time.Now()) // its own feed, never served
+		atk.setServe(func(s network.Stream) {
+			serveHello(s, &protocol.Hello{Receipts: []*protocol.Receipt{lie, claim}}, nil)
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := in.syncSession(ctx, atk.h.ID()); err != nil {
+			t.Fatal(err)
+		}
+		d.grows(t, "receipts_refused", 1)
+		d.grows(t, "head_claims_refuted", 1)
+		nothingKept(t)
+		if line := partnerLine(t, in, "AE"); line.TheirHead != 0 || line.Behind() != 0 {
+			t.Fatalf("status shows the attacker's head at %d, %d behind, after it served none of it", line.TheirHead, line.Behind())
+		}
+	})
+	t.Run("a true receipt afterwards", func(t *testing.T) {
+		s := atk.session(t, in, atk.receipt(t, own, 3, at3.Hash(), time.Now()))
+		s.Write(rawWant(nil))
+		s.Close()
+		eventually(t, 10*time.Second, "IN keeps the true receipt", func() error {
+			if line := partnerLine(t, in, "AE"); line.Receipt != 3 || line.Undelivered != head.Seq-3 {
+				return fmt.Errorf("receipt %d, %d undelivered", line.Receipt, line.Undelivered)
+			}
+			return nil
+		})
+	})
 }

@@ -134,10 +134,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if err := n.loadPartners(); err != nil {
 		return nil, err
 	}
-	n.loadReceipts()
 	if err := n.loadRecovery(); err != nil {
 		return nil, err
 	}
+	n.loadReceipts() // after loadRecovery: it checks receipts against the own head
 	if err := n.loadOwnRetired(); err != nil {
 		return nil, err
 	}

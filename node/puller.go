@@ -119,6 +119,15 @@ func (p *puller) end() pullStep {
 	return p.next()
 }
 
+// unserved reports whether a session that finished left feed behind the
+// partner's announced head although the last Want asked for it and the
+// answer brought nothing: the partner announced more of it than it
+// serves.
+func (p *puller) unserved(feed crypto.PublicKey) bool {
+	_, asked := p.asked[feed]
+	return p.state == pullDone && p.round == 0 && asked && p.remote[feed] > p.local[feed]
+}
+
 // frame handles any other frame: a partner's error or a protocol violation.
 func (p *puller) frame(f protocol.Frame) pullStep {
 	if e, ok := f.(*protocol.SyncError); ok {

@@ -157,6 +157,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if step.err != nil {
 		return c.fail(protocol.SyncCodeProtocol, step.err)
 	}
+	n.refuteClaims(p, m)
 	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
