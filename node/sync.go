@@ -372,6 +372,7 @@ func (n *Node) handleSync(s network.Stream) {
 	}
 	n.delivery.contact(p, n.now())
 	if err := n.serving.open(p); err != nil {
+		n.counters.add("sync_failed", 1)
 		n.counters.add("sync_serve_busy", 1)
 		c.finish(c.fail(protocol.SyncCodeBusy, err))
 		return
