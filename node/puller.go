@@ -19,6 +19,7 @@ type puller struct {
 	asked  map[crypto.PublicKey]protocol.Range // the ranges of the current want
 	round  int                                 // entries stored in the current round
 	total  int                                 // entries stored in the session
+	dry    bool                                // the session finished on an answer that brought nothing new
 }
 
 type pullState int
@@ -113,7 +114,7 @@ func (p *puller) end() pullStep {
 		return p.fail(fmt.Errorf("%w: end out of turn", errProtocol))
 	}
 	if p.round == 0 {
-		p.state = pullDone
+		p.state, p.dry = pullDone, true
 		return pullStep{finish: true}
 	}
 	return p.next()
@@ -125,7 +126,7 @@ func (p *puller) end() pullStep {
 // serves.
 func (p *puller) unserved(feed crypto.PublicKey) bool {
 	_, asked := p.asked[feed]
-	return p.state == pullDone && p.round == 0 && asked && p.remote[feed] > p.local[feed]
+	return p.dry && asked && p.remote[feed] > p.local[feed]
 }
 
 // frame handles any other frame: a partner's error or a protocol violation.
