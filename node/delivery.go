@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ type partnerLink struct {
 	lagSince    time.Time // when the lag last shrank or was zero
 	lastSync    time.Time
 	lastSyncErr string
-	refused     *protocol.Receipt // the last receipt refused (checkOwnReceipt, checkTheirHead)
+	refused     []byte // the bytes of the last receipt refused (checkOwnReceipt, checkTheirHead)
 }
 
 func newDelivery() *delivery { return &delivery{byPeer: map[peer.ID]*partnerLink{}} }
@@ -64,10 +65,10 @@ func (d *delivery) refused(p peer.ID, r *protocol.Receipt) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	l := d.link(p)
-	if sameReceipt(l.refused, r) {
+	if bytes.Equal(l.refused, r.Bytes()) {
 		return false
 	}
-	l.refused = r
+	l.refused = bytes.Clone(r.Bytes()) // not the hello frame it aliases
 	return true
 }
 

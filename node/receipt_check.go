@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -185,9 +184,4 @@ func (n *Node) dropReceipt(code string, b []byte, reason error) {
 		return
 	}
 	n.log.Warn("stored receipt dropped: it does not hold against this node's feed", "partner", code, "seq", seq, "err", reason)
-}
-
-// sameReceipt reports whether a and b are the same signed bytes.
-func sameReceipt(a, b *protocol.Receipt) bool {
-	return a != nil && b != nil && bytes.Equal(a.Bytes(), b.Bytes())
 }
