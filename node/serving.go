@@ -30,6 +30,7 @@ type serveLimits struct {
 	sessionBytes  int64 // bytes of entries served in one session
 	sessionRanges int   // ranges asked for in one session
 	dayBytes      int64 // bytes of entries served a partner per day
+	dayRanges     int   // ranges a partner may ask for per day
 	sessions      int   // sessions a partner may have served at once
 }
 
@@ -40,7 +41,11 @@ type serveLimits struct {
 // two leave room for a session that starts while the last one's stream
 // closes. A day's 16 GiB is a bound against a partner that re-asks the
 // same entries session after session, not a quota an honest partner
-// meets: pulling 16 million 1 KiB entries from one partner in a day.
+// meets: pulling 16 million 1 KiB entries from one partner in a day. The
+// ranges asked for are bounded too, served or not: each costs a store
+// seek, and a partner could otherwise ask for feeds this node does not
+// hold session after session (a catch-up of 60 feeds of a million
+// entries asks about 7,300).
 func defaultServeLimits() serveLimits {
 	return serveLimits{
 		wantEntries:   4 * protocol.WantBatch,
@@ -48,6 +53,7 @@ func defaultServeLimits() serveLimits {
 		sessionBytes:  1 << 30,
 		sessionRanges: 64 * protocol.MaxWantRanges,
 		dayBytes:      16 << 30,
+		dayRanges:     1 << 20,
 		sessions:      2,
 	}
 }
@@ -64,9 +70,10 @@ type serveLedger struct {
 
 // serveUse is one partner's use of this node's serving.
 type serveUse struct {
-	active   int       // sessions being served
-	dayStart time.Time // start of the current day's window
-	dayBytes int64     // bytes served since dayStart
+	active    int       // sessions being served
+	dayStart  time.Time // start of the current day's window
+	dayBytes  int64     // bytes served since dayStart
+	dayRanges int       // ranges asked for since dayStart
 }
 
 func newServeLedger(l serveLimits, now func() time.Time) *serveLedger {
@@ -99,6 +106,16 @@ func (l *serveLedger) dayLeft(p peer.ID) int64 {
 	return max(l.limits.dayBytes-l.use(p).dayBytes, 0)
 }
 
+// ask counts n ranges asked for by p today and reports whether they are
+// within the day's limit.
+func (l *serveLedger) ask(p peer.ID, n int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u := l.use(p)
+	u.dayRanges += n
+	return u.dayRanges <= l.limits.dayRanges
+}
+
 // spend counts n bytes served to p today.
 func (l *serveLedger) spend(p peer.ID, n int) {
 	l.mu.Lock()
@@ -114,7 +131,7 @@ func (l *serveLedger) use(p peer.ID) *serveUse {
 		l.byPeer[p] = u
 	}
 	if now := l.now(); now.Sub(u.dayStart) >= 24*time.Hour {
-		u.dayStart, u.dayBytes = now, 0
+		u.dayStart, u.dayBytes, u.dayRanges = now, 0, 0
 	}
 	return u
 }
@@ -161,6 +178,8 @@ func (s *serveSession) admit(ranges []protocol.Range) error {
 	switch {
 	case s.ranges > s.limits.sessionRanges:
 		return fmt.Errorf("%w: %d ranges asked in this session, limit %d", errServeBusy, s.ranges, s.limits.sessionRanges)
+	case !s.ledger.ask(s.p, len(ranges)):
+		return fmt.Errorf("%w: ranges asked today over the limit of %d", errServeBusy, s.limits.dayRanges)
 	case s.bytes >= s.limits.sessionBytes:
 		return fmt.Errorf("%w: %d bytes served in this session, limit %d", errServeBusy, s.bytes, s.limits.sessionBytes)
 	case s.ledger.dayLeft(s.p) == 0:

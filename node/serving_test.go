@@ -76,6 +76,30 @@ func TestServeSessionLimits(t *testing.T) {
 	}
 }
 
+// TestServeDayRanges: the ranges a partner asks for in a day are bounded
+// across sessions, served or not (each costs a store seek).
+func TestServeDayRanges(t *testing.T) {
+	l := defaultServeLimits()
+	l.sessionRanges, l.dayRanges = 4, 10
+	ledger := newServeLedger(l, time.Now)
+	var unknown crypto.PublicKey
+	asked := 0
+	for session := 0; session < 10; session++ {
+		s := newServeSession(peer.ID("partner"), ledger)
+		for i := uint64(0); i < 4; i++ {
+			err := s.admit([]protocol.Range{{Feed: unknown, From: 1 + 10*i, To: 1 + 10*i}})
+			if err != nil {
+				if !errors.Is(err, errServeBusy) || asked != 10 {
+					t.Fatalf("after %d ranges: %v, want busy after 10", asked, err)
+				}
+				return
+			}
+			asked++
+		}
+	}
+	t.Fatalf("%d ranges asked over 10 sessions, limit 10 a day", asked)
+}
+
 // TestWantBudget: an answer stops at its entry or byte budget; its first
 // entry always goes out while any byte is left, so an entry larger than
 // the budget does not block its feed.
