@@ -94,6 +94,12 @@ func frameTimedOut(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// falseClaim charges p a violation for a receipt or head that is not
+// true of this node's chains (refuseReceipt, refuteClaims).
+func (a *abuse) falseClaim(p peer.ID) {
+	a.charge(p, abuseViolation, func(r *abuseRecord) { r.violations++ })
+}
+
 func (a *abuse) charge(p peer.ID, points float64, count func(*abuseRecord)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -332,4 +333,89 @@ func stillServed(t testing.TB, victim, honest *Node, k int) {
 	eventually(t, 30*time.Second, victim.Participant()+" receives "+honest.Participant()+" during the attack", func() error {
 		return holds(victim, honest.Participant(), want)
 	})
+}
+
+// session opens a sync stream to victim as the initiator: it sends a
+// hello with receipts and reads the victim's. The caller resets the
+// stream.
+func (a *attacker) session(t testing.TB, victim *Node, receipts ...*protocol.Receipt) network.Stream {
+	t.Helper()
+	s, err := a.stream(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := s.Write(frame(t, &protocol.Hello{Receipts: receipts})); err != nil {
+		t.Fatal(err)
+	}
+	f, err := protocol.ReadFrame(s)
+	if _, ok := f.(*protocol.Hello); !ok {
+		t.Fatalf("the victim answered the hello with %T, %v", f, err)
+	}
+	return s
+}
+
+// rawWant encodes a Want frame with its length prefix without the
+// encoder's checks: overlapping ranges included.
+func rawWant(ranges []protocol.Range) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(1+2+len(ranges)*48))
+	b = append(b, byte(protocol.FrameWant))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(ranges)))
+	for _, r := range ranges {
+		b = append(b, r.Feed[:]...)
+		b = binary.BigEndian.AppendUint64(b, r.From)
+		b = binary.BigEndian.AppendUint64(b, r.To)
+	}
+	return b
+}
+
+// answer is what a victim sent back to one Want.
+type answer struct {
+	entries int                 // entries received
+	bytes   int                 // bytes of entries received
+	end     bool                // the answer ended with End
+	err     *protocol.SyncError // the victim's Error frame, if it sent one
+	closed  error               // the error that ended reading, if not End
+}
+
+// readAnswer reads the victim's answer to one Want: Entries frames until
+// End, an Error, or the end of the stream.
+func readAnswer(t testing.TB, s network.Stream) answer {
+	t.Helper()
+	s.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var a answer
+	for {
+		f, err := protocol.ReadFrame(s)
+		if err != nil {
+			if isTimeout(err) {
+				t.Fatal("the victim neither answered nor ended the stream within 20 s")
+			}
+			a.closed = err
+			return a
+		}
+		switch f := f.(type) {
+		case *protocol.Entries:
+			a.entries += len(f.Entries)
+			for _, e := range f.Entries {
+				a.bytes += len(e)
+			}
+		case *protocol.End:
+			a.end = true
+			return a
+		case *protocol.SyncError:
+			a.err = f
+		default:
+			t.Fatalf("the victim answered a want with %T", f)
+		}
+	}
+}
+
+// receipt signs the attacker's receipt of feed at seq with hash at t.
+func (a *attacker) receipt(t testing.TB, feed crypto.PublicKey, seq uint64, hash protocol.Hash, at time.Time) *protocol.Receipt {
+	t.Helper()
+	r, err := protocol.NewReceipt(a.id, feed, seq, hash, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -67,7 +67,8 @@ func newAttackSuite(tb testing.TB) *attackSuite {
 	connectAll(tb, in, be)
 	stillServed(tb, in, be, 1)
 	return &attackSuite{tb: tb, in: in, be: be, used: map[string]*attacker{}, metrics: map[string]float64{},
-		codes: []string{"AO", "AM", "AU", "BD", "BY", "BW", "BR", "KH", "CM", "CA", "CF", "CN", "CI", "CD", "CG", "SZ", "GA", "GH", "GN", "GY"}}
+		codes: []string{"AO", "AM", "AU", "BD", "BY", "BW", "BR", "KH", "CM", "CA", "CF", "CN", "CI", "CD", "CG", "SZ", "GA", "GH", "GN", "GY",
+			"HK", "IL", "JP", "KZ", "LA", "LB", "LS", "LR", "MY", "MU"}}
 }
 
 // fresh returns a new attacker pinned by the victim and connected, used for
@@ -83,6 +84,8 @@ func (s *attackSuite) fresh(name string) *attacker {
 func (s *attackSuite) run(floodN, lorisN int) {
 	s.gossipAttacks()
 	s.syncAttacks()
+	s.receiptAttacks()
+	s.wantAttacks()
 	s.floods(floodN)
 	s.slowLoris(lorisN)
 	s.penalties()
@@ -441,4 +444,107 @@ func rssBytes() int64 {
 	}
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
+}
+
+// receiptAttacks: an attacker signs receipts of the victim's feed that
+// are not true of it, and claims a head of its own feed it does not
+// serve. Refused counts receipts_refused and head_claims_refuted; stored
+// counts what the victim's status shows delivered to the attacker.
+func (s *attackSuite) receiptAttacks() {
+	own := s.in.id.Public()
+	atk := s.fresh("receipt_false")
+	publishN(s.tb, s.in, 3, s.codeOf(atk))
+	head, _ := s.in.st.Head(own)
+	lies := []*protocol.Receipt{
+		atk.receipt(s.tb, own, 1<<63-1, randomHash(), time.Now()),
+		atk.receipt(s.tb, own, head.Seq, randomHash(), time.Now()),
+		atk.receipt(s.tb, own, head.Seq+1, randomHash(), time.Now()),
+	}
+	d := countersOf(s.in)
+	for _, r := range lies {
+		st := atk.session(s.tb, s.in, r)
+		st.Write(rawWant(nil))
+		st.Close()
+	}
+	refused := s.refusedBy(d, len(lies), "receipts_refused")
+	s.record("receipt_false", len(lies), refused, int(partnerLine(s.tb, s.in, s.codeOf(atk)).Receipt))
+
+	atk = s.fresh("head_claim_false")
+	claim := atk.receipt(s.tb, atk.id.Public(), 1<<63-1, randomHash(), time.Now())
+	atk.setServe(func(st network.Stream) { serveHello(st, &protocol.Hello{Receipts: []*protocol.Receipt{claim}}, nil) })
+	d = countersOf(s.in)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.in.syncSession(ctx, atk.h.ID()); err != nil {
+		s.tb.Fatal(err)
+	}
+	atk.setServe(serveNothing)
+	refused = min(s.refusedBy(d, 1, "head_claims_refuted"), 1) // the victim's own periodic session may refute it too
+	s.record("head_claim_false", 1, refused, int(partnerLine(s.tb, s.in, s.codeOf(atk)).TheirHead))
+}
+
+// wantAttacks: an attacker asks the victim for the honest partner's feed
+// in ways that would make it serve the same entries many times: one Want
+// of 1,024 copies of the range 1..8192, the same entries asked again in
+// one session, and six sessions at once. Besides sent and refused, it
+// records the bytes of entries the victim sent against the bytes of the
+// attacker's Wants (want_*_amplification) and against the bytes of the
+// feed it holds (want_*_times_served: how often each entry went out).
+func (s *attackSuite) wantAttacks() {
+	stillServed(s.tb, s.in, s.be, 19) // a feed of 20 entries or more
+	feed := s.be.id.Public()
+	held, _ := s.in.st.Head(feed)
+	whole := feedBytes(s.tb, s.in, feed)
+	copies := make([]protocol.Range, protocol.MaxWantRanges)
+	for i := range copies {
+		copies[i] = protocol.Range{Feed: feed, From: 1, To: protocol.WantBatch}
+	}
+	s.wantAttack("want_copies", whole, [][]byte{rawWant(copies)})
+	s.wantAttack("want_again", whole, [][]byte{rawWant([]protocol.Range{{Feed: feed, From: 1, To: held.Seq}}),
+		rawWant([]protocol.Range{{Feed: feed, From: 1, To: held.Seq}})})
+
+	atk := s.fresh("want_sessions")
+	d := countersOf(s.in)
+	const sessions = 6
+	for range sessions {
+		st, err := atk.stream(s.in)
+		if err != nil {
+			s.tb.Fatal(err)
+		}
+		defer st.Reset()
+		st.Write(frame(s.tb, &protocol.Hello{}))
+	}
+	busy := s.refusedBy(d, sessions-defaultServeLimits().sessions, "sync_serve_busy")
+	s.record("want_sessions", sessions, busy, 0)
+}
+
+// wantAttack sends wants, one after the other, in one session of a fresh
+// attacker, reading each answer, and records what the victim sent; whole
+// is the size of the feed asked for.
+func (s *attackSuite) wantAttack(name string, whole int, wants [][]byte) {
+	atk := s.fresh(name)
+	before := s.in.abuse.get(atk.h.ID()).violations
+	st := atk.session(s.tb, s.in)
+	defer st.Reset()
+	asked, sent, answered := 0, 0, 0
+	for _, w := range wants {
+		asked += len(w)
+		st.Write(w)
+		a := readAnswer(s.tb, st)
+		sent += a.bytes
+		if a.end {
+			answered++
+		}
+	}
+	eventually(s.tb, 20*time.Second, "the victim charges the attacker", func() error {
+		if s.in.abuse.get(atk.h.ID()).violations == before {
+			return fmt.Errorf("%s: no violation charged", name)
+		}
+		return nil
+	})
+	s.record(name, len(wants), len(wants)-answered, 0)
+	s.metrics[name+"_bytes_asked"] = float64(asked)
+	s.metrics[name+"_bytes_sent"] = float64(sent)
+	s.metrics[name+"_amplification"] = float64(sent) / float64(asked)
+	s.metrics[name+"_times_served"] = float64(sent) / float64(whole)
 }

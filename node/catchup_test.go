@@ -113,3 +113,34 @@ func TestRelayWhileAuthorOffline(t *testing.T) {
 	eventually(t, 60*time.Second, "C gets A's feed from B", func() error { return holds(c.n, "IN", 20) })
 	verified(t, c.n)
 }
+
+// TestCatchUpAcrossServingLimits: a partner that needs more than the
+// responder serves in one session (serveLimits) gets the rest in the
+// sessions that follow at once, not one sync interval (30 s) apart.
+func TestCatchUpAcrossServingLimits(t *testing.T) {
+	const total = 2000
+	a := testNodeWith(t, "IN", func(n *Node) {
+		n.serving.limits.wantEntries = 100
+		n.serving.limits.sessionBytes = 128 << 10 // about 100 entries
+	})
+	b := testNode(t, "BE")
+	pin(t, a, b) // B refuses A until it pins A
+	appendN(t, a, total, "BE")
+	eventually(t, 30*time.Second, "A's pushes done (to nobody)", func() error {
+		if q := len(a.pushq); q > 0 {
+			return fmt.Errorf("%d entries to push", q)
+		}
+		return nil
+	})
+	busy := countersOf(a)
+	start := time.Now()
+	pin(t, b, a)
+	connectAll(t, a, b)
+	eventually(t, 60*time.Second, "B catches up", func() error { return holds(b, "IN", total) })
+	sessions := busy.of("sync_serve_busy")
+	t.Logf("B caught up on %d entries in %s; %d sessions ended at the session limit", total, time.Since(start), sessions)
+	if sessions < 5 {
+		t.Fatalf("%d sessions ended at the limit: the limit did not apply", sessions)
+	}
+	verified(t, b)
+}

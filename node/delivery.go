@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ type partnerLink struct {
 	lagSince    time.Time // when the lag last shrank or was zero
 	lastSync    time.Time
 	lastSyncErr string
+	refused     []byte // the bytes of the last receipt refused (checkOwnReceipt, checkTheirHead)
 }
 
 func newDelivery() *delivery { return &delivery{byPeer: map[peer.ID]*partnerLink{}} }
@@ -54,6 +56,19 @@ func (d *delivery) receipt(p peer.ID, r *protocol.Receipt) bool {
 		return false
 	}
 	l.receipt = r
+	return true
+}
+
+// refused records r as p's last refused receipt; it reports whether r
+// differs from the one refused before.
+func (d *delivery) refused(p peer.ID, r *protocol.Receipt) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.link(p)
+	if bytes.Equal(l.refused, r.Bytes()) {
+		return false
+	}
+	l.refused = bytes.Clone(r.Bytes()) // not the hello frame it aliases
 	return true
 }
 

@@ -7,10 +7,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -430,4 +432,196 @@ func heapAfterGC() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// TestHostilePeerWantAmplification: a pinned attacker asks the victim for
+// the entries it holds of the honest partner's feed in ways that would
+// make it serve them many times over. The victim serves each entry at
+// most once per session, refuses (and charges) a Want that overlaps
+// itself or asks again for what it was sent, and bounds sessions at once.
+func TestHostilePeerWantAmplification(t *testing.T) {
+	in, be, atk := hostileSetup(t)
+	stillServed(t, in, be, 20)
+	feed := be.id.Public()
+	held, _ := in.st.Head(feed)
+	whole := feedBytes(t, in, feed)
+	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+
+	t.Run("one Want of 1,024 copies of a range", func(t *testing.T) {
+		before := violations()
+		ranges := make([]protocol.Range, protocol.MaxWantRanges)
+		for i := range ranges {
+			ranges[i] = protocol.Range{Feed: feed, From: 1, To: protocol.WantBatch}
+		}
+		s := atk.session(t, in)
+		defer s.Reset()
+		s.Write(rawWant(ranges))
+		got := readAnswer(t, s)
+		t.Logf("a Want of %d bytes: %d bytes of entries sent (the feed held is %d bytes)", len(rawWant(ranges)), got.bytes, whole)
+		if got.entries != 0 || got.end {
+			t.Fatalf("the victim served %d entries (%d bytes) to an overlapping Want", got.entries, got.bytes)
+		}
+		eventually(t, 10*time.Second, "the attacker charged a violation", func() error {
+			if v := violations(); v <= before {
+				return fmt.Errorf("violations %d", v)
+			}
+			return nil
+		})
+	})
+
+	t.Run("the same entries asked again in one session", func(t *testing.T) {
+		before := violations()
+		s := atk.session(t, in)
+		defer s.Reset()
+		want := rawWant([]protocol.Range{{Feed: feed, From: 1, To: ^uint64(0)}}) // far beyond the head too
+		s.Write(want)
+		first := readAnswer(t, s)
+		if !first.end || first.entries != int(held.Seq) || first.bytes != whole {
+			t.Fatalf("first answer: %+v, want the %d entries held (%d bytes) and End", first, held.Seq, whole)
+		}
+		s.Write(rawWant([]protocol.Range{{Feed: feed, From: held.Seq, To: held.Seq}}))
+		again := readAnswer(t, s)
+		if again.entries != 0 || again.end {
+			t.Fatalf("the victim served %d entries again in the same session", again.entries)
+		}
+		eventually(t, 10*time.Second, "the attacker charged a violation", func() error {
+			if v := violations(); v <= before {
+				return fmt.Errorf("violations %d", v)
+			}
+			return nil
+		})
+	})
+
+	t.Run("many sessions at once", func(t *testing.T) {
+		const n = 6
+		busy := countersOf(in)
+		before := violations()
+		var open []network.Stream
+		for range n {
+			s, err := atk.stream(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Reset()
+			s.SetDeadline(time.Now().Add(20 * time.Second))
+			s.Write(frame(t, &protocol.Hello{}))
+			open = append(open, s)
+		}
+		served := 0
+		for _, s := range open {
+			f, _ := protocol.ReadFrame(s)
+			switch f := f.(type) {
+			case *protocol.Hello:
+				served++
+			case *protocol.SyncError:
+				if f.Code != protocol.SyncCodeBusy {
+					t.Fatalf("error code %d, want busy", f.Code)
+				}
+			}
+		}
+		if served > defaultServeLimits().sessions {
+			t.Fatalf("%d sessions served at once, limit %d", served, defaultServeLimits().sessions)
+		}
+		if busy.of("sync_serve_busy") < uint64(n-served) || violations() != before {
+			t.Fatalf("%d sessions refused as busy of %d, violations %d -> %d (busy is not charged)",
+				busy.of("sync_serve_busy"), n-served, before, violations())
+		}
+	})
+	stillServed(t, in, be, 1)
+}
+
+// feedBytes is the size of the entries n holds of feed.
+func feedBytes(t testing.TB, n *Node, feed crypto.PublicKey) int {
+	t.Helper()
+	raws, err := n.st.RawEntries(feed, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := 0
+	for _, r := range raws {
+		size += len(r.Bytes)
+	}
+	return size
+}
+
+// TestHostilePeerFalseReceipts: a pinned attacker signs receipts of the
+// victim's feed that are not true of it (beyond its head, a hash it never
+// signed, a time to come), in hellos of sessions it opens and of sessions
+// the victim opens, and claims a head of its own feed it does not serve.
+// None of it reaches the victim's status, its key rotation's
+// confirmation or its stored proof; the false ones are charged; a true
+// receipt afterwards is kept.
+func TestHostilePeerFalseReceipts(t *testing.T) {
+	in, _, atk := hostileSetup(t)
+	publishN(t, in, 5, "AE")
+	own := in.id.Public()
+	head, _ := in.st.Head(own)
+	at3, _ := in.st.Entry(own, 3)
+	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+	nothingKept := func(t *testing.T) {
+		t.Helper()
+		line := partnerLine(t, in, "AE")
+		if line.Receipt != 0 || line.Undelivered != head.Seq || !line.ReceiptTime.IsZero() {
+			t.Fatalf("status shows receipt %d (%s), %d undelivered; want 0 and %d", line.Receipt, line.ReceiptTime, line.Undelivered, head.Seq)
+		}
+		if _, err := in.st.GetMeta(metaReceiptPrefix + "AE"); err == nil {
+			t.Fatal("a false receipt was stored as proof of delivery")
+		}
+		if confirmed, _ := in.receiptedThrough(1); slices.Contains(confirmed, "AE") {
+			t.Fatal("a false receipt confirms a key rotation")
+		}
+	}
+	lies := []struct {
+		name    string
+		r       *protocol.Receipt
+		charged bool
+	}{
+		{"seq 2^63-1, random hash", atk.receipt(t, own, 1<<63-1, randomHash(), time.Now()), true},
+		{"seq 3, another hash", atk.receipt(t, own, 3, randomHash(), time.Now()), true},
+		{"seq 6, one past the head", atk.receipt(t, own, head.Seq+1, randomHash(), time.Now()), true},
+		{"the true head, signed a year ahead", atk.receipt(t, own, head.Seq, head.Hash, time.Now().AddDate(1, 0, 0)), false},
+	}
+	for _, l := range lies {
+		t.Run(l.name+", in the attacker's session", func(t *testing.T) {
+			d, before := countersOf(in), violations()
+			s := atk.session(t, in, l.r)
+			s.Write(rawWant(nil))
+			s.Close()
+			d.grows(t, "receipts_refused", 1)
+			nothingKept(t)
+			if charged := violations() > before; charged != l.charged {
+				t.Fatalf("charged %v, want %v", charged, l.charged)
+			}
+		})
+	}
+	t.Run("in the hello of the victim's own pull", func(t *testing.T) {
+		d := countersOf(in)
+		lie := atk.receipt(t, own, 1<<62, randomHash(), time.Now())
+		claim := atk.receipt(t, atk.id.Public(), 1<<63-1, randomHash(), time.Now()) // its own feed, never served
+		atk.setServe(func(s network.Stream) {
+			serveHello(s, &protocol.Hello{Receipts: []*protocol.Receipt{lie, claim}}, nil)
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := in.syncSession(ctx, atk.h.ID()); err != nil {
+			t.Fatal(err)
+		}
+		d.grows(t, "receipts_refused", 1)
+		d.grows(t, "head_claims_refuted", 1)
+		nothingKept(t)
+		if line := partnerLine(t, in, "AE"); line.TheirHead != 0 || line.Behind() != 0 {
+			t.Fatalf("status shows the attacker's head at %d, %d behind, after it served none of it", line.TheirHead, line.Behind())
+		}
+	})
+	t.Run("a true receipt afterwards", func(t *testing.T) {
+		s := atk.session(t, in, atk.receipt(t, own, 3, at3.Hash(), time.Now()))
+		s.Write(rawWant(nil))
+		s.Close()
+		eventually(t, 10*time.Second, "IN keeps the true receipt", func() error {
+			if line := partnerLine(t, in, "AE"); line.Receipt != 3 || line.Undelivered != head.Seq-3 {
+				return fmt.Errorf("receipt %d, %d undelivered", line.Receipt, line.Undelivered)
+			}
+			return nil
+		})
+	})
 }

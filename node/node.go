@@ -54,6 +54,9 @@ type Node struct {
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
 	// shortened by tests before Start.
 	frameTimeout time.Duration
+	// serving bounds what the node serves each partner over sync; tests
+	// shrink its limits before Start.
+	serving *serveLedger
 	// abuse charges partners for sync misbehaviour (their app-specific
 	// gossipsub score); scores keeps their scores and graylist cool-offs,
 	// which last coolOff (graylistCoolOff, changed by tests before Start).
@@ -115,6 +118,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
+		serving:  newServeLedger(defaultServeLimits(), time.Now),
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	n.allow = newPartnerAllowlist()
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
@@ -132,10 +136,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if err := n.loadPartners(); err != nil {
 		return nil, err
 	}
-	n.loadReceipts()
 	if err := n.loadRecovery(); err != nil {
 		return nil, err
 	}
+	n.loadReceipts() // after loadRecovery: it checks receipts against the own head
 	if err := n.loadOwnRetired(); err != nil {
 		return nil, err
 	}

@@ -215,6 +215,7 @@ func (n *Node) detachPartner(p store.Partner) {
 	n.allow.forget(pid)
 	n.delivery.forget(pid)
 	n.abuse.forget(pid)
+	n.serving.forget(pid)
 	n.scores.forget(pid)
 	if g := n.currentGossip(); g != nil {
 		g.leave(p.Key)

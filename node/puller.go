@@ -18,6 +18,8 @@ type puller struct {
 	state  pullState
 	asked  map[crypto.PublicKey]protocol.Range // the ranges of the current want
 	round  int                                 // entries stored in the current round
+	total  int                                 // entries stored in the session
+	dry    bool                                // the session finished on an answer that brought nothing new
 }
 
 type pullState int
@@ -91,7 +93,17 @@ func (p *puller) stored(feed crypto.PublicKey, seq uint64, isNew bool) {
 	p.local[feed] = seq
 	if isNew {
 		p.round++
+		p.total++
 	}
+}
+
+// more reports whether the session should be followed by another at
+// once: it stored new entries, and the partner announced still more than
+// it served (a responder's session limits cut it short: docs/protocol.md
+// §11.2). A session that stored nothing is not followed: the next
+// periodic one tries again.
+func (p *puller) more() bool {
+	return p.total > 0 && len(protocol.WantFor(p.local, p.remote, p.accept, 1)) > 0
 }
 
 // end closes the current round and decides the next want. A round that
@@ -102,16 +114,25 @@ func (p *puller) end() pullStep {
 		return p.fail(fmt.Errorf("%w: end out of turn", errProtocol))
 	}
 	if p.round == 0 {
-		p.state = pullDone
+		p.state, p.dry = pullDone, true
 		return pullStep{finish: true}
 	}
 	return p.next()
 }
 
+// unserved reports whether a session that finished left feed behind the
+// partner's announced head although the last Want asked for it and the
+// answer brought nothing: the partner announced more of it than it
+// serves.
+func (p *puller) unserved(feed crypto.PublicKey) bool {
+	_, asked := p.asked[feed]
+	return p.dry && asked && p.remote[feed] > p.local[feed]
+}
+
 // frame handles any other frame: a partner's error or a protocol violation.
 func (p *puller) frame(f protocol.Frame) pullStep {
 	if e, ok := f.(*protocol.SyncError); ok {
-		return p.fail(fmt.Errorf("partner reported: %s", e.Message))
+		return p.fail(fmt.Errorf("partner reported: %w", e))
 	}
 	return p.fail(fmt.Errorf("%w: unexpected %T", errProtocol, f))
 }

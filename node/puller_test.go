@@ -22,6 +22,9 @@ import (
 //	dup A 5             an entry we already held arrives
 //	end                 the partner ends its answer
 //	error text          the partner sends a sync error
+//	busy text           the partner sends a sync error of code 3 (busy)
+//	more yes|no         whether a new session must follow at once
+//	unserved A yes|no   whether the partner announced more of A than it served
 //	> want A:4-5 B:1-2  the puller must send this want
 //	> finish            the puller must finish the session
 //	> fail TEXT         the puller must abort with an error containing TEXT
@@ -100,8 +103,14 @@ func (tr *transcript) line(line string) error {
 		tr.step(tr.m.end())
 	case "error":
 		tr.step(tr.m.frame(&protocol.SyncError{Message: strings.Join(f[1:], " ")}))
+	case "busy":
+		tr.step(tr.m.frame(&protocol.SyncError{Code: protocol.SyncCodeBusy, Message: strings.Join(f[1:], " ")}))
 	case "frame":
 		tr.step(tr.m.frame(&protocol.Hello{}))
+	case "more":
+		return yesNo(f[1], tr.m.more())
+	case "unserved":
+		return yesNo(f[2], tr.m.unserved(feedKey(f[1])))
 	default:
 		return fmt.Errorf("unknown directive %q", f[0])
 	}
@@ -202,4 +211,12 @@ func TestPullerAcceptsRun(t *testing.T) {
 	if m.local[a] != 3 || m.local[b] != 0 {
 		t.Errorf("acceptsRun recorded heads: %v", m.local)
 	}
+}
+
+// yesNo checks a transcript's "yes" or "no" against got.
+func yesNo(want string, got bool) error {
+	if (want == "yes") != got {
+		return fmt.Errorf("got %v, want %s", got, want)
+	}
+	return nil
 }

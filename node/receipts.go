@@ -1,11 +1,12 @@
 package node
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"maps"
-	"slices"
 )
 
 // metaReceiptPrefix keys the latest receipt each partner signed for this
@@ -61,6 +62,10 @@ func (n *Node) knownFeeds() []crypto.PublicKey {
 
 // absorbHello records what partner p told it holds and returns p's heads
 // by feed. Receipts not signed by p are ignored: receipts are not relayed.
+// Nothing in it changes what this node reports about itself or a third
+// party unless it holds against this node's own chains (noteReceipt);
+// the heads of other feeds only choose what to pull, and every entry
+// pulled is verified.
 func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]uint64 {
 	code, ok := n.partnerByPeer(p)
 	if !ok {
@@ -73,11 +78,12 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 		if r.Signer != pk {
 			continue
 		}
-		heads[r.Feed] = r.Seq
 		if r.Feed == n.id.Public() {
 			ours = *r
 		}
-		n.noteReceipt(code, p, r)
+		if n.noteReceipt(code, p, r) {
+			heads[r.Feed] = r.Seq
+		}
 	}
 	n.delivery.contact(p, n.now())
 	n.noteOwnHead(code, ours)
@@ -85,12 +91,18 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 }
 
 // noteReceipt keeps the partner's receipt for this node's feed (proof of
-// delivery) and its head of its own feed.
-func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) {
+// delivery) and its head of its own feed, each only if it holds against
+// what this node holds (checkOwnReceipt, checkTheirHead). It reports
+// whether the receipt's head may be pulled from.
+func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 	switch r.Feed {
 	case n.id.Public():
 		if !r.Verified() {
-			return // never kept as proof unchecked (the receipt cache checks these)
+			return false // never kept as proof unchecked (the receipt cache checks these)
+		}
+		if err := n.checkOwnReceipt(r); err != nil {
+			n.refuseReceipt(code, p, r, err)
+			return n.recovering() // a head to pull this node's feed back from
 		}
 		if n.delivery.receipt(p, r) {
 			if err := n.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
@@ -99,27 +111,13 @@ func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) {
 			n.events.emit("receipt", map[string]any{"partner": code, "seq": r.Seq})
 		}
 	case r.Signer:
+		if err := n.checkTheirHead(r); err != nil {
+			n.refuseReceipt(code, p, r, err)
+			return false
+		}
 		n.delivery.theirHead(p, r.Seq)
 	}
-}
-
-// loadReceipts restores the stored receipts of every partner.
-func (n *Node) loadReceipts() {
-	n.mu.Lock()
-	peers := make(map[string]peer.ID, len(n.peers))
-	for p, code := range n.peers {
-		peers[code] = p
-	}
-	n.mu.Unlock()
-	for code, p := range peers {
-		b, err := n.st.GetMeta(metaReceiptPrefix + code)
-		if err != nil {
-			continue
-		}
-		if r, err := protocol.DecodeReceipt(b); err == nil && r.Feed == n.id.Public() {
-			n.delivery.receipt(p, r)
-		}
-	}
+	return true
 }
 
 // localSeqs returns this node's head seq of every feed it holds.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // ErrOwnHeadUnconfirmed is returned by every append to this node's own
@@ -43,6 +44,9 @@ type recovery struct {
 	reason string
 	start  time.Time                   // when this run began waiting
 	heads  map[string]protocol.Receipt // partner code -> its receipt of our feed (zero: holds none)
+	// refuted are the reports a session showed false (refuteOwnHead), by
+	// partner code: the same report is not taken again.
+	refuted map[string]protocol.Receipt
 }
 
 // RecoveryStatus is the recovery state in [Status].
@@ -74,7 +78,7 @@ func (n *Node) loadRecovery() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.active, r.reason, r.start = ok, reason, n.now()
-	r.heads = map[string]protocol.Receipt{}
+	r.heads, r.refuted = map[string]protocol.Receipt{}, map[string]protocol.Receipt{}
 	return nil
 }
 
@@ -103,12 +107,38 @@ func (n *Node) checkAppend() error {
 func (n *Node) noteOwnHead(code string, r protocol.Receipt) {
 	rc := n.recovery
 	rc.mu.Lock()
-	if !rc.active {
+	if f, ok := rc.refuted[code]; !rc.active || (ok && f.Seq == r.Seq && f.Hash == r.Hash) {
 		rc.mu.Unlock()
 		return
 	}
 	rc.heads[code] = r
 	rc.mu.Unlock()
+	n.checkRecovered()
+}
+
+// refuteOwnHead drops, while recovering, partner p's report of this
+// node's feed: a session asked p for it and p served nothing more than
+// held. p counts as not having reported (the wait for missing partners
+// applies), and it is charged a violation.
+func (n *Node) refuteOwnHead(p peer.ID, held uint64) {
+	code, _ := n.partnerByPeer(p)
+	rc := n.recovery
+	rc.mu.Lock()
+	r, ok := rc.heads[code]
+	if ok && rc.active {
+		delete(rc.heads, code)
+		rc.refuted[code] = r
+	}
+	rc.mu.Unlock()
+	if !ok {
+		return
+	}
+	n.abuse.falseClaim(p)
+	n.counters.add("head_claims_refuted", 1)
+	n.log.Warn("recovery: a partner reported more of this node's feed than it serves; its report is dropped",
+		"partner", code, "reported", r.Seq, "served_up_to", held)
+	n.events.emit("receipt_refused", map[string]any{"partner": code, "feed": n.id.Public().Fingerprint(), "seq": r.Seq,
+		"reason": "reported while recovering, not served"})
 	n.checkRecovered()
 }
 

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // restoreKeys stops f and starts it again with the same identity on a
@@ -167,6 +169,58 @@ func TestRecoveryWaitsForMissingPartners(t *testing.T) {
 		return nil
 	})
 	if p, err := in.n.Publish(ctx, "notice", notice(t), []string{"BE"}); err != nil || p.Seq != 3 {
+		t.Fatalf("publish after recovery: seq %d, %v; want 3", p.Seq, err)
+	}
+}
+
+// TestRecoveryRefutesFalseOwnHead: while a node recovers its feed, a
+// pinned partner reports holding it up to seq 2^40 (a validly signed
+// receipt with a random hash) and serves none of it. Its report is
+// dropped once a session shows it (charged as a violation), and the node
+// ends recovery on its honest partner's report after the wait, instead
+// of refusing appends for ever.
+func TestRecoveryRefutesFalseOwnHead(t *testing.T) {
+	in := newFixture(t, "IN")
+	in.start()
+	be := testNode(t, "BE")
+	pin(t, be, in.n)
+	pin(t, in.n, be)
+	for range 2 {
+		if _, err := in.n.Publish(context.Background(), "notice", notice(t), []string{"BE"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 30*time.Second, "BE holds IN", func() error { return holds(be, "IN", 2) })
+
+	restoreKeys(t, in)
+	in.n.recovery.mu.Lock()
+	in.n.recovery.wait = 3 * time.Second
+	in.n.recovery.mu.Unlock()
+	atk := newAttacker(t)
+	lie := atk.receipt(t, in.id.Public(), 1<<40, randomHash(), time.Now())
+	atk.setServe(func(s network.Stream) { serveHello(s, &protocol.Hello{Receipts: []*protocol.Receipt{lie}}, nil) })
+	d := countersOf(in.n)
+	atk.pinnedBy(t, in.n, "AE")
+	pin(t, be, in.n)
+	pin(t, in.n, be)
+	eventually(t, 30*time.Second, "the attacker's report is refuted", func() error {
+		in.n.syncer.trigger(atk.h.ID())
+		if got := d.of("head_claims_refuted"); got == 0 {
+			return fmt.Errorf("refuted %d, recovery %+v", got, in.n.RecoveryStatus())
+		}
+		return nil
+	})
+	if v := in.n.abuse.get(atk.h.ID()).violations; v == 0 {
+		t.Fatal("the false report was not charged")
+	}
+	eventually(t, 30*time.Second, "recovery ends on BE's report", func() error {
+		in.n.syncer.triggerAll()
+		if st := in.n.RecoveryStatus(); st.Recovering {
+			return fmt.Errorf("%+v", st)
+		}
+		return nil
+	})
+	if p, err := in.n.Publish(context.Background(), "notice", notice(t), []string{"BE"}); err != nil || p.Seq != 3 {
 		t.Fatalf("publish after recovery: seq %d, %v; want 3", p.Seq, err)
 	}
 }

@@ -97,11 +97,13 @@ func (c *frameConn) expectHello() (*protocol.Hello, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, ok := f.(*protocol.Hello)
-	if !ok {
-		return nil, fmt.Errorf("%w: want a hello frame, got %T", errProtocol, f)
+	switch f := f.(type) {
+	case *protocol.Hello:
+		return f, nil
+	case *protocol.SyncError: // busy, or refused: not a violation
+		return nil, fmt.Errorf("partner reported: %w", f)
 	}
-	return h, nil
+	return nil, fmt.Errorf("%w: want a hello frame, got %T", errProtocol, f)
 }
 
 // syncSession runs one pull session with partner p as the initiator.
@@ -134,6 +136,11 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 		return err
 	}
 	m := newPuller(n.localSeqs(), n.acceptFeed)
+	defer func() {
+		if m.more() {
+			n.syncer.trigger(p) // continue in a new session
+		}
+	}()
 	step := m.hello(n.capClosed(n.absorbHello(p, hello)))
 	for step.err == nil && !step.finish {
 		if err := ctx.Err(); err != nil {
@@ -144,9 +151,13 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 		}
 		step = n.receiveRound(c, m)
 	}
+	if se := (*protocol.SyncError)(nil); errors.As(step.err, &se) {
+		return step.err // the partner ended the session
+	}
 	if step.err != nil {
 		return c.fail(protocol.SyncCodeProtocol, step.err)
 	}
+	n.refuteClaims(p, m)
 	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
@@ -350,7 +361,8 @@ func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
 	return false
 }
 
-// handleSync serves a partner's pull session.
+// handleSync serves a partner's pull session, within what the partner may
+// ask for (serveLimits).
 func (n *Node) handleSync(s network.Stream) {
 	p := s.Conn().RemotePeer()
 	c := n.newFrameConn(s)
@@ -359,6 +371,13 @@ func (n *Node) handleSync(s network.Stream) {
 		return
 	}
 	n.delivery.contact(p, n.now())
+	if err := n.serving.open(p); err != nil {
+		n.counters.add("sync_failed", 1)
+		n.counters.add("sync_serve_busy", 1)
+		c.finish(c.fail(protocol.SyncCodeBusy, err))
+		return
+	}
+	defer n.serving.close(p)
 	ctx, cancel := context.WithTimeout(n.runCtx, syncSessionTimeout)
 	defer cancel()
 	err := n.serve(ctx, c, p)
@@ -381,6 +400,7 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
+	sess := newServeSession(p, n.serving)
 	for ctx.Err() == nil {
 		f, err := c.recv()
 		if err != nil {
@@ -393,7 +413,7 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 			if len(f.Ranges) == 0 {
 				return nil
 			}
-			if err := n.serveRanges(c, f.Ranges); err != nil {
+			if err := n.serveWant(c, sess, f.Ranges); err != nil {
 				return err
 			}
 		case *protocol.SyncError:
@@ -405,46 +425,91 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 	return ctx.Err()
 }
 
+// serveWant answers one Want within the session's limits: a Want that
+// asks again for entries sent in this session ends it as a violation, one
+// past the session's or the day's budget as busy.
+func (n *Node) serveWant(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
+	switch err := sess.admit(ranges); {
+	case errors.Is(err, errServeBusy):
+		n.counters.add("sync_serve_busy", 1)
+		return c.fail(protocol.SyncCodeBusy, err)
+	case err != nil:
+		return c.fail(protocol.SyncCodeProtocol, err)
+	}
+	return n.serveRanges(c, sess, ranges)
+}
+
 // serveRanges streams the entries of each range this node holds, in order,
 // in frames of at most syncFrameBudget bytes, then End. Any feed it holds is
-// served: partners verify what they receive.
-func (n *Node) serveRanges(c *frameConn, ranges []protocol.Range) error {
+// served: partners verify what they receive. At most syncMaxRange entries
+// of a range are served, and the answer stops at the Want's budget (a
+// shorter answer the puller continues in its next Want).
+func (n *Node) serveRanges(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
+	b := sess.budget()
 	for _, r := range ranges {
 		to := min(r.To, r.From+syncMaxRange-1)
-		if err := n.serveRange(c, r.Feed, r.From, to); err != nil {
+		if err := n.serveRange(c, sess, &b, r.Feed, r.From, to); err != nil {
 			return err
 		}
 	}
 	return c.send(&protocol.End{})
 }
 
-func (n *Node) serveRange(c *frameConn, feed crypto.PublicKey, from, to uint64) error {
+// serveRange sends entries from..to of feed, as far as this node holds
+// them and b allows, and records them as sent.
+func (n *Node) serveRange(c *frameConn, sess *serveSession, b *wantBudget, feed crypto.PublicKey, from, to uint64) error {
 	if feed == n.id.Public() { // own entries leave once on disk
 		to = min(to, n.committer.syncedSeq())
 	}
 	if f, ok := n.closedAt(feed); ok {
 		to = min(to, f.validThrough)
 	}
-	var batch [][]byte
-	size := 0
-	for from <= to {
-		entries, err := n.st.RawEntries(feed, from, int(min(to-from+1, syncBatchEntries)))
+	out := rangeOut{c: c, first: from, last: from - 1}
+	defer func() { sess.sentRange(feed, out.first, out.last, out.total) }()
+	for next := from; next <= to; {
+		entries, err := n.st.RawEntries(feed, next, int(min(to-next+1, syncBatchEntries)))
 		if err != nil || len(entries) == 0 {
 			break
 		}
 		for _, e := range entries {
-			if size+len(e.Bytes) > syncFrameBudget && len(batch) > 0 {
-				if err := c.send(&protocol.Entries{Entries: batch}); err != nil {
-					return err
-				}
-				batch, size = nil, 0
+			if e.Seq != out.last+1 || !b.takes(len(e.Bytes), out.total == 0) {
+				return out.flush() // a gap in what we hold, or the budget spent
 			}
-			batch, size = append(batch, e.Bytes), size+len(e.Bytes)
+			if err := out.add(e.Bytes, e.Seq); err != nil {
+				return err
+			}
 		}
-		from = entries[len(entries)-1].Seq + 1
+		next = entries[len(entries)-1].Seq + 1
 	}
-	if len(batch) == 0 {
+	return out.flush()
+}
+
+// rangeOut batches the entries of one range into Entries frames of at
+// most syncFrameBudget bytes.
+type rangeOut struct {
+	c           *frameConn
+	batch       [][]byte
+	size        int
+	first, last uint64 // entries first..last added
+	total       int    // bytes added
+}
+
+func (o *rangeOut) add(raw []byte, seq uint64) error {
+	if o.size+len(raw) > syncFrameBudget && len(o.batch) > 0 {
+		if err := o.flush(); err != nil {
+			return err
+		}
+	}
+	o.batch, o.size = append(o.batch, raw), o.size+len(raw)
+	o.last, o.total = seq, o.total+len(raw)
+	return nil
+}
+
+func (o *rangeOut) flush() error {
+	if len(o.batch) == 0 {
 		return nil
 	}
-	return c.send(&protocol.Entries{Entries: batch})
+	err := o.c.send(&protocol.Entries{Entries: o.batch})
+	o.batch, o.size = nil, 0
+	return err
 }

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/kpnode/kpnode/crypto"
 )
@@ -26,6 +27,11 @@ var ErrBadSignature = errors.New("bad signature")
 // signed but break a rule of the format: a bad type name, an unsorted
 // audience, trailing bytes, a sequence number of zero and the like.
 var ErrMalformed = errors.New("malformed")
+
+// ErrOverlap is returned when two ranges of a Want frame ask for the
+// same entry. It is also [ErrMalformed]: a peer that sends it breaks the
+// frame's rules (docs/protocol.md §11.1).
+var ErrOverlap = fmt.Errorf("%w: overlapping ranges", ErrMalformed)
 
 // ErrSeqGap is returned by [Entry.Follows] when an entry's sequence number is
 // not exactly one more than the previous entry's.

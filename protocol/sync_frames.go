@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -127,6 +129,9 @@ func (w *Want) payloadSize() (int, error) {
 			return 0, fmt.Errorf("range %d: %w", i, err)
 		}
 	}
+	if err := checkDisjoint(w.Ranges); err != nil {
+		return 0, err
+	}
 	return 2 + len(w.Ranges)*rangeSize, nil
 }
 
@@ -138,6 +143,34 @@ func (w *Want) appendPayload(b []byte) []byte {
 		b = binary.BigEndian.AppendUint64(b, rg.To)
 	}
 	return b
+}
+
+// checkDisjoint requires that no two ranges of a Want share an entry: a
+// responder would otherwise send the same entries once per copy (1,024
+// copies of one range made a node send 90,000 times the Want's size).
+func checkDisjoint(ranges []Range) error {
+	if len(ranges) < 2 {
+		return nil
+	}
+	order := make([]int, len(ranges))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ra, rb := ranges[a], ranges[b]
+		if c := bytes.Compare(ra.Feed[:], rb.Feed[:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ra.From, rb.From)
+	})
+	for k := 1; k < len(order); k++ {
+		prev, cur := ranges[order[k-1]], ranges[order[k]]
+		if prev.Feed == cur.Feed && cur.From <= prev.To {
+			return fmt.Errorf("%w: range %d overlaps range %d (feed %s, entries %d..%d)", ErrOverlap,
+				max(order[k-1], order[k]), min(order[k-1], order[k]), cur.Feed.Fingerprint(), cur.From, min(prev.To, cur.To))
+		}
+	}
+	return nil
 }
 
 // check enforces 1 <= From <= To.
@@ -305,6 +338,10 @@ func (r *wireReader) want() *Want {
 			r.fail("range", i, err)
 			return nil
 		}
+	}
+	if err := checkDisjoint(w.Ranges); err != nil {
+		r.err = err
+		return nil
 	}
 	return w
 }

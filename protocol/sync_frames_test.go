@@ -220,3 +220,42 @@ func TestFrameSizeLimitsAreConsistent(t *testing.T) {
 		t.Error("test helper wire disagrees with EncodeFrame")
 	}
 }
+
+// TestWantRangesMustNotOverlap: a Want whose ranges share an entry is
+// refused by the encoder and the decoder alike; adjacent ranges and equal
+// ranges of different feeds are not overlaps.
+func TestWantRangesMustNotOverlap(t *testing.T) {
+	a, b := testIdentity(t, 0).Public(), testIdentity(t, 1).Public()
+	cases := []struct {
+		name    string
+		ranges  []Range
+		overlap bool
+	}{
+		{"adjacent", []Range{{a, 1, 8}, {a, 9, 16}}, false},
+		{"same range, two feeds", []Range{{a, 1, 8192}, {b, 1, 8192}}, false},
+		{"copies of one range", []Range{{a, 1, 8192}, {b, 1, 2}, {a, 1, 8192}}, true},
+		{"inside another, out of order", []Range{{a, 100, 200}, {a, 1, 1000}}, true},
+		{"one entry shared", []Range{{a, 1, 5}, {a, 5, 9}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := EncodeFrame(&Want{Ranges: c.ranges})
+			if got := errors.Is(err, ErrOverlap); got != c.overlap {
+				t.Fatalf("EncodeFrame: %v, want overlap %v", err, c.overlap)
+			}
+			if c.overlap && !errors.Is(err, ErrMalformed) {
+				t.Fatalf("an overlap is not malformed: %v", err)
+			}
+			raw := []byte{byte(FrameWant), 0, byte(len(c.ranges))}
+			for _, r := range c.ranges {
+				raw = append(raw, r.Feed[:]...)
+				raw = binary.BigEndian.AppendUint64(raw, r.From)
+				raw = binary.BigEndian.AppendUint64(raw, r.To)
+			}
+			f, err := DecodeFrame(raw)
+			if got := errors.Is(err, ErrOverlap); got != c.overlap || (c.overlap && f != nil) {
+				t.Fatalf("DecodeFrame = %v, %v; want overlap %v", f, err, c.overlap)
+			}
+		})
+	}
+}

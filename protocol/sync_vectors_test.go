@@ -113,6 +113,10 @@ func writeFrameVectors(t *testing.T) {
 	}})
 	wantFrom0 := bytes.Clone(want)
 	binary.BigEndian.PutUint64(wantFrom0[3+32:], 0)
+	wantOverlap := bytes.Clone(want) // range 1 becomes identity 0's 2..3
+	copy(wantOverlap[3+rangeSize:], want[3:3+32])
+	binary.BigEndian.PutUint64(wantOverlap[3+rangeSize+32:], 2)
+	binary.BigEndian.PutUint64(wantOverlap[3+rangeSize+40:], 3)
 	outcomes := []struct {
 		name, desc, err string
 		b               []byte
@@ -124,6 +128,7 @@ func writeFrameVectors(t *testing.T) {
 		{"error", "code 3 (busy)", "", mustEncode(t, &SyncError{Code: SyncCodeBusy, Message: "busy, retry later"})},
 		{"hello_badsig", "frame_hello with receipt 1's seq byte inverted", "bad_signature", flip(hello, 3+ReceiptSize+rcptOffSeq+7)},
 		{"want_from0", "frame_want with range 0's from set to 0", "malformed", wantFrom0},
+		{"want_overlap", "frame_want with range 1 set to identity 0's feed 2..3: it overlaps range 0 (1..2)", "malformed", wantOverlap},
 		{"entries_empty_entry", "entries frame with one entry of length 0", "malformed", []byte{3, 0, 1, 0, 0, 0, 0}},
 		{"entries_count_too_large", "entries frame announcing 4097 entries", "too_large", []byte{3, 0x10, 0x01}},
 		{"unknown_type", "frame of type 6", "unknown_frame", []byte{6}},

@@ -192,7 +192,11 @@ attacks_section() {
 		flood_forged:"flood of forged entries" flood_ahead:"flood of validly signed entries far ahead (ignored, not penalised)" \
 		sync_oversized:"sync frame announcing 4 GiB" sync_truncated:"truncated sync frame" sync_garbage:"4 KiB of random bytes on a sync stream" \
 		sync_unexpected:"an Entries frame where a Want is due" sync_forged_served:"a forged entry served to the victim's pull" \
-		slow_loris:"slow-loris sync streams, one byte per 300 ms"; do
+		slow_loris:"slow-loris sync streams, one byte per 300 ms (a partner gets 2 sessions at once)" \
+		receipt_false:"receipts of the victim's feed beyond its head or with a hash it never signed (stored: the receipt its status shows)" \
+		head_claim_false:"a head of its own feed at 2^63-1 it does not serve (stored: the head the status shows; not charged)" \
+		want_copies:"one Want of 1,024 copies of the range 1..8192" want_again:"the same entries asked twice in one session" \
+		want_sessions:"6 sync sessions at once (refused: answered busy, not charged)"; do
 		local k=${a%%:*} label=${a#*:}
 		echo "| $label | $(med BenchmarkAttacks ${k}_sent) | $(med BenchmarkAttacks ${k}_refused) | $(med BenchmarkAttacks ${k}_stored) | $(yesno "$(med BenchmarkAttacks ${k}_penalised)") | $(yesno "$(med BenchmarkAttacks ${k}_graylisted)") |"
 	done
@@ -203,6 +207,13 @@ attacks_section() {
 	echo "| flood of $(med BenchmarkAttacks flood_forged_sent) forged pushes | $(med BenchmarkAttacks flood_forged_heap_MiB) MiB | $(med BenchmarkAttacks flood_forged_rss_MiB) MiB | $(med BenchmarkAttacks flood_forged_honest_p50_ms) ms / $(med BenchmarkAttacks flood_forged_honest_max_ms) ms |"
 	echo "| flood of $(med BenchmarkAttacks flood_ahead_sent) signed pushes far ahead | $(med BenchmarkAttacks flood_ahead_heap_MiB) MiB | $(med BenchmarkAttacks flood_ahead_rss_MiB) MiB | $(med BenchmarkAttacks flood_ahead_honest_p50_ms) ms / $(med BenchmarkAttacks flood_ahead_honest_max_ms) ms |"
 	echo "| $(med BenchmarkAttacks slow_loris_sent) slow-loris sync streams held (2 s frame deadline) | $(med BenchmarkAttacks slow_loris_heap_MiB) MiB | $(med BenchmarkAttacks slow_loris_rss_MiB) MiB | |"
+	echo
+	echo "| Want attack | bytes asked (Want frames) | bytes of entries sent | amplification (sent / asked) | times each entry held was sent |"
+	echo "|---|---|---|---|---|"
+	for a in want_copies:"1,024 copies of 1..8192 in one Want" want_again:"the same entries asked twice in one session"; do
+		local k=${a%%:*} label=${a#*:}
+		echo "| $label | $(med BenchmarkAttacks ${k}_bytes_asked) | $(med BenchmarkAttacks ${k}_bytes_sent) | $(med BenchmarkAttacks ${k}_amplification) | $(med BenchmarkAttacks ${k}_times_served) |"
+	done
 	echo
 	echo "Heap is measured after a GC, before and after; RSS from /proc; both include the attacker, which runs in the same process (negative: less than before). Floods go as fast as the attacker's router takes them: gossipsub's bounded queues drop what the victim cannot validate in time, so *refused* counts the pushes that reached the validator."
 	echo

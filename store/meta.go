@@ -86,3 +86,19 @@ func (s *Store) MetaPrefix(prefix string) (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// DeleteMetaAudited removes the node metadata value under key (nothing if
+// there is none) and appends ev to the audit log in the same transaction,
+// synced to disk.
+func (s *Store) DeleteMetaAudited(key string, ev AuditEvent) error {
+	if key == "" {
+		return fmt.Errorf("delete meta: %w: empty key", ErrInvalid)
+	}
+	_, err := s.updateAudited(&ev, func(txn *badger.Txn) error {
+		return txn.Delete(metaKey(key))
+	})
+	if err != nil {
+		return fmt.Errorf("delete meta %q: %w", key, err)
+	}
+	return nil
+}

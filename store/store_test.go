@@ -155,6 +155,15 @@ func TestMeta(t *testing.T) {
 		t.Fatalf("meta = %q, %v", v, err)
 	}
 	wantErr(t, s.PutMeta("", nil), ErrInvalid)
+	if err := s.DeleteMetaAudited("self/last-append", AuditEvent{Action: "test.delete"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetMeta("self/last-append")
+	wantErr(t, err, ErrNotFound)
+	if log, err := s.AuditLog(1); err != nil || len(log) != 1 || log[0].Action != "test.delete" {
+		t.Fatalf("audit log after the delete: %+v, %v", log, err)
+	}
+	wantErr(t, s.DeleteMetaAudited("", AuditEvent{Action: "test.delete"}), ErrInvalid)
 }
 
 // TestLoggerBridge: Badger's warnings reach our slog logger, its info
