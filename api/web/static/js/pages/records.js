@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { el, fill, section, table, row, empty, errorBox, okBox, dl, when, select, field, debounce, plural } from '../dom.js';
 import { TYPES, IMPORTABLE, TypeLabel, typeLabel, summary } from '../format.js';
 import { status, recordView, rawJSON } from './common.js';
+import { questionPanels, questionLink } from './answers.js';
 
 const QUICK = [
   ['', 'Everything'],
@@ -135,6 +136,8 @@ export async function recordPage(view, ctx) {
     section('Entry', meta),
     el('section', { class: 'panel', id: 'record-body' }, body),
     v.type === 'notice' && !own ? ackForm(v, ctx) : null,
+    v.type === 'anomaly_query' ? questionPanels(v, own, ctx) : null,
+    v.type === 'anomaly_answer' ? questionLink(v) : null,
     rawJSON(v.record));
 }
 
