@@ -55,47 +55,77 @@ func clickLink(t *testing.T, ctx context.Context, what, scope, text string) {
 	eval[chromedp.Void](t, ctx, `document.querySelectorAll('[data-test-target]').forEach((x) => x.removeAttribute('data-test-target'))`)
 }
 
-// TestDashboardAnswersQuestion: IN asks BE a question; BE's clerk finds it
-// in the dashboard, answers it with the form, and IN's clerk sees the
-// answer on the question's page. Both work by the visible controls from
-// sign-in on.
-func TestDashboardAnswersQuestion(t *testing.T) {
+// TestDashboardClerkWork: IN sends BE a notice, a question and
+// certificates. BE's clerk finds each in the overview's "Waiting for this
+// node", acknowledges the notice and answers the question with the forms,
+// and sees both leave the list; IN's clerk sees the answer on the
+// question's page and the certificates BE has not confirmed. Both work by
+// the visible controls from sign-in on.
+func TestDashboardClerkWork(t *testing.T) {
 	in, be := pairNodes(t)
 	ctx := newBrowser(t)
 	query := strings.Replace(readExample(t, "anomaly_query.json"), "BE-AQ-2026-0012", "IN-AQ-2026-0001", 1)
 	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(query)})
-	var sent struct{ Seq uint64 }
-	apiJSON(t, in, "POST", "/api/records/anomaly_query", req, &sent)
+	apiJSON(t, in, "POST", "/api/records/anomaly_query", req, nil)
+	notice := strings.Replace(exampleNotice(t), "Forged AE certificates presented in Antwerp", "Forged certificates seen in Mumbai", 1)
+	req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
+	apiJSON(t, in, "POST", "/api/records/notice", req, nil)
+	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
 
 	beTab := newIncognito(t, ctx)
-	signInBrowser(t, beTab, be, "BE")
-	clickLink(t, beTab, "open Records", "#nav", "Records")
-	clickLink(t, beTab, "the Questions tab", "#view", "Questions")
-	clickLink(t, beTab, "open IN's question", "#records-table", "India's exports")
-	waitFor(t, beTab, "the answer form", visible("#answer-form"))
-	if got := textOf(t, beTab, "#answers"); !strings.Contains(got, "Not answered yet") {
-		t.Fatalf("answers before answering: %q", got)
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{{"BE's inbox lists what waits", func(t *testing.T) {
+		signInBrowser(t, beTab, be, "BE")
+		waitFor(t, beTab, "the notice in the inbox", containsText("#inbox-notices", "Forged certificates seen in Mumbai"))
+		waitFor(t, beTab, "the question in the inbox", containsText("#inbox-questions", "IN-AQ-2026-0001"))
+		waitFor(t, beTab, "the certificates to confirm", containsText("#inbox-confirm", "Certificate IN0012001"))
+	}}, {"BE acknowledges the notice", func(t *testing.T) {
+		clickLink(t, beTab, "open the notice", "#inbox-notices", "Forged certificates seen in Mumbai")
+		waitFor(t, beTab, "the acknowledge form", visible("#notice-ack"))
+		do(t, beTab, "write remarks", chromedp.SendKeys(chromedp.ID("ack-remarks"), "Circulated to customs."))
+		clickLink(t, beTab, "acknowledge", "#notice-ack", "Acknowledge this notice")
+		waitFor(t, beTab, "the acknowledgement sent", containsText("#notice-ack", "Acknowledgement sent to IN"))
+		clickLink(t, beTab, "back to the overview", "#nav", "Overview")
+		waitFor(t, beTab, "the question still waits", containsText("#inbox-questions", "IN-AQ-2026-0001"))
+		waitFor(t, beTab, "the notice gone", `!document.querySelector('#inbox-notices')`)
+	}}, {"BE answers the question", func(t *testing.T) {
+		clickLink(t, beTab, "open IN's question", "#inbox-questions", "IN-AQ-2026-0001")
+		waitFor(t, beTab, "the answer form", visible("#answer-form"))
+		waitFor(t, beTab, "not answered yet", containsText("#answers", "Not answered yet"))
+		do(t, beTab, "choose the status", chromedp.SetValue(chromedp.CSS(`#answer-form select[name=status]`), "corrected"))
+		do(t, beTab, "write the answer", chromedp.SendKeys(chromedp.CSS(`#answer-form textarea[name=answer]`), "A shipment was counted twice; corrected figures follow."))
+		click(t, beTab, "send the answer", "#answer-button")
+		waitFor(t, beTab, "the answer sent", containsText("#answer-result", "sent to IN"))
+		waitFor(t, beTab, "the answer listed", containsText("#answers-table", "counted twice"))
+		clickLink(t, beTab, "back to the overview", "#nav", "Overview")
+		waitFor(t, beTab, "the certificates still wait", containsText("#inbox-confirm", "IN0012001"))
+		waitFor(t, beTab, "the question gone", `!document.querySelector('#inbox-questions')`)
+		noPageErrors(t, beTab)
+	}}, {"IN sees the answer and what BE has not confirmed", func(t *testing.T) {
+		inTab := newIncognito(t, ctx)
+		signInBrowser(t, inTab, in, "IN")
+		clickLink(t, inTab, "open Records", "#nav", "Records")
+		clickLink(t, inTab, "the Questions tab", "#view", "Questions")
+		clickLink(t, inTab, "open our question", `#records-table tr[data-feed="IN"]`, "IN-AQ-2026-0001")
+		waitFor(t, inTab, "BE's answer on the question", containsText("#answers-table", "counted twice"))
+		if got := textOf(t, inTab, "#answers-table"); !strings.Contains(got, "BE") || !strings.Contains(got, "Corrected") {
+			t.Fatalf("the answer shown: %q", got)
+		}
+		if eval[bool](t, inTab, `!!document.getElementById('answer-form')`) {
+			t.Fatal("our own question offers an answer form")
+		}
+		clickLink(t, inTab, "back to the overview", "#nav", "Overview")
+		clickLink(t, inTab, "the certificates awaiting BE", "#awaiting", "to BE not yet confirmed")
+		waitFor(t, inTab, "the list", containsText("#awaiting-table", "IN0012001"))
+		noPageErrors(t, inTab)
+	}}}
+	for _, st := range steps {
+		if !t.Run(st.name, st.run) {
+			return // the later steps build on this one
+		}
 	}
-	do(t, beTab, "choose the status", chromedp.SetValue(chromedp.CSS(`#answer-form select[name=status]`), "corrected"))
-	do(t, beTab, "write the answer", chromedp.SendKeys(chromedp.CSS(`#answer-form textarea[name=answer]`), "A shipment was counted twice; corrected figures follow."))
-	click(t, beTab, "send the answer", "#answer-button")
-	waitFor(t, beTab, "the answer sent", containsText("#answer-result", "sent to IN"))
-	waitFor(t, beTab, "the answer listed", containsText("#answers-table", "counted twice"))
-	noPageErrors(t, beTab)
-
-	inTab := newIncognito(t, ctx)
-	signInBrowser(t, inTab, in, "IN")
-	clickLink(t, inTab, "open Records", "#nav", "Records")
-	clickLink(t, inTab, "the Questions tab", "#view", "Questions")
-	clickLink(t, inTab, "open our question", `#records-table tr[data-feed="IN"]`, "India's exports")
-	waitFor(t, inTab, "BE's answer on the question", containsText("#answers-table", "counted twice"))
-	if got := textOf(t, inTab, "#answers-table"); !strings.Contains(got, "BE") || !strings.Contains(got, "Corrected") {
-		t.Fatalf("the answer shown: %q", got)
-	}
-	if eval[bool](t, inTab, `!!document.getElementById('answer-form')`) {
-		t.Fatal("our own question offers an answer form")
-	}
-	noPageErrors(t, inTab)
 }
 
 func readExample(t *testing.T, name string) string {

@@ -14,6 +14,7 @@ import { noticePage } from './pages/notice.js';
 import { queryPage } from './pages/query.js';
 import { importPage } from './pages/import.js';
 import { chartsPage } from './pages/charts.js';
+import { awaitingPage } from './pages/inbox.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -26,6 +27,7 @@ const ROUTES = [
   { re: /^\/notice$/, nav: 'notice', page: noticePage, title: 'Send a notice' },
   { re: /^\/query$/, nav: 'query', page: queryPage, title: 'Ask a question' },
   { re: /^\/import$/, nav: 'import', page: importPage, title: 'Import a file' },
+  { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];

@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { el, fill, section, table, row, empty, errorBox, badge, dl, when, ago, duration, plural, debounce } from '../dom.js';
 import { describe } from '../events.js';
 import { SEVERITIES } from '../format.js';
+import { loadInbox, inboxView, awaitingView } from './inbox.js';
 
 const REFRESH_MS = 10000;
 const ACTIVITY_SHOWN = 25;
@@ -12,26 +13,37 @@ const ACTIVITY_SHOWN = 25;
 export async function overviewPage(view, ctx) {
   const parts = {
     identity: el('div', { id: 'identity' }),
-    findings: el('div', { id: 'finding-counts' }),
+    findings: el('div', { id: 'finding-counts', 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading the findings…')),
+    inbox: el('div', { id: 'inbox', 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading…')),
+    awaiting: el('div', { id: 'awaiting' }, el('p', { class: 'muted' }, 'Loading…')),
     partners: el('div', { id: 'partners' }),
     activity: el('div', { id: 'activity' }),
   };
   fill(view,
     el('h1', {}, 'Overview'),
-    el('div', { class: 'columns' }, section('This node', parts.identity), section('Open findings', parts.findings)),
+    el('div', { class: 'columns' }, section('Waiting for this node', parts.inbox), section('Open findings', parts.findings)),
+    el('div', { class: 'columns' }, section('This node', parts.identity), section('Our certificates awaiting confirmation', parts.awaiting)),
     section('Partners', parts.partners),
     section('Recent activity', parts.activity));
   const loadStatus = () => guard(parts.partners, () => renderStatus(parts, ctx));
   const loadFindings = () => guard(parts.findings, () => renderFindings(parts.findings, ctx));
   const refreshStatus = debounce(loadStatus, 250);
   const refreshFindings = debounce(loadFindings, 250);
+  const loadInboxPart = () => guard(parts.inbox, async () => {
+    const ib = await loadInbox(ctx);
+    parts.inbox.removeAttribute('aria-busy');
+    fill(parts.inbox, inboxView(ib));
+    fill(parts.awaiting, awaitingView(ib));
+  });
+  const refreshInbox = debounce(loadInboxPart, 500);
   ctx.reloadStatus = loadStatus;
   renderActivity(parts.activity, ctx.app.activity);
-  await Promise.all([loadStatus(), loadFindings()]);
+  await Promise.all([loadStatus(), loadFindings(), loadInboxPart()]);
   ctx.onEvent((ev) => {
     renderActivity(parts.activity, ctx.app.activity);
     if (ev.kind.startsWith('finding_') || ev.kind === 'missed') refreshFindings();
     if (!ev.kind.startsWith('finding_')) refreshStatus();
+    if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') refreshInbox();
   });
   ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity); });
 }
@@ -158,6 +170,7 @@ function pauseButton(code, isPaused, ctx) {
 
 async function renderFindings(place, ctx) {
   const list = await api.get('/api/findings', { signal: ctx.signal });
+  place.removeAttribute('aria-busy');
   const open = (list || []).filter((f) => !f.ack);
   if (open.length === 0) {
     fill(place, empty('No open findings.', el('p', { class: 'hint' }, 'The cross-checks found nothing to look at.')));
