@@ -383,6 +383,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, "the finding's records", containsText("#finding-records", "IN0012006"))
 		do(t, ctx, "acknowledge it", chromedp.SendKeys(chromedp.ID("ack-note"), "weighed again"), chromedp.Click(chromedp.ID("ack-button")))
 		waitFor(t, ctx, "the acknowledgement", containsText("#finding-ack", "weighed again"))
+		if got := textOf(t, ctx, "#finding-ack"); !strings.Contains(got, "no longer shows among the open findings") {
+			t.Errorf("the acknowledgement does not say what happens: %q", got)
+		}
+		if !eval[bool](t, ctx, `document.querySelector('#finding-ack').contains(document.activeElement)`) {
+			t.Errorf("focus after acknowledging is on %s, not on the outcome", eval[string](t, ctx, `document.activeElement.tagName + '#' + document.activeElement.id`))
+		}
 		do(t, ctx, "open the certificate", chromedp.Click(chromedp.CSS(`#finding-records a.record-link`)))
 		waitFor(t, ctx, "the record", containsText("#record-body", "IN0012006"))
 		noPageErrors(t, ctx)

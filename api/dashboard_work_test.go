@@ -120,6 +120,22 @@ func TestDashboardClerkWork(t *testing.T) {
 		clickLink(t, inTab, "the certificates awaiting BE", "#awaiting", "to BE not yet confirmed")
 		waitFor(t, inTab, "the list", containsText("#awaiting-table", "IN0012001"))
 		noPageErrors(t, inTab)
+	}}, {"IN pauses BE: the overview says paused and behind, then up to date", func(t *testing.T) {
+		inTab := newIncognito(t, ctx)
+		signInBrowser(t, inTab, in, "IN")
+		row := `#partner-table tr[data-partner="BE"]`
+		waitFor(t, inTab, "BE up to date", containsText(row, "Up to date"))
+		clickLink(t, inTab, "pause BE", row, "Pause")
+		waitFor(t, inTab, "BE paused", containsText(row, "Resume"))
+		req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
+		apiJSON(t, in, "POST", "/api/records/notice", req, nil)
+		waitFor(t, inTab, "behind: paused", containsText(row, "Behind: paused"))
+		if got := textOf(t, inTab, row); strings.Contains(got, "sending") {
+			t.Fatalf("a paused partner's row says sending: %q", got)
+		}
+		clickLink(t, inTab, "resume BE", row, "Resume")
+		waitFor(t, inTab, "BE up to date again", containsText(row, "Up to date"))
+		noPageErrors(t, inTab)
 	}}}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {

@@ -62,7 +62,7 @@ async function route() {
   const hash = location.hash || '#/';
   if (hash.startsWith('#signin=')) return linkSignIn(hash.slice('#signin='.length));
   if (hash === SIGNIN_FAILED) {
-    app.signInMessage = 'This sign-in link is wrong, was already used or has expired; ask for a new one with: kpnode dashboard';
+    app.signInMessage = 'This sign-in link is wrong, was already used or has expired. Ask your administrator for a new one.';
     history.replaceState(null, '', location.pathname + '#/signin');
     return route();
   }

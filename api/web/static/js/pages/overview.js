@@ -104,7 +104,7 @@ function partnerTable(list, paused, ctx) {
     return empty('This node has no partners yet.',
       el('p', { class: 'hint' }, 'Your administrator adds a partner by exchanging signed cards (kpnode partners add). Until then nothing is sent or received.'));
   }
-  return table(['Partner', 'Connection', 'Last contact', 'Their records', 'Our records', 'Delivery', ''],
+  return table(['Partner', 'Connection', 'Last contact', 'Their feed entries', 'Our feed entries', 'Delivery', ''],
     list.map((p) => partnerRow(p, paused.has(p.code), ctx)), { id: 'partner-table' });
 }
 
@@ -115,7 +115,7 @@ function partnerRow(p, isPaused, ctx) {
     p.last_contact ? el('span', { title: when(p.last_contact) }, ago(p.last_contact)) : el('span', { class: 'muted' }, 'not since the node started'),
     theirs(p),
     ours(p),
-    delivery(p),
+    delivery(p, isPaused),
     pauseButton(p.code, isPaused, ctx),
   ], { dataset: { partner: p.code, connected: String(p.connected) } });
 }
@@ -131,25 +131,30 @@ function connection(p, isPaused) {
 function theirs(p) {
   if (p.their_head === 0 && p.our_copy === 0) return el('span', { class: 'muted' }, 'none yet');
   if (p.their_head > p.our_copy) {
-    return el('span', {}, 'We have ' + p.our_copy + ' of ' + p.their_head + ' ', badge((p.their_head - p.our_copy) + ' to fetch', 'warn'));
+    return el('span', {}, 'We hold ' + p.our_copy + ' of ' + p.their_head + ' ', badge((p.their_head - p.our_copy) + ' to fetch', 'warn'));
   }
-  return 'We have all ' + p.our_copy;
+  return 'We hold all ' + p.our_copy;
 }
 
 function ours(p) {
   if (p.our_head === 0) return el('span', { class: 'muted' }, 'none yet');
-  if (p.undelivered === 0) return 'All ' + p.our_head + ' delivered';
-  return el('span', {}, p.undelivered + ' of ' + p.our_head + ' not yet confirmed',
+  if (p.undelivered === 0) return 'Their node holds all ' + p.our_head;
+  return el('span', {}, p.undelivered + ' of ' + p.our_head + ' not yet at their node',
     p.oldest_undelivered ? el('div', { class: 'hint' }, 'oldest waiting ' + duration(Date.now() - new Date(p.oldest_undelivered).getTime())) : null);
 }
 
-function delivery(p) {
+/** delivery names the state of our entries' delivery to the partner as
+ * kpnode status does (up to date, behind, STALLED), with why it is behind:
+ * paused, not connected, or still sending. */
+function delivery(p, isPaused) {
   const parts = [];
   if (p.stalled) parts.push(badge('Stalled', 'danger'), el('div', { class: 'hint' }, 'no progress for a while: check the partner\'s connection'));
-  else if (p.undelivered > 0) parts.push(badge('Sending', 'warn'));
+  else if (p.undelivered > 0 && isPaused) parts.push(badge('Behind: paused', 'muted'), el('div', { class: 'hint' }, 'nothing is exchanged until someone presses Resume'));
+  else if (p.undelivered > 0 && !p.connected) parts.push(badge('Behind: not connected', 'warn'), el('div', { class: 'hint' }, 'sent when the partner\'s node is back'));
+  else if (p.undelivered > 0) parts.push(badge('Behind: sending', 'info'));
   else parts.push(badge('Up to date', 'ok'));
   if (p.last_sync_error) parts.push(el('div', { class: 'hint' }, 'Last exchange failed: ' + p.last_sync_error));
-  return el('div', {}, parts);
+  return el('div', { class: 'delivery' }, parts);
 }
 
 function pauseButton(code, isPaused, ctx) {
