@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,4 +152,51 @@ func readExample(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDashboardCharts: the charts open on the partner and the origin that
+// have figures (the first in alphabetical order, AE and CD, have none to
+// compare or none of the default HS code), and every chart has its
+// figures as a table; the unit-value chart names its outliers in words.
+func TestDashboardCharts(t *testing.T) {
+	in, be := pairNodes(t)
+	ctx := newBrowser(t)
+	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "trade-statistics", "BE", "../docs/examples/import/trade-statistics.csv")
+	beStats := filepath.Join(t.TempDir(), "be.csv")
+	os.WriteFile(beStats, []byte("reporter,period,flow,partner,hs_code,carats,value_usd,certificates\n"+
+		"BE,2026-Q3,import,IN,7102.31,1254000.00,188000000.00,810\n"), 0o600)
+	importFile(t, be, "trade-statistics", "IN", beStats)
+	eventually(t, "IN holds BE's statistics", func() error {
+		_, b := call(t, in, "GET", "/api/exports/trade-statistics?format=json", testToken, nil)
+		if !strings.Contains(string(b), `"reporter":"BE"`) {
+			return fmt.Errorf("not yet: %s", b)
+		}
+		return nil
+	})
+	tab := newIncognito(t, ctx)
+	signInBrowser(t, tab, in, "IN")
+	clickLink(t, tab, "open Charts", "#nav", "Charts")
+	waitFor(t, tab, "the mirror chart", visible("#chart-mirror svg"))
+	waitFor(t, tab, "the unit values", visible("#chart-unit svg"))
+	if got := eval[string](t, tab, `document.getElementById('mirror-partner').value`); got != "BE" {
+		t.Errorf("the mirror chart opens on %q, want BE (the partner with figures on both sides)", got)
+	}
+	if got := eval[string](t, tab, `document.getElementById('unit-origin').value + ' ' + document.getElementById('unit-hs').value`); got != "MIXED 7102.31" {
+		t.Errorf("the unit-value chart opens on %q, want MIXED 7102.31 (the origin with the most gem lines)", got)
+	}
+	if got := textOf(t, tab, "#unit-summary"); !strings.Contains(got, " lines; ") {
+		t.Errorf("unit-value summary: %q", got)
+	}
+	// The delivery history has its first sample after a while: its table
+	// comes with its chart.
+	if !eval[bool](t, tab, `!!document.querySelector('#lag-table') === !!document.querySelector('#chart-lag svg')`) {
+		t.Error("the delivery charts have no data table")
+	}
+	for _, sel := range []string{"#chart-mirror table", "#unit-table"} {
+		if !eval[bool](t, tab, fmt.Sprintf(`!!document.querySelector(%q)`, sel)) {
+			t.Errorf("no data table %s", sel)
+		}
+	}
+	noPageErrors(t, tab)
 }
