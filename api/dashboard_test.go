@@ -359,7 +359,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, "the notice form", visible("#notice-form"))
 		do(t, ctx, "send an empty notice", chromedp.Click(chromedp.ID("to-BE")), chromedp.Click(chromedp.CSS(`#notice-form button[type=submit]`)))
 		waitFor(t, ctx, "the title marked", visible(`.has-error [data-field="title"]`))
-		waitFor(t, ctx, "the reasons listed", containsText("#notice-result", "is required"))
+		waitFor(t, ctx, "the reasons listed", containsText("#notice-form-problems", "Title: is required"))
 	}}, {"a bad CSV row is shown", func(t *testing.T) {
 		file := badCertificatesCSV(t)
 		goTo(t, ctx, "#/import")

@@ -142,6 +142,8 @@ func (h *Handler) routes() {
 	h.handle("GET /api/records", h.listRecords)
 	h.handle("GET /api/records/{feed}/{seq}", h.getRecord)
 	h.handle("GET /api/inbox", h.inbox)
+	h.handle("POST /api/records/{type}/check", h.checkRecord)
+	h.handle("GET /api/participants", h.listParticipants)
 	h.handle("GET /api/feeds", h.feeds)
 	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
 	h.handle("POST /api/verify", h.verify)

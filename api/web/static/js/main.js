@@ -53,6 +53,7 @@ const SIGNIN_FAILED = '#signin-failed';
 async function start() {
   api.whenUnauthorized(() => signOut('Your sign-in has ended (it expired or was revoked). Please sign in again.'));
   document.getElementById('signout').addEventListener('click', () => signOut(''));
+  document.getElementById('skip').addEventListener('click', (e) => { e.preventDefault(); view.focus(); });
   window.addEventListener('hashchange', route);
   if (!location.hash.startsWith('#signin=')) await api.checkSession();
   route();
@@ -78,7 +79,7 @@ async function route() {
     show({ nav: '', title: 'Not found', page: notFound }, [], new URLSearchParams());
     return;
   }
-  show(r, path.match(r.re).slice(1).map(decodeURIComponent), new URLSearchParams(qs || ''));
+  show({ ...r, path }, path.match(r.re).slice(1).map(decodeURIComponent), new URLSearchParams(qs || ''));
 }
 
 async function show(r, args, params) {
@@ -99,12 +100,19 @@ async function show(r, args, params) {
     every: (ms, fn) => page.timers.push(setInterval(fn, ms)),
     signedIn: afterSignIn,
   };
+  // A new page (not new filters on the same one) takes the focus, so that
+  // a keyboard or screen-reader user starts reading it, not the menu.
+  const moved = shownPath !== null && shownPath !== r.path;
+  shownPath = r.path;
+  if (moved) view.focus();
   try {
     await r.page(view, ctx);
   } catch (e) {
     if (e.name !== 'AbortError' && current === page) fill(view, errorBox(e));
   }
 }
+
+let shownPath = null; // the path of the page shown, to tell a new page from new filters
 
 function stopPage(page) {
   page.ctrl.abort();

@@ -64,7 +64,7 @@ function answerForm(v, ctx, reload) {
   const form = el('form', { id: 'answer-form', class: 'record-form', novalidate: true },
     el('p', {}, 'Your answer goes to ' + v.feed + ' only, as an anomaly answer record.'),
     choice('status', 'Status', STATUS, 'answered'),
-    textarea('answer', 'Your answer (required)', { rows: 5, required: true, 'aria-required': 'true', maxlength: 10000 }),
+    textarea('answer', 'Your answer', { rows: 5, required: true }, 'At most 10 000 characters.'),
     el('button', { type: 'submit', class: 'primary', id: 'answer-button' }, 'Send the answer'),
     out);
   form.addEventListener('submit', async (e) => {

@@ -40,8 +40,9 @@ export async function recordsPage(view, ctx) {
 
 function filters(q, feeds) {
   const go = (patch) => { location.hash = '#/records' + api.query({ ...q, limit: q.limit === 50 ? '' : q.limit, ...patch }); };
-  const tabs = el('div', { class: 'tabs', role: 'tablist' }, QUICK.map(([t, label]) =>
-    el('a', { href: '#/records' + api.query({ ...q, type: t, limit: '' }), class: t === q.type ? 'tab active' : 'tab', role: 'tab' }, label)));
+  // Links that filter the list, not ARIA tabs: each loads its own list.
+  const tabs = el('nav', { class: 'tabs', 'aria-label': 'Kind of record' }, QUICK.map(([t, label]) =>
+    el('a', { href: '#/records' + api.query({ ...q, type: t, limit: '' }), class: t === q.type ? 'tab active' : 'tab', 'aria-current': t === q.type ? 'page' : null }, label)));
   const typeSel = select({ id: 'filter-type', on: { change: (e) => go({ type: e.target.value }) } },
     [['', 'Any type'], ...TYPES], q.type);
   const feedSel = select({ id: 'filter-feed', on: { change: (e) => go({ feed: e.target.value }) } },
