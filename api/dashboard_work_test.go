@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // pairNodes starts IN and BE, each pinning the other, and waits until
@@ -56,6 +57,26 @@ func clickLink(t *testing.T, ctx context.Context, what, scope, text string) {
 	eval[chromedp.Void](t, ctx, `document.querySelectorAll('[data-test-target]').forEach((x) => x.removeAttribute('data-test-target'))`)
 }
 
+// tabTo presses Tab until the element matching sel has the focus, as a
+// keyboard user moves through the page; it fails after 120 presses.
+func tabTo(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	is := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && document.activeElement === e; })()`, sel)
+	for range 120 {
+		if eval[bool](t, ctx, is) {
+			return
+		}
+		press(t, ctx, "Tab", kb.Tab)
+	}
+	t.Fatalf("Tab never reached %s", sel)
+}
+
+// press types keys into the element that has the focus.
+func press(t *testing.T, ctx context.Context, what, keys string) {
+	t.Helper()
+	do(t, ctx, what, chromedp.KeyEvent(keys))
+}
+
 // TestDashboardClerkWork: IN sends BE a notice, a question and
 // certificates. BE's clerk finds each in the overview's "Waiting for this
 // node", acknowledges the notice and answers the question with the forms,
@@ -91,18 +112,77 @@ func TestDashboardClerkWork(t *testing.T) {
 		clickLink(t, beTab, "back to the overview", "#nav", "Overview")
 		waitFor(t, beTab, "the question still waits", containsText("#inbox-questions", "IN-AQ-2026-0001"))
 		waitFor(t, beTab, "the notice gone", `!document.querySelector('#inbox-notices')`)
-	}}, {"BE answers the question", func(t *testing.T) {
-		clickLink(t, beTab, "open IN's question", "#inbox-questions", "IN-AQ-2026-0001")
+	}}, {"BE answers the question with the keyboard only", func(t *testing.T) {
+		tabTo(t, beTab, `#inbox-questions a`)
+		press(t, beTab, "open the question", kb.Enter)
 		waitFor(t, beTab, "the answer form", visible("#answer-form"))
 		waitFor(t, beTab, "not answered yet", containsText("#answers", "Not answered yet"))
-		do(t, beTab, "choose the status", chromedp.SetValue(chromedp.CSS(`#answer-form select[name=status]`), "corrected"))
-		do(t, beTab, "write the answer", chromedp.SendKeys(chromedp.CSS(`#answer-form textarea[name=answer]`), "A shipment was counted twice; corrected figures follow."))
-		click(t, beTab, "send the answer", "#answer-button")
+		if !eval[bool](t, beTab, `document.activeElement === document.getElementById('view')`) {
+			t.Errorf("after the page change the focus is on %s, not the page", eval[string](t, beTab, `document.activeElement.tagName`))
+		}
+		tabTo(t, beTab, `#answer-form select[name=status]`)
+		press(t, beTab, "choose Corrected", kb.ArrowDown+kb.ArrowDown)
+		tabTo(t, beTab, `#answer-form textarea[name=answer]`)
+		press(t, beTab, "write the answer", "A shipment was counted twice; corrected figures follow.")
+		tabTo(t, beTab, `#answer-button`)
+		press(t, beTab, "send the answer", kb.Enter)
 		waitFor(t, beTab, "the answer sent", containsText("#answer-result", "sent to IN"))
 		waitFor(t, beTab, "the answer listed", containsText("#answers-table", "counted twice"))
-		clickLink(t, beTab, "back to the overview", "#nav", "Overview")
+		if got := textOf(t, beTab, "#answers-table"); !strings.Contains(got, "Corrected") {
+			t.Fatalf("the status chosen with the keyboard: %q", got)
+		}
+		tabTo(t, beTab, `#nav a[data-nav="overview"]`)
+		press(t, beTab, "back to the overview", kb.Enter)
 		waitFor(t, beTab, "the certificates still wait", containsText("#inbox-confirm", "IN0012001"))
 		waitFor(t, beTab, "the question gone", `!document.querySelector('#inbox-questions')`)
+		noPageErrors(t, beTab)
+	}}, {"BE sends a notice: every problem at once, then sent", func(t *testing.T) {
+		clickLink(t, beTab, "open the notice form", "#nav", "Send a notice")
+		waitFor(t, beTab, "the notice form", visible("#notice-form"))
+		if got := textOf(t, beTab, "#notice-form"); !strings.Contains(got, "Title (required)") || !strings.Contains(got, "Send to (required)") {
+			t.Fatalf("required fields not marked: %q", got)
+		}
+		issuer := `#notice-form input[name="fraudulent_certificate.purported_issuer"]`
+		do(t, beTab, "type the claimed issuer", chromedp.SendKeys(chromedp.CSS(issuer), "India"))
+		if got := eval[string](t, beTab, fmt.Sprintf(`document.querySelector(%q).value`, issuer)); got != "India" {
+			t.Fatalf("the claimed issuer was altered while typing: %q", got)
+		}
+		clickLink(t, beTab, "send", "#notice-form", "Send the notice")
+		waitFor(t, beTab, "the summary", visible("#notice-form-problems"))
+		summary := textOf(t, beTab, "#notice-form-problems")
+		for _, want := range []string{"Send to: choose at least one partner", "Title: is required", "Claimed issuer (participant):",
+			"Certificate numbers:", "What is wrong with it:", "What you ask partners to do:"} {
+			if !strings.Contains(summary, want) {
+				t.Errorf("the summary lacks %q:\n%s", want, summary)
+			}
+		}
+		if strings.Contains(summary, "invalid_record") || strings.Contains(summary, "action requested") {
+			t.Errorf("the summary shows internal names:\n%s", summary)
+		}
+		if !eval[bool](t, beTab, `document.getElementById('notice-form-problems').contains(document.activeElement)`) {
+			t.Error("the focus did not move to the summary")
+		}
+		if !eval[bool](t, beTab, fmt.Sprintf(`(() => { const c = document.querySelector(%q); const d = document.getElementById(c.getAttribute('aria-describedby') || '');
+			return c.getAttribute('aria-invalid') === 'true' && !!d && d.innerText.length > 0; })()`, issuer)) {
+			t.Error("the claimed issuer's error is not tied to it (aria-invalid, aria-describedby)")
+		}
+		if got := eval[string](t, beTab, fmt.Sprintf(`document.querySelector(%q).value`, issuer)); got != "India" {
+			t.Fatalf("the claimed issuer was altered: %q", got)
+		}
+		eval[chromedp.Void](t, beTab, fmt.Sprintf(`document.querySelector(%q).select()`, issuer))
+		do(t, beTab, "correct every field",
+			chromedp.SendKeys(chromedp.CSS(issuer), "IN"),
+			chromedp.SendKeys(chromedp.CSS(`#notice-form input[name=reference]`), "BE-N-2026-0001"),
+			chromedp.SendKeys(chromedp.CSS(`#notice-form input[name=title]`), "Forged certificates in Antwerp"),
+			chromedp.SendKeys(chromedp.CSS(`#notice-form textarea[name="fraudulent_certificate.certificate_numbers"]`), "IN0099999"),
+			chromedp.Click(chromedp.CSS(`#notice-form input[name="fraudulent_certificate.defects"][value="layout_unlike_specimen"]`)),
+			chromedp.SendKeys(chromedp.CSS(`#notice-form textarea[name="fraudulent_certificate.action_requested"]`), "Refuse these certificates."),
+			chromedp.Click(chromedp.ID("to-IN")))
+		clickLink(t, beTab, "send", "#notice-form", "Send the notice")
+		waitFor(t, beTab, "the notice sent", containsText("#notice-result", "sent to IN"))
+		if eval[bool](t, beTab, `!!document.getElementById('notice-form-problems')`) {
+			t.Error("the summary stayed after the notice was sent")
+		}
 		noPageErrors(t, beTab)
 	}}, {"IN sees the answer and what BE has not confirmed", func(t *testing.T) {
 		inTab := newIncognito(t, ctx)
