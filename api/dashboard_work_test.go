@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -103,6 +104,16 @@ func TestDashboardClerkWork(t *testing.T) {
 		waitFor(t, beTab, "the notice in the inbox", containsText("#inbox-notices", "Forged certificates seen in Mumbai"))
 		waitFor(t, beTab, "the question in the inbox", containsText("#inbox-questions", "IN-AQ-2026-0001"))
 		waitFor(t, beTab, "the certificates to confirm", containsText("#inbox-confirm", "Certificate IN0012001"))
+		// The events of before the page loaded show at once, not at the
+		// next refresh (10 s): the stream replays them as the page loads.
+		c, cancel := context.WithTimeout(beTab, 5*time.Second)
+		defer cancel()
+		if err := chromedp.Do(c, chromedp.Poll[chromedp.Void](containsText("#activity-list", "from IN"), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+			t.Fatalf("recent activity after loading: %q (%v)", textOf(t, beTab, "#activity"), err)
+		}
+		if !eval[bool](t, beTab, `!!document.querySelector('#activity-list a[href^="#/records/IN/"]')`) {
+			t.Error("a received entry does not link to its record")
+		}
 	}}, {"BE acknowledges the notice", func(t *testing.T) {
 		clickLink(t, beTab, "open the notice", "#inbox-notices", "Forged certificates seen in Mumbai")
 		waitFor(t, beTab, "the acknowledge form", visible("#notice-ack"))

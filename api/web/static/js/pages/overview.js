@@ -37,15 +37,18 @@ export async function overviewPage(view, ctx) {
   });
   const refreshInbox = debounce(loadInboxPart, 500);
   ctx.reloadStatus = loadStatus;
-  renderActivity(parts.activity, ctx.app.activity);
-  await Promise.all([loadStatus(), loadFindings(), loadInboxPart()]);
+  renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
+  // Listen before loading: the event stream replays the node's recent
+  // events while the page loads, and each must show at once.
   ctx.onEvent((ev) => {
-    renderActivity(parts.activity, ctx.app.activity);
+    renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
     if (ev.kind.startsWith('finding_') || ev.kind === 'missed') refreshFindings();
     if (!ev.kind.startsWith('finding_')) refreshStatus();
     if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') refreshInbox();
   });
-  ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity); });
+  await Promise.all([loadStatus(), loadFindings(), loadInboxPart()]);
+  renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
+  ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity, ctx.app.status); });
 }
 
 /** guard runs a loader and shows its failure in place. */
@@ -189,13 +192,24 @@ async function renderFindings(place, ctx) {
   el('p', {}, el('a', { href: '#/findings' }, 'See all ' + plural(open.length, 'open finding', 'open findings'))));
 }
 
-function renderActivity(place, events) {
+function renderActivity(place, events, st) {
   if (events.length === 0) {
     fill(place, empty('Nothing yet.', el('p', { class: 'hint' }, 'New entries, connections, receipts and findings appear here as they happen.')));
     return;
   }
   fill(place, el('ul', { class: 'activity', id: 'activity-list' }, events.slice(0, ACTIVITY_SHOWN).map((ev) =>
-    el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', describe(ev)))));
+    el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', activityLine(ev, st ? st.participant : '')))));
+}
+
+/** activityLine says what happened; an entry links to its record. */
+function activityLine(ev, own) {
+  const f = ev.fields || {};
+  if ((ev.kind === 'entry_received' || ev.kind === 'entry_published') && f.seq) {
+    const feed = ev.kind === 'entry_published' ? own : f.feed;
+    if (feed) return el('a', { href: '#/records/' + api.path(feed, f.seq) }, describe(ev));
+  }
+  if (ev.kind.startsWith('finding_') && f.id) return el('a', { href: '#/findings/' + f.id }, describe(ev));
+  return describe(ev);
 }
 
 function clock(t) {
