@@ -114,6 +114,7 @@ func TestDashboardAccessible(t *testing.T) {
 		{"#/query", "#query-form"},
 		{"#/import", "#import-form"},
 		{"#/awaiting", "#awaiting-table"},
+		{"#/reference", "#reference table"},
 	}
 	for _, p := range pages {
 		goTo(t, tab, p.hash)

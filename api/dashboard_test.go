@@ -372,6 +372,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 bad row") {
 			t.Fatalf("import errors shown: %q", textOf(t, ctx, "#import-errors"))
 		}
+		click(t, ctx, "open the record formats", "#formats-link")
+		waitFor(t, ctx, "the record reference from the node", containsText("#reference", "Import and export formats"))
 	}}, {"a finding's drill-down", func(t *testing.T) {
 		const id = "R1/IN/IN0012006"
 		makeMismatch(t, in, be, id)

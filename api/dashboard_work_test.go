@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -290,4 +291,19 @@ func TestDashboardCharts(t *testing.T) {
 		}
 	}
 	noPageErrors(t, tab)
+}
+
+// TestRecordReferenceServed: the record reference the dashboard serves
+// (api/web/static/records.md) is docs/records.md, so a clerk reads the
+// formats this node accepts. After editing docs/records.md:
+// cp docs/records.md api/web/static/records.md
+func TestRecordReferenceServed(t *testing.T) {
+	want, err := os.ReadFile("../docs/records.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.ReadFile(webFS, "web/static/records.md")
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("api/web/static/records.md differs from docs/records.md (%v): cp docs/records.md api/web/static/records.md", err)
+	}
 }

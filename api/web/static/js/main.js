@@ -15,6 +15,7 @@ import { queryPage } from './pages/query.js';
 import { importPage } from './pages/import.js';
 import { chartsPage } from './pages/charts.js';
 import { awaitingPage } from './pages/inbox.js';
+import { referencePage } from './pages/reference.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -27,6 +28,7 @@ const ROUTES = [
   { re: /^\/notice$/, nav: 'notice', page: noticePage, title: 'Send a notice' },
   { re: /^\/query$/, nav: 'query', page: queryPage, title: 'Ask a question' },
   { re: /^\/import$/, nav: 'import', page: importPage, title: 'Import a file' },
+  { re: /^\/reference$/, nav: 'import', page: referencePage, title: 'Record formats' },
   { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
