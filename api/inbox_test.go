@@ -1,7 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +51,52 @@ func TestInboxConfirmation(t *testing.T) {
 	apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
 	if numbers(ib.ToConfirm)["IN0012001"] {
 		t.Fatalf("BE still lists IN0012001 to confirm: %+v", ib.ToConfirm)
+	}
+}
+
+// TestCheckRecord: POST /api/records/{type}/check answers every wrong
+// field at once, as publishing would, and publishes nothing.
+func TestCheckRecord(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	code, body := call(t, in, "POST", "/api/records/notice/check", testToken,
+		[]byte(`{"version": 1, "kind": "fraudulent_certificate", "fraudulent_certificate": {"purported_issuer": "India"}}`))
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("an invalid notice: %d %s", code, body)
+	}
+	var e struct {
+		Error struct {
+			Code   string `json:"code"`
+			Fields []struct{ Field, Reason string } `json:"fields"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range e.Error.Fields {
+		got[f.Field] = true
+	}
+	for _, want := range []string{"reference", "title", "fraudulent_certificate.purported_issuer", "fraudulent_certificate.action_requested"} {
+		if !got[want] {
+			t.Errorf("no error for %s in %s", want, body)
+		}
+	}
+	if code, body := call(t, in, "POST", "/api/records/notice/check", testToken, []byte(exampleNotice(t))); code != http.StatusOK {
+		t.Fatalf("a valid notice: %d %s", code, body)
+	}
+	if code, _ := call(t, in, "POST", "/api/records/nonsense/check", testToken, []byte(`{}`)); code != http.StatusBadRequest {
+		t.Errorf("an unknown type: %d, want 400", code)
+	}
+	var feeds []json.RawMessage
+	apiJSON(t, in, "GET", "/api/feeds", nil, &feeds)
+	for _, f := range feeds {
+		if strings.Contains(string(f), `"seq":1`) {
+			t.Fatalf("a check published: %s", f)
+		}
+	}
+	var ps []struct{ Code, Name string }
+	apiJSON(t, in, "GET", "/api/participants", nil, &ps)
+	if len(ps) < 50 || !slices.ContainsFunc(ps, func(p struct{ Code, Name string }) bool { return p.Code == "IN" && p.Name == "India" }) {
+		t.Fatalf("participants: %d, India missing? %v", len(ps), ps[:min(3, len(ps))])
 	}
 }
