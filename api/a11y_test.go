@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // axePath is where `make axe` (and .ci/run) installs npm's axe-core for
@@ -120,6 +121,17 @@ func TestDashboardAccessible(t *testing.T) {
 		goTo(t, tab, p.hash)
 		waitFor(t, tab, p.hash, visible(p.ready))
 		checkAxe(t, tab, src, p.hash)
+	}
+	// The skip link is the first stop of the keyboard and leads to the page.
+	do(t, tab, "load the overview afresh", chromedp.Navigate(in.URL+"/#/"), chromedp.Reload())
+	waitFor(t, tab, "the overview", visible("#inbox"))
+	press(t, tab, "Tab", kb.Tab)
+	if got := eval[string](t, tab, `document.activeElement.id + ':' + document.activeElement.innerText`); got != "skip:Skip to the content" {
+		t.Fatalf("the first Tab reaches %q, not the skip link", got)
+	}
+	press(t, tab, "follow the skip link", kb.Enter)
+	if !eval[bool](t, tab, `document.activeElement === document.getElementById('view')`) {
+		t.Fatal("the skip link does not move the focus to the page")
 	}
 	// A question to answer, and the notice form with its errors shown.
 	clickLink(t, tab, "the overview", "#nav", "Overview")
