@@ -86,6 +86,7 @@ type scanner struct {
 	b         Backend
 	err       error
 	truncated bool
+	batches   map[string][]item // batch items by type, read once
 }
 
 // all returns up to maxInboxScan records of typ (of feed, "" for all),
@@ -181,22 +182,33 @@ type item struct {
 }
 
 // items returns the records of typ, lone and in batches, newest first.
+// The batches are read once per scanner, for every type.
 func (sc *scanner) items(typ string) []item {
 	var out []item
 	for _, r := range sc.all(typ, "") {
 		out = append(out, item{CertificateRef{Feed: r.Feed, Seq: r.Seq, Item: -1, Time: r.Time}, r.Record})
 	}
+	if sc.batches == nil {
+		sc.batches = sc.batchItems()
+	}
+	return append(out, sc.batches[typ]...)
+}
+
+// batchItems reads every batch this node holds and returns their items by
+// record type.
+func (sc *scanner) batchItems() map[string][]item {
+	byType := map[string][]item{}
 	for _, r := range sc.all("batch", "") {
 		var b struct {
 			Type  string            `json:"type"`
 			Items []json.RawMessage `json:"items"`
 		}
-		if json.Unmarshal(r.Record, &b) != nil || b.Type != typ {
+		if json.Unmarshal(r.Record, &b) != nil { // unreadable (not addressed here): skipped
 			continue
 		}
 		for i, it := range b.Items {
-			out = append(out, item{CertificateRef{Feed: r.Feed, Seq: r.Seq, Item: i, Time: r.Time}, it})
+			byType[b.Type] = append(byType[b.Type], item{CertificateRef{Feed: r.Feed, Seq: r.Seq, Item: i, Time: r.Time}, it})
 		}
 	}
-	return out
+	return byType
 }

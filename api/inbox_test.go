@@ -65,7 +65,7 @@ func TestCheckRecord(t *testing.T) {
 	}
 	var e struct {
 		Error struct {
-			Code   string `json:"code"`
+			Code   string                           `json:"code"`
 			Fields []struct{ Field, Reason string } `json:"fields"`
 		} `json:"error"`
 	}
