@@ -2,10 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"time"
 
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // maxInboxScan bounds the records of one type the inbox reads (a page of
@@ -16,7 +18,8 @@ const maxInboxScan = 20000
 // Inbox is the answer of GET /api/inbox: what awaits this node and what
 // it awaits from its partners.
 type Inbox struct {
-	// Notices are partners' notices this node has not acknowledged.
+	// Notices are partners' notices this node has not acknowledged. A
+	// record its author withdrew or corrected is left out of every list.
 	Notices []node.RecordView `json:"notices"`
 	// Questions are partners' anomaly queries this node has not answered.
 	Questions []node.RecordView `json:"questions"`
@@ -86,7 +89,8 @@ type scanner struct {
 	b         Backend
 	err       error
 	truncated bool
-	batches   map[string][]item // batch items by type, read once
+	batches   map[string][]item  // batch items by type, read once
+	withdrawn map[recordKey]bool // records withdrawn, read once
 }
 
 // all returns up to maxInboxScan records of typ (of feed, "" for all),
@@ -122,13 +126,53 @@ func (sc *scanner) unreplied(self, typ, replyType string, refers func(json.RawMe
 		f, s := refers(r.Record)
 		replied[entryKey{f, s}] = true
 	}
+	list := sc.all(typ, "")
+	gone := sc.replaced()
+	for _, r := range list {
+		if s, ok := supersedes(r.Record); ok {
+			gone[recordKey{r.Feed, s.Seq, s.Item}] = true
+		}
+	}
 	out := []node.RecordView{}
-	for _, r := range sc.all(typ, "") {
-		if r.Feed != self && len(r.Record) > 0 && string(r.Record) != "null" && !replied[entryKey{r.Feed, r.Seq}] {
+	for _, r := range list {
+		if r.Feed != self && len(r.Record) > 0 && string(r.Record) != "null" &&
+			!replied[entryKey{r.Feed, r.Seq}] && !gone[recordKey{r.Feed, r.Seq, 0}] {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// recordKey names a record: its entry, and its item in a batch (0 for a
+// lone record, as in [protocol.Supersedes]).
+type recordKey struct {
+	feed string
+	seq  uint64
+	item int
+}
+
+// replaced returns a new set of the records a withdrawal removed.
+func (sc *scanner) replaced() map[recordKey]bool {
+	if sc.withdrawn == nil {
+		sc.withdrawn = map[recordKey]bool{}
+		for _, r := range sc.all("withdrawal", "") {
+			if s, ok := supersedes(r.Record); ok {
+				sc.withdrawn[recordKey{r.Feed, s.Seq, s.Item}] = true
+			}
+		}
+	}
+	return maps.Clone(sc.withdrawn)
+}
+
+// supersedes returns the record a body corrects or withdraws, if any.
+func supersedes(body json.RawMessage) (protocol.Supersedes, bool) {
+	var r struct {
+		Supersedes *protocol.Supersedes `json:"supersedes"`
+	}
+	if json.Unmarshal(body, &r) != nil || r.Supersedes == nil {
+		return protocol.Supersedes{}, false
+	}
+	return *r.Supersedes, true
 }
 
 type entryKey struct {
@@ -152,7 +196,17 @@ func (sc *scanner) unconfirmed(self string) (toConfirm, ours []CertificateRef) {
 		confirmed[confKey{c.ref.Feed, cf.Issuer, cf.Number}] = true
 	}
 	toConfirm, ours = []CertificateRef{}, []CertificateRef{}
-	for _, c := range sc.items("certificate") {
+	certs := sc.items("certificate")
+	gone := sc.replaced()
+	for _, c := range certs {
+		if s, ok := supersedes(c.body); ok {
+			gone[recordKey{c.ref.Feed, s.Seq, s.Item}] = true
+		}
+	}
+	for _, c := range certs {
+		if gone[recordKey{c.ref.Feed, c.ref.Seq, max(c.ref.Item, 0)}] {
+			continue
+		}
 		ref := c.ref
 		var cert struct {
 			Number      string `json:"number"`

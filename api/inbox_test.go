@@ -100,3 +100,30 @@ func TestCheckRecord(t *testing.T) {
 		t.Fatalf("participants: %d, India missing? %v", len(ps), ps[:min(3, len(ps))])
 	}
 }
+
+// TestInboxWithdrawn: a notice its author withdrew no longer waits for an
+// acknowledgement.
+func TestInboxWithdrawn(t *testing.T) {
+	in, be := pairNodes(t)
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
+	var sent struct{ Seq uint64 }
+	apiJSON(t, in, "POST", "/api/records/notice", req, &sent)
+	var ib Inbox
+	eventually(t, "BE's inbox lists the notice", func() error {
+		apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
+		if len(ib.Notices) != 1 || ib.Notices[0].Seq != sent.Seq {
+			return fmt.Errorf("notices: %+v", ib.Notices)
+		}
+		return nil
+	})
+	w := fmt.Sprintf(`{"version": 1, "supersedes": {"seq": %d}, "reason": "sent by mistake"}`, sent.Seq)
+	req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(w)})
+	apiJSON(t, in, "POST", "/api/records/withdrawal", req, nil)
+	eventually(t, "the withdrawn notice leaves BE's inbox", func() error {
+		apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
+		if len(ib.Notices) != 0 {
+			return fmt.Errorf("notices: %+v", ib.Notices)
+		}
+		return nil
+	})
+}
