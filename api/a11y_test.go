@@ -122,6 +122,13 @@ func TestDashboardAccessible(t *testing.T) {
 		waitFor(t, tab, p.hash, visible(p.ready))
 		checkAxe(t, tab, src, p.hash)
 	}
+	// The findings' partner filter offers the participants findings name
+	// that are not partners (certificates to AE are unconfirmed).
+	goTo(t, tab, "#/findings")
+	waitFor(t, tab, "the partner filter", visible("#filter-partner"))
+	if opts := eval[string](t, tab, `[...document.querySelectorAll('#filter-partner option')].map((o) => o.textContent).join('|')`); !strings.Contains(opts, "AE (not a partner)") || !strings.Contains(opts, "BE · Authority BE") {
+		t.Errorf("partner filter options: %s", opts)
+	}
 	// The skip link is the first stop of the keyboard and leads to the page.
 	do(t, tab, "load the overview afresh", chromedp.Navigate(in.URL+"/#/"), chromedp.Reload())
 	waitFor(t, tab, "the overview", visible("#inbox"))
