@@ -3,7 +3,7 @@
 // partners sent; an answer links back to its question.
 
 import * as api from '../api.js';
-import { el, fill, section, table, row, when, empty, errorBox } from '../dom.js';
+import { el, fill, section, table, row, when, empty, errorBox, debounce } from '../dom.js';
 import { textarea, choice, text, publish } from './form.js';
 
 /** STATUS names the statuses of an answer as the records reference does. */
@@ -35,8 +35,9 @@ export function questionPanels(v, own, ctx) {
     }
   };
   load();
+  const live = debounce(load, 300);
   ctx.onEvent((ev) => {
-    if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') load();
+    if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') live();
   });
   const panels = [el('section', { class: 'panel', id: 'answers' }, el('h2', {}, 'Answers'), list)];
   if (!own) panels.push(answerForm(v, ctx, load));
