@@ -29,12 +29,18 @@ export async function overviewPage(view, ctx) {
   const loadFindings = () => guard(parts.findings, () => renderFindings(parts.findings, ctx));
   const refreshStatus = debounce(loadStatus, 250);
   const refreshFindings = debounce(loadFindings, 250);
-  const loadInboxPart = () => guard(parts.inbox, async () => {
-    const ib = await loadInbox(ctx);
+  const loadInboxPart = async () => {
+    try {
+      const ib = await loadInbox(ctx);
+      fill(parts.inbox, inboxView(ib));
+      fill(parts.awaiting, awaitingView(ib));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      fill(parts.inbox, errorBox(e, 'Could not load this part. '));
+      fill(parts.awaiting, errorBox(e, 'Could not load this part. '));
+    }
     parts.inbox.removeAttribute('aria-busy');
-    fill(parts.inbox, inboxView(ib));
-    fill(parts.awaiting, awaitingView(ib));
-  });
+  };
   const refreshInbox = debounce(loadInboxPart, 500);
   ctx.reloadStatus = loadStatus;
   renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
