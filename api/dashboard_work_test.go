@@ -14,19 +14,27 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/kpnode/kpnode/node"
 )
 
 // pairNodes starts IN and BE, each pinning the other, and waits until
 // they are connected.
 func pairNodes(t *testing.T) (in, be *httptest.Server) {
 	t.Helper()
-	in, _ = newTestAPI(t, "IN")
-	be, _ = newTestAPI(t, "BE")
+	in, _, be, _ = pairNodesN(t)
+	return in, be
+}
+
+// pairNodesN is pairNodes, also answering the nodes.
+func pairNodesN(t *testing.T) (in *httptest.Server, inNode *node.Node, be *httptest.Server, beNode *node.Node) {
+	t.Helper()
+	in, inNode = newTestAPI(t, "IN")
+	be, beNode = newTestAPI(t, "BE")
 	_, inCard := call(t, in, "GET", "/api/card", testToken, nil)
 	_, beCard := call(t, be, "GET", "/api/card", testToken, nil)
 	apiJSON(t, be, "POST", "/api/partners", inCard, nil)
 	apiJSON(t, in, "POST", "/api/partners", beCard, nil)
-	return in, be
+	return in, inNode, be, beNode
 }
 
 // signInBrowser opens the dashboard of srv in tab and signs in with a
@@ -86,7 +94,7 @@ func press(t *testing.T, ctx context.Context, what, keys string) {
 // question's page and the certificates BE has not confirmed. Both work by
 // the visible controls from sign-in on.
 func TestDashboardClerkWork(t *testing.T) {
-	in, be := pairNodes(t)
+	in, _, be, beNode := pairNodesN(t)
 	ctx := newBrowser(t)
 	query := strings.Replace(readExample(t, "anomaly_query.json"), "BE-AQ-2026-0012", "IN-AQ-2026-0001", 1)
 	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(query)})
@@ -213,7 +221,7 @@ func TestDashboardClerkWork(t *testing.T) {
 		clickLink(t, inTab, "the certificates awaiting BE", "#awaiting", "to BE not yet confirmed")
 		waitFor(t, inTab, "the list", containsText("#awaiting-table", "IN0012001"))
 		noPageErrors(t, inTab)
-	}}, {"IN pauses BE: the overview says paused and behind, then up to date", func(t *testing.T) {
+	}}, {"IN pauses BE, resumes it, then BE stops: the overview says why delivery is behind", func(t *testing.T) {
 		inTab := newIncognito(t, ctx)
 		signInBrowser(t, inTab, in, "IN")
 		row := `#partner-table tr[data-partner="BE"]`
@@ -228,6 +236,12 @@ func TestDashboardClerkWork(t *testing.T) {
 		}
 		clickLink(t, inTab, "resume BE", row, "Resume")
 		waitFor(t, inTab, "BE up to date again", containsText(row, "Up to date"))
+		// BE's node stops: our next entry waits for it, and the row says why.
+		beNode.Close()
+		waitFor(t, inTab, "BE not connected", visible(`tr[data-partner="BE"][data-connected="false"]`))
+		req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
+		apiJSON(t, in, "POST", "/api/records/notice", req, nil)
+		waitFor(t, inTab, "behind: not connected", containsText(row, "Behind: not connected"))
 		noPageErrors(t, inTab)
 	}}}
 	for _, st := range steps {
