@@ -11,7 +11,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test check bench bench-short fuzz demo screenshots clean
+.PHONY: help build test check bench bench-short fuzz demo screenshots clean axe
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ demo: build ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade
 
 screenshots: ## write the dashboard's screenshots (docs/screenshots/*.png) from two nodes with data; needs chromium
 	KPNODE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' -timeout 5m -v ./api/
+
+axe: ## install npm's axe-core (pinned) for the dashboard's accessibility tests into api/testdata/axe; needs npm
+	cd api/testdata/axe && npm ci --no-audit --no-fund
 
 clean: ## remove build output
 	rm -rf bin

@@ -360,7 +360,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, "the notice form", visible("#notice-form"))
 		do(t, ctx, "send an empty notice", chromedp.Click(chromedp.ID("to-BE")), chromedp.Click(chromedp.CSS(`#notice-form button[type=submit]`)))
 		waitFor(t, ctx, "the title marked", visible(`.has-error [data-field="title"]`))
-		waitFor(t, ctx, "the reasons listed", containsText("#notice-result", "is required"))
+		waitFor(t, ctx, "the reasons listed", containsText("#notice-form-problems", "Title: is required"))
 	}}, {"a bad CSV row is shown", func(t *testing.T) {
 		file := badCertificatesCSV(t)
 		goTo(t, ctx, "#/import")
@@ -373,6 +373,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 bad row") {
 			t.Fatalf("import errors shown: %q", textOf(t, ctx, "#import-errors"))
 		}
+		click(t, ctx, "open the record formats", "#formats-link")
+		waitFor(t, ctx, "the record reference from the node", containsText("#reference", "Import and export formats"))
 	}}, {"a finding's drill-down", func(t *testing.T) {
 		const id = "R1/IN/IN0012006"
 		makeMismatch(t, in, be, id)
@@ -384,6 +386,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitFor(t, ctx, "the finding's records", containsText("#finding-records", "IN0012006"))
 		do(t, ctx, "acknowledge it", chromedp.SendKeys(chromedp.ID("ack-note"), "weighed again"), chromedp.Click(chromedp.ID("ack-button")))
 		waitFor(t, ctx, "the acknowledgement", containsText("#finding-ack", "weighed again"))
+		if got := textOf(t, ctx, "#finding-ack"); !strings.Contains(got, "no longer shows among the open findings") {
+			t.Errorf("the acknowledgement does not say what happens: %q", got)
+		}
+		if !eval[bool](t, ctx, `document.querySelector('#finding-ack').contains(document.activeElement)`) {
+			t.Errorf("focus after acknowledging is on %s, not on the outcome", eval[string](t, ctx, `document.activeElement.tagName + '#' + document.activeElement.id`))
+		}
 		do(t, ctx, "open the certificate", chromedp.Click(chromedp.CSS(`#finding-records a.record-link`)))
 		waitFor(t, ctx, "the record", containsText("#record-body", "IN0012006"))
 		noPageErrors(t, ctx)

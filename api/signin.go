@@ -45,7 +45,7 @@ type SigninRequest struct {
 }
 
 var errBadSigninCode = &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
-	Message: "this sign-in link is wrong, was already used or has expired; ask for a new one with: kpnode dashboard"}
+	Message: "this sign-in link is wrong, was already used or has expired: ask your administrator for a new one"}
 
 // signinCodes holds the outstanding one-time sign-in codes. It is safe for
 // concurrent use.

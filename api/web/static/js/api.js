@@ -51,7 +51,7 @@ export async function request(method, path, opts = {}) {
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new APIError(0, { code: 'unreachable',
-      message: 'The node did not answer. Check that it is still running (kpnode run), then try again.' });
+      message: 'The node did not answer: it may have stopped or be restarting. Try again in a moment; if it stays away, tell your administrator.' });
   }
   const data = await decode(resp);
   if (resp.status === 401 && opts.auth !== false) {

@@ -125,7 +125,7 @@ export function describe(ev) {
     case 'entry_received':
       return 'Received entry #' + f.seq + ' (' + typeLabel(f.type) + ') from ' + f.feed + '.';
     case 'receipt':
-      return f.partner + ' confirmed it holds our entries up to #' + f.seq + '.';
+      return 'Delivered: ' + f.partner + '\'s node holds our entries up to #' + f.seq + '.';
     case 'partner_connected':
       return 'Connected to ' + f.partner + '.';
     case 'partner_lost':

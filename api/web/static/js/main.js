@@ -14,6 +14,8 @@ import { noticePage } from './pages/notice.js';
 import { queryPage } from './pages/query.js';
 import { importPage } from './pages/import.js';
 import { chartsPage } from './pages/charts.js';
+import { awaitingPage } from './pages/inbox.js';
+import { referencePage } from './pages/reference.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -26,6 +28,8 @@ const ROUTES = [
   { re: /^\/notice$/, nav: 'notice', page: noticePage, title: 'Send a notice' },
   { re: /^\/query$/, nav: 'query', page: queryPage, title: 'Ask a question' },
   { re: /^\/import$/, nav: 'import', page: importPage, title: 'Import a file' },
+  { re: /^\/reference$/, nav: 'import', page: referencePage, title: 'Record formats' },
+  { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];
@@ -51,6 +55,7 @@ const SIGNIN_FAILED = '#signin-failed';
 async function start() {
   api.whenUnauthorized(() => signOut('Your sign-in has ended (it expired or was revoked). Please sign in again.'));
   document.getElementById('signout').addEventListener('click', () => signOut(''));
+  document.getElementById('skip').addEventListener('click', (e) => { e.preventDefault(); view.focus(); });
   window.addEventListener('hashchange', route);
   if (!location.hash.startsWith('#signin=')) await api.checkSession();
   route();
@@ -60,7 +65,7 @@ async function route() {
   const hash = location.hash || '#/';
   if (hash.startsWith('#signin=')) return linkSignIn(hash.slice('#signin='.length));
   if (hash === SIGNIN_FAILED) {
-    app.signInMessage = 'This sign-in link is wrong, was already used or has expired; ask for a new one with: kpnode dashboard';
+    app.signInMessage = 'This sign-in link is wrong, was already used or has expired. Ask your administrator for a new one.';
     history.replaceState(null, '', location.pathname + '#/signin');
     return route();
   }
@@ -76,7 +81,7 @@ async function route() {
     show({ nav: '', title: 'Not found', page: notFound }, [], new URLSearchParams());
     return;
   }
-  show(r, path.match(r.re).slice(1).map(decodeURIComponent), new URLSearchParams(qs || ''));
+  show({ ...r, path }, path.match(r.re).slice(1).map(decodeURIComponent), new URLSearchParams(qs || ''));
 }
 
 async function show(r, args, params) {
@@ -97,12 +102,19 @@ async function show(r, args, params) {
     every: (ms, fn) => page.timers.push(setInterval(fn, ms)),
     signedIn: afterSignIn,
   };
+  // A new page (not new filters on the same one) takes the focus, so that
+  // a keyboard or screen-reader user starts reading it, not the menu.
+  const moved = shownPath !== null && shownPath !== r.path;
+  shownPath = r.path;
+  if (moved) view.focus();
   try {
     await r.page(view, ctx);
   } catch (e) {
     if (e.name !== 'AbortError' && current === page) fill(view, errorBox(e));
   }
 }
+
+let shownPath = null; // the path of the page shown, to tell a new page from new filters
 
 function stopPage(page) {
   page.ctrl.abort();

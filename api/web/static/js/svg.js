@@ -144,7 +144,11 @@ export function scatterChart({ label, points, bands, format = short }) {
       s('title', {}, b.label)));
   }
   for (const p of points) {
-    svg.append(s('circle', { cx: x(p.t), cy: y(p.v), r: p.outside ? 4.5 : 3, class: p.outside ? 'dot outlier' : 'dot s0' }, s('title', {}, p.label)));
+    // An outlier is a diamond, not only red: colour is not the only cue.
+    const cx = x(p.t), cy = y(p.v);
+    svg.append(p.outside
+      ? s('polygon', { points: [[cx, cy - 6], [cx + 6, cy], [cx, cy + 6], [cx - 6, cy]].join(' '), class: 'dot outlier' }, s('title', {}, p.label))
+      : s('circle', { cx, cy, r: 3, class: 'dot s0' }, s('title', {}, p.label)));
   }
   return el('figure', { class: 'figure' }, svg,
     el('ul', { class: 'legend' }, el('li', { class: 'key s0' }, 'Certificate line'), el('li', { class: 'key outlier' }, 'Outside the reference band'), el('li', { class: 'key band' }, 'Reference band')));

@@ -16,7 +16,7 @@ export async function chartsPage(view, ctx) {
   fill(view, el('h1', {}, 'Charts'),
     section('Mirror statistics', el('p', {}, 'What you reported for your trade with a partner, next to what the partner reported for the same trade. Large gaps are worth a question.'), parts.mirror),
     section('Unit values of certificates', el('p', {}, 'US dollars per carat of each certificate line of the last two years, against the reference range the unit-value check uses (shaded).'), parts.unit),
-    section('Delivery over time', el('p', {}, 'How many of our entries each partner had not yet confirmed, and how many of theirs we still had to fetch.'), parts.lag));
+    section('Delivery over time', el('p', {}, 'How many of our entries had not yet reached each partner\'s node, and how many of theirs we still had to fetch.'), parts.lag));
   const lag = () => guard(parts.lag, () => lagChart(parts.lag, ctx));
   await Promise.all([
     guard(parts.mirror, () => mirrorChart(parts.mirror, s.participant, ctx)),
@@ -47,11 +47,22 @@ async function mirrorChart(place, us, ctx) {
   const pick = { partner: el('div'), hs: el('div'), measure: el('div') };
   const out = el('div');
   const draw = () => drawMirror(out, rows, us, value(pick.partner), value(pick.hs), value(pick.measure));
-  fill(pick.partner, field('Partner', select({ id: 'mirror-partner', on: { change: draw } }, partners.map((p) => [p, p]), partners[0])));
+  fill(pick.partner, field('Partner', select({ id: 'mirror-partner', on: { change: draw } }, partners.map((p) => [p, p]), richest(rows, us, partners))));
   fill(pick.hs, field('HS code', select({ id: 'mirror-hs', on: { change: draw } }, HS, '')));
   fill(pick.measure, field('Measure', select({ id: 'mirror-measure', on: { change: draw } }, [['carats', 'Carats'], ['value_usd', 'Value (USD)'], ['certificates', 'Certificates']], 'carats')));
   fill(place, el('div', { class: 'filter-row' }, pick.partner, pick.hs, pick.measure), out);
   draw();
+}
+
+/** richest is the partner with the most quarters both sides reported
+ * (then the most rows): the chart opens on one with figures to compare. */
+function richest(rows, us, partners) {
+  const score = (p) => {
+    const ours = new Set(rows.filter((r) => r.reporter === us && r.partner === p).map((r) => r.period));
+    const theirs = rows.filter((r) => r.reporter === p && r.partner === us);
+    return theirs.filter((r) => ours.has(r.period)).length * 1e6 + ours.size + theirs.length;
+  };
+  return partners.reduce((best, p) => (score(p) > score(best) ? p : best), partners[0]);
 }
 
 function value(wrapper) { return wrapper.querySelector('select').value; }
@@ -105,14 +116,28 @@ async function unitChart(place, ctx) {
   }
   const origins = [...new Set(lines.map((l) => l.origin))].sort();
   const out = el('div');
-  const originSel = select({ id: 'unit-origin' }, origins.map((o) => [o, o === 'MIXED' ? 'Mixed or several origins' : o]), origins[0]);
-  const hsSel = select({ id: 'unit-hs' }, HS, '7102.31');
+  const [origin0, hs0] = busiest(lines);
+  const originSel = select({ id: 'unit-origin' }, origins.map((o) => [o, o === 'MIXED' ? 'Mixed or several origins' : o]), origin0);
+  const hsSel = select({ id: 'unit-hs' }, HS, hs0);
   const draw = () => drawUnit(out, lines, refs, originSel.value, hsSel.value);
   originSel.addEventListener('change', draw);
   hsSel.addEventListener('change', draw);
   fill(place, el('div', { class: 'filter-row' }, field('Origin', originSel), field('HS code', hsSel)),
     refs ? null : el('p', { class: 'hint' }, 'This node does not publish its reference table yet: the points are shown without a band.'), out);
   draw();
+}
+
+/** busiest picks the origin and HS code the chart opens on: the origin
+ * with the most gem-quality (7102.31) lines, else the one with the most
+ * lines of any HS code. */
+function busiest(lines) {
+  const most = (ls) => {
+    const n = new Map();
+    for (const l of ls) n.set(l.origin, (n.get(l.origin) || 0) + 1);
+    return [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  };
+  const gem = most(lines.filter((l) => l.hs === '7102.31'));
+  return gem ? [gem[0], '7102.31'] : [most(lines)[0], ''];
 }
 
 /** yearsAgo is the date n years before today, as YYYY-MM-DD. */
@@ -157,11 +182,20 @@ function drawUnit(out, lines, refs, origin, hs) {
   const points = pts.map((p) => {
     const b = bandOf(p);
     const outside = b ? p.v < b.low || p.v > b.high : false;
-    return { t: p.t, v: p.v, outside, label: p.name + ': USD ' + p.v.toFixed(2) + '/ct' + (outside ? ' (outside the band)' : '') };
+    return { t: p.t, v: p.v, outside, band: b, name: p.name, label: p.name + ': USD ' + p.v.toFixed(2) + '/ct' + (outside ? ' (outside the band)' : '') };
   });
-  const n = points.filter((p) => p.outside).length;
+  const outliers = points.filter((p) => p.outside);
   fill(out, scatterChart({ label: 'Unit values, origin ' + origin, points, bands, format: (v) => 'USD ' + number(v) }),
-    el('p', {}, points.length + ' lines; ' + n + ' outside the reference band.'));
+    el('p', { id: 'unit-summary' }, points.length + ' lines; ' + outliers.length + ' outside the reference band' +
+      (outliers.length ? ': ' + outliers.slice(0, 10).map((p) => p.name + ' (USD ' + p.v.toFixed(2) + '/ct)').join(', ') + (outliers.length > 10 ? ' and ' + (outliers.length - 10) + ' more' : '') : '') + '.'),
+    dataTable('The figures: every line', ['Certificate line', 'Issued', 'USD per carat', 'Reference band', 'Outside the band'],
+      points.map((p) => [p.name, new Date(p.t).toISOString().slice(0, 10), p.v.toFixed(2), p.band ? p.band.low + ' … ' + p.band.high : 'none', p.outside ? 'yes, outside' : 'no']), 'unit-table'));
+}
+
+/** dataTable is a chart's figures as a table, in a box that opens. */
+function dataTable(title, headings, rows, id) {
+  return el('details', { class: 'chart-data' }, el('summary', {}, title),
+    table(headings, rows.map((r) => row(r)), { id }));
 }
 
 // Delivery over time.
@@ -177,7 +211,12 @@ async function lagChart(place, ctx) {
     return;
   }
   const chart = (title, ser) => el('div', {}, el('h3', {}, title), lineChart({ label: title, series: ser, integer: true, width: 560, height: 260 }));
+  const behind = series('behind');
+  const latest = (ser, c) => { const x = ser.find((y) => y.name === c); return x ? x.points[x.points.length - 1].v : 0; };
+  const peak = (ser, c) => { const x = ser.find((y) => y.name === c); return x ? Math.max(...x.points.map((p) => p.v)) : 0; };
   fill(place, el('div', { class: 'pair' },
-    chart('Our entries not yet confirmed, by partner', undelivered),
-    chart('Partner entries we still had to fetch', series('behind'))));
+    chart('Our entries not yet at their node, by partner', undelivered),
+    chart('Partner entries we still had to fetch', behind)),
+  dataTable('The figures: now and the highest of the last hour', ['Partner', 'Ours not yet at their node, now', 'highest', 'Theirs to fetch, now', 'highest'],
+    codes.map((c) => [c, String(latest(undelivered, c)), String(peak(undelivered, c)), String(latest(behind, c)), String(peak(behind, c))]), 'lag-table'));
 }

@@ -15,7 +15,7 @@ export async function status(ctx) {
  * value() returns the codes ticked, ["all"] when "every partner" is. */
 export async function recipients(ctx, name = 'to') {
   const partners = (await api.get('/api/partners', { signal: ctx.signal })) || [];
-  const box = el('fieldset', { class: 'recipients', dataset: { field: 'to' } }, el('legend', {}, 'Send to'));
+  const box = el('fieldset', { class: 'recipients field', dataset: { field: 'to' } }, el('legend', {}, 'Send to ', el('span', { class: 'required' }, '(required)')));
   if (partners.length === 0) {
     box.append(el('p', { class: 'hint' }, 'This node has no partners yet, so there is no one to send to. Your administrator adds partners.'));
     return { node: box, value: () => [], partners };
@@ -24,7 +24,8 @@ export async function recipients(ctx, name = 'to') {
   const each = partners.map((p) => el('input', { type: 'checkbox', name, value: p.code, id: name + '-' + p.code }));
   all.addEventListener('change', () => each.forEach((c) => { c.checked = false; c.disabled = all.checked; }));
   box.append(el('label', { class: 'check', for: all.id }, all, ' Every partner'),
-    ...each.map((c, i) => el('label', { class: 'check', for: c.id }, c, ' ' + partners[i].code + ' · ' + partners[i].name)));
+    ...each.map((c, i) => el('label', { class: 'check', for: c.id }, c, ' ' + partners[i].code + ' · ' + partners[i].name)),
+    el('p', { class: 'field-error', hidden: true }));
   return {
     node: box,
     partners,
@@ -32,32 +33,63 @@ export async function recipients(ctx, name = 'to') {
   };
 }
 
-/** showFieldErrors puts each field error of an invalid_record answer next
- * to the control whose data-field names it (or its nearest parent path),
- * and lists them all in summary. */
-export function showFieldErrors(form, err, summary) {
+/** showFieldErrors marks each field of fields ({field, reason}: a
+ * record's JSON path, or "to" for the recipients) at the control whose
+ * data-field names it (or its nearest parent path): red, aria-invalid and
+ * the reason tied to it by aria-describedby. It lists them all, by the
+ * fields' labels, in a summary at the top of the form and moves the focus
+ * there. */
+export function showFieldErrors(form, fields) {
   clearFieldErrors(form);
-  const items = err.fields.map((f) => {
+  const items = fields.map((f) => {
     const place = fieldPlace(form, f.field);
-    if (place) {
-      place.classList.add('has-error');
-      const p = place.querySelector('.field-error');
-      if (p) {
-        p.hidden = false;
-        p.textContent = (p.textContent ? p.textContent + '; ' : '') + f.reason;
-      }
-    }
-    return el('li', {}, el('strong', {}, f.field ? humanize(f.field) + ': ' : ''), f.reason);
+    const name = place ? labelOf(place) : humanize(f.field || 'record');
+    if (place) markField(place, f.reason);
+    const control = place && place.querySelector('input, select, textarea');
+    return el('li', {}, control
+      ? el('a', { href: '#', on: { click: (e) => { e.preventDefault(); control.focus(); } } }, name)
+      : el('strong', {}, name), ': ' + f.reason);
   });
-  fill(summary, errorBox(err, 'Not sent: please correct the fields marked in red. '), el('ul', { class: 'field-errors' }, items));
+  const summary = el('div', { class: 'error-box form-summary', role: 'alert', tabindex: -1, id: form.id + '-problems' },
+    el('h2', {}, 'Not sent: ' + (fields.length === 1 ? 'one thing to correct' : fields.length + ' things to correct')),
+    el('ul', { class: 'field-errors' }, items));
+  form.prepend(summary);
+  summary.focus();
+}
+
+/** markField shows reason at a field: its error paragraph, and its
+ * control(s) marked invalid and described by the reason. */
+function markField(place, reason) {
+  place.classList.add('has-error');
+  const p = place.querySelector('.field-error');
+  if (!p) return;
+  if (!p.id) p.id = 'err-' + Math.random().toString(36).slice(2, 9);
+  p.hidden = false;
+  p.textContent = (p.textContent ? p.textContent + '; ' : '') + reason;
+  for (const c of place.querySelectorAll('input, select, textarea')) {
+    c.setAttribute('aria-invalid', 'true');
+    const ids = new Set((c.getAttribute('aria-describedby') || '').split(' ').filter(Boolean));
+    ids.add(p.id);
+    c.setAttribute('aria-describedby', [...ids].join(' '));
+  }
+}
+
+/** labelOf is the label a person sees for a field. */
+function labelOf(place) {
+  const l = place.querySelector(':scope > label, :scope > legend') || place.querySelector('label, legend');
+  return l ? l.textContent.replace(/\s*\((required|optional)\)\s*$/, '').trim() : '';
 }
 
 /** clearFieldErrors removes the marks of showFieldErrors. */
 export function clearFieldErrors(form) {
+  for (const s of form.querySelectorAll('.form-summary')) s.remove();
   for (const p of form.querySelectorAll('.has-error')) p.classList.remove('has-error');
   for (const p of form.querySelectorAll('.field-error')) { p.hidden = true; p.textContent = ''; }
+  for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
 }
 
+/** fieldPlace is the field (or fieldset) of the control whose data-field
+ * is path, or of its nearest parent path. */
 function fieldPlace(form, path) {
   let p = path;
   while (p) {

@@ -15,7 +15,11 @@ export function severityBadge(s) {
 
 export async function findingsPage(view, ctx) {
   const q = { rule: ctx.params.get('rule') || '', partner: ctx.params.get('partner') || '', severity: ctx.params.get('severity') || '', acked: ctx.params.get('acked') || '' };
-  const partners = (await api.get('/api/partners', { signal: ctx.signal })) || [];
+  const [pinned, every] = await Promise.all([
+    api.get('/api/partners', { signal: ctx.signal }),
+    api.get('/api/findings', { signal: ctx.signal }),
+  ]);
+  const partners = partnerChoices(pinned || [], every || []);
   const list = el('div', { id: 'findings-list' });
   fill(view, el('h1', {}, 'Findings'),
     el('p', {}, 'The node cross-checks the records it holds: certificates against confirmations, statistics against each other, unit values against references. Each finding is something for a person to look at; it is not proof of wrongdoing.'),
@@ -41,13 +45,25 @@ function bySeverity(a, b) {
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** partnerChoices are the pinned partners and every other participant a
+ * finding names (a finding may name a participant that is not a partner,
+ * such as the destination of a certificate seen in a partner's records). */
+function partnerChoices(pinned, findings) {
+  const out = pinned.map((p) => [p.code, p.code + ' · ' + p.name]);
+  const seen = new Set(pinned.map((p) => p.code));
+  for (const code of [...new Set(findings.map((f) => f.partner).filter(Boolean))].sort()) {
+    if (!seen.has(code)) out.push([code, code + ' (not a partner)']);
+  }
+  return out;
+}
+
 function filters(q, partners) {
   const go = (patch) => { location.hash = '#/findings' + api.query({ ...q, ...patch }); };
   const acked = el('input', { type: 'checkbox', id: 'filter-acked', checked: q.acked !== '', on: { change: (e) => go({ acked: e.target.checked ? '1' : '' }) } });
   return el('div', { class: 'filters filter-row' },
     field('Severity', select({ id: 'filter-severity', on: { change: (e) => go({ severity: e.target.value }) } }, [['', 'Any'], ...SEVERITIES], q.severity)),
     field('Check', select({ id: 'filter-rule', on: { change: (e) => go({ rule: e.target.value }) } }, [['', 'Any'], ...RULES], q.rule)),
-    field('Partner', select({ id: 'filter-partner', on: { change: (e) => go({ partner: e.target.value }) } }, [['', 'Any'], ...partners.map((p) => [p.code, p.code + ' · ' + p.name])], q.partner)),
+    field('Partner', select({ id: 'filter-partner', on: { change: (e) => go({ partner: e.target.value }) } }, [['', 'Any'], ...partners], q.partner)),
     el('div', { class: 'field' }, el('label', { class: 'check', for: acked.id }, acked, ' Show acknowledged findings too')));
 }
 
@@ -119,13 +135,17 @@ function ackPart(f, ack, ctx) {
     button.disabled = true;
     try {
       const done = await api.post('/api/findings/ack', { id: f.id, note: note.value.trim() }, { signal: ctx.signal });
-      fill(place, okBox('Acknowledged ' + when((done.ack || {}).time || new Date().toISOString()) + (note.value.trim() ? ': ' + note.value.trim() : '.')));
+      const box = okBox('Acknowledged ' + when((done.ack || {}).time || new Date().toISOString()) + (note.value.trim() ? ': ' + note.value.trim() : '.'),
+        ' It no longer shows among the open findings. ', el('a', { href: '#/findings' }, 'Back to the open findings'));
+      box.tabIndex = -1;
+      fill(place, box);
+      box.focus();
     } catch (err) {
       button.disabled = false;
       fill(out, errorBox(err, 'Not acknowledged. '));
     }
   } } },
-  el('p', {}, 'Acknowledging says someone has looked at this finding. It stays in the list (tick "Show acknowledged findings too") and it is not sent to anyone.'),
+  el('p', {}, 'Acknowledging says someone has looked at this finding. It then leaves the list of open findings and the overview\'s count; to see it again, tick "Show acknowledged findings too" on the Findings page. It is not sent to anyone.'),
   field('Note (optional)', note, 'What you found or did, for your colleagues.'),
   button, out);
   return fill(place, form);

@@ -6,14 +6,21 @@ import { el, fill, field, errorBox, okBox, select } from '../dom.js';
 import { TypeLabel } from '../format.js';
 import { showFieldErrors, clearFieldErrors } from './common.js';
 
-/** input is a labelled text input for the field at path. */
+/** labelled is a field's label, with a visible "(required)" when the
+ * control is required (attrs.required). */
+function labelled(label, attrs) {
+  return attrs.required ? [label, ' ', el('span', { class: 'required' }, '(required)')] : label;
+}
+
+/** input is a labelled text input for the field at path; attrs.required
+ * marks it required, visibly and for assistive technology. */
 export function input(path, label, attrs = {}, hint = '') {
-  return field(label, el('input', { type: 'text', name: path, dataset: { field: path }, ...attrs }), hint);
+  return field(labelled(label, attrs), el('input', { type: 'text', name: path, dataset: { field: path }, ...attrs }), hint);
 }
 
 /** textarea is a labelled multi-line input for the field at path. */
 export function textarea(path, label, attrs = {}, hint = '') {
-  return field(label, el('textarea', { name: path, rows: 3, dataset: { field: path }, ...attrs }), hint);
+  return field(labelled(label, attrs), el('textarea', { name: path, rows: 3, dataset: { field: path }, ...attrs }), hint);
 }
 
 /** choice is a labelled select for the field at path. */
@@ -22,11 +29,28 @@ export function choice(path, label, options, current = '', hint = '') {
 }
 
 /** checks is a group of checkboxes for a list field at path. */
-export function checks(path, legend, options) {
-  return el('fieldset', { class: 'field checks', dataset: { field: path } },
-    el('legend', {}, legend),
+export function checks(path, legend, options, required = false) {
+  const id = 'err-' + path.replace(/[^a-z0-9]+/gi, '-');
+  return el('fieldset', { class: 'field checks', dataset: { field: path }, 'aria-describedby': id },
+    el('legend', {}, labelled(legend, { required })),
     options.map(([v, t]) => el('label', { class: 'check' }, el('input', { type: 'checkbox', name: path, value: v }), ' ' + t)),
-    el('p', { class: 'field-error', hidden: true }));
+    el('p', { class: 'field-error', id, hidden: true }));
+}
+
+/** participantInput is a labelled input for a participant code, with the
+ * built-in participants to choose from (datalist PARTICIPANTS_LIST, made by
+ * participantList). What is typed is sent as typed, upper-cased: never cut. */
+export function participantInput(path, label, attrs = {}, hint = 'Type the code or the name and choose from the list.') {
+  return input(path, label, { list: PARTICIPANTS_LIST, autocomplete: 'off', class: 'code-input', ...attrs }, hint);
+}
+
+const PARTICIPANTS_LIST = 'participants-list';
+
+/** participantList is the datalist of every participant, for
+ * participantInput. */
+export async function participantList(ctx) {
+  const ps = (await api.get('/api/participants', { signal: ctx.signal })) || [];
+  return el('datalist', { id: PARTICIPANTS_LIST }, ps.map((p) => el('option', { value: p.code }, p.code + ' · ' + p.name)));
 }
 
 /** text returns the trimmed value of the control named path in form. */
@@ -71,25 +95,38 @@ export function today() {
   return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
 }
 
-/** publish sends the record built by build() to the recipients ticked and
- * shows the outcome in out: the entry, or the field errors. */
+/** publish checks the record built by build() and the recipients ticked
+ * in one pass, lists every problem at the top of the form (focus moves
+ * there) and marks each field; only a record without problems is sent to
+ * the recipients. out shows the outcome. */
 export async function publish(type, form, to, build, out, ctx) {
   clearFieldErrors(form);
+  fill(out);
+  const record = build();
   const audience = to.value();
-  if (audience.length === 0) {
-    fill(out, errorBox({ message: 'Choose at least one partner to send it to.' }, 'Not sent. '));
-    return null;
-  }
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
-  fill(out, el('p', { class: 'muted' }, 'Sending…'));
   try {
-    const p = await api.post('/api/records/' + api.path(type), { to: audience, record: build() }, { signal: ctx.signal });
+    const problems = [];
+    if (audience.length === 0) problems.push({ field: 'to', reason: 'choose at least one partner to send it to' });
+    try {
+      await api.post('/api/records/' + api.path(type) + '/check', record, { signal: ctx.signal });
+    } catch (e) {
+      if (e.code !== 'invalid_record') throw e;
+      problems.push(...e.fields);
+    }
+    if (problems.length) {
+      showFieldErrors(form, problems);
+      return null;
+    }
+    fill(out, el('p', { class: 'muted' }, 'Sending…'));
+    const p = await api.post('/api/records/' + api.path(type), { to: audience, record }, { signal: ctx.signal });
     fill(out, okBox(TypeLabel(type) + ' published as entry #' + p.seq + ' and sent to ' + p.audience.join(', ') + '. ',
       el('a', { href: '#/records/' + api.path(ctx.app.status ? ctx.app.status.participant : '', p.seq) }, 'Open it')));
     return p;
   } catch (e) {
-    if (e.code === 'invalid_record' && e.fields.length) showFieldErrors(form, e, out);
+    if (e.name === 'AbortError') return null;
+    if (e.code === 'invalid_record' && e.fields.length) showFieldErrors(form, e.fields);
     else fill(out, errorBox(e, 'Not sent. '));
     return null;
   } finally {

@@ -23,7 +23,7 @@ export async function importPage(view, ctx) {
   const button = el('button', { type: 'submit', class: 'primary', id: 'import-button' }, 'Check and import');
   const form = el('form', { id: 'import-form', class: 'record-form' },
     field('What the file holds', kind),
-    field('File', file, 'A CSV file (first line: the column names) or a JSON file, in the formats of docs/records.md. Each line is checked first; if any line is wrong, nothing is imported.'),
+    field('File', file, ['A CSV file (first line: the column names) or a JSON file, in the ', el('a', { href: '#/reference?section=16.', id: 'formats-link' }, 'record formats'), ' this node accepts. Each line is checked first; if any line is wrong, nothing is imported.']),
     to.node,
     el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
     button, out);

@@ -4,7 +4,7 @@
 import { el, fill, section } from '../dom.js';
 import { NOTICE_KINDS } from '../format.js';
 import { status, recipients } from './common.js';
-import { input, textarea, choice, checks, text, checked, lines, list, integer, compact, today, publish } from './form.js';
+import { input, textarea, choice, checks, text, checked, lines, list, integer, compact, today, publish, participantInput, participantList } from './form.js';
 
 const DEFECTS = [
   ['number_out_of_range', 'The number is outside the issuer\'s range'],
@@ -20,15 +20,16 @@ const HS = [['', 'Not given'], ['7102.10', '7102.10 unsorted'], ['7102.21', '710
 
 export async function noticePage(view, ctx) {
   const s = await status(ctx);
-  const to = await recipients(ctx);
+  const [to, datalist] = await Promise.all([recipients(ctx), participantList(ctx)]);
   const out = el('div', { id: 'notice-result', 'aria-live': 'polite' });
   const kinds = { fraudulent_certificate: fraudPart(s), suspicious_shipment: shipmentPart(), enhanced_vigilance: vigilancePart(), participant_status_change: statusPart() };
   const kindSel = choice('kind', 'Kind of notice', NOTICE_KINDS, 'fraudulent_certificate');
   const form = el('form', { id: 'notice-form', class: 'record-form', novalidate: true },
     kindSel,
-    input('reference', 'Your reference', { placeholder: s.participant + '-N-' + new Date().getFullYear() + '-0001' }, 'Letters, digits and . _ / -, as your office numbers its notices.'),
-    input('issued', 'Date of the notice', { type: 'date', value: today() }),
-    input('title', 'Title', { maxlength: 200 }, 'One line that says what happened.'),
+    datalist,
+    input('reference', 'Your reference', { required: true, placeholder: s.participant + '-N-' + new Date().getFullYear() + '-0001' }, 'Letters, digits and . _ / -, as your office numbers its notices.'),
+    input('issued', 'Date of the notice', { type: 'date', value: today(), required: true }),
+    input('title', 'Title', { required: true }, 'One line that says what happened, at most 200 characters.'),
     textarea('details', 'Details (optional)', { rows: 4 }),
     Object.entries(kinds).map(([k, part]) => el('div', { class: 'kind-part', dataset: { kind: k } }, part)),
     to.node,
@@ -106,13 +107,13 @@ function parties(f) {
 function fraudPart(s) {
   const p = 'fraudulent_certificate.';
   return [
-    input(p + 'detected_by', 'Detected by (participant code)', { value: s.participant, maxlength: 2, class: 'code-input' }),
-    input(p + 'purported_issuer', 'Claimed issuer (participant code)', { maxlength: 2, class: 'code-input' }),
-    textarea(p + 'certificate_numbers', 'Certificate numbers', { rows: 3 }, 'One per line, as printed on the certificate.'),
-    checks(p + 'defects', 'What is wrong with it', DEFECTS),
+    participantInput(p + 'detected_by', 'Detected by (participant)', { value: s.participant, required: true }),
+    participantInput(p + 'purported_issuer', 'Claimed issuer (participant)', { required: true }),
+    textarea(p + 'certificate_numbers', 'Certificate numbers', { rows: 3, required: true }, 'One per line, as printed on the certificate.'),
+    checks(p + 'defects', 'What is wrong with it', DEFECTS, true),
     textarea(p + 'defect_details', 'Details of the defects', {}, 'Required when you tick "Other".'),
     choice(p + 'issuer_confirmed_fake', 'Has the issuer confirmed it is fake?', [['', 'Not yet known'], ['yes', 'Yes'], ['no', 'No']]),
-    textarea(p + 'action_requested', 'What you ask partners to do'),
+    textarea(p + 'action_requested', 'What you ask partners to do', { required: true }),
   ];
 }
 
@@ -124,7 +125,7 @@ function shipmentPart() {
   return [
     input(p + 'certificate_number', 'Certificate number (optional)'),
     el('div', { class: 'columns' },
-      input(p + 'shipment.carats', 'Carats', { inputmode: 'decimal', placeholder: '12.50' }, 'Use a point for decimals, at most two.'),
+      input(p + 'shipment.carats', 'Carats', { inputmode: 'decimal', placeholder: '12.50', required: true }, 'Use a point for decimals, at most two.'),
       input(p + 'shipment.value_usd', 'Value in USD (optional)', { inputmode: 'decimal' }),
       input(p + 'shipment.parcels', 'Parcels (optional)', { inputmode: 'numeric' })),
     el('div', { class: 'columns' },
@@ -133,7 +134,7 @@ function shipmentPart() {
     el('fieldset', { class: 'field', dataset: { field: p + 'parties' } }, el('legend', {}, 'People and companies involved'), partyList,
       el('button', { type: 'button', class: 'small', on: { click: addParty } }, 'Add another'),
       el('p', { class: 'field-error', hidden: true })),
-    textarea(p + 'reason', 'Why it is suspicious'),
+    textarea(p + 'reason', 'Why it is suspicious', { required: true }),
     choice(p + 'status', 'Status of the shipment', SHIPMENT_STATUSES),
   ];
 }
@@ -142,19 +143,19 @@ function partyRow(i) {
   const at = 'suspicious_shipment.parties[' + i + '].';
   return el('div', { class: 'party columns' },
     choice(at + 'role', 'Role', ROLES),
-    input(at + 'name', 'Name'),
-    input(at + 'country', 'Country code (optional)', { maxlength: 2, class: 'code-input' }));
+    input(at + 'name', 'Name', { required: i === 0 }),
+    participantInput(at + 'country', 'Country (optional)', {}, ''));
 }
 
 function vigilancePart() {
   const p = 'enhanced_vigilance.';
   return [
-    input(p + 'origin', 'Origin to watch (country code)', { maxlength: 2, class: 'code-input' }),
+    participantInput(p + 'origin', 'Origin to watch (country)', { required: true }),
     input(p + 'area', 'Area (optional)', {}, 'For example "Bria zone".'),
     el('div', { class: 'columns' },
-      input(p + 'from', 'From', { type: 'date', value: today() }),
+      input(p + 'from', 'From', { type: 'date', value: today(), required: true }),
       input(p + 'to', 'Until (optional)', { type: 'date' }, 'Leave empty for no end date.')),
-    checks(p + 'measures', 'What partners should do', MEASURES),
+    checks(p + 'measures', 'What partners should do', MEASURES, true),
     textarea(p + 'instructions', 'Instructions', {}, 'Required when you tick "Other".'),
   ];
 }
@@ -162,9 +163,9 @@ function vigilancePart() {
 function statusPart() {
   const p = 'participant_status_change.';
   return [
-    input(p + 'participant', 'Participant (code)', { maxlength: 2, class: 'code-input' }),
+    participantInput(p + 'participant', 'Participant', { required: true }),
     choice(p + 'status', 'New status', PARTICIPANT_STATUSES),
-    input(p + 'effective', 'In effect from', { type: 'date', value: today() }),
+    input(p + 'effective', 'In effect from', { type: 'date', value: today(), required: true }),
     textarea(p + 'conditions', 'Conditions (optional)'),
   ];
 }

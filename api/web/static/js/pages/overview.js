@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { el, fill, section, table, row, empty, errorBox, badge, dl, when, ago, duration, plural, debounce } from '../dom.js';
 import { describe } from '../events.js';
 import { SEVERITIES } from '../format.js';
+import { loadInbox, inboxView, awaitingView } from './inbox.js';
 
 const REFRESH_MS = 10000;
 const ACTIVITY_SHOWN = 25;
@@ -12,28 +13,48 @@ const ACTIVITY_SHOWN = 25;
 export async function overviewPage(view, ctx) {
   const parts = {
     identity: el('div', { id: 'identity' }),
-    findings: el('div', { id: 'finding-counts' }),
+    findings: el('div', { id: 'finding-counts', 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading the findings…')),
+    inbox: el('div', { id: 'inbox', 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading…')),
+    awaiting: el('div', { id: 'awaiting' }, el('p', { class: 'muted' }, 'Loading…')),
     partners: el('div', { id: 'partners' }),
     activity: el('div', { id: 'activity' }),
   };
   fill(view,
     el('h1', {}, 'Overview'),
-    el('div', { class: 'columns' }, section('This node', parts.identity), section('Open findings', parts.findings)),
+    el('div', { class: 'columns' }, section('Waiting for this node', parts.inbox), section('Open findings', parts.findings)),
+    el('div', { class: 'columns' }, section('This node', parts.identity), section('Our certificates awaiting confirmation', parts.awaiting)),
     section('Partners', parts.partners),
     section('Recent activity', parts.activity));
   const loadStatus = () => guard(parts.partners, () => renderStatus(parts, ctx));
   const loadFindings = () => guard(parts.findings, () => renderFindings(parts.findings, ctx));
   const refreshStatus = debounce(loadStatus, 250);
   const refreshFindings = debounce(loadFindings, 250);
+  const loadInboxPart = async () => {
+    try {
+      const ib = await loadInbox(ctx);
+      fill(parts.inbox, inboxView(ib));
+      fill(parts.awaiting, awaitingView(ib));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      fill(parts.inbox, errorBox(e, 'Could not load this part. '));
+      fill(parts.awaiting, errorBox(e, 'Could not load this part. '));
+    }
+    parts.inbox.removeAttribute('aria-busy');
+  };
+  const refreshInbox = debounce(loadInboxPart, 500);
   ctx.reloadStatus = loadStatus;
-  renderActivity(parts.activity, ctx.app.activity);
-  await Promise.all([loadStatus(), loadFindings()]);
+  renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
+  // Listen before loading: the event stream replays the node's recent
+  // events while the page loads, and each must show at once.
   ctx.onEvent((ev) => {
-    renderActivity(parts.activity, ctx.app.activity);
+    renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
     if (ev.kind.startsWith('finding_') || ev.kind === 'missed') refreshFindings();
     if (!ev.kind.startsWith('finding_')) refreshStatus();
+    if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') refreshInbox();
   });
-  ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity); });
+  await Promise.all([loadStatus(), loadFindings(), loadInboxPart()]);
+  renderActivity(parts.activity, ctx.app.activity, ctx.app.status);
+  ctx.every(REFRESH_MS, () => { loadStatus(); renderActivity(parts.activity, ctx.app.activity, ctx.app.status); });
 }
 
 /** guard runs a loader and shows its failure in place. */
@@ -92,7 +113,7 @@ function partnerTable(list, paused, ctx) {
     return empty('This node has no partners yet.',
       el('p', { class: 'hint' }, 'Your administrator adds a partner by exchanging signed cards (kpnode partners add). Until then nothing is sent or received.'));
   }
-  return table(['Partner', 'Connection', 'Last contact', 'Their records', 'Our records', 'Delivery', ''],
+  return table(['Partner', 'Connection', 'Last contact', 'Their feed entries', 'Our feed entries', 'Delivery', ''],
     list.map((p) => partnerRow(p, paused.has(p.code), ctx)), { id: 'partner-table' });
 }
 
@@ -103,7 +124,7 @@ function partnerRow(p, isPaused, ctx) {
     p.last_contact ? el('span', { title: when(p.last_contact) }, ago(p.last_contact)) : el('span', { class: 'muted' }, 'not since the node started'),
     theirs(p),
     ours(p),
-    delivery(p),
+    delivery(p, isPaused),
     pauseButton(p.code, isPaused, ctx),
   ], { dataset: { partner: p.code, connected: String(p.connected) } });
 }
@@ -119,25 +140,30 @@ function connection(p, isPaused) {
 function theirs(p) {
   if (p.their_head === 0 && p.our_copy === 0) return el('span', { class: 'muted' }, 'none yet');
   if (p.their_head > p.our_copy) {
-    return el('span', {}, 'We have ' + p.our_copy + ' of ' + p.their_head + ' ', badge((p.their_head - p.our_copy) + ' to fetch', 'warn'));
+    return el('span', {}, 'We hold ' + p.our_copy + ' of ' + p.their_head + ' ', badge((p.their_head - p.our_copy) + ' to fetch', 'warn'));
   }
-  return 'We have all ' + p.our_copy;
+  return 'We hold all ' + p.our_copy;
 }
 
 function ours(p) {
   if (p.our_head === 0) return el('span', { class: 'muted' }, 'none yet');
-  if (p.undelivered === 0) return 'All ' + p.our_head + ' delivered';
-  return el('span', {}, p.undelivered + ' of ' + p.our_head + ' not yet confirmed',
+  if (p.undelivered === 0) return 'Their node holds all ' + p.our_head;
+  return el('span', {}, p.undelivered + ' of ' + p.our_head + ' not yet at their node',
     p.oldest_undelivered ? el('div', { class: 'hint' }, 'oldest waiting ' + duration(Date.now() - new Date(p.oldest_undelivered).getTime())) : null);
 }
 
-function delivery(p) {
+/** delivery names the state of our entries' delivery to the partner as
+ * kpnode status does (up to date, behind, STALLED), with why it is behind:
+ * paused, not connected, or still sending. */
+function delivery(p, isPaused) {
   const parts = [];
   if (p.stalled) parts.push(badge('Stalled', 'danger'), el('div', { class: 'hint' }, 'no progress for a while: check the partner\'s connection'));
-  else if (p.undelivered > 0) parts.push(badge('Sending', 'warn'));
+  else if (p.undelivered > 0 && isPaused) parts.push(badge('Behind: paused', 'muted'), el('div', { class: 'hint' }, 'nothing is exchanged until someone presses Resume'));
+  else if (p.undelivered > 0 && !p.connected) parts.push(badge('Behind: not connected', 'warn'), el('div', { class: 'hint' }, 'sent when the partner\'s node is back'));
+  else if (p.undelivered > 0) parts.push(badge('Behind: sending', 'info'));
   else parts.push(badge('Up to date', 'ok'));
   if (p.last_sync_error) parts.push(el('div', { class: 'hint' }, 'Last exchange failed: ' + p.last_sync_error));
-  return el('div', {}, parts);
+  return el('div', { class: 'delivery' }, parts);
 }
 
 function pauseButton(code, isPaused, ctx) {
@@ -158,6 +184,7 @@ function pauseButton(code, isPaused, ctx) {
 
 async function renderFindings(place, ctx) {
   const list = await api.get('/api/findings', { signal: ctx.signal });
+  place.removeAttribute('aria-busy');
   const open = (list || []).filter((f) => !f.ack);
   if (open.length === 0) {
     fill(place, empty('No open findings.', el('p', { class: 'hint' }, 'The cross-checks found nothing to look at.')));
@@ -171,13 +198,24 @@ async function renderFindings(place, ctx) {
   el('p', {}, el('a', { href: '#/findings' }, 'See all ' + plural(open.length, 'open finding', 'open findings'))));
 }
 
-function renderActivity(place, events) {
+function renderActivity(place, events, st) {
   if (events.length === 0) {
     fill(place, empty('Nothing yet.', el('p', { class: 'hint' }, 'New entries, connections, receipts and findings appear here as they happen.')));
     return;
   }
   fill(place, el('ul', { class: 'activity', id: 'activity-list' }, events.slice(0, ACTIVITY_SHOWN).map((ev) =>
-    el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', describe(ev)))));
+    el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', activityLine(ev, st ? st.participant : '')))));
+}
+
+/** activityLine says what happened; an entry links to its record. */
+function activityLine(ev, own) {
+  const f = ev.fields || {};
+  if ((ev.kind === 'entry_received' || ev.kind === 'entry_published') && f.seq) {
+    const feed = ev.kind === 'entry_published' ? own : f.feed;
+    if (feed) return el('a', { href: '#/records/' + api.path(feed, f.seq) }, describe(ev));
+  }
+  if (ev.kind.startsWith('finding_') && f.id) return el('a', { href: '#/findings/' + f.id }, describe(ev));
+  return describe(ev);
 }
 
 function clock(t) {

@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { el, fill, section, table, row, empty, errorBox, okBox, dl, when, select, field, debounce, plural } from '../dom.js';
 import { TYPES, IMPORTABLE, TypeLabel, typeLabel, summary } from '../format.js';
 import { status, recordView, rawJSON } from './common.js';
+import { questionPanels, questionLink } from './answers.js';
 
 const QUICK = [
   ['', 'Everything'],
@@ -39,8 +40,9 @@ export async function recordsPage(view, ctx) {
 
 function filters(q, feeds) {
   const go = (patch) => { location.hash = '#/records' + api.query({ ...q, limit: q.limit === 50 ? '' : q.limit, ...patch }); };
-  const tabs = el('div', { class: 'tabs', role: 'tablist' }, QUICK.map(([t, label]) =>
-    el('a', { href: '#/records' + api.query({ ...q, type: t, limit: '' }), class: t === q.type ? 'tab active' : 'tab', role: 'tab' }, label)));
+  // Links that filter the list, not ARIA tabs: each loads its own list.
+  const tabs = el('nav', { class: 'tabs', 'aria-label': 'Kind of record' }, QUICK.map(([t, label]) =>
+    el('a', { href: '#/records' + api.query({ ...q, type: t, limit: '' }), class: t === q.type ? 'tab active' : 'tab', 'aria-current': t === q.type ? 'page' : null }, label)));
   const typeSel = select({ id: 'filter-type', on: { change: (e) => go({ type: e.target.value }) } },
     [['', 'Any type'], ...TYPES], q.type);
   const feedSel = select({ id: 'filter-feed', on: { change: (e) => go({ feed: e.target.value }) } },
@@ -135,6 +137,8 @@ export async function recordPage(view, ctx) {
     section('Entry', meta),
     el('section', { class: 'panel', id: 'record-body' }, body),
     v.type === 'notice' && !own ? ackForm(v, ctx) : null,
+    v.type === 'anomaly_query' ? questionPanels(v, own, ctx) : null,
+    v.type === 'anomaly_answer' ? questionLink(v) : null,
     rawJSON(v.record));
 }
 

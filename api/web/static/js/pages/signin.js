@@ -31,7 +31,7 @@ async function submit(code, status, ctx) {
   try {
     await api.signInWithCode(code);
   } catch (e) {
-    const msg = e.status === 401 ? 'That code is not right, was already used or has expired. Ask for a new one (kpnode dashboard).' : e.message;
+    const msg = e.status === 401 ? 'That code is not right, was already used or has expired. Ask your administrator for a new one.' : e.message;
     fill(status, errorBox({ message: msg }, 'Not signed in. '));
     return;
   }
