@@ -19,7 +19,8 @@ help: ## list the targets
 build: ## build the kpnode binary into ./bin/kpnode
 	$(GO) build -trimpath -o $(BIN) ./cmd/kpnode
 
-test: ## run every test: libraries under the race detector, the CLI against real daemons, then every fuzz target for 1 s
+test: ## run every test: libraries under the race detector, the CLI against real daemons, then every fuzz target for 1 s (installs axe-core first when npm is there)
+	@[ -f api/testdata/axe/node_modules/axe-core/axe.min.js ] || ! command -v npm >/dev/null || $(MAKE) --no-print-directory axe
 	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /cmd/)
 	$(GO) test -count=1 -timeout 15m ./cmd/...
 	FUZZTIME=1s ./scripts/fuzz.sh
