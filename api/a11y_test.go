@@ -89,7 +89,7 @@ func TestDashboardAccessible(t *testing.T) {
 	query := readExample(t, "anomaly_query.json")
 	req, _ := json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(query)})
 	apiJSON(t, be, "POST", "/api/records/anomaly_query", req, nil)
-	req, _ = json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(exampleNotice(t))})
+	req, _ = json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(noticeBy(t, "BE", "Forged certificates seen in Antwerp"))})
 	var notice struct{ Seq uint64 }
 	apiJSON(t, be, "POST", "/api/records/notice", req, &notice)
 	importFile(t, in, "trade-statistics", "BE", "../docs/examples/import/trade-statistics.csv")

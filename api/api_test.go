@@ -204,6 +204,23 @@ func exampleNotice(t *testing.T) string {
 	return string(b)
 }
 
+// noticeBy returns the example notice as code's own detection (a record
+// speaks only for its author: docs/records.md §1.1), titled title.
+func noticeBy(t *testing.T, code, title string) string {
+	n := exampleNotice(t)
+	for old, repl := range map[string]string{
+		`"detected_by": "IN"`:                        `"detected_by": "` + code + `"`,
+		`"IN-N-2026-0031"`:                           `"` + code + `-N-2026-0031"`,
+		"Forged AE certificates presented in Mumbai": title,
+	} {
+		if !strings.Contains(n, old) {
+			t.Fatalf("docs/examples/notice.json no longer holds %s", old)
+		}
+		n = strings.Replace(n, old, repl, 1)
+	}
+	return n
+}
+
 func TestPartnerAddrs(t *testing.T) {
 	in, _ := newTestAPI(t, "IN")
 	be, beNode := newTestAPI(t, "BE")

@@ -99,7 +99,7 @@ func TestDashboardClerkWork(t *testing.T) {
 	query := strings.Replace(readExample(t, "anomaly_query.json"), "BE-AQ-2026-0012", "IN-AQ-2026-0001", 1)
 	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(query)})
 	apiJSON(t, in, "POST", "/api/records/anomaly_query", req, nil)
-	notice := strings.Replace(exampleNotice(t), "Forged AE certificates presented in Antwerp", "Forged certificates seen in Mumbai", 1)
+	notice := noticeBy(t, "IN", "Forged certificates seen in Mumbai")
 	req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
 	apiJSON(t, in, "POST", "/api/records/notice", req, nil)
 	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
