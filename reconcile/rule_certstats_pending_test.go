@@ -62,7 +62,6 @@ func TestCertStatsImportsCountConfirmedOnly(t *testing.T) {
 // TestCertStatsCountsCurrentRecordsOnly: a corrected certificate or
 // statistics row replaces the one it supersedes in every sum.
 func TestCertStatsCountsCurrentRecordsOnly(t *testing.T) {
-	s := newState(t, "IN")
 	f := feeds{}
 	c := newCert("IN", "IN0000001", "BE", "2026-01-10", line("7102.31", "100.00", "15000.00"))
 	r := f.rec("IN", c)
@@ -76,7 +75,7 @@ func TestCertStatsCountsCurrentRecordsOnly(t *testing.T) {
 	rowFix.Supersedes = &protocol.Supersedes{Seq: row.Ref.Seq}
 	all := []Record{r, f.rec("IN", &fix), row, f.rec("IN", &rowFix)}
 	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}} {
-		s = newState(t, "IN")
+		s := newState(t, "IN")
 		for _, i := range order {
 			s.Add(all[i])
 		}

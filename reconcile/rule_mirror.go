@@ -286,18 +286,6 @@ func unbroken(broken []int, nums map[string]string) string {
 	return strings.Join(out, ", ")
 }
 
-// periodName names n quarters from q: "2025-Q3", or "2025-Q2…2026-Q1".
-func periodName(q protocol.Quarter, n int) string {
-	if n == 1 {
-		return q.String()
-	}
-	last := q
-	for range n - 1 {
-		last = last.Next()
-	}
-	return q.String() + "…" + last.String()
-}
-
 // quarterBreakdown adds the differences of each quarter of a yearly
 // comparison to nums: q1_carats_diff_pct, q1_value_diff_pct, ….
 func (s *State) quarterBreakdown(k subjectKey, from protocol.Quarter, n int, nums map[string]string) {
