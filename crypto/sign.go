@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hdevalence/ed25519consensus"
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -90,12 +91,20 @@ func PublicKeyFromPeerID(s string) (PublicKey, error) {
 	return k, nil
 }
 
-// Verify reports whether sig is pub's signature of domain || 0x00 || msg.
+// Verify reports whether sig is pub's signature of domain || 0x00 || msg
+// under the ZIP-215 rules (ed25519consensus): s must be canonical (< ℓ),
+// the key and R may be any encoding that decompresses to a curve point,
+// canonical or not, and the equation is checked with the cofactor,
+// [8][s]B = [8]R + [8][k]A. Every signature that crypto/ed25519 (RFC 8032,
+// cofactorless) accepts is accepted; what it refuses besides is only what
+// an honest signer never makes (small-order components, non-canonical
+// point encodings). [BatchVerifier] applies the same rule to many at once,
+// so a signature's verdict never depends on how it is checked.
 func Verify(domain string, pub PublicKey, msg, sig []byte) bool {
 	if len(sig) != SignatureSize {
 		return false
 	}
-	return ed25519.Verify(pub[:], signedMessage(domain, msg), sig)
+	return ed25519consensus.Verify(pub[:], signedMessage(domain, msg), sig)
 }
 
 func signedMessage(domain string, msg []byte) []byte {
