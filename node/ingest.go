@@ -157,14 +157,12 @@ func (n *Node) commit(p prepared) ingestResult {
 	return r
 }
 
-// prepareAll prepares a frame's entries on every core. They are decoded
-// together by [protocol.DecodeRun], which authenticates each run of
-// consecutive entries of one feed by the signature of its last entry
-// (the hash chain covers the rest); only a run whose last signature fails
-// costs a signature check per entry. Each entry is then checked and opened
-// as prepare does.
+// prepareAll prepares a frame's entries on every core. Each core decodes
+// a share of them with [protocol.DecodeBatch], which verifies every
+// entry's own signature in one batch per share; each entry is then
+// checked and opened as prepare does.
 func (n *Node) prepareAll(raws [][]byte) []prepared {
-	es, errs := protocol.DecodeRun(raws)
+	es, errs := decodeShared(raws)
 	heads := n.frameHeads(raws)
 	out := make([]prepared, len(raws))
 	var next atomic.Int64
@@ -179,6 +177,25 @@ func (n *Node) prepareAll(raws [][]byte) []prepared {
 	}
 	wg.Wait()
 	return out
+}
+
+// decodeShared decodes raws with [protocol.DecodeBatch], one contiguous
+// share per core (consecutive entries are mostly of one feed, whose
+// signatures a batch checks together most cheaply).
+func decodeShared(raws [][]byte) ([]*protocol.Entry, []error) {
+	es, errs := make([]*protocol.Entry, len(raws)), make([]error, len(raws))
+	shares := min(runtime.GOMAXPROCS(0), len(raws))
+	var wg sync.WaitGroup
+	for w := range shares {
+		lo, hi := w*len(raws)/shares, (w+1)*len(raws)/shares
+		wg.Go(func() {
+			e, err := protocol.DecodeBatch(raws[lo:hi])
+			copy(es[lo:hi], e)
+			copy(errs[lo:hi], err)
+		})
+	}
+	wg.Wait()
+	return es, errs
 }
 
 // frameHeads reads, once per feed named in raws, the head stored now. An
@@ -203,7 +220,7 @@ func (n *Node) frameHeads(raws [][]byte) map[crypto.PublicKey]uint64 {
 }
 
 // prepareRun checks and opens an entry already decoded (by
-// [protocol.DecodeRun] or DecodeEntry) into e, or refused with err;
+// [protocol.DecodeBatch] or DecodeEntry) into e, or refused with err;
 // mayBeHeld is false when the entry is known not to be held (above its
 // feed's head, or looked up already), which spares the Holds read.
 func (n *Node) prepareRun(raw []byte, e *protocol.Entry, err error, mayBeHeld bool) prepared {

@@ -179,6 +179,7 @@ attacks_section() {
 		flood_forged:"flood of forged entries" flood_ahead:"flood of validly signed entries far ahead (ignored, not penalised)" \
 		sync_oversized:"sync frame announcing 4 GiB" sync_truncated:"truncated sync frame" sync_garbage:"4 KiB of random bytes on a sync stream" \
 		sync_unexpected:"an Entries frame where a Want is due" sync_forged_served:"a forged entry served to the victim's pull" \
+		sync_vouched_forgery:"a forged entry served with a signed successor chained to it (issue 13)" \
 		slow_loris:"slow-loris sync streams, one byte per 300 ms"; do
 		local k=${a%%:*} label=${a#*:}
 		echo "| $label | $(med BenchmarkAttacks ${k}_sent) | $(med BenchmarkAttacks ${k}_refused) | $(med BenchmarkAttacks ${k}_stored) | $(yesno "$(med BenchmarkAttacks ${k}_penalised)") | $(yesno "$(med BenchmarkAttacks ${k}_graylisted)") |"
