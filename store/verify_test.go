@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,4 +201,36 @@ func TestVerifyFarSeq(t *testing.T) {
 		Problem{Author: a, Seq: 11, Kind: ProblemGap},
 		Problem{Author: a, Seq: far, Kind: ProblemKey},
 		Problem{Author: a, Seq: 10, Kind: ProblemHead})
+}
+
+// TestVerifyFindsAnEntryVouchedForByItsSuccessor: a store written by an
+// older kpnode, which authenticated a run of entries by its last
+// signature only, may hold an entry whose own signature fails under a
+// validly signed successor chained to it (issue 13). Verify names that
+// entry alone; reading it fails, reading its successor does not.
+func TestVerifyFindsAnEntryVouchedForByItsSuccessor(t *testing.T) {
+	s := openMem(t)
+	c := newChain(t)
+	appendAll(t, s, c.build(3, "note"), false)
+	e4 := c.make(4, c.entries[2].Hash(), "note", "four", 64)
+	bad := bytes.Clone(e4.Bytes())
+	bad[len(bad)-1] ^= 1
+	e5 := c.make(5, hashBytes(bad), "note", "five", 64)
+	err := s.update(func(txn *badger.Txn) error {
+		return errors.Join(txn.Set(entryKey(c.author(), 4), bad), txn.Set(entryKey(c.author(), 5), bytes.Clone(e5.Bytes())),
+			txn.Set(headKey(c.author()), encodeHead(Head{Seq: 5, Hash: e5.Hash(), Time: e5.Time})))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verify(t, s)
+	wantProblems(t, rep, Problem{Author: c.author(), Seq: 4, Kind: ProblemDecode})
+	if !strings.Contains(rep.Problems[0].Detail, protocol.ErrBadSignature.Error()) {
+		t.Errorf("problem %q does not say the signature fails", rep.Problems[0].Detail)
+	}
+	_, err = s.Entry(c.author(), 4)
+	wantErr(t, err, ErrCorrupt)
+	if _, err := s.Entry(c.author(), 5); err != nil {
+		t.Errorf("entry 5: %v", err)
+	}
 }
