@@ -86,6 +86,9 @@ type verifier struct {
 	ends  map[crypto.PublicKey]*feedState // the feeds met while walking entries
 	recs  recordTable                     // the records met, for the index walk
 	steps int
+	// badSig, when not nil, gets per feed the lowest seq whose entry
+	// fails its own signature ([Store.BadSignatures]).
+	badSig map[crypto.PublicKey]uint64
 	// auditLog is what the audit step knows of the audit log's chain.
 	auditLog auditWalk
 }

@@ -118,6 +118,7 @@ func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, e *pro
 	switch {
 	case err != nil:
 		v.problem(a, seq, ProblemDecode, "%v", err)
+		v.noteBadSignature(a, seq, err)
 	case e.Author != a || e.Seq != seq:
 		v.problem(a, seq, ProblemKey, "entry %s #%d stored under %s #%d", e.Author, e.Seq, a, seq)
 	default:
