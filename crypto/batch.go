@@ -8,9 +8,10 @@ import (
 )
 
 // BatchVerifier checks many signatures of one domain at once, under the
-// rule [Verify] applies to each (ZIP-215), so that a batch accepts exactly
-// when every one of its signatures verifies on its own (except with
-// probability 2^-128 per batch, from the random coefficients).
+// rule [Verify] applies to each (ZIP-215, keys of small order refused), so
+// that a batch accepts exactly when every one of its signatures verifies
+// on its own (except with probability 2^-128 per batch, from the random
+// coefficients).
 //
 // The equation is ed25519consensus's batch equation,
 //
@@ -103,8 +104,8 @@ func (v *BatchVerifier) Verify() bool {
 	points = append(points, edwards25519.NewGeneratorPoint())
 	pts := make([]edwards25519.Point, len(v.keys)+len(v.zs))
 	for i := range v.keys {
-		if _, err := pts[i].SetBytes(v.keys[i][:]); err != nil {
-			return false
+		if _, err := pts[i].SetBytes(v.keys[i][:]); err != nil || smallOrder(&pts[i]) {
+			return false // refused as Verify refuses it: see weakKey
 		}
 		scalars, points = append(scalars, &v.keyCoefs[i]), append(points, &pts[i])
 	}

@@ -170,3 +170,32 @@ func TestBatchVerifierFindsOneBadSignature(t *testing.T) {
 		t.Error("a signature of another domain verifies")
 	}
 }
+
+// TestWeakKeysRefused: with a key of small order (here the all-zero
+// encoding, a point of order 4) and R of small order, s = 0, ZIP-215's
+// cofactored equation holds on every message: anyone could sign for such
+// a key. ed25519consensus accepts it; Verify and BatchVerifier refuse it,
+// alone and among honest signatures.
+func TestWeakKeysRefused(t *testing.T) {
+	var weak PublicKey // y = 0: a point of order 4
+	sig := make([]byte, SignatureSize)
+	msg := []byte("any message at all")
+	if !ed25519consensus.Verify(weak[:], signedMessage(DomainCard, msg), sig) {
+		t.Fatal("ed25519consensus refuses the weak key: the case does not test what it says")
+	}
+	if Verify(DomainCard, weak, msg, sig) {
+		t.Error("Verify accepts a signature by a key of small order")
+	}
+	id := mustIdentity(t)
+	for _, others := range []int{0, 3} {
+		v := NewBatchVerifier(DomainCard, others+1)
+		for i := range others {
+			m := fmt.Appendf(nil, "honest %d", i)
+			v.Add(id.Public(), m, id.Sign(DomainCard, m))
+		}
+		v.Add(weak, msg, sig)
+		if v.Verify() {
+			t.Errorf("a batch with %d honest signatures accepts a signature by a key of small order", others)
+		}
+	}
+}
