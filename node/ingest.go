@@ -157,21 +157,23 @@ func (n *Node) commit(p prepared) ingestResult {
 	return r
 }
 
-// prepareAll prepares a frame's entries on every core. Each core decodes
-// a share of them with [protocol.DecodeBatch], which verifies every
-// entry's own signature in one batch per share; each entry is then
-// checked and opened as prepare does.
+// prepareAll prepares a frame's entries on every core, in chunks of
+// verifyChunk consecutive entries that each core takes in turn: a chunk
+// is decoded by [protocol.DecodeBatch], which verifies every entry's own
+// signature in one batch (consecutive entries are mostly of one feed,
+// whose signatures a batch checks together most cheaply), and its entries
+// are then checked and opened as prepare does.
 func (n *Node) prepareAll(raws [][]byte) []prepared {
-	es, errs := decodeShared(raws)
 	heads := n.frameHeads(raws)
 	out := make([]prepared, len(raws))
+	chunks := (len(raws) + verifyChunk - 1) / verifyChunk
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(raws)) {
+	for range min(runtime.GOMAXPROCS(0), chunks) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(raws); i = int(next.Add(1) - 1) {
-				feed, seq, _ := peekEntry(raws[i])
-				out[i] = n.prepareRun(raws[i], es[i], errs[i], seq <= heads[feed])
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				lo, hi := c*verifyChunk, min((c+1)*verifyChunk, len(raws))
+				n.prepareChunk(raws[lo:hi], heads, out[lo:hi])
 			}
 		})
 	}
@@ -179,23 +181,19 @@ func (n *Node) prepareAll(raws [][]byte) []prepared {
 	return out
 }
 
-// decodeShared decodes raws with [protocol.DecodeBatch], one contiguous
-// share per core (consecutive entries are mostly of one feed, whose
-// signatures a batch checks together most cheaply).
-func decodeShared(raws [][]byte) ([]*protocol.Entry, []error) {
-	es, errs := make([]*protocol.Entry, len(raws)), make([]error, len(raws))
-	shares := min(runtime.GOMAXPROCS(0), len(raws))
-	var wg sync.WaitGroup
-	for w := range shares {
-		lo, hi := w*len(raws)/shares, (w+1)*len(raws)/shares
-		wg.Go(func() {
-			e, err := protocol.DecodeBatch(raws[lo:hi])
-			copy(es[lo:hi], e)
-			copy(errs[lo:hi], err)
-		})
+// verifyChunk is how many entries a core decodes and verifies as one
+// batch: past 64, a larger batch saves little per signature
+// (crypto.BenchmarkBatchVerify), and smaller chunks keep the cores evenly
+// busy.
+const verifyChunk = 64
+
+// prepareChunk decodes raws as one batch and prepares each into out.
+func (n *Node) prepareChunk(raws [][]byte, heads map[crypto.PublicKey]uint64, out []prepared) {
+	es, errs := protocol.DecodeBatch(raws)
+	for i, raw := range raws {
+		feed, seq, _ := peekEntry(raw)
+		out[i] = n.prepareRun(raw, es[i], errs[i], seq <= heads[feed])
 	}
-	wg.Wait()
-	return es, errs
 }
 
 // frameHeads reads, once per feed named in raws, the head stored now. An
