@@ -187,3 +187,35 @@ func BenchmarkOpenStaticPosition(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatchVerify measures crypto.BatchVerifier per signature on
+// batches of one key (a share of a sync frame), against Verify alone.
+func BenchmarkBatchVerify(b *testing.B) {
+	id := mustIdentity(b)
+	for _, n := range []int{1, 64, 256} {
+		msgs, sigs := make([][]byte, n), make([][]byte, n)
+		for i := range n {
+			msgs[i] = fmt.Appendf(make([]byte, 0, 1300), "%01300d", i)
+			sigs[i] = id.Sign(DomainEntry, msgs[i])
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				v := NewBatchVerifier(DomainEntry, n)
+				for i := range n {
+					v.Add(id.Public(), msgs[i], sigs[i])
+				}
+				if !v.Verify() {
+					b.Fatal("batch fails")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1000, "us/sig")
+		})
+	}
+	b.Run("single", func(b *testing.B) {
+		m := make([]byte, 1300)
+		sig := id.Sign(DomainEntry, m)
+		for b.Loop() {
+			Verify(DomainEntry, id.Public(), m, sig)
+		}
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 
+	"filippo.io/edwards25519"
+	"github.com/hdevalence/ed25519consensus"
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -90,12 +92,38 @@ func PublicKeyFromPeerID(s string) (PublicKey, error) {
 	return k, nil
 }
 
-// Verify reports whether sig is pub's signature of domain || 0x00 || msg.
+// Verify reports whether sig is pub's signature of domain || 0x00 || msg
+// under the ZIP-215 rules (ed25519consensus): s must be canonical (< ℓ),
+// the key and R may be any encoding that decompresses to a curve point,
+// canonical or not, and the equation is checked with the cofactor,
+// [8][s]B = [8]R + [8][k]A. Every signature that crypto/ed25519 (RFC 8032,
+// cofactorless) accepts is accepted; what it refuses besides is only what
+// an honest signer never makes (small-order components, non-canonical
+// point encodings). One thing ZIP-215 accepts is refused besides: a key of
+// small order ([8]A the identity, see [weakKey]), for which anyone can
+// make a signature that verifies on any message. [BatchVerifier] applies
+// the same rule to many at once, so a signature's verdict never depends
+// on how it is checked.
 func Verify(domain string, pub PublicKey, msg, sig []byte) bool {
-	if len(sig) != SignatureSize {
+	if len(sig) != SignatureSize || weakKey(pub) {
 		return false
 	}
-	return ed25519.Verify(pub[:], signedMessage(domain, msg), sig)
+	return ed25519consensus.Verify(pub[:], signedMessage(domain, msg), sig)
+}
+
+// weakKey reports whether pub does not decode to a curve point or decodes
+// to one of small order: [8]A is the identity, so that with R of small
+// order and s = 0 the cofactored equation holds on every message. No key
+// an honest signer generates is weak.
+func weakKey(pub PublicKey) bool {
+	A, err := new(edwards25519.Point).SetBytes(pub[:])
+	return err != nil || smallOrder(A)
+}
+
+// smallOrder reports whether [8]p is the identity.
+func smallOrder(p *edwards25519.Point) bool {
+	q := new(edwards25519.Point).MultByCofactor(p)
+	return q.Equal(edwards25519.NewIdentityPoint()) == 1
 }
 
 func signedMessage(domain string, msg []byte) []byte {

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -418,4 +419,21 @@ func (a *attacker) receipt(t testing.TB, feed crypto.PublicKey, seq uint64, hash
 		t.Fatal(err)
 	}
 	return r
+}
+
+// vouchedForgery returns the attacker's entries 1 and 2 for victim, entry
+// 1 with a broken signature and entry 2 validly signed and chained to it,
+// and the attacker's receipt for entry 2.
+func (a *attacker) vouchedForgery(t testing.TB, victim *Node) ([][]byte, *protocol.Receipt) {
+	t.Helper()
+	toVictim := []age.Recipient{victim.id.Recipient()}
+	e1 := a.entry(t, 1, protocol.Hash{}, []string{victim.cfg.Participant}, toVictim, "one")
+	forged := bytes.Clone(e1.Bytes())
+	forged[len(forged)-1] ^= 0xff
+	e2 := a.entry(t, 2, sha256.Sum256(forged), []string{victim.cfg.Participant}, toVictim, "two")
+	r2, err := protocol.NewReceipt(a.id, a.id.Public(), 2, e2.Hash(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return [][]byte{forged, e2.Bytes()}, r2
 }

@@ -253,6 +253,7 @@ func (s *attackSuite) syncAttacks() {
 		s.record(c.name, 1, s.refusedBy(d, 1, "sync_failed"), int(d.of("entries_received")))
 	}
 	s.hostileServer()
+	s.vouchedForgery()
 }
 
 // hostileServer: the victim pulls from an attacker that serves a forged
@@ -276,6 +277,26 @@ func (s *attackSuite) hostileServer() {
 	}
 	atk.setServe(serveNothing)
 	s.record("sync_forged_served", 1, s.refusedBy(d, 1, "rejected_malformed"), int(d.of("entries_received")))
+}
+
+// vouchedForgery: the victim pulls from an attacker that serves, in one
+// frame, an entry of its feed with a broken signature and a validly signed
+// entry chained to it, so that the good signature covers the forged
+// entry's bytes through the hash chain (issue 13).
+func (s *attackSuite) vouchedForgery() {
+	atk := s.fresh("sync_vouched_forgery")
+	raws, r2 := atk.vouchedForgery(s.tb, s.in)
+	atk.setServe(func(st network.Stream) {
+		serveHello(st, &protocol.Hello{Receipts: []*protocol.Receipt{r2}}, [][]byte{frame(s.tb, &protocol.Entries{Entries: raws}), frame(s.tb, &protocol.End{})})
+	})
+	d := countersOf(s.in)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.in.syncSession(ctx, atk.h.ID()); err == nil {
+		s.tb.Fatal("a session serving a forged entry ended without error")
+	}
+	atk.setServe(serveNothing)
+	s.record("sync_vouched_forgery", len(raws), s.refusedBy(d, 1, "rejected_malformed"), int(d.of("entries_received")))
 }
 
 // floods pushes floodN forged entries, then floodN validly signed entries

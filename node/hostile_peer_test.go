@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -409,6 +410,34 @@ func TestHostilePeerServesHostileSync(t *testing.T) {
 			}
 			headIs(t, in, atk, 0)
 		})
+	}
+	atk.setServe(serveNothing)
+	stillServed(t, in, be, 1)
+}
+
+// TestHostilePeerServesAVouchedForgery: the attacker, a pinned author,
+// serves its entry 1 with a broken signature followed in the same frame
+// by a validly signed entry 2 chained to it, whose signature covers entry
+// 1's bytes through the hash chain. Entry 1 must not be stored (issue 13:
+// an entry held must verify on its own signature, or the honest partner
+// that serves it later is blamed), so neither is entry 2, and the server
+// is charged.
+func TestHostilePeerServesAVouchedForgery(t *testing.T) {
+	in, be, atk := hostileSetup(t)
+	raws, r2 := atk.vouchedForgery(t, in)
+	atk.setServe(func(s network.Stream) {
+		serveHello(s, &protocol.Hello{Receipts: []*protocol.Receipt{r2}}, [][]byte{frame(t, &protocol.Entries{Entries: raws}), frame(t, &protocol.End{})})
+	})
+	d := countersOf(in)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := in.syncSession(ctx, atk.h.ID()); !errors.Is(err, errRelayedForgery) {
+		t.Fatalf("sync session: %v, want %v", err, errRelayedForgery)
+	}
+	d.grows(t, "rejected_malformed", 1)
+	headIs(t, in, atk, 0)
+	if v := in.abuse.get(atk.h.ID()).violations; v != 1 {
+		t.Errorf("the server is charged %d violations, want 1", v)
 	}
 	atk.setServe(serveNothing)
 	stillServed(t, in, be, 1)

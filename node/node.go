@@ -136,6 +136,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if err := n.loadPartners(); err != nil {
 		return nil, err
 	}
+	if err := n.quarantineBadSignatures(n.runCtx); err != nil {
+		return nil, err
+	}
 	if err := n.loadRecovery(); err != nil {
 		return nil, err
 	}

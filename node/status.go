@@ -245,7 +245,7 @@ func (n *Node) feedHeads(partners []Partner) ([]FeedHead, error) {
 }
 
 // Verify re-checks the store: every entry against its author's signature
-// (one per run, protocol.DecodeRun), every chain, records and indexes.
+// (every one, protocol.DecodeBatch), every chain, records and indexes.
 func (n *Node) Verify(ctx context.Context) (store.VerifyReport, error) {
 	return n.st.Verify(ctx)
 }

@@ -250,10 +250,6 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
 		if err := m.entry(feed, seq); err != nil {
 			return err
 		}
-		if err := checkOwnSignature(preps[i]); err != nil {
-			n.reject("malformed", preps[i].e, err)
-			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, err)
-		}
 		r := n.commit(preps[i])
 		if r.outcome == outcomeRejected && r.reason == "malformed" {
 			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, r.err)
@@ -264,18 +260,6 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
 		m.stored(feed, seq, r.outcome == outcomeStored)
 	}
 	return nil
-}
-
-// checkOwnSignature verifies the signature of a prepared entry that its
-// frame's hash chain authenticated ([protocol.DecodeRun]). Chain
-// authentication serves clean appends only ([Node.commitRun]); an entry
-// committed on its own may become evidence (a fork, a refused sequel of a
-// closed feed), which must stand on its own signature.
-func checkOwnSignature(p prepared) error {
-	if p.e == nil {
-		return nil
-	}
-	return p.e.CheckSignature()
 }
 
 // commitRun appends a frame whose entries all follow on, in order, from

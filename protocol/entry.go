@@ -39,8 +39,9 @@ const (
 	fixedHeaderSize = offTime + 8
 )
 
-// Entry is one signed, sealed record in an author's append-only feed. It is
-// immutable: the exported fields are a decoded view of the wire bytes, for
+// Entry is one signed, sealed record in an author's append-only feed. An
+// Entry exists only verified: [DecodeEntry] and [DecodeBatch] check its own
+// signature, [NewEntry] makes it. It is immutable: the exported fields are a decoded view of the wire bytes, for
 // reading only. Ciphertext shares memory with [Entry.Bytes]; reassigning a
 // field changes neither [Entry.Bytes] nor [Entry.Hash].
 type Entry struct {
@@ -54,9 +55,8 @@ type Entry struct {
 	Ciphertext []byte           // age ciphertext of the sealed record (see [SealRecord])
 	Signature  [SignatureSize]byte
 
-	raw        []byte
-	hash       Hash
-	sigChecked bool // see [Entry.SignatureChecked]
+	raw  []byte
+	hash Hash
 }
 
 // Draft holds what an author chooses for a new entry; [NewEntry] adds the
@@ -84,7 +84,6 @@ func NewEntry(id *crypto.Identity, d Draft) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.sigChecked = true // signed here
 	return e, nil
 }
 
@@ -96,12 +95,7 @@ func DecodeEntry(b []byte) (*Entry, error) {
 	if err := checkEnvelope(b); err != nil {
 		return nil, fmt.Errorf("decode entry: %w", err)
 	}
-	e, err := parseEntry(bytes.Clone(b))
-	if err != nil {
-		return nil, err
-	}
-	e.sigChecked = true
-	return e, nil
+	return parseEntry(bytes.Clone(b))
 }
 
 // checkEnvelope performs the checks that precede parsing: the size and
@@ -110,9 +104,7 @@ func checkEnvelope(b []byte) error {
 	if err := checkSize(b); err != nil {
 		return err
 	}
-	var author crypto.PublicKey
-	copy(author[:], b[offAuthor:])
-	if !signatureValid(author, b) {
+	if !signatureValid(entryAuthor(b), b) {
 		return ErrBadSignature
 	}
 	return nil

@@ -152,20 +152,25 @@ func vectorEntry(t *testing.T, seq uint64, prev Hash, audience []string, readers
 }
 
 func writeVector(t *testing.T, name string, b []byte, v vector) {
-	var lines []string
-	for h := hex.EncodeToString(b); len(h) > 0; {
-		n := min(64, len(h))
-		lines, h = append(lines, h[:n]), h[n:]
-	}
 	js, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := filepath.Join("testdata", "entry_"+name)
-	if err := os.WriteFile(base+".hex", []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	writeHex(t, base+".hex", b)
+	if err := os.WriteFile(base+".json", append(js, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(base+".json", append(js, '\n'), 0o644); err != nil {
+}
+
+// writeHex writes b to path in hex, 32 bytes a line.
+func writeHex(t *testing.T, path string, b []byte) {
+	var lines []string
+	for h := hex.EncodeToString(b); len(h) > 0; {
+		n := min(64, len(h))
+		lines, h = append(lines, h[:n]), h[n:]
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,9 +12,9 @@
 // # Trust
 //
 // [Store.Append] does not verify signatures: callers pass entries obtained
-// from protocol.DecodeEntry (which verifies), protocol.DecodeRun (which
-// authenticates a run of a feed by the signature its hash chain ends at)
-// or protocol.NewEntry (which signs). Everything read back as an entry ([Store.Entry], [Store.Entries])
+// from protocol.DecodeEntry or protocol.DecodeBatch (which verify each
+// entry's own signature) or protocol.NewEntry (which signs): every entry
+// stored verifies on its own signature. Everything read back as an entry ([Store.Entry], [Store.Entries])
 // goes through protocol.DecodeEntry again, so bytes altered on disk are
 // reported as [ErrCorrupt] and never served. [Store.Verify] re-checks the
 // whole store.

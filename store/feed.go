@@ -108,8 +108,8 @@ func (s *Store) loadHeads() (map[crypto.PublicKey]Head, error) {
 // entry, the new head, the record and its index keys are committed in one
 // Badger transaction: all or nothing.
 //
-// e must come from protocol.DecodeEntry, protocol.DecodeRun or
-// protocol.NewEntry: Append checks
+// e must come from protocol.DecodeEntry, protocol.DecodeBatch or
+// protocol.NewEntry, which verify or make its signature: Append checks
 // the chain (e.Follows the stored head), not the signature. rec.Type must
 // be empty (meaning e.Type) or equal to e.Type.
 //

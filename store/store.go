@@ -253,6 +253,9 @@ func initLayout(txn *badger.Txn) error {
 	if !isEmpty(txn) {
 		return fmt.Errorf("%w: the store holds data but no layout version (this build writes %d)", ErrLayoutVersion, layoutVersion)
 	}
+	if err := markSignaturesChecked(txn); err != nil {
+		return err
+	}
 	return txn.Set(keyVersion, be32(layoutVersion))
 }
 

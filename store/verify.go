@@ -55,13 +55,10 @@ const ctxCheckEvery = 256
 // feed's last entry, and that records and index keys match each other.
 // It also checks the audit log's chain as [Store.VerifyAudit] does.
 //
-// Entries are authenticated as a catch-up authenticates them
-// ([protocol.DecodeRun]): in each batch of consecutive entries of a feed,
-// the signature of the last covers, through the hash chain, every byte of
-// the entries before it, so one signature is checked per batch (and per
-// entry around a fault, which names the entry at fault). A byte altered
-// anywhere breaks the chain or that signature. It
-// reports every problem and carries on past it; the error is only for I/O
+// Every entry's own signature is checked, as a catch-up checks them
+// ([protocol.DecodeBatch]: one batch per worker's share, and each entry on
+// its own around a fault, which names the entry at fault); the hash chain
+// is checked besides. It reports every problem and carries on past it; the error is only for I/O
 // failures and ctx.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}}
@@ -89,6 +86,9 @@ type verifier struct {
 	ends  map[crypto.PublicKey]*feedState // the feeds met while walking entries
 	recs  recordTable                     // the records met, for the index walk
 	steps int
+	// badSig, when not nil, gets per feed the lowest seq whose entry
+	// fails its own signature ([Store.BadSignatures]).
+	badSig map[crypto.PublicKey]uint64
 	// auditLog is what the audit step knows of the audit log's chain.
 	auditLog auditWalk
 }

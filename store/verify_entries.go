@@ -13,9 +13,8 @@ import (
 const verifyBatch = 256
 
 // entryBatch is a run of consecutive entry keys and values, decoded and
-// authenticated by a worker ([protocol.DecodeRun]: one signature per run
-// of one feed, the hash chain covering the entries before it) and then
-// checked in order.
+// authenticated by a worker ([protocol.DecodeBatch]: every entry's own
+// signature, checked in one batch) and then checked in order.
 type entryBatch struct {
 	keys, raws [][]byte
 	decoded    []*protocol.Entry
@@ -29,7 +28,7 @@ func newEntryBatch() *entryBatch {
 
 // decode decodes every entry of the batch, then closes done.
 func (b *entryBatch) decode() {
-	b.decoded, b.errs = protocol.DecodeRun(b.raws)
+	b.decoded, b.errs = protocol.DecodeBatch(b.raws)
 	close(b.done)
 }
 
@@ -98,7 +97,7 @@ func (v *verifier) checkBatch(b *entryBatch) {
 }
 
 // checkEntry checks the entry stored under (a, seq), which follows f; e
-// and err are what protocol.DecodeRun made of raw.
+// and err are what protocol.DecodeBatch made of raw.
 func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, e *protocol.Entry, err error, f *feedState) {
 	if seq == 0 {
 		f.zero = true
@@ -112,13 +111,14 @@ func (v *verifier) checkEntry(a crypto.PublicKey, seq uint64, raw []byte, e *pro
 	}
 	f.lastSeq, f.lastOK = seq, false
 	if err == nil {
-		f.lastHash = e.Hash() // the hash of raw, computed by DecodeRun
+		f.lastHash = e.Hash() // the hash of raw, computed by DecodeBatch
 	} else {
 		f.lastHash = hashBytes(raw)
 	}
 	switch {
 	case err != nil:
 		v.problem(a, seq, ProblemDecode, "%v", err)
+		v.noteBadSignature(a, seq, err)
 	case e.Author != a || e.Seq != seq:
 		v.problem(a, seq, ProblemKey, "entry %s #%d stored under %s #%d", e.Author, e.Seq, a, seq)
 	default:

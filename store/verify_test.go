@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,4 +201,61 @@ func TestVerifyFarSeq(t *testing.T) {
 		Problem{Author: a, Seq: 11, Kind: ProblemGap},
 		Problem{Author: a, Seq: far, Kind: ProblemKey},
 		Problem{Author: a, Seq: 10, Kind: ProblemHead})
+}
+
+// TestVerifyFindsAnEntryVouchedForByItsSuccessor: a store written by an
+// older kpnode, which authenticated a run of entries by its last
+// signature only, may hold an entry whose own signature fails under a
+// validly signed successor chained to it (issue 13). Verify names that
+// entry alone; reading it fails, reading its successor does not.
+func TestVerifyFindsAnEntryVouchedForByItsSuccessor(t *testing.T) {
+	s := openMem(t)
+	c := newChain(t)
+	appendAll(t, s, c.build(3, "note"), false)
+	e4 := c.make(4, c.entries[2].Hash(), "note", "four", 64)
+	bad := bytes.Clone(e4.Bytes())
+	bad[len(bad)-1] ^= 1
+	e5 := c.make(5, hashBytes(bad), "note", "five", 64)
+	err := s.update(func(txn *badger.Txn) error {
+		return errors.Join(txn.Set(entryKey(c.author(), 4), bad), txn.Set(entryKey(c.author(), 5), bytes.Clone(e5.Bytes())),
+			txn.Set(headKey(c.author()), encodeHead(Head{Seq: 5, Hash: e5.Hash(), Time: e5.Time})))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verify(t, s)
+	wantProblems(t, rep, Problem{Author: c.author(), Seq: 4, Kind: ProblemDecode})
+	if !strings.Contains(rep.Problems[0].Detail, protocol.ErrBadSignature.Error()) {
+		t.Errorf("problem %q does not say the signature fails", rep.Problems[0].Detail)
+	}
+	_, err = s.Entry(c.author(), 4)
+	wantErr(t, err, ErrCorrupt)
+	if _, err := s.Entry(c.author(), 5); err != nil {
+		t.Errorf("entry 5: %v", err)
+	}
+	found, err := s.BadSignatures(t.Context())
+	if err != nil || len(found) != 1 || found[c.author()] != 4 {
+		t.Errorf("BadSignatures: %v, %v; want entry 4 of the feed", found, err)
+	}
+}
+
+// TestNewStoreIsMarkedSignaturesChecked: a store this version creates
+// holds only entries that verify on their own signature, so a node never
+// sweeps it; PlantEntries makes one as older versions could leave it.
+func TestNewStoreIsMarkedSignaturesChecked(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir)
+	if done, err := s.SignaturesChecked(); !done || err != nil {
+		t.Fatalf("new store: signatures checked %v, %v", done, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c := newChain(t)
+	if err := PlantEntries(dir, c.build(1, "note")[0].Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := openDir(t, dir).SignaturesChecked(); done || err != nil {
+		t.Fatalf("planted store: signatures checked %v, %v", done, err)
+	}
 }

@@ -105,8 +105,8 @@ func timeStartUp(b *testing.B, home string, ownSeq int) (time.Duration, int64) {
 // entries (default 1,000,000) and checks that it found all of them and no
 // problem. The baseline, measured in the same run, is N Ed25519
 // verifications one after the other on one core (floor_s): what checking
-// every entry's own signature would cost, where verify checks one per run
-// of a feed's consecutive entries (docs/protocol.md §2.4). It reports the wall time, the cores the
+// every entry's own signature one by one would cost, where verify checks
+// them all in batches on every core (docs/protocol.md §2.4). It reports the wall time, the cores the
 // command used on average and its peak resident memory: all of it (VmHWM,
 // which counts the pages of Badger's memory-mapped tables that the walk
 // read, reclaimable page cache) and the anonymous part (RssAnon).

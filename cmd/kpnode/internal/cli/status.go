@@ -204,7 +204,7 @@ func printRefused(w io.Writer, rs []node.RefusedReport) {
 	if len(rs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nRefused (%d): entries signed by a retired key after its last valid seq, kept as evidence\n", len(rs))
+	fmt.Fprintf(w, "\nRefused (%d): entries taken out of a partner's feed and kept as evidence (signed by a retired key after its last valid seq, or failing their own signature: see REASON)\n", len(rs))
 	rows := make([][]string, 0, len(rs))
 	for _, r := range rs {
 		rows = append(rows, []string{r.Feed, r.Fingerprint, strconv.FormatUint(r.Seq, 10), r.Hash.Short(), r.Reason, stamp(r.Seen)})
