@@ -360,7 +360,7 @@ func (f cryptoFloor) report(b *testing.B, prefix string) {
 // measureFloor times, on the calling goroutine, what Publish and ingest
 // cannot avoid for one entry to reader: crypto.Identity.Sign of an
 // entry-sized message and protocol.SealRecord to the reader and the author
-// (as Publish seals), then protocol.DecodeEntry and protocol.OpenRecordAs
+// (as Publish seals), then protocol.DecodeEntry and protocol.OpenRecord
 // (the reader tries its own stanza first). Each is the fastest of several
 // batches: the machine may be shared, and a floor is the cost without
 // interference.
@@ -381,7 +381,7 @@ func measureFloor(tb testing.TB, author, reader *crypto.Identity, readerCode str
 	receive := fastestBatch(func() {
 		e, err := protocol.DecodeEntry(raw)
 		if err == nil {
-			_, _, err = protocol.OpenRecordAs(e, id, readerCode)
+			_, _, err = protocol.OpenRecord(e, id)
 		}
 		if err != nil {
 			tb.Fatal(err)

@@ -20,7 +20,7 @@ import (
 //   - own: what this node's reader did per entry before runs were
 //     authenticated by their last signature (docs/protocol.md §2.4):
 //     protocol.DecodeEntry (the signature check included) and
-//     protocol.OpenRecordAs with the author's static-static identity.
+//     protocol.OpenRecord with the author's static-static identity.
 type catchUpFloors struct {
 	naive, own time.Duration
 }

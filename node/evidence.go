@@ -154,11 +154,7 @@ func (s evidenceSource) opened(feed string, e *protocol.Entry) (body, salt []byt
 		return nil, nil, fmt.Errorf("record %s/%d was stored without its salt (before store layout 2): "+
 			"export it through the running daemon, or give the key passphrase, so that the entry can be decrypted again", feed, e.Seq)
 	}
-	reader := s.self
-	if feed == s.self {
-		reader = "" // the author's own stanza
-	}
-	opened, st, err := protocol.OpenRecordAs(e, authorIdentity(s.id, s.authorRecipient(feed)), reader)
+	opened, st, err := protocol.OpenRecord(e, authorIdentity(s.id, s.authorRecipient(feed)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("decrypt entry %s/%d again for its salt: %w", feed, e.Seq, err)
 	}

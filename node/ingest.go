@@ -279,13 +279,11 @@ func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult 
 // record. An entry it cannot open is still stored (the chain must stay
 // whole) without its record.
 func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
-	reader := n.cfg.Participant
-	if e.Author == n.id.Public() {
-		reader = "" // the author's own stanza, pulled back while recovering
-	} else if !slices.Contains(e.Audience, reader) {
+	own := e.Author == n.id.Public() // pulled back while recovering
+	if !own && !slices.Contains(e.Audience, n.cfg.Participant) {
 		return nil, nil
 	}
-	body, salt, err := n.openAs(e, code, reader)
+	body, salt, err := n.openAs(e, code)
 	if err != nil {
 		n.counters.add("unreadable", 1)
 		n.log.Warn("entry addressed to this node cannot be opened", "feed", code, "seq", e.Seq, "err", err)
@@ -331,13 +329,13 @@ func (n *Node) openerFor(code string) age.Identity {
 // with its retired ones: partners seal to the old recipient until they
 // follow a hand-over. A retired key opens static-static stanzas made with
 // the author's current age key, and standard X25519 ones.
-func (n *Node) openAs(e *protocol.Entry, code, reader string) ([]byte, [protocol.SaltSize]byte, error) {
-	body, salt, err := protocol.OpenRecordAs(e, n.openerFor(code), reader)
+func (n *Node) openAs(e *protocol.Entry, code string) ([]byte, [protocol.SaltSize]byte, error) {
+	body, salt, err := protocol.OpenRecord(e, n.openerFor(code))
 	for _, id := range n.retiredIDs {
 		if err == nil || !errors.Is(err, crypto.ErrNotRecipient) {
 			break
 		}
-		body, salt, err = protocol.OpenRecordAs(e, authorIdentity(id, n.authorRecipient(code, id)), reader)
+		body, salt, err = protocol.OpenRecord(e, authorIdentity(id, n.authorRecipient(code, id)))
 	}
 	return body, salt, err
 }

@@ -42,12 +42,12 @@ func TestPublishSealsStatic(t *testing.T) {
 		n    *Node
 		code string
 	}{{be, "BE"}, {in, ""}} {
-		got, _, err := protocol.OpenRecordAs(e, r.n.openerFor("IN"), r.code)
+		got, _, err := protocol.OpenRecord(e, r.n.openerFor("IN"))
 		if err != nil || !bytes.Equal(got, compact.Bytes()) {
 			t.Fatalf("%s opens IN's record: %q, %v", r.n.Participant(), got, err)
 		}
 	}
-	if _, _, err := protocol.OpenRecordAs(e, ae.openerFor("IN"), "AE"); !errors.Is(err, crypto.ErrNotRecipient) {
+	if _, _, err := protocol.OpenRecord(e, ae.openerFor("IN")); !errors.Is(err, crypto.ErrNotRecipient) {
 		t.Fatalf("AE, outside the audience: %v, want ErrNotRecipient", err)
 	}
 	ct, commitment, err := protocol.SealRecord(compact.Bytes(), []age.Recipient{be.id.Recipient(), in.id.Recipient()})
@@ -59,7 +59,7 @@ func TestPublishSealsStatic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := protocol.OpenRecordAs(old, be.openerFor("IN"), "BE"); err != nil || !bytes.Equal(got, compact.Bytes()) {
+	if got, _, err := protocol.OpenRecord(old, be.openerFor("IN")); err != nil || !bytes.Equal(got, compact.Bytes()) {
 		t.Fatalf("BE opens a standard-stanza entry: %q, %v", got, err)
 	}
 }

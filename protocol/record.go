@@ -72,18 +72,6 @@ func OpenRecord(e *Entry, id age.Identity) (body []byte, salt [SaltSize]byte, er
 	return body, salt, nil
 }
 
-// OpenRecordAs is [OpenRecord]; reader (the reader's participant code) is
-// not used.
-//
-// Deprecated: it tried the stanza at the reader's position first, which
-// let a file with a malformed stanza before the reader's open where age
-// refuses it, and the reverse. The verdict is now age's, which depends on
-// every stanza before the reader's, so the position saves nothing
-// (docs/security.md, "Equal verdicts"). Use [OpenRecord].
-func OpenRecordAs(e *Entry, id age.Identity, reader string) (body []byte, salt [SaltSize]byte, err error) {
-	return OpenRecord(e, id)
-}
-
 // Commit returns SHA-256("kpnode/commitment/v1" || 0x00 || salt || body),
 // the salted commitment an entry signs in place of its plaintext.
 func Commit(salt [SaltSize]byte, body []byte) Hash {
