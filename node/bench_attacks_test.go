@@ -68,7 +68,7 @@ func newAttackSuite(tb testing.TB) *attackSuite {
 	stillServed(tb, in, be, 1)
 	return &attackSuite{tb: tb, in: in, be: be, used: map[string]*attacker{}, metrics: map[string]float64{},
 		codes: []string{"AO", "AM", "AU", "BD", "BY", "BW", "BR", "KH", "CM", "CA", "CF", "CN", "CI", "CD", "CG", "SZ", "GA", "GH", "GN", "GY",
-			"HK", "IL", "JP", "KZ", "LA", "LB", "LS", "LR", "MY", "MU"}}
+			"KR", "IL", "JP", "KZ", "LA", "LB", "LS", "LR", "MY", "MU"}}
 }
 
 // fresh returns a new attacker pinned by the victim and connected, used for

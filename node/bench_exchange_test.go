@@ -245,14 +245,17 @@ func latencyRun(tb testing.TB, ms []*benchMember, samples int, every time.Durati
 	for i, m := range ms {
 		watchers[i] = watchArrivals(ctx, m.n)
 	}
-	body := record1KiB(tb)
+	bodies := map[string][]byte{}
+	for _, m := range ms {
+		bodies[m.code] = record1KiBBy(tb, m.code)
+	}
 	sent := map[string]time.Time{} // "CODE/seq" -> call to Publish
 	tick := time.NewTicker(every)
 	for i := range samples {
 		<-tick.C
 		m := ms[i%len(ms)]
 		t0 := time.Now()
-		p, err := m.n.Publish(ctx, "notice", body, []string{AudienceAll})
+		p, err := m.n.Publish(ctx, "notice", bodies[m.code], []string{AudienceAll})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -563,7 +566,7 @@ func benchMesh(tb testing.TB, codes ...string) []*benchMember {
 func warmUp(tb testing.TB, ms []*benchMember) {
 	ctx := context.Background()
 	for _, m := range ms {
-		if _, err := m.n.Publish(ctx, "notice", record1KiB(tb), []string{AudienceAll}); err != nil {
+		if _, err := m.n.Publish(ctx, "notice", record1KiBBy(tb, m.code), []string{AudienceAll}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -616,7 +619,7 @@ func syncsOver(ms []*benchMember) error {
 // stores it within 100 ms.
 func pushProbe(tb testing.TB, ms []*benchMember) error {
 	a := ms[0]
-	p, err := a.n.Publish(context.Background(), "notice", record1KiB(tb), []string{AudienceAll})
+	p, err := a.n.Publish(context.Background(), "notice", record1KiBBy(tb, a.code), []string{AudienceAll})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -664,6 +667,12 @@ func checkRecord(tb testing.TB, r, a *benchMember, seq uint64) {
 // record1KiB is docs/examples/notice.json, compacted, with details padded
 // so that the body is exactly recordSize bytes.
 func record1KiB(tb testing.TB) []byte {
+	return record1KiBBy(tb, "IN")
+}
+
+// record1KiBBy is [record1KiB] detected by author: a node publishes only
+// records in its own name (protocol.CheckAuthor).
+func record1KiBBy(tb testing.TB, author string) []byte {
 	raw, err := os.ReadFile("../docs/examples/notice.json")
 	if err != nil {
 		tb.Fatal(err)
@@ -672,6 +681,7 @@ func record1KiB(tb testing.TB) []byte {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		tb.Fatal(err)
 	}
+	doc["fraudulent_certificate"].(map[string]any)["detected_by"] = author
 	doc["details"] = ""
 	short, err := json.Marshal(doc)
 	if err != nil || len(short) > recordSize {
