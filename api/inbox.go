@@ -187,7 +187,7 @@ type entryKey struct {
 func (sc *scanner) unconfirmed(self string) (toConfirm, ours []CertificateRef) {
 	type confKey struct{ by, issuer, number string }
 	confirmed := map[confKey]bool{}
-	for _, c := range sc.items("import_confirmation") {
+	for _, c := range sc.current(sc.items("import_confirmation")) {
 		var cf struct {
 			Number string `json:"certificate_number"`
 			Issuer string `json:"issuer"`
@@ -196,17 +196,7 @@ func (sc *scanner) unconfirmed(self string) (toConfirm, ours []CertificateRef) {
 		confirmed[confKey{c.ref.Feed, cf.Issuer, cf.Number}] = true
 	}
 	toConfirm, ours = []CertificateRef{}, []CertificateRef{}
-	certs := sc.items("certificate")
-	gone := sc.replaced()
-	for _, c := range certs {
-		if s, ok := supersedes(c.body); ok {
-			gone[recordKey{c.ref.Feed, s.Seq, s.Item}] = true
-		}
-	}
-	for _, c := range certs {
-		if gone[recordKey{c.ref.Feed, c.ref.Seq, max(c.ref.Item, 0)}] {
-			continue
-		}
+	for _, c := range sc.current(sc.items("certificate")) {
 		ref := c.ref
 		var cert struct {
 			Number      string `json:"number"`
@@ -227,6 +217,25 @@ func (sc *scanner) unconfirmed(self string) (toConfirm, ours []CertificateRef) {
 		}
 	}
 	return toConfirm, ours
+}
+
+// current returns the items no withdrawal and no other item of the list
+// supersedes: a corrected or withdrawn confirmation confirms nothing, a
+// corrected certificate awaits confirmation once, as corrected.
+func (sc *scanner) current(items []item) []item {
+	gone := sc.replaced()
+	for _, c := range items {
+		if s, ok := supersedes(c.body); ok {
+			gone[recordKey{c.ref.Feed, s.Seq, s.Item}] = true
+		}
+	}
+	out := items[:0:0]
+	for _, c := range items {
+		if !gone[recordKey{c.ref.Feed, c.ref.Seq, max(c.ref.Item, 0)}] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // item is one record of a type, alone or in a batch.

@@ -127,3 +127,58 @@ func TestInboxWithdrawn(t *testing.T) {
 		return nil
 	})
 }
+
+// TestInboxConfirmationWithdrawnOrCorrected: a confirmation its author
+// withdrew confirms nothing, and one corrected to another certificate
+// confirms only that one: the certificate awaits confirmation again.
+func TestInboxConfirmationWithdrawnOrCorrected(t *testing.T) {
+	in, be := pairNodes(t)
+	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	unconfirmed := func(number string) func() error {
+		return func() error {
+			var ib Inbox
+			apiJSON(t, in, "GET", "/api/inbox", nil, &ib)
+			for _, c := range ib.Unconfirmed {
+				if c.Number == number {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s is not unconfirmed at IN: %+v", number, ib.Unconfirmed)
+		}
+	}
+	confirmed := func(number string) func() error {
+		return func() error {
+			if unconfirmed(number)() == nil {
+				return fmt.Errorf("%s still unconfirmed at IN", number)
+			}
+			return nil
+		}
+	}
+	conf := func(number, supersedes string) []byte {
+		return []byte(`{"version": 1, ` + supersedes + `"certificate_number": "` + number + `", "issuer": "IN",
+			"parcels_received": 3, "carats_received": "1830.35",
+			"importer": {"name": "Antwerp Rough Trading BV", "licence": "FOD-DIA-004512", "country": "BE"},
+			"exporter": {"name": "Shree Ram Diamonds Pvt Ltd", "licence": "GJEPC/KP/2026/01873", "country": "IN"},
+			"received": "2026-09-17", "seals_intact": true, "contents_match": true}`)
+	}
+	publish := func(typ string, record []byte) uint64 {
+		req, _ := json.Marshal(PublishRequest{To: []string{"IN"}, Record: record})
+		var sent struct{ Seq uint64 }
+		apiJSON(t, be, "POST", "/api/records/"+typ, req, &sent)
+		return sent.Seq
+	}
+	first := publish("import_confirmation", conf("IN0012001", ""))
+	eventually(t, "BE's confirmation reaches IN", confirmed("IN0012001"))
+	publish("withdrawal", []byte(fmt.Sprintf(`{"version": 1, "supersedes": {"seq": %d}, "reason": "entered in error"}`, first)))
+	eventually(t, "the withdrawn confirmation confirms nothing", unconfirmed("IN0012001"))
+
+	second := publish("import_confirmation", conf("IN0012001", ""))
+	eventually(t, "BE confirms again", confirmed("IN0012001"))
+	publish("import_confirmation", conf("IN0012003", fmt.Sprintf(`"supersedes": {"seq": %d}, `, second)))
+	eventually(t, "the corrected confirmation confirms only IN0012003", func() error {
+		if err := unconfirmed("IN0012001")(); err != nil {
+			return err
+		}
+		return confirmed("IN0012003")()
+	})
+}
