@@ -230,3 +230,70 @@ func withSupersedes(t *testing.T, body []byte, seq int) []byte {
 	i := strings.LastIndex(s, "}")
 	return []byte(fmt.Sprintf(`%s,"supersedes":{"seq":%d,"item":0}}`, s[:i], seq))
 }
+
+// Issue 14 point 4: imports count by date of import from the node's own
+// confirmations, exports by date of export; the table says where computed
+// and submitted figures differ, and notes a quarter with statistics but no
+// certificates.
+func TestKPStatisticsBasis(t *testing.T) {
+	in, be := testNode(t, "IN"), testNode(t, "BE")
+	pin(t, in, be)
+	pin(t, be, in)
+	certs := certHeader +
+		certRow("IN0000001", "IN", "BE", "2023-12-01", "100.00", "1000.00", "", "") + // received in December
+		certRow("IN0000002", "IN", "BE", "2023-12-02", "200.00", "2000.00", "", "") + // received in December
+		certRow("IN0000003", "IN", "BE", "2023-12-20", "400.00", "4000.00", "", "") + // received in January
+		certRow("IN0000004", "IN", "BE", "2023-12-21", "800.00", "8000.00", "", "") + // never received
+		certRow("IN0000005", "IN", "BE", "2023-09-28", "1600.00", "16000.00", "", "") // shipped and received in October
+	mustImport(t, in, "certificate", table(t, "certificates", certs), 5)
+	pre := "certificate_number,issuer,carats,value_usd,origin,exporter_name,exporter_licence,exporter_country,importer_name,importer_licence,importer_country,parcels,shipped\n" +
+		"IN0000005,IN,1600.00,16000.00,MIXED,Exporter,EXP-1,IN,Importer,IMP-1,BE,1,2023-10-01\n"
+	mustImport(t, in, "pre_notification", table(t, "pre-notifications", pre), 1)
+	stats := "reporter,period,flow,partner,hs_code,carats,value_usd,certificates\n"
+	mustImport(t, in, "trade_statistics", table(t, "trade-statistics", stats+"IN,2023-Q2,export,BE,7102.31,50.00,500.00,1\n"), 1)
+
+	if r := gemRow(t, in, "2023-Q4", "export"); r.Certificates != 5 || r.Carats.String() != "3100.00" {
+		t.Fatalf("IN's exports in 2023-Q4 (by date of export): %+v", r)
+	}
+	if r := gemRow(t, in, "2023-Q3", "export"); r.Certificates != 0 {
+		t.Fatalf("IN's exports in 2023-Q3 count a certificate shipped in October: %+v", r)
+	}
+	q2, err := in.KPStatistics(quarter(t, "2023-Q2"))
+	if err != nil || len(q2.Rows) != 1 || q2.Rows[0].Submitted == nil || q2.Rows[0].Note == "" ||
+		len(q2.Notes) != 1 || !strings.Contains(q2.Notes[0], "no certificate") {
+		t.Fatalf("a quarter with statistics but no certificates: %+v, %v", q2, err)
+	}
+
+	eventually(t, 30*time.Second, "BE holds IN's certificates", func() error {
+		if out, err := be.Export(protocol.CertificateType, ExportFilter{}); err != nil || len(out) != 5 {
+			return fmt.Errorf("BE holds %d certificates, %v", len(out), err)
+		}
+		return nil
+	})
+	conf := "certificate_number,issuer,parcels_received,carats_received,importer_name,importer_licence,importer_country,exporter_name,exporter_licence,exporter_country,received,seals_intact,contents_match\n"
+	confRow := func(n, carats, received string) string {
+		return fmt.Sprintf("%s,IN,1,%s,Importer,IMP-1,BE,Exporter,EXP-1,IN,%s,yes,yes\n", n, carats, received)
+	}
+	mustImport(t, be, "import_confirmation", table(t, "confirmations", conf+confRow("IN0000001", "100.00", "2023-12-05")+
+		confRow("IN0000002", "200.00", "2023-12-06")+confRow("IN0000003", "400.00", "2024-01-04")+
+		confRow("IN0000005", "1600.00", "2023-10-03")+confRow("IN0000009", "5.00", "2023-11-01")), 5)
+	mustImport(t, be, "trade_statistics", table(t, "trade-statistics", stats+"BE,2023-Q4,import,IN,7102.31,1900.00,19500.00,3\n"), 1)
+
+	q4, err := be.KPStatistics(quarter(t, "2023-Q4"))
+	if err != nil || len(q4.Rows) != 1 {
+		t.Fatalf("BE's 2023-Q4: %+v, %v", q4, err)
+	}
+	r := q4.Rows[0]
+	if r.Flow != "import" || r.Partner != "IN" || r.Certificates != 3 || r.Carats.String() != "1900.00" || r.ValueUSD.String() != "19000.00" {
+		t.Fatalf("BE's imports in 2023-Q4 (by date of import): %+v", r)
+	}
+	if len(r.Differs) != 1 || r.Differs[0] != "value_usd" || !strings.Contains(r.Note, "submitted USD 19500.00") {
+		t.Fatalf("computed and submitted value differ silently: %+v", r)
+	}
+	if len(q4.Notes) != 1 || !strings.Contains(q4.Notes[0], "IN0000009") {
+		t.Fatalf("a confirmation of a certificate not held is left out silently: %q", q4.Notes)
+	}
+	if r := gemRow(t, be, "2024-Q1", "import"); r.Certificates != 1 || r.Carats.String() != "400.00" {
+		t.Fatalf("BE's imports in 2024-Q1: %+v", r)
+	}
+}
