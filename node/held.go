@@ -23,17 +23,12 @@ type HeldRecord struct {
 	Value any // *protocol.Certificate, …
 }
 
-// heldRecords returns every readable record of type typ, single or in
-// batches, oldest entry first. Records that fail their validator are
-// skipped (they were counted when they arrived), and so are records a
-// pinned partner wrote in another authority's name (evidence, R13): they
-// are nobody's exports or statistics.
-func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
-	return n.heldRecordsOf(typ, nil)
-}
-
-// heldRecordsOf is heldRecords restricted to one author's feed (nil: every
-// feed).
+// heldRecordsOf returns every readable record of type typ of one feed
+// (author nil: of every feed), single or in batches, oldest entry first.
+// Records that fail their validator are skipped (they were counted when
+// they arrived), and so are records a pinned partner wrote in another
+// authority's name (evidence, R13): they are nobody's exports or
+// statistics.
 func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord, error) {
 	var out []HeldRecord
 	for _, t := range []string{typ, protocol.BatchType} {
