@@ -28,7 +28,7 @@ type Backend interface {
 	Verify(ctx context.Context) (store.VerifyReport, error)
 	Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (node.ImportResult, error)
 	Export(typ string, f node.ExportFilter) ([][]byte, error)
-	KPStatistics(q protocol.Quarter) ([]node.KPStatisticsRow, error)
+	KPStatistics(q protocol.Quarter) (node.KPStatisticsTable, error)
 	Findings(q reconcile.Query) []reconcile.Finding
 	FindingViews(q node.FindingsQuery) []node.FindingView
 	AcknowledgeFinding(id, note string) (node.FindingView, error)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/kpnode/kpnode/node"
@@ -33,16 +34,45 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkFileName(file); err != nil {
 		return err
 	}
-	items, err := protocol.ReadTableAs(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
+	table, err := protocol.ReadTableRows(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
 	if err != nil {
 		return err
 	}
-	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: items, To: splitList(q.Get("to")),
+	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: table.Bodies, To: splitList(q.Get("to")),
 		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv")})
 	if err != nil {
-		return err
+		column := kind.ColumnOf
+		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
+			column = func(p string) string { return p }
+		}
+		return rowProblems(err, column, file, table.Rows)
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// rowProblems names the file, row and column of each record a node
+// refused on the grounds of what it holds; other errors pass unchanged.
+func rowProblems(err error, column func(path string) string, file string, rows []int) error {
+	var ip *node.ImportProblems
+	if !errors.As(err, &ip) {
+		return err
+	}
+	out := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import"}
+	for _, p := range ip.Problems {
+		re := protocol.RowError{File: file, Reason: p.Reason}
+		if p.Record < len(rows) {
+			re.Row = rows[p.Record]
+		}
+		if p.Field != "" {
+			re.Column = column(p.Field)
+		}
+		if p.Conflict {
+			out.Status, out.Code = http.StatusConflict, "import_conflict"
+		}
+		out.Rows = append(out.Rows, re)
+	}
+	out.Message = fmt.Sprintf("%d row(s) clash with the records this node holds; nothing was imported", len(out.Rows))
+	return out
 }
 
 // participant returns the node's participant code, so that an import
@@ -92,14 +122,14 @@ func (h *Handler) kpStatistics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest(fmt.Sprintf("period %q: %v (want e.g. 2011-Q3)", r.PathValue("period"), err))
 	}
-	rows, err := h.b.KPStatistics(q)
+	table, err := h.b.KPStatistics(q)
 	if err != nil {
 		return err
 	}
-	if err := h.auditExport(r, node.ExportAudit{Kind: "kp-statistics", Period: r.PathValue("period"), Records: len(rows)}); err != nil {
+	if err := h.auditExport(r, node.ExportAudit{Kind: "kp-statistics", Period: r.PathValue("period"), Records: len(table.Rows)}); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rows)
+	return writeJSON(w, http.StatusOK, table)
 }
 
 // auditExport appends an export to the audit log when the request names

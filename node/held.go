@@ -1,10 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
 
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -12,7 +14,8 @@ import (
 // HeldRecord is one record this node holds, its own or a partner's: a
 // single record or one item of a batch entry.
 type HeldRecord struct {
-	Feed  string // author's participant code
+	Feed  string           // author's participant code
+	key   crypto.PublicKey // the feed's key: after a rotation one code has two feeds
 	Seq   uint64
 	Item  int
 	Type  string
@@ -20,15 +23,16 @@ type HeldRecord struct {
 	Value any // *protocol.Certificate, …
 }
 
-// heldRecords returns every readable record of type typ, single or in
-// batches, oldest entry first. Records that fail their validator are
-// skipped (they were counted when they arrived), and so are records a
-// pinned partner wrote in another authority's name (evidence, R13): they
-// are nobody's exports or statistics.
-func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
+// heldRecordsOf returns every readable record of type typ of one feed
+// (author nil: of every feed), single or in batches, oldest entry first.
+// Records that fail their validator are skipped (they were counted when
+// they arrived), and so are records a pinned partner wrote in another
+// authority's name (evidence, R13): they are nobody's exports or
+// statistics.
+func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord, error) {
 	var out []HeldRecord
 	for _, t := range []string{typ, protocol.BatchType} {
-		recs, err := n.st.Records(store.RecordQuery{Type: t})
+		recs, err := n.st.Records(store.RecordQuery{Type: t, Author: author})
 		if err != nil {
 			return nil, fmt.Errorf("list %s records: %w", t, err)
 		}
@@ -39,6 +43,9 @@ func (n *Node) heldRecords(typ string) ([]HeldRecord, error) {
 	slices.SortFunc(out, func(a, b HeldRecord) int {
 		if a.Feed != b.Feed {
 			return cmp.Compare(a.Feed, b.Feed)
+		}
+		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
+			return c
 		}
 		if a.Seq != b.Seq {
 			return cmp.Compare(a.Seq, b.Seq)
@@ -60,7 +67,7 @@ func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
 		if err != nil || foreign(v) {
 			return nil
 		}
-		return []HeldRecord{{Feed: code, Seq: r.Seq, Type: typ, Body: r.Body, Value: v}}
+		return []HeldRecord{{Feed: code, key: r.Author, Seq: r.Seq, Type: typ, Body: r.Body, Value: v}}
 	}
 	b, err := protocol.ParseBatch(r.Body)
 	if err != nil || b.Type != typ {
@@ -69,7 +76,7 @@ func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
 	out := make([]HeldRecord, 0, len(b.Records))
 	for i, v := range b.Records {
 		if !foreign(v) {
-			out = append(out, HeldRecord{Feed: code, Seq: r.Seq, Item: i, Type: typ, Body: b.Items[i], Value: v})
+			out = append(out, HeldRecord{Feed: code, key: r.Author, Seq: r.Seq, Item: i, Type: typ, Body: b.Items[i], Value: v})
 		}
 	}
 	return out

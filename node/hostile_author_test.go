@@ -45,7 +45,7 @@ func TestHostilePeerWritesInAnotherName(t *testing.T) {
 		t.Fatalf("export holds %d certificates (%v), want none", len(bodies), err)
 	}
 	q, _ := protocol.ParseQuarter("2026-Q1")
-	if rows, err := in.KPStatistics(q); err != nil || len(rows) != 0 {
+	if rows, err := in.KPStatistics(q); err != nil || len(rows.Rows) != 0 {
 		t.Fatalf("KP statistics count the forged certificate: %+v %v", rows, err)
 	}
 	eventually(t, 10*time.Second, "R13 raised about AE's record", func() error {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/kpnode/kpnode/protocol"
-	"github.com/kpnode/kpnode/store"
 )
 
 // ImportResult reports what an import did (or, on a dry run, would do).
@@ -22,7 +21,8 @@ type ImportResult struct {
 }
 
 // ErrImportConflict is returned by [Node.Import] when a record's natural
-// key is already held with different data.
+// key is already held with different data (and the record is not a
+// correction of it), or is the same as a version corrected since.
 var ErrImportConflict = errors.New("record already held with different data")
 
 // ImportRequest is an import of records of one type, for
@@ -115,11 +115,12 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 	return res, nil
 }
 
-// freshItems returns the items this node has not published yet, and fails
-// on an item whose natural key it holds with other data.
+// freshItems returns the items this node has not published yet. It fails
+// on an item whose natural key this node holds with other data, and on a
+// correction that does not name a current record of its own (an
+// *[ImportProblems] listing every such item).
 func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
-	held := newHeldItems(n)
-	var fresh [][]byte
+	vals := make([]any, len(items))
 	for i, it := range items {
 		p, err := parseRecord(typ, it)
 		if err == nil {
@@ -128,71 +129,51 @@ func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: record %d: %w", ErrInvalidRecord, i+1, err)
 		}
-		same, err := held.same(p, it)
-		if err != nil {
-			return nil, fmt.Errorf("record %d: %w", i+1, err)
-		}
-		if !same {
+		vals[i] = p.top
+	}
+	if need, err := n.needOwnView(vals); err != nil || !need {
+		return items, err
+	}
+	view, err := n.newOwnView(typ)
+	if err != nil {
+		return nil, err
+	}
+	var fresh [][]byte
+	var problems []RecordProblem
+	for i, it := range items {
+		ok, p := view.check(i, vals[i], it)
+		if p != nil {
+			problems = append(problems, *p)
+		} else if ok {
 			fresh = append(fresh, it)
 		}
+	}
+	if err := errImportProblems(problems); err != nil {
+		return nil, err
 	}
 	return fresh, nil
 }
 
-// heldItems reads the records this node holds under natural keys, caching
-// the batches it opens.
-type heldItems struct {
-	n       *Node
-	batches map[uint64][][]byte
-}
-
-func newHeldItems(n *Node) *heldItems { return &heldItems{n: n, batches: map[uint64][][]byte{}} }
-
-// same reports whether the record is already held with identical data.
-func (h *heldItems) same(p parsedRecord, body []byte) (bool, error) {
-	keys := p.keys()
-	if len(keys) == 0 {
-		return false, nil
-	}
-	refs, err := h.n.st.LookupKey(keys[0].Key)
-	if err != nil {
-		return false, err
-	}
-	for _, r := range refs {
-		if r.Author != h.n.id.Public() {
-			continue
+// needOwnView reports whether any record is a correction or has a natural
+// key this node holds a record of its own under: only then does the import
+// read this node's records of the type.
+func (n *Node) needOwnView(vals []any) (bool, error) {
+	self := n.id.Public()
+	for _, v := range vals {
+		if supersedesOf(v) != nil {
+			return true, nil
 		}
-		have, err := h.item(r.Seq, r.Item)
+		refs, err := n.st.LookupKey(naturalKeyOf(v))
 		if err != nil {
 			return false, err
 		}
-		if !jsonEqual(have, body) {
-			return false, fmt.Errorf("%w: %s (entry %d); publish a correction that supersedes it", ErrImportConflict, keys[0].Key, r.Seq)
-		}
-		return true, nil
-	}
-	return false, nil
-}
-
-func (h *heldItems) item(seq uint64, item int) ([]byte, error) {
-	items, ok := h.batches[seq]
-	if !ok {
-		rec, err := h.n.st.Record(h.n.id.Public(), seq)
-		if err != nil {
-			return nil, err
-		}
-		items = [][]byte{rec.Body}
-		if rec.Type == protocol.BatchType {
-			if _, items, err = protocol.BatchItems(rec.Body); err != nil {
-				return nil, fmt.Errorf("stored batch %d: %w", seq, err)
+		for _, r := range refs {
+			if r.Author == self {
+				return true, nil
 			}
 		}
-		h.batches[seq] = items
 	}
-	if item >= len(items) {
-		return nil, fmt.Errorf("%w: stored entry %d has no item %d", store.ErrCorrupt, seq, item)
-	}
-	return items[item], nil
+	return false, nil
 }
 
 func jsonEqual(a, b []byte) bool {

@@ -29,7 +29,9 @@ type Published struct {
 const AudienceAll = "all"
 
 // Publish validates a record, seals it to its audience and to this node,
-// and appends it to this node's feed. to holds partner codes or the single
+// and appends it to this node's feed. A correction must name a current
+// record of its type in this node's feed, a withdrawal a record of this
+// node's feed ([ErrInvalidRecord] otherwise). to holds partner codes or the single
 // value [AudienceAll]. It returns only once the entry is committed to the
 // store.
 func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
@@ -45,6 +47,9 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	}
 	if err := protocol.CheckAuthor(n.cfg.Participant, parsed.top); err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	if err := n.checkSupersedes(parsed); err != nil {
+		return Published{}, err
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {

@@ -147,6 +147,24 @@ func ReadTable(kind Kind, file string, r io.Reader, format string) ([][]byte, er
 // statistics whose reporter is another authority) is a problem of its row
 // and column, as any other. An empty author checks no author.
 func ReadTableAs(kind Kind, file string, r io.Reader, format, author string) ([][]byte, error) {
+	t, err := ReadTableRows(kind, file, r, format, author)
+	if err != nil {
+		return nil, err
+	}
+	return t.Bodies, nil
+}
+
+// Table is a file read by [ReadTableRows]: the validated bodies, in file
+// order, and the row each starts on (for a JSON file, the item, from 1).
+type Table struct {
+	Bodies [][]byte
+	Rows   []int // len(Rows) == len(Bodies)
+}
+
+// ReadTableRows is [ReadTableAs] that also returns the row of each body,
+// so that a problem found later (a node's check of a correction against
+// its feed) can name the row.
+func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (*Table, error) {
 	tk := lookupTableKind(kind.Name)
 	if tk == nil {
 		return nil, fmt.Errorf("read table: unknown kind %q", truncate(kind.Name, 40))
@@ -162,18 +180,29 @@ func ReadTableAs(kind Kind, file string, r io.Reader, format, author string) ([]
 	if len(data) > MaxTableSize {
 		return nil, &ImportError{Errors: []RowError{{File: file, Reason: fmt.Sprintf("file exceeds the limit of %d bytes", MaxTableSize)}}}
 	}
-	var bodies [][]byte
+	var tab *Table
 	var errs []RowError
 	if format == FormatJSON {
-		bodies, errs = readJSONTable(tk, file, data, author)
+		tab, errs = readJSONTable(tk, file, data, author)
 	} else {
-		bodies, errs = readCSVTable(tk, file, data, author)
+		tab, errs = readCSVTable(tk, file, data, author)
 	}
 	if len(errs) > 0 {
 		sortRowErrors(errs)
 		return nil, &ImportError{Errors: errs}
 	}
-	return bodies, nil
+	return tab, nil
+}
+
+// ColumnOf returns the CSV column that holds the body member at JSON path
+// path ("supersedes.seq" gives "supersedes_seq"), or path itself when no
+// column does.
+func (k Kind) ColumnOf(path string) string {
+	tk := lookupTableKind(k.Name)
+	if tk == nil {
+		return path
+	}
+	return (&csvTable{tk: tk}).columnName(path)
 }
 
 // WriteTable writes bodies of records of kind as a file that [ReadTable]

@@ -35,12 +35,13 @@ func (t *csvTable) certificate(rows []csvRow) []byte {
 			if r, ok := t.firstGiven(all, ci); ok {
 				t.member(b, r, ci, c)
 				given.set(c.path, r.row)
+			} else {
+				t.computeTotal(b, rows, c.path) // in its place: canonical order
 			}
 		default:
 			t.member(b, first, ci, c)
 		}
 	}
-	t.computeTotals(b, rows, given)
 	return t.validate(b.close(), func(path string) (int, string, string) {
 		row, column, whole := t.placeCertificateError(path, first.row, rows, given)
 		if path == "lines" && len(rows) < len(all) {
@@ -227,18 +228,17 @@ func (t *csvTable) writeLines(b *bodyWriter, rows []csvRow) {
 	b.b = append(b.b, ']')
 }
 
-// computeTotals writes the totals not given, the sums of the lines, when
-// the lines' amounts are all valid.
-func (t *csvTable) computeTotals(b *bodyWriter, rows []csvRow, given totalRows) {
-	for _, tot := range []struct{ total, line string }{{"total_carats", "carats"}, {"total_value_usd", "value_usd"}} {
-		if given.row(tot.total) != 0 {
-			continue
-		}
-		if sum, ok := t.sum(rows, t.tk.column(tot.line)); ok {
-			b.enter("")
-			b.key(tot.total)
-			b.b = append(appendHundredths(append(b.b, '"'), sum), '"')
-		}
+// computeTotal writes total (total_carats or total_value_usd), not given,
+// as the sum of the lines, when the lines' amounts are all valid.
+func (t *csvTable) computeTotal(b *bodyWriter, rows []csvRow, total string) {
+	line := map[string]string{"total_carats": "carats", "total_value_usd": "value_usd"}[total]
+	if line == "" {
+		return // not a total
+	}
+	if sum, ok := t.sum(rows, t.tk.column(line)); ok {
+		b.enter("")
+		b.key(total)
+		b.b = append(appendHundredths(append(b.b, '"'), sum), '"')
 	}
 }
 

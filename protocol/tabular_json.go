@@ -13,7 +13,7 @@ import (
 // "items" member is one (a batch body is such an object). Items without
 // "version" get "version": 1. Problems name the item (1 for the first) and
 // the field's JSON path.
-func readJSONTable(tk *tableKind, file string, data []byte, author string) ([][]byte, []RowError) {
+func readJSONTable(tk *tableKind, file string, data []byte, author string) (*Table, []RowError) {
 	fileErr := func(format string, args ...any) []RowError {
 		return []RowError{{File: file, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -39,7 +39,7 @@ func readJSONTable(tk *tableKind, file string, data []byte, author string) ([][]
 		i++
 		r.item(i, d, j)
 	}
-	return r.bodies, r.errs
+	return &Table{Bodies: r.bodies, Rows: r.rows}, r.errs
 }
 
 // jsonTable collects the bodies and problems of a JSON file's items.
@@ -49,6 +49,7 @@ type jsonTable struct {
 	author string         // the importing node's participant, or ""
 	first  map[string]int // natural key → first item with it
 	bodies [][]byte
+	rows   []int // the item of each body
 	errs   []RowError
 }
 
@@ -79,6 +80,7 @@ func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
 	default:
 		r.first[key] = i
 		r.bodies = append(r.bodies, canon)
+		r.rows = append(r.rows, i)
 	}
 }
 

@@ -43,17 +43,17 @@ type csvRow struct {
 	cells []csvCell
 }
 
-func readCSVTable(tk *tableKind, file string, data []byte, author string) ([][]byte, []RowError) {
+func readCSVTable(tk *tableKind, file string, data []byte, author string) (*Table, []RowError) {
 	t := &csvTable{tk: tk, file: file, author: author, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
 	}
-	bodies := t.buildAll(t.readRecords(sc))
+	tab := t.buildAll(t.readRecords(sc))
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
-	return bodies, nil
+	return tab, nil
 }
 
 // minGroupsPerWorker is the least work worth a goroutine of buildAll.
@@ -63,7 +63,7 @@ const minGroupsPerWorker = 256
 // on up to GOMAXPROCS goroutines that have all ended when it returns. Each
 // works on a contiguous run of groups with its own problem list, merged in
 // order, so the result does not depend on scheduling.
-func (t *csvTable) buildAll(groups [][]csvRecord) [][]byte {
+func (t *csvTable) buildAll(groups [][]csvRecord) *Table {
 	results := make([][]byte, len(groups))
 	workers := min(runtime.GOMAXPROCS(0), (len(groups)+minGroupsPerWorker-1)/minGroupsPerWorker)
 	if workers <= 1 {
@@ -89,13 +89,14 @@ func (t *csvTable) buildAll(groups [][]csvRecord) [][]byte {
 			t.errs = append(t.errs, part.errs...)
 		}
 	}
-	bodies := make([][]byte, 0, len(results))
-	for _, b := range results {
+	tab := &Table{Bodies: make([][]byte, 0, len(results)), Rows: make([]int, 0, len(results))}
+	for i, b := range results {
 		if b != nil {
-			bodies = append(bodies, b)
+			tab.Bodies = append(tab.Bodies, b)
+			tab.Rows = append(tab.Rows, groups[i][0].row)
 		}
 	}
-	return bodies
+	return tab
 }
 
 // build builds and validates the record of one group of records.

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"cmp"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kpnode/kpnode/node"
@@ -159,19 +161,37 @@ func exportStatistics(e *env, c *client, w io.Writer, period, format, file strin
 	if period == "" {
 		return usageErrorf("export kp-statistics needs --period, e.g. 2011-Q3")
 	}
-	var rows []node.KPStatisticsRow
+	var t node.KPStatisticsTable
 	path := "/api/statistics/" + url.PathEscape(period) + "?" + url.Values{"file": {file}}.Encode()
-	if err := c.do(e, "GET", path, nil, &rows); err != nil {
+	if err := c.do(e, "GET", path, nil, &t); err != nil {
 		return err
 	}
 	if format == "json" {
-		return printJSON(w, rows)
+		return printJSON(w, t)
 	}
-	fmt.Fprintln(w, "period,flow,partner,hs_code,carats,value_usd,certificates")
-	for _, r := range rows {
-		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,%d\n", period, r.Flow, r.Partner, r.HSCode, r.Carats, r.ValueUSD, r.Certificates)
+	for _, s := range append(t.Basis, t.Notes...) {
+		fmt.Fprintln(e.Err, "note:", s)
 	}
-	return nil
+	return writeStatisticsCSV(w, t)
+}
+
+// writeStatisticsCSV writes the KP statistics table as CSV: the computed
+// figures, the submitted ones beside them, the measures that differ and
+// the row's note.
+func writeStatisticsCSV(w io.Writer, t node.KPStatisticsTable) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"period", "flow", "partner", "hs_code", "carats", "value_usd", "certificates",
+		"submitted_carats", "submitted_value_usd", "submitted_certificates", "differs", "note"})
+	for _, r := range t.Rows {
+		sub := []string{"", "", ""}
+		if s := r.Submitted; s != nil {
+			sub = []string{s.Carats.String(), s.ValueUSD.String(), strconv.Itoa(s.Certificates)}
+		}
+		row := []string{t.Period, r.Flow, r.Partner, r.HSCode, r.Carats.String(), r.ValueUSD.String(), strconv.Itoa(r.Certificates)}
+		cw.Write(append(append(row, sub...), strings.Join(r.Differs, ";"), r.Note))
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // output opens the --out file, or standard output.
