@@ -370,7 +370,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, "upload", chromedp.Click(chromedp.ID("import-button")))
 		waitFor(t, ctx, "the bad row", visible("#import-rows"))
 		rows := textOf(t, ctx, "#import-rows")
-		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 bad row") {
+		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 problem in 1 row") {
 			t.Fatalf("import errors shown: %q", textOf(t, ctx, "#import-errors"))
 		}
 		click(t, ctx, "open the record formats", "#formats-link")

@@ -101,3 +101,27 @@ func TestFileParameterRefusesBidi(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSpreadsheetFileOneMessage: a semicolon-separated file (what
+// European Excel saves) is one problem of the file, and the message
+// counts problems and rows as they are.
+func TestImportSpreadsheetFileOneMessage(t *testing.T) {
+	in := pinnedPair(t)
+	raw, err := os.ReadFile("../docs/examples/import/certificates.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	semi := strings.ReplaceAll(string(raw), ",", ";")
+	code, body := call(t, in, "POST", "/api/imports/certificates?to=BE&dry_run=true&file=certs.csv", testToken, []byte(semi))
+	var resp struct{ Error Error }
+	if code != http.StatusUnprocessableEntity || json.Unmarshal(body, &resp) != nil || len(resp.Error.Rows) != 1 ||
+		!strings.Contains(resp.Error.Rows[0].Reason, "semicolons") || resp.Error.Message != "the file has 1 problem in the file; nothing was imported" {
+		t.Fatalf("semicolons: %d %s", code, body)
+	}
+	lines := strings.Split(string(raw), "\n")
+	lines[1] = strings.Replace(lines[1], ",7102.31,1520.35,", ",7103.10,lots,", 1)
+	code, body = call(t, in, "POST", "/api/imports/certificates?to=BE&dry_run=true&file=certs.csv", testToken, []byte(strings.Join(lines, "\n")))
+	if code != http.StatusUnprocessableEntity || json.Unmarshal(body, &resp) != nil || resp.Error.Message != "the file has 2 problems in 1 row; nothing was imported" {
+		t.Fatalf("two problems: %d %s", code, body)
+	}
+}

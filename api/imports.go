@@ -178,5 +178,5 @@ func importError(err error) *Error {
 		return nil
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import",
-		Message: fmt.Sprintf("the file has %d bad row(s); nothing was imported", len(ie.Errors)), Rows: ie.Errors}
+		Message: fmt.Sprintf("the file has %s; nothing was imported", ie.Summary()), Rows: ie.Errors}
 }
