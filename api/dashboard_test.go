@@ -473,7 +473,7 @@ func badCertificatesCSV(t *testing.T) string {
 // until IN holds the finding id.
 func makeMismatch(t *testing.T, in, be *httptest.Server, id string) {
 	t.Helper()
-	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
 	eventually(t, "BE holds IN's certificates", func() error {
 		_, b := call(t, be, "GET", "/api/exports/certificates?format=json", testToken, nil)
 		if !strings.Contains(string(b), "IN0012006") {

@@ -38,7 +38,8 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: items, To: splitList(q.Get("to")),
-		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv")})
+		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv"),
+		AllowNonParty: q.Get("allow_non_party") == "true"})
 	if err != nil {
 		return err
 	}
