@@ -92,7 +92,7 @@ func TestDashboardAccessible(t *testing.T) {
 	req, _ = json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(noticeBy(t, "BE", "Forged certificates seen in Antwerp"))})
 	var notice struct{ Seq uint64 }
 	apiJSON(t, be, "POST", "/api/records/notice", req, &notice)
-	importFile(t, in, "trade-statistics", "BE", "../docs/examples/import/trade-statistics.csv")
+	importFile(t, in, "trade-statistics", "", "../docs/examples/import/trade-statistics.csv")
 	const finding = "R1/IN/IN0012006"
 	makeMismatch(t, in, be, finding)
 

@@ -370,7 +370,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, "upload", chromedp.Click(chromedp.ID("import-button")))
 		waitFor(t, ctx, "the bad row", visible("#import-rows"))
 		rows := textOf(t, ctx, "#import-rows")
-		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 bad row") {
+		if !strings.Contains(rows, "bad.csv") || !strings.Contains(rows, "carats") || !strings.Contains(textOf(t, ctx, "#import-errors"), "1 problem in 1 row") {
 			t.Fatalf("import errors shown: %q", textOf(t, ctx, "#import-errors"))
 		}
 		click(t, ctx, "open the record formats", "#formats-link")
@@ -473,7 +473,7 @@ func badCertificatesCSV(t *testing.T) string {
 // until IN holds the finding id.
 func makeMismatch(t *testing.T, in, be *httptest.Server, id string) {
 	t.Helper()
-	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
 	eventually(t, "BE holds IN's certificates", func() error {
 		_, b := call(t, be, "GET", "/api/exports/certificates?format=json", testToken, nil)
 		if !strings.Contains(string(b), "IN0012006") {

@@ -102,7 +102,7 @@ func TestDashboardClerkWork(t *testing.T) {
 	notice := noticeBy(t, "IN", "Forged certificates seen in Mumbai")
 	req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
 	apiJSON(t, in, "POST", "/api/records/notice", req, nil)
-	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
 
 	beTab := newIncognito(t, ctx)
 	steps := []struct {
@@ -267,8 +267,8 @@ func readExample(t *testing.T, name string) string {
 func TestDashboardCharts(t *testing.T) {
 	in, be := pairNodes(t)
 	ctx := newBrowser(t)
-	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
-	importFile(t, in, "trade-statistics", "BE", "../docs/examples/import/trade-statistics.csv")
+	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "trade-statistics", "", "../docs/examples/import/trade-statistics.csv")
 	beStats := filepath.Join(t.TempDir(), "be.csv")
 	os.WriteFile(beStats, []byte("reporter,period,flow,partner,hs_code,carats,value_usd,certificates\n"+
 		"BE,2026-Q3,import,IN,7102.31,1254000.00,188000000.00,810\n"), 0o600)

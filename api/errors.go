@@ -63,6 +63,8 @@ func classifySentinel(err error) *Error {
 		{protocol.ErrUnknownType, http.StatusBadRequest, "unknown_record_type"},
 		{node.ErrInvalidRecord, http.StatusUnprocessableEntity, "invalid_record"},
 		{node.ErrImportConflict, http.StatusConflict, "import_conflict"},
+		{node.ErrNonParty, http.StatusUnprocessableEntity, "non_party"},
+		{node.ErrNoParty, http.StatusUnprocessableEntity, "no_party"},
 		{node.ErrInvalidCard, http.StatusBadRequest, "invalid_card"},
 		{node.ErrInvalidAddr, http.StatusBadRequest, "invalid_address"},
 		{node.ErrUnknownParticipant, http.StatusBadRequest, "unknown_participant"},

@@ -23,7 +23,7 @@ type Backend interface {
 	AddPartner(card []byte) (node.Partner, error)
 	RemovePartner(code string) error
 	SetPartnerAddrs(code string, addrs []string) (node.Partner, error)
-	Publish(ctx context.Context, typ string, body []byte, to []string) (node.Published, error)
+	PublishRecord(ctx context.Context, req node.PublishRequest) (node.Published, error)
 	Feed(author string, from uint64, limit int) ([]node.FeedEntry, error)
 	Verify(ctx context.Context) (store.VerifyReport, error)
 	Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (node.ImportResult, error)

@@ -39,7 +39,8 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: table.Bodies, To: splitList(q.Get("to")),
-		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv")})
+		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv"),
+		AllowNonParty: q.Get("allow_non_party") == "true"})
 	if err != nil {
 		column := kind.ColumnOf
 		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
@@ -208,5 +209,5 @@ func importError(err error) *Error {
 		return nil
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import",
-		Message: fmt.Sprintf("the file has %d bad row(s); nothing was imported", len(ie.Errors)), Rows: ie.Errors}
+		Message: fmt.Sprintf("the file has %s; nothing was imported", ie.Summary()), Rows: ie.Errors}
 }

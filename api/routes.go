@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/kpnode/kpnode/node"
 )
 
 func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -110,8 +112,13 @@ func decodeBody(r *http.Request, v any, want string) error {
 
 // PublishRequest is the body of POST /api/records/{type}.
 type PublishRequest struct {
+	// To names the partners who read the record, or "all"; empty, the
+	// record's parties (docs/records.md, "Who reads a record").
 	To     []string        `json:"to"`
 	Record json.RawMessage `json:"record"`
+	// AllowNonParty lets To name partners not party to the record; the
+	// publish is then audited.
+	AllowNonParty bool `json:"allow_non_party,omitempty"`
 }
 
 func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
@@ -122,7 +129,7 @@ func (h *Handler) publish(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Record) == 0 {
 		return badRequest(`request body: "record" is required`)
 	}
-	p, err := h.b.Publish(r.Context(), r.PathValue("type"), req.Record, req.To)
+	p, err := h.b.PublishRecord(r.Context(), node.PublishRequest{Type: r.PathValue("type"), Body: req.Record, To: req.To, AllowNonParty: req.AllowNonParty})
 	if err != nil {
 		return err
 	}

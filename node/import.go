@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -18,6 +19,12 @@ type ImportResult struct {
 	Skipped int         `json:"skipped"` // already held with the same data
 	DryRun  bool        `json:"dry_run"`
 	Entries []Published `json:"entries"` // the batch entries appended
+	// NonParty lists the partners that receive records they are not
+	// party to, as the request allowed (audited).
+	NonParty []string `json:"non_party,omitempty"`
+	// Warnings say what the operator should know: parties to records
+	// that no pinned partner stands for.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ErrImportConflict is returned by [Node.Import] when a record's natural
@@ -30,10 +37,13 @@ var ErrImportConflict = errors.New("record already held with different data")
 type ImportRequest struct {
 	Type   string   // the record type
 	Items  [][]byte // validated bodies, in file order
-	To     []string // partner codes, or the single value AudienceAll
+	To     []string // partner codes, the single value AudienceAll, or none for each record's parties
 	DryRun bool     // only check: write nothing
-	File   string   // the imported file's name, for the audit log
-	Format string   // its format (csv or json), for the audit log
+	// AllowNonParty allows To to name partners that are not party to
+	// some records; the import is then audited as such.
+	AllowNonParty bool
+	File          string // the imported file's name, for the audit log
+	Format        string // its format (csv or json), for the audit log
 }
 
 // Import publishes records of one type (validated bodies, in file order)
@@ -63,6 +73,9 @@ func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResu
 	if aerr := n.audit(AuditImport, importAudit(req, res, err)); aerr != nil {
 		return res, fmt.Errorf("import: %d entries published: %w", len(res.Entries), aerr)
 	}
+	if aerr := n.auditNonParty(req.Type, publishedSeqs(res.Entries), res.NonParty, res.New); aerr != nil {
+		return res, fmt.Errorf("import: %d entries published: %w", len(res.Entries), aerr)
+	}
 	return res, err
 }
 
@@ -72,10 +85,14 @@ func importAudit(req ImportRequest, res ImportResult, err error) map[string]any 
 	audience := []string{}
 	for _, p := range res.Entries {
 		seqs = append(seqs, p.Seq)
-		audience = p.Audience
+		audience = append(audience, p.Audience...)
 	}
+	slices.Sort(audience)
 	d := map[string]any{"type": req.Type, "file": req.File, "format": req.Format, "records": res.Records,
-		"new": res.New, "skipped": res.Skipped, "audience": audience, "entries": seqs}
+		"new": res.New, "skipped": res.Skipped, "audience": slices.Compact(audience), "entries": seqs}
+	if len(res.NonParty) > 0 {
+		d["non_party"] = res.NonParty
+	}
 	if err != nil {
 		d["error"] = err.Error()
 	}
@@ -84,7 +101,7 @@ func importAudit(req ImportRequest, res ImportResult, err error) map[string]any 
 
 func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
 	res := ImportResult{Type: req.Type, Records: len(req.Items), DryRun: req.DryRun, Entries: []Published{}}
-	audience, rcpts, err := n.resolveAudience(req.To)
+	rule, err := n.newAudienceRule(req.To, req.AllowNonParty)
 	if err != nil {
 		return res, err
 	}
@@ -93,26 +110,50 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 		return res, err
 	}
 	res.New, res.Skipped = len(fresh), len(req.Items)-len(fresh)
+	groups, nonParty, warnings, err := n.importGroups(rule, req.Type, fresh)
+	if err != nil {
+		return res, err
+	}
+	res.NonParty, res.Warnings = nonParty, warnings
 	if req.DryRun || len(fresh) == 0 {
 		return res, nil
 	}
-	batches, err := protocol.PackBatches(req.Type, fresh, 0)
+	for _, g := range groups {
+		if err := n.importGroup(ctx, req.Type, rule, g, &res); err != nil {
+			return res, err
+		}
+	}
+	n.log.Info("import done", "type", req.Type, "records", res.Records, "new", res.New, "entries", len(res.Entries))
+	return res, nil
+}
+
+// importGroup publishes the records of one audience in batch entries.
+func (n *Node) importGroup(ctx context.Context, typ string, rule *audienceRule, g audienceGroup, res *ImportResult) error {
+	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.seal)
+	batches, err := protocol.PackBatches(typ, g.items, 0)
 	if err != nil {
-		return res, fmt.Errorf("pack batches: %w", err)
+		return fmt.Errorf("pack batches: %w", err)
 	}
 	for _, body := range batches {
 		parsed, err := parseRecord(protocol.BatchType, body)
 		if err != nil {
-			return res, fmt.Errorf("import: packed batch: %w", err)
+			return fmt.Errorf("import: packed batch: %w", err)
 		}
-		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, append(rcpts, n.self.seal), parsed)
+		p, err := n.publishSealed(ctx, protocol.BatchType, body, audience, rcpts, parsed)
 		if err != nil {
-			return res, fmt.Errorf("import: %d of %d batch entries appended: %w", len(res.Entries), len(batches), err)
+			return fmt.Errorf("import: %d batch entries appended, then: %w", len(res.Entries), err)
 		}
 		res.Entries = append(res.Entries, p)
 	}
-	n.log.Info("import done", "type", req.Type, "records", res.Records, "new", res.New, "entries", len(res.Entries))
-	return res, nil
+	return nil
+}
+
+func publishedSeqs(ps []Published) []uint64 {
+	seqs := make([]uint64, 0, len(ps))
+	for _, p := range ps {
+		seqs = append(seqs, p.Seq)
+	}
+	return seqs
 }
 
 // freshItems returns the items this node has not published yet. It fails

@@ -23,6 +23,24 @@ type Published struct {
 	Audience []string      `json:"audience"`
 	Size     int           `json:"size"`
 	Time     time.Time     `json:"time"`
+	// NonParty lists the partners of Audience that are not party to the
+	// record, sent to as the operator asked (audited).
+	NonParty []string `json:"non_party,omitempty"`
+	// Warnings say what the operator should know: a party to the record
+	// that no pinned partner stands for, so that no partner reads it.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// PublishRequest is a record to publish, for [Node.PublishRecord].
+type PublishRequest struct {
+	Type string // the record type
+	Body []byte // the record body, JSON
+	// To holds partner codes, the single value [AudienceAll], or nothing
+	// for the record's parties (docs/records.md, "Who reads a record").
+	To []string
+	// AllowNonParty allows To to name partners that are not party to the
+	// record; each such publish is audited.
+	AllowNonParty bool
 }
 
 // AudienceAll is the --to value that addresses every pinned partner.
@@ -31,10 +49,20 @@ const AudienceAll = "all"
 // Publish validates a record, seals it to its audience and to this node,
 // and appends it to this node's feed. A correction must name a current
 // record of its type in this node's feed, a withdrawal a record of this
-// node's feed ([ErrInvalidRecord] otherwise). to holds partner codes or the single
-// value [AudienceAll]. It returns only once the entry is committed to the
-// store.
+// node's feed ([ErrInvalidRecord] otherwise). to holds partner codes, the
+// single value [AudienceAll], or nothing for the record's parties; a
+// partner not party to the record is refused ([ErrNonParty]: see
+// [Node.PublishRecord]). It returns only once the entry is committed to
+// the store.
 func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string) (Published, error) {
+	return n.PublishRecord(ctx, PublishRequest{Type: typ, Body: body, To: to})
+}
+
+// PublishRecord is [Node.Publish] that may send a record to partners not
+// party to it when the request allows it; the audit log then records the
+// entry and those partners.
+func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published, error) {
+	typ, body := req.Type, req.Body
 	if err := n.checkAppend(); err != nil {
 		return Published{}, err
 	}
@@ -55,11 +83,20 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 	if err := json.Compact(&compact, body); err != nil {
 		return Published{}, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
 	}
-	audience, rcpts, err := n.resolveAudience(to)
+	rule, err := n.newAudienceRule(req.To, req.AllowNonParty)
 	if err != nil {
 		return Published{}, err
 	}
-	return n.publishSealed(ctx, typ, compact.Bytes(), audience, append(rcpts, n.self.seal), parsed)
+	choice, err := rule.choose(parsed.top)
+	if err != nil {
+		return Published{}, err
+	}
+	p, err := n.publishSealed(ctx, typ, compact.Bytes(), choice.codes, append(rule.recipients(choice.codes), n.self.seal), parsed)
+	if err != nil {
+		return p, err
+	}
+	p.NonParty, p.Warnings = choice.nonParty, unpinnedWarnings(choice.unpinned, 1)
+	return p, n.auditNonParty(p.Type, []uint64{p.Seq}, choice.nonParty, 1)
 }
 
 // publishSealed seals a validated, compact body to rcpts (the audience in

@@ -95,10 +95,54 @@ func (e RowError) Error() string {
 	return b.String() + ": " + e.Reason
 }
 
+// escaped returns e with the file's text it quotes (file name, column
+// name, reason) escaped where it is not printable: a binary file's bytes
+// never reach a terminal or a log raw.
+func (e RowError) escaped() RowError {
+	e.File, e.Column, e.Reason = escapeText(e.File), escapeText(e.Column), escapeText(e.Reason)
+	return e
+}
+
 // ImportError lists every problem found in an imported file; a file with
 // any problem is refused whole.
 type ImportError struct {
 	Errors []RowError // at least one, by row
+	Format string     // "csv" or "json": whether Row counts rows or items
+}
+
+// Summary counts the problems and the rows (items of a JSON file) they
+// are in: "1 problem in the file", "2 problems in 1 row",
+// "3 problems in 2 rows and the file as a whole".
+func (e *ImportError) Summary() string {
+	rows := map[int]bool{}
+	whole := false
+	for _, re := range e.Errors {
+		if re.Row > 0 {
+			rows[re.Row] = true
+		} else {
+			whole = true
+		}
+	}
+	unit := "row"
+	if e.Format == FormatJSON {
+		unit = "item"
+	}
+	where := plural(len(rows), unit)
+	switch {
+	case len(rows) == 0:
+		where = "the file"
+	case whole:
+		where += " and the file as a whole"
+	}
+	return plural(len(e.Errors), "problem") + " in " + where
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // maxListedErrors caps the problems ImportError.Error lists.
@@ -112,7 +156,7 @@ func (e *ImportError) Error() string {
 	if len(e.Errors) > 0 {
 		file = e.Errors[0].File
 	}
-	fmt.Fprintf(&b, "import %s: %d problem(s), nothing imported", file, len(e.Errors))
+	fmt.Fprintf(&b, "import %s: %s, nothing imported", file, e.Summary())
 	for i, re := range e.Errors {
 		if i == maxListedErrors {
 			fmt.Fprintf(&b, "\n  … and %d more", len(e.Errors)-maxListedErrors)
@@ -180,6 +224,9 @@ func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (
 	if len(data) > MaxTableSize {
 		return nil, &ImportError{Errors: []RowError{{File: file, Reason: fmt.Sprintf("file exceeds the limit of %d bytes", MaxTableSize)}}}
 	}
+	if reason := sniffTable(tk, data, format); reason != "" {
+		return nil, &ImportError{Format: format, Errors: []RowError{{File: escapeText(file), Reason: reason}}}
+	}
 	var tab *Table
 	var errs []RowError
 	if format == FormatJSON {
@@ -189,7 +236,10 @@ func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (
 	}
 	if len(errs) > 0 {
 		sortRowErrors(errs)
-		return nil, &ImportError{Errors: errs}
+		for i := range errs {
+			errs[i] = errs[i].escaped()
+		}
+		return nil, &ImportError{Format: format, Errors: errs}
 	}
 	return tab, nil
 }

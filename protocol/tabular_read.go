@@ -138,20 +138,24 @@ func (t *csvTable) readHeader(sc *csvScanner) bool {
 }
 
 func (t *csvTable) mapHeader(row int, cells []csvCell) bool {
+	if reason := t.foreignHeader(cells); reason != "" {
+		t.errorf(row, "", "%s", reason)
+		return false
+	}
 	t.width = len(cells)
 	t.header = slices.Repeat([]int{-1}, len(t.tk.columns))
 	t.names = make([]string, len(cells))
 	for i, c := range cells {
-		name := strings.ToLower(strings.TrimSpace(c.text))
-		if !utf8.ValidString(name) {
+		if !utf8.ValidString(c.text) {
 			t.errorf(row, "", "column %d: the header is not valid UTF-8 (save the file as UTF-8)", i+1)
 			continue
 		}
+		name := strings.ToLower(strings.TrimSpace(c.text))
 		ci := t.tk.column(name)
 		switch {
 		case name == "":
 		case ci < 0:
-			t.errorf(row, name, "unknown column; the columns of %s are %s", t.tk.name, t.tk.columnNames())
+			t.errorf(row, strings.TrimSpace(c.text), "unknown column; the columns of %s are %s", t.tk.name, t.tk.columnNames())
 		case t.header[ci] >= 0:
 			t.errorf(row, name, "duplicate column (columns %d and %d)", t.header[ci]+1, i+1)
 		default:
@@ -165,6 +169,33 @@ func (t *csvTable) mapHeader(row int, cells []csvCell) bool {
 		}
 	}
 	return len(t.errs) == 0
+}
+
+// foreignHeader says what the first row is when it names none of the
+// kind's columns: the header of another kind (the wrong file, or the
+// wrong KIND), or no header at all (data from the first row). One message
+// replaces a problem for every column.
+func (t *csvTable) foreignHeader(cells []csvCell) string {
+	names := make([]string, len(cells))
+	for i, c := range cells {
+		names[i] = c.text
+	}
+	mine, named := knownColumns(t.tk, names), 0
+	for _, n := range names {
+		if strings.TrimSpace(n) != "" {
+			named++
+		}
+	}
+	for _, other := range tableKinds {
+		if other != t.tk && knownColumns(other, names) == named && named > mine {
+			return fmt.Sprintf("the header names the columns of %s, not %s: is this the right file? (import it with: kpnode import %s FILE)", other.name, t.tk.name, other.name)
+		}
+	}
+	if mine > 0 {
+		return ""
+	}
+	first := strings.Join(names, ",")
+	return fmt.Sprintf("the first row must be the header naming the columns of %s (%s), but it names none of them: it starts %q", t.tk.name, t.tk.columnNames(), truncate(first, 60))
 }
 
 // readRecords reads every data record, reporting those that are not well

@@ -549,7 +549,7 @@ func TestImportErrorMessage(t *testing.T) {
 		ie.Errors = append(ie.Errors, RowError{File: "f.csv", Row: i + 2, Column: "carats", Reason: "must be greater than zero"})
 	}
 	msg := ie.Error()
-	if !strings.HasPrefix(msg, "import f.csv: 25 problem(s), nothing imported\n  f.csv:2:carats: must be greater than zero\n") ||
+	if !strings.HasPrefix(msg, "import f.csv: 25 problems in 25 rows, nothing imported\n  f.csv:2:carats: must be greater than zero\n") ||
 		strings.Count(msg, "\n  f.csv:") != 20 || !strings.HasSuffix(msg, "… and 5 more") {
 		t.Errorf("message %q", msg)
 	}

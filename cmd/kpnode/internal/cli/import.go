@@ -19,8 +19,9 @@ import (
 const maxImportFile = 256 << 20
 
 func runImport(e *env, args []string) error {
-	fs, home := e.newFlags("import", "KIND FILE|- [--to CODES|all] [--dry-run] [--format csv|json]")
-	to := fs.String("to", "all", "comma-separated partner codes, or all")
+	fs, home := e.newFlags("import", "KIND FILE|- [--to CODES|all [--allow-non-party]] [--dry-run] [--format csv|json]")
+	to := fs.String("to", "", "comma-separated partner codes, or all (default: each record's parties)")
+	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the records (audited)")
 	dry := fs.Bool("dry-run", false, "only check the file: write nothing")
 	format := fs.String("format", "", "csv or json (default: from the file name, else csv)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -47,6 +48,9 @@ func runImport(e *env, args []string) error {
 	if *dry {
 		q.Set("dry_run", "true")
 	}
+	if *nonParty {
+		q.Set("allow_non_party", "true")
+	}
 	var res node.ImportResult
 	if err := c.upload(e, "/api/imports/"+kind.Name+"?"+q.Encode(), body, &res); err != nil {
 		return err
@@ -65,7 +69,27 @@ func printImport(e *env, kind protocol.Kind, res node.ImportResult) {
 	}
 	fmt.Fprintf(e.Out, "%s %d %s: %d new, %d already held\n", verb, res.Records, kind.Name, res.New, res.Skipped)
 	for _, p := range res.Entries {
-		fmt.Fprintf(e.Out, "  entry %d  %s  %d bytes  to %s\n", p.Seq, p.Hash.Short(), p.Size, strings.Join(p.Audience, ","))
+		fmt.Fprintf(e.Out, "  entry %d  %s  %d bytes  to %s\n", p.Seq, p.Hash.Short(), p.Size, audienceText(p.Audience))
+	}
+	printAudienceNotes(e, res.NonParty, res.Warnings)
+}
+
+// audienceText shows an audience, or says that it is empty.
+func audienceText(codes []string) string {
+	if len(codes) == 0 {
+		return "no partner (kept in this node's feed only)"
+	}
+	return strings.Join(codes, ",")
+}
+
+// printAudienceNotes tells the operator, on standard error, of partners
+// sent records they are not party to and of parties no partner reads for.
+func printAudienceNotes(e *env, nonParty, warnings []string) {
+	if len(nonParty) > 0 {
+		fmt.Fprintf(e.Err, "note: sent to %s, not party to the records, as --allow-non-party asked (recorded in the audit log)\n", strings.Join(nonParty, ", "))
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.Err, "warning: %s\n", w)
 	}
 }
 

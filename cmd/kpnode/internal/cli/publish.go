@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/node"
@@ -13,16 +12,17 @@ import (
 const maxRecordFile = 1 << 20
 
 func runPublish(e *env, args []string) error {
-	fs, home := e.newFlags("publish", "--type TYPE --to CODES|all FILE|-")
+	fs, home := e.newFlags("publish", "--type TYPE [--to CODES|all [--allow-non-party]] FILE|-")
 	typ := fs.String("type", "", "record type, e.g. notice")
-	to := fs.String("to", "", "comma-separated partner codes, or all")
+	to := fs.String("to", "", "comma-separated partner codes, or all (default: the record's parties)")
+	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the record (audited)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if *typ == "" || *to == "" || len(pos) != 1 {
-		return usageErrorf("publish needs --type TYPE, --to CODES|all and one record FILE (or - for standard input)")
+	if *typ == "" || len(pos) != 1 {
+		return usageErrorf("publish needs --type TYPE and one record FILE (or - for standard input)")
 	}
 	rec, err := e.readInput(pos[0], maxRecordFile)
 	if err != nil {
@@ -35,7 +35,7 @@ func runPublish(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(api.PublishRequest{To: splitCodes(*to), Record: rec})
+	body, _ := json.Marshal(api.PublishRequest{To: splitCodes(*to), Record: rec, AllowNonParty: *nonParty})
 	var p node.Published
 	if err := c.do(e, "POST", "/api/records/"+url.PathEscape(*typ), body, &p); err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
@@ -44,6 +44,7 @@ func runPublish(e *env, args []string) error {
 		return printJSON(e.Out, p)
 	}
 	fmt.Fprintf(e.Out, "Published %s as entry %d to %s\n  hash  %s\n  size  %d bytes\n",
-		p.Type, p.Seq, strings.Join(p.Audience, ","), p.Hash, p.Size)
+		p.Type, p.Seq, audienceText(p.Audience), p.Hash, p.Size)
+	printAudienceNotes(e, p.NonParty, p.Warnings)
 	return nil
 }

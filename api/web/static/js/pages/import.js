@@ -25,6 +25,7 @@ export async function importPage(view, ctx) {
     field('What the file holds', kind),
     field('File', file, ['A CSV file (first line: the column names) or a JSON file, in the ', el('a', { href: '#/reference?section=16.', id: 'formats-link' }, 'record formats'), ' this node accepts. Each line is checked first; if any line is wrong, nothing is imported.']),
     to.node,
+    el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named). A ticked partner that is not party to a record is refused.'),
     el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
     button, out);
   form.addEventListener('submit', (e) => {
@@ -39,10 +40,6 @@ export async function importPage(view, ctx) {
 async function upload({ kind, file, to, dryRun, out, button, own, ctx }) {
   if (!file) {
     fill(out, errorBox({ message: 'Choose a file first.' }, 'Not imported. '));
-    return;
-  }
-  if (to.length === 0 && !dryRun) {
-    fill(out, errorBox({ message: 'Choose at least one partner to send the records to.' }, 'Not imported. '));
     return;
   }
   button.disabled = true;
@@ -63,13 +60,14 @@ function result(res, name, own) {
   if (res.dry_run) {
     return okBox(el('strong', {}, name + ' is correct. '), what + ', of which ' + res.new + ' new. Nothing was published.');
   }
+  const warnings = (res.warnings || []).map((w) => el('p', { class: 'warning', role: 'status' }, 'Note: ' + w));
   return el('div', {}, okBox(el('strong', {}, 'Imported ' + name + '. '),
     what + ': ' + res.new + ' new, ' + res.skipped + ' already sent before.' + (res.new ? '' : ' Nothing new to publish.')),
   res.entries && res.entries.length ? table(['Entry', 'Sent to', 'Size'], res.entries.map((e) => row([
     el('a', { href: '#/records/' + api.path(own, e.seq) }, '#' + e.seq),
-    e.audience.join(', '),
+    e.audience.length ? e.audience.join(', ') : 'no partner (kept here only)',
     e.size.toLocaleString() + ' bytes',
-  ]))) : null);
+  ]))) : null, ...warnings);
 }
 
 function failure(e, name) {
