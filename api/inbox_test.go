@@ -133,7 +133,7 @@ func TestInboxWithdrawn(t *testing.T) {
 // confirms only that one: the certificate awaits confirmation again.
 func TestInboxConfirmationWithdrawnOrCorrected(t *testing.T) {
 	in, be := pairNodes(t)
-	importFile(t, in, "certificates", "BE", "../docs/examples/import/certificates.csv")
+	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
 	unconfirmed := func(number string) func() error {
 		return func() error {
 			var ib Inbox
