@@ -321,3 +321,18 @@ type member struct {
 	bin  int32
 	slot *slot
 }
+
+// SetUnitValues makes ref the unit-value reference table (an operator
+// loaded a newer valuation table, or went back to the default) and
+// returns the findings that raised, changed or cleared with it, as
+// [State.Add] does. Every group takes its reference from ref again; the
+// lines of a group whose reference moved are evaluated again as when
+// lines arrive (those that crossed a limit, and those already flagged),
+// so the cost is that of the groups, not of the certificates.
+func (s *State) SetUnitValues(ref UnitValues) (changed []Finding, cleared []string) {
+	s.ref = ref
+	for _, g := range s.groups {
+		s.dirtyGroup(g)
+	}
+	return s.commit()
+}

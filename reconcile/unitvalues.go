@@ -53,6 +53,33 @@ const maxSourceLen = 200
 // maxUnitValueRows bounds the rows a table may have.
 const maxUnitValueRows = 100_000
 
+// The plausible range of an average unit value. The world's rough trades
+// at USD 70-135/ct, DRC's industrial-dominated production at USD 7/ct,
+// and the dearest production, Lesotho's Letšeng mine, averages about
+// USD 2,000/ct (DOMAIN.md). Boart for industry goes at under a dollar; 25
+// times Letšeng is room for a table of exceptional stones. A figure
+// beyond either end is a slip of units (cents, grams, a parcel's value),
+// which would silence R8 or flag every line.
+const (
+	minUSDPerCarat protocol.USD = 10      // USD 0.10
+	maxUSDPerCarat protocol.USD = 5000000 // USD 50,000
+)
+
+// cellProblem says why a cell cannot be part of a table: it is not UTF-8
+// text, or it is a spreadsheet formula (which a spreadsheet opening a
+// table would run); "" when it can. A leading minus is left to the
+// column's own check, which says why a negative figure is wrong.
+func cellProblem(cell string) string {
+	switch {
+	case !utf8.ValidString(cell):
+		return fmt.Sprintf("%q is not UTF-8 text: save the file as CSV UTF-8", truncate(cell, 20))
+	case cell != "" && strings.ContainsRune("=+@\t\r", rune(cell[0])):
+		return fmt.Sprintf("%q starts as a spreadsheet formula does: kpnode reads values, not formulas (save the values, or remove the leading %q)",
+			truncate(cell, 20), cell[:1])
+	}
+	return ""
+}
+
 // The two table formats: the national averages of unit-values.csv (every
 // row an all-quality average, the note its source), and a valuation table
 // by HS code.
@@ -91,7 +118,8 @@ func ParseUnitValues(name string, r io.Reader) (UnitValues, error) {
 	header[0] = strings.TrimPrefix(header[0], "\ufeff") // spreadsheets save CSV with a byte-order mark
 	byHS := slices.Equal(header, valuationHeader)
 	if !byHS && (len(header) < 3 || len(header) > 4 || !slices.Equal(header, unitValueHeader[:len(header)])) {
-		return UnitValues{}, e.at(1, "", fmt.Sprintf("header is %q, want origin,hs_code,year,usd_per_carat,source or origin,year,usd_per_carat,note", truncate(strings.Join(header, ","), 80)))
+		return UnitValues{}, e.at(1, "", fmt.Sprintf("header is %q, want origin,hs_code,year,usd_per_carat,source or origin,year,usd_per_carat,note%s",
+			truncate(strings.Join(header, ","), 80), headerHint(header)))
 	}
 	u := UnitValues{byKey: map[uvTableKey][]tableRow{}}
 	for row := 2; ; row++ {
@@ -127,9 +155,21 @@ func ParseUnitValues(name string, r io.Reader) (UnitValues, error) {
 // addRow checks and adds one row: origin, hs_code, year, usd_per_carat,
 // source; the source is required when needSource.
 func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) error {
+	for i, cell := range rec {
+		if reason := cellProblem(cell); reason != "" {
+			column := valuationHeader[i]
+			if i == 4 && !needSource {
+				column = "note"
+			}
+			return e.at(row, column, reason)
+		}
+	}
 	origin, hs := rec[0], rec[1]
 	if origin != originWorld && !isCode(origin) {
 		return e.at(row, "origin", fmt.Sprintf("%q is not a two-letter country code or WORLD", truncate(origin, 20)))
+	}
+	if _, ok := protocol.LookupParticipant(origin); !ok && origin != originWorld {
+		return e.at(row, "origin", fmt.Sprintf("%q is not a participant code (kpnode participants lists them) nor WORLD", origin))
 	}
 	if hs != allQualities && !slices.Contains(protocol.HSCodes(), hs) {
 		return e.at(row, "hs_code", fmt.Sprintf("%q is not %s or all", truncate(hs, 20), strings.Join(protocol.HSCodes(), ", ")))
@@ -142,10 +182,16 @@ func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) 
 	if err != nil || v <= 0 {
 		return e.at(row, "usd_per_carat", fmt.Sprintf("%q is not a decimal above zero with at most two places, such as 170 or 10.6", truncate(rec[3], 20)))
 	}
+	if v < minUSDPerCarat || v > maxUSDPerCarat {
+		return e.at(row, "usd_per_carat", fmt.Sprintf("%s is outside %s … %s, no average of rough diamonds: a figure in cents, per gram or per parcel?",
+			v, minUSDPerCarat, maxUSDPerCarat))
+	}
 	source := rec[4]
 	switch {
 	case needSource && strings.TrimSpace(source) == "":
 		return e.at(row, "source", "is empty: say where the figure comes from, such as WGDE Valuation Data Matrix 2024")
+	case strings.HasPrefix(source, "-"):
+		return e.at(row, "source", fmt.Sprintf("%q starts as a spreadsheet formula may: begin the text otherwise", truncate(source, 20)))
 	case len(source) > maxSourceLen:
 		return e.at(row, "source", fmt.Sprintf("is %d bytes, at most %d", len(source), maxSourceLen))
 	case !utf8.ValidString(source) || strings.ContainsFunc(source, unicode.IsControl):
@@ -168,14 +214,46 @@ func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) 
 type tableErr struct{ name string }
 
 func (e tableErr) at(row int, column, msg string) error {
-	where := fmt.Sprintf("row %d", row)
-	if column != "" {
-		where += ", column " + column
+	return &UnitValuesError{File: e.name, Row: row, Column: column, Reason: msg}
+}
+
+// UnitValuesError is the error of [ParseUnitValues]: where in the file
+// the table is wrong and why. It wraps [ErrUnitValues].
+type UnitValuesError struct {
+	File   string // the file's name; empty when the reader had none
+	Row    int    // the CSV record, the header being row 1
+	Column string // the column's name; empty for the whole row
+	Reason string
+}
+
+func (e *UnitValuesError) Error() string {
+	where := fmt.Sprintf("row %d", e.Row)
+	if e.Column != "" {
+		where += ", column " + e.Column
 	}
-	if e.name != "" {
-		where = e.name + ": " + where
+	if e.File != "" {
+		where = e.File + ": " + where
 	}
-	return fmt.Errorf("%w: %s: %s", ErrUnitValues, where, msg)
+	return fmt.Sprintf("%v: %s: %s", ErrUnitValues, where, e.Reason)
+}
+
+func (e *UnitValuesError) Unwrap() error { return ErrUnitValues }
+
+// headerHint says what a spreadsheet did to a header that is not one of
+// the two: saved it as UTF-16, or with semicolons or tabs between the
+// columns; "" when it sees nothing of the kind.
+func headerHint(header []string) string {
+	const save = ": save it from the spreadsheet as \"CSV UTF-8 (Comma delimited)\""
+	h := strings.Join(header, ",")
+	switch {
+	case strings.HasPrefix(h, "\xff\xfe") || strings.HasPrefix(h, "\xfe\xff") || strings.ContainsRune(h, 0):
+		return "; the file is UTF-16 text" + save
+	case len(header) == 1 && strings.Contains(h, ";"):
+		return "; the columns are separated by semicolons" + save
+	case len(header) == 1 && strings.Contains(h, "\t"):
+		return "; the columns are separated by tabs" + save
+	}
+	return ""
 }
 
 // csvMessage describes a CSV syntax error without repeating encoding/csv's
