@@ -36,6 +36,7 @@ type Node struct {
 	delivery  *delivery
 	heads     *headSignal
 	findings  *findings
+	valuation valuation // the operator's unit-value table (valuation.go)
 	history   *history
 	committer *committer
 	recovery  *recovery
@@ -147,6 +148,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	if err := n.loadAcks(); err != nil {
+		return nil, err
+	}
+	if err := n.loadValuation(); err != nil {
 		return nil, err
 	}
 	own, err := st.Head(id.Public())

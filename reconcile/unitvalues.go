@@ -196,6 +196,8 @@ func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) 
 		return e.at(row, "source", fmt.Sprintf("is %d bytes, at most %d", len(source), maxSourceLen))
 	case !utf8.ValidString(source) || strings.ContainsFunc(source, unicode.IsControl):
 		return e.at(row, "source", fmt.Sprintf("%q is not one line of UTF-8 text", truncate(source, 20)))
+	case protocol.TextProblem(source, maxSourceLen, false) != "":
+		return e.at(row, "source", protocol.TextProblem(source, maxSourceLen, false))
 	}
 	k := uvTableKey{origin, hs}
 	for _, have := range u.byKey[k] {

@@ -19,6 +19,7 @@ func TestParseUnitValuesHostile(t *testing.T) {
 		header + "CD,7102.31,2022,35,\"=HYPERLINK(\"\"http://x\"\")\"\n":   {2, "source", "spreadsheet formula"},
 		header + "CD,7102.31,2022,35,@SUM(A1)\n":                           {2, "source", "spreadsheet formula"},
 		header + "CD,7102.31,2022,35,-2+3\n":                               {2, "source", "spreadsheet formula"},
+		header + "CD,7102.31,2022,35,WGDE \u202eMDV\n":                     {2, "source", "bidirectional control"},
 		header + "CD,7102.31,2022,35,caf\xe9\n":                            {2, "source", "not UTF-8"},
 		header + "C\xff,7102.31,2022,35,x\n":                               {2, "origin", "not UTF-8"},
 		header + "CD,7102.31,2022,-35,x\n":                                 {2, "usd_per_carat", "above zero"},
