@@ -36,6 +36,9 @@ type Backend interface {
 	PausePartner(code string, paused bool) (node.Partner, error)
 	DeliveryHistory() node.DeliveryHistory
 	UnitValueReference() []node.UnitValueRange
+	Valuation() node.ValuationTable
+	ImportValuation(req node.ValuationImport) (node.ValuationResult, error)
+	ResetValuation(by string) (node.ValuationResult, error)
 	ExplainFinding(id string) (reconcile.Finding, string, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
@@ -160,6 +163,9 @@ func (h *Handler) routes() {
 	h.handle("POST /api/findings/ack", h.ackFinding)
 	h.handle("POST /api/notices/{feed}/{seq}/ack", h.ackNotice)
 	h.handle("GET /api/reference/unit-values", h.unitValues)
+	h.handle("GET /api/valuation", h.valuation)
+	h.handleLimit("POST /api/valuation", node.MaxValuationBytes, h.importValuation)
+	h.handle("DELETE /api/valuation", h.resetValuation)
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := h.authenticate(r, tokenOrSession); err != nil {

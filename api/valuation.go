@@ -1,0 +1,71 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
+)
+
+// valuation answers GET /api/valuation: the unit-value table R8 uses,
+// each row saying whether it is the built-in default's or the operator's.
+func (h *Handler) valuation(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, h.b.Valuation())
+}
+
+// importValuation answers POST /api/valuation?file=NAME&dry_run=true: the
+// body is a valuation table (CSV), loaded all or nothing.
+func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	file := q.Get("file")
+	if file == "" {
+		file = "upload"
+	}
+	if err := checkFileName(file); err != nil {
+		return err
+	}
+	res, err := h.b.ImportValuation(node.ValuationImport{File: file, Data: body, DryRun: q.Get("dry_run") == "true", By: requester(r)})
+	if err != nil {
+		return valuationProblem(err)
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// resetValuation answers DELETE /api/valuation: back to the built-in
+// table.
+func (h *Handler) resetValuation(w http.ResponseWriter, r *http.Request) error {
+	res, err := h.b.ResetValuation(requester(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// valuationProblem gives a refused table's file, row and column in the
+// error envelope; other errors pass unchanged.
+func valuationProblem(err error) error {
+	var ue *reconcile.UnitValuesError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_valuation",
+		Message: "the valuation table was refused, nothing changed: " + ue.Error(),
+		Rows:    []protocol.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
+}
+
+// requester names who made a request, for the audit log: the holder of
+// the API token (the CLI, a script), or a dashboard session by its public
+// id and address.
+func requester(r *http.Request) string {
+	if se := requestSession(r); se != nil {
+		return "dashboard session " + se.id + " from " + se.remote
+	}
+	return "api token"
+}
