@@ -159,12 +159,30 @@ function certLines(certs) {
   return out.sort((a, b) => a.t - b.t).slice(-MAX_POINTS);
 }
 
-/** reference returns the table's row for origin and the latest year not
- * after year (else the earliest), as the unit-value check looks it up. */
-function reference(refs, origin, year) {
-  const rows = (refs || []).filter((r) => r.origin === (origin === 'MIXED' ? 'WORLD' : origin)).sort((a, b) => a.year - b.year);
-  if (rows.length === 0) return null;
-  return rows.filter((r) => r.year <= year).pop() || rows[0];
+/** reference returns the table's row for origin, HS code and the latest
+ * year not after year (else the earliest), as the unit-value check looks
+ * it up: the row of the HS code, else the origin's all-quality average,
+ * which bounds gem lines (7102.31) from below and industrial lines
+ * (7102.21) from above only. */
+function reference(refs, origin, hs, year) {
+  const from = origin === 'MIXED' ? 'WORLD' : origin;
+  const pick = (code) => {
+    const rows = (refs || []).filter((r) => r.origin === from && (r.hs_code || 'all') === code).sort((a, b) => a.year - b.year);
+    return rows.filter((r) => r.year <= year).pop() || rows[0] || null;
+  };
+  const own = hs ? pick(hs) : null;
+  if (own) return { row: own, side: 'both' };
+  const all = pick('all');
+  if (!all) return null;
+  return { row: all, side: hs === '7102.31' ? 'below' : hs === '7102.21' ? 'above' : 'both' };
+}
+
+/** refText names a reference row: origin, HS code, year, its source and
+ * whether it is the built-in table's or the operator's loaded one. */
+function refText(r) {
+  const hs = !r.hs_code || r.hs_code === 'all' ? 'all qualities' : r.hs_code;
+  const table = r.table === 'operator' ? 'loaded from ' + r.file : 'built-in table';
+  return r.origin + ' ' + hs + ' ' + r.year + ' (' + (r.note || 'no source given') + '; ' + table + ')';
 }
 
 function drawUnit(out, lines, refs, origin, hs) {
@@ -174,20 +192,22 @@ function drawUnit(out, lines, refs, origin, hs) {
     return;
   }
   const years = [...new Set(pts.map((p) => p.year))];
-  const bands = years.map((y) => [y, reference(refs, origin, y)]).filter(([, r]) => r).map(([y, r]) => ({
-    t0: Date.UTC(y, 0, 1), t1: Date.UTC(y + 1, 0, 1), low: Number(r.low), high: Number(r.high),
-    label: 'Reference ' + r.origin + ' ' + r.year + ': USD ' + r.usd_per_carat + '/ct, band ' + r.low + ' … ' + r.high,
+  const bands = years.map((y) => [y, reference(refs, origin, hs, y)]).filter(([, r]) => r).map(([y, { row: r, side }]) => ({
+    t0: Date.UTC(y, 0, 1), t1: Date.UTC(y + 1, 0, 1), low: Number(r.low), high: Number(r.high), side, text: refText(r),
+    label: 'Reference ' + refText(r) + ': USD ' + r.usd_per_carat + '/ct, band ' + r.low + ' … ' + r.high +
+      (side === 'below' ? ' (a floor only)' : side === 'above' ? ' (a ceiling only)' : ''),
   }));
   const bandOf = (p) => bands.find((b) => p.t >= b.t0 && p.t < b.t1);
   const points = pts.map((p) => {
     const b = bandOf(p);
-    const outside = b ? p.v < b.low || p.v > b.high : false;
+    const outside = b ? (b.side !== 'above' && p.v < b.low) || (b.side !== 'below' && p.v > b.high) : false;
     return { t: p.t, v: p.v, outside, band: b, name: p.name, label: p.name + ': USD ' + p.v.toFixed(2) + '/ct' + (outside ? ' (outside the band)' : '') };
   });
   const outliers = points.filter((p) => p.outside);
   fill(out, scatterChart({ label: 'Unit values, origin ' + origin, points, bands, format: (v) => 'USD ' + number(v) }),
     el('p', { id: 'unit-summary' }, points.length + ' lines; ' + outliers.length + ' outside the reference band' +
       (outliers.length ? ': ' + outliers.slice(0, 10).map((p) => p.name + ' (USD ' + p.v.toFixed(2) + '/ct)').join(', ') + (outliers.length > 10 ? ' and ' + (outliers.length - 10) + ' more' : '') : '') + '.'),
+    el('p', { id: 'unit-reference' }, bands.length ? 'Reference: ' + [...new Set(bands.map((b) => b.text))].join('; ') + '.' : 'No reference row for this origin and HS code: the points are shown without a band.'),
     dataTable('The figures: every line', ['Certificate line', 'Issued', 'USD per carat', 'Reference band', 'Outside the band'],
       points.map((p) => [p.name, new Date(p.t).toISOString().slice(0, 10), p.v.toFixed(2), p.band ? p.band.low + ' … ' + p.band.high : 'none', p.outside ? 'yes, outside' : 'no']), 'unit-table'));
 }
