@@ -245,14 +245,17 @@ func latencyRun(tb testing.TB, ms []*benchMember, samples int, every time.Durati
 	for i, m := range ms {
 		watchers[i] = watchArrivals(ctx, m.n)
 	}
-	body := record1KiB(tb)
+	bodies := make([][]byte, len(ms))
+	for i, m := range ms {
+		bodies[i] = record1KiBBy(tb, m.code)
+	}
 	sent := map[string]time.Time{} // "CODE/seq" -> call to Publish
 	tick := time.NewTicker(every)
 	for i := range samples {
 		<-tick.C
 		m := ms[i%len(ms)]
 		t0 := time.Now()
-		p, err := m.n.Publish(ctx, "notice", body, []string{AudienceAll})
+		p, err := m.n.Publish(ctx, "notice", bodies[i%len(ms)], []string{AudienceAll})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -563,7 +566,7 @@ func benchMesh(tb testing.TB, codes ...string) []*benchMember {
 func warmUp(tb testing.TB, ms []*benchMember) {
 	ctx := context.Background()
 	for _, m := range ms {
-		if _, err := m.n.Publish(ctx, "notice", record1KiB(tb), []string{AudienceAll}); err != nil {
+		if _, err := m.n.Publish(ctx, "notice", record1KiBBy(tb, m.code), []string{AudienceAll}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -616,7 +619,7 @@ func syncsOver(ms []*benchMember) error {
 // stores it within 100 ms.
 func pushProbe(tb testing.TB, ms []*benchMember) error {
 	a := ms[0]
-	p, err := a.n.Publish(context.Background(), "notice", record1KiB(tb), []string{AudienceAll})
+	p, err := a.n.Publish(context.Background(), "notice", record1KiBBy(tb, a.code), []string{AudienceAll})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -684,6 +687,28 @@ func record1KiB(tb testing.TB) []byte {
 	}
 	if err != nil || len(body) != recordSize {
 		tb.Fatalf("1 KiB notice: %d bytes, %v", len(body), err)
+	}
+	return body
+}
+
+// record1KiBBy is record1KiB as code's own detection: a node may publish
+// a notice only in its own name (the author rule, protocol.ErrForeignAuthor).
+func record1KiBBy(tb testing.TB, code string) []byte {
+	body := record1KiB(tb)
+	if code == "IN" {
+		return body
+	}
+	for _, r := range []struct{ old, repl string }{
+		{`"detected_by":"IN"`, `"detected_by":"` + code + `"`},
+		{`"IN-N-2026-0031"`, `"` + code + `-N-2026-0031"`},
+	} {
+		if !strings.Contains(string(body), r.old) {
+			tb.Fatalf("docs/examples/notice.json no longer holds %s", r.old)
+		}
+		body = []byte(strings.Replace(string(body), r.old, r.repl, 1))
+	}
+	if err := protocol.ValidateRecord("notice", body); err != nil || len(body) != recordSize {
+		tb.Fatalf("1 KiB notice by %s: %d bytes, %v", code, len(body), err)
 	}
 	return body
 }
