@@ -2,8 +2,6 @@ package crypto
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -17,30 +15,6 @@ import (
 // Crafted age files: headers written by hand with a known file key, so
 // that their MAC is right and only the parser can refuse them. Each case
 // must get the same verdict from Open and from the age library.
-
-// The age v1 header format (https://age-encryption.org/v1), as the tests
-// write it by hand.
-const (
-	ageIntro       = "age-encryption.org/v1"
-	maxHeaderBytes = 2 << 20 // age: "header exceeds 2 MiB"
-	columnsPerLine = 64      // base64 characters per full body line
-	bytesPerLine   = columnsPerLine / 4 * 3
-	macSize        = sha256.Size
-)
-
-// headerMAC returns HMAC-SHA-256 of signed (the header up to and including
-// "---") under HKDF-SHA-256(ikm = file key, salt = empty, info = "header").
-func headerMAC(fileKey, signed []byte) ([macSize]byte, error) {
-	var mac [macSize]byte
-	key, err := hkdfSHA256(fileKey, nil, "header")
-	if err != nil {
-		return mac, err
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write(signed)
-	m.Sum(mac[:0])
-	return mac, nil
-}
 
 // testFileKey is the file key of every crafted file.
 var testFileKey = []byte("kpnode test key!")
@@ -140,7 +114,8 @@ func craftFile(t testing.TB, stanzas string, fileKey []byte, pt string) []byte {
 }
 
 // sameVerdict checks that Open and age agree with want on ct, and on the
-// plaintext when both accept.
+// plaintext when both accept, and that the hand-written header path
+// (ageheader_byhand_test.go) agrees with age.DecryptHeader.
 func sameVerdict(t *testing.T, ct []byte, id *age.X25519Identity, want bool) {
 	t.Helper()
 	ours, oerr := Open(ct, id, 2*maxRecipientStanzas)
@@ -148,22 +123,30 @@ func sameVerdict(t *testing.T, ct []byte, id *age.X25519Identity, want bool) {
 	if (oerr == nil) != want || (aerr == nil) != want {
 		t.Fatalf("want accepted = %v; Open: %v; age: %v", want, oerr, aerr)
 	}
+	_, _, herr := openHeaderByHand(ct, fastIdentity(id), 2*maxRecipientStanzas)
+	if _, derr := age.DecryptHeader(ct, id); (herr == nil) != (derr == nil) {
+		t.Fatalf("header: by hand %v; age %v", herr, derr)
+	}
 	if want && !bytes.Equal(ours, theirs) {
 		t.Fatalf("plaintexts differ: Open %q, age %q", ours, theirs)
 	}
 }
 
-func TestHeaderStanzas(t *testing.T) {
-	id := testAgeIdentity(t)
+// stanzaCase is the stanzas of a crafted file and whether age opens it.
+type stanzaCase struct {
+	name    string
+	stanzas string
+	ok      bool
+}
+
+// stanzaCases are the cases of TestHeaderStanzas: hostile stanzas around
+// id's own stanza for testFileKey. FuzzParseHeader starts from them too.
+func stanzaCases(t testing.TB, id *age.X25519Identity) []stanzaCase {
 	x := x25519Stanza(t, id)
 	xs, _ := id.Recipient().Wrap(testFileKey)
 	eph, body := xs[0].Args[0], b64.EncodeToString(xs[0].Body)
 	enc := func(n int) string { return b64.EncodeToString(bytes.Repeat([]byte{0xa5}, n)) }
-	for _, tc := range []struct {
-		name    string
-		stanzas string
-		ok      bool
-	}{
+	return []stanzaCase{
 		{"ours alone", x, true},
 		{"grease first", greaseStanzas(1) + x, true},
 		{"grease with args", "-> grease a b! ~c\n" + enc(10) + "\n" + x, true},
@@ -198,26 +181,36 @@ func TestHeaderStanzas(t *testing.T) {
 		{"X25519 33-byte body", "-> X25519 " + eph + "\n" + enc(33) + "\n" + x, false},
 		{"X25519 31-byte body", "-> X25519 " + eph + "\n" + enc(31) + "\n" + x, false},
 		{"1025 stanzas", greaseStanzas(maxRecipientStanzas) + x, false},
-	} {
+	}
+}
+
+func TestHeaderStanzas(t *testing.T) {
+	id := testAgeIdentity(t)
+	for _, tc := range stanzaCases(t, id) {
 		t.Run(tc.name, func(t *testing.T) {
 			sameVerdict(t, craftFile(t, tc.stanzas, testFileKey, "hello"), id, tc.ok)
 		})
 	}
 }
 
-func TestHeaderIntroAndFooter(t *testing.T) {
-	id := testAgeIdentity(t)
+// frameCase is a header with its intro and closing line written by hand
+// (footer makes the closing line from the right MAC) and whether age
+// opens the file.
+type frameCase struct {
+	name   string
+	signed string
+	footer func(string) string
+	ok     bool
+}
+
+// frameCases are the files of TestHeaderIntroAndFooter, for id;
+// FuzzParseHeader starts from them too.
+func frameCases(t testing.TB, id *age.X25519Identity) []frameCase {
 	x := x25519Stanza(t, id)
-	payload := craftPayload(t, testFileKey, chunk{[]byte("hi"), true})
 	footer := func(f string) func(string) string {
 		return func(mac string) string { return fmt.Sprintf(f, mac) }
 	}
-	for _, tc := range []struct {
-		name   string
-		signed string
-		footer func(string) string
-		ok     bool
-	}{
+	return []frameCase{
 		{"canonical", ageIntro + "\n" + x + "---", canonicalFooter, true},
 		{"intro v2", "age-encryption.org/v2\n" + x + "---", canonicalFooter, false},
 		{"intro CRLF", ageIntro + "\r\n" + x + "---", canonicalFooter, false},
@@ -234,7 +227,13 @@ func TestHeaderIntroAndFooter(t *testing.T) {
 			last := strings.IndexByte(b64Alphabet, mac[42])
 			return " " + mac[:42] + string(b64Alphabet[last|1]) + "\n"
 		}, false},
-	} {
+	}
+}
+
+func TestHeaderIntroAndFooter(t *testing.T) {
+	id := testAgeIdentity(t)
+	payload := craftPayload(t, testFileKey, chunk{[]byte("hi"), true})
+	for _, tc := range frameCases(t, id) {
 		t.Run(tc.name, func(t *testing.T) {
 			sameVerdict(t, craftRaw(t, tc.signed, tc.footer, payload), id, tc.ok)
 		})

@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -218,4 +219,45 @@ func BenchmarkBatchVerify(b *testing.B) {
 			Verify(DomainEntry, id.Public(), m, sig)
 		}
 	})
+}
+
+// BenchmarkHeader compares, in one run, the header of a record (1 KiB to
+// the reader and the author, static-static stanzas, the reader's first)
+// handled by the hand-written parser of ageheader_byhand_test.go
+// (impl=byhand) and by age.DecryptHeader as [Open] does (impl=age):
+// op=parse parses only (age's with an identity that matches nothing);
+// op=unwrap also unwraps the reader's stanza and checks the MAC, all that
+// Open does before the payload. docs/performance.md, "age's own header
+// parser", has the figures.
+func BenchmarkHeader(b *testing.B) {
+	author, reader := mustIdentity(b), mustIdentity(b)
+	rcpts := []age.Recipient{mustStaticRecipient(b, author, reader), mustStaticRecipient(b, author, author)}
+	ct, err := Seal(make([]byte, 1024+33), rcpts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := mustStaticIdentity(b, reader, author)
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"op=parse/impl=byhand", func() error { _, err := parseHeader(ct); return err }},
+		{"op=parse/impl=age", func() error {
+			if _, ok := ageParse(ct); !ok {
+				return errors.New("age refuses the header")
+			}
+			return nil
+		}},
+		{"op=unwrap/impl=byhand", func() error { _, _, err := openHeaderByHand(ct, id, 2); return err }},
+		{"op=unwrap/impl=age", func() error { _, _, err := openHeader(ct, id, 2); return err }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := tc.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -86,14 +86,21 @@ func FuzzOpenVerdict(f *testing.F) {
 	})
 }
 
-// compareVerdicts checks Open of ct against age.Decrypt with id, and
-// that a cap one below the stanza count refuses ct with ErrTooManyStanzas.
+// compareVerdicts checks Open of ct against age.Decrypt with id, the
+// hand-written header path (openHeaderByHand) against age.DecryptHeader,
+// and that a cap one below the stanza count refuses ct with
+// ErrTooManyStanzas.
 func compareVerdicts(t *testing.T, ct []byte, id age.Identity) {
 	t.Helper()
 	theirs, aerr := ageDecrypt(ct, id)
 	ours, oerr := Open(ct, id, maxRecipientStanzas)
 	if (oerr == nil) != (aerr == nil) {
 		t.Fatalf("verdicts differ on %q:\nkpnode: %v\nage:    %v", ct, oerr, aerr)
+	}
+	key, _, herr := openHeaderByHand(ct, fastIdentity(id), maxRecipientStanzas)
+	want, derr := age.DecryptHeader(ct, id)
+	if (herr == nil) != (derr == nil) || !bytes.Equal(key, want) {
+		t.Fatalf("header verdicts differ on %q:\nby hand: %v\nage:     %v", ct, herr, derr)
 	}
 	if oerr == nil && !bytes.Equal(ours, theirs) {
 		t.Fatalf("plaintexts differ on %q: kpnode %q, age %q", ct, ours, theirs)
@@ -133,18 +140,38 @@ func (r *stanzaRecorder) Unwrap(s []*age.Stanza) ([]byte, error) {
 	return nil, age.ErrIncorrectIdentity
 }
 
-// verdictFixture is an author, a reader, the reader's two identities and
-// a third party's key, with which FuzzOpenVerdict's seeds are made.
+// verdictFixture is an author, a reader, the reader's identities and a
+// third party's key, with which FuzzOpenVerdict's seeds are made.
 type verdictFixture struct {
 	author, reader, other *Identity
 	identities            []age.Identity
 }
 
+// newVerdictFixture makes the fixture. Its identities are the reader's
+// two kinds, X25519 and static-static, and two that test how a verdict
+// follows from what Unwrap returns, as in age.Decrypt: keyAnyway returns
+// testFileKey together with age.ErrIncorrectIdentity (age goes on to the
+// MAC with that key, so the crafted files open), silent returns neither a
+// key nor an error (age finds no match).
 func newVerdictFixture(t testing.TB) *verdictFixture {
 	v := &verdictFixture{author: mustIdentity(t), reader: mustIdentity(t), other: mustIdentity(t)}
-	v.identities = []age.Identity{v.reader.AgeIdentity(), mustStaticIdentity(t, v.reader, v.author)}
+	v.identities = []age.Identity{v.reader.AgeIdentity(), mustStaticIdentity(t, v.reader, v.author),
+		keyAnyway{}, silent{}}
 	return v
 }
+
+// keyAnyway is an identity that returns testFileKey and
+// age.ErrIncorrectIdentity for any stanzas.
+type keyAnyway struct{}
+
+func (keyAnyway) Unwrap([]*age.Stanza) ([]byte, error) {
+	return bytes.Clone(testFileKey), age.ErrIncorrectIdentity
+}
+
+// silent is an identity that returns neither a key nor an error.
+type silent struct{}
+
+func (silent) Unwrap([]*age.Stanza) ([]byte, error) { return nil, nil }
 
 // seeds returns files sealed to 1..4 recipients of each kind with the
 // reader at every position, and crafted files that put hostile stanzas
@@ -238,5 +265,23 @@ func TestVerdictsEqualAge(t *testing.T) {
 		for _, id := range v.identities {
 			t.Run(fmt.Sprintf("seed%d/%T", i, id), func(t *testing.T) { compareVerdicts(t, seed, id) })
 		}
+	}
+}
+
+// TestUnwrapResultsAsAge pins what age.Decrypt makes of an identity's
+// Unwrap results, which Open and the hand-written header path follow: a
+// key returned with age.ErrIncorrectIdentity goes on to the MAC check (and
+// opens a file whose MAC it matches), no key and no error is no match.
+func TestUnwrapResultsAsAge(t *testing.T) {
+	ct := craftFile(t, greaseStanzas(1), testFileKey, "crafted")
+	for _, tc := range []struct {
+		id   age.Identity
+		want bool
+	}{{keyAnyway{}, true}, {silent{}, false}} {
+		pt, err := ageDecrypt(ct, tc.id)
+		if (err == nil) != tc.want || tc.want && string(pt) != "crafted" {
+			t.Fatalf("age with %T: %q, %v; want opened = %v", tc.id, pt, err, tc.want)
+		}
+		compareVerdicts(t, ct, tc.id)
 	}
 }

@@ -24,8 +24,9 @@ import (
 // of static keys does not change, so it is computed once per pair and
 // cached: wrapping and unwrapping then cost an HKDF and a 16-byte AEAD, no
 // scalar multiplication. The stanza names no recipient (as age's X25519
-// stanza does not); a reader finds its own by its position (the hint) or
-// by trying, at the cost of an HKDF per stanza tried.
+// stanza does not); a reader tries the stanzas in age's order, at the
+// cost of an HKDF per stanza tried, until the first that is not "not
+// mine" (docs/security.md, "Equal verdicts").
 //
 // Authenticity of an entry still comes from its Ed25519 signature, not
 // from the stanza; see docs/security.md, "Static-static stanzas".
