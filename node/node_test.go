@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -16,16 +17,47 @@ import (
 	"go.uber.org/goleak"
 )
 
+// TestMain fails the package when goroutines outlive its tests. libp2p
+// closes some of a host's workers (QUIC transports, their read and send
+// loops) after Close returns, so the check polls for up to leakSettle
+// before it calls them leaked: on a loaded machine goleak's own retries
+// (about a second) were too short.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// libp2p and badger keep process-wide workers alive after Close.
-		goleak.IgnoreAnyFunction("github.com/ipfs/go-log/v2/writer.(*MirrorWriter).logRoutine"),
-		goleak.IgnoreTopFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
-		goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start"),
-		goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*defaultPolicy[...]).processItems"),
-		goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*Cache[...]).processItems"),
-		goleak.IgnoreAnyFunction("github.com/libp2p/go-libp2p/p2p/transport/quicreuse.(*reuse).gc"),
-	)
+	code := m.Run()
+	if code == 0 {
+		if err := settledLeaks(leakSettle); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: goroutines outlived the tests by %v: %v\n", leakSettle, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// leakSettle bounds how long TestMain waits for closed hosts' workers.
+const leakSettle = 15 * time.Second
+
+// settledLeaks polls goleak until no unexpected goroutine is left or
+// within has passed, and returns its last finding.
+func settledLeaks(within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := goleak.Find(leakOptions...)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// leakOptions are the goroutines that may outlive the tests.
+var leakOptions = []goleak.Option{
+	// libp2p and badger keep process-wide workers alive after Close.
+	goleak.IgnoreAnyFunction("github.com/ipfs/go-log/v2/writer.(*MirrorWriter).logRoutine"),
+	goleak.IgnoreTopFunction("github.com/golang/glog.(*fileSink).flushDaemon"),
+	goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start"),
+	goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*defaultPolicy[...]).processItems"),
+	goleak.IgnoreAnyFunction("github.com/dgraph-io/ristretto/v2.(*Cache[...]).processItems"),
+	goleak.IgnoreAnyFunction("github.com/libp2p/go-libp2p/p2p/transport/quicreuse.(*reuse).gc"),
 }
 
 // testNode starts a node with an in-memory store on loopback.
