@@ -40,7 +40,7 @@ func (p Pos) compare(q Pos) int {
 // what its owner keeps with each record. A Chains is not safe for
 // concurrent use.
 type Chains[V any] struct {
-	at       map[Pos]*link[V]
+	at       positions[link[V]]
 	named    map[Pos][]*link[V] // by the position a supersedes names: every record naming it
 	live     int
 	onChange func(v V, current bool)
@@ -63,7 +63,7 @@ type rest[V any] struct{ recs, withdrawals []*link[V] }
 // NewChains returns an empty Chains. onChange, if not nil, is called
 // whenever a record becomes current (true) or stops being current.
 func NewChains[V any](onChange func(v V, current bool)) *Chains[V] {
-	return &Chains[V]{at: map[Pos]*link[V]{}, named: map[Pos][]*link[V]{}, onChange: onChange}
+	return &Chains[V]{named: map[Pos][]*link[V]{}, onChange: onChange}
 }
 
 // Put holds the record of type typ at p, replacing any record there. sup
@@ -82,7 +82,7 @@ func (c *Chains[V]) Delete(p Pos) { c.replace(p, nil) }
 
 // Get returns the value of the record at p.
 func (c *Chains[V]) Get(p Pos) (V, bool) {
-	l := c.at[p]
+	l := c.at.get(p)
 	if l == nil {
 		var zero V
 		return zero, false
@@ -95,7 +95,7 @@ func (c *Chains[V]) Len() int { return c.live }
 
 // InChain reports whether the record at p belongs to a chain.
 func (c *Chains[V]) InChain(p Pos) bool {
-	l := c.at[p]
+	l := c.at.get(p)
 	return l != nil && l.root != nil
 }
 
@@ -104,7 +104,7 @@ func (c *Chains[V]) InChain(p Pos) bool {
 // its chain was withdrawn last.
 func (c *Chains[V]) Current(p Pos) (Pos, V, bool) {
 	var zero V
-	l := c.at[p]
+	l := c.at.get(p)
 	if l == nil || l.root == nil {
 		return Pos{}, zero, false
 	}
@@ -117,7 +117,7 @@ func (c *Chains[V]) Current(p Pos) (Pos, V, bool) {
 // Withdrawal returns the position of the withdrawal that ended the chain
 // of the record at p; false when the chain has a current record.
 func (c *Chains[V]) Withdrawal(p Pos) (Pos, bool) {
-	l := c.at[p]
+	l := c.at.get(p)
 	if l == nil || l.root == nil || currentOf(l.root) != nil {
 		return Pos{}, false
 	}
@@ -126,17 +126,17 @@ func (c *Chains[V]) Withdrawal(p Pos) (Pos, bool) {
 
 // Each calls fn for every current record, in no particular order.
 func (c *Chains[V]) Each(fn func(Pos, V)) {
-	for p, l := range c.at {
+	c.at.each(func(l *link[V]) {
 		if l.cur {
-			fn(p, l.val)
+			fn(l.pos, l.val)
 		}
-	}
+	})
 }
 
 // replace puts l (nil: nothing) at p, and updates the chains it leaves
 // and joins.
 func (c *Chains[V]) replace(p Pos, l *link[V]) {
-	old := c.at[p]
+	old := c.at.get(p)
 	roots := make([]*link[V], 0, 3)
 	if old != nil && old.root != nil {
 		roots = append(roots, old.root)
@@ -149,10 +149,10 @@ func (c *Chains[V]) replace(p Pos, l *link[V]) {
 	if old != nil {
 		c.detach(old)
 		c.unname(old)
-		delete(c.at, p)
+		c.at.del(p)
 	}
 	if l != nil {
-		c.at[p] = l
+		c.at.set(p, l)
 		if l.sup != nil {
 			c.named[*l.sup] = append(c.named[*l.sup], l)
 		}
@@ -172,7 +172,7 @@ func (c *Chains[V]) targetOf(l *link[V]) *link[V] {
 	if l.sup == nil || l.sup.Seq >= l.pos.Seq {
 		return nil
 	}
-	t := c.at[*l.sup]
+	t := c.at.get(*l.sup)
 	switch {
 	case t == nil || t.root == nil:
 		return nil
@@ -204,8 +204,11 @@ func (c *Chains[V]) attach(l *link[V]) {
 	default:
 		return
 	}
+	if len(c.named) == 0 {
+		return
+	}
 	for _, n := range c.named[l.pos] {
-		if n.root == nil && c.at[n.pos] == n {
+		if n.root == nil && c.at.get(n.pos) == n {
 			c.attach(n)
 		}
 	}
