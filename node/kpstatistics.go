@@ -167,19 +167,37 @@ func (n *Node) kpSubmitted(t *kpTable) error {
 	if err != nil {
 		return err
 	}
+	rows := n.ownSubmitted(stats, t.q)
 	submitted := 0
-	for _, h := range stats {
-		s := h.Value.(*protocol.TradeStatistics)
-		if !n.ownRecord(h.Feed, s.Reporter) || s.Period != t.q {
-			continue
-		}
-		r := t.cell(s.Flow, s.Partner, s.HSCode)
-		r.Submitted = addSubmitted(r.Submitted, &KPSubmitted{Carats: s.Carats, ValueUSD: s.ValueUSD, Certificates: s.Certificates, Seq: h.Seq, Item: h.Item})
+	for k, sub := range rows {
+		r := t.cell(k.cell.flow, k.cell.partner, k.cell.hs)
+		r.Submitted = addSubmitted(r.Submitted, sub)
 		submitted++
 	}
 	t.foldUnion()
 	t.compare(submitted)
 	return nil
+}
+
+// submittedKey is the natural key of a trade statistics row of a quarter.
+type submittedKey struct {
+	cell     cellKey
+	reporter string
+}
+
+// ownSubmitted returns this node's current trade statistics rows of q,
+// one per natural key, the last in feed order (as reconciliation takes
+// them); a cell reported as this node and as the EU has two.
+func (n *Node) ownSubmitted(stats []HeldRecord, q protocol.Quarter) map[submittedKey]*KPSubmitted {
+	rows := map[submittedKey]*KPSubmitted{}
+	for _, h := range stats {
+		s := h.Value.(*protocol.TradeStatistics)
+		if n.ownRecord(h.Feed, s.Reporter) && s.Period == q {
+			rows[submittedKey{cellKey{s.Flow, s.Partner, s.HSCode}, s.Reporter}] = &KPSubmitted{
+				Carats: s.Carats, ValueUSD: s.ValueUSD, Certificates: s.Certificates, Seq: h.Seq, Item: h.Item}
+		}
+	}
+	return rows
 }
 
 func (t *kpTable) cell(flow, partner, hs string) *KPStatisticsRow {
