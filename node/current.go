@@ -3,16 +3,14 @@ package node
 import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
 )
 
-// Corrections and withdrawals (docs/records.md §11) decide which held
-// records are current. Records of one type form lineages: a record whose
-// "supersedes" names an earlier record of the same type in the same feed
-// joins that record's lineage. The latest entry of a lineage decides: a
-// withdrawal leaves it without a current record, a record is its current
-// one. A record corrected twice thus counts as its later correction, and
-// a correction of a correction replaces both. A record whose "supersedes"
-// names no earlier record of its type in its feed is applied nowhere and
+// Which held records are current (docs/records.md §11) is decided by
+// reconcile.Chains, the one rule that reconciliation also uses: records
+// of one type in one feed form chains, a correction joins the chain of
+// the earlier record of its type it names, the latest entry decides, a
+// withdrawal leaves no current record, a record that names nothing valid
 // counts nowhere. Every count, sum and export of the node uses only
 // current records.
 
@@ -25,99 +23,69 @@ type recPos struct {
 
 func posOf(h HeldRecord) recPos { return recPos{h.key, h.Seq, h.Item} }
 
-// lineages resolves the corrections and withdrawals of records of one type.
-type lineages struct {
-	recs      []HeldRecord
-	byPos     map[recPos]int // the records whose supersedes applies (or who have none)
-	root      []int          // by record: its lineage's first record, -1 when it applies nowhere
-	latest    map[int]int    // by root: the lineage's latest record
-	withdrawn map[int]recPos // by root: the lineage's latest withdrawal
+// chainPos is the position of a record in reconcile.Chains: feeds are
+// told apart by key, as after a rotation one code has two.
+func (p recPos) chainPos() reconcile.Pos {
+	return reconcile.Pos{Feed: string(p.key[:]), Seq: p.seq, Item: p.item}
 }
 
-// resolveLineages resolves recs, records of one type sorted by feed, seq
-// and item (as heldRecords returns them), and the withdrawals held.
+// lineages resolves the corrections and withdrawals of records of one
+// type: recs, and in chains each record's index in recs (-1 for the
+// withdrawals).
+type lineages struct {
+	recs   []HeldRecord
+	chains *reconcile.Chains[int]
+}
+
+// resolveLineages resolves recs, records of one type, and the
+// withdrawals held, in any order.
 func resolveLineages(recs, withdrawals []HeldRecord) *lineages {
-	l := &lineages{recs: recs, byPos: make(map[recPos]int, len(recs)), root: make([]int, len(recs)),
-		latest: map[int]int{}, withdrawn: map[int]recPos{}}
+	l := &lineages{recs: recs, chains: reconcile.NewChains[int](nil)}
 	for i, h := range recs {
-		l.root[i] = l.rootOf(h, supersedesOf(h.Value), i)
-		if l.root[i] >= 0 {
-			l.byPos[posOf(h)] = i
-			l.latest[l.root[i]] = i // sorted: the later record wins
-		}
+		l.chains.Put(posOf(h).chainPos(), h.Type, supersedesOf(h.Value), i)
 	}
 	for _, w := range withdrawals {
-		wd, ok := w.Value.(*protocol.Withdrawal)
-		if !ok {
-			continue
-		}
-		t, ok := l.target(w, &wd.Supersedes)
-		if !ok {
-			continue
-		}
-		r := l.root[t]
-		if old, had := l.withdrawn[r]; !had || old.seq < w.Seq {
-			l.withdrawn[r] = posOf(w)
+		if wd, ok := w.Value.(*protocol.Withdrawal); ok {
+			l.chains.Put(posOf(w).chainPos(), protocol.WithdrawalType, &wd.Supersedes, -1)
 		}
 	}
 	return l
 }
 
-// rootOf returns the root of record i's lineage, i itself for a record
-// that supersedes nothing, -1 when its supersedes names no earlier record.
-func (l *lineages) rootOf(h HeldRecord, sup *protocol.Supersedes, i int) int {
-	if sup == nil {
-		return i
-	}
-	t, ok := l.target(h, sup)
-	if !ok {
-		return -1
-	}
-	return l.root[t]
-}
-
-// target returns the record that by's supersedes names: an earlier record
-// of by's feed resolved so far.
-func (l *lineages) target(by HeldRecord, sup *protocol.Supersedes) (int, bool) {
-	if sup.Seq >= by.Seq {
+// at returns the record at p that belongs to a chain.
+func (l *lineages) at(p recPos) (int, bool) {
+	i, ok := l.chains.Get(p.chainPos())
+	if !ok || i < 0 || !l.chains.InChain(p.chainPos()) {
 		return 0, false
 	}
-	t, ok := l.byPos[recPos{by.key, sup.Seq, sup.Item}]
-	return t, ok
+	return i, true
 }
 
-// current returns the current record of record i's lineage; false when
-// the lineage was withdrawn last, or i applies nowhere.
+// applies reports whether record i belongs to a chain.
+func (l *lineages) applies(i int) bool { return l.chains.InChain(posOf(l.recs[i]).chainPos()) }
+
+// current returns the current record of record i's chain; false when
+// the chain was withdrawn last, or i belongs to none.
 func (l *lineages) current(i int) (int, bool) {
-	r := l.root[i]
-	if r < 0 {
-		return 0, false
-	}
-	c := l.latest[r]
-	if w, ok := l.withdrawn[r]; ok && w.seq > l.recs[c].Seq {
-		return 0, false
-	}
-	return c, true
+	_, c, ok := l.chains.Current(posOf(l.recs[i]).chainPos())
+	return c, ok
 }
 
-// isCurrent reports whether record i is the current record of its lineage.
+// isCurrent reports whether record i is the current record of its chain.
 func (l *lineages) isCurrent(i int) bool {
 	c, ok := l.current(i)
 	return ok && c == i
 }
 
-// withdrawal returns the withdrawal that ended record i's lineage.
+// withdrawal returns the withdrawal that ended record i's chain.
 func (l *lineages) withdrawal(i int) (recPos, bool) {
-	if l.root[i] < 0 {
-		return recPos{}, false
-	}
-	w, ok := l.withdrawn[l.root[i]]
-	return w, ok
+	w, ok := l.chains.Withdrawal(posOf(l.recs[i]).chainPos())
+	return recPos{l.recs[i].key, w.Seq, w.Item}, ok
 }
 
 // currentRecords returns the current records of l, in feed order.
 func (l *lineages) currentRecords() []HeldRecord {
-	out := make([]HeldRecord, 0, len(l.recs))
+	out := make([]HeldRecord, 0, l.chains.Len())
 	for i, h := range l.recs {
 		if l.isCurrent(i) {
 			out = append(out, h)

@@ -129,7 +129,7 @@ func (v *ownView) held(idx int, key string, body []byte) (bool, *RecordProblem) 
 		}
 		c, ok := v.lin.current(i)
 		switch {
-		case ok && c == i, v.lin.root[i] < 0:
+		case ok && c == i, !v.lin.applies(i):
 			return true, nil
 		case ok:
 			h, cur := v.lin.recs[i], v.lin.recs[c]
@@ -169,7 +169,7 @@ func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *Re
 
 // target returns the own record that sup names, or why there is none.
 func (v *ownView) target(idx int, sup *protocol.Supersedes) (int, *RecordProblem) {
-	t, ok := v.lin.byPos[recPos{v.n.id.Public(), sup.Seq, sup.Item}]
+	t, ok := v.lin.at(recPos{v.n.id.Public(), sup.Seq, sup.Item})
 	if ok {
 		return t, nil
 	}

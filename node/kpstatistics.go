@@ -39,6 +39,8 @@ type KPStatisticsRow struct {
 }
 
 // KPSubmitted is a submitted statistics row: its figures and its record.
+// Seq and Item are 0 for the sum of several rows (the EU's, folded at the
+// Union's level).
 type KPSubmitted struct {
 	Carats       protocol.Carats `json:"carats"`
 	ValueUSD     protocol.USD    `json:"value_usd"`
@@ -95,7 +97,7 @@ func (n *Node) kpExports(t *kpTable, certs []HeldRecord) error {
 	}
 	for _, h := range certs {
 		c := h.Value.(*protocol.Certificate)
-		if c.Issuer != n.cfg.Participant {
+		if !n.ownRecord(h.Feed, c.Issuer) {
 			continue
 		}
 		date := c.Issued
@@ -118,7 +120,7 @@ func (n *Node) ownShipped() (map[string]protocol.Date, error) {
 	}
 	out := map[string]protocol.Date{}
 	for _, h := range pres {
-		if p := h.Value.(*protocol.PreNotification); h.Feed == n.cfg.Participant && p.Issuer == n.cfg.Participant {
+		if p := h.Value.(*protocol.PreNotification); n.ownRecord(h.Feed, p.Issuer) {
 			out[p.CertificateNumber] = p.Shipped
 		}
 	}
@@ -140,7 +142,7 @@ func (n *Node) kpImports(t *kpTable, certs []HeldRecord) error {
 	var missing, differ []string
 	for _, h := range confs {
 		ic := h.Value.(*protocol.ImportConfirmation)
-		if h.Feed != n.cfg.Participant || !t.q.Contains(ic.Received) {
+		if !n.ownRecord(h.Feed, h.Feed) || !t.q.Contains(ic.Received) {
 			continue
 		}
 		c := byKey[ic.Issuer+"/"+ic.CertificateNumber]
@@ -165,18 +167,37 @@ func (n *Node) kpSubmitted(t *kpTable) error {
 	if err != nil {
 		return err
 	}
+	rows := n.ownSubmitted(stats, t.q)
 	submitted := 0
-	for _, h := range stats {
-		s := h.Value.(*protocol.TradeStatistics)
-		if h.Feed != n.cfg.Participant || s.Reporter != n.cfg.Participant || s.Period != t.q {
-			continue
-		}
-		r := t.cell(s.Flow, s.Partner, s.HSCode)
-		r.Submitted = &KPSubmitted{Carats: s.Carats, ValueUSD: s.ValueUSD, Certificates: s.Certificates, Seq: h.Seq, Item: h.Item}
+	for k, sub := range rows {
+		r := t.cell(k.cell.flow, k.cell.partner, k.cell.hs)
+		r.Submitted = addSubmitted(r.Submitted, sub)
 		submitted++
 	}
+	t.foldUnion()
 	t.compare(submitted)
 	return nil
+}
+
+// submittedKey is the natural key of a trade statistics row of a quarter.
+type submittedKey struct {
+	cell     cellKey
+	reporter string
+}
+
+// ownSubmitted returns this node's current trade statistics rows of q,
+// one per natural key, the last in feed order (as reconciliation takes
+// them); a cell reported as this node and as the EU has two.
+func (n *Node) ownSubmitted(stats []HeldRecord, q protocol.Quarter) map[submittedKey]*KPSubmitted {
+	rows := map[submittedKey]*KPSubmitted{}
+	for _, h := range stats {
+		s := h.Value.(*protocol.TradeStatistics)
+		if n.ownRecord(h.Feed, s.Reporter) && s.Period == q {
+			rows[submittedKey{cellKey{s.Flow, s.Partner, s.HSCode}, s.Reporter}] = &KPSubmitted{
+				Carats: s.Carats, ValueUSD: s.ValueUSD, Certificates: s.Certificates, Seq: h.Seq, Item: h.Item}
+		}
+	}
+	return rows
 }
 
 func (t *kpTable) cell(flow, partner, hs string) *KPStatisticsRow {
@@ -221,8 +242,17 @@ func (t *kpTable) compare(submitted int) {
 	}
 }
 
-// rowNote fills a row's Differs and Note.
+// rowNote fills a row's Differs and Note, after any note the row has.
 func rowNote(r *KPStatisticsRow, anySubmitted bool) {
+	prior := r.Note
+	r.Note = ""
+	defer func() {
+		if prior != "" && r.Note != "" {
+			r.Note = prior + "; " + r.Note
+		} else if prior != "" {
+			r.Note = prior
+		}
+	}()
 	s := r.Submitted
 	switch {
 	case s == nil && anySubmitted:

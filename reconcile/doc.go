@@ -16,9 +16,11 @@
 // account of one finding and [State.DraftQuery] the anomaly query it calls
 // for.
 //
-// Findings depend only on the set of live records and the clock, never on
-// the order of arrival: a correction supersedes the record it names and a
-// withdrawal removes it even when they arrive first, and finding ids are
+// The rules read current records only, as [Chains] decides them: the one
+// rule of docs/records.md §11, which the node's exports and KP statistics
+// use too. Findings depend only on the records held and the clock, never
+// on the order of arrival: a correction supersedes the record it names and
+// a withdrawal removes it even when they arrive first, and finding ids are
 // built from natural keys ("R1/IN/IN0001234").
 //
 // The package is pure: no I/O, no logging, no goroutines. Carats and

@@ -1,100 +1,97 @@
 package reconcile
 
-// positions finds live records by position (feed, seq, item) for
-// corrections and withdrawals. Feeds are numbered 1, 2, 3 …, so item 0 of
+// positions finds the records of a Chains by position (feed, seq, item).
+// Feeds are numbered 1, 2, 3 …, so item 0 of
 // each entry sits in a slice indexed by sequence number; a position far
 // beyond the end (a gap the node would not deliver) goes to a map instead,
 // and so do the further items of batch entries.
-type positions struct {
-	feeds map[string]*feedIndex
-	n     int // live records
+type positions[T any] struct {
+	feeds map[string]*feedIndex[T]
 }
 
-type feedIndex struct {
-	dense  []*rec            // item 0 of entries 0, 1, 2 …
-	sparse map[uint64]*rec   // item 0 of entries far beyond the dense part
-	items  map[uint64][]*rec // items 1 … of batch entries
+type feedIndex[T any] struct {
+	dense  []*T            // item 0 of entries 0, 1, 2 …
+	sparse map[uint64]*T   // item 0 of entries far beyond the dense part
+	items  map[uint64][]*T // items 1 … of batch entries
 }
 
 // maxSeqGap bounds how far past the dense part a seq may be and still
 // extend it.
 const maxSeqGap = 1 << 16
 
-func (p *positions) feed(name string, create bool) *feedIndex {
+func (p *positions[T]) feed(name string, create bool) *feedIndex[T] {
 	f := p.feeds[name]
 	if f == nil && create {
 		if p.feeds == nil {
-			p.feeds = map[string]*feedIndex{}
+			p.feeds = map[string]*feedIndex[T]{}
 		}
-		f = &feedIndex{}
+		f = &feedIndex[T]{}
 		p.feeds[name] = f
 	}
 	return f
 }
 
-func (p *positions) get(id recID) *rec {
-	f := p.feed(id.feed, false)
+func (p *positions[T]) get(id Pos) *T {
+	f := p.feed(id.Feed, false)
 	switch {
 	case f == nil:
 		return nil
-	case id.item > 0:
-		if items := f.items[id.seq]; id.item-1 < len(items) {
-			return items[id.item-1]
+	case id.Item > 0:
+		if items := f.items[id.Seq]; id.Item-1 < len(items) {
+			return items[id.Item-1]
 		}
 		return nil
-	case id.seq < uint64(len(f.dense)):
-		return f.dense[id.seq]
+	case id.Seq < uint64(len(f.dense)):
+		return f.dense[id.Seq]
 	}
-	return f.sparse[id.seq]
+	return f.sparse[id.Seq]
 }
 
-// set puts r at its position, which must be free.
-func (p *positions) set(r *rec) {
-	f, id := p.feed(r.id.feed, true), r.id
-	p.n++
+// set puts r at position id, which must be free.
+func (p *positions[T]) set(id Pos, r *T) {
+	f := p.feed(id.Feed, true)
 	switch {
-	case id.item > 0:
+	case id.Item > 0:
 		if f.items == nil {
-			f.items = map[uint64][]*rec{}
+			f.items = map[uint64][]*T{}
 		}
-		items := f.items[id.seq]
-		for len(items) < id.item {
+		items := f.items[id.Seq]
+		for len(items) < id.Item {
 			items = append(items, nil)
 		}
-		items[id.item-1] = r
-		f.items[id.seq] = items
-	case id.seq < uint64(len(f.dense))+maxSeqGap:
-		if n := int(id.seq) + 1; n > len(f.dense) {
-			f.dense = append(f.dense, make([]*rec, n-len(f.dense))...)
+		items[id.Item-1] = r
+		f.items[id.Seq] = items
+	case id.Seq < uint64(len(f.dense))+maxSeqGap:
+		if n := int(id.Seq) + 1; n > len(f.dense) {
+			f.dense = append(f.dense, make([]*T, n-len(f.dense))...)
 		}
-		f.dense[id.seq] = r
+		f.dense[id.Seq] = r
 	default:
 		if f.sparse == nil {
-			f.sparse = map[uint64]*rec{}
+			f.sparse = map[uint64]*T{}
 		}
-		f.sparse[id.seq] = r
+		f.sparse[id.Seq] = r
 	}
 }
 
-func (p *positions) del(id recID) {
-	f := p.feed(id.feed, false)
+func (p *positions[T]) del(id Pos) {
+	f := p.feed(id.Feed, false)
 	if f == nil || p.get(id) == nil {
 		return
 	}
-	p.n--
 	switch {
-	case id.item > 0:
-		f.items[id.seq][id.item-1] = nil
-	case id.seq < uint64(len(f.dense)):
-		f.dense[id.seq] = nil
+	case id.Item > 0:
+		f.items[id.Seq][id.Item-1] = nil
+	case id.Seq < uint64(len(f.dense)):
+		f.dense[id.Seq] = nil
 	default:
-		delete(f.sparse, id.seq)
+		delete(f.sparse, id.Seq)
 	}
 }
 
-// each calls fn for every live record, in no particular order.
-func (p *positions) each(fn func(*rec)) {
-	visit := func(r *rec) {
+// each calls fn for every record, in no particular order.
+func (p *positions[T]) each(fn func(*T)) {
+	visit := func(r *T) {
 		if r != nil {
 			fn(r)
 		}

@@ -35,6 +35,8 @@ type recID struct {
 	item int
 }
 
+func (a recID) pos() Pos { return Pos{a.feed, a.seq, a.item} }
+
 func (a recID) compare(b recID) int {
 	if c := cmp.Compare(a.feed, b.feed); c != 0 {
 		return c

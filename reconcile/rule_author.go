@@ -35,9 +35,7 @@ func (s *State) foreignAuthor(id recID, r Record, body any, kind uint8) bool {
 		}
 		return false
 	}
-	if old := s.recs.get(id); old != nil {
-		s.remove(old)
-	}
+	s.chains.Delete(id.pos())
 	ref := refOf(&rec{id: id, kind: kind, body: body})
 	s.foreign[id] = &foreignRec{ref: ref, at: unixNano(r.Time), claim: c}
 	s.touch(k)

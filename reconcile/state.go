@@ -22,8 +22,7 @@ type State struct {
 	timers timerHeap        // R2 deadlines of unconfirmed certificates
 	dueQ   protocol.Quarter // the latest quarter whose statistics are due at clock (R11)
 
-	recs positions          // live records by position
-	tomb map[recID]struct{} // positions superseded or withdrawn
+	chains *Chains[*rec] // every record by position; the current ones are live (current.go)
 
 	// Certificates, confirmations and pre-notifications, by (issuer, number).
 	slots    map[uint64]*slot // by hash of issuer and number, chained
@@ -99,9 +98,8 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 	if self != "" && !isCode(self) {
 		return nil, fmt.Errorf("%w: self: %q is not a participant code", ErrBadConfig, truncate(self, 20))
 	}
-	return &State{
+	s := &State{
 		cfg: c, self: self, ref: ref,
-		tomb:  map[recID]struct{}{},
 		slots: map[uint64]*slot{}, seed: maphash.MakeSeed(), issuers: map[string]*issuerInfo{}, orphans: map[string]map[*slot]struct{}{},
 		groups: map[groupKey]*uvGroup{},
 		expAgg: map[aggKey]*agg{}, impAgg: map[aggKey]*agg{}, pending: map[aggKey]*pendingCell{}, aggIndex: map[pq]map[subjectKey]struct{}{},
@@ -110,13 +108,27 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
 		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
-	}, nil
+	}
+	s.chains = NewChains(s.setLive)
+	return s, nil
+}
+
+// setLive puts a record that became current into the rules, or takes out
+// one that stopped being current.
+func (s *State) setLive(r *rec, live bool) {
+	if live {
+		s.insert(r)
+	} else {
+		s.remove(r)
+	}
 }
 
 // Add adds one record and returns the findings it raised or changed and
-// the ids of those it cleared, each sorted by id. A record whose body names
-// an earlier record in "supersedes" replaces it; a withdrawal removes it; a
-// record added again at the same position replaces the earlier one. The
+// the ids of those it cleared, each sorted by id. Only current records
+// count ([Chains]): a correction replaces the record it names, a
+// withdrawal removes it, a record that names no valid earlier record
+// counts nowhere; a record added again at the same position replaces the
+// earlier one. The
 // order in which records arrive does not change the findings. Time-based
 // findings are evaluated against the clock of the latest [State.Findings]
 // or [State.Advance]. The cost is proportional to the records the new one
@@ -171,7 +183,7 @@ func (s *State) Finding(id string) (Finding, bool) {
 }
 
 // Len returns the number of live records and of current findings.
-func (s *State) Len() (records, findings int) { return s.recs.n, len(s.active) }
+func (s *State) Len() (records, findings int) { return s.chains.Len(), len(s.active) }
 
 func (s *State) ingest(r Record) {
 	if b, ok := r.Body.(*protocol.Batch); ok {
@@ -190,45 +202,20 @@ func (s *State) ingest(r Record) {
 
 func (s *State) ingestOne(r Record) {
 	id := recID{r.Ref.Feed, r.Ref.Seq, r.Ref.Item}
+	if id.feed == "" {
+		return
+	}
 	if w, ok := r.Body.(*protocol.Withdrawal); ok {
 		if w != nil {
-			s.supersede(id, recID{id.feed, w.Supersedes.Seq, w.Supersedes.Item})
+			s.chains.Put(id.pos(), protocol.WithdrawalType, &w.Supersedes, nil)
 		}
 		return
 	}
 	body, kind, sup := classify(r.Body)
-	if kind == kindNone || id.feed == "" {
+	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
 		return
 	}
-	if s.foreignAuthor(id, r, body, kind) {
-		return
-	}
-	if sup != nil {
-		s.supersede(id, recID{id.feed, sup.Seq, sup.Item})
-	}
-	if len(s.tomb) > 0 {
-		if _, dead := s.tomb[id]; dead {
-			return
-		}
-	}
-	if old := s.recs.get(id); old != nil {
-		s.remove(old)
-	}
-	nr := &rec{id: id, at: unixNano(r.Time), kind: kind, body: body}
-	s.recs.set(nr)
-	s.insert(nr)
-}
-
-// supersede marks target as replaced or withdrawn by by, and removes it.
-// The mark stays, so a superseded record that arrives late is ignored.
-func (s *State) supersede(by, target recID) {
-	if target == by {
-		return
-	}
-	s.tomb[target] = struct{}{}
-	if old := s.recs.get(target); old != nil {
-		s.remove(old)
-	}
+	s.chains.Put(id.pos(), typeName(kind), sup, &rec{id: id, at: unixNano(r.Time), kind: kind, body: body})
 }
 
 func (s *State) insert(r *rec) {
@@ -245,7 +232,6 @@ func (s *State) insert(r *rec) {
 }
 
 func (s *State) remove(r *rec) {
-	s.recs.del(r.id)
 	switch r.kind {
 	case kindCert, kindConf, kindPre:
 		s.removeDoc(r)
