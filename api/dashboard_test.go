@@ -395,6 +395,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, "open the certificate", chromedp.Click(chromedp.CSS(`#finding-records a.record-link`)))
 		waitFor(t, ctx, "the record", containsText("#record-body", "IN0012006"))
 		noPageErrors(t, ctx)
+	}}, {"findings are one line of recent activity", func(t *testing.T) {
+		// The mismatch raised several findings at once, then one was
+		// acknowledged: consecutive finding events fold into one line.
+		goTo(t, ctx, "#/")
+		waitFor(t, ctx, "the grouped findings", visible(`#activity-list li[data-kind="findings"] a[href="#/findings"]`))
+		if eval[bool](t, ctx, `[...document.querySelectorAll('#activity-list li')].some((li, i, all) =>
+			i > 0 && /^finding/.test(li.dataset.kind) && /^finding/.test(all[i-1].dataset.kind))`) {
+			t.Errorf("consecutive finding lines in recent activity: %q", textOf(t, ctx, "#activity-list"))
+		}
+		noPageErrors(t, ctx)
 	}}, {"sign in with a one-time link", func(t *testing.T) {
 		var link SigninLink
 		apiJSON(t, in, "POST", "/api/signin-links", nil, &link)

@@ -203,12 +203,42 @@ function renderActivity(place, events, st) {
     fill(place, empty('Nothing yet.', el('p', { class: 'hint' }, 'New entries, connections, receipts and findings appear here as they happen.')));
     return;
   }
-  fill(place, el('ul', { class: 'activity', id: 'activity-list' }, events.slice(0, ACTIVITY_SHOWN).map((ev) =>
+  fill(place, el('ul', { class: 'activity', id: 'activity-list' }, groupFindings(events).slice(0, ACTIVITY_SHOWN).map((ev) =>
     el('li', { dataset: { kind: ev.kind } }, el('time', { datetime: ev.time, title: when(ev.time) }, clock(ev.time)), ' ', activityLine(ev, st ? st.participant : '')))));
+}
+
+/** groupFindings folds each run of two or more consecutive finding events
+ * (raised, cleared, acknowledged) into one item of kind 'findings' that
+ * counts them, so that the findings one import raises do not push the
+ * received entries and connections off the list. Events are newest first;
+ * a group takes the time of its newest event. */
+export function groupFindings(events) {
+  const out = [];
+  for (const ev of events) {
+    const last = out[out.length - 1];
+    if (!ev.kind.startsWith('finding_') || !last || !(last.kind === 'findings' || last.kind.startsWith('finding_'))) {
+      out.push(ev);
+      continue;
+    }
+    const group = last.kind === 'findings' ? last : { kind: 'findings', time: last.time, counts: { [last.kind]: 1 } };
+    group.counts[ev.kind] = (group.counts[ev.kind] || 0) + 1;
+    out[out.length - 1] = group;
+  }
+  return out;
+}
+
+/** findingsLine says what a group of finding events holds. */
+function findingsLine(counts) {
+  const parts = [];
+  if (counts.finding_raised) parts.push(plural(counts.finding_raised, 'new finding', 'new findings'));
+  if (counts.finding_cleared) parts.push(plural(counts.finding_cleared, 'finding cleared', 'findings cleared'));
+  if (counts.finding_acknowledged) parts.push(plural(counts.finding_acknowledged, 'finding acknowledged', 'findings acknowledged'));
+  return parts.join(', ') + '.';
 }
 
 /** activityLine says what happened; an entry links to its record. */
 function activityLine(ev, own) {
+  if (ev.kind === 'findings') return el('a', { href: '#/findings' }, findingsLine(ev.counts));
   const f = ev.fields || {};
   if ((ev.kind === 'entry_received' || ev.kind === 'entry_published') && f.seq) {
     const feed = ev.kind === 'entry_published' ? own : f.feed;
