@@ -122,9 +122,18 @@ func (sc *scanner) all(typ, feed string) []node.RecordView {
 // names).
 func (sc *scanner) unreplied(self, typ, replyType string, refers func(json.RawMessage) (string, uint64)) []node.RecordView {
 	replied := map[entryKey]bool{}
-	for _, r := range sc.all(replyType, self) {
-		f, s := refers(r.Record)
-		replied[entryKey{f, s}] = true
+	replies := sc.all(replyType, self)
+	withdrawn := sc.replaced()
+	for _, r := range replies {
+		if s, ok := supersedes(r.Record); ok {
+			withdrawn[recordKey{r.Feed, s.Seq, s.Item}] = true
+		}
+	}
+	for _, r := range replies {
+		if !withdrawn[recordKey{r.Feed, r.Seq, 0}] { // a withdrawn reply answers nothing
+			f, s := refers(r.Record)
+			replied[entryKey{f, s}] = true
+		}
 	}
 	list := sc.all(typ, "")
 	gone := sc.replaced()

@@ -182,3 +182,32 @@ func TestInboxConfirmationWithdrawnOrCorrected(t *testing.T) {
 		return confirmed("IN0012003")()
 	})
 }
+
+// TestInboxAcknowledgementWithdrawn: a notice whose acknowledgement this
+// node withdrew waits for one again.
+func TestInboxAcknowledgementWithdrawn(t *testing.T) {
+	in, be := pairNodes(t)
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
+	var sent struct{ Seq uint64 }
+	apiJSON(t, in, "POST", "/api/records/notice", req, &sent)
+	notices := func(want int) func() error {
+		return func() error {
+			var ib Inbox
+			apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
+			if len(ib.Notices) != want {
+				return fmt.Errorf("%d notices wait, want %d: %+v", len(ib.Notices), want, ib.Notices)
+			}
+			return nil
+		}
+	}
+	eventually(t, "BE's inbox lists the notice", notices(1))
+	ack := fmt.Sprintf(`{"version": 1, "of": {"feed": "IN", "seq": %d}, "received": "2026-11-20"}`, sent.Seq)
+	req, _ = json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(ack)})
+	var acked struct{ Seq uint64 }
+	apiJSON(t, be, "POST", "/api/records/acknowledgement", req, &acked)
+	eventually(t, "the acknowledged notice leaves the inbox", notices(0))
+	w := fmt.Sprintf(`{"version": 1, "supersedes": {"seq": %d}, "reason": "acknowledged the wrong notice"}`, acked.Seq)
+	req, _ = json.Marshal(PublishRequest{To: []string{"IN"}, Record: []byte(w)})
+	apiJSON(t, be, "POST", "/api/records/withdrawal", req, nil)
+	eventually(t, "the notice waits again", notices(1))
+}
