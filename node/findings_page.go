@@ -67,12 +67,16 @@ func (n *Node) eachFinding(q FindingsQuery, after string, fn func(x *reconcile.F
 	f := n.findings
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.st.Each(n.now(), prefix, after, func(x *reconcile.Finding, period string) bool {
-		if !q.Query.Match(*x) || q.Period != "" && period != q.Period || q.NoPartner && x.Partner != "" {
+	f.st.Each(n.now(), prefix, after, func(x *reconcile.Finding) bool {
+		if !q.Query.Match(*x) || q.NoPartner && x.Partner != "" {
 			return true
 		}
 		ack := f.ackOf(x)
 		if q.Open && ack != nil || q.Acknowledged && ack == nil {
+			return true
+		}
+		period := f.st.Period(x.ID)
+		if q.Period != "" && period != q.Period {
 			return true
 		}
 		return fn(x, period, ack)

@@ -12,16 +12,15 @@ import (
 
 // Each calls fn with every current finding at time now whose id starts
 // with prefix and sorts after after (from the first when after is empty),
-// in id order, until fn returns false. period is the reporting period the
-// finding concerns (see [State.Period]). fn must neither keep nor modify
-// f, and must not call the State. now becomes the clock, as in
-// [State.Findings].
+// in id order, until fn returns false. fn must neither keep nor modify f;
+// it may call [State.Period], nothing else of the State. now becomes the
+// clock, as in [State.Findings].
 //
 // The ids are kept sorted between changes of the set of findings, so that
 // a page costs what it reads, not what the State holds: after a finding
 // came or went, the next call sorts the ids again (about 60 ms for
 // 200,000 findings, docs/performance.md "Findings at scale").
-func (s *State) Each(now time.Time, prefix, after string, fn func(f *Finding, period string) bool) {
+func (s *State) Each(now time.Time, prefix, after string, fn func(f *Finding) bool) {
 	s.advance(now)
 	s.commit()
 	ids := s.sortedIDs()
@@ -30,8 +29,7 @@ func (s *State) Each(now time.Time, prefix, after string, fn func(f *Finding, pe
 		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
 	}
 	for ; i < len(ids) && strings.HasPrefix(ids[i], prefix); i++ {
-		h := s.active[ids[i]]
-		if !fn(&h.f, s.period(h)) {
+		if !fn(&s.active[ids[i]].f) {
 			return
 		}
 	}
@@ -65,8 +63,8 @@ func (s *State) sortedIDs() []string {
 	return s.order
 }
 
-// Period returns the reporting period the current finding id concerns,
-// "" when there is no such finding. See [State.Each].
+// Period returns the reporting period the current finding id concerns
+// (see [State.period]), "" when there is no such finding.
 func (s *State) Period(id string) string {
 	h, ok := s.active[id]
 	if !ok {
@@ -82,12 +80,12 @@ func (s *State) Period(id string) string {
 func (s *State) period(h *held) string {
 	if h.slot != nil {
 		if d, ok := slotDate(h.slot); ok {
-			return protocol.QuarterOf(d).String()
+			return quarterText(protocol.QuarterOf(d))
 		}
 	} else {
 		switch h.subj.kind {
 		case subjMirrorQ, subjCertStats, subjChange, subjMissing:
-			return h.subj.q.String()
+			return quarterText(h.subj.q)
 		case subjMirrorY:
 			return strconv.Itoa(h.subj.year)
 		case subjProduction:
@@ -97,7 +95,16 @@ func (s *State) period(h *held) string {
 	if h.f.Since.IsZero() {
 		return ""
 	}
-	return protocol.QuarterOf(protocol.DateOf(h.f.Since)).String()
+	return quarterText(protocol.QuarterOf(protocol.DateOf(h.f.Since)))
+}
+
+// quarterText is q.String() without fmt: a summary formats one for each
+// of 200,000 findings.
+func quarterText(q protocol.Quarter) string {
+	if q.Year() < 1000 || q.Year() > 9999 {
+		return q.String()
+	}
+	return strconv.Itoa(q.Year()) + "-Q" + strconv.Itoa(q.Number())
 }
 
 // slotDate returns the date that places a slot in a period.
