@@ -91,11 +91,11 @@ func TestAcknowledgeFinding(t *testing.T) {
 func listFindings(t *testing.T, srv *httptest.Server, query string) []node.FindingView {
 	t.Helper()
 	code, body := call(t, srv, "GET", "/api/findings"+query, testToken, nil)
-	var fs []node.FindingView
-	if err := json.Unmarshal(body, &fs); code != http.StatusOK || err != nil {
+	var page node.FindingsPage
+	if err := json.Unmarshal(body, &page); code != http.StatusOK || err != nil {
 		t.Fatalf("list findings: %d %v %s", code, err, body)
 	}
-	return fs
+	return page.Findings
 }
 
 // TestAcknowledgeNotice: BE acknowledges a notice IN sent it; the

@@ -69,7 +69,7 @@ func mustHandler(t testing.TB, b Backend, opts ...Option) *Handler {
 	return h
 }
 
-func call(t *testing.T, srv *httptest.Server, method, path, token string, body []byte) (int, []byte) {
+func call(t testing.TB, srv *httptest.Server, method, path, token string, body []byte) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
 	if token != "" {

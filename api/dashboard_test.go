@@ -125,7 +125,7 @@ func chromiumPath() string {
 // newBrowser starts headless Chromium for the test and returns a context
 // for its first tab. Without Chromium the test is skipped, except under CI
 // (CI set), where it fails: CI installs Chromium.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -167,7 +167,7 @@ var watchErrors chromedp.Action[chromedp.Void] = func(ctx context.Context, t *ch
 }
 
 // noPageErrors fails the test if the tab's page had script errors.
-func noPageErrors(t *testing.T, ctx context.Context) {
+func noPageErrors(t testing.TB, ctx context.Context) {
 	t.Helper()
 	if errs := eval[[]string](t, ctx, `window.kpnodeErrors || ['the error watch is missing']`); len(errs) > 0 {
 		t.Errorf("errors in the page:\n%s", strings.Join(errs, "\n"))
@@ -175,7 +175,7 @@ func noPageErrors(t *testing.T, ctx context.Context) {
 }
 
 // newTab opens another tab (its own sessionStorage) in the browser of ctx.
-func newTab(t *testing.T, ctx context.Context) context.Context {
+func newTab(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(ctx)
 	t.Cleanup(cancel)
@@ -187,7 +187,7 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 
 // newIncognito opens a tab in a new browser context of the browser of ctx:
 // its own cookies, as another person's browser.
-func newIncognito(t *testing.T, ctx context.Context) context.Context {
+func newIncognito(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -216,7 +216,7 @@ const browserWait = 30 * time.Second
 
 // do runs browser steps within browserWait, failing the test with what
 // was being done.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, browserWait)
 	defer cancel()
@@ -226,14 +226,14 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 }
 
 // waitFor waits until the JavaScript condition holds in the page.
-func waitFor(t *testing.T, ctx context.Context, what, cond string) {
+func waitFor(t testing.TB, ctx context.Context, what, cond string) {
 	t.Helper()
 	do(t, ctx, "wait for "+what, chromedp.Poll[chromedp.Void](cond,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserWait)))
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, browserWait)
 	defer cancel()
@@ -245,7 +245,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // textOf returns the text of the first element matching a CSS selector.
-func textOf(t *testing.T, ctx context.Context, sel string) string {
+func textOf(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	return eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ''`, sel))
 }
@@ -262,7 +262,7 @@ func pageText(ctx context.Context) string {
 }
 
 // goTo changes the dashboard's route in place (no page load).
-func goTo(t *testing.T, ctx context.Context, hash string) {
+func goTo(t testing.TB, ctx context.Context, hash string) {
 	t.Helper()
 	eval[chromedp.Void](t, ctx, fmt.Sprintf(`location.hash = %q`, hash))
 }
@@ -278,7 +278,7 @@ func containsText(sel, text string) string {
 }
 
 // apiJSON calls the API of srv with the test token and decodes the answer.
-func apiJSON(t *testing.T, srv *httptest.Server, method, path string, body []byte, out any) {
+func apiJSON(t testing.TB, srv *httptest.Server, method, path string, body []byte, out any) {
 	t.Helper()
 	code, b := call(t, srv, method, path, testToken, body)
 	if code >= 300 {
@@ -292,7 +292,7 @@ func apiJSON(t *testing.T, srv *httptest.Server, method, path string, body []byt
 }
 
 // eventually polls cond until it returns nil or the deadline passes.
-func eventually(t *testing.T, what string, cond func() error) {
+func eventually(t testing.TB, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(browserWait)
 	tick := time.NewTicker(100 * time.Millisecond)

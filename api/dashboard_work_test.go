@@ -39,7 +39,7 @@ func pairNodesN(t *testing.T) (in *httptest.Server, inNode *node.Node, be *httpt
 
 // signInBrowser opens the dashboard of srv in tab and signs in with a
 // one-time code typed on the sign-in page, as a clerk does.
-func signInBrowser(t *testing.T, tab context.Context, srv *httptest.Server, code string) {
+func signInBrowser(t testing.TB, tab context.Context, srv *httptest.Server, code string) {
 	t.Helper()
 	do(t, tab, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
 	waitFor(t, tab, "the sign-in form", visible("#code"))

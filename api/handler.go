@@ -30,7 +30,9 @@ type Backend interface {
 	Export(typ string, f node.ExportFilter) ([][]byte, error)
 	KPStatistics(q protocol.Quarter) (node.KPStatisticsTable, error)
 	Findings(q reconcile.Query) []reconcile.Finding
-	FindingViews(q node.FindingsQuery) []node.FindingView
+	FindingsPage(q node.FindingsQuery) (node.FindingsPage, error)
+	FindingsSummary(q node.FindingsQuery) node.FindingsSummary
+	FindingView(id string) (node.FindingView, error)
 	AcknowledgeFinding(id, note string) (node.FindingView, error)
 	AcknowledgeNotice(ctx context.Context, feed string, seq uint64, remarks string) (node.Published, error)
 	PausePartner(code string, paused bool) (node.Partner, error)
@@ -159,6 +161,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/statistics/{period}", h.kpStatistics)
 	h.handle("GET /api/events", h.events)
 	h.handle("GET /api/findings", h.listFindings)
+	h.handle("GET /api/findings/summary", h.summarizeFindings)
 	h.handle("GET /api/findings/{id...}", h.explainFinding)
 	h.handle("POST /api/findings/ack", h.ackFinding)
 	h.handle("POST /api/notices/{feed}/{seq}/ack", h.ackNotice)

@@ -94,8 +94,9 @@ func screenshotData(t *testing.T) *httptest.Server {
 
 // ackOne acknowledges the first finding of rule.
 func ackOne(t *testing.T, in *httptest.Server, rule string) {
-	var fs []struct{ ID string }
-	apiJSON(t, in, "GET", "/api/findings?rule="+rule, nil, &fs)
+	var page struct{ Findings []struct{ ID string } }
+	apiJSON(t, in, "GET", "/api/findings?rule="+rule, nil, &page)
+	fs := page.Findings
 	if len(fs) == 0 {
 		t.Fatalf("no %s finding to acknowledge", rule)
 	}

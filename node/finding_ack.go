@@ -31,13 +31,22 @@ type FindingAck struct {
 // operator acknowledged it at its current severity, the acknowledgement.
 type FindingView struct {
 	reconcile.Finding
-	Ack *FindingAck `json:"ack,omitempty"`
+	// Period is the reporting period the finding concerns: "2026-Q3",
+	// "2026-H1" (production) or "2026" (a year's mirror statistics).
+	Period string      `json:"period,omitempty"`
+	Ack    *FindingAck `json:"ack,omitempty"`
 }
 
-// FindingsQuery selects findings for [Node.FindingViews].
+// FindingsQuery selects findings for [Node.FindingViews],
+// [Node.FindingsPage] and [Node.FindingsSummary].
 type FindingsQuery struct {
 	reconcile.Query
-	Open bool // only findings not acknowledged at their current severity
+	NoPartner    bool   // only findings that name no partner (the node's own statistics)
+	Open         bool   // only findings not acknowledged at their current severity
+	Acknowledged bool   // only findings acknowledged at their current severity
+	Period       string // only findings of this period, as FindingView.Period
+	Cursor       string // continue after the last finding of a previous page
+	Limit        int    // at most this many (FindingsPage)
 }
 
 // loadAcks reads the stored acknowledgements.
@@ -57,24 +66,28 @@ func (n *Node) loadAcks() error {
 	return nil
 }
 
-// FindingViews returns the current findings that q selects, each with its
-// acknowledgement.
+// FindingViews returns every current finding that q selects, in id
+// order, each with its period and acknowledgement (q's Cursor and Limit
+// are ignored; [Node.FindingsPage] pages).
 func (n *Node) FindingViews(q FindingsQuery) []FindingView {
-	fs := n.Findings(q.Query)
-	out := make([]FindingView, 0, len(fs))
+	var out []FindingView
+	n.eachFinding(q, "", func(x *reconcile.Finding, period string, ack *FindingAck) bool {
+		out = append(out, FindingView{Finding: cloneFinding(x), Period: period, Ack: ack})
+		return true
+	})
+	return out
+}
+
+// FindingView returns the current finding id with its period and
+// acknowledgement, or an error wrapping [ErrUnknownFinding].
+func (n *Node) FindingView(id string) (FindingView, error) {
+	f, _, err := n.ExplainFinding(id)
+	if err != nil {
+		return FindingView{}, err
+	}
 	n.findings.mu.Lock()
 	defer n.findings.mu.Unlock()
-	for _, f := range fs {
-		v := FindingView{Finding: f}
-		if a, ok := n.findings.acks[f.ID]; ok && a.Severity == f.Severity {
-			v.Ack = &a
-		}
-		if q.Open && v.Ack != nil {
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
+	return FindingView{Finding: f, Period: n.findings.st.Period(id), Ack: n.findings.ackOf(&f)}, nil
 }
 
 // AcknowledgeFinding records that an operator looked at the current
@@ -101,6 +114,7 @@ func (n *Node) AcknowledgeFinding(id, note string) (FindingView, error) {
 	}
 	n.findings.mu.Lock()
 	n.findings.acks[id] = a
+	n.findings.ackGen++
 	n.findings.mu.Unlock()
 	n.events.emit("finding_acknowledged", map[string]any{"id": id, "rule": f.Rule, "severity": string(f.Severity)})
 	return FindingView{Finding: f, Ack: &a}, nil

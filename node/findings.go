@@ -33,6 +33,8 @@ type findings struct {
 	mu      sync.Mutex // guards the fields below
 	st      *reconcile.State
 	acks    map[string]FindingAck // by finding id
+	ackGen  uint64                // counts the changes of acks
+	summary *summaryCache         // the last FindingsSummary answered
 	loading bool
 	loaded  int                                      // stored records added so far
 	pending map[reconcile.RecordRef]reconcile.Record // stored during the load

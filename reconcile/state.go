@@ -55,6 +55,8 @@ type State struct {
 	// Findings.
 	active map[string]*held
 	owned  map[subjectKey][]string // finding ids of subjects other than slots
+	order  []string                // the ids of active, sorted; nil when a finding came or went since
+	gen    uint64                  // counts the commits that touched a subject (see Generation)
 
 	// Scratch of one Add.
 	epoch    uint64
@@ -260,6 +262,9 @@ func (s *State) touch(k subjectKey) { s.tSubj[k] = struct{}{} }
 // commit recomputes what the records added since the last commit changed
 // and returns the net change of findings.
 func (s *State) commit() (changed []Finding, cleared []string) {
+	if len(s.tSlots)+len(s.tSubj)+len(s.dSlots)+len(s.dGroups) > 0 {
+		s.gen++
+	}
 	for _, sl := range s.dSlots {
 		s.recontribute(sl)
 	}
@@ -326,8 +331,12 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 	for i := range fresh {
 		f := &fresh[i]
 		ids = append(ids, f.ID)
-		if h := s.active[f.ID]; h != nil && h.f.equal(f) {
+		h := s.active[f.ID]
+		if h != nil && h.f.equal(f) {
 			continue
+		}
+		if h == nil {
+			s.order = nil
 		}
 		s.active[f.ID] = &held{f: *f, slot: sl, subj: k}
 		s.changed = append(s.changed, f.clone())
@@ -335,6 +344,7 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 	for _, id := range old {
 		if !slices.Contains(ids, id) {
 			delete(s.active, id)
+			s.order = nil
 			s.cleared = append(s.cleared, id)
 		}
 	}

@@ -33,6 +33,9 @@ flood_cmd="GOLOG_LOG_LEVEL='error,swarm2=ERROR+4' go test -run '^\$' -bench '^Be
 # and verify of a store of 1,000,000 entries, a daemon idling with 60
 # partners (docs/performance.md).
 scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle)\$' -benchtime 1x -count $BENCHCOUNT -timeout 60m ./cmd/kpnode/"
+# The findings of a year (issue 14): 200,000 findings from 200,000 imported
+# certificates, paged, counted and shown in Chromium (api/bench_findings_test.go).
+findings_cmd="go test -run '^\$' -bench '^BenchmarkFindingsAtScale\$' -benchtime 1x -count $BENCHCOUNT -timeout 30m ./api/"
 # The peer comparison (docs/performance.md): PEER_N records, PEER_COUNT runs.
 PEER_N=${PEER_N:-100000}
 PEER_COUNT=${PEER_COUNT:-5}
@@ -94,6 +97,11 @@ else
 		echo "scale benchmarks failed: see the output above" | tee -a "$raw"
 	fi
 	took "scale benchmarks (1,000,000-entry store, idle)" "$t0"
+	echo "running: $findings_cmd"
+	if ! eval "$findings_cmd" | tee -a "$raw"; then
+		echo "findings benchmark failed: see the output above" | tee -a "$raw"
+	fi
+	took "findings at scale" "$t0"
 	# The peer comparison against Hypercore, in its own go test run; its
 	# output joins the rest (a skip is one "peer comparison skipped:" line).
 	echo "running: $peer_cmd"
@@ -287,6 +295,30 @@ scale_rows() {
 	echo "| \`kpnode verify\` of $vf_n entries | < 30 s | $vf s ($vf_rate entries/s on $vf_cores cores; peak $vf_rss MB resident, $vf_anon MB of it anonymous, the rest Badger's mapped value log and tables; every entry's own signature checked, in batches on every core, and the hash chain, docs/protocol.md §2.4; one core verifying every entry's signature one by one: $vf_floor s) | $(verdict "$vf" "<" 30) |"
 }
 
+# findings_rows prints the table of the findings targets of issue 14.
+findings_rows() {
+	local n fp fpk deep grp sum kept chg dash rec
+	n=$(med BenchmarkFindingsAtScale findings)
+	fp=$(med BenchmarkFindingsAtScale first_page_ms)
+	fpk=$(med BenchmarkFindingsAtScale first_page_KB)
+	deep=$(med BenchmarkFindingsAtScale deep_page_ms)
+	grp=$(med BenchmarkFindingsAtScale group_page_ms)
+	sum=$(med BenchmarkFindingsAtScale summary_ms)
+	kept=$(med BenchmarkFindingsAtScale summary_kept_ms)
+	chg=$(med BenchmarkFindingsAtScale page_after_change_ms)
+	dash=$(med BenchmarkFindingsAtScale dashboard_open_ms)
+	rec=$(med BenchmarkFindingsAtScale record_ms)
+	echo "## Findings at scale (issue 14)"
+	echo
+	echo "A node holding $n findings, raised by the real reconciliation of as many imported certificates (api/bench_findings_test.go). Each figure is the median of 5 requests, then of the runs; the baseline, measured in the same run, is one record read through the API (\`GET /api/records/IN/1\`: HTTP, token, one Badger read, decrypt, JSON): $rec ms. Command: \`$findings_cmd\`."
+	echo
+	echo "| target | goal | measured | |"
+	echo "|---|---|---|---|"
+	echo "| dashboard findings page opens (groups and first page shown, real Chromium) | < 2 s | $dash ms ($(med BenchmarkFindingsAtScale dashboard_open/record)× the baseline) | $(verdict "$dash" "<" 2000) |"
+	echo "| \`/api/findings\` first page (500) | paged (issue 14: 148 MB at once before) | $fp ms, $fpk KB ($(med BenchmarkFindingsAtScale first_page/record)× the baseline); a page near the end $deep ms; a group's page (partner and period) $grp ms; the first page after a finding came (ids sorted again) $chg ms | |"
+	echo "| \`/api/findings/summary\` (by severity, rule, partner, period) | | counted afresh $sum ms ($(med BenchmarkFindingsAtScale summary/record)× the baseline), kept $kept ms | |"
+}
+
 rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')
 
 {
@@ -316,6 +348,8 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "| incremental reconciliation of one record | < 1 ms | $rinc ms | $(verdict "$rinc" "<" 1) |"
 	echo
 	scale_rows
+	echo
+	findings_rows
 	echo
 	echo "## Peer comparison (issue 6)"
 	echo
@@ -351,7 +385,7 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	echo "- go: $(go version | cut -d' ' -f3-)"
 	echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet -- . ':(exclude)BENCHMARKS.md' 2>/dev/null || echo ' (with local changes)')"
 	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-	echo "- command: \`$cmd\`, then \`$scale_cmd\`"
+	echo "- command: \`$cmd\`, then \`$scale_cmd\`, then \`$findings_cmd\`"
 	echo
 	echo '```'
 	echo "$stats"

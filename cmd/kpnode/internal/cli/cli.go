@@ -52,7 +52,7 @@ func commands() []command {
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
 		{"import", "KIND FILE|- [--to CODES|all] [--dry-run]", "validate a CSV or JSON file of records and publish it in batches", runImport},
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
-		{"findings", "[--json] [--rule ID] [--partner CODE] [--since DATE] | explain ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
+		{"findings", "[--json] [--open] [--rule ID] [--partner CODE] [--period P] [--limit N] [--cursor C | --all] | summary | explain ID | ack ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"valuation", valuationSynopsis, "the unit-value table of the outlier check (R8): show it, load the WGDE's valuation table, go back to the built-in one", runValuation},
 		{"dashboard", dashboardSynopsis, "print a one-time sign-in link to the node's web dashboard; list and revoke sessions", runDashboard},
 		{"keys", keysSynopsis, "rotate this node's keys: the old key hands over to a new one, partners follow", runKeys},

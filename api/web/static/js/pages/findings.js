@@ -13,89 +13,128 @@ export function severityBadge(s) {
   return badge(label, SEVERITY_BADGE[s] || 'muted');
 }
 
+/** PAGE is how many findings a page of the list shows. */
+const PAGE = 100;
+
+/** findingsPage shows the findings grouped first (counts by check,
+ * partner and period, from /api/findings/summary), then one page of those
+ * the filters select (/api/findings with a cursor): neither request reads
+ * more than a page of findings, whatever the node holds. */
 export async function findingsPage(view, ctx) {
-  const q = { rule: ctx.params.get('rule') || '', partner: ctx.params.get('partner') || '', severity: ctx.params.get('severity') || '', acked: ctx.params.get('acked') || '' };
-  const [pinned, every] = await Promise.all([
-    api.get('/api/partners', { signal: ctx.signal }),
-    api.get('/api/findings', { signal: ctx.signal }),
-  ]);
-  const partners = partnerChoices(pinned || [], every || []);
+  const p = (k) => ctx.params.get(k) || '';
+  const q = { rule: p('rule'), partner: p('partner'), period: p('period'), severity: p('severity'), acked: p('acked'), cursor: p('cursor') };
+  const filter = { rule: q.rule, partner: q.partner, period: q.period, severity: q.severity };
+  const summaryOf = () => api.get('/api/findings/summary' + api.query(filter), { signal: ctx.signal });
+  const [pinned, first] = await Promise.all([api.get('/api/partners', { signal: ctx.signal }), summaryOf()]);
+  const groups = el('div', { id: 'findings-groups', class: 'columns' });
   const list = el('div', { id: 'findings-list' });
   fill(view, el('h1', {}, 'Findings'),
     el('p', {}, 'The node cross-checks the records it holds: certificates against confirmations, statistics against each other, unit values against references. Each finding is something for a person to look at; it is not proof of wrongdoing.'),
-    filters(q, partners), list);
-  const load = async () => {
-    const all = (await api.get('/api/findings' + api.query({ rule: q.rule, partner: q.partner, severity: q.severity }), { signal: ctx.signal })) || [];
-    const shown = (q.acked ? all : all.filter((f) => !f.ack)).sort(bySeverity);
-    renderList(list, shown, all.length, q);
+    filters(q, partnerChoices(pinned || [], first), periodChoices(first, q.period)), groups, list);
+  const load = async (sum) => {
+    const page = await api.get('/api/findings' + api.query({ ...filter, open: q.acked ? '' : 'true', limit: PAGE, cursor: q.cursor }), { signal: ctx.signal });
+    renderGroups(groups, sum, q);
+    renderList(list, page, sum, q);
   };
   // Listen first: what arrives while the page loads reloads it.
-  const live = debounce(load, 300);
+  const live = debounce(async () => load(await summaryOf()), 1000);
   ctx.onEvent((ev) => { if (ev.kind.startsWith('finding_') || ev.kind === 'missed') live(); });
-  await load();
+  await load(first);
 }
 
-const RANK = { critical: 0, warning: 1, info: 2 };
-
-/** bySeverity orders findings the most urgent first, then by check
- * (R2 before R10) and id. */
-function bySeverity(a, b) {
-  return (RANK[a.severity] ?? 3) - (RANK[b.severity] ?? 3) ||
-    Number(a.rule.slice(1)) - Number(b.rule.slice(1)) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** hrefWith is the findings page with q changed by patch, on its first page. */
+function hrefWith(q, patch) {
+  return '#/findings' + api.query({ ...q, cursor: '', ...patch });
 }
 
 /** partnerChoices are the pinned partners and every other participant a
  * finding names (a finding may name a participant that is not a partner,
  * such as the destination of a certificate seen in a partner's records). */
-function partnerChoices(pinned, findings) {
+function partnerChoices(pinned, sum) {
   const out = pinned.map((p) => [p.code, p.code + ' · ' + p.name]);
   const seen = new Set(pinned.map((p) => p.code));
-  for (const code of [...new Set(findings.map((f) => f.partner).filter(Boolean))].sort()) {
-    if (!seen.has(code)) out.push([code, code + ' (not a partner)']);
+  for (const g of sum.by_partner || []) {
+    if (g.key && !seen.has(g.key)) out.push([g.key, g.key + ' (not a partner)']);
   }
+  if ((sum.by_partner || []).some((g) => !g.key)) out.push(['none', 'None (own statistics)']);
   return out;
 }
 
-function filters(q, partners) {
-  const go = (patch) => { location.hash = '#/findings' + api.query({ ...q, ...patch }); };
+function periodChoices(sum, current) {
+  const out = (sum.by_period || []).filter((g) => g.key).map((g) => [g.key, g.key]);
+  if (current && !out.some(([k]) => k === current)) out.unshift([current, current]);
+  return out;
+}
+
+function filters(q, partners, periods) {
+  const go = (patch) => { location.hash = hrefWith(q, patch); };
   const acked = el('input', { type: 'checkbox', id: 'filter-acked', checked: q.acked !== '', on: { change: (e) => go({ acked: e.target.checked ? '1' : '' }) } });
   return el('div', { class: 'filters filter-row' },
     field('Severity', select({ id: 'filter-severity', on: { change: (e) => go({ severity: e.target.value }) } }, [['', 'Any'], ...SEVERITIES], q.severity)),
     field('Check', select({ id: 'filter-rule', on: { change: (e) => go({ rule: e.target.value }) } }, [['', 'Any'], ...RULES], q.rule)),
     field('Partner', select({ id: 'filter-partner', on: { change: (e) => go({ partner: e.target.value }) } }, [['', 'Any'], ...partners], q.partner)),
+    field('Period', select({ id: 'filter-period', on: { change: (e) => go({ period: e.target.value }) } }, [['', 'Any'], ...periods], q.period)),
     el('div', { class: 'field' }, el('label', { class: 'check', for: acked.id }, acked, ' Show acknowledged findings too')));
 }
 
-function renderList(list, shown, total, q) {
-  if (shown.length === 0) {
-    const filtered = q.rule || q.partner || q.severity;
-    fill(list, empty(filtered ? 'No findings match these filters.' : total > 0 ? 'Every finding has been acknowledged.' : 'No findings. The cross-checks found nothing to look at.'));
+/** renderGroups shows the counts by check, partner and period; each
+ * group links to the findings page filtered to it. */
+function renderGroups(place, sum, q) {
+  if (!sum.total) {
+    fill(place);
     return;
   }
-  fill(list, el('p', { class: 'muted' }, plural(shown.length, 'finding', 'findings') + (total > shown.length ? ' (' + (total - shown.length) + ' acknowledged, hidden)' : '')),
-    table(['Severity', 'Check', 'Partner', 'What was found', 'Since', 'Status'], shown.map((f) => row([
+  const part = (title, id, key, gs, label) => section(title, table([title.replace('By ', ''), 'Open', 'All'], gs.map((g) => {
+    const v = key === 'partner' && !g.key ? 'none' : g.key;
+    const current = q[key] === v;
+    return row([
+      el('a', { href: hrefWith(q, { [key]: current ? '' : v }), class: 'group-link', 'aria-current': current ? 'true' : null,
+        title: current ? 'Show every ' + key + ' again' : null }, label(g.key) + (current ? ' (shown; select to show all)' : '')),
+      String(g.open), String(g.count)], { dataset: { group: key + ':' + v } });
+  }), { id }));
+  fill(place,
+    part('By check', 'groups-rule', 'rule', sum.by_rule || [], (k) => ruleLabel(k)),
+    part('By partner', 'groups-partner', 'partner', sum.by_partner || [], (k) => k || 'None (own statistics)'),
+    part('By period', 'groups-period', 'period', sum.by_period || [], (k) => k || 'Unknown'));
+}
+
+/** renderList shows one page of findings and the way to the next. */
+function renderList(list, page, sum, q) {
+  const shown = page.findings || [];
+  const filtered = q.rule || q.partner || q.period || q.severity;
+  const count = q.acked ? sum.total : sum.open;
+  if (shown.length === 0 && !q.cursor) {
+    fill(list, empty(filtered ? 'No findings match these filters.' : sum.total > 0 ? 'Every finding has been acknowledged.' : 'No findings. The cross-checks found nothing to look at.'));
+    return;
+  }
+  const hidden = q.acked ? 0 : sum.total - sum.open;
+  const nav = el('nav', { class: 'pager', 'aria-label': 'Pages of findings' },
+    q.cursor ? el('a', { href: hrefWith(q, {}), id: 'findings-first' }, 'First page') : null,
+    page.next ? el('a', { href: '#/findings' + api.query({ ...q, cursor: page.next }), id: 'findings-next', rel: 'next' }, 'Next ' + PAGE) : null);
+  fill(list, el('h2', { id: 'findings-count' }, plural(count, 'finding', 'findings') + (hidden > 0 ? ' (' + hidden + ' acknowledged, hidden)' : '')),
+    el('p', { class: 'muted' }, 'Listed by id, ' + PAGE + ' a page' + (q.cursor ? '; the browser\'s Back returns to the page before.' : '.')),
+    table(['Severity', 'Check', 'Partner', 'Period', 'What was found', 'Since', 'Status'], shown.map((f) => row([
       severityBadge(f.severity),
       ruleLabel(f.rule),
       f.partner || '—',
+      f.period || '—',
       el('a', { href: '#/findings/' + f.id, class: 'finding-link' }, f.explanation),
       f.since ? day(f.since) : '',
       f.ack ? badge('Acknowledged', 'muted') : badge('Open', 'info'),
-    ], { dataset: { finding: f.id } })), { id: 'findings-table' }));
+    ], { dataset: { finding: f.id } })), { id: 'findings-table' }), nav);
 }
 
 export async function findingPage(view, ctx) {
   const id = ctx.args[0];
   const fe = await api.get(api.findingPath(id), { signal: ctx.signal });
   const f = fe.finding;
-  const listed = (await api.get('/api/findings' + api.query({ rule: f.rule, partner: f.partner }), { signal: ctx.signal })) || [];
-  const ack = (listed.find((x) => x.id === f.id) || {}).ack;
+  const ack = fe.ack;
   fill(view,
     el('p', {}, el('a', { href: '#/findings' }, '← All findings')),
     el('h1', {}, 'Finding ', el('code', {}, f.id)),
     el('p', {}, severityBadge(f.severity), ' ', ruleLabel(f.rule), f.rule_name ? el('span', { class: 'muted' }, ' (' + f.rule_name + ')') : null),
     section('What was found', el('p', { class: 'lead', id: 'finding-summary' }, f.explanation),
-      dl([['Partner', f.partner || '—'], f.since ? ['Since', when(f.since)] : null])),
+      dl([['Partner', f.partner || '—'], fe.period ? ['Period', fe.period] : null, f.since ? ['Since', when(f.since)] : null])),
     el('div', { class: 'columns' }, section('The numbers', numbers(f.numbers)), section('The records compared', records(f.records))),
     section('Acknowledge', ackPart(f, ack, ctx)),
     f.partner ? section('Ask ' + f.partner, el('p', {}, 'If the partner should explain or correct a figure, ',

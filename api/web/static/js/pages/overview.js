@@ -183,19 +183,18 @@ function pauseButton(code, isPaused, ctx) {
 }
 
 async function renderFindings(place, ctx) {
-  const list = await api.get('/api/findings', { signal: ctx.signal });
+  const sum = await api.get('/api/findings/summary', { signal: ctx.signal });
   place.removeAttribute('aria-busy');
-  const open = (list || []).filter((f) => !f.ack);
-  if (open.length === 0) {
+  if (!sum || sum.open === 0) {
     fill(place, empty('No open findings.', el('p', { class: 'hint' }, 'The cross-checks found nothing to look at.')));
     return;
   }
   const counts = Object.fromEntries(SEVERITIES.map(([s]) => [s, 0]));
-  for (const f of open) counts[f.severity] = (counts[f.severity] || 0) + 1;
+  for (const g of sum.by_severity || []) counts[g.key] = g.open;
   fill(place, el('div', { class: 'counts' }, SEVERITIES.map(([sev, label]) =>
     el('a', { href: '#/findings?severity=' + sev, class: 'count count-' + sev, dataset: { severity: sev } },
       el('span', { class: 'count-n' }, String(counts[sev])), el('span', { class: 'count-label' }, label)))),
-  el('p', {}, el('a', { href: '#/findings' }, 'See all ' + plural(open.length, 'open finding', 'open findings'))));
+  el('p', {}, el('a', { href: '#/findings' }, 'See all ' + plural(sum.open, 'open finding', 'open findings'))));
 }
 
 function renderActivity(place, events, st) {

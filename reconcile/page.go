@@ -1,0 +1,122 @@
+package reconcile
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// Each calls fn with every current finding at time now whose id starts
+// with prefix and sorts after after (from the first when after is empty),
+// in id order, until fn returns false. fn must neither keep nor modify f;
+// it may call [State.Period], nothing else of the State. now becomes the
+// clock, as in [State.Findings].
+//
+// The ids are kept sorted between changes of the set of findings, so that
+// a page costs what it reads, not what the State holds: after a finding
+// came or went, the next call sorts the ids again (about 60 ms for
+// 200,000 findings, docs/performance.md "Findings at scale").
+func (s *State) Each(now time.Time, prefix, after string, fn func(f *Finding) bool) {
+	s.advance(now)
+	s.commit()
+	ids := s.sortedIDs()
+	i := sort.SearchStrings(ids, prefix)
+	if after > prefix {
+		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
+	}
+	for ; i < len(ids) && strings.HasPrefix(ids[i], prefix); i++ {
+		if !fn(&s.active[ids[i]].f) {
+			return
+		}
+	}
+}
+
+// Generation returns a number that changes whenever the current findings
+// may have changed, so that a caller can keep what it derived from them
+// (counts by group) until then. Moving the clock may change them too.
+func (s *State) Generation() uint64 { return s.gen }
+
+// RuleID returns the id ("R9") of the rule named by id or name ("r9",
+// "mirror-statistics"), and whether there is one.
+func RuleID(rule string) (string, bool) {
+	for _, r := range ruleTable {
+		if strings.EqualFold(rule, r.ID) || rule == r.Name {
+			return r.ID, true
+		}
+	}
+	return "", false
+}
+
+// sortedIDs returns the ids of the current findings, sorted.
+func (s *State) sortedIDs() []string {
+	if s.order == nil || len(s.order) != len(s.active) {
+		s.order = make([]string, 0, len(s.active))
+		for id := range s.active {
+			s.order = append(s.order, id)
+		}
+		slices.Sort(s.order)
+	}
+	return s.order
+}
+
+// Period returns the reporting period the current finding id concerns
+// (see [State.period]), "" when there is no such finding.
+func (s *State) Period(id string) string {
+	h, ok := s.active[id]
+	if !ok {
+		return ""
+	}
+	return s.period(h)
+}
+
+// period is the quarter ("2026-Q3") of the certificate a slot's finding
+// is about (its issue date, else the confirmation's receipt or the
+// pre-notification's shipment), the quarter, half-year ("2026-H1") or
+// year of a statistics finding, else the quarter of its Since.
+func (s *State) period(h *held) string {
+	if h.slot != nil {
+		if d, ok := slotDate(h.slot); ok {
+			return quarterText(protocol.QuarterOf(d))
+		}
+	} else {
+		switch h.subj.kind {
+		case subjMirrorQ, subjCertStats, subjChange, subjMissing:
+			return quarterText(h.subj.q)
+		case subjMirrorY:
+			return strconv.Itoa(h.subj.year)
+		case subjProduction:
+			return h.subj.h.String()
+		}
+	}
+	if h.f.Since.IsZero() {
+		return ""
+	}
+	return quarterText(protocol.QuarterOf(protocol.DateOf(h.f.Since)))
+}
+
+// quarterText is q.String() without fmt: a summary formats one for each
+// of 200,000 findings.
+func quarterText(q protocol.Quarter) string {
+	if q.Year() < 1000 || q.Year() > 9999 {
+		return q.String()
+	}
+	return strconv.Itoa(q.Year()) + "-Q" + strconv.Itoa(q.Number())
+}
+
+// slotDate returns the date that places a slot in a period.
+func slotDate(sl *slot) (protocol.Date, bool) {
+	if cr := sl.canonicalCert(); cr != nil {
+		return cr.cert().Issued, true
+	}
+	if len(sl.confs) > 0 {
+		return sl.confs[0].conf().Received, true
+	}
+	if len(sl.pres) > 0 {
+		return sl.pres[0].pre().Shipped, true
+	}
+	return protocol.Date{}, false
+}
