@@ -62,9 +62,23 @@ func clickLink(t *testing.T, ctx context.Context, what, scope, text string) {
 	cond := fmt.Sprintf(`(() => { const s = document.querySelector(%q); if (!s) return false;
 		const a = [...s.querySelectorAll('a, button')].find((x) => x.innerText.includes(%q) && x.offsetParent !== null);
 		if (!a) return false; a.setAttribute('data-test-target', '1'); return true; })()`, scope, text)
-	waitFor(t, ctx, what, cond)
-	do(t, ctx, what, chromedp.Click(chromedp.CSS(`[data-test-target="1"]`)))
-	eval[chromedp.Void](t, ctx, `document.querySelectorAll('[data-test-target]').forEach((x) => x.removeAttribute('data-test-target'))`)
+	// The page may render the scope again between marking the link and
+	// clicking it (the overview does on every event): the mark is then
+	// gone, and the link is looked for again, up to browserWait.
+	deadline := time.Now().Add(browserWait)
+	for {
+		waitFor(t, ctx, what, cond)
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := chromedp.Do(c, chromedp.Click(chromedp.CSS(`[data-test-target="1"]`)))
+		cancel()
+		eval[chromedp.Void](t, ctx, `document.querySelectorAll('[data-test-target]').forEach((x) => x.removeAttribute('data-test-target'))`)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v\npage text:\n%s", what, err, pageText(ctx))
+		}
+	}
 }
 
 // tabTo presses Tab until the element matching sel has the focus, as a
