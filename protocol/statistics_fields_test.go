@@ -142,3 +142,20 @@ func TestReadTableOriginRows(t *testing.T) {
 		"IN,2026-Q3,export,BE,7102.31,bw,20,200,2\n")
 	wantProblems(t, ie, "3:reporter:duplicate of row 2: the same reporter, period, flow, partner, hs_code and origin")
 }
+
+// TestImportExamplesByOrigin checks the CSV examples of the new columns:
+// they read, and write back to the same records.
+func TestImportExamplesByOrigin(t *testing.T) {
+	for file, kind := range map[string]string{
+		"trade-statistics-by-origin.csv":  "trade-statistics",
+		"production-statistics-split.csv": "production-statistics",
+	} {
+		bodies, ie := readTable(t, kind, file, string(readFile(t, examplesDir+"/import/"+file)))
+		if ie != nil || len(bodies) < 2 {
+			t.Fatalf("%s: %d records, %v", file, len(bodies), ie)
+		}
+		for _, b := range bodies {
+			checkCSVRoundTrip(t, kind, b)
+		}
+	}
+}
