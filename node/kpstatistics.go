@@ -40,7 +40,7 @@ type KPStatisticsRow struct {
 
 // KPSubmitted is a submitted statistics row: its figures and its record.
 // Seq and Item are 0 for the sum of several rows (the EU's, folded at the
-// Union's level).
+// Union's level, or a cell's rows by origin).
 type KPSubmitted struct {
 	Carats       protocol.Carats `json:"carats"`
 	ValueUSD     protocol.USD    `json:"value_usd"`
@@ -180,9 +180,11 @@ func (n *Node) kpSubmitted(t *kpTable) error {
 }
 
 // submittedKey is the natural key of a trade statistics row of a quarter.
+// Rows of one cell that differ only in origin are summed into the cell.
 type submittedKey struct {
 	cell     cellKey
 	reporter string
+	origin   string
 }
 
 // ownSubmitted returns this node's current trade statistics rows of q,
@@ -193,7 +195,7 @@ func (n *Node) ownSubmitted(stats []HeldRecord, q protocol.Quarter) map[submitte
 	for _, h := range stats {
 		s := h.Value.(*protocol.TradeStatistics)
 		if n.ownRecord(h.Feed, s.Reporter) && s.Period == q {
-			rows[submittedKey{cellKey{s.Flow, s.Partner, s.HSCode}, s.Reporter}] = &KPSubmitted{
+			rows[submittedKey{cellKey{s.Flow, s.Partner, s.HSCode}, s.Reporter, s.Origin}] = &KPSubmitted{
 				Carats: s.Carats, ValueUSD: s.ValueUSD, Certificates: s.Certificates, Seq: h.Seq, Item: h.Item}
 		}
 	}

@@ -123,3 +123,23 @@ func appendHundredths(b []byte, v int64) []byte {
 	f := byte(u % 100)
 	return append(b, '.', '0'+f/10, '0'+f%10)
 }
+
+// Money is an amount in hundredths of the unit of a currency other than
+// the US dollar (a statistics value before conversion, [Conversion]). In
+// JSON it is a decimal string with up to two places, as [USD].
+type Money int64
+
+// String formats m with two decimals.
+func (m Money) String() string { return formatHundredths(int64(m)) }
+
+// MarshalJSON writes m as a decimal string.
+func (m Money) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, m.String()), nil }
+
+// UnmarshalJSON reads a decimal string.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	v, err := unmarshalHundredths(b)
+	if err == nil {
+		*m = Money(v)
+	}
+	return err
+}

@@ -102,7 +102,11 @@ func step(cur any, p string) any {
 	if name, idx, ok := splitIndex(p); ok {
 		return cur.(map[string]any)[name].([]any)[idx]
 	}
-	return cur.(map[string]any)[p]
+	m := cur.(map[string]any)
+	if m[p] == nil { // an optional object the example leaves out
+		m[p] = map[string]any{}
+	}
+	return m[p]
 }
 
 func splitIndex(p string) (string, int, bool) {

@@ -27,7 +27,14 @@ type Trader struct {
 	Name    string `json:"name"`
 	Licence string `json:"licence"` // licence or registration id
 	Country string `json:"country"` // country code
+	// Address is the postal address as printed on the certificate (KPCS
+	// Annex I), free text of up to MaxAddressLength characters; "" when
+	// not stated, as in every record written before it existed.
+	Address string `json:"address,omitempty"`
 }
+
+// MaxAddressLength caps a trader's address, in characters.
+const MaxAddressLength = 500
 
 // supersedes reads the optional "supersedes" member every record type
 // except withdrawal accepts.
@@ -68,6 +75,7 @@ func (o *object) trader(name string) Trader {
 	t.Name = to.str("name", true, 200)
 	t.Licence = to.identifier("licence", true, 64)
 	t.Country = to.country("country", true)
+	t.Address = to.text("address", false, MaxAddressLength)
 	to.done()
 	return t
 }

@@ -22,28 +22,42 @@ func init() {
 // TradeStatistics is the body of a "trade_statistics" record: one row of a
 // Participant's quarterly statistics (DOMAIN.md, Trade statistics). Carats
 // and ValueUSD may both be zero (a nil return), but not only one of them.
+//
+// Origin, DateBasis and the [Conversion] are optional (empty: not stated,
+// as in every record written before they existed). A cell (reporter,
+// period, flow, partner, HS code) may be split into rows by origin; each
+// row has its own natural key, and the cell's figures are the sum of its
+// rows.
 type TradeStatistics struct {
-	Version      int         `json:"version"`  // 1
-	Reporter     string      `json:"reporter"` // participant code of the reporting authority
-	Period       Quarter     `json:"period"`
-	Flow         string      `json:"flow"`    // FlowImport or FlowExport
-	Partner      string      `json:"partner"` // provenance for imports, destination for exports; TW allowed
-	HSCode       string      `json:"hs_code"`
-	Carats       Carats      `json:"carats"`
-	ValueUSD     USD         `json:"value_usd"`
+	Version  int     `json:"version"`  // 1
+	Reporter string  `json:"reporter"` // participant code of the reporting authority
+	Period   Quarter `json:"period"`
+	Flow     string  `json:"flow"`    // FlowImport or FlowExport
+	Partner  string  `json:"partner"` // provenance for imports, destination for exports; TW allowed
+	HSCode   string  `json:"hs_code"`
+	Origin   string  `json:"origin,omitempty"` // country code or OriginMixed; "" not stated
+	Carats   Carats  `json:"carats"`
+	ValueUSD USD     `json:"value_usd"`
+	Conversion
 	Certificates int         `json:"certificates"`
+	DateBasis    string      `json:"date_basis,omitempty"` // BasisExportDate, …; "" not stated
 	Supersedes   *Supersedes `json:"supersedes,omitempty"`
 }
 
 // ProductionStatistics is the body of a "production_statistics" record: a
 // producer's semi-annual production (DOMAIN.md, Trade statistics).
+// Artisanal and Industrial split the totals where the participant reports
+// it: both or neither (not stated), adding up to Carats and ValueUSD.
 type ProductionStatistics struct {
-	Version    int         `json:"version"`  // 1
-	Reporter   string      `json:"reporter"` // participant code of the reporting authority
-	Period     Half        `json:"period"`
-	Carats     Carats      `json:"carats"`
-	ValueUSD   USD         `json:"value_usd"`
-	Supersedes *Supersedes `json:"supersedes,omitempty"`
+	Version  int    `json:"version"`  // 1
+	Reporter string `json:"reporter"` // participant code of the reporting authority
+	Period   Half   `json:"period"`
+	Carats   Carats `json:"carats"`
+	ValueUSD USD    `json:"value_usd"`
+	Conversion
+	Artisanal  *ProductionPart `json:"artisanal,omitempty"`  // artisanal and alluvial
+	Industrial *ProductionPart `json:"industrial,omitempty"` // industrial mining
+	Supersedes *Supersedes     `json:"supersedes,omitempty"`
 }
 
 // ParseTradeStatistics decodes and strictly validates a trade statistics
@@ -61,8 +75,21 @@ func ParseProductionStatistics(body []byte) (*ProductionStatistics, error) {
 }
 
 // NaturalKey returns
-// "trade_statistics/<reporter>/<period>/<flow>/<partner>/<hs code>".
+// "trade_statistics/<reporter>/<period>/<flow>/<partner>/<hs code>", with
+// "/<origin>" after it when the row states its origin, so that the rows of
+// one cell split by origin are distinct records.
 func (s *TradeStatistics) NaturalKey() string {
+	k := s.CellKey()
+	if s.Origin != "" {
+		k += "/" + s.Origin
+	}
+	return k
+}
+
+// CellKey returns the natural key without the origin:
+// "trade_statistics/<reporter>/<period>/<flow>/<partner>/<hs code>", the
+// cell whose figures are the sum of its rows of every origin.
+func (s *TradeStatistics) CellKey() string {
 	return TradeStatisticsType + "/" + s.Reporter + "/" + s.Period.String() + "/" + s.Flow + "/" + s.Partner + "/" + s.HSCode
 }
 
@@ -84,8 +111,11 @@ func (c *checker) tradeStatistics(o *object) *TradeStatistics {
 		c.add(o.at("partner"), "must not be the reporter %q", s.Reporter)
 	}
 	s.HSCode = o.enum("hs_code", true, hsCodes)
+	s.Origin = o.statisticsOrigin()
 	s.Carats, s.ValueUSD = o.quantities()
+	s.Conversion = o.conversion(s.ValueUSD)
 	s.Certificates = int(o.integer("certificates", true, 0, 10000000))
+	s.DateBasis = o.dateBasis(s.Flow)
 	s.Supersedes = o.supersedes()
 	o.done()
 	return s
@@ -98,7 +128,12 @@ func (c *checker) productionStatistics(o *object) *ProductionStatistics {
 	s := &ProductionStatistics{Version: 1}
 	s.Reporter = o.participant("reporter", true, true)
 	s.Period = o.half("period")
+	before := len(c.errs)
 	s.Carats, s.ValueUSD = o.quantities()
+	s.Conversion = o.conversion(s.ValueUSD)
+	s.Artisanal = o.productionPart("artisanal")
+	s.Industrial = o.productionPart("industrial")
+	o.checkSplit(s, before)
 	s.Supersedes = o.supersedes()
 	o.done()
 	return s

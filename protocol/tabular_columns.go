@@ -11,7 +11,7 @@ const (
 	cellCode                      // participant or country code, uppercased
 	cellNumber                    // certificate number, uppercased
 	cellPeriod                    // quarter or half-year, uppercased
-	cellFlow                      // import or export, lowercased
+	cellFlow                      // a lowercase word (flow, date basis), lowercased
 	cellHSCode                    // HS code
 	cellDate                      // YYYY-MM-DD
 	cellAmount                    // decimal amount, a JSON string
@@ -40,6 +40,7 @@ type tableKind struct {
 	name, typ string
 	columns   []tableColumn
 	key       []string // columns of the natural key, for duplicates
+	optKey    []string // optional columns of the natural key (blank is a value)
 	lines     bool     // one row per certificate line
 }
 
@@ -84,13 +85,21 @@ func col(name string, required bool, path string, cell cellKind, doc string) tab
 	return tableColumn{name: name, doc: doc, required: required, path: path, cell: cell}
 }
 
-// traderColumns are the three columns of an exporter or importer.
+// traderColumns are the four columns of an exporter or importer.
 func traderColumns(role string) []tableColumn {
 	return []tableColumn{
 		col(role+"_name", true, role+".name", cellText, "the "+role+"'s name"),
 		col(role+"_licence", true, role+".licence", cellText, "the "+role+"'s licence or registration id"),
 		col(role+"_country", true, role+".country", cellCode, "the "+role+"'s country code"),
+		col(role+"_address", false, role+".address", cellMultiline, "the "+role+"'s address; may span lines"),
 	}
+}
+
+// conversionColumns say what a value in US dollars was converted from.
+var conversionColumns = []tableColumn{
+	col("currency", false, "currency", cellCode, "ISO 4217 code of the currency the value was stated in (EUR); USD or empty if not converted"),
+	col("value_original", false, "value_original", cellAmount, "the value in that currency; required with a currency other than USD"),
+	col("exchange_rate_date", false, "exchange_rate_date", cellDate, "date of the exchange rate used; required with a currency other than USD"),
 }
 
 // supersedesColumns name the record a row corrects.
@@ -179,7 +188,8 @@ var tableKinds = []*tableKind{
 	},
 	{
 		name: "trade-statistics", typ: TradeStatisticsType,
-		key: []string{"reporter", "period", "flow", "partner", "hs_code"},
+		key:    []string{"reporter", "period", "flow", "partner", "hs_code"},
+		optKey: []string{"origin"},
 		columns: columns(
 			[]tableColumn{
 				col("reporter", true, "reporter", cellCode, "participant code of the reporting authority"),
@@ -187,9 +197,14 @@ var tableKinds = []*tableKind{
 				col("flow", true, "flow", cellFlow, "import or export"),
 				col("partner", true, "partner", cellCode, "provenance for imports, destination for exports"),
 				col("hs_code", true, "hs_code", cellHSCode, "7102.10, 7102.21 or 7102.31"),
+				col("origin", false, "origin", cellCode, "country of origin (BW), or MIXED; empty if not stated"),
 				col("carats", true, "carats", cellAmount, "carats; 0 for a nil return"),
 				col("value_usd", true, "value_usd", cellAmount, "value in US dollars; 0 exactly when carats is 0"),
+			},
+			conversionColumns,
+			[]tableColumn{
 				col("certificates", true, "certificates", cellInteger, "number of certificates"),
+				col("date_basis", false, "date_basis", cellFlow, "export_date, import_date or certificate_issue_date; empty if not stated"),
 			},
 			supersedesColumns,
 		),
@@ -204,7 +219,18 @@ var tableKinds = []*tableKind{
 				col("carats", true, "carats", cellAmount, "carats produced; 0 for a nil return"),
 				col("value_usd", true, "value_usd", cellAmount, "value in US dollars; 0 exactly when carats is 0"),
 			},
+			conversionColumns,
+			splitColumns("artisanal", "artisanal and alluvial"),
+			splitColumns("industrial", "industrial"),
 			supersedesColumns,
 		),
 	},
+}
+
+// splitColumns are the carats and value of one part of production.
+func splitColumns(part, what string) []tableColumn {
+	return []tableColumn{
+		col(part+"_carats", false, part+".carats", cellAmount, "carats of "+what+" production; with the other part, adding up to carats"),
+		col(part+"_value_usd", false, part+".value_usd", cellAmount, "value of "+what+" production in US dollars; adding up to value_usd with the other part"),
+	}
 }

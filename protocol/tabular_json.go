@@ -76,7 +76,7 @@ func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Column: field, Reason: reason})
 	case r.first[key] != 0:
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Column: r.tk.columns[r.tk.column(r.tk.key[0])].path,
-			Reason: fmt.Sprintf("duplicate of item %d: the same %s", r.first[key], keyNames(r.tk.key))})
+			Reason: fmt.Sprintf("duplicate of item %d: the same %s", r.first[key], r.tk.keyNames())})
 	default:
 		r.first[key] = i
 		r.bodies = append(r.bodies, canon)

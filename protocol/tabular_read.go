@@ -223,7 +223,7 @@ func (t *csvTable) readRecords(sc *csvScanner) [][]csvRecord {
 		key := t.key(cells)
 		if !t.tk.lines {
 			if first, dup := firstRow[key]; dup && key != "" {
-				t.errorf(rec.row, t.tk.key[0], "duplicate of row %d: the same %s", first, keyNames(t.tk.key))
+				t.errorf(rec.row, t.tk.key[0], "duplicate of row %d: the same %s", first, t.tk.keyNames())
 			} else if key != "" {
 				firstRow[key] = rec.row
 			}
@@ -270,7 +270,15 @@ func (t *csvTable) key(cells []csvCell) string {
 		}
 		parts = append(parts, s)
 	}
+	for _, name := range t.tk.optKey {
+		parts = append(parts, t.value(cells, t.tk.column(name)))
+	}
 	return strings.Join(parts, "\x00")
+}
+
+// keyNames lists the columns of the natural key, optional ones included.
+func (tk *tableKind) keyNames() string {
+	return keyNames(append(slices.Clip(tk.key), tk.optKey...))
 }
 
 func keyNames(names []string) string {

@@ -365,7 +365,7 @@ func TestReadTableDuplicateKeys(t *testing.T) {
 		"IN,2026-Q3,export,AE,7102.31,310422.80,37250736.00,241\n" +
 		"in,2026-q3,Export,be,7102.31,1.00,1.00,1\n"
 	_, ie := readTable(t, "trade-statistics", "stats.csv", csv)
-	wantProblems(t, ie, "4:reporter:duplicate of row 2: the same reporter, period, flow, partner and hs_code")
+	wantProblems(t, ie, "4:reporter:duplicate of row 2: the same reporter, period, flow, partner, hs_code and origin")
 
 	const conf = "certificate_number,issuer,parcels_received,carats_received,importer_name,importer_licence,importer_country,exporter_name,exporter_licence,exporter_country,received,seals_intact,contents_match\n"
 	row := "IN0012001,IN,3,1830.35,Antwerp Rough Trading BV,FOD-DIA-004512,BE,Shree Ram,GJEPC/KP/01873,IN,2026-09-17,yes,yes\n"
@@ -381,7 +381,7 @@ func TestReadTableHeader(t *testing.T) {
 	}{
 		{"empty", "", []string{"1::the file is empty"}},
 		{"blank lines only", "\n\n", []string{"1::the file is empty"}},
-		{"unknown", "reporter,period,carats,value_usd,colour\n", []string{"1:colour:unknown column; the columns of production-statistics are reporter, period, carats, value_usd, supersedes_seq, supersedes_item"}},
+		{"unknown", "reporter,period,carats,value_usd,colour\n", []string{"1:colour:unknown column; the columns of production-statistics are reporter, period, carats, value_usd, currency, value_original, exchange_rate_date, artisanal_carats, artisanal_value_usd, industrial_carats, industrial_value_usd, supersedes_seq, supersedes_item"}},
 		{"duplicate", "reporter,period,carats,value_usd,Carats\n", []string{"1:carats:duplicate column (columns 3 and 5)"}},
 		{"missing", "reporter,carats\n", []string{"1:period:required column is missing", "1:value_usd:required column is missing"}},
 		{"bad quote", "reporter,\"period\n", []string{"1::header: a quoted value is not closed"}},

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"slices"
+
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -101,19 +103,30 @@ func (f *figures) plus(g figures) {
 	f.rows = append(f.rows, g.rows...)
 }
 
-// row returns the row that counts for k: the last by position.
-func (s *State) row(k cellKey) *rec {
+// cellRows returns the rows that count for cell k: for each origin (none
+// stated being one), the last by position. A cell split by origin counts
+// the sum of its origins, so that it compares with a partner's unsplit
+// cell (docs/records.md §6).
+func (s *State) cellRows(k cellKey) []*rec {
 	rows := s.stats[k]
-	if len(rows) == 0 {
-		return nil
+	if len(rows) <= 1 {
+		return rows
 	}
-	return rows[len(rows)-1]
+	var out []*rec
+	for i := len(rows) - 1; i >= 0; i-- {
+		o := rows[i].trade().Origin
+		if !slices.ContainsFunc(out, func(r *rec) bool { return r.trade().Origin == o }) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // cell returns the figures of k; zero when the reporter sent no such row.
 func (s *State) cell(k cellKey) figures {
 	var f figures
-	if r := s.row(k); r != nil {
+	for _, r := range s.cellRows(k) {
 		f.addRow(r)
 	}
 	return f
