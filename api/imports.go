@@ -22,18 +22,11 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown import kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
-	body, err := io.ReadAll(r.Body)
+	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	file := q.Get("file")
-	if file == "" {
-		file = "upload"
-	}
-	if err := checkFileName(file); err != nil {
-		return err
-	}
 	table, err := protocol.ReadTableRows(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
 	if err != nil {
 		return err
@@ -210,4 +203,18 @@ func importError(err error) *Error {
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import",
 		Message: fmt.Sprintf("the file has %s; nothing was imported", ie.Summary()), Rows: ie.Errors}
+}
+
+// uploadedFile reads an uploaded file: its name from the file parameter
+// ("upload" when none is given), checked, and its bytes from the body.
+func uploadedFile(r *http.Request) (file string, body []byte, err error) {
+	file = r.URL.Query().Get("file")
+	if file == "" {
+		file = "upload"
+	}
+	if err := checkFileName(file); err != nil {
+		return "", nil, err
+	}
+	body, err = io.ReadAll(r.Body)
+	return file, body, err
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/kpnode/kpnode/node"
@@ -19,18 +18,11 @@ func (h *Handler) valuation(w http.ResponseWriter, _ *http.Request) error {
 // importValuation answers POST /api/valuation?file=NAME&dry_run=true: the
 // body is a valuation table (CSV), loaded all or nothing.
 func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	file := q.Get("file")
-	if file == "" {
-		file = "upload"
-	}
-	if err := checkFileName(file); err != nil {
-		return err
-	}
 	res, err := h.b.ImportValuation(node.ValuationImport{File: file, Data: body, DryRun: q.Get("dry_run") == "true", By: requester(r)})
 	if err != nil {
 		return valuationProblem(err)
