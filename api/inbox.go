@@ -55,32 +55,31 @@ func (h *Handler) inbox(w http.ResponseWriter, _ *http.Request) error {
 	}
 	sc := &scanner{b: h.b}
 	ib := Inbox{Notices: []node.RecordView{}, Questions: []node.RecordView{}}
-	ib.Notices = sc.unreplied(s.Participant, "notice", "acknowledgement", func(rec json.RawMessage) (string, uint64) {
-		var a struct {
-			Of struct {
-				Feed string `json:"feed"`
-				Seq  uint64 `json:"seq"`
-			} `json:"of"`
-		}
-		json.Unmarshal(rec, &a) // checked at ingest; a mismatch leaves the zero reference
-		return a.Of.Feed, a.Of.Seq
-	})
-	ib.Questions = sc.unreplied(s.Participant, "anomaly_query", "anomaly_answer", func(rec json.RawMessage) (string, uint64) {
-		var a struct {
-			Query struct {
-				Feed string `json:"feed"`
-				Seq  uint64 `json:"seq"`
-			} `json:"query"`
-		}
-		json.Unmarshal(rec, &a) // checked at ingest; a mismatch leaves the zero reference
-		return a.Query.Feed, a.Query.Seq
-	})
+	ib.Notices = sc.unreplied(s.Participant, "notice", "acknowledgement", refersBy("of"))
+	ib.Questions = sc.unreplied(s.Participant, "anomaly_query", "anomaly_answer", refersBy("query"))
 	ib.ToConfirm, ib.Unconfirmed = sc.unconfirmed(s.Participant)
 	ib.Truncated = sc.truncated
 	if sc.err != nil {
 		return sc.err
 	}
 	return writeJSON(w, http.StatusOK, ib)
+}
+
+// refersBy returns a function that reads the entry a reply names in its
+// member ({"feed", "seq"}). Replies were validated at ingest; a body that
+// does not parse names the zero entry, which no record is.
+func refersBy(member string) func(json.RawMessage) (string, uint64) {
+	return func(rec json.RawMessage) (string, uint64) {
+		var body map[string]json.RawMessage
+		var ref struct {
+			Feed string `json:"feed"`
+			Seq  uint64 `json:"seq"`
+		}
+		if json.Unmarshal(rec, &body) == nil {
+			json.Unmarshal(body[member], &ref)
+		}
+		return ref.Feed, ref.Seq
+	}
 }
 
 // scanner reads the records of a type, page by page, keeping the first
