@@ -34,13 +34,19 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkFileName(file); err != nil {
 		return err
 	}
-	table, err := protocol.ReadTableRows(kind, file, bytes.NewReader(body), q.Get("format"), h.participant())
+	id := q.Get("import_id")
+	if !validImportID(id) {
+		return badRequest("query parameter \"import_id\" must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	prog := h.b.NewImportProgress(id, file)
+	table, err := protocol.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
+		func(done, total int) { prog.Report(node.PhaseParse, done, total) })
 	if err != nil {
 		return err
 	}
 	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: table.Bodies, To: splitList(q.Get("to")),
 		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv"),
-		AllowNonParty: q.Get("allow_non_party") == "true"})
+		AllowNonParty: q.Get("allow_non_party") == "true", Progress: prog})
 	if err != nil {
 		column := kind.ColumnOf
 		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
@@ -49,6 +55,22 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 		return rowProblems(err, column, file, table.Rows)
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+// validImportID reports whether id, a client's name for its import in the
+// progress events, is empty (the node chooses one) or 1 to 64 letters,
+// digits, '-' and '_'.
+func validImportID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // rowProblems names the file, row and column of each record a node
