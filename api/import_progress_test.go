@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // progressEvent is the fields of an "import_progress" event.
@@ -98,4 +102,39 @@ func readProgress(t *testing.T, url, id, phase string, total int) []progressEven
 	}
 	t.Fatalf("stream ended before %s reached %d: %+v", phase, total, out)
 	return nil
+}
+
+// TestDashboardImportProgress imports 600 certificates on the dashboard's
+// import page in Chromium: a labelled progress bar per phase appears,
+// driven by the import's events, the publish bar ends at 100 %, and the
+// page with its bars passes axe-core.
+func TestDashboardImportProgress(t *testing.T) {
+	in := pinnedPair(t)
+	ctx := newBrowser(t) // after the servers: closed first, so their streams end
+	file := filepath.Join(t.TempDir(), "year.csv")
+	if err := os.WriteFile(file, certificatesCSV(t, 600), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var link SigninLink
+	apiJSON(t, in, "POST", "/api/signin-links", nil, &link)
+	do(t, ctx, "open the dashboard", chromedp.Navigate(in.URL+"/"))
+	waitFor(t, ctx, "the sign-in form", visible("#code"))
+	do(t, ctx, "sign in", chromedp.SetValue(chromedp.ID("code"), link.Code), chromedp.Click(chromedp.ID("signin-button")))
+	waitFor(t, ctx, "the overview", containsText("#identity", "Authority IN"))
+	goTo(t, ctx, "#/import")
+	waitFor(t, ctx, "the import form", visible("#import-form"))
+	do(t, ctx, "choose the file", chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file}))
+	do(t, ctx, "upload", chromedp.Click(chromedp.ID("import-button")))
+	waitFor(t, ctx, "the publish bar at 100 %", `document.querySelector('#import-progress-publish[aria-valuenow="100"]') !== null`)
+	waitFor(t, ctx, "the result", containsText("#import-result", "Imported year.csv"))
+	for _, phase := range []string{"parse", "check", "publish"} {
+		sel := "#import-progress-" + phase
+		if got := eval[string](t, ctx, `document.querySelector('`+sel+`').getAttribute('role') + ' ' + document.querySelector('`+sel+`').getAttribute('aria-valuenow')`); got != "progressbar 100" {
+			t.Errorf("%s: %q, want a progressbar at 100", phase, got)
+		}
+		if got := textOf(t, ctx, sel+"-text"); !strings.Contains(got, "100 % (600 of 600 records)") {
+			t.Errorf("%s's label: %q", phase, got)
+		}
+	}
+	checkAxe(t, ctx, loadAxe(t), "import with progress")
 }
