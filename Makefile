@@ -38,7 +38,7 @@ bench-short: ## run every benchmark once at a small size (seconds): checks they 
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
 	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/
-	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
+	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle|ImportMemory)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	PEER_N=2000 PEER_COUNT=1 ./scripts/hypercore/compare.sh
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each

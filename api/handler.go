@@ -47,6 +47,7 @@ type Backend interface {
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
 	Record(feed string, seq uint64) (node.RecordView, error)
 	ImportRecords(ctx context.Context, req node.ImportRequest) (node.ImportResult, error)
+	NewImportProgress(id, file string) *node.ImportProgress
 	AuditExport(a node.ExportAudit) error
 	Evidence(req node.EvidenceRequest) (*protocol.EvidenceBundle, error)
 	AuditLog(limit int) ([]store.AuditRecord, error)

@@ -13,12 +13,14 @@ import (
 
 // ImportResult reports what an import did (or, on a dry run, would do).
 type ImportResult struct {
-	Type    string      `json:"type"`
-	Records int         `json:"records"` // records in the file
-	New     int         `json:"new"`     // records not held before
-	Skipped int         `json:"skipped"` // already held with the same data
-	DryRun  bool        `json:"dry_run"`
-	Entries []Published `json:"entries"` // the batch entries appended
+	Type string `json:"type"`
+	// ImportID names the import in its "import_progress" events.
+	ImportID string      `json:"import_id,omitempty"`
+	Records  int         `json:"records"` // records in the file
+	New      int         `json:"new"`     // records not held before
+	Skipped  int         `json:"skipped"` // already held with the same data
+	DryRun   bool        `json:"dry_run"`
+	Entries  []Published `json:"entries"` // the batch entries appended
 	// NonParty lists the partners that receive records they are not
 	// party to, as the request allowed (audited).
 	NonParty []string `json:"non_party,omitempty"`
@@ -44,6 +46,8 @@ type ImportRequest struct {
 	AllowNonParty bool
 	File          string // the imported file's name, for the audit log
 	Format        string // its format (csv or json), for the audit log
+	// Progress reports the check and publish phases; nil reports nothing.
+	Progress *ImportProgress
 }
 
 // Import publishes records of one type (validated bodies, in file order)
@@ -100,12 +104,12 @@ func importAudit(req ImportRequest, res ImportResult, err error) map[string]any 
 }
 
 func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
-	res := ImportResult{Type: req.Type, Records: len(req.Items), DryRun: req.DryRun, Entries: []Published{}}
+	res := ImportResult{Type: req.Type, ImportID: req.Progress.ID(), Records: len(req.Items), DryRun: req.DryRun, Entries: []Published{}}
 	rule, err := n.newAudienceRule(req.To, req.AllowNonParty)
 	if err != nil {
 		return res, err
 	}
-	fresh, err := n.freshItems(req.Type, req.Items)
+	fresh, err := n.freshItems(req.Type, req.Items, req.Progress)
 	if err != nil {
 		return res, err
 	}
@@ -118,8 +122,10 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 	if req.DryRun || len(fresh) == 0 {
 		return res, nil
 	}
+	req.Progress.Report(PhasePublish, 0, len(fresh))
+	published := 0
 	for _, g := range groups {
-		if err := n.importGroup(ctx, req.Type, rule, g, &res); err != nil {
+		if err := n.importGroup(ctx, req, rule, g, &res, &published); err != nil {
 			return res, err
 		}
 	}
@@ -127,10 +133,11 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 	return res, nil
 }
 
-// importGroup publishes the records of one audience in batch entries.
-func (n *Node) importGroup(ctx context.Context, typ string, rule *audienceRule, g audienceGroup, res *ImportResult) error {
+// importGroup publishes the records of one audience in batch entries,
+// counting them in published.
+func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienceRule, g audienceGroup, res *ImportResult, published *int) error {
 	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.seal)
-	batches, err := protocol.PackBatches(typ, g.items, 0)
+	batches, err := protocol.PackBatches(req.Type, g.items, 0)
 	if err != nil {
 		return fmt.Errorf("pack batches: %w", err)
 	}
@@ -144,6 +151,8 @@ func (n *Node) importGroup(ctx context.Context, typ string, rule *audienceRule, 
 			return fmt.Errorf("import: %d batch entries appended, then: %w", len(res.Entries), err)
 		}
 		res.Entries = append(res.Entries, p)
+		*published += len(parsed.values)
+		req.Progress.Report(PhasePublish, *published, res.New)
 	}
 	return nil
 }
@@ -160,8 +169,10 @@ func publishedSeqs(ps []Published) []uint64 {
 // on an item whose natural key this node holds with other data, and on a
 // correction that does not name a current record of its own (an
 // *[ImportProblems] listing every such item).
-func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
+func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][]byte, error) {
 	vals := make([]any, len(items))
+	need := false
+	prog.Report(PhaseCheck, 0, len(items))
 	for i, it := range items {
 		p, err := parseRecord(typ, it)
 		if err == nil {
@@ -171,9 +182,17 @@ func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
 			return nil, fmt.Errorf("%w: record %d: %w", ErrInvalidRecord, i+1, err)
 		}
 		vals[i] = p.top
+		if !need {
+			if need, err = n.needOwnView(p.top); err != nil {
+				return nil, err
+			}
+		}
+		if (i+1)%checkProgressEvery == 0 || i+1 == len(items) {
+			prog.Report(PhaseCheck, i+1, len(items))
+		}
 	}
-	if need, err := n.needOwnView(vals); err != nil || !need {
-		return items, err
+	if !need {
+		return items, nil
 	}
 	view, err := n.newOwnView(typ)
 	if err != nil {
@@ -195,23 +214,25 @@ func (n *Node) freshItems(typ string, items [][]byte) ([][]byte, error) {
 	return fresh, nil
 }
 
-// needOwnView reports whether any record is a correction or has a natural
+// checkProgressEvery is how many records the check phase takes between
+// two reports (each report takes a lock; the events are throttled by time).
+const checkProgressEvery = 64
+
+// needOwnView reports whether a record is a correction or has a natural
 // key this node holds a record of its own under: only then does the import
 // read this node's records of the type.
-func (n *Node) needOwnView(vals []any) (bool, error) {
+func (n *Node) needOwnView(v any) (bool, error) {
+	if supersedesOf(v) != nil {
+		return true, nil
+	}
+	refs, err := n.st.LookupKey(naturalKeyOf(v))
+	if err != nil {
+		return false, err
+	}
 	self := n.id.Public()
-	for _, v := range vals {
-		if supersedesOf(v) != nil {
+	for _, r := range refs {
+		if r.Author == self {
 			return true, nil
-		}
-		refs, err := n.st.LookupKey(naturalKeyOf(v))
-		if err != nil {
-			return false, err
-		}
-		for _, r := range refs {
-			if r.Author == self {
-				return true, nil
-			}
 		}
 	}
 	return false, nil

@@ -209,6 +209,14 @@ type Table struct {
 // so that a problem found later (a node's check of a correction against
 // its feed) can name the row.
 func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (*Table, error) {
+	return ReadTableProgress(kind, file, r, format, author, nil)
+}
+
+// ReadTableProgress is [ReadTableRows] that reports, while it validates
+// the records, how many of them are done: progress(done, total) is called
+// from several goroutines, every few hundred records and once with done
+// == total; a nil progress is not called.
+func ReadTableProgress(kind Kind, file string, r io.Reader, format, author string, progress func(done, total int)) (*Table, error) {
 	tk := lookupTableKind(kind.Name)
 	if tk == nil {
 		return nil, fmt.Errorf("read table: unknown kind %q", truncate(kind.Name, 40))
@@ -230,9 +238,9 @@ func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (
 	var tab *Table
 	var errs []RowError
 	if format == FormatJSON {
-		tab, errs = readJSONTable(tk, file, data, author)
+		tab, errs = readJSONTable(tk, file, data, author, progress)
 	} else {
-		tab, errs = readCSVTable(tk, file, data, author)
+		tab, errs = readCSVTable(tk, file, data, author, progress)
 	}
 	if len(errs) > 0 {
 		sortRowErrors(errs)

@@ -13,7 +13,7 @@ import (
 // "items" member is one (a batch body is such an object). Items without
 // "version" get "version": 1. Problems name the item (1 for the first) and
 // the field's JSON path.
-func readJSONTable(tk *tableKind, file string, data []byte, author string) (*Table, []RowError) {
+func readJSONTable(tk *tableKind, file string, data []byte, author string, progress func(done, total int)) (*Table, []RowError) {
 	fileErr := func(format string, args ...any) []RowError {
 		return []RowError{{File: file, Reason: fmt.Sprintf(format, args...)}}
 	}
@@ -34,10 +34,16 @@ func readJSONTable(tk *tableKind, file string, data []byte, author string) (*Tab
 		return nil, fileErr("%s", reason)
 	}
 	r := jsonTable{tk: tk, file: file, author: author, first: map[string]int{}}
+	total := 0
+	for j := items + 1; j < d.nodes[items].next; j = d.nodes[j].next {
+		total++
+	}
+	prog := newTableProgress(progress, total)
 	i := 0
 	for j := items + 1; j < d.nodes[items].next; j = d.nodes[j].next {
 		i++
 		r.item(i, d, j)
+		prog.add(1)
 	}
 	return &Table{Bodies: r.bodies, Rows: r.rows}, r.errs
 }

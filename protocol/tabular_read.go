@@ -25,6 +25,7 @@ type csvTable struct {
 	// cellErrs marks the cells already reported, so that the validator's
 	// view of the same problem is not reported again.
 	cellErrs map[cellRef]bool
+	progress *tableProgress // nil: report nothing
 }
 
 type cellRef struct {
@@ -43,13 +44,15 @@ type csvRow struct {
 	cells []csvCell
 }
 
-func readCSVTable(tk *tableKind, file string, data []byte, author string) (*Table, []RowError) {
+func readCSVTable(tk *tableKind, file string, data []byte, author string, progress func(done, total int)) (*Table, []RowError) {
 	t := &csvTable{tk: tk, file: file, author: author, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
 	}
-	tab := t.buildAll(t.readRecords(sc))
+	groups := t.readRecords(sc)
+	t.progress = newTableProgress(progress, len(groups))
+	tab := t.buildAll(groups)
 	if len(t.errs) > 0 {
 		return nil, t.errs
 	}
@@ -69,18 +72,20 @@ func (t *csvTable) buildAll(groups [][]csvRecord) *Table {
 	if workers <= 1 {
 		for i, g := range groups {
 			results[i] = t.build(g)
+			t.progress.add(1)
 		}
 	} else {
 		parts := make([]*csvTable, workers)
 		chunk := (len(groups) + workers - 1) / workers
 		var wg sync.WaitGroup
 		for w := range parts {
-			part := &csvTable{tk: t.tk, file: t.file, author: t.author, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}}
+			part := &csvTable{tk: t.tk, file: t.file, author: t.author, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}, progress: t.progress}
 			parts[w] = part
 			lo, hi := w*chunk, min((w+1)*chunk, len(groups))
 			wg.Go(func() {
 				for i := lo; i < hi; i++ {
 					results[i] = part.build(groups[i])
+					part.progress.add(1)
 				}
 			})
 		}

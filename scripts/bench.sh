@@ -31,8 +31,9 @@ attacks_cmd="go test -run '^\$' -bench '^BenchmarkAttacks\$' -benchtime 1x -coun
 flood_cmd="GOLOG_LOG_LEVEL='error,swarm2=ERROR+4' go test -run '^\$' -bench '^BenchmarkReconnectUnderFlood\$' -benchtime 1x -count $BENCHCOUNT -timeout 10m ./node/"
 # The scale benchmarks of issue 7 that run real kpnode processes: start-up
 # and verify of a store of 1,000,000 entries, a daemon idling with 60
-# partners (docs/performance.md).
-scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle)\$' -benchtime 1x -count $BENCHCOUNT -timeout 60m ./cmd/kpnode/"
+# partners (docs/performance.md); the daemon's memory after importing a
+# 200,000-row file (issue 14, cmd/kpnode/bench_import_test.go).
+scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle|ImportMemory)\$' -benchtime 1x -count $BENCHCOUNT -timeout 60m ./cmd/kpnode/"
 # The findings of a year (issue 14): 200,000 findings from 200,000 imported
 # certificates, paged, counted and shown in Chromium (api/bench_findings_test.go).
 findings_cmd="go test -run '^\$' -bench '^BenchmarkFindingsAtScale\$' -benchtime 1x -count $BENCHCOUNT -timeout 30m ./api/"
@@ -317,6 +318,19 @@ findings_rows() {
 	echo "| dashboard findings page opens (groups and first page shown, real Chromium) | < 2 s | $dash ms ($(med BenchmarkFindingsAtScale dashboard_open/record)× the baseline) | $(verdict "$dash" "<" 2000) |"
 	echo "| \`/api/findings\` first page (500) | paged (issue 14: 148 MB at once before) | $fp ms, $fpk KB ($(med BenchmarkFindingsAtScale first_page/record)× the baseline); a page near the end $deep ms; a group's page (partner and period) $grp ms; the first page after a finding came (ids sorted again) $chg ms | |"
 	echo "| \`/api/findings/summary\` (by severity, rule, partner, period) | | counted afresh $sum ms ($(med BenchmarkFindingsAtScale summary/record)× the baseline), kept $kept ms | |"
+	import_memory_row
+}
+
+# import_memory_row prints the row of the daemon's memory after a year's
+# import (BenchmarkImportMemory, run by scale_cmd).
+import_memory_row() {
+	local rss hwm idle took rows
+	rss=$(med BenchmarkImportMemory rss_MiB)
+	hwm=$(med BenchmarkImportMemory hwm_MiB)
+	idle=$(med BenchmarkImportMemory idle_rss_MiB)
+	took=$(med BenchmarkImportMemory import_s)
+	rows=$(med BenchmarkImportMemory rows)
+	echo "| a \`kpnode run\` daemon's resident memory (VmRSS) right after \`kpnode import\` of $rows rows (half as many certificates; cmd/kpnode/bench_import_test.go, \`$scale_cmd\`) | < 300 MB | $rss MiB (peak $hwm MiB; the same daemon idle before the import: $idle MiB; the import took $took s) | $(verdict "$rss" "<" 286) |"
 }
 
 rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.3g\n", v / 1e6 }')

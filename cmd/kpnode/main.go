@@ -3,6 +3,9 @@
 //
 // KPNODE_CPUPROFILE=FILE writes a CPU profile of the command to FILE (for
 // go tool pprof); docs/performance.md says how the figures were profiled.
+// KPNODE_HEAPPROFILE=FILE writes a profile of the heap in use (after a
+// collection) to FILE each time the process gets SIGUSR1: what a running
+// daemon keeps.
 package main
 
 import (
@@ -10,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 
@@ -29,7 +33,40 @@ func run() int {
 		}
 		defer stopProfile()
 	}
+	if file := os.Getenv("KPNODE_HEAPPROFILE"); file != "" {
+		defer heapProfileOnSignal(file)()
+	}
 	return cli.Run(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+}
+
+// heapProfileOnSignal writes a heap profile to file at each SIGUSR1 until
+// the returned function is called; it waits for the goroutine it started.
+func heapProfileOnSignal(file string) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range sig {
+			writeHeapProfile(file)
+		}
+	}()
+	return func() { signal.Stop(sig); close(sig); <-done }
+}
+
+// writeHeapProfile writes the live heap, after a collection, to file.
+func writeHeapProfile(file string) {
+	runtime.GC()
+	f, err := os.Create(file)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kpnode: KPNODE_HEAPPROFILE: %v\n", err)
+	}
 }
 
 // startProfile starts a CPU profile written to file; the returned function

@@ -52,7 +52,7 @@ func runImport(e *env, args []string) error {
 		q.Set("allow_non_party", "true")
 	}
 	var res node.ImportResult
-	if err := c.upload(e, "/api/imports/"+kind.Name+"?"+q.Encode(), body, &res); err != nil {
+	if err := c.uploadImport(e, "/api/imports/"+kind.Name, q, body, &res); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -93,32 +93,56 @@ func printAudienceNotes(e *env, nonParty, warnings []string) {
 	}
 }
 
-// upload posts a file, showing the progress of the upload on a terminal.
-func (c *client) upload(e *env, path string, body []byte, out any) error {
-	var r io.Reader = bytes.NewReader(body)
-	if isTerminal(e.Err) && len(body) > 1<<20 {
-		r = &progressReader{r: r, total: len(body), w: e.Err}
+// uploadImport posts an import file to path with query q. On a terminal
+// it shows, on one line of standard error erased at the end, the progress
+// of the upload and then of each phase of the import, from the node's
+// events (an import_id chosen here names them); elsewhere nothing.
+func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, out any) error {
+	if !isTerminal(e.Err) {
+		return c.doReader(e, "POST", path+"?"+q.Encode(), bytes.NewReader(body), out)
 	}
-	return c.doReader(e, "POST", path, r, out)
+	id := newImportID()
+	q.Set("import_id", id)
+	line := &progressLine{w: e.Err}
+	stop := c.followImport(e.ctx, id, line)
+	defer stop()
+	return c.doReader(e, "POST", path+"?"+q.Encode(), uploadReader(body, line), out)
 }
 
-// progressReader reports how much of a body has been read.
+// upload posts a file, showing the progress of the upload on a terminal
+// on one line, erased at the end.
+func (c *client) upload(e *env, path string, body []byte, out any) error {
+	if !isTerminal(e.Err) {
+		return c.doReader(e, "POST", path, bytes.NewReader(body), out)
+	}
+	line := &progressLine{w: e.Err}
+	defer line.clear()
+	return c.doReader(e, "POST", path, uploadReader(body, line), out)
+}
+
+// uploadReader reads body, showing on line how much was read when the
+// body is large enough for that to take a while.
+func uploadReader(body []byte, line *progressLine) io.Reader {
+	if len(body) <= 1<<20 {
+		return bytes.NewReader(body)
+	}
+	return &progressReader{r: bytes.NewReader(body), total: len(body), line: line}
+}
+
+// progressReader shows how much of a body has been read.
 type progressReader struct {
 	r          io.Reader
 	total, got int
 	last       int
-	w          io.Writer
+	line       *progressLine
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.got += n
-	if pct := p.got * 100 / p.total; pct != p.last || err == io.EOF {
+	if pct := p.got * 100 / p.total; pct != p.last {
 		p.last = pct
-		fmt.Fprintf(p.w, "\ruploading %3d%%", pct)
-		if pct == 100 {
-			fmt.Fprint(p.w, " — validating and publishing…\n")
-		}
+		p.line.show(fmt.Sprintf("uploading %3d%%", pct))
 	}
 	return n, err
 }

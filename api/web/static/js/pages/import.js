@@ -20,6 +20,11 @@ export async function importPage(view, ctx) {
   const file = el('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
   const dry = el('input', { type: 'checkbox', id: 'import-dry-run' });
   const out = el('div', { id: 'import-result', 'aria-live': 'polite' });
+  const progress = el('div', { id: 'import-progress' });
+  const running = { id: '' }; // the import_id of the import running, '' when none
+  ctx.onEvent((ev) => {
+    if (ev.kind === 'import_progress' && running.id && ev.fields.import_id === running.id) showPhase(progress, ev.fields);
+  });
   const button = el('button', { type: 'submit', class: 'primary', id: 'import-button' }, 'Check and import');
   const form = el('form', { id: 'import-form', class: 'record-form' },
     field('What the file holds', kind),
@@ -27,24 +32,26 @@ export async function importPage(view, ctx) {
     to.node,
     el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named). A ticked partner that is not party to a record is refused.'),
     el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
-    button, out);
+    button, progress, out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, out, button, own, ctx });
+    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
     el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing.'),
     section('The file', form));
 }
 
-async function upload({ kind, file, to, dryRun, out, button, own, ctx }) {
+async function upload({ kind, file, to, dryRun, out, progress, running, button, own, ctx }) {
   if (!file) {
     fill(out, errorBox({ message: 'Choose a file first.' }, 'Not imported. '));
     return;
   }
   button.disabled = true;
+  running.id = importId();
+  fill(progress);
   fill(out, el('p', { class: 'muted' }, (dryRun ? 'Checking ' : 'Checking and importing ') + file.name + '…'));
-  const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', format: /\.json$/i.test(file.name) ? 'json' : 'csv' });
+  const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', format: /\.json$/i.test(file.name) ? 'json' : 'csv', import_id: running.id });
   try {
     const res = await api.request('POST', '/api/imports/' + api.path(kind) + q, { body: file, signal: ctx.signal, headers: { 'Content-Type': 'application/octet-stream' } });
     fill(out, result(res, file.name, own));
@@ -53,6 +60,41 @@ async function upload({ kind, file, to, dryRun, out, button, own, ctx }) {
   } finally {
     button.disabled = false;
   }
+}
+
+// The phases of an import, as its import_progress events name them
+// (docs/api.md, "Events").
+const PHASES = {
+  parse: 'Validating the file',
+  check: 'Checking against the records held',
+  publish: 'Publishing',
+};
+
+/** importId is a new name for an import in its progress events. */
+function importId() {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** showPhase shows a phase's progress as a labelled progress bar, adding
+ * the bar at the phase's first event. */
+function showPhase(progress, f) {
+  if (!PHASES[f.phase]) return;
+  const id = 'import-progress-' + f.phase;
+  let bar = document.getElementById(id);
+  if (!bar) {
+    const label = el('span', { id: id + '-label', class: 'phase-label' }, PHASES[f.phase]);
+    bar = el('div', { id, role: 'progressbar', class: 'progress', 'aria-labelledby': label.id, 'aria-valuemin': '0', 'aria-valuemax': '100' },
+      el('div', { class: 'progress-fill' }));
+    progress.append(el('div', { class: 'import-phase' }, label, bar, el('span', { id: id + '-text', class: 'muted' })));
+  }
+  const pct = f.total > 0 ? Math.floor(f.done * 100 / f.total) : 100;
+  const text = pct + ' % (' + f.done.toLocaleString() + ' of ' + plural(f.total, 'record', 'records') + ')';
+  bar.setAttribute('aria-valuenow', String(pct));
+  bar.setAttribute('aria-valuetext', text);
+  bar.firstChild.style.width = pct + '%';
+  document.getElementById(id + '-text').textContent = text;
 }
 
 function result(res, name, own) {
@@ -65,7 +107,7 @@ function result(res, name, own) {
     what + ': ' + res.new + ' new, ' + res.skipped + ' already sent before.' + (res.new ? '' : ' Nothing new to publish.')),
   res.entries && res.entries.length ? table(['Entry', 'Sent to', 'Size'], res.entries.map((e) => row([
     el('a', { href: '#/records/' + api.path(own, e.seq) }, '#' + e.seq),
-    e.audience.length ? e.audience.join(', ') : 'no partner (kept here only)',
+    e.audience && e.audience.length ? e.audience.join(', ') : 'no partner (kept here only)',
     e.size.toLocaleString() + ' bytes',
   ]))) : null, ...warnings);
 }
