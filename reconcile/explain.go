@@ -46,8 +46,8 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 		b.WriteString("\nRecords:\n")
 		for _, r := range f.Records {
 			item := ""
-			if r.Item != 0 {
-				item = fmt.Sprintf(" item %d", r.Item)
+			if l := r.ItemLabel(); l != "" {
+				item = " " + l
 			}
 			key := r.Key
 			if key == "" {

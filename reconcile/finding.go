@@ -3,6 +3,7 @@ package reconcile
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,12 +22,27 @@ const (
 // participant code, which names its feed, the entry's sequence number and,
 // for a batch entry, the item's index) with the record's type and natural
 // key, such as "certificate/IN/IN0001234" (empty for types without one).
+//
+// Item counts from 0, as the wire's supersedes.item does; Batch tells item 0
+// of a batch from a lone record (both have Item 0). Whatever a person reads
+// numbers items from 1: see ItemLabel.
 type RecordRef struct {
-	Feed string `json:"feed"`
-	Seq  uint64 `json:"seq"`
-	Item int    `json:"item,omitempty"`
-	Type string `json:"type"`
-	Key  string `json:"key,omitempty"`
+	Feed  string `json:"feed"`
+	Seq   uint64 `json:"seq"`
+	Item  int    `json:"item,omitempty"`
+	Batch bool   `json:"batch,omitempty"`
+	Type  string `json:"type"`
+	Key   string `json:"key,omitempty"`
+}
+
+// ItemLabel returns how a person reads r's place in its entry: "item 1"
+// for the first item of a batch (items are numbered from 1 wherever a person
+// reads them), "" for a lone record.
+func (r RecordRef) ItemLabel() string {
+	if !r.Batch {
+		return ""
+	}
+	return "item " + strconv.Itoa(r.Item+1)
 }
 
 // Finding is the outcome of a cross-check that found something to look at.

@@ -12,7 +12,9 @@ import (
 type Record struct {
 	// Ref names the entry that carries the record: Feed is the author's
 	// participant code, Seq the entry's sequence number and Item the
-	// index within a batch entry (0 otherwise). Type and Key are ignored:
+	// index within a batch entry (0 otherwise), Batch whether it is an item of
+	// a batch entry (Add sets Item and Batch for the records of a
+	// *protocol.Batch body). Type and Key are ignored:
 	// the State derives them from Body. A record without Feed is ignored.
 	Ref RecordRef
 	// Time is the entry's time; optional. It dates findings (Since) and
@@ -63,8 +65,11 @@ type rec struct {
 	id   recID
 	at   int64 // entry time in Unix nanoseconds, 0 when unknown
 	kind uint8
-	body any
-	slot *slot // certificates, confirmations and pre-notifications
+	// batch reports that the record is an item of a batch entry (id.item
+	// is then its 0-based index; a lone record has item 0 too).
+	batch bool
+	body  any
+	slot  *slot // certificates, confirmations and pre-notifications
 }
 
 func (r *rec) cert() *protocol.Certificate          { return r.body.(*protocol.Certificate) }
@@ -165,7 +170,7 @@ func typeName(kind uint8) string {
 
 // refOf returns the RecordRef of r, with its natural key.
 func refOf(r *rec) RecordRef {
-	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Type: typeName(r.kind)}
+	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Batch: r.batch, Type: typeName(r.kind)}
 	if k, ok := r.body.(interface{ NaturalKey() string }); ok {
 		ref.Key = k.NaturalKey()
 	}

@@ -36,7 +36,7 @@ func (s *State) foreignAuthor(id recID, r Record, body any, kind uint8) bool {
 		return false
 	}
 	s.chains.Delete(id.pos())
-	ref := refOf(&rec{id: id, kind: kind, body: body})
+	ref := refOf(&rec{id: id, kind: kind, batch: r.Ref.Batch, body: body})
 	s.foreign[id] = &foreignRec{ref: ref, at: unixNano(r.Time), claim: c}
 	s.touch(k)
 	return true
@@ -55,8 +55,12 @@ func (s *State) checkAuthor(k subjectKey) []Finding {
 	f.Numbers["feed"] = k.a
 	f.Numbers["claimed_author"] = fr.claim.Code
 	f.Numbers["field"] = fr.claim.Field
-	f.Explanation = sprintf("%s's feed, entry %d, holds a %s whose %s is %s: %s cannot write in %s's name; the record is kept as evidence and counted nowhere",
-		k.a, seq, fr.ref.Type, fr.claim.Field, fr.claim.Code, k.a, fr.claim.Code)
+	place := ""
+	if l := fr.ref.ItemLabel(); l != "" {
+		place = " " + l + " of"
+	}
+	f.Explanation = sprintf("%s's feed,%s entry %d, holds a %s whose %s is %s: %s cannot write in %s's name; the record is kept as evidence and counted nowhere",
+		k.a, place, seq, fr.ref.Type, fr.claim.Field, fr.claim.Code, k.a, fr.claim.Code)
 	if fr.at != 0 {
 		f.Since = (&rec{at: fr.at}).when()
 	}

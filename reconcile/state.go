@@ -194,7 +194,7 @@ func (s *State) ingest(r Record) {
 		}
 		for i, item := range b.Records {
 			one := r
-			one.Ref.Item, one.Body = i, item
+			one.Ref.Item, one.Ref.Batch, one.Body = i, true, item
 			s.ingestOne(one)
 		}
 		return
@@ -217,7 +217,7 @@ func (s *State) ingestOne(r Record) {
 	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
 		return
 	}
-	s.chains.Put(id.pos(), typeName(kind), sup, &rec{id: id, at: unixNano(r.Time), kind: kind, body: body})
+	s.chains.Put(id.pos(), typeName(kind), sup, &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
 }
 
 func (s *State) insert(r *rec) {
