@@ -395,6 +395,26 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, "open the certificate", chromedp.Click(chromedp.CSS(`#finding-records a.record-link`)))
 		waitFor(t, ctx, "the record", containsText("#record-body", "IN0012006"))
 		noPageErrors(t, ctx)
+	}}, {"a finding about item 0 of a batch shows it as item 1", func(t *testing.T) {
+		// The imports above publish batches; the first certificate of IN's
+		// batch is item 0, which the findings page used to hide.
+		var id string
+		for _, f := range listFindings(t, in, "") {
+			for _, r := range f.Records {
+				if r.Batch && r.Item == 0 && id == "" {
+					id = f.ID
+				}
+			}
+		}
+		if id == "" {
+			t.Fatal("no finding about item 0 of a batch")
+		}
+		goTo(t, ctx, "#/findings/"+id)
+		waitFor(t, ctx, "the finding's records", visible("#finding-records"))
+		if got := textOf(t, ctx, "#finding-records"); !strings.Contains(got, "item 1") || strings.Contains(got, "item 0") {
+			t.Fatalf("finding %s's records: %q, want item 1 and no item 0", id, got)
+		}
+		noPageErrors(t, ctx)
 	}}, {"findings are one line of recent activity", func(t *testing.T) {
 		// The mismatch raised several findings at once, then one was
 		// acknowledged: consecutive finding events fold into one line.

@@ -151,10 +151,12 @@ function numbers(n) {
 function records(refs) {
   if (!refs || refs.length === 0) return empty('No records are attached to this finding.');
   return table(['Record', 'Entry', ''], refs.map((r) => {
-    const href = '#/records/' + api.path(r.feed, r.seq) + '?item=' + (r.item || 0);
+    // r.item counts from 0 (as ?item= does); r.batch tells item 0 of a batch
+    // from a lone record. People read items numbered from 1.
+    const href = '#/records/' + api.path(r.feed, r.seq) + (r.batch ? '?item=' + (r.item || 0) : '');
     return row([
       r.key ? r.key.replace(/^[a-z_]+\//, TypeLabel(r.type) + ' ') : TypeLabel(r.type),
-      r.feed + ' #' + r.seq + (r.item ? ' · item ' + (r.item + 1) : ''),
+      r.feed + ' #' + r.seq + (r.batch ? ' · item ' + ((r.item || 0) + 1) : ''),
       el('a', { href, class: 'record-link' }, 'Open the record'),
     ]);
   }), { id: 'finding-records' });
