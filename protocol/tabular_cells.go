@@ -33,6 +33,19 @@ func (w *bodyWriter) member(path string, c tableColumn, s string) string {
 	if c.omitZero && s == "0" {
 		return "" // as encoding/json's omitempty
 	}
+	if c.cell == cellItemNo { // the body counts from 0
+		n, reason := parseCellInteger(s)
+		if reason != "" {
+			return reason
+		}
+		if n < 1 {
+			return fmt.Sprintf("items are numbered from 1 (the first item of the batch is 1), got %d", n)
+		}
+		if n == 1 {
+			return "" // item 0: left out, as encoding/json's omitempty
+		}
+		s, c.cell = strconv.FormatInt(n-1, 10), cellInteger
+	}
 	mark, comma := len(w.b), w.comma
 	w.key(name)
 	var reason string

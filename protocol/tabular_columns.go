@@ -18,6 +18,7 @@ const (
 	cellInteger                   // a JSON integer
 	cellBool                      // true/false/yes/no, a JSON boolean
 	cellOrigin                    // country codes separated by ';', or MIXED
+	cellItemNo                    // an item number counting from 1, a JSON integer counting from 0
 )
 
 // linePrefix starts the path of a column of a certificate line.
@@ -33,6 +34,9 @@ type tableColumn struct {
 	path     string
 	cell     cellKind
 	omitZero bool // leave the member out when it is 0
+	// importOnly columns are read but no longer written by exports
+	// (supersedes_item, deprecated for supersedes_item_no).
+	importOnly bool
 }
 
 // tableKind is a Kind with its columns' paths and its natural key.
@@ -105,7 +109,8 @@ var conversionColumns = []tableColumn{
 // supersedesColumns name the record a row corrects.
 var supersedesColumns = []tableColumn{
 	col("supersedes_seq", false, "supersedes.seq", cellInteger, "for a correction: seq of the entry it replaces"),
-	{name: "supersedes_item", doc: "for a correction of a batch item: the item's index", path: "supersedes.item", cell: cellInteger, omitZero: true},
+	{name: "supersedes_item", doc: "deprecated, read but no longer exported: the item's index counting from 0 (0 is the first item); use supersedes_item_no", path: "supersedes.item", cell: cellInteger, omitZero: true, importOnly: true},
+	{name: "supersedes_item_no", doc: "for a correction of a batch item: the item's number counting from 1, as the dashboard shows it (blank for a lone record or the first item)", path: "supersedes.item", cell: cellItemNo},
 }
 
 func columns(groups ...[]tableColumn) []tableColumn {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -349,6 +350,18 @@ func (t *csvTable) member(b *bodyWriter, r csvRow, ci int, c tableColumn) {
 	if s == "" || c.path == "" {
 		return
 	}
+	if c.importOnly && c.path == "supersedes.item" {
+		// the deprecated 0-based supersedes_item: supersedes_item_no,
+		// when given, says it, and the two must agree.
+		if no := t.value(r.cells, t.tk.column("supersedes_item_no")); no != "" {
+			old, err1 := strconv.ParseInt(s, 10, 64)
+			n, err2 := strconv.ParseInt(no, 10, 64)
+			if err1 != nil || err2 != nil || n != old+1 {
+				t.cellError(r.row, c.name, fmt.Sprintf("supersedes_item %s counts from 0 and names item %s, but supersedes_item_no %s counts from 1: they disagree; give only supersedes_item_no", s, itemNoOf(s), no))
+			}
+			return
+		}
+	}
 	if reason := b.member(c.path, c, s); reason != "" {
 		t.cellError(r.row, c.name, reason)
 	}
@@ -402,4 +415,12 @@ func (t *csvTable) columnName(path string) string {
 // sortRowErrors sorts problems by row, keeping the order within a row.
 func sortRowErrors(errs []RowError) {
 	slices.SortStableFunc(errs, func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
+}
+
+// itemNoOf returns the 1-based number of the 0-based index s, or s.
+func itemNoOf(s string) string {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return strconv.FormatInt(i+1, 10)
+	}
+	return s
 }
