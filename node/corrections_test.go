@@ -127,7 +127,7 @@ func TestImportCorrection(t *testing.T) {
 	}
 	// a correction of the corrected original, not of the current record
 	again := certHeader + certRow("IN0000001", "IN", "BE", "2026-09-14", "1490.00", "228052.50", "1", "0")
-	refused(t, in, "certificate", table(t, "certificates", again), "supersedes.seq", "corrected by entry 2 item 0")
+	refused(t, in, "certificate", table(t, "certificates", again), "supersedes.seq", "corrected by entry 2 item 1")
 	// a correction of the correction: the chain counts its last record
 	chain := certHeader + certRow("IN0000001", "IN", "BE", "2026-09-14", "1490.00", "228052.50", "2", "0")
 	mustImport(t, in, "certificate", table(t, "certificates", chain), 1) // entry 3
@@ -136,12 +136,12 @@ func TestImportCorrection(t *testing.T) {
 	}
 	// a different record under a held key, without supersedes
 	changed := certHeader + certRow("IN0000002", "IN", "BE", "2026-09-15", "1000.00", "228052.50", "", "")
-	refused(t, in, "certificate", table(t, "certificates", changed), "", "supersedes_seq 1 and supersedes_item 1")
+	refused(t, in, "certificate", table(t, "certificates", changed), "", "supersedes_seq 1 and supersedes_item_no 2")
 	// a correction naming an entry not yet published, or an item the entry lacks
 	refused(t, in, "certificate", table(t, "certificates", certHeader+certRow("IN0000002", "IN", "BE", "2026-09-15", "1000.00", "228052.50", "9", "0")),
 		"supersedes.seq", "feed ends at entry 3")
 	refused(t, in, "certificate", table(t, "certificates", certHeader+certRow("IN0000002", "IN", "BE", "2026-09-15", "1000.00", "228052.50", "1", "7")),
-		"supersedes.item", "no certificate at item 7")
+		"supersedes.item", "no certificate at item 8")
 
 	eventually(t, 30*time.Second, "BE holds IN's corrections", func() error {
 		out, err := be.Export(protocol.CertificateType, ExportFilter{})

@@ -108,8 +108,8 @@ func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordPro
 		if c, ok := v.current[key]; ok {
 			h := v.lin.recs[c]
 			return false, &RecordProblem{Record: idx, Conflict: true, Reason: fmt.Sprintf(
-				"%s: %s (entry %d item %d); to correct it, give supersedes_seq %d and supersedes_item %d",
-				ErrImportConflict, key, h.Seq, h.Item, h.Seq, h.Item)}
+				"%s: %s (%s); to correct it, give %s",
+				ErrImportConflict, key, itemRef(h.Seq, h.Item), supersedesHint(h.Seq, h.Item))}
 		}
 		return true, nil
 	}
@@ -134,8 +134,8 @@ func (v *ownView) held(idx int, key string, body []byte) (bool, *RecordProblem) 
 		case ok:
 			h, cur := v.lin.recs[i], v.lin.recs[c]
 			return false, &RecordProblem{Record: idx, Conflict: true, Reason: fmt.Sprintf(
-				"%s: the same as entry %d item %d, which entry %d item %d has since corrected: leave the row out, or correct the current record",
-				ErrImportConflict, h.Seq, h.Item, cur.Seq, cur.Item)}
+				"%s: the same as %s, which %s has since corrected: leave the row out, or correct the current record",
+				ErrImportConflict, itemRef(h.Seq, h.Item), itemRef(cur.Seq, cur.Item))}
 		}
 	}
 	return false, nil
@@ -156,13 +156,13 @@ func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *Re
 	pos := posOf(v.lin.recs[t])
 	if other, dup := v.targets[pos]; dup {
 		return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
-			"entry %d item %d is already corrected by record %d of this file: a record is corrected once per import", sup.Seq, sup.Item, other+1)}
+			"%s is already corrected by record %d of this file: a record is corrected once per import", itemRef(sup.Seq, sup.Item), other+1)}
 	}
 	v.targets[pos] = idx
 	if c, ok := v.current[key]; ok && c != t {
 		h := v.lin.recs[c]
 		return &RecordProblem{Record: idx, Conflict: true, Reason: fmt.Sprintf(
-			"%s: the correction changes the key to %s, which this node holds (entry %d item %d)", ErrImportConflict, key, h.Seq, h.Item)}
+			"%s: the correction changes the key to %s, which this node holds (%s)", ErrImportConflict, key, itemRef(h.Seq, h.Item))}
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func (v *ownView) target(idx int, sup *protocol.Supersedes) (int, *RecordProblem
 	case typ != v.typ:
 		reason = fmt.Sprintf("entry %d of this node's feed holds %s records, not %s: a correction names a record of its own type and feed", sup.Seq, cmp.Or(typ, "unreadable"), v.typ)
 	default:
-		field, reason = "supersedes.item", fmt.Sprintf("entry %d of this node's feed holds no %s at item %d", sup.Seq, v.typ, sup.Item)
+		field, reason = "supersedes.item", fmt.Sprintf("entry %d of this node's feed holds no %s at item %d", sup.Seq, v.typ, sup.Item+1)
 	}
 	return 0, &RecordProblem{Record: idx, Field: field, Reason: reason}
 }
@@ -206,12 +206,12 @@ func (v *ownView) currentTarget(idx int, t int) *RecordProblem {
 	case ok:
 		cur := v.lin.recs[c]
 		return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
-			"entry %d item %d was corrected by entry %d item %d: correct the current record (supersedes_seq %d, supersedes_item %d)",
-			h.Seq, h.Item, cur.Seq, cur.Item, cur.Seq, cur.Item)}
+			"%s was corrected by %s: correct the current record (%s)",
+			itemRef(h.Seq, h.Item), itemRef(cur.Seq, cur.Item), supersedesHint(cur.Seq, cur.Item))}
 	}
 	w, _ := v.lin.withdrawal(t)
 	return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
-		"entry %d item %d was withdrawn by entry %d: publish the record again without supersedes", h.Seq, h.Item, w.seq)}
+		"%s was withdrawn by entry %d: publish the record again without supersedes", itemRef(h.Seq, h.Item), w.seq)}
 }
 
 // errImportProblems returns the problems as an error, or nil.
@@ -271,4 +271,16 @@ func (n *Node) checkWithdrawal(w *protocol.Withdrawal) error {
 		return fmt.Errorf("%w: field \"supersedes.item\": entry %d has %d item(s), 0..%d", ErrInvalidRecord, s.Seq, items, items-1)
 	}
 	return nil
+}
+
+// itemRef names a record of this node's feed as a person reads it: items
+// count from 1 (docs/records.md §16), a lone record being item 1.
+func itemRef(seq uint64, item int) string {
+	return fmt.Sprintf("entry %d item %d", seq, item+1)
+}
+
+// supersedesHint says how a file names the record at seq and item: the
+// CSV columns count items from 1, the JSON member from 0 as on the wire.
+func supersedesHint(seq uint64, item int) string {
+	return fmt.Sprintf(`supersedes_seq %d and supersedes_item_no %d (in JSON: "supersedes": {"seq": %d, "item": %d})`, seq, item+1, seq, item)
 }

@@ -65,7 +65,7 @@ func CheckAuthor(feed string, v any) error {
 	if b, ok := v.(*Batch); ok {
 		for i, item := range b.Records {
 			if err := CheckAuthor(feed, item); err != nil {
-				return fmt.Errorf("item %d: %w", i, err)
+				return fmt.Errorf("item %d: %w", i+1, err) // items count from 1 for people
 			}
 		}
 		return nil
