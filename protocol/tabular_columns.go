@@ -66,14 +66,23 @@ func (tk *tableKind) column(name string) int {
 	return -1
 }
 
-// columnOf returns the index of the column whose path is path, or -1.
+// columnOf returns the index of the column whose path is path, or -1;
+// a column exports write goes before a deprecated import-only one, so that
+// problems name the column a clerk sees in an exported file.
 func (tk *tableKind) columnOf(path string) int {
+	found := -1
 	for i, c := range tk.columns {
-		if c.path == path && path != "" {
-			return i
+		if c.path != path || path == "" {
+			continue
+		}
+		if !c.importOnly {
+			return i // the column exports write, over a deprecated one
+		}
+		if found < 0 {
+			found = i
 		}
 	}
-	return -1
+	return found
 }
 
 // columnNames lists the names of the columns.

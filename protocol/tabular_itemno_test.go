@@ -62,3 +62,16 @@ func TestTableOldItemColumn(t *testing.T) {
 		t.Fatalf("item number 0: %v", ie)
 	}
 }
+
+// TestProblemsNameTheCurrentItemColumn: a problem about supersedes.item
+// names supersedes_item_no, the column exports write, not the deprecated
+// supersedes_item that shares its path.
+func TestProblemsNameTheCurrentItemColumn(t *testing.T) {
+	kind, ok := LookupKind("certificates")
+	if !ok {
+		t.Fatal("no certificates kind")
+	}
+	if got := kind.ColumnOf("supersedes.item"); got != "supersedes_item_no" {
+		t.Fatalf("ColumnOf(supersedes.item) = %q, want supersedes_item_no", got)
+	}
+}
