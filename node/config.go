@@ -156,7 +156,9 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
-func (c Config) write(path string) error {
+// WriteFile writes the configuration as indented JSON to path (0600),
+// the form [LoadConfig] reads.
+func (c Config) WriteFile(path string) error {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ func FuzzLoadConfig(f *testing.F) {
 	c := DefaultConfig("IN", "India KP Authority")
 	c.StoreMinFreeMB = 512
 	dir := f.TempDir()
-	if err := c.write(filepath.Join(dir, "seed.json")); err != nil {
+	if err := c.WriteFile(filepath.Join(dir, "seed.json")); err != nil {
 		f.Fatal(err)
 	}
 	good, err := os.ReadFile(filepath.Join(dir, "seed.json"))
@@ -45,7 +45,7 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatalf("an accepted config does not validate: %v", err)
 		}
 		again := filepath.Join(dir, "again.json")
-		if err := got.write(again); err != nil {
+		if err := got.WriteFile(again); err != nil {
 			t.Fatal(err)
 		}
 		back, err := LoadConfig(again)

@@ -11,6 +11,7 @@
 // passed to a Node are not retained unless documented; slices returned are
 // the caller's.
 //
-// The home directory (keys, configuration, API token, store) is laid out by
-// [InitHome] and opened by [OpenHome].
+// The home directory (keys, configuration, API token, store) and the
+// backup files are package home's: node never touches the filesystem
+// beyond the store it is given.
 package node

@@ -18,18 +18,6 @@ var ErrUnknownParticipant = errors.New("unknown participant code")
 // parse, does not verify, or names this node itself.
 var ErrInvalidCard = errors.New("invalid partner card")
 
-// ErrHomeExists is returned by [InitHome] when the home directory already
-// holds a node.
-var ErrHomeExists = errors.New("home already initialised")
-
-// ErrHomeLocked is returned by [Home.Lock] when another process runs a node
-// on the same home.
-var ErrHomeLocked = errors.New("home is in use by another kpnode")
-
-// ErrNotInitialised is returned by [OpenHome] when the directory holds no
-// node.
-var ErrNotInitialised = errors.New("home is not initialised")
-
 // ErrBadConfig is returned when the configuration file or an override is
 // invalid; the message names the field.
 var ErrBadConfig = errors.New("bad configuration")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -22,16 +23,6 @@ var ErrKeyRetired = errors.New("this node's key has handed over to a new key: re
 
 // AuditKeysRotate is the audit action of this node's key rotation.
 const AuditKeysRotate = "keys.rotate"
-
-// metaRetiredOwn keys the list of this node's own retired keys (JSON):
-// each feed stays this node's, closed after its hand-over.
-const metaRetiredOwn = "keys/retired"
-
-// ownRetired is one of this node's own retired keys.
-type ownRetired struct {
-	Key          crypto.PublicKey `json:"key"`
-	ValidThrough uint64           `json:"valid_through"` // the hand-over's seq
-}
 
 // RotateResult is what [Node.Rotate] did.
 type RotateResult struct {
@@ -119,10 +110,10 @@ func (n *Node) publishHandover(ctx context.Context, sc *protocol.SignedCard, rea
 	if err != nil {
 		return Published{}, fmt.Errorf("rotate keys: %w", err)
 	}
-	retired, err := n.ownRetired()
+	retired, err := n.st.OwnRetiredKeys()
 	if err == nil {
-		retired = append(retired, ownRetired{Key: n.id.Public(), ValidThrough: p.Seq})
-		err = n.putOwnRetired(retired, store.AuditEvent{Action: AuditKeysRotate, Details: map[string]any{
+		retired = append(retired, store.OwnRetiredKey{Key: n.id.Public(), ValidThrough: p.Seq})
+		err = n.st.PutOwnRetiredKeys(retired, store.AuditEvent{Action: AuditKeysRotate, Details: map[string]any{
 			"old_fingerprint": n.id.Fingerprint(), "new_fingerprint": sc.Fingerprint(), "seq": p.Seq, "reason": reason}})
 	}
 	if err != nil {
@@ -163,36 +154,12 @@ func (n *Node) receiptedThrough(seq uint64) (confirmed, pending []string) {
 	return confirmed, pending
 }
 
-// ownRetired reads this node's retired keys.
-func (n *Node) ownRetired() ([]ownRetired, error) {
-	b, err := n.st.GetMeta(metaRetiredOwn)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []ownRetired
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", store.ErrCorrupt, metaRetiredOwn, err)
-	}
-	return out, nil
-}
-
-func (n *Node) putOwnRetired(rs []ownRetired, ev store.AuditEvent) error {
-	b, err := json.Marshal(rs)
-	if err != nil {
-		return err
-	}
-	return n.st.PutMetaAudited(metaRetiredOwn, b, ev)
-}
-
 // loadOwnRetired keeps this node's retired keys' feeds as its own, closed
 // at their hand-overs, and notes whether the current key has itself
 // handed over (a restart with the old key before the new one was put in
 // place): then it signs nothing more.
 func (n *Node) loadOwnRetired() error {
-	rs, err := n.ownRetired()
+	rs, err := n.st.OwnRetiredKeys()
 	if err != nil {
 		return err
 	}
@@ -303,4 +270,22 @@ func (n *Node) RotateKeys(ctx context.Context, reason string, wait time.Duration
 	}
 	r.once.Do(func() { close(r.restart) })
 	return res, nil
+}
+
+// KeyVault keeps a node's key files through a rotation ([Node.RotateKeys]).
+type KeyVault interface {
+	// Stage writes next where a restart finds it, before the hand-over
+	// to it is signed.
+	Stage(next *crypto.Identity) error
+	// Commit makes next the node's key and keeps old as a retired key.
+	Commit(old, next *crypto.Identity) error
+}
+
+// keyRotation is the state of [Node.RotateKeys]: the vault and the
+// restart signal.
+type keyRotation struct {
+	mu      sync.Mutex // held for a whole rotation
+	vault   KeyVault
+	restart chan struct{}
+	once    sync.Once
 }

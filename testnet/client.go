@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/home"
 )
 
 // client talks to one member's local API.
@@ -34,7 +34,7 @@ func (e *errAPI) Error() string {
 
 // newClient returns a client of member m's API.
 func newClient(m *Member, timeout time.Duration) (*client, error) {
-	tok, err := os.ReadFile(node.Home{Dir: m.Home}.TokenPath())
+	tok, err := os.ReadFile(home.Home{Dir: m.Home}.TokenPath())
 	if err != nil {
 		return nil, fmt.Errorf("read API token of %s: %w", m.Code, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -95,17 +96,17 @@ func (n *Network) initMember(code string) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	home, err := filepath.Abs(filepath.Join(n.Dir, strings.ToLower(code)))
+	dir, err := filepath.Abs(filepath.Join(n.Dir, strings.ToLower(code)))
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{Code: code, Home: home, P2PPort: ports[0], APIPort: ports[1]}
+	m := &Member{Code: code, Home: dir, P2PPort: ports[0], APIPort: ports[1]}
 	p, _ := protocol.LookupParticipant(code)
 	cfg := node.DefaultConfig(code, p.Name+" (testnet)")
 	cfg.Listen = []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", m.P2PPort)}
 	cfg.API = m.API()
 	cfg.SyncInterval = node.Duration(5 * time.Second)
-	if _, err := node.InitHome(home, cfg, node.InitOptions{}); err != nil {
+	if _, err := home.InitHome(dir, cfg, home.InitOptions{}); err != nil {
 		return nil, fmt.Errorf("init %s: %w", code, err)
 	}
 	return m, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/api"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
 )
@@ -135,7 +136,7 @@ type inProcess struct {
 
 // Start implements [Runner].
 func (r *InProcessRunner) Start(m *Member) error {
-	h, cfg, err := node.OpenHome(m.Home)
+	h, cfg, err := home.OpenHome(m.Home)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (r *InProcessRunner) Start(m *Member) error {
 	return nil
 }
 
-func startInProcess(h node.Home, cfg node.Config) (*inProcess, error) {
+func startInProcess(h home.Home, cfg node.Config) (*inProcess, error) {
 	id, err := h.ReadIdentity(nil)
 	if err != nil {
 		return nil, err

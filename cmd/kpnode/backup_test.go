@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 )
 
@@ -27,7 +28,7 @@ func TestBackupOfARunningNode(t *testing.T) {
 
 	stop, written := keepPublishing(t, c, "BE")
 	path := filepath.Join(dir, "in.kpbackup")
-	var hdr node.BackupHeader
+	var hdr home.BackupHeader
 	if err := json.Unmarshal([]byte(kpnode(t, "backup", path, "--home", in, "--with-keys", "--json")), &hdr); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestBackupOfARunningNode(t *testing.T) {
 	for _, f := range status(t, rc).Feeds {
 		checkFeed(t, rc, f.Author, int(f.Seq))
 	}
-	var again node.BackupHeader
+	var again home.BackupHeader
 	if err := json.Unmarshal([]byte(kpnode(t, "backup", filepath.Join(dir, "in2.kpbackup"), "--home", restored, "--json")), &again); err != nil {
 		t.Fatal(err)
 	}

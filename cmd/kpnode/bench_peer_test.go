@@ -20,6 +20,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -378,7 +379,7 @@ func pinReader(tb testing.TB, in, be string) json.RawMessage {
 		tb.Fatal(err)
 	}
 	bed.stop(tb)
-	h := node.Home{Dir: be}
+	h := home.Home{Dir: be}
 	if err := errors.Join(os.RemoveAll(h.StoreDir()), os.Remove(h.StoreIDPath())); err != nil {
 		tb.Fatal(err)
 	}
@@ -403,15 +404,15 @@ func pinReader(tb testing.TB, in, be string) json.RawMessage {
 // its own seq, time, chain link and signature, and BE opens each in full.
 func appendPeerFeed(tb testing.TB, in, be string, body []byte, n int) {
 	start := time.Now()
-	author, err := node.Home{Dir: in}.ReadIdentity(nil)
+	author, err := home.Home{Dir: in}.ReadIdentity(nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reader, err := node.Home{Dir: be}.ReadIdentity(nil)
+	reader, err := home.Home{Dir: be}.ReadIdentity(nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := store.Open(store.Options{Dir: node.Home{Dir: in}.StoreDir()})
+	st, err := store.Open(store.Options{Dir: home.Home{Dir: in}.StoreDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -479,15 +480,15 @@ type peerDaemon struct {
 
 // startPeerDaemon starts kpnode run on home, on its configured listen
 // address and a free API port. It does not wait for the API.
-func startPeerDaemon(tb testing.TB, home string) *peerDaemon {
-	h := node.Home{Dir: home}
+func startPeerDaemon(tb testing.TB, dir string) *peerDaemon {
+	h := home.Home{Dir: dir}
 	os.Remove(h.APIAddrPath())
-	d := &peerDaemon{home: home, log: filepath.Join(home, "daemon.log"), done: make(chan struct{})}
+	d := &peerDaemon{home: dir, log: filepath.Join(dir, "daemon.log"), done: make(chan struct{})}
 	out, err := os.Create(d.log)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d.cmd = exec.Command("kpnode", "run", "--home", home, "--api", "127.0.0.1:0", "--log-format", "json")
+	d.cmd = exec.Command("kpnode", "run", "--home", dir, "--api", "127.0.0.1:0", "--log-format", "json")
 	d.cmd.Stdout, d.cmd.Stderr = out, out
 	if err := d.cmd.Start(); err != nil {
 		out.Close()
@@ -518,7 +519,7 @@ func (d *peerDaemon) tail() string {
 // waitAPI polls every 2 ms until the daemon has recorded its API address
 // and answers on it, and returns a client of it.
 func waitAPI(tb testing.TB, d *peerDaemon) *apiClient {
-	h, _, err := node.OpenHome(d.home)
+	h, _, err := home.OpenHome(d.home)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -258,9 +259,9 @@ func scaleHome(b *testing.B) (string, int) {
 // chained, its record stored as a node that opened it would. The feeds
 // are signed concurrently, one goroutine each, and appended through
 // store.AppendRun.
-func buildScaleHome(tb testing.TB, home string, n int) {
-	peerExec(tb, "init", "--participant", "IN", "--name", "India KP Authority", "--home", home, "--listen", peerListen(tb))
-	h := node.Home{Dir: home}
+func buildScaleHome(tb testing.TB, dir string, n int) {
+	peerExec(tb, "init", "--participant", "IN", "--name", "India KP Authority", "--home", dir, "--listen", peerListen(tb))
+	h := home.Home{Dir: dir}
 	self, err := h.ReadIdentity(nil)
 	if err != nil {
 		tb.Fatal(err)

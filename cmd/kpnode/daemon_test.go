@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 )
 
@@ -135,8 +136,8 @@ type apiClient struct {
 	http        *http.Client
 }
 
-func newAPIClient(t *testing.T, home string) *apiClient {
-	h, cfg, err := node.OpenHome(home)
+func newAPIClient(t *testing.T, dir string) *apiClient {
+	h, cfg, err := home.OpenHome(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/store"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -57,7 +57,7 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: tamper HOME SEQ OFFSET")
 	}
-	h := node.Home{Dir: ts.MkAbs(args[0])}
+	h := home.Home{Dir: ts.MkAbs(args[0])}
 	id, err := h.ReadIdentity(nil)
 	ts.Check(err)
 	seq, err := strconv.ParseUint(args[1], 10, 64)
@@ -77,7 +77,7 @@ func cmdTamperAudit(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	off, err := strconv.Atoi(args[2])
 	ts.Check(err)
-	ts.Check(store.TamperAudit(node.Home{Dir: ts.MkAbs(args[0])}.StoreDir(), seq, off))
+	ts.Check(store.TamperAudit(home.Home{Dir: ts.MkAbs(args[0])}.StoreDir(), seq, off))
 }
 
 // cmdChmod sets a file's mode: chmod MODE FILE.

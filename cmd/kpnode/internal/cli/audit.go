@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
 )
@@ -16,7 +17,7 @@ func runAudit(e *env, args []string) error {
 	if len(args) > 0 && args[0] == "verify" {
 		return runAuditVerify(e, args[1:])
 	}
-	fs, home := e.newFlags("audit", auditSynopsis)
+	fs, homeFlag := e.newFlags("audit", auditSynopsis)
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 100, "at most this many records, newest first (at most 10000)")
 	pos, err := parse(fs, args)
@@ -30,7 +31,7 @@ func runAudit(e *env, args []string) error {
 		return usageErrorf("audit: --limit must be at least 1")
 	}
 	var recs []store.AuditRecord
-	direct := func(_ node.Home, _ node.Config, st *store.Store) error {
+	direct := func(_ home.Home, _ node.Config, st *store.Store) error {
 		var err error
 		recs, err = st.AuditLog(min(*limit, 10000))
 		return err
@@ -38,7 +39,7 @@ func runAudit(e *env, args []string) error {
 	viaAPI := func(c *client) error {
 		return c.do(e, "GET", "/api/audit?limit="+strconv.Itoa(*limit), nil, &recs)
 	}
-	if err := e.localStore(*home, "", direct, viaAPI); err != nil {
+	if err := e.localStore(*homeFlag, "", direct, viaAPI); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -71,19 +72,19 @@ func compactJSON(b []byte) string {
 }
 
 func runAuditVerify(e *env, args []string) error {
-	fs, home := e.newFlags("audit verify", "[--json]")
+	fs, homeFlag := e.newFlags("audit verify", "[--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	var rep store.AuditReport
-	direct := func(_ node.Home, _ node.Config, st *store.Store) error {
+	direct := func(_ home.Home, _ node.Config, st *store.Store) error {
 		var err error
 		rep, err = st.VerifyAudit(e.ctx)
 		return err
 	}
 	viaAPI := func(c *client) error { return c.do(e, "POST", "/api/audit/verify", nil, &rep) }
-	if err := e.localStore(*home, "", direct, viaAPI); err != nil {
+	if err := e.localStore(*homeFlag, "", direct, viaAPI); err != nil {
 		return err
 	}
 	if *asJSON {

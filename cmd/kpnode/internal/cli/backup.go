@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
 )
@@ -23,7 +24,7 @@ type backupFlags struct {
 }
 
 func runBackup(e *env, args []string) error {
-	fs, home := e.newFlags("backup", backupSynopsis)
+	fs, homeFlag := e.newFlags("backup", backupSynopsis)
 	var f backupFlags
 	fs.BoolVar(&f.withKeys, "with-keys", false, "also keep config.json and identity.key (as they are in the home, passphrase-protected or not)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "file holding the node passphrase (or $KPNODE_PASSPHRASE_FILE); needed for an encrypted store")
@@ -35,7 +36,7 @@ func runBackup(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("backup needs one FILE to write (see kpnode backup --help)")
 	}
-	f.home = *home
+	f.home = *homeFlag
 	path, err := filepath.Abs(pos[0])
 	if err != nil {
 		return err
@@ -69,25 +70,25 @@ func keysText(files map[string][]byte) string {
 
 // backup takes the backup directly from the store when no daemon runs,
 // else streams it from the daemon's API.
-func (e *env) backup(f backupFlags, path string) (node.BackupHeader, error) {
+func (e *env) backup(f backupFlags, path string) (home.BackupHeader, error) {
 	dir, err := e.homeDir(f.home)
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
-	h, cfg, err := node.OpenHome(dir)
+	h, cfg, err := home.OpenHome(dir)
 	if err != nil {
-		return node.BackupHeader{}, homeError(err, dir)
+		return home.BackupHeader{}, homeError(err, dir)
 	}
 	opts, err := e.backupOptions(h, cfg, f)
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
 	unlock, err := h.Lock()
-	if errors.Is(err, node.ErrHomeLocked) {
+	if errors.Is(err, home.ErrHomeLocked) {
 		return e.backupViaAPI(f.home, path, opts)
 	}
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
 	defer unlock()
 	return e.backupDirect(h, f.passFile, path, opts)
@@ -95,23 +96,23 @@ func (e *env) backup(f backupFlags, path string) (node.BackupHeader, error) {
 
 // backupOptions gathers the header's identity, the passphrase of an
 // encrypted store and the key files.
-func (e *env) backupOptions(h node.Home, cfg node.Config, f backupFlags) (node.BackupOptions, error) {
+func (e *env) backupOptions(h home.Home, cfg node.Config, f backupFlags) (home.BackupOptions, error) {
 	pass, err := e.passphrase(f.passFile)
 	if err != nil {
-		return node.BackupOptions{}, err
+		return home.BackupOptions{}, err
 	}
 	id, err := h.ReadIdentity(pass)
 	if errors.Is(err, crypto.ErrPassphraseRequired) {
-		return node.BackupOptions{}, withHint(err, "pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")
+		return home.BackupOptions{}, withHint(err, "pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")
 	}
 	if err != nil {
-		return node.BackupOptions{}, err
+		return home.BackupOptions{}, err
 	}
 	wf, err := e.workFactor()
 	if err != nil {
-		return node.BackupOptions{}, err
+		return home.BackupOptions{}, err
 	}
-	opts := node.BackupOptions{Participant: cfg.Participant, Name: cfg.Name, Fingerprint: id.Fingerprint(),
+	opts := home.BackupOptions{Participant: cfg.Participant, Name: cfg.Name, Fingerprint: id.Fingerprint(),
 		Passphrase: pass, Encrypt: h.Encrypted(), WorkFactor: wf}
 	if opts.Encrypt && len(pass) == 0 {
 		return opts, withHint(errors.New("the store is encrypted: its backup is encrypted with the node passphrase, which is needed"),
@@ -123,17 +124,17 @@ func (e *env) backupOptions(h node.Home, cfg node.Config, f backupFlags) (node.B
 	return opts, err
 }
 
-func (e *env) backupDirect(h node.Home, passFile, path string, opts node.BackupOptions) (node.BackupHeader, error) {
+func (e *env) backupDirect(h home.Home, passFile, path string, opts home.BackupOptions) (home.BackupHeader, error) {
 	h, err := e.unlockHome(h, passFile)
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
 	st, err := h.OpenStore(nil)
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
 	defer st.Close()
-	hdr, err := node.CreateBackup(path, opts, func(w io.Writer) (store.BackupInfo, error) { return st.Backup(e.ctx, w) })
+	hdr, err := home.CreateBackup(path, opts, func(w io.Writer) (store.BackupInfo, error) { return st.Backup(e.ctx, w) })
 	if err != nil {
 		return hdr, err
 	}
@@ -142,12 +143,12 @@ func (e *env) backupDirect(h node.Home, passFile, path string, opts node.BackupO
 	return hdr, err
 }
 
-func (e *env) backupViaAPI(homeFlag, path string, opts node.BackupOptions) (node.BackupHeader, error) {
+func (e *env) backupViaAPI(homeFlag, path string, opts home.BackupOptions) (home.BackupHeader, error) {
 	c, err := e.client(homeFlag)
 	if err != nil {
-		return node.BackupHeader{}, err
+		return home.BackupHeader{}, err
 	}
-	return node.CreateBackup(path, opts, func(w io.Writer) (store.BackupInfo, error) {
+	return home.CreateBackup(path, opts, func(w io.Writer) (store.BackupInfo, error) {
 		return c.streamBackup(e, path, w)
 	})
 }

@@ -9,7 +9,7 @@ import (
 const maxCardFile = 64 << 10
 
 func runCard(e *env, args []string) error {
-	fs, home := e.newFlags("card", "[verify FILE|-]")
+	fs, homeFlag := e.newFlags("card", "[verify FILE|-]")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -20,7 +20,7 @@ func runCard(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("card: unexpected %q (want: kpnode card, or kpnode card verify FILE)", pos[0])
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

@@ -14,13 +14,14 @@ import (
 
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 )
 
 // client talks to a running node's local API.
 type client struct {
-	home  node.Home
+	home  home.Home
 	cfg   node.Config
 	token crypto.Secret
 	http  *http.Client
@@ -33,7 +34,7 @@ func (e *env) client(homeFlag string) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, cfg, err := node.OpenHome(dir)
+	h, cfg, err := home.OpenHome(dir)
 	if err != nil {
 		return nil, homeError(err, dir)
 	}
@@ -45,7 +46,7 @@ func (e *env) client(homeFlag string) (*client, error) {
 }
 
 func homeError(err error, dir string) error {
-	if errors.Is(err, node.ErrNotInitialised) {
+	if errors.Is(err, home.ErrNotInitialised) {
 		return withHint(err, fmt.Sprintf("create it with: kpnode init --participant CODE --name NAME --home %s", dir))
 	}
 	return err

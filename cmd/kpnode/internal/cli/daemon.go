@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
 )
@@ -23,7 +24,7 @@ type daemonFlags struct {
 }
 
 func runDaemon(e *env, args []string) error {
-	fs, home := e.newFlags("run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]")
+	fs, homeFlag := e.newFlags("run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]")
 	var f daemonFlags
 	fs.Var(&f.listen, "listen", "libp2p listen multiaddr (repeatable; replaces the configured ones)")
 	fs.StringVar(&f.api, "api", "", "API address HOST:PORT (overrides the configuration; port 0 picks one)")
@@ -33,7 +34,7 @@ func runDaemon(e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	f.home = *home
+	f.home = *homeFlag
 	return e.daemon(f)
 }
 
@@ -65,7 +66,7 @@ func (e *env) daemon(f daemonFlags) error {
 	if err != nil {
 		return err
 	}
-	h, cfg, err := node.OpenHome(dir)
+	h, cfg, err := home.OpenHome(dir)
 	if err != nil {
 		return homeError(err, dir)
 	}
@@ -115,7 +116,7 @@ func applyOverrides(cfg *node.Config, f daemonFlags) error {
 
 // readIdentity reads the home's key, finishing the key-file swap of a
 // rotation that a crash interrupted.
-func readIdentity(h node.Home, pass crypto.Secret) (*crypto.Identity, error) {
+func readIdentity(h home.Home, pass crypto.Secret) (*crypto.Identity, error) {
 	if _, err := os.Stat(h.KeyPath()); errors.Is(err, fs.ErrNotExist) {
 		// A crash between the two renames of a rotation.
 		if err := os.Rename(h.NextKeyPath(), h.KeyPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -132,7 +133,7 @@ func readIdentity(h node.Home, pass crypto.Secret) (*crypto.Identity, error) {
 // serve opens the store, starts the node and serves the API until the
 // context ends. After a key rotation it starts the node again with the
 // new key, on the same store and API address.
-func (e *env) serve(h node.Home, cfg node.Config, pass crypto.Secret, log *slog.Logger) error {
+func (e *env) serve(h home.Home, cfg node.Config, pass crypto.Secret, log *slog.Logger) error {
 	st, err := h.OpenStoreReserve(log.With("component", "store"), cfg.StoreMinFree())
 	if err != nil {
 		return err
@@ -150,10 +151,10 @@ func (e *env) serve(h node.Home, cfg node.Config, pass crypto.Secret, log *slog.
 
 // serveNode runs the node with the home's current key until the context
 // ends or the node asks for a restart, which it reports.
-func (e *env) serveNode(h node.Home, cfg node.Config, st *store.Store, pass crypto.Secret, log *slog.Logger) (bool, error) {
+func (e *env) serveNode(h home.Home, cfg node.Config, st *store.Store, pass crypto.Secret, log *slog.Logger) (bool, error) {
 	id, err := readIdentity(h, pass)
 	if err == nil {
-		id, err = node.FinishRotation(h, st, id, pass)
+		id, err = home.FinishRotation(h, st, id, pass)
 	}
 	if err != nil {
 		return false, err
@@ -167,7 +168,7 @@ func (e *env) serveNode(h node.Home, cfg node.Config, st *store.Store, pass cryp
 		return false, err
 	}
 	n.SetRetiredIdentities(retired)
-	n.SetKeyVault(node.HomeKeys{Home: h, Opts: crypto.KeyFileOptions{Passphrase: pass}})
+	n.SetKeyVault(home.HomeKeys{Home: h, Opts: crypto.KeyFileOptions{Passphrase: pass}})
 	if err := n.Start(e.ctx); err != nil {
 		return false, err
 	}
@@ -189,7 +190,7 @@ func (e *env) serveNode(h node.Home, cfg node.Config, st *store.Store, pass cryp
 	return <-restarted && e.ctx.Err() == nil, err
 }
 
-func (e *env) serveAPI(ctx context.Context, h node.Home, cfg node.Config, n *node.Node, log *slog.Logger) error {
+func (e *env) serveAPI(ctx context.Context, h home.Home, cfg node.Config, n *node.Node, log *slog.Logger) error {
 	tok, err := h.ReadToken()
 	if err != nil {
 		return err

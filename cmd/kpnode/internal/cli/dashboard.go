@@ -28,14 +28,14 @@ const dashboardSynopsis = "[--open] | sessions [--json] | revoke ID"
 // web dashboard and prints it, or with --open signs the desktop's browser
 // in; "sessions" lists the browsers signed in and "revoke" ends one.
 func runDashboard(e *env, args []string) error {
-	fset, home := e.newFlags("dashboard", dashboardSynopsis)
+	fset, homeFlag := e.newFlags("dashboard", dashboardSynopsis)
 	open := fset.Bool("open", false, "sign in the default browser of this computer instead of printing the link")
 	asJSON := fset.Bool("json", false, "sessions: print JSON")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

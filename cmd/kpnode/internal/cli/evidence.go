@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -42,7 +43,7 @@ type evidenceExportFlags struct {
 }
 
 func runEvidenceExport(e *env, args []string) error {
-	fs, home := e.newFlags("evidence export", "--author CODE --seq N [--item I] [--out FILE]")
+	fs, homeFlag := e.newFlags("evidence export", "--author CODE --seq N [--item I] [--out FILE]")
 	f := evidenceExportFlags{}
 	fs.StringVar(&f.author, "author", "", "the feed's author: a partner code (default: this node)")
 	fs.Uint64Var(&f.seq, "seq", 0, "the entry's sequence number")
@@ -57,7 +58,7 @@ func runEvidenceExport(e *env, args []string) error {
 	if f.seq == 0 {
 		return usageErrorf("evidence export needs --seq N (N ≥ 1)")
 	}
-	f.home = *home
+	f.home = *homeFlag
 	b, err := e.exportEvidence(f)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func runEvidenceExport(e *env, args []string) error {
 // store when the daemon is stopped.
 func (e *env) exportEvidence(f evidenceExportFlags) ([]byte, error) {
 	var out []byte
-	direct := func(h node.Home, cfg node.Config, st *store.Store) error {
+	direct := func(h home.Home, cfg node.Config, st *store.Store) error {
 		id, err := e.optionalIdentity(h, f.passFile)
 		if err != nil {
 			return err
@@ -107,7 +108,7 @@ func (f evidenceExportFlags) request(self string) node.EvidenceRequest {
 
 // optionalIdentity reads the node's keys if it can: without a passphrase
 // for protected keys it returns nil, and the export does without them.
-func (e *env) optionalIdentity(h node.Home, passFile string) (*crypto.Identity, error) {
+func (e *env) optionalIdentity(h home.Home, passFile string) (*crypto.Identity, error) {
 	pass, err := e.passphrase(passFile)
 	if err != nil {
 		return nil, err

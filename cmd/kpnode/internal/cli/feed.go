@@ -10,7 +10,7 @@ import (
 )
 
 func runFeed(e *env, args []string) error {
-	fs, home := e.newFlags("feed", "[--author CODE] [--from SEQ] [--limit N] [--json]")
+	fs, homeFlag := e.newFlags("feed", "[--author CODE] [--from SEQ] [--limit N] [--json]")
 	author := fs.String("author", "", "whose feed: a partner code (default: this node's own)")
 	from := fs.Uint64("from", 1, "first sequence number")
 	limit := fs.Uint64("limit", 1000, "at most this many entries")
@@ -18,7 +18,7 @@ func runFeed(e *env, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func boolFlag(b bool) string {
 }
 
 func runFindings(e *env, args []string) error {
-	fs, home := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT]")
+	fs, homeFlag := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT]")
 	f := findingsFlags{asJSON: fs.Bool("json", false, "print JSON (with --all: one finding per line)"),
 		rule:     fs.String("rule", "", "only this rule: R1…R13 or its name"),
 		partner:  fs.String("partner", "", "only findings concerning this partner (none: the node's own statistics)"),
@@ -55,7 +55,7 @@ func runFindings(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

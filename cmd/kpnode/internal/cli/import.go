@@ -19,7 +19,7 @@ import (
 const maxImportFile = 256 << 20
 
 func runImport(e *env, args []string) error {
-	fs, home := e.newFlags("import", "KIND FILE|- [--to CODES|all [--allow-non-party]] [--dry-run] [--format csv|json]")
+	fs, homeFlag := e.newFlags("import", "KIND FILE|- [--to CODES|all [--allow-non-party]] [--dry-run] [--format csv|json]")
 	to := fs.String("to", "", "comma-separated partner codes, or all (default: each record's parties)")
 	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the records (audited)")
 	dry := fs.Bool("dry-run", false, "only check the file: write nothing")
@@ -40,7 +40,7 @@ func runImport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func kindList() string {
 }
 
 func runExport(e *env, args []string) error {
-	fs, home := e.newFlags("export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE] | kp-statistics --period 2011-Q3")
+	fs, homeFlag := e.newFlags("export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE] | kp-statistics --period 2011-Q3")
 	format := fs.String("format", "csv", "csv or json")
 	from := fs.String("from", "", "first date (YYYY-MM-DD)")
 	to := fs.String("to", "", "last date (YYYY-MM-DD)")
@@ -180,7 +180,7 @@ func runExport(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("export needs one KIND (%s, or kp-statistics)", kindList())
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

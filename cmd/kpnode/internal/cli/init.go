@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 )
 
 func runInit(e *env, args []string) error {
-	fs, home := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store] [--from-key KEYFILE]")
+	fs, homeFlag := e.newFlags("init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store] [--from-key KEYFILE]")
 	code := fs.String("participant", "", "this authority's participant code, e.g. IN (see kpnode participants)")
 	name := fs.String("name", "", `the authority's name, e.g. "India KP Authority"`)
 	passFile := fs.String("passphrase-file", "", "protect the keys with the passphrase in this file (or $KPNODE_PASSPHRASE_FILE)")
@@ -26,7 +27,7 @@ func runInit(e *env, args []string) error {
 	if *code == "" || strings.TrimSpace(*name) == "" {
 		return usageErrorf("init needs --participant CODE and --name NAME")
 	}
-	dir, err := e.homeDir(*home)
+	dir, err := e.homeDir(*homeFlag)
 	if err != nil {
 		return err
 	}
@@ -48,13 +49,13 @@ func runInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := node.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf}
+	opts := home.InitOptions{Passphrase: pass, EncryptStore: *encrypt, WorkFactor: wf}
 	if *fromKey != "" {
 		if opts.Identity, err = crypto.ReadKeyFile(*fromKey, pass); err != nil {
 			return withHint(err, "--from-key takes a kpnode identity.key; a protected one needs its --passphrase-file")
 		}
 	}
-	id, err := node.InitHome(dir, cfg, opts)
+	id, err := home.InitHome(dir, cfg, opts)
 	if err != nil {
 		return initError(err)
 	}
@@ -72,7 +73,7 @@ func initError(err error) error {
 	switch {
 	case errors.Is(err, node.ErrUnknownParticipant):
 		return withHint(err, "kpnode participants lists the valid codes")
-	case errors.Is(err, node.ErrHomeExists):
+	case errors.Is(err, home.ErrHomeExists):
 		return withHint(err, "choose another --home; init never overwrites a node")
 	}
 	return err
@@ -94,7 +95,7 @@ func storeProtection(encrypted bool) string {
 
 // unlockHome returns h able to open its store: an encrypted store needs
 // the passphrase (from the flag, else $KPNODE_PASSPHRASE_FILE).
-func (e *env) unlockHome(h node.Home, passFile string) (node.Home, error) {
+func (e *env) unlockHome(h home.Home, passFile string) (home.Home, error) {
 	if !h.Encrypted() {
 		return h, nil
 	}
@@ -103,7 +104,7 @@ func (e *env) unlockHome(h node.Home, passFile string) (node.Home, error) {
 		return h, err
 	}
 	if len(pass) == 0 {
-		return h, withHint(fmt.Errorf("%w (%s)", node.ErrStoreKeyNeeded, h.StoreKeyPath()),
+		return h, withHint(fmt.Errorf("%w (%s)", home.ErrStoreKeyNeeded, h.StoreKeyPath()),
 			"pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE to the file holding the node passphrase")
 	}
 	u, err := h.Unlock(pass)

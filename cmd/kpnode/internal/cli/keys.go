@@ -17,7 +17,7 @@ const keysSynopsis = "rotate [--reason TEXT] [--wait DURATION]"
 const maxRotateWait = 10 * time.Minute
 
 func runKeys(e *env, args []string) error {
-	fs, home := e.newFlags("keys", keysSynopsis)
+	fs, homeFlag := e.newFlags("keys", keysSynopsis)
 	reason := fs.String("reason", "", "told to the partners' operators in the hand-over")
 	wait := fs.Duration("wait", time.Minute, "wait up to this long for the partners' receipts of the hand-over")
 	pos, err := parse(fs, args)
@@ -30,7 +30,7 @@ func runKeys(e *env, args []string) error {
 	if *wait < time.Second || *wait > maxRotateWait {
 		return usageErrorf("keys rotate: --wait must be between 1s and %s", maxRotateWait)
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func orNone(codes []string) string {
 const recoverSynopsis = "[--force --note TEXT] [--json]"
 
 func runRecover(e *env, args []string) error {
-	fs, home := e.newFlags("recover", recoverSynopsis)
+	fs, homeFlag := e.newFlags("recover", recoverSynopsis)
 	force := fs.Bool("force", false, "end recovery now, without the partners' heads (audited)")
 	note := fs.String("note", "", "why recovery is forced (required with --force)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -88,7 +88,7 @@ func runRecover(e *env, args []string) error {
 	if *force && strings.TrimSpace(*note) == "" {
 		return usageErrorf("recover --force needs --note TEXT: say why the partners' heads are not needed")
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

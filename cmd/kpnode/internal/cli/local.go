@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/store"
 )
@@ -12,18 +13,18 @@ import (
 // the running daemon's API, since the daemon owns the store. An encrypted
 // store is unlocked with the passphrase in passFile, else in
 // $KPNODE_PASSPHRASE_FILE.
-func (e *env) localStore(homeFlag, passFile string, direct func(h node.Home, cfg node.Config, st *store.Store) error,
+func (e *env) localStore(homeFlag, passFile string, direct func(h home.Home, cfg node.Config, st *store.Store) error,
 	viaAPI func(c *client) error) error {
 	dir, err := e.homeDir(homeFlag)
 	if err != nil {
 		return err
 	}
-	h, cfg, err := node.OpenHome(dir)
+	h, cfg, err := home.OpenHome(dir)
 	if err != nil {
 		return homeError(err, dir)
 	}
 	unlock, err := h.Lock()
-	if errors.Is(err, node.ErrHomeLocked) {
+	if errors.Is(err, home.ErrHomeLocked) {
 		c, err := e.client(homeFlag)
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 const partnersSynopsis = "add FILE|- | list [--json] | remove CODE | addr CODE MULTIADDR...|--clear | pause CODE | resume CODE | repin CODE FILE|- --valid-through SEQ"
 
 func runPartners(e *env, args []string) error {
-	fs, home := e.newFlags("partners", partnersSynopsis)
+	fs, homeFlag := e.newFlags("partners", partnersSynopsis)
 	asJSON := fs.Bool("json", false, "print JSON (list)")
 	clearAddrs := fs.Bool("clear", false, "remove the address override (addr)")
 	validThrough := fs.String("valid-through", "", "repin: the last seq of the old key's feed to keep; its later entries are refused")
@@ -31,7 +31,7 @@ func runPartners(e *env, args []string) error {
 	if (*validThrough != "") != (pos[0] == "repin") {
 		return usageErrorf("partners: repin needs --valid-through SEQ, and --valid-through goes with repin only")
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

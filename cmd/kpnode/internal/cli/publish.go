@@ -12,7 +12,7 @@ import (
 const maxRecordFile = 1 << 20
 
 func runPublish(e *env, args []string) error {
-	fs, home := e.newFlags("publish", "--type TYPE [--to CODES|all [--allow-non-party]] FILE|-")
+	fs, homeFlag := e.newFlags("publish", "--type TYPE [--to CODES|all [--allow-non-party]] FILE|-")
 	typ := fs.String("type", "", "record type, e.g. notice")
 	to := fs.String("to", "", "comma-separated partner codes, or all (default: the record's parties)")
 	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the record (audited)")
@@ -31,7 +31,7 @@ func runPublish(e *env, args []string) error {
 	if !json.Valid(rec) {
 		return fmt.Errorf("%s: not valid JSON", pos[0])
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

@@ -6,13 +6,13 @@ import (
 	"path/filepath"
 
 	"github.com/kpnode/kpnode/crypto"
-	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/home"
 )
 
 const restoreSynopsis = "FILE [--home DIR] [--passphrase-file FILE] [--json]"
 
 func runRestore(e *env, args []string) error {
-	fs, home := e.newFlags("restore", restoreSynopsis)
+	fs, homeFlag := e.newFlags("restore", restoreSynopsis)
 	passFile := fs.String("passphrase-file", "", "file holding the node passphrase (or $KPNODE_PASSPHRASE_FILE); needed for an encrypted backup or protected keys")
 	asJSON := fs.Bool("json", false, "print the restore report as JSON")
 	pos, err := parse(fs, args)
@@ -22,7 +22,7 @@ func runRestore(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("restore needs one backup FILE (see kpnode restore --help)")
 	}
-	dir, err := e.homeDir(*home)
+	dir, err := e.homeDir(*homeFlag)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func runRestore(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := node.Restore(e.ctx, path, dir, node.RestoreOptions{Passphrase: pass, WorkFactor: wf})
+	rep, err := home.Restore(e.ctx, path, dir, home.RestoreOptions{Passphrase: pass, WorkFactor: wf})
 	if err != nil {
 		return restoreError(err)
 	}
@@ -58,9 +58,9 @@ func restoreError(err error) error {
 	switch {
 	case errors.Is(err, crypto.ErrPassphraseRequired), errors.Is(err, crypto.ErrWrongPassphrase):
 		return withHint(err, "pass --passphrase-file FILE (or set KPNODE_PASSPHRASE_FILE) with the node passphrase of the backed-up node")
-	case errors.Is(err, node.ErrBadBackup):
+	case errors.Is(err, home.ErrBadBackup):
 		return withHint(err, "the file is damaged or not a kpnode backup: nothing was written; use another backup")
-	case errors.Is(err, node.ErrRestoreVerify):
+	case errors.Is(err, home.ErrRestoreVerify):
 		return withHint(err, "nothing was kept; use another backup and keep this one as evidence")
 	}
 	return err

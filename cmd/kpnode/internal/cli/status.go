@@ -14,13 +14,13 @@ import (
 )
 
 func runStatus(e *env, args []string) error {
-	fs, home := e.newFlags("status", "[--json] [--wait DURATION]")
+	fs, homeFlag := e.newFlags("status", "[--json] [--wait DURATION]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	wait := fs.Duration("wait", 0, "wait up to this long for the node to answer (e.g. 30s)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ const valuationSynopsis = "show [--json] | import FILE|- [--dry-run] [--json] | 
 // built-in national averages, with the operator's valuation table (the
 // WGDE's Valuation Data Matrix) laid over them.
 func runValuation(e *env, args []string) error {
-	fs, home := e.newFlags("valuation", valuationSynopsis)
+	fs, homeFlag := e.newFlags("valuation", valuationSynopsis)
 	dry := fs.Bool("dry-run", false, "import: only check the file, change nothing")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
@@ -43,7 +43,7 @@ func runValuation(e *env, args []string) error {
 			return err
 		}
 	}
-	c, err := e.client(*home)
+	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
 	}

@@ -5,17 +5,17 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/store"
 )
 
 func runVerify(e *env, args []string) error {
-	fs, home := e.newFlags("verify", "[--home DIR] [--json]")
+	fs, homeFlag := e.newFlags("verify", "[--home DIR] [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	rep, err := e.verifyHome(*home)
+	rep, err := e.verifyHome(*homeFlag)
 	if err != nil {
 		return err
 	}
@@ -40,12 +40,12 @@ func (e *env) verifyHome(homeFlag string) (store.VerifyReport, error) {
 	if err != nil {
 		return store.VerifyReport{}, err
 	}
-	h, _, err := node.OpenHome(dir)
+	h, _, err := home.OpenHome(dir)
 	if err != nil {
 		return store.VerifyReport{}, homeError(err, dir)
 	}
 	unlock, err := h.Lock()
-	if errors.Is(err, node.ErrHomeLocked) {
+	if errors.Is(err, home.ErrHomeLocked) {
 		return e.verifyViaAPI(homeFlag)
 	}
 	if err != nil {
@@ -58,7 +58,7 @@ func (e *env) verifyHome(homeFlag string) (store.VerifyReport, error) {
 	return verifyStore(e.ctx, h)
 }
 
-func verifyStore(ctx context.Context, h node.Home) (store.VerifyReport, error) {
+func verifyStore(ctx context.Context, h home.Home) (store.VerifyReport, error) {
 	st, err := h.OpenStore(nil)
 	if err != nil {
 		return store.VerifyReport{}, err

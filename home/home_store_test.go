@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/node"
 )
 
 // TestOpenStoreRefusals: a home refuses to start from a store that was
@@ -14,7 +16,7 @@ import (
 func TestOpenStoreRefusals(t *testing.T) {
 	newHome := func(t *testing.T) Home {
 		dir := filepath.Join(t.TempDir(), "home")
-		if _, err := InitHome(dir, DefaultConfig("IN", "India"), InitOptions{}); err != nil {
+		if _, err := InitHome(dir, node.DefaultConfig("IN", "India"), InitOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return Home{Dir: dir}

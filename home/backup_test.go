@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -36,7 +37,7 @@ func newBackupHome(t *testing.T, encrypt bool, n int) backupHome {
 		b.pass = crypto.Secret("correct horse")
 		opts.Passphrase, opts.EncryptStore = b.pass, true
 	}
-	id, err := InitHome(dir, DefaultConfig("IN", "India"), opts)
+	id, err := InitHome(dir, node.DefaultConfig("IN", "India"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,7 @@ func TestEncryptedHomeRefusals(t *testing.T) {
 	if _, err := locked.Unlock(crypto.Secret("wrong")); !errors.Is(err, crypto.ErrWrongPassphrase) {
 		t.Errorf("unlock with a wrong passphrase: %v", err)
 	}
-	if _, err := InitHome(filepath.Join(t.TempDir(), "x"), DefaultConfig("IN", "India"), InitOptions{EncryptStore: true}); !errors.Is(err, ErrEncryptNeedsPassphrase) {
+	if _, err := InitHome(filepath.Join(t.TempDir(), "x"), node.DefaultConfig("IN", "India"), InitOptions{EncryptStore: true}); !errors.Is(err, ErrEncryptNeedsPassphrase) {
 		t.Errorf("init --encrypt-store without a passphrase: %v", err)
 	}
 	// Another encrypted home's store.key in place of this one's.

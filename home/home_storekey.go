@@ -1,8 +1,7 @@
-package node
+package home
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,16 +9,6 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/store"
 )
-
-// ErrStoreKeyNeeded is returned by [Home.OpenStore] when the store is
-// encrypted (the home has a store.key) and the home was not unlocked with
-// the node passphrase ([Home.Unlock]).
-var ErrStoreKeyNeeded = errors.New("the store is encrypted: the node passphrase is needed")
-
-// ErrStoreKeyMismatch is returned by [Home.OpenStore] when the store's
-// encryption key is not the one in the home's store.key (or the home has
-// none and the store is encrypted, or the other way round).
-var ErrStoreKeyMismatch = errors.New("the store's encryption key does not match")
 
 // StoreKeyPath is the file that holds the store's encryption key, wrapped
 // with the node passphrase (age scrypt), 0600. Only encrypted stores have

@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"bufio"
@@ -35,11 +35,6 @@ const (
 	backupVersion   = 1
 	maxBackupHeader = 1 << 20
 )
-
-// ErrBadBackup is returned when a backup file is not one kpnode can
-// restore: wrong magic or version, a damaged or truncated header or body,
-// a hash that does not match.
-var ErrBadBackup = errors.New("bad backup file")
 
 // BackupHeader describes a backup file.
 type BackupHeader struct {

@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"errors"
@@ -11,11 +11,12 @@ import (
 	"syscall"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node"
 )
 
 // Home is a node's home directory:
 //
-//	config.json   the configuration (see [Config])
+//	config.json   the configuration (see [node.Config])
 //	identity.key  the node's keys, 0600, optionally passphrase-protected
 //	api.token     the bearer token of the local API, 0600
 //	store/        the Badger store
@@ -53,13 +54,9 @@ type InitOptions struct {
 	Identity *crypto.Identity
 }
 
-// ErrEncryptNeedsPassphrase is returned by [InitHome] when the store is to
-// be encrypted and no passphrase protects its key.
-var ErrEncryptNeedsPassphrase = errors.New("encrypting the store needs a passphrase")
-
 // InitHome creates a node home: a fresh identity, an API token and the
 // configuration. It refuses a directory that already holds a node.
-func InitHome(dir string, cfg Config, opts InitOptions) (*crypto.Identity, error) {
+func InitHome(dir string, cfg node.Config, opts InitOptions) (*crypto.Identity, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -80,7 +77,7 @@ func InitHome(dir string, cfg Config, opts InitOptions) (*crypto.Identity, error
 
 // initFiles writes the key and token first and the config last: a home is
 // initialised once config.json exists.
-func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
+func initFiles(h Home, cfg node.Config, opts InitOptions) (*crypto.Identity, error) {
 	id, err := opts.Identity, error(nil)
 	if id == nil {
 		id, err = crypto.NewIdentity()
@@ -114,19 +111,19 @@ func initFiles(h Home, cfg Config, opts InitOptions) (*crypto.Identity, error) {
 	if err := errors.Join(err, st.Close()); err != nil {
 		return nil, fmt.Errorf("init %s: create the store: %w", h.Dir, err)
 	}
-	if err := cfg.write(h.ConfigPath()); err != nil {
+	if err := cfg.WriteFile(h.ConfigPath()); err != nil {
 		return nil, fmt.Errorf("init %s: write config: %w", h.Dir, err)
 	}
 	return id, nil
 }
 
 // OpenHome loads the configuration of an initialised home.
-func OpenHome(dir string) (Home, Config, error) {
+func OpenHome(dir string) (Home, node.Config, error) {
 	h := Home{Dir: dir}
 	if _, err := os.Stat(h.ConfigPath()); errors.Is(err, fs.ErrNotExist) {
-		return h, Config{}, fmt.Errorf("%w: %s has no config.json", ErrNotInitialised, dir)
+		return h, node.Config{}, fmt.Errorf("%w: %s has no config.json", ErrNotInitialised, dir)
 	}
-	cfg, err := LoadConfig(h.ConfigPath())
+	cfg, err := node.LoadConfig(h.ConfigPath())
 	return h, cfg, err
 }
 
@@ -170,7 +167,7 @@ func readPID(f *os.File) string {
 
 // APIAddr returns where the daemon's API listens: the address the running
 // daemon recorded, else the configured one.
-func (h Home) APIAddr(cfg Config) string {
+func (h Home) APIAddr(cfg node.Config) string {
 	if b, err := os.ReadFile(h.APIAddrPath()); err == nil {
 		if s := strings.TrimSpace(string(b)); s != "" {
 			return s

@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"context"
@@ -15,15 +15,8 @@ import (
 	"github.com/kpnode/kpnode/store"
 )
 
-// ErrRestoreTarget is returned by [Restore] when the home cannot receive
-// the backup: it already holds a store, it is not empty and not a home,
-// it belongs to another node, or it lacks keys the backup does not carry.
-var ErrRestoreTarget = errors.New("cannot restore into this home")
-
-// ErrRestoreVerify is returned by [Restore] when the restored store fails
-// its checks (counts, store id, chains, signatures, audit log); what was
-// written has been removed.
-var ErrRestoreVerify = errors.New("the restored store does not verify")
+// AuditRestore is the audit action of a store restored from a backup.
+const AuditRestore = "store.restore"
 
 // RestoreReport says what [Restore] did.
 type RestoreReport struct {

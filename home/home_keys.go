@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"errors"
@@ -7,22 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/store"
 )
 
-// KeyVault keeps a node's key files through a rotation ([Node.RotateKeys]).
-type KeyVault interface {
-	// Stage writes next where a restart finds it, before the hand-over
-	// to it is signed.
-	Stage(next *crypto.Identity) error
-	// Commit makes next the node's key and keeps old as a retired key.
-	Commit(old, next *crypto.Identity) error
-}
-
-// HomeKeys is the [KeyVault] of a home:
+// HomeKeys is the [node.KeyVault] of a home:
 //
 //	keys/next.key              the staged new key, during a rotation
 //	keys/retired/<FPR>.key     each retired key, 0600, same passphrase
@@ -105,16 +95,6 @@ func FinishRotation(h Home, st *store.Store, id *crypto.Identity, passphrase cry
 
 // handedOver reports whether id is among the store's retired own keys.
 func handedOver(st *store.Store, id *crypto.Identity) (bool, error) {
-	n := &Node{st: st}
-	rs, err := n.ownRetired()
-	return slices.ContainsFunc(rs, func(r ownRetired) bool { return r.Key == id.Public() }), err
-}
-
-// keyRotation is the state of [Node.RotateKeys]: the vault and the
-// restart signal.
-type keyRotation struct {
-	mu      sync.Mutex // held for a whole rotation
-	vault   KeyVault
-	restart chan struct{}
-	once    sync.Once
+	rs, err := st.OwnRetiredKeys()
+	return slices.ContainsFunc(rs, func(r store.OwnRetiredKey) bool { return r.Key == id.Public() }), err
 }

@@ -1,4 +1,4 @@
-package node
+package home
 
 import (
 	"bytes"
@@ -17,19 +17,6 @@ import (
 // storeIDMeta is the store metadata key of the store's identity, which
 // the home's store.id file repeats.
 const storeIDMeta = store.StoreIDMeta
-
-// ErrStoreMissing is returned by [Home.OpenStore] when the home's store
-// directory is gone although the home had one.
-var ErrStoreMissing = errors.New("the store is missing")
-
-// ErrStoreReplaced is returned by [Home.OpenStore] when the store in the
-// home is not the one the home was created with (an empty or foreign
-// store in its place).
-var ErrStoreReplaced = errors.New("the store is not this home's store")
-
-// ErrStoreDamaged is returned by [Home.OpenStore] when the store does not
-// open: a file is damaged or missing.
-var ErrStoreDamaged = errors.New("the store is damaged")
 
 // StoreIDPath is the file that names the home's store.
 func (h Home) StoreIDPath() string { return filepath.Join(h.Dir, "store.id") }
