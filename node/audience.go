@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -37,7 +38,7 @@ type audienceRule struct {
 	n             *Node
 	to            []string // as asked: partner codes, "all", or none for the parties
 	allowNonParty bool
-	byCode        map[string]*partnerKeys // the pinned partners
+	byCode        map[string]*roster.Keys // the pinned partners
 	explicit      []string                // to resolved, when given
 }
 
@@ -50,9 +51,7 @@ type audienceChoice struct {
 
 // newAudienceRule resolves to against the partners pinned now.
 func (n *Node) newAudienceRule(to []string, allowNonParty bool) (*audienceRule, error) {
-	n.mu.Lock()
-	byCode := maps.Clone(n.keys)
-	n.mu.Unlock()
+	byCode := n.roster.Snapshot().KeysByCode()
 	a := &audienceRule{n: n, to: to, allowNonParty: allowNonParty, byCode: byCode}
 	if len(to) > 0 {
 		codes, err := audienceCodes(to, byCode, n.cfg.Participant)
@@ -136,7 +135,7 @@ func (a *audienceRule) parties(v any) ([]string, bool, error) {
 func (a *audienceRule) recipients(codes []string) []age.Recipient {
 	rcpts := make([]age.Recipient, 0, len(codes)+1)
 	for _, c := range codes {
-		rcpts = append(rcpts, a.byCode[c].seal)
+		rcpts = append(rcpts, a.byCode[c].Seal)
 	}
 	return rcpts
 }

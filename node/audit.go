@@ -4,21 +4,24 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/store"
 )
 
 // Audit actions: the administrative actions this node appends to its
 // audit log (docs/operations.md, "Audit log").
 const (
-	AuditPartnerAdd     = "partner.add"     // a card pinned (or re-pinned to refresh it)
-	AuditPartnerRemove  = "partner.remove"  // a partner unpinned
-	AuditPartnerPause   = "partner.pause"   // a partner's link paused
-	AuditPartnerResume  = "partner.resume"  // a partner's link resumed
-	AuditPartnerAddrs   = "partner.addrs"   // a partner's address override set or cleared
-	AuditImport         = "import"          // a file of records imported and published
-	AuditExport         = "export"          // records or statistics exported to a file
-	AuditEvidenceExport = "evidence.export" // an evidence bundle handed out
-	AuditFindingAck     = "finding.ack"     // a finding acknowledged
+	AuditPartnerAdd     = roster.AuditPartnerAdd    // a card pinned (or re-pinned to refresh it)
+	AuditPartnerRemove  = roster.AuditPartnerRemove // a partner unpinned
+	AuditPartnerPause   = roster.AuditPartnerPause  // a partner's link paused
+	AuditPartnerResume  = roster.AuditPartnerResume // a partner's link resumed
+	AuditPartnerAddrs   = roster.AuditPartnerAddrs  // a partner's address override set or cleared
+	AuditPartnerRepin   = roster.AuditPartnerRepin  // a partner re-pinned from a new card after a compromise
+	AuditPartnerRotate  = roster.AuditPartnerRotate // a partner followed to its new key by a hand-over entry
+	AuditImport         = "import"                  // a file of records imported and published
+	AuditExport         = "export"                  // records or statistics exported to a file
+	AuditEvidenceExport = "evidence.export"         // an evidence bundle handed out
+	AuditFindingAck     = "finding.ack"             // a finding acknowledged
 )
 
 // maxAuditList caps one listing of the audit log.
@@ -71,12 +74,3 @@ type ExportAudit struct {
 // AuditExport appends an export to the audit log. The API calls it before
 // it sends the exported data, and sends nothing when it fails.
 func (n *Node) AuditExport(a ExportAudit) error { return n.audit(AuditExport, a) }
-
-// partnerAudit is the audit event of a change to partner code.
-func partnerAudit(action, code, fingerprint string, extra map[string]any) store.AuditEvent {
-	d := map[string]any{"code": code, "fingerprint": fingerprint}
-	for k, v := range extra {
-		d[k] = v
-	}
-	return store.AuditEvent{Action: action, Details: d}
-}

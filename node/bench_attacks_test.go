@@ -441,7 +441,7 @@ func (s *attackSuite) penalties() {
 }
 
 func (s *attackSuite) codeOf(atk *attacker) string {
-	code, ok := s.in.partnerByPeer(atk.h.ID())
+	code, ok := s.in.roster.Snapshot().PartnerByPeer(atk.h.ID())
 	if !ok {
 		s.tb.Fatal("an attacker is no longer pinned")
 	}

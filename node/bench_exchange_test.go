@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"math"
 	"os"
 	"runtime"
@@ -19,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"

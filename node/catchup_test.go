@@ -34,7 +34,7 @@ func appendN(t *testing.T, a *Node, n int, to ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, commitment, err := protocol.SealRecord(body.Bytes(), append(rcpts, a.self.seal))
+	ct, commitment, err := protocol.SealRecord(body.Bytes(), append(rcpts, a.self.Seal))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func (d *dialer) loop(ctx context.Context) {
 func (d *dialer) dialDue(ctx context.Context) {
 	h := d.n.currentHost()
 	now := time.Now()
-	for _, p := range d.n.partnerPeers() {
+	for _, p := range d.n.roster.Snapshot().Peers() {
 		if !d.n.gater.ok(p) {
 			continue // paused
 		}

@@ -1,6 +1,10 @@
 package node
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/kpnode/kpnode/node/internal/roster"
+)
 
 // ErrInvalidRecord is returned by [Node.Publish] when the record fails its
 // type's validator; the wrapped error is a *protocol.ValidationError.
@@ -8,15 +12,15 @@ var ErrInvalidRecord = errors.New("invalid record")
 
 // ErrUnknownPartner is returned when a participant code names no pinned
 // partner.
-var ErrUnknownPartner = errors.New("not a pinned partner")
+var ErrUnknownPartner = roster.ErrUnknownPartner
 
 // ErrUnknownParticipant is returned when a code is not in the participant
 // list.
-var ErrUnknownParticipant = errors.New("unknown participant code")
+var ErrUnknownParticipant = roster.ErrUnknownParticipant
 
 // ErrInvalidCard is returned by [Node.AddPartner] when the card does not
 // parse, does not verify, or names this node itself.
-var ErrInvalidCard = errors.New("invalid partner card")
+var ErrInvalidCard = roster.ErrInvalidCard
 
 // ErrBadConfig is returned when the configuration file or an override is
 // invalid; the message names the field.
@@ -25,7 +29,7 @@ var ErrBadConfig = errors.New("bad configuration")
 // ErrInvalidAddr is returned by [Node.SetPartnerAddrs] when an address is
 // not a multiaddr this node can dial, or names another peer than the
 // partner; the message quotes the address.
-var ErrInvalidAddr = errors.New("invalid partner address")
+var ErrInvalidAddr = roster.ErrInvalidAddr
 
 // ErrInvalidRequest is returned when an operator's request is malformed
 // (a note too long, an acknowledgement of something that is not a

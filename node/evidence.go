@@ -6,6 +6,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -154,7 +155,7 @@ func (s evidenceSource) opened(feed string, e *protocol.Entry) (body, salt []byt
 		return nil, nil, fmt.Errorf("record %s/%d was stored without its salt (before store layout 2): "+
 			"export it through the running daemon, or give the key passphrase, so that the entry can be decrypted again", feed, e.Seq)
 	}
-	opened, st, err := protocol.OpenRecord(e, authorIdentity(s.id, s.authorRecipient(feed)))
+	opened, st, err := protocol.OpenRecord(e, roster.AuthorIdentity(s.id, s.authorRecipient(feed)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("decrypt entry %s/%d again for its salt: %w", feed, e.Seq, err)
 	}

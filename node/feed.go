@@ -93,7 +93,7 @@ func (n *Node) feedByFingerprint(fpr string) (crypto.PublicKey, bool) {
 	if len(fpr) < 8 || !strings.Contains(fpr, "-") {
 		return crypto.PublicKey{}, false
 	}
-	for _, k := range n.knownFeeds() {
+	for _, k := range n.roster.Snapshot().KnownFeeds() {
 		if strings.EqualFold(k.Fingerprint(), fpr) {
 			return k, true
 		}

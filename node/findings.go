@@ -84,7 +84,7 @@ func (n *Node) loadFindings() {
 func (n *Node) reconcileRecords(recs []*store.StoredRecord) []reconcile.Record {
 	out := make([]reconcile.Record, 0, len(recs))
 	for _, r := range recs {
-		code, ok := n.feedCode(r.Author)
+		code, ok := n.roster.Snapshot().FeedCode(r.Author)
 		if !ok {
 			continue
 		}

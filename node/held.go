@@ -57,7 +57,7 @@ func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord
 
 // expand turns a stored record into the held records of type typ it holds.
 func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
-	code, known := n.feedCode(r.Author)
+	code, known := n.roster.Snapshot().FeedCode(r.Author)
 	if !known {
 		code = r.Author.Fingerprint()
 	}

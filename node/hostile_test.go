@@ -18,7 +18,7 @@ func connectAll(t testing.TB, nodes ...*Node) {
 	t.Helper()
 	for i, a := range nodes {
 		for _, b := range nodes[i+1:] {
-			if _, ok := a.partnerByPeer(b.hostID()); !ok {
+			if _, ok := a.roster.Snapshot().PartnerByPeer(b.hostID()); !ok {
 				continue
 			}
 			if err := connect(a, b); err != nil {

@@ -136,7 +136,7 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 // importGroup publishes the records of one audience in batch entries,
 // counting them in published.
 func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienceRule, g audienceGroup, res *ImportResult, published *int) error {
-	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.seal)
+	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.Seal)
 	batches, err := protocol.PackBatches(req.Type, g.items, 0)
 	if err != nil {
 		return fmt.Errorf("pack batches: %w", err)

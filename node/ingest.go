@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -75,12 +76,12 @@ func (n *Node) holds(raw []byte) bool {
 // With atHead, an entry at or below its feed's head (a duplicate or a
 // fork) is not decrypted: heads only grow, so the append will refuse it.
 func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
-	code, ok := n.feedCode(e.Author)
+	code, ok := n.roster.Snapshot().FeedCode(e.Author)
 	if !ok {
 		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
 		return prepared{done: &r}
 	}
-	if f, ok := n.closedAt(e.Author); ok && e.Seq > f.validThrough {
+	if f, ok := n.roster.Snapshot().ClosedAt(e.Author); ok && e.Seq > f.ValidThrough {
 		r := n.refuseRetired(code, e, f)
 		return prepared{done: &r}
 	}
@@ -144,14 +145,14 @@ func (n *Node) commit(p prepared) ingestResult {
 		return *p.done
 	}
 	// A hand-over committed since p was prepared (same batch) closes the feed.
-	if f, ok := n.closedAt(p.e.Author); ok && p.e.Seq > f.validThrough {
+	if f, ok := n.roster.Snapshot().ClosedAt(p.e.Author); ok && p.e.Seq > f.ValidThrough {
 		return n.refuseRetired(p.code, p.e, f)
 	}
 	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
 	if r.outcome == outcomeStored {
 		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
 		if p.e.Type == protocol.HandoverType {
-			n.followHandover(p.code, p.e, p.rec)
+			n.roster.FollowHandover(p.code, p.e, p.rec)
 		}
 	}
 	return r
@@ -314,15 +315,13 @@ func (n *Node) openRecord(code string, e *protocol.Entry) (*store.Record, any) {
 // key is known, else the plain age identity.
 func (n *Node) openerFor(code string) age.Identity {
 	if code == n.cfg.Participant {
-		return n.self.open
+		return n.self.Open
 	}
-	n.mu.Lock()
-	k := n.keys[code]
-	n.mu.Unlock()
+	k := n.roster.Snapshot().Keys(code)
 	if k == nil {
 		return n.id.AgeIdentity()
 	}
-	return k.open
+	return k.Open
 }
 
 // openAs opens e's record, authored by code, with this node's key, then
@@ -335,7 +334,7 @@ func (n *Node) openAs(e *protocol.Entry, code string) ([]byte, [protocol.SaltSiz
 		if err == nil || !errors.Is(err, crypto.ErrNotRecipient) {
 			break
 		}
-		body, salt, err = protocol.OpenRecord(e, authorIdentity(id, n.authorRecipient(code, id)))
+		body, salt, err = protocol.OpenRecord(e, roster.AuthorIdentity(id, n.authorRecipient(code, id)))
 	}
 	return body, salt, err
 }
@@ -347,21 +346,10 @@ func (n *Node) authorRecipient(code string, id *crypto.Identity) *age.X25519Reci
 	if code == n.cfg.Participant {
 		return id.Recipient()
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if k := n.keys[code]; k != nil {
-		return k.rcpt
+	if k := n.roster.Snapshot().Keys(code); k != nil {
+		return k.Rcpt
 	}
 	return nil
-}
-
-// feedCode maps a feed author to its participant code, for this node and
-// pinned partners only.
-func (n *Node) feedCode(k crypto.PublicKey) (string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	code, ok := n.feeds[k]
-	return code, ok
 }
 
 // headSignal wakes the pushes held for a feed whenever its head moves.
@@ -391,4 +379,15 @@ func (s *headSignal) advanced(k crypto.PublicKey) {
 		close(c)
 		delete(s.waiting, k)
 	}
+}
+
+// refuseRetired refuses an entry of a retired key after its last valid
+// seq, keeping it as evidence.
+func (n *Node) refuseRetired(code string, e *protocol.Entry, f roster.Closed) ingestResult {
+	if err := n.st.KeepRefused(e.Author, e.Seq, e.Bytes(), roster.RefusedReason(f.Reason)); err != nil {
+		n.log.Warn("keep refused entry", "feed", code, "seq", e.Seq, "err", err)
+	}
+	n.log.Warn("entry signed by a retired key after its last valid seq refused", "feed", code, "seq", e.Seq, "valid_through", f.ValidThrough)
+	n.events.emit("retired_key_entry", map[string]any{"partner": code, "seq": e.Seq, "valid_through": f.ValidThrough})
+	return n.reject("retired_key", e, fmt.Errorf("feed of %s's retired key %s is closed after seq %d", code, e.Author.Fingerprint(), f.ValidThrough))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -50,8 +51,6 @@ type Node struct {
 	// the signatures of the receipts of this node's own feed only (kept as
 	// proof of delivery): the others are hints of what to pull.
 	receiptCache *protocol.ReceiptCache
-	// cards holds the partners' stored cards already parsed.
-	cards cardCache
 	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
 	// shortened by tests before Start.
 	frameTimeout time.Duration
@@ -67,29 +66,21 @@ type Node struct {
 
 	// self are the age keys of this node with itself: its own stanza in
 	// every record it seals, and the identity that opens them.
-	self *partnerKeys
+	self *roster.Keys
+
+	// roster owns the partners, the feeds kept and the peers admitted;
+	// partnerOps serves the operator's partner operations from it.
+	roster *roster.Roster
+	partnerOps
 
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
 	appendMu sync.Mutex
-	// partnersMu serialises changes to the pinned partners (each reads the
-	// stored partner and writes it back).
-	partnersMu sync.Mutex
-
-	// mu guards the fields below. feeds and peers are kept in step with
-	// the pinned partners; the rest is set by Start and cleared by Close.
-	mu    sync.Mutex
-	feeds map[crypto.PublicKey]string // feed author -> participant code (self and partners, retired keys included)
-	// closed are the retired keys' feeds, closed after a seq.
-	closed map[crypto.PublicKey]closedFeed
-	// retiring are partners' rotated keys whose peers stay admitted until
-	// the new key connects, by code.
-	retiring map[string]crypto.PublicKey
-	peers    map[peer.ID]string // partner peer -> participant code
-	// keys are the age keys shared with each partner, by code.
-	keys map[string]*partnerKeys
 	// signed are the receipts this node last signed, by feed.
-	signed  map[crypto.PublicKey]*protocol.Receipt
+	signed *signedReceipts
+
+	// mu guards the fields below, set by Start and cleared by Close.
+	mu      sync.Mutex
 	host    host.Host
 	gossip  *gossip
 	card    *protocol.SignedCard
@@ -115,16 +106,14 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now, abuse: newAbuse(time.Now), scores: newScoreboard(), coolOff: graylistCoolOff,
 		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
-		feeds: map[crypto.PublicKey]string{id.Public(): cfg.Participant}, peers: map[peer.ID]string{},
-		closed: map[crypto.PublicKey]closedFeed{}, retiring: map[string]crypto.PublicKey{},
-		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
+		signed:       &signedReceipts{byFeed: map[crypto.PublicKey]*protocol.Receipt{}},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
 		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
 	n.allow = newPartnerAllowlist()
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
-	if n.self, err = newPartnerKeys(id, id.Recipient()); err != nil {
+	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {
 		return nil, err
 	}
 	if n.findings, err = newFindings(cfg); err != nil {
@@ -134,7 +123,11 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n.pushq = make(chan *protocol.Entry, pushQueueSize)
 	n.syncer = newSyncer(n.runCtx, n)
 	n.dialer = newDialer(n)
-	if err := n.loadPartners(); err != nil {
+	n.roster = roster.New(roster.Config{Code: cfg.Participant, ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
+		Event: n.events.emit, Count: n.counters.add})
+	n.partnerOps = n.roster
+	n.roster.Subscribe(rosterLink{n})
+	if err := n.roster.Load(); err != nil {
 		return nil, err
 	}
 	if err := n.quarantineBadSignatures(n.runCtx); err != nil {
@@ -196,7 +189,7 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 	if _, err := g.join(n.id.Public(), n.validate, false); err != nil {
 		return err
 	}
-	for _, p := range n.partnerList() {
+	for _, p := range n.roster.Stored() {
 		if err := n.attachPartner(p); err != nil {
 			return err
 		}
@@ -232,16 +225,16 @@ func (n *Node) Close() error {
 func (n *Node) notifee() *network.NotifyBundle {
 	return &network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
-			if code, ok := n.partnerByPeer(c.RemotePeer()); ok {
+			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok {
 				n.allow.observe(c.RemotePeer(), c.RemoteMultiaddr())
-				n.newKeyConnected(code, c.RemotePeer())
+				n.roster.NewKeyConnected(code, c.RemotePeer())
 				n.delivery.contact(c.RemotePeer(), n.now())
 				n.events.emit("partner_connected", map[string]any{"partner": code})
 				n.syncer.trigger(c.RemotePeer())
 			}
 		},
 		DisconnectedF: func(nw network.Network, c network.Conn) {
-			if code, ok := n.partnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
+			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
 				n.events.emit("partner_lost", map[string]any{"partner": code})
 			}
 		},
@@ -273,17 +266,6 @@ func (n *Node) hostID() peer.ID {
 	return ""
 }
 
-// partnerPeers lists the peer IDs of the pinned partners.
-func (n *Node) partnerPeers() []peer.ID {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make([]peer.ID, 0, len(n.peers))
-	for p := range n.peers {
-		out = append(out, p)
-	}
-	return out
-}
-
 // connectedPartners lists the partners connected now.
 func (n *Node) connectedPartners() []peer.ID {
 	h := n.currentHost()
@@ -291,7 +273,7 @@ func (n *Node) connectedPartners() []peer.ID {
 		return nil
 	}
 	var out []peer.ID
-	for _, p := range n.partnerPeers() {
+	for _, p := range n.roster.Snapshot().Peers() {
 		if h.Network().Connectedness(p) == network.Connected {
 			out = append(out, p)
 		}

@@ -1,177 +1,111 @@
 package node
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"time"
 
-	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 )
 
-// Partner is a pinned partner as operators see it.
-type Partner struct {
-	Code         string    `json:"code"`
-	Name         string    `json:"name"`
-	Fingerprint  string    `json:"fingerprint"`
-	PeerID       string    `json:"peer_id"`
-	AgeRecipient string    `json:"age_recipient"`
-	Addrs        []string  `json:"addrs"`
-	AddrOverride []string  `json:"addr_override,omitempty"`
-	Paused       bool      `json:"paused"`
-	Added        time.Time `json:"added"`
-	// Retired are the partner's earlier keys, oldest first.
-	Retired []RetiredKeyView `json:"retired,omitempty"`
+// The partner operations are the roster's (node/internal/roster); these
+// names keep the node's API whole for its consumers (api.Backend, the CLI).
+type (
+	// Partner is a pinned partner as operators see it.
+	Partner = roster.Partner
+	// RetiredKeyView is a partner's retired key as operators see it.
+	RetiredKeyView = roster.RetiredKeyView
+	// RepinResult is what [Node.RepinPartner] did.
+	RepinResult = roster.RepinResult
+)
+
+// partnerOps is embedded in [Node]: AddPartner, RemovePartner, Partners,
+// SetPartnerAddrs, PausePartner and RepinPartner are the roster's.
+type partnerOps = roster.Operations
+
+// Reasons a key is retired, kept in store.RetiredKey.Reason and in the
+// refused-entry evidence.
+const (
+	RetiredRotated     = roster.RetiredRotated
+	RetiredCompromised = roster.RetiredCompromised
+)
+
+// rosterLink is the network's side of the roster: it admits, joins,
+// dials and disconnects the peers the roster decides on.
+type rosterLink struct{ n *Node }
+
+var _ roster.Listener = rosterLink{}
+
+// Admitted lets partner p's peer connect, paused or not, at its addresses.
+func (l rosterLink) Admitted(p store.Partner, pid peer.ID) {
+	l.n.gater.allow(pid)
+	l.n.gater.pause(pid, p.Paused)
+	l.n.allow.setAddrs(pid, roster.Addrs(p))
 }
 
-// AddPartner pins a partner from its signed card. Re-adding the same key
-// refreshes the card (new addresses); a different key for a code already
-// pinned is refused until the operator removes the old partner.
-func (n *Node) AddPartner(cardBytes []byte) (Partner, error) {
-	n.partnersMu.Lock()
-	defer n.partnersMu.Unlock()
-	sc, err := protocol.ParseCard(cardBytes)
-	if err != nil {
-		return Partner{}, fmt.Errorf("%w: %w", ErrInvalidCard, err)
+// Attach joins and dials partner p when the node runs.
+func (l rosterLink) Attach(p store.Partner) error {
+	if l.n.currentHost() == nil {
+		return nil
 	}
-	if err := n.checkNewPartner(sc); err != nil {
-		return Partner{}, err
+	return l.n.attachPartner(p)
+}
+
+// Removed refuses a removed partner's peer, forgets what was kept about
+// it, leaves its topic and closes its connections.
+func (l rosterLink) Removed(p store.Partner, pid peer.ID) {
+	n := l.n
+	n.gater.deny(pid)
+	n.allow.forget(pid)
+	n.delivery.forget(pid)
+	n.abuse.forget(pid)
+	n.serving.forget(pid)
+	n.scores.forget(pid)
+	if g := n.currentGossip(); g != nil {
+		g.leave(p.Key)
 	}
-	p := store.Partner{Code: sc.Card.Code, Card: sc.Bytes(), Key: sc.Key, Added: n.now().UTC()}
-	refreshed := false
-	if old, err := n.st.Partner(sc.Card.Code); err == nil && !old.Removed {
-		p.Added, p.AddrOverride, p.Paused, refreshed = old.Added, old.AddrOverride, old.Paused, true
+	n.disconnect(pid)
+}
+
+// PeerRetired refuses the peer of a retired key and closes its
+// connections.
+func (l rosterLink) PeerRetired(pid peer.ID) {
+	l.n.gater.deny(pid)
+	l.n.allow.forget(pid)
+	l.n.delivery.forget(pid)
+	l.n.disconnect(pid)
+}
+
+// AddrsSet replaces the addresses of partner peer pid and dials it at once.
+func (l rosterLink) AddrsSet(pid peer.ID, addrs []string) {
+	l.n.allow.setAddrs(pid, addrs)
+	if h := l.n.currentHost(); h != nil {
+		redial(h, pid, addrs)
+		l.n.dialer.now(pid)
 	}
-	ev := partnerAudit(AuditPartnerAdd, p.Code, sc.Fingerprint(), map[string]any{"name": sc.Card.Name, "refreshed": refreshed})
-	if err := n.st.PutPartnerAudited(p, ev); err != nil {
-		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
-	}
-	n.trackPartner(p)
-	if n.currentHost() != nil {
-		if err := n.attachPartner(p); err != nil {
-			return Partner{}, err
+}
+
+// Paused closes a paused partner's connections and refuses new ones, or
+// dials a resumed one.
+func (l rosterLink) Paused(pid peer.ID, paused bool) {
+	l.n.gater.pause(pid, paused)
+	if h := l.n.currentHost(); h != nil {
+		if paused {
+			_ = h.Network().ClosePeer(pid)
+		} else {
+			l.n.dialer.now(pid)
 		}
 	}
-	n.log.Info("partner pinned", "partner", p.Code, "fingerprint", sc.Fingerprint())
-	return partnerView(p, sc), nil
 }
 
-func (n *Node) checkNewPartner(sc *protocol.SignedCard) error {
-	if sc.Card.Code == n.cfg.Participant || sc.Key == n.id.Public() {
-		return fmt.Errorf("%w: the card is this node's own (%s)", ErrInvalidCard, sc.Card.Code)
+// disconnect unprotects pid's connections and closes them.
+func (n *Node) disconnect(pid peer.ID) {
+	if h := n.currentHost(); h != nil {
+		h.ConnManager().Unprotect(pid, partnerTag)
+		h.Network().ClosePeer(pid)
 	}
-	partners, err := n.st.Partners()
-	if err != nil {
-		return err
-	}
-	for _, p := range partners {
-		switch {
-		case p.Code == sc.Card.Code && p.Key != sc.Key:
-			return fmt.Errorf("%w: partner %s is already pinned with fingerprint %s, the card has %s; remove the partner first to re-pin it",
-				ErrInvalidCard, p.Code, p.Key.Fingerprint(), sc.Fingerprint())
-		case p.Code != sc.Card.Code && p.Key == sc.Key:
-			return fmt.Errorf("%w: the card's key is already pinned as partner %s", ErrInvalidCard, p.Code)
-		case slices.ContainsFunc(p.Retired, func(r store.RetiredKey) bool { return r.Key == sc.Key }):
-			return fmt.Errorf("%w: the card's key is a retired key of partner %s", ErrInvalidCard, p.Code)
-		}
-	}
-	return nil
-}
-
-// RemovePartner unpins a partner: its connections are closed and refused
-// from now on, and nothing more is encrypted to it. Its feed stays in the
-// store. Removal is never undone except by adding the card again.
-func (n *Node) RemovePartner(code string) error {
-	n.partnersMu.Lock()
-	defer n.partnersMu.Unlock()
-	p, err := n.st.Partner(code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Removed) {
-		return fmt.Errorf("remove partner %s: %w", code, ErrUnknownPartner)
-	}
-	if err != nil {
-		return fmt.Errorf("remove partner %s: %w", code, err)
-	}
-	if err := n.st.RemovePartnerAudited(code, partnerAudit(AuditPartnerRemove, code, p.Key.Fingerprint(), nil)); err != nil {
-		return fmt.Errorf("remove partner %s: %w", code, err)
-	}
-	n.detachPartner(p)
-	n.log.Info("partner removed", "partner", code)
-	return nil
-}
-
-// Partners lists the pinned partners, sorted by code.
-func (n *Node) Partners() ([]Partner, error) {
-	ps, err := n.st.Partners()
-	if err != nil {
-		return nil, fmt.Errorf("list partners: %w", err)
-	}
-	out := make([]Partner, 0, len(ps))
-	for _, p := range ps {
-		sc, err := n.cards.parse(p.Card)
-		if err != nil {
-			return nil, fmt.Errorf("stored card of partner %s: %w", p.Code, err)
-		}
-		out = append(out, partnerView(p, sc))
-	}
-	return out, nil
-}
-
-// loadPartners tracks every pinned partner.
-func (n *Node) loadPartners() error {
-	ps, err := n.st.Partners()
-	if err != nil {
-		return fmt.Errorf("load partners: %w", err)
-	}
-	for _, p := range ps {
-		n.trackPartner(p)
-		for _, r := range p.Retired {
-			// A crash may have come between a re-pin and its truncation.
-			if _, err := n.closeRetired(p.Code, r.Key, r.ValidThrough, refusedReason(r.Reason)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// partnerList returns the pinned partners as stored.
-func (n *Node) partnerList() []store.Partner {
-	ps, err := n.st.Partners()
-	if err != nil {
-		n.log.Warn("list partners", "err", err)
-	}
-	return ps
-}
-
-// trackPartner admits a partner: its feed is accepted and its peer may
-// connect.
-func (n *Node) trackPartner(p store.Partner) {
-	pid, err := peer.Decode(p.Key.PeerID())
-	if err != nil {
-		return
-	}
-	var keys *partnerKeys
-	if sc, err := protocol.ParseCard(p.Card); err == nil {
-		if keys, err = newPartnerKeys(n.id, sc.Recipient()); err != nil {
-			n.log.Warn("partner's age key is unusable; nothing will be sealed to it", "partner", p.Code, "err", err)
-		}
-	}
-	n.mu.Lock()
-	n.feeds[p.Key] = p.Code
-	for _, r := range p.Retired {
-		n.feeds[r.Key] = p.Code
-		n.closed[r.Key] = closedFeed{validThrough: r.ValidThrough, reason: r.Reason}
-	}
-	n.peers[pid] = p.Code
-	if keys != nil {
-		n.keys[p.Code] = keys
-	}
-	n.mu.Unlock()
-	n.gater.allow(pid)
-	n.gater.pause(pid, p.Paused)
-	n.allow.setAddrs(pid, partnerAddrs(p))
 }
 
 // attachPartner gives the running host the partner's addresses, protects
@@ -183,7 +117,7 @@ func (n *Node) attachPartner(p store.Partner) error {
 		return fmt.Errorf("partner %s: %w", p.Code, err)
 	}
 	h := n.currentHost()
-	setAddrs(h, pid, partnerAddrs(p))
+	setAddrs(h, pid, roster.Addrs(p))
 	h.ConnManager().Protect(pid, partnerTag)
 	ft, err := n.currentGossip().join(p.Key, n.validate, true)
 	if err != nil {
@@ -195,57 +129,23 @@ func (n *Node) attachPartner(p store.Partner) error {
 	return nil
 }
 
-// detachPartner forgets a removed partner: its feed is refused, its topic
-// left and its connections closed.
-func (n *Node) detachPartner(p store.Partner) {
-	pid, err := peer.Decode(p.Key.PeerID())
-	if err != nil {
-		return
-	}
-	n.mu.Lock()
-	delete(n.feeds, p.Key)
-	for _, r := range p.Retired {
-		delete(n.feeds, r.Key)
-		delete(n.closed, r.Key)
-	}
-	delete(n.peers, pid)
-	delete(n.keys, p.Code)
-	n.mu.Unlock()
-	n.gater.deny(pid)
-	n.allow.forget(pid)
-	n.delivery.forget(pid)
-	n.abuse.forget(pid)
-	n.serving.forget(pid)
-	n.scores.forget(pid)
-	if g := n.currentGossip(); g != nil {
-		g.leave(p.Key)
-	}
-	if h := n.currentHost(); h != nil {
-		h.ConnManager().Unprotect(pid, partnerTag)
-		h.Network().ClosePeer(pid)
-	}
-}
-
 // partnerTag marks partners' connections in the connection manager as
 // protected: they are never trimmed, whatever else connects.
 const partnerTag = "kpnode-partner"
 
-// partnerAddrs returns the operator's address override, else the card's.
-func partnerAddrs(p store.Partner) []string {
-	if len(p.AddrOverride) > 0 {
-		return p.AddrOverride
-	}
-	sc, err := protocol.ParseCard(p.Card)
-	if err != nil {
-		return nil
-	}
-	return sc.Card.Addrs
+// redial replaces the addresses the host knows for p and forgets the
+// swarm's dial backoff of p, so that the next dial tries them at once.
+func redial(h host.Host, p peer.ID, addrs []string) {
+	setAddrs(h, p, addrs)
+	clearBackoff(h, p)
 }
 
-func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
-	return Partner{
-		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
-		AgeRecipient: sc.Card.AgeRecipient, Addrs: slices.Clone(sc.Card.Addrs), AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
-		Retired: retiredViews(p),
+// clearBackoff forgets the swarm's dial backoff of p (5 s plus the square
+// of the failed tries in seconds, up to 5 minutes), so that the next dial
+// tries its addresses at once: the dialer keeps its own, shorter, backoff
+// for partners.
+func clearBackoff(h host.Host, p peer.ID) {
+	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
+		s.Backoff().Clear(p)
 	}
 }

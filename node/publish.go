@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -91,7 +92,7 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err != nil {
 		return Published{}, err
 	}
-	p, err := n.publishSealed(ctx, typ, compact.Bytes(), choice.codes, append(rule.recipients(choice.codes), n.self.seal), parsed)
+	p, err := n.publishSealed(ctx, typ, compact.Bytes(), choice.codes, append(rule.recipients(choice.codes), n.self.Seal), parsed)
 	if err != nil {
 		return p, err
 	}
@@ -162,21 +163,19 @@ func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry
 // resolveAudience turns partner codes (or "all") into the sorted audience
 // and the partners' static-static recipients.
 func (n *Node) resolveAudience(to []string) ([]string, []age.Recipient, error) {
-	n.mu.Lock()
-	byCode := maps.Clone(n.keys)
-	n.mu.Unlock()
+	byCode := n.roster.Snapshot().KeysByCode()
 	codes, err := audienceCodes(to, byCode, n.cfg.Participant)
 	if err != nil {
 		return nil, nil, err
 	}
 	rcpts := make([]age.Recipient, 0, len(codes))
 	for _, c := range codes {
-		rcpts = append(rcpts, byCode[c].seal)
+		rcpts = append(rcpts, byCode[c].Seal)
 	}
 	return codes, rcpts, nil
 }
 
-func audienceCodes(to []string, byCode map[string]*partnerKeys, self string) ([]string, error) {
+func audienceCodes(to []string, byCode map[string]*roster.Keys, self string) ([]string, error) {
 	if len(to) == 1 && strings.EqualFold(to[0], AudienceAll) {
 		if len(byCode) == 0 {
 			return nil, fmt.Errorf("audience %q: %w: no partners are pinned yet", AudienceAll, ErrUnknownPartner)
@@ -197,7 +196,7 @@ func audienceCodes(to []string, byCode map[string]*partnerKeys, self string) ([]
 	return slices.Compact(codes), nil
 }
 
-func checkAudienceCode(c string, byCode map[string]*partnerKeys, self string) error {
+func checkAudienceCode(c string, byCode map[string]*roster.Keys, self string) error {
 	switch _, known := protocol.LookupParticipant(c); {
 	case strings.EqualFold(c, AudienceAll):
 		return fmt.Errorf("audience: %w: %q cannot be combined with partner codes", ErrInvalidRequest, AudienceAll)

@@ -134,12 +134,7 @@ const AuditReceiptDrop = "receipt.drop"
 // own feed, a receipt beyond its head may be true: it is left stored,
 // not loaded.
 func (n *Node) loadReceipts() {
-	n.mu.Lock()
-	peers := make(map[string]peer.ID, len(n.peers))
-	for p, code := range n.peers {
-		peers[code] = p
-	}
-	n.mu.Unlock()
+	peers := n.roster.Snapshot().PeersByCode()
 	for code, p := range peers {
 		b, err := n.st.GetMeta(metaReceiptPrefix + code)
 		if err != nil {

@@ -1,8 +1,7 @@
 package node
 
 import (
-	"maps"
-	"slices"
+	"sync"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
@@ -25,7 +24,7 @@ func (n *Node) ownReceipts() []*protocol.Receipt {
 		return nil
 	}
 	var out []*protocol.Receipt
-	for _, k := range n.knownFeeds() {
+	for _, k := range n.roster.Snapshot().KnownFeeds() {
 		h := heads[k]
 		if h.Seq == 0 || len(out) == protocol.MaxHelloReceipts {
 			continue
@@ -40,24 +39,23 @@ func (n *Node) ownReceipts() []*protocol.Receipt {
 // receipt returns this node's signed receipt for feed k at seq and hash,
 // reusing the last one signed while it still holds.
 func (n *Node) receipt(k crypto.PublicKey, seq uint64, hash protocol.Hash) *protocol.Receipt {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if r, ok := n.signed[k]; ok && r.Seq == seq && r.Hash == hash {
+	n.signed.mu.Lock()
+	defer n.signed.mu.Unlock()
+	if r, ok := n.signed.byFeed[k]; ok && r.Seq == seq && r.Hash == hash {
 		return r
 	}
 	r, err := protocol.NewReceipt(n.id, k, seq, hash, n.now())
 	if err != nil {
 		return nil
 	}
-	n.signed[k] = r
+	n.signed.byFeed[k] = r
 	return r
 }
 
-// knownFeeds lists the feeds this node keeps: its own and its partners'.
-func (n *Node) knownFeeds() []crypto.PublicKey {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Collect(maps.Keys(n.feeds))
+// signedReceipts are the receipts this node last signed, by feed.
+type signedReceipts struct {
+	mu     sync.Mutex // guards byFeed
+	byFeed map[crypto.PublicKey]*protocol.Receipt
 }
 
 // absorbHello records what partner p told it holds and returns p's heads
@@ -67,7 +65,7 @@ func (n *Node) knownFeeds() []crypto.PublicKey {
 // the heads of other feeds only choose what to pull, and every entry
 // pulled is verified.
 func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]uint64 {
-	code, ok := n.partnerByPeer(p)
+	code, ok := n.roster.Snapshot().PartnerByPeer(p)
 	if !ok {
 		return nil
 	}
@@ -122,7 +120,7 @@ func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 
 // localSeqs returns this node's head seq of every feed it holds.
 func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
-	feeds := n.knownFeeds()
+	feeds := n.roster.Snapshot().KnownFeeds()
 	out := make(map[crypto.PublicKey]uint64, len(feeds))
 	for _, k := range feeds {
 		if h, err := n.st.Head(k); err == nil {
@@ -140,16 +138,8 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 // acceptFeed reports whether this node pulls feed k: its partners' feeds,
 // and its own only while recovering (it never signs while it pulls).
 func (n *Node) acceptFeed(k crypto.PublicKey) bool {
-	_, ok := n.feedCode(k)
+	_, ok := n.roster.Snapshot().FeedCode(k)
 	return ok && (k != n.id.Public() || n.recovering())
-}
-
-// partnerByPeer maps a connected peer to its partner code.
-func (n *Node) partnerByPeer(p peer.ID) (string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	code, ok := n.peers[p]
-	return code, ok
 }
 
 // helloReceipts are the receipts of a hello to partner p: the hello

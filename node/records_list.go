@@ -60,7 +60,7 @@ func (n *Node) Records(q RecordsQuery) (views []RecordView, next string, err err
 	}
 	views = make([]RecordView, 0, len(recs))
 	for _, r := range recs {
-		code, _ := n.feedCode(r.Author)
+		code, _ := n.roster.Snapshot().FeedCode(r.Author)
 		views = append(views, RecordView{Feed: code, Seq: r.Seq, Time: r.Time.UTC(), Type: r.Type, Record: r.Body})
 	}
 	if len(recs) == sq.Limit {

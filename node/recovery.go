@@ -121,7 +121,7 @@ func (n *Node) noteOwnHead(code string, r protocol.Receipt) {
 // held. p counts as not having reported (the wait for missing partners
 // applies), and it is charged a violation.
 func (n *Node) refuteOwnHead(p peer.ID, held uint64) {
-	code, _ := n.partnerByPeer(p)
+	code, _ := n.roster.Snapshot().PartnerByPeer(p)
 	rc := n.recovery
 	rc.mu.Lock()
 	r, ok := rc.heads[code]
@@ -243,7 +243,7 @@ func (n *Node) RecoveryStatus() RecoveryStatus {
 		st.Reported[code] = r.Seq
 		st.Target = max(st.Target, r.Seq)
 	}
-	for _, p := range n.partnerList() {
+	for _, p := range n.roster.Stored() {
 		if _, ok := rc.heads[p.Code]; !ok && !p.Paused {
 			st.Missing = append(st.Missing, p.Code)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -75,7 +76,7 @@ func (n *Node) successorCard(next *crypto.Identity, addrs []ma.Multiaddr) (*prot
 	if next.Public() == n.id.Public() {
 		return nil, fmt.Errorf("rotate keys: %w: the new key is the current one", ErrInvalidRequest)
 	}
-	if code, ok := n.feedCode(next.Public()); ok {
+	if code, ok := n.roster.Snapshot().FeedCode(next.Public()); ok {
 		return nil, fmt.Errorf("rotate keys: %w: the new key is already known as %s's", ErrInvalidRequest, code)
 	}
 	as := make([]string, 0, len(addrs))
@@ -143,7 +144,7 @@ func (n *Node) awaitReceipts(ctx context.Context, seq uint64, wait time.Duration
 }
 
 func (n *Node) receiptedThrough(seq uint64) (confirmed, pending []string) {
-	for _, p := range n.partnerList() {
+	for _, p := range n.roster.Stored() {
 		pid, err := peer.Decode(p.Key.PeerID())
 		if l := n.delivery.get(pid); err == nil && l.receipt != nil && l.receipt.Seq >= seq {
 			confirmed = append(confirmed, p.Code)
@@ -168,7 +169,7 @@ func (n *Node) loadOwnRetired() error {
 			n.handedOver.Store(true)
 			continue
 		}
-		n.trackClosed(r.Key, n.cfg.Participant, closedFeed{validThrough: r.ValidThrough, reason: RetiredRotated})
+		n.roster.TrackClosed(r.Key, n.cfg.Participant, roster.Closed{ValidThrough: r.ValidThrough, Reason: RetiredRotated})
 	}
 	return nil
 }
@@ -177,59 +178,6 @@ func (n *Node) loadOwnRetired() error {
 // can still open what partners sealed to its old age recipients before
 // they followed its hand-over. Call it before [Node.Start].
 func (n *Node) SetRetiredIdentities(ids []*crypto.Identity) { n.retiredIDs = slices.Clone(ids) }
-
-// followHandover re-pins partner code to the successor card of a
-// hand-over entry just stored in its current feed. A hand-over this node
-// cannot read (not addressed to it) or whose card cannot succeed the key
-// is logged and left for the operator (kpnode partners repin).
-func (n *Node) followHandover(code string, e *protocol.Entry, rec *store.Record) {
-	if code == n.cfg.Participant {
-		return
-	}
-	if rec == nil {
-		n.log.Error("partner handed its key over in an entry not addressed to this node: re-pin it from its new card", "partner", code, "seq", e.Seq)
-		return
-	}
-	n.partnersMu.Lock()
-	defer n.partnersMu.Unlock()
-	sc, old, err := n.successor(code, e, rec)
-	if err != nil {
-		n.counters.add("handover_refused", 1)
-		n.log.Error("partner's key hand-over refused: re-pin it from its new card", "partner", code, "seq", e.Seq, "err", err)
-		return
-	}
-	extra := map[string]any{"old_fingerprint": old.Key.Fingerprint(), "seq": e.Seq}
-	if _, err := n.retireKey(old, sc, e.Seq, RetiredRotated, partnerAudit(AuditPartnerRotate, code, sc.Fingerprint(), extra)); err != nil {
-		n.log.Error("follow partner's key hand-over", "partner", code, "err", err)
-		return
-	}
-	n.log.Info("partner rotated its key: following", "partner", code, "old", old.Key.Fingerprint(), "new", sc.Fingerprint(), "seq", e.Seq)
-	n.events.emit("partner_rotated", map[string]any{"partner": code, "seq": e.Seq, "fingerprint": sc.Fingerprint()})
-}
-
-// successor checks a hand-over of partner code: it is in the partner's
-// current feed, and its card is a new key for the same code.
-func (n *Node) successor(code string, e *protocol.Entry, rec *store.Record) (*protocol.SignedCard, store.Partner, error) {
-	old, err := n.st.Partner(code)
-	if err != nil {
-		return nil, old, err
-	}
-	if old.Removed || old.Key != e.Author {
-		return nil, old, fmt.Errorf("the hand-over is not in the partner's current feed")
-	}
-	h, err := protocol.ParseHandover(rec.Body)
-	if err != nil {
-		return nil, old, err
-	}
-	sc, err := h.SignedCard()
-	if err != nil {
-		return nil, old, err
-	}
-	if sc.Card.Code != code {
-		return nil, old, fmt.Errorf("the new card is %s's, not %s's", sc.Card.Code, code)
-	}
-	return sc, old, n.checkSuccessor(old, sc)
-}
 
 // SetKeyVault gives the node where its key files live, which
 // [Node.RotateKeys] needs. Call it before [Node.Start].

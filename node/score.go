@@ -208,7 +208,7 @@ func (n *Node) inspectScores(snap map[peer.ID]*pubsub.PeerScoreSnapshot) {
 	}
 	scores := make(map[peer.ID]PeerScore, len(snap))
 	for p, s := range snap {
-		if _, ok := n.partnerByPeer(p); !ok {
+		if _, ok := n.roster.Snapshot().PartnerByPeer(p); !ok {
 			continue
 		}
 		ps := PeerScore{Score: s.Score, SyncAbuse: 0 - s.AppSpecificScore, Behaviour: s.BehaviourPenalty}
@@ -228,7 +228,7 @@ func (n *Node) inspectScores(snap map[peer.ID]*pubsub.PeerScoreSnapshot) {
 // refuses it (no gossip, no sync either way) until the cool-off ends. The
 // partner stays pinned: only an operator removes a partner.
 func (n *Node) graylist(p peer.ID, s PeerScore) {
-	code, _ := n.partnerByPeer(p)
+	code, _ := n.roster.Snapshot().PartnerByPeer(p)
 	n.counters.add("partners_graylisted", 1)
 	n.log.Warn("partner graylisted: disconnected and refused for a cool-off", "partner", code, "peer", p,
 		"score", s.Score, "invalid_messages", s.InvalidMessages, "sync_abuse", s.SyncAbuse, "cool_off", n.coolOff)

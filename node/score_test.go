@@ -110,7 +110,7 @@ func TestPeerScoreGraylistsForger(t *testing.T) {
 	if honest.PeerScore.Score < 0 || honest.PeerScore.InvalidMessages != 0 || honest.Graylisted != 0 {
 		t.Fatalf("the honest partner was penalised: %+v, graylisted %d", honest.PeerScore, honest.Graylisted)
 	}
-	if _, err := in.pinnedPartner("AE"); err != nil {
+	if _, err := in.roster.Pinned("AE"); err != nil {
 		t.Fatalf("graylisting unpinned AE: %v", err)
 	}
 }

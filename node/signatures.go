@@ -30,7 +30,7 @@ func (n *Node) quarantineBadSignatures(ctx context.Context) error {
 		return err
 	}
 	for feed, seq := range bad {
-		code, _ := n.feedCode(feed)
+		code, _ := n.roster.Snapshot().FeedCode(feed)
 		if feed == n.id.Public() {
 			n.log.Error("an entry of this node's own feed fails its signature: run kpnode verify", "seq", seq)
 			continue

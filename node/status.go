@@ -201,7 +201,7 @@ func (n *Node) equivocations() ([]EquivocationReport, error) {
 	}
 	out := make([]EquivocationReport, 0, len(eqs))
 	for _, eq := range eqs {
-		code, ok := n.feedCode(eq.Author)
+		code, ok := n.roster.Snapshot().FeedCode(eq.Author)
 		if !ok {
 			code = eq.Author.Fingerprint()
 		}
@@ -218,7 +218,7 @@ func (n *Node) refused() ([]RefusedReport, error) {
 	}
 	out := make([]RefusedReport, 0, len(rs))
 	for _, r := range rs {
-		code, _ := n.feedCode(r.Author)
+		code, _ := n.roster.Snapshot().FeedCode(r.Author)
 		out = append(out, RefusedReport{Feed: code, Fingerprint: r.Author.Fingerprint(), Seq: r.Seq,
 			Hash: sha256.Sum256(r.Bytes), Reason: r.Reason, Seen: r.Seen})
 	}

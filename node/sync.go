@@ -141,7 +141,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 			n.syncer.trigger(p) // continue in a new session
 		}
 	}()
-	step := m.hello(n.capClosed(n.absorbHello(p, hello)))
+	step := m.hello(n.roster.Snapshot().CapClosed(n.absorbHello(p, hello)))
 	for step.err == nil && !step.finish {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -304,7 +304,7 @@ func (n *Node) needsOwnCommit(e *protocol.Entry) bool {
 	if e.Type == protocol.HandoverType {
 		return true
 	}
-	_, closed := n.closedAt(e.Author)
+	_, closed := n.roster.Snapshot().ClosedAt(e.Author)
 	return closed
 }
 
@@ -334,8 +334,8 @@ func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
 // feed this node accepts further than this node holds it (retired keys'
 // feeds only up to where they closed, as the puller caps them).
 func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
-	for feed, seq := range n.capClosed(heads) {
-		if _, ok := n.feedCode(feed); !ok || feed == n.id.Public() {
+	for feed, seq := range n.roster.Snapshot().CapClosed(heads) {
+		if _, ok := n.roster.Snapshot().FeedCode(feed); !ok || feed == n.id.Public() {
 			continue
 		}
 		if h, err := n.st.Head(feed); err == nil && seq > h.Seq {
@@ -350,7 +350,7 @@ func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
 func (n *Node) handleSync(s network.Stream) {
 	p := s.Conn().RemotePeer()
 	c := n.newFrameConn(s)
-	if _, ok := n.partnerByPeer(p); !ok {
+	if _, ok := n.roster.Snapshot().PartnerByPeer(p); !ok {
 		c.finish(errors.New("not a partner"))
 		return
 	}
@@ -445,8 +445,8 @@ func (n *Node) serveRange(c *frameConn, sess *serveSession, b *wantBudget, feed 
 	if feed == n.id.Public() { // own entries leave once on disk
 		to = min(to, n.committer.syncedSeq())
 	}
-	if f, ok := n.closedAt(feed); ok {
-		to = min(to, f.validThrough)
+	if f, ok := n.roster.Snapshot().ClosedAt(feed); ok {
+		to = min(to, f.ValidThrough)
 	}
 	out := rangeOut{c: c, first: from, last: from - 1}
 	defer func() { sess.sentRange(feed, out.first, out.last, out.total) }()

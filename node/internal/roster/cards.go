@@ -1,4 +1,4 @@
-package node
+package roster
 
 import (
 	"crypto/sha256"

@@ -1,16 +1,12 @@
-package node
+package roster
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/kpnode/kpnode/protocol"
-	"github.com/kpnode/kpnode/store"
-	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -27,10 +23,10 @@ const maxPartnerAddrs = 16
 // override is stored; when the node runs, the partner's known addresses are
 // replaced and it is dialled at once. An open connection to the partner is
 // kept.
-func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
-	n.partnersMu.Lock()
-	defer n.partnersMu.Unlock()
-	p, err := n.pinnedPartner(code)
+func (r *Roster) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, err := r.Pinned(code)
 	if err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
 	}
@@ -46,28 +42,14 @@ func (n *Node) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
 		return Partner{}, err
 	}
 	ev := partnerAudit(AuditPartnerAddrs, code, sc.Fingerprint(), map[string]any{"addrs": append([]string{}, p.AddrOverride...)})
-	if err := n.st.PutPartnerAudited(p, ev); err != nil {
+	if err := r.cfg.Store.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
 	}
-	n.allow.setAddrs(pid, partnerAddrs(p))
-	if h := n.currentHost(); h != nil {
-		redial(h, pid, partnerAddrs(p))
-		n.dialer.now(pid)
+	for _, l := range r.listeners {
+		l.AddrsSet(pid, Addrs(p))
 	}
-	n.log.Info("partner addresses set", "partner", code, "override", strings.Join(p.AddrOverride, " "))
+	r.cfg.Log.Info("partner addresses set", "partner", code, "override", strings.Join(p.AddrOverride, " "))
 	return partnerView(p, sc), nil
-}
-
-// pinnedPartner returns the stored partner of code, which must be pinned.
-func (n *Node) pinnedPartner(code string) (store.Partner, error) {
-	if _, ok := protocol.LookupParticipant(code); !ok {
-		return store.Partner{}, ErrUnknownParticipant
-	}
-	p, err := n.st.Partner(code)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Removed) {
-		return p, ErrUnknownPartner
-	}
-	return p, err
 }
 
 // checkPartnerAddrs validates an override for partner pid and returns it
@@ -121,21 +103,4 @@ func dialable(a ma.Multiaddr) bool {
 		rest = append(rest, c.Code())
 	}
 	return slices.Equal(rest, []int{ma.P_TCP}) || slices.Equal(rest, []int{ma.P_UDP, ma.P_QUIC_V1})
-}
-
-// redial replaces the addresses the host knows for p and forgets the
-// swarm's dial backoff of p, so that the next dial tries them at once.
-func redial(h host.Host, p peer.ID, addrs []string) {
-	setAddrs(h, p, addrs)
-	clearBackoff(h, p)
-}
-
-// clearBackoff forgets the swarm's dial backoff of p (5 s plus the square
-// of the failed tries in seconds, up to 5 minutes), so that the next dial
-// tries its addresses at once: the dialer keeps its own, shorter, backoff
-// for partners.
-func clearBackoff(h host.Host, p peer.ID) {
-	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
-		s.Backoff().Clear(p)
-	}
 }

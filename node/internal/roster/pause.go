@@ -1,4 +1,4 @@
-package node
+package roster
 
 import (
 	"fmt"
@@ -13,11 +13,11 @@ import (
 // ones at the handshake and stops dialling it, so nothing flows either way
 // until it is resumed. The setting is stored and survives restarts.
 // Testnets use it to partition the network without root privileges.
-func (n *Node) PausePartner(code string, paused bool) (Partner, error) {
-	n.partnersMu.Lock()
-	defer n.partnersMu.Unlock()
+func (r *Roster) PausePartner(code string, paused bool) (Partner, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	verb := map[bool]string{true: "pause", false: "resume"}[paused]
-	p, err := n.pinnedPartner(code)
+	p, err := r.Pinned(code)
 	if err != nil {
 		return Partner{}, fmt.Errorf("%s partner %s: %w", verb, code, err)
 	}
@@ -31,18 +31,13 @@ func (n *Node) PausePartner(code string, paused bool) (Partner, error) {
 	}
 	p.Paused = paused
 	action := map[bool]string{true: AuditPartnerPause, false: AuditPartnerResume}[paused]
-	if err := n.st.PutPartnerAudited(p, partnerAudit(action, code, sc.Fingerprint(), nil)); err != nil {
+	if err := r.cfg.Store.PutPartnerAudited(p, partnerAudit(action, code, sc.Fingerprint(), nil)); err != nil {
 		return Partner{}, fmt.Errorf("%s partner %s: %w", verb, code, err)
 	}
-	n.gater.pause(pid, paused)
-	if h := n.currentHost(); h != nil {
-		if paused {
-			_ = h.Network().ClosePeer(pid)
-		} else {
-			n.dialer.now(pid)
-		}
+	for _, l := range r.listeners {
+		l.Paused(pid, paused)
 	}
-	n.events.emit("partner_"+verb+"d", map[string]any{"partner": code})
-	n.log.Info("partner "+verb+"d", "partner", code)
+	r.cfg.Event("partner_"+verb+"d", map[string]any{"partner": code})
+	r.cfg.Log.Info("partner "+verb+"d", "partner", code)
 	return partnerView(p, sc), nil
 }
