@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -185,16 +186,16 @@ func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubs
 	n.delivery.contact(from, n.now())
 	d := m.GetData()
 	if len(d) > maxPushSize || len(d) < protocol.MinEntrySize {
-		n.reject("size", nil, nil)
+		n.pipe.Reject("size", nil, nil)
 		return pubsub.ValidationReject
 	}
 	var author crypto.PublicKey
 	copy(author[:], d[1:33])
 	if m.GetTopic() != feedTopic(author) {
-		n.reject("wrong_topic", nil, nil)
+		n.pipe.Reject("wrong_topic", nil, nil)
 		return pubsub.ValidationReject
 	}
-	return n.verdict(from, n.ingestPush(d))
+	return n.verdict(from, n.pipe.Push(d))
 }
 
 // verdict turns an ingest outcome into gossipsub's verdict. Reject, which
@@ -203,23 +204,23 @@ func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubs
 // forwarding), or a fork pushed by its own author. Duplicates, gaps, a
 // fork relayed in good faith, an author no longer pinned here and our own
 // storage failures are ignored: honest but late or unlucky peers send them.
-func (n *Node) verdict(from peer.ID, r ingestResult) pubsub.ValidationResult {
-	switch r.outcome {
-	case outcomeStored:
+func (n *Node) verdict(from peer.ID, r ingest.Result) pubsub.ValidationResult {
+	switch r.Outcome {
+	case ingest.Stored:
 		n.counters.add("entries_pushed", 1)
-		n.syncer.receiptDue(r.entry.Author)
+		n.syncer.receiptDue(r.Entry.Author)
 		return pubsub.ValidationAccept
-	case outcomeDuplicate:
+	case ingest.Duplicate:
 		return n.ignore()
-	case outcomeGap:
+	case ingest.Gap:
 		n.syncer.trigger(from)
 		return n.ignore()
 	}
-	n.log.Debug("pushed entry rejected", "peer", from, "reason", r.reason, "err", r.err)
+	n.log.Debug("pushed entry rejected", "peer", from, "reason", r.Reason, "err", r.Err)
 	switch {
-	case r.reason == "malformed":
+	case r.Reason == "malformed":
 		return pubsub.ValidationReject
-	case r.reason == "equivocation" && r.entry != nil && r.entry.Author.PeerID() == from.String():
+	case r.Reason == "equivocation" && r.Entry != nil && r.Entry.Author.PeerID() == from.String():
 		return pubsub.ValidationReject
 	}
 	return n.ignore()

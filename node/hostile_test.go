@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/network"
 )
@@ -171,8 +172,8 @@ func TestNonPartnerFeedNotAccepted(t *testing.T) {
 		t.Fatalf("IN stored %d entries of a non-partner", h.Seq)
 	}
 	e, _ := be.st.Entry(xx.id.Public(), 1)
-	if r := in.ingest(e.Bytes()); r.outcome != outcomeRejected || r.reason != "not_partner" {
-		t.Fatalf("relayed non-partner entry: outcome %v reason %q", r.outcome, r.reason)
+	if r := in.pipe.Ingest(e.Bytes()); r.Outcome != ingest.Rejected || r.Reason != "not_partner" {
+		t.Fatalf("relayed non-partner entry: outcome %v reason %q", r.Outcome, r.Reason)
 	}
 	if in.currentHost().Network().Connectedness(xx.hostID()) == network.Connected {
 		t.Fatal("a non-partner is connected")

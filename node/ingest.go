@@ -2,278 +2,76 @@ package node
 
 import (
 	"errors"
-	"fmt"
-	"math"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
 
-// outcome is what became of an entry offered to the node, whoever relayed it.
-type outcome int
-
-const (
-	outcomeStored    outcome = iota // verified, chained and stored
-	outcomeDuplicate                // already held: ignore
-	outcomeGap                      // ahead of our head: fetch the range by sync
-	outcomeRejected                 // forged, malformed, not a partner's, or a fork
-)
-
-// ingestResult is the outcome and, for rejections, why.
-type ingestResult struct {
-	outcome outcome
-	reason  string // a metric-friendly reason for rejections
-	entry   *protocol.Entry
-	err     error
+// newPipeline builds the ingest pipeline over the node's store and
+// roster, with the node's opener and hooks.
+func (n *Node) newPipeline() *ingest.Pipeline {
+	return ingest.New(ingest.Config{Self: n.id.Public(), Store: n.st, Roster: n.roster, Opener: recordOpener{n},
+		Hooks: ingestHooks{n}, Recovering: n.recovering, Count: n.counters.add, Log: n.log, Done: n.runCtx.Done()})
 }
 
-// ingest verifies an entry from the network and stores it, with its record
-// when this node is in the audience. The order of checks is fixed: decode
-// and signature, author is a partner, then the chain as it is stored.
-func (n *Node) ingest(raw []byte) ingestResult { return n.commit(n.prepare(raw)) }
+// ingestHooks are what follows ingest's verdicts on this node.
+type ingestHooks struct{ n *Node }
 
-// prepared is an entry verified and opened, ready to be appended. The
-// expensive work (signature, decryption) happens here, so batches can
-// prepare entries on every core and commit them in order.
-type prepared struct {
-	e     *protocol.Entry
-	code  string
-	rec   *store.Record
-	value any           // the parsed record, for reconciliation
-	done  *ingestResult // set when the entry is settled without appending
+var _ ingest.Hooks = ingestHooks{}
+
+// Stored reports the entry, finishes a recovery when it was this node's
+// own, reconciles its record and follows a partner's key hand-over.
+func (h ingestHooks) Stored(code string, e *protocol.Entry, rec *store.Record, value any) {
+	n := h.n
+	n.events.entryStored(code, e)
+	if e.Author == n.id.Public() {
+		n.checkRecovered()
+	}
+	n.reconcile(code, e.Seq, e.Time, value)
+	if e.Type == protocol.HandoverType {
+		n.followHandover(code, e, rec)
+	}
 }
 
-func (n *Node) prepare(raw []byte) prepared {
-	if n.holds(raw) {
-		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}
-	}
-	e, err := protocol.DecodeEntry(raw)
-	return n.prepareRun(raw, e, err, false)
+// Equivocation reports a fork of feed code.
+func (h ingestHooks) Equivocation(code string, e *protocol.Entry) { h.n.events.equivocation(code, e) }
+
+// RetiredEntry reports an entry of a retired key after its last valid seq.
+func (h ingestHooks) RetiredEntry(code string, e *protocol.Entry, f roster.Closed) {
+	h.n.events.emit("retired_key_entry", map[string]any{"partner": code, "seq": e.Seq, "valid_through": f.ValidThrough})
 }
 
-// holds reports whether raw is an entry this node already stores, byte for
-// byte (author and seq read unverified from their offsets: only identical
-// bytes, verified when stored, count). Sync ranges often race the push of
-// the same entries; this spares verifying and opening them twice.
-func (n *Node) holds(raw []byte) bool {
-	feed, seq, ok := peekEntry(raw)
-	if !ok {
-		return false
+// followHandover re-pins partner code to the new key of the hand-over e:
+// the roster closes the old feed and admits the new key before it
+// returns (later entries of the same frame depend on it); joining the new
+// key's topic and dialling it run on their own goroutine, never inside a
+// gossipsub validator nor under the roster's lock.
+func (n *Node) followHandover(code string, e *protocol.Entry, rec *store.Record) {
+	p, ok := n.roster.FollowHandover(code, e, rec)
+	if !ok || n.currentHost() == nil || n.runCtx.Err() != nil {
+		return
 	}
-	held, err := n.st.Holds(feed, seq, raw)
-	return err == nil && held
-}
-
-// prepareDecoded checks a verified entry's author and opens its record.
-// With atHead, an entry at or below its feed's head (a duplicate or a
-// fork) is not decrypted: heads only grow, so the append will refuse it.
-func (n *Node) prepareDecoded(e *protocol.Entry, atHead bool) prepared {
-	code, ok := n.roster.Snapshot().FeedCode(e.Author)
-	if !ok {
-		r := n.reject("not_partner", e, fmt.Errorf("author %s is not a pinned partner", e.Author.Fingerprint()))
-		return prepared{done: &r}
-	}
-	if f, ok := n.roster.Snapshot().ClosedAt(e.Author); ok && e.Seq > f.ValidThrough {
-		r := n.refuseRetired(code, e, f)
-		return prepared{done: &r}
-	}
-	if e.Author == n.id.Public() && !n.recovering() {
-		r := n.classifyOwn(e)
-		return prepared{done: &r}
-	}
-	if atHead {
-		if h, err := n.st.Head(e.Author); err == nil && e.Seq <= h.Seq {
-			return prepared{e: e, code: code}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.attachPartner(p); err != nil {
+			n.log.Error("follow partner's key hand-over", "partner", code, "err", err)
 		}
-	}
-	rec, value := n.openRecord(code, e)
-	return prepared{e: e, code: code, rec: rec, value: value}
+	}()
 }
 
-// Pushed entries arrive out of order (gossipsub validates in parallel). An
-// entry at most pushHoldWindow ahead of its feed's head waits up to
-// pushHoldMax for the entries before it, instead of being dropped and
-// fetched again by sync.
-const (
-	pushHoldWindow = 64
-	pushHoldMax    = 50 * time.Millisecond
-)
+// recordOpener opens and parses the records of entries addressed to this
+// node, for ingest.
+type recordOpener struct{ n *Node }
 
-// ingestPush ingests a pushed entry, holding it briefly when it is a few
-// entries ahead of the head.
-func (n *Node) ingestPush(raw []byte) ingestResult {
-	e, err := protocol.DecodeEntry(raw)
-	if err != nil {
-		return n.reject("malformed", nil, err)
-	}
-	deadline := time.Now().Add(pushHoldMax)
-	p := n.prepareDecoded(e, true)
-	for {
-		wake := n.heads.wait(e.Author)
-		r := n.commit(p)
-		if r.outcome != outcomeGap || !n.worthHolding(e) {
-			return r
-		}
-		n.counters.add("push_held", 1)
-		select {
-		case <-wake:
-		case <-time.After(time.Until(deadline)):
-			n.counters.add("push_gap", 1)
-			return r
-		case <-n.runCtx.Done():
-			return r
-		}
-	}
-}
-
-func (n *Node) worthHolding(e *protocol.Entry) bool {
-	h, err := n.st.Head(e.Author)
-	return err == nil && e.Seq <= h.Seq+pushHoldWindow
-}
-
-// commit appends a prepared entry to its feed.
-func (n *Node) commit(p prepared) ingestResult {
-	if p.done != nil {
-		return *p.done
-	}
-	// A hand-over committed since p was prepared (same batch) closes the feed.
-	if f, ok := n.roster.Snapshot().ClosedAt(p.e.Author); ok && p.e.Seq > f.ValidThrough {
-		return n.refuseRetired(p.code, p.e, f)
-	}
-	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
-	if r.outcome == outcomeStored {
-		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
-		if p.e.Type == protocol.HandoverType {
-			n.roster.FollowHandover(p.code, p.e, p.rec)
-		}
-	}
-	return r
-}
-
-// prepareAll prepares a frame's entries on every core, in chunks of
-// verifyChunk consecutive entries that each core takes in turn: a chunk
-// is decoded by [protocol.DecodeBatch], which verifies every entry's own
-// signature in one batch (consecutive entries are mostly of one feed,
-// whose signatures a batch checks together most cheaply), and its entries
-// are then checked and opened as prepare does.
-func (n *Node) prepareAll(raws [][]byte) []prepared {
-	heads := n.frameHeads(raws)
-	out := make([]prepared, len(raws))
-	chunks := (len(raws) + verifyChunk - 1) / verifyChunk
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), chunks) {
-		wg.Go(func() {
-			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
-				lo, hi := c*verifyChunk, min((c+1)*verifyChunk, len(raws))
-				n.prepareChunk(raws[lo:hi], heads, out[lo:hi])
-			}
-		})
-	}
-	wg.Wait()
-	return out
-}
-
-// verifyChunk is how many entries a core decodes and verifies as one
-// batch: past 64, a larger batch saves little per signature
-// (crypto.BenchmarkBatchVerify), and smaller chunks keep the cores evenly
-// busy.
-const verifyChunk = 64
-
-// prepareChunk decodes raws as one batch and prepares each into out.
-func (n *Node) prepareChunk(raws [][]byte, heads map[crypto.PublicKey]uint64, out []prepared) {
-	es, errs := protocol.DecodeBatch(raws)
-	for i, raw := range raws {
-		feed, seq, _ := peekEntry(raw)
-		out[i] = n.prepareRun(raw, es[i], errs[i], seq <= heads[feed])
-	}
-}
-
-// frameHeads reads, once per feed named in raws, the head stored now. An
-// entry above it is not held (heads only grow; one appended meanwhile is
-// found out by the append), which spares prepareRun a store read per entry
-// of a catch-up. A feed whose head cannot be read maps to the largest seq,
-// so that its entries are looked up one by one.
-func (n *Node) frameHeads(raws [][]byte) map[crypto.PublicKey]uint64 {
-	heads := map[crypto.PublicKey]uint64{}
-	for _, raw := range raws {
-		feed, _, ok := peekEntry(raw)
-		if _, seen := heads[feed]; !ok || seen {
-			continue
-		}
-		h, err := n.st.Head(feed)
-		heads[feed] = h.Seq
-		if err != nil {
-			heads[feed] = math.MaxUint64
-		}
-	}
-	return heads
-}
-
-// prepareRun checks and opens an entry already decoded (by
-// [protocol.DecodeBatch] or DecodeEntry) into e, or refused with err;
-// mayBeHeld is false when the entry is known not to be held (above its
-// feed's head, or looked up already), which spares the Holds read.
-func (n *Node) prepareRun(raw []byte, e *protocol.Entry, err error, mayBeHeld bool) prepared {
-	if mayBeHeld && n.holds(raw) {
-		return prepared{done: &ingestResult{outcome: outcomeDuplicate}}
-	}
-	if err != nil {
-		r := n.reject("malformed", nil, err)
-		return prepared{done: &r}
-	}
-	return n.prepareDecoded(e, false)
-}
-
-func (n *Node) appendOutcome(code string, e *protocol.Entry, err error) ingestResult {
-	switch {
-	case err == nil:
-		n.heads.advanced(e.Author)
-		n.counters.add("entries_received", 1)
-		n.events.entryStored(code, e)
-		if e.Author == n.id.Public() {
-			n.checkRecovered()
-		}
-		return ingestResult{outcome: outcomeStored, entry: e}
-	case errors.Is(err, store.ErrExists):
-		return ingestResult{outcome: outcomeDuplicate, entry: e}
-	case errors.Is(err, protocol.ErrSeqGap):
-		return ingestResult{outcome: outcomeGap, entry: e, err: err}
-	case errors.Is(err, store.ErrEquivocation), errors.Is(err, protocol.ErrBrokenChain):
-		n.log.Warn("equivocation: two different entries for one position of a feed", "feed", code, "seq", e.Seq, "err", err)
-		n.events.equivocation(code, e)
-		return n.reject("equivocation", e, err)
-	}
-	return n.reject("store", e, err)
-}
-
-// classifyOwn handles this node's own entries coming back from partners: it
-// never appends them from the network (a restored node must not fork its
-// feed), but a different entry at a position it holds is evidence of a
-// stolen key.
-func (n *Node) classifyOwn(e *protocol.Entry) ingestResult {
-	have, err := n.st.Entry(e.Author, e.Seq)
-	if err == nil && have.Hash() == e.Hash() {
-		return ingestResult{outcome: outcomeDuplicate, entry: e}
-	}
-	if err == nil {
-		n.log.Error("an entry signed with this node's key differs from ours: the key may be compromised", "seq", e.Seq)
-		return n.reject("equivocation", e, fmt.Errorf("own feed seq %d: %w", e.Seq, store.ErrEquivocation))
-	}
-	return ingestResult{outcome: outcomeDuplicate, entry: e}
-}
-
-func (n *Node) reject(reason string, e *protocol.Entry, err error) ingestResult {
-	n.counters.add("rejected_"+reason, 1)
-	return ingestResult{outcome: outcomeRejected, reason: reason, entry: e, err: err}
+// Open is [Node.openRecord].
+func (o recordOpener) Open(code string, e *protocol.Entry) (*store.Record, any) {
+	return o.n.openRecord(code, e)
 }
 
 // openRecord decrypts an entry addressed to this node and parses its
@@ -350,44 +148,4 @@ func (n *Node) authorRecipient(code string, id *crypto.Identity) *age.X25519Reci
 		return k.Rcpt
 	}
 	return nil
-}
-
-// headSignal wakes the pushes held for a feed whenever its head moves.
-type headSignal struct {
-	mu      sync.Mutex // guards waiting
-	waiting map[crypto.PublicKey]chan struct{}
-}
-
-func newHeadSignal() *headSignal { return &headSignal{waiting: map[crypto.PublicKey]chan struct{}{}} }
-
-// wait returns a channel closed at the next advance of feed k.
-func (s *headSignal) wait(k crypto.PublicKey) <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.waiting[k]
-	if !ok {
-		c = make(chan struct{})
-		s.waiting[k] = c
-	}
-	return c
-}
-
-func (s *headSignal) advanced(k crypto.PublicKey) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.waiting[k]; ok {
-		close(c)
-		delete(s.waiting, k)
-	}
-}
-
-// refuseRetired refuses an entry of a retired key after its last valid
-// seq, keeping it as evidence.
-func (n *Node) refuseRetired(code string, e *protocol.Entry, f roster.Closed) ingestResult {
-	if err := n.st.KeepRefused(e.Author, e.Seq, e.Bytes(), roster.RefusedReason(f.Reason)); err != nil {
-		n.log.Warn("keep refused entry", "feed", code, "seq", e.Seq, "err", err)
-	}
-	n.log.Warn("entry signed by a retired key after its last valid seq refused", "feed", code, "seq", e.Seq, "valid_through", f.ValidThrough)
-	n.events.emit("retired_key_entry", map[string]any{"partner": code, "seq": e.Seq, "valid_through": f.ValidThrough})
-	return n.reject("retired_key", e, fmt.Errorf("feed of %s's retired key %s is closed after seq %d", code, e.Author.Fingerprint(), f.ValidThrough))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -35,7 +36,6 @@ type Node struct {
 	counters  *counters
 	events    *eventLog
 	delivery  *delivery
-	heads     *headSignal
 	findings  *findings
 	valuation valuation // the operator's unit-value table (valuation.go)
 	history   *history
@@ -72,6 +72,8 @@ type Node struct {
 	// partnerOps serves the operator's partner operations from it.
 	roster *roster.Roster
 	partnerOps
+	// pipe takes partners' entries, pushed or pulled, into the store.
+	pipe *ingest.Pipeline
 
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
@@ -105,7 +107,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now, abuse: newAbuse(time.Now), scores: newScoreboard(), coolOff: graylistCoolOff,
-		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(), heads: newHeadSignal(),
+		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(),
 		signed:       &signedReceipts{byFeed: map[crypto.PublicKey]*protocol.Receipt{}},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
@@ -127,6 +129,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		Event: n.events.emit, Count: n.counters.add})
 	n.partnerOps = n.roster
 	n.roster.Subscribe(rosterLink{n})
+	n.pipe = n.newPipeline()
 	if err := n.roster.Load(); err != nil {
 		return nil, err
 	}

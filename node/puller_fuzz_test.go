@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -86,7 +87,7 @@ func fuzzRound(t *testing.T, r *bytes.Reader, m *puller, local map[crypto.Public
 
 func fuzzEntries(t *testing.T, m *puller, local map[crypto.PublicKey]uint64, raws [][]byte) error {
 	for _, raw := range raws {
-		feed, seq, ok := peekEntry(raw)
+		feed, seq, ok := ingest.PeekEntry(raw)
 		if !ok {
 			return errRelayedForgery
 		}

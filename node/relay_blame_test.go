@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -35,8 +36,8 @@ func TestRelayNotChargedForItsSource(t *testing.T) {
 	store := func(n *Node, xs ...*protocol.Entry) {
 		t.Helper()
 		for _, x := range xs {
-			if r := n.ingest(x.Bytes()); r.outcome != outcomeStored {
-				t.Fatalf("%s: #%d: outcome %v (%s): %v", n.cfg.Participant, x.Seq, r.outcome, r.reason, r.err)
+			if r := n.pipe.Ingest(x.Bytes()); r.Outcome != ingest.Stored {
+				t.Fatalf("%s: #%d: outcome %v (%s): %v", n.cfg.Participant, x.Seq, r.Outcome, r.Reason, r.Err)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 )
 
 // headOf is reader's head seq of feed k.
@@ -77,8 +78,8 @@ func TestRepinAfterCompromise(t *testing.T) {
 	if err != nil || len(raw) != 1 {
 		t.Fatalf("AE's copy of entry 4: %v", err)
 	}
-	if r := in.ingest(raw[0].Bytes); r.outcome != outcomeRejected || r.reason != "retired_key" {
-		t.Fatalf("relayed entry 4 of the old key: outcome %d reason %q, want refused as retired_key", r.outcome, r.reason)
+	if r := in.pipe.Ingest(raw[0].Bytes); r.Outcome != ingest.Rejected || r.Reason != "retired_key" {
+		t.Fatalf("relayed entry 4 of the old key: outcome %d reason %q, want refused as retired_key", r.Outcome, r.Reason)
 	}
 	if !connectedWithin(in, thief, 5*time.Second, false) {
 		t.Fatal("IN still connected to the old key's peer")

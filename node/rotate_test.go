@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -144,8 +145,8 @@ func TestRotationPartnersFollow(t *testing.T) {
 	// relayed, and kept as evidence.
 	forged := forgeAfter(t, old, 3, handover.Hash(), be)
 	for _, p := range []*Node{be, ae} {
-		if r := p.ingest(forged.Bytes()); r.outcome != outcomeRejected || r.reason != "retired_key" {
-			t.Fatalf("%s: old key after the hand-over: outcome %d %q, want refused as retired_key", p.Participant(), r.outcome, r.reason)
+		if r := p.pipe.Ingest(forged.Bytes()); r.Outcome != ingest.Rejected || r.Reason != "retired_key" {
+			t.Fatalf("%s: old key after the hand-over: outcome %d %q, want refused as retired_key", p.Participant(), r.Outcome, r.Reason)
 		}
 		if refused, _ := p.st.Refused(); len(refused) != 1 || refused[0].Reason != "after_handover" {
 			t.Fatalf("%s: evidence %+v", p.Participant(), refused)
@@ -161,11 +162,11 @@ func TestRotationPartnersFollow(t *testing.T) {
 		t.Fatalf("BE's copy of the old feed: %d, %v", len(raws), err)
 	}
 	batch := [][]byte{raws[0].Bytes, raws[1].Bytes, raws[2].Bytes, forged.Bytes()}
-	var outcomes []outcome
-	for _, p := range fresh.prepareAll(batch) {
-		outcomes = append(outcomes, fresh.commit(p).outcome)
+	var outcomes []ingest.Outcome
+	for _, p := range fresh.pipe.PrepareAll(batch) {
+		outcomes = append(outcomes, fresh.pipe.Commit(p).Outcome)
 	}
-	if !slices.Equal(outcomes, []outcome{outcomeStored, outcomeStored, outcomeStored, outcomeRejected}) {
+	if !slices.Equal(outcomes, []ingest.Outcome{ingest.Stored, ingest.Stored, ingest.Stored, ingest.Rejected}) {
 		t.Fatalf("batch outcomes %v, want three stored and the sequel refused", outcomes)
 	}
 	if err := follows(fresh, "IN", next.Public()); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -29,8 +30,8 @@ func TestStartQuarantinesEntriesFailingTheirSignature(t *testing.T) {
 	bad := bytes.Clone(e2.Bytes())
 	bad[len(bad)-1] ^= 1
 	e3 := atk.entry(t, 3, sha256.Sum256(bad), aud, toIN, "three")
-	if r := in.n.ingest(e1.Bytes()); r.outcome != outcomeStored {
-		t.Fatalf("entry 1: %v %s %v", r.outcome, r.reason, r.err)
+	if r := in.n.pipe.Ingest(e1.Bytes()); r.Outcome != ingest.Stored {
+		t.Fatalf("entry 1: %v %s %v", r.Outcome, r.Reason, r.Err)
 	}
 	in.stop()
 	if err := store.PlantEntries(in.dir, bad, e3.Bytes()); err != nil {

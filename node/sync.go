@@ -3,15 +3,14 @@ package node
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
-	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -210,12 +209,12 @@ func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 	}
 }
 
-// preparing is a frame's entries being prepared by [Node.prepareAll] on
-// its own goroutine.
+// preparing is a frame's entries being prepared by
+// [ingest.Pipeline.PrepareAll] on its own goroutine.
 type preparing struct {
 	raws  [][]byte
 	done  chan struct{}
-	preps []prepared
+	preps []ingest.Prepared
 }
 
 // startPrepare starts preparing raws; the caller must call wait.
@@ -223,89 +222,48 @@ func (n *Node) startPrepare(raws [][]byte) *preparing {
 	p := &preparing{raws: raws, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.preps = n.prepareAll(raws)
+		p.preps = n.pipe.PrepareAll(raws)
 	}()
 	return p
 }
 
 // wait returns the prepared entries once all are done. It is bounded by
 // the work itself: prepare does no I/O beyond reading the store.
-func (p *preparing) wait() []prepared {
+func (p *preparing) wait() []ingest.Prepared {
 	<-p.done
 	return p.preps
 }
 
 // commitBatch appends prepared entries in order; an entry out of turn, or
-// one that is neither stored nor already held, ends the session.
-func (n *Node) commitBatch(m *puller, raws [][]byte, preps []prepared) error {
-	if n.commitRun(m, preps) {
+// one that is neither stored nor already held, ends the session. A frame
+// that follows on from the heads is appended in one store transaction
+// ([ingest.Pipeline.CommitRun]); any other goes entry by entry.
+func (n *Node) commitBatch(m *puller, raws [][]byte, preps []ingest.Prepared) error {
+	if es := n.pipe.CommitRun(preps, m.acceptsRun); es != nil {
+		for _, e := range es {
+			m.stored(e.Author, e.Seq, true)
+		}
 		return nil
 	}
 	for i, raw := range raws {
-		feed, seq, ok := peekEntry(raw)
+		feed, seq, ok := ingest.PeekEntry(raw)
 		if !ok {
-			n.reject("malformed", nil, nil)
+			n.pipe.Reject("malformed", nil, nil)
 			return fmt.Errorf("%w: malformed entry", errRelayedForgery)
 		}
 		if err := m.entry(feed, seq); err != nil {
 			return err
 		}
-		r := n.commit(preps[i])
-		if r.outcome == outcomeRejected && r.reason == "malformed" {
-			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, r.err)
+		r := n.pipe.Commit(preps[i])
+		if r.Outcome == ingest.Rejected && r.Reason == "malformed" {
+			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, r.Err)
 		}
-		if r.outcome != outcomeStored && r.outcome != outcomeDuplicate {
-			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.reason, r.err)
+		if r.Outcome != ingest.Stored && r.Outcome != ingest.Duplicate {
+			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.Reason, r.Err)
 		}
-		m.stored(feed, seq, r.outcome == outcomeStored)
+		m.stored(feed, seq, r.Outcome == ingest.Stored)
 	}
 	return nil
-}
-
-// commitRun appends a frame whose entries all follow on, in order, from
-// the heads in one store transaction ([store.Store.AppendRun]), the
-// common case of a catch-up. It reports false, with nothing stored or
-// recorded, when any entry is out of turn, was settled without appending
-// (malformed, not a partner's, this node's own), is a hand-over or of a
-// closed feed (needsOwnCommit), or is refused by the
-// store as a whole; commitBatch then goes entry by entry, which settles
-// each case as it always has.
-func (n *Node) commitRun(m *puller, preps []prepared) bool {
-	if len(preps) < 2 {
-		return false
-	}
-	es := make([]*protocol.Entry, len(preps))
-	recs := make([]*store.Record, len(preps))
-	for i, p := range preps {
-		if p.done != nil || p.e == nil || n.needsOwnCommit(p.e) {
-			return false
-		}
-		es[i], recs[i] = p.e, p.rec
-	}
-	if !m.acceptsRun(es) {
-		return false
-	}
-	if err := n.st.AppendRun(es, recs); err != nil {
-		n.counters.add("append_run_fallback", 1)
-		return false
-	}
-	for _, p := range preps {
-		m.stored(p.e.Author, p.e.Seq, true)
-		n.appendOutcome(p.code, p.e, nil)
-		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
-	}
-	return true
-}
-
-// needsOwnCommit reports whether e must go through commit on its own: a
-// key hand-over (the partner is re-pinned once it is stored, which closes
-// its old feed) or an entry of a feed already closed.
-func (n *Node) needsOwnCommit(e *protocol.Entry) bool {
-	if e.Type == protocol.HandoverType {
-		return true
-	}
-	_, closed := n.roster.Snapshot().ClosedAt(e.Author)
-	return closed
 }
 
 // chargeSync charges partner p for the error a sync session with it ended
@@ -317,17 +275,6 @@ func (n *Node) chargeSync(p peer.ID, err error) {
 	if kind := n.abuse.syncError(p, err); kind != "" {
 		n.counters.add("sync_abuse_"+kind, 1)
 	}
-}
-
-// peekEntry reads the author and seq at their fixed offsets, before the
-// entry is verified; ingest verifies everything.
-func peekEntry(raw []byte) (crypto.PublicKey, uint64, bool) {
-	var k crypto.PublicKey
-	if len(raw) < protocol.MinEntrySize {
-		return k, 0, false
-	}
-	copy(k[:], raw[1:33])
-	return k, binary.BigEndian.Uint64(raw[33:41]), true
 }
 
 // behindOn reports whether a partner's hello (its heads, by feed) shows a

@@ -65,6 +65,9 @@ func (r *Roster) RepinPartner(code string, cardBytes []byte, validThrough uint64
 	if err != nil {
 		return RepinResult{}, err
 	}
+	if err := r.attach(p); err != nil {
+		return RepinResult{}, err
+	}
 	taken, err := r.closeRetired(p.Code, old.Key, validThrough, RefusedReason(RetiredCompromised))
 	if err != nil {
 		return RepinResult{}, err
@@ -90,8 +93,8 @@ func (r *Roster) checkSuccessor(old store.Partner, sc *protocol.SignedCard) erro
 }
 
 // retireKey stores old's successor card sc with old's key retired after
-// validThrough, audited as ev, and moves the running node to the new key:
-// the new peer is admitted, its feed joined and dialled. A compromised
+// validThrough, audited as ev, and moves the roster to the new key: the
+// new peer is admitted (the caller attaches it). A compromised
 // key's peer is refused and disconnected at once; a rotated key's peer
 // stays admitted until the new key first connects, so it can collect the
 // receipts of its hand-over (it signs nothing that would be accepted).
@@ -112,9 +115,6 @@ func (r *Roster) retireKey(old store.Partner, sc *protocol.SignedCard, validThro
 		r.forgetPeer(old.Key)
 	}
 	r.track(p)
-	if err := r.attach(p); err != nil {
-		return store.Partner{}, err
-	}
 	return p, nil
 }
 

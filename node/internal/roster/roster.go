@@ -89,6 +89,12 @@ func (r *Roster) Subscribe(l Listener) {
 // Snapshot returns the roster now.
 func (r *Roster) Snapshot() *Snapshot { return r.cur.Load() }
 
+// FeedCode is [Snapshot.FeedCode] of the roster now.
+func (r *Roster) FeedCode(k crypto.PublicKey) (string, bool) { return r.Snapshot().FeedCode(k) }
+
+// ClosedAt is [Snapshot.ClosedAt] of the roster now.
+func (r *Roster) ClosedAt(k crypto.PublicKey) (Closed, bool) { return r.Snapshot().ClosedAt(k) }
+
 // Load tracks every stored partner, and closes the retired feeds that run
 // past their last valid seq (a crash may have come between a re-pin and
 // its truncation).

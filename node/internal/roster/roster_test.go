@@ -1,12 +1,15 @@
 package roster
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -175,5 +178,51 @@ func TestReadersDuringChanges(t *testing.T) {
 	wg.Wait()
 	if n := len(r.Snapshot().KnownFeeds()); n != 5 {
 		t.Fatalf("%d feeds known, want 5 (own and four partners)", n)
+	}
+}
+
+// TestFollowHandoverClosesWithoutAttaching: following a partner's
+// hand-over closes its old feed and admits the new key before it returns
+// (later entries of the same frame depend on it), and leaves joining and
+// dialling the new key to the caller: ingest runs it inside gossipsub's
+// validator, where no topic may be joined under the roster's lock.
+func TestFollowHandoverClosesWithoutAttaching(t *testing.T) {
+	r, l := newTestRoster(t)
+	old, sc := signedTestCard(t, "BE")
+	if _, err := r.AddPartner(sc.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	next, nsc := signedTestCard(t, "BE")
+	body, err := json.Marshal(protocol.NewHandover(nsc, "scheduled"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := protocol.NewEntry(old, protocol.Draft{Seq: 5, Prev: protocol.Hash{1}, Time: time.Now().UTC(), Type: protocol.HandoverType,
+		Audience: []string{"IN"}, Ciphertext: []byte("sealed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.calls = nil
+	p, ok := r.FollowHandover("BE", e, &store.Record{Type: protocol.HandoverType, Body: body})
+	if !ok || p.Key != next.Public() {
+		t.Fatalf("follow: %v, key %s; want the new key", ok, p.Key.Fingerprint())
+	}
+	if f, ok := r.ClosedAt(old.Public()); !ok || f.ValidThrough != 5 || f.Reason != RetiredRotated {
+		t.Fatalf("old feed closed at %+v, %v; want 5, rotated", f, ok)
+	}
+	if code, ok := r.FeedCode(next.Public()); !ok || code != "BE" {
+		t.Fatal("the new key's feed is not kept")
+	}
+	oldPeer, _ := peer.Decode(old.PeerID())
+	if _, ok := r.Snapshot().PartnerByPeer(oldPeer); !ok {
+		t.Fatal("a rotated key's peer must stay admitted until the new key connects")
+	}
+	if want := "[admitted BE known=true]"; fmt.Sprint(l.calls) != want {
+		t.Fatalf("listener calls %q, want %s (no attach: the caller attaches off the ingest path)", l.calls, want)
+	}
+	newPeer, _ := peer.Decode(next.PeerID())
+	r.NewKeyConnected("BE", newPeer)
+	if _, ok := r.Snapshot().PartnerByPeer(oldPeer); ok {
+		t.Fatal("the rotated key's peer is still admitted after the new key connected")
 	}
 }
