@@ -477,9 +477,7 @@ func appendFast(tb testing.TB, a *benchMember, readerCode string, reader *crypto
 	// The node serves its own feed only up to what it knows is on disk;
 	// entries appended behind its back must be declared.
 	if a.n != nil {
-		a.n.committer.mu.Lock()
-		a.n.committer.synced = head.Seq
-		a.n.committer.mu.Unlock()
+		a.n.own.Advance(head.Seq)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestConcurrentPublishersGroupCommit(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if got := in.committer.syncedSeq(); got < p.Seq {
+				if got := in.own.SyncedSeq(); got < p.Seq {
 					t.Errorf("publish of %d returned with only %d on disk", p.Seq, got)
 				}
 				mu.Lock()

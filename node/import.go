@@ -67,7 +67,7 @@ func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []stri
 // that fails, the import returns an error even though its entries, signed
 // in this node's feed, are published.
 func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
-	if err := n.checkAppend(); err != nil && !req.DryRun {
+	if err := n.own.CheckAppend(); err != nil && !req.DryRun {
 		return ImportResult{}, err
 	}
 	res, err := n.importRecords(ctx, req)

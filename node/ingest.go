@@ -16,7 +16,7 @@ import (
 // roster, with the node's opener and hooks.
 func (n *Node) newPipeline() *ingest.Pipeline {
 	return ingest.New(ingest.Config{Self: n.id.Public(), Store: n.st, Roster: n.roster, Opener: recordOpener{n},
-		Hooks: ingestHooks{n}, Recovering: n.recovering, Count: n.counters.add, Log: n.log, Done: n.runCtx.Done()})
+		Hooks: ingestHooks{n}, Recovering: n.own.Recovering, Count: n.counters.add, Log: n.log, Done: n.runCtx.Done()})
 }
 
 // ingestHooks are what follows ingest's verdicts on this node.
@@ -30,7 +30,7 @@ func (h ingestHooks) Stored(code string, e *protocol.Entry, rec *store.Record, v
 	n := h.n
 	n.events.entryStored(code, e)
 	if e.Author == n.id.Public() {
-		n.checkRecovered()
+		n.own.CheckRecovered()
 	}
 	n.reconcile(code, e.Seq, e.Time, value)
 	if e.Type == protocol.HandoverType {

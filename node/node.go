@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node/internal/ingest"
+	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -39,11 +39,9 @@ type Node struct {
 	findings  *findings
 	valuation valuation // the operator's unit-value table (valuation.go)
 	history   *history
-	committer *committer
-	recovery  *recovery
-	// handedOver is set once this node's key has signed its hand-over:
-	// it signs nothing more.
-	handedOver atomic.Bool
+	// own is this node's own feed: appends, group commit, the recovery
+	// gate and the end of the feed after a hand-over.
+	own *ownfeed.Feed
 	// retiredIDs are this node's earlier identities (set before Start).
 	retiredIDs []*crypto.Identity
 	rotation   *keyRotation
@@ -75,9 +73,6 @@ type Node struct {
 	// pipe takes partners' entries, pushed or pulled, into the store.
 	pipe *ingest.Pipeline
 
-	// appendMu serialises appends to this node's own feed, so each draft
-	// is built on the head it will be appended to.
-	appendMu sync.Mutex
 	// signed are the receipts this node last signed, by feed.
 	signed *signedReceipts
 
@@ -111,7 +106,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		signed:       &signedReceipts{byFeed: map[crypto.PublicKey]*protocol.Receipt{}},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
-		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
+		rotation: &keyRotation{restart: make(chan struct{})}}
 	n.allow = newPartnerAllowlist()
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
@@ -129,17 +124,18 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		Event: n.events.emit, Count: n.counters.add})
 	n.partnerOps = n.roster
 	n.roster.Subscribe(rosterLink{n})
-	n.pipe = n.newPipeline()
 	if err := n.roster.Load(); err != nil {
 		return nil, err
 	}
 	if err := n.quarantineBadSignatures(n.runCtx); err != nil {
 		return nil, err
 	}
-	if err := n.loadRecovery(); err != nil {
+	if n.own, err = ownfeed.New(ownfeed.Config{ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
+		Announce: n.announce, Event: n.events.emit, Partners: n.roster.Stored}); err != nil {
 		return nil, err
 	}
-	n.loadReceipts() // after loadRecovery: it checks receipts against the own head
+	n.pipe = n.newPipeline()
+	n.loadReceipts() // after the own feed: it checks receipts against the own head
 	if err := n.loadOwnRetired(); err != nil {
 		return nil, err
 	}
@@ -149,11 +145,6 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if err := n.loadValuation(); err != nil {
 		return nil, err
 	}
-	own, err := st.Head(id.Public())
-	if err != nil {
-		return nil, fmt.Errorf("read own head: %w", err)
-	}
-	n.committer = &committer{synced: own.Seq}
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.loadFindings() }()
 	return n, nil

@@ -12,7 +12,7 @@ import (
 // notice (feed, seq) to the notice's author, with optional remarks, as the
 // KP's notice procedure asks of recipients.
 func (n *Node) AcknowledgeNotice(ctx context.Context, feed string, seq uint64, remarks string) (Published, error) {
-	if err := n.checkAppend(); err != nil {
+	if err := n.own.CheckAppend(); err != nil {
 		return Published{}, err
 	}
 	if feed == n.cfg.Participant {

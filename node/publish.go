@@ -64,7 +64,7 @@ func (n *Node) Publish(ctx context.Context, typ string, body []byte, to []string
 // entry and those partners.
 func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published, error) {
 	typ, body := req.Type, req.Body
-	if err := n.checkAppend(); err != nil {
+	if err := n.own.CheckAppend(); err != nil {
 		return Published{}, err
 	}
 	if typ == protocol.HandoverType {
@@ -118,46 +118,14 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 	return p, err
 }
 
-// appendOwn fills in seq, prev and time from the current head, signs and
-// appends, then returns once the entry is on disk (see [committer]).
+// appendOwn appends d with its record to this node's own feed and
+// returns once the entry is on disk ([ownfeed.Feed.Append]).
 func (n *Node) appendOwn(d protocol.Draft, rec *store.Record) (Published, error) {
-	e, err := n.appendDraft(d, rec)
+	e, err := n.own.Append(d, rec)
 	if err != nil {
-		return Published{}, err
-	}
-	// Own entries reach the disk before anyone sees them: after a power
-	// cut the node must not sign a different entry at the same seq.
-	if err := n.commitOwn(e.Seq); err != nil {
 		return Published{}, err
 	}
 	return Published{Seq: e.Seq, Hash: e.Hash(), Type: e.Type, Audience: e.Audience, Size: len(e.Bytes()), Time: e.Time}, nil
-}
-
-// appendDraft builds the next own entry from d and appends it, holding
-// appendMu so that each draft is built on the head it is appended to.
-func (n *Node) appendDraft(d protocol.Draft, rec *store.Record) (*protocol.Entry, error) {
-	n.appendMu.Lock()
-	defer n.appendMu.Unlock()
-	if err := n.checkAppend(); err != nil {
-		return nil, err
-	}
-	head, err := n.st.Head(n.id.Public()) // kept in memory by the store
-	if err != nil {
-		return nil, fmt.Errorf("read own head: %w", err)
-	}
-	d.Seq, d.Prev, d.Time = head.Seq+1, head.Hash, n.now().UTC()
-	e, err := protocol.NewEntry(n.id, d)
-	if err != nil {
-		return nil, fmt.Errorf("build entry: %w", err)
-	}
-	if err := n.st.Append(e, rec); err != nil {
-		return nil, fmt.Errorf("append entry %d: %w", d.Seq, err)
-	}
-	if e.Type == protocol.HandoverType {
-		n.handedOver.Store(true) // under appendMu: nothing follows it
-	}
-	n.committer.add(e)
-	return e, nil
 }
 
 // resolveAudience turns partner codes (or "all") into the sorted audience

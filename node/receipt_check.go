@@ -88,7 +88,7 @@ func (n *Node) checkChain(feed crypto.PublicKey, seq uint64, hash protocol.Hash)
 // a failure of this node's store is not the partner's doing.
 func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err error) {
 	switch {
-	case errors.Is(err, errReceiptAhead) && r.Feed == n.id.Public() && n.recovering():
+	case errors.Is(err, errReceiptAhead) && r.Feed == n.id.Public() && n.own.Recovering():
 		return
 	case !errors.Is(err, errReceiptAhead) && !errors.Is(err, errReceiptMismatch) && !errors.Is(err, errReceiptFuture):
 		n.log.Warn("check receipt", "partner", code, "err", err)
@@ -144,7 +144,7 @@ func (n *Node) loadReceipts() {
 		switch {
 		case err == nil:
 			n.delivery.receipt(p, r)
-		case errors.Is(err, errReceiptAhead) && n.recovering():
+		case errors.Is(err, errReceiptAhead) && n.own.Recovering():
 		default:
 			n.dropReceipt(code, b, err)
 		}

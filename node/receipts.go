@@ -84,7 +84,7 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 		}
 	}
 	n.delivery.contact(p, n.now())
-	n.noteOwnHead(code, ours)
+	n.own.NoteOwnHead(code, ours)
 	return heads
 }
 
@@ -100,7 +100,7 @@ func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 		}
 		if err := n.checkOwnReceipt(r); err != nil {
 			n.refuseReceipt(code, p, r, err)
-			return n.recovering() // a head to pull this node's feed back from
+			return n.own.Recovering() // a head to pull this node's feed back from
 		}
 		if n.delivery.receipt(p, r) {
 			if err := n.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
@@ -129,8 +129,8 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 	}
 	// Own entries leave once on disk; while recovering, the own feed is
 	// being pulled back and its head is what the node holds.
-	if _, ok := out[n.id.Public()]; ok && !n.recovering() {
-		out[n.id.Public()] = min(out[n.id.Public()], n.committer.syncedSeq())
+	if _, ok := out[n.id.Public()]; ok && !n.own.Recovering() {
+		out[n.id.Public()] = min(out[n.id.Public()], n.own.SyncedSeq())
 	}
 	return out
 }
@@ -139,7 +139,7 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 // and its own only while recovering (it never signs while it pulls).
 func (n *Node) acceptFeed(k crypto.PublicKey) bool {
 	_, ok := n.roster.Snapshot().FeedCode(k)
-	return ok && (k != n.id.Public() || n.recovering())
+	return ok && (k != n.id.Public() || n.own.Recovering())
 }
 
 // helloReceipts are the receipts of a hello to partner p: the hello

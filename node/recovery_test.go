@@ -143,9 +143,7 @@ func TestRecoveryWaitsForMissingPartners(t *testing.T) {
 	ae.Close() // AE is down while IN recovers
 
 	restoreKeys(t, in)
-	in.n.recovery.mu.Lock()
-	in.n.recovery.wait = 3 * time.Second
-	in.n.recovery.mu.Unlock()
+	in.n.own.SetRecoveryWait(3 * time.Second)
 	pin(t, be, in.n)
 	pin(t, in.n, be)
 	if _, err := in.n.AddPartner(aeCard.Bytes()); err != nil {
@@ -193,9 +191,7 @@ func TestRecoveryRefutesFalseOwnHead(t *testing.T) {
 	eventually(t, 30*time.Second, "BE holds IN", func() error { return holds(be, "IN", 2) })
 
 	restoreKeys(t, in)
-	in.n.recovery.mu.Lock()
-	in.n.recovery.wait = 3 * time.Second
-	in.n.recovery.mu.Unlock()
+	in.n.own.SetRecoveryWait(3 * time.Second)
 	atk := newAttacker(t)
 	lie := atk.receipt(t, in.id.Public(), 1<<40, randomHash(), time.Now())
 	atk.setServe(func(s network.Stream) { serveHello(s, &protocol.Hello{Receipts: []*protocol.Receipt{lie}}, nil) })

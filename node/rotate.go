@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -20,7 +21,7 @@ import (
 // ErrKeyRetired is returned by every append to this node's own feed once
 // its key has signed a hand-over ([Node.Rotate]): the node must be
 // restarted with its new key.
-var ErrKeyRetired = errors.New("this node's key has handed over to a new key: restart the node with the new key")
+var ErrKeyRetired = ownfeed.ErrKeyRetired
 
 // AuditKeysRotate is the audit action of this node's key rotation.
 const AuditKeysRotate = "keys.rotate"
@@ -47,7 +48,7 @@ type RotateResult struct {
 // nothing more ([ErrKeyRetired]) and the node must be restarted with next
 // (the daemon does so). next must be a fresh identity.
 func (n *Node) Rotate(ctx context.Context, next *crypto.Identity, reason string, wait time.Duration) (RotateResult, error) {
-	if err := n.checkAppend(); err != nil {
+	if err := n.own.CheckAppend(); err != nil {
 		return RotateResult{}, err
 	}
 	h := n.currentHost()
@@ -166,7 +167,7 @@ func (n *Node) loadOwnRetired() error {
 	}
 	for _, r := range rs {
 		if r.Key == n.id.Public() {
-			n.handedOver.Store(true)
+			n.own.HandedOver()
 			continue
 		}
 		n.roster.TrackClosed(r.Key, n.cfg.Participant, roster.Closed{ValidThrough: r.ValidThrough, Reason: RetiredRotated})
@@ -199,7 +200,7 @@ func (n *Node) RotateKeys(ctx context.Context, reason string, wait time.Duration
 	if r.vault == nil {
 		return RotateResult{}, errors.New("rotate keys: this node was started without its key files")
 	}
-	if err := n.checkAppend(); err != nil {
+	if err := n.own.CheckAppend(); err != nil {
 		return RotateResult{}, err
 	}
 	next, err := crypto.NewIdentity()

@@ -390,7 +390,7 @@ func (n *Node) serveRanges(c *frameConn, sess *serveSession, ranges []protocol.R
 // them and b allows, and records them as sent.
 func (n *Node) serveRange(c *frameConn, sess *serveSession, b *wantBudget, feed crypto.PublicKey, from, to uint64) error {
 	if feed == n.id.Public() { // own entries leave once on disk
-		to = min(to, n.committer.syncedSeq())
+		to = min(to, n.own.SyncedSeq())
 	}
 	if f, ok := n.roster.Snapshot().ClosedAt(feed); ok {
 		to = min(to, f.ValidThrough)
