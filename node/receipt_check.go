@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/feedsync"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -107,19 +108,19 @@ func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err er
 }
 
 // refuteClaims ends the heads a pull session from p did not bear out
-// (puller.unserved). p's head of its own feed falls back to what this
+// (feedsync.Puller.Unserved). p's head of its own feed falls back to what this
 // node holds of it, uncharged: an honest node may announce an entry it
 // has not yet synced to disk, and serves it only once it has. While this
 // node recovers, p's report of this node's own feed is dropped and
 // charged: a relay serves all it holds of a feed, so it claimed entries
 // it does not hold, which would keep the node refusing appends.
-func (n *Node) refuteClaims(p peer.ID, m *puller) {
-	if pk, err := crypto.PublicKeyFromPeerID(p.String()); err == nil && m.unserved(pk) {
-		n.delivery.theirHead(p, m.local[pk])
+func (n *Node) refuteClaims(p peer.ID, m *feedsync.Puller) {
+	if pk, err := crypto.PublicKeyFromPeerID(p.String()); err == nil && m.Unserved(pk) {
+		n.delivery.theirHead(p, m.Held(pk))
 		n.counters.add("head_claims_refuted", 1)
 	}
-	if own := n.id.Public(); m.unserved(own) {
-		n.refuteOwnHead(p, m.local[own])
+	if own := n.id.Public(); m.Unserved(own) {
+		n.refuteOwnHead(p, m.Held(own))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/feedsync"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -17,15 +18,15 @@ import (
 
 // Sync limits.
 const (
-	syncFrameTimeout   = 30 * time.Second   // each frame read or write
-	syncSessionTimeout = 15 * time.Minute   // a whole session
-	syncMaxRange       = protocol.WantBatch // entries asked for, and served, per range
-	syncBatchEntries   = 256                // entries read from the store at once
-	syncFrameBudget    = 512 << 10          // bytes of entries per Entries frame
+	syncFrameTimeout   = 30 * time.Second  // each frame read or write
+	syncSessionTimeout = 15 * time.Minute  // a whole session
+	syncMaxRange       = feedsync.MaxRange // entries asked for, and served, per range
+	syncBatchEntries   = 256               // entries read from the store at once
+	syncFrameBudget    = 512 << 10         // bytes of entries per Entries frame
 )
 
 // errProtocol is returned when a partner breaks the sync protocol.
-var errProtocol = errors.New("sync protocol violation")
+var errProtocol = feedsync.ErrProtocol
 
 // frameConn is a sync stream with a deadline on every frame.
 type frameConn struct {
@@ -134,27 +135,27 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err != nil {
 		return err
 	}
-	m := newPuller(n.localSeqs(), n.acceptFeed)
+	m := feedsync.New(n.localSeqs(), n.acceptFeed)
 	defer func() {
-		if m.more() {
+		if m.More() {
 			n.syncer.trigger(p) // continue in a new session
 		}
 	}()
-	step := m.hello(n.roster.Snapshot().CapClosed(n.absorbHello(p, hello)))
-	for step.err == nil && !step.finish {
+	step := m.Hello(n.roster.Snapshot().CapClosed(n.absorbHello(p, hello)))
+	for step.Err == nil && !step.Finish {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := c.send(&protocol.Want{Ranges: step.want}); err != nil {
+		if err := c.send(&protocol.Want{Ranges: step.Want}); err != nil {
 			return err
 		}
 		step = n.receiveRound(c, m)
 	}
-	if se := (*protocol.SyncError)(nil); errors.As(step.err, &se) {
-		return step.err // the partner ended the session
+	if se := (*protocol.SyncError)(nil); errors.As(step.Err, &se) {
+		return step.Err // the partner ended the session
 	}
-	if step.err != nil {
-		return c.fail(protocol.SyncCodeProtocol, step.err)
+	if step.Err != nil {
+		return c.fail(protocol.SyncCodeProtocol, step.Err)
 	}
 	n.refuteClaims(p, m)
 	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
@@ -170,7 +171,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 // [preparing]), so that the appends, which cannot run in parallel, do not
 // leave the cores idle. At most one frame is prepared ahead, and it is
 // always waited for before the round returns.
-func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
+func (n *Node) receiveRound(c *frameConn, m *feedsync.Puller) feedsync.Step {
 	var ahead *preparing
 	settle := func() error {
 		if ahead == nil {
@@ -188,23 +189,23 @@ func (n *Node) receiveRound(c *frameConn, m *puller) pullStep {
 	for {
 		f, err := c.recv()
 		if err != nil {
-			return m.fail(err)
+			return m.Fail(err)
 		}
 		switch f := f.(type) {
 		case *protocol.Entries:
 			next := n.startPrepare(f.Entries)
 			if err := settle(); err != nil {
 				next.wait()
-				return m.fail(err)
+				return m.Fail(err)
 			}
 			ahead = next
 		case *protocol.End:
 			if err := settle(); err != nil {
-				return m.fail(err)
+				return m.Fail(err)
 			}
-			return m.end()
+			return m.End()
 		default:
-			return m.frame(f)
+			return m.Frame(f)
 		}
 	}
 }
@@ -238,10 +239,10 @@ func (p *preparing) wait() []ingest.Prepared {
 // one that is neither stored nor already held, ends the session. A frame
 // that follows on from the heads is appended in one store transaction
 // ([ingest.Pipeline.CommitRun]); any other goes entry by entry.
-func (n *Node) commitBatch(m *puller, raws [][]byte, preps []ingest.Prepared) error {
-	if es := n.pipe.CommitRun(preps, m.acceptsRun); es != nil {
+func (n *Node) commitBatch(m *feedsync.Puller, raws [][]byte, preps []ingest.Prepared) error {
+	if es := n.pipe.CommitRun(preps, m.AcceptsRun); es != nil {
 		for _, e := range es {
-			m.stored(e.Author, e.Seq, true)
+			m.Stored(e.Author, e.Seq, true)
 		}
 		return nil
 	}
@@ -251,7 +252,7 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []ingest.Prepared) er
 			n.pipe.Reject("malformed", nil, nil)
 			return fmt.Errorf("%w: malformed entry", errRelayedForgery)
 		}
-		if err := m.entry(feed, seq); err != nil {
+		if err := m.Entry(feed, seq); err != nil {
 			return err
 		}
 		r := n.pipe.Commit(preps[i])
@@ -261,7 +262,7 @@ func (n *Node) commitBatch(m *puller, raws [][]byte, preps []ingest.Prepared) er
 		if r.Outcome != ingest.Stored && r.Outcome != ingest.Duplicate {
 			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.Reason, r.Err)
 		}
-		m.stored(feed, seq, r.Outcome == ingest.Stored)
+		m.Stored(feed, seq, r.Outcome == ingest.Stored)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package node
+package feedsync
 
 import (
 	"fmt"
@@ -50,7 +50,7 @@ type transcript struct {
 	t      *testing.T
 	local  map[crypto.PublicKey]uint64
 	accept map[crypto.PublicKey]bool
-	m      *puller
+	m      *Puller
 	out    []string // outputs not yet matched
 }
 
@@ -89,28 +89,28 @@ func (tr *transcript) line(line string) error {
 		for _, name := range f[1:] {
 			tr.accept[feedKey(name)] = true
 		}
-		tr.m = newPuller(tr.local, func(k crypto.PublicKey) bool { return tr.accept[k] })
+		tr.m = New(tr.local, func(k crypto.PublicKey) bool { return tr.accept[k] })
 		return nil
 	case "hello":
 		remote := map[crypto.PublicKey]uint64{}
 		if err := parseHeads(f[1:], remote); err != nil {
 			return err
 		}
-		tr.step(tr.m.hello(remote))
+		tr.step(tr.m.Hello(remote))
 	case "entry", "dup":
 		return tr.entry(f)
 	case "end":
-		tr.step(tr.m.end())
+		tr.step(tr.m.End())
 	case "error":
-		tr.step(tr.m.frame(&protocol.SyncError{Message: strings.Join(f[1:], " ")}))
+		tr.step(tr.m.Frame(&protocol.SyncError{Message: strings.Join(f[1:], " ")}))
 	case "busy":
-		tr.step(tr.m.frame(&protocol.SyncError{Code: protocol.SyncCodeBusy, Message: strings.Join(f[1:], " ")}))
+		tr.step(tr.m.Frame(&protocol.SyncError{Code: protocol.SyncCodeBusy, Message: strings.Join(f[1:], " ")}))
 	case "frame":
-		tr.step(tr.m.frame(&protocol.Hello{}))
+		tr.step(tr.m.Frame(&protocol.Hello{}))
 	case "more":
-		return yesNo(f[1], tr.m.more())
+		return yesNo(f[1], tr.m.More())
 	case "unserved":
-		return yesNo(f[2], tr.m.unserved(feedKey(f[1])))
+		return yesNo(f[2], tr.m.Unserved(feedKey(f[1])))
 	default:
 		return fmt.Errorf("unknown directive %q", f[0])
 	}
@@ -123,23 +123,23 @@ func (tr *transcript) entry(f []string) error {
 		return err
 	}
 	k := feedKey(f[1])
-	if err := tr.m.entry(k, seq); err != nil {
+	if err := tr.m.Entry(k, seq); err != nil {
 		tr.out = append(tr.out, "fail "+err.Error())
 		return nil
 	}
-	tr.m.stored(k, seq, f[0] == "entry")
+	tr.m.Stored(k, seq, f[0] == "entry")
 	return nil
 }
 
-func (tr *transcript) step(s pullStep) {
+func (tr *transcript) step(s Step) {
 	switch {
-	case s.err != nil:
-		tr.out = append(tr.out, "fail "+s.err.Error())
-	case s.finish:
+	case s.Err != nil:
+		tr.out = append(tr.out, "fail "+s.Err.Error())
+	case s.Finish:
 		tr.out = append(tr.out, "finish")
 	default:
 		parts := []string{"want"}
-		for _, r := range s.want {
+		for _, r := range s.Want {
 			parts = append(parts, fmt.Sprintf("%s:%d-%d", feedName(r.Feed), r.From, r.To))
 		}
 		tr.out = append(tr.out, strings.Join(parts, " "))
@@ -181,8 +181,8 @@ func parseHeads(fields []string, into map[crypto.PublicKey]uint64) error {
 // nothing.
 func TestPullerAcceptsRun(t *testing.T) {
 	a, b := feedKey("A"), feedKey("B")
-	m := newPuller(map[crypto.PublicKey]uint64{a: 3, b: 0}, func(crypto.PublicKey) bool { return true })
-	if step := m.hello(map[crypto.PublicKey]uint64{a: 8, b: 2}); step.err != nil || len(step.want) != 2 {
+	m := New(map[crypto.PublicKey]uint64{a: 3, b: 0}, func(crypto.PublicKey) bool { return true })
+	if step := m.Hello(map[crypto.PublicKey]uint64{a: 8, b: 2}); step.Err != nil || len(step.Want) != 2 {
 		t.Fatalf("hello: %+v", step)
 	}
 	run := func(spec ...any) []*protocol.Entry {
@@ -204,7 +204,7 @@ func TestPullerAcceptsRun(t *testing.T) {
 		{"beyond the range", run(b, 1, b, 2, b, 3), false},
 		{"feed not asked", run(a, 4, feedKey("C"), 1), false},
 	} {
-		if got := m.acceptsRun(tc.es); got != tc.want {
+		if got := m.AcceptsRun(tc.es); got != tc.want {
 			t.Errorf("%s: acceptsRun = %v, want %v", tc.name, got, tc.want)
 		}
 	}

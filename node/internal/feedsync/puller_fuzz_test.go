@@ -1,8 +1,9 @@
-package node
+package feedsync
 
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -21,7 +22,7 @@ import (
 // as stored, as ingestBatch does once they verify. It checks that the
 // puller never panics, that every want asks only for accepted feeds, from
 // just after the local head, up to the partner's head and at most
-// syncMaxRange entries, that it accepts an entry only in order and inside
+// MaxRange entries, that it accepts an entry only in order and inside
 // what it asked for, and that a session it ended stays ended.
 func FuzzPullFrames(f *testing.F) {
 	partner, err := crypto.NewIdentity()
@@ -36,13 +37,17 @@ func FuzzPullFrames(f *testing.F) {
 	})
 }
 
+// errMalformed ends a fuzzed session on an entry too short to peek, as
+// Node.pull does.
+var errMalformed = errors.New("malformed entry")
+
 // Feeds of the fuzzed session: A and B are pulled (A already held up to 2),
 // C is not.
 var fuzzFeedA, fuzzFeedB, fuzzFeedC = feedKey("A"), feedKey("B"), feedKey("C")
 
 func runPullFuzz(t *testing.T, data []byte) {
 	local := map[crypto.PublicKey]uint64{fuzzFeedA: 2}
-	m := newPuller(local, func(k crypto.PublicKey) bool { return k != fuzzFeedC })
+	m := New(local, func(k crypto.PublicKey) bool { return k != fuzzFeedC })
 	r := bytes.NewReader(data)
 	f, err := protocol.ReadFrame(r)
 	h, ok := f.(*protocol.Hello)
@@ -53,52 +58,52 @@ func runPullFuzz(t *testing.T, data []byte) {
 	for _, rc := range h.Receipts {
 		remote[rc.Feed] = rc.Seq
 	}
-	step := m.hello(maps.Clone(remote))
-	for step.err == nil && !step.finish {
-		checkWant(t, step.want, local, remote)
-		if step = fuzzRound(t, r, m, local); step.err != nil || step.finish {
+	step := m.Hello(maps.Clone(remote))
+	for step.Err == nil && !step.Finish {
+		checkWant(t, step.Want, local, remote)
+		if step = fuzzRound(t, r, m, local); step.Err != nil || step.Finish {
 			break
 		}
 	}
-	if next := m.end(); next.err == nil {
+	if next := m.End(); next.Err == nil {
 		t.Fatalf("an ended session took an end frame: %+v", next)
 	}
 }
 
 // fuzzRound reads frames until the puller's next step, as receiveRound.
-func fuzzRound(t *testing.T, r *bytes.Reader, m *puller, local map[crypto.PublicKey]uint64) pullStep {
+func fuzzRound(t *testing.T, r *bytes.Reader, m *Puller, local map[crypto.PublicKey]uint64) Step {
 	for {
 		f, err := protocol.ReadFrame(r)
 		if err != nil {
-			return m.fail(err)
+			return m.Fail(err)
 		}
 		switch f := f.(type) {
 		case *protocol.Entries:
 			if err := fuzzEntries(t, m, local, f.Entries); err != nil {
-				return m.fail(err)
+				return m.Fail(err)
 			}
 		case *protocol.End:
-			return m.end()
+			return m.End()
 		default:
-			return m.frame(f)
+			return m.Frame(f)
 		}
 	}
 }
 
-func fuzzEntries(t *testing.T, m *puller, local map[crypto.PublicKey]uint64, raws [][]byte) error {
+func fuzzEntries(t *testing.T, m *Puller, local map[crypto.PublicKey]uint64, raws [][]byte) error {
 	for _, raw := range raws {
 		feed, seq, ok := ingest.PeekEntry(raw)
 		if !ok {
-			return errRelayedForgery
+			return errMalformed
 		}
 		asked, before := m.asked[feed], local[feed]
-		if err := m.entry(feed, seq); err != nil {
+		if err := m.Entry(feed, seq); err != nil {
 			return err
 		}
 		if seq != before+1 || seq < asked.From || seq > asked.To {
 			t.Fatalf("entry %s %d accepted: held %d, asked %+v", feedName(feed), seq, before, asked)
 		}
-		m.stored(feed, seq, true)
+		m.Stored(feed, seq, true)
 	}
 	return nil
 }
@@ -116,8 +121,8 @@ func checkWant(t *testing.T, want []protocol.Range, local, remote map[crypto.Pub
 			t.Fatalf("want asks for a feed not accepted: %+v", rg)
 		case rg.From != local[rg.Feed]+1 || rg.To < rg.From || rg.To > remote[rg.Feed]:
 			t.Fatalf("range %+v: held %d, partner has %d", rg, local[rg.Feed], remote[rg.Feed])
-		case rg.To-rg.From >= syncMaxRange:
-			t.Fatalf("range %+v longer than %d", rg, syncMaxRange)
+		case rg.To-rg.From >= MaxRange:
+			t.Fatalf("range %+v longer than %d", rg, MaxRange)
 		}
 	}
 }
