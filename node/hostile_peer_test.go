@@ -451,11 +451,17 @@ func TestHostilePeerServesAVouchedForgery(t *testing.T) {
 	stillServed(t, in, be, 1)
 }
 
+// headIs waits (bounded) for IN to hold the attacker's feed up to want:
+// the counters tests wait on grow while an entry is prepared, before it
+// is appended.
 func headIs(t testing.TB, in *Node, atk *attacker, want uint64) {
 	t.Helper()
-	if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
-		t.Fatalf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)
-	}
+	eventually(t, 10*time.Second, "IN's head of the attacker's feed", func() error {
+		if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
+			return fmt.Errorf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)
+		}
+		return nil
+	})
 }
 
 func randomHash() protocol.Hash {
