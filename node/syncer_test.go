@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -46,4 +47,50 @@ func TestHelloCancelsReceiptSession(t *testing.T) {
 		t.Fatal("an entry pushed after the hello scheduled no receipt session")
 	}
 	s.receiptSent(p)
+}
+
+// TestReceiptSessionWithinJitter: the receipt session of a pushed entry
+// falls due between receiptDelay-receiptJitter and
+// receiptDelay+receiptJitter after it, never earlier (a burst of pushes
+// must batch into one session) nor later (the author waits for its proof
+// of delivery). It runs on synctest's fake clock: each wait is exact.
+func TestReceiptSessionWithinJitter(t *testing.T) {
+	for range 20 { // the delay is drawn at random: try several
+		synctest.Test(t, func(t *testing.T) {
+			id, err := crypto.NewIdentity()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := peer.Decode(id.Public().PeerID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// No session may start (there is no node): the context is
+			// cancelled and every session slot taken, so one triggered
+			// returns at once.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			s := newSyncer(ctx, nil)
+			for range maxConcurrentSyncs {
+				s.sem <- struct{}{}
+			}
+			pending := func() bool {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				return s.pending[p] != nil
+			}
+			s.receiptDue(id.Public())
+			time.Sleep(receiptDelay - receiptJitter - time.Millisecond)
+			synctest.Wait()
+			if !pending() {
+				t.Fatalf("the receipt session fell due before %v", receiptDelay-receiptJitter)
+			}
+			time.Sleep(2*receiptJitter + time.Millisecond)
+			synctest.Wait()
+			if pending() {
+				t.Fatalf("the receipt session was not due by %v", receiptDelay+receiptJitter)
+			}
+			s.close()
+		})
+	}
 }
