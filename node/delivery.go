@@ -88,16 +88,32 @@ func (d *delivery) syncDone(p peer.ID, t time.Time, err error) {
 	}
 }
 
-// observeLag records the current lag and returns since when it has not
-// shrunk.
-func (d *delivery) observeLag(p peer.ID, lag uint64, now time.Time) time.Time {
+// observeLag records the current lag; the history sampler calls it at
+// each sample, and only it.
+func (d *delivery) observeLag(p peer.ID, lag uint64, now time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	l := d.link(p)
-	if lag == 0 || lag < l.lastLag || l.lagSince.IsZero() {
-		l.lagSince = now
-	}
+	l.lagSince = l.since(lag, now)
 	l.lastLag = lag
+}
+
+// lagSince returns since when lag has not shrunk, as of the lags
+// observed: now when it is zero, has shrunk since the last observation or
+// was never observed. It records nothing: a status read changes no state.
+func (d *delivery) lagSince(p peer.ID, lag uint64, now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l, ok := d.byPeer[p]; ok {
+		return l.since(lag, now)
+	}
+	return now
+}
+
+func (l *partnerLink) since(lag uint64, now time.Time) time.Time {
+	if lag == 0 || lag < l.lastLag || l.lagSince.IsZero() {
+		return now
+	}
 	return l.lagSince
 }
 

@@ -3,6 +3,8 @@ package node
 import (
 	"sync"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // historyInterval is how often the delivery history is sampled, and
@@ -67,6 +69,27 @@ func (n *Node) sampler() {
 	}
 }
 
+// observeLags records each partner's undelivered count, from which the
+// next status reads since when it has not shrunk (stalled).
+func (n *Node) observeLags(ps []PartnerStatus) {
+	partners, err := n.Partners()
+	if err != nil {
+		return
+	}
+	peers := make(map[string]peer.ID, len(partners))
+	for _, p := range partners {
+		if id, err := peer.Decode(p.PeerID); err == nil {
+			peers[p.Code] = id
+		}
+	}
+	now := n.now()
+	for _, p := range ps {
+		if id, ok := peers[p.Code]; ok {
+			n.delivery.observeLag(id, p.Undelivered, now)
+		}
+	}
+}
+
 // sampleDelivery appends one sample per partner and reports partners
 // whose sync stalled or recovered as events.
 func (n *Node) sampleDelivery() {
@@ -75,6 +98,7 @@ func (n *Node) sampleDelivery() {
 		n.log.Warn("sample delivery status", "err", err)
 		return
 	}
+	n.observeLags(s.Partners)
 	n.history.mu.Lock()
 	defer n.history.mu.Unlock()
 	live := map[string]bool{}

@@ -190,7 +190,7 @@ func (n *Node) fillUndelivered(ps *PartnerStatus, id peer.ID) {
 			ps.OldestUndelivered = e.Time.UTC()
 		}
 	}
-	since := n.delivery.observeLag(id, ps.Undelivered, n.now())
+	since := n.delivery.lagSince(id, ps.Undelivered, n.now())
 	ps.Stalled = ps.Undelivered > 0 && n.now().Sub(since) > n.cfg.StallAfter.D()
 }
 
