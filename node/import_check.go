@@ -1,8 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -113,7 +116,7 @@ func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordPro
 		}
 		return true, nil
 	}
-	if p := v.checkTarget(idx, key, sup); p != nil {
+	if p := v.checkTarget(idx, val, sup); p != nil {
 		return false, p
 	}
 	return true, nil
@@ -141,11 +144,11 @@ func (v *ownView) held(idx int, key string, body []byte) (bool, *RecordProblem) 
 	return false, nil
 }
 
-// checkTarget checks a correction: it must name a current record of this
-// node's own feed, of the import's type, not corrected by another record
-// of the same import; a correction that changes the natural key must not
-// take one this node holds.
-func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *RecordProblem {
+// checkTarget checks a correction val: it must name a current record of
+// this node's own feed, of the import's type, not corrected by another
+// record of the same import, and change something in it; a correction
+// that changes the natural key must not take one this node holds.
+func (v *ownView) checkTarget(idx int, val any, sup *protocol.Supersedes) *RecordProblem {
 	t, p := v.target(idx, sup)
 	if p != nil {
 		return p
@@ -153,6 +156,12 @@ func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *Re
 	if p := v.currentTarget(idx, t); p != nil {
 		return p
 	}
+	if h := v.lin.recs[t]; sameButSupersedes(h.Value, val) {
+		return &RecordProblem{Record: idx, Reason: fmt.Sprintf(
+			"the correction is the same as %s, which it supersedes: nothing to correct (leave the row out, or change what is wrong)",
+			itemRef(h.Seq, h.Item))}
+	}
+	key := naturalKeyOf(val)
 	pos := posOf(v.lin.recs[t])
 	if other, dup := v.targets[pos]; dup {
 		return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
@@ -214,6 +223,40 @@ func (v *ownView) currentTarget(idx int, t int) *RecordProblem {
 		"%s was withdrawn by entry %d: publish the record again without supersedes", itemRef(h.Seq, h.Item), w.seq)}
 }
 
+// describe names the record (from 1) and field of a problem, for a
+// publish's error.
+func (p RecordProblem) describe() string {
+	if p.Field == "" {
+		return fmt.Sprintf("record %d: %s", p.Record+1, p.Reason)
+	}
+	return fmt.Sprintf("record %d: field %q: %s", p.Record+1, p.Field, p.Reason)
+}
+
+// sameButSupersedes reports whether two records of one type say the same
+// but for what they supersede: a correction that changes nothing.
+func sameButSupersedes(a, b any) bool {
+	ma, okA := recordMembers(a)
+	mb, okB := recordMembers(b)
+	return okA && okB && reflect.DeepEqual(ma, mb)
+}
+
+// recordMembers returns a record's JSON members but "supersedes", numbers
+// kept as written.
+func recordMembers(v any) (map[string]any, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil {
+		return nil, false
+	}
+	delete(m, "supersedes")
+	return m, true
+}
+
 // errImportProblems returns the problems as an error, or nil.
 func errImportProblems(ps []RecordProblem) error {
 	if len(ps) == 0 {
@@ -241,8 +284,8 @@ func (n *Node) checkSupersedes(p parsedRecord) error {
 				return err
 			}
 		}
-		if pr := view.checkTarget(i, naturalKeyOf(v), sup); pr != nil {
-			return fmt.Errorf("%w: record %d: field %q: %s", ErrInvalidRecord, i+1, pr.Field, pr.Reason)
+		if pr := view.checkTarget(i, v, sup); pr != nil {
+			return fmt.Errorf("%w: %s", ErrInvalidRecord, pr.describe())
 		}
 	}
 	return nil
