@@ -36,6 +36,10 @@ func TestNoOpCorrectionRefused(t *testing.T) {
 	// error; a correction of it repeating it is refused
 	mustImport(t, in, "certificate", table(t, "certificates", certHeader+real), 1) // entry 2
 	mustImport(t, in, "certificate", table(t, "certificates", certHeader+real), 0)
+	// the correction's data without supersedes: held, as the export of
+	// current records read by another tool would give it
+	plain := certRow("IN0000002", "IN", "BE", "2026-09-15", "1500.00", "228052.50", "", "")
+	mustImport(t, in, "certificate", table(t, "certificates", certHeader+plain), 0)
 	again := certRow("IN0000002", "IN", "BE", "2026-09-15", "1500.00", "228052.50", "2", "0")
 	refused(t, in, "certificate", table(t, "certificates", certHeader+again), "", "the same as entry 2 item 1")
 	if h, _ := in.st.Head(in.id.Public()); h.Seq != 2 {

@@ -67,8 +67,15 @@ func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []stri
 // that fails, the import returns an error even though its entries, signed
 // in this node's feed, are published.
 func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
-	if err := n.checkAppend(); err != nil && !req.DryRun {
-		return ImportResult{}, err
+	if !req.DryRun {
+		if err := n.checkAppend(); err != nil {
+			return ImportResult{}, err
+		}
+		release, err := n.ownWrites.take(ctx)
+		if err != nil {
+			return ImportResult{}, fmt.Errorf("import: wait for another import or publish: %w", err)
+		}
+		defer release()
 	}
 	res, err := n.importRecords(ctx, req)
 	if req.DryRun || (err != nil && len(res.Entries) == 0) {

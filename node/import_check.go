@@ -110,6 +110,9 @@ func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordPro
 	if sup == nil {
 		if c, ok := v.current[key]; ok {
 			h := v.lin.recs[c]
+			if sameButSupersedes(h.Value, val) {
+				return false, nil // the current record, a correction: held
+			}
 			return false, &RecordProblem{Record: idx, Conflict: true, Reason: fmt.Sprintf(
 				"%s: %s (%s); to correct it, give %s",
 				ErrImportConflict, key, itemRef(h.Seq, h.Item), supersedesHint(h.Seq, h.Item))}

@@ -72,6 +72,9 @@ type Node struct {
 	// appendMu serialises appends to this node's own feed, so each draft
 	// is built on the head it will be appended to.
 	appendMu sync.Mutex
+	// ownWrites serialises the imports and publishes, each from its
+	// check of the held records to its last append (write_turn.go).
+	ownWrites *writeTurn
 	// partnersMu serialises changes to the pinned partners (each reads the
 	// stored partner and writes it back).
 	partnersMu sync.Mutex
@@ -120,7 +123,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		keys: map[string]*partnerKeys{}, signed: map[crypto.PublicKey]*protocol.Receipt{},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
-		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}}
+		recovery: &recovery{wait: defaultRecoveryWait}, rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
 	n.allow = newPartnerAllowlist()
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
