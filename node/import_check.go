@@ -314,7 +314,8 @@ func (n *Node) checkWithdrawal(w *protocol.Withdrawal) error {
 	case rec.Type == protocol.WithdrawalType || rec.Type == protocol.HandoverType:
 		return fmt.Errorf("%w: field \"supersedes.seq\": entry %d is a %s, which cannot be withdrawn (to undo a withdrawal, publish the record again)", ErrInvalidRecord, s.Seq, rec.Type)
 	case s.Item >= items:
-		return fmt.Errorf("%w: field \"supersedes.item\": entry %d has %d item(s), 0..%d", ErrInvalidRecord, s.Seq, items, items-1)
+		return fmt.Errorf("%w: field \"supersedes.item\": entry %d has %d item(s): supersedes.item counts from 0 as the wire does, 0..%d (items 1..%d counting from 1)",
+			ErrInvalidRecord, s.Seq, items, items-1, items)
 	}
 	return nil
 }
