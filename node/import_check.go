@@ -204,6 +204,9 @@ func (v *ownView) target(idx int, sup *protocol.Supersedes) (int, *RecordProblem
 	default:
 		field, reason = "supersedes.item", fmt.Sprintf("entry %d of this node's feed holds no %s at item %d", sup.Seq, v.typ, sup.Item+1)
 	}
+	if sup.Seq > v.head || err == nil {
+		reason += "; if the file is another node's export (records moving to a fresh node), its supersedes name that node's feed: import it with --as-originals (as_originals=true) to publish its records as originals"
+	}
 	return 0, &RecordProblem{Record: idx, Field: field, Reason: reason}
 }
 
