@@ -57,33 +57,37 @@ func TestConcurrentImportsPublishOnce(t *testing.T) {
 	}
 }
 
-// A publish of a correction and an import correcting the same record at
-// once: one of them wins, the other is refused.
+// Publishes and imports correcting one record at once: in each round,
+// one of them wins and the others are refused.
 func TestConcurrentCorrectionsOfOneRecord(t *testing.T) {
 	in, be := testNode(t, "IN"), testNode(t, "BE")
 	pin(t, in, be)
 	one := table(t, "certificates", certHeader+certRow("IN0000001", "IN", "BE", "2026-09-14", "10.00", "100.00", "", ""))
 	mustImport(t, in, protocol.CertificateType, one, 1)
-	var wg sync.WaitGroup
-	errs := make([]error, 6)
-	for i := range errs {
-		fix := table(t, "certificates", certHeader+certRow("IN0000001", "IN", "BE", "2026-09-14", fmt.Sprintf("%d.00", 11+i), "100.00", "1", "0"))
-		wg.Go(func() {
-			if i%2 == 0 {
-				_, errs[i] = in.Publish(context.Background(), protocol.CertificateType, fix[0], []string{"BE"})
-			} else {
-				_, errs[i] = in.Import(context.Background(), protocol.CertificateType, fix, []string{"BE"}, false)
-			}
-		})
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
+	for round := range 10 {
+		target := uint64(round + 1) // the current record: the last correction
+		errs := make([]error, 8)
+		var wg sync.WaitGroup
+		for i := range errs {
+			carats := fmt.Sprintf("%d.00", 11+round*10+i)
+			fix := table(t, "certificates", certHeader+certRow("IN0000001", "IN", "BE", "2026-09-14", carats, "100.00", fmt.Sprint(target), "0"))
+			wg.Go(func() {
+				if i%2 == 0 {
+					_, errs[i] = in.Publish(context.Background(), protocol.CertificateType, fix[0], []string{"BE"})
+				} else {
+					_, errs[i] = in.Import(context.Background(), protocol.CertificateType, fix, []string{"BE"}, false)
+				}
+			})
 		}
-	}
-	if h, _ := in.st.Head(in.id.Public()); ok != 1 || h.Seq != 2 {
-		t.Fatalf("%d corrections of entry 1 accepted, head %d: want one, head 2 (%v)", ok, h.Seq, errs)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			}
+		}
+		if h, _ := in.st.Head(in.id.Public()); ok != 1 || h.Seq != target+1 {
+			t.Fatalf("round %d: %d corrections of entry %d accepted, head %d: want one, head %d (%v)", round, ok, target, h.Seq, target+1, errs)
+		}
 	}
 }
