@@ -43,9 +43,10 @@ func runStatus(e *env, args []string) error {
 func (c *client) waitFor(e *env, wait time.Duration, fn func() error) error {
 	deadline := time.Now().Add(wait)
 	for {
+		recorded := c.addrRecorded() // before the request: the daemon may record it meanwhile
 		err := fn()
 		var ce *cliError
-		unreachable := errors.As(err, &ce) && ce.code == ExitUnreachable || !c.addrRecorded()
+		unreachable := errors.As(err, &ce) && ce.code == ExitUnreachable || !recorded
 		if err == nil || !unreachable || time.Now().After(deadline) {
 			return err
 		}
