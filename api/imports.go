@@ -62,7 +62,7 @@ func (h *Handler) importBody(r *http.Request, kind protocol.Kind, file string, b
 	}
 	res, err := h.b.ImportRecords(r.Context(), node.ImportRequest{Type: kind.Type, Items: table.Bodies, To: splitList(q.Get("to")),
 		DryRun: q.Get("dry_run") == "true", File: file, Format: cmp.Or(q.Get("format"), "csv"),
-		AllowNonParty: q.Get("allow_non_party") == "true", Progress: prog})
+		AllowNonParty: q.Get("allow_non_party") == "true", AsOriginals: q.Get("as_originals") == "true", Progress: prog})
 	if err != nil {
 		column := kind.ColumnOf
 		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {

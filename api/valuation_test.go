@@ -39,6 +39,11 @@ func TestValuationRoutes(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(string(b), `"dry_run": true`) || r8() != 0 {
 		t.Fatalf("dry run: %d %s", code, b)
 	}
+	var dry node.ValuationResult
+	if json.Unmarshal(b, &dry) != nil || len(dry.Preview) != 1 || dry.Preview[0].Origin != "WORLD" || dry.Preview[0].USDPerCarat.String() != "600.00" ||
+		dry.Preview[0].Source != "WGDE Valuation Data Matrix 2026" {
+		t.Fatalf("dry run preview: %s", b)
+	}
 	code, b = call(t, srv, "POST", "/api/valuation?file=vdm.csv", testToken, []byte(vdm))
 	var res node.ValuationResult
 	if code != http.StatusOK || json.Unmarshal(b, &res) != nil || res.Rows != 1 || res.Raised != 1 {

@@ -182,14 +182,15 @@ func (s evidenceSource) authorRecipient(feed string) *age.X25519Recipient {
 // addItem singles out item i of a batch bundle.
 func addItem(b *protocol.EvidenceBundle, i int) error {
 	if b.Type != protocol.BatchType {
-		return fmt.Errorf("%w: --item applies to batch entries; this entry is a %s", ErrInvalidRequest, b.Type)
+		return fmt.Errorf("%w: an item applies to batch entries; this entry is a %s", ErrInvalidRequest, b.Type)
 	}
 	_, items, err := protocol.BatchItems(b.Body)
 	if err != nil {
 		return fmt.Errorf("stored batch: %w", err)
 	}
 	if i < 0 || i >= len(items) {
-		return fmt.Errorf("%w: item %d: the batch has items 0..%d", ErrInvalidRequest, i, len(items)-1)
+		return fmt.Errorf("%w: the batch has %d item(s): there is no item %d counting from 1 (index %d counting from 0, as the API's item does)",
+			ErrInvalidRequest, len(items), i+1, i)
 	}
 	b.Item, b.ItemBody = &i, items[i]
 	return nil

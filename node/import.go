@@ -24,6 +24,9 @@ type ImportResult struct {
 	// NonParty lists the partners that receive records they are not
 	// party to, as the request allowed (audited).
 	NonParty []string `json:"non_party,omitempty"`
+	// AsOriginals counts the records whose supersedes an import as
+	// originals dropped (audited).
+	AsOriginals int `json:"as_originals,omitempty"`
 	// Warnings say what the operator should know: parties to records
 	// that no pinned partner stands for.
 	Warnings []string `json:"warnings,omitempty"`
@@ -44,8 +47,11 @@ type ImportRequest struct {
 	// AllowNonParty allows To to name partners that are not party to
 	// some records; the import is then audited as such.
 	AllowNonParty bool
-	File          string // the imported file's name, for the audit log
-	Format        string // its format (csv or json), for the audit log
+	// AsOriginals publishes every record without its supersedes: the
+	// import of another node's export (import_originals.go); audited.
+	AsOriginals bool
+	File        string // the imported file's name, for the audit log
+	Format      string // its format (csv or json), for the audit log
 	// Progress reports the check and publish phases; nil reports nothing.
 	Progress *ImportProgress
 }
@@ -67,8 +73,15 @@ func (n *Node) Import(ctx context.Context, typ string, items [][]byte, to []stri
 // that fails, the import returns an error even though its entries, signed
 // in this node's feed, are published.
 func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResult, error) {
-	if err := n.own.CheckAppend(); err != nil && !req.DryRun {
-		return ImportResult{}, err
+	if !req.DryRun {
+		if err := n.own.CheckAppend(); err != nil {
+			return ImportResult{}, err
+		}
+		release, err := n.ownWrites.take(ctx)
+		if err != nil {
+			return ImportResult{}, fmt.Errorf("import: wait for another import or publish: %w", err)
+		}
+		defer release()
 	}
 	res, err := n.importRecords(ctx, req)
 	if req.DryRun || (err != nil && len(res.Entries) == 0) {
@@ -97,6 +110,9 @@ func importAudit(req ImportRequest, res ImportResult, err error) map[string]any 
 	if len(res.NonParty) > 0 {
 		d["non_party"] = res.NonParty
 	}
+	if req.AsOriginals {
+		d["as_originals"] = res.AsOriginals
+	}
 	if err != nil {
 		d["error"] = err.Error()
 	}
@@ -108,6 +124,11 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 	rule, err := n.newAudienceRule(req.To, req.AllowNonParty)
 	if err != nil {
 		return res, err
+	}
+	if req.AsOriginals {
+		if req.Items, res.AsOriginals, err = asOriginals(req.Items); err != nil {
+			return res, err
+		}
 	}
 	fresh, err := n.freshItems(req.Type, req.Items, req.Progress)
 	if err != nil {

@@ -1,8 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -107,13 +110,16 @@ func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordPro
 	if sup == nil {
 		if c, ok := v.current[key]; ok {
 			h := v.lin.recs[c]
+			if sameButSupersedes(h.Value, val) {
+				return false, nil // the current record, a correction: held
+			}
 			return false, &RecordProblem{Record: idx, Conflict: true, Reason: fmt.Sprintf(
 				"%s: %s (%s); to correct it, give %s",
 				ErrImportConflict, key, itemRef(h.Seq, h.Item), supersedesHint(h.Seq, h.Item))}
 		}
 		return true, nil
 	}
-	if p := v.checkTarget(idx, key, sup); p != nil {
+	if p := v.checkTarget(idx, val, sup); p != nil {
 		return false, p
 	}
 	return true, nil
@@ -141,11 +147,11 @@ func (v *ownView) held(idx int, key string, body []byte) (bool, *RecordProblem) 
 	return false, nil
 }
 
-// checkTarget checks a correction: it must name a current record of this
-// node's own feed, of the import's type, not corrected by another record
-// of the same import; a correction that changes the natural key must not
-// take one this node holds.
-func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *RecordProblem {
+// checkTarget checks a correction val: it must name a current record of
+// this node's own feed, of the import's type, not corrected by another
+// record of the same import, and change something in it; a correction
+// that changes the natural key must not take one this node holds.
+func (v *ownView) checkTarget(idx int, val any, sup *protocol.Supersedes) *RecordProblem {
 	t, p := v.target(idx, sup)
 	if p != nil {
 		return p
@@ -153,6 +159,12 @@ func (v *ownView) checkTarget(idx int, key string, sup *protocol.Supersedes) *Re
 	if p := v.currentTarget(idx, t); p != nil {
 		return p
 	}
+	if h := v.lin.recs[t]; sameButSupersedes(h.Value, val) {
+		return &RecordProblem{Record: idx, Reason: fmt.Sprintf(
+			"the correction is the same as %s, which it supersedes: nothing to correct (leave the row out, or change what is wrong)",
+			itemRef(h.Seq, h.Item))}
+	}
+	key := naturalKeyOf(val)
 	pos := posOf(v.lin.recs[t])
 	if other, dup := v.targets[pos]; dup {
 		return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
@@ -192,6 +204,9 @@ func (v *ownView) target(idx int, sup *protocol.Supersedes) (int, *RecordProblem
 	default:
 		field, reason = "supersedes.item", fmt.Sprintf("entry %d of this node's feed holds no %s at item %d", sup.Seq, v.typ, sup.Item+1)
 	}
+	if sup.Seq > v.head || err == nil {
+		reason += "; if the file is another node's export (records moving to a fresh node), its supersedes name that node's feed: import it with --as-originals (as_originals=true) to publish its records as originals"
+	}
 	return 0, &RecordProblem{Record: idx, Field: field, Reason: reason}
 }
 
@@ -212,6 +227,40 @@ func (v *ownView) currentTarget(idx int, t int) *RecordProblem {
 	w, _ := v.lin.withdrawal(t)
 	return &RecordProblem{Record: idx, Field: "supersedes.seq", Reason: fmt.Sprintf(
 		"%s was withdrawn by entry %d: publish the record again without supersedes", itemRef(h.Seq, h.Item), w.seq)}
+}
+
+// describe names the record (from 1) and field of a problem, for a
+// publish's error.
+func (p RecordProblem) describe() string {
+	if p.Field == "" {
+		return fmt.Sprintf("record %d: %s", p.Record+1, p.Reason)
+	}
+	return fmt.Sprintf("record %d: field %q: %s", p.Record+1, p.Field, p.Reason)
+}
+
+// sameButSupersedes reports whether two records of one type say the same
+// but for what they supersede: a correction that changes nothing.
+func sameButSupersedes(a, b any) bool {
+	ma, okA := recordMembers(a)
+	mb, okB := recordMembers(b)
+	return okA && okB && reflect.DeepEqual(ma, mb)
+}
+
+// recordMembers returns a record's JSON members but "supersedes", numbers
+// kept as written.
+func recordMembers(v any) (map[string]any, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil {
+		return nil, false
+	}
+	delete(m, "supersedes")
+	return m, true
 }
 
 // errImportProblems returns the problems as an error, or nil.
@@ -241,8 +290,8 @@ func (n *Node) checkSupersedes(p parsedRecord) error {
 				return err
 			}
 		}
-		if pr := view.checkTarget(i, naturalKeyOf(v), sup); pr != nil {
-			return fmt.Errorf("%w: record %d: field %q: %s", ErrInvalidRecord, i+1, pr.Field, pr.Reason)
+		if pr := view.checkTarget(i, v, sup); pr != nil {
+			return fmt.Errorf("%w: %s", ErrInvalidRecord, pr.describe())
 		}
 	}
 	return nil
@@ -268,7 +317,8 @@ func (n *Node) checkWithdrawal(w *protocol.Withdrawal) error {
 	case rec.Type == protocol.WithdrawalType || rec.Type == protocol.HandoverType:
 		return fmt.Errorf("%w: field \"supersedes.seq\": entry %d is a %s, which cannot be withdrawn (to undo a withdrawal, publish the record again)", ErrInvalidRecord, s.Seq, rec.Type)
 	case s.Item >= items:
-		return fmt.Errorf("%w: field \"supersedes.item\": entry %d has %d item(s), 0..%d", ErrInvalidRecord, s.Seq, items, items-1)
+		return fmt.Errorf("%w: field \"supersedes.item\": entry %d has %d item(s): supersedes.item counts from 0 as the wire does, 0..%d (items 1..%d counting from 1)",
+			ErrInvalidRecord, s.Seq, items, items-1, items)
 	}
 	return nil
 }

@@ -72,6 +72,9 @@ type Node struct {
 	partnerOps
 	// pipe takes partners' entries, pushed or pulled, into the store.
 	pipe *ingest.Pipeline
+	// ownWrites serialises the imports and publishes, each from its
+	// check of the held records to its last append (write_turn.go).
+	ownWrites *writeTurn
 
 	// signed are the receipts this node last signed, by feed.
 	signed *signedReceipts
@@ -106,7 +109,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		signed:       &signedReceipts{byFeed: map[crypto.PublicKey]*protocol.Receipt{}},
 		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
-		rotation: &keyRotation{restart: make(chan struct{})}}
+		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
 	n.allow = newPartnerAllowlist()
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error

@@ -77,6 +77,11 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err := protocol.CheckAuthor(n.cfg.Participant, parsed.top); err != nil {
 		return Published{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
+	release, err := n.ownWrites.take(ctx)
+	if err != nil {
+		return Published{}, fmt.Errorf("publish: wait for another import or publish: %w", err)
+	}
+	defer release()
 	if err := n.checkSupersedes(parsed); err != nil {
 		return Published{}, err
 	}

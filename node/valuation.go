@@ -96,6 +96,15 @@ type ValuationResult struct {
 	SHA256   string    `json:"sha256,omitempty"`
 	Raised   int       `json:"findings_changed"` // findings raised or changed with the new table
 	Cleared  int       `json:"findings_cleared"`
+	// Preview lists, on a dry run, the table's rows as they would be
+	// loaded, each saying whether it replaces a built-in row.
+	Preview []ValuationPreviewRow `json:"preview,omitempty"`
+}
+
+// ValuationPreviewRow is a row of a table checked by a dry run.
+type ValuationPreviewRow struct {
+	ValuationRow
+	Replaces bool `json:"replaces"` // a built-in row has its origin, HS code and year
 }
 
 // valuation holds the operator's table in use.
@@ -187,6 +196,7 @@ func (n *Node) ImportValuation(req ValuationImport) (ValuationResult, error) {
 	sum := sha256.Sum256(req.Data)
 	res := ValuationResult{File: req.File, Rows: table.Len(), Replaced: replacedRows(table), DryRun: req.DryRun, SHA256: hex.EncodeToString(sum[:])}
 	if req.DryRun {
+		res.Preview = previewRows(table)
 		return res, nil
 	}
 	sv := &storedValuation{File: req.File, Loaded: n.now().UTC().Truncate(time.Second), By: req.By, SHA256: res.SHA256, CSV: string(req.Data)}
@@ -236,6 +246,21 @@ func (n *Node) ResetValuation(by string) (ValuationResult, error) {
 
 // replacedRows counts the rows of table that replace a row of the
 // default (the same origin, HS code and year).
+// previewRows are the rows of an operator's table, by origin, HS code
+// and year, as a dry run shows them.
+func previewRows(table reconcile.UnitValues) []ValuationPreviewRow {
+	def := map[[3]string]bool{}
+	for _, r := range reconcile.DefaultUnitValues().Rows() {
+		def[rowKey(r)] = true
+	}
+	out := []ValuationPreviewRow{}
+	for _, r := range table.Rows() {
+		out = append(out, ValuationPreviewRow{Replaces: def[rowKey(r)], ValuationRow: ValuationRow{Origin: r.Origin, HSCode: r.HSCode,
+			Year: r.Year, USDPerCarat: r.USDPerCarat, Source: r.Note, Table: TableOperator}})
+	}
+	return out
+}
+
 func replacedRows(table reconcile.UnitValues) int {
 	def := map[[3]string]bool{}
 	for _, r := range reconcile.DefaultUnitValues().Rows() {

@@ -225,7 +225,7 @@ func (b *EvidenceBundle) checkItem(e *Entry) (string, error) {
 		return "", fmt.Errorf("item: %w: index %d, the batch has %d item(s)", ErrEvidence, i, len(items))
 	}
 	if !bytes.Equal(items[i], b.ItemBody) {
-		return "", fmt.Errorf("item_body: %w: it differs from item %d of the batch", ErrEvidence, i)
+		return "", fmt.Errorf("item_body: %w: it differs from item %d of the batch (counting from 1; index %d)", ErrEvidence, i+1, i)
 	}
 	return typ, nil
 }

@@ -133,7 +133,7 @@ func TestEvidenceBundleTampered(t *testing.T) {
 			b := batchBundle(t, 1)
 			*b.Item = 0
 			return b
-		}, ErrEvidence, "item_body: evidence does not hold: it differs from item 0 of the batch"},
+		}, ErrEvidence, "item_body: evidence does not hold: it differs from item 1 of the batch (counting from 1; index 0)"},
 		{"item index out of range", func(t *testing.T) *EvidenceBundle {
 			b := batchBundle(t, 1)
 			*b.Item = 2
@@ -143,7 +143,7 @@ func TestEvidenceBundleTampered(t *testing.T) {
 			b := batchBundle(t, 0)
 			b.ItemBody = bytes.Replace(b.ItemBody, []byte(`"parcels": 1`), []byte(`"parcels": 2`), 1)
 			return b
-		}, ErrEvidence, "it differs from item 0 of the batch"},
+		}, ErrEvidence, "it differs from item 1 of the batch (counting from 1; index 0)"},
 		{"item of a notice", func(t *testing.T) *EvidenceBundle {
 			b := testBundle(t, NoticeType, notice)
 			i := 0

@@ -158,6 +158,13 @@ func (e *env) newFlags(name, synopsis string) (*flag.FlagSet, *string) {
 	return fs, home
 }
 
+// flagSet reports whether the command line gave flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // parse parses flags that may come before or after positional arguments
 // and returns the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -17,7 +17,7 @@ import (
 	"github.com/kpnode/kpnode/store"
 )
 
-const evidenceSynopsis = "export --author CODE --seq N [--item I] [--out FILE] | verify FILE|- [--json]"
+const evidenceSynopsis = "export --author CODE --seq N [--item N] [--out FILE] | verify FILE|- [--json]"
 
 func runEvidence(e *env, args []string) error {
 	if len(args) == 0 {
@@ -43,11 +43,11 @@ type evidenceExportFlags struct {
 }
 
 func runEvidenceExport(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("evidence export", "--author CODE --seq N [--item I] [--out FILE]")
+	fs, homeFlag := e.newFlags("evidence export", "--author CODE --seq N [--item N] [--out FILE]")
 	f := evidenceExportFlags{}
 	fs.StringVar(&f.author, "author", "", "the feed's author: a partner code (default: this node)")
 	fs.Uint64Var(&f.seq, "seq", 0, "the entry's sequence number")
-	fs.IntVar(&f.item, "item", -1, "for a batch entry: the item to single out (0, 1, …)")
+	fs.IntVar(&f.item, "item", 0, "for a batch entry: the item to single out, counting from 1 (1, 2, …)")
 	fs.StringVar(&f.out, "out", "", "write the bundle to this file (mode 0600) instead of standard output")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "the node passphrase, needed with the daemon stopped to open an encrypted store and for records stored before salts were kept")
 	if pos, err := parse(fs, args); err != nil {
@@ -57,6 +57,9 @@ func runEvidenceExport(e *env, args []string) error {
 	}
 	if f.seq == 0 {
 		return usageErrorf("evidence export needs --seq N (N ≥ 1)")
+	}
+	if flagSet(fs, "item") && f.item < 1 {
+		return usageErrorf("evidence export: --item %d: items count from 1 (the first record of a batch is --item 1)", f.item)
 	}
 	f.home = *homeFlag
 	b, err := e.exportEvidence(f)
@@ -99,8 +102,8 @@ func (f evidenceExportFlags) request(self string) node.EvidenceRequest {
 	if req.Feed == "" {
 		req.Feed = self
 	}
-	if f.item >= 0 {
-		item := f.item
+	if f.item > 0 {
+		item := f.item - 1 // the API and the bundle count from 0, as the wire does
 		req.Item = &item
 	}
 	return req
@@ -204,14 +207,14 @@ func printProven(e *env, p *protocol.ProvenRecord) {
 	fmt.Fprintf(e.Out, "  type          %s\n  audience      %s\n", en.Type, orDash(strings.Join(en.Audience, ",")))
 	record, what := p.Body, "record"
 	if p.Item != nil {
-		fmt.Fprintf(e.Out, "  item          %d of the batch, a %s record\n", *p.Item, p.ItemType)
+		fmt.Fprintf(e.Out, "  item          %d of the batch (counting from 1), a %s record\n", *p.Item+1, p.ItemType)
 		record, what = p.ItemBody, "item"
 	}
 	fmt.Fprintf(e.Out, "The %s:\n%s\n", what, indentJSON(record))
 	fmt.Fprintln(e.Out, "Checked: the card's self-signature; the entry's signature, by the card's key; that salt and body open the")
 	fmt.Fprintf(e.Out, "entry's signed commitment; that the body is a valid %s record", en.Type)
 	if p.Item != nil {
-		fmt.Fprintf(e.Out, "; that the item is item %d of the batch", *p.Item)
+		fmt.Fprintf(e.Out, "; that the item is item %d of the batch", *p.Item+1)
 	}
 	fmt.Fprintln(e.Out, ".")
 	fmt.Fprintln(e.Out, "Compare the fingerprint with the one the participant published or read out to you: the card proves")

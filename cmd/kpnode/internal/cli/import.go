@@ -19,10 +19,11 @@ import (
 const maxImportFile = 256 << 20
 
 func runImport(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("import", "KIND FILE|- [--to CODES|all [--allow-non-party]] [--dry-run] [--format csv|json]")
+	fs, homeFlag := e.newFlags("import", "KIND FILE|- [--to CODES|all [--allow-non-party]] [--as-originals] [--dry-run] [--format csv|json]")
 	to := fs.String("to", "", "comma-separated partner codes, or all (default: each record's parties)")
 	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the records (audited)")
 	dry := fs.Bool("dry-run", false, "only check the file: write nothing")
+	originals := fs.Bool("as-originals", false, "publish every record without its supersedes: for another node's export moving to this one (audited)")
 	format := fs.String("format", "", "csv or json (default: from the file name, else csv)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
@@ -51,6 +52,9 @@ func runImport(e *env, args []string) error {
 	if *nonParty {
 		q.Set("allow_non_party", "true")
 	}
+	if *originals {
+		q.Set("as_originals", "true")
+	}
 	var res node.ImportResult
 	if err := c.uploadImport(e, "/api/imports/"+kind.Name, q, body, &res); err != nil {
 		return err
@@ -70,6 +74,9 @@ func printImport(e *env, kind protocol.Kind, res node.ImportResult) {
 	fmt.Fprintf(e.Out, "%s %d %s: %d new, %d already held\n", verb, res.Records, kind.Name, res.New, res.Skipped)
 	for _, p := range res.Entries {
 		fmt.Fprintf(e.Out, "  entry %d  %s  %d bytes  to %s\n", p.Seq, p.Hash.Short(), p.Size, audienceText(p.Audience))
+	}
+	if res.AsOriginals > 0 {
+		fmt.Fprintf(e.Err, "note: %d correction(s) published as originals, their supersedes dropped as --as-originals asked (recorded in the audit log)\n", res.AsOriginals)
 	}
 	printAudienceNotes(e, res.NonParty, res.Warnings)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,13 +36,18 @@ func runStatus(e *env, args []string) error {
 }
 
 // waitFor retries fn while the node is unreachable, polling every 100 ms,
-// until wait has passed.
+// until wait has passed. Until the daemon has recorded its address in the
+// home, any answer is retried: whatever answers at the configured address
+// then is not this home's daemon (another node on the default port
+// answered "wrong bearer token" to a daemon starting on port 0).
 func (c *client) waitFor(e *env, wait time.Duration, fn func() error) error {
 	deadline := time.Now().Add(wait)
 	for {
+		recorded := c.addrRecorded() // before the request: the daemon may record it meanwhile
 		err := fn()
 		var ce *cliError
-		if err == nil || !errors.As(err, &ce) || ce.code != ExitUnreachable || time.Now().After(deadline) {
+		unreachable := errors.As(err, &ce) && ce.code == ExitUnreachable || !recorded
+		if err == nil || !unreachable || time.Now().After(deadline) {
 			return err
 		}
 		select {
@@ -50,6 +56,13 @@ func (c *client) waitFor(e *env, wait time.Duration, fn func() error) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// addrRecorded reports whether a daemon of the home recorded where its API
+// listens.
+func (c *client) addrRecorded() bool {
+	_, err := os.Stat(c.home.APIAddrPath())
+	return err == nil
 }
 
 func printStatus(e *env, s node.Status) error {

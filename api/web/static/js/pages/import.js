@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { el, fill, section, table, row, errorBox, okBox, field, select, plural } from '../dom.js';
 import { status, recipients } from './common.js';
+import { valuationForm } from './valuation.js';
 
 const KINDS = [
   ['certificates', 'Certificates'],
@@ -19,6 +20,7 @@ export async function importPage(view, ctx) {
   const kind = select({ id: 'import-kind', name: 'kind' }, KINDS, ctx.params.get('kind') || 'certificates');
   const file = el('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
   const dry = el('input', { type: 'checkbox', id: 'import-dry-run' });
+  const nonParty = el('input', { type: 'checkbox', id: 'import-allow-non-party', 'aria-describedby': 'import-non-party-help' });
   const out = el('div', { id: 'import-result', 'aria-live': 'polite' });
   const progress = el('div', { id: 'import-progress' });
   const running = { id: '' }; // the import_id of the import running, '' when none
@@ -31,18 +33,22 @@ export async function importPage(view, ctx) {
     field('File', file, ['A CSV file (first line: the column names) or a JSON file, in the ', el('a', { href: '#/reference?section=16.', id: 'formats-link' }, 'record formats'), ' this node accepts. Each line is checked first; if any line is wrong, nothing is imported.']),
     to.node,
     el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named). A ticked partner that is not party to a record is refused.'),
+    el('label', { class: 'check', for: nonParty.id }, nonParty, ' Also send to ticked partners that are not party to a record'),
+    el('p', { class: 'warning', id: 'import-non-party-help' }, 'Only with your authority\'s agreement: a partner not party to a record (neither its destination, nor its source, nor the partner its statistics name) then reads a record it has no part in, and cannot unread it. Such an import is recorded in the audit log with those partners.'),
     el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
     button, progress, out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, out, progress, running, button, own, ctx });
+    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
     el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing.'),
-    section('The file', form));
+    section('The file', form),
+    section('Unit-value table', el('p', {}, 'The unit-value rule (R8) compares each certificate line with a reference price per carat for its origin and HS code. Load the WGDE\'s Valuation Data Matrix here when it is updated; preview it first.'),
+      valuationForm(ctx)));
 }
 
-async function upload({ kind, file, to, dryRun, out, progress, running, button, own, ctx }) {
+async function upload({ kind, file, to, dryRun, nonParty, out, progress, running, button, own, ctx }) {
   if (!file) {
     fill(out, errorBox({ message: 'Choose a file first.' }, 'Not imported. '));
     return;
@@ -51,7 +57,8 @@ async function upload({ kind, file, to, dryRun, out, progress, running, button, 
   running.id = importId();
   fill(progress);
   fill(out, el('p', { class: 'muted' }, (dryRun ? 'Checking ' : 'Checking and importing ') + file.name + '…'));
-  const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', format: /\.json$/i.test(file.name) ? 'json' : 'csv', import_id: running.id });
+  const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', allow_non_party: nonParty ? 'true' : '',
+    format: /\.json$/i.test(file.name) ? 'json' : 'csv', import_id: running.id });
   try {
     const res = await api.request('POST', '/api/imports/' + api.path(kind) + q, { body: file, signal: ctx.signal, headers: { 'Content-Type': 'application/octet-stream' } });
     fill(out, result(res, file.name, own));
@@ -99,10 +106,14 @@ function showPhase(progress, f) {
 
 function result(res, name, own) {
   const what = plural(res.records, 'record', 'records');
-  if (res.dry_run) {
-    return okBox(el('strong', {}, name + ' is correct. '), what + ', of which ' + res.new + ' new. Nothing was published.');
-  }
   const warnings = (res.warnings || []).map((w) => el('p', { class: 'warning', role: 'status' }, 'Note: ' + w));
+  if (res.non_party && res.non_party.length) {
+    warnings.unshift(el('p', { class: 'warning', role: 'status', id: 'import-non-party' }, (res.dry_run ? 'Would send' : 'Sent') + ' records to ' +
+      res.non_party.join(', ') + ', not party to some of them, as you allowed' + (res.dry_run ? '; the import would be' : '; the import is') + ' recorded in the audit log.'));
+  }
+  if (res.dry_run) {
+    return el('div', {}, okBox(el('strong', {}, name + ' is correct. '), what + ', of which ' + res.new + ' new. Nothing was published.'), ...warnings);
+  }
   return el('div', {}, okBox(el('strong', {}, 'Imported ' + name + '. '),
     what + ': ' + res.new + ' new, ' + res.skipped + ' already sent before.' + (res.new ? '' : ' Nothing new to publish.')),
   res.entries && res.entries.length ? table(['Entry', 'Sent to', 'Size'], res.entries.map((e) => row([
@@ -118,6 +129,10 @@ function failure(e, name) {
       errorBox(e, 'The file was refused. '),
       el('p', {}, 'Correct these lines in ' + name + ' and import the file again:'),
       table(['File', 'Line', 'Column', 'What is wrong'], e.rows.map((r) => row([r.file, String(r.row || ''), r.column || '', r.reason])), { id: 'import-rows' }));
+  }
+  if (e.code === 'non_party') {
+    return el('div', { id: 'import-non-party-refused' }, errorBox(e, 'Nothing was imported. '),
+      el('p', {}, 'Untick the partners that are not party to these records, or leave every partner unticked to send each record to its parties. To send them anyway, with your authority\'s agreement, tick “Also send to ticked partners that are not party to a record”.'));
   }
   if (e.code === 'import_conflict') {
     return errorBox(e, 'Nothing was imported: a record in the file was already published with different data. To change a record, publish a correction. ');
