@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -25,10 +26,14 @@ const (
 )
 
 // dialer keeps the node connected to every pinned partner, retrying
-// unreachable ones with exponential backoff.
+// unreachable ones with exponential backoff. It knows the network only
+// through its dialTarget, and the partners through peers and allowed.
 type dialer struct {
-	n  *Node
-	wg sync.WaitGroup
+	target  dialTarget
+	peers   func() []peer.ID   // the partners' peers (the roster's)
+	allowed func(peer.ID) bool // false while a partner is paused (the gater's)
+	log     *slog.Logger
+	wg      sync.WaitGroup
 
 	mu    sync.Mutex // guards state
 	state map[peer.ID]*dialState
@@ -40,7 +45,32 @@ type dialState struct {
 	dialing bool
 }
 
-func newDialer(n *Node) *dialer { return &dialer{n: n, state: map[peer.ID]*dialState{}} }
+// dialTarget is what the dialer dials through: the running host.
+type dialTarget interface {
+	// connected reports whether p is connected now.
+	connected(p peer.ID) bool
+	// connect dials p at its known addresses.
+	connect(ctx context.Context, p peer.ID) error
+}
+
+func newDialer(target dialTarget, peers func() []peer.ID, allowed func(peer.ID) bool, log *slog.Logger) *dialer {
+	return &dialer{target: target, peers: peers, allowed: allowed, log: log, state: map[peer.ID]*dialState{}}
+}
+
+// hostTarget dials through the node's running host.
+type hostTarget struct{ n *Node }
+
+func (t hostTarget) connected(p peer.ID) bool {
+	return t.n.currentHost().Network().Connectedness(p) == network.Connected
+}
+
+// connect clears the swarm's backoff of p first: the dialer's own
+// schedule decides when a partner is tried again.
+func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
+	h := t.n.currentHost()
+	clearBackoff(h, p)
+	return h.Connect(ctx, peer.AddrInfo{ID: p})
+}
 
 // loop dials partners that are due until ctx ends, then waits for the dials
 // it started.
@@ -59,13 +89,12 @@ func (d *dialer) loop(ctx context.Context) {
 }
 
 func (d *dialer) dialDue(ctx context.Context) {
-	h := d.n.currentHost()
 	now := time.Now()
-	for _, p := range d.n.roster.Snapshot().Peers() {
-		if !d.n.gater.ok(p) {
+	for _, p := range d.peers() {
+		if !d.allowed(p) {
 			continue // paused
 		}
-		if h.Network().Connectedness(p) == network.Connected {
+		if d.target.connected(p) {
 			d.reset(p)
 			continue
 		}
@@ -92,15 +121,12 @@ func (d *dialer) claim(p peer.ID, now time.Time) bool {
 	return true
 }
 
-// dial connects to partner p. The swarm's backoff of p is cleared first:
-// the dialer's own schedule decides when a partner is tried again.
+// dial connects to partner p.
 func (d *dialer) dial(ctx context.Context, p peer.ID) {
 	defer d.wg.Done()
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	h := d.n.currentHost()
-	clearBackoff(h, p)
-	err := h.Connect(ctx, peer.AddrInfo{ID: p})
+	err := d.target.connect(ctx, p)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s, ok := d.state[p]
@@ -114,7 +140,7 @@ func (d *dialer) dial(ctx context.Context, p peer.ID) {
 	}
 	s.next = time.Now().Add(s.backoff)
 	s.backoff = min(2*s.backoff, maxBackoff)
-	d.n.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
+	d.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
 }
 
 func (d *dialer) reset(p peer.ID) {
