@@ -121,7 +121,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.pushq = make(chan *protocol.Entry, pushQueueSize)
-	n.syncer = newSyncer(n.runCtx, n)
+	n.syncer = newSyncer(n.runCtx, syncLink{n})
 	n.dialer = newDialer(hostTarget{n}, func() []peer.ID { return n.roster.Snapshot().Peers() }, n.gater.ok, log)
 	n.roster = roster.New(roster.Config{Code: cfg.Participant, ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
 		Event: n.events.emit, Count: n.counters.add})

@@ -38,8 +38,10 @@ const maxConcurrentSyncs = 8
 
 // syncer schedules pull sessions: at most one at a time per partner, with
 // triggers that arrive during a session coalesced into one more session.
+// It only schedules: the sessions, and who is connected, are its
+// syncDriver's.
 type syncer struct {
-	n   *Node
+	d   syncDriver
 	ctx context.Context
 	sem chan struct{}
 	wg  sync.WaitGroup
@@ -51,8 +53,22 @@ type syncer struct {
 	closed  bool
 }
 
-func newSyncer(ctx context.Context, n *Node) *syncer {
-	return &syncer{n: n, ctx: ctx, sem: make(chan struct{}, maxConcurrentSyncs),
+// syncDriver is what the syncer schedules sessions for: the node.
+type syncDriver interface {
+	// connectedPartners lists the partners connected now.
+	connectedPartners() []peer.ID
+	// quiet reports whether partner p was last heard from over sync
+	// before since.
+	quiet(p peer.ID, since time.Time) bool
+	// session runs one pull session with p if it is connected, and
+	// records its outcome.
+	session(ctx context.Context, p peer.ID)
+	// now is the node's clock.
+	now() time.Time
+}
+
+func newSyncer(ctx context.Context, d syncDriver) *syncer {
+	return &syncer{d: d, ctx: ctx, sem: make(chan struct{}, maxConcurrentSyncs),
 		running: map[peer.ID]bool{}, again: map[peer.ID]bool{}, pending: map[peer.ID]*time.Timer{}}
 }
 
@@ -74,7 +90,7 @@ func (s *syncer) trigger(p peer.ID) {
 
 // triggerAll asks for a session with every connected partner.
 func (s *syncer) triggerAll() {
-	for _, p := range s.n.connectedPartners() {
+	for _, p := range s.d.connectedPartners() {
 		s.trigger(p)
 	}
 }
@@ -148,15 +164,31 @@ func (s *syncer) session(p peer.ID) {
 		return
 	}
 	defer func() { <-s.sem }()
-	if s.n.currentHost().Network().Connectedness(p) != network.Connected {
+	s.d.session(s.ctx, p)
+}
+
+// syncLink drives the syncer's sessions through the node.
+type syncLink struct{ n *Node }
+
+func (l syncLink) connectedPartners() []peer.ID { return l.n.connectedPartners() }
+
+func (l syncLink) quiet(p peer.ID, since time.Time) bool {
+	return l.n.delivery.get(p).lastContact.Before(since)
+}
+
+func (l syncLink) now() time.Time { return l.n.now() }
+
+func (l syncLink) session(ctx context.Context, p peer.ID) {
+	n := l.n
+	if n.currentHost().Network().Connectedness(p) != network.Connected {
 		return
 	}
-	s.n.counters.add("sync_sessions", 1)
-	err := s.n.syncSession(s.ctx, p)
-	s.n.delivery.syncDone(p, s.n.now(), err)
-	if err != nil && s.ctx.Err() == nil {
-		s.n.counters.add("sync_failed", 1)
-		s.n.log.Debug("sync session failed", "peer", p, "err", err)
+	n.counters.add("sync_sessions", 1)
+	err := n.syncSession(ctx, p)
+	n.delivery.syncDone(p, n.now(), err)
+	if err != nil && ctx.Err() == nil {
+		n.counters.add("sync_failed", 1)
+		n.log.Debug("sync session failed", "peer", p, "err", err)
 	}
 }
 
@@ -174,7 +206,7 @@ func (s *syncer) loop(interval time.Duration) {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
-			s.triggerQuiet(s.n.now().Add(-interval / 2))
+			s.triggerQuiet(s.d.now().Add(-interval / 2))
 		}
 	}
 }
@@ -182,8 +214,8 @@ func (s *syncer) loop(interval time.Duration) {
 // triggerQuiet asks for a session with every connected partner last heard
 // from over sync before since.
 func (s *syncer) triggerQuiet(since time.Time) {
-	for _, p := range s.n.connectedPartners() {
-		if s.n.delivery.get(p).lastContact.Before(since) {
+	for _, p := range s.d.connectedPartners() {
+		if s.d.quiet(p, since) {
 			s.trigger(p)
 		}
 	}

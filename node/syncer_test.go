@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -93,4 +95,66 @@ func TestReceiptSessionWithinJitter(t *testing.T) {
 			s.close()
 		})
 	}
+}
+
+// fakeDriver stands for the node under the syncer: partners a (quiet) and
+// b (heard from lately); each session takes sessionLen of fake time.
+type fakeDriver struct {
+	a, b       peer.ID
+	sessionLen time.Duration
+	mu         sync.Mutex
+	sessions   []string // "peer@seconds since the start"
+	start      time.Time
+}
+
+func (f *fakeDriver) connectedPartners() []peer.ID      { return []peer.ID{f.a, f.b} }
+func (f *fakeDriver) quiet(p peer.ID, _ time.Time) bool { return p == f.a }
+func (f *fakeDriver) now() time.Time                    { return time.Now() }
+func (f *fakeDriver) session(_ context.Context, p peer.ID) {
+	f.mu.Lock()
+	f.sessions = append(f.sessions, fmt.Sprintf("%s@%v", string(p), time.Since(f.start).Round(time.Millisecond)))
+	f.mu.Unlock()
+	time.Sleep(f.sessionLen)
+}
+
+func (f *fakeDriver) got() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fmt.Sprint(f.sessions)
+}
+
+// TestSyncerSchedule: the periodic loop starts a session each interval
+// with the partners not heard from lately, and only with them; triggers
+// that arrive during a session with a partner coalesce into one more
+// session after it. On synctest's fake clock.
+func TestSyncerSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeDriver{a: "a", b: "b", sessionLen: 2 * time.Second, start: time.Now()}
+		ctx, cancel := context.WithCancel(t.Context())
+		s := newSyncer(ctx, f)
+		done := make(chan struct{})
+		go func() { defer close(done); s.loop(10 * time.Second) }()
+		time.Sleep(35 * time.Second)
+		synctest.Wait()
+		if want := "[a@10s a@20s a@30s]"; f.got() != want {
+			t.Fatalf("periodic sessions %s, want %s", f.got(), want)
+		}
+		cancel()
+		<-done
+		s.close()
+
+		f.sessions, f.start = nil, time.Now()
+		s = newSyncer(t.Context(), f)
+		s.trigger(f.b) // a session with b starts now...
+		time.Sleep(time.Second)
+		for range 3 {
+			s.trigger(f.b) // ...and these, during it, make one more
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if want := "[b@0s b@2s]"; f.got() != want {
+			t.Fatalf("sessions after four triggers %s, want %s (one running, one coalesced)", f.got(), want)
+		}
+		s.close()
+	})
 }
