@@ -24,9 +24,7 @@ type EvidenceRequest struct {
 // log and hands out nothing when that fails. The bundle is verified before
 // it is returned.
 func (n *Node) Evidence(req EvidenceRequest) (*protocol.EvidenceBundle, error) {
-	n.mu.Lock()
-	card := n.card
-	n.mu.Unlock()
+	card, _ := n.Card() // nil before Start, as before
 	src := evidenceSource{st: n.st, self: n.cfg.Participant, id: n.id, card: card}
 	return src.export(req, false)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -79,12 +80,12 @@ type Node struct {
 	// signed are the receipts this node last signed, by feed.
 	signed *signedReceipts
 
-	// mu guards the fields below, set by Start and cleared by Close.
-	mu      sync.Mutex
-	host    host.Host
-	gossip  *gossip
-	card    *protocol.SignedCard
-	started time.Time
+	// live is the host and gossip Start brought up: nil before Start and
+	// after Close, published whole.
+	live atomic.Pointer[liveParts]
+	// startup is this node's card as Start signed it and when it started;
+	// kept after Close.
+	startup atomic.Pointer[startInfo]
 
 	// Set by Start, immutable until Close.
 	runCtx context.Context
@@ -180,9 +181,8 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 	if err != nil {
 		return err
 	}
-	n.mu.Lock()
-	n.host, n.gossip, n.card, n.started = h, g, card, n.now()
-	n.mu.Unlock()
+	n.startup.Store(&startInfo{card: card, at: n.now()})
+	n.live.Store(&liveParts{host: h, gossip: g})
 	if _, err := g.join(n.id.Public(), n.validate, false); err != nil {
 		return err
 	}
@@ -207,14 +207,11 @@ func (n *Node) Close() error {
 	n.cancel()
 	n.syncer.close()
 	n.wg.Wait()
-	n.mu.Lock()
-	h := n.host
-	n.host, n.gossip = nil, nil
-	n.mu.Unlock()
-	if h == nil {
+	l := n.live.Swap(nil)
+	if l == nil {
 		return nil
 	}
-	return h.Close()
+	return l.host.Close()
 }
 
 // notifee triggers a sync with each partner that connects and reports
@@ -244,16 +241,33 @@ func (n *Node) Participant() string { return n.cfg.Participant }
 // Identity returns the node's identity.
 func (n *Node) Identity() *crypto.Identity { return n.id }
 
-func (n *Node) currentHost() host.Host {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.host
+// liveParts are the host and the gossip router of a running node.
+type liveParts struct {
+	host   host.Host
+	gossip *gossip
 }
 
+// startInfo is what Start signed and when.
+type startInfo struct {
+	card *protocol.SignedCard
+	at   time.Time
+}
+
+// currentHost returns the running host, nil before Start and after Close.
+func (n *Node) currentHost() host.Host {
+	if l := n.live.Load(); l != nil {
+		return l.host
+	}
+	return nil
+}
+
+// currentGossip returns the running gossip router, nil before Start and
+// after Close.
 func (n *Node) currentGossip() *gossip {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.gossip
+	if l := n.live.Load(); l != nil {
+		return l.gossip
+	}
+	return nil
 }
 
 func (n *Node) hostID() peer.ID {

@@ -117,9 +117,10 @@ type FeedHead struct {
 
 // Status reports identity, listen addresses, partners and feed heads.
 func (n *Node) Status() (Status, error) {
-	n.mu.Lock()
-	h, started := n.host, n.started
-	n.mu.Unlock()
+	h, started := n.currentHost(), time.Time{}
+	if si := n.startup.Load(); si != nil {
+		started = si.at
+	}
 	s := Status{Participant: n.cfg.Participant, Name: n.cfg.Name, Fingerprint: n.id.Fingerprint(),
 		PeerID: n.id.PeerID(), Version: Version, Started: started, Listen: hostAddrs(h)}
 	partners, err := n.Partners()
@@ -253,12 +254,11 @@ func (n *Node) Verify(ctx context.Context) (store.VerifyReport, error) {
 // Card returns this node's signed card, made at Start with the host's
 // addresses.
 func (n *Node) Card() (*protocol.SignedCard, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.card == nil {
+	si := n.startup.Load()
+	if si == nil {
 		return nil, fmt.Errorf("card: node not started")
 	}
-	return n.card, nil
+	return si.card, nil
 }
 
 // StoreSize returns the bytes the store occupies on disk (0 in memory).
