@@ -31,8 +31,17 @@ type metricsBackend struct {
 
 func (b *metricsBackend) Status() (node.Status, error) { return b.status, nil }
 func (b *metricsBackend) StoreSize() (int64, error)    { return 1 << 20, nil }
-func (b *metricsBackend) Findings(q reconcile.Query) []reconcile.Finding {
-	return reconcile.Select(b.findings, q)
+func (b *metricsBackend) FindingCounts() []reconcile.FindingCount {
+	counts := map[reconcile.FindingCount]int{}
+	for _, f := range b.findings {
+		counts[reconcile.FindingCount{Rule: f.Rule, Severity: f.Severity}]++
+	}
+	var out []reconcile.FindingCount
+	for c, n := range counts {
+		c.Count = n
+		out = append(out, c)
+	}
+	return out
 }
 
 // fixedMetricsBackend has a series in every family /metrics serves: two
@@ -125,4 +134,43 @@ func canonicalMetrics(t *testing.T, body []byte) string {
 		b.WriteString(strings.Join(lines, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// hostileLabel holds what the text format must escape (quote, backslash,
+// newline), what it must not (a tab, non-ASCII letters, a zero-width
+// space: Go's %q escapes them, a scraper reads the escapes literally or
+// refuses them) and a byte that is not UTF-8.
+const hostileLabel = "Cô\"te\\d'I\nvoire\t\u200b\xff"
+
+// TestMetricsLabelsEscaped: a partner and a rejection reason whose names
+// hold hostile characters come out of /metrics as the same text, once
+// parsed by Prometheus's own parser (invalid UTF-8 as U+FFFD, the only
+// change the format forces).
+func TestMetricsLabelsEscaped(t *testing.T) {
+	b := fixedMetricsBackend()
+	b.status.Partners[0].Code = hostileLabel
+	b.status.Counters["rejected_"+hostileLabel] = 7
+	srv := httptest.NewServer(mustHandler(t, b))
+	t.Cleanup(srv.Close)
+	code, body := call(t, srv, "GET", "/metrics", testToken, nil)
+	if code != 200 {
+		t.Fatalf("metrics: %d %s", code, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("exposition does not parse: %v\n%s", err, body)
+	}
+	want := strings.ToValidUTF8(hostileLabel, "\uFFFD")
+	for name, label := range map[string]string{"kpnode_partner_undelivered": "partner", "kpnode_entries_rejected_total": "reason"} {
+		found := false
+		for _, m := range fams[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				found = found || l.GetName() == label && l.GetValue() == want
+			}
+		}
+		if !found {
+			t.Errorf("%s has no %s=%q:\n%s", name, label, want, body)
+		}
+	}
 }
