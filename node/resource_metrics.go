@@ -1,7 +1,7 @@
 package node
 
 import (
-	"github.com/libp2p/go-libp2p/p2p/host/resource-manager/obs"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -11,4 +11,6 @@ import (
 // reports them into collectors that libp2p keeps per process, so with
 // several nodes in one process (tests, testnet) they add up; a daemon
 // runs one. Registering twice, or on several registries, is harmless.
-func RegisterResourceMetrics(reg prometheus.Registerer) { obs.MustRegisterWith(reg) }
+// (go-libp2p moved these from resource-manager/obs, now deprecated, into
+// rcmgr itself.)
+func RegisterResourceMetrics(reg prometheus.Registerer) { rcmgr.MustRegisterWith(reg) }
