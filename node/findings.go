@@ -153,6 +153,18 @@ func (n *Node) Findings(q reconcile.Query) []reconcile.Finding {
 	return reconcile.Select(all, q)
 }
 
+// FindingCounts returns how many current findings each rule raised at
+// each severity, evaluated at the node's clock, sorted by rule. It costs
+// the number of groups, not of findings: /metrics reads it at every
+// scrape. It does not wait for the stored records to load: right after
+// start it counts those loaded so far (Status().Reconciliation says
+// whether the load has ended).
+func (n *Node) FindingCounts() []reconcile.FindingCount {
+	n.findings.mu.Lock()
+	defer n.findings.mu.Unlock()
+	return n.findings.st.Counts(n.now())
+}
+
 // ExplainFinding returns a finding and a longer explanation of it: the
 // numbers behind it and the honest causes that may explain it.
 func (n *Node) ExplainFinding(id string) (reconcile.Finding, string, error) {
