@@ -20,7 +20,7 @@ type HeldRecord struct {
 	Item  int
 	Type  string
 	Body  []byte
-	Value any // *protocol.Certificate, …
+	Value protocol.Record // *protocol.Certificate, …
 }
 
 // heldRecordsOf returns every readable record of type typ of one feed
@@ -61,7 +61,7 @@ func (n *Node) expand(r *store.StoredRecord, typ string) []HeldRecord {
 	if !known {
 		code = r.Author.Fingerprint()
 	}
-	foreign := func(v any) bool { return known && protocol.CheckAuthor(code, v) != nil }
+	foreign := func(v protocol.Record) bool { return known && protocol.CheckAuthor(code, v) != nil }
 	if r.Type != protocol.BatchType {
 		v, err := protocol.ParseRecord(typ, r.Body)
 		if err != nil || foreign(v) {

@@ -25,7 +25,7 @@ type foreignRec struct {
 // foreignAuthor holds r as evidence and reports true when its body names
 // an author its feed may not write for; the record at its position, if
 // any, is taken out of the other rules.
-func (s *State) foreignAuthor(id recID, r Record, body any, kind uint8) bool {
+func (s *State) foreignAuthor(id recID, r Record, body protocol.Record, kind uint8) bool {
 	k := subjectKey{kind: subjAuthor, a: id.feed, b: strconv.FormatUint(id.seq, 10), year: id.item}
 	c, ok := protocol.ClaimedAuthor(body)
 	if !ok || protocol.MayAuthor(id.feed, c.Code) {
