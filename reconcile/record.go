@@ -21,6 +21,13 @@ type Record struct {
 	// Time is the entry's time; optional. It dates findings (Since) and
 	// tells when a confirmation came in (R2, confirmed after expiry).
 	Time time.Time
+	// FeedKey tells apart the feeds of one participant: after a key
+	// rotation Ref.Feed has two, each numbered from 1, and a correction
+	// names an entry of its own feed. Any string that names the feed, such
+	// as the author's key; "" when Ref.Feed has one feed. The rules
+	// compare records by participant (Ref.Feed); which records are current
+	// is decided per feed.
+	FeedKey string
 	// Body is the parsed record: *protocol.Certificate,
 	// *protocol.PreNotification, *protocol.ImportConfirmation,
 	// *protocol.TradeStatistics, *protocol.ProductionStatistics,
@@ -31,17 +38,28 @@ type Record struct {
 	Body any
 }
 
-// recID is a record's position: author feed, entry seq, batch item.
+// recID is a record's position: author participant and feed, entry seq,
+// batch item.
 type recID struct {
-	feed string
+	feed string // the author's participant code
+	key  string // the feed of that participant (Record.FeedKey)
 	seq  uint64
 	item int
 }
 
-func (a recID) pos() Pos { return Pos{a.feed, a.seq, a.item} }
+// pos returns the position of a in [Chains], which tells feeds apart.
+func (a recID) pos() Pos {
+	if a.key == "" {
+		return Pos{a.feed, a.seq, a.item}
+	}
+	return Pos{a.feed + "\x00" + a.key, a.seq, a.item}
+}
 
 func (a recID) compare(b recID) int {
 	if c := cmp.Compare(a.feed, b.feed); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key, b.key); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.seq, b.seq); c != 0 {

@@ -203,7 +203,7 @@ func (s *State) ingest(r Record) {
 }
 
 func (s *State) ingestOne(r Record) {
-	id := recID{r.Ref.Feed, r.Ref.Seq, r.Ref.Item}
+	id := recID{r.Ref.Feed, r.FeedKey, r.Ref.Seq, r.Ref.Item}
 	if id.feed == "" {
 		return
 	}
