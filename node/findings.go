@@ -37,9 +37,9 @@ type findings struct {
 	ackGen  uint64                // counts the changes of acks
 	summary *summaryCache         // the last FindingsSummary answered
 	loading bool
-	loaded  int                                      // stored records added so far
+	loaded  int                             // stored records added so far
 	pending map[pendingPos]reconcile.Record // stored during the load
-	ready   chan struct{}                            // closed when the load ends
+	ready   chan struct{}                   // closed when the load ends
 }
 
 func newFindings(cfg Config) (*findings, error) {
