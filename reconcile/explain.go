@@ -198,6 +198,9 @@ func (s *State) mirrorCauses(h *held) []string {
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
 	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
+	if c, ok := basisCause(n); ok {
+		cs = append(cs, c)
+	}
 	slices.SortStableFunc(cs, func(a, b cause) int { return b.score - a.score })
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -329,6 +332,8 @@ func fxCause(n map[string]string, has func(string) bool) cause {
 		c.score = notConcerned
 	case has("carats"):
 		c.text += " — it moves value only, not the carats that differ too"
+	case sameRateDates(n):
+		c.text += fmt.Sprintf(" — both sides state rates of the same dates (%s; %s), so it explains none of it", n["exporter_exchange_rates"], n["importer_exchange_rates"])
 	case !pctAbove(n["value_diff_pct"], Percent(fxPct).String()):
 		c.text += fmt.Sprintf(" — fits a %s %% value-only gap", n["value_diff_pct"])
 		c.score = explainsAll
