@@ -34,7 +34,11 @@ type HeldRecord struct {
 // statistics.
 func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord, error) {
 	var out []HeldRecord
-	for _, t := range []string{typ, protocol.BatchType} {
+	types := []string{typ}
+	if slices.Contains(protocol.BatchTypes, typ) { // no batch holds other types
+		types = append(types, protocol.BatchType)
+	}
+	for _, t := range types {
 		err := n.eachRecord(store.RecordQuery{Type: t, Author: author}, func(r *store.StoredRecord) {
 			out = append(out, n.expand(r, typ)...)
 		})
