@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -118,6 +119,34 @@ func TestInboxPaged(t *testing.T) {
 		}
 		if !slices.Equal(seqs, tt.seqs) || ib.Counts.Unconfirmed != 5 || ib.Truncated != tt.trunc || ib.Unconfirmed == nil {
 			t.Errorf("%+v: unconfirmed at %v, counts %+v, truncated %v; want %v, 5, %v", tt.q, seqs, ib.Counts, ib.Truncated, tt.seqs, tt.trunc)
+		}
+	}
+}
+
+// BenchmarkInbox answers the inbox of a node holding 10,000 of its own
+// certificates in batch entries, none confirmed: every certificate and
+// confirmation is read and resolved on each call.
+func BenchmarkInbox(b *testing.B) {
+	in, be := testNode(b, "IN"), testNode(b, "BE")
+	pin(b, in, be)
+	const n = 10000
+	tmpl, err := os.ReadFile("../docs/examples/certificate.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	certs := make([][]byte, n)
+	for i := range certs {
+		certs[i] = bytes.Replace(tmpl, []byte(`"IN0001234"`), fmt.Appendf(nil, `"IN%07d"`, i+1), 1)
+	}
+	for i := 0; i < n; i += n / 10 { // a tenth at a time: an in-memory store takes entries up to 1 MiB
+		if _, err := in.Import(context.Background(), "certificate", certs[i:i+n/10], []string{"BE"}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		ib, err := in.Inbox(InboxQuery{})
+		if err != nil || ib.Counts.Unconfirmed != n {
+			b.Fatalf("inbox: %+v, %v", ib.Counts, err)
 		}
 	}
 }
