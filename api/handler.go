@@ -45,6 +45,7 @@ type Backend interface {
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
+	Inbox(q node.InboxQuery) (node.Inbox, error)
 	Record(feed string, seq uint64) (node.RecordView, error)
 	ImportRecords(ctx context.Context, req node.ImportRequest) (node.ImportResult, error)
 	NewImportProgress(id, file string) *node.ImportProgress

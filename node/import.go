@@ -191,7 +191,7 @@ func publishedSeqs(ps []Published) []uint64 {
 // correction that does not name a current record of its own (an
 // *[ImportProblems] listing every such item).
 func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][]byte, error) {
-	vals := make([]any, len(items))
+	vals := make([]protocol.Record, len(items))
 	need := false
 	prog.Report(PhaseCheck, 0, len(items))
 	for i, it := range items {
@@ -242,8 +242,11 @@ const checkProgressEvery = 64
 // needOwnView reports whether a record is a correction or has a natural
 // key this node holds a record of its own under: only then does the import
 // read this node's records of the type.
-func (n *Node) needOwnView(v any) (bool, error) {
-	if supersedesOf(v) != nil {
+func (n *Node) needOwnView(v protocol.Record) (bool, error) {
+	if v == nil { // a type without a typed parser: nothing to correct
+		return false, nil
+	}
+	if v.Replaces() != nil {
 		return true, nil
 	}
 	refs, err := n.st.LookupKey(naturalKeyOf(v))

@@ -149,7 +149,7 @@ func (n *Node) commit(p prepared) ingestResult {
 	}
 	r := n.appendOutcome(p.code, p.e, n.st.Append(p.e, p.rec))
 	if r.outcome == outcomeStored {
-		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+		n.reconcile(p.code, p.e.Author, p.e.Seq, p.e.Time, p.value)
 		if p.e.Type == protocol.HandoverType {
 			n.followHandover(p.code, p.e, p.rec)
 		}

@@ -292,7 +292,7 @@ func (n *Node) commitRun(m *puller, preps []prepared) bool {
 	for _, p := range preps {
 		m.stored(p.e.Author, p.e.Seq, true)
 		n.appendOutcome(p.code, p.e, nil)
-		n.reconcile(p.code, p.e.Seq, p.e.Time, p.value)
+		n.reconcile(p.code, p.e.Author, p.e.Seq, p.e.Time, p.value)
 	}
 	return true
 }

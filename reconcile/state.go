@@ -212,7 +212,7 @@ func (s *State) ingest(r Record) {
 }
 
 func (s *State) ingestOne(r Record) {
-	id := recID{r.Ref.Feed, r.Ref.Seq, r.Ref.Item}
+	id := recID{r.Ref.Feed, r.FeedKey, r.Ref.Seq, r.Ref.Item}
 	if id.feed == "" {
 		return
 	}
@@ -222,11 +222,11 @@ func (s *State) ingestOne(r Record) {
 		}
 		return
 	}
-	body, kind, sup := classify(r.Body)
+	body, kind := classify(r.Body)
 	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
 		return
 	}
-	s.chains.Put(id.pos(), typeName(kind), sup, &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
+	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
 }
 
 func (s *State) insert(r *rec) {
