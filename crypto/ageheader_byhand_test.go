@@ -2,6 +2,7 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -260,7 +261,7 @@ func isValidArg(a []byte) bool {
 // canonical encoding.
 func headerMAC(fileKey, signed []byte) ([macSize]byte, error) {
 	var mac [macSize]byte
-	key, err := hkdfSHA256(fileKey, nil, "header")
+	key, err := hkdf.Key(sha256.New, fileKey, nil, "header", 32)
 	if err != nil {
 		return mac, err
 	}

@@ -2,6 +2,8 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -71,7 +73,7 @@ var testNonce = bytes.Repeat([]byte{7}, streamNonceSize)
 // craftPayload seals chunks under fileKey, chunk i with counter i.
 func craftPayload(t testing.TB, fileKey []byte, chunks ...chunk) []byte {
 	t.Helper()
-	key, err := hkdfSHA256(fileKey, testNonce, "payload")
+	key, err := hkdf.Key(sha256.New, fileKey, testNonce, "payload", chacha20poly1305.KeySize)
 	if err != nil {
 		t.Fatal(err)
 	}
