@@ -47,6 +47,9 @@ func hkdfLibrary(secret, salt []byte, info string) [32]byte {
 // bytes, under key: SHA-256(K^opad || SHA-256(K^ipad || msg)), where K is
 // the key zero-padded to a block, or its SHA-256 when it is longer.
 func hmacSHA256(key, msg []byte) [32]byte {
+	if len(msg) > hmacStackMax {
+		panic("crypto: hmacSHA256 message over the stack buffer") // callers check the length
+	}
 	var k [sha256Block]byte
 	if len(key) > sha256Block {
 		h := sha256.Sum256(key)
