@@ -7,12 +7,13 @@ import (
 
 // HKDF-SHA-256 (RFC 5869) with a 32-byte output, the one length age's
 // format and the static-static stanza derive, computed on the stack.
-// crypto/hkdf allocates two HMACs (four SHA-256 states and their pads) per
-// call, about 1.2 KB in 16-17 objects; a reader derives two keys per record (the stanza's
-// wrapping key and the payload key), and the garbage, not the eight
-// SHA-256 blocks, was most of their cost (docs/performance.md, "CPU per
-// record of the Hypercore comparison"). The output equals crypto/hkdf's
-// for every input (TestHKDFMatchesLibrary, FuzzHKDF).
+// crypto/hkdf allocates two HMACs (four SHA-256 states and their pads)
+// per call, about 1.2 KB in 16-17 objects; a reader derives two keys per
+// record (the stanza's wrapping key and the payload key), and the
+// garbage, not the eight SHA-256 blocks, was most of their cost
+// (docs/performance.md, "CPU per record of the Hypercore comparison").
+// The output equals crypto/hkdf's for every input (TestHKDFMatchesLibrary,
+// FuzzHKDF).
 const (
 	sha256Block = 64
 	// hmacStackMax is the longest HMAC message hmacSHA256 hashes on the
