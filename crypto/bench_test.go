@@ -248,8 +248,8 @@ func BenchmarkHeader(b *testing.B) {
 			}
 			return nil
 		}},
-		{"op=unwrap/impl=byhand", func() error { _, _, err := openHeaderByHand(ct, id, 2); return err }},
-		{"op=unwrap/impl=age", func() error { _, _, err := openHeader(ct, id, 2); return err }},
+		{"op=unwrap/impl=byhand", func() error { _, _, err := openHeader(ct, id, 2); return err }},
+		{"op=unwrap/impl=age", func() error { _, _, err := openHeaderAge(ct, id, 2); return err }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
