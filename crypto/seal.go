@@ -55,9 +55,12 @@ func sealedSizeBound(plaintext, n int) int {
 // recipient. The plaintext is returned only once the whole ciphertext has
 // authenticated.
 //
-// The header is age's (age.DecryptHeader); a payload of one chunk
-// (plaintext up to 64 KiB) is decrypted here without age's streaming
-// buffers, a longer one by the age library with the file key found here.
+// The header is parsed by kpnode's parser of age's format
+// (ageheader_parse.go, held to age.DecryptHeader for any bytes), its
+// stanzas tried in age's order and its MAC checked as age does; a payload
+// of one chunk (plaintext up to 64 KiB) is decrypted here without age's
+// streaming buffers, a longer one by the age library with the file key
+// found here.
 // An *age.X25519Identity unwraps through a cached crypto/ecdh form of its
 // key (one scalar multiplication per stanza tried, against age's two),
 // with exactly age's rules.

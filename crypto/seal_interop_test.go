@@ -221,7 +221,7 @@ func TestOpenErrors(t *testing.T) {
 		ct   []byte
 		want string
 	}{
-		{"empty", nil, "parsing age header: file is empty"},
+		{"empty", nil, "parse age header: file is empty"},
 		{"bad MAC", otherBase64(ct, macAt), "bad header MAC"},
 		{"payload", flip(ct, len(ct)-1), "payload: failed to decrypt and authenticate"},
 		{"no nonce", ct[:len(ct)-tagSize-len("record")-1], "payload: truncated nonce"},
