@@ -31,17 +31,24 @@ func decodedMembers(t *testing.T, raw []byte) (keys []string, vals []string) {
 	return keys, vals
 }
 
-// checkScan compares scanJSON with encoding/json on b: the same verdict,
-// and for every object the same member names and value bytes, and for every
+// checkScan compares scanJSON with encoding/json on b: it accepts what
+// encoding/json accepts except invalid UTF-8, lone surrogate escapes and
+// duplicate member names, and nothing else; every refusal says where; and
+// for every object the same member names and value bytes, and for every
 // array the same elements.
 func checkScan(t *testing.T, b []byte) {
 	t.Helper()
-	d, ok := scanJSON(b)
-	if valid := json.Valid(b); ok != valid {
-		t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", b, ok, valid)
+	d, err := scanJSON(b)
+	ok := err == nil
+	want := json.Valid(b) && utf8.Valid(b) && !hasDuplicateNames(b) && !bytes.Contains(b, []byte(`\u`))
+	if ok && !json.Valid(b) || ok && !utf8.Valid(b) || !ok && want {
+		t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", b, err, json.Valid(b))
 	}
-	if !ok || !utf8.Valid(b) {
-		return // invalid UTF-8 is refused by checker.document before scanning
+	if !ok {
+		if len(bytes.TrimSpace(b)) > 0 && !strings.Contains(err.Error(), "offset") && !strings.Contains(err.Error(), "duplicate object member name") && !strings.Contains(err.Error(), "at start of value") { // at offset 0
+			t.Fatalf("scanJSON(%q): %v does not say where", b, err)
+		}
+		return
 	}
 	checkShallow(t, d)
 	if !bytes.Equal(d.raw(0), bytes.TrimSpace(b)) || d.nodes[0].next != int32(len(d.nodes)) {
@@ -95,9 +102,9 @@ func checkShallow(t *testing.T, d *jsonDoc) {
 		}
 	}
 	for keep := 1; keep <= 3; keep++ {
-		s, ok := scanJSONDepth(d.b, keep)
-		if !ok {
-			t.Fatalf("keep %d: scan failed", keep)
+		s, err := scanJSONDepth(d.b, keep)
+		if err != nil {
+			t.Fatalf("keep %d: scan failed: %v", keep, err)
 		}
 		k := 0
 		for i, n := range d.nodes {
@@ -129,14 +136,57 @@ func TestScanJSON(t *testing.T) {
 	}
 	for _, depth := range []int{maxJSONDepth, maxJSONDepth + 1} {
 		b := strings.Repeat("[", depth) + strings.Repeat("]", depth)
-		if _, ok := scanJSON([]byte(b)); ok != json.Valid([]byte(b)) || ok != (depth <= maxJSONDepth) {
-			t.Errorf("depth %d: scanJSON %v, json.Valid %v", depth, ok, json.Valid([]byte(b)))
+		if _, err := scanJSON([]byte(b)); (err == nil) != json.Valid([]byte(b)) || (err == nil) != (depth <= maxJSONDepth) {
+			t.Errorf("depth %d: scanJSON %v, json.Valid %v", depth, err, json.Valid([]byte(b)))
 		}
 	}
 }
 
-// TestDuplicateKeys checks that duplicate member names are found however
-// many members an object has and however the names are escaped.
+// hasDuplicateNames reports whether an object of b, valid JSON, repeats a
+// member name, as encoding/json's tokens show it.
+func hasDuplicateNames(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type level struct {
+		names  map[string]bool
+		object bool
+		name   bool // the next string token in the object is a name
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		top := len(stack) - 1
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if top >= 0 && stack[top].object {
+				stack[top].name = true
+			}
+			stack = append(stack, level{names: map[string]bool{}, object: tok == json.Delim('{'), name: true})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+			continue
+		}
+		if top < 0 || !stack[top].object {
+			continue
+		}
+		if s, isName := tok.(string); isName && stack[top].name {
+			if stack[top].names[s] {
+				return true
+			}
+			stack[top].names[s] = true
+			stack[top].name = false
+			continue
+		}
+		stack[top].name = true
+	}
+}
+
+// TestDuplicateKeys checks that duplicate member names are refused however
+// many members an object has, however deep and however the names are
+// escaped, naming the field.
 func TestDuplicateKeys(t *testing.T) {
 	var many strings.Builder
 	many.WriteString(`{`)
@@ -149,22 +199,25 @@ func TestDuplicateKeys(t *testing.T) {
 		{`{"a":1,"b":2}`, ""},
 		{`{"a":1,"b":2,"a":3}`, "a"},
 		{`{"a":1,"\u0061":2}`, "a"},
+		{`{"a":{"b":1},"c":[{"d":1,"d":2}]}`, "c[0].d"},
 		{many.String() + `"z":1}`, ""},
 		{many.String() + `"kxx":1}`, "kxx"},
 		{many.String() + `"k\u0078":1}`, "kx"},
 	}
 	for _, tt := range tests {
-		d, ok := scanJSON([]byte(tt.doc))
-		if !ok {
-			t.Fatalf("scanJSON(%q) failed", tt.doc)
+		_, err := scanJSON([]byte(tt.doc))
+		if (err != nil) != (tt.dup != "") || hasDuplicateNames([]byte(tt.doc)) != (tt.dup != "") {
+			t.Errorf("%.40q: %v", tt.doc, err)
 		}
-		if k, dup := d.duplicateKey(0); k != tt.dup || dup != (tt.dup != "") {
-			t.Errorf("%.40q: duplicate %q, %v; want %q", tt.doc, k, dup, tt.dup)
+		var c checker
+		c.document([]byte(tt.doc), MaxBodySize)
+		if tt.dup != "" && (len(c.errs) != 1 || c.errs[0].Field != tt.dup || c.errs[0].Reason != "duplicate key") {
+			t.Errorf("%.40q: %+v, want %q: duplicate key", tt.doc, c.errs, tt.dup)
 		}
 	}
 }
 
-// FuzzScanJSON checks scanJSON against encoding/json.
+// FuzzScanJSON checks scanJSON against encoding/json (checkScan).
 func FuzzScanJSON(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(examplesDir, "*.json"))
 	for _, name := range files {

@@ -128,7 +128,7 @@ func jsonEnd(dec *jsontext.Decoder) error {
 	case err != nil:
 		return err
 	}
-	return fmt.Errorf("%w after offset %d", errTrailingData, off)
+	return fmt.Errorf("%w, from offset %d", errTrailingData, off)
 }
 
 // syntaxReason says what is wrong with a JSON document and where, without
