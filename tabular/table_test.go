@@ -421,7 +421,7 @@ func TestReadTableCSVSyntax(t *testing.T) {
 		"IN0012002,IN,3,1830.35,Antwerp \"Rough\",FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 3
 		"IN0012003,IN,3,1830.35,\"Antwerp\" BV,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 4
 		"IN0012004,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes\n" + // 5
-		"IN0012005,IN,3,1830.35,Antw\xe9rp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 6
+		"IN0012005,IN,3,1830.35,Antw\x81rp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 6
 		"IN0012006,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,maybe,yes,,\n" + // 7
 		"IN0012007,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,maybe,yes,\n" + // 8
 		"IN0012008,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\"unclosed\n"
