@@ -69,7 +69,7 @@ func scanJSONDepth(b []byte, keep int) (*jsonDoc, error) {
 		d:    &jsonDoc{b: b, nodes: make([]jsonNode, 0, capacity)},
 	}
 	if err := s.value(0, jsonNode{}); err != nil {
-		return nil, locatedError(err)
+		return nil, locatedError(b, err)
 	}
 	off := s.dec.InputOffset()
 	switch _, err := s.dec.ReadValue(); {
@@ -81,14 +81,24 @@ func scanJSONDepth(b []byte, keep int) (*jsonDoc, error) {
 	return nil, fmt.Errorf("%w, from offset %d", errTrailingJSON, off)
 }
 
-// locatedError returns err saying where even when jsontext does not: at
-// the first byte it leaves the offset out.
-func locatedError(err error) error {
-	var se *jsontext.SyntacticError
-	switch {
-	case err == io.EOF:
+// locatedError returns the error of scanning b, err, as one that says what
+// is wrong and where. ReadValue can misname a broken value
+// (`{"a":}` is "invalid character '}' after array element" inside an
+// array), so the message is that of a second pass that skips the whole
+// document, on this error path only; and at the first byte, where jsontext
+// leaves the offset out, it is added.
+func locatedError(b []byte, err error) error {
+	if err == io.EOF {
 		return io.ErrUnexpectedEOF // an empty document
-	case errors.As(err, &se) && se.ByteOffset == 0 && se.Err != jsontext.ErrDuplicateName:
+	}
+	var se *jsontext.SyntacticError
+	if !errors.As(err, &se) || se.Err == jsontext.ErrDuplicateName {
+		return err
+	}
+	if skipErr := jsontext.NewDecoder(bytes.NewBuffer(b)).SkipValue(); errors.As(skipErr, &se) {
+		err = skipErr
+	}
+	if se.ByteOffset == 0 {
 		return fmt.Errorf("%w at offset 0", err)
 	}
 	return err

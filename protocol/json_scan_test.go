@@ -226,3 +226,21 @@ func FuzzScanJSON(f *testing.F) {
 	f.Add([]byte(`{"a":[1,-2.5e3,"x\u00e9",true,false,null,{}],"b":{"c":[]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkScan(t, b) })
 }
+
+// TestScanJSONSaysWhere checks that a refused document is refused with what
+// is wrong and where, also where jsontext's ReadValue misnames it.
+func TestScanJSONSaysWhere(t *testing.T) {
+	for doc, want := range map[string]string{
+		`[1,{"a":}]`:          `missing value after object name within "/1/a" after offset 8`,
+		`{"a":{"b":[1,2,]}}`:  `invalid character ',' at start of value within "/a/b" after offset 14`,
+		`{"a":"\ud800"}`:      `invalid surrogate pair`,
+		"{\"a\":\"x\xffy\"}":  `invalid UTF-8 within "/a" after offset 7`,
+		`tru`:                 `unexpected EOF after offset 3`,
+		`{"a":1} {"b":2}`:     `more data after the JSON value, from offset 7`,
+		`{"a":{"b":1,"b":2}}`: `duplicate object member name "b" within "/a"`,
+	} {
+		if _, err := scanJSON([]byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", doc, err, want)
+		}
+	}
+}

@@ -25,7 +25,7 @@ func readJSONTable(tk *tableKind, file string, data []byte, author string, progr
 	items, reason, err := jsonFileItems(data, tk)
 	switch {
 	case err != nil:
-		return nil, fileErr("is not valid JSON: %s", syntaxReason(err))
+		return nil, fileErr("is not valid JSON: %s", syntaxReason(data, err))
 	case reason != "":
 		return nil, fileErr("%s", reason)
 	}

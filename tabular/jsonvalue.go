@@ -12,9 +12,11 @@ import (
 )
 
 // JSON files are read with jsontext (github.com/go-json-experiment/json),
-// which checks the syntax, UTF-8 and duplicate member names as it reads;
-// move to the standard library's encoding/json/jsontext once it no longer
-// needs GOEXPERIMENT=jsonv2.
+// which checks the syntax and UTF-8 as it reads; move to the standard
+// library's encoding/json/jsontext once it no longer needs
+// GOEXPERIMENT=jsonv2. Duplicate member names inside an item are left to
+// protocol's validator, which names the item and the field; those of a
+// batch object are refused here.
 
 // errTrailingData is returned when a JSON document has more after its value.
 var errTrailingData = errors.New("more data after the JSON value")
@@ -25,7 +27,7 @@ var errTrailingData = errors.New("more data after the JSON value")
 // or the syntax error that says where data is not JSON.
 func jsonFileItems(data []byte, tk *tableKind) (items [][]byte, reason string, err error) {
 	const want = `must be a JSON array of records, or an object with "items"`
-	dec := jsontext.NewDecoder(bytes.NewBuffer(data))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true))
 	switch dec.PeekKind() {
 	case '[':
 		items, err = jsonArrayItems(dec, data)
@@ -39,7 +41,26 @@ func jsonFileItems(data []byte, tk *tableKind) (items [][]byte, reason string, e
 	if err == nil && reason == "" {
 		err = jsonEnd(dec)
 	}
-	return items, reason, err
+	if err != nil {
+		return nil, "", diagnosed(data, err)
+	}
+	return items, reason, nil
+}
+
+// diagnosed returns the error of reading data, err, as the error of a
+// pass that skips the whole document when that is a syntax error too:
+// ReadValue can misname a broken value (`{"a":}` inside an array is
+// "invalid character '}' after array element").
+func diagnosed(data []byte, err error) error {
+	var se *jsontext.SyntacticError
+	if !errors.As(err, &se) {
+		return err
+	}
+	skipErr := jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true)).SkipValue()
+	if errors.As(skipErr, &se) {
+		return skipErr
+	}
+	return err
 }
 
 // jsonArrayItems reads an array, returning its elements as slices of data.
@@ -66,13 +87,17 @@ func jsonObjectItems(dec *jsontext.Decoder, data []byte, tk *tableKind, want str
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, "", err
 	}
-	found := false
+	seen := map[string]bool{}
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, "", err
 		}
 		name := tok.String()
+		if seen[name] {
+			return nil, fmt.Sprintf("duplicate member %q", truncate(name, 40)), nil
+		}
+		seen[name] = true
 		if name == "items" {
 			if dec.PeekKind() != '[' {
 				return nil, `"items" must be an array of records`, nil
@@ -80,7 +105,6 @@ func jsonObjectItems(dec *jsontext.Decoder, data []byte, tk *tableKind, want str
 			if items, err = jsonArrayItems(dec, data); err != nil {
 				return nil, "", err
 			}
-			found = true
 			continue
 		}
 		v, err := dec.ReadValue()
@@ -94,7 +118,7 @@ func jsonObjectItems(dec *jsontext.Decoder, data []byte, tk *tableKind, want str
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, "", err
 	}
-	if !found {
+	if !seen["items"] {
 		return nil, want, nil
 	}
 	return items, "", nil
@@ -131,13 +155,19 @@ func jsonEnd(dec *jsontext.Decoder) error {
 	return fmt.Errorf("%w, from offset %d", errTrailingData, off)
 }
 
-// syntaxReason says what is wrong with a JSON document and where, without
-// jsontext's prefix; an empty document is cut short at its start.
-func syntaxReason(err error) string {
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) && !strings.Contains(err.Error(), "offset") {
+// syntaxReason says what is wrong with JSON file data and where, without
+// jsontext's prefix, with the line for a person with an editor; an empty
+// document is cut short at its start.
+func syntaxReason(data []byte, err error) string {
+	if err == io.EOF {
 		return "unexpected end of JSON input"
 	}
-	return strings.TrimPrefix(err.Error(), "jsontext: ")
+	reason := strings.TrimPrefix(err.Error(), "jsontext: ")
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && se.ByteOffset <= int64(len(data)) {
+		reason += fmt.Sprintf(" (line %d)", bytes.Count(data[:se.ByteOffset], []byte("\n"))+1)
+	}
+	return reason
 }
 
 // bodyFields returns the members of a valid body object by dotted path,

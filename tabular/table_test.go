@@ -497,9 +497,12 @@ func TestReadTableJSON(t *testing.T) {
 		{`[` + item + `,{},` + strings.Replace(item, "2026-H1", "2026-H3", 1) + `,3,` + item + `]`, ""},
 		{`{"items":[],"type":"certificate"}`, `0::"type" must be "production_statistics"`},
 		{`{"records":[]}`, `0::unexpected member "records"`},
+		{`{"items":[],"items":[]}`, `0::duplicate member "items"`},
+		{`[` + item + `,` + strings.Replace(item, `"period"`, `"period":"2026-H2","period"`, 1) + `]`, "2:period:duplicate key"},
+		{"[" + item + ",\n\n" + `{"reporter":}]`, "0::is not valid JSON: missing value after object name within \"/1/reporter\" after offset 100 (line 3)"},
 		{`{"items":{}}`, `0::"items" must be an array`},
 		{`"x"`, "0::must be a JSON array of records"},
-		{`[`, "0::is not valid JSON: unexpected EOF after offset 1"},
+		{`[`, "0::is not valid JSON: unexpected EOF after offset 1 (line 1)"},
 		{"[\"\xff\"]", "0::is not valid UTF-8"},
 	}
 	for _, tt := range tests {
