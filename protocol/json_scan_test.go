@@ -244,3 +244,25 @@ func TestScanJSONSaysWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestValidatorRefusesLoneSurrogates checks the one document the jsontext
+// scan refuses that the hand-written lexer accepted (decoding the escape
+// to U+FFFD): a string or name escaping half a UTF-16 surrogate pair is
+// not Unicode text, and is refused naming where it is (docs/protocol.md
+// §6.1).
+func TestValidatorRefusesLoneSurrogates(t *testing.T) {
+	for _, esc := range []string{`\ud800`, `\udfff`, `\ud800\u0041`} {
+		body := strings.Replace(string(readFile(t, examplesDir+"/certificate.json")), `"issuing_authority": "`, `"issuing_authority": "`+esc, 1)
+		if body == string(readFile(t, examplesDir+"/certificate.json")) {
+			t.Fatal("no issuing_authority in the example")
+		}
+		err := ValidateRecord(CertificateType, []byte(body))
+		if err == nil || !strings.Contains(err.Error(), "invalid surrogate pair") || !strings.Contains(err.Error(), `/issuing_authority`) {
+			t.Errorf("%s: %v", esc, err)
+		}
+	}
+	ok := strings.Replace(string(readFile(t, examplesDir+"/certificate.json")), `"issuing_authority": "`, `"issuing_authority": "\ud83d\udc8e `, 1)
+	if err := ValidateRecord(CertificateType, []byte(ok)); err != nil {
+		t.Errorf("a surrogate pair: %v", err)
+	}
+}
