@@ -51,29 +51,20 @@ var errTrailingJSON = errors.New("more data after the JSON value")
 // scanJSON checks that b is exactly one JSON value, with nothing but white
 // space around it, valid UTF-8 and no duplicate member names, and returns
 // its tree, or the error that says what is wrong and where.
-func scanJSON(b []byte) (*jsonDoc, error) { return scanJSONDepth(b, 0) }
-
-// scanJSONDepth is scanJSON keeping only the values nested less than keep
-// levels deep (the document itself is level 0); keep 0 keeps all. It checks
-// the whole document all the same.
-func scanJSONDepth(b []byte, keep int) (*jsonDoc, error) {
+func scanJSON(b []byte) (*jsonDoc, error) {
 	if int64(len(b)) >= 1<<31-1 {
 		return nil, fmt.Errorf("document of %d bytes is too large to scan", len(b))
 	}
 	capacity := len(b)/16 + 4
-	if keep > 0 {
-		capacity = 16
-	}
 	r := readers.Get().(*jsonReader)
 	defer r.release()
 	r.src = *bytes.NewBuffer(b)
 	r.dec.Reset(&r.src)
 	s := jsonScanner{
-		dec:  &r.dec,
-		keep: keep,
-		d:    &jsonDoc{b: b, nodes: make([]jsonNode, 0, capacity)},
+		dec: &r.dec,
+		d:   &jsonDoc{b: b, nodes: make([]jsonNode, 0, capacity)},
 	}
-	if err := s.value(0, jsonNode{}); err != nil {
+	if err := s.value(jsonNode{}); err != nil {
 		return nil, locatedError(b, err)
 	}
 	off := s.dec.InputOffset()
@@ -132,20 +123,16 @@ func locatedError(b []byte, err error) error {
 
 // jsonScanner reads a document from its decoder into the tree d.
 type jsonScanner struct {
-	dec  *jsontext.Decoder
-	keep int
-	d    *jsonDoc
+	dec *jsontext.Decoder
+	d   *jsonDoc
 }
 
-// value reads the next value, at nesting level depth, into a node that
-// starts as n (which holds the member name of a value in an object).
-func (s *jsonScanner) value(depth int, n jsonNode) error {
-	if s.keep > 0 && depth >= s.keep {
-		return s.dec.SkipValue()
-	}
+// value reads the next value into a node that starts as n (which holds
+// the member name of a value in an object).
+func (s *jsonScanner) value(n jsonNode) error {
 	switch k := s.dec.PeekKind(); k {
 	case '{', '[':
-		return s.container(depth, n, byte(k))
+		return s.container(n, byte(k))
 	}
 	v, err := s.dec.ReadValue()
 	if err != nil {
@@ -161,7 +148,7 @@ func (s *jsonScanner) value(depth int, n jsonNode) error {
 }
 
 // container reads an object or array, opened by kind, and its descendants.
-func (s *jsonScanner) container(depth int, n jsonNode, kind byte) error {
+func (s *jsonScanner) container(n jsonNode, kind byte) error {
 	if _, err := s.dec.ReadToken(); err != nil {
 		return err
 	}
@@ -187,7 +174,7 @@ func (s *jsonScanner) container(depth int, n jsonNode, kind byte) error {
 				return err
 			}
 		}
-		if err := s.value(depth+1, child); err != nil {
+		if err := s.value(child); err != nil {
 			return err
 		}
 	}

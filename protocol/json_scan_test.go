@@ -50,7 +50,6 @@ func checkScan(t *testing.T, b []byte) {
 		}
 		return
 	}
-	checkShallow(t, d)
 	if !bytes.Equal(d.raw(0), bytes.TrimSpace(b)) || d.nodes[0].next != int32(len(d.nodes)) {
 		t.Fatalf("root %q of %d nodes, next %d", d.raw(0), len(d.nodes), d.nodes[0].next)
 	}
@@ -87,38 +86,6 @@ func checkScan(t *testing.T, b []byte) {
 			if err := json.Unmarshal(d.raw(n), &want); err != nil || !ok || s != want {
 				t.Fatalf("string %q = %q, want %q", d.raw(n), s, want)
 			}
-		}
-	}
-}
-
-// checkShallow checks that scanJSONDepth keeps exactly the nodes of the
-// full tree d that are nested less deep than its limit.
-func checkShallow(t *testing.T, d *jsonDoc) {
-	t.Helper()
-	depth := make([]int, len(d.nodes))
-	for i := range d.nodes {
-		for j := int32(i) + 1; j < d.nodes[i].next; j = d.nodes[j].next {
-			depth[j] = depth[i] + 1
-		}
-	}
-	for keep := 1; keep <= 3; keep++ {
-		s, err := scanJSONDepth(d.b, keep)
-		if err != nil {
-			t.Fatalf("keep %d: scan failed: %v", keep, err)
-		}
-		k := 0
-		for i, n := range d.nodes {
-			if depth[i] >= keep {
-				continue
-			}
-			if k >= len(s.nodes) || !bytes.Equal(s.raw(int32(k)), d.raw(int32(i))) || s.nodes[k].kind != n.kind ||
-				(depth[i] > 0 && s.key(int32(k)) != d.key(int32(i))) {
-				t.Fatalf("keep %d: node %d differs from node %d of the full tree", keep, k, i)
-			}
-			k++
-		}
-		if k != len(s.nodes) {
-			t.Fatalf("keep %d: %d nodes, want %d", keep, len(s.nodes), k)
 		}
 	}
 }
