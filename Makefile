@@ -34,7 +34,7 @@ bench: ## run the target benchmarks (BENCHCOUNT=5 runs each, ~5 min), the scale 
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
-	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./store/ ./reconcile/ ./testnet/trade/
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./tabular/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
 	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/

@@ -18,6 +18,7 @@ import (
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // BenchmarkFindingsAtScale measures issue 14's findings targets on a node
@@ -52,8 +53,8 @@ func BenchmarkFindingsAtScale(b *testing.B) {
 func benchFindingsNode(b *testing.B, n int) (*httptest.Server, *node.Node) {
 	b.Helper()
 	srv, nd := diskTestAPI(b, "IN")
-	kind, _ := protocol.LookupKind("certificates")
-	items, err := protocol.ReadTable(kind, "bench.csv", bytes.NewReader(certificatesCSV(b, n)), "csv")
+	kind, _ := tabular.LookupKind("certificates")
+	items, err := tabular.ReadTable(kind, "bench.csv", bytes.NewReader(certificatesCSV(b, n)), "csv")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -161,8 +162,8 @@ func addCertificate(b *testing.B, nd *node.Node) {
 	benchSerial++
 	line := fmt.Sprintf("IN%07d,IN,KP Authority of India,2025-02-10,2025-03-28,Exports Ltd,LIC-1,IN,Imports Ltd,LIC-2,BE,BE,MIXED,1,7102.31,100.00,15000.00\n", benchSerial)
 	csv := bytes.SplitN(certificatesCSV(b, 0), []byte("\n"), 2)[0]
-	kind, _ := protocol.LookupKind("certificates")
-	items, err := protocol.ReadTable(kind, "one.csv", bytes.NewReader(append(append(csv, '\n'), line...)), "csv")
+	kind, _ := tabular.LookupKind("certificates")
+	items, err := tabular.ReadTable(kind, "one.csv", bytes.NewReader(append(append(csv, '\n'), line...)), "csv")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // MaxImportBytes caps an uploaded import file.
@@ -28,7 +29,7 @@ const MaxImportBytes = 256 << 20
 const releaseAfterImport = 4 << 20
 
 func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
-	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	kind, ok := tabular.LookupKind(r.PathValue("kind"))
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown import kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
@@ -48,14 +49,14 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importBody imports the body of file, of kind, as the request's query says.
-func (h *Handler) importBody(r *http.Request, kind protocol.Kind, file string, body []byte) (node.ImportResult, error) {
+func (h *Handler) importBody(r *http.Request, kind tabular.Kind, file string, body []byte) (node.ImportResult, error) {
 	q := r.URL.Query()
 	id := q.Get("import_id")
 	if !validImportID(id) {
 		return node.ImportResult{}, badRequest("query parameter \"import_id\" must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	prog := h.b.NewImportProgress(id, file)
-	table, err := protocol.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
+	table, err := tabular.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
 		func(done, total int) { prog.Report(node.PhaseParse, done, total) })
 	if err != nil {
 		return node.ImportResult{}, err
@@ -65,7 +66,7 @@ func (h *Handler) importBody(r *http.Request, kind protocol.Kind, file string, b
 		AllowNonParty: q.Get("allow_non_party") == "true", AsOriginals: q.Get("as_originals") == "true", Progress: prog})
 	if err != nil {
 		column := kind.ColumnOf
-		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
+		if q.Get("format") == tabular.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
 			column = func(p string) string { return p }
 		}
 		return res, rowProblems(err, column, file, table.Rows)
@@ -98,7 +99,7 @@ func rowProblems(err error, column func(path string) string, file string, rows [
 	}
 	out := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import"}
 	for _, p := range ip.Problems {
-		re := protocol.RowError{File: file, Reason: p.Reason}
+		re := tabular.RowError{File: file, Reason: p.Reason}
 		if p.Record < len(rows) {
 			re.Row = rows[p.Record]
 		}
@@ -126,7 +127,7 @@ func (h *Handler) participant() string {
 }
 
 func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
-	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	kind, ok := tabular.LookupKind(r.PathValue("kind"))
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown export kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
@@ -143,7 +144,7 @@ func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
 		format = "csv"
 	}
 	var buf bytes.Buffer
-	if err := protocol.WriteTable(kind, &buf, format, bodies); err != nil {
+	if err := tabular.WriteTable(kind, &buf, format, bodies); err != nil {
 		return badRequest(err.Error())
 	}
 	q := r.URL.Query()
@@ -217,7 +218,7 @@ func exportFilter(r *http.Request) (node.ExportFilter, error) {
 
 func kindNames() string {
 	var names []string
-	for _, k := range protocol.Kinds() {
+	for _, k := range tabular.Kinds() {
 		names = append(names, k.Name)
 	}
 	return strings.Join(names, ", ")
@@ -242,7 +243,7 @@ func splitList(s string) []string {
 
 // importError maps a file's row errors to the API error.
 func importError(err error) *Error {
-	var ie *protocol.ImportError
+	var ie *tabular.ImportError
 	if !errors.As(err, &ie) {
 		return nil
 	}

@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // valuation answers GET /api/valuation: the unit-value table R8 uses,
@@ -49,7 +49,7 @@ func valuationProblem(err error) error {
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_valuation",
 		Message: "the valuation table was refused, nothing changed: " + ue.Error(),
-		Rows:    []protocol.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
+		Rows:    []tabular.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
 }
 
 // requester names who made a request, for the audit log: the holder of

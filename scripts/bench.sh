@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHCOUNT=${BENCHCOUNT:-5}
 # The benchmarks the targets are judged by; BENCH_ALL=1 adds the micro-
-# benchmarks of crypto, protocol and store (about 4 more minutes), which
+# benchmarks of crypto, protocol, tabular and store (about 4 more minutes), which
 # explain costs but judge no target.
 # Of ReconcileFull only the batches mode, which the target is judged by
 # (one record at a time, "each", is BENCH_ALL's): a second -bench level
@@ -16,7 +16,7 @@ BENCHCOUNT=${BENCHCOUNT:-5}
 # runs. BenchmarkAttacks runs once (attacks_cmd): its outcomes are counts,
 # the same in every run.
 if [ -n "${BENCH_ALL:-}" ]; then
-	cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./crypto/ ./protocol/ ./store/ ./node/ ./reconcile/"
+	cmd="go test -run '^\$' -bench . -benchmem -count $BENCHCOUNT -timeout 60m ./crypto/ ./protocol/ ./tabular/ ./store/ ./node/ ./reconcile/"
 else
 	cmd="go test -run '^\$' -bench '^Benchmark(Pipeline|CatchUp|Latency|FanOut|ImportCertificates)\$' -benchmem -count $BENCHCOUNT -timeout 60m ./node/"
 	cmd+=" && go test -run '^\$' -bench '^BenchmarkReconcileFull\$/^batches\$' -benchmem -count $BENCHCOUNT -timeout 20m ./reconcile/"

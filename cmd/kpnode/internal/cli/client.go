@@ -15,7 +15,7 @@ import (
 	"github.com/kpnode/kpnode/api"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // client talks to a running node's local API.
@@ -135,7 +135,7 @@ func apiFailure(resp *http.Response) error {
 }
 
 // rowsMessage lists a file's bad rows, one per line, as file:row:column.
-func rowsMessage(msg string, rows []protocol.RowError) string {
+func rowsMessage(msg string, rows []tabular.RowError) string {
 	var b strings.Builder
 	b.WriteString(msg)
 	for _, r := range rows {
