@@ -13,9 +13,10 @@ import (
 // This file is the default build (without the nolinkname tag): the store
 // switches Badger's compactors off when idle (compaction.go says why).
 // Badger can only stop and restart its compactors internally (Flatten,
-// DropAll and Close do), so the store reaches those two methods by
-// go:linkname; the version is pinned in go.sum, and a Badger without them
-// fails the build at link time rather than running without compaction.
+// DropAll and Close do), so the store reaches those two methods by a
+// linkname directive; the version is pinned in go.sum, and a Badger
+// without them fails the build at link time rather than running without
+// compaction.
 // Built with -tags nolinkname, compaction_ticker.go replaces this file.
 
 // stopBadgerCompactions is Badger's (*DB).stopCompactions: it waits for a
