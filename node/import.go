@@ -186,10 +186,7 @@ func publishedSeqs(ps []Published) []uint64 {
 // correction that does not name a current record of its own (an
 // *[ImportProblems] listing every such item).
 func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][]byte, error) {
-	// Only each record's natural key and correction stay from its parse:
-	// the parsed values of a year's file (100,000 certificates) were
-	// about 60 MB held through the whole import.
-	keys := make([]itemKey, len(items))
+	vals := make([]any, len(items))
 	need := false
 	prog.Report(PhaseCheck, 0, len(items))
 	for i, it := range items {
@@ -200,9 +197,9 @@ func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][
 		if err != nil {
 			return nil, fmt.Errorf("%w: record %d: %w", ErrInvalidRecord, i+1, err)
 		}
-		keys[i] = itemKey{key: naturalKeyOf(p.top), sup: supersedesOf(p.top)}
+		vals[i] = p.top
 		if !need {
-			if need, err = n.needOwnView(keys[i]); err != nil {
+			if need, err = n.needOwnView(p.top); err != nil {
 				return nil, err
 			}
 		}
@@ -220,7 +217,7 @@ func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][
 	var fresh [][]byte
 	var problems []RecordProblem
 	for i, it := range items {
-		ok, p := view.check(i, keys[i], it)
+		ok, p := view.check(i, vals[i], it)
 		if p != nil {
 			problems = append(problems, *p)
 		} else if ok {
@@ -233,13 +230,6 @@ func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][
 	return fresh, nil
 }
 
-// itemKey is what the check of an import keeps of a record: its natural
-// key and what it corrects (nil for none).
-type itemKey struct {
-	key string
-	sup *protocol.Supersedes
-}
-
 // checkProgressEvery is how many records the check phase takes between
 // two reports (each report takes a lock; the events are throttled by time).
 const checkProgressEvery = 64
@@ -247,11 +237,11 @@ const checkProgressEvery = 64
 // needOwnView reports whether a record is a correction or has a natural
 // key this node holds a record of its own under: only then does the import
 // read this node's records of the type.
-func (n *Node) needOwnView(k itemKey) (bool, error) {
-	if k.sup != nil {
+func (n *Node) needOwnView(v any) (bool, error) {
+	if supersedesOf(v) != nil {
 		return true, nil
 	}
-	refs, err := n.st.LookupKey(k.key)
+	refs, err := n.st.LookupKey(naturalKeyOf(v))
 	if err != nil {
 		return false, err
 	}

@@ -96,14 +96,14 @@ func naturalKeyOf(v any) string {
 	return ""
 }
 
-// check decides on record idx (natural key and correction k, canonical
-// body): fresh (to publish), already held (skip), or refused with a
-// problem.
-func (v *ownView) check(idx int, k itemKey, body []byte) (fresh bool, p *RecordProblem) {
-	key, sup := k.key, k.sup
+// check decides on record idx (value val, canonical body): fresh (to
+// publish), already held (skip), or refused with a problem.
+func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordProblem) {
+	key := naturalKeyOf(val)
 	if held, p := v.held(idx, key, body); held || p != nil {
 		return false, p
 	}
+	sup := supersedesOf(val)
 	if sup == nil {
 		if c, ok := v.current[key]; ok {
 			h := v.lin.recs[c]
