@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -158,7 +159,7 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 // counting them in published.
 func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienceRule, g audienceGroup, res *ImportResult, published *int) error {
 	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.seal)
-	batches, err := protocol.PackBatches(req.Type, g.items, 0)
+	batches, err := protocol.PackBatches(req.Type, g.items, batchBodyLimit(len(audience), len(rcpts), n.st.MaxEntrySize()))
 	if err != nil {
 		return fmt.Errorf("pack batches: %w", err)
 	}
@@ -176,6 +177,21 @@ func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienc
 		req.Progress.Report(PhasePublish, *published, res.New)
 	}
 	return nil
+}
+
+// batchBodyLimit is the largest batch body, at most [protocol.MaxBodySize],
+// whose entry sealed for audience codes and recipients is at most
+// maxEntry bytes: the body limit less the envelope (age header for the
+// recipients, chunk tags, entry framing and signature), computed from the
+// formats. On disk maxEntry (64 MiB) leaves the body limit as it is; the
+// in-memory store's 1 MiB takes the envelope off the body. It is negative
+// when not even an empty body fits, which PackBatches refuses.
+func batchBodyLimit(audience, recipients, maxEntry int) int {
+	fits := func(body int) bool {
+		return protocol.SealedEntrySizeBound(protocol.BatchType, audience, recipients, body) <= maxEntry
+	}
+	// The largest body that fits: the size grows with the body.
+	return sort.Search(protocol.MaxBodySize+1, func(b int) bool { return !fits(b) }) - 1
 }
 
 func publishedSeqs(ps []Published) []uint64 {
