@@ -451,11 +451,18 @@ func TestHostilePeerServesAVouchedForgery(t *testing.T) {
 	stillServed(t, in, be, 1)
 }
 
+// headIs waits (bounded) until IN holds the attacker's feed up to exactly
+// want: a counter of the validator can grow before the entry it counted
+// is committed, so a head that is to grow is polled, not read once. A
+// head that is to stay where it is passes at the first look.
 func headIs(t testing.TB, in *Node, atk *attacker, want uint64) {
 	t.Helper()
-	if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
-		t.Fatalf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)
-	}
+	eventually(t, 10*time.Second, "IN's head of the attacker's feed", func() error {
+		if h, _ := in.st.Head(atk.id.Public()); h.Seq != want {
+			return fmt.Errorf("IN holds the attacker's feed up to %d, want %d", h.Seq, want)
+		}
+		return nil
+	})
 }
 
 func randomHash() protocol.Hash {
