@@ -10,6 +10,7 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
@@ -28,11 +29,37 @@ const MaxImportBytes = 256 << 20
 // and scavenge of what stays live costs a few milliseconds.
 const releaseAfterImport = 4 << 20
 
+// ImportWindow bounds how long an import may run before its answer is
+// written. The server's WriteTimeout (two minutes) runs from the end of
+// the request's headers, and a 200,000-row import took 45–85 s on a loaded
+// machine (BenchmarkImportMemory), so a larger file on a slower machine
+// was imported while its answer was cut off: the client saw "cannot reach
+// the node" for records the node had published. An import handler moves
+// the write deadline to ImportWindow from its start, and then to
+// answerWindow once the import is over. Clients waiting for an import
+// (the CLI) allow at least as long.
+const ImportWindow = 30 * time.Minute
+
+// answerWindow is how long writing an import's answer may take once the
+// import is over.
+const answerWindow = time.Minute
+
+// extendForImport gives the handler's answer ImportWindow from now; the
+// returned func, called when the import is over, leaves answerWindow for
+// writing the answer.
+func extendForImport(w http.ResponseWriter) (answer func()) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(ImportWindow)) // a writer without deadlines (a test recorder) keeps none
+	return func() { _ = rc.SetWriteDeadline(time.Now().Add(answerWindow)) }
+}
+
 func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	kind, ok := tabular.LookupKind(r.PathValue("kind"))
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown import kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
+	answer := extendForImport(w)
+	defer answer()
 	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
@@ -45,6 +72,7 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	answer()
 	return writeJSON(w, http.StatusOK, res)
 }
 

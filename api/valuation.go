@@ -18,6 +18,8 @@ func (h *Handler) valuation(w http.ResponseWriter, _ *http.Request) error {
 // importValuation answers POST /api/valuation?file=NAME&dry_run=true: the
 // body is a valuation table (CSV), loaded all or nothing.
 func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error {
+	answer := extendForImport(w) // R8 is re-evaluated over every certificate held
+	defer answer()
 	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
@@ -27,6 +29,7 @@ func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return valuationProblem(err)
 	}
+	answer()
 	return writeJSON(w, http.StatusOK, res)
 }
 

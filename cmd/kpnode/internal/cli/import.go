@@ -105,6 +105,7 @@ func printAudienceNotes(e *env, nonParty, warnings []string) {
 // of the upload and then of each phase of the import, from the node's
 // events (an import_id chosen here names them); elsewhere nothing.
 func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, out any) error {
+	c = c.forImport()
 	if !isTerminal(e.Err) {
 		return c.doReader(e, "POST", path+"?"+q.Encode(), bytes.NewReader(body), out)
 	}
@@ -119,6 +120,7 @@ func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, ou
 // upload posts a file, showing the progress of the upload on a terminal
 // on one line, erased at the end.
 func (c *client) upload(e *env, path string, body []byte, out any) error {
+	c = c.forImport()
 	if !isTerminal(e.Err) {
 		return c.doReader(e, "POST", path, bytes.NewReader(body), out)
 	}
