@@ -70,7 +70,8 @@ func TestInboxCurrentRecords(t *testing.T) {
 
 	n1 := publish(in, "notice", notice(t), "BE")
 	wantInbox(t, be, "the notice waits", []uint64{n1}, nil)
-	n2 := publish(in, "notice", supersedes(notice(t), n1), "BE")
+	fixed := bytes.Replace(notice(t), []byte(`the goods are held.`), []byte(`the goods are held in bond.`), 1) // a correction changes something
+	n2 := publish(in, "notice", supersedes(fixed, n1), "BE")
 	wantInbox(t, be, "the correction replaces the notice", []uint64{n2}, nil)
 	publish(in, "withdrawal", withdraw(n2), "BE")
 	wantInbox(t, be, "the withdrawn notice waits no more", nil, nil)
