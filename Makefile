@@ -19,14 +19,16 @@ help: ## list the targets
 build: ## build the kpnode binary into ./bin/kpnode
 	$(GO) build -trimpath -o $(BIN) ./cmd/kpnode
 
-test: ## run every test: libraries under the race detector, the CLI against real daemons, then every fuzz target for 1 s (installs axe-core first when npm is there)
+test: ## run every test: libraries under the race detector, the CLI against real daemons, the store's compactor in its nolinkname build (docs/storage.md), then every fuzz target for 1 s (installs axe-core first when npm is there)
 	@[ -f api/testdata/axe/node_modules/axe-core/axe.min.js ] || ! command -v npm >/dev/null || $(MAKE) --no-print-directory axe
 	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /cmd/)
 	$(GO) test -count=1 -timeout 15m ./cmd/...
+	$(GO) test -count=1 -timeout 5m -tags nolinkname -run Compact ./store/
 	FUZZTIME=1s ./scripts/fuzz.sh
 
-check: ## vet, gofmt and staticcheck
+check: ## vet, gofmt and staticcheck (the store also in its nolinkname build)
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags nolinkname ./store/
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
@@ -34,7 +36,7 @@ bench: ## run the target benchmarks (BENCHCOUNT=5 runs each, ~5 min), the scale 
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
-	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./store/ ./reconcile/ ./testnet/trade/
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./tabular/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
 	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/

@@ -290,16 +290,24 @@ func TestMetrics(t *testing.T) {
 	if code, _ := call(t, in, "GET", "/metrics", "", nil); code != http.StatusUnauthorized {
 		t.Fatalf("metrics without token: %d", code)
 	}
+	for seq := range 5 { // five paths of one route, all 404
+		call(t, in, "GET", fmt.Sprintf("/api/records/IN/%d", 100+seq), testToken, nil)
+	}
 	code, body := call(t, in, "GET", "/metrics", testToken, nil)
 	if code != http.StatusOK {
 		t.Fatalf("metrics: %d %s", code, body)
+	}
+	if strings.Contains(string(body), "/api/records/IN/10") {
+		t.Errorf("a request's path became a label value:\n%s", body)
 	}
 	for _, want := range []string{
 		`kpnode_entries_total{event="published"} 1`,
 		`kpnode_partner_undelivered{partner="BE"} 1`,
 		`kpnode_partners 1`,
-		`kpnode_api_request_seconds_count `,
-		`# TYPE kpnode_findings gauge`,
+		`kpnode_api_request_seconds_count{code="2xx",method="POST",route="/api/records/{type}"} 1`,
+		`kpnode_api_request_seconds_count{code="4xx",method="GET",route="/api/records/{feed}/{seq}"} 5`,
+		`libp2p_rcmgr_connections{dir="inbound",scope="system"}`,
+		`# TYPE libp2p_rcmgr_limit gauge`,
 		`kpnode_partner_cooling_off{partner="BE"} 0`,
 		`kpnode_partner_graylisted_total{partner="BE"} 0`,
 		`# TYPE kpnode_partner_score gauge`,

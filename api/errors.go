@@ -9,6 +9,7 @@ import (
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // Error is the body of every failed API request.
@@ -17,7 +18,7 @@ type Error struct {
 	Code    string                `json:"code"`
 	Message string                `json:"message"`
 	Fields  []protocol.FieldError `json:"fields,omitempty"`
-	Rows    []protocol.RowError   `json:"rows,omitempty"`
+	Rows    []tabular.RowError    `json:"rows,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -29,7 +29,7 @@ type Backend interface {
 	Import(ctx context.Context, typ string, items [][]byte, to []string, dryRun bool) (node.ImportResult, error)
 	Export(typ string, f node.ExportFilter) ([][]byte, error)
 	KPStatistics(q protocol.Quarter) (node.KPStatisticsTable, error)
-	Findings(q reconcile.Query) []reconcile.Finding
+	FindingCounts() []reconcile.FindingCount
 	FindingsPage(q node.FindingsQuery) (node.FindingsPage, error)
 	FindingsSummary(q node.FindingsQuery) node.FindingsSummary
 	FindingView(id string) (node.FindingView, error)
@@ -45,6 +45,7 @@ type Backend interface {
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
+	Inbox(q node.InboxQuery) (node.Inbox, error)
 	Record(feed string, seq uint64) (node.RecordView, error)
 	ImportRecords(ctx context.Context, req node.ImportRequest) (node.ImportResult, error)
 	NewImportProgress(id, file string) *node.ImportProgress
@@ -68,7 +69,7 @@ type Handler struct {
 	token    crypto.Secret
 	log      *slog.Logger
 	mux      *http.ServeMux
-	lat      *latencies
+	met      *metrics
 	hosts    *hostGuard
 	sessions *sessions
 	codes    *signinCodes
@@ -115,7 +116,7 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), lat: newLatencies(),
+	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), met: newMetrics(b),
 		sessions: newSessions(time.Now), codes: newSigninCodes(time.Now),
 		streams: make(chan struct{}, DefaultMaxEventStreams)}
 	h.hosts, _ = newHostGuard("", "")
@@ -204,11 +205,12 @@ func (h *Handler) handleAccess(pattern string, limit int64, acc access, fn func(
 		}
 		r = ar
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
-		if err := fn(w, r); err != nil {
-			h.fail(w, r, err)
+		if err := fn(sw, r); err != nil {
+			h.fail(sw, r, err)
 		}
-		h.lat.observe(time.Since(start))
+		h.met.observe(pattern, sw.answered(), time.Since(start))
 		h.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "took", time.Since(start))
 	})
 }

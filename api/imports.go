@@ -10,9 +10,11 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // MaxImportBytes caps an uploaded import file.
@@ -27,11 +29,37 @@ const MaxImportBytes = 256 << 20
 // and scavenge of what stays live costs a few milliseconds.
 const releaseAfterImport = 4 << 20
 
+// ImportWindow bounds how long an import may run before its answer is
+// written. The server's WriteTimeout (two minutes) runs from the end of
+// the request's headers, and a 200,000-row import took 45–85 s on a loaded
+// machine (BenchmarkImportMemory), so a larger file on a slower machine
+// was imported while its answer was cut off: the client saw "cannot reach
+// the node" for records the node had published. An import handler moves
+// the write deadline to ImportWindow from its start, and then to
+// answerWindow once the import is over. Clients waiting for an import
+// (the CLI) allow at least as long.
+const ImportWindow = 30 * time.Minute
+
+// answerWindow is how long writing an import's answer may take once the
+// import is over.
+const answerWindow = time.Minute
+
+// extendForImport gives the handler's answer ImportWindow from now; the
+// returned func, called when the import is over, leaves answerWindow for
+// writing the answer.
+func extendForImport(w http.ResponseWriter) (answer func()) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(ImportWindow)) // a writer without deadlines (a test recorder) keeps none
+	return func() { _ = rc.SetWriteDeadline(time.Now().Add(answerWindow)) }
+}
+
 func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
-	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	kind, ok := tabular.LookupKind(r.PathValue("kind"))
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown import kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
+	answer := extendForImport(w)
+	defer answer()
 	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
@@ -44,18 +72,19 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	answer()
 	return writeJSON(w, http.StatusOK, res)
 }
 
 // importBody imports the body of file, of kind, as the request's query says.
-func (h *Handler) importBody(r *http.Request, kind protocol.Kind, file string, body []byte) (node.ImportResult, error) {
+func (h *Handler) importBody(r *http.Request, kind tabular.Kind, file string, body []byte) (node.ImportResult, error) {
 	q := r.URL.Query()
 	id := q.Get("import_id")
 	if !validImportID(id) {
 		return node.ImportResult{}, badRequest("query parameter \"import_id\" must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	prog := h.b.NewImportProgress(id, file)
-	table, err := protocol.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
+	table, err := tabular.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
 		func(done, total int) { prog.Report(node.PhaseParse, done, total) })
 	if err != nil {
 		return node.ImportResult{}, err
@@ -65,7 +94,7 @@ func (h *Handler) importBody(r *http.Request, kind protocol.Kind, file string, b
 		AllowNonParty: q.Get("allow_non_party") == "true", AsOriginals: q.Get("as_originals") == "true", Progress: prog})
 	if err != nil {
 		column := kind.ColumnOf
-		if q.Get("format") == protocol.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
+		if q.Get("format") == tabular.FormatJSON || q.Get("format") == "" && strings.EqualFold(path.Ext(file), ".json") {
 			column = func(p string) string { return p }
 		}
 		return res, rowProblems(err, column, file, table.Rows)
@@ -98,7 +127,7 @@ func rowProblems(err error, column func(path string) string, file string, rows [
 	}
 	out := &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_import"}
 	for _, p := range ip.Problems {
-		re := protocol.RowError{File: file, Reason: p.Reason}
+		re := tabular.RowError{File: file, Reason: p.Reason}
 		if p.Record < len(rows) {
 			re.Row = rows[p.Record]
 		}
@@ -126,7 +155,7 @@ func (h *Handler) participant() string {
 }
 
 func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
-	kind, ok := protocol.LookupKind(r.PathValue("kind"))
+	kind, ok := tabular.LookupKind(r.PathValue("kind"))
 	if !ok {
 		return badRequest(fmt.Sprintf("unknown export kind %q (want %s)", r.PathValue("kind"), kindNames()))
 	}
@@ -143,7 +172,7 @@ func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request) error {
 		format = "csv"
 	}
 	var buf bytes.Buffer
-	if err := protocol.WriteTable(kind, &buf, format, bodies); err != nil {
+	if err := tabular.WriteTable(kind, &buf, format, bodies); err != nil {
 		return badRequest(err.Error())
 	}
 	q := r.URL.Query()
@@ -217,7 +246,7 @@ func exportFilter(r *http.Request) (node.ExportFilter, error) {
 
 func kindNames() string {
 	var names []string
-	for _, k := range protocol.Kinds() {
+	for _, k := range tabular.Kinds() {
 		names = append(names, k.Name)
 	}
 	return strings.Join(names, ", ")
@@ -242,7 +271,7 @@ func splitList(s string) []string {
 
 // importError maps a file's row errors to the API error.
 func importError(err error) *Error {
-	var ie *protocol.ImportError
+	var ie *tabular.ImportError
 	if !errors.As(err, &ie) {
 		return nil
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/node"
 )
 
 // TestInboxConfirmation: a certificate leaves IN's "unconfirmed" and BE's
@@ -15,14 +17,14 @@ import (
 func TestInboxConfirmation(t *testing.T) {
 	in, be := pairNodes(t)
 	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
-	numbers := func(list []CertificateRef) map[string]bool {
+	numbers := func(list []node.CertificateRef) map[string]bool {
 		m := map[string]bool{}
 		for _, c := range list {
 			m[c.Number] = true
 		}
 		return m
 	}
-	var ib Inbox
+	var ib node.Inbox
 	eventually(t, "BE holds IN's certificates to confirm", func() error {
 		apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
 		if !numbers(ib.ToConfirm)["IN0012001"] {
@@ -108,7 +110,7 @@ func TestInboxWithdrawn(t *testing.T) {
 	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(exampleNotice(t))})
 	var sent struct{ Seq uint64 }
 	apiJSON(t, in, "POST", "/api/records/notice", req, &sent)
-	var ib Inbox
+	var ib node.Inbox
 	eventually(t, "BE's inbox lists the notice", func() error {
 		apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
 		if len(ib.Notices) != 1 || ib.Notices[0].Seq != sent.Seq {
@@ -136,7 +138,7 @@ func TestInboxConfirmationWithdrawnOrCorrected(t *testing.T) {
 	importFile(t, in, "certificates", "", "../docs/examples/import/certificates.csv")
 	unconfirmed := func(number string) func() error {
 		return func() error {
-			var ib Inbox
+			var ib node.Inbox
 			apiJSON(t, in, "GET", "/api/inbox", nil, &ib)
 			for _, c := range ib.Unconfirmed {
 				if c.Number == number {
@@ -192,7 +194,7 @@ func TestInboxAcknowledgementWithdrawn(t *testing.T) {
 	apiJSON(t, in, "POST", "/api/records/notice", req, &sent)
 	notices := func(want int) func() error {
 		return func() error {
-			var ib Inbox
+			var ib node.Inbox
 			apiJSON(t, be, "GET", "/api/inbox", nil, &ib)
 			if len(ib.Notices) != want {
 				return fmt.Errorf("%d notices wait, want %d: %+v", len(ib.Notices), want, ib.Notices)

@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // valuation answers GET /api/valuation: the unit-value table R8 uses,
@@ -18,6 +18,8 @@ func (h *Handler) valuation(w http.ResponseWriter, _ *http.Request) error {
 // importValuation answers POST /api/valuation?file=NAME&dry_run=true: the
 // body is a valuation table (CSV), loaded all or nothing.
 func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error {
+	answer := extendForImport(w) // R8 is re-evaluated over every certificate held
+	defer answer()
 	file, body, err := uploadedFile(r)
 	if err != nil {
 		return err
@@ -27,6 +29,7 @@ func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return valuationProblem(err)
 	}
+	answer()
 	return writeJSON(w, http.StatusOK, res)
 }
 
@@ -49,7 +52,7 @@ func valuationProblem(err error) error {
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_valuation",
 		Message: "the valuation table was refused, nothing changed: " + ue.Error(),
-		Rows:    []protocol.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
+		Rows:    []tabular.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
 }
 
 // requester names who made a request, for the audit log: the holder of

@@ -2,6 +2,8 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -71,7 +73,7 @@ var testNonce = bytes.Repeat([]byte{7}, streamNonceSize)
 // craftPayload seals chunks under fileKey, chunk i with counter i.
 func craftPayload(t testing.TB, fileKey []byte, chunks ...chunk) []byte {
 	t.Helper()
-	key, err := hkdfSHA256(fileKey, testNonce, "payload")
+	key, err := hkdf.Key(sha256.New, fileKey, testNonce, "payload", chacha20poly1305.KeySize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func craftFile(t testing.TB, stanzas string, fileKey []byte, pt string) []byte {
 
 // sameVerdict checks that Open and age agree with want on ct, and on the
 // plaintext when both accept, and that the hand-written header path
-// (ageheader_byhand_test.go) agrees with age.DecryptHeader.
+// (openHeader, ageheader_parse.go) agrees with age.DecryptHeader.
 func sameVerdict(t *testing.T, ct []byte, id *age.X25519Identity, want bool) {
 	t.Helper()
 	ours, oerr := Open(ct, id, 2*maxRecipientStanzas)
@@ -123,7 +125,7 @@ func sameVerdict(t *testing.T, ct []byte, id *age.X25519Identity, want bool) {
 	if (oerr == nil) != want || (aerr == nil) != want {
 		t.Fatalf("want accepted = %v; Open: %v; age: %v", want, oerr, aerr)
 	}
-	_, _, herr := openHeaderByHand(ct, fastIdentity(id), 2*maxRecipientStanzas)
+	_, _, herr := openHeader(ct, fastIdentity(id), 2*maxRecipientStanzas)
 	if _, derr := age.DecryptHeader(ct, id); (herr == nil) != (derr == nil) {
 		t.Fatalf("header: by hand %v; age %v", herr, derr)
 	}

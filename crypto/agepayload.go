@@ -2,8 +2,6 @@ package crypto
 
 import (
 	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -29,18 +27,10 @@ const (
 // onlyChunkNonce is the AEAD nonce of chunk 0 when it is also the last.
 var onlyChunkNonce = [chacha20poly1305.NonceSize]byte{chacha20poly1305.NonceSize - 1: 1}
 
-// hkdfSHA256 derives a 32-byte key with HKDF-SHA-256.
-func hkdfSHA256(secret, salt []byte, info string) ([]byte, error) {
-	return hkdf.Key(sha256.New, secret, salt, info, chacha20poly1305.KeySize)
-}
-
 // payloadAEAD returns the AEAD of the payload chunks.
 func payloadAEAD(fileKey, nonce []byte) (cipher.AEAD, error) {
-	key, err := hkdfSHA256(fileKey, nonce, "payload")
-	if err != nil {
-		return nil, err
-	}
-	return chacha20poly1305.New(key)
+	key := hkdfSHA256(fileKey, nonce, "payload")
+	return chacha20poly1305.New(key[:])
 }
 
 // openOneChunk decrypts a payload (nonce and chunks) that holds at most one

@@ -87,7 +87,7 @@ func FuzzOpenVerdict(f *testing.F) {
 }
 
 // compareVerdicts checks Open of ct against age.Decrypt with id, the
-// hand-written header path (openHeaderByHand) against age.DecryptHeader,
+// header path alone (openHeader, the hand-written parser) against age.DecryptHeader,
 // and that a cap one below the stanza count refuses ct with
 // ErrTooManyStanzas.
 func compareVerdicts(t *testing.T, ct []byte, id age.Identity) {
@@ -97,7 +97,7 @@ func compareVerdicts(t *testing.T, ct []byte, id age.Identity) {
 	if (oerr == nil) != (aerr == nil) {
 		t.Fatalf("verdicts differ on %q:\nkpnode: %v\nage:    %v", ct, oerr, aerr)
 	}
-	key, _, herr := openHeaderByHand(ct, fastIdentity(id), maxRecipientStanzas)
+	key, _, herr := openHeader(ct, fastIdentity(id), maxRecipientStanzas)
 	want, derr := age.DecryptHeader(ct, id)
 	if (herr == nil) != (derr == nil) || !bytes.Equal(key, want) {
 		t.Fatalf("header verdicts differ on %q:\nby hand: %v\nage:     %v", ct, herr, derr)

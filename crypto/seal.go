@@ -24,7 +24,7 @@ func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
 	var buf bytes.Buffer
-	buf.Grow(sealedSizeBound(len(plaintext), len(recipients)))
+	buf.Grow(SealedSizeBound(len(plaintext), len(recipients)))
 	w, err := age.Encrypt(&buf, rs...)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
@@ -38,11 +38,14 @@ func Seal(plaintext []byte, recipients []age.Recipient) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// sealedSizeBound is at least the size of an age file of plaintext bytes
-// sealed to n recipients of the kinds [Seal] speeds up: the intro and MAC
-// lines, one X25519 or static-static stanza per recipient, the nonce and
-// the chunks with their tags. A larger file only makes the buffer grow.
-func sealedSizeBound(plaintext, n int) int {
+// SealedSizeBound is at least the size of what [Seal] returns for
+// plaintext bytes sealed to n recipients of the kinds it speeds up
+// (X25519 and [StaticRecipient]): the intro and MAC lines, one X25519 or
+// static-static stanza per recipient, the nonce and the chunks with their
+// tags. It is exact but for one tag when plaintext is a non-zero multiple
+// of age's 64 KiB chunk. Callers size buffers with it, and limits that the
+// sealed result must meet.
+func SealedSizeBound(plaintext, n int) int {
 	const fixed = len("age-encryption.org/v1\n") + len("--- \n") + 43 + streamNonceSize
 	return fixed + n*max(x25519StanzaSize, ssStanzaSize) + plaintext + tagSize*(1+plaintext/chunkSize)
 }
@@ -55,9 +58,12 @@ func sealedSizeBound(plaintext, n int) int {
 // recipient. The plaintext is returned only once the whole ciphertext has
 // authenticated.
 //
-// The header is age's (age.DecryptHeader); a payload of one chunk
-// (plaintext up to 64 KiB) is decrypted here without age's streaming
-// buffers, a longer one by the age library with the file key found here.
+// The header is parsed by kpnode's parser of age's format
+// (ageheader_parse.go, held to age.DecryptHeader for any bytes), its
+// stanzas tried in age's order and its MAC checked as age does; a payload
+// of one chunk (plaintext up to 64 KiB) is decrypted here without age's
+// streaming buffers, a longer one by the age library with the file key
+// found here.
 // An *age.X25519Identity unwraps through a cached crypto/ecdh form of its
 // key (one scalar multiplication per stanza tried, against age's two),
 // with exactly age's rules.

@@ -221,7 +221,7 @@ func TestOpenErrors(t *testing.T) {
 		ct   []byte
 		want string
 	}{
-		{"empty", nil, "parsing age header: file is empty"},
+		{"empty", nil, "parse age header: file is empty"},
 		{"bad MAC", otherBase64(ct, macAt), "bad header MAC"},
 		{"payload", flip(ct, len(ct)-1), "payload: failed to decrypt and authenticate"},
 		{"no nonce", ct[:len(ct)-tagSize-len("record")-1], "payload: truncated nonce"},
@@ -282,5 +282,39 @@ func TestSealFallbacks(t *testing.T) {
 	_, rcpts := audience(t, 1)
 	if _, err := Seal([]byte("x"), []age.Recipient{rcpts[0], sr}); err == nil {
 		t.Error("scrypt mixed with X25519: sealed (age refuses)")
+	}
+}
+
+// TestSealedSizeBound: what Seal returns is never larger than
+// SealedSizeBound, and at most one tag smaller (and the difference of the
+// stanza sizes for static-static recipients), for X25519 and static-static
+// recipients, one to 101 of them (the most an entry has: a
+// full audience and the author), on both sides of age's chunk boundaries.
+func TestSealedSizeBound(t *testing.T) {
+	x := make([]age.Recipient, 101)
+	for i := range x {
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x[i] = id.Recipient()
+	}
+	_, _, static := staticAudience(t, 100)
+	sizes := []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize - 1, 3 * chunkSize, 1 << 20}
+	for _, rcpts := range [][]age.Recipient{x[:1], x, static} {
+		slack := tagSize
+		if _, ok := rcpts[0].(*StaticRecipient); ok {
+			slack += len(rcpts) * (x25519StanzaSize - ssStanzaSize)
+		}
+		for _, size := range sizes {
+			ct, err := Seal(make([]byte, size), rcpts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bound := SealedSizeBound(size, len(rcpts))
+			if len(ct) > bound || len(ct) < bound-slack {
+				t.Errorf("%d recipients, %d bytes: sealed %d bytes, bound %d", len(rcpts), size, len(ct), bound)
+			}
+		}
 	}
 }

@@ -47,7 +47,7 @@ type ssPair struct {
 }
 
 // wrapKey derives the key that wraps the file key in a stanza with salt.
-func (p *ssPair) wrapKey(salt []byte) ([]byte, error) {
+func (p *ssPair) wrapKey(salt []byte) [32]byte {
 	var s [ssSaltSize + 2*x25519KeySize]byte
 	n := copy(s[:], salt)
 	n += copy(s[n:], p.author[:])
@@ -137,11 +137,8 @@ func (r *StaticRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 
 // seal wraps fileKey under the key for salt.
 func (r *StaticRecipient) seal(salt, fileKey []byte) ([]byte, error) {
-	k, err := r.pair.wrapKey(salt)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.New(k)
+	k := r.pair.wrapKey(salt)
+	aead, err := chacha20poly1305.New(k[:])
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +218,8 @@ func (s *StaticIdentity) unwrap(st *age.Stanza) ([]byte, error) {
 	if len(st.Body) != fileKeySize+tagSize {
 		return nil, fmt.Errorf("invalid %s stanza: body of %d bytes, want %d", ssStanzaType, len(st.Body), fileKeySize+tagSize)
 	}
-	k, err := s.pair.wrapKey(salt[:])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.New(k)
+	k := s.pair.wrapKey(salt[:])
+	aead, err := chacha20poly1305.New(k[:])
 	if err != nil {
 		return nil, err
 	}

@@ -54,8 +54,8 @@ func TestStaticRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if size <= chunkSize && len(ct) > sealedSizeBound(size, len(rcpts)) {
-			t.Errorf("size %d: sealed %d bytes, over the bound %d", size, len(ct), sealedSizeBound(size, len(rcpts)))
+		if size <= chunkSize && len(ct) > SealedSizeBound(size, len(rcpts)) {
+			t.Errorf("size %d: sealed %d bytes, over the bound %d", size, len(ct), SealedSizeBound(size, len(rcpts)))
 		}
 		who := append(append([]*Identity{}, readers...), author)
 		for i, r := range who {

@@ -56,11 +56,8 @@ func (r *x25519Recipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 	}
 	var salt [2 * x25519KeySize]byte
 	copy(salt[copy(salt[:], eph.PublicKey().Bytes()):], r.pub.Bytes())
-	wrapKey, err := hkdfSHA256(shared, salt[:], x25519Label)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.New(wrapKey)
+	wrapKey := hkdfSHA256(shared, salt[:], x25519Label)
+	aead, err := chacha20poly1305.New(wrapKey[:])
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +164,7 @@ func (k *x25519Identity) unwrap(s *age.Stanza) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := chacha20poly1305.New(wrapKey)
+	aead, err := chacha20poly1305.New(wrapKey[:])
 	if err != nil {
 		return nil, err
 	}
@@ -180,18 +177,18 @@ func (k *x25519Identity) unwrap(s *age.Stanza) ([]byte, error) {
 
 // wrappingKey derives the key that wraps the file key in a stanza with
 // ephemeral public key eph.
-func (k *x25519Identity) wrappingKey(eph []byte) ([]byte, error) {
+func (k *x25519Identity) wrappingKey(eph []byte) ([32]byte, error) {
 	pub, err := ecdh.X25519().NewPublicKey(eph)
 	if err != nil {
-		return nil, fmt.Errorf("invalid X25519 recipient: %w", err)
+		return [32]byte{}, fmt.Errorf("invalid X25519 recipient: %w", err)
 	}
 	shared, err := k.priv.ECDH(pub) // refuses a low-order point, as age does
 	if err != nil {
-		return nil, fmt.Errorf("invalid X25519 recipient: %w", err)
+		return [32]byte{}, fmt.Errorf("invalid X25519 recipient: %w", err)
 	}
 	var salt [2 * x25519KeySize]byte
 	copy(salt[copy(salt[:], eph):], k.pub[:])
-	return hkdfSHA256(shared, salt[:], x25519Label)
+	return hkdfSHA256(shared, salt[:], x25519Label), nil
 }
 
 // x25519Identities caches the ecdh form of every *age.X25519Identity that

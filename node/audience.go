@@ -65,7 +65,7 @@ func (n *Node) newAudienceRule(to []string, allowNonParty bool) (*audienceRule, 
 
 // choose returns the audience of parsed record v; what names it in
 // errors ("record 3", "certificate IN0001234").
-func (a *audienceRule) choose(v any) (audienceChoice, error) {
+func (a *audienceRule) choose(v protocol.Record) (audienceChoice, error) {
 	parties, ok, err := a.parties(v)
 	if err != nil {
 		return audienceChoice{}, err
@@ -104,24 +104,26 @@ func (a *audienceRule) choose(v any) (audienceChoice, error) {
 // noParties is the audience of a record whose type names no party: the
 // partners named, or every partner for the types the whole KP reads
 // (production statistics, notices).
-func (a *audienceRule) noParties(v any) (audienceChoice, error) {
+func (a *audienceRule) noParties(v protocol.Record) (audienceChoice, error) {
 	if a.explicit != nil {
 		return audienceChoice{codes: a.explicit}, nil
 	}
-	switch v.(type) {
-	case *protocol.ProductionStatistics, *protocol.Notice:
+	if v != nil && v.ForEveryPartner() {
 		codes, err := audienceCodes([]string{AudienceAll}, a.byCode, a.n.cfg.Participant)
 		return audienceChoice{codes: codes}, err
 	}
-	return audienceChoice{}, fmt.Errorf("%w: a %s goes to whom the operator names (--to CODES, or --to all)", ErrNoParty, recordType(v))
+	return audienceChoice{}, fmt.Errorf("%w: a %s goes to whom the operator names (--to CODES, or --to all)", ErrNoParty, nounOf(v))
 }
 
 // parties returns the parties of v; a withdrawal's are the audience of
 // the entry it withdraws.
-func (a *audienceRule) parties(v any) ([]string, bool, error) {
+func (a *audienceRule) parties(v protocol.Record) ([]string, bool, error) {
+	if v == nil { // a type without a typed parser names no party
+		return nil, false, nil
+	}
 	w, ok := v.(*protocol.Withdrawal)
 	if !ok {
-		p, ok := protocol.Parties(v)
+		p, ok := v.Parties()
 		return p, ok, nil
 	}
 	e, err := a.n.st.Entry(a.n.id.Public(), w.Supersedes.Seq)
@@ -151,39 +153,23 @@ func partyReaders(parties []string) []string {
 	return slices.Compact(out)
 }
 
-// recordType names the type of parsed record v for messages.
-func recordType(v any) string {
-	switch v.(type) {
-	case *protocol.Certificate:
-		return "certificate"
-	case *protocol.PreNotification:
-		return "pre-notification"
-	case *protocol.ImportConfirmation:
-		return "import confirmation"
-	case *protocol.TradeStatistics:
-		return "trade statistics row"
-	case *protocol.Acknowledgement:
-		return "acknowledgement"
-	case *protocol.AnomalyAnswer:
-		return "anomaly answer"
-	case *protocol.AnomalyQuery:
-		return "anomaly query"
-	case *protocol.Withdrawal:
-		return "withdrawal"
-	case *protocol.Batch:
-		return "batch"
+// nounOf names the type of v for people; "record" for nil, the value
+// of a type without a typed parser.
+func nounOf(v protocol.Record) string {
+	if v == nil {
+		return "record"
 	}
-	return "record"
+	return v.Noun()
 }
 
 // describeRecord names parsed record v by its type and natural key:
 // "certificate IN/IN0001234".
-func describeRecord(v any) string {
+func describeRecord(v protocol.Record) string {
 	if k, ok := v.(interface{ NaturalKey() string }); ok {
 		key := k.NaturalKey()
-		return recordType(v) + " " + key[strings.IndexByte(key, '/')+1:]
+		return v.Noun() + " " + key[strings.IndexByte(key, '/')+1:]
 	}
-	return recordType(v)
+	return nounOf(v)
 }
 
 // auditNonParty records entries sent to partners not party to their

@@ -10,6 +10,7 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // BenchmarkImportCertificates measures issue 4's import target: a CSV of
@@ -31,7 +32,7 @@ func benchImport(b *testing.B, key []byte) {
 		n = 2000
 	}
 	csv := certificateCSV(b, n)
-	kind, _ := protocol.LookupKind("certificates")
+	kind, _ := tabular.LookupKind("certificates")
 	for b.Loop() {
 		b.StopTimer()
 		in := diskNodeKey(b, "IN", key)
@@ -41,7 +42,7 @@ func benchImport(b *testing.B, key []byte) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		items, err := protocol.ReadTable(kind, "bench.csv", bytes.NewReader(csv), "csv")
+		items, err := tabular.ReadTable(kind, "bench.csv", bytes.NewReader(csv), "csv")
 		if err != nil {
 			b.Fatal(err)
 		}

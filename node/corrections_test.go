@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 const certHeader = "number,issuer,issuing_authority,issued,expires,exporter_name,exporter_licence,exporter_country,importer_name,importer_licence,importer_country,destination,origin,parcels,hs_code,carats,value_usd,supersedes_seq,supersedes_item\n"
@@ -23,8 +24,8 @@ func certRow(number, issuer, dest, issued, carats, value, supSeq, supItem string
 // table reads CSV text of kind as an import would.
 func table(t *testing.T, kind, csv string) [][]byte {
 	t.Helper()
-	k, _ := protocol.LookupKind(kind)
-	items, err := protocol.ReadTable(k, kind+".csv", strings.NewReader(csv), "csv")
+	k, _ := tabular.LookupKind(kind)
+	items, err := tabular.ReadTable(k, kind+".csv", strings.NewReader(csv), "csv")
 	if err != nil {
 		t.Fatalf("read %s: %v", kind, err)
 	}
@@ -57,13 +58,13 @@ func refused(t *testing.T, n *Node, typ string, items [][]byte, field, reason st
 
 func exportCSV(t *testing.T, n *Node, kind string) string {
 	t.Helper()
-	k, _ := protocol.LookupKind(kind)
+	k, _ := tabular.LookupKind(kind)
 	bodies, err := n.Export(k.Type, ExportFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := protocol.WriteTable(k, &buf, "csv", bodies); err != nil {
+	if err := tabular.WriteTable(k, &buf, "csv", bodies); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -166,8 +167,8 @@ func TestImportCorrectionRefusals(t *testing.T) {
 	refused(t, be, "certificate", table(t, "certificates", certHeader+certRow("BE0000001", "BE", "IN", "2026-09-14", "10.00", "100.00", "1", "0")),
 		"supersedes.seq", "holds trade_statistics records, not certificate")
 	// BE cannot write IN's certificate at all, correction or not
-	k, _ := protocol.LookupKind("certificates")
-	_, err := protocol.ReadTableAs(k, "c.csv", strings.NewReader(certHeader+certRow("IN0000001", "IN", "BE", "2026-09-14", "9.00", "100.00", "1", "0")), "csv", "BE")
+	k, _ := tabular.LookupKind("certificates")
+	_, err := tabular.ReadTableAs(k, "c.csv", strings.NewReader(certHeader+certRow("IN0000001", "IN", "BE", "2026-09-14", "9.00", "100.00", "1", "0")), "csv", "BE")
 	if err == nil || !strings.Contains(err.Error(), "c.csv:2:issuer") {
 		t.Fatalf("a correction in another authority's name: %v", err)
 	}
@@ -176,7 +177,7 @@ func TestImportCorrectionRefusals(t *testing.T) {
 		t.Fatalf("BE imports IN's correction: %v", err)
 	}
 	// the original and its correction in one file
-	_, err = protocol.ReadTable(k, "c.csv", strings.NewReader(certHeader+certRow("IN0000005", "IN", "BE", "2026-09-14", "10.00", "100.00", "", "")+
+	_, err = tabular.ReadTable(k, "c.csv", strings.NewReader(certHeader+certRow("IN0000005", "IN", "BE", "2026-09-14", "10.00", "100.00", "", "")+
 		certRow("IN0000005", "IN", "BE", "2026-09-14", "9.00", "100.00", "2", "0")), "csv")
 	if err == nil || !strings.Contains(err.Error(), "c.csv:3:hs_code: certificate IN0000005 already has") {
 		t.Fatalf("original and correction in one file: %v", err)

@@ -42,12 +42,10 @@ type lineages struct {
 func resolveLineages(recs, withdrawals []HeldRecord) *lineages {
 	l := &lineages{recs: recs, chains: reconcile.NewChains[int](nil)}
 	for i, h := range recs {
-		l.chains.Put(posOf(h).chainPos(), h.Type, supersedesOf(h.Value), i)
+		l.chains.Put(posOf(h).chainPos(), h.Type, h.Value.Replaces(), i)
 	}
 	for _, w := range withdrawals {
-		if wd, ok := w.Value.(*protocol.Withdrawal); ok {
-			l.chains.Put(posOf(w).chainPos(), protocol.WithdrawalType, &wd.Supersedes, -1)
-		}
+		l.chains.Put(posOf(w).chainPos(), protocol.WithdrawalType, w.Value.Replaces(), -1)
 	}
 	return l
 }
@@ -116,29 +114,4 @@ func (n *Node) lineagesOf(typ string, author *crypto.PublicKey) (*lineages, erro
 		return nil, err
 	}
 	return resolveLineages(recs, ws), nil
-}
-
-// supersedesOf returns the record that a record value corrects, or nil.
-func supersedesOf(v any) *protocol.Supersedes {
-	switch r := v.(type) {
-	case *protocol.Certificate:
-		return r.Supersedes
-	case *protocol.PreNotification:
-		return r.Supersedes
-	case *protocol.ImportConfirmation:
-		return r.Supersedes
-	case *protocol.TradeStatistics:
-		return r.Supersedes
-	case *protocol.ProductionStatistics:
-		return r.Supersedes
-	case *protocol.Notice:
-		return r.Supersedes
-	case *protocol.AnomalyQuery:
-		return r.Supersedes
-	case *protocol.AnomalyAnswer:
-		return r.Supersedes
-	case *protocol.Acknowledgement:
-		return r.Supersedes
-	}
-	return nil
 }

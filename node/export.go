@@ -24,32 +24,14 @@ func (n *Node) Export(typ string, f ExportFilter) ([][]byte, error) {
 	}
 	var out [][]byte
 	for _, h := range held {
-		date, parties := recordFacets(h.Value)
+		date := h.Value.Filed()
 		if !f.From.IsZero() && date.Before(f.From) || !f.To.IsZero() && date.After(f.To) {
 			continue
 		}
-		if f.Partner != "" && !slices.Contains(parties, f.Partner) {
+		if f.Partner != "" && !slices.Contains(h.Value.Concerns(), f.Partner) {
 			continue
 		}
 		out = append(out, h.Body)
 	}
 	return out, nil
-}
-
-// recordFacets returns the date a record is filed under and the
-// participants it concerns.
-func recordFacets(v any) (protocol.Date, []string) {
-	switch r := v.(type) {
-	case *protocol.Certificate:
-		return r.Issued, []string{r.Issuer, r.Destination}
-	case *protocol.PreNotification:
-		return r.Shipped, []string{r.Issuer, r.Importer.Country}
-	case *protocol.ImportConfirmation:
-		return r.Received, []string{r.Issuer, r.Importer.Country}
-	case *protocol.TradeStatistics:
-		return r.Period.Start(), []string{r.Reporter, r.Partner}
-	case *protocol.ProductionStatistics:
-		return r.Period.Start(), []string{r.Reporter}
-	}
-	return protocol.Date{}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 	"github.com/kpnode/kpnode/store"
@@ -36,9 +37,9 @@ type findings struct {
 	ackGen  uint64                // counts the changes of acks
 	summary *summaryCache         // the last FindingsSummary answered
 	loading bool
-	loaded  int                                      // stored records added so far
-	pending map[reconcile.RecordRef]reconcile.Record // stored during the load
-	ready   chan struct{}                            // closed when the load ends
+	loaded  int                             // stored records added so far
+	pending map[pendingPos]reconcile.Record // stored during the load
+	ready   chan struct{}                   // closed when the load ends
 }
 
 func newFindings(cfg Config) (*findings, error) {
@@ -47,7 +48,22 @@ func newFindings(cfg Config) (*findings, error) {
 		return nil, fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)
 	}
 	return &findings{st: st, acks: map[string]FindingAck{}, loading: true,
-		pending: map[reconcile.RecordRef]reconcile.Record{}, ready: make(chan struct{})}, nil
+		pending: map[pendingPos]reconcile.Record{}, ready: make(chan struct{})}, nil
+}
+
+// pendingPos is the position of a record stored during the load: its
+// feed (after a rotation one code has two) and seq.
+type pendingPos struct {
+	feed string // reconcile.Record.FeedKey
+	seq  uint64
+}
+
+func pendingPosOf(r reconcile.Record) pendingPos { return pendingPos{r.FeedKey, r.Ref.Seq} }
+
+// reconcileRecord is the reconciliation input of the record at seq of
+// the feed of key, whose participant is code.
+func reconcileRecord(code string, key crypto.PublicKey, seq uint64, t time.Time, value any) reconcile.Record {
+	return reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: seq}, FeedKey: string(key[:]), Time: t, Body: value}
 }
 
 // loadFindings feeds every stored record into the reconciliation state, a
@@ -92,7 +108,7 @@ func (n *Node) reconcileRecords(recs []*store.StoredRecord) []reconcile.Record {
 		if err != nil {
 			continue
 		}
-		out = append(out, reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: r.Seq}, Time: r.Time, Body: v})
+		out = append(out, reconcileRecord(code, r.Author, r.Seq, r.Time, v))
 	}
 	return out
 }
@@ -103,7 +119,7 @@ func (n *Node) addLoaded(batch []reconcile.Record) {
 	f := n.findings
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	batch = slices.DeleteFunc(batch, func(r reconcile.Record) bool { _, dup := f.pending[r.Ref]; return dup })
+	batch = slices.DeleteFunc(batch, func(r reconcile.Record) bool { _, dup := f.pending[pendingPosOf(r)]; return dup })
 	f.st.AddAll(batch)
 	f.loaded += len(batch)
 }
@@ -119,16 +135,17 @@ func (n *Node) waitFindings() bool {
 	}
 }
 
-// reconcile adds a stored record to the reconciliation state and reports
-// the findings it raised or cleared as events.
-func (n *Node) reconcile(feed string, seq uint64, t time.Time, value any) {
+// reconcile adds a stored record, at seq of the feed of key whose
+// participant is code, to the reconciliation state and reports the
+// findings it raised or cleared as events.
+func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.Time, value any) {
 	if value == nil {
 		return
 	}
-	r := reconcile.Record{Ref: reconcile.RecordRef{Feed: feed, Seq: seq}, Time: t, Body: value}
+	r := reconcileRecord(code, key, seq, t, value)
 	n.findings.mu.Lock()
 	if n.findings.loading {
-		n.findings.pending[r.Ref] = r
+		n.findings.pending[pendingPosOf(r)] = r
 		n.findings.mu.Unlock()
 		return
 	}
@@ -151,6 +168,18 @@ func (n *Node) Findings(q reconcile.Query) []reconcile.Finding {
 	all := n.findings.st.Findings(n.now())
 	n.findings.mu.Unlock()
 	return reconcile.Select(all, q)
+}
+
+// FindingCounts returns how many current findings each rule raised at
+// each severity, evaluated at the node's clock, sorted by rule. It costs
+// the number of groups, not of findings: /metrics reads it at every
+// scrape. It does not wait for the stored records to load: right after
+// start it counts those loaded so far (Status().Reconciliation says
+// whether the load has ended).
+func (n *Node) FindingCounts() []reconcile.FindingCount {
+	n.findings.mu.Lock()
+	defer n.findings.mu.Unlock()
+	return n.findings.st.Counts(n.now())
 }
 
 // ExplainFinding returns a finding and a longer explanation of it: the

@@ -60,26 +60,22 @@ func (n *Node) FindingsPage(q FindingsQuery) (FindingsPage, error) {
 // of the acknowledgements it read.
 func (n *Node) eachFinding(q FindingsQuery, after string, fn func(x *reconcile.Finding, period string, ack *FindingAck) bool) (gen, acks uint64) {
 	n.waitFindings()
-	prefix := ""
+	sc := reconcile.Scope{Partner: q.Partner, NoPartner: q.NoPartner, Period: q.Period}
 	if id, ok := reconcile.RuleID(q.Rule); ok {
-		prefix = id + "/"
+		sc.Prefix = id + "/"
 	}
 	f := n.findings
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.st.Each(n.now(), prefix, after, func(x *reconcile.Finding) bool {
-		if !q.Query.Match(*x) || q.NoPartner && x.Partner != "" {
+	f.st.Each(n.now(), sc, after, func(x *reconcile.Finding) bool {
+		if !q.Query.Match(*x) {
 			return true
 		}
 		ack := f.ackOf(x)
 		if q.Open && ack != nil || q.Acknowledged && ack == nil {
 			return true
 		}
-		period := f.st.Period(x.ID)
-		if q.Period != "" && period != q.Period {
-			return true
-		}
-		return fn(x, period, ack)
+		return fn(x, f.st.Period(x.ID), ack)
 	})
 	return f.st.Generation(), f.ackGen
 }

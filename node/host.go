@@ -53,13 +53,14 @@ func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllow
 
 // newResourceManager is go-libp2p's default resource manager (its
 // default limits scaled to the machine's memory and file descriptors,
-// limits per IP address and per subnet, loopback exempt) with metrics off.
-// It is built here only so that the node can keep its allowlist: the
-// default one is not reachable through the host.
+// limits per IP address and per subnet, loopback exempt), reporting to
+// libp2p's metrics ([RegisterResourceMetrics]). It is built here only so
+// that the node can keep its allowlist: the default one is not reachable
+// through the host.
 func newResourceManager() (network.ResourceManager, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rcmgr.WithMetricsDisabled())
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
 }
 
 // rttInterval is how often yamux measures a TCP connection's round trip

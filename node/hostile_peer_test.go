@@ -451,9 +451,10 @@ func TestHostilePeerServesAVouchedForgery(t *testing.T) {
 	stillServed(t, in, be, 1)
 }
 
-// headIs waits (bounded) for IN to hold the attacker's feed up to want:
-// the counters tests wait on grow while an entry is prepared, before it
-// is appended.
+// headIs waits (bounded) until IN holds the attacker's feed up to exactly
+// want: a counter of the validator can grow before the entry it counted
+// is committed, so a head that is to grow is polled, not read once. A
+// head that is to stay where it is passes at the first look.
 func headIs(t testing.TB, in *Node, atk *attacker, want uint64) {
 	t.Helper()
 	eventually(t, 10*time.Second, "IN's head of the attacker's feed", func() error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -158,7 +159,7 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 // counting them in published.
 func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienceRule, g audienceGroup, res *ImportResult, published *int) error {
 	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.Seal)
-	batches, err := protocol.PackBatches(req.Type, g.items, 0)
+	batches, err := protocol.PackBatches(req.Type, g.items, batchBodyLimit(len(audience), len(rcpts), n.st.MaxEntrySize()))
 	if err != nil {
 		return fmt.Errorf("pack batches: %w", err)
 	}
@@ -178,6 +179,21 @@ func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienc
 	return nil
 }
 
+// batchBodyLimit is the largest batch body, at most [protocol.MaxBodySize],
+// whose entry sealed for audience codes and recipients is at most
+// maxEntry bytes: the body limit less the envelope (age header for the
+// recipients, chunk tags, entry framing and signature), computed from the
+// formats. On disk maxEntry (64 MiB) leaves the body limit as it is; the
+// in-memory store's 1 MiB takes the envelope off the body. It is negative
+// when not even an empty body fits, which PackBatches refuses.
+func batchBodyLimit(audience, recipients, maxEntry int) int {
+	fits := func(body int) bool {
+		return protocol.SealedEntrySizeBound(protocol.BatchType, audience, recipients, body) <= maxEntry
+	}
+	// The largest body that fits: the size grows with the body.
+	return sort.Search(protocol.MaxBodySize+1, func(b int) bool { return !fits(b) }) - 1
+}
+
 func publishedSeqs(ps []Published) []uint64 {
 	seqs := make([]uint64, 0, len(ps))
 	for _, p := range ps {
@@ -191,7 +207,7 @@ func publishedSeqs(ps []Published) []uint64 {
 // correction that does not name a current record of its own (an
 // *[ImportProblems] listing every such item).
 func (n *Node) freshItems(typ string, items [][]byte, prog *ImportProgress) ([][]byte, error) {
-	vals := make([]any, len(items))
+	vals := make([]protocol.Record, len(items))
 	need := false
 	prog.Report(PhaseCheck, 0, len(items))
 	for i, it := range items {
@@ -242,8 +258,11 @@ const checkProgressEvery = 64
 // needOwnView reports whether a record is a correction or has a natural
 // key this node holds a record of its own under: only then does the import
 // read this node's records of the type.
-func (n *Node) needOwnView(v any) (bool, error) {
-	if supersedesOf(v) != nil {
+func (n *Node) needOwnView(v protocol.Record) (bool, error) {
+	if v == nil { // a type without a typed parser: nothing to correct
+		return false, nil
+	}
+	if v.Replaces() != nil {
 		return true, nil
 	}
 	refs, err := n.st.LookupKey(naturalKeyOf(v))

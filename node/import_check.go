@@ -101,12 +101,12 @@ func naturalKeyOf(v any) string {
 
 // check decides on record idx (value val, canonical body): fresh (to
 // publish), already held (skip), or refused with a problem.
-func (v *ownView) check(idx int, val any, body []byte) (fresh bool, p *RecordProblem) {
+func (v *ownView) check(idx int, val protocol.Record, body []byte) (fresh bool, p *RecordProblem) {
 	key := naturalKeyOf(val)
 	if held, p := v.held(idx, key, body); held || p != nil {
 		return false, p
 	}
-	sup := supersedesOf(val)
+	sup := val.Replaces()
 	if sup == nil {
 		if c, ok := v.current[key]; ok {
 			h := v.lin.recs[c]
@@ -280,7 +280,7 @@ func (n *Node) checkSupersedes(p parsedRecord) error {
 	}
 	var view *ownView
 	for i, v := range p.values {
-		sup := supersedesOf(v)
+		sup := v.Replaces()
 		if sup == nil {
 			continue
 		}

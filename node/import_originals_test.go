@@ -38,7 +38,7 @@ func TestImportExportAsOriginals(t *testing.T) {
 	self := fresh.id.Public()
 	held, _ := fresh.heldRecordsOf(protocol.CertificateType, &self)
 	for _, h := range held {
-		if supersedesOf(h.Value) != nil {
+		if h.Value.Replaces() != nil {
 			t.Fatalf("a record kept its supersedes: %s", h.Body)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // TestImportProgress imports 5,000 certificates (10,000 rows) as the API
@@ -22,8 +23,8 @@ func TestImportProgress(t *testing.T) {
 	clock := time.Unix(0, 0)
 	prog.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	before := lastEventID(in)
-	kind, _ := protocol.LookupKind("certificates")
-	tab, err := protocol.ReadTableProgress(kind, "year.csv", bytes.NewReader(certificateCSV(t, n)), "csv", "IN",
+	kind, _ := tabular.LookupKind("certificates")
+	tab, err := tabular.ReadTableProgress(kind, "year.csv", bytes.NewReader(certificateCSV(t, n)), "csv", "IN",
 		func(done, total int) { prog.Report(PhaseParse, done, total) })
 	if err != nil {
 		t.Fatal(err)

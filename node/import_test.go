@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 )
 
 // certificates returns n valid certificate bodies IN0000001…, from the
@@ -133,4 +137,110 @@ func TestExportAndKPStatistics(t *testing.T) {
 	if table, err := be.KPStatistics(q); err != nil || len(table.Rows) != 0 {
 		t.Fatalf("BE statistics without confirmations: %+v, %v", table, err)
 	}
+}
+
+// TestImportFillsBatchesTheMemoryStoreHolds: an import whose records fill
+// more than one batch packs each batch so that its sealed entry fits the
+// in-memory store's 1 MiB value limit (a full 1 MiB body did not: 1,049,052
+// bytes once sealed), and every record arrives.
+func TestImportFillsBatchesTheMemoryStoreHolds(t *testing.T) {
+	in, be := testNode(t, "IN"), testNode(t, "BE")
+	pin(t, in, be)
+	certs := certificates(t, 3000)
+	res, err := in.Import(context.Background(), "certificate", certs, []string{"BE"}, false)
+	if err != nil {
+		t.Fatalf("import of %d certificates: %v", len(certs), err)
+	}
+	if res.New != len(certs) || len(res.Entries) < 2 {
+		t.Fatalf("import: %d new in %d entries; want %d in 2 or more", res.New, len(res.Entries), len(certs))
+	}
+	for _, p := range res.Entries {
+		if p.Size > in.st.MaxEntrySize() {
+			t.Errorf("entry %d of %d bytes over the store's %d", p.Seq, p.Size, in.st.MaxEntrySize())
+		}
+	}
+}
+
+// TestLargestBatchForTheMostRecipientsFitsTheMemoryStore: the largest
+// batch body batchBodyLimit allows, sealed for a full audience
+// (protocol.MaxAudience codes) and its recipients plus the author, is an
+// entry the in-memory store holds; one byte more would not fit the
+// computed bound; and a body of the protocol's full limit, as packed
+// before, is refused (the test's premise).
+func TestLargestBatchForTheMostRecipientsFitsTheMemoryStore(t *testing.T) {
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	audience, rcpts := fullAudience(t)
+	limit := batchBodyLimit(len(audience), len(rcpts), st.MaxEntrySize())
+	if protocol.SealedEntrySizeBound(protocol.BatchType, len(audience), len(rcpts), limit+1) <= st.MaxEntrySize() {
+		t.Fatalf("a body of %d bytes, one over the limit, still fits", limit+1)
+	}
+	body := largestBatch(t, limit)
+	if err := st.Append(sealedBatch(t, audience, rcpts, body)); err != nil {
+		t.Fatalf("largest batch (%d bytes) for %d recipients: %v", len(body), len(rcpts), err)
+	}
+	full := largestBatch(t, protocol.MaxBodySize)
+	if err := st.Append(sealedBatch(t, audience, rcpts, full)); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a batch of the protocol's %d bytes: %v; want the store's limit", len(full), err)
+	}
+}
+
+// fullAudience is protocol.MaxAudience participant codes and an X25519
+// recipient for each and for the author.
+func fullAudience(t *testing.T) ([]string, []age.Recipient) {
+	t.Helper()
+	var codes []string
+	for a := 'A'; len(codes) < protocol.MaxAudience; a++ {
+		for b := 'A'; b <= 'Z' && len(codes) < protocol.MaxAudience; b++ {
+			codes = append(codes, string([]rune{a, b}))
+		}
+	}
+	rcpts := make([]age.Recipient, len(codes)+1)
+	for i := range rcpts {
+		k, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcpts[i] = k.Recipient()
+	}
+	return codes, rcpts
+}
+
+// largestBatch is a batch body of exactly size bytes, packed by
+// PackBatches from one item padded to fill it.
+func largestBatch(t *testing.T, size int) []byte {
+	t.Helper()
+	empty, err := protocol.PackBatches("certificate", [][]byte{[]byte(`{"p":""}`)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := `{"p":"` + strings.Repeat("x", size-len(empty[0])) + `"}`
+	out, err := protocol.PackBatches("certificate", [][]byte{[]byte(item)}, size)
+	if err != nil || len(out) != 1 || len(out[0]) != size {
+		t.Fatalf("pack a batch of %d bytes: %d batches, %v", size, len(out), err)
+	}
+	return out[0]
+}
+
+// sealedBatch seals body for rcpts and signs it as the first entry of a
+// new author for audience, with its record.
+func sealedBatch(t *testing.T, audience []string, rcpts []age.Recipient, body []byte) (*protocol.Entry, *store.Record) {
+	t.Helper()
+	id, err := crypto.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, commitment, salt, err := protocol.SealRecordSalted(body, rcpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := protocol.NewEntry(id, protocol.Draft{Seq: 1, Time: time.Now(), Type: protocol.BatchType,
+		Audience: audience, Commitment: commitment, Ciphertext: ct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, &store.Record{Type: protocol.BatchType, Body: body, Salt: salt[:]}
 }

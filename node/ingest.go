@@ -32,7 +32,7 @@ func (h ingestHooks) Stored(code string, e *protocol.Entry, rec *store.Record, v
 	if e.Author == n.id.Public() {
 		n.own.CheckRecovered()
 	}
-	n.reconcile(code, e.Seq, e.Time, value)
+	n.reconcile(code, e.Author, e.Seq, e.Time, value)
 	if e.Type == protocol.HandoverType {
 		n.followHandover(code, e, rec)
 	}

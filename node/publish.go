@@ -118,7 +118,7 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 	draft := protocol.Draft{Type: typ, Audience: audience, Commitment: commitment, Ciphertext: ct}
 	p, err := n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: parsed.keys(), Salt: salt[:]})
 	if err == nil {
-		n.reconcile(n.cfg.Participant, p.Seq, p.Time, parsed.top)
+		n.reconcile(n.cfg.Participant, n.id.Public(), p.Seq, p.Time, parsed.top)
 	}
 	return p, err
 }

@@ -13,8 +13,8 @@ type keyed interface{ NaturalKey() string }
 // or one per batch item.
 type parsedRecord struct {
 	typ    string
-	top    any   // the parsed body: *protocol.Batch, *protocol.Certificate, …
-	values []any // *protocol.Certificate, …; one per batch item
+	top    protocol.Record   // the parsed body: *protocol.Batch, *protocol.Certificate, …
+	values []protocol.Record // *protocol.Certificate, …; one per batch item
 }
 
 // parseRecord validates a body and returns its typed values. Types without
@@ -30,7 +30,7 @@ func parseRecord(typ string, body []byte) (parsedRecord, error) {
 	if b, ok := v.(*protocol.Batch); ok {
 		return parsedRecord{typ: b.Type, top: v, values: b.Records}, nil
 	}
-	return parsedRecord{typ: typ, top: v, values: []any{v}}, nil
+	return parsedRecord{typ: typ, top: v, values: []protocol.Record{v}}, nil
 }
 
 // keys returns the natural keys of the record's values, with their item

@@ -37,3 +37,30 @@ func (c *checker) acknowledgement(o *object) *Acknowledgement {
 	o.done()
 	return a
 }
+
+// TypeName returns [AcknowledgementType].
+func (a *Acknowledgement) TypeName() string { return AcknowledgementType }
+
+// Noun returns "acknowledgement".
+func (a *Acknowledgement) Noun() string { return "acknowledgement" }
+
+// Replaces returns the acknowledgement this one corrects, or nil.
+func (a *Acknowledgement) Replaces() *Supersedes { return a.Supersedes }
+
+// Parties returns the notice's author, the feed of the notice
+// acknowledged.
+func (a *Acknowledgement) Parties() ([]string, bool) { return []string{a.Of.Feed}, true }
+
+// Filed returns the date the notice was received.
+func (a *Acknowledgement) Filed() Date { return a.Received }
+
+// Concerns returns the notice's author.
+func (a *Acknowledgement) Concerns() []string { return []string{a.Of.Feed} }
+
+// ForEveryPartner reports false.
+func (a *Acknowledgement) ForEveryPartner() bool { return false }
+
+// Author returns none.
+func (a *Acknowledgement) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}

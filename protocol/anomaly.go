@@ -89,3 +89,56 @@ func (c *checker) anomalyAnswer(o *object) *AnomalyAnswer {
 	o.done()
 	return a
 }
+
+// TypeName returns [AnomalyQueryType].
+func (q *AnomalyQuery) TypeName() string { return AnomalyQueryType }
+
+// Noun returns "anomaly query".
+func (q *AnomalyQuery) Noun() string { return "anomaly query" }
+
+// Replaces returns the query this one corrects, or nil.
+func (q *AnomalyQuery) Replaces() *Supersedes { return q.Supersedes }
+
+// Parties reports that only the operator names the partners asked (the
+// entry's audience).
+func (q *AnomalyQuery) Parties() ([]string, bool) { return operatorNamed() }
+
+// Filed returns the zero Date: a query is filed under no date of its own.
+func (q *AnomalyQuery) Filed() Date { return Date{} }
+
+// Concerns returns nil: the partners asked are the entry's audience.
+func (q *AnomalyQuery) Concerns() []string { return nil }
+
+// TypeName returns [AnomalyAnswerType].
+func (a *AnomalyAnswer) TypeName() string { return AnomalyAnswerType }
+
+// Noun returns "anomaly answer".
+func (a *AnomalyAnswer) Noun() string { return "anomaly answer" }
+
+// Replaces returns the answer this one corrects, or nil.
+func (a *AnomalyAnswer) Replaces() *Supersedes { return a.Supersedes }
+
+// Parties returns the asker, the feed of the query answered.
+func (a *AnomalyAnswer) Parties() ([]string, bool) { return []string{a.Query.Feed}, true }
+
+// Filed returns the zero Date: an answer is filed under no date of its own.
+func (a *AnomalyAnswer) Filed() Date { return Date{} }
+
+// Concerns returns the asker.
+func (a *AnomalyAnswer) Concerns() []string { return []string{a.Query.Feed} }
+
+// ForEveryPartner reports false: the operator names the partners asked.
+func (q *AnomalyQuery) ForEveryPartner() bool { return false }
+
+// ForEveryPartner reports false.
+func (a *AnomalyAnswer) ForEveryPartner() bool { return false }
+
+// Author returns none.
+func (q *AnomalyQuery) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}
+
+// Author returns none.
+func (a *AnomalyAnswer) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}

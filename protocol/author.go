@@ -27,21 +27,11 @@ type AuthorClaim struct {
 // a name. Acknowledgements, anomaly queries and answers, withdrawals and
 // notices other than a fraudulent certificate name no author either.
 func ClaimedAuthor(v any) (c AuthorClaim, ok bool) {
-	switch r := v.(type) {
-	case *Certificate:
-		return AuthorClaim{"issuer", r.Issuer}, true
-	case *PreNotification:
-		return AuthorClaim{"issuer", r.Issuer}, true
-	case *TradeStatistics:
-		return AuthorClaim{"reporter", r.Reporter}, true
-	case *ProductionStatistics:
-		return AuthorClaim{"reporter", r.Reporter}, true
-	case *Notice:
-		if r.FraudulentCertificate != nil {
-			return AuthorClaim{"fraudulent_certificate.detected_by", r.FraudulentCertificate.DetectedBy}, true
-		}
+	r, isRecord := v.(Record)
+	if !isRecord {
+		return AuthorClaim{}, false
 	}
-	return AuthorClaim{}, false
+	return r.Author()
 }
 
 // MayAuthor reports whether the node of participant feed may write a

@@ -87,32 +87,3 @@ func parseAs(t *testing.T, typ string, body []byte) any {
 	}
 	return v
 }
-
-// TestReadTableAsNamesTheRow checks that an import file with a record in
-// another authority's name is refused naming file, row and column, in CSV
-// (a certificate over two rows, named by its first) and in JSON.
-func TestReadTableAsNamesTheRow(t *testing.T) {
-	kind, _ := LookupKind("trade-statistics")
-	csvFile := "reporter,period,flow,partner,hs_code,carats,value_usd,certificates\n" +
-		"IN,2026-Q1,export,BE,7102.31,5.00,500.00,1\n" +
-		"BE,2026-Q1,export,AE,7102.31,5.00,500.00,1\n"
-	_, err := ReadTableAs(kind, "stats.csv", strings.NewReader(csvFile), "", "IN")
-	if err == nil || !strings.Contains(err.Error(), "stats.csv:3:reporter: is BE, but this node is IN's") {
-		t.Fatalf("got %v", err)
-	}
-	if _, err := ReadTable(kind, "stats.csv", strings.NewReader(csvFile), ""); err != nil {
-		t.Fatalf("without an author: %v", err)
-	}
-	jsonFile := `[{"reporter":"EU","period":"2026-Q1","flow":"export","partner":"IN","hs_code":"7102.31","carats":"5.00","value_usd":"500.00","certificates":1},` +
-		`{"reporter":"DE","period":"2026-Q1","flow":"export","partner":"IN","hs_code":"7102.31","carats":"5.00","value_usd":"500.00","certificates":1}]`
-	_, err = ReadTableAs(kind, "stats.json", strings.NewReader(jsonFile), "", "BE")
-	if err == nil || !strings.Contains(err.Error(), "stats.json:2:reporter: is DE, but this node is BE's") || strings.Contains(err.Error(), ":1:") {
-		t.Fatalf("got %v", err)
-	}
-	certs, _ := LookupKind("certificates")
-	file := string(readFile(t, examplesDir+"/import/certificates.csv"))
-	_, err = ReadTableAs(certs, "certs.csv", strings.NewReader(file), "", "AE")
-	if err == nil || !strings.Contains(err.Error(), "certs.csv:2:issuer: is IN, but this node is AE's") {
-		t.Fatalf("got %v", err)
-	}
-}

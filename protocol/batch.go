@@ -32,7 +32,7 @@ type Batch struct {
 	Items   []json.RawMessage `json:"items"`   // item bodies, as they appear in the batch
 	// Records holds the parsed items, in order: *Certificate and so on,
 	// as [ParseRecord] returns for Type.
-	Records []any `json:"-"`
+	Records []Record `json:"-"`
 }
 
 // ParseBatch decodes and strictly validates a batch body and every item in
@@ -127,4 +127,50 @@ func PackBatches(typ string, items [][]byte, maxBody int) ([][]byte, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// TypeName returns [BatchType].
+func (b *Batch) TypeName() string { return BatchType }
+
+// Noun returns "batch".
+func (b *Batch) Noun() string { return "batch" }
+
+// Replaces returns nil: each item names what it replaces.
+func (b *Batch) Replaces() *Supersedes { return nil }
+
+// Parties returns the parties of all the items, sorted and without
+// repeats; ok is false when an item's readers only the operator can name.
+func (b *Batch) Parties() ([]string, bool) {
+	var all []string
+	for _, item := range b.Records {
+		codes, ok := item.Parties()
+		if !ok {
+			return nil, false
+		}
+		all = append(all, codes...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all), true
+}
+
+// Filed returns the zero Date: each item has its own.
+func (b *Batch) Filed() Date { return Date{} }
+
+// Concerns returns the participants all the items name, sorted and
+// without repeats.
+func (b *Batch) Concerns() []string {
+	var all []string
+	for _, item := range b.Records {
+		all = append(all, item.Concerns()...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// ForEveryPartner reports false.
+func (b *Batch) ForEveryPartner() bool { return false }
+
+// Author returns none: [CheckAuthor] checks the items one by one.
+func (b *Batch) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
 }

@@ -96,14 +96,3 @@ func lookupPath(m map[string]any, path string) any {
 	}
 	return cur
 }
-
-// TestImportNamesTheBidiCell checks that an import file with a bidi
-// override in a name is refused naming file, row and column.
-func TestImportNamesTheBidiCell(t *testing.T) {
-	kind, _ := LookupKind("certificates")
-	file := strings.Replace(string(readFile(t, examplesDir+"/import/certificates.csv")), "Shree Ram Diamonds", "Shree Ram \u202eDiamonds", 1)
-	_, err := ReadTable(kind, "certs.csv", strings.NewReader(file), "")
-	if err == nil || !strings.Contains(err.Error(), "certs.csv:2:exporter_name: contains bidirectional control character U+202E") {
-		t.Fatalf("got %v", err)
-	}
-}

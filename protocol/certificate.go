@@ -138,3 +138,29 @@ func addChecked(a, b int64, overflow bool) (int64, bool) {
 	}
 	return a + b, overflow
 }
+
+// TypeName returns [CertificateType].
+func (c *Certificate) TypeName() string { return CertificateType }
+
+// Noun returns "certificate".
+func (c *Certificate) Noun() string { return "certificate" }
+
+// Replaces returns the certificate this one corrects, or nil.
+func (c *Certificate) Replaces() *Supersedes { return c.Supersedes }
+
+// Parties returns the destination.
+func (c *Certificate) Parties() ([]string, bool) { return []string{c.Destination}, true }
+
+// Filed returns the issue date.
+func (c *Certificate) Filed() Date { return c.Issued }
+
+// Concerns returns the issuer and the destination.
+func (c *Certificate) Concerns() []string { return []string{c.Issuer, c.Destination} }
+
+// ForEveryPartner reports false.
+func (c *Certificate) ForEveryPartner() bool { return false }
+
+// Author returns the issuer.
+func (c *Certificate) Author() (AuthorClaim, bool) {
+	return AuthorClaim{"issuer", c.Issuer}, true
+}

@@ -58,3 +58,29 @@ func (c *checker) importConfirmation(o *object) *ImportConfirmation {
 	o.done()
 	return ic
 }
+
+// TypeName returns [ImportConfirmationType].
+func (ic *ImportConfirmation) TypeName() string { return ImportConfirmationType }
+
+// Noun returns "import confirmation".
+func (ic *ImportConfirmation) Noun() string { return "import confirmation" }
+
+// Replaces returns the confirmation this one corrects, or nil.
+func (ic *ImportConfirmation) Replaces() *Supersedes { return ic.Supersedes }
+
+// Parties returns the exporting authority (the certificate's issuer).
+func (ic *ImportConfirmation) Parties() ([]string, bool) { return []string{ic.Issuer}, true }
+
+// Filed returns the date of receipt.
+func (ic *ImportConfirmation) Filed() Date { return ic.Received }
+
+// Concerns returns the exporting authority and the importing country.
+func (ic *ImportConfirmation) Concerns() []string { return []string{ic.Issuer, ic.Importer.Country} }
+
+// ForEveryPartner reports false.
+func (ic *ImportConfirmation) ForEveryPartner() bool { return false }
+
+// Author returns none: a confirmation's author is its feed, the importing authority.
+func (ic *ImportConfirmation) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}

@@ -12,15 +12,15 @@
 //
 // Every decoder ([DecodeEntry], [ParseCard], [ValidateRecord], [ParseNotice],
 // [ParseCarats], [ParseUSD], [DecodeReceipt], [DecodeFrame], [ReadFrame],
-// [ReadTable], [DecodeEvidenceBundle]) accepts attacker-controlled bytes. Each caps the
+// [DecodeEvidenceBundle]) accepts attacker-controlled bytes. Each caps the
 // size first, verifies signatures before parsing further where there is one,
 // bounds-checks every length and returns a nil result with any error.
 //
 // # Concurrency and ownership
 //
-// All functions are safe for concurrent use. [ReadTable] checks a large
-// file on up to GOMAXPROCS goroutines, which have all ended when it returns;
-// nothing else starts goroutines. An [Entry] or [SignedCard] is
+// All functions are safe for concurrent use; none starts goroutines.
+// Reading records from CSV and JSON files is package tabular's, which
+// depends on this package and never the reverse. An [Entry] or [SignedCard] is
 // immutable once returned: its exported fields are for reading only, and
 // reassigning them does not change its wire bytes. [DecodeEntry] and [ParseCard] copy
 // their input, so the caller may reuse its buffer; the slices returned by

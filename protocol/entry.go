@@ -169,7 +169,7 @@ func encodeEntry(author crypto.PublicKey, d Draft, sign func([]byte) []byte) ([]
 	if err != nil {
 		return nil, fmt.Errorf("encode entry: %w", err)
 	}
-	size := fixedHeaderSize + 1 + len(d.Type) + 1 + 2*len(audience) + HashSize + 4 + len(d.Ciphertext) + SignatureSize
+	size := entrySize(d.Type, len(audience), len(d.Ciphertext))
 	if size > MaxEntrySize {
 		return nil, fmt.Errorf("encode entry: %w: %d bytes, limit %d", ErrTooLarge, size, MaxEntrySize)
 	}
@@ -189,6 +189,21 @@ func encodeEntry(author crypto.PublicKey, d Draft, sign func([]byte) []byte) ([]
 	b = binary.BigEndian.AppendUint32(b, uint32(len(d.Ciphertext)))
 	b = append(b, d.Ciphertext...)
 	return append(b, sign(b)...), nil
+}
+
+// entrySize is the encoded size of an entry of type typ with audience
+// codes and a ciphertext of ciphertext bytes (docs/protocol.md).
+func entrySize(typ string, audience, ciphertext int) int {
+	return fixedHeaderSize + 1 + len(typ) + 1 + 2*audience + HashSize + 4 + ciphertext + SignatureSize
+}
+
+// SealedEntrySizeBound is at least the encoded size of an entry of type
+// typ with audience codes whose record, a body of body bytes, is sealed
+// by [SealRecordSalted] to recipients recipients (X25519 or static): the
+// entry's framing and signature around the age file of the salted body
+// ([crypto.SealedSizeBound]). Batch packing leaves this envelope room.
+func SealedEntrySizeBound(typ string, audience, recipients, body int) int {
+	return entrySize(typ, audience, crypto.SealedSizeBound(1+SaltSize+body, recipients))
 }
 
 // Times an entry can carry: unix nanoseconds that fit an int64, not before

@@ -69,3 +69,30 @@ func (h *Handover) SignedCard() (*SignedCard, error) {
 func NewHandover(sc *SignedCard, reason string) Handover {
 	return Handover{Version: 1, Card: base64.StdEncoding.EncodeToString(sc.Bytes()), Reason: reason}
 }
+
+// TypeName returns [HandoverType].
+func (h *Handover) TypeName() string { return HandoverType }
+
+// Noun returns "key hand-over".
+func (h *Handover) Noun() string { return "key hand-over" }
+
+// Replaces returns nil: a hand-over replaces a key, not a record.
+func (h *Handover) Replaces() *Supersedes { return nil }
+
+// Parties reports that a hand-over goes to whom the operator names (the
+// node sends it to every partner).
+func (h *Handover) Parties() ([]string, bool) { return operatorNamed() }
+
+// Filed returns the zero Date: a hand-over is filed under no date.
+func (h *Handover) Filed() Date { return Date{} }
+
+// Concerns returns nil: a hand-over names no participant.
+func (h *Handover) Concerns() []string { return nil }
+
+// ForEveryPartner reports false.
+func (h *Handover) ForEveryPartner() bool { return false }
+
+// Author returns none.
+func (h *Handover) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}

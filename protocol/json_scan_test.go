@@ -31,19 +31,25 @@ func decodedMembers(t *testing.T, raw []byte) (keys []string, vals []string) {
 	return keys, vals
 }
 
-// checkScan compares scanJSON with encoding/json on b: the same verdict,
-// and for every object the same member names and value bytes, and for every
+// checkScan compares scanJSON with encoding/json on b: it accepts what
+// encoding/json accepts except invalid UTF-8, lone surrogate escapes and
+// duplicate member names, and nothing else; every refusal says where; and
+// for every object the same member names and value bytes, and for every
 // array the same elements.
 func checkScan(t *testing.T, b []byte) {
 	t.Helper()
-	d, ok := scanJSON(b)
-	if valid := json.Valid(b); ok != valid {
-		t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", b, ok, valid)
+	d, err := scanJSON(b)
+	ok := err == nil
+	want := json.Valid(b) && utf8.Valid(b) && !hasDuplicateNames(b) && !bytes.Contains(b, []byte(`\u`))
+	if ok && !json.Valid(b) || ok && !utf8.Valid(b) || !ok && want {
+		t.Fatalf("scanJSON(%q) = %v, json.Valid = %v", b, err, json.Valid(b))
 	}
-	if !ok || !utf8.Valid(b) {
-		return // invalid UTF-8 is refused by checker.document before scanning
+	if !ok {
+		if len(bytes.TrimSpace(b)) > 0 && !strings.Contains(err.Error(), "offset") && !strings.Contains(err.Error(), "duplicate object member name") && !strings.Contains(err.Error(), "at start of value") { // at offset 0
+			t.Fatalf("scanJSON(%q): %v does not say where", b, err)
+		}
+		return
 	}
-	checkShallow(t, d)
 	if !bytes.Equal(d.raw(0), bytes.TrimSpace(b)) || d.nodes[0].next != int32(len(d.nodes)) {
 		t.Fatalf("root %q of %d nodes, next %d", d.raw(0), len(d.nodes), d.nodes[0].next)
 	}
@@ -84,38 +90,6 @@ func checkScan(t *testing.T, b []byte) {
 	}
 }
 
-// checkShallow checks that scanJSONDepth keeps exactly the nodes of the
-// full tree d that are nested less deep than its limit.
-func checkShallow(t *testing.T, d *jsonDoc) {
-	t.Helper()
-	depth := make([]int, len(d.nodes))
-	for i := range d.nodes {
-		for j := int32(i) + 1; j < d.nodes[i].next; j = d.nodes[j].next {
-			depth[j] = depth[i] + 1
-		}
-	}
-	for keep := 1; keep <= 3; keep++ {
-		s, ok := scanJSONDepth(d.b, keep)
-		if !ok {
-			t.Fatalf("keep %d: scan failed", keep)
-		}
-		k := 0
-		for i, n := range d.nodes {
-			if depth[i] >= keep {
-				continue
-			}
-			if k >= len(s.nodes) || !bytes.Equal(s.raw(int32(k)), d.raw(int32(i))) || s.nodes[k].kind != n.kind ||
-				(depth[i] > 0 && s.key(int32(k)) != d.key(int32(i))) {
-				t.Fatalf("keep %d: node %d differs from node %d of the full tree", keep, k, i)
-			}
-			k++
-		}
-		if k != len(s.nodes) {
-			t.Fatalf("keep %d: %d nodes, want %d", keep, len(s.nodes), k)
-		}
-	}
-}
-
 func TestScanJSON(t *testing.T) {
 	for _, s := range []string{
 		``, ` `, `{}`, ` { } `, `[]`, `[ ]`, `{"a":1}`, `{"a" : [1, 2 ,{"b":null}] , "c":"d"}`,
@@ -129,14 +103,57 @@ func TestScanJSON(t *testing.T) {
 	}
 	for _, depth := range []int{maxJSONDepth, maxJSONDepth + 1} {
 		b := strings.Repeat("[", depth) + strings.Repeat("]", depth)
-		if _, ok := scanJSON([]byte(b)); ok != json.Valid([]byte(b)) || ok != (depth <= maxJSONDepth) {
-			t.Errorf("depth %d: scanJSON %v, json.Valid %v", depth, ok, json.Valid([]byte(b)))
+		if _, err := scanJSON([]byte(b)); (err == nil) != json.Valid([]byte(b)) || (err == nil) != (depth <= maxJSONDepth) {
+			t.Errorf("depth %d: scanJSON %v, json.Valid %v", depth, err, json.Valid([]byte(b)))
 		}
 	}
 }
 
-// TestDuplicateKeys checks that duplicate member names are found however
-// many members an object has and however the names are escaped.
+// hasDuplicateNames reports whether an object of b, valid JSON, repeats a
+// member name, as encoding/json's tokens show it.
+func hasDuplicateNames(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type level struct {
+		names  map[string]bool
+		object bool
+		name   bool // the next string token in the object is a name
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		top := len(stack) - 1
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if top >= 0 && stack[top].object {
+				stack[top].name = true
+			}
+			stack = append(stack, level{names: map[string]bool{}, object: tok == json.Delim('{'), name: true})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+			continue
+		}
+		if top < 0 || !stack[top].object {
+			continue
+		}
+		if s, isName := tok.(string); isName && stack[top].name {
+			if stack[top].names[s] {
+				return true
+			}
+			stack[top].names[s] = true
+			stack[top].name = false
+			continue
+		}
+		stack[top].name = true
+	}
+}
+
+// TestDuplicateKeys checks that duplicate member names are refused however
+// many members an object has, however deep and however the names are
+// escaped, naming the field.
 func TestDuplicateKeys(t *testing.T) {
 	var many strings.Builder
 	many.WriteString(`{`)
@@ -149,22 +166,25 @@ func TestDuplicateKeys(t *testing.T) {
 		{`{"a":1,"b":2}`, ""},
 		{`{"a":1,"b":2,"a":3}`, "a"},
 		{`{"a":1,"\u0061":2}`, "a"},
+		{`{"a":{"b":1},"c":[{"d":1,"d":2}]}`, "c[0].d"},
 		{many.String() + `"z":1}`, ""},
 		{many.String() + `"kxx":1}`, "kxx"},
 		{many.String() + `"k\u0078":1}`, "kx"},
 	}
 	for _, tt := range tests {
-		d, ok := scanJSON([]byte(tt.doc))
-		if !ok {
-			t.Fatalf("scanJSON(%q) failed", tt.doc)
+		_, err := scanJSON([]byte(tt.doc))
+		if (err != nil) != (tt.dup != "") || hasDuplicateNames([]byte(tt.doc)) != (tt.dup != "") {
+			t.Errorf("%.40q: %v", tt.doc, err)
 		}
-		if k, dup := d.duplicateKey(0); k != tt.dup || dup != (tt.dup != "") {
-			t.Errorf("%.40q: duplicate %q, %v; want %q", tt.doc, k, dup, tt.dup)
+		var c checker
+		c.document([]byte(tt.doc), MaxBodySize)
+		if tt.dup != "" && (len(c.errs) != 1 || c.errs[0].Field != tt.dup || c.errs[0].Reason != "duplicate key") {
+			t.Errorf("%.40q: %+v, want %q: duplicate key", tt.doc, c.errs, tt.dup)
 		}
 	}
 }
 
-// FuzzScanJSON checks scanJSON against encoding/json.
+// FuzzScanJSON checks scanJSON against encoding/json (checkScan).
 func FuzzScanJSON(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join(examplesDir, "*.json"))
 	for _, name := range files {
@@ -172,4 +192,44 @@ func FuzzScanJSON(f *testing.F) {
 	}
 	f.Add([]byte(`{"a":[1,-2.5e3,"x\u00e9",true,false,null,{}],"b":{"c":[]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkScan(t, b) })
+}
+
+// TestScanJSONSaysWhere checks that a refused document is refused with what
+// is wrong and where, also where jsontext's ReadValue misnames it.
+func TestScanJSONSaysWhere(t *testing.T) {
+	for doc, want := range map[string]string{
+		`[1,{"a":}]`:          `missing value after object name within "/1/a" after offset 8`,
+		`{"a":{"b":[1,2,]}}`:  `invalid character ',' at start of value within "/a/b" after offset 14`,
+		`{"a":"\ud800"}`:      `invalid surrogate pair`,
+		"{\"a\":\"x\xffy\"}":  `invalid UTF-8 within "/a" after offset 7`,
+		`tru`:                 `unexpected EOF after offset 3`,
+		`{"a":1} {"b":2}`:     `more data after the JSON value, from offset 7`,
+		`{"a":{"b":1,"b":2}}`: `duplicate object member name "b" within "/a"`,
+	} {
+		if _, err := scanJSON([]byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", doc, err, want)
+		}
+	}
+}
+
+// TestValidatorRefusesLoneSurrogates checks the one document the jsontext
+// scan refuses that the hand-written lexer accepted (decoding the escape
+// to U+FFFD): a string or name escaping half a UTF-16 surrogate pair is
+// not Unicode text, and is refused naming where it is (docs/protocol.md
+// §6.1).
+func TestValidatorRefusesLoneSurrogates(t *testing.T) {
+	for _, esc := range []string{`\ud800`, `\udfff`, `\ud800\u0041`} {
+		body := strings.Replace(string(readFile(t, examplesDir+"/certificate.json")), `"issuing_authority": "`, `"issuing_authority": "`+esc, 1)
+		if body == string(readFile(t, examplesDir+"/certificate.json")) {
+			t.Fatal("no issuing_authority in the example")
+		}
+		err := ValidateRecord(CertificateType, []byte(body))
+		if err == nil || !strings.Contains(err.Error(), "invalid surrogate pair") || !strings.Contains(err.Error(), `/issuing_authority`) {
+			t.Errorf("%s: %v", esc, err)
+		}
+	}
+	ok := strings.Replace(string(readFile(t, examplesDir+"/certificate.json")), `"issuing_authority": "`, `"issuing_authority": "\ud83d\udc8e `, 1)
+	if err := ValidateRecord(CertificateType, []byte(ok)); err != nil {
+		t.Errorf("a surrogate pair: %v", err)
+	}
 }

@@ -118,3 +118,39 @@ func isSHA256Hex(s string) bool { return len(s) == 64 && isLowerHex(s) }
 
 // hasOther reports whether a list of enum values includes "other".
 func hasOther(list []string) bool { return slices.Contains(list, "other") }
+
+// TypeName returns [NoticeType].
+func (n *Notice) TypeName() string { return NoticeType }
+
+// Noun returns "notice".
+func (n *Notice) Noun() string { return "notice" }
+
+// Replaces returns the notice this one corrects, or nil.
+func (n *Notice) Replaces() *Supersedes { return n.Supersedes }
+
+// Parties reports that only the operator can name a notice's readers.
+func (n *Notice) Parties() ([]string, bool) { return operatorNamed() }
+
+// Filed returns the issue date.
+func (n *Notice) Filed() Date { return n.Issued }
+
+// Concerns returns the authority that detected a fraudulent
+// certificate; nil for the other kinds, which name no participant as
+// their party.
+func (n *Notice) Concerns() []string {
+	if a, ok := n.Author(); ok {
+		return []string{a.Code}
+	}
+	return nil
+}
+
+// ForEveryPartner reports true: the whole KP reads notices.
+func (n *Notice) ForEveryPartner() bool { return true }
+
+// Author returns the authority that detected a fraudulent certificate; none for the other kinds.
+func (n *Notice) Author() (AuthorClaim, bool) {
+	if n.FraudulentCertificate != nil {
+		return AuthorClaim{"fraudulent_certificate.detected_by", n.FraudulentCertificate.DetectedBy}, true
+	}
+	return AuthorClaim{}, false
+}

@@ -55,3 +55,35 @@ func (c *checker) preNotification(o *object) *PreNotification {
 	o.done()
 	return p
 }
+
+// TypeName returns [PreNotificationType].
+func (p *PreNotification) TypeName() string { return PreNotificationType }
+
+// Noun returns "pre-notification".
+func (p *PreNotification) Noun() string { return "pre-notification" }
+
+// Replaces returns the pre-notification this one corrects, or nil.
+func (p *PreNotification) Replaces() *Supersedes { return p.Supersedes }
+
+// Parties returns the importing country when it is a participant code;
+// none otherwise.
+func (p *PreNotification) Parties() ([]string, bool) {
+	if _, known := LookupParticipant(p.Importer.Country); known {
+		return []string{p.Importer.Country}, true
+	}
+	return nil, true
+}
+
+// Filed returns the shipping date.
+func (p *PreNotification) Filed() Date { return p.Shipped }
+
+// Concerns returns the issuer and the importing country.
+func (p *PreNotification) Concerns() []string { return []string{p.Issuer, p.Importer.Country} }
+
+// ForEveryPartner reports false.
+func (p *PreNotification) ForEveryPartner() bool { return false }
+
+// Author returns the issuer.
+func (p *PreNotification) Author() (AuthorClaim, bool) {
+	return AuthorClaim{"issuer", p.Issuer}, true
+}

@@ -5,15 +5,18 @@ import "fmt"
 // bodyReader reads a record body of one type from its top-level object,
 // reporting problems to the object's checker. It returns a typed pointer
 // such as *Certificate, meaningful only when no problem was reported.
-type bodyReader func(c *checker, o *object) any
+type bodyReader func(c *checker, o *object) Record
 
 // bodyReaders holds the reader of every record type of this package, by
 // name. It is filled by init functions and read afterwards.
 var bodyReaders = map[string]bodyReader{}
 
 // register registers a record type whose bodies read reads, and keeps the
-// reader for [ParseRecord] and batches.
-func register[T any](name, summary string, read func(*checker, *object) *T) {
+// reader for [ParseRecord] and batches. Its values must be [Record]s.
+func register[T any, PT interface {
+	*T
+	Record
+}](name, summary string, read func(*checker, *object) *T) {
 	Register(RecordType{
 		Name:    name,
 		Summary: summary,
@@ -22,7 +25,7 @@ func register[T any](name, summary string, read func(*checker, *object) *T) {
 			return err
 		},
 	})
-	bodyReaders[name] = func(c *checker, o *object) any { return read(c, o) }
+	bodyReaders[name] = func(c *checker, o *object) Record { return PT(read(c, o)) }
 }
 
 // parseBody decodes body of type typ with read, returning nil and a
@@ -37,17 +40,18 @@ func parseBody[T any](typ string, body []byte, read func(*checker, *object) *T) 
 }
 
 func init() {
-	bodyReaders[NoticeType] = func(c *checker, o *object) any { return c.notice(o) }
+	bodyReaders[NoticeType] = func(c *checker, o *object) Record { return c.notice(o) }
 }
 
 // ParseRecord decodes and strictly validates a body of type typ, returning
 // the typed value: *Notice, *Certificate, *PreNotification,
 // *ImportConfirmation, *TradeStatistics, *ProductionStatistics,
-// *AnomalyQuery, *AnomalyAnswer, *Acknowledgement, *Withdrawal or *Batch.
+// *AnomalyQuery, *AnomalyAnswer, *Acknowledgement, *Withdrawal, *Handover
+// or *Batch.
 // It returns an error wrapping [ErrUnknownType] for a type without a typed
 // parser in this package, or a *[ValidationError]. On error the value is
 // nil.
-func ParseRecord(typ string, body []byte) (any, error) {
+func ParseRecord(typ string, body []byte) (Record, error) {
 	read, ok := bodyReaders[typ]
 	if !ok {
 		return nil, fmt.Errorf("parse record: type %q: %w", truncate(typ, 40), ErrUnknownType)

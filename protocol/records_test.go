@@ -102,11 +102,12 @@ func TestRecordRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("marshalled record does not validate: %v\n%s", err, b)
 			}
+			var want, got any = v, back
 			if bv, ok := v.(*Batch); ok {
-				v, back = bv.Records, back.(*Batch).Records // items are compacted
+				want, got = bv.Records, back.(*Batch).Records // items are compacted
 			}
-			if !reflect.DeepEqual(back, v) {
-				t.Errorf("round trip changed the record:\n got %+v\nwant %+v", back, v)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("round trip changed the record:\n got %+v\nwant %+v", got, want)
 			}
 		})
 	}

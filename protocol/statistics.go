@@ -164,3 +164,56 @@ func (o *object) half(name string) Half {
 	}
 	return h
 }
+
+// TypeName returns [TradeStatisticsType].
+func (s *TradeStatistics) TypeName() string { return TradeStatisticsType }
+
+// Noun returns "trade statistics row".
+func (s *TradeStatistics) Noun() string { return "trade statistics row" }
+
+// Replaces returns the row this one corrects, or nil.
+func (s *TradeStatistics) Replaces() *Supersedes { return s.Supersedes }
+
+// Parties returns the partner.
+func (s *TradeStatistics) Parties() ([]string, bool) { return []string{s.Partner}, true }
+
+// Filed returns the first day of the period.
+func (s *TradeStatistics) Filed() Date { return s.Period.Start() }
+
+// Concerns returns the reporter and the partner.
+func (s *TradeStatistics) Concerns() []string { return []string{s.Reporter, s.Partner} }
+
+// TypeName returns [ProductionStatisticsType].
+func (s *ProductionStatistics) TypeName() string { return ProductionStatisticsType }
+
+// Noun returns "production statistics row".
+func (s *ProductionStatistics) Noun() string { return "production statistics row" }
+
+// Replaces returns the row this one corrects, or nil.
+func (s *ProductionStatistics) Replaces() *Supersedes { return s.Supersedes }
+
+// Parties reports that only the operator can name the readers of a
+// Participant's own production figures.
+func (s *ProductionStatistics) Parties() ([]string, bool) { return operatorNamed() }
+
+// Filed returns the first day of the period.
+func (s *ProductionStatistics) Filed() Date { return s.Period.Start() }
+
+// Concerns returns the reporter.
+func (s *ProductionStatistics) Concerns() []string { return []string{s.Reporter} }
+
+// ForEveryPartner reports false.
+func (s *TradeStatistics) ForEveryPartner() bool { return false }
+
+// ForEveryPartner reports true: the whole KP reads production figures.
+func (s *ProductionStatistics) ForEveryPartner() bool { return true }
+
+// Author returns the reporter.
+func (s *TradeStatistics) Author() (AuthorClaim, bool) {
+	return AuthorClaim{"reporter", s.Reporter}, true
+}
+
+// Author returns the reporter.
+func (s *ProductionStatistics) Author() (AuthorClaim, bool) {
+	return AuthorClaim{"reporter", s.Reporter}, true
+}

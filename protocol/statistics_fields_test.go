@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 )
@@ -22,15 +21,10 @@ func TestStatisticsStoredBeforeStillValid(t *testing.T) {
 	if k := s.NaturalKey(); k != "trade_statistics/IN/2026-Q3/export/BE/7102.31" || k != s.CellKey() {
 		t.Errorf("natural key %q, cell key %q", k, s.CellKey())
 	}
-	canon, _, err := canonicalRecord(TradeStatisticsType, body)
-	if err != nil || bytes.Contains(canon, []byte("origin")) || bytes.Contains(canon, []byte("currency")) {
-		t.Errorf("canonical form %s (%v) gained members", canon, err)
-	}
 	p, err := ParseProductionStatistics(readFile(t, examplesDir+"/production_statistics.json"))
 	if err != nil || p.Artisanal != nil || p.Industrial != nil || p.Currency != "" {
 		t.Errorf("old production row: %+v, %v", p, err)
 	}
-	checkCSVRoundTrip(t, "trade-statistics", canon)
 }
 
 // TestTradeStatisticsOriginKey checks that rows of one cell split by origin
@@ -98,64 +92,5 @@ func TestStatisticsFieldErrors(t *testing.T) {
 				t.Errorf("error %v, want field %q: %q", err, tt.field, tt.reason)
 			}
 		})
-	}
-}
-
-// TestNewFieldsRoundTrip checks that every new member goes through a CSV
-// export and import unchanged, an address with a formula-like start and
-// several lines included.
-func TestNewFieldsRoundTrip(t *testing.T) {
-	for _, tt := range []struct{ kind, file string }{
-		{"trade-statistics", "trade_statistics-by-origin.json"},
-		{"production-statistics", "production_statistics-split.json"},
-	} {
-		canon, _, err := canonicalRecord(exampleType(tt.file), readFile(t, examplesDir+"/"+tt.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkCSVRoundTrip(t, tt.kind, canon)
-	}
-	body := mutated(t, "certificate.json", func(m map[string]any) {
-		set("exporter.address", "=HYPERLINK(\"x\")\nMumbai 400004")(m)
-		set("importer.address", "Hoveniersstraat 22, 2018 Antwerpen")(m)
-	})
-	canon, _, err := canonicalRecord(CertificateType, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkCSVRoundTrip(t, "certificates", canon)
-}
-
-// TestReadTableOriginRows checks that two rows of one cell with different
-// origins are two records, and the same origin twice a duplicate.
-func TestReadTableOriginRows(t *testing.T) {
-	const header = "reporter,period,flow,partner,hs_code,origin,carats,value_usd,certificates\n"
-	bodies, ie := readTable(t, "trade-statistics", "s.csv", header+
-		"IN,2026-Q3,export,BE,7102.31,BW,10,100,1\n"+
-		"IN,2026-Q3,export,BE,7102.31,ZA,20,200,2\n"+
-		"IN,2026-Q3,export,BE,7102.31,,5,50,1\n")
-	if ie != nil || len(bodies) != 3 {
-		t.Fatalf("%d bodies, %v", len(bodies), ie)
-	}
-	_, ie = readTable(t, "trade-statistics", "s.csv", header+
-		"IN,2026-Q3,export,BE,7102.31,BW,10,100,1\n"+
-		"IN,2026-Q3,export,BE,7102.31,bw,20,200,2\n")
-	wantProblems(t, ie, "3:reporter:duplicate of row 2: the same reporter, period, flow, partner, hs_code and origin")
-}
-
-// TestImportExamplesByOrigin checks the CSV examples of the new columns:
-// they read, and write back to the same records.
-func TestImportExamplesByOrigin(t *testing.T) {
-	for file, kind := range map[string]string{
-		"trade-statistics-by-origin.csv":  "trade-statistics",
-		"production-statistics-split.csv": "production-statistics",
-	} {
-		bodies, ie := readTable(t, kind, file, string(readFile(t, examplesDir+"/import/"+file)))
-		if ie != nil || len(bodies) < 2 {
-			t.Fatalf("%s: %d records, %v", file, len(bodies), ie)
-		}
-		for _, b := range bodies {
-			checkCSVRoundTrip(t, kind, b)
-		}
 	}
 }

@@ -1,11 +1,14 @@
 package protocol
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // MaxBodySize caps a record body given to a validator, in bytes.
@@ -84,22 +87,40 @@ func (c *checker) document(b []byte, max int) *object {
 		c.add("", "document is not valid UTF-8")
 		return nil
 	}
-	d, ok := scanJSON(b)
-	if !ok {
-		c.add("", "document is not valid JSON: %s", syntaxReason(b))
+	d, err := scanJSON(b)
+	var se *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &se) && se.Err == jsontext.ErrDuplicateName:
+		c.add(pointerPath(se.JSONPointer), "duplicate key")
+		return nil
+	case err != nil:
+		c.add("", "document is not valid JSON: %s", syntaxReason(err))
 		return nil
 	}
 	return c.object("", d, 0)
 }
 
-// syntaxReason returns encoding/json's description of the syntax error in
-// b, the reason a document is refused.
-func syntaxReason(b []byte) string {
-	var v json.RawMessage
-	if err := json.Unmarshal(b, &v); err != nil {
-		return strings.TrimPrefix(err.Error(), "json: ")
+// syntaxReason returns jsontext's description of a syntax error, which
+// says where it is, without its prefix.
+func syntaxReason(err error) string {
+	if err == io.ErrUnexpectedEOF {
+		return "unexpected end of JSON input"
 	}
-	return "invalid syntax"
+	return strings.TrimPrefix(err.Error(), "jsontext: ")
+}
+
+// pointerPath returns a JSON pointer as a field path ("lines[0].carats"):
+// record members are never named by digits, so those are array indices.
+func pointerPath(p jsontext.Pointer) string {
+	path := ""
+	for tok := range p.Tokens() {
+		if i, err := strconv.Atoi(tok); err == nil && i >= 0 {
+			path = indexPath(path, i)
+		} else {
+			path = joinPath(path, tok)
+		}
+	}
+	return path
 }
 
 // object is one JSON object of a scanned document, whose members the
@@ -112,14 +133,10 @@ type object struct {
 }
 
 // object returns node n of d as an object, rejecting anything but an object
-// and duplicate member names. It returns nil after reporting an error.
+// (scanJSON has refused duplicate member names). It returns nil after reporting an error.
 func (c *checker) object(path string, d *jsonDoc, n int32) *object {
 	if d.nodes[n].kind != '{' {
 		c.add(path, "must be an object")
-		return nil
-	}
-	if key, dup := d.duplicateKey(n); dup {
-		c.add(joinPath(path, key), "duplicate key")
 		return nil
 	}
 	return &object{c: c, d: d, n: n, path: path}

@@ -36,3 +36,30 @@ func (c *checker) withdrawal(o *object) *Withdrawal {
 	o.done()
 	return w
 }
+
+// TypeName returns [WithdrawalType].
+func (w *Withdrawal) TypeName() string { return WithdrawalType }
+
+// Noun returns "withdrawal".
+func (w *Withdrawal) Noun() string { return "withdrawal" }
+
+// Replaces returns the record withdrawn.
+func (w *Withdrawal) Replaces() *Supersedes { return &w.Supersedes }
+
+// Parties reports that the operator names a withdrawal's readers (the
+// node sends it to the audience of the entry it withdraws).
+func (w *Withdrawal) Parties() ([]string, bool) { return operatorNamed() }
+
+// Filed returns the zero Date: a withdrawal is filed under no date.
+func (w *Withdrawal) Filed() Date { return Date{} }
+
+// Concerns returns nil: a withdrawal names no participant.
+func (w *Withdrawal) Concerns() []string { return nil }
+
+// ForEveryPartner reports false.
+func (w *Withdrawal) ForEveryPartner() bool { return false }
+
+// Author returns none.
+func (w *Withdrawal) Author() (AuthorClaim, bool) {
+	return AuthorClaim{}, false
+}

@@ -81,11 +81,8 @@ func flatten(rs []Record) []Record {
 func posOfRecord(r Record) Pos { return Pos{r.Ref.Feed, r.Ref.Seq, r.Ref.Item} }
 
 func typeAndSup(body any) (string, *protocol.Supersedes) {
-	if w, ok := body.(*protocol.Withdrawal); ok {
-		return protocol.WithdrawalType, &w.Supersedes
-	}
-	_, kind, sup := classify(body)
-	return typeName(kind), sup
+	r := body.(protocol.Record)
+	return r.TypeName(), r.Replaces()
 }
 
 // chainGen generates the entries of one feed.

@@ -123,13 +123,28 @@ func (s *State) causes(h *held) []string {
 		}
 		return []string{"a single large shipment or a seasonal pattern", "a change of reporting basis or a correction", "a keying error in either quarter"}
 	case "R12":
-		return []string{
-			"sales from stock built up in earlier periods (raise production_stock_pct if that is normal for the producer)",
-			"goods of mixed or foreign origin certified as of the producer's own origin",
-			"production statistics not yet corrected or submitted for the half",
-		}
+		return productionCauses(f.Numbers)
 	}
 	return nil
+}
+
+// productionCauses lists the honest causes of an R12 excess; artisanal
+// production recorded short first where the producer's split shows an
+// artisanal part, last where all of it is industrial.
+func productionCauses(n map[string]string) []string {
+	out := []string{
+		"sales from stock built up in earlier periods (raise production_stock_pct if that is normal for the producer)",
+		"goods of mixed or foreign origin certified as of the producer's own origin",
+		"production statistics not yet corrected or submitted for the half",
+	}
+	switch {
+	case n["artisanal_shortfall_pct"] != "":
+		return append([]string{fmt.Sprintf("artisanal and alluvial production (%s ct, %s %% of the half's) recorded short, as informal digging and buying often is: %s %% short would explain the excess",
+			n["artisanal_carats"], n["artisanal_share_pct"], n["artisanal_shortfall_pct"])}, out...)
+	case n["artisanal_carats"] != "":
+		return append(out, "artisanal production recorded short — unlikely here: all of the half's production is industrial, weighed at the mine")
+	}
+	return out
 }
 
 // certStatsCauses lists the honest causes of an R10 residual, unconfirmed
@@ -198,6 +213,9 @@ func (s *State) mirrorCauses(h *held) []string {
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
 	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
+	if c, ok := basisCause(n); ok {
+		cs = append(cs, c)
+	}
 	slices.SortStableFunc(cs, func(a, b cause) int { return b.score - a.score })
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -329,6 +347,8 @@ func fxCause(n map[string]string, has func(string) bool) cause {
 		c.score = notConcerned
 	case has("carats"):
 		c.text += " — it moves value only, not the carats that differ too"
+	case sameRateDates(n):
+		c.text += fmt.Sprintf(" — both sides state rates of the same dates (%s; %s), so it explains none of it", n["exporter_exchange_rates"], n["importer_exchange_rates"])
 	case !pctAbove(n["value_diff_pct"], Percent(fxPct).String()):
 		c.text += fmt.Sprintf(" — fits a %s %% value-only gap", n["value_diff_pct"])
 		c.score = explainsAll

@@ -17,7 +17,7 @@ func TestBatchItemZeroIsItemOne(t *testing.T) {
 	odd.TotalCarats = ct("160.00")
 	lone := newCert("IN", "IN0001235", "BE", "2026-01-05", line("7102.31", "100.00", "15000.00"))
 	lone.TotalCarats = ct("160.00")
-	s.Add(f.rec("IN", &protocol.Batch{Version: 1, Type: protocol.CertificateType, Records: []any{odd}}))
+	s.Add(f.rec("IN", &protocol.Batch{Version: 1, Type: protocol.CertificateType, Records: []protocol.Record{odd}}))
 	s.Add(f.rec("IN", lone))
 
 	g := find(t, s.Findings(early), "R7/IN/IN0001234")

@@ -2,38 +2,11 @@ package reconcile
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 )
-
-// Each calls fn with every current finding at time now whose id starts
-// with prefix and sorts after after (from the first when after is empty),
-// in id order, until fn returns false. fn must neither keep nor modify f;
-// it may call [State.Period], nothing else of the State. now becomes the
-// clock, as in [State.Findings].
-//
-// The ids are kept sorted between changes of the set of findings, so that
-// a page costs what it reads, not what the State holds: after a finding
-// came or went, the next call sorts the ids again (about 60 ms for
-// 200,000 findings, docs/performance.md "Findings at scale").
-func (s *State) Each(now time.Time, prefix, after string, fn func(f *Finding) bool) {
-	s.advance(now)
-	s.commit()
-	ids := s.sortedIDs()
-	i := sort.SearchStrings(ids, prefix)
-	if after > prefix {
-		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
-	}
-	for ; i < len(ids) && strings.HasPrefix(ids[i], prefix); i++ {
-		if !fn(&s.active[ids[i]].f) {
-			return
-		}
-	}
-}
 
 // Generation returns a number that changes whenever the current findings
 // may have changed, so that a caller can keep what it derived from them
@@ -70,7 +43,7 @@ func (s *State) Period(id string) string {
 	if !ok {
 		return ""
 	}
-	return s.period(h)
+	return h.period
 }
 
 // period is the quarter ("2026-Q3") of the certificate a slot's finding

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"cmp"
+	"reflect"
 	"slices"
 	"time"
 
@@ -20,6 +21,13 @@ type Record struct {
 	// Time is the entry's time; optional. It dates findings (Since) and
 	// tells when a confirmation came in (R2, confirmed after expiry).
 	Time time.Time
+	// FeedKey tells apart the feeds of one participant: after a key
+	// rotation Ref.Feed has two, each numbered from 1, and a correction
+	// names an entry of its own feed. Any string that names the feed, such
+	// as the author's key; "" when Ref.Feed has one feed. The rules
+	// compare records by participant (Ref.Feed); which records are current
+	// is decided per feed.
+	FeedKey string
 	// Body is the parsed record: *protocol.Certificate,
 	// *protocol.PreNotification, *protocol.ImportConfirmation,
 	// *protocol.TradeStatistics, *protocol.ProductionStatistics,
@@ -30,17 +38,28 @@ type Record struct {
 	Body any
 }
 
-// recID is a record's position: author feed, entry seq, batch item.
+// recID is a record's position: author participant and feed, entry seq,
+// batch item.
 type recID struct {
-	feed string
+	feed string // the author's participant code
+	key  string // the feed of that participant (Record.FeedKey)
 	seq  uint64
 	item int
 }
 
-func (a recID) pos() Pos { return Pos{a.feed, a.seq, a.item} }
+// pos returns the position of a in [Chains], which tells feeds apart.
+func (a recID) pos() Pos {
+	if a.key == "" {
+		return Pos{a.feed, a.seq, a.item}
+	}
+	return Pos{a.feed + "\x00" + a.key, a.seq, a.item}
+}
 
 func (a recID) compare(b recID) int {
 	if c := cmp.Compare(a.feed, b.feed); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.key, b.key); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.seq, b.seq); c != 0 {
@@ -68,7 +87,7 @@ type rec struct {
 	// batch reports that the record is an item of a batch entry (id.item
 	// is then its 0-based index; a lone record has item 0 too).
 	batch bool
-	body  any
+	body  protocol.Record
 	slot  *slot // certificates, confirmations and pre-notifications
 }
 
@@ -105,72 +124,29 @@ func latest(a, b time.Time) time.Time {
 	return b
 }
 
-// classify returns the kind of body, normalised to a pointer, and the
-// record it supersedes, if any. Unknown and nil bodies give kindNone.
-func classify(body any) (any, uint8, *protocol.Supersedes) {
-	switch b := body.(type) {
-	case *protocol.Certificate:
-		if b != nil {
-			return b, kindCert, b.Supersedes
-		}
-	case protocol.Certificate:
-		return &b, kindCert, b.Supersedes
-	case *protocol.ImportConfirmation:
-		if b != nil {
-			return b, kindConf, b.Supersedes
-		}
-	case protocol.ImportConfirmation:
-		return &b, kindConf, b.Supersedes
-	case *protocol.PreNotification:
-		if b != nil {
-			return b, kindPre, b.Supersedes
-		}
-	case protocol.PreNotification:
-		return &b, kindPre, b.Supersedes
-	case *protocol.TradeStatistics:
-		if b != nil {
-			return b, kindTrade, b.Supersedes
-		}
-	case protocol.TradeStatistics:
-		return &b, kindTrade, b.Supersedes
-	case *protocol.ProductionStatistics:
-		if b != nil {
-			return b, kindProd, b.Supersedes
-		}
-	case protocol.ProductionStatistics:
-		return &b, kindProd, b.Supersedes
-	case *protocol.Notice:
-		if b != nil {
-			return b, kindNotice, b.Supersedes
-		}
-	case protocol.Notice:
-		return &b, kindNotice, b.Supersedes
-	}
-	return nil, kindNone, nil
+// kinds gives the kind of each record type the rules read.
+var kinds = map[string]uint8{
+	protocol.CertificateType:          kindCert,
+	protocol.ImportConfirmationType:   kindConf,
+	protocol.PreNotificationType:      kindPre,
+	protocol.TradeStatisticsType:      kindTrade,
+	protocol.ProductionStatisticsType: kindProd,
+	protocol.NoticeType:               kindNotice,
 }
 
-// typeName returns the record type name of kind.
-func typeName(kind uint8) string {
-	switch kind {
-	case kindCert:
-		return protocol.CertificateType
-	case kindConf:
-		return protocol.ImportConfirmationType
-	case kindPre:
-		return protocol.PreNotificationType
-	case kindTrade:
-		return protocol.TradeStatisticsType
-	case kindProd:
-		return protocol.ProductionStatisticsType
-	case kindNotice:
-		return protocol.NoticeType
+// classify returns body as a record and its kind; kindNone for a type the
+// rules do not read, a value that is no record and a nil one.
+func classify(body any) (protocol.Record, uint8) {
+	r, ok := body.(protocol.Record)
+	if !ok || reflect.ValueOf(r).IsNil() {
+		return nil, kindNone
 	}
-	return ""
+	return r, kinds[r.TypeName()]
 }
 
 // refOf returns the RecordRef of r, with its natural key.
 func refOf(r *rec) RecordRef {
-	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Batch: r.batch, Type: typeName(r.kind)}
+	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Batch: r.batch, Type: r.body.TypeName()}
 	if k, ok := r.body.(interface{ NaturalKey() string }); ok {
 		ref.Key = k.NaturalKey()
 	}

@@ -25,8 +25,8 @@ type foreignRec struct {
 // foreignAuthor holds r as evidence and reports true when its body names
 // an author its feed may not write for; the record at its position, if
 // any, is taken out of the other rules.
-func (s *State) foreignAuthor(id recID, r Record, body any, kind uint8) bool {
-	k := subjectKey{kind: subjAuthor, a: id.feed, b: strconv.FormatUint(id.seq, 10), year: id.item}
+func (s *State) foreignAuthor(id recID, r Record, body protocol.Record, kind uint8) bool {
+	k := subjectKey{kind: subjAuthor, a: id.feed, b: strconv.FormatUint(id.seq, 10), year: id.item, hs: id.key} // hs: the feed
 	c, ok := protocol.ClaimedAuthor(body)
 	if !ok || protocol.MayAuthor(id.feed, c.Code) {
 		if _, held := s.foreign[id]; held {
@@ -46,7 +46,7 @@ func (s *State) foreignAuthor(id recID, r Record, body any, kind uint8) bool {
 // held as evidence.
 func (s *State) checkAuthor(k subjectKey) []Finding {
 	seq, _ := strconv.ParseUint(k.b, 10, 64)
-	fr := s.foreign[recID{k.a, seq, k.year}]
+	fr := s.foreign[recID{k.a, k.hs, seq, k.year}]
 	if fr == nil {
 		return nil
 	}

@@ -173,6 +173,11 @@ func (s *State) mirror(k subjectKey, from protocol.Quarter, n int, lim mirrorLim
 		f.Explanation += "; within the limits: " + rest
 	}
 	f.Explanation += "; " + lag
+	for _, note := range []string{basisNote(k, &e, &i, f.Numbers), rateNote(k, &e, &i, f.Numbers)} {
+		if note != "" {
+			f.Explanation += "; " + note
+		}
+	}
 	return []Finding{f}
 }
 

@@ -33,5 +33,31 @@ func (s *State) checkProduction(k subjectKey) []Finding {
 	}
 	f.Explanation = sprintf("%s exported %s ct of its own origin in %s (%d certificates), more than its production of %s ct plus %s %% stock",
 		k.a, protocol.Carats(exp.carats), k.h, exp.count, prod.Carats, s.cfg.ProductionStockPct)
+	f.Explanation += productionSplit(prod, exp.carats-limit, f.Numbers)
 	return []Finding{f}
+}
+
+// productionSplit adds the artisanal and industrial parts of prod, where
+// the producer reports them, to nums (artisanal_carats, …,
+// artisanal_share_pct, and artisanal_shortfall_pct: how far short the
+// artisanal part would have to be recorded to explain the excess over the
+// limit) and returns the clause for the explanation; "" without a split.
+// Artisanal and alluvial production (many small diggers selling to
+// informal buyers) is the part most often recorded short; industrial
+// production is weighed at the mine.
+func productionSplit(prod *protocol.ProductionStatistics, excess int64, nums map[string]string) string {
+	a, i := prod.Artisanal, prod.Industrial
+	if a == nil || i == nil {
+		return ""
+	}
+	nums["artisanal_carats"], nums["artisanal_value_usd"] = a.Carats.String(), a.ValueUSD.String()
+	nums["industrial_carats"], nums["industrial_value_usd"] = i.Carats.String(), i.ValueUSD.String()
+	nums["artisanal_share_pct"] = pctOf(int64(a.Carats), int64(prod.Carats))
+	if a.Carats == 0 {
+		return sprintf("; all of its production is industrial (%s ct), weighed at the mine", i.Carats)
+	}
+	short := pctOf(excess, int64(a.Carats)+excess)
+	nums["artisanal_shortfall_pct"] = short
+	return sprintf("; its production splits into %s ct artisanal and alluvial (%s %%) and %s ct industrial: the artisanal part recorded %s %% short would explain the excess",
+		a.Carats, nums["artisanal_share_pct"], i.Carats, short)
 }

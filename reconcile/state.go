@@ -56,6 +56,7 @@ type State struct {
 	active map[string]*held
 	owned  map[subjectKey][]string // finding ids of subjects other than slots
 	order  []string                // the ids of active, sorted; nil when a finding came or went since
+	index  findingIndex            // the ids of active by partner and period, counts by rule
 	gen    uint64                  // counts the commits that touched a subject (see Generation)
 
 	// Scratch of one Add.
@@ -79,10 +80,18 @@ type State struct {
 
 // held is a current finding and the subject that owns it.
 type held struct {
-	f    Finding
-	slot *slot
-	subj subjectKey
+	f      Finding
+	slot   *slot
+	subj   subjectKey
+	period string // s.period(h), set by apply
 }
+
+// A held finding's period is computed once, when apply stores it: the
+// date that places it (a certificate's issue, a confirmation's receipt, a
+// pre-notification's shipment, a statistics subject's quarter, else its
+// Since) belongs to one of its Records or to its subject, so the period
+// cannot change while the finding stays equal. TestEachScopeEqualsFilter
+// checks the kept period against one computed afresh.
 
 // NewState returns an empty State for the node of participant self (such
 // as "IN"), with cfg's thresholds and ref as the unit-value reference (see
@@ -109,7 +118,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{}, euSubs: map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
-		active: map[string]*held{}, owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
+		active: map[string]*held{}, index: newFindingIndex(), owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
 	}
 	s.chains = NewChains(s.setLive)
 	return s, nil
@@ -203,7 +212,7 @@ func (s *State) ingest(r Record) {
 }
 
 func (s *State) ingestOne(r Record) {
-	id := recID{r.Ref.Feed, r.Ref.Seq, r.Ref.Item}
+	id := recID{r.Ref.Feed, r.FeedKey, r.Ref.Seq, r.Ref.Item}
 	if id.feed == "" {
 		return
 	}
@@ -213,11 +222,11 @@ func (s *State) ingestOne(r Record) {
 		}
 		return
 	}
-	body, kind, sup := classify(r.Body)
+	body, kind := classify(r.Body)
 	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
 		return
 	}
-	s.chains.Put(id.pos(), typeName(kind), sup, &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
+	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
 }
 
 func (s *State) insert(r *rec) {
@@ -338,11 +347,15 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		if h == nil {
 			s.order = nil
 		}
-		s.active[f.ID] = &held{f: *f, slot: sl, subj: k}
+		now := &held{f: *f, slot: sl, subj: k}
+		now.period = s.period(now)
+		s.index.put(h, now)
+		s.active[f.ID] = now
 		s.changed = append(s.changed, f.clone())
 	}
 	for _, id := range old {
 		if !slices.Contains(ids, id) {
+			s.index.drop(s.active[id])
 			delete(s.active, id)
 			s.order = nil
 			s.cleared = append(s.cleared, id)

@@ -342,6 +342,12 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	return fullError(s.db.Update(fn))
 }
 
+// MaxEntrySize is the largest encoded entry the store holds: its value
+// limit (64 MiB − 1 KiB on disk, 1 MiB in memory) less the header stored
+// with the entry. An entry's record, its body with a shorter header, is
+// smaller than the entry that seals it, so it fits too.
+func (s *Store) MaxEntrySize() int { return s.maxValue - evidenceHeaderLen }
+
 // checkSize refuses a value Badger would refuse.
 func (s *Store) checkSize(what string, n int) error {
 	if n > s.maxValue {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 	"github.com/kpnode/kpnode/testnet/trade"
 )
 
@@ -147,7 +148,7 @@ func chunks(items []trade.Item) []chunk {
 // importable reports whether it can go in an import: its type has an
 // import kind and its natural key is new for its author.
 func importable(it trade.Item, seen map[string]bool) bool {
-	if _, ok := protocol.LookupKind(it.Type); !ok {
+	if _, ok := tabular.LookupKind(it.Type); !ok {
 		return false
 	}
 	key, err := protocol.NaturalKey(it.Type, it.Record)
@@ -199,7 +200,7 @@ func (n *Network) publishChunk(ctx context.Context, c chunk) error {
 func request(c chunk) (string, []byte, error) {
 	it := c.items[0]
 	to := strings.Join(it.To, ",")
-	if k, _ := protocol.LookupKind(it.Type); c.asImport {
+	if k, _ := tabular.LookupKind(it.Type); c.asImport {
 		arr := make([]json.RawMessage, len(c.items))
 		for i, c := range c.items {
 			arr[i] = c.Record

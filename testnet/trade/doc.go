@@ -55,7 +55,12 @@
 // next quarter is not in). With a window reaching only two weeks into the
 // statistics quarter, most pairs show such a gap. Producers send their
 // partners their production for each half-year the window meets
-// (provisional for the current one), above their exports of own origin. Nodes also send a few
+// (provisional for the current one), above their exports of own origin.
+// About one reporter and period in three states what real submissions
+// may (docs/records.md §6): the date basis it counted by (exports by
+// certificate issue date, imports by import date), the conversion from
+// its own currency at the period's last day, and for some producers the
+// artisanal/industrial split; none of it changes a figure. Nodes also send a few
 // notices (forged certificates, a seizure, a lifted enhanced vigilance, a
 // historic suspension) that name nothing any certificate involves.
 //

@@ -115,6 +115,7 @@ func rowItem(k cell, f figure) Item {
 		Version: 1, Reporter: k.reporter, Period: k.q, Flow: k.flow, Partner: k.partner, HSCode: k.hs,
 		Carats: f.carats, ValueUSD: f.value, Certificates: f.certs,
 	}
+	stateTrade(body)
 	return Item{Author: k.reporter, To: []string{k.partner}, Type: protocol.TradeStatisticsType, Step: stepReports, body: body}
 }
 
@@ -174,6 +175,7 @@ func (g *generator) productionFigure(p string, h protocol.Half, carats protocol.
 // productionItem is a production record, sent to every partner.
 func (g *generator) productionItem(k half, f figure) Item {
 	body := &protocol.ProductionStatistics{Version: 1, Reporter: k.producer, Period: k.h, Carats: f.carats, ValueUSD: f.value}
+	stateProduction(body)
 	return Item{Author: k.producer, To: slices.Clone(g.nodes[k.producer].partners), Type: protocol.ProductionStatisticsType, Step: stepReports, body: body}
 }
 

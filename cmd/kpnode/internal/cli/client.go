@@ -16,7 +16,7 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // client talks to a running node's local API.
@@ -42,7 +42,23 @@ func (e *env) client(homeFlag string) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &client{home: h, cfg: cfg, token: tok, http: &http.Client{Timeout: 2 * time.Minute}}, nil
+	return &client{home: h, cfg: cfg, token: tok, http: &http.Client{Timeout: requestTimeout}}, nil
+}
+
+// requestTimeout bounds a request to the daemon, answer included.
+const requestTimeout = 2 * time.Minute
+
+// importTimeout bounds an upload that the daemon imports before it
+// answers (records, a valuation table): the daemon allows the import
+// api.ImportWindow and then a minute for the answer, so the client waits
+// a little longer than both instead of calling a slow import unreachable.
+const importTimeout = api.ImportWindow + 2*time.Minute
+
+// forImport returns a copy of c whose requests may take importTimeout.
+func (c *client) forImport() *client {
+	slow := *c
+	slow.http = &http.Client{Timeout: importTimeout}
+	return &slow
 }
 
 func homeError(err error, dir string) error {
@@ -136,7 +152,7 @@ func apiFailure(resp *http.Response) error {
 }
 
 // rowsMessage lists a file's bad rows, one per line, as file:row:column.
-func rowsMessage(msg string, rows []protocol.RowError) string {
+func rowsMessage(msg string, rows []tabular.RowError) string {
 	var b strings.Builder
 	b.WriteString(msg)
 	for _, r := range rows {

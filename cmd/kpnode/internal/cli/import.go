@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/kpnode/kpnode/node"
-	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 const maxImportFile = 256 << 20
@@ -33,7 +33,7 @@ func runImport(e *env, args []string) error {
 	if len(pos) != 2 {
 		return usageErrorf("import needs KIND and FILE (KIND: %s)", kindList())
 	}
-	kind, ok := protocol.LookupKind(pos[0])
+	kind, ok := tabular.LookupKind(pos[0])
 	if !ok {
 		return usageErrorf("import: unknown kind %q (want %s)", pos[0], kindList())
 	}
@@ -66,7 +66,7 @@ func runImport(e *env, args []string) error {
 	return nil
 }
 
-func printImport(e *env, kind protocol.Kind, res node.ImportResult) {
+func printImport(e *env, kind tabular.Kind, res node.ImportResult) {
 	verb := "Imported"
 	if res.DryRun {
 		verb = "Checked (dry run, nothing written)"
@@ -105,6 +105,7 @@ func printAudienceNotes(e *env, nonParty, warnings []string) {
 // of the upload and then of each phase of the import, from the node's
 // events (an import_id chosen here names them); elsewhere nothing.
 func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, out any) error {
+	c = c.forImport()
 	if !isTerminal(e.Err) {
 		return c.doReader(e, "POST", path+"?"+q.Encode(), bytes.NewReader(body), out)
 	}
@@ -119,6 +120,7 @@ func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, ou
 // upload posts a file, showing the progress of the upload on a terminal
 // on one line, erased at the end.
 func (c *client) upload(e *env, path string, body []byte, out any) error {
+	c = c.forImport()
 	if !isTerminal(e.Err) {
 		return c.doReader(e, "POST", path, bytes.NewReader(body), out)
 	}
@@ -166,7 +168,7 @@ func formatOf(flag, file string) string {
 
 func kindList() string {
 	var names []string
-	for _, k := range protocol.Kinds() {
+	for _, k := range tabular.Kinds() {
 		names = append(names, k.Name)
 	}
 	return strings.Join(names, ", ")
@@ -199,7 +201,7 @@ func runExport(e *env, args []string) error {
 	if pos[0] == "kp-statistics" {
 		return exportStatistics(e, c, w, *period, *format, cmp.Or(*out, "-"))
 	}
-	kind, ok := protocol.LookupKind(pos[0])
+	kind, ok := tabular.LookupKind(pos[0])
 	if !ok {
 		return usageErrorf("export: unknown kind %q (want %s, or kp-statistics)", pos[0], kindList())
 	}

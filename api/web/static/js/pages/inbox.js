@@ -10,29 +10,33 @@ import { summary } from '../format.js';
 
 const SHOWN = 10;
 
-/** loadInbox fetches the inbox. */
-export function loadInbox(ctx) {
-  return api.get('/api/inbox', { signal: ctx.signal });
+/** LIMIT is how many items of each list the awaiting page asks for (the
+ * most the API gives in one page); the overview takes the default page. */
+const LIMIT = 10000;
+
+/** loadInbox fetches the inbox: each list's first page, and in counts
+ * the length of the whole list. */
+export function loadInbox(ctx, limit) {
+  return api.get('/api/inbox' + (limit ? '?limit=' + limit : ''), { signal: ctx.signal });
 }
 
 /** inboxView lists what awaits this node, each item linked to its record. */
 export function inboxView(ib) {
   const groups = [
-    ['inbox-notices', 'Notices to acknowledge', ib.notices, recordItem],
-    ['inbox-questions', 'Questions to answer', ib.questions, recordItem],
-    ['inbox-confirm', 'Certificates to confirm', ib.to_confirm, certItem],
+    ['inbox-notices', 'Notices to acknowledge', ib.notices, recordItem, ib.counts.notices],
+    ['inbox-questions', 'Questions to answer', ib.questions, recordItem, ib.counts.questions],
+    ['inbox-confirm', 'Certificates to confirm', ib.to_confirm, certItem, ib.counts.to_confirm],
   ];
-  const total = groups.reduce((n, g) => n + g[2].length, 0);
+  const total = groups.reduce((n, g) => n + g[4], 0);
   if (total === 0) {
     return empty('Nothing waits for this node.', el('p', { class: 'hint' },
       'Partners\' notices to acknowledge, questions to answer and certificates to confirm appear here.'));
   }
-  return [groups.filter((g) => g[2].length > 0).map(([id, title, items, item]) =>
+  return groups.filter((g) => g[4] > 0).map(([id, title, items, item, count]) =>
     el('div', { class: 'inbox-group', id },
-      el('h3', {}, title + ' (' + items.length + ')'),
+      el('h3', {}, title + ' (' + count + ')'),
       el('ul', { class: 'inbox' }, items.slice(0, SHOWN).map(item)),
-      items.length > SHOWN ? el('p', { class: 'hint' }, 'and ' + (items.length - SHOWN) + ' more, oldest last.') : null)),
-  ib.truncated ? el('p', { class: 'hint' }, 'Only the newest records were read.') : null];
+      count > SHOWN ? el('p', { class: 'hint' }, 'and ' + (count - SHOWN) + ' more, oldest last.') : null));
 }
 
 function recordItem(r) {
@@ -53,7 +57,7 @@ function certHref(c) {
  * confirmation, per partner, with a link to the full list. */
 export function awaitingView(ib) {
   const list = ib.unconfirmed;
-  if (list.length === 0) {
+  if (ib.counts.unconfirmed === 0) {
     return empty('Every certificate of ours is confirmed.', el('p', { class: 'hint' },
       'A certificate is confirmed when the importing authority sends an import confirmation for it.'));
   }
@@ -62,19 +66,21 @@ export function awaitingView(ib) {
   return [el('ul', { class: 'inbox' }, [...per].map(([dest, n]) =>
     el('li', { dataset: { partner: dest } }, el('a', { href: '#/awaiting?partner=' + encodeURIComponent(dest) },
       plural(n, 'certificate', 'certificates') + ' to ' + dest + ' not yet confirmed')))),
+  list.length < ib.counts.unconfirmed ? el('p', { class: 'hint' }, 'Counted over the newest ' + list.length + ' of ' + ib.counts.unconfirmed + '.') : null,
   el('p', {}, el('a', { href: '#/awaiting', id: 'awaiting-link' }, 'See every certificate awaiting confirmation'))];
 }
 
 /** awaitingPage lists our certificates awaiting confirmation. */
 export async function awaitingPage(view, ctx) {
   const partner = ctx.params.get('partner') || '';
-  const ib = await loadInbox(ctx);
+  const ib = await loadInbox(ctx, LIMIT);
   const list = ib.unconfirmed.filter((c) => !partner || c.destination === partner);
   fill(view,
     el('h1', {}, 'Certificates awaiting confirmation' + (partner ? ' by ' + partner : '')),
     el('p', {}, 'Our certificates for which the importing authority has not yet sent an import confirmation. ',
       'Confirmation is not delivery: a partner\'s node may hold the certificate (delivered) while the importing authority has not yet confirmed the shipment.'),
     partner ? el('p', {}, el('a', { href: '#/awaiting' }, 'Show every partner')) : null,
+    ib.unconfirmed.length < ib.counts.unconfirmed ? el('p', { class: 'hint' }, 'The newest ' + ib.unconfirmed.length + ' of ' + ib.counts.unconfirmed + ' are listed.') : null,
     list.length === 0 ? empty('None: every certificate of ours is confirmed.')
       : table(['Certificate', 'To', 'Issued', 'Entry'], list.map((c) => row([
         el('a', { href: certHref(c) }, c.number), c.destination, c.issued,

@@ -1,12 +1,13 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"unicode/utf8"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // readJSONTable reads a JSON array of record bodies, or an object whose
@@ -21,28 +22,17 @@ func readJSONTable(tk *tableKind, file string, data []byte, author string, progr
 	if !utf8.Valid(data) {
 		return nil, fileErr("is not valid UTF-8 (save the file as UTF-8)")
 	}
-	keep := 2 // the array and its items
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		keep = 3 // the object, its members, and the items
-	}
-	d, ok := scanJSONDepth(data, keep)
-	if !ok {
-		return nil, fileErr("is not valid JSON: %s", syntaxReason(data))
-	}
-	items, reason := jsonItems(d, tk)
-	if reason != "" {
+	items, reason, err := jsonFileItems(data, tk)
+	switch {
+	case err != nil:
+		return nil, fileErr("is not valid JSON: %s", syntaxReason(data, err))
+	case reason != "":
 		return nil, fileErr("%s", reason)
 	}
 	r := jsonTable{tk: tk, file: file, author: author, first: map[string]int{}}
-	total := 0
-	for j := items + 1; j < d.nodes[items].next; j = d.nodes[j].next {
-		total++
-	}
-	prog := newTableProgress(progress, total)
-	i := 0
-	for j := items + 1; j < d.nodes[items].next; j = d.nodes[j].next {
-		i++
-		r.item(i, d, j)
+	prog := newTableProgress(progress, len(items))
+	for i, item := range items {
+		r.item(i+1, item)
 		prog.add(1)
 	}
 	return &Table{Bodies: r.bodies, Rows: r.rows}, r.errs
@@ -59,14 +49,14 @@ type jsonTable struct {
 	errs   []RowError
 }
 
-// item validates item i, node n of d.
-func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
-	if d.nodes[n].kind != '{' {
+// item validates item i, whose JSON text is raw.
+func (r *jsonTable) item(i int, raw []byte) {
+	if raw[0] != '{' {
 		r.errs = append(r.errs, RowError{File: r.file, Row: i, Reason: "must be an object, a record body"})
 		return
 	}
-	v, canon, key, err := canonicalValue(r.tk.typ, withVersion(d.raw(n)))
-	var ve *ValidationError
+	v, canon, key, err := canonicalValue(r.tk.typ, withVersion(raw))
+	var ve *protocol.ValidationError
 	field, reason := "", ""
 	if err == nil {
 		field, reason = authorReason(r.author, v)
@@ -90,58 +80,14 @@ func (r *jsonTable) item(i int, d *jsonDoc, n int32) {
 	}
 }
 
-// jsonItems returns the node of the array of items, or why there is none.
-func jsonItems(d *jsonDoc, tk *tableKind) (int32, string) {
-	const want = `must be a JSON array of records, or an object with "items"`
-	switch d.nodes[0].kind {
-	case '[':
-		return 0, ""
-	case '{':
-	default:
-		return 0, want
-	}
-	if k, dup := d.duplicateKey(0); dup {
-		return 0, fmt.Sprintf("duplicate member %q", k)
-	}
-	items := int32(-1)
-	for j := int32(1); j < d.nodes[0].next; j = d.nodes[j].next {
-		raw := truncate(string(d.raw(j)), 40)
-		switch k := d.key(j); k {
-		case "items":
-			if d.nodes[j].kind != '[' {
-				return 0, `"items" must be an array of records`
-			}
-			items = j
-		case "version":
-			if raw != "1" {
-				return 0, fmt.Sprintf(`"version" must be 1, got %s`, raw)
-			}
-		case "type":
-			if raw != strconv.Quote(tk.typ) {
-				return 0, fmt.Sprintf(`"type" must be %q for %s, got %s`, tk.typ, tk.name, raw)
-			}
-		default:
-			return 0, fmt.Sprintf("unexpected member %q: the file %s", truncate(k, 40), want)
-		}
-	}
-	if items < 0 {
-		return 0, want
-	}
-	return items, ""
-}
-
 // withVersion returns an object with "version": 1 first when it has no
 // "version" member.
 func withVersion(obj []byte) []byte {
-	d, ok := scanJSONDepth(obj, 2)
-	if !ok {
-		return obj
-	}
-	if _, has := d.lookup(0, "version"); has {
+	if hasMember(obj, "version") {
 		return obj
 	}
 	out := append(make([]byte, 0, len(obj)+13), `{"version":1`...)
-	if d.children(0) > 0 {
+	if !emptyObject(obj) {
 		out = append(out, ',')
 	}
 	return append(out, obj[1:]...)

@@ -1,8 +1,10 @@
-package protocol
+package tabular
 
 import (
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // writeCSV writes valid bodies as CSV: the header naming every column,
@@ -22,21 +24,20 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 	out := appendCSVRecord(nil, names)
 	cells := make([]string, len(cols))
 	for _, body := range bodies {
-		d, _ := scanJSON(body) // valid: checked by WriteTable
+		fields := bodyFields(body) // valid: checked by WriteTable
 		for ci, c := range cols {
 			cells[ci] = ""
-			if n, ok := d.lookup(0, c.path); ok && c.path != "" {
-				cells[ci] = csvCellOf(c, d, n)
+			if v, ok := fields[c.path]; ok && c.path != "" {
+				cells[ci] = csvCellOf(c, v)
 			}
 		}
 		if !tk.lines {
 			out = appendCSVRecord(out, cells)
 			continue
 		}
-		lines, _ := d.lookup(0, "lines")
-		i := 0
-		for l := lines + 1; l < d.nodes[lines].next; l = d.nodes[l].next {
+		for i, line := range arrayElements(fields["lines"]) {
 			i++
+			lineFields := bodyFields(line)
 			for ci, c := range cols {
 				member, ok := strings.CutPrefix(c.path, linePrefix)
 				switch {
@@ -44,8 +45,8 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 					cells[ci] = strconv.Itoa(i)
 				case ok:
 					cells[ci] = ""
-					if n, found := d.lookup(l, member); found {
-						cells[ci] = csvCellOf(c, d, n)
+					if v, found := lineFields[member]; found {
+						cells[ci] = csvCellOf(c, v)
 					}
 				}
 			}
@@ -55,16 +56,16 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 	return out
 }
 
-// csvCellOf returns node n as the CSV cell of column c, guarded against
+// csvCellOf returns value v as the CSV cell of column c, guarded against
 // formulas when c is free text.
-func csvCellOf(c tableColumn, d *jsonDoc, n int32) string {
+func csvCellOf(c tableColumn, v jsontext.Value) string {
 	if freeText(c.cell) {
-		return guardCell(cellOf(d, n))
+		return guardCell(cellOf(v))
 	}
 	if c.cell == cellItemNo { // the body counts from 0, people from 1
-		if i, err := strconv.Atoi(cellOf(d, n)); err == nil {
+		if i, err := strconv.Atoi(cellOf(v)); err == nil {
 			return strconv.Itoa(i + 1)
 		}
 	}
-	return cellOf(d, n)
+	return cellOf(v)
 }

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // dangerousAlphabet builds the random cell texts: every character that can
@@ -40,7 +42,7 @@ func TestCSVExportIsInertAndRoundTrips(t *testing.T) {
 			set("exporter.licence", texts[1])(m)
 			set("remarks", texts[2])(m)
 		})
-		want, _, err := canonicalRecord(ImportConfirmationType, body)
+		want, _, err := canonicalRecord(protocol.ImportConfirmationType, body)
 		if err != nil {
 			continue // control characters in a one-line field, blank text: refused anyway
 		}
@@ -136,7 +138,7 @@ func TestCSVNonTextColumnsCannotStartAFormula(t *testing.T) {
 					set(path, v)(m)
 				})
 				checked++
-				if err := ValidateRecord(tk.typ, body); err == nil {
+				if err := protocol.ValidateRecord(tk.typ, body); err == nil {
 					t.Errorf("%s column %s accepts %v", tk.name, c.name, v)
 				}
 			}
@@ -164,7 +166,7 @@ func FuzzCSVGuard(f *testing.F) {
 			set("importer.name", s)(m)
 			set("remarks", s)(m)
 		})
-		if want, _, err := canonicalRecord(ImportConfirmationType, body); err == nil {
+		if want, _, err := canonicalRecord(protocol.ImportConfirmationType, body); err == nil {
 			checkCSVRoundTrip(t, "confirmations", want)
 		}
 	})

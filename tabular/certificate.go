@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"cmp"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // Certificates in CSV: one row per certificate line, the certificate's own
@@ -164,8 +166,8 @@ func (t *csvTable) orderLines(rows []csvRow, number string) []csvRow {
 		case s == "":
 			reason = "is required on every row of a file with a line column"
 		case reason != "":
-		case n < 1 || n > MaxCertificateLines:
-			reason = fmt.Sprintf("must be between 1 and %d, got %d", MaxCertificateLines, n)
+		case n < 1 || n > protocol.MaxCertificateLines:
+			reason = fmt.Sprintf("must be between 1 and %d, got %d", protocol.MaxCertificateLines, n)
 		case seen[n] != 0:
 			reason = fmt.Sprintf("certificate %s already has line %d on row %d (is the number used twice?)", number, n, seen[n])
 		}
@@ -238,7 +240,7 @@ func (t *csvTable) computeTotal(b *bodyWriter, rows []csvRow, total string) {
 	if sum, ok := t.sum(rows, t.tk.column(line)); ok {
 		b.enter("")
 		b.key(total)
-		b.b = append(appendHundredths(append(b.b, '"'), sum), '"')
+		b.b = strconv.AppendQuote(b.b, protocol.USD(sum).String())
 	}
 }
 
@@ -248,11 +250,11 @@ func (t *csvTable) sum(rows []csvRow, ci int) (int64, bool) {
 	var sum int64
 	var overflow bool
 	for _, r := range rows {
-		v, err := parseHundredths(t.value(r.cells, ci))
+		v, err := protocol.ParseUSD(t.value(r.cells, ci)) // carats and dollars alike: hundredths
 		if err != nil {
 			return 0, false
 		}
-		sum, overflow = addChecked(sum, v, overflow)
+		sum, overflow = addChecked(sum, int64(v), overflow)
 	}
 	return sum, len(rows) > 0 && !overflow
 }

@@ -1,6 +1,10 @@
-package protocol
+package tabular
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kpnode/kpnode/protocol"
+)
 
 // cellKind says how a CSV cell becomes a JSON member and back.
 type cellKind int
@@ -133,7 +137,7 @@ func columns(groups ...[]tableColumn) []tableColumn {
 // tableKinds are the importable kinds, in documentation order.
 var tableKinds = []*tableKind{
 	{
-		name: "certificates", typ: CertificateType, lines: true,
+		name: "certificates", typ: protocol.CertificateType, lines: true,
 		key: []string{"number", "issuer"},
 		columns: columns(
 			[]tableColumn{
@@ -160,7 +164,7 @@ var tableKinds = []*tableKind{
 		),
 	},
 	{
-		name: "pre-notifications", typ: PreNotificationType,
+		name: "pre-notifications", typ: protocol.PreNotificationType,
 		key: []string{"certificate_number", "issuer"},
 		columns: columns(
 			[]tableColumn{
@@ -180,7 +184,7 @@ var tableKinds = []*tableKind{
 		),
 	},
 	{
-		name: "confirmations", typ: ImportConfirmationType,
+		name: "confirmations", typ: protocol.ImportConfirmationType,
 		key: []string{"certificate_number", "issuer"},
 		columns: columns(
 			[]tableColumn{
@@ -201,7 +205,7 @@ var tableKinds = []*tableKind{
 		),
 	},
 	{
-		name: "trade-statistics", typ: TradeStatisticsType,
+		name: "trade-statistics", typ: protocol.TradeStatisticsType,
 		key:    []string{"reporter", "period", "flow", "partner", "hs_code"},
 		optKey: []string{"origin"},
 		columns: columns(
@@ -224,7 +228,7 @@ var tableKinds = []*tableKind{
 		),
 	},
 	{
-		name: "production-statistics", typ: ProductionStatisticsType,
+		name: "production-statistics", typ: protocol.ProductionStatisticsType,
 		key: []string{"reporter", "period"},
 		columns: columns(
 			[]tableColumn{

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"cmp"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // csvTable reads one CSV file of a kind: the header, then the records,
@@ -371,13 +373,13 @@ func (t *csvTable) member(b *bodyWriter, r csvRow, ci int, c tableColumn) {
 // validator's problems, each placed by where (row, column, and a note to
 // append to the reason). It returns nil when there was any problem.
 func (t *csvTable) validate(body []byte, where func(path string) (row int, column, note string)) []byte {
-	v, err := ParseRecord(t.tk.typ, body) // body is written in canonical form
+	v, err := protocol.ParseRecord(t.tk.typ, body) // body is written in canonical form
 	if field, reason := authorReason(t.author, v); err == nil && reason != "" {
 		row, column, note := where(field)
 		t.errorf(row, column, "%s%s", reason, note)
 		return nil
 	}
-	var ve *ValidationError
+	var ve *protocol.ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Errors {
 			row, column, note := where(fe.Field)

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // Bulk import and export of the five importable record types as tables:
@@ -187,7 +189,7 @@ func ReadTable(kind Kind, file string, r io.Reader, format string) ([][]byte, er
 }
 
 // ReadTableAs is [ReadTable] for the node of participant author: a record
-// that author may not write ([CheckAuthor]: a certificate whose issuer,
+// that author may not write ([protocol.CheckAuthor]: a certificate whose issuer,
 // statistics whose reporter is another authority) is a problem of its row
 // and column, as any other. An empty author checks no author.
 func ReadTableAs(kind Kind, file string, r io.Reader, format, author string) ([][]byte, error) {
@@ -277,7 +279,7 @@ func WriteTable(kind Kind, w io.Writer, format string, bodies [][]byte) error {
 		return fmt.Errorf("write table: unknown format %q (want csv or json)", truncate(format, 40))
 	}
 	for i, body := range bodies {
-		if err := ValidateRecord(tk.typ, body); err != nil {
+		if err := protocol.ValidateRecord(tk.typ, body); err != nil {
 			return fmt.Errorf("write table: body %d: %w", i, err)
 		}
 	}
@@ -315,7 +317,7 @@ func canonicalRecord(typ string, body []byte) (canon []byte, key string, err err
 
 // canonicalValue is canonicalRecord that also returns the parsed record.
 func canonicalValue(typ string, body []byte) (v any, canon []byte, key string, err error) {
-	v, err = ParseRecord(typ, body)
+	v, err = protocol.ParseRecord(typ, body)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -325,7 +327,7 @@ func canonicalValue(typ string, body []byte) (v any, canon []byte, key string, e
 	if err := enc.Encode(v); err != nil {
 		return nil, nil, "", err
 	}
-	if k, ok := v.(keyed); ok {
+	if k, ok := v.(interface{ NaturalKey() string }); ok {
 		key = k.NaturalKey()
 	}
 	return v, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), key, nil
@@ -335,8 +337,8 @@ func canonicalValue(typ string, body []byte) (v any, canon []byte, key string, e
 // parsed record v, and the field at fault, or "" when it may (or author
 // is empty).
 func authorReason(author string, v any) (field, reason string) {
-	var ae *AuthorError
-	if author == "" || !errors.As(CheckAuthor(author, v), &ae) {
+	var ae *protocol.AuthorError
+	if author == "" || !errors.As(protocol.CheckAuthor(author, v), &ae) {
 		return "", ""
 	}
 	return ae.Claim.Field, fmt.Sprintf("is %s, but this node is %s's: it cannot write in another authority's name", ae.Claim.Code, author)

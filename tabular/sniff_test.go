@@ -1,14 +1,17 @@
-package protocol
+package tabular
 
 import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // exampleCSV returns the example import file of kind name.
@@ -180,5 +183,46 @@ func TestImportErrorSummary(t *testing.T) {
 	_, ie := readTable(t, "production-statistics", "p.csv", "reporter,period,carats,value_usd\nBW,2026-H3,x,1\n")
 	if !strings.Contains(ie.Error(), "import p.csv: 2 problems in 1 row, nothing imported") {
 		t.Errorf("%q", ie.Error())
+	}
+}
+
+// TestReadTableWindows1252: a CSV file that Excel saved as plain "CSV"
+// (Windows-1252, Latin-1 in the Americas and Western Europe) gets one
+// problem for the file, saying what it is, where its first such character
+// is and to save it as "CSV UTF-8 (Comma delimited)", never its raw bytes;
+// UTF-8 with a stray byte that no Windows-1252 file has keeps its problems
+// by cell.
+func TestReadTableWindows1252(t *testing.T) {
+	enc := charmap.Windows1252.NewEncoder()
+	utf := strings.Replace(exampleCSV(t, "certificates"), "Shree Ram Diamonds", `"Société Générale, Zürich – “Ø”"`, 1)
+	cp1252, err := enc.String(utf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if utf8.ValidString(cp1252) || !strings.Contains(cp1252, "Soci\xe9t\xe9 G\xe9n\xe9rale") {
+		t.Fatalf("not a Windows-1252 sample: %q", cp1252)
+	}
+	line := strings.Count(utf[:strings.Index(utf, "Société")], "\n") + 1
+	for _, file := range []string{"c.csv", "c.txt"} {
+		_, err := ReadTable(mustKind(t, "certificates"), file, strings.NewReader(cp1252), "")
+		ie, ok := err.(*ImportError)
+		if !ok || len(ie.Errors) != 1 {
+			t.Fatalf("%s: want one problem, got %v", file, err)
+		}
+		msg := ie.Error()
+		for _, w := range []string{"Windows-1252", fmt.Sprintf("line %d", line), `"CSV UTF-8 (Comma delimited)`} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", file, msg, w)
+			}
+		}
+		if ie.Errors[0].Row != 0 || strings.Contains(msg, "Soci") {
+			t.Errorf("%s: not one problem of the file, or it echoes the cell: %q", file, msg)
+		}
+		assertPrintable(t, msg)
+	}
+	stray := strings.Replace(exampleCSV(t, "certificates"), "Shree Ram Diamonds", "Shree Ram \x81Diamonds", 1)
+	_, err = ReadTable(mustKind(t, "certificates"), "c.csv", strings.NewReader(stray), "")
+	if err == nil || strings.Contains(err.Error(), "Windows-1252") || !strings.Contains(err.Error(), "exporter_name: is not valid UTF-8") {
+		t.Errorf("a byte no Windows-1252 file has: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 const importExamplesDir = examplesDir + "/import"
@@ -71,8 +73,8 @@ func TestKinds(t *testing.T) {
 	if want := []string{"certificates", "pre-notifications", "confirmations", "trade-statistics", "production-statistics"}; !slices.Equal(names, want) {
 		t.Errorf("names %q, want %q", names, want)
 	}
-	if !slices.Equal(types, BatchTypes) {
-		t.Errorf("types %q, want BatchTypes %q", types, BatchTypes)
+	if !slices.Equal(types, protocol.BatchTypes) {
+		t.Errorf("types %q, want protocol.BatchTypes %q", types, protocol.BatchTypes)
 	}
 	if _, ok := LookupKind("notices"); ok {
 		t.Error("LookupKind(notices) succeeded")
@@ -122,7 +124,7 @@ func TestImportExamples(t *testing.T) {
 			t.Errorf("%s: %d bodies, %v; want %d", k.Name, len(bodies), err, counts[k.Name])
 		}
 		for i, b := range bodies {
-			if err := ValidateRecord(k.Type, b); err != nil {
+			if err := protocol.ValidateRecord(k.Type, b); err != nil {
 				t.Errorf("%s: body %d: %v", k.Name, i, err)
 			}
 		}
@@ -130,7 +132,7 @@ func TestImportExamples(t *testing.T) {
 	// The lines of IN0012003 are on rows 5 and 7; its totals are computed.
 	file := filepath.Join(importExamplesDir, "certificates.csv")
 	bodies, _ := ReadTable(mustKind(t, "certificates"), file, bytes.NewReader(readFile(t, file)), "")
-	c, err := ParseCertificate(bodies[2])
+	c, err := protocol.ParseCertificate(bodies[2])
 	if err != nil || c.Number != "IN0012003" || len(c.Lines) != 2 || c.Lines[1].HSCode != "7102.10" ||
 		c.TotalCarats != 1615025 || c.TotalValueUSD != 14150300 {
 		t.Errorf("IN0012003: %+v, %v", c, err)
@@ -153,31 +155,31 @@ func exampleBodies(t *testing.T, k Kind) [][]byte {
 		set("supersedes", map[string]any{"seq": 41, "item": 7}),
 	}
 	switch k.Type {
-	case CertificateType:
+	case protocol.CertificateType:
 		extra = append(extra,
 			set("exporter.name", ` "Quoted", spaced, name `),
 			// Two lines of one HS code: valid, and kept apart by the line column.
 			set("lines[1]", map[string]any{"hs_code": "7102.31", "carats": "310.00", "value_usd": "3100.00"}),
 		)
-	case ImportConfirmationType:
+	case protocol.ImportConfirmationType:
 		extra = append(extra, func(m map[string]any) {
 			set("contents_match", false)(m)
 			set("remarks", "Line one, with a comma;\n\t\"line two\"  ")(m)
 		})
-	case TradeStatisticsType:
+	case protocol.TradeStatisticsType:
 		extra = append(extra, set("partner", "TW"))
 	}
 	for i, change := range extra {
 		unique := func(m map[string]any) { // a natural key of its own
 			change(m)
 			switch k.Type {
-			case CertificateType:
+			case protocol.CertificateType:
 				m["number"] = fmt.Sprintf("IN900000%d", i)
-			case PreNotificationType, ImportConfirmationType:
+			case protocol.PreNotificationType, protocol.ImportConfirmationType:
 				m["certificate_number"] = fmt.Sprintf("IN900000%d", i)
-			case TradeStatisticsType:
+			case protocol.TradeStatisticsType:
 				m["period"] = fmt.Sprintf("2025-Q%d", i+1)
-			case ProductionStatisticsType:
+			case protocol.ProductionStatisticsType:
 				m["period"] = fmt.Sprintf("%d-H1", 2020+i)
 			}
 		}
@@ -228,11 +230,11 @@ func TestWriteTableNonCanonical(t *testing.T) {
 				t.Fatal(err)
 			}
 			back, err := ReadTable(k, "x", &buf, format)
-			want, _ := ParseRecord(typ, body)
+			want, _ := protocol.ParseRecord(typ, body)
 			if err != nil || len(back) != 1 {
 				t.Fatalf("%s %s: %v", typ, format, err)
 			}
-			if got, _ := ParseRecord(typ, back[0]); !reflect.DeepEqual(got, want) {
+			if got, _ := protocol.ParseRecord(typ, back[0]); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s %s: got %+v, want %+v", typ, format, got, want)
 			}
 		}
@@ -243,7 +245,7 @@ func TestWriteTableErrors(t *testing.T) {
 	k := mustKind(t, "certificates")
 	var buf bytes.Buffer
 	err := WriteTable(k, &buf, FormatCSV, [][]byte{readFile(t, examplesDir+"/certificate.json"), []byte(`{"version":1}`)})
-	var ve *ValidationError
+	var ve *protocol.ValidationError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "body 1") || buf.Len() != 0 {
 		t.Errorf("invalid body: %v, wrote %d bytes", err, buf.Len())
 	}
@@ -344,7 +346,7 @@ func TestReadTableLineColumn(t *testing.T) {
 	if ie != nil || len(bodies) != 1 {
 		t.Fatal(ie)
 	}
-	if c, _ := ParseCertificate(bodies[0]); c.Lines[0].Carats != 152035 || c.TotalCarats != 183035 {
+	if c, _ := protocol.ParseCertificate(bodies[0]); c.Lines[0].Carats != 152035 || c.TotalCarats != 183035 {
 		t.Errorf("lines not in line order: %+v", c.Lines)
 	}
 	_, ie = readTable(t, "certificates", "c.csv", header+row("1")+row("1", second...)+row("")+row("21")+row("x"))
@@ -409,7 +411,7 @@ func TestReadTableCSVSyntax(t *testing.T) {
 	if ie != nil || len(bodies) != 1 {
 		t.Fatal(ie)
 	}
-	c, err := ParseImportConfirmation(bodies[0])
+	c, err := protocol.ParseImportConfirmation(bodies[0])
 	if err != nil || c.Importer.Name != "Antwerp Rough Trading, BV" || c.Exporter.Name != `The "Shree Ram" Company` ||
 		c.Remarks != "Seal 2 broken,\nparcel re-weighed." || c.SealsIntact || !c.ContentsMatch {
 		t.Errorf("%+v, %v", c, err)
@@ -419,7 +421,7 @@ func TestReadTableCSVSyntax(t *testing.T) {
 		"IN0012002,IN,3,1830.35,Antwerp \"Rough\",FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 3
 		"IN0012003,IN,3,1830.35,\"Antwerp\" BV,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 4
 		"IN0012004,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes\n" + // 5
-		"IN0012005,IN,3,1830.35,Antw\xe9rp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 6
+		"IN0012005,IN,3,1830.35,Antw\x81rp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\n" + // 6
 		"IN0012006,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,maybe,yes,,\n" + // 7
 		"IN0012007,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,maybe,yes,\n" + // 8
 		"IN0012008,IN,3,1830.35,Antwerp,FOD,BE,Shree,GJ,IN,2026-09-17,yes,yes,\"unclosed\n"
@@ -445,7 +447,7 @@ func TestReadTableCells(t *testing.T) {
 	if ie != nil {
 		t.Fatal(ie)
 	}
-	p, _ := ParsePreNotification(bodies[0])
+	p, _ := protocol.ParsePreNotification(bodies[0])
 	if p.CertificateNumber != "IN0012001" || p.Issuer != "IN" || !slices.Equal(p.Origin, []string{"BW", "ZA"}) || p.ValueUSD != 23115250 || p.Importer.Country != "BE" {
 		t.Errorf("%+v", p)
 	}
@@ -495,9 +497,12 @@ func TestReadTableJSON(t *testing.T) {
 		{`[` + item + `,{},` + strings.Replace(item, "2026-H1", "2026-H3", 1) + `,3,` + item + `]`, ""},
 		{`{"items":[],"type":"certificate"}`, `0::"type" must be "production_statistics"`},
 		{`{"records":[]}`, `0::unexpected member "records"`},
+		{`{"items":[],"items":[]}`, `0::duplicate member "items"`},
+		{`[` + item + `,` + strings.Replace(item, `"period"`, `"period":"2026-H2","period"`, 1) + `]`, "2:period:duplicate key"},
+		{"[" + item + ",\n\n" + `{"reporter":}]`, "0::is not valid JSON: missing value after object name within \"/1/reporter\" after offset 100 (line 3)"},
 		{`{"items":{}}`, `0::"items" must be an array`},
 		{`"x"`, "0::must be a JSON array of records"},
-		{`[`, "0::is not valid JSON: unexpected end of JSON input"},
+		{`[`, "0::is not valid JSON: unexpected EOF after offset 1 (line 1)"},
 		{"[\"\xff\"]", "0::is not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -643,7 +648,7 @@ func TestReadTableCanonical(t *testing.T) {
 		t.Fatal(ie)
 	}
 	for i, b := range bodies {
-		canon, _, err := canonicalRecord(ImportConfirmationType, b)
+		canon, _, err := canonicalRecord(protocol.ImportConfirmationType, b)
 		if err != nil || !bytes.Equal(canon, b) {
 			t.Errorf("body %d:\n got %s\nwant %s (%v)", i, b, canon, err)
 		}

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
@@ -28,6 +28,9 @@ func sniffTable(tk *tableKind, data []byte, format string) string {
 	if format != FormatCSV {
 		return ""
 	}
+	if what := windows1252(trimBOM(data)); what != "" {
+		return what
+	}
 	if bytes.HasPrefix(bytes.TrimLeft(trimBOM(data), " \t\r\n"), []byte("[")) ||
 		bytes.HasPrefix(bytes.TrimLeft(trimBOM(data), " \t\r\n"), []byte("{")) {
 		return "is JSON, not CSV: give it a name ending in .json, or --format json"
@@ -55,6 +58,42 @@ func binaryKind(data []byte) string {
 		return fmt.Sprintf("is a binary file, not CSV or JSON text (a zero byte at offset %d; it starts %s): %s", i, quoteBytes(head, 16), saveAsCSV)
 	}
 	return ""
+}
+
+// windows1252 says so when data is not UTF-8 but reads as Windows-1252
+// (Latin-1 with “quotes”, – and € at 0x80–0x9F), what Excel writes for
+// plain "CSV (Comma delimited)": every byte outside UTF-8 is a letter or
+// sign of that code page, and no other control character than tab and
+// line ends occurs. It names the line of the first such byte, never the
+// byte itself; "" for UTF-8 or anything else.
+func windows1252(data []byte) string {
+	if utf8.Valid(data) {
+		return ""
+	}
+	first := -1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if !cp1252Defined(data[i]) {
+				return ""
+			}
+			if first < 0 {
+				first = i
+			}
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7F:
+			return ""
+		}
+		i += size
+	}
+	line := bytes.Count(data[:first], []byte("\n")) + 1
+	return fmt.Sprintf("is Windows-1252 (Latin-1) text, what Excel saves as plain \"CSV (Comma delimited)\", not UTF-8 (the first such character is on line %d): %s", line, saveAsCSV)
+}
+
+// cp1252Defined reports whether b, a byte of 0x80 or more, is a character
+// of Windows-1252: all are but 0x81, 0x8D, 0x8F, 0x90 and 0x9D.
+func cp1252Defined(b byte) bool {
+	return b >= 0x80 && b != 0x81 && b != 0x8D && b != 0x8F && b != 0x90 && b != 0x9D
 }
 
 // fileMagic maps the first bytes of common binary files to what they are.

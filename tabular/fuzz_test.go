@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // FuzzReadTableCSV checks that ReadTable never panics on a CSV file of any
@@ -68,7 +70,7 @@ func checkTable(t *testing.T, k Kind, data []byte, format string) {
 		return
 	}
 	for i, b := range bodies {
-		if err := ValidateRecord(k.Type, b); err != nil {
+		if err := protocol.ValidateRecord(k.Type, b); err != nil {
 			t.Fatalf("body %d does not validate: %v", i, err)
 		}
 		if canon, _, err := canonicalRecord(k.Type, b); err != nil || !bytes.Equal(canon, b) {

@@ -1,4 +1,4 @@
-package protocol
+package tabular
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // bodyWriter writes a JSON object member by member, opening and closing
@@ -96,8 +98,8 @@ func appendCellJSON(b []byte, c tableColumn, s string) ([]byte, string) {
 		if reason := amountProblem(s); reason != "" {
 			return b, reason
 		}
-		if v, err := parseHundredths(s); err == nil {
-			return append(appendHundredths(append(b, '"'), v), '"'), "" // canonical
+		if v, err := protocol.ParseUSD(s); err == nil {
+			return strconv.AppendQuote(b, v.String()), "" // canonical
 		}
 	case cellInteger:
 		v, reason := parseCellInteger(s)
@@ -116,8 +118,8 @@ func appendCellJSON(b []byte, c tableColumn, s string) ([]byte, string) {
 	case cellOrigin:
 		return appendOrigin(b, s)
 	case cellHSCode:
-		if !ValidHSCode(s) && ValidHSCode(s+"0") {
-			return b, fmt.Sprintf("must be one of %s, got %q: a spreadsheet may have dropped the final zero (format the column as text)", quoteList(hsCodes), s)
+		if !protocol.ValidHSCode(s) && protocol.ValidHSCode(s+"0") {
+			return b, fmt.Sprintf("must be one of %s, got %q: a spreadsheet may have dropped the final zero (format the column as text)", quoteList(protocol.HSCodes()), s)
 		}
 	}
 	return appendJSONString(b, s), ""
@@ -219,43 +221,4 @@ func parseCellInteger(s string) (int64, string) {
 		return 0, fmt.Sprintf("must be a whole number, got %q", truncate(s, 40))
 	}
 	return v, ""
-}
-
-// cellOf returns node n of a valid body as CSV cell text: a string as it
-// is, a list of strings joined by ';', anything else as its JSON text.
-func cellOf(d *jsonDoc, n int32) string {
-	switch d.nodes[n].kind {
-	case '"':
-		s, _ := d.str(n)
-		return s
-	case 'n':
-		return ""
-	case '[':
-		var parts []string
-		for j := n + 1; j < d.nodes[n].next; j = d.nodes[j].next {
-			parts = append(parts, cellOf(d, j))
-		}
-		return strings.Join(parts, ";")
-	}
-	return string(d.raw(n))
-}
-
-// lookup returns the node at a dotted path below object n.
-func (d *jsonDoc) lookup(n int32, path string) (int32, bool) {
-	for name := range strings.SplitSeq(path, ".") {
-		if d.nodes[n].kind != '{' {
-			return 0, false
-		}
-		found := false
-		for j := n + 1; j < d.nodes[n].next; j = d.nodes[j].next {
-			if d.keyIs(j, name) {
-				n, found = j, true
-				break
-			}
-		}
-		if !found {
-			return 0, false
-		}
-	}
-	return n, true
 }
