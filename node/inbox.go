@@ -82,7 +82,6 @@ func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
 	if err := n.buildInbox(); err != nil {
 		return Inbox{}, err
 	}
-	lim, off := inboxLimit(q.Limit), max(q.Offset, 0)
 	x := n.inbox
 	x.mu.Lock()
 	l := x.lists
@@ -90,16 +89,8 @@ func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
 		x.mu.Unlock()
 		return n.Inbox(q)
 	}
-	var ib Inbox
-	var notices, questions []HeldRecord
-	ib.Counts = InboxCounts{l.noticeList.Len(), l.questionList.Len(), l.toConfirm.Len(), l.ours.Len()}
-	notices, ib.Truncated = pageOf(&l.noticeList, off, lim, ib.Truncated)
-	questions, ib.Truncated = pageOf(&l.questionList, off, lim, ib.Truncated)
-	toConfirm, trunc := pageOf(&l.toConfirm, off, lim, ib.Truncated)
-	ours, trunc := pageOf(&l.ours, off, lim, trunc)
+	ib, notices, questions := l.answer(q)
 	x.mu.Unlock()
-	ib.Truncated = trunc
-	ib.ToConfirm, ib.Unconfirmed = certificateRefs(toConfirm), certificateRefs(ours)
 	var err error
 	if ib.Notices, err = n.recordViews(notices); err != nil {
 		return Inbox{}, err
@@ -108,6 +99,20 @@ func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
 		return Inbox{}, err
 	}
 	return ib, nil
+}
+
+// answer returns the pages of the lists that q asks for, but for the
+// notices and questions, which it returns as held records without body.
+func (l *inboxLists) answer(q InboxQuery) (ib Inbox, notices, questions []HeldRecord) {
+	lim, off := inboxLimit(q.Limit), max(q.Offset, 0)
+	ib.Counts = InboxCounts{l.noticeList.Len(), l.questionList.Len(), l.toConfirm.Len(), l.ours.Len()}
+	notices, ib.Truncated = pageOf(&l.noticeList, off, lim, ib.Truncated)
+	questions, ib.Truncated = pageOf(&l.questionList, off, lim, ib.Truncated)
+	toConfirm, trunc := pageOf(&l.toConfirm, off, lim, ib.Truncated)
+	ours, trunc := pageOf(&l.ours, off, lim, trunc)
+	ib.Truncated = trunc
+	ib.ToConfirm, ib.Unconfirmed = certificateRefs(toConfirm), certificateRefs(ours)
+	return ib, notices, questions
 }
 
 func inboxLimit(l int) int {

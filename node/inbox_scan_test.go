@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -15,6 +16,32 @@ import (
 // scanInbox answers q from the held records, as Inbox did by reading
 // them all.
 func (n *Node) scanInbox(q InboxQuery) (Inbox, error) {
+	return inboxScan{n.cfg.Participant, n.id.Public(), n.heldRecordsOf}.inbox(q)
+}
+
+// inboxScan reads the held records of node self (feed key selfKey)
+// through held, as heldRecordsOf returns them.
+type inboxScan struct {
+	self    string
+	selfKey crypto.PublicKey
+	held    func(typ string, author *crypto.PublicKey) ([]HeldRecord, error)
+}
+
+// currentRecords returns the current records of typ (author nil: of
+// every feed), as Node.currentRecords does.
+func (n inboxScan) currentRecords(typ string, author *crypto.PublicKey) ([]HeldRecord, error) {
+	recs, err := n.held(typ, author)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := n.held(protocol.WithdrawalType, author)
+	if err != nil {
+		return nil, err
+	}
+	return resolveLineages(recs, ws).currentRecords(), nil
+}
+
+func (n inboxScan) inbox(q InboxQuery) (Inbox, error) {
 	notices, err := n.unreplied(protocol.NoticeType, protocol.AcknowledgementType,
 		func(v protocol.Record) protocol.EntryRef { return v.(*protocol.Acknowledgement).Of })
 	if err != nil {
@@ -50,8 +77,8 @@ func page[T any](list []T, off, lim int, cut bool) ([]T, bool) {
 // unreplied returns the partners' current records of typ that no current
 // record of replyType of this node names (repliesTo: an
 // acknowledgement's "of", an answer's "query"), newest first.
-func (n *Node) unreplied(typ, replyType string, repliesTo func(protocol.Record) protocol.EntryRef) ([]RecordView, error) {
-	self := n.id.Public()
+func (n inboxScan) unreplied(typ, replyType string, repliesTo func(protocol.Record) protocol.EntryRef) ([]RecordView, error) {
+	self := n.selfKey
 	replies, err := n.currentRecords(replyType, &self)
 	if err != nil {
 		return nil, err
@@ -67,7 +94,7 @@ func (n *Node) unreplied(typ, replyType string, repliesTo func(protocol.Record) 
 	newestFirst(recs)
 	out := []RecordView{}
 	for _, h := range recs {
-		if h.Feed != n.cfg.Participant && !replied[protocol.EntryRef{Feed: h.Feed, Seq: h.Seq}] {
+		if h.Feed != n.self && !replied[protocol.EntryRef{Feed: h.Feed, Seq: h.Seq}] {
 			out = append(out, RecordView{Feed: h.Feed, Seq: h.Seq, Time: h.Time, Type: h.Type, Record: h.Body})
 		}
 	}
@@ -79,7 +106,7 @@ func (n *Node) unreplied(typ, replyType string, repliesTo func(protocol.Record) 
 // their destination's, newest first. A confirmation matches a
 // certificate by issuer and number and must come from the certificate's
 // destination.
-func (n *Node) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
+func (n inboxScan) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
 	confs, err := n.currentRecords(protocol.ImportConfirmationType, nil)
 	if err != nil {
 		return nil, nil, err
@@ -101,9 +128,9 @@ func (n *Node) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
 			continue
 		}
 		switch {
-		case h.Feed == n.cfg.Participant:
+		case h.Feed == n.self:
 			ours = append(ours, certificateRef(h, c))
-		case c.Destination == n.cfg.Participant:
+		case c.Destination == n.self:
 			toConfirm = append(toConfirm, certificateRef(h, c))
 		}
 	}
