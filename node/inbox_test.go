@@ -7,10 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // inboxSeqs returns the seqs of the notices and the certificates to
@@ -132,7 +135,8 @@ func TestInboxPaged(t *testing.T) {
 // number), none confirmed: "kept" from the lists kept current as records
 // are committed, "scan" by reading and resolving every certificate and
 // confirmation held, as the inbox did before (the reference of
-// inbox_index_test.go). Their ratio is the gain.
+// inbox_index_test.go). Their ratio is the gain. lists-B/cert is the heap
+// the kept lists take, per certificate.
 func BenchmarkInbox(b *testing.B) {
 	n := 10000
 	if v := os.Getenv("KPNODE_BENCH_INBOX_CERTS"); v != "" {
@@ -157,9 +161,10 @@ func BenchmarkInbox(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if _, err := in.Inbox(InboxQuery{}); err != nil { // the lists are read once, after start
+	if _, err := in.Inbox(InboxQuery{}); err != nil { // pinning BE dropped the lists: read them once
 		b.Fatal(err)
 	}
+	weight := listsWeight(b, in)
 	for _, bb := range []struct {
 		name  string
 		inbox func(InboxQuery) (Inbox, error)
@@ -171,8 +176,36 @@ func BenchmarkInbox(b *testing.B) {
 					b.Fatalf("inbox: %+v, %v", ib.Counts, err)
 				}
 			}
+			if bb.name == "kept" {
+				b.ReportMetric(weight, "lists-B/cert")
+			}
 		})
 	}
+}
+
+// listsWeight returns the heap that lists of n's certificates take, per
+// certificate: the held records are read first, so that only the lists
+// are weighed.
+func listsWeight(b *testing.B, n *Node) float64 {
+	recs, err := n.heldRecordsOf(protocol.CertificateType, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range recs {
+		recs[i].Value = slim(recs[i].Value)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l := newInboxLists(n.cfg.Participant, n.id.Public())
+	for _, h := range recs {
+		l.add(h)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(l)
+	runtime.KeepAlive(recs)
+	return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(len(recs))
 }
 
 // sameInbox waits until n's inbox answers every query of qs exactly as
