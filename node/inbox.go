@@ -79,19 +79,10 @@ type CertificateRef struct {
 // removed, reads the held records (it waits for the read if one is under
 // way).
 func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
-	if err := n.buildInbox(); err != nil {
+	ib, notices, questions, err := n.inboxPage(q)
+	if err != nil {
 		return Inbox{}, err
 	}
-	x := n.inbox
-	x.mu.Lock()
-	l := x.lists
-	if l == nil { // a partner changed since buildInbox
-		x.mu.Unlock()
-		return n.Inbox(q)
-	}
-	ib, notices, questions := l.answer(q)
-	x.mu.Unlock()
-	var err error
 	if ib.Notices, err = n.recordViews(notices); err != nil {
 		return Inbox{}, err
 	}
@@ -99,6 +90,25 @@ func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
 		return Inbox{}, err
 	}
 	return ib, nil
+}
+
+// inboxPage answers q from the lists, read first if they are not
+// current.
+func (n *Node) inboxPage(q InboxQuery) (ib Inbox, notices, questions []HeldRecord, err error) {
+	x := n.inbox
+	for range inboxBuilds {
+		if err := n.buildInbox(); err != nil {
+			return Inbox{}, nil, nil, err
+		}
+		x.mu.Lock()
+		if x.lists != nil { // else a partner changed since buildInbox
+			ib, notices, questions = x.lists.answer(q)
+			x.mu.Unlock()
+			return ib, notices, questions, nil
+		}
+		x.mu.Unlock()
+	}
+	return Inbox{}, nil, nil, fmt.Errorf("answer inbox: %w", ErrInboxChanging)
 }
 
 // answer returns the pages of the lists that q asks for, but for the

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,10 +9,6 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 )
-
-// ErrInboxChanging is returned by [Node.Inbox] when the pinned partners
-// changed again and again while the inbox was being read.
-var ErrInboxChanging = errors.New("partners changed while the inbox was read")
 
 // inboxBuilds bounds how many times Inbox reads the held records over
 // when partners change meanwhile.
