@@ -246,3 +246,37 @@ func TestInboxRotatedTie(t *testing.T) {
 		t.Fatalf("kept %+v, scan %+v", got.ToConfirm, want.ToConfirm)
 	}
 }
+
+// TestInboxBuildMeanwhile: a record committed while the lists are read
+// from the store (after the read passed it) is in the lists the read
+// gives; lists read while a partner changed are read again.
+func TestInboxBuildMeanwhile(t *testing.T) {
+	self := crypto.PublicKey{1}
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	x := &inboxIndex{}
+	x.commit("IN", self, 1, at, &protocol.Certificate{Issuer: "IN", Number: "N1", Destination: "BE"}) // before any read: left to the read, which finds it in the store
+	reads := 0
+	read := func() (*inboxLists, error) {
+		reads++
+		if reads == 1 {
+			x.invalidate() // a partner added meanwhile
+		}
+		x.commit("IN", self, uint64(1+reads), at, &protocol.Certificate{Issuer: "IN", Number: fmt.Sprint("N", 1+reads), Destination: "BE"})
+		return newInboxLists("IN", self), nil
+	}
+	if err := x.build(read); err != nil {
+		t.Fatal(err)
+	}
+	ib, _, _ := x.lists.answer(InboxQuery{})
+	var seqs []uint64
+	for _, c := range ib.Unconfirmed {
+		seqs = append(seqs, c.Seq)
+	}
+	if reads != 2 || !slices.Equal(seqs, []uint64{3}) {
+		t.Fatalf("%d reads, certificates at %v; want 2 reads, and the one committed during the last read (seq 3)", reads, seqs)
+	}
+	x.commit("IN", self, 4, at, &protocol.Certificate{Issuer: "IN", Number: "N4", Destination: "BE"})
+	if ib, _, _ := x.lists.answer(InboxQuery{}); ib.Counts.Unconfirmed != 2 {
+		t.Fatalf("after a commit: %+v, want 2 unconfirmed", ib.Counts)
+	}
+}

@@ -67,8 +67,13 @@ func (x *inboxIndex) built() bool {
 
 // buildInbox reads the inbox's lists from the store unless they are
 // current; concurrent callers wait for one build.
-func (n *Node) buildInbox() error {
-	x := n.inbox
+func (n *Node) buildInbox() error { return n.inbox.build(n.readInbox) }
+
+// build makes the lists current with read (which reads the store) unless
+// they are: the records committed during the read are added to what it
+// read; a read during which the lists were invalidated is done again,
+// up to inboxBuilds times.
+func (x *inboxIndex) build(read func() (*inboxLists, error)) error {
 	if x.built() {
 		return nil
 	}
@@ -83,7 +88,7 @@ func (n *Node) buildInbox() error {
 		gen := x.gen
 		x.building, x.pending = true, nil
 		x.mu.Unlock()
-		l, err := n.readInbox()
+		l, err := read()
 		x.mu.Lock()
 		if err == nil && x.gen == gen {
 			for _, h := range x.pending {
