@@ -36,7 +36,8 @@ type Node struct {
 	delivery  *delivery
 	heads     *headSignal
 	findings  *findings
-	valuation valuation // the operator's unit-value table (valuation.go)
+	inbox     *inboxIndex // the inbox's lists (inbox_load.go)
+	valuation valuation   // the operator's unit-value table (valuation.go)
 	history   *history
 	committer *committer
 	recovery  *recovery
@@ -133,6 +134,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err
 	}
+	n.inbox = &inboxIndex{}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.pushq = make(chan *protocol.Entry, pushQueueSize)
 	n.syncer = newSyncer(n.runCtx, n)
@@ -162,7 +164,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n.committer = &committer{synced: own.Seq}
 	n.wg.Add(1)
-	go func() { defer n.wg.Done(); n.loadFindings() }()
+	go func() { defer n.wg.Done(); n.loadFindings(); n.loadInbox() }()
 	return n, nil
 }
 

@@ -169,6 +169,7 @@ func (n *Node) trackPartner(p store.Partner) {
 		n.keys[p.Code] = keys
 	}
 	n.mu.Unlock()
+	n.inbox.invalidate() // the partner's feeds have a code now
 	n.gater.allow(pid)
 	n.gater.pause(pid, p.Paused)
 	n.allow.setAddrs(pid, partnerAddrs(p))
@@ -211,6 +212,7 @@ func (n *Node) detachPartner(p store.Partner) {
 	delete(n.peers, pid)
 	delete(n.keys, p.Code)
 	n.mu.Unlock()
+	n.inbox.invalidate() // the partner's feeds have no code now
 	n.gater.deny(pid)
 	n.allow.forget(pid)
 	n.delivery.forget(pid)

@@ -155,9 +155,10 @@ func (n *Node) newKeyConnected(code string, p peer.ID) {
 // f.validThrough.
 func (n *Node) trackClosed(k crypto.PublicKey, code string, f closedFeed) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	n.feeds[k] = code
 	n.closed[k] = f
+	n.mu.Unlock()
+	n.inbox.invalidate() // feed k has a code now
 }
 
 // forgetPeer refuses the peer of a retired key and closes its connections.
