@@ -35,3 +35,7 @@ var ErrInvalidAddr = roster.ErrInvalidAddr
 // (a note too long, an acknowledgement of something that is not a
 // notice); the message says what is wrong.
 var ErrInvalidRequest = errors.New("invalid request")
+
+// ErrInboxChanging is returned by [Node.Inbox] when the pinned partners
+// changed again and again while the inbox was being read.
+var ErrInboxChanging = errors.New("partners changed while the inbox was read")

@@ -142,6 +142,7 @@ func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.T
 	if value == nil {
 		return
 	}
+	n.inbox.commit(code, key, seq, t, value)
 	r := reconcileRecord(code, key, seq, t, value)
 	n.findings.mu.Lock()
 	if n.findings.loading {

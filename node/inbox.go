@@ -1,8 +1,7 @@
 package node
 
 import (
-	"cmp"
-	"slices"
+	"fmt"
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -11,8 +10,9 @@ import (
 // The inbox (GET /api/inbox, the dashboard's "Waiting for this node") is
 // computed from current records only, as every figure of the node: a
 // record corrected or withdrawn since is replaced by its correction or
-// gone, a withdrawn reply answers nothing (current.go). Every record held
-// is read, a page of the store at a time; the answer is paged.
+// gone, a withdrawn reply answers nothing (current.go). Its lists are
+// kept current as records are committed (inbox_index.go, inbox_load.go);
+// the answer is paged.
 
 // Inbox page sizes: the default and the most one list may hold.
 const (
@@ -73,30 +73,56 @@ type CertificateRef struct {
 // Inbox returns what awaits this node: partners' notices not
 // acknowledged, questions not answered, certificates to confirm; and its
 // own certificates their destination has not confirmed. Only current
-// records count, replies included.
+// records count, replies included. It costs the page it answers: the
+// lists are kept current as records are committed (inbox_index.go), and
+// only the first call after start, or after a partner was added or
+// removed, reads the held records (it waits for the read if one is under
+// way).
 func (n *Node) Inbox(q InboxQuery) (Inbox, error) {
-	notices, err := n.unreplied(protocol.NoticeType, protocol.AcknowledgementType,
-		func(v protocol.Record) protocol.EntryRef { return v.(*protocol.Acknowledgement).Of })
+	ib, notices, questions, err := n.inboxPage(q)
 	if err != nil {
 		return Inbox{}, err
 	}
-	questions, err := n.unreplied(protocol.AnomalyQueryType, protocol.AnomalyAnswerType,
-		func(v protocol.Record) protocol.EntryRef { return v.(*protocol.AnomalyAnswer).Query })
-	if err != nil {
+	if ib.Notices, err = n.recordViews(notices); err != nil {
 		return Inbox{}, err
 	}
-	toConfirm, unconfirmed, err := n.unconfirmed()
-	if err != nil {
+	if ib.Questions, err = n.recordViews(questions); err != nil {
 		return Inbox{}, err
 	}
-	ib := Inbox{Counts: InboxCounts{len(notices), len(questions), len(toConfirm), len(unconfirmed)}}
-	lim := inboxLimit(q.Limit)
-	off := max(q.Offset, 0)
-	ib.Notices, ib.Truncated = page(notices, off, lim, ib.Truncated)
-	ib.Questions, ib.Truncated = page(questions, off, lim, ib.Truncated)
-	ib.ToConfirm, ib.Truncated = page(toConfirm, off, lim, ib.Truncated)
-	ib.Unconfirmed, ib.Truncated = page(unconfirmed, off, lim, ib.Truncated)
 	return ib, nil
+}
+
+// inboxPage answers q from the lists, read first if they are not
+// current.
+func (n *Node) inboxPage(q InboxQuery) (ib Inbox, notices, questions []HeldRecord, err error) {
+	x := n.inbox
+	for range inboxBuilds {
+		if err := n.buildInbox(); err != nil {
+			return Inbox{}, nil, nil, err
+		}
+		x.mu.Lock()
+		if x.lists != nil { // else a partner changed since buildInbox
+			ib, notices, questions = x.lists.answer(q)
+			x.mu.Unlock()
+			return ib, notices, questions, nil
+		}
+		x.mu.Unlock()
+	}
+	return Inbox{}, nil, nil, fmt.Errorf("answer inbox: %w", ErrInboxChanging)
+}
+
+// answer returns the pages of the lists that q asks for, but for the
+// notices and questions, which it returns as held records without body.
+func (l *inboxLists) answer(q InboxQuery) (ib Inbox, notices, questions []HeldRecord) {
+	lim, off := inboxLimit(q.Limit), max(q.Offset, 0)
+	ib.Counts = InboxCounts{l.noticeList.Len(), l.questionList.Len(), l.toConfirm.Len(), l.ours.Len()}
+	notices, ib.Truncated = pageOf(&l.noticeList, off, lim, ib.Truncated)
+	questions, ib.Truncated = pageOf(&l.questionList, off, lim, ib.Truncated)
+	toConfirm, trunc := pageOf(&l.toConfirm, off, lim, ib.Truncated)
+	ours, trunc := pageOf(&l.ours, off, lim, trunc)
+	ib.Truncated = trunc
+	ib.ToConfirm, ib.Unconfirmed = certificateRefs(toConfirm), certificateRefs(ours)
+	return ib, notices, questions
 }
 
 func inboxLimit(l int) int {
@@ -106,76 +132,37 @@ func inboxLimit(l int) int {
 	return min(l, MaxInboxLimit)
 }
 
-// page returns list[off:off+lim] (never nil), and whether more follow or
-// cut was already.
-func page[T any](list []T, off, lim int, cut bool) ([]T, bool) {
-	off = min(off, len(list))
-	end := min(off+lim, len(list))
-	return append(make([]T, 0, end-off), list[off:end]...), cut || end < len(list)
+// pageOf returns the records of o at off, off+1, … (at most lim), and
+// whether more follow or cut was already.
+func pageOf(o *inboxOrder, off, lim int, cut bool) ([]HeldRecord, bool) {
+	recs := o.page(off, lim)
+	out := make([]HeldRecord, len(recs))
+	for i, r := range recs {
+		out[i] = r.h
+	}
+	return out, cut || off+len(recs) < o.Len()
 }
 
-// unreplied returns the partners' current records of typ that no current
-// record of replyType of this node names (repliesTo: an
-// acknowledgement's "of", an answer's "query"), newest first.
-func (n *Node) unreplied(typ, replyType string, repliesTo func(protocol.Record) protocol.EntryRef) ([]RecordView, error) {
-	self := n.id.Public()
-	replies, err := n.currentRecords(replyType, &self)
-	if err != nil {
-		return nil, err
-	}
-	replied := map[protocol.EntryRef]bool{}
-	for _, r := range replies {
-		replied[repliesTo(r.Value)] = true
-	}
-	recs, err := n.currentRecords(typ, nil)
-	if err != nil {
-		return nil, err
-	}
-	newestFirst(recs)
-	out := []RecordView{}
-	for _, h := range recs {
-		if h.Feed != n.cfg.Participant && !replied[protocol.EntryRef{Feed: h.Feed, Seq: h.Seq}] {
-			out = append(out, RecordView{Feed: h.Feed, Seq: h.Seq, Time: h.Time, Type: h.Type, Record: h.Body})
+// recordViews returns the views of lone records, their bodies read from
+// the store.
+func (n *Node) recordViews(hs []HeldRecord) ([]RecordView, error) {
+	out := make([]RecordView, 0, len(hs))
+	for _, h := range hs {
+		r, err := n.st.Record(h.key, h.Seq)
+		if err != nil {
+			return nil, fmt.Errorf("read %s %s/%d: %w", h.Type, h.Feed, h.Seq, err)
 		}
+		out = append(out, RecordView{Feed: h.Feed, Seq: h.Seq, Time: h.Time, Type: h.Type, Record: r.Body})
 	}
 	return out, nil
 }
 
-// unconfirmed returns the current certificates destined to this node
-// without its current import confirmation, and this node's own without
-// their destination's, newest first. A confirmation matches a
-// certificate by issuer and number and must come from the certificate's
-// destination.
-func (n *Node) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
-	type confKey struct{ by, issuer, number string }
-	confs, err := n.currentRecords(protocol.ImportConfirmationType, nil)
-	if err != nil {
-		return nil, nil, err
+func certificateRefs(hs []HeldRecord) []CertificateRef {
+	out := make([]CertificateRef, len(hs))
+	for i, h := range hs {
+		out[i] = certificateRef(h, h.Value.(*protocol.Certificate))
 	}
-	confirmed := map[confKey]bool{}
-	for _, h := range confs {
-		c := h.Value.(*protocol.ImportConfirmation)
-		confirmed[confKey{h.Feed, c.Issuer, c.CertificateNumber}] = true
-	}
-	certs, err := n.currentRecords(protocol.CertificateType, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	newestFirst(certs)
-	toConfirm, ours = []CertificateRef{}, []CertificateRef{}
-	for _, h := range certs {
-		c := h.Value.(*protocol.Certificate)
-		if confirmed[confKey{c.Destination, c.Issuer, c.Number}] {
-			continue
-		}
-		switch {
-		case h.Feed == n.cfg.Participant:
-			ours = append(ours, certificateRef(h, c))
-		case c.Destination == n.cfg.Participant:
-			toConfirm = append(toConfirm, certificateRef(h, c))
-		}
-	}
-	return toConfirm, ours, nil
+	return out
 }
 
 func certificateRef(h HeldRecord, c *protocol.Certificate) CertificateRef {
@@ -185,12 +172,4 @@ func certificateRef(h HeldRecord, c *protocol.Certificate) CertificateRef {
 	}
 	return CertificateRef{Feed: h.Feed, Seq: h.Seq, Item: item, Time: h.Time,
 		Number: c.Number, Issuer: c.Issuer, Destination: c.Destination, Issued: c.Issued.String()}
-}
-
-// newestFirst sorts records by entry time, newest first, then by feed and
-// position.
-func newestFirst(recs []HeldRecord) {
-	slices.SortStableFunc(recs, func(a, b HeldRecord) int {
-		return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.Feed, b.Feed), cmp.Compare(b.Seq, a.Seq), cmp.Compare(a.Item, b.Item))
-	})
 }

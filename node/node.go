@@ -38,7 +38,8 @@ type Node struct {
 	events    *eventLog
 	delivery  *delivery
 	findings  *findings
-	valuation valuation // the operator's unit-value table (valuation.go)
+	inbox     *inboxIndex // the inbox's lists (inbox_load.go)
+	valuation valuation   // the operator's unit-value table (valuation.go)
 	history   *history
 	// own is this node's own feed: appends, group commit, the recovery
 	// gate and the end of the feed after a hand-over.
@@ -120,6 +121,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if n.findings, err = newFindings(cfg); err != nil {
 		return nil, err
 	}
+	n.inbox = &inboxIndex{}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.pushq = make(chan *protocol.Entry, pushQueueSize)
 	n.syncer = newSyncer(n.runCtx, syncLink{n})
@@ -150,7 +152,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.wg.Add(1)
-	go func() { defer n.wg.Done(); n.loadFindings() }()
+	go func() { defer n.wg.Done(); n.loadFindings(); n.loadInbox() }()
 	return n, nil
 }
 

@@ -100,6 +100,9 @@ func (l rosterLink) Paused(pid peer.ID, paused bool) {
 	}
 }
 
+// FeedsChanged drops the inbox's lists: they are keyed by feed code.
+func (l rosterLink) FeedsChanged() { l.n.inbox.invalidate() }
+
 // disconnect unprotects pid's connections and closes them.
 func (n *Node) disconnect(pid peer.ID) {
 	if h := n.currentHost(); h != nil {

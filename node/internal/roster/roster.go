@@ -44,6 +44,10 @@ type Listener interface {
 	AddrsSet(pid peer.ID, addrs []string)
 	// Paused: the operator paused (or resumed) partner peer pid.
 	Paused(pid peer.ID, paused bool)
+	// FeedsChanged: the feeds kept or their codes changed (a partner
+	// tracked or removed, a retired feed closed); views keyed by feed code
+	// must be rebuilt.
+	FeedsChanged()
 }
 
 // Roster is the single owner of the partners and the feeds this node
@@ -159,6 +163,7 @@ func (r *Roster) track(p store.Partner) {
 		}
 	})
 	for _, l := range r.listeners {
+		l.FeedsChanged() // the partner's feeds have a code now
 		l.Admitted(p, pid)
 	}
 }
@@ -191,6 +196,7 @@ func (r *Roster) untrack(p store.Partner) {
 		delete(s.keys, p.Code)
 	})
 	for _, l := range r.listeners {
+		l.FeedsChanged() // the partner's feeds have no code now
 		l.Removed(p, pid)
 	}
 }
@@ -208,6 +214,9 @@ func (r *Roster) trackClosed(k crypto.PublicKey, code string, f Closed) {
 		s.feeds[k] = code
 		s.closed[k] = f
 	})
+	for _, l := range r.listeners {
+		l.FeedsChanged() // feed k has a code now
+	}
 }
 
 // forgetPeer refuses the peer of a retired key. The caller holds r.mu.

@@ -42,6 +42,7 @@ func (l *recorder) PeerRetired(pid peer.ID) {
 	l.note("retired known=%v", known)
 }
 func (l *recorder) AddrsSet(peer.ID, []string)    { l.note("addrs") }
+func (l *recorder) FeedsChanged()                 { l.note("feeds") }
 func (l *recorder) Paused(_ peer.ID, paused bool) { l.note("paused %v", paused) }
 
 func newTestRoster(t *testing.T) (*Roster, *recorder) {
@@ -82,7 +83,8 @@ func TestSnapshotIsImmutable(t *testing.T) {
 }
 
 // TestListenersSeeTheChange: listeners are told in order, after the
-// snapshot that holds the change is published.
+// snapshot that holds the change is published, and told when the feeds'
+// codes changed (views keyed by code, the inbox's, are rebuilt).
 func TestListenersSeeTheChange(t *testing.T) {
 	r, l := newTestRoster(t)
 	_, sc := signedTestCard(t, "BE")
@@ -98,7 +100,7 @@ func TestListenersSeeTheChange(t *testing.T) {
 	if err := r.RemovePartner("BE"); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"admitted BE known=true", "attach BE", "paused true", "addrs", "removed BE known=false"}
+	want := []string{"feeds", "admitted BE known=true", "attach BE", "paused true", "addrs", "feeds", "removed BE known=false"}
 	if fmt.Sprint(l.calls) != fmt.Sprint(want) {
 		t.Fatalf("listener calls %q, want %q", l.calls, want)
 	}
@@ -136,7 +138,7 @@ func TestRepinRetiresTheOldPeer(t *testing.T) {
 	if heads[old.Public()] != 7 || heads[next.Public()] != 9 {
 		t.Fatalf("capped heads %v: want the old feed at 7, the new at 9", heads)
 	}
-	want := "[admitted BE known=true attach BE retired known=false admitted BE known=true attach BE]"
+	want := "[feeds admitted BE known=true attach BE feeds retired known=false feeds admitted BE known=true attach BE]"
 	if fmt.Sprint(l.calls) != want {
 		t.Fatalf("listener calls %q, want %s", l.calls, want)
 	}
@@ -217,7 +219,7 @@ func TestFollowHandoverClosesWithoutAttaching(t *testing.T) {
 	if _, ok := r.Snapshot().PartnerByPeer(oldPeer); !ok {
 		t.Fatal("a rotated key's peer must stay admitted until the new key connects")
 	}
-	if want := "[admitted BE known=true]"; fmt.Sprint(l.calls) != want {
+	if want := "[feeds feeds admitted BE known=true]"; fmt.Sprint(l.calls) != want {
 		t.Fatalf("listener calls %q, want %s (no attach: the caller attaches off the ingest path)", l.calls, want)
 	}
 	newPeer, _ := peer.Decode(next.PeerID())

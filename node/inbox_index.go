@@ -1,0 +1,212 @@
+package node
+
+import (
+	"time"
+
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/reconcile"
+)
+
+// inboxLists are the inbox's lists kept current record by record: the
+// held records of the types the inbox reads go into one reconcile.Chains
+// per type (withdrawals into every one), as resolveLineages resolves
+// them for the scan, and each record that becomes or stops being current
+// updates the replies and the lists it counts in. A change costs the
+// records of its chain and one list insert or delete, never the records
+// held. The owner (inboxIndex) serialises calls.
+type inboxLists struct {
+	self    string // this node's participant code
+	selfKey crypto.PublicKey
+	chains  map[string]*reconcile.Chains[*inboxRec] // by record type
+
+	notices, questions awaiting[protocol.EntryRef] // by the entry an acknowledgement or answer names
+	certs              awaiting[confKey]           // by destination, issuer and number
+
+	// The lists, newest first.
+	noticeList, questionList, toConfirm, ours inboxOrder
+}
+
+// inboxRec is one held record in the inbox's chains (its Body left out:
+// a page reads it from the store) and the list it would be on.
+type inboxRec struct {
+	h      HeldRecord
+	list   *inboxOrder // nil: on none, whatever its replies
+	listed bool
+}
+
+// confKey matches a confirmation to certificates: the confirming
+// participant (the certificate's destination), issuer and number.
+type confKey struct{ by, issuer, number string }
+
+// inboxTypes are the record types the inbox reads.
+var inboxTypes = []string{protocol.NoticeType, protocol.AcknowledgementType, protocol.AnomalyQueryType,
+	protocol.AnomalyAnswerType, protocol.CertificateType, protocol.ImportConfirmationType}
+
+func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
+	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{},
+		notices: newAwaiting[protocol.EntryRef](), questions: newAwaiting[protocol.EntryRef](), certs: newAwaiting[confKey]()}
+	l.chains[protocol.NoticeType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		l.notices.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
+	})
+	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		l.questions.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
+	})
+	l.chains[protocol.AcknowledgementType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		l.notices.reply(r.h.Value.(*protocol.Acknowledgement).Of, cur)
+	})
+	l.chains[protocol.AnomalyAnswerType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		l.questions.reply(r.h.Value.(*protocol.AnomalyAnswer).Query, cur)
+	})
+	l.chains[protocol.CertificateType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		c := r.h.Value.(*protocol.Certificate)
+		l.certs.record(confKey{c.Destination, c.Issuer, c.Number}, r, cur)
+	})
+	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
+		c := r.h.Value.(*protocol.ImportConfirmation)
+		l.certs.reply(confKey{r.h.Feed, c.Issuer, c.CertificateNumber}, cur)
+	})
+	return l
+}
+
+// add holds h, a record read from the store or just committed; records
+// of other types, and replies of other feeds than this node's current
+// one, change nothing.
+func (l *inboxLists) add(h HeldRecord) {
+	p := posOf(h).chainPos()
+	if h.Type == protocol.WithdrawalType {
+		for _, c := range l.chains {
+			c.Put(p, protocol.WithdrawalType, h.Value.Replaces(), nil)
+		}
+		return
+	}
+	c := l.chains[h.Type]
+	if c == nil || (h.Type == protocol.AcknowledgementType || h.Type == protocol.AnomalyAnswerType) && h.key != l.selfKey {
+		return
+	}
+	h.Body = nil
+	c.Put(p, h.Type, h.Value.Replaces(), &inboxRec{h: h, list: l.listOf(h)})
+}
+
+// listOf returns the list h would be on while no reply names it: a
+// partner's notice or question; this node's certificate, or one a
+// partner destined to it.
+func (l *inboxLists) listOf(h HeldRecord) *inboxOrder {
+	own := h.Feed == l.self
+	switch h.Type {
+	case protocol.NoticeType:
+		return ifNot(own, &l.noticeList)
+	case protocol.AnomalyQueryType:
+		return ifNot(own, &l.questionList)
+	case protocol.CertificateType:
+		if own {
+			return &l.ours
+		}
+		return ifNot(h.Value.(*protocol.Certificate).Destination != l.self, &l.toConfirm)
+	}
+	return nil
+}
+
+func ifNot(cond bool, o *inboxOrder) *inboxOrder {
+	if cond {
+		return nil
+	}
+	return o
+}
+
+// awaiting keeps the current records that wait for a reply, by the key a
+// reply names, and how many current replies name each key: a record is
+// listed while it is current and no current reply names its key.
+type awaiting[K comparable] struct {
+	replies map[K]int
+	waiting map[K][]*inboxRec
+}
+
+func newAwaiting[K comparable]() awaiting[K] {
+	return awaiting[K]{replies: map[K]int{}, waiting: map[K][]*inboxRec{}}
+}
+
+// record notes that r, whose replies name k, became current or stopped
+// being current.
+func (a *awaiting[K]) record(k K, r *inboxRec, current bool) {
+	if r.list == nil {
+		return
+	}
+	if !current {
+		if ws := removeRec(a.waiting[k], r); len(ws) > 0 {
+			a.waiting[k] = ws
+		} else {
+			delete(a.waiting, k)
+		}
+		unlist(r)
+		return
+	}
+	a.waiting[k] = append(a.waiting[k], r)
+	if a.replies[k] == 0 {
+		enlist(r)
+	}
+}
+
+// reply notes that a reply naming k became current or stopped being
+// current.
+func (a *awaiting[K]) reply(k K, current bool) {
+	if current {
+		if a.replies[k]++; a.replies[k] == 1 {
+			for _, r := range a.waiting[k] {
+				unlist(r)
+			}
+		}
+		return
+	}
+	if a.replies[k]--; a.replies[k] > 0 {
+		return
+	}
+	delete(a.replies, k)
+	for _, r := range a.waiting[k] {
+		enlist(r)
+	}
+}
+
+func enlist(r *inboxRec) {
+	if !r.listed {
+		r.list.insert(r)
+		r.listed = true
+	}
+}
+
+func unlist(r *inboxRec) {
+	if r.listed {
+		r.list.delete(r)
+		r.listed = false
+	}
+}
+
+func removeRec(rs []*inboxRec, r *inboxRec) []*inboxRec {
+	for i, x := range rs {
+		if x == r {
+			return append(rs[:i], rs[i+1:]...)
+		}
+	}
+	return rs
+}
+
+// heldOf returns the held records of a record just committed at seq of
+// the feed of key, whose participant is code: value as parsed (a batch
+// gives its items), less those written in another authority's name, as
+// heldRecordsOf reads them back.
+func heldOf(code string, key crypto.PublicKey, seq uint64, t time.Time, value any) []HeldRecord {
+	if b, ok := value.(*protocol.Batch); ok {
+		out := make([]HeldRecord, 0, len(b.Records))
+		for i, v := range b.Records {
+			if protocol.CheckAuthor(code, v) == nil {
+				out = append(out, HeldRecord{Feed: code, key: key, Seq: seq, Item: i, batch: true, Time: t.UTC(), Type: b.Type, Value: v})
+			}
+		}
+		return out
+	}
+	v, ok := value.(protocol.Record)
+	if !ok || protocol.CheckAuthor(code, v) != nil {
+		return nil
+	}
+	return []HeldRecord{{Feed: code, key: key, Seq: seq, Time: t.UTC(), Type: v.TypeName(), Value: v}}
+}
