@@ -20,7 +20,7 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 	if !ok {
 		return Finding{}, "", false
 	}
-	f = h.f.clone()
+	f = h.finding()
 	var b strings.Builder
 	info := ruleInfo(f.Rule)
 	fmt.Fprintf(&b, "%s\n%s %s, %s", f.ID, f.Rule, f.RuleName, f.Severity)
@@ -80,7 +80,8 @@ func ruleInfo(id string) RuleInfo {
 // causes lists the honest explanations worth ruling out for a finding,
 // annotated with what the figures say where they say something.
 func (s *State) causes(h *held) []string {
-	f := &h.f
+	full := h.finding()
+	f := &full
 	switch f.Rule {
 	case "R1":
 		return []string{
@@ -209,7 +210,7 @@ type cause struct {
 // the size it can plausibly explain set against the measures that raised
 // the finding, the most plausible first.
 func (s *State) mirrorCauses(h *held) []string {
-	n := h.f.Numbers
+	n := unpackNumbers(h.nums)
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
 	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
@@ -316,6 +317,7 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		c.score = explainsPart
 		return c
 	}
+	n := unpackNumbers(h.nums)
 	var apart []string
 	agree := true
 	for _, m := range raised {
@@ -323,9 +325,9 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		if x < 0 {
 			continue
 		}
-		limit, err := ParsePercent(h.f.Numbers["threshold_"+m+"_pct"])
+		limit, err := ParsePercent(n["threshold_"+m+"_pct"])
 		if err != nil {
-			limit, _ = ParsePercent(h.f.Numbers["threshold_carats_pct"])
+			limit, _ = ParsePercent(n["threshold_carats_pct"])
 		}
 		apart = append(apart, fmt.Sprintf("%s %s %%", m, pctOf(absDiff(e.of(x), i.of(x)), max(e.of(x), i.of(x)))))
 		agree = agree && within(e.of(x), i.of(x), limit)

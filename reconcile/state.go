@@ -80,7 +80,8 @@ type State struct {
 
 // held is a current finding and the subject that owns it.
 type held struct {
-	f      Finding
+	f      Finding // without Numbers: see nums
+	nums   string  // f's Numbers, packed (numbers.go)
 	slot   *slot
 	subj   subjectKey
 	period string // s.period(h), set by apply
@@ -172,7 +173,7 @@ func (s *State) Findings(now time.Time) []Finding {
 	slices.Sort(ids)
 	out := make([]Finding, len(ids))
 	for i, id := range ids {
-		out[i] = s.active[id].f.clone()
+		out[i] = s.active[id].finding()
 	}
 	return out
 }
@@ -190,7 +191,21 @@ func (s *State) Finding(id string) (Finding, bool) {
 	if !ok {
 		return Finding{}, false
 	}
-	return h.f.clone(), true
+	return h.finding(), true
+}
+
+// finding returns a copy of the held finding, with its Numbers.
+func (h *held) finding() Finding {
+	f := h.f.clone()
+	f.Numbers = unpackNumbers(h.nums)
+	return f
+}
+
+// same reports whether f is the held finding with the same content.
+func (h *held) same(f *Finding) bool {
+	g := *f
+	g.Numbers = nil
+	return h.f.equal(&g) && h.nums == packNumbers(f.Numbers)
 }
 
 // Len returns the number of live records and of current findings.
@@ -341,13 +356,14 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		f := &fresh[i]
 		ids = append(ids, f.ID)
 		h := s.active[f.ID]
-		if h != nil && h.f.equal(f) {
+		if h != nil && h.same(f) {
 			continue
 		}
 		if h == nil {
 			s.order = nil
 		}
-		now := &held{f: *f, slot: sl, subj: k}
+		now := &held{f: *f, nums: packNumbers(f.Numbers), slot: sl, subj: k}
+		now.f.Numbers = nil
 		now.period = s.period(now)
 		s.index.put(h, now)
 		s.active[f.ID] = now
