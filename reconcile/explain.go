@@ -20,7 +20,7 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 	if !ok {
 		return Finding{}, "", false
 	}
-	f = h.finding()
+	f = s.finding(h)
 	var b strings.Builder
 	info := ruleInfo(f.Rule)
 	fmt.Fprintf(&b, "%s\n%s %s, %s", f.ID, f.Rule, f.RuleName, f.Severity)
@@ -80,7 +80,7 @@ func ruleInfo(id string) RuleInfo {
 // causes lists the honest explanations worth ruling out for a finding,
 // annotated with what the figures say where they say something.
 func (s *State) causes(h *held) []string {
-	full := h.finding()
+	full := s.finding(h)
 	f := &full
 	switch f.Rule {
 	case "R1":
@@ -210,7 +210,7 @@ type cause struct {
 // the size it can plausibly explain set against the measures that raised
 // the finding, the most plausible first.
 func (s *State) mirrorCauses(h *held) []string {
-	n := unpackNumbers(h.nums)
+	n := s.keys.unpack(h.nums)
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
 	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
@@ -317,7 +317,7 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		c.score = explainsPart
 		return c
 	}
-	n := unpackNumbers(h.nums)
+	n := s.keys.unpack(h.nums)
 	var apart []string
 	agree := true
 	for _, m := range raised {

@@ -45,7 +45,7 @@ func (s *State) Each(now time.Time, sc Scope, after string, fn func(f *Finding) 
 		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
 	}
 	for ; i < len(ids) && strings.HasPrefix(ids[i], sc.Prefix); i++ {
-		if f := s.active[ids[i]].finding(); !fn(&f) {
+		if f := s.finding(s.active[ids[i]]); !fn(&f) {
 			return
 		}
 	}

@@ -9,13 +9,22 @@ import (
 // of decimal strings: 100,000 imported certificates raise some 46,000
 // unit-value findings of 8 to 12 figures each, and their maps came to
 // 34 MB of the State's live heap (BenchmarkStateMemory). The packing is a
-// count, then each key and value in key order, every part preceded by its
-// length as a uvarint, so that any bytes survive it; nil packs to "" and
-// an empty map to a count of 0, so that unpacking gives back what was
-// packed. Two maps are equal exactly when their packings are.
+// count, then each key, as its number in the State's numberKeys, and its
+// value, preceded by its length, in key order; every number is a uvarint,
+// so that any bytes survive it. nil packs to "" and an empty map to a
+// count of 0, so that unpacking gives back what was packed. Two maps are
+// equal exactly when their packings are.
 
-// packNumbers returns n packed.
-func packNumbers(n map[string]string) string {
+// numberKeys numbers the keys of findings' Numbers. The keys are names
+// the rules write ("carats_diff_pct"), never taken from a record, so the
+// table stays as small as the rules' vocabulary.
+type numberKeys struct {
+	index map[string]uint64
+	names []string
+}
+
+// pack returns n packed.
+func (t *numberKeys) pack(n map[string]string) string {
 	if n == nil {
 		return ""
 	}
@@ -23,33 +32,48 @@ func packNumbers(n map[string]string) string {
 	size := binary.MaxVarintLen64
 	for k, v := range n {
 		keys = append(keys, k)
-		size += len(k) + len(v) + 2*binary.MaxVarintLen64
+		size += len(v) + 2*binary.MaxVarintLen64
 	}
 	slices.Sort(keys)
 	b := make([]byte, 0, size)
 	b = binary.AppendUvarint(b, uint64(len(n)))
 	for _, k := range keys {
-		b = appendPart(appendPart(b, k), n[k])
+		b = appendPart(binary.AppendUvarint(b, t.number(k)), n[k])
 	}
 	return string(b)
+}
+
+// number returns the number of key k, numbering it if it is new.
+func (t *numberKeys) number(k string) uint64 {
+	i, ok := t.index[k]
+	if !ok {
+		if t.index == nil {
+			t.index = map[string]uint64{}
+		}
+		i = uint64(len(t.names))
+		t.index[k] = i
+		t.names = append(t.names, k)
+	}
+	return i
 }
 
 func appendPart(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// unpackNumbers returns the map packNumbers packed into p.
-func unpackNumbers(p string) map[string]string {
+// unpack returns the map pack packed into p.
+func (t *numberKeys) unpack(p string) map[string]string {
 	if p == "" {
 		return nil
 	}
 	count, rest := nextUvarint(p)
 	n := make(map[string]string, count)
 	for range count {
-		var k, v string
-		k, rest = nextPart(rest)
+		var k uint64
+		var v string
+		k, rest = nextUvarint(rest)
 		v, rest = nextPart(rest)
-		n[k] = v
+		n[t.names[k]] = v
 	}
 	return n
 }

@@ -57,6 +57,7 @@ type State struct {
 	owned  map[subjectKey][]string // finding ids of subjects other than slots
 	order  []string                // the ids of active, sorted; nil when a finding came or went since
 	index  findingIndex            // the ids of active by partner and period, counts by rule
+	keys   numberKeys              // the keys of the held findings' packed Numbers
 	gen    uint64                  // counts the commits that touched a subject (see Generation)
 
 	// Scratch of one Add.
@@ -173,7 +174,7 @@ func (s *State) Findings(now time.Time) []Finding {
 	slices.Sort(ids)
 	out := make([]Finding, len(ids))
 	for i, id := range ids {
-		out[i] = s.active[id].finding()
+		out[i] = s.finding(s.active[id])
 	}
 	return out
 }
@@ -191,21 +192,21 @@ func (s *State) Finding(id string) (Finding, bool) {
 	if !ok {
 		return Finding{}, false
 	}
-	return h.finding(), true
+	return s.finding(h), true
 }
 
-// finding returns a copy of the held finding, with its Numbers.
-func (h *held) finding() Finding {
+// finding returns a copy of the held finding h, with its Numbers.
+func (s *State) finding(h *held) Finding {
 	f := h.f.clone()
-	f.Numbers = unpackNumbers(h.nums)
+	f.Numbers = s.keys.unpack(h.nums)
 	return f
 }
 
-// same reports whether f is the held finding with the same content.
-func (h *held) same(f *Finding) bool {
+// same reports whether f is the held finding h with the same content.
+func (s *State) same(h *held, f *Finding) bool {
 	g := *f
 	g.Numbers = nil
-	return h.f.equal(&g) && h.nums == packNumbers(f.Numbers)
+	return h.f.equal(&g) && h.nums == s.keys.pack(f.Numbers)
 }
 
 // Len returns the number of live records and of current findings.
@@ -356,13 +357,13 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		f := &fresh[i]
 		ids = append(ids, f.ID)
 		h := s.active[f.ID]
-		if h != nil && h.same(f) {
+		if h != nil && s.same(h, f) {
 			continue
 		}
 		if h == nil {
 			s.order = nil
 		}
-		now := &held{f: *f, nums: packNumbers(f.Numbers), slot: sl, subj: k}
+		now := &held{f: *f, nums: s.keys.pack(f.Numbers), slot: sl, subj: k}
 		now.f.Numbers = nil
 		now.period = s.period(now)
 		s.index.put(h, now)
