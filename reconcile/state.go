@@ -58,6 +58,7 @@ type State struct {
 	order  []string                // the ids of active, sorted; nil when a finding came or went since
 	index  findingIndex            // the ids of active by partner and period, counts by rule
 	keys   numberKeys              // the keys of the held findings' packed Numbers
+	intern interner                // the shared strings of the certificates kept (compact.go)
 	gen    uint64                  // counts the commits that touched a subject (see Generation)
 
 	// Scratch of one Add.
@@ -241,6 +242,9 @@ func (s *State) ingestOne(r Record) {
 	body, kind := classify(r.Body)
 	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
 		return
+	}
+	if kind == kindCert {
+		body = s.intern.compactCert(body.(*protocol.Certificate))
 	}
 	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
 }
