@@ -56,8 +56,8 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 			fmt.Fprintf(&b, "  %s  (feed %s, entry %d%s)\n", key, r.Feed, r.Seq, item)
 		}
 	}
-	if h.subj.kind == subjMirrorY {
-		s.quarterLines(&b, h.subj)
+	if h.subject().kind == subjMirrorY {
+		s.quarterLines(&b, h.subject())
 	}
 	if causes := s.causes(h); len(causes) > 0 {
 		b.WriteString("\nBefore suspecting fraud, check:\n")
@@ -213,7 +213,7 @@ func (s *State) mirrorCauses(h *held) []string {
 	n := s.keys.unpack(h.nums)
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
-	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
+	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subject().a, has), s.hsCause(h, raised), fxCause(n, has)}
 	if c, ok := basisCause(n); ok {
 		cs = append(cs, c)
 	}
@@ -311,7 +311,7 @@ func transitCause(exporter string, has func(string) bool) cause {
 // finding, summed across all HS codes and held to the finding's limits.
 func (s *State) hsCause(h *held, raised []string) cause {
 	c := cause{text: "HS classification: the same goods under 7102.10 (unsorted) on one side and 7102.21 or 7102.31 on the other"}
-	e, i, ok := s.mirrorAllHS(h.subj)
+	e, i, ok := s.mirrorAllHS(h.subject())
 	if !ok {
 		c.text += " — not every HS code of the period is in, so it cannot be judged"
 		c.score = explainsPart

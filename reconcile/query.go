@@ -22,7 +22,7 @@ func (s *State) DraftQuery(id, reference string, now time.Time) (q protocol.Anom
 	if !ok {
 		return q, false
 	}
-	full, k := s.finding(h), h.subj
+	full, k := s.finding(h), h.subject()
 	f := &full
 	q = protocol.AnomalyQuery{
 		Version: 1, Reference: reference, Rule: f.Rule, Finding: f.ID,

@@ -85,8 +85,17 @@ type held struct {
 	f      Finding // without Numbers: see nums
 	nums   string  // f's Numbers, packed (numbers.go)
 	slot   *slot
-	subj   subjectKey
-	period string // s.period(h), set by apply
+	subj   *subjectKey // the subject of a finding of no slot, nil for a slot's
+	period string      // s.period(h), set by apply
+}
+
+// subject returns the subject of a finding of no slot, the zero key for a
+// slot's.
+func (h *held) subject() subjectKey {
+	if h.subj == nil {
+		return subjectKey{}
+	}
+	return *h.subj
 }
 
 // A held finding's period is computed once, when apply stores it: the
@@ -357,6 +366,10 @@ func (s *State) resetScratch() {
 // difference and returns the ids of fresh.
 func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []string {
 	var ids []string
+	var subj *subjectKey // shared by the findings of k that change; most are a slot's, without one
+	if k != (subjectKey{}) {
+		subj = &k
+	}
 	for i := range fresh {
 		f := &fresh[i]
 		ids = append(ids, f.ID)
@@ -367,7 +380,7 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		if h == nil {
 			s.order = nil
 		}
-		now := &held{f: *f, nums: s.keys.pack(f.Numbers), slot: sl, subj: k}
+		now := &held{f: *f, nums: s.keys.pack(f.Numbers), slot: sl, subj: subj}
 		now.f.Numbers = nil
 		now.period = s.period(now)
 		s.index.put(h, now)
