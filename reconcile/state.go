@@ -53,13 +53,15 @@ type State struct {
 	foreign map[recID]*foreignRec
 
 	// Findings.
-	active map[string]*held
-	owned  map[subjectKey][]string // finding ids of subjects other than slots
-	order  []string                // the ids of active, sorted; nil when a finding came or went since
-	index  findingIndex            // the ids of active by partner and period, counts by rule
-	keys   numberKeys              // the keys of the held findings' packed Numbers
-	intern interner                // the shared strings of the certificates kept (compact.go)
-	gen    uint64                  // counts the commits that touched a subject (see Generation)
+	active     map[string]*held
+	owned      map[subjectKey][]string // finding ids of subjects other than slots
+	order      []string                // the ids of active, sorted; nil when a finding came or went since
+	index      findingIndex            // the ids of active by partner and period, counts by rule
+	keys       numberKeys              // the keys of the held findings' packed Numbers
+	intern     interner                // the shared strings of the certificates kept (compact.go)
+	recBlocks  blocks[rec]             // where records are allocated (blocks.go)
+	slotBlocks blocks[slot]            // where slots are allocated
+	gen        uint64                  // counts the commits that touched a subject (see Generation)
 
 	// Scratch of one Add.
 	epoch    uint64
@@ -255,7 +257,9 @@ func (s *State) ingestOne(r Record) {
 	if kind == kindCert {
 		body = s.intern.compactCert(body.(*protocol.Certificate))
 	}
-	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), &rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body})
+	rc := s.recBlocks.next()
+	*rc = rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body}
+	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), rc)
 }
 
 func (s *State) insert(r *rec) {
