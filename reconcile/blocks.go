@@ -1,7 +1,7 @@
 package reconcile
 
 // blocks hands out values of T allocated many at a time, for what the
-// State holds one of per record (records, slots): one allocation per
+// State holds one of per record (records, slots, certificates): one allocation per
 // block instead of one per value, and values that stay together on the
 // heap instead of scattered among the garbage of the import that made
 // them. A block is freed when none of its values is referenced any more;

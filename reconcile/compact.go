@@ -22,7 +22,13 @@ import (
 type interner struct {
 	strs    map[string]string
 	origins map[string][]string
+	certs   blocks[protocol.Certificate] // where the copies are allocated (blocks.go)
+	free    []protocol.CertificateLine   // the rest of the current block of lines
 }
+
+// maxLinesBlock is the lines of a block of lines (8 KiB); a certificate
+// with more gets lines of its own.
+const maxLinesBlock = 256
 
 // str returns the string equal to v that t keeps.
 func (t *interner) str(v string) string {
@@ -67,16 +73,31 @@ func (t *interner) trader(v protocol.Trader) protocol.Trader {
 
 // compactCert returns the State's copy of c.
 func (t *interner) compactCert(c *protocol.Certificate) *protocol.Certificate {
-	k := *c
+	k := t.certs.next()
+	*k = *c
 	k.Number = strings.Clone(c.Number)
 	k.Issuer, k.IssuingAuthority, k.Destination = t.str(c.Issuer), t.str(c.IssuingAuthority), t.str(c.Destination)
 	k.Exporter, k.Importer = t.trader(c.Exporter), t.trader(c.Importer)
 	k.Origin = t.originsOf(c.Origin)
 	if c.Lines != nil {
-		k.Lines = make([]protocol.CertificateLine, len(c.Lines))
+		k.Lines = t.newLines(len(c.Lines))
 		for i, l := range c.Lines {
 			k.Lines[i] = protocol.CertificateLine{HSCode: t.str(l.HSCode), Carats: l.Carats, ValueUSD: l.ValueUSD}
 		}
 	}
-	return &k
+	return k
+}
+
+// newLines returns n zero lines, their capacity n, so that an append
+// cannot reach the lines of the next certificate.
+func (t *interner) newLines(n int) []protocol.CertificateLine {
+	if n > maxLinesBlock {
+		return make([]protocol.CertificateLine, n)
+	}
+	if len(t.free) < n {
+		t.free = make([]protocol.CertificateLine, maxLinesBlock)
+	}
+	l := t.free[:n:n]
+	t.free = t.free[n:]
+	return l
 }
