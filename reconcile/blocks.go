@@ -1,16 +1,16 @@
 package reconcile
 
 // blocks hands out values of T allocated many at a time, for what the
-// State holds one of per record (records, slots, certificates): one allocation per
-// block instead of one per value, and values that stay together on the
-// heap instead of scattered among the garbage of the import that made
-// them. A block is freed when none of its values is referenced any more;
-// a value the State lets go (a dropped slot) is not reused, so that no
-// stale pointer can see it change. Blocks grow from 16 values to
-// maxBlock, so that a small State stays small.
+// State holds one of per record (records, slots, certificates): one
+// allocation per block instead of one per value, and values that stay
+// together on the heap instead of scattered among the garbage of the
+// import that made them. A block is freed when none of its values is
+// referenced any more; a value the State lets go (a dropped slot) is not
+// reused, so that no stale pointer can see it change. Blocks grow from 16
+// values to maxBlock, so that a small State stays small.
 type blocks[T any] struct {
 	free []T // the rest of the current block
-	size int  // the size of the next block
+	size int // the size of the next block
 }
 
 const maxBlock = 1024
