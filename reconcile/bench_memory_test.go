@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,14 +32,14 @@ func importYear(n int) []Record {
 func importCert(i int) *protocol.Certificate {
 	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%365)
 	c := &protocol.Certificate{
-		Version: 1, Number: fmt.Sprintf("IN%07d", i), Issuer: string([]byte("IN")), IssuingAuthority: fmt.Sprint("KP Authority of India"),
+		Version: 1, Number: fmt.Sprintf("IN%07d", i), Issuer: strings.Clone("IN"), IssuingAuthority: strings.Clone("KP Authority of India"),
 		Issued: protocol.DateOf(issued), Expires: protocol.DateOf(issued.AddDate(0, 2, 0)),
-		Exporter:    protocol.Trader{Name: fmt.Sprint("Example Exports Pvt Ltd"), Licence: fmt.Sprintf("GJEPC/KP/2026/%05d", i%90000), Country: string([]byte("IN"))},
-		Importer:    protocol.Trader{Name: fmt.Sprint("Example Diamonds BV"), Licence: fmt.Sprintf("FOD-DIA-%06d", i), Country: string([]byte("BE"))},
-		Destination: string([]byte("BE")), Origin: []string{string([]byte("MIXED"))}, Parcels: 1 + i%7,
+		Exporter:    protocol.Trader{Name: strings.Clone("Example Exports Pvt Ltd"), Licence: fmt.Sprintf("GJEPC/KP/2026/%05d", i%90000), Country: strings.Clone("IN")},
+		Importer:    protocol.Trader{Name: strings.Clone("Example Diamonds BV"), Licence: fmt.Sprintf("FOD-DIA-%06d", i), Country: strings.Clone("BE")},
+		Destination: strings.Clone("BE"), Origin: []string{strings.Clone("MIXED")}, Parcels: 1 + i%7,
 		Lines: []protocol.CertificateLine{
-			{HSCode: string([]byte("7102.31")), Carats: protocol.Carats((100+i%3000)*100 + 35), ValueUSD: protocol.USD((15000+i%400000)*100 + 50)},
-			{HSCode: string([]byte("7102.21")), Carats: protocol.Carats((10 + i%500) * 100), ValueUSD: protocol.USD((100 + i%5000) * 100)},
+			{HSCode: strings.Clone("7102.31"), Carats: protocol.Carats((100+i%3000)*100 + 35), ValueUSD: protocol.USD((15000+i%400000)*100 + 50)},
+			{HSCode: strings.Clone("7102.21"), Carats: protocol.Carats((10 + i%500) * 100), ValueUSD: protocol.USD((100 + i%5000) * 100)},
 		},
 	}
 	for _, l := range c.Lines {
