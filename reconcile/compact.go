@@ -22,6 +22,7 @@ import (
 type interner struct {
 	strs    map[string]string
 	origins map[string][]string
+	recent  [16]string                   // strings of strs just handed out: most fields repeat the last certificate's, and comparing costs less than hashing
 	certs   blocks[protocol.Certificate] // where the copies are allocated (blocks.go)
 	free    []protocol.CertificateLine   // the rest of the current block of lines
 }
@@ -35,7 +36,12 @@ func (t *interner) str(v string) string {
 	if v == "" {
 		return ""
 	}
+	c := &t.recent[(len(v)+int(v[0]))%len(t.recent)]
+	if *c == v {
+		return *c
+	}
 	if s, ok := t.strs[v]; ok {
+		*c = s
 		return s
 	}
 	if t.strs == nil {
@@ -43,6 +49,7 @@ func (t *interner) str(v string) string {
 	}
 	v = strings.Clone(v)
 	t.strs[v] = v
+	*c = v
 	return v
 }
 
