@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -36,5 +37,43 @@ func TestCompactCertEqual(t *testing.T) {
 			t.Fatalf("certificate %d: issuing authority %q not shared with the one before", i, k.IssuingAuthority)
 		}
 		prev = k
+	}
+}
+
+// TestSharedRecordsStayApart checks that findings which share their
+// records inside the State (shareRecords: a certificate's R2 and R8
+// findings) come out as copies: changing what one finding read says
+// changes no other finding.
+func TestSharedRecordsStayApart(t *testing.T) {
+	s := newState(t, "IN")
+	s.AddAll(importYear(1000))
+	fs := s.Findings(at("2026-12-07"))
+	first := map[string]Finding{} // by the key of its first record
+	pairs := 0
+	for _, a := range fs {
+		if len(a.Records) == 0 {
+			continue
+		}
+		b, ok := first[a.Records[0].Key]
+		if !ok {
+			first[a.Records[0].Key] = a
+			continue
+		}
+		if !reflect.DeepEqual(a.Records, b.Records) {
+			continue
+		}
+		pairs++
+		want := slices.Clone(a.Records)
+		got, _ := s.Finding(a.ID)
+		got.Records[0].Key = "changed"
+		if again, _ := s.Finding(b.ID); !reflect.DeepEqual(again.Records, want) {
+			t.Fatalf("changing the records read of %s changed %s: %+v", a.ID, b.ID, again.Records)
+		}
+		if again, _ := s.Finding(a.ID); !reflect.DeepEqual(again.Records, want) {
+			t.Fatalf("changing the records read of %s changed it in the State: %+v", a.ID, again.Records)
+		}
+	}
+	if pairs == 0 {
+		t.Fatal("no two findings name the same records: the test checks nothing")
 	}
 }

@@ -374,6 +374,7 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 	if k != (subjectKey{}) {
 		subj = &k
 	}
+	var prev []RecordRef // the records of the finding stored before
 	for i := range fresh {
 		f := &fresh[i]
 		ids = append(ids, f.ID)
@@ -386,6 +387,8 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		}
 		now := &held{f: *f, nums: s.keys.pack(f.Numbers), slot: sl, subj: subj}
 		now.f.Numbers = nil
+		now.f.Records = s.shareRecords(f.Records, sl, prev)
+		prev = now.f.Records
 		now.period = s.period(now)
 		s.index.put(h, now)
 		s.active[f.ID] = now
@@ -400,6 +403,28 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		}
 	}
 	return ids
+}
+
+// shareRecords returns recs, or an equal slice that the finding stored
+// before (prev) or another finding of sl holds: a certificate's findings
+// (R2, R5, R7, R8 of each line) usually name the same records, and a held
+// finding's records are never modified (they are copied when read). An
+// empty recs is returned as it is, so that nil and empty stay apart.
+func (s *State) shareRecords(recs []RecordRef, sl *slot, prev []RecordRef) []RecordRef {
+	if len(recs) == 0 {
+		return recs
+	}
+	if slices.Equal(recs, prev) {
+		return prev
+	}
+	if sl != nil {
+		for _, id := range sl.ids {
+			if h := s.active[id]; h != nil && slices.Equal(h.f.Records, recs) {
+				return h.f.Records
+			}
+		}
+	}
+	return recs
 }
 
 // other returns the participant of a and b that is not self: the partner
