@@ -84,8 +84,8 @@ type State struct {
 
 // held is a current finding and the subject that owns it.
 type held struct {
-	f      Finding // without Numbers: see nums
-	nums   string  // f's Numbers, packed (numbers.go)
+	f      heldFinding
+	nums   string // f's Numbers, packed (numbers.go)
 	slot   *slot
 	subj   *subjectKey // the subject of a finding of no slot, nil for a slot's
 	period string      // s.period(h), set by apply
@@ -207,18 +207,48 @@ func (s *State) Finding(id string) (Finding, bool) {
 	return s.finding(h), true
 }
 
+// heldFinding is what a held finding keeps of a Finding: its rule (whose
+// ID and RuleName the rule table gives) and severity as small numbers,
+// its Numbers packed apart (held.nums). A held finding costs 160 bytes
+// instead of 208, for some 150,000 findings after a year's import.
+type heldFinding struct {
+	ID, Partner, Explanation string
+	Records                  []RecordRef
+	Since                    time.Time
+	rule                     uint8 // index in ruleTable
+	severity                 uint8 // index in severities
+}
+
+// severities are the Severity values by their index in heldFinding.
+var severities = [...]Severity{Info, Warning, Critical}
+
+// holdFinding returns what a held finding keeps of f, without Numbers.
+// Every finding comes from newFinding, so its rule is in the rule table;
+// its severity is one of severities.
+func holdFinding(f *Finding) heldFinding {
+	return heldFinding{ID: f.ID, Partner: f.Partner, Explanation: f.Explanation, Records: f.Records, Since: f.Since,
+		rule:     uint8(slices.IndexFunc(ruleTable[:], func(r RuleInfo) bool { return r.ID == f.Rule })),
+		severity: uint8(slices.Index(severities[:], f.Severity))}
+}
+
+// Rule returns the finding's rule, "R2".
+func (f *heldFinding) Rule() string { return ruleTable[f.rule].ID }
+
+// Severity returns the finding's severity.
+func (f *heldFinding) Severity() Severity { return severities[f.severity] }
+
 // finding returns a copy of the held finding h, with its Numbers.
 func (s *State) finding(h *held) Finding {
-	f := h.f.clone()
-	f.Numbers = s.keys.unpack(h.nums)
-	return f
+	info := &ruleTable[h.f.rule]
+	return Finding{ID: h.f.ID, Rule: info.ID, RuleName: info.Name, Severity: h.f.Severity(), Partner: h.f.Partner,
+		Records: slices.Clone(h.f.Records), Numbers: s.keys.unpack(h.nums), Explanation: h.f.Explanation, Since: h.f.Since}
 }
 
 // same reports whether f is the held finding h with the same content.
 func (s *State) same(h *held, f *Finding) bool {
-	g := *f
-	g.Numbers = nil
-	return h.f.equal(&g) && h.nums == s.keys.pack(f.Numbers)
+	return h.f.ID == f.ID && h.f.Rule() == f.Rule && h.f.Severity() == f.Severity && h.f.Partner == f.Partner &&
+		h.f.Explanation == f.Explanation && h.f.Since.Equal(f.Since) && slices.Equal(h.f.Records, f.Records) &&
+		h.nums == s.keys.pack(f.Numbers)
 }
 
 // Len returns the number of live records and of current findings.
@@ -385,8 +415,7 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		if h == nil {
 			s.order = nil
 		}
-		now := &held{f: *f, nums: s.keys.pack(f.Numbers), slot: sl, subj: subj}
-		now.f.Numbers = nil
+		now := &held{f: holdFinding(f), nums: s.keys.pack(f.Numbers), slot: sl, subj: subj}
 		now.f.Records = s.shareRecords(f.Records, sl, prev)
 		prev = now.f.Records
 		now.period = s.period(now)
