@@ -20,7 +20,7 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 	if !ok {
 		return Finding{}, "", false
 	}
-	f = h.f.clone()
+	f = s.finding(h)
 	var b strings.Builder
 	info := ruleInfo(f.Rule)
 	fmt.Fprintf(&b, "%s\n%s %s, %s", f.ID, f.Rule, f.RuleName, f.Severity)
@@ -56,8 +56,8 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 			fmt.Fprintf(&b, "  %s  (feed %s, entry %d%s)\n", key, r.Feed, r.Seq, item)
 		}
 	}
-	if h.subj.kind == subjMirrorY {
-		s.quarterLines(&b, h.subj)
+	if h.subject().kind == subjMirrorY {
+		s.quarterLines(&b, h.subject())
 	}
 	if causes := s.causes(h); len(causes) > 0 {
 		b.WriteString("\nBefore suspecting fraud, check:\n")
@@ -80,7 +80,8 @@ func ruleInfo(id string) RuleInfo {
 // causes lists the honest explanations worth ruling out for a finding,
 // annotated with what the figures say where they say something.
 func (s *State) causes(h *held) []string {
-	f := &h.f
+	full := s.finding(h)
+	f := &full
 	switch f.Rule {
 	case "R1":
 		return []string{
@@ -209,10 +210,10 @@ type cause struct {
 // the size it can plausibly explain set against the measures that raised
 // the finding, the most plausible first.
 func (s *State) mirrorCauses(h *held) []string {
-	n := h.f.Numbers
+	n := s.keys.unpack(h.nums)
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
-	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subj.a, has), s.hsCause(h, raised), fxCause(n, has)}
+	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subject().a, has), s.hsCause(h, raised), fxCause(n, has)}
 	if c, ok := basisCause(n); ok {
 		cs = append(cs, c)
 	}
@@ -310,12 +311,13 @@ func transitCause(exporter string, has func(string) bool) cause {
 // finding, summed across all HS codes and held to the finding's limits.
 func (s *State) hsCause(h *held, raised []string) cause {
 	c := cause{text: "HS classification: the same goods under 7102.10 (unsorted) on one side and 7102.21 or 7102.31 on the other"}
-	e, i, ok := s.mirrorAllHS(h.subj)
+	e, i, ok := s.mirrorAllHS(h.subject())
 	if !ok {
 		c.text += " — not every HS code of the period is in, so it cannot be judged"
 		c.score = explainsPart
 		return c
 	}
+	n := s.keys.unpack(h.nums)
 	var apart []string
 	agree := true
 	for _, m := range raised {
@@ -323,9 +325,9 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		if x < 0 {
 			continue
 		}
-		limit, err := ParsePercent(h.f.Numbers["threshold_"+m+"_pct"])
+		limit, err := ParsePercent(n["threshold_"+m+"_pct"])
 		if err != nil {
-			limit, _ = ParsePercent(h.f.Numbers["threshold_carats_pct"])
+			limit, _ = ParsePercent(n["threshold_carats_pct"])
 		}
 		apart = append(apart, fmt.Sprintf("%s %s %%", m, pctOf(absDiff(e.of(x), i.of(x)), max(e.of(x), i.of(x)))))
 		agree = agree && within(e.of(x), i.of(x), limit)

@@ -45,7 +45,7 @@ func (s *State) Each(now time.Time, sc Scope, after string, fn func(f *Finding) 
 		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
 	}
 	for ; i < len(ids) && strings.HasPrefix(ids[i], sc.Prefix); i++ {
-		if !fn(&s.active[ids[i]].f) {
+		if f := s.finding(s.active[ids[i]]); !fn(&f) {
 			return
 		}
 	}
@@ -121,7 +121,7 @@ func pairKey(partner, period string) string { return "b" + partner + "\x00" + pe
 func (h *held) keys() [3]string {
 	return [3]string{partnerKey(h.f.Partner), periodKey(h.period), pairKey(h.f.Partner, h.period)}
 }
-func (h *held) count() ruleSeverity { return ruleSeverity{h.f.Rule, h.f.Severity} }
+func (h *held) count() ruleSeverity { return ruleSeverity{h.f.Rule(), h.f.Severity()} }
 
 // put indexes now, the held finding that replaces was (nil for a new
 // one); it costs nothing when the partner, period, rule and severity stay.

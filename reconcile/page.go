@@ -56,13 +56,13 @@ func (s *State) period(h *held) string {
 			return quarterText(protocol.QuarterOf(d))
 		}
 	} else {
-		switch h.subj.kind {
+		switch h.subject().kind {
 		case subjMirrorQ, subjCertStats, subjChange, subjMissing:
-			return quarterText(h.subj.q)
+			return quarterText(h.subject().q)
 		case subjMirrorY:
-			return strconv.Itoa(h.subj.year)
+			return strconv.Itoa(h.subject().year)
 		case subjProduction:
-			return h.subj.h.String()
+			return h.subject().h.String()
 		}
 	}
 	if h.f.Since.IsZero() {

@@ -22,7 +22,8 @@ func (s *State) DraftQuery(id, reference string, now time.Time) (q protocol.Anom
 	if !ok {
 		return q, false
 	}
-	f, k := &h.f, h.subj
+	full, k := s.finding(h), h.subject()
+	f := &full
 	q = protocol.AnomalyQuery{
 		Version: 1, Reference: reference, Rule: f.Rule, Finding: f.ID,
 		Due: protocol.DateOf(now.UTC().AddDate(0, 0, s.cfg.AnomalyQueryDueDays)),

@@ -142,7 +142,8 @@ func (s *State) slotFor(issuer, number string) *slot {
 			return sl
 		}
 	}
-	sl := &slot{issuer: issuer, number: number, next: head}
+	sl := s.slotBlocks.next()
+	sl.issuer, sl.number, sl.next = issuer, number, head
 	sl.certs, sl.confs = sl.certBuf[:0], sl.confBuf[:0]
 	s.slots[h] = sl
 	return sl
