@@ -65,12 +65,16 @@ func binaryKind(data []byte) string {
 // plain "CSV (Comma delimited)": every byte outside UTF-8 is a letter or
 // sign of that code page, and no other control character than tab and
 // line ends occurs. It names the line of the first such byte, never the
-// byte itself; "" for UTF-8 or anything else.
+// byte itself; "" for UTF-8 or anything else. A file holding at least as
+// many characters written as UTF-8 (é as two bytes) as bytes outside it is
+// a UTF-8 file with stray bytes pasted in, not Windows-1252: its cells are
+// named one by one. (Windows-1252 text has some byte pairs that happen to
+// be UTF-8, such as "Ø”", so one such pair does not decide.)
 func windows1252(data []byte) string {
 	if utf8.Valid(data) {
 		return ""
 	}
-	first := -1
+	first, stray, utf8Runes := -1, 0, 0
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
 		switch {
@@ -78,13 +82,19 @@ func windows1252(data []byte) string {
 			if !cp1252Defined(data[i]) {
 				return ""
 			}
+			stray++
 			if first < 0 {
 				first = i
 			}
 		case r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7F:
 			return ""
+		case size > 1:
+			utf8Runes++
 		}
 		i += size
+	}
+	if utf8Runes >= stray {
+		return ""
 	}
 	line := bytes.Count(data[:first], []byte("\n")) + 1
 	return fmt.Sprintf("is Windows-1252 (Latin-1) text, what Excel saves as plain \"CSV (Comma delimited)\", not UTF-8 (the first such character is on line %d): %s", line, saveAsCSV)

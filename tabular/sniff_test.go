@@ -226,3 +226,18 @@ func TestReadTableWindows1252(t *testing.T) {
 		t.Errorf("a byte no Windows-1252 file has: %v", err)
 	}
 }
+
+// TestReadTableUTF8WithStrayBytes: a UTF-8 file (é as two bytes) with one
+// byte pasted from a Windows-1252 document is not called Windows-1252 as
+// a whole: the cell holding the stray byte is named.
+func TestReadTableUTF8WithStrayBytes(t *testing.T) {
+	utf := strings.Replace(exampleCSV(t, "certificates"), "Shree Ram Diamonds", "Société Générale \xe9", 1)
+	_, err := ReadTable(mustKind(t, "certificates"), "m.csv", strings.NewReader(utf), "")
+	ie, ok := err.(*ImportError)
+	if !ok || len(ie.Errors) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if msg := ie.Error(); strings.Contains(msg, "Windows-1252") || ie.Errors[0].Row == 0 || !strings.Contains(msg, "UTF-8") {
+		t.Fatalf("want the cell named as not UTF-8, got %q", msg)
+	}
+}
