@@ -68,8 +68,9 @@ func reconcileRecord(code string, key crypto.PublicKey, seq uint64, t time.Time,
 
 // loadFindings feeds every stored record into the reconciliation state, a
 // page at a time, then the records stored meanwhile; it stops early when
-// the node closes.
-func (n *Node) loadFindings() {
+// the node closes. Each record parsed is also handed to also (nil: none),
+// so that other views read at start (the inbox's lists) share the pass.
+func (n *Node) loadFindings(also func(code string, r *store.StoredRecord, value any)) {
 	start := time.Now()
 	var after *store.Cursor
 	for n.runCtx.Err() == nil {
@@ -78,7 +79,7 @@ func (n *Node) loadFindings() {
 			n.log.Error("load records for reconciliation", "err", err)
 			break
 		}
-		n.addLoaded(n.reconcileRecords(recs))
+		n.addLoaded(n.reconcileRecords(recs, also))
 		if len(recs) < loadPage {
 			break
 		}
@@ -96,8 +97,9 @@ func (n *Node) loadFindings() {
 }
 
 // reconcileRecords turns stored records into reconciliation input,
-// skipping those that do not parse (counted when they were stored).
-func (n *Node) reconcileRecords(recs []*store.StoredRecord) []reconcile.Record {
+// skipping those that do not parse (counted when they were stored), and
+// hands each parsed record to also (when not nil).
+func (n *Node) reconcileRecords(recs []*store.StoredRecord, also func(code string, r *store.StoredRecord, value any)) []reconcile.Record {
 	out := make([]reconcile.Record, 0, len(recs))
 	for _, r := range recs {
 		code, ok := n.roster.Snapshot().FeedCode(r.Author)
@@ -107,6 +109,9 @@ func (n *Node) reconcileRecords(recs []*store.StoredRecord) []reconcile.Record {
 		v, err := protocol.ParseRecord(r.Type, r.Body)
 		if err != nil {
 			continue
+		}
+		if also != nil {
+			also(code, r, v)
 		}
 		out = append(out, reconcileRecord(code, r.Author, r.Seq, r.Time, v))
 	}

@@ -152,7 +152,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	n.wg.Add(1)
-	go func() { defer n.wg.Done(); n.loadFindings(); n.loadInbox() }()
+	go func() { defer n.wg.Done(); n.loadAtStart() }()
 	return n, nil
 }
 
