@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"slices"
 	"testing"
 	"time"
@@ -23,16 +24,16 @@ func TestAllowlistFollowsPartners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := in.currentHost()
+	h := in.ex.Host()
 	al := rcmgr.GetAllowlist(h.Network().ResourceManager())
 	admits := func(ip string) bool { return al.AllowedPeerAndMultiaddr(pid, ma.StringCast(ip+"/tcp/1")) }
 	entry := func(ip string) string { return ip + "/p2p/" + pid.String() }
 
 	wantEntries(t, in, entry("/ip4/192.0.2.1"))
-	if !admits("/ip4/192.0.2.1") || al.AllowedPeerAndMultiaddr(in.hostID(), ma.StringCast("/ip4/192.0.2.1/tcp/1")) {
+	if !admits("/ip4/192.0.2.1") || al.AllowedPeerAndMultiaddr(in.ex.Host().ID(), ma.StringCast("/ip4/192.0.2.1/tcp/1")) {
 		t.Fatal("the card's address is not allowlisted for the partner alone")
 	}
-	if !h.ConnManager().IsProtected(pid, partnerTag) {
+	if !h.ConnManager().IsProtected(pid, exchange.PartnerTag) {
 		t.Fatal("the partner's connections are not protected")
 	}
 
@@ -44,17 +45,17 @@ func TestAllowlistFollowsPartners(t *testing.T) {
 		t.Fatal("the partner's old address stays allowlisted after the override")
 	}
 
-	in.allow.observe(pid, ma.StringCast("/ip4/198.51.100.9/tcp/50123"))
+	in.ex.ObserveAddr(pid, ma.StringCast("/ip4/198.51.100.9/tcp/50123"))
 	wantEntries(t, in, entry("/ip4/198.51.100.9"), entry("/ip6/2001:db8::7"))
 
 	if err := in.RemovePartner("BE"); err != nil {
 		t.Fatal(err)
 	}
 	wantEntries(t, in)
-	if admits("/ip6/2001:db8::7") || admits("/ip4/198.51.100.9") || h.ConnManager().IsProtected(pid, partnerTag) {
+	if admits("/ip6/2001:db8::7") || admits("/ip4/198.51.100.9") || h.ConnManager().IsProtected(pid, exchange.PartnerTag) {
 		t.Fatal("a removed partner stays allowlisted or protected")
 	}
-	in.allow.observe(pid, ma.StringCast("/ip4/198.51.100.9/tcp/50123"))
+	in.ex.ObserveAddr(pid, ma.StringCast("/ip4/198.51.100.9/tcp/50123"))
 	wantEntries(t, in) // a connection of a peer no longer pinned adds nothing
 }
 
@@ -80,7 +81,7 @@ func cardWithAddrs(t *testing.T, n *Node, code string, addrs ...string) *crypto.
 func wantEntries(t *testing.T, n *Node, want ...string) {
 	t.Helper()
 	slices.Sort(want)
-	if got := n.allow.entries(); !slices.Equal(got, want) {
+	if got := n.ex.AllowlistEntries(); !slices.Equal(got, want) {
 		t.Fatalf("allowlist %v, want %v", got, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"io"
 	"sync"
 	"testing"
@@ -27,7 +28,7 @@ import (
 
 // attacker is a hostile peer for tests: its own Ed25519 identity and libp2p
 // host (TCP and QUIC like a node's, but no gater), and a gossipsub router
-// configured exactly like a node's (newGossip) with no validator, so it
+// configured exactly like a node's (exchange.NewRouter) with no validator, so it
 // publishes whatever it is given. It speaks the sync protocol through raw
 // streams, and serves the sync streams a node opens to it with serve.
 type attacker struct {
@@ -63,13 +64,13 @@ func newAttacker(t testing.TB) *attacker {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g, err := newGossip(ctx, h, nil)
+	ps, err := exchange.NewRouter(ctx, h)
 	if err != nil {
 		cancel()
 		h.Close()
 		t.Fatal(err)
 	}
-	a := &attacker{id: id, h: h, ps: g.ps, cancel: cancel, topics: map[string]*pubsub.Topic{}, serve: serveNothing}
+	a := &attacker{id: id, h: h, ps: ps, cancel: cancel, topics: map[string]*pubsub.Topic{}, serve: serveNothing}
 	h.SetStreamHandler(protocol.SyncProtocolID, func(s network.Stream) {
 		a.mu.Lock()
 		serve := a.serve
@@ -118,7 +119,7 @@ func (a *attacker) pinnedBy(t testing.TB, victim *Node, code string) {
 func (a *attacker) connect(victim *Node) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	h := victim.currentHost()
+	h := victim.ex.Host()
 	return a.h.Connect(ctx, peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
 }
 
@@ -133,7 +134,7 @@ func (a *attacker) topic(t testing.TB, author crypto.PublicKey) *pubsub.Topic {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	name := feedTopic(author)
+	name := exchange.FeedTopic(author)
 	if tp, ok := a.topics[name]; ok {
 		return tp
 	}
@@ -152,7 +153,7 @@ func (a *attacker) reaches(t testing.TB, victim *Node, author crypto.PublicKey) 
 	tp := a.topic(t, author)
 	eventually(t, 20*time.Second, "attacker sees the victim on the topic", func() error {
 		for _, p := range tp.ListPeers() {
-			if p == victim.hostID() {
+			if p == victim.ex.Host().ID() {
 				return nil
 			}
 		}
@@ -204,7 +205,7 @@ func (a *attacker) recordEntry(t testing.TB, seq uint64, prev protocol.Hash, typ
 func (a *attacker) stream(victim *Node) (network.Stream, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return a.h.NewStream(ctx, victim.hostID(), protocol.SyncProtocolID)
+	return a.h.NewStream(ctx, victim.ex.Host().ID(), protocol.SyncProtocolID)
 }
 
 // serveNothing answers a node's pull like a partner with nothing to offer:

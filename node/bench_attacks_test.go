@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"maps"
 	"os"
 	"slices"
@@ -60,7 +61,7 @@ type attackSuite struct {
 }
 
 func newAttackSuite(tb testing.TB) *attackSuite {
-	in := testNodeWith(tb, "IN", func(n *Node) { n.frameTimeout = 2 * time.Second })
+	in := testNodeWith(tb, "IN", func(n *Node) { n.ex.Tune(exchange.Tuning{FrameTimeout: 2 * time.Second}) })
 	be := testNode(tb, "BE")
 	pin(tb, in, be)
 	pin(tb, be, in)
@@ -177,7 +178,7 @@ func (s *attackSuite) gossipAttacks() {
 	s.gossipAttack("foreign_author", atk, false, [][]byte{forged.Bytes()}, "foreign_author_records")
 
 	atk = s.fresh("oversized")
-	big := make([]byte, maxPushSize+1)
+	big := make([]byte, exchange.MaxPushSize+1)
 	rand.Read(big)
 	s.gossipAttack("oversized", atk, false, [][]byte{big}, "rejected_size")
 }
@@ -201,7 +202,7 @@ func (s *attackSuite) replay(toIN []age.Recipient, aud []string) {
 			[][]byte{frame(s.tb, &protocol.Entries{Entries: es}), frame(s.tb, &protocol.End{})})
 	})
 	eventually(s.tb, 20*time.Second, "the victim pulls the replayer's feed", func() error {
-		s.in.syncer.trigger(atk.h.ID())
+		s.in.ex.Trigger(atk.h.ID())
 		return s.headOf(atk, 3)
 	})
 	atk.setServe(serveNothing)
@@ -272,7 +273,7 @@ func (s *attackSuite) hostileServer() {
 	d := countersOf(s.in)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := s.in.syncSession(ctx, atk.h.ID()); err == nil {
+	if err := s.in.ex.SyncSession(ctx, atk.h.ID()); err == nil {
 		s.tb.Fatal("a session serving a forged entry ended without error")
 	}
 	atk.setServe(serveNothing)
@@ -292,7 +293,7 @@ func (s *attackSuite) vouchedForgery() {
 	d := countersOf(s.in)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := s.in.syncSession(ctx, atk.h.ID()); err == nil {
+	if err := s.in.ex.SyncSession(ctx, atk.h.ID()); err == nil {
 		s.tb.Fatal("a session serving a forged entry ended without error")
 	}
 	atk.setServe(serveNothing)
@@ -496,7 +497,7 @@ func (s *attackSuite) receiptAttacks() {
 	d = countersOf(s.in)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := s.in.syncSession(ctx, atk.h.ID()); err != nil {
+	if err := s.in.ex.SyncSession(ctx, atk.h.ID()); err != nil {
 		s.tb.Fatal(err)
 	}
 	atk.setServe(serveNothing)
@@ -535,7 +536,7 @@ func (s *attackSuite) wantAttacks() {
 		defer st.Reset()
 		st.Write(frame(s.tb, &protocol.Hello{}))
 	}
-	busy := s.refusedBy(d, sessions-defaultServeLimits().sessions, "sync_serve_busy")
+	busy := s.refusedBy(d, sessions-exchange.MaxServedSessions, "sync_serve_busy")
 	s.record("want_sessions", sessions, busy, 0)
 }
 
@@ -544,7 +545,7 @@ func (s *attackSuite) wantAttacks() {
 // is the size of the feed asked for.
 func (s *attackSuite) wantAttack(name string, whole int, wants [][]byte) {
 	atk := s.fresh(name)
-	before := s.in.abuse.get(atk.h.ID()).violations
+	before := s.in.ex.Abuse(atk.h.ID()).Violations
 	st := atk.session(s.tb, s.in)
 	defer st.Reset()
 	asked, sent, answered := 0, 0, 0
@@ -558,7 +559,7 @@ func (s *attackSuite) wantAttack(name string, whole int, wants [][]byte) {
 		}
 	}
 	eventually(s.tb, 20*time.Second, "the victim charges the attacker", func() error {
-		if s.in.abuse.get(atk.h.ID()).violations == before {
+		if s.in.ex.Abuse(atk.h.ID()).Violations == before {
 			return fmt.Errorf("%s: no violation charged", name)
 		}
 		return nil

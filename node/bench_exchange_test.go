@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
@@ -586,28 +584,13 @@ func warmUp(tb testing.TB, ms []*benchMember) {
 // receiptsNow starts every receipt session m has due now rather than at
 // its timer (receiptDelay, about 3 s): the warm-up need not wait for them.
 func receiptsNow(m *benchMember) {
-	s := m.n.syncer
-	s.mu.Lock()
-	due := make([]peer.ID, 0, len(s.pending))
-	for p, t := range s.pending {
-		t.Stop() // a timer already firing finds its entry gone and does nothing
-		delete(s.pending, p)
-		due = append(due, p)
-	}
-	s.mu.Unlock()
-	for _, p := range due {
-		s.trigger(p)
-	}
+	m.n.ex.ReceiptsNow()
 }
 
 // syncsOver reports which member still has sync sessions due or running.
 func syncsOver(ms []*benchMember) error {
 	for _, m := range ms {
-		s := m.n.syncer
-		s.mu.Lock()
-		busy := len(s.pending) + len(s.running)
-		s.mu.Unlock()
-		if busy > 0 {
+		if busy := m.n.ex.SyncsBusy(); busy > 0 {
 			return fmt.Errorf("%s has %d sync sessions due or running", m.code, busy)
 		}
 	}

@@ -80,7 +80,7 @@ func newRestartable(tb testing.TB, code string) *restartable {
 	tb.Cleanup(r.stop)
 	r.start(tb)
 	r.cfg.Listen = nil
-	for _, a := range r.n.currentHost().Addrs() {
+	for _, a := range r.n.ex.Host().Addrs() {
 		r.cfg.Listen = append(r.cfg.Listen, a.String()) // the ports it got, kept
 	}
 	return r
@@ -132,8 +132,8 @@ func (r *restartable) restart(tb testing.TB, partner *Node, down, d time.Duratio
 func reconnected(tb testing.TB, a, b *Node, d time.Duration) {
 	tb.Helper()
 	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
-		if a.currentHost().Network().Connectedness(b.hostID()) == network.Connected &&
-			b.currentHost().Network().Connectedness(a.hostID()) == network.Connected {
+		if a.ex.Host().Network().Connectedness(b.ex.Host().ID()) == network.Connected &&
+			b.ex.Host().Network().Connectedness(a.ex.Host().ID()) == network.Connected {
 			return
 		}
 		if time.Now().After(deadline) {

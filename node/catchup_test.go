@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"testing"
 	"time"
 
@@ -120,14 +121,14 @@ func TestRelayWhileAuthorOffline(t *testing.T) {
 func TestCatchUpAcrossServingLimits(t *testing.T) {
 	const total = 2000
 	a := testNodeWith(t, "IN", func(n *Node) {
-		n.serving.limits.wantEntries = 100
-		n.serving.limits.sessionBytes = 128 << 10 // about 100 entries
+		n.ex.Tune(exchange.Tuning{ServeWantEntries: 100,
+			ServeSessionBytes: 128 << 10}) // about 100 entries
 	})
 	b := testNode(t, "BE")
 	pin(t, a, b) // B refuses A until it pins A
 	appendN(t, a, total, "BE")
 	eventually(t, 30*time.Second, "A's pushes done (to nobody)", func() error {
-		if q := len(a.pushq); q > 0 {
+		if q := a.ex.PushesQueued(); q > 0 {
 			return fmt.Errorf("%d entries to push", q)
 		}
 		return nil

@@ -13,5 +13,5 @@ func (n *Node) announce(e *protocol.Entry) {
 		"size", len(e.Bytes()), "audience", strings.Join(e.Audience, ","))
 	n.counters.add("entries_published", 1)
 	n.events.emit("entry_published", map[string]any{"seq": e.Seq, "type": e.Type, "hash": e.Hash().String()})
-	n.push(e)
+	n.ex.Push(e)
 }

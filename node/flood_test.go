@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"io"
 	"net"
 	"sync"
@@ -134,7 +135,7 @@ func (f *halfOpenFlood) end() {
 // tcpAddrOf returns victim's TCP listen address as host:port.
 func tcpAddrOf(t testing.TB, victim *Node) string {
 	t.Helper()
-	for _, a := range victim.currentHost().Addrs() {
+	for _, a := range victim.ex.Host().Addrs() {
 		if _, err := a.ValueForProtocol(ma.P_TCP); err != nil {
 			continue
 		}
@@ -164,7 +165,7 @@ func loopbacks(first, last int) []string {
 func saturated(t testing.TB, victim *Node) {
 	t.Helper()
 	eventually(t, 20*time.Second, victim.Participant()+"'s transient scope is full", func() error {
-		return victim.currentHost().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
+		return victim.ex.Host().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
 			l, ok := s.(rcmgr.ResourceScopeLimiter)
 			if !ok {
 				return errors.New("the transient scope shows no limits")
@@ -184,7 +185,7 @@ func saturated(t testing.TB, victim *Node) {
 func stayConnected(t testing.TB, a, b *Node, d time.Duration) {
 	t.Helper()
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if a.currentHost().Network().Connectedness(b.hostID()) != network.Connected {
+		if a.ex.Host().Network().Connectedness(b.ex.Host().ID()) != network.Connected {
 			t.Fatalf("%s and %s were disconnected during the flood", a.Participant(), b.Participant())
 		}
 	}
@@ -254,7 +255,7 @@ func TestPartnersStayConnectedWhenFloodBegins(t *testing.T) {
 // them 15 s). The deadline is shortened to 1 s for the test.
 func TestStalledHandshakeClosed(t *testing.T) {
 	const timeout = time.Second
-	in := testNodeWith(t, "IN", func(n *Node) { n.gater.handshakes.timeout = timeout })
+	in := testNodeWith(t, "IN", func(n *Node) { n.ex.Tune(exchange.Tuning{HandshakeTimeout: timeout}) })
 	d0 := countersOf(in)
 	var wg sync.WaitGroup
 	for _, prefix := range [][]byte{multistreamHello, noiseProposal} {
@@ -267,7 +268,7 @@ func TestStalledHandshakeClosed(t *testing.T) {
 	}
 	wg.Wait()
 	d0.grows(t, "inbound_handshake_timeouts", 2)
-	if n := in.gater.handshakes.inFlight(); n != 0 {
+	if n := in.ex.HandshakesInFlight(); n != 0 {
 		t.Fatalf("%d handshake deadlines still pending", n)
 	}
 }
@@ -295,21 +296,21 @@ func TestStrangerWithKeyHoldsNothing(t *testing.T) {
 	in := testNode(t, "IN")
 	d0 := countersOf(in)
 	stranger := strangerHost(t)
-	target := peer.AddrInfo{ID: in.hostID(), Addrs: in.currentHost().Addrs()}
+	target := peer.AddrInfo{ID: in.ex.Host().ID(), Addrs: in.ex.Host().Addrs()}
 	for range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		stranger.Connect(ctx, target) // may return nil: the node closes it after the handshake
 		cancel()
-		stranger.Network().ClosePeer(in.hostID())
+		stranger.Network().ClosePeer(in.ex.Host().ID())
 	}
 	eventually(t, 20*time.Second, "the stranger holds nothing at the node", func() error {
-		if cs := in.currentHost().Network().ConnsToPeer(stranger.ID()); len(cs) > 0 {
+		if cs := in.ex.Host().Network().ConnsToPeer(stranger.ID()); len(cs) > 0 {
 			return fmt.Errorf("%d connections to the stranger", len(cs))
 		}
-		if n := in.gater.handshakes.inFlight(); n != 0 {
+		if n := in.ex.HandshakesInFlight(); n != 0 {
 			return fmt.Errorf("%d handshake deadlines pending", n)
 		}
-		return in.currentHost().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
+		return in.ex.Host().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
 			if st := s.Stat(); st.NumConnsInbound > 0 {
 				return fmt.Errorf("%d inbound connections in the transient scope", st.NumConnsInbound)
 			}
@@ -365,7 +366,7 @@ func TestPartnersConnectDuringQUICFlood(t *testing.T) {
 // lowerTransient limits n's transient scope to in inbound connections.
 func lowerTransient(t testing.TB, n *Node, in int) {
 	t.Helper()
-	err := n.currentHost().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
+	err := n.ex.Host().Network().ResourceManager().ViewTransient(func(s network.ResourceScope) error {
 		l, ok := s.(rcmgr.ResourceScopeLimiter)
 		if !ok {
 			return errors.New("the transient scope takes no limits")
@@ -411,7 +412,7 @@ func quicWorker(ctx context.Context, target, src *net.UDPAddr) {
 	tlsConf := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"libp2p"}}
 	for ctx.Err() == nil {
 		if pc, err := net.ListenUDP("udp4", src); err == nil {
-			dctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+			dctx, cancel := context.WithTimeout(ctx, exchange.HandshakeTimeout)
 			if c, err := quic.Dial(dctx, deafConn{pc}, target, tlsConf, &quic.Config{}); err == nil {
 				c.CloseWithError(0, "")
 			}
@@ -440,7 +441,7 @@ func (d deafConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // quicAddrOf returns victim's QUIC listen address.
 func quicAddrOf(t testing.TB, victim *Node) *net.UDPAddr {
 	t.Helper()
-	for _, a := range victim.currentHost().Addrs() {
+	for _, a := range victim.ex.Host().Addrs() {
 		if _, err := a.ValueForProtocol(ma.P_QUIC_V1); err != nil {
 			continue
 		}

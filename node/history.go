@@ -85,7 +85,7 @@ func (n *Node) observeLags(ps []PartnerStatus) {
 	now := n.now()
 	for _, p := range ps {
 		if id, ok := peers[p.Code]; ok {
-			n.delivery.observeLag(id, p.Undelivered, now)
+			n.ex.ObserveLag(id, p.Undelivered, now)
 		}
 	}
 }

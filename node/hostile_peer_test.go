@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -29,7 +30,7 @@ import (
 // attacker AE that IN has pinned, connected to IN.
 func hostileSetup(t testing.TB) (in, be *Node, atk *attacker) {
 	t.Helper()
-	in = testNodeWith(t, "IN", func(n *Node) { n.frameTimeout = 2 * time.Second })
+	in = testNodeWith(t, "IN", func(n *Node) { n.ex.Tune(exchange.Tuning{FrameTimeout: 2 * time.Second}) })
 	be = testNode(t, "BE")
 	pin(t, in, be)
 	pin(t, be, in)
@@ -43,10 +44,10 @@ func TestHostilePeerUnpinnedRefusedAtHandshake(t *testing.T) {
 	in := testNode(t, "IN")
 	atk := newAttacker(t)
 	before := countersOf(in)
-	for _, addr := range in.currentHost().Addrs() { // TCP and QUIC each
+	for _, addr := range in.ex.Host().Addrs() { // TCP and QUIC each
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		atk.h.Connect(ctx, peer.AddrInfo{ID: in.hostID(), Addrs: []ma.Multiaddr{addr}}) // may report success: see LIBRARIES.md §1.2
-		s, err := atk.h.NewStream(ctx, in.hostID(), protocol.SyncProtocolID)
+		atk.h.Connect(ctx, peer.AddrInfo{ID: in.ex.Host().ID(), Addrs: []ma.Multiaddr{addr}}) // may report success: see LIBRARIES.md §1.2
+		s, err := atk.h.NewStream(ctx, in.ex.Host().ID(), protocol.SyncProtocolID)
 		if err == nil {
 			s.SetDeadline(time.Now().Add(10 * time.Second))
 			s.Write(frame(t, &protocol.Hello{}))
@@ -56,11 +57,11 @@ func TestHostilePeerUnpinnedRefusedAtHandshake(t *testing.T) {
 			s.Reset()
 		}
 		cancel()
-		atk.h.Network().ClosePeer(in.hostID())
-		atk.h.Peerstore().ClearAddrs(in.hostID())
+		atk.h.Network().ClosePeer(in.ex.Host().ID())
+		atk.h.Peerstore().ClearAddrs(in.ex.Host().ID())
 	}
 	eventually(t, 10*time.Second, "no connection left with the unpinned peer", func() error {
-		if c := in.currentHost().Network().ConnsToPeer(atk.h.ID()); len(c) > 0 {
+		if c := in.ex.Host().Network().ConnsToPeer(atk.h.ID()); len(c) > 0 {
 			return fmt.Errorf("victim has %d connections to it", len(c))
 		}
 		return nil
@@ -123,7 +124,7 @@ func TestHostilePeerGossip(t *testing.T) {
 		})
 		eventually(t, 20*time.Second, "IN pulls AE 1..3", func() error {
 			if h, _ := in.st.Head(ae); h.Seq < 3 {
-				in.syncer.trigger(atk.h.ID())
+				in.ex.Trigger(atk.h.ID())
 				return fmt.Errorf("AE head %d", h.Seq)
 			}
 			return nil
@@ -403,7 +404,7 @@ func TestHostilePeerServesHostileSync(t *testing.T) {
 			d := countersOf(in)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			if err := in.syncSession(ctx, atk.h.ID()); err == nil {
+			if err := in.ex.SyncSession(ctx, atk.h.ID()); err == nil {
 				t.Fatal("a hostile sync session ended without error")
 			}
 			if c.reason != "" {
@@ -434,15 +435,15 @@ func TestHostilePeerServesAVouchedForgery(t *testing.T) {
 	d := countersOf(in)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := in.syncSession(ctx, atk.h.ID()); !errors.Is(err, errRelayedForgery) {
-		t.Fatalf("sync session: %v, want %v", err, errRelayedForgery)
+	if err := in.ex.SyncSession(ctx, atk.h.ID()); !errors.Is(err, exchange.ErrRelayedForgery) {
+		t.Fatalf("sync session: %v, want %v", err, exchange.ErrRelayedForgery)
 	}
 	headIs(t, in, atk, 0)
 	atk.setServe(serveNothing)
 	// One charge for each session that served the forgery: the one above,
 	// and any the node ran on its own meanwhile.
 	eventually(t, 20*time.Second, "one charge per session served", func() error {
-		if v, n := in.abuse.get(atk.h.ID()).violations, served.Load(); int64(v) != n {
+		if v, n := in.ex.Abuse(atk.h.ID()).Violations, served.Load(); int64(v) != n {
 			return fmt.Errorf("the server is charged %d violations for %d sessions that served the forgery", v, n)
 		}
 		return nil
@@ -489,7 +490,7 @@ func TestHostilePeerWantAmplification(t *testing.T) {
 	feed := be.id.Public()
 	held, _ := in.st.Head(feed)
 	whole := feedBytes(t, in, feed)
-	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+	violations := func() uint64 { return in.ex.Abuse(atk.h.ID()).Violations }
 
 	t.Run("one Want of 1,024 copies of a range", func(t *testing.T) {
 		before := violations()
@@ -563,8 +564,8 @@ func TestHostilePeerWantAmplification(t *testing.T) {
 				}
 			}
 		}
-		if served > defaultServeLimits().sessions {
-			t.Fatalf("%d sessions served at once, limit %d", served, defaultServeLimits().sessions)
+		if served > exchange.MaxServedSessions {
+			t.Fatalf("%d sessions served at once, limit %d", served, exchange.MaxServedSessions)
 		}
 		if busy.of("sync_serve_busy") < uint64(n-served) || violations() != before {
 			t.Fatalf("%d sessions refused as busy of %d, violations %d -> %d (busy is not charged)",
@@ -601,14 +602,14 @@ func TestHostilePeerFalseReceipts(t *testing.T) {
 	own := in.id.Public()
 	head, _ := in.st.Head(own)
 	at3, _ := in.st.Entry(own, 3)
-	violations := func() uint64 { return in.abuse.get(atk.h.ID()).violations }
+	violations := func() uint64 { return in.ex.Abuse(atk.h.ID()).Violations }
 	nothingKept := func(t *testing.T) {
 		t.Helper()
 		line := partnerLine(t, in, "AE")
 		if line.Receipt != 0 || line.Undelivered != head.Seq || !line.ReceiptTime.IsZero() {
 			t.Fatalf("status shows receipt %d (%s), %d undelivered; want 0 and %d", line.Receipt, line.ReceiptTime, line.Undelivered, head.Seq)
 		}
-		if _, err := in.st.GetMeta(metaReceiptPrefix + "AE"); err == nil {
+		if _, err := in.st.GetMeta(exchange.MetaReceiptPrefix + "AE"); err == nil {
 			t.Fatal("a false receipt was stored as proof of delivery")
 		}
 		if confirmed, _ := in.receiptedThrough(1); slices.Contains(confirmed, "AE") {
@@ -647,7 +648,7 @@ func TestHostilePeerFalseReceipts(t *testing.T) {
 		})
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		if err := in.syncSession(ctx, atk.h.ID()); err != nil {
+		if err := in.ex.SyncSession(ctx, atk.h.ID()); err != nil {
 			t.Fatal(err)
 		}
 		d.grows(t, "receipts_refused", 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func connectAll(t testing.TB, nodes ...*Node) {
 	t.Helper()
 	for i, a := range nodes {
 		for _, b := range nodes[i+1:] {
-			if _, ok := a.roster.Snapshot().PartnerByPeer(b.hostID()); !ok {
+			if _, ok := a.roster.Snapshot().PartnerByPeer(b.ex.Host().ID()); !ok {
 				continue
 			}
 			if err := connect(a, b); err != nil {
@@ -44,12 +45,11 @@ func counter(t *testing.T, n *Node, name string, want uint64) {
 // node n, bypassing every check (n's validator accepts its own publishes).
 func pushRaw(t *testing.T, n *Node, feedOf *Node, data []byte) {
 	t.Helper()
-	g := n.currentGossip()
-	ft, err := g.join(feedOf.id.Public(), n.validate, false)
+	topic, err := n.ex.Topic(feedOf.id.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ft.topic.Publish(context.Background(), data); err != nil {
+	if err := topic.Publish(context.Background(), data); err != nil {
 		t.Fatalf("publish raw: %v", err)
 	}
 }
@@ -91,7 +91,7 @@ func TestHostilePushes(t *testing.T) {
 	pushRaw(t, evil, evil, beEntry.Bytes())        // ... on AE's topic
 	counter(t, in, "rejected_wrong_topic", 1)
 
-	big := make([]byte, maxPushSize+1)
+	big := make([]byte, exchange.MaxPushSize+1)
 	rand.Read(big)
 	pushRaw(t, evil, evil, big)
 	counter(t, in, "rejected_size", 1)
@@ -114,8 +114,12 @@ func TestHostilePushes(t *testing.T) {
 func waitMesh(t *testing.T, a, b *Node) {
 	t.Helper()
 	eventually(t, 20*time.Second, "gossip subscriptions", func() error {
-		for _, p := range a.currentGossip().topic(a.id.Public()).ListPeers() {
-			if p == b.hostID() {
+		topic, err := a.ex.Topic(a.id.Public())
+		if err != nil {
+			return err
+		}
+		for _, p := range topic.ListPeers() {
+			if p == b.ex.Host().ID() {
 				return nil
 			}
 		}
@@ -135,7 +139,7 @@ func TestGarbageOnSyncStream(t *testing.T) {
 		{0, 0, 0, 3, 9, 9, 9},       // an unknown frame type
 		[]byte("GET / HTTP/1.1\r\n\r\n"),
 	} {
-		s, err := evil.currentHost().NewStream(context.Background(), in.hostID(), protocol.SyncProtocolID)
+		s, err := evil.ex.Host().NewStream(context.Background(), in.ex.Host().ID(), protocol.SyncProtocolID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +169,7 @@ func TestNonPartnerFeedNotAccepted(t *testing.T) {
 	publishN(t, xx, 3, "BE")
 	eventually(t, 20*time.Second, "BE has ZA's feed", func() error { return holds(be, "ZA", 3) })
 	// a full sync with BE, which holds ZA's feed, brings nothing of it to IN
-	if err := in.syncSession(context.Background(), be.hostID()); err != nil {
+	if err := in.ex.SyncSession(context.Background(), be.ex.Host().ID()); err != nil {
 		t.Fatal(err)
 	}
 	if h, _ := in.st.Head(xx.id.Public()); h.Seq != 0 {
@@ -175,7 +179,7 @@ func TestNonPartnerFeedNotAccepted(t *testing.T) {
 	if r := in.pipe.Ingest(e.Bytes()); r.Outcome != ingest.Rejected || r.Reason != "not_partner" {
 		t.Fatalf("relayed non-partner entry: outcome %v reason %q", r.Outcome, r.Reason)
 	}
-	if in.currentHost().Network().Connectedness(xx.hostID()) == network.Connected {
+	if in.ex.Host().Network().Connectedness(xx.ex.Host().ID()) == network.Connected {
 		t.Fatal("a non-partner is connected")
 	}
 }

@@ -53,13 +53,13 @@ func (h ingestHooks) RetiredEntry(code string, e *protocol.Entry, f roster.Close
 // gossipsub validator nor under the roster's lock.
 func (n *Node) followHandover(code string, e *protocol.Entry, rec *store.Record) {
 	p, ok := n.roster.FollowHandover(code, e, rec)
-	if !ok || n.currentHost() == nil || n.runCtx.Err() != nil {
+	if !ok || n.runCtx.Err() != nil {
 		return
 	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		if err := n.attachPartner(p); err != nil {
+		if err := n.ex.Attach(p); err != nil {
 			n.log.Error("follow partner's key hand-over", "partner", code, "err", err)
 		}
 	}()

@@ -9,18 +9,14 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
-	"github.com/libp2p/go-libp2p/core/host"
-	"github.com/libp2p/go-libp2p/core/network"
-	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
 )
-
-// pushQueueSize bounds the own entries waiting to be pushed.
-const pushQueueSize = 4096
 
 // Version is the kpnode version, reported in status and the libp2p user agent.
 const Version = "0.2.0"
@@ -31,12 +27,9 @@ type Node struct {
 	id        *crypto.Identity
 	st        *store.Store
 	log       *slog.Logger
-	gater     *gater
-	allow     *partnerAllowlist // the resource manager's allowlist on partners' addresses
 	now       func() time.Time
 	counters  *counters
 	events    *eventLog
-	delivery  *delivery
 	findings  *findings
 	inbox     *inboxIndex // the inbox's lists (inbox_load.go)
 	valuation valuation   // the operator's unit-value table (valuation.go)
@@ -47,22 +40,6 @@ type Node struct {
 	// retiredIDs are this node's earlier identities (set before Start).
 	retiredIDs []*crypto.Identity
 	rotation   *keyRotation
-	// receiptCache holds partners' receipts already verified; it checks
-	// the signatures of the receipts of this node's own feed only (kept as
-	// proof of delivery): the others are hints of what to pull.
-	receiptCache *protocol.ReceiptCache
-	// frameTimeout bounds each sync frame read or write: syncFrameTimeout,
-	// shortened by tests before Start.
-	frameTimeout time.Duration
-	// serving bounds what the node serves each partner over sync; tests
-	// shrink its limits before Start.
-	serving *serveLedger
-	// abuse charges partners for sync misbehaviour (their app-specific
-	// gossipsub score); scores keeps their scores and graylist cool-offs,
-	// which last coolOff (graylistCoolOff, changed by tests before Start).
-	abuse   *abuse
-	scores  *scoreboard
-	coolOff time.Duration
 
 	// self are the age keys of this node with itself: its own stanza in
 	// every record it seals, and the identity that opens them.
@@ -77,24 +54,17 @@ type Node struct {
 	// ownWrites serialises the imports and publishes, each from its
 	// check of the held records to its last append (write_turn.go).
 	ownWrites *writeTurn
+	// ex is the exchange with the partners (host, gossip, sync, receipts,
+	// scores): built whole by New, listening from Start.
+	ex *exchange.Service
 
-	// signed are the receipts this node last signed, by feed.
-	signed *signedReceipts
-
-	// live is the host and gossip Start brought up: nil before Start and
-	// after Close, published whole.
-	live atomic.Pointer[liveParts]
 	// startup is this node's card as Start signed it and when it started;
-	// kept after Close.
+	// nil before Start, kept after Close.
 	startup atomic.Pointer[startInfo]
 
-	// Set by Start, immutable until Close.
 	runCtx context.Context
 	cancel context.CancelFunc
-	syncer *syncer
-	dialer *dialer
-	pushq  chan *protocol.Entry // own entries waiting to be pushed, in order
-	wg     sync.WaitGroup       // goroutines started by Start
+	wg     sync.WaitGroup // the node's own goroutines (sampler, start-up load, hand-overs)
 }
 
 // New returns a node over an open store. The node does not own the store:
@@ -106,14 +76,9 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now, abuse: newAbuse(time.Now), scores: newScoreboard(), coolOff: graylistCoolOff,
-		counters: newCounters(), events: newEventLog(), history: newHistory(), delivery: newDelivery(),
-		signed:       &signedReceipts{byFeed: map[crypto.PublicKey]*protocol.Receipt{}},
-		receiptCache: protocol.NewReceiptCache(4096).VerifyOnly(func(feed crypto.PublicKey) bool { return feed == id.Public() }), frameTimeout: syncFrameTimeout,
-		serving:  newServeLedger(defaultServeLimits(), time.Now),
+	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now,
+		counters: newCounters(), events: newEventLog(), history: newHistory(),
 		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
-	n.allow = newPartnerAllowlist()
-	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
 	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {
 		return nil, err
@@ -123,32 +88,39 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	}
 	n.inbox = &inboxIndex{}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
-	n.pushq = make(chan *protocol.Entry, pushQueueSize)
-	n.syncer = newSyncer(n.runCtx, syncLink{n})
-	n.dialer = newDialer(hostTarget{n}, func() []peer.ID { return n.roster.Snapshot().Peers() }, n.gater.ok, log)
 	n.roster = roster.New(roster.Config{Code: cfg.Participant, ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
 		Event: n.events.emit, Count: n.counters.add})
 	n.partnerOps = n.roster
+	if n.ex, err = exchange.New(n.exchangeConfig()); err != nil {
+		n.cancel()
+		return nil, err
+	}
 	n.roster.Subscribe(rosterLink{n})
 	if err := n.roster.Load(); err != nil {
+		n.fail()
 		return nil, err
 	}
 	if err := n.quarantineBadSignatures(n.runCtx); err != nil {
+		n.fail()
 		return nil, err
 	}
 	if n.own, err = ownfeed.New(ownfeed.Config{ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
 		Announce: n.announce, Event: n.events.emit, Partners: n.roster.Stored}); err != nil {
+		n.fail()
 		return nil, err
 	}
 	n.pipe = n.newPipeline()
-	n.loadReceipts() // after the own feed: it checks receipts against the own head
+	n.ex.LoadReceipts() // after the own feed: it checks receipts against the own head
 	if err := n.loadOwnRetired(); err != nil {
+		n.fail()
 		return nil, err
 	}
 	if err := n.loadAcks(); err != nil {
+		n.fail()
 		return nil, err
 	}
 	if err := n.loadValuation(); err != nil {
+		n.fail()
 		return nil, err
 	}
 	n.wg.Add(1)
@@ -156,50 +128,38 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	return n, nil
 }
 
+// fail releases what a New that fails has built.
+func (n *Node) fail() {
+	n.cancel()
+	n.ex.Close()
+}
+
+// exchangeConfig is the exchange's view of this node: its store, roster,
+// own feed and ingest pipeline, clock, counters and events.
+func (n *Node) exchangeConfig() exchange.Config {
+	return exchange.Config{ID: n.id, SyncInterval: n.cfg.SyncInterval.D(), UserAgent: "kpnode/" + Version,
+		Store: n.st, Roster: n.roster, Own: ownLink{n}, Ingest: ingestLink{n}, Log: n.log,
+		Now: func() time.Time { return n.now() }, Count: n.counters.add, Emit: n.events.emit}
+}
+
 // Start brings up the libp2p host on the configured listen addresses,
 // joins the feed topics, serves the sync protocol and starts keeping
 // partners connected and in sync. It returns once the host listens.
 func (n *Node) Start(ctx context.Context) error {
-	h, err := newHost(n.id, n.cfg.Listen, n.gater, n.allow)
-	if err != nil {
+	if err := n.ex.Start(n.cfg.Listen); err != nil {
+		n.fail()
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
-	g, err := newGossip(n.runCtx, h, &scoring{appScore: n.abuse.score, inspect: n.inspectScores})
-	if err == nil {
-		err = n.finishStart(h, g)
-	}
+	card, err := n.signCard(n.ex.Host())
 	if err != nil {
-		n.cancel()
-		h.Close()
-		return err
-	}
-	n.log.Info("node started", "participant", n.cfg.Participant, "peer", n.id.PeerID(),
-		"fingerprint", n.id.Fingerprint(), "listen", hostAddrs(h))
-	return nil
-}
-
-func (n *Node) finishStart(h host.Host, g *gossip) error {
-	card, err := n.signCard(h)
-	if err != nil {
+		n.fail()
 		return err
 	}
 	n.startup.Store(&startInfo{card: card, at: n.now()})
-	n.live.Store(&liveParts{host: h, gossip: g})
-	if _, err := g.join(n.id.Public(), n.validate, false); err != nil {
-		return err
-	}
-	for _, p := range n.roster.Stored() {
-		if err := n.attachPartner(p); err != nil {
-			return err
-		}
-	}
-	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
-	h.Network().Notify(n.notifee())
-	n.wg.Add(4)
-	go func() { defer n.wg.Done(); n.pusher() }()
+	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.sampler() }()
-	go func() { defer n.wg.Done(); n.syncer.loop(n.cfg.SyncInterval.D()) }()
-	go func() { defer n.wg.Done(); n.dialer.loop(n.runCtx) }()
+	n.log.Info("node started", "participant", n.cfg.Participant, "peer", n.id.PeerID(),
+		"fingerprint", n.id.Fingerprint(), "listen", n.ex.Addrs())
 	return nil
 }
 
@@ -207,34 +167,9 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 // waited for, then the host closes. It is safe to call more than once.
 func (n *Node) Close() error {
 	n.cancel()
-	n.syncer.close()
+	err := n.ex.Close()
 	n.wg.Wait()
-	l := n.live.Swap(nil)
-	if l == nil {
-		return nil
-	}
-	return l.host.Close()
-}
-
-// notifee triggers a sync with each partner that connects and reports
-// partners lost.
-func (n *Node) notifee() *network.NotifyBundle {
-	return &network.NotifyBundle{
-		ConnectedF: func(_ network.Network, c network.Conn) {
-			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok {
-				n.allow.observe(c.RemotePeer(), c.RemoteMultiaddr())
-				n.roster.NewKeyConnected(code, c.RemotePeer())
-				n.delivery.contact(c.RemotePeer(), n.now())
-				n.events.emit("partner_connected", map[string]any{"partner": code})
-				n.syncer.trigger(c.RemotePeer())
-			}
-		},
-		DisconnectedF: func(nw network.Network, c network.Conn) {
-			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
-				n.events.emit("partner_lost", map[string]any{"partner": code})
-			}
-		},
-	}
+	return err
 }
 
 // Participant returns this node's participant code.
@@ -243,53 +178,45 @@ func (n *Node) Participant() string { return n.cfg.Participant }
 // Identity returns the node's identity.
 func (n *Node) Identity() *crypto.Identity { return n.id }
 
-// liveParts are the host and the gossip router of a running node.
-type liveParts struct {
-	host   host.Host
-	gossip *gossip
-}
-
 // startInfo is what Start signed and when.
 type startInfo struct {
 	card *protocol.SignedCard
 	at   time.Time
 }
 
-// currentHost returns the running host, nil before Start and after Close.
-func (n *Node) currentHost() host.Host {
-	if l := n.live.Load(); l != nil {
-		return l.host
-	}
-	return nil
+// started reports whether Start has brought the exchange up.
+func (n *Node) started() bool { return n.startup.Load() != nil }
+
+// ownLink is the exchange's view of this node's own feed.
+type ownLink struct{ n *Node }
+
+func (o ownLink) SyncedSeq() uint64                               { return o.n.own.SyncedSeq() }
+func (o ownLink) Recovering() bool                                { return o.n.own.Recovering() }
+func (o ownLink) NoteOwnHead(code string, r protocol.Receipt)     { o.n.own.NoteOwnHead(code, r) }
+func (o ownLink) DropReport(code string) (protocol.Receipt, bool) { return o.n.own.DropReport(code) }
+func (o ownLink) CheckRecovered()                                 { o.n.own.CheckRecovered() }
+
+// ingestLink is the exchange's way into this node's ingest pipeline.
+type ingestLink struct{ n *Node }
+
+func (l ingestLink) Push(raw []byte) ingest.Result              { return l.n.pipe.Push(raw) }
+func (l ingestLink) PrepareAll(raws [][]byte) []ingest.Prepared { return l.n.pipe.PrepareAll(raws) }
+func (l ingestLink) Commit(p ingest.Prepared) ingest.Result     { return l.n.pipe.Commit(p) }
+func (l ingestLink) CommitRun(preps []ingest.Prepared, accept func([]*protocol.Entry) bool) []*protocol.Entry {
+	return l.n.pipe.CommitRun(preps, accept)
+}
+func (l ingestLink) Reject(reason string, e *protocol.Entry, err error) ingest.Result {
+	return l.n.pipe.Reject(reason, e, err)
 }
 
-// currentGossip returns the running gossip router, nil before Start and
-// after Close.
-func (n *Node) currentGossip() *gossip {
-	if l := n.live.Load(); l != nil {
-		return l.gossip
-	}
-	return nil
-}
+// PeerScore is what gossipsub's peer scoring holds against one partner, as
+// last read (every second).
+type PeerScore = exchange.PeerScore
 
-func (n *Node) hostID() peer.ID {
-	if h := n.currentHost(); h != nil {
-		return h.ID()
-	}
-	return ""
-}
+// RegisterResourceMetrics registers libp2p's resource-manager metrics
+// with reg ([exchange.RegisterResourceMetrics]).
+func RegisterResourceMetrics(reg prometheus.Registerer) { exchange.RegisterResourceMetrics(reg) }
 
-// connectedPartners lists the partners connected now.
-func (n *Node) connectedPartners() []peer.ID {
-	h := n.currentHost()
-	if h == nil {
-		return nil
-	}
-	var out []peer.ID
-	for _, p := range n.roster.Snapshot().Peers() {
-		if h.Network().Connectedness(p) == network.Connected {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+// AuditReceiptDrop is the audit action of a stored receipt dropped at
+// start because it does not hold against this node's feed.
+const AuditReceiptDrop = exchange.AuditReceiptDrop

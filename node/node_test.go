@@ -121,14 +121,14 @@ func noticeBy(t testing.TB, code string) []byte {
 func connect(a, b *Node) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	h := b.currentHost()
-	return a.currentHost().Connect(ctx, peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
+	h := b.ex.Host()
+	return a.ex.Host().Connect(ctx, peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
 }
 
 func connectedWithin(a, b *Node, d time.Duration, want bool) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		got := a.currentHost().Network().Connectedness(b.currentHost().ID()) == network.Connected
+		got := a.ex.Host().Network().Connectedness(b.ex.Host().ID()) == network.Connected
 		if got == want {
 			return true
 		}

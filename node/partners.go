@@ -1,13 +1,9 @@
 package node
 
 import (
-	"fmt"
-
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/store"
-	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 )
 
 // The partner operations are the roster's (node/internal/roster); these
@@ -32,123 +28,33 @@ const (
 	RetiredCompromised = roster.RetiredCompromised
 )
 
-// rosterLink is the network's side of the roster: it admits, joins,
-// dials and disconnects the peers the roster decides on.
+// rosterLink is the network's side of the roster: the exchange admits,
+// joins, dials and disconnects the peers the roster decides on; the
+// inbox drops its lists when the feeds' codes change.
 type rosterLink struct{ n *Node }
 
 var _ roster.Listener = rosterLink{}
 
 // Admitted lets partner p's peer connect, paused or not, at its addresses.
-func (l rosterLink) Admitted(p store.Partner, pid peer.ID) {
-	l.n.gater.allow(pid)
-	l.n.gater.pause(pid, p.Paused)
-	l.n.allow.setAddrs(pid, roster.Addrs(p))
-}
+func (l rosterLink) Admitted(p store.Partner, pid peer.ID) { l.n.ex.Admitted(p, pid) }
 
-// Attach joins and dials partner p when the node runs.
-func (l rosterLink) Attach(p store.Partner) error {
-	if l.n.currentHost() == nil {
-		return nil
-	}
-	return l.n.attachPartner(p)
-}
+// Attach joins and dials partner p.
+func (l rosterLink) Attach(p store.Partner) error { return l.n.ex.Attach(p) }
 
 // Removed refuses a removed partner's peer, forgets what was kept about
 // it, leaves its topic and closes its connections.
-func (l rosterLink) Removed(p store.Partner, pid peer.ID) {
-	n := l.n
-	n.gater.deny(pid)
-	n.allow.forget(pid)
-	n.delivery.forget(pid)
-	n.abuse.forget(pid)
-	n.serving.forget(pid)
-	n.scores.forget(pid)
-	if g := n.currentGossip(); g != nil {
-		g.leave(p.Key)
-	}
-	n.disconnect(pid)
-}
+func (l rosterLink) Removed(p store.Partner, pid peer.ID) { l.n.ex.Removed(p, pid) }
 
 // PeerRetired refuses the peer of a retired key and closes its
 // connections.
-func (l rosterLink) PeerRetired(pid peer.ID) {
-	l.n.gater.deny(pid)
-	l.n.allow.forget(pid)
-	l.n.delivery.forget(pid)
-	l.n.disconnect(pid)
-}
+func (l rosterLink) PeerRetired(pid peer.ID) { l.n.ex.PeerRetired(pid) }
 
 // AddrsSet replaces the addresses of partner peer pid and dials it at once.
-func (l rosterLink) AddrsSet(pid peer.ID, addrs []string) {
-	l.n.allow.setAddrs(pid, addrs)
-	if h := l.n.currentHost(); h != nil {
-		redial(h, pid, addrs)
-		l.n.dialer.now(pid)
-	}
-}
+func (l rosterLink) AddrsSet(pid peer.ID, addrs []string) { l.n.ex.AddrsSet(pid, addrs) }
 
 // Paused closes a paused partner's connections and refuses new ones, or
 // dials a resumed one.
-func (l rosterLink) Paused(pid peer.ID, paused bool) {
-	l.n.gater.pause(pid, paused)
-	if h := l.n.currentHost(); h != nil {
-		if paused {
-			_ = h.Network().ClosePeer(pid)
-		} else {
-			l.n.dialer.now(pid)
-		}
-	}
-}
+func (l rosterLink) Paused(pid peer.ID, paused bool) { l.n.ex.Paused(pid, paused) }
 
 // FeedsChanged drops the inbox's lists: they are keyed by feed code.
 func (l rosterLink) FeedsChanged() { l.n.inbox.invalidate() }
-
-// disconnect unprotects pid's connections and closes them.
-func (n *Node) disconnect(pid peer.ID) {
-	if h := n.currentHost(); h != nil {
-		h.ConnManager().Unprotect(pid, partnerTag)
-		h.Network().ClosePeer(pid)
-	}
-}
-
-// attachPartner gives the running host the partner's addresses, protects
-// its connections from the connection manager's trimming, joins its feed
-// topic and makes it due for a dial.
-func (n *Node) attachPartner(p store.Partner) error {
-	pid, err := peer.Decode(p.Key.PeerID())
-	if err != nil {
-		return fmt.Errorf("partner %s: %w", p.Code, err)
-	}
-	h := n.currentHost()
-	setAddrs(h, pid, roster.Addrs(p))
-	h.ConnManager().Protect(pid, partnerTag)
-	ft, err := n.currentGossip().join(p.Key, n.validate, true)
-	if err != nil {
-		return fmt.Errorf("partner %s: %w", p.Code, err)
-	}
-	n.wg.Add(1)
-	go func() { defer n.wg.Done(); drain(n.runCtx, ft.sub) }()
-	n.dialer.now(pid)
-	return nil
-}
-
-// partnerTag marks partners' connections in the connection manager as
-// protected: they are never trimmed, whatever else connects.
-const partnerTag = "kpnode-partner"
-
-// redial replaces the addresses the host knows for p and forgets the
-// swarm's dial backoff of p, so that the next dial tries them at once.
-func redial(h host.Host, p peer.ID, addrs []string) {
-	setAddrs(h, p, addrs)
-	clearBackoff(h, p)
-}
-
-// clearBackoff forgets the swarm's dial backoff of p (5 s plus the square
-// of the failed tries in seconds, up to 5 minutes), so that the next dial
-// tries its addresses at once: the dialer keeps its own, shorter, backoff
-// for partners.
-func clearBackoff(h host.Host, p peer.ID) {
-	if s, ok := h.Network().(interface{ Backoff() *swarm.DialBackoff }); ok {
-		s.Backoff().Clear(p)
-	}
-}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestStoredFalseReceiptsDroppedAtStart(t *testing.T) {
 		"BW": honest.receipt(t, own, 2, at2.Hash(), time.Now()),
 	}
 	for code, r := range stored {
-		if err := f.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
+		if err := f.st.PutMeta(exchange.MetaReceiptPrefix+code, r.Bytes()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,7 +47,7 @@ func TestStoredFalseReceiptsDroppedAtStart(t *testing.T) {
 		}
 	}
 	for code, kept := range map[string]bool{"AE": false, "AO": false, "BW": true} {
-		if _, err := f.st.GetMeta(metaReceiptPrefix + code); (err == nil) != kept || (!kept && !errors.Is(err, store.ErrNotFound)) {
+		if _, err := f.st.GetMeta(exchange.MetaReceiptPrefix + code); (err == nil) != kept || (!kept && !errors.Is(err, store.ErrNotFound)) {
 			t.Errorf("%s: stored receipt: %v, want kept %v", code, err, kept)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/protocol"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // ErrOwnHeadUnconfirmed is returned by every append to this node's own
@@ -21,25 +20,6 @@ const AuditRecoveryForce = "recovery.force"
 
 // RecoveryStatus is the recovery state in [Status].
 type RecoveryStatus = ownfeed.RecoveryStatus
-
-// refuteOwnHead drops, while recovering, partner p's report of this
-// node's feed: a session asked p for it and p served nothing more than
-// held. p counts as not having reported (the wait for missing partners
-// applies), and it is charged a violation.
-func (n *Node) refuteOwnHead(p peer.ID, held uint64) {
-	code, _ := n.roster.Snapshot().PartnerByPeer(p)
-	r, ok := n.own.DropReport(code)
-	if !ok {
-		return
-	}
-	n.abuse.falseClaim(p)
-	n.counters.add("head_claims_refuted", 1)
-	n.log.Warn("recovery: a partner reported more of this node's feed than it serves; its report is dropped",
-		"partner", code, "reported", r.Seq, "served_up_to", held)
-	n.events.emit("receipt_refused", map[string]any{"partner": code, "feed": n.id.Public().Fingerprint(), "seq": r.Seq,
-		"reason": "reported while recovering, not served"})
-	n.own.CheckRecovered()
-}
 
 // ForceRecovered ends recovery on the operator's word, without the
 // partners' heads (kpnode recover --force). The audit log records it with

@@ -160,7 +160,7 @@ func TestRecoveryWaitsForMissingPartners(t *testing.T) {
 		t.Fatalf("recovery ended before AE answered or the wait passed: %+v", st)
 	}
 	eventually(t, 30*time.Second, "recovery ends once the wait for AE passes", func() error {
-		in.n.syncer.triggerAll()
+		in.n.ex.TriggerAll()
 		if st := in.n.RecoveryStatus(); st.Recovering {
 			return fmt.Errorf("%+v", st)
 		}
@@ -200,17 +200,17 @@ func TestRecoveryRefutesFalseOwnHead(t *testing.T) {
 	pin(t, be, in.n)
 	pin(t, in.n, be)
 	eventually(t, 30*time.Second, "the attacker's report is refuted", func() error {
-		in.n.syncer.trigger(atk.h.ID())
+		in.n.ex.Trigger(atk.h.ID())
 		if got := d.of("head_claims_refuted"); got == 0 {
 			return fmt.Errorf("refuted %d, recovery %+v", got, in.n.RecoveryStatus())
 		}
 		return nil
 	})
-	if v := in.n.abuse.get(atk.h.ID()).violations; v == 0 {
+	if v := in.n.ex.Abuse(atk.h.ID()).Violations; v == 0 {
 		t.Fatal("the false report was not charged")
 	}
 	eventually(t, 30*time.Second, "recovery ends on BE's report", func() error {
-		in.n.syncer.triggerAll()
+		in.n.ex.TriggerAll()
 		if st := in.n.RecoveryStatus(); st.Recovering {
 			return fmt.Errorf("%+v", st)
 		}

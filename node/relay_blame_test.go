@@ -44,7 +44,7 @@ func TestRelayNotChargedForItsSource(t *testing.T) {
 	pull := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		return in.syncSession(ctx, be.currentHost().ID())
+		return in.ex.SyncSession(ctx, be.ex.Host().ID())
 	}
 	store(be, o...)
 	eventually(t, 30*time.Second, "IN holds AO's feed from BE", func() error {
@@ -66,7 +66,7 @@ func TestRelayNotChargedForItsSource(t *testing.T) {
 		t.Error("the fork was not refused as equivocation")
 	}
 	headIs(t, in, forker, 2)
-	if r := in.abuse.get(be.currentHost().ID()); r.violations != 0 || r.stalls != 0 || r.points != 0 {
+	if r := in.ex.Abuse(be.ex.Host().ID()); r.Violations != 0 || r.Stalls != 0 || r.Points != 0 {
 		t.Errorf("the honest relay is charged: %+v", r)
 	}
 }

@@ -99,7 +99,7 @@ func TestRepinAfterCompromise(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "new BE reads IN", func() error { return holds(be, "IN", 1) })
-	in.syncer.triggerAll()
+	in.ex.TriggerAll()
 	eventually(t, 10*time.Second, "IN syncs with AE cleanly", func() error {
 		st, _ := in.Status()
 		for _, ps := range st.Partners {

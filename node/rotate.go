@@ -51,11 +51,10 @@ func (n *Node) Rotate(ctx context.Context, next *crypto.Identity, reason string,
 	if err := n.own.CheckAppend(); err != nil {
 		return RotateResult{}, err
 	}
-	h := n.currentHost()
-	if h == nil {
+	if !n.started() {
 		return RotateResult{}, errors.New("rotate keys: the node is not running")
 	}
-	sc, err := n.successorCard(next, h.Addrs())
+	sc, err := n.successorCard(next, n.ex.Host().Addrs())
 	if err != nil {
 		return RotateResult{}, err
 	}
@@ -133,7 +132,7 @@ func (n *Node) awaitReceipts(ctx context.Context, seq uint64, wait time.Duration
 		if len(pending) == 0 || !time.Now().Before(deadline) {
 			return confirmed, pending
 		}
-		n.syncer.triggerAll()
+		n.ex.TriggerAll()
 		select {
 		case <-ctx.Done():
 			return n.receiptedThrough(seq)
@@ -147,7 +146,7 @@ func (n *Node) awaitReceipts(ctx context.Context, seq uint64, wait time.Duration
 func (n *Node) receiptedThrough(seq uint64) (confirmed, pending []string) {
 	for _, p := range n.roster.Stored() {
 		pid, err := peer.Decode(p.Key.PeerID())
-		if l := n.delivery.get(pid); err == nil && l.receipt != nil && l.receipt.Seq >= seq {
+		if l := n.ex.Link(pid); err == nil && l.Receipt != nil && l.Receipt.Seq >= seq {
 			confirmed = append(confirmed, p.Code)
 		} else {
 			pending = append(pending, p.Code)

@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
-	"os"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"testing"
 	"time"
 
 	"filippo.io/age"
 	"github.com/kpnode/kpnode/protocol"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // partnerLine returns the status line of partner code on n.
@@ -38,7 +35,7 @@ func graylisted(t testing.TB, n *Node, code string) PartnerStatus {
 	var line PartnerStatus
 	eventually(t, 30*time.Second, n.Participant()+" graylists "+code, func() error {
 		line = partnerLine(t, n, code)
-		if line.PeerScore.Score >= graylistThreshold || line.CoolOffUntil.IsZero() || line.Graylisted == 0 {
+		if line.PeerScore.Score >= exchange.GraylistThreshold || line.CoolOffUntil.IsZero() || line.Graylisted == 0 {
 			return fmt.Errorf("%s: score %+v, cool-off until %v, graylisted %d", code, line.PeerScore, line.CoolOffUntil, line.Graylisted)
 		}
 		return nil
@@ -49,9 +46,9 @@ func graylisted(t testing.TB, n *Node, code string) PartnerStatus {
 // scoreRounds waits until n has read the peer scores k more times.
 func scoreRounds(t testing.TB, n *Node, k uint64) {
 	t.Helper()
-	want := n.scores.round() + k
+	want := n.ex.ScoreRounds() + k
 	eventually(t, 20*time.Second, "score inspections", func() error {
-		if got := n.scores.round(); got < want {
+		if got := n.ex.ScoreRounds(); got < want {
 			return fmt.Errorf("%d inspections, want %d", got, want)
 		}
 		return nil
@@ -87,7 +84,7 @@ func TestPeerScoreGraylistsForger(t *testing.T) {
 		t.Fatal("no partner_graylisted event for AE")
 	}
 	eventually(t, 20*time.Second, "AE disconnected", func() error {
-		if c := in.currentHost().Network().ConnsToPeer(atk.h.ID()); len(c) > 0 {
+		if c := in.ex.Host().Network().ConnsToPeer(atk.h.ID()); len(c) > 0 {
 			return fmt.Errorf("%d connections to AE", len(c))
 		}
 		return nil
@@ -103,7 +100,7 @@ func TestPeerScoreGraylistsForger(t *testing.T) {
 	if r := d.rejections(); r != 0 {
 		t.Fatalf("%d entries of a graylisted partner were validated and rejected", r)
 	}
-	if len(in.currentHost().Network().ConnsToPeer(atk.h.ID())) > 0 {
+	if len(in.ex.Host().Network().ConnsToPeer(atk.h.ID())) > 0 {
 		t.Fatal("a graylisted partner reconnected during its cool-off")
 	}
 	honest := partnerLine(t, in, "BE")
@@ -172,44 +169,5 @@ func TestSyncAbuseGraylists(t *testing.T) {
 	stillServed(t, in, be, 1)
 	if s := partnerLine(t, in, "BE"); s.PeerScore.SyncAbuse != 0 || s.PeerScore.Score < 0 {
 		t.Fatalf("the honest partner was charged: %+v", s.PeerScore)
-	}
-}
-
-func TestClassifySyncError(t *testing.T) {
-	for _, c := range []struct {
-		err  error
-		want string
-	}{
-		{nil, ""},
-		{io.EOF, ""},
-		{errors.New("stream reset"), ""},
-		{context.Canceled, ""},
-		{fmt.Errorf("read: %w", os.ErrDeadlineExceeded), "stall"},
-		{fmt.Errorf("read frame: %w", protocol.ErrTooLarge), "violation"},
-		{fmt.Errorf("read frame: %w: %w", protocol.ErrTruncated, io.ErrUnexpectedEOF), "violation"},
-		{fmt.Errorf("%w: unexpected", errProtocol), "violation"},
-		{fmt.Errorf("%w: entry 3", errRelayedForgery), "violation"},
-		{errors.New("relayed entry 3 refused (equivocation)"), ""},
-	} {
-		if got := classifySyncError(c.err); got != c.want {
-			t.Errorf("classifySyncError(%v) = %q, want %q", c.err, got, c.want)
-		}
-	}
-}
-
-func TestAbusePointsDecay(t *testing.T) {
-	now := time.Now()
-	a := newAbuse(func() time.Time { return now })
-	p := peer.ID("p")
-	if a.score(p) != 0 {
-		t.Fatal("an unknown peer has a score")
-	}
-	a.syncError(p, errProtocol)
-	if got := a.score(p); got != -abuseViolation {
-		t.Fatalf("score %v after one violation, want %v", got, -abuseViolation)
-	}
-	now = now.Add(abuseHalfLife)
-	if got := a.score(p); got < -abuseViolation/2-0.01 || got > -abuseViolation/2+0.01 {
-		t.Fatalf("score %v after a half-life, want %v", got, -abuseViolation/2)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
-	"github.com/libp2p/go-libp2p/core/host"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -117,12 +115,13 @@ type FeedHead struct {
 
 // Status reports identity, listen addresses, partners and feed heads.
 func (n *Node) Status() (Status, error) {
-	h, started := n.currentHost(), time.Time{}
+	var started time.Time
+	var listen []string
 	if si := n.startup.Load(); si != nil {
-		started = si.at
+		started, listen = si.at, n.ex.Addrs()
 	}
 	s := Status{Participant: n.cfg.Participant, Name: n.cfg.Name, Fingerprint: n.id.Fingerprint(),
-		PeerID: n.id.PeerID(), Version: Version, Started: started, Listen: hostAddrs(h)}
+		PeerID: n.id.PeerID(), Version: Version, Started: started, Listen: listen}
 	partners, err := n.Partners()
 	if err != nil {
 		return s, err
@@ -133,7 +132,7 @@ func (n *Node) Status() (Status, error) {
 	}
 	s.Partners = make([]PartnerStatus, 0, len(partners))
 	for _, p := range partners {
-		s.Partners = append(s.Partners, n.partnerStatus(h, p, own))
+		s.Partners = append(s.Partners, n.partnerStatus(p, own))
 	}
 	s.Counters = n.counters.snapshot()
 	if s.Equivocations, err = n.equivocations(); err != nil {
@@ -150,24 +149,22 @@ func (n *Node) Status() (Status, error) {
 	return s, err
 }
 
-func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStatus {
+func (n *Node) partnerStatus(p Partner, own store.Head) PartnerStatus {
 	ps := PartnerStatus{Code: p.Code, Name: p.Name, Fingerprint: p.Fingerprint, Paused: p.Paused, OurHead: own.Seq}
 	id, err := peer.Decode(p.PeerID)
 	if err != nil {
 		return ps
 	}
-	if h != nil {
-		ps.Connected = h.Network().Connectedness(id) == network.Connected
-	}
-	l := n.delivery.get(id)
-	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.lastContact, l.theirHead, l.lastSync, l.lastSyncErr
+	ps.Connected = n.ex.Connected(id)
+	l := n.ex.Link(id)
+	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.LastContact, l.TheirHead, l.LastSync, l.LastSyncErr
 	if k, err := crypto.PublicKeyFromPeerID(p.PeerID); err == nil {
 		if theirs, err := n.st.Head(k); err == nil {
 			ps.OurCopy = theirs.Seq
 		}
 	}
-	if l.receipt != nil {
-		ps.Receipt, ps.ReceiptTime = l.receipt.Seq, l.receipt.Time
+	if l.Receipt != nil {
+		ps.Receipt, ps.ReceiptTime = l.Receipt.Seq, l.Receipt.Time
 	}
 	n.fillUndelivered(&ps, id)
 	n.fillScore(&ps, id)
@@ -176,12 +173,10 @@ func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStat
 
 func (n *Node) fillScore(ps *PartnerStatus, id peer.ID) {
 	var until time.Time
-	ps.PeerScore, until, ps.Graylisted = n.scores.get(id)
+	ps.PeerScore, until, ps.Graylisted = n.ex.Score(id)
 	if n.now().Before(until) {
 		ps.CoolOffUntil = until.UTC()
 	}
-	a := n.abuse.get(id)
-	ps.PeerScore.SyncViolations, ps.PeerScore.SyncStalls = a.violations, a.stalls
 }
 
 func (n *Node) fillUndelivered(ps *PartnerStatus, id peer.ID) {
@@ -191,7 +186,7 @@ func (n *Node) fillUndelivered(ps *PartnerStatus, id peer.ID) {
 			ps.OldestUndelivered = e.Time.UTC()
 		}
 	}
-	since := n.delivery.lagSince(id, ps.Undelivered, n.now())
+	since := n.ex.LagSince(id, ps.Undelivered, n.now())
 	ps.Stalled = ps.Undelivered > 0 && n.now().Sub(since) > n.cfg.StallAfter.D()
 }
 

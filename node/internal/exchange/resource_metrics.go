@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"

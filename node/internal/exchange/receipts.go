@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"sync"
@@ -8,16 +8,16 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// metaReceiptPrefix keys the latest receipt each partner signed for this
-// node's feed, kept as proof of delivery.
-const metaReceiptPrefix = "receipt/"
+// MetaReceiptPrefix keys the latest receipt each partner signed for this
+// node's feed, kept as proof of delivery (followed by its code).
+const MetaReceiptPrefix = "receipt/"
 
 // ownReceipts signs a receipt for every feed this node holds: its heads, as
 // told to a partner at the start and end of a sync session.
 // A receipt is signed again only when the head of its feed has moved.
 // The heads are read in one pass over the store: a Badger lookup per feed
 // was a tenth of an idle node's CPU with 60 partners (periodic syncs).
-func (n *Node) ownReceipts() []*protocol.Receipt {
+func (n *Service) ownReceipts() []*protocol.Receipt {
 	heads, err := n.st.Heads()
 	if err != nil {
 		n.log.Warn("read heads for receipts", "err", err)
@@ -38,7 +38,7 @@ func (n *Node) ownReceipts() []*protocol.Receipt {
 
 // receipt returns this node's signed receipt for feed k at seq and hash,
 // reusing the last one signed while it still holds.
-func (n *Node) receipt(k crypto.PublicKey, seq uint64, hash protocol.Hash) *protocol.Receipt {
+func (n *Service) receipt(k crypto.PublicKey, seq uint64, hash protocol.Hash) *protocol.Receipt {
 	n.signed.mu.Lock()
 	defer n.signed.mu.Unlock()
 	if r, ok := n.signed.byFeed[k]; ok && r.Seq == seq && r.Hash == hash {
@@ -64,7 +64,7 @@ type signedReceipts struct {
 // party unless it holds against this node's own chains (noteReceipt);
 // the heads of other feeds only choose what to pull, and every entry
 // pulled is verified.
-func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]uint64 {
+func (n *Service) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]uint64 {
 	code, ok := n.roster.Snapshot().PartnerByPeer(p)
 	if !ok {
 		return nil
@@ -92,7 +92,7 @@ func (n *Node) absorbHello(p peer.ID, h *protocol.Hello) map[crypto.PublicKey]ui
 // delivery) and its head of its own feed, each only if it holds against
 // what this node holds (checkOwnReceipt, checkTheirHead). It reports
 // whether the receipt's head may be pulled from.
-func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
+func (n *Service) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 	switch r.Feed {
 	case n.id.Public():
 		if !r.Verified() {
@@ -103,10 +103,10 @@ func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 			return n.own.Recovering() // a head to pull this node's feed back from
 		}
 		if n.delivery.receipt(p, r) {
-			if err := n.st.PutMeta(metaReceiptPrefix+code, r.Bytes()); err != nil {
+			if err := n.st.PutMeta(MetaReceiptPrefix+code, r.Bytes()); err != nil {
 				n.log.Warn("store receipt", "partner", code, "err", err)
 			}
-			n.events.emit("receipt", map[string]any{"partner": code, "seq": r.Seq})
+			n.emit("receipt", map[string]any{"partner": code, "seq": r.Seq})
 		}
 	case r.Signer:
 		if err := n.checkTheirHead(r); err != nil {
@@ -119,7 +119,7 @@ func (n *Node) noteReceipt(code string, p peer.ID, r *protocol.Receipt) bool {
 }
 
 // localSeqs returns this node's head seq of every feed it holds.
-func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
+func (n *Service) localSeqs() map[crypto.PublicKey]uint64 {
 	feeds := n.roster.Snapshot().KnownFeeds()
 	out := make(map[crypto.PublicKey]uint64, len(feeds))
 	for _, k := range feeds {
@@ -137,7 +137,7 @@ func (n *Node) localSeqs() map[crypto.PublicKey]uint64 {
 
 // acceptFeed reports whether this node pulls feed k: its partners' feeds,
 // and its own only while recovering (it never signs while it pulls).
-func (n *Node) acceptFeed(k crypto.PublicKey) bool {
+func (n *Service) acceptFeed(k crypto.PublicKey) bool {
 	_, ok := n.roster.Snapshot().FeedCode(k)
 	return ok && (k != n.id.Public() || n.own.Recovering())
 }
@@ -145,7 +145,7 @@ func (n *Node) acceptFeed(k crypto.PublicKey) bool {
 // helloReceipts are the receipts of a hello to partner p: the hello
 // carries this node's receipt of p's feed, so a receipt session due with
 // p is no longer needed.
-func (n *Node) helloReceipts(p peer.ID) []*protocol.Receipt {
+func (n *Service) helloReceipts(p peer.ID) []*protocol.Receipt {
 	n.syncer.receiptSent(p)
 	return n.ownReceipts()
 }

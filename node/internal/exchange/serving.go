@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"cmp"
@@ -54,9 +54,13 @@ func defaultServeLimits() serveLimits {
 		sessionRanges: 64 * protocol.MaxWantRanges,
 		dayBytes:      16 << 30,
 		dayRanges:     1 << 20,
-		sessions:      2,
+		sessions:      MaxServedSessions,
 	}
 }
+
+// MaxServedSessions is how many sync sessions of one partner this node
+// serves at once.
+const MaxServedSessions = 2
 
 // serveLedger keeps, per partner, the sessions this node is serving it
 // and the bytes it served it today, across sessions.

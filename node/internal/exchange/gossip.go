@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"context"
@@ -20,11 +20,12 @@ import (
 // the author's peer ID.
 const topicPrefix = "/kpnode/feed/1/"
 
-// maxPushSize is the largest entry pushed over gossipsub; larger entries
+// MaxPushSize is the largest entry pushed over gossipsub; larger entries
 // travel by sync only.
-const maxPushSize = 1 << 20
+const MaxPushSize = 1 << 20
 
-func feedTopic(k crypto.PublicKey) string { return topicPrefix + k.PeerID() }
+// FeedTopic is the gossipsub topic of feed k.
+func FeedTopic(k crypto.PublicKey) string { return topicPrefix + k.PeerID() }
 
 // gossip is the node's gossipsub router and the feed topics it joined.
 type gossip struct {
@@ -97,37 +98,38 @@ func entryMessageID(m *pb.Message) string {
 }
 
 // join joins the topic of feed k with validator v; subscribe keeps the node
-// in the mesh (partners' feeds) and drain consumes the subscription.
-func (g *gossip) join(k crypto.PublicKey, v pubsub.ValidatorEx, subscribe bool) (*joinedTopic, error) {
+// in the mesh (partners' feeds) and drain consumes the subscription. It
+// reports whether the topic was joined now (false: joined before).
+func (g *gossip) join(k crypto.PublicKey, v pubsub.ValidatorEx, subscribe bool) (*joinedTopic, bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if ft, ok := g.topics[k]; ok {
-		return ft, nil
+		return ft, false, nil
 	}
-	name := feedTopic(k)
+	name := FeedTopic(k)
 	if err := g.ps.RegisterTopicValidator(name, v); err != nil {
-		return nil, fmt.Errorf("register validator of %s: %w", name, err)
+		return nil, false, fmt.Errorf("register validator of %s: %w", name, err)
 	}
 	t, err := g.ps.Join(name)
 	if err != nil {
 		g.ps.UnregisterTopicValidator(name)
-		return nil, fmt.Errorf("join %s: %w", name, err)
+		return nil, false, fmt.Errorf("join %s: %w", name, err)
 	}
 	if err := g.setScore(t); err != nil {
 		t.Close()
 		g.ps.UnregisterTopicValidator(name)
-		return nil, err
+		return nil, false, err
 	}
 	ft := &joinedTopic{topic: t}
 	if subscribe {
 		if ft.sub, err = t.Subscribe(pubsub.WithBufferSize(1024)); err != nil {
 			t.Close()
 			g.ps.UnregisterTopicValidator(name)
-			return nil, fmt.Errorf("subscribe %s: %w", name, err)
+			return nil, false, fmt.Errorf("subscribe %s: %w", name, err)
 		}
 	}
 	g.topics[k] = ft
-	return ft, nil
+	return ft, true, nil
 }
 
 // setScore scores deliveries on t when the router scores peers (a node's
@@ -155,7 +157,7 @@ func (g *gossip) leave(k crypto.PublicKey) {
 		ft.sub.Cancel()
 	}
 	ft.topic.Close()
-	g.ps.UnregisterTopicValidator(feedTopic(k))
+	g.ps.UnregisterTopicValidator(FeedTopic(k))
 }
 
 func (g *gossip) topic(k crypto.PublicKey) *pubsub.Topic {
@@ -179,19 +181,19 @@ func drain(ctx context.Context, sub *pubsub.Subscription) {
 
 // validate is the topic validator of every feed topic. It ingests the entry
 // (verify, chain, store) and tells gossipsub whether to forward it.
-func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
-	if from == n.hostID() {
+func (n *Service) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	if from == n.host.ID() {
 		return pubsub.ValidationAccept // our own publish, already stored
 	}
 	n.delivery.contact(from, n.now())
 	d := m.GetData()
-	if len(d) > maxPushSize || len(d) < protocol.MinEntrySize {
+	if len(d) > MaxPushSize || len(d) < protocol.MinEntrySize {
 		n.pipe.Reject("size", nil, nil)
 		return pubsub.ValidationReject
 	}
 	var author crypto.PublicKey
 	copy(author[:], d[1:33])
-	if m.GetTopic() != feedTopic(author) {
+	if m.GetTopic() != FeedTopic(author) {
 		n.pipe.Reject("wrong_topic", nil, nil)
 		return pubsub.ValidationReject
 	}
@@ -204,10 +206,10 @@ func (n *Node) validate(_ context.Context, from peer.ID, m *pubsub.Message) pubs
 // forwarding), or a fork pushed by its own author. Duplicates, gaps, a
 // fork relayed in good faith, an author no longer pinned here and our own
 // storage failures are ignored: honest but late or unlucky peers send them.
-func (n *Node) verdict(from peer.ID, r ingest.Result) pubsub.ValidationResult {
+func (n *Service) verdict(from peer.ID, r ingest.Result) pubsub.ValidationResult {
 	switch r.Outcome {
 	case ingest.Stored:
-		n.counters.add("entries_pushed", 1)
+		n.count("entries_pushed", 1)
 		n.syncer.receiptDue(r.Entry.Author)
 		return pubsub.ValidationAccept
 	case ingest.Duplicate:
@@ -227,27 +229,27 @@ func (n *Node) verdict(from peer.ID, r ingest.Result) pubsub.ValidationResult {
 }
 
 // ignore counts a push dropped without penalty.
-func (n *Node) ignore() pubsub.ValidationResult {
-	n.counters.add("push_ignored", 1)
+func (n *Service) ignore() pubsub.ValidationResult {
+	n.count("push_ignored", 1)
 	return pubsub.ValidationIgnore
 }
 
-// push publishes an entry of this node's feed to its topic. Delivery is best
-// effort: partners that miss it fetch it by sync.
-// push queues an entry of this node's feed for the pusher, which
-// publishes entries in order off the publish path. When the queue is full
-// the push is dropped and partners catch up by sync.
-func (n *Node) push(e *protocol.Entry) {
+// Push queues an entry of this node's feed for the pusher, which
+// publishes entries in order off the publish path (from Start on; entries
+// queued before wait for it). Delivery is best effort: when the queue is
+// full the push is dropped, and partners that miss an entry fetch it by
+// sync.
+func (n *Service) Push(e *protocol.Entry) {
 	select {
 	case n.pushq <- e:
 	default:
-		n.counters.add("push_dropped", 1)
+		n.count("push_dropped", 1)
 		n.syncer.triggerAll()
 	}
 }
 
 // pusher publishes queued entries until the node stops.
-func (n *Node) pusher() {
+func (n *Service) pusher() {
 	for {
 		select {
 		case e := <-n.pushq:
@@ -258,13 +260,12 @@ func (n *Node) pusher() {
 	}
 }
 
-func (n *Node) pushNow(e *protocol.Entry) {
-	g := n.currentGossip()
-	if g == nil || len(e.Bytes()) > maxPushSize {
+func (n *Service) pushNow(e *protocol.Entry) {
+	if len(e.Bytes()) > MaxPushSize {
 		n.syncer.triggerAll()
 		return
 	}
-	t := g.topic(n.id.Public())
+	t := n.gossip.topic(n.id.Public())
 	if t == nil {
 		return
 	}
@@ -279,10 +280,10 @@ func (n *Node) pushNow(e *protocol.Entry) {
 // gossipsub does not know yet (just connected) or no longer does. The
 // session's hello tells the partner this node's head, and the partner pulls
 // what it lacks (see serve) instead of waiting for the sync interval.
-func (n *Node) syncUnreached(subscribed []peer.ID) {
+func (n *Service) syncUnreached(subscribed []peer.ID) {
 	for _, p := range n.connectedPartners() {
 		if !slices.Contains(subscribed, p) {
-			n.counters.add("push_unreached", 1)
+			n.count("push_unreached", 1)
 			n.syncer.trigger(p)
 		}
 	}

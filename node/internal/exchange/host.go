@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"fmt"
@@ -17,11 +17,12 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// newHost builds the node's libp2p host: its own Ed25519 key as peer
-// identity, TCP and QUIC only, no relay, the partner gater, a resource
-// manager whose allowlist follows the partners (allow), and yamux
-// measuring round trips less often (see muxer).
-func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllowlist) (host.Host, error) {
+// newHost builds the node's libp2p host, not listening yet (Start
+// listens): its own Ed25519 key as peer identity, TCP and QUIC only, no
+// relay, the partner gater, a resource manager whose allowlist follows the
+// partners (allow), and yamux measuring round trips less often (see
+// muxer); then extra, the node's further options (reach).
+func newHost(id *crypto.Identity, g *gater, allow *partnerAllowlist, userAgent string, extra []libp2p.Option) (host.Host, error) {
 	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
 	if err != nil {
 		return nil, fmt.Errorf("load peer key: %w", err)
@@ -30,19 +31,20 @@ func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllow
 	if err != nil {
 		return nil, fmt.Errorf("build resource manager: %w", err)
 	}
-	h, err := libp2p.New(
+	opts := []libp2p.Option{
 		libp2p.Identity(priv),
-		libp2p.ListenAddrStrings(listen...),
+		libp2p.NoListenAddrs,
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.ResourceManager(rm),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
-		libp2p.UserAgent("kpnode/"+Version),
+		libp2p.UserAgent(userAgent),
 		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)),
 		libp2p.Muxer(yamux.ID, muxer()),
-	)
+	}
+	h, err := libp2p.New(append(opts, extra...)...)
 	if err != nil {
 		rm.Close()
 		return nil, err
@@ -101,10 +103,20 @@ func tcpFirst(addrs []ma.Multiaddr) []network.AddrDelay {
 	return out
 }
 
-func hostAddrs(h host.Host) []string {
-	if h == nil {
-		return nil
+// listenAddrs parses the listen multiaddrs; Config validation already
+// refused malformed ones, and any left are skipped.
+func listenAddrs(listen []string) []ma.Multiaddr {
+	out := make([]ma.Multiaddr, 0, len(listen))
+	for _, s := range listen {
+		if a, err := ma.NewMultiaddr(s); err == nil {
+			out = append(out, a)
+		}
 	}
+	return out
+}
+
+// hostAddrs are h's addresses, each with its peer ID.
+func hostAddrs(h host.Host) []string {
 	id := h.ID().String()
 	var out []string
 	for _, a := range h.Addrs() {

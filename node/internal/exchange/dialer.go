@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
@@ -57,19 +58,18 @@ func newDialer(target dialTarget, peers func() []peer.ID, allowed func(peer.ID) 
 	return &dialer{target: target, peers: peers, allowed: allowed, log: log, state: map[peer.ID]*dialState{}}
 }
 
-// hostTarget dials through the node's running host.
-type hostTarget struct{ n *Node }
+// hostTarget dials through the node's host.
+type hostTarget struct{ h host.Host }
 
 func (t hostTarget) connected(p peer.ID) bool {
-	return t.n.currentHost().Network().Connectedness(p) == network.Connected
+	return t.h.Network().Connectedness(p) == network.Connected
 }
 
 // connect clears the swarm's backoff of p first: the dialer's own
 // schedule decides when a partner is tried again.
 func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
-	h := t.n.currentHost()
-	clearBackoff(h, p)
-	return h.Connect(ctx, peer.AddrInfo{ID: p})
+	clearBackoff(t.h, p)
+	return t.h.Connect(ctx, peer.AddrInfo{ID: p})
 }
 
 // loop dials partners that are due until ctx ends, then waits for the dials

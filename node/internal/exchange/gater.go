@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"sync"
@@ -18,16 +18,16 @@ type gater struct {
 	// refused like a paused one; set before the host starts.
 	coolingOff func(peer.ID) bool
 	handshakes *handshakes
-	// counters counts inbound connections refused (inbound_refused).
-	counters *counters
+	// count counts inbound connections refused (inbound_refused).
+	count func(string, uint64)
 
 	mu      sync.RWMutex // guards allowed and paused
 	allowed map[peer.ID]struct{}
 	paused  map[peer.ID]struct{}
 }
 
-func newGater(coolingOff func(peer.ID) bool, c *counters) *gater {
-	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout, c), counters: c,
+func newGater(coolingOff func(peer.ID) bool, count func(string, uint64)) *gater {
+	return &gater{coolingOff: coolingOff, handshakes: newHandshakes(handshakeTimeout, count), count: count,
 		allowed: map[peer.ID]struct{}{}, paused: map[peer.ID]struct{}{}}
 }
 
@@ -82,7 +82,7 @@ func (g *gater) InterceptSecured(dir network.Direction, p peer.ID, c network.Con
 	}
 	g.handshakes.done(c)
 	if !g.ok(p) {
-		g.counters.add("inbound_refused", 1)
+		g.count("inbound_refused", 1)
 		return false
 	}
 	return true

@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"net"
@@ -85,7 +85,7 @@ func scoreThresholds() *pubsub.PeerScoreThresholds {
 
 // feedTopicScore scores a feed topic: a small bonus for first deliveries
 // of valid entries, and a heavy, slowly forgiven penalty for invalid ones
-// (validators reject only provably bad input: see Node.verdict). Mesh
+// (validators reject only provably bad input: see Service.verdict). Mesh
 // delivery rates are not scored: a feed is quiet for hours at a time.
 func feedTopicScore() *pubsub.TopicScoreParams {
 	return &pubsub.TopicScoreParams{
@@ -202,7 +202,7 @@ func (b *scoreboard) forget(p peer.ID) {
 // inspectScores is gossipsub's score inspector (it runs on a goroutine of
 // its own every scoreInspectPeriod). It records the scores of partners and
 // cools off those under the graylist threshold.
-func (n *Node) inspectScores(snap map[peer.ID]*pubsub.PeerScoreSnapshot) {
+func (n *Service) inspectScores(snap map[peer.ID]*pubsub.PeerScoreSnapshot) {
 	if n.runCtx.Err() != nil {
 		return
 	}
@@ -227,14 +227,12 @@ func (n *Node) inspectScores(snap map[peer.ID]*pubsub.PeerScoreSnapshot) {
 // beyond gossipsub ignoring it, the node closes its connections and
 // refuses it (no gossip, no sync either way) until the cool-off ends. The
 // partner stays pinned: only an operator removes a partner.
-func (n *Node) graylist(p peer.ID, s PeerScore) {
+func (n *Service) graylist(p peer.ID, s PeerScore) {
 	code, _ := n.roster.Snapshot().PartnerByPeer(p)
-	n.counters.add("partners_graylisted", 1)
+	n.count("partners_graylisted", 1)
 	n.log.Warn("partner graylisted: disconnected and refused for a cool-off", "partner", code, "peer", p,
 		"score", s.Score, "invalid_messages", s.InvalidMessages, "sync_abuse", s.SyncAbuse, "cool_off", n.coolOff)
-	n.events.emit("partner_graylisted", map[string]any{"partner": code, "score": s.Score,
+	n.emit("partner_graylisted", map[string]any{"partner": code, "score": s.Score,
 		"invalid_messages": s.InvalidMessages, "sync_abuse": s.SyncAbuse, "cool_off_seconds": n.coolOff.Seconds()})
-	if h := n.currentHost(); h != nil {
-		_ = h.Network().ClosePeer(p)
-	}
+	_ = n.host.Network().ClosePeer(p)
 }

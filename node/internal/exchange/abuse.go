@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"errors"
@@ -28,11 +28,6 @@ const (
 	// abuseHalfLife is how fast points are forgiven.
 	abuseHalfLife = 10 * time.Minute
 )
-
-// errRelayedForgery is returned by a pull session when the partner serves
-// an entry that fails verification: partners store only what they
-// verified, so this is never an honest relay's doing.
-var errRelayedForgery = errors.New("relayed entry fails verification")
 
 // abuse keeps, per peer, the sync abuse points (decaying) and counts of
 // what was charged, for peer scoring and status.
@@ -77,7 +72,7 @@ func classifySyncError(err error) string {
 		return ""
 	case frameTimedOut(err):
 		return "stall"
-	case errors.Is(err, errProtocol), errors.Is(err, errRelayedForgery),
+	case errors.Is(err, errProtocol), errors.Is(err, ErrRelayedForgery),
 		errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTruncated),
 		errors.Is(err, protocol.ErrMalformed), errors.Is(err, protocol.ErrUnknownFrame),
 		errors.Is(err, protocol.ErrBadSignature), errors.Is(err, protocol.ErrVersion),

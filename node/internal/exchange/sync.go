@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"bufio"
@@ -47,7 +47,7 @@ var (
 	frameWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, frameBufSize) }}
 )
 
-func (n *Node) newFrameConn(s network.Stream) *frameConn {
+func (n *Service) newFrameConn(s network.Stream) *frameConn {
 	r, w := frameReaders.Get().(*bufio.Reader), frameWriters.Get().(*bufio.Writer)
 	r.Reset(s)
 	w.Reset(s)
@@ -106,15 +106,11 @@ func (c *frameConn) expectHello() (*protocol.Hello, error) {
 	return nil, fmt.Errorf("%w: want a hello frame, got %T", errProtocol, f)
 }
 
-// syncSession runs one pull session with partner p as the initiator.
-func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
+// SyncSession runs one pull session with partner p as the initiator, now.
+func (n *Service) SyncSession(ctx context.Context, p peer.ID) error {
 	ctx, cancel := context.WithTimeout(ctx, syncSessionTimeout)
 	defer cancel()
-	h := n.currentHost()
-	if h == nil {
-		return errors.New("sync: node not started")
-	}
-	s, err := h.NewStream(network.WithAllowLimitedConn(ctx, "sync"), p, protocol.SyncProtocolID)
+	s, err := n.host.NewStream(network.WithAllowLimitedConn(ctx, "sync"), p, protocol.SyncProtocolID)
 	if err != nil {
 		return fmt.Errorf("open sync stream: %w", err)
 	}
@@ -127,7 +123,7 @@ func (n *Node) syncSession(ctx context.Context, p peer.ID) error {
 
 // pull drives a puller over the stream: hellos, then wants answered by
 // entries until the puller wants nothing more, then the final receipts.
-func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
+func (n *Service) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 	if err := c.send(&protocol.Hello{Receipts: n.helloReceipts(p)}); err != nil {
 		return err
 	}
@@ -171,7 +167,7 @@ func (n *Node) pull(ctx context.Context, c *frameConn, p peer.ID) error {
 // [preparing]), so that the appends, which cannot run in parallel, do not
 // leave the cores idle. At most one frame is prepared ahead, and it is
 // always waited for before the round returns.
-func (n *Node) receiveRound(c *frameConn, m *feedsync.Puller) feedsync.Step {
+func (n *Service) receiveRound(c *frameConn, m *feedsync.Puller) feedsync.Step {
 	var ahead *preparing
 	settle := func() error {
 		if ahead == nil {
@@ -219,7 +215,7 @@ type preparing struct {
 }
 
 // startPrepare starts preparing raws; the caller must call wait.
-func (n *Node) startPrepare(raws [][]byte) *preparing {
+func (n *Service) startPrepare(raws [][]byte) *preparing {
 	p := &preparing{raws: raws, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
@@ -239,7 +235,7 @@ func (p *preparing) wait() []ingest.Prepared {
 // one that is neither stored nor already held, ends the session. A frame
 // that follows on from the heads is appended in one store transaction
 // ([ingest.Pipeline.CommitRun]); any other goes entry by entry.
-func (n *Node) commitBatch(m *feedsync.Puller, raws [][]byte, preps []ingest.Prepared) error {
+func (n *Service) commitBatch(m *feedsync.Puller, raws [][]byte, preps []ingest.Prepared) error {
 	if es := n.pipe.CommitRun(preps, m.AcceptsRun); es != nil {
 		for _, e := range es {
 			m.Stored(e.Author, e.Seq, true)
@@ -250,14 +246,14 @@ func (n *Node) commitBatch(m *feedsync.Puller, raws [][]byte, preps []ingest.Pre
 		feed, seq, ok := ingest.PeekEntry(raw)
 		if !ok {
 			n.pipe.Reject("malformed", nil, nil)
-			return fmt.Errorf("%w: malformed entry", errRelayedForgery)
+			return fmt.Errorf("%w: malformed entry", ErrRelayedForgery)
 		}
 		if err := m.Entry(feed, seq); err != nil {
 			return err
 		}
 		r := n.pipe.Commit(preps[i])
 		if r.Outcome == ingest.Rejected && r.Reason == "malformed" {
-			return fmt.Errorf("%w: entry %d: %v", errRelayedForgery, seq, r.Err)
+			return fmt.Errorf("%w: entry %d: %v", ErrRelayedForgery, seq, r.Err)
 		}
 		if r.Outcome != ingest.Stored && r.Outcome != ingest.Duplicate {
 			return fmt.Errorf("relayed entry %d refused (%s): %v", seq, r.Reason, r.Err)
@@ -269,19 +265,19 @@ func (n *Node) commitBatch(m *feedsync.Puller, raws [][]byte, preps []ingest.Pre
 
 // chargeSync charges partner p for the error a sync session with it ended
 // with, when the error is its doing, and counts it.
-func (n *Node) chargeSync(p peer.ID, err error) {
+func (n *Service) chargeSync(p peer.ID, err error) {
 	if err == nil || n.runCtx.Err() != nil {
 		return // a clean session, or our own shutdown
 	}
 	if kind := n.abuse.syncError(p, err); kind != "" {
-		n.counters.add("sync_abuse_"+kind, 1)
+		n.count("sync_abuse_"+kind, 1)
 	}
 }
 
 // behindOn reports whether a partner's hello (its heads, by feed) shows a
 // feed this node accepts further than this node holds it (retired keys'
 // feeds only up to where they closed, as the puller caps them).
-func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
+func (n *Service) behindOn(heads map[crypto.PublicKey]uint64) bool {
 	for feed, seq := range n.roster.Snapshot().CapClosed(heads) {
 		if _, ok := n.roster.Snapshot().FeedCode(feed); !ok || feed == n.id.Public() {
 			continue
@@ -295,7 +291,7 @@ func (n *Node) behindOn(heads map[crypto.PublicKey]uint64) bool {
 
 // handleSync serves a partner's pull session, within what the partner may
 // ask for (serveLimits).
-func (n *Node) handleSync(s network.Stream) {
+func (n *Service) handleSync(s network.Stream) {
 	p := s.Conn().RemotePeer()
 	c := n.newFrameConn(s)
 	if _, ok := n.roster.Snapshot().PartnerByPeer(p); !ok {
@@ -304,8 +300,8 @@ func (n *Node) handleSync(s network.Stream) {
 	}
 	n.delivery.contact(p, n.now())
 	if err := n.serving.open(p); err != nil {
-		n.counters.add("sync_failed", 1)
-		n.counters.add("sync_serve_busy", 1)
+		n.count("sync_failed", 1)
+		n.count("sync_serve_busy", 1)
 		c.finish(c.fail(protocol.SyncCodeBusy, err))
 		return
 	}
@@ -314,14 +310,14 @@ func (n *Node) handleSync(s network.Stream) {
 	defer cancel()
 	err := n.serve(ctx, c, p)
 	if err != nil {
-		n.counters.add("sync_failed", 1)
+		n.count("sync_failed", 1)
 		n.chargeSync(p, err)
 		n.log.Debug("sync session served with error", "peer", p, "err", err)
 	}
 	c.finish(err)
 }
 
-func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
+func (n *Service) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 	hello, err := c.expectHello()
 	if err != nil {
 		return err
@@ -360,10 +356,10 @@ func (n *Node) serve(ctx context.Context, c *frameConn, p peer.ID) error {
 // serveWant answers one Want within the session's limits: a Want that
 // asks again for entries sent in this session ends it as a violation, one
 // past the session's or the day's budget as busy.
-func (n *Node) serveWant(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
+func (n *Service) serveWant(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
 	switch err := sess.admit(ranges); {
 	case errors.Is(err, errServeBusy):
-		n.counters.add("sync_serve_busy", 1)
+		n.count("sync_serve_busy", 1)
 		return c.fail(protocol.SyncCodeBusy, err)
 	case err != nil:
 		return c.fail(protocol.SyncCodeProtocol, err)
@@ -376,7 +372,7 @@ func (n *Node) serveWant(c *frameConn, sess *serveSession, ranges []protocol.Ran
 // served: partners verify what they receive. At most syncMaxRange entries
 // of a range are served, and the answer stops at the Want's budget (a
 // shorter answer the puller continues in its next Want).
-func (n *Node) serveRanges(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
+func (n *Service) serveRanges(c *frameConn, sess *serveSession, ranges []protocol.Range) error {
 	b := sess.budget()
 	for _, r := range ranges {
 		to := min(r.To, r.From+syncMaxRange-1)
@@ -389,7 +385,7 @@ func (n *Node) serveRanges(c *frameConn, sess *serveSession, ranges []protocol.R
 
 // serveRange sends entries from..to of feed, as far as this node holds
 // them and b allows, and records them as sent.
-func (n *Node) serveRange(c *frameConn, sess *serveSession, b *wantBudget, feed crypto.PublicKey, from, to uint64) error {
+func (n *Service) serveRange(c *frameConn, sess *serveSession, b *wantBudget, feed crypto.PublicKey, from, to uint64) error {
 	if feed == n.id.Public() { // own entries leave once on disk
 		to = min(to, n.own.SyncedSeq())
 	}

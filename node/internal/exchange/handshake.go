@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"net"
@@ -26,15 +26,15 @@ const handshakeTimeout = 5 * time.Second
 type handshakes struct {
 	// timeout is handshakeTimeout; tests shorten it before Start.
 	timeout time.Duration
-	// counters counts the connections closed (inbound_handshake_timeouts).
-	counters *counters
+	// count counts the connections closed (inbound_handshake_timeouts).
+	count func(string, uint64)
 
 	mu      sync.Mutex // guards pending
 	pending map[string]*time.Timer
 }
 
-func newHandshakes(timeout time.Duration, c *counters) *handshakes {
-	return &handshakes{timeout: timeout, counters: c, pending: map[string]*time.Timer{}}
+func newHandshakes(timeout time.Duration, count func(string, uint64)) *handshakes {
+	return &handshakes{timeout: timeout, count: count, pending: map[string]*time.Timer{}}
 }
 
 // start arms the deadline of an accepted connection. QUIC connections
@@ -73,7 +73,7 @@ func (h *handshakes) expire(key string, nc net.Conn) {
 	delete(h.pending, key)
 	h.mu.Unlock()
 	if ok && nc.Close() == nil {
-		h.counters.add("inbound_handshake_timeouts", 1)
+		h.count("inbound_handshake_timeouts", 1)
 	}
 }
 

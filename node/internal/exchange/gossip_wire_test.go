@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"bytes"
@@ -27,12 +27,12 @@ import (
 func TestPushWireMessage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	entry := readHexFile(t, "../protocol/testdata/entry_valid.hex")
+	entry := readHexFile(t, "../../../protocol/testdata/entry_valid.hex")
 	e, err := protocol.DecodeEntry(entry)
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic := feedTopic(e.Author)
+	topic := FeedTopic(e.Author)
 
 	sender := wireHost(t)
 	g, err := newGossip(ctx, sender, nil)

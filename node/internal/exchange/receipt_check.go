@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"errors"
@@ -33,7 +33,7 @@ var (
 // checkOwnReceipt checks a partner's receipt of this node's own feed:
 // signed no later than receiptClockSkew from now, and at a seq this node
 // holds with the hash of its entry there.
-func (n *Node) checkOwnReceipt(r *protocol.Receipt) error {
+func (n *Service) checkOwnReceipt(r *protocol.Receipt) error {
 	if limit := n.now().Add(receiptClockSkew); r.Time.After(limit) {
 		return fmt.Errorf("%w: signed at %s, more than %s after this node's clock", errReceiptFuture, r.Time.Format(time.RFC3339), receiptClockSkew)
 	}
@@ -46,7 +46,7 @@ func (n *Node) checkOwnReceipt(r *protocol.Receipt) error {
 // what this node holds cannot be checked yet: it is what to pull, and it
 // stands in the status only until a session shows the partner does not
 // serve it (refuteClaims).
-func (n *Node) checkTheirHead(r *protocol.Receipt) error {
+func (n *Service) checkTheirHead(r *protocol.Receipt) error {
 	if err := n.checkChain(r.Feed, r.Seq, r.Hash); err != nil && !errors.Is(err, errReceiptAhead) {
 		return err
 	}
@@ -55,7 +55,7 @@ func (n *Node) checkTheirHead(r *protocol.Receipt) error {
 
 // checkChain reports whether this node holds feed at seq with hash (seq
 // 0: holds nothing, always true).
-func (n *Node) checkChain(feed crypto.PublicKey, seq uint64, hash protocol.Hash) error {
+func (n *Service) checkChain(feed crypto.PublicKey, seq uint64, hash protocol.Hash) error {
 	if seq == 0 {
 		return nil
 	}
@@ -82,12 +82,12 @@ func (n *Node) checkChain(feed crypto.PublicKey, seq uint64, hash protocol.Hash)
 
 // refuseReceipt counts a receipt that does not hold and charges its
 // signer a violation, once per distinct receipt: an honest partner
-// repeats the same bytes in every hello (Node.receipt), so one that holds
+// repeats the same bytes in every hello (Service.receipt), so one that holds
 // entries signed with this node's stolen key is not graylisted for
 // repeating what it holds. A receipt of this node's own feed beyond its
 // head while it recovers is what it pulls back (recovery), not refused;
 // a failure of this node's store is not the partner's doing.
-func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err error) {
+func (n *Service) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err error) {
 	switch {
 	case errors.Is(err, errReceiptAhead) && r.Feed == n.id.Public() && n.own.Recovering():
 		return
@@ -95,7 +95,7 @@ func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err er
 		n.log.Warn("check receipt", "partner", code, "err", err)
 		return
 	}
-	n.counters.add("receipts_refused", 1)
+	n.count("receipts_refused", 1)
 	if !n.delivery.refused(p, r) {
 		return
 	}
@@ -104,7 +104,7 @@ func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err er
 	}
 	n.log.Warn("partner's receipt refused: it does not hold against this node's chain", "partner", code,
 		"feed", r.Feed.Fingerprint(), "seq", r.Seq, "err", err)
-	n.events.emit("receipt_refused", map[string]any{"partner": code, "feed": r.Feed.Fingerprint(), "seq": r.Seq, "reason": err.Error()})
+	n.emit("receipt_refused", map[string]any{"partner": code, "feed": r.Feed.Fingerprint(), "seq": r.Seq, "reason": err.Error()})
 }
 
 // refuteClaims ends the heads a pull session from p did not bear out
@@ -114,30 +114,49 @@ func (n *Node) refuseReceipt(code string, p peer.ID, r *protocol.Receipt, err er
 // node recovers, p's report of this node's own feed is dropped and
 // charged: a relay serves all it holds of a feed, so it claimed entries
 // it does not hold, which would keep the node refusing appends.
-func (n *Node) refuteClaims(p peer.ID, m *feedsync.Puller) {
+func (n *Service) refuteClaims(p peer.ID, m *feedsync.Puller) {
 	if pk, err := crypto.PublicKeyFromPeerID(p.String()); err == nil && m.Unserved(pk) {
 		n.delivery.theirHead(p, m.Held(pk))
-		n.counters.add("head_claims_refuted", 1)
+		n.count("head_claims_refuted", 1)
 	}
 	if own := n.id.Public(); m.Unserved(own) {
 		n.refuteOwnHead(p, m.Held(own))
 	}
 }
 
+// refuteOwnHead drops, while recovering, partner p's report of this
+// node's feed: a session asked p for it and p served nothing more than
+// held. p counts as not having reported (the wait for missing partners
+// applies), and it is charged a violation.
+func (n *Service) refuteOwnHead(p peer.ID, held uint64) {
+	code, _ := n.roster.Snapshot().PartnerByPeer(p)
+	r, ok := n.own.DropReport(code)
+	if !ok {
+		return
+	}
+	n.abuse.falseClaim(p)
+	n.count("head_claims_refuted", 1)
+	n.log.Warn("recovery: a partner reported more of this node's feed than it serves; its report is dropped",
+		"partner", code, "reported", r.Seq, "served_up_to", held)
+	n.emit("receipt_refused", map[string]any{"partner": code, "feed": n.id.Public().Fingerprint(), "seq": r.Seq,
+		"reason": "reported while recovering, not served"})
+	n.own.CheckRecovered()
+}
+
 // AuditReceiptDrop is the audit action of a stored receipt dropped at
 // start because it does not hold against this node's feed.
 const AuditReceiptDrop = "receipt.drop"
 
-// loadReceipts restores the stored receipts of every partner, each only if
+// LoadReceipts restores the stored receipts of every partner, each only if
 // it holds against this node's feed (checkOwnReceipt); one that does not
 // (kept by an earlier version, or written behind the node's back) is
 // dropped from the store, logged and audited. While the node recovers its
 // own feed, a receipt beyond its head may be true: it is left stored,
 // not loaded.
-func (n *Node) loadReceipts() {
+func (n *Service) LoadReceipts() {
 	peers := n.roster.Snapshot().PeersByCode()
 	for code, p := range peers {
-		b, err := n.st.GetMeta(metaReceiptPrefix + code)
+		b, err := n.st.GetMeta(MetaReceiptPrefix + code)
 		if err != nil {
 			continue
 		}
@@ -153,7 +172,7 @@ func (n *Node) loadReceipts() {
 }
 
 // storedReceipt decodes a stored receipt of partner p and checks it.
-func (n *Node) storedReceipt(p peer.ID, b []byte) (*protocol.Receipt, error) {
+func (n *Service) storedReceipt(p peer.ID, b []byte) (*protocol.Receipt, error) {
 	r, err := protocol.DecodeReceipt(b)
 	if err != nil {
 		return nil, err
@@ -168,12 +187,12 @@ func (n *Node) storedReceipt(p peer.ID, b []byte) (*protocol.Receipt, error) {
 	return r, nil
 }
 
-func (n *Node) dropReceipt(code string, b []byte, reason error) {
+func (n *Service) dropReceipt(code string, b []byte, reason error) {
 	var seq uint64
 	if r, err := protocol.DecodeReceipt(b); err == nil {
 		seq = r.Seq
 	}
-	err := n.st.DeleteMetaAudited(metaReceiptPrefix+code, store.AuditEvent{Action: AuditReceiptDrop,
+	err := n.st.DeleteMetaAudited(MetaReceiptPrefix+code, store.AuditEvent{Action: AuditReceiptDrop,
 		Details: map[string]any{"partner": code, "seq": seq, "reason": reason.Error()}})
 	if err != nil {
 		n.log.Error("drop stored receipt", "partner", code, "err", err)

@@ -1,4 +1,4 @@
-package node
+package exchange
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -53,7 +52,7 @@ type syncer struct {
 	closed  bool
 }
 
-// syncDriver is what the syncer schedules sessions for: the node.
+// syncDriver is what the syncer schedules sessions for: the service.
 type syncDriver interface {
 	// connectedPartners lists the partners connected now.
 	connectedPartners() []peer.ID
@@ -167,8 +166,8 @@ func (s *syncer) session(p peer.ID) {
 	s.d.session(s.ctx, p)
 }
 
-// syncLink drives the syncer's sessions through the node.
-type syncLink struct{ n *Node }
+// syncLink drives the syncer's sessions through the service.
+type syncLink struct{ n *Service }
 
 func (l syncLink) connectedPartners() []peer.ID { return l.n.connectedPartners() }
 
@@ -180,14 +179,14 @@ func (l syncLink) now() time.Time { return l.n.now() }
 
 func (l syncLink) session(ctx context.Context, p peer.ID) {
 	n := l.n
-	if n.currentHost().Network().Connectedness(p) != network.Connected {
+	if !n.Connected(p) {
 		return
 	}
-	n.counters.add("sync_sessions", 1)
-	err := n.syncSession(ctx, p)
+	n.count("sync_sessions", 1)
+	err := n.SyncSession(ctx, p)
 	n.delivery.syncDone(p, n.now(), err)
 	if err != nil && ctx.Err() == nil {
-		n.counters.add("sync_failed", 1)
+		n.count("sync_failed", 1)
 		n.log.Debug("sync session failed", "peer", p, "err", err)
 	}
 }
