@@ -17,7 +17,7 @@ import (
 
 // FuzzPullFrames drives the puller, the sync state machine of a pull
 // session, with whatever frames a partner might send, read from the input
-// exactly as Node.pull reads them (length-prefixed, decoded, receipts
+// exactly as exchange.Service.pull reads them (length-prefixed, decoded, receipts
 // verified). Entries are taken at their peeked author and seq and counted
 // as stored, as ingestBatch does once they verify. It checks that the
 // puller never panics, that every want asks only for accepted feeds, from
@@ -38,7 +38,7 @@ func FuzzPullFrames(f *testing.F) {
 }
 
 // errMalformed ends a fuzzed session on an entry too short to peek, as
-// Node.pull does.
+// exchange.Service.pull does.
 var errMalformed = errors.New("malformed entry")
 
 // Feeds of the fuzzed session: A and B are pulled (A already held up to 2),
@@ -52,7 +52,7 @@ func runPullFuzz(t *testing.T, data []byte) {
 	f, err := protocol.ReadFrame(r)
 	h, ok := f.(*protocol.Hello)
 	if err != nil || !ok {
-		return // Node.pull ends here: want a hello frame
+		return // exchange.Service.pull ends here: want a hello frame
 	}
 	remote := map[crypto.PublicKey]uint64{}
 	for _, rc := range h.Receipts {
