@@ -11,6 +11,7 @@ import (
 	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -137,5 +138,34 @@ func TestOperationsBeforeStart(t *testing.T) {
 	}
 	if err := n.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
+	}
+}
+
+// TestAddrUpdatesFollowListening: a subscription to the exchange's
+// address changes taken before Start sees the addresses Start listens on.
+func TestAddrUpdatesFollowListening(t *testing.T) {
+	var sub event.Subscription
+	n := testNodeWith(t, "IN", func(n *Node) {
+		var err error
+		if sub, err = n.ex.AddrUpdates(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	defer sub.Close()
+	want := n.ex.Host().Addrs()
+	if len(want) == 0 {
+		t.Fatal("no address after start")
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev := <-sub.Out():
+			u := ev.(event.EvtLocalAddressesUpdated)
+			if len(u.Current) == len(want) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no address update with the %d addresses listened on", len(want))
+		}
 	}
 }
