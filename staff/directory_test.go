@@ -2,7 +2,9 @@ package staff
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -192,6 +194,42 @@ func TestReopen(t *testing.T) {
 	st.PutMeta("staff/user/mallory", []byte(`{"name":"eve"}`))
 	if _, err := Open(st, Config{BcryptCost: bcrypt.MinCost, Now: c.now}); !errors.Is(err, store.ErrCorrupt) {
 		t.Errorf("a record under another name's key: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestBackupCarriesStaff: a store backup restored elsewhere brings the
+// accounts and tokens back, revoked ones staying revoked.
+func TestBackupCarriesStaff(t *testing.T) {
+	d, st, c := openTest(t)
+	d.AddUser("node", "alice", Clerk, pw)
+	live, _, _ := d.CreateToken("alice", TokenRequest{Name: "ci", Role: Viewer})
+	dead, _, _ := d.CreateToken("alice", TokenRequest{Name: "old", Role: Viewer})
+	d.RevokeToken("alice", "old")
+	var buf bytes.Buffer
+	if _, err := st.Backup(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	opts := store.Options{Dir: filepath.Join(t.TempDir(), "restored")}
+	if _, err := store.Restore(opts, &buf); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := store.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	d2, err := Open(st2, Config{BcryptCost: bcrypt.MinCost, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := d2.Authenticate("alice", pw); err != nil || p.Role != Clerk {
+		t.Errorf("alice after restore: %+v, %v", p, err)
+	}
+	if _, err := d2.TokenAuth(live); err != nil {
+		t.Errorf("live token after restore: %v", err)
+	}
+	if _, err := d2.TokenAuth(dead); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("revoked token after restore: %v", err)
 	}
 }
 

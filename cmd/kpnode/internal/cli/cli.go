@@ -96,8 +96,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprint(w, `
 Every command takes --home DIR (else $KPNODE_HOME, else ~/.kpnode).
-Commands that talk to the running node use its api.token, or the staff
-token in $KPNODE_TOKEN (kpnode tokens create) when it is set.
+Commands that talk to the running node use its api.token, or a staff
+token (kpnode tokens create) in $KPNODE_TOKEN or the file $KPNODE_TOKEN_FILE.
 Run "kpnode COMMAND --help" for a command's flags.
 
 Exit codes:

@@ -45,11 +45,15 @@ func (e *env) client(homeFlag string) (*client, error) {
 	return &client{home: h, cfg: cfg, token: tok, http: &http.Client{Timeout: requestTimeout}}, nil
 }
 
-// apiToken is the token the client sends: $KPNODE_TOKEN (a staff
-// token) when set, else the node's own api.token.
+// apiToken is the token the client sends: a staff token from
+// $KPNODE_TOKEN, else from the file $KPNODE_TOKEN_FILE names (0600), else
+// the node's own api.token.
 func (e *env) apiToken(h home.Home) (crypto.Secret, error) {
 	if v := strings.TrimSpace(e.getenv("KPNODE_TOKEN")); v != "" {
 		return crypto.Secret(v), nil
+	}
+	if path := e.getenv("KPNODE_TOKEN_FILE"); path != "" {
+		return crypto.ReadSecretFile(path)
 	}
 	return h.ReadToken()
 }
