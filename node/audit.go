@@ -48,13 +48,8 @@ func (n *Node) VerifyAudit(ctx context.Context) (store.AuditReport, error) {
 	return n.st.VerifyAudit(ctx)
 }
 
-// audit appends an action that writes nothing else to the store. The
-// caller must not report the action as done when it fails.
-func (n *Node) audit(action string, details any) error {
-	return n.auditAs(store.ActorNode, action, details)
-}
-
-// auditAs is audit naming actor as who acted.
+// auditAs appends an action by actor that writes nothing else to the
+// store. The caller must not report the action as done when it fails.
 func (n *Node) auditAs(actor, action string, details any) error {
 	if _, err := n.st.AppendAudit(store.AuditEvent{Action: action, Details: details, Actor: actor}); err != nil {
 		n.log.Error("audit log: cannot append", "action", action, "err", err)
