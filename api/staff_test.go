@@ -216,7 +216,13 @@ func TestAuditNamesActors(t *testing.T) {
 	if resp, b := send(t, a.srv, "POST", "/api/records/notice", notice, sameSite(a.srv.URL, c)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("carl publishes: %d %s", resp.StatusCode, b)
 	}
+	certs, err := os.ReadFile("../docs/examples/import/certificates.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
 	steps := []struct{ token, method, path, body string }{
+		{a.tokens[staff.Clerk], "POST", "/api/imports/certificates?to=BE&allow_non_party=true&file=certificates.csv", string(certs)},
+		{admin, "POST", "/api/backup?file=b.kpbackup", ""},
 		{svc, "POST", "/api/partners/BE/pause", ""},
 		{testToken, "POST", "/api/partners/BE/resume", ""},
 		{admin, "POST", "/api/users", `{"name": "dora", "role": "viewer", "password": "` + staffPassword + `"}`},
@@ -238,7 +244,7 @@ func TestAuditNamesActors(t *testing.T) {
 		}
 	}
 	want := map[string]string{"partner.add": "ada", "session.start": "carl", "partner.pause": "token:ops",
-		"partner.resume": "node", "staff.user.add": "ada", "export": "vera"}
+		"partner.resume": "node", "staff.user.add": "ada", "export": "vera", "import": "carl", "audience.non_party": "carl", "store.backup": "ada"}
 	for action, actor := range want {
 		if got[action] != actor {
 			t.Errorf("%s by %q, want %q (log %v)", action, got[action], actor, got)
