@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,5 +261,23 @@ func TestAuditNamesActors(t *testing.T) {
 		if r.Actor == "" {
 			t.Errorf("record %d (%s) names no actor", r.Seq, r.Action)
 		}
+	}
+}
+
+// TestSigninCookieSecureUnderTLS: served over TLS, the session cookie is
+// Secure as well as HttpOnly and SameSite=Strict.
+func TestSigninCookieSecureUnderTLS(t *testing.T) {
+	a := newStaffAPI(t, "IN")
+	srv := httptest.NewTLSServer(a.h)
+	t.Cleanup(srv.Close)
+	body, _ := json.Marshal(SigninRequest{User: "vera", Password: staffPassword})
+	resp, err := srv.Client().Post(srv.URL+"/signin", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusOK || len(cs) != 1 || !cs[0].Secure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("sign-in over TLS: %d %+v", resp.StatusCode, cs)
 	}
 }
