@@ -116,6 +116,7 @@ func TestDashboardAccessible(t *testing.T) {
 		{"#/import", "#import-form"},
 		{"#/awaiting", "#awaiting-table"},
 		{"#/reference", "#reference table"},
+		{"#/audit", "#audit-table"},
 	}
 	for _, p := range pages {
 		goTo(t, tab, p.hash)

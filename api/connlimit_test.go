@@ -81,7 +81,7 @@ func TestSessionFloodCannotLockOutToken(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	h := mustHandler(t, n, WithListenAddr("127.0.0.1:0", addr))
-	secret, _ := h.sessions.create("127.0.0.1:1", "flood") // a session of this handler
+	secret, _ := h.sessions.create(nodePrincipal, "127.0.0.1:1", "flood") // a session of this handler
 	cfg := DefaultServerConfig()
 	cfg.MaxConns = floodCap
 	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.IdleTimeout = time.Minute, time.Minute, time.Minute

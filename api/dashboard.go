@@ -35,10 +35,10 @@ type dashboard struct {
 // dashboardRoutes registers the dashboard's pages and the sign-in routes.
 // The static files are not API routes and stay out of h.patterns.
 func (h *Handler) dashboardRoutes() {
-	h.handleAccess("POST /api/signin-links", MaxBodyBytes, tokenOnly, h.signinLink)
-	h.handleAccess("GET /api/sessions", MaxBodyBytes, tokenOnly, h.listSessions)
-	h.handleAccess("DELETE /api/sessions/{id}", MaxBodyBytes, tokenOnly, h.revokeSession)
-	h.handle("POST /signout", h.signout)
+	h.handleAccess("POST /api/signin-links", admin, MaxBodyBytes, tokenOnly, h.signinLink)
+	h.handleAccess("GET /api/sessions", admin, MaxBodyBytes, tokenOnly, h.listSessions)
+	h.handleAccess("DELETE /api/sessions/{id}", admin, MaxBodyBytes, tokenOnly, h.revokeSession)
+	h.handle("POST /signout", view, h.signout)
 	h.mux.Handle("POST /signin", secured(http.HandlerFunc(h.signin)))
 	h.patterns = append(h.patterns, "POST /signin")
 	d, err := newDashboard()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/staff"
 	"github.com/kpnode/kpnode/store"
 	"github.com/kpnode/kpnode/tabular"
 )
@@ -77,6 +78,10 @@ func classifySentinel(err error) *Error {
 		{store.ErrFull, http.StatusInsufficientStorage, "store_full"},
 		{node.ErrOwnHeadUnconfirmed, http.StatusConflict, "own_head_unconfirmed"},
 		{node.ErrKeyRetired, http.StatusConflict, "key_retired"},
+		// staff accounts and tokens
+		{staff.ErrInvalid, http.StatusBadRequest, "bad_request"},
+		{staff.ErrExists, http.StatusConflict, "exists"},
+		{staff.ErrNotFound, http.StatusNotFound, "not_found"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

@@ -16,7 +16,7 @@ func (h *Handler) evidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || seq == 0 {
 		return badRequest(fmt.Sprintf("path: seq %q is not a positive integer", r.PathValue("seq")))
 	}
-	req := node.EvidenceRequest{Feed: strings.ToUpper(r.PathValue("feed")), Seq: seq}
+	req := node.EvidenceRequest{Feed: strings.ToUpper(r.PathValue("feed")), Seq: seq, Actor: actorOf(r)}
 	if s := r.URL.Query().Get("item"); s != "" {
 		i, err := strconv.Atoi(s)
 		if err != nil || i < 0 {

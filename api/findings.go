@@ -172,7 +172,7 @@ func (h *Handler) ackFinding(w http.ResponseWriter, r *http.Request) error {
 	if req.ID == "" {
 		return badRequest(`request body: "id" is required`)
 	}
-	v, err := h.b.AcknowledgeFinding(req.ID, req.Note)
+	v, err := h.acting(r).AcknowledgeFinding(req.ID, req.Note)
 	if err != nil {
 		return err
 	}

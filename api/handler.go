@@ -12,6 +12,7 @@ import (
 	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
+	"github.com/kpnode/kpnode/staff"
 	"github.com/kpnode/kpnode/store"
 )
 
@@ -58,6 +59,8 @@ type Backend interface {
 	RepinPartner(code string, card []byte, validThrough uint64) (node.RepinResult, error)
 	ForceRecovered(note string) (node.RecoveryStatus, error)
 	AuditSession(action string, s node.SessionAudit) error
+	AuditTokenRotation(actor string) error
+	As(actor string) *node.Acting
 }
 
 // MaxBodyBytes caps every request body.
@@ -66,7 +69,9 @@ const MaxBodyBytes = 8 << 20
 // Handler is the API's HTTP handler.
 type Handler struct {
 	b        Backend
-	token    crypto.Secret
+	token    *nodeToken       // the node's own token
+	staff    *staff.Directory // staff accounts and tokens; nil: the node's token only
+	throttle *signinThrottle  // failed password sign-ins
 	log      *slog.Logger
 	mux      *http.ServeMux
 	met      *metrics
@@ -76,6 +81,8 @@ type Handler struct {
 	streams  chan struct{} // one slot per open event stream
 	// patterns lists the patterns registered, for the OpenAPI check.
 	patterns []string
+	// roles holds the role each authenticated pattern needs.
+	roles map[string]staff.Role
 }
 
 // DefaultMaxEventStreams bounds the event streams open at once: each holds
@@ -110,14 +117,38 @@ func WithMaxEventStreams(n int) Option {
 	}
 }
 
-// NewHandler returns the API handler for b, requiring token (or a
-// dashboard session) on /api/.
+// WithStaff lets the staff accounts and tokens of d sign in and call the
+// API, each within its role.
+func WithStaff(d *staff.Directory) Option {
+	return func(h *Handler) error {
+		h.staff = d
+		return nil
+	}
+}
+
+// WithTokenFile makes the node's own token the one in the file at path
+// (api.token in the home), read again whenever the file changes, in place
+// of the token given to NewHandler; POST /api/token/rotate rewrites it.
+func WithTokenFile(path string) Option {
+	return func(h *Handler) error {
+		t, err := tokenFile(path)
+		if err != nil {
+			return fmt.Errorf("node token: %w", err)
+		}
+		h.token = t
+		return nil
+	}
+}
+
+// NewHandler returns the API handler for b, requiring token (or a staff
+// token, or a dashboard session) on /api/.
 func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{b: b, token: token, log: log, mux: http.NewServeMux(), met: newMetrics(b),
-		sessions: newSessions(time.Now), codes: newSigninCodes(time.Now),
+	h := &Handler{b: b, token: fixedToken(token), log: log, mux: http.NewServeMux(), met: newMetrics(b),
+		sessions: newSessions(time.Now), codes: newSigninCodes(time.Now), throttle: newSigninThrottle(time.Now),
+		roles:   map[string]staff.Role{},
 		streams: make(chan struct{}, DefaultMaxEventStreams)}
 	h.hosts, _ = newHostGuard("", "")
 	for _, o := range opts {
@@ -129,51 +160,61 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option
 	return h, nil
 }
 
+// The roles of the route table, short so that the table reads as one.
+const (
+	view  = staff.Viewer
+	clerk = staff.Clerk
+	admin = staff.Administrator
+)
+
+// routes is the route table: every authenticated route names the one
+// role it needs (docs/security.md, "Roles").
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.patterns = append(h.patterns, "GET /healthz")
-	h.handle("GET /metrics", h.metrics)
-	h.handle("GET /api/status", h.status)
-	h.handle("GET /api/card", h.card)
-	h.handle("GET /api/partners", h.listPartners)
-	h.handle("POST /api/partners", h.addPartner)
-	h.handle("DELETE /api/partners/{code}", h.removePartner)
-	h.handle("PUT /api/partners/{code}/addrs", h.setPartnerAddrs)
-	h.handle("POST /api/partners/{code}/pause", h.pausePartner(true))
-	h.handle("POST /api/partners/{code}/resume", h.pausePartner(false))
-	h.handle("POST /api/partners/{code}/repin", h.repinPartner)
-	h.handle("POST /api/keys/rotate", h.rotateKeys)
-	h.handle("POST /api/recovery/force", h.forceRecovered)
-	h.handle("GET /api/delivery/history", h.deliveryHistory)
-	h.handle("POST /api/records/{type}", h.publish)
-	h.handle("GET /api/records", h.listRecords)
-	h.handle("GET /api/records/{feed}/{seq}", h.getRecord)
-	h.handle("GET /api/inbox", h.inbox)
-	h.handle("POST /api/records/{type}/check", h.checkRecord)
-	h.handle("GET /api/participants", h.listParticipants)
-	h.handle("GET /api/feeds", h.feeds)
-	h.handle("GET /api/feeds/{author}/entries", h.feedEntries)
-	h.handle("POST /api/verify", h.verify)
-	h.handle("GET /api/evidence/{feed}/{seq}", h.evidence)
-	h.handle("GET /api/audit", h.auditLog)
-	h.handle("POST /api/audit/verify", h.verifyAudit)
-	h.handle("POST /api/backup", h.backup)
-	h.handleLimit("POST /api/imports/{kind}", MaxImportBytes, h.importFile)
-	h.handle("GET /api/exports/{kind}", h.exportFile)
-	h.handle("GET /api/statistics/{period}", h.kpStatistics)
-	h.handle("GET /api/events", h.events)
-	h.handle("GET /api/findings", h.listFindings)
-	h.handle("GET /api/findings/summary", h.summarizeFindings)
-	h.handle("GET /api/findings/{id...}", h.explainFinding)
-	h.handle("POST /api/findings/ack", h.ackFinding)
-	h.handle("POST /api/notices/{feed}/{seq}/ack", h.ackNotice)
-	h.handle("GET /api/reference/unit-values", h.unitValues)
-	h.handle("GET /api/valuation", h.valuation)
-	h.handleLimit("POST /api/valuation", node.MaxValuationBytes, h.importValuation)
-	h.handle("DELETE /api/valuation", h.resetValuation)
+	h.handle("GET /metrics", view, h.metrics)
+	h.handle("GET /api/status", view, h.status)
+	h.handle("GET /api/card", view, h.card)
+	h.handle("GET /api/partners", view, h.listPartners)
+	h.handle("POST /api/partners", admin, h.addPartner)
+	h.handle("DELETE /api/partners/{code}", admin, h.removePartner)
+	h.handle("PUT /api/partners/{code}/addrs", admin, h.setPartnerAddrs)
+	h.handle("POST /api/partners/{code}/pause", admin, h.pausePartner(true))
+	h.handle("POST /api/partners/{code}/resume", admin, h.pausePartner(false))
+	h.handle("POST /api/partners/{code}/repin", admin, h.repinPartner)
+	h.handle("POST /api/keys/rotate", admin, h.rotateKeys)
+	h.handle("POST /api/recovery/force", admin, h.forceRecovered)
+	h.handle("GET /api/delivery/history", view, h.deliveryHistory)
+	h.handle("POST /api/records/{type}", clerk, h.publish)
+	h.handle("GET /api/records", view, h.listRecords)
+	h.handle("GET /api/records/{feed}/{seq}", view, h.getRecord)
+	h.handle("GET /api/inbox", view, h.inbox)
+	h.handle("POST /api/records/{type}/check", view, h.checkRecord)
+	h.handle("GET /api/participants", view, h.listParticipants)
+	h.handle("GET /api/feeds", view, h.feeds)
+	h.handle("GET /api/feeds/{author}/entries", view, h.feedEntries)
+	h.handle("POST /api/verify", view, h.verify)
+	h.handle("GET /api/evidence/{feed}/{seq}", view, h.evidence)
+	h.handle("GET /api/audit", view, h.auditLog)
+	h.handle("POST /api/audit/verify", view, h.verifyAudit)
+	h.handle("POST /api/backup", admin, h.backup)
+	h.handleLimit("POST /api/imports/{kind}", clerk, MaxImportBytes, h.importFile)
+	h.handle("GET /api/exports/{kind}", view, h.exportFile)
+	h.handle("GET /api/statistics/{period}", view, h.kpStatistics)
+	h.handle("GET /api/events", view, h.events)
+	h.handle("GET /api/findings", view, h.listFindings)
+	h.handle("GET /api/findings/summary", view, h.summarizeFindings)
+	h.handle("GET /api/findings/{id...}", view, h.explainFinding)
+	h.handle("POST /api/findings/ack", clerk, h.ackFinding)
+	h.handle("POST /api/notices/{feed}/{seq}/ack", clerk, h.ackNotice)
+	h.handle("GET /api/reference/unit-values", view, h.unitValues)
+	h.handle("GET /api/valuation", view, h.valuation)
+	h.handleLimit("POST /api/valuation", clerk, node.MaxValuationBytes, h.importValuation)
+	h.handle("DELETE /api/valuation", clerk, h.resetValuation)
+	h.staffRoutes()
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := h.authenticate(r, tokenOrSession); err != nil {
+		if _, err := h.authenticate(r, view, tokenOrSession); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -181,24 +222,31 @@ func (h *Handler) routes() {
 	})
 }
 
-// handle registers an authenticated route whose bodies are capped at
-// MaxBodyBytes.
-func (h *Handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
-	h.handleAccess(pattern, MaxBodyBytes, tokenOrSession, fn)
+// handle registers an authenticated route that needs role, whose bodies
+// are capped at MaxBodyBytes.
+func (h *Handler) handle(pattern string, role staff.Role, fn func(http.ResponseWriter, *http.Request) error) {
+	h.handleAccess(pattern, role, MaxBodyBytes, tokenOrSession, fn)
 }
 
-// handleLimit registers an authenticated route whose bodies are capped at
-// limit bytes.
-func (h *Handler) handleLimit(pattern string, limit int64, fn func(http.ResponseWriter, *http.Request) error) {
-	h.handleAccess(pattern, limit, tokenOrSession, fn)
+// handleLimit registers an authenticated route that needs role, whose
+// bodies are capped at limit bytes.
+func (h *Handler) handleLimit(pattern string, role staff.Role, limit int64, fn func(http.ResponseWriter, *http.Request) error) {
+	h.handleAccess(pattern, role, limit, tokenOrSession, fn)
 }
 
-// handleAccess registers a route open to acc whose bodies are capped at
-// limit bytes.
-func (h *Handler) handleAccess(pattern string, limit int64, acc access, fn func(http.ResponseWriter, *http.Request) error) {
+// handleAccess registers a route open to acc callers with role, whose
+// bodies are capped at limit bytes.
+func (h *Handler) handleAccess(pattern string, role staff.Role, limit int64, acc access, fn func(http.ResponseWriter, *http.Request) error) {
+	if !role.Valid() {
+		panic("api route " + pattern + " names no role") // the route table is code: TestEveryRouteHasOneRole catches this
+	}
+	if _, dup := h.roles[pattern]; dup {
+		panic("api route " + pattern + " registered twice")
+	}
+	h.roles[pattern] = role
 	h.patterns = append(h.patterns, pattern)
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		ar, err := h.authenticate(r, acc)
+		ar, err := h.authenticate(r, role, acc)
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -51,7 +51,7 @@ func TestDashboardValuationForm(t *testing.T) {
 	do(t, tab, "load the table", chromedp.SetUploadFiles(chromedp.ID("valuation-file"), []string{good}),
 		chromedp.Click(chromedp.ID("valuation-dry-run")), chromedp.Click(chromedp.ID("valuation-button")))
 	waitFor(t, tab, "the table loaded", containsText("#valuation-result", "Loaded valuation.csv"))
-	if op := n.Valuation().Operator; op == nil || op.File != "valuation.csv" || !strings.HasPrefix(op.By, "dashboard session") {
+	if op := n.Valuation().Operator; op == nil || op.File != "valuation.csv" || op.By != "node" {
 		t.Fatalf("after loading: %+v", op)
 	}
 	noPageErrors(t, tab)

@@ -212,6 +212,7 @@ func (h *Handler) auditExport(r *http.Request, a node.ExportAudit) error {
 	if err := checkFileName(a.File); err != nil {
 		return err
 	}
+	a.Actor = actorOf(r)
 	return h.b.AuditExport(a)
 }
 

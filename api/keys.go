@@ -57,7 +57,7 @@ func (h *Handler) repinPartner(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.b.RepinPartner(strings.ToUpper(r.PathValue("code")), card, seq)
+	res, err := h.acting(r).RepinPartner(strings.ToUpper(r.PathValue("code")), card, seq)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (h *Handler) forceRecovered(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(req.Note) == "" {
 		return badRequest(`request body: "note" is required: say why recovery ends without the partners' heads`)
 	}
-	st, err := h.b.ForceRecovered(req.Note)
+	st, err := h.acting(r).ForceRecovered(req.Note)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (h *Handler) addPartner(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.b.AddPartner(body)
+	p, err := h.acting(r).AddPartner(body)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h *Handler) addPartner(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) removePartner(w http.ResponseWriter, r *http.Request) error {
-	if err := h.b.RemovePartner(r.PathValue("code")); err != nil {
+	if err := h.acting(r).RemovePartner(r.PathValue("code")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -75,7 +75,7 @@ func (h *Handler) setPartnerAddrs(w http.ResponseWriter, r *http.Request) error 
 	if req.Addrs == nil { // absent or null; [] clears
 		return badRequest(`request body: "addrs" is required (an empty list clears the override)`)
 	}
-	p, err := h.b.SetPartnerAddrs(r.PathValue("code"), req.Addrs)
+	p, err := h.acting(r).SetPartnerAddrs(r.PathValue("code"), req.Addrs)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h *Handler) setPartnerAddrs(w http.ResponseWriter, r *http.Request) error 
 
 func (h *Handler) pausePartner(paused bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := h.b.PausePartner(strings.ToUpper(r.PathValue("code")), paused)
+		p, err := h.acting(r).PausePartner(strings.ToUpper(r.PathValue("code")), paused)
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,13 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/kpnode/kpnode/staff"
 )
 
-// Dashboard sessions: a browser that trades a one-time sign-in code gets a
-// session, never the API token. The session's secret lives only in an
+// Dashboard sessions: a browser that signs in with a user's name and
+// password, or trades a one-time sign-in code, gets a session, never an
+// API token. The session's secret lives only in an
 // HttpOnly cookie; the node keeps its SHA-256, so a memory dump of the
 // table does not yield a usable cookie. Sessions live in memory: a daemon
 // restart signs every browser out (docs/dashboard.md).
@@ -32,6 +35,7 @@ const (
 // secret.
 type Session struct {
 	ID       string    `json:"id"`
+	Actor    string    `json:"actor"` // the user signed in, or "node" for a sign-in link
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"last_seen"`
 	Expires  time.Time `json:"expires"` // the earlier of the idle and the absolute expiry
@@ -44,6 +48,7 @@ type Session struct {
 type session struct {
 	key      [32]byte // SHA-256 of the secret: its key in sessions.byHash
 	id       string
+	who      staff.Principal // who signed in, at which generation of the account
 	created  time.Time
 	lastSeen time.Time
 	remote   string
@@ -64,7 +69,7 @@ func newSessions(now func() time.Time) *sessions {
 
 // create starts a session and returns its secret (for the cookie) and its
 // listing.
-func (s *sessions) create(remote, agent string) (string, Session) {
+func (s *sessions) create(who staff.Principal, remote, agent string) (string, Session) {
 	secret := rand.Text() + rand.Text() // 2 × 128 bits
 	if len(agent) > maxAgentLen {
 		agent = agent[:maxAgentLen]
@@ -77,7 +82,7 @@ func (s *sessions) create(remote, agent string) (string, Session) {
 		s.endLocked(s.leastRecent())
 	}
 	key := sha256.Sum256([]byte(secret))
-	se := &session{key: key, id: rand.Text()[:12], created: now, lastSeen: now, remote: remote, agent: agent, ended: make(chan struct{})}
+	se := &session{key: key, id: rand.Text()[:12], who: who, created: now, lastSeen: now, remote: remote, agent: agent, ended: make(chan struct{})}
 	s.byHash[key] = se
 	return secret, se.view()
 }
@@ -134,6 +139,20 @@ func (s *sessions) revoke(id string) (Session, bool) {
 	return Session{}, false
 }
 
+// revokeUser ends every session of user and returns their listings.
+func (s *sessions) revokeUser(user string) []Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Session
+	for h, se := range s.byHash {
+		if se.who.User == user {
+			out = append(out, se.view())
+			s.endLocked(h)
+		}
+	}
+	return out
+}
+
 // list returns the live sessions, oldest first.
 func (s *sessions) list() []Session {
 	s.mu.Lock()
@@ -186,6 +205,6 @@ func (se *session) expires() time.Time {
 }
 
 func (se *session) view() Session {
-	return Session{ID: se.id, Created: se.created.UTC(), LastSeen: se.lastSeen.UTC(),
+	return Session{ID: se.id, Actor: se.who.Actor, Created: se.created.UTC(), LastSeen: se.lastSeen.UTC(),
 		Expires: se.expires().UTC(), Remote: se.remote, Agent: se.agent}
 }

@@ -9,7 +9,7 @@ import (
 func TestSessionIdleExpiry(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
 	s := newSessions(clk.now)
-	secret, _ := s.create("127.0.0.1:5000", "test")
+	secret, _ := s.create(nodePrincipal, "127.0.0.1:5000", "test")
 	for range 5 { // used within the idle timeout: stays alive
 		clk.t = clk.t.Add(SessionIdleTimeout - time.Second)
 		if _, ok := s.use(secret); !ok {
@@ -28,7 +28,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 func TestSessionAbsoluteExpiry(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
 	s := newSessions(clk.now)
-	secret, v := s.create("", "")
+	secret, v := s.create(nodePrincipal, "", "")
 	if !v.Expires.Equal(clk.t.Add(SessionIdleTimeout).UTC()) {
 		t.Fatalf("a new session expires %v", v.Expires)
 	}
@@ -52,8 +52,8 @@ func TestSessionAbsoluteExpiry(t *testing.T) {
 
 func TestSessionRevoke(t *testing.T) {
 	s := newSessions(time.Now)
-	a, va := s.create("", "")
-	b, _ := s.create("", "")
+	a, va := s.create(nodePrincipal, "", "")
+	b, _ := s.create(nodePrincipal, "", "")
 	se, _ := s.use(a)
 	if _, ok := s.revoke("nope"); ok {
 		t.Fatal("revoked an unknown id")
@@ -76,7 +76,7 @@ func TestSessionRevoke(t *testing.T) {
 // public ids; neither is the cookie's secret.
 func TestSessionSecretNotKept(t *testing.T) {
 	s := newSessions(time.Now)
-	secret, v := s.create("", strings.Repeat("a", 500))
+	secret, v := s.create(nodePrincipal, "", strings.Repeat("a", 500))
 	if len(secret) < 40 || strings.Contains(secret, v.ID) || len(v.Agent) != maxAgentLen {
 		t.Fatalf("secret %q id %q agent %d bytes", secret, v.ID, len(v.Agent))
 	}
@@ -93,11 +93,11 @@ func TestSessionSecretNotKept(t *testing.T) {
 func TestSessionsBounded(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
 	s := newSessions(clk.now)
-	first, _ := s.create("", "")
+	first, _ := s.create(nodePrincipal, "", "")
 	var last string
 	for range MaxSessions {
 		clk.t = clk.t.Add(time.Second)
-		last, _ = s.create("", "")
+		last, _ = s.create(nodePrincipal, "", "")
 	}
 	if n := len(s.list()); n != MaxSessions {
 		t.Fatalf("%d sessions, want %d", n, MaxSessions)

@@ -3,13 +3,17 @@ package api
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/staff"
 )
 
 // Sign-in links: a client holding the token (kpnode dashboard) asks for a
@@ -38,14 +42,26 @@ type SigninLink struct {
 	Expires   time.Time `json:"expires"`
 }
 
-// SigninRequest is the body of POST /signin (JSON, or the form field
-// "code").
+// SigninRequest is the body of POST /signin (JSON, or the form fields of
+// the same names): a one-time code, or a user's name and password.
 type SigninRequest struct {
-	Code string `json:"code"`
+	Code     string `json:"code,omitempty"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
 }
 
-var errBadSigninCode = &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
-	Message: "this sign-in link is wrong, was already used or has expired: ask your administrator for a new one"}
+var (
+	errBadSigninCode = &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+		Message: "this sign-in link is wrong, was already used or has expired: ask your administrator for a new one"}
+	errBadPassword = &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
+		Message: "wrong user name or password"}
+)
+
+// errSigninThrottled answers a sign-in tried too soon after failures.
+func errSigninThrottled(wait time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Code: "too_many_signins",
+		Message: fmt.Sprintf("too many failed sign-ins: try again in %s", wait.Round(time.Second))}
+}
 
 // signinCodes holds the outstanding one-time sign-in codes. It is safe for
 // concurrent use.
@@ -127,34 +143,38 @@ func (h *Handler) signinLink(w http.ResponseWriter, r *http.Request) error {
 		SigninURL: base + "/signin", Expires: exp.UTC()})
 }
 
-// signin serves POST /signin, without a token: it trades a one-time code
-// for a session cookie. A JSON request (the dashboard's own script) gets
-// the session's listing; a form post (the page kpnode dashboard --open
-// writes) is redirected to the dashboard.
+// signin serves POST /signin, without a token: it trades a one-time code,
+// or a user's name and password, for a session cookie. A JSON request (the
+// dashboard's own script) gets the session's listing; a form post is
+// redirected to the dashboard.
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxSigninBody)
-	code, form, err := signinCode(r)
+	req, form, err := readSignin(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if code == "" || !h.codes.consume(code) {
-		h.log.Info("dashboard sign-in refused", "remote", r.RemoteAddr)
+	who, err := h.signinPrincipal(r, req)
+	if err != nil {
+		h.log.Info("dashboard sign-in refused", "user", req.User, "remote", r.RemoteAddr)
+		if ae, ok := err.(*Error); ok && ae.Status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "60")
+		}
 		if form {
 			http.Redirect(w, r, signinFailedPath, http.StatusSeeOther)
 			return
 		}
-		writeError(w, errBadSigninCode)
+		h.fail(w, r, err)
 		return
 	}
-	secret, s := h.sessions.create(r.RemoteAddr, r.UserAgent())
-	if err := h.b.AuditSession(node.AuditSessionStart, node.SessionAudit{ID: s.ID, Remote: s.Remote, Agent: s.Agent}); err != nil {
+	secret, s := h.sessions.create(who, r.RemoteAddr, r.UserAgent())
+	if err := h.b.AuditSession(node.AuditSessionStart, node.SessionAudit{ID: s.ID, Remote: s.Remote, Agent: s.Agent, Actor: who.Actor}); err != nil {
 		h.sessions.revoke(s.ID) // no session the audit log does not know
 		h.fail(w, r, err)
 		return
 	}
-	h.log.Info("dashboard signed in with a one-time code", "session", s.ID, "remote", r.RemoteAddr)
+	h.log.Info("dashboard signed in", "actor", who.Actor, "session", s.ID, "remote", r.RemoteAddr)
 	http.SetCookie(w, sessionCookieFor(secret, r.TLS != nil))
 	if form {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -163,21 +183,60 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s)
 }
 
-// signinCode reads the code of POST /signin from a JSON body or a form,
+// signinPrincipal checks a sign-in's code or password: a code acts as the
+// node (whoever minted it held the node's token), a password as its user.
+// Failed passwords are throttled per user name and client address.
+func (h *Handler) signinPrincipal(r *http.Request, req SigninRequest) (staff.Principal, error) {
+	if req.Code != "" {
+		if req.User != "" || req.Password != "" {
+			return staff.Principal{}, badRequest("sign-in: give a code, or a user and password, not both")
+		}
+		if !h.codes.consume(req.Code) {
+			return staff.Principal{}, errBadSigninCode
+		}
+		return nodePrincipal, nil
+	}
+	if req.User == "" || req.Password == "" || h.staff == nil {
+		return staff.Principal{}, errBadPassword
+	}
+	keys := []string{"user:" + req.User, "addr:" + remoteHost(r)}
+	if wait := h.throttle.wait(keys...); wait > 0 {
+		return staff.Principal{}, errSigninThrottled(wait)
+	}
+	p, err := h.staff.Authenticate(req.User, crypto.Secret(req.Password))
+	if err != nil {
+		h.throttle.failed(keys...)
+		return staff.Principal{}, errBadPassword
+	}
+	h.throttle.succeeded(keys...)
+	return p, nil
+}
+
+// remoteHost is the client's address without its port.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// readSignin reads the body of POST /signin from a JSON body or a form,
 // and says which it was.
-func signinCode(r *http.Request) (code string, form bool, err error) {
+func readSignin(r *http.Request) (req SigninRequest, form bool, err error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/x-www-form-urlencoded" {
 		if err := r.ParseForm(); err != nil {
-			return "", true, badRequest("sign-in form: " + err.Error())
+			return req, true, badRequest("sign-in form: " + err.Error())
 		}
-		return strings.TrimSpace(r.PostForm.Get("code")), true, nil
+		return SigninRequest{Code: strings.TrimSpace(r.PostForm.Get("code")), User: strings.TrimSpace(r.PostForm.Get("user")),
+			Password: r.PostForm.Get("password")}, true, nil
 	}
-	var req SigninRequest
-	if err := decodeBody(r, &req, `{"code": "..."}`); err != nil {
-		return "", false, err
+	if err := decodeBody(r, &req, `{"code": "..."} or {"user": "...", "password": "..."}`); err != nil {
+		return req, false, err
 	}
-	return strings.TrimSpace(req.Code), false, nil
+	req.Code, req.User = strings.TrimSpace(req.Code), strings.TrimSpace(req.User)
+	return req, false, nil
 }
 
 // signout serves POST /signout: the browser's session ends and its cookie
@@ -185,7 +244,7 @@ func signinCode(r *http.Request) (code string, form bool, err error) {
 func (h *Handler) signout(w http.ResponseWriter, r *http.Request) error {
 	se := requestSession(r)
 	if se == nil {
-		return badRequest("sign-out ends a dashboard session; this request was made with the API token")
+		return badRequest("sign-out ends a dashboard session; this request was made with an API token")
 	}
 	h.endSession(se.id, "signout")
 	http.SetCookie(w, clearedSessionCookie(r.TLS != nil))
@@ -216,7 +275,7 @@ func (h *Handler) endSession(id, by string) bool {
 		return false
 	}
 	h.log.Info("dashboard session ended", "session", id, "by", by)
-	if err := h.b.AuditSession(node.AuditSessionEnd, node.SessionAudit{ID: s.ID, Remote: s.Remote, Agent: s.Agent, By: by}); err != nil {
+	if err := h.b.AuditSession(node.AuditSessionEnd, sessionAudit(s, by)); err != nil {
 		h.log.Error("audit log: session end not recorded", "session", id, "err", err)
 	}
 	return true

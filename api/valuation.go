@@ -25,7 +25,7 @@ func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	q := r.URL.Query()
-	res, err := h.b.ImportValuation(node.ValuationImport{File: file, Data: body, DryRun: q.Get("dry_run") == "true", By: requester(r)})
+	res, err := h.b.ImportValuation(node.ValuationImport{File: file, Data: body, DryRun: q.Get("dry_run") == "true", By: actorOf(r)})
 	if err != nil {
 		return valuationProblem(err)
 	}
@@ -36,7 +36,7 @@ func (h *Handler) importValuation(w http.ResponseWriter, r *http.Request) error 
 // resetValuation answers DELETE /api/valuation: back to the built-in
 // table.
 func (h *Handler) resetValuation(w http.ResponseWriter, r *http.Request) error {
-	res, err := h.b.ResetValuation(requester(r))
+	res, err := h.b.ResetValuation(actorOf(r))
 	if err != nil {
 		return err
 	}
@@ -53,14 +53,4 @@ func valuationProblem(err error) error {
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_valuation",
 		Message: "the valuation table was refused, nothing changed: " + ue.Error(),
 		Rows:    []tabular.RowError{{File: ue.File, Row: ue.Row, Column: ue.Column, Reason: ue.Reason}}}
-}
-
-// requester names who made a request, for the audit log: the holder of
-// the API token (the CLI, a script), or a dashboard session by its public
-// id and address.
-func requester(r *http.Request) string {
-	if se := requestSession(r); se != nil {
-		return "dashboard session " + se.id + " from " + se.remote
-	}
-	return "api token"
 }

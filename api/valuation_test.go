@@ -55,7 +55,7 @@ func TestValuationRoutes(t *testing.T) {
 
 	var tab node.ValuationTable
 	code, b = call(t, srv, "GET", "/api/valuation", testToken, nil)
-	if code != http.StatusOK || json.Unmarshal(b, &tab) != nil || tab.Operator == nil || tab.Operator.File != "vdm.csv" || tab.Operator.By != "api token" {
+	if code != http.StatusOK || json.Unmarshal(b, &tab) != nil || tab.Operator == nil || tab.Operator.File != "vdm.csv" || tab.Operator.By != "node" {
 		t.Fatalf("table: %d %s", code, b)
 	}
 	code, b = call(t, srv, "GET", "/api/reference/unit-values", testToken, nil)
@@ -89,7 +89,7 @@ func TestValuationRoutes(t *testing.T) {
 	}
 	recs, err := n.AuditLog(2)
 	if err != nil || len(recs) != 2 || recs[0].Action != node.AuditValuationReset || recs[1].Action != node.AuditValuationImport ||
-		!strings.Contains(string(recs[1].Details), `"by": "api token"`) && !strings.Contains(string(recs[1].Details), `"by":"api token"`) {
+		!strings.Contains(string(recs[1].Details), `"by": "node"`) && !strings.Contains(string(recs[1].Details), `"by":"node"`) {
 		t.Fatalf("audit: %v %v", recs, err)
 	}
 }
@@ -107,7 +107,7 @@ func TestValuationBySession(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("from the dashboard: %d %s", resp.StatusCode, b)
 	}
-	if by := n.Valuation().Operator.By; !strings.HasPrefix(by, "dashboard session ") {
+	if by := n.Valuation().Operator.By; by != "node" {
 		t.Fatalf("by %q", by)
 	}
 }

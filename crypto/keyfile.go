@@ -204,6 +204,21 @@ func WriteSecretFile(path string, s Secret) error {
 	return writeFileAtomic(path, append(bytes.Clone(s.Reveal()), '\n'))
 }
 
+// ReplaceSecretFile writes s to path (mode 0600) in place of what it
+// held: a reader sees the old secret or the new one, never a part.
+func ReplaceSecretFile(path string, s Secret) error {
+	tmp := path + ".new"
+	os.Remove(tmp)
+	if err := writeFileAtomic(tmp, append(bytes.Clone(s.Reveal()), '\n')); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	return nil
+}
+
 // NewToken returns a random 256-bit bearer token, URL-safe base64.
 func NewToken() (Secret, error) {
 	b := make([]byte, 32)

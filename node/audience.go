@@ -174,11 +174,11 @@ func describeRecord(v protocol.Record) string {
 
 // auditNonParty records entries sent to partners not party to their
 // records (records of them), when there are any.
-func (n *Node) auditNonParty(typ string, seqs []uint64, nonParty []string, records int) error {
+func (n *Node) auditNonParty(actor, typ string, seqs []uint64, nonParty []string, records int) error {
 	if len(nonParty) == 0 || len(seqs) == 0 {
 		return nil
 	}
-	return n.audit(AuditNonParty, map[string]any{"type": typ, "entries": seqs, "non_party": nonParty, "records": records})
+	return n.auditAs(actor, AuditNonParty, map[string]any{"type": typ, "entries": seqs, "non_party": nonParty, "records": records})
 }
 
 // unpinnedWarnings says which parties no pinned partner stands for, over

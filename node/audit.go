@@ -48,10 +48,10 @@ func (n *Node) VerifyAudit(ctx context.Context) (store.AuditReport, error) {
 	return n.st.VerifyAudit(ctx)
 }
 
-// audit appends an action that writes nothing else to the store. The
-// caller must not report the action as done when it fails.
-func (n *Node) audit(action string, details any) error {
-	if _, err := n.st.AppendAudit(store.AuditEvent{Action: action, Details: details}); err != nil {
+// auditAs appends an action by actor that writes nothing else to the
+// store. The caller must not report the action as done when it fails.
+func (n *Node) auditAs(actor, action string, details any) error {
+	if _, err := n.st.AppendAudit(store.AuditEvent{Action: action, Details: details, Actor: actor}); err != nil {
 		n.log.Error("audit log: cannot append", "action", action, "err", err)
 		return fmt.Errorf("append to the audit log: %w", err)
 	}
@@ -69,8 +69,9 @@ type ExportAudit struct {
 	Partner string `json:"partner,omitempty"` // the partner filter
 	Period  string `json:"period,omitempty"`  // kp-statistics: the quarter
 	Records int    `json:"records"`           // records (or statistics rows) exported
+	Actor   string `json:"-"`                 // who exported: the audit record's actor
 }
 
 // AuditExport appends an export to the audit log. The API calls it before
 // it sends the exported data, and sends nothing when it fails.
-func (n *Node) AuditExport(a ExportAudit) error { return n.audit(AuditExport, a) }
+func (n *Node) AuditExport(a ExportAudit) error { return n.auditAs(a.Actor, AuditExport, a) }

@@ -26,5 +26,5 @@ func (n *Node) Backup(ctx context.Context, w io.Writer, file string) (store.Back
 	if err != nil {
 		return info, err
 	}
-	return info, n.audit(AuditBackup, BackupAudit{File: file, Keys: info.Keys, Entries: info.Entries, Records: info.Records})
+	return info, n.auditAs(actorOf(ctx), AuditBackup, BackupAudit{File: file, Keys: info.Keys, Entries: info.Entries, Records: info.Records})
 }

@@ -16,6 +16,8 @@ type EvidenceRequest struct {
 	Feed string // participant code of the feed's author: this node or a partner (removed ones too)
 	Seq  uint64 // the entry
 	Item *int   // for a batch entry: the item to single out; nil for the whole record
+	// Actor names who asks, for the audit log; empty means the node.
+	Actor string
 }
 
 // Evidence builds the evidence bundle of a record this node holds: the
@@ -61,7 +63,7 @@ func (s evidenceSource) export(req EvidenceRequest, offline bool) (*protocol.Evi
 	if req.Item != nil {
 		details["item"] = *req.Item
 	}
-	if _, err := s.st.AppendAudit(store.AuditEvent{Action: AuditEvidenceExport, Details: details}); err != nil {
+	if _, err := s.st.AppendAudit(store.AuditEvent{Action: AuditEvidenceExport, Actor: req.Actor, Details: details}); err != nil {
 		return nil, fmt.Errorf("evidence %s/%d: append to the audit log: %w", req.Feed, req.Seq, err)
 	}
 	return b, nil

@@ -93,6 +93,11 @@ func (n *Node) FindingView(id string) (FindingView, error) {
 // AcknowledgeFinding records that an operator looked at the current
 // finding id, with an optional note. The acknowledgement is stored.
 func (n *Node) AcknowledgeFinding(id, note string) (FindingView, error) {
+	return n.acknowledgeFinding(store.ActorNode, id, note)
+}
+
+// acknowledgeFinding is AcknowledgeFinding by actor.
+func (n *Node) acknowledgeFinding(actor, id, note string) (FindingView, error) {
 	if len(note) > maxAckNote {
 		return FindingView{}, fmt.Errorf("%w: acknowledgement note is %d bytes, at most %d", ErrInvalidRequest, len(note), maxAckNote)
 	}
@@ -108,7 +113,7 @@ func (n *Node) AcknowledgeFinding(id, note string) (FindingView, error) {
 	if err != nil {
 		return FindingView{}, err
 	}
-	ev := store.AuditEvent{Action: AuditFindingAck, Details: map[string]any{"id": id, "note": note, "severity": f.Severity}}
+	ev := store.AuditEvent{Action: AuditFindingAck, Actor: actor, Details: map[string]any{"id": id, "note": note, "severity": f.Severity}}
 	if err := n.st.PutMetaAudited(ackMetaPrefix+id, v, ev); err != nil {
 		return FindingView{}, fmt.Errorf("acknowledge finding %s: %w", id, err)
 	}

@@ -88,10 +88,10 @@ func (n *Node) ImportRecords(ctx context.Context, req ImportRequest) (ImportResu
 	if req.DryRun || (err != nil && len(res.Entries) == 0) {
 		return res, err
 	}
-	if aerr := n.audit(AuditImport, importAudit(req, res, err)); aerr != nil {
+	if aerr := n.auditAs(actorOf(ctx), AuditImport, importAudit(req, res, err)); aerr != nil {
 		return res, fmt.Errorf("import: %d entries published: %w", len(res.Entries), aerr)
 	}
-	if aerr := n.auditNonParty(req.Type, publishedSeqs(res.Entries), res.NonParty, res.New); aerr != nil {
+	if aerr := n.auditNonParty(actorOf(ctx), req.Type, publishedSeqs(res.Entries), res.NonParty, res.New); aerr != nil {
 		return res, fmt.Errorf("import: %d entries published: %w", len(res.Entries), aerr)
 	}
 	return res, err

@@ -102,7 +102,7 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 		return p, err
 	}
 	p.NonParty, p.Warnings = choice.nonParty, unpinnedWarnings(choice.unpinned, 1)
-	return p, n.auditNonParty(p.Type, []uint64{p.Seq}, choice.nonParty, 1)
+	return p, n.auditNonParty(actorOf(ctx), p.Type, []uint64{p.Seq}, choice.nonParty, 1)
 }
 
 // publishSealed seals a validated, compact body to rcpts (the audience in

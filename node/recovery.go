@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/kpnode/kpnode/store"
 
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/protocol"
@@ -26,6 +27,11 @@ type RecoveryStatus = ownfeed.RecoveryStatus
 // the state at that moment. It does nothing when the node is not
 // recovering.
 func (n *Node) ForceRecovered(note string) (RecoveryStatus, error) {
+	return n.forceRecovered(store.ActorNode, note)
+}
+
+// forceRecovered is ForceRecovered by actor.
+func (n *Node) forceRecovered(actor, note string) (RecoveryStatus, error) {
 	if reason := protocol.TextProblem(note, maxAckNote, true); reason != "" {
 		return RecoveryStatus{}, fmt.Errorf("%w: note %s", ErrInvalidRequest, reason)
 	}
@@ -33,7 +39,7 @@ func (n *Node) ForceRecovered(note string) (RecoveryStatus, error) {
 	if !st.Recovering {
 		return st, nil
 	}
-	if err := n.audit(AuditRecoveryForce, map[string]any{"note": note, "own_head": st.OwnHead,
+	if err := n.auditAs(actor, AuditRecoveryForce, map[string]any{"note": note, "own_head": st.OwnHead,
 		"target": st.Target, "reported": st.Reported, "missing": st.Missing}); err != nil {
 		return st, err
 	}

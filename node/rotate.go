@@ -114,7 +114,7 @@ func (n *Node) publishHandover(ctx context.Context, sc *protocol.SignedCard, rea
 	retired, err := n.st.OwnRetiredKeys()
 	if err == nil {
 		retired = append(retired, store.OwnRetiredKey{Key: n.id.Public(), ValidThrough: p.Seq})
-		err = n.st.PutOwnRetiredKeys(retired, store.AuditEvent{Action: AuditKeysRotate, Details: map[string]any{
+		err = n.st.PutOwnRetiredKeys(retired, store.AuditEvent{Action: AuditKeysRotate, Actor: actorOf(ctx), Details: map[string]any{
 			"old_fingerprint": n.id.Fingerprint(), "new_fingerprint": sc.Fingerprint(), "seq": p.Seq, "reason": reason}})
 	}
 	if err != nil {

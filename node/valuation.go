@@ -83,7 +83,7 @@ type ValuationImport struct {
 	File   string // the file's name, recorded with the table and in the audit log
 	Data   []byte // the CSV file (reconcile.ParseUnitValues)
 	DryRun bool   // only check the file
-	By     string // who asks, for the audit log
+	By     string // who asks: the audit record's actor
 }
 
 // ValuationResult says what a load or a reset did.
@@ -205,7 +205,7 @@ func (n *Node) ImportValuation(req ValuationImport) (ValuationResult, error) {
 		return ValuationResult{}, err
 	}
 	res.Time = sv.Loaded
-	ev := store.AuditEvent{Action: AuditValuationImport, Details: map[string]any{
+	ev := store.AuditEvent{Action: AuditValuationImport, Actor: req.By, Details: map[string]any{
 		"file": sv.File, "sha256": sv.SHA256, "rows": res.Rows, "replaced": res.Replaced, "by": sv.By}}
 	v := &n.valuation
 	v.mu.Lock()
@@ -221,7 +221,7 @@ func (n *Node) ImportValuation(req ValuationImport) (ValuationResult, error) {
 
 // ResetValuation drops the operator's valuation table (with its audit
 // record, in one transaction): R8 uses the built-in default alone again,
-// at once. by is who asks, for the audit log.
+// at once. by is who asks: the audit record's actor.
 func (n *Node) ResetValuation(by string) (ValuationResult, error) {
 	if p := protocol.TextProblem(by, maxValuationText, false); p != "" {
 		return ValuationResult{}, fmt.Errorf("%w: valuation by %s", ErrInvalidRequest, p)
@@ -235,7 +235,7 @@ func (n *Node) ResetValuation(by string) (ValuationResult, error) {
 		res.File, res.SHA256 = v.op.File, v.op.SHA256
 		d["file"], d["sha256"] = v.op.File, v.op.SHA256
 	}
-	if err := n.st.DeleteMetaAudited(valuationMetaKey, store.AuditEvent{Action: AuditValuationReset, Details: d}); err != nil {
+	if err := n.st.DeleteMetaAudited(valuationMetaKey, store.AuditEvent{Action: AuditValuationReset, Actor: by, Details: d}); err != nil {
 		return ValuationResult{}, fmt.Errorf("reset valuation table: %w", err)
 	}
 	v.op, v.table = nil, reconcile.UnitValues{}

@@ -46,16 +46,26 @@ type AuditEvent struct {
 	// "partner.add".
 	Action string
 	// Details describe it; encoding/json must turn them into a JSON
-	// object (nil means {}).
+	// object (nil means {}) without a top-level "actor" key.
 	Details any
+	// Actor names who acted: a staff user, an API token's name, or
+	// [ActorNode] (the node's own token, and the node's own actions);
+	// empty means ActorNode. It is stored as the details' "actor" key, so
+	// the record's hash covers it.
+	Actor string
 }
+
+// ActorNode is the actor of the node's own token and of what the node
+// does by itself.
+const ActorNode = "node"
 
 // AuditRecord is one record of the audit log.
 type AuditRecord struct {
 	Seq     uint64          `json:"seq"`     // 1, 2, 3 …
 	Time    time.Time       `json:"time"`    // when it was appended
 	Action  string          `json:"action"`  // see [AuditEvent]
-	Details json.RawMessage `json:"details"` // a JSON object
+	Actor   string          `json:"actor"`   // who acted (see [AuditEvent]); "node" for records older than actors
+	Details json.RawMessage `json:"details"` // a JSON object, with the actor as its "actor" key
 	Prev    protocol.Hash   `json:"prev"`    // Hash of record Seq-1; zero for the first
 	Hash    protocol.Hash   `json:"hash"`    // auditHash of the fields above
 }
@@ -109,6 +119,7 @@ func decodeAudit(seq uint64, v []byte) (*AuditRecord, error) {
 	}
 	r := &AuditRecord{Seq: seq, Time: readTime(v[1:]), Action: string(v[auditHeaderLen:n]),
 		Details: bytes.Clone(v[n:])}
+	r.Actor = detailsActor(r.Details)
 	copy(r.Prev[:], v[9:])
 	copy(r.Hash[:], v[9+hashLen:])
 	return r, nil
@@ -125,13 +136,53 @@ func prepareAudit(ev AuditEvent) (action string, details []byte, err error) {
 			return "", nil, fmt.Errorf("%w: audit details of %s: %v", ErrInvalid, ev.Action, err)
 		}
 	}
-	switch {
-	case len(details) == 0 || details[0] != '{':
+	if len(details) == 0 || details[0] != '{' {
 		return "", nil, fmt.Errorf("%w: audit details of %s are not a JSON object", ErrInvalid, ev.Action)
+	}
+	if details, err = withActor(details, ev.Actor); err != nil {
+		return "", nil, fmt.Errorf("%w: audit details of %s: %v", ErrInvalid, ev.Action, err)
+	}
+	switch {
 	case len(details) > maxAuditDetails:
 		return "", nil, fmt.Errorf("%w: audit details of %s: %d bytes, at most %d", ErrInvalid, ev.Action, len(details), maxAuditDetails)
 	}
 	return ev.Action, details, nil
+}
+
+// withActor puts actor (ActorNode when empty) first in the JSON object
+// details, which must not name an actor of its own.
+func withActor(details []byte, actor string) ([]byte, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(details, &keys); err != nil {
+		return nil, err
+	}
+	if _, ok := keys["actor"]; ok {
+		return nil, fmt.Errorf(`the details name an "actor" of their own`)
+	}
+	if actor == "" {
+		actor = ActorNode
+	}
+	a, err := json.Marshal(actor)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(`{"actor":`), a...)
+	if len(keys) > 0 {
+		out = append(out, ',')
+	}
+	return append(out, bytes.TrimSpace(details)[1:]...), nil
+}
+
+// detailsActor reads the actor back from stored details; records written
+// before actors were recorded were all the node's token holder's.
+func detailsActor(details []byte) string {
+	var d struct {
+		Actor string `json:"actor"`
+	}
+	if json.Unmarshal(details, &d) != nil || d.Actor == "" {
+		return ActorNode
+	}
+	return d.Actor
 }
 
 func validAction(s string) bool {
@@ -193,7 +244,7 @@ func (s *Store) appendAuditTxn(txn *badger.Txn, action string, details []byte) (
 	if err != nil {
 		return AuditRecord{}, fmt.Errorf("read audit log: %w", err)
 	}
-	r := AuditRecord{Seq: seq + 1, Time: s.now().UTC(), Action: action, Details: details, Prev: prev}
+	r := AuditRecord{Seq: seq + 1, Time: s.now().UTC(), Action: action, Actor: detailsActor(details), Details: details, Prev: prev}
 	r.Hash = auditHash(&r)
 	if err := txn.Set(auditKey(r.Seq), encodeAudit(&r)); err != nil {
 		return AuditRecord{}, fmt.Errorf("write audit record %d: %w", r.Seq, err)

@@ -64,7 +64,7 @@ func TestAuditChain(t *testing.T) {
 	if !log[2].Prev.IsZero() || log[1].Prev != log[2].Hash || log[0].Prev != log[1].Hash {
 		t.Errorf("prev links do not chain: %+v", log)
 	}
-	if string(log[0].Details) != `{"n":3}` || log[0].Time.IsZero() {
+	if string(log[0].Details) != `{"actor":"node","n":3}` || log[0].Actor != ActorNode || log[0].Time.IsZero() {
 		t.Errorf("newest record %+v", log[0])
 	}
 	if top, _ := s.AuditLog(1); len(top) != 1 || top[0].Seq != 3 {
@@ -139,7 +139,7 @@ func TestAuditAfterDamagedLast(t *testing.T) {
 	}
 	s = openDir(t, dir)
 	r, err := s.AppendAudit(AuditEvent{Action: "test.after"})
-	if err != nil || r.Seq != 3 || string(r.Details) != "{}" {
+	if err != nil || r.Seq != 3 || string(r.Details) != `{"actor":"node"}` {
 		t.Fatalf("AppendAudit after damage = %+v, %v", r, err)
 	}
 	rep := verifyAudit(t, s)
@@ -284,4 +284,24 @@ func TestLayoutUpgrade(t *testing.T) {
 		t.Fatalf("record after upgrade = %+v, %v", r, err)
 	}
 	appendAudits(t, s, 1)
+}
+
+// TestAuditActor: every record names its actor, inside the hashed details,
+// and details cannot claim an actor of their own.
+func TestAuditActor(t *testing.T) {
+	s := openMem(t)
+	r, err := s.AppendAudit(AuditEvent{Action: "test.actor", Actor: "alice", Details: map[string]int{"n": 1}})
+	if err != nil || r.Actor != "alice" || string(r.Details) != `{"actor":"alice","n":1}` || r.Hash != auditHash(&r) {
+		t.Fatalf("AppendAudit = %+v, %v", r, err)
+	}
+	log, err := s.AuditLog(1)
+	if err != nil || len(log) != 1 || log[0].Actor != "alice" {
+		t.Fatalf("AuditLog = %+v, %v", log, err)
+	}
+	if _, err := s.AppendAudit(AuditEvent{Action: "test.forged", Actor: "bob", Details: map[string]string{"actor": "alice"}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("details with their own actor: %v, want ErrInvalid", err)
+	}
+	if r, err := s.AppendAudit(AuditEvent{Action: "test.empty"}); err != nil || r.Actor != ActorNode {
+		t.Fatalf("no actor: %+v, %v, want %q", r, err, ActorNode)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -24,6 +25,10 @@ const maxPartnerAddrs = 16
 // replaced and it is dialled at once. An open connection to the partner is
 // kept.
 func (r *Roster) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
+	return r.setPartnerAddrs(store.ActorNode, code, addrs)
+}
+
+func (r *Roster) setPartnerAddrs(actor, code string, addrs []string) (Partner, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, err := r.Pinned(code)
@@ -41,7 +46,7 @@ func (r *Roster) SetPartnerAddrs(code string, addrs []string) (Partner, error) {
 	if p.AddrOverride, err = checkPartnerAddrs(pid, addrs); err != nil {
 		return Partner{}, err
 	}
-	ev := partnerAudit(AuditPartnerAddrs, code, sc.Fingerprint(), map[string]any{"addrs": append([]string{}, p.AddrOverride...)})
+	ev := partnerAudit(actor, AuditPartnerAddrs, code, sc.Fingerprint(), map[string]any{"addrs": append([]string{}, p.AddrOverride...)})
 	if err := r.cfg.Store.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("set addresses of partner %s: %w", code, err)
 	}

@@ -18,11 +18,11 @@ const (
 	AuditPartnerRotate = "partner.rotate"
 )
 
-// partnerAudit is the audit event of a change to partner code.
-func partnerAudit(action, code, fingerprint string, extra map[string]any) store.AuditEvent {
+// partnerAudit is the audit event of a change to partner code by actor.
+func partnerAudit(actor, action, code, fingerprint string, extra map[string]any) store.AuditEvent {
 	d := map[string]any{"code": code, "fingerprint": fingerprint}
 	for k, v := range extra {
 		d[k] = v
 	}
-	return store.AuditEvent{Action: action, Details: d}
+	return store.AuditEvent{Action: action, Actor: actor, Details: d}
 }

@@ -32,7 +32,7 @@ func (r *Roster) FollowHandover(code string, e *protocol.Entry, rec *store.Recor
 		return store.Partner{}, false
 	}
 	extra := map[string]any{"old_fingerprint": old.Key.Fingerprint(), "seq": e.Seq}
-	p, err := r.retireKey(old, sc, e.Seq, RetiredRotated, partnerAudit(AuditPartnerRotate, code, sc.Fingerprint(), extra))
+	p, err := r.retireKey(old, sc, e.Seq, RetiredRotated, partnerAudit(store.ActorNode, AuditPartnerRotate, code, sc.Fingerprint(), extra))
 	if err != nil {
 		r.cfg.Log.Error("follow partner's key hand-over", "partner", code, "err", err)
 		return store.Partner{}, false

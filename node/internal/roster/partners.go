@@ -42,6 +42,10 @@ var _ Operations = (*Roster)(nil)
 // refreshes the card (new addresses); a different key for a code already
 // pinned is refused until the operator removes the old partner.
 func (r *Roster) AddPartner(cardBytes []byte) (Partner, error) {
+	return r.addPartner(store.ActorNode, cardBytes)
+}
+
+func (r *Roster) addPartner(actor string, cardBytes []byte) (Partner, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sc, err := protocol.ParseCard(cardBytes)
@@ -56,7 +60,7 @@ func (r *Roster) AddPartner(cardBytes []byte) (Partner, error) {
 	if old, err := r.cfg.Store.Partner(sc.Card.Code); err == nil && !old.Removed {
 		p.Added, p.AddrOverride, p.Paused, refreshed = old.Added, old.AddrOverride, old.Paused, true
 	}
-	ev := partnerAudit(AuditPartnerAdd, p.Code, sc.Fingerprint(), map[string]any{"name": sc.Card.Name, "refreshed": refreshed})
+	ev := partnerAudit(actor, AuditPartnerAdd, p.Code, sc.Fingerprint(), map[string]any{"name": sc.Card.Name, "refreshed": refreshed})
 	if err := r.cfg.Store.PutPartnerAudited(p, ev); err != nil {
 		return Partner{}, fmt.Errorf("pin partner %s: %w", p.Code, err)
 	}
@@ -94,6 +98,10 @@ func (r *Roster) checkNewPartner(sc *protocol.SignedCard) error {
 // from now on, and nothing more is encrypted to it. Its feed stays in the
 // store. Removal is never undone except by adding the card again.
 func (r *Roster) RemovePartner(code string) error {
+	return r.removePartner(store.ActorNode, code)
+}
+
+func (r *Roster) removePartner(actor, code string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, err := r.cfg.Store.Partner(code)
@@ -103,7 +111,7 @@ func (r *Roster) RemovePartner(code string) error {
 	if err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
-	if err := r.cfg.Store.RemovePartnerAudited(code, partnerAudit(AuditPartnerRemove, code, p.Key.Fingerprint(), nil)); err != nil {
+	if err := r.cfg.Store.RemovePartnerAudited(code, partnerAudit(actor, AuditPartnerRemove, code, p.Key.Fingerprint(), nil)); err != nil {
 		return fmt.Errorf("remove partner %s: %w", code, err)
 	}
 	r.untrack(p)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -14,6 +15,10 @@ import (
 // until it is resumed. The setting is stored and survives restarts.
 // Testnets use it to partition the network without root privileges.
 func (r *Roster) PausePartner(code string, paused bool) (Partner, error) {
+	return r.pausePartner(store.ActorNode, code, paused)
+}
+
+func (r *Roster) pausePartner(actor, code string, paused bool) (Partner, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	verb := map[bool]string{true: "pause", false: "resume"}[paused]
@@ -31,7 +36,7 @@ func (r *Roster) PausePartner(code string, paused bool) (Partner, error) {
 	}
 	p.Paused = paused
 	action := map[bool]string{true: AuditPartnerPause, false: AuditPartnerResume}[paused]
-	if err := r.cfg.Store.PutPartnerAudited(p, partnerAudit(action, code, sc.Fingerprint(), nil)); err != nil {
+	if err := r.cfg.Store.PutPartnerAudited(p, partnerAudit(actor, action, code, sc.Fingerprint(), nil)); err != nil {
 		return Partner{}, fmt.Errorf("%s partner %s: %w", verb, code, err)
 	}
 	for _, l := range r.listeners {

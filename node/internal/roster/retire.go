@@ -41,6 +41,10 @@ type RepinResult struct {
 // after it are refused from now on (kept as evidence), and those already
 // stored are taken out of the feed. The card must be partner code's.
 func (r *Roster) RepinPartner(code string, cardBytes []byte, validThrough uint64) (RepinResult, error) {
+	return r.repinPartner(store.ActorNode, code, cardBytes, validThrough)
+}
+
+func (r *Roster) repinPartner(actor, code string, cardBytes []byte, validThrough uint64) (RepinResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sc, err := protocol.ParseCard(cardBytes)
@@ -61,7 +65,7 @@ func (r *Roster) RepinPartner(code string, cardBytes []byte, validThrough uint64
 		return RepinResult{}, err
 	}
 	extra := map[string]any{"old_fingerprint": old.Key.Fingerprint(), "valid_through": validThrough}
-	p, err := r.retireKey(old, sc, validThrough, RetiredCompromised, partnerAudit(AuditPartnerRepin, old.Code, sc.Fingerprint(), extra))
+	p, err := r.retireKey(old, sc, validThrough, RetiredCompromised, partnerAudit(actor, AuditPartnerRepin, old.Code, sc.Fingerprint(), extra))
 	if err != nil {
 		return RepinResult{}, err
 	}

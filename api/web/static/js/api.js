@@ -18,19 +18,34 @@ export class APIError extends Error {
 let onUnauthorized = () => {};
 
 let session = false; // whether the node accepted this browser's session
+let me = null; // who the session acts as: GET /api/whoami
+
+/** ROLES ranks the roles: each may do what the ones before it may. */
+const ROLES = ['viewer', 'clerk', 'administrator'];
 
 /** whenUnauthorized sets what happens when the node refuses the session. */
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 
 export function signedIn() { return session; }
 
+/** whoami is who the session acts as: { actor, role, user }, or null. */
+export function whoami() { return me; }
+
+/** can reports whether the signed-in role may do what role may. The node
+ * refuses the rest anyway (403 role_required); the dashboard hides what
+ * would be refused. */
+export function can(role) {
+  return me !== null && ROLES.indexOf(me.role) >= ROLES.indexOf(role);
+}
+
 /** checkSession asks the node whether this browser's session cookie is
- * still good. */
+ * still good, and who it acts as. */
 export async function checkSession() {
   try {
-    await request('GET', '/api/status', { auth: false });
+    me = await request('GET', '/api/whoami', { auth: false });
     session = true;
   } catch {
+    me = null;
     session = false;
   }
   return session;
@@ -101,7 +116,14 @@ export function findingPath(id) {
 /** signInWithCode trades a one-time sign-in code for a session cookie. */
 export async function signInWithCode(code) {
   await request('POST', '/signin', { json: { code }, auth: false });
-  session = true;
+  await checkSession();
+}
+
+/** signInWithPassword trades a user's name and password for a session
+ * cookie. */
+export async function signInWithPassword(user, password) {
+  await request('POST', '/signin', { json: { user, password }, auth: false });
+  await checkSession();
 }
 
 /** signOut ends this browser's session at the node (best effort: the
@@ -109,6 +131,7 @@ export async function signInWithCode(code) {
 export async function signOut() {
   const was = session;
   session = false;
+  me = null;
   if (!was) return;
   try {
     await request('POST', '/signout', { auth: false });

@@ -16,6 +16,7 @@ import { importPage } from './pages/import.js';
 import { chartsPage } from './pages/charts.js';
 import { awaitingPage } from './pages/inbox.js';
 import { referencePage } from './pages/reference.js';
+import { auditPage } from './pages/audit.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -31,6 +32,7 @@ const ROUTES = [
   { re: /^\/reference$/, nav: 'import', page: referencePage, title: 'Record formats' },
   { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
+  { re: /^\/audit$/, nav: 'audit', page: auditPage, title: 'Audit log' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];
 
@@ -126,10 +128,12 @@ function notFound(v) {
   fill(v, el('h1', {}, 'Page not found'), el('p', {}, 'There is no such page. '), el('a', { href: '#/' }, 'Go to the overview'));
 }
 
-/** startSession shows the navigation and opens the event stream, once. */
+/** startSession shows the navigation and who is signed in, and opens the
+ * event stream, once. */
 function startSession() {
   document.getElementById('nav').hidden = false;
   document.getElementById('session').hidden = false;
+  showWho();
   if (app.stream) return;
   app.stream = new EventStream({
     onEvent: deliver,
@@ -139,6 +143,14 @@ function startSession() {
   });
   app.stream.start();
   loadIdentity();
+}
+
+/** showWho shows the signed-in name and role, and hides the menu entries
+ * the role may not use (the node refuses them anyway). */
+function showWho() {
+  const me = api.whoami();
+  document.getElementById('whoami').textContent = me ? me.actor + ' · ' + me.role : '';
+  for (const a of document.querySelectorAll('[data-role]')) a.hidden = !api.can(a.dataset.role);
 }
 
 async function loadIdentity() {
@@ -185,6 +197,7 @@ function signOut(message) {
   document.getElementById('nav').hidden = true;
   document.getElementById('session').hidden = true;
   document.getElementById('node-name').textContent = '';
+  document.getElementById('whoami').textContent = '';
   if (location.hash !== '#/signin') {
     if (message) sessionStorage.setItem(AFTER_KEY, location.hash || '#/');
     location.hash = '#/signin';

@@ -58,9 +58,9 @@ func printAudit(e *env, recs []store.AuditRecord) error {
 	}
 	rows := make([][]string, 0, len(recs))
 	for _, r := range recs {
-		rows = append(rows, []string{strconv.FormatUint(r.Seq, 10), stamp(r.Time), r.Action, compactJSON(r.Details)})
+		rows = append(rows, []string{strconv.FormatUint(r.Seq, 10), stamp(r.Time), r.Actor, r.Action, compactJSON(r.Details)})
 	}
-	return table(e.Out, []string{"SEQ", "TIME", "ACTION", "DETAILS"}, rows)
+	return table(e.Out, []string{"SEQ", "TIME", "ACTOR", "ACTION", "DETAILS"}, rows)
 }
 
 func compactJSON(b []byte) string {

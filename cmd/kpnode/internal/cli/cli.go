@@ -62,6 +62,9 @@ func commands() []command {
 		{"backup", backupSynopsis, "write a verified backup of the store (the node may be running)", runBackup},
 		{"restore", restoreSynopsis, "restore a backup into a new home, verify it, mark it recovering", runRestore},
 		{"audit", auditSynopsis, "the audit log of administrative actions, newest first; verify its chain", runAudit},
+		{"users", usersSynopsis, "staff accounts with roles (viewer, clerk, administrator)", runUsers},
+		{"tokens", tokensSynopsis, "API tokens of staff and services: create, list, revoke", runTokens},
+		{"token", tokenSynopsis, "replace the node's own API token (api.token)", runToken},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
 		{"version", "", "print the version", runVersion},
@@ -93,6 +96,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprint(w, `
 Every command takes --home DIR (else $KPNODE_HOME, else ~/.kpnode).
+Commands that talk to the running node use its api.token, or a staff
+token (kpnode tokens create) in $KPNODE_TOKEN or the file $KPNODE_TOKEN_FILE.
 Run "kpnode COMMAND --help" for a command's flags.
 
 Exit codes:

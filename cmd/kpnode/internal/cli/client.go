@@ -38,11 +38,24 @@ func (e *env) client(homeFlag string) (*client, error) {
 	if err != nil {
 		return nil, homeError(err, dir)
 	}
-	tok, err := h.ReadToken()
+	tok, err := e.apiToken(h)
 	if err != nil {
 		return nil, err
 	}
 	return &client{home: h, cfg: cfg, token: tok, http: &http.Client{Timeout: requestTimeout}}, nil
+}
+
+// apiToken is the token the client sends: a staff token from
+// $KPNODE_TOKEN, else from the file $KPNODE_TOKEN_FILE names (0600), else
+// the node's own api.token.
+func (e *env) apiToken(h home.Home) (crypto.Secret, error) {
+	if v := strings.TrimSpace(e.getenv("KPNODE_TOKEN")); v != "" {
+		return crypto.Secret(v), nil
+	}
+	if path := e.getenv("KPNODE_TOKEN_FILE"); path != "" {
+		return crypto.ReadSecretFile(path)
+	}
+	return h.ReadToken()
 }
 
 // requestTimeout bounds a request to the daemon, answer included.

@@ -15,6 +15,7 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/home"
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/staff"
 	"github.com/kpnode/kpnode/store"
 )
 
@@ -185,12 +186,12 @@ func (e *env) serveNode(h home.Home, cfg node.Config, st *store.Store, pass cryp
 			restarted <- false
 		}
 	}()
-	err = e.serveAPI(ctx, h, cfg, n, log)
+	err = e.serveAPI(ctx, h, cfg, n, st, log)
 	cancel()
 	return <-restarted && e.ctx.Err() == nil, err
 }
 
-func (e *env) serveAPI(ctx context.Context, h home.Home, cfg node.Config, n *node.Node, log *slog.Logger) error {
+func (e *env) serveAPI(ctx context.Context, h home.Home, cfg node.Config, n *node.Node, st *store.Store, log *slog.Logger) error {
 	tok, err := h.ReadToken()
 	if err != nil {
 		return err
@@ -203,7 +204,13 @@ func (e *env) serveAPI(ctx context.Context, h home.Home, cfg node.Config, n *nod
 		ln.Close()
 		return fmt.Errorf("record API address: %w", err)
 	}
-	hd, err := api.NewHandler(n, tok, log.With("component", "api"), api.WithListenAddr(cfg.API, ln.Addr().String()))
+	dir, err := staff.Open(st, staff.DefaultConfig())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hd, err := api.NewHandler(n, tok, log.With("component", "api"), api.WithListenAddr(cfg.API, ln.Addr().String()),
+		api.WithStaff(dir), api.WithTokenFile(h.TokenPath()))
 	if err != nil {
 		ln.Close()
 		return err

@@ -137,9 +137,9 @@ func listSessions(e *env, c *client, asJSON bool) error {
 	}
 	rows := make([][]string, 0, len(list))
 	for _, s := range list {
-		rows = append(rows, []string{s.ID, stamp(s.Created), stamp(s.LastSeen), stamp(s.Expires), orDash(s.Remote), orDash(s.Agent)})
+		rows = append(rows, []string{s.ID, orDash(s.Actor), stamp(s.Created), stamp(s.LastSeen), stamp(s.Expires), orDash(s.Remote), orDash(s.Agent)})
 	}
-	return table(e.Out, []string{"ID", "SIGNED IN", "LAST SEEN", "EXPIRES", "FROM", "BROWSER"}, rows)
+	return table(e.Out, []string{"ID", "WHO", "SIGNED IN", "LAST SEEN", "EXPIRES", "FROM", "BROWSER"}, rows)
 }
 
 func revokeSession(e *env, c *client, id string) error {

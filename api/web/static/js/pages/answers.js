@@ -5,6 +5,7 @@
 import * as api from '../api.js';
 import { el, fill, section, table, row, when, empty, errorBox, debounce } from '../dom.js';
 import { textarea, choice, text, publish } from './form.js';
+import { roleNeeded } from './common.js';
 
 /** STATUS names the statuses of an answer as the records reference does. */
 export const STATUS = [
@@ -40,7 +41,7 @@ export function questionPanels(v, own, ctx) {
     if (ev.kind === 'entry_received' || ev.kind === 'entry_published' || ev.kind === 'missed') live();
   });
   const panels = [el('section', { class: 'panel', id: 'answers' }, el('h2', {}, 'Answers'), list)];
-  if (!own) panels.push(answerForm(v, ctx, load));
+  if (!own) panels.push(api.can('clerk') ? answerForm(v, ctx, load) : el('section', { class: 'panel' }, el('h2', {}, 'Answer this question'), roleNeeded('clerk', 'answer questions')));
   return panels;
 }
 

@@ -5,6 +5,14 @@
 import * as api from '../api.js';
 import { el, fill, errorBox, humanize, table, row } from '../dom.js';
 
+/** roleNeeded tells a signed-in user that their role may not do what
+ * (the node would refuse it: 403 role_required), and who may. */
+export function roleNeeded(role, what) {
+  const me = api.whoami() || { actor: 'you', role: 'no' };
+  return el('p', { class: 'role-needed', dataset: { role } },
+    'Only a ' + role + (role === 'administrator' ? '' : ' or an administrator') + ' can ' + what + '. You are signed in as ' + me.actor + ', a ' + me.role + '.');
+}
+
 /** status returns the node's status, fetched once per session. */
 export async function status(ctx) {
   if (!ctx.app.status) ctx.app.status = await api.get('/api/status', { signal: ctx.signal });

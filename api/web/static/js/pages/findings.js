@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { el, fill, section, table, row, empty, errorBox, okBox, badge, dl, when, day, select, field, debounce, humanize, plural } from '../dom.js';
 import { SEVERITIES, RULES, ruleLabel, TypeLabel } from '../format.js';
+import { roleNeeded } from './common.js';
 
 const SEVERITY_BADGE = { critical: 'danger', warning: 'warn', info: 'info' };
 
@@ -136,7 +137,7 @@ export async function findingPage(view, ctx) {
     section('What was found', el('p', { class: 'lead', id: 'finding-summary' }, f.explanation),
       dl([['Partner', f.partner || '—'], fe.period ? ['Period', fe.period] : null, f.since ? ['Since', when(f.since)] : null])),
     el('div', { class: 'columns' }, section('The numbers', numbers(f.numbers)), section('The records compared', records(f.records))),
-    section('Acknowledge', ackPart(f, ack, ctx)),
+    section('Acknowledge', api.can('clerk') || ack ? ackPart(f, ack, ctx) : roleNeeded('clerk', 'acknowledge findings')),
     f.partner ? section('Ask ' + f.partner, el('p', {}, 'If the partner should explain or correct a figure, ',
       el('a', { href: '#/query' + api.query({ finding: f.id, rule: f.rule, partner: f.partner }) }, 'send them a question about this finding'), '.')) : null,
     section('Full explanation', el('pre', { class: 'explanation', id: 'finding-explanation' }, fe.explanation || f.explanation)));

@@ -3,7 +3,7 @@
 
 import * as api from '../api.js';
 import { el, fill, section, table, row, errorBox, okBox, field, select, plural } from '../dom.js';
-import { status, recipients } from './common.js';
+import { status, recipients, roleNeeded } from './common.js';
 import { valuationForm } from './valuation.js';
 
 const KINDS = [
@@ -15,6 +15,7 @@ const KINDS = [
 ];
 
 export async function importPage(view, ctx) {
+  if (!api.can('clerk')) return fill(view, el('h1', {}, 'Import a file'), roleNeeded('clerk', 'import files or load a valuation table'));
   const own = (await status(ctx)).participant;
   const to = await recipients(ctx, 'import-to');
   const kind = select({ id: 'import-kind', name: 'kind' }, KINDS, ctx.params.get('kind') || 'certificates');

@@ -1,9 +1,10 @@
 // Send a notice: the four kinds of enforcement notice (docs/records.md §8),
 // each with its own fields.
 
+import * as api from '../api.js';
 import { el, fill, section } from '../dom.js';
 import { NOTICE_KINDS } from '../format.js';
-import { status, recipients } from './common.js';
+import { status, recipients, roleNeeded } from './common.js';
 import { input, textarea, choice, checks, text, checked, lines, list, integer, compact, today, publish, participantInput, participantList } from './form.js';
 
 const DEFECTS = [
@@ -19,6 +20,7 @@ const PARTICIPANT_STATUSES = [['suspended', 'Suspended'], ['voluntarily_suspende
 const HS = [['', 'Not given'], ['7102.10', '7102.10 unsorted'], ['7102.21', '7102.21 industrial'], ['7102.31', '7102.31 gem']];
 
 export async function noticePage(view, ctx) {
+  if (!api.can('clerk')) return fill(view, el('h1', {}, 'Send a notice'), roleNeeded('clerk', 'send notices'));
   const s = await status(ctx);
   const [to, datalist] = await Promise.all([recipients(ctx), participantList(ctx)]);
   const out = el('div', { id: 'notice-result', 'aria-live': 'polite' });

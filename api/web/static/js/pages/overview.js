@@ -125,7 +125,7 @@ function partnerRow(p, isPaused, ctx) {
     theirs(p),
     ours(p),
     delivery(p, isPaused),
-    pauseButton(p.code, isPaused, ctx),
+    api.can('administrator') ? pauseButton(p.code, isPaused, ctx) : null,
   ], { dataset: { partner: p.code, connected: String(p.connected) } });
 }
 

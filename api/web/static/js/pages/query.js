@@ -3,10 +3,11 @@
 
 import * as api from '../api.js';
 import { el, fill, section } from '../dom.js';
-import { status, recipients } from './common.js';
+import { status, recipients, roleNeeded } from './common.js';
 import { input, textarea, text, compact, publish } from './form.js';
 
 export async function queryPage(view, ctx) {
+  if (!api.can('clerk')) return fill(view, el('h1', {}, 'Ask a question'), roleNeeded('clerk', 'send questions to partners'));
   const s = await status(ctx);
   const to = await recipients(ctx);
   const pre = ctx.params;
