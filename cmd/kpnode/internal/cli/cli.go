@@ -64,7 +64,7 @@ func commands() []command {
 		{"audit", auditSynopsis, "the audit log of administrative actions, newest first; verify its chain", runAudit},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
-		{"version", "", "print the version", runVersion},
+		{"version", "", "print the version (the commit it was built from), Go version and platform; also kpnode --version", runVersion},
 	}
 }
 
@@ -75,6 +75,9 @@ func Run(ctx context.Context, args []string, stdio Stdio) int {
 	if len(args) == 0 || isHelp(args[0]) {
 		usage(e.Out)
 		return ExitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return e.report(runVersion(e, args[1:]))
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
