@@ -132,6 +132,8 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.patterns = append(h.patterns, "GET /healthz")
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	h.patterns = append(h.patterns, "GET /readyz")
 	h.handle("GET /metrics", h.metrics)
 	h.handle("GET /api/status", h.status)
 	h.handle("GET /api/card", h.card)
