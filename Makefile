@@ -11,7 +11,8 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # VERSION names the commit: git describe (the nearest v* tag, else the
 # commit), "-dirty" when tracked files have changes. make release stamps it.
 VERSION   ?= $(shell git describe --tags --match 'v[0-9]*' --always --dirty --abbrev=12 2>/dev/null || echo devel)
-STAMP     := -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$(VERSION)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+STAMP     := -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$(VERSION) -X github.com/kpnode/kpnode/internal/buildinfo.stampedCommit=$(COMMIT)
 
 .DEFAULT_GOAL := help
 
@@ -52,7 +53,8 @@ bench-short: ## run every benchmark once at a small size (seconds): checks they 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
-demo: build ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade and dashboards; Ctrl-C stops it
+demo: ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade and dashboards; Ctrl-C stops it (the first run builds for minutes, with progress)
+	GO=$(GO) ./scripts/build-progress.sh $(BIN) -trimpath -ldflags "$(STAMP)"
 	./scripts/demo.sh
 
 screenshots: ## write the dashboard's screenshots (docs/screenshots/*.png) from two nodes with data; needs chromium
@@ -63,10 +65,10 @@ axe: ## install npm's axe-core (pinned) for the dashboard's accessibility tests 
 
 # release and operations (docs/operations.md)
 release: ## static, reproducible binaries for linux/amd64, linux/arm64, darwin/arm64, windows/amd64 and SHA256SUMS into dist/, stamped with VERSION (git describe)
-	VERSION=$(VERSION) ./scripts/release.sh dist
+	VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/release.sh dist
 
 release-check: ## build the release twice (the second cold, with an empty build cache) and fail unless the bytes are identical (~6 min on 2 busy cores)
-	VERSION=$(VERSION) ./scripts/release-check.sh
+	VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/release-check.sh
 
 clean: ## remove build output
 	rm -rf bin dist

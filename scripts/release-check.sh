@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=${VERSION:?VERSION is not set (make release-check sets it from git describe)}
+export COMMIT=${COMMIT:-$(git rev-parse HEAD)}
 tmp=$(mktemp -d -t kpnode-release-XXXXXX)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -24,6 +25,10 @@ if [ -x "$host" ]; then
 	got=$("$host" --version | head -n 1)
 	if [ "$got" != "kpnode $version" ]; then
 		echo "release-check: FAIL: $host --version says '$got', want 'kpnode $version'" >&2
+		exit 1
+	fi
+	if ! "$host" version | grep -qx "  commit  $COMMIT"; then
+		echo "release-check: FAIL: $host version does not name commit $COMMIT" >&2
 		exit 1
 	fi
 	if command -v file >/dev/null && ! file "$host" | grep -q 'statically linked'; then

@@ -4,6 +4,7 @@
 #
 #   VERSION    the version stamped into the binaries (make passes git
 #              describe of HEAD, "-dirty" when tracked files changed)
+#   COMMIT     the full commit hash stamped beside it (make: git rev-parse HEAD)
 #   PLATFORMS  the GOOS/GOARCH pairs (default: the four released ones)
 #
 # Reproducible: CGO off (no C toolchain in the result), -trimpath (no
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-dist}
 version=${VERSION:?VERSION is not set (make release sets it from git describe)}
+commit=${COMMIT:-$(git rev-parse HEAD)}
 platforms=${PLATFORMS:-linux/amd64 linux/arm64 darwin/arm64 windows/amd64}
 go=${GO:-go}
 
@@ -27,7 +29,7 @@ for p in $platforms; do
 	echo "build $bin" >&2
 	CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOFLAGS=-mod=readonly "$go" build \
 		-trimpath -buildvcs=true \
-		-ldflags "-s -w -buildid= -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$version" \
+		-ldflags "-s -w -buildid= -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$version -X github.com/kpnode/kpnode/internal/buildinfo.stampedCommit=$commit" \
 		-o "$out/$bin" ./cmd/kpnode
 done
 (cd "$out" && if command -v sha256sum >/dev/null; then sha256sum kpnode-*; else shasum -a 256 kpnode-*; fi) >"$out/SHA256SUMS"

@@ -11,10 +11,13 @@ import (
 	"runtime/debug"
 )
 
-// stamped is set by the release build with
-// -ldflags "-X github.com/kpnode/kpnode/internal/buildinfo.stamped=VERSION";
-// empty in any other build.
-var stamped string
+// stamped and stampedCommit are set by make build and make release with
+// -ldflags "-X github.com/kpnode/kpnode/internal/buildinfo.stamped=VERSION
+// -X github.com/kpnode/kpnode/internal/buildinfo.stampedCommit=HASH";
+// empty in any other build. The commit is stamped too because the
+// toolchain's own record (vcs.revision) is absent when GOFLAGS has
+// -buildvcs=false.
+var stamped, stampedCommit string
 
 // Version returns the version of this build: the stamped one, else one
 // made from the Go toolchain's version control settings
@@ -30,6 +33,9 @@ func Version() string {
 // Commit returns the full commit hash the binary was built from, or ""
 // when the build recorded none (go test, -buildvcs=false).
 func Commit() string {
+	if stampedCommit != "" {
+		return stampedCommit
+	}
 	bi, _ := debug.ReadBuildInfo()
 	rev, _ := vcs(bi)
 	return rev

@@ -30,10 +30,13 @@ func TestFromBuildInfo(t *testing.T) {
 // TestStampedVersionWins checks that the version make release stamps is
 // the one reported.
 func TestStampedVersionWins(t *testing.T) {
-	defer func(old string) { stamped = old }(stamped)
-	stamped = "v0.3.0-2-g7f4253e01234-dirty"
+	defer func(v, c string) { stamped, stampedCommit = v, c }(stamped, stampedCommit)
+	stamped, stampedCommit = "v0.3.0-2-g7f4253e01234-dirty", "7f4253e0123456789abcdef0123456789abcdef0"
 	if got := Version(); got != stamped {
 		t.Errorf("Version() = %q, want the stamped %q", got, stamped)
+	}
+	if got := Commit(); got != stampedCommit {
+		t.Errorf("Commit() = %q, want the stamped %q", got, stampedCommit)
 	}
 	if p := Platform(); !strings.HasPrefix(p, "go1.") || !strings.Contains(p, "/") {
 		t.Errorf("Platform() = %q, want go version and os/arch", p)
