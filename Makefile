@@ -16,7 +16,7 @@ STAMP     := -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$(VERSION) -
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test check bench bench-short fuzz demo screenshots clean axe release release-check upgrade-check
+.PHONY: help build test check bench bench-short fuzz demo screenshots clean axe release release-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
