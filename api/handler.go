@@ -172,6 +172,8 @@ const (
 func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.patterns = append(h.patterns, "GET /healthz")
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	h.patterns = append(h.patterns, "GET /readyz")
 	h.handle("GET /metrics", view, h.metrics)
 	h.handle("GET /api/status", view, h.status)
 	h.handle("GET /api/card", view, h.card)

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kpnode/kpnode/internal/buildinfo"
 	"github.com/kpnode/kpnode/node"
 )
 
@@ -18,7 +20,9 @@ var latencyBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}
 
 // metrics is what /metrics serves, on a registry of the handler's own:
 // the node's status read at each scrape (statusCollector), the latency
-// of the API's requests, and libp2p's resource-manager metrics.
+// of the API's requests, libp2p's resource-manager metrics, the build
+// (kpnode_build_info), and client_golang's process (CPU, memory, file
+// descriptors) and Go runtime (goroutines, heap, GC) collectors.
 type metrics struct {
 	latency *prometheus.HistogramVec // by route pattern, method and status class
 	serve   http.Handler
@@ -31,10 +35,24 @@ func newMetrics(b Backend) *metrics {
 		Help:    "Duration of local API requests, by route pattern, method and status class.",
 		Buckets: latencyBuckets,
 	}, []string{"route", "method", "code"})
-	reg.MustRegister(statusCollector{b}, latency)
+	reg.MustRegister(statusCollector{b}, latency, buildInfo(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	node.RegisterResourceMetrics(reg)
 	serve := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
 	return &metrics{latency: latency, serve: serve}
+}
+
+// buildInfo is the kpnode_build_info gauge: 1, labelled with the version
+// and commit of the running binary, so a dashboard can tell which build
+// each node runs (the Go version is go_info's).
+func buildInfo() prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "kpnode_build_info",
+		Help:        "The running build: 1, labelled with its version (git describe) and commit.",
+		ConstLabels: prometheus.Labels{"version": buildinfo.Version(), "commit": buildinfo.Commit()},
+	})
+	g.Set(1)
+	return g
 }
 
 // observe counts one request of the route registered as pattern ("GET

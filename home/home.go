@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node"
@@ -22,7 +21,7 @@ import (
 //	store/        the Badger store
 //	store.id      the identity of the store, also kept inside it
 //	store.key     the store's encryption key wrapped with the passphrase, 0600 (encrypted stores only)
-//	run.lock      held (flock) by the running daemon; holds its pid
+//	run.lock      held (flock; LockFileEx on Windows) by the running daemon; holds its pid
 //	api.addr      the API address the running daemon listens on
 type Home struct {
 	Dir string
@@ -143,7 +142,7 @@ func (h Home) Lock() (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock home: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := tryLock(f); err != nil {
 		pid := readPID(f)
 		f.Close()
 		return nil, fmt.Errorf("%w: %s (pid %s)", ErrHomeLocked, h.Dir, pid)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node/internal/exchange"
+	"github.com/kpnode/kpnode/internal/buildinfo"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
@@ -18,8 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Version is the kpnode version, reported in status and the libp2p user agent.
-const Version = "0.2.0"
+// Version is the kpnode version, reported in status and the libp2p user
+// agent: the commit it was built from ([buildinfo.Version]).
+var Version = buildinfo.Version()
 
 // Node is one participant authority's running node.
 type Node struct {

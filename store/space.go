@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"syscall"
 )
 
 // DefaultMinFree is the free space, in bytes, that a store on disk keeps
@@ -18,16 +17,6 @@ import (
 // that edge: it covers the current and the next memtable (about 21 MiB
 // each), their flush to a table and a round of compaction.
 const DefaultMinFree = 256 << 20
-
-// freeSpace returns the bytes available to this process on dir's
-// filesystem.
-func freeSpace(dir string) (uint64, error) {
-	var fs syscall.Statfs_t
-	if err := syscall.Statfs(dir, &fs); err != nil {
-		return 0, err
-	}
-	return fs.Bavail * uint64(fs.Bsize), nil
-}
 
 // checkSpace refuses a write while the store's filesystem has less free
 // space than the reserve. When the free space cannot be read, the write
@@ -49,15 +38,17 @@ func (s *Store) checkSpace() error {
 }
 
 // fullError turns Badger's failure to extend a file into [ErrFull]. Badger
-// flattens the errors it wraps to strings, so the system error is
-// recognised by its text when errors.Is cannot find it.
+// flattens the errors it wraps to strings, so the system error (one of
+// fullErrnos, which differ by platform) is recognised by its text when
+// errors.Is cannot find it.
 func fullError(err error) error {
 	if err == nil || errors.Is(err, ErrFull) {
 		return err
 	}
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) ||
-		strings.Contains(err.Error(), syscall.ENOSPC.Error()) || strings.Contains(err.Error(), syscall.EFBIG.Error()) {
-		return fmt.Errorf("%w: %v", ErrFull, err)
+	for _, full := range fullErrnos {
+		if errors.Is(err, full) || strings.Contains(err.Error(), full.Error()) {
+			return fmt.Errorf("%w: %v", ErrFull, err)
+		}
 	}
 	return err
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"testing"
 )
 
@@ -75,18 +75,36 @@ func TestMinFreeOption(t *testing.T) {
 }
 
 // TestFullError checks that the operating system's "cannot grow" errors,
-// wrapped or flattened to text by Badger, become ErrFull.
+// wrapped or flattened to text by Badger, become ErrFull, on every
+// platform (fullErrnos is per platform; on Linux ENOSPC and EFBIG).
 func TestFullError(t *testing.T) {
-	for _, err := range []error{
-		fmt.Errorf("write: %w", syscall.ENOSPC),
-		fmt.Errorf("truncate: %w", syscall.EFBIG),
-		fmt.Errorf("cannot create new mem table err: %v", syscall.ENOSPC), // Badger's y.Wrap
-	} {
-		if !errors.Is(fullError(err), ErrFull) {
-			t.Errorf("fullError(%v) is not ErrFull", err)
+	if len(fullErrnos) == 0 {
+		t.Fatal("no system error means a full disk on this platform")
+	}
+	for _, errno := range fullErrnos {
+		for _, err := range []error{
+			fmt.Errorf("write: %w", errno),
+			fmt.Errorf("cannot create new mem table err: %v", errno), // Badger's y.Wrap
+		} {
+			if !errors.Is(fullError(err), ErrFull) {
+				t.Errorf("fullError(%v) is not ErrFull", err)
+			}
 		}
 	}
 	if other := errors.New("disk on fire"); fullError(other) != other {
 		t.Error("fullError changed an unrelated error")
+	}
+}
+
+// TestFreeSpaceReadsDisk checks that freeSpace reads a real filesystem
+// (statfs, or GetDiskFreeSpaceEx on Windows): a temporary directory has
+// some space, and a missing one is an error rather than zero.
+func TestFreeSpaceReadsDisk(t *testing.T) {
+	free, err := freeSpace(t.TempDir())
+	if err != nil || free == 0 {
+		t.Fatalf("freeSpace(temp dir) = %d, %v; want some bytes", free, err)
+	}
+	if _, err := freeSpace(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("freeSpace of a missing directory: no error")
 	}
 }

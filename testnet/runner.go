@@ -1,16 +1,13 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/kpnode/kpnode/api"
@@ -52,7 +49,7 @@ func (r *ProcessRunner) Start(m *Member) error {
 	defer log.Close()
 	cmd := exec.Command(r.Binary, "run", "--home", m.Home, "--log-format", "json")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ownGroup()
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -62,22 +59,23 @@ func (r *ProcessRunner) Start(m *Member) error {
 	return nil
 }
 
-// Stop implements [Runner]: SIGINT (SIGKILL when kill is set, or when the
-// process has not exited after stopTimeout), then waits for it to go.
+// Stop implements [Runner]: an interrupt (SIGINT; CTRL_BREAK on Windows),
+// or a kill when kill is set or when the process has not exited after
+// stopTimeout, then waits for it to go.
 func (r *ProcessRunner) Stop(m *Member, kill bool) error {
 	if !r.Running(m) {
 		m.PID = 0
 		return nil
 	}
-	sig := syscall.SIGINT
+	signal := interrupt
 	if kill {
-		sig = syscall.SIGKILL
+		signal = killProcess
 	}
-	if err := syscall.Kill(m.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := signal(m.PID); err != nil {
 		return err
 	}
 	if !r.waitGone(m, stopTimeout) {
-		_ = syscall.Kill(m.PID, syscall.SIGKILL)
+		_ = killProcess(m.PID)
 		if !r.waitGone(m, stopTimeout) {
 			return fmt.Errorf("process %d does not exit, even after SIGKILL", m.PID)
 		}
@@ -97,21 +95,10 @@ func (r *ProcessRunner) waitGone(m *Member, d time.Duration) bool {
 	return true
 }
 
-// Running implements [Runner]: the recorded PID is alive, not a zombie,
-// and is a kpnode running this member's home (not a reused PID).
+// Running implements [Runner]: the recorded PID is alive and runs this
+// member's home (see processRuns for what each platform can check).
 func (r *ProcessRunner) Running(m *Member) bool {
-	if m.PID <= 0 {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(m.PID) + "/stat")
-	if err != nil {
-		return false
-	}
-	if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
-		return false
-	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(m.PID) + "/cmdline")
-	return err == nil && bytes.Contains(cmdline, []byte(m.Home))
+	return m.PID > 0 && processRuns(m.PID, m.Home)
 }
 
 // Wait waits for the reapers of the processes this runner started, which

@@ -71,9 +71,16 @@ func startDaemon(t *testing.T, home string) *daemon {
 // listen and an API on a free port, and waits until the API answers.
 func startDaemonOn(t *testing.T, home, listen string) *daemon {
 	t.Helper()
+	return startDaemonBin(t, "kpnode", home, listen)
+}
+
+// startDaemonBin is startDaemonOn with the kpnode executable bin (an
+// older release, in the upgrade tests).
+func startDaemonBin(t *testing.T, bin, home, listen string) *daemon {
+	t.Helper()
 	os.Remove(filepath.Join(home, "api.addr"))
 	d := &daemon{t: t, home: home, done: make(chan struct{})}
-	d.cmd = exec.Command("kpnode", "run", "--home", home, "--api", "127.0.0.1:0",
+	d.cmd = exec.Command(bin, "run", "--home", home, "--api", "127.0.0.1:0",
 		"--listen", listen, "--log-format", "json")
 	d.cmd.Stdout, d.cmd.Stderr = &d.out, &d.out
 	if err := d.cmd.Start(); err != nil {

@@ -5,7 +5,7 @@
 // go tool pprof); docs/performance.md says how the figures were profiled.
 // KPNODE_HEAPPROFILE=FILE writes a profile of the heap in use (after a
 // collection) to FILE each time the process gets SIGUSR1: what a running
-// daemon keeps.
+// daemon keeps (not on Windows, which has no such signal).
 package main
 
 import (
@@ -34,16 +34,20 @@ func run() int {
 		defer stopProfile()
 	}
 	if file := os.Getenv("KPNODE_HEAPPROFILE"); file != "" {
+		if heapSignal == nil {
+			fmt.Fprintln(os.Stderr, "kpnode: KPNODE_HEAPPROFILE: no signal to ask for a profile on this system")
+			return 1
+		}
 		defer heapProfileOnSignal(file)()
 	}
 	return cli.Run(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 }
 
-// heapProfileOnSignal writes a heap profile to file at each SIGUSR1 until
+// heapProfileOnSignal writes a heap profile to file at each heapSignal until
 // the returned function is called; it waits for the goroutine it started.
 func heapProfileOnSignal(file string) (stop func()) {
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGUSR1)
+	signal.Notify(sig, heapSignal)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,15 +1,25 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/home"
+	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
 )
 
 const maxCardFile = 64 << 10
 
+// runCard prints the node's signed card: from the running daemon, else
+// made from the home alone (node.OfflineCard), so that cards can be
+// exchanged before the first run.
 func runCard(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("card", "[verify FILE|-]")
+	fs, homeFlag := e.newFlags("card", "[--passphrase-file FILE] [verify FILE|-]")
+	passFile := fs.String("passphrase-file", "", "the node passphrase, needed with the daemon stopped when the keys or the store are protected (else $KPNODE_PASSPHRASE_FILE)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -20,15 +30,40 @@ func runCard(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("card: unexpected %q (want: kpnode card, or kpnode card verify FILE)", pos[0])
 	}
-	c, err := e.client(*homeFlag)
+	return e.localStore(*homeFlag, *passFile, func(h home.Home, cfg node.Config, st *store.Store) error {
+		return e.offlineCard(h, cfg, st, *passFile)
+	}, func(c *client) error {
+		var b []byte
+		if err := c.do(e, "GET", "/api/card", nil, &b); err != nil {
+			return err
+		}
+		_, err := e.Out.Write(b)
+		return err
+	})
+}
+
+// offlineCard prints the card made from the home while no daemon runs,
+// warning of listen addresses it cannot name yet.
+func (e *env) offlineCard(h home.Home, cfg node.Config, st *store.Store, passFile string) error {
+	pass, err := e.passphrase(passFile)
 	if err != nil {
 		return err
 	}
-	var b []byte
-	if err := c.do(e, "GET", "/api/card", nil, &b); err != nil {
+	id, err := h.ReadIdentity(pass)
+	if errors.Is(err, crypto.ErrPassphraseRequired) {
+		return withHint(err, "the daemon is stopped, so the card is signed here: pass --passphrase-file FILE or set KPNODE_PASSPHRASE_FILE")
+	}
+	if err != nil {
 		return err
 	}
-	_, err = e.Out.Write(b)
+	sc, skipped, err := node.OfflineCard(cfg, id, st, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, a := range skipped {
+		fmt.Fprintf(e.Err, "kpnode: listen address %s has port 0, chosen only when the daemon starts: the card leaves it out (set a fixed port in config.json to give it)\n", a)
+	}
+	_, err = e.Out.Write(sc.Bytes())
 	return err
 }
 

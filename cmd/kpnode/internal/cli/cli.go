@@ -46,7 +46,7 @@ func commands() []command {
 		{"init", "--participant CODE --name NAME [--home DIR] [--passphrase-file FILE] [--encrypt-store] [--from-key KEYFILE]", "create a node home: keys, configuration, API token", runInit},
 		{"run", "[--home DIR] [--listen MULTIADDR]... [--api HOST:PORT]", "run the node (the daemon) until SIGINT or SIGTERM", runDaemon},
 		{"status", "[--json] [--wait DURATION]", "identity, partners' link and delivery, feed heads, counters", runStatus},
-		{"card", "[verify FILE|-]", "print this node's signed card, or verify a card", runCard},
+		{"card", "[--passphrase-file FILE] [verify FILE|-]", "print this node's signed card (also with the daemon stopped, before the first run), or verify a card", runCard},
 		{"partners", partnersSynopsis, "pin, list and remove partners; override their addresses", runPartners},
 		{"publish", "--type TYPE --to CODES|all FILE|-", "validate, encrypt and append a record to this node's feed", runPublish},
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
@@ -67,7 +67,7 @@ func commands() []command {
 		{"token", tokenSynopsis, "replace the node's own API token (api.token)", runToken},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
 		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
-		{"version", "", "print the version", runVersion},
+		{"version", "", "print the version (the commit it was built from), Go version and platform; also kpnode --version", runVersion},
 	}
 }
 
@@ -78,6 +78,9 @@ func Run(ctx context.Context, args []string, stdio Stdio) int {
 	if len(args) == 0 || isHelp(args[0]) {
 		usage(e.Out)
 		return ExitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return e.report(runVersion(e, args[1:]))
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kpnode/kpnode/api"
@@ -132,7 +131,7 @@ func decodeInto(r io.Reader, out any) error {
 func (c *client) base() string { return "http://" + c.home.APIAddr(c.cfg) }
 
 func (c *client) unreachable(err error) error {
-	if errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused") {
+	if errors.Is(err, errRefused) || strings.Contains(err.Error(), "connection refused") {
 		return &cliError{code: ExitUnreachable,
 			err:  fmt.Errorf("cannot reach the node at %s: is it running?", c.base()),
 			hint: "start it with: kpnode run --home " + c.home.Dir}

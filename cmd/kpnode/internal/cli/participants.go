@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
-	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -22,9 +19,4 @@ func runParticipants(e *env, args []string) error {
 		rows = append(rows, []string{p.Code, p.Name, p.Kind})
 	}
 	return table(e.Out, []string{"CODE", "NAME", "KIND"}, rows)
-}
-
-func runVersion(e *env, _ []string) error {
-	_, err := fmt.Fprintf(e.Out, "kpnode %s\n", node.Version)
-	return err
 }
