@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
-	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/internal/buildinfo"
+	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
