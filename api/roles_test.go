@@ -75,9 +75,9 @@ func newStaffAPI(t testing.TB, code string, opts ...Option) *staffAPI {
 	return a
 }
 
-// publicRoutes are the routes served without a role: liveness and the
-// sign-in itself.
-var publicRoutes = map[string]bool{"GET /healthz": true, "POST /signin": true}
+// publicRoutes are the routes served without a role: liveness,
+// readiness (which names no partner and no error) and the sign-in itself.
+var publicRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "POST /signin": true}
 
 // readOnlyWrites are the routes a viewer may call with a method other
 // than GET: they check or end something of the caller's own and change
