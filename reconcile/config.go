@@ -78,6 +78,10 @@ type Config struct {
 	// before they are flagged (R12).
 	ProductionStockPct Percent `json:"production_stock_pct"` // 50
 
+	// Calendar sets when submissions are due and from when they are owed
+	// (the submission calendar; R11's missing submissions).
+	Calendar CalendarConfig `json:"calendar"`
+
 	// Partners overrides thresholds for one partner, by participant code.
 	Partners map[string]PartnerConfig `json:"partners,omitempty"`
 }
@@ -137,6 +141,7 @@ func DefaultConfig() Config {
 		StatisticsDueMonths:      2,
 		AnomalyQueryDueDays:      30,
 		ProductionStockPct:       50_00,
+		Calendar:                 defaultCalendar(),
 	}
 }
 
@@ -240,7 +245,7 @@ func (c Config) checkScalars() error {
 			return badField(ch.field, "%s, got %v", ch.want, ch.got)
 		}
 	}
-	return nil
+	return c.Calendar.check()
 }
 
 func validPct(p Percent) bool { return p > 0 && p <= 100_00 }
