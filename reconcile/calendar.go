@@ -92,7 +92,7 @@ func (s *State) obligationPeriods(code string, ob Obligation) ObligationPeriods 
 		}
 		out.Periods = append(out.Periods, ps)
 	}
-	if id := "R11/" + code + "/" + ob.String() + "/missing"; s.active[id] != nil {
+	if id := "R11/" + code + "/" + ob.slug() + "/missing"; s.active[id] != nil {
 		out.Finding = id
 	}
 	return out

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"strings"
+
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -32,6 +34,10 @@ func (o Obligation) String() string {
 	}
 	return ""
 }
+
+// slug names o in finding ids, whose alphabet has no "_":
+// "trade-statistics", "production-statistics", "annual-report".
+func (o Obligation) slug() string { return strings.ReplaceAll(o.String(), "_", "-") }
 
 // noun names o for people.
 func (o Obligation) noun() string {

@@ -145,19 +145,24 @@ func TestCalendarFindings(t *testing.T) {
 	s.SetParties([]string{"BE", "SZ"})
 	s.AddAll(calendarRecords())
 	fs := ofRule(s.Findings(at("2025-04-15")), "R11")
-	wantIDs(t, fs, "R11/BE/annual_report/missing", "R11/BE/trade_statistics/missing", "R11/BW/production_statistics/missing",
-		"R11/BW/annual_report/missing", "R11/BW/trade_statistics/missing",
-		"R11/IN/annual_report/missing", "R11/IN/trade_statistics/missing", "R11/SZ/annual_report/missing", "R11/SZ/trade_statistics/missing")
-	be := find(t, fs, "R11/BE/trade_statistics/missing")
+	wantIDs(t, fs, "R11/BE/annual-report/missing", "R11/BE/trade-statistics/missing", "R11/BW/production-statistics/missing",
+		"R11/BW/annual-report/missing", "R11/BW/trade-statistics/missing",
+		"R11/IN/annual-report/missing", "R11/IN/trade-statistics/missing", "R11/SZ/annual-report/missing", "R11/SZ/trade-statistics/missing")
+	for _, f := range fs {
+		if strings.Trim(f.ID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-") != "" {
+			t.Errorf("id %q outside [A-Za-z0-9./-]: an anomaly query or a cursor cannot cite it", f.ID)
+		}
+	}
+	be := find(t, fs, "R11/BE/trade-statistics/missing")
 	if be.Numbers["missing"] != "2023-Q2 2024-Q4" || !be.Since.Equal(at("2023-10-01")) || be.Partner != "BE" {
 		t.Errorf("%+v", be)
 	}
 	// Within the 30 days' grace of 2024-Q4 (due 2025-03-01), BE lacks only 2023-Q2.
-	if g := find(t, s.Findings(at("2025-03-30")), "R11/BE/trade_statistics/missing"); g.Numbers["missing"] != "2023-Q2" {
+	if g := find(t, s.Findings(at("2025-03-30")), "R11/BE/trade-statistics/missing"); g.Numbers["missing"] != "2023-Q2" {
 		t.Errorf("%+v", g)
 	}
 	// Before 2024's report was due, BE owed no annual report.
-	if _, ok := s.Finding("R11/BE/annual_report/missing"); ok {
+	if _, ok := s.Finding("R11/BE/annual-report/missing"); ok {
 		t.Error("annual report missing before it was due")
 	}
 	if ps := periodOfCal(t, s.Calendar(at("2025-03-30")), "BE", "trade_statistics", "2024-Q4"); ps.Status != StatusOverdue || ps.DaysLate != 29 {
@@ -205,7 +210,7 @@ func TestAnsweredBy(t *testing.T) {
 	s := newState(t, "IN")
 	f := feeds{}
 	const id = "R9/IN/BE/2023-Q1/7102.31"
-	r := f.rec("BE", annual("BE", 2023, id, "R11/BE/trade_statistics/missing"))
+	r := f.rec("BE", annual("BE", 2023, id, "R11/BE/trade-statistics/missing"))
 	s.Add(r)
 	got := s.AnsweredBy(id)
 	if len(got) != 1 || got[0].Feed != "BE" || got[0].Seq != 1 || got[0].Key != "annual_report/BE/2023" {

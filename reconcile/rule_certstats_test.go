@@ -98,7 +98,7 @@ func TestMissingStatistics(t *testing.T) {
 		f.rec("BE", trade("BE", "2025-Q4", imp, "IN", "7102.31", "100.00", "10000.00", 1)),
 	)
 	// 2025-Q4 is due 2026-03-01, 2026-Q1 on 2026-06-01.
-	const be = "R11/BE/trade_statistics/missing"
+	const be = "R11/BE/trade-statistics/missing"
 	fs := ofRule(s.Findings(at("2026-05-31")), "R11")
 	wantIDs(t, fs, be)
 	if g := fs[0]; g.Severity != Warning || g.Partner != "BE" || g.Numbers["oldest_due"] != "2025-12-01" ||
@@ -124,7 +124,7 @@ func TestMissingStatistics(t *testing.T) {
 	wantIDs(t, ofRule(s.Findings(at("2025-02-01")), "R11"))
 	// The node's own gap has no partner.
 	s.Add(f.rec("IN", trade("IN", "2025-Q1", exp, "BE", "7102.31", "100.00", "10000.00", 1)))
-	g := find(t, s.Findings(at("2025-09-01")), "R11/IN/trade_statistics/missing")
+	g := find(t, s.Findings(at("2025-09-01")), "R11/IN/trade-statistics/missing")
 	if g.Partner != "" || g.Numbers["missing"] != "2025-Q2" {
 		t.Fatalf("own gap %+v", g)
 	}

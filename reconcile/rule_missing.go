@@ -7,7 +7,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// R11 missing submissions ("R11/<reporter>/<obligation>/missing",
+// R11 missing submissions ("R11/<reporter>/<obligation slug>/missing",
 // warning): one finding per participant and obligation (trade statistics,
 // production statistics, annual report) listing every period it owes
 // (see [State.owedFrom]) that has no current submission once the period's
@@ -30,7 +30,7 @@ func (s *State) checkMissing(k subjectKey) []Finding {
 		names[i] = p.String()
 	}
 	oldest := missing[0]
-	f := newFinding(rulePeriods, k.a+"/"+ob.String()+"/missing", partner)
+	f := newFinding(rulePeriods, k.a+"/"+ob.slug()+"/missing", partner)
 	f.Severity = Warning
 	f.Since = oldest.missingAt(months, grace)
 	f.Numbers = map[string]string{

@@ -161,7 +161,7 @@ func (g *generator) injectMissing() bool {
 	g.inj.add(func() []Expected {
 		gap := k.q.Prev()
 		note := fmt.Sprintf("%s submitted %s and %s but not %s", k.reporter, old.q, k.q, gap)
-		return []Expected{expect(fmt.Sprintf("R11/%s/trade_statistics/missing", k.reporter), reconcile.Warning, note, k.reporter, k.partner)}
+		return []Expected{expect(fmt.Sprintf("R11/%s/trade-statistics/missing", k.reporter), reconcile.Warning, note, k.reporter, k.partner)}
 	})
 	return true
 }

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/kpnode/kpnode/reconcile"
+)
+
+// calendar serves GET /api/calendar: the submission calendar, optionally
+// of one participant (?partner=BE).
+func (h *Handler) calendar(w http.ResponseWriter, r *http.Request) error {
+	c := h.b.Calendar()
+	if code := r.URL.Query().Get("partner"); code != "" {
+		code = strings.ToUpper(code)
+		if !knownCode(code) {
+			return badRequest(fmt.Sprintf("partner: want a participant code such as BE, got %q", clip(code, 20)))
+		}
+		var keep []reconcile.PartyCalendar
+		for _, p := range c.Parties {
+			if p.Code == code {
+				keep = append(keep, p)
+			}
+		}
+		c.Parties = append([]reconcile.PartyCalendar{}, keep...)
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
