@@ -72,7 +72,7 @@ func calendarRows(cal reconcile.Calendar) [][]string {
 				}
 			}
 			rows = append(rows, []string{code, o.Obligation, o.From, strconv.Itoa(onTime), strconv.Itoa(o.Late),
-				orDash(strings.Join(owed, " ")), orDash(daysText(days))})
+				orDash(owedText(owed)), orDash(daysText(days))})
 		}
 	}
 	return rows
@@ -83,4 +83,13 @@ func daysText(d int) string {
 		return ""
 	}
 	return strconv.Itoa(d)
+}
+
+// owedText lists the periods owed, the first three and the last of a long
+// list: "2023-Q2 2023-Q3 2023-Q4 … 2026-Q3 (14)".
+func owedText(owed []string) string {
+	if len(owed) <= 4 {
+		return strings.Join(owed, " ")
+	}
+	return strings.Join(owed[:3], " ") + " … " + owed[len(owed)-1] + " (" + strconv.Itoa(len(owed)) + ")"
 }

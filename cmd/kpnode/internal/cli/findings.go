@@ -230,8 +230,13 @@ func explainFinding(e *env, c *client, id string, asJSON bool) error {
 	if asJSON {
 		return printJSON(e.Out, fe)
 	}
-	_, err := fmt.Fprintln(e.Out, strings.TrimRight(fe.Explanation, "\n"))
-	return err
+	if _, err := fmt.Fprintln(e.Out, strings.TrimRight(fe.Explanation, "\n")); err != nil {
+		return err
+	}
+	for _, r := range fe.AnsweredBy {
+		fmt.Fprintf(e.Out, "Answered by %s (%s entry %d)\n", r.Key, r.Feed, r.Seq)
+	}
+	return nil
 }
 
 // escapePath escapes each segment of a slash-separated id.
