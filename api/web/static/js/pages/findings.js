@@ -136,6 +136,7 @@ export async function findingPage(view, ctx) {
     section('What was found', el('p', { class: 'lead', id: 'finding-summary' }, f.explanation),
       dl([['Partner', f.partner || '—'], fe.period ? ['Period', fe.period] : null, f.since ? ['Since', when(f.since)] : null])),
     el('div', { class: 'columns' }, section('The numbers', numbers(f.numbers)), section('The records compared', records(f.records))),
+    fe.answered_by && fe.answered_by.length ? section('Answered by', answeredBy(fe.answered_by)) : null,
     section('Acknowledge', ackPart(f, ack, ctx)),
     f.partner ? section('Ask ' + f.partner, el('p', {}, 'If the partner should explain or correct a figure, ',
       el('a', { href: '#/query' + api.query({ finding: f.id, rule: f.rule, partner: f.partner }) }, 'send them a question about this finding'), '.')) : null,
@@ -146,6 +147,13 @@ function numbers(n) {
   const keys = Object.keys(n || {});
   if (keys.length === 0) return empty('This finding has no figures.');
   return table(['Figure', 'Value'], keys.map((k) => row([humanize(k), el('span', { class: 'value' }, n[k])])), { id: 'finding-numbers' });
+}
+
+/** answeredBy lists the annual reports that cite the finding as resolved. */
+function answeredBy(refs) {
+  return el('ul', { id: 'finding-answered-by' }, refs.map((r) => el('li', {},
+    el('a', { href: '#/records/' + api.path(r.feed, r.seq), class: 'record-link' }, r.key ? r.key.replace(/^[a-z_]+\//, TypeLabel(r.type) + ' ') : TypeLabel(r.type)),
+    ' (' + r.feed + ' #' + r.seq + ') cites this finding as resolved.')));
 }
 
 function records(refs) {

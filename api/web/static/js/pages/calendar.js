@@ -1,0 +1,108 @@
+// The submission calendar: for the node and each partner, which trade
+// statistics, production statistics and annual reports are owed, and which
+// came on time, late or not at all. Each participant gets a month grid:
+// a row per obligation, a column per month of the last two years, each
+// period in the month of its deadline, its status in words and colour.
+
+import * as api from '../api.js';
+import { el, fill, section, badge, empty, plural } from '../dom.js';
+
+const MONTHS = 24;
+const NAMES = {
+  trade_statistics: 'Trade statistics (quarterly)',
+  production_statistics: 'Production statistics (half-yearly)',
+  annual_report: 'Annual report',
+};
+const SHORT = { trade_statistics: 'trade statistics', production_statistics: 'production statistics', annual_report: 'annual report' };
+const STATUS = {
+  on_time: ['on time', 'ok'], late: ['late', 'warn'], missing: ['missing', 'danger'],
+  overdue: ['overdue', 'warn'], due: ['not yet due', 'info'], open: ['running', 'muted'],
+};
+
+export async function calendarPage(view, ctx) {
+  const cal = await api.get('/api/calendar', { signal: ctx.signal });
+  const months = lastMonths(cal.at, MONTHS);
+  const owing = cal.parties.filter((p) => owed(p).length > 0);
+  fill(view,
+    el('h1', {}, 'Submission calendar'),
+    el('p', { class: 'lead', id: 'calendar-summary' }, owing.length === 0
+      ? 'Nobody owes a submission past its deadline.'
+      : plural(owing.length, 'participant owes', 'participants owe') + ' submissions past their deadline: ' +
+        owing.map((p) => p.code + ' (' + longest(p) + ' days)').join(', ') + '.'),
+    el('p', { class: 'muted' }, 'Each period shows in the month of its deadline. A participant owes a kind of submission from the first period it sent (or from the calendar start set in the configuration); missing ones become findings once the grace after the deadline has passed.'),
+    cal.parties.length === 0 ? empty('No participant is tracked yet: pin a partner or import statistics.') : null,
+    ...cal.parties.map((p) => partyPanel(p, months)));
+}
+
+/** owed returns the periods of p past their deadline and not received. */
+function owed(p) {
+  return p.obligations.flatMap((o) => o.periods.filter((x) => x.status === 'missing' || x.status === 'overdue').map((x) => ({ ...x, obligation: o.obligation })));
+}
+
+function longest(p) {
+  return Math.max(...owed(p).map((x) => x.days_late || 0));
+}
+
+function partyPanel(p, months) {
+  const id = 'calendar-' + p.code;
+  const owes = owed(p);
+  return el('section', { class: 'panel calendar-party', id, 'aria-labelledby': id + '-title' },
+    el('h2', { id: id + '-title' }, p.code, p.self ? ' (this node)' : ''),
+    el('p', { class: 'calendar-owes' }, owes.length === 0
+      ? 'Owes nothing past its deadline.'
+      : ['Owes ', owesText(owes), ', the oldest ' + longest(p) + ' days past its deadline.']),
+    findingLinks(p),
+    el('div', { class: 'calendar-scroll', tabindex: '0', role: 'region', 'aria-label': p.code + ' month by month' }, grid(p, months)));
+}
+
+function owesText(owes) {
+  const by = {};
+  for (const x of owes) (by[x.obligation] = by[x.obligation] || []).push(x.period);
+  return Object.entries(by).map(([ob, ps]) => SHORT[ob] + ' ' + ps.join(', ')).join('; ');
+}
+
+function findingLinks(p) {
+  const ids = p.obligations.map((o) => o.finding).filter(Boolean);
+  if (ids.length === 0) return null;
+  return el('p', {}, 'Findings: ', ...ids.flatMap((f, i) => [i ? ', ' : '', el('a', { href: '#/findings/' + f, class: 'calendar-finding' }, f)]));
+}
+
+function grid(p, months) {
+  return el('table', { class: 'data calendar-grid' },
+    el('caption', { class: 'visually-hidden' }, p.code + ': submissions by month of their deadline'),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Obligation'), months.map((m) => el('th', { scope: 'col' }, m.label)))),
+    el('tbody', {}, p.obligations.map((o) => el('tr', { dataset: { obligation: o.obligation } },
+      el('th', { scope: 'row' }, NAMES[o.obligation] || o.obligation),
+      months.map((m) => el('td', {}, cell(o, m.key)))))));
+}
+
+/** cell shows the periods of o whose deadline falls in month key ("2025-11"). */
+function cell(o, key) {
+  return o.periods.filter((x) => deadlineMonth(x.due) === key).map((x) => {
+    const [text, kind] = STATUS[x.status] || [x.status, 'muted'];
+    const days = x.days_late ? ' ' + x.days_late + ' d' : '';
+    const b = badge(x.period + ' ' + text + days, kind);
+    b.dataset.period = x.period;
+    b.dataset.status = x.status;
+    return b;
+  });
+}
+
+/** deadlineMonth returns the month of the last day before due ("2025-11" for due 2025-12-01). */
+function deadlineMonth(due) {
+  const d = new Date(due + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 7);
+}
+
+/** lastMonths returns the n months up to the one containing at, oldest first. */
+function lastMonths(at, n) {
+  const d = new Date(at);
+  const out = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1));
+    const key = m.toISOString().slice(0, 7);
+    out.push({ key, label: key });
+  }
+  return out;
+}
