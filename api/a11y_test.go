@@ -112,6 +112,7 @@ func TestDashboardAccessible(t *testing.T) {
 		{"#/findings/" + finding, "#finding-numbers"},
 		{"#/charts", "#chart-unit svg"},
 		{"#/calendar", "#calendar-summary"},
+		{"#/report", "#report-form"},
 		{"#/notice", "#notice-form"},
 		{"#/query", "#query-form"},
 		{"#/import", "#import-form"},

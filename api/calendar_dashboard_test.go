@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kpnode/kpnode/reconcile"
 )
 
@@ -69,6 +71,58 @@ func TestDashboardCalendar(t *testing.T) {
 	}
 	if src, err := axeSource(); err == nil {
 		checkAxe(t, tab, src, "#/findings/"+finding)
+	}
+	noPageErrors(t, tab)
+}
+
+// TestDashboardAnnualReport: from the finding of its missing quarters IN
+// opens the annual report form with the finding cited, is told every
+// section it left out at once, publishes the report to its partner; the
+// calendar counts it and the finding shows it.
+func TestDashboardAnnualReport(t *testing.T) {
+	in, _ := pairNodes(t)
+	stats := `{"version":1,"reporter":"IN","period":"2025-Q1","flow":"export","partner":"BE","hs_code":"7102.31","carats":"100.00","value_usd":"10000.00","certificates":1}`
+	apiJSON(t, in, "POST", "/api/records/trade_statistics", []byte(`{"record":`+stats+`}`), nil)
+	const finding = "R11/IN/trade-statistics/missing"
+	ctx := newBrowser(t)
+	tab := newIncognito(t, ctx)
+	signInBrowser(t, tab, in, "IN")
+	goTo(t, tab, "#/findings/"+finding)
+	clickLink(t, tab, "answer it in the annual report", "#view", "write the report citing it")
+	waitFor(t, tab, "the report form", visible("#report-form"))
+	if got := eval[string](t, tab, `document.querySelector('#report-form textarea[name=resolves]').value`); got != finding {
+		t.Errorf("the form cites %q, want %q", got, finding)
+	}
+	sectionBox := func(m string) chromedp.Action[chromedp.Void] {
+		return chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`#report-form textarea[name="sections.%s"]`, m)), "Nothing to report for "+m+".")
+	}
+	do(t, tab, "write five sections of seven", sectionBox("legislation_institutions"), sectionBox("import_export_regime"),
+		sectionBox("statistics"), sectionBox("enforcement"), sectionBox("discrepancies"))
+	eval[chromedp.Void](t, tab, `document.querySelector('#report-form input[name=year]').select()`)
+	do(t, tab, "the year and the readers", chromedp.SendKeys(chromedp.CSS(`#report-form input[name=year]`), "2025"), chromedp.Click(chromedp.ID("to-all")))
+	clickLink(t, tab, "publish", "#report-form", "Publish the report")
+	waitFor(t, tab, "the summary", visible("#report-form-problems"))
+	summary := textOf(t, tab, "#report-form-problems")
+	for _, want := range []string{"Follow-up to review visits: is required", "Artisanal and alluvial production: is required"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if strings.Contains(summary, "Statistics:") {
+		t.Errorf("a section written is reported missing:\n%s", summary)
+	}
+	do(t, tab, "write the last two", sectionBox("review_visits"), sectionBox("artisanal_production"))
+	clickLink(t, tab, "publish", "#report-form", "Publish the report")
+	waitFor(t, tab, "the report published", containsText("#report-result", "sent to BE"))
+	if src, err := axeSource(); err == nil {
+		checkAxe(t, tab, src, "#/report")
+	}
+	clickLink(t, tab, "open Calendar", "#nav", "Calendar")
+	waitFor(t, tab, "IN's report on the grid", visible(`#calendar-IN tr[data-obligation="annual_report"] [data-period="2025"]`))
+	goTo(t, tab, "#/findings/"+finding)
+	waitFor(t, tab, "the report that answered it", visible("#finding-answered-by"))
+	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, "Annual report IN/2025") {
+		t.Errorf("answered by %q", got)
 	}
 	noPageErrors(t, tab)
 }

@@ -29,6 +29,7 @@ export async function calendarPage(view, ctx) {
       ? 'Nobody owes a submission past its deadline.'
       : plural(owing.length, 'participant owes', 'participants owe') + ' submissions past their deadline: ' +
         owing.map((p) => p.code + ' (' + longest(p) + ' days)').join(', ') + '.'),
+    el('p', {}, el('a', { href: '#/report', id: 'calendar-report-link' }, 'Publish this node\'s annual report')),
     el('p', { class: 'muted' }, 'Each period shows in the month of its deadline. A participant owes a kind of submission from the first period it sent (or from the calendar start set in the configuration); missing ones become findings once the grace after the deadline has passed.'),
     cal.parties.length === 0 ? empty('No participant is tracked yet: pin a partner or import statistics.') : null,
     ...cal.parties.map((p) => partyPanel(p, months)));

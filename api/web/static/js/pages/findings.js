@@ -137,6 +137,8 @@ export async function findingPage(view, ctx) {
       dl([['Partner', f.partner || '—'], fe.period ? ['Period', fe.period] : null, f.since ? ['Since', when(f.since)] : null])),
     el('div', { class: 'columns' }, section('The numbers', numbers(f.numbers)), section('The records compared', records(f.records))),
     fe.answered_by && fe.answered_by.length ? section('Answered by', answeredBy(fe.answered_by)) : null,
+    f.partner ? null : section('Answer it in the annual report', el('p', {}, 'When this node\'s annual report explains or resolves this finding, ',
+      el('a', { href: '#/report' + api.query({ resolves: f.id }), id: 'finding-report-link' }, 'write the report citing it'), '.')),
     section('Acknowledge', ackPart(f, ack, ctx)),
     f.partner ? section('Ask ' + f.partner, el('p', {}, 'If the partner should explain or correct a figure, ',
       el('a', { href: '#/query' + api.query({ finding: f.id, rule: f.rule, partner: f.partner }) }, 'send them a question about this finding'), '.')) : null,
