@@ -10,7 +10,7 @@ import (
 // calendarParties returns the partners' codes: the submission calendar
 // tracks them besides the node itself and the reporters of what it holds.
 func (n *Node) calendarParties() []string {
-	return slices.Sorted(maps.Keys(n.roster.Snapshot().KeysByCode()))
+	return slices.Sorted(maps.Keys(n.roster.Snapshot().PeersByCode()))
 }
 
 // Calendar returns the submission calendar now: for the node and each
