@@ -239,3 +239,30 @@ func TestCalendarConfigInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftQueryMissing checks the anomaly query drafted for missing
+// statistics: a valid record asking for the oldest period first; none for
+// a missing annual report, which the questionnaire does not ask about.
+func TestDraftQueryMissing(t *testing.T) {
+	s := newState(t, "IN", calendarConfig)
+	s.SetParties([]string{"BE", "SZ"})
+	s.AddAll(calendarRecords())
+	now := at("2025-04-15")
+	s.Findings(now)
+	for id, period := range map[string]string{"R11/BE/trade-statistics/missing": "2023-Q2", "R11/BW/production-statistics/missing": "2023-H2"} {
+		q, ok := s.DraftQuery(id, "IN-AQ-2025-0001", now)
+		if !ok || q.Period != period || q.Finding != id {
+			t.Fatalf("%s: %+v %v", id, q, ok)
+		}
+		body, err := json.Marshal(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parseAnomalyQuery(body); err != nil {
+			t.Errorf("%s: the drafted query is not a valid record: %v\n%s", id, err, body)
+		}
+	}
+	if _, ok := s.DraftQuery("R11/BE/annual-report/missing", "IN-AQ-2025-0002", now); ok {
+		t.Error("a query drafted for a missing annual report")
+	}
+}
