@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 )
 
@@ -17,14 +19,21 @@ import (
 // page passes the accessibility check.
 func TestDashboardCalendar(t *testing.T) {
 	in, be := pairNodes(t)
-	stats := `{"version":1,"reporter":"BE","period":"2025-Q1","flow":"import","partner":"IN","hs_code":"7102.31","carats":"100.00","value_usd":"10000.00","certificates":1}`
+	// The quarter four before today's is on the grid (its deadline two
+	// months after it ends), late; the next one is missing.
+	q := protocol.QuarterOf(protocol.DateOf(time.Now().UTC()))
+	for range 4 {
+		q = q.Prev()
+	}
+	year := time.Now().UTC().Year() - 1
+	stats := `{"version":1,"reporter":"BE","period":"` + q.String() + `","flow":"import","partner":"IN","hs_code":"7102.31","carats":"100.00","value_usd":"10000.00","certificates":1}`
 	apiJSON(t, be, "POST", "/api/records/trade_statistics", []byte(`{"record":`+stats+`}`), nil)
 	var rep map[string]any
 	if err := json.Unmarshal([]byte(readExample(t, "annual_report.json")), &rep); err != nil {
 		t.Fatal(err)
 	}
 	const finding = "R11/BE/trade-statistics/missing"
-	rep["reporter"], rep["year"], rep["resolves"] = "BE", 2025, []string{finding}
+	rep["reporter"], rep["year"], rep["resolves"] = "BE", year, []string{finding}
 	body, _ := json.Marshal(map[string]any{"record": rep})
 	apiJSON(t, be, "POST", "/api/records/annual_report", body, nil)
 	eventually(t, "BE's submissions at IN", func() error {
@@ -47,18 +56,18 @@ func TestDashboardCalendar(t *testing.T) {
 	status := func(ob, period string) string {
 		return eval[string](t, tab, fmt.Sprintf(`(() => { const b = document.querySelector('#calendar-BE tr[data-obligation=%q] [data-period=%q]'); return b ? b.dataset.status + ':' + b.textContent : ''; })()`, ob, period))
 	}
-	// 2025-Q1 came in 2026: late; 2025-Q2 never came; the 2025 report
-	// came before its deadline of 31 March 2026 passed or after it.
-	if got := status("trade_statistics", "2025-Q1"); !strings.HasPrefix(got, "late:2025-Q1 late ") {
-		t.Errorf("2025-Q1: %q", got)
+	// q came a year late; the quarter after it never came; last year's
+	// report came before its deadline of 31 March or after it.
+	if got := status("trade_statistics", q.String()); !strings.HasPrefix(got, "late:"+q.String()+" late ") {
+		t.Errorf("%s: %q", q, got)
 	}
-	if got := status("trade_statistics", "2025-Q2"); !strings.HasPrefix(got, "missing:2025-Q2 missing ") {
-		t.Errorf("2025-Q2: %q", got)
+	if got := status("trade_statistics", q.Next().String()); !strings.HasPrefix(got, "missing:"+q.Next().String()+" missing ") {
+		t.Errorf("%s: %q", q.Next(), got)
 	}
-	if got := status("annual_report", "2025"); got == "" {
-		t.Error("the 2025 annual report is not on the grid")
+	if got := status("annual_report", fmt.Sprint(year)); got == "" {
+		t.Errorf("the %d annual report is not on the grid", year)
 	}
-	if got := textOf(t, tab, "#calendar-BE .calendar-owes"); !strings.Contains(got, "trade statistics 2025-Q2") {
+	if got := textOf(t, tab, "#calendar-BE .calendar-owes"); !strings.Contains(got, "trade statistics "+q.Next().String()) {
 		t.Errorf("owes %q", got)
 	}
 	if src, err := axeSource(); err == nil {
@@ -66,7 +75,7 @@ func TestDashboardCalendar(t *testing.T) {
 	}
 	clickLink(t, tab, "open the finding", "#calendar-BE", finding)
 	waitFor(t, tab, "the report that answered it", visible("#finding-answered-by"))
-	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, "Annual report BE/2025") || !strings.Contains(got, "BE #2") {
+	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, fmt.Sprintf("Annual report BE/%d", year)) || !strings.Contains(got, "BE #2") {
 		t.Errorf("answered by %q", got)
 	}
 	if src, err := axeSource(); err == nil {
@@ -81,7 +90,8 @@ func TestDashboardCalendar(t *testing.T) {
 // calendar counts it and the finding shows it.
 func TestDashboardAnnualReport(t *testing.T) {
 	in, _ := pairNodes(t)
-	stats := `{"version":1,"reporter":"IN","period":"2025-Q1","flow":"export","partner":"BE","hs_code":"7102.31","carats":"100.00","value_usd":"10000.00","certificates":1}`
+	year := time.Now().UTC().Year() - 1
+	stats := `{"version":1,"reporter":"IN","period":"` + fmt.Sprint(year-1) + `-Q1","flow":"export","partner":"BE","hs_code":"7102.31","carats":"100.00","value_usd":"10000.00","certificates":1}`
 	apiJSON(t, in, "POST", "/api/records/trade_statistics", []byte(`{"record":`+stats+`}`), nil)
 	const finding = "R11/IN/trade-statistics/missing"
 	ctx := newBrowser(t)
@@ -99,7 +109,7 @@ func TestDashboardAnnualReport(t *testing.T) {
 	do(t, tab, "write five sections of seven", sectionBox("legislation_institutions"), sectionBox("import_export_regime"),
 		sectionBox("statistics"), sectionBox("enforcement"), sectionBox("discrepancies"))
 	eval[chromedp.Void](t, tab, `document.querySelector('#report-form input[name=year]').select()`)
-	do(t, tab, "the year and the readers", chromedp.SendKeys(chromedp.CSS(`#report-form input[name=year]`), "2025"), chromedp.Click(chromedp.ID("to-all")))
+	do(t, tab, "the year and the readers", chromedp.SendKeys(chromedp.CSS(`#report-form input[name=year]`), fmt.Sprint(year)), chromedp.Click(chromedp.ID("to-all")))
 	clickLink(t, tab, "publish", "#report-form", "Publish the report")
 	waitFor(t, tab, "the summary", visible("#report-form-problems"))
 	summary := textOf(t, tab, "#report-form-problems")
@@ -118,10 +128,10 @@ func TestDashboardAnnualReport(t *testing.T) {
 		checkAxe(t, tab, src, "#/report")
 	}
 	clickLink(t, tab, "open Calendar", "#nav", "Calendar")
-	waitFor(t, tab, "IN's report on the grid", visible(`#calendar-IN tr[data-obligation="annual_report"] [data-period="2025"]`))
+	waitFor(t, tab, "IN's report on the grid", visible(fmt.Sprintf(`#calendar-IN tr[data-obligation="annual_report"] [data-period="%d"]`, year)))
 	goTo(t, tab, "#/findings/"+finding)
 	waitFor(t, tab, "the report that answered it", visible("#finding-answered-by"))
-	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, "Annual report IN/2025") {
+	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, fmt.Sprintf("Annual report IN/%d", year)) {
 		t.Errorf("answered by %q", got)
 	}
 	noPageErrors(t, tab)

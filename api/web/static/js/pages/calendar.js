@@ -1,18 +1,19 @@
 // The submission calendar: for the node and each partner, which trade
 // statistics, production statistics and annual reports are owed, and which
 // came on time, late or not at all. Each participant gets a month grid:
-// a row per obligation, a column per month of the last two years, each
-// period in the month of its deadline, its status in words and colour.
+// a row per obligation, a column per month of the last year and a half,
+// each period in the month of its deadline, its status in words and colour.
 
 import * as api from '../api.js';
-import { el, fill, section, badge, empty, plural } from '../dom.js';
+import { el, fill, empty, plural } from '../dom.js';
 
-const MONTHS = 24;
+const MONTHS = 18;
 const NAMES = {
-  trade_statistics: 'Trade statistics (quarterly)',
-  production_statistics: 'Production statistics (half-yearly)',
+  trade_statistics: 'Trade statistics, quarterly',
+  production_statistics: 'Production, half-yearly',
   annual_report: 'Annual report',
 };
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SHORT = { trade_statistics: 'trade statistics', production_statistics: 'production statistics', annual_report: 'annual report' };
 const STATUS = {
   on_time: ['on time', 'ok'], late: ['late', 'warn'], missing: ['missing', 'danger'],
@@ -33,6 +34,8 @@ export async function calendarPage(view, ctx) {
     el('p', { class: 'muted' }, 'Each period shows in the month of its deadline. A participant owes a kind of submission from the first period it sent (or from the calendar start set in the configuration); missing ones become findings once the grace after the deadline has passed.'),
     cal.parties.length === 0 ? empty('No participant is tracked yet: pin a partner or import statistics.') : null,
     ...cal.parties.map((p) => partyPanel(p, months)));
+  // The latest months matter most: a grid wider than the page starts there.
+  for (const s of view.querySelectorAll('.calendar-scroll')) s.scrollLeft = s.scrollWidth;
 }
 
 /** owed returns the periods of p past their deadline and not received. */
@@ -71,7 +74,8 @@ function findingLinks(p) {
 function grid(p, months) {
   return el('table', { class: 'data calendar-grid' },
     el('caption', { class: 'visually-hidden' }, p.code + ': submissions by month of their deadline'),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Obligation'), months.map((m) => el('th', { scope: 'col' }, m.label)))),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Obligation'),
+      months.map((m) => el('th', { scope: 'col', class: 'calendar-month' }, m.month, el('span', { class: 'calendar-year' }, m.year))))),
     el('tbody', {}, p.obligations.map((o) => el('tr', { dataset: { obligation: o.obligation } },
       el('th', { scope: 'row' }, NAMES[o.obligation] || o.obligation),
       months.map((m) => el('td', {}, cell(o, m.key)))))));
@@ -81,8 +85,13 @@ function grid(p, months) {
 function cell(o, key) {
   return o.periods.filter((x) => deadlineMonth(x.due) === key).map((x) => {
     const [text, kind] = STATUS[x.status] || [x.status, 'muted'];
-    const days = x.days_late ? ' ' + x.days_late + ' d' : '';
-    const b = badge(x.period + ' ' + text + days, kind);
+    const days = x.days_late ? ' ' + x.days_late + '\u00a0d' : '';
+    // "2025-Q3" reads as "Q3" under its month; the year is there for
+    // screen readers (and a year's report shows whole).
+    const cut = x.period.indexOf('-');
+    const b = el('span', { class: 'badge badge-' + kind },
+      cut > 0 ? el('span', { class: 'visually-hidden' }, x.period.slice(0, cut + 1)) : null,
+      x.period.slice(cut + 1), ' ' + text + days);
     b.dataset.period = x.period;
     b.dataset.status = x.status;
     return b;
@@ -103,7 +112,7 @@ function lastMonths(at, n) {
   for (let i = n - 1; i >= 0; i--) {
     const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - i, 1));
     const key = m.toISOString().slice(0, 7);
-    out.push({ key, label: key });
+    out.push({ key, month: MONTH_NAMES[m.getUTCMonth()], year: String(m.getUTCFullYear()) });
   }
   return out;
 }
