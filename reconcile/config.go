@@ -73,6 +73,10 @@ type Config struct {
 	StatisticsDueMonths int     `json:"statistics_due_months"`  // 2
 	AnomalyQueryDueDays int     `json:"anomaly_query_due_days"` // 30
 
+	// A query a partner has not answered AnomalyQueryGraceDays after its
+	// due date is overdue ([TrackQueries]).
+	AnomalyQueryGraceDays int `json:"anomaly_query_grace_days"` // 0
+
 	// A producer's exports of its own origin in a half-year may exceed its
 	// production of that half by ProductionStockPct (sales from stock)
 	// before they are flagged (R12).
@@ -238,6 +242,7 @@ func (c Config) checkScalars() error {
 		{"period_change_pct", c.PeriodChangePct <= 0, "must be more than 0", c.PeriodChangePct},
 		{"statistics_due_months", c.StatisticsDueMonths < 0 || c.StatisticsDueMonths > 24, "must be 0..24", c.StatisticsDueMonths},
 		{"anomaly_query_due_days", c.AnomalyQueryDueDays < 1 || c.AnomalyQueryDueDays > 3650, "must be 1..3650", c.AnomalyQueryDueDays},
+		{"anomaly_query_grace_days", c.AnomalyQueryGraceDays < 0 || c.AnomalyQueryGraceDays > 3650, "must be 0..3650", c.AnomalyQueryGraceDays},
 		{"production_stock_pct", c.ProductionStockPct < 0, "must not be negative", c.ProductionStockPct},
 	}
 	for _, ch := range checks {
