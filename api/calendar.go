@@ -8,6 +8,16 @@ import (
 	"github.com/kpnode/kpnode/reconcile"
 )
 
+// questionnaires serves GET /api/questionnaires: the life of the anomaly
+// queries this node sent and each partner's response rate.
+func (h *Handler) questionnaires(w http.ResponseWriter, _ *http.Request) error {
+	q, err := h.b.Questionnaires()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, q)
+}
+
 // calendar serves GET /api/calendar: the submission calendar, optionally
 // of one participant (?partner=BE).
 func (h *Handler) calendar(w http.ResponseWriter, r *http.Request) error {
