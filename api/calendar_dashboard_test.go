@@ -45,11 +45,26 @@ func TestDashboardCalendar(t *testing.T) {
 		return nil
 	})
 
+	// IN asked BE a question that is long overdue.
+	var query map[string]any
+	if err := json.Unmarshal([]byte(readExample(t, "anomaly_query.json")), &query); err != nil {
+		t.Fatal(err)
+	}
+	query["reference"], query["due"] = "IN-AQ-2020-0001", "2020-01-31"
+	body, _ = json.Marshal(map[string]any{"to": []string{"BE"}, "record": query})
+	apiJSON(t, in, "POST", "/api/records/anomaly_query", body, nil)
+
 	ctx := newBrowser(t)
 	tab := newIncognito(t, ctx)
 	signInBrowser(t, tab, in, "IN")
 	clickLink(t, tab, "open Calendar", "#nav", "Calendar")
 	waitFor(t, tab, "BE's month grid", visible("#calendar-BE table"))
+	if got := textOf(t, tab, `#questions-rates tr[data-partner="BE"]`); !strings.Contains(got, "0.00 %") {
+		t.Errorf("BE's response rate: %q", got)
+	}
+	if got := textOf(t, tab, "#questions-overdue"); !strings.Contains(got, "IN-AQ-2020-0001 to BE") || !strings.Contains(got, "days overdue") {
+		t.Errorf("overdue questions: %q", got)
+	}
 	if got := textOf(t, tab, "#calendar-summary"); !strings.Contains(got, "BE (") {
 		t.Errorf("summary %q does not name BE", got)
 	}

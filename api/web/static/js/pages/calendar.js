@@ -5,7 +5,7 @@
 // each period in the month of its deadline, its status in words and colour.
 
 import * as api from '../api.js';
-import { el, fill, empty, plural } from '../dom.js';
+import { el, fill, empty, plural, section, table, row } from '../dom.js';
 
 const MONTHS = 18;
 const NAMES = {
@@ -21,7 +21,7 @@ const STATUS = {
 };
 
 export async function calendarPage(view, ctx) {
-  const cal = await api.get('/api/calendar', { signal: ctx.signal });
+  const [cal, asked] = await Promise.all([api.get('/api/calendar', { signal: ctx.signal }), api.get('/api/questionnaires', { signal: ctx.signal })]);
   const months = lastMonths(cal.at, MONTHS);
   const owing = cal.parties.filter((p) => owed(p).length > 0);
   fill(view,
@@ -33,9 +33,24 @@ export async function calendarPage(view, ctx) {
     el('p', {}, el('a', { href: '#/report', id: 'calendar-report-link' }, 'Publish this node\'s annual report')),
     el('p', { class: 'muted' }, 'Each period shows in the month of its deadline. A participant owes a kind of submission from the first period it sent (or from the calendar start set in the configuration); missing ones become findings once the grace after the deadline has passed.'),
     cal.parties.length === 0 ? empty('No participant is tracked yet: pin a partner or import statistics.') : null,
-    ...cal.parties.map((p) => partyPanel(p, months)));
+    ...cal.parties.map((p) => partyPanel(p, months)),
+    questionsPanel(asked));
   // The latest months matter most: a grid wider than the page starts there.
   for (const s of view.querySelectorAll('.calendar-scroll')) s.scrollLeft = s.scrollWidth;
+}
+
+/** questionsPanel shows, per partner, the answers owed to this node's
+ * anomaly queries (the Data Anomaly Questionnaire) and the overdue ones. */
+function questionsPanel(q) {
+  const overdue = q.queries.flatMap((x) => x.replies.filter((r) => r.status === 'overdue').map((r) => ({ ...r, query: x })));
+  return section('Questions this node asked',
+    q.partners.length === 0 ? empty('This node has asked no questions yet.', el('a', { href: '#/query' }, 'Ask a partner about a figure')) :
+      table(['Partner', 'Asked', 'Answered', 'Overdue', 'Waiting', 'Response rate'], q.partners.map((r) => row([
+        r.partner, String(r.asked), String(r.answered), String(r.overdue), String(r.pending), r.rate_pct + ' %',
+      ], { dataset: { partner: r.partner } })), { id: 'questions-rates' }),
+    overdue.length === 0 ? null : el('ul', { id: 'questions-overdue' }, overdue.map((r) => el('li', {},
+      el('a', { href: '#/records/' + api.path(r.query.ref.feed, r.query.ref.seq) }, r.query.reference), ' to ' + r.partner + ': ' +
+      r.query.subject + ', due ' + r.query.due + ', ' + r.days_overdue + ' days overdue'))));
 }
 
 /** owed returns the periods of p past their deadline and not received. */
