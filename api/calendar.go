@@ -18,6 +18,28 @@ func (h *Handler) questionnaires(w http.ResponseWriter, _ *http.Request) error {
 	return writeJSON(w, http.StatusOK, q)
 }
 
+// AskFindingRequest is the body of POST /api/findings/ask.
+type AskFindingRequest struct {
+	ID string `json:"id"`
+}
+
+// askAboutFinding serves POST /api/findings/ask: the finding's anomaly
+// query, drafted and sent to its partner in one action.
+func (h *Handler) askAboutFinding(w http.ResponseWriter, r *http.Request) error {
+	var req AskFindingRequest
+	if err := decodeBody(r, &req, `{"id": "R9/…"}`); err != nil {
+		return err
+	}
+	if req.ID == "" {
+		return badRequest(`request body: "id" is required`)
+	}
+	p, err := h.b.AskAboutFinding(r.Context(), req.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
 // calendar serves GET /api/calendar: the submission calendar, optionally
 // of one participant (?partner=BE).
 func (h *Handler) calendar(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +96,14 @@ func TestDashboardCalendar(t *testing.T) {
 	}
 	if src, err := axeSource(); err == nil {
 		checkAxe(t, tab, src, "#/findings/"+finding)
+	}
+	// One action sends BE the question drafted from the finding.
+	do(t, tab, "send the drafted question", chromedp.Click(chromedp.ID("ask-button")))
+	waitFor(t, tab, "the question sent", containsText("#ask-result", "Question sent to BE"))
+	var asked reconcile.Questionnaires
+	apiJSON(t, in, "GET", "/api/questionnaires", nil, &asked)
+	if !slices.ContainsFunc(asked.Queries, func(x reconcile.QueryStatus) bool { return x.Finding == finding }) {
+		t.Errorf("no question cites %s: %+v", finding, asked.Queries)
 	}
 	noPageErrors(t, tab)
 }

@@ -44,6 +44,7 @@ type Backend interface {
 	ExplainFinding(id string) (reconcile.Finding, string, error)
 	Calendar() reconcile.Calendar
 	Questionnaires() (reconcile.Questionnaires, error)
+	AskAboutFinding(ctx context.Context, id string) (node.Published, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
@@ -171,6 +172,7 @@ func (h *Handler) routes() {
 	h.handle("POST /api/notices/{feed}/{seq}/ack", h.ackNotice)
 	h.handle("GET /api/calendar", h.calendar)
 	h.handle("GET /api/questionnaires", h.questionnaires)
+	h.handle("POST /api/findings/ask", h.askAboutFinding)
 	h.handle("GET /api/reference/unit-values", h.unitValues)
 	h.handle("GET /api/valuation", h.valuation)
 	h.handleLimit("POST /api/valuation", node.MaxValuationBytes, h.importValuation)

@@ -52,7 +52,7 @@ func commands() []command {
 		{"feed", "[--author CODE] [--from SEQ] [--limit N] [--json]", "list the entries of a feed", runFeed},
 		{"import", "KIND FILE|- [--to CODES|all] [--dry-run]", "validate a CSV or JSON file of records and publish it in batches", runImport},
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
-		{"findings", "[--json] [--open] [--rule ID] [--partner CODE] [--period P] [--limit N] [--cursor C | --all] | summary | explain ID | ack ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
+		{"findings", "[--json] [--open] [--rule ID] [--partner CODE] [--period P] [--limit N] [--cursor C | --all] | summary | explain ID | ack ID | ask ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"calendar", calendarSynopsis, "the submission calendar: who owes which statistics and annual reports, received on time, late, missing", runCalendar},
 		{"questionnaires", questionnairesSynopsis, "the anomaly queries this node sent: each partner's replies (sent, overdue, answered) and response rate", runQuestionnaires},
 		{"valuation", valuationSynopsis, "the unit-value table of the outlier check (R8): show it, load the WGDE's valuation table, go back to the built-in one", runValuation},

@@ -38,7 +38,7 @@ func boolFlag(b bool) string {
 }
 
 func runFindings(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT]")
+	fs, homeFlag := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT] | ask ID")
 	f := findingsFlags{asJSON: fs.Bool("json", false, "print JSON (with --all: one finding per line)"),
 		rule:     fs.String("rule", "", "only this rule: R1…R13 or its name"),
 		partner:  fs.String("partner", "", "only findings concerning this partner (none: the node's own statistics)"),
@@ -73,9 +73,11 @@ func findingsCommand(e *env, c *client, pos []string, f findingsFlags, note stri
 		return explainFinding(e, c, pos[1], *f.asJSON)
 	case sub == "ack" && len(pos) == 2:
 		return ackFinding(e, c, pos[1], note)
+	case sub == "ask" && len(pos) == 2:
+		return askAboutFinding(e, c, pos[1])
 	case sub == "summary" && len(pos) == 1:
 		return summarizeFindings(e, c, f)
-	case sub == "explain" || sub == "ack":
+	case sub == "explain" || sub == "ack" || sub == "ask":
 		return usageErrorf("findings %s needs one finding ID", sub)
 	case sub != "":
 		return usageErrorf("findings: unexpected %q", strings.Join(pos, " "))
@@ -194,6 +196,21 @@ func ackFinding(e *env, c *client, id, note string) error {
 		return err
 	}
 	fmt.Fprintf(e.Out, "Acknowledged %s (%s); it opens again if its severity rises.\n", v.ID, v.Severity)
+	return nil
+}
+
+// askAboutFinding sends the partner of a finding the anomaly query it
+// calls for.
+func askAboutFinding(e *env, c *client, id string) error {
+	body, err := json.Marshal(api.AskFindingRequest{ID: id})
+	if err != nil {
+		return err
+	}
+	var p node.Published
+	if err := c.do(e, "POST", "/api/findings/ask", body, &p); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "Asked %s about %s: anomaly query entry %d. kpnode questionnaires shows the answer when it comes.\n", audienceText(p.Audience), id, p.Seq)
 	return nil
 }
 
