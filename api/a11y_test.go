@@ -111,6 +111,8 @@ func TestDashboardAccessible(t *testing.T) {
 		{"#/findings", "#findings-table"},
 		{"#/findings/" + finding, "#finding-numbers"},
 		{"#/charts", "#chart-unit svg"},
+		{"#/calendar", "#calendar-summary"},
+		{"#/report", "#report-form"},
 		{"#/notice", "#notice-form"},
 		{"#/query", "#query-form"},
 		{"#/import", "#import-form"},

@@ -20,6 +20,8 @@ type FindingExplained struct {
 	Explanation string            `json:"explanation"`
 	Period      string            `json:"period,omitempty"`
 	Ack         *node.FindingAck  `json:"ack,omitempty"`
+	// AnsweredBy are the annual reports that cite the finding as resolved.
+	AnsweredBy []reconcile.RecordRef `json:"answered_by,omitempty"`
 }
 
 // Paging of GET /api/findings: the page size unless limit says otherwise.
@@ -211,7 +213,7 @@ func (h *Handler) explainFinding(w http.ResponseWriter, r *http.Request) error {
 	}
 	fe := FindingExplained{Finding: f, Explanation: text}
 	if v, err := h.b.FindingView(f.ID); err == nil {
-		fe.Period, fe.Ack = v.Period, v.Ack
+		fe.Period, fe.Ack, fe.AnsweredBy = v.Period, v.Ack, v.AnsweredBy
 	}
 	return writeJSON(w, http.StatusOK, fe)
 }

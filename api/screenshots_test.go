@@ -53,6 +53,9 @@ func TestScreenshots(t *testing.T) {
 	waitFor(t, ctx, "the charts", visible("#chart-mirror svg"))
 	waitFor(t, ctx, "the unit values", visible("#chart-unit svg"))
 	shoot(t, ctx, dir, "charts")
+	goTo(t, ctx, "#/calendar")
+	waitFor(t, ctx, "the calendar", visible("#calendar-summary"))
+	shoot(t, ctx, dir, "calendar")
 	noPageErrors(t, ctx)
 }
 

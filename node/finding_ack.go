@@ -35,6 +35,9 @@ type FindingView struct {
 	// "2026-H1" (production) or "2026" (a year's mirror statistics).
 	Period string      `json:"period,omitempty"`
 	Ack    *FindingAck `json:"ack,omitempty"`
+	// AnsweredBy are the current annual reports that cite the finding as
+	// resolved (their "resolves"); only a single finding's view fills it.
+	AnsweredBy []reconcile.RecordRef `json:"answered_by,omitempty"`
 }
 
 // FindingsQuery selects findings for [Node.FindingViews],
@@ -87,7 +90,8 @@ func (n *Node) FindingView(id string) (FindingView, error) {
 	}
 	n.findings.mu.Lock()
 	defer n.findings.mu.Unlock()
-	return FindingView{Finding: f, Period: n.findings.st.Period(id), Ack: n.findings.ackOf(&f)}, nil
+	return FindingView{Finding: f, Period: n.findings.st.Period(id), Ack: n.findings.ackOf(&f),
+		AnsweredBy: n.findings.st.AnsweredBy(id)}, nil
 }
 
 // AcknowledgeFinding records that an operator looked at the current

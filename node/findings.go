@@ -192,7 +192,9 @@ func (n *Node) FindingCounts() []reconcile.FindingCount {
 // numbers behind it and the honest causes that may explain it.
 func (n *Node) ExplainFinding(id string) (reconcile.Finding, string, error) {
 	n.waitFindings()
+	parties := n.calendarParties()
 	n.findings.mu.Lock()
+	n.findings.st.SetParties(parties)
 	n.findings.st.Advance(n.now())
 	f, text, ok := n.findings.st.Explain(id)
 	n.findings.mu.Unlock()

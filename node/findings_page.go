@@ -64,9 +64,11 @@ func (n *Node) eachFinding(q FindingsQuery, after string, fn func(x *reconcile.F
 	if id, ok := reconcile.RuleID(q.Rule); ok {
 		sc.Prefix = id + "/"
 	}
+	parties := n.calendarParties()
 	f := n.findings
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.st.SetParties(parties) // the calendar's missing submissions (R11) of partners that sent nothing
 	f.st.Each(n.now(), sc, after, func(x *reconcile.Finding) bool {
 		if !q.Query.Match(*x) {
 			return true

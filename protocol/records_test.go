@@ -26,6 +26,7 @@ var recordExamples = map[string]string{
 	WithdrawalType:           "withdrawal.json",
 	BatchType:                "batch.json",
 	HandoverType:             "key_handover.json",
+	AnnualReportType:         "annual_report.json",
 }
 
 // invalidCase is a change to an example and the field and reason it must
@@ -74,8 +75,8 @@ func TestEveryTypeHasExample(t *testing.T) {
 			t.Errorf("type %q: %v", rt.Name, err)
 		}
 	}
-	if len(Types()) != 12 {
-		t.Errorf("%d registered types, want 12", len(Types()))
+	if len(Types()) != 13 {
+		t.Errorf("%d registered types, want 13", len(Types()))
 	}
 }
 
@@ -129,6 +130,7 @@ func TestTypedParsers(t *testing.T) {
 		WithdrawalType:           func(b []byte) (any, error) { return ParseWithdrawal(b) },
 		BatchType:                func(b []byte) (any, error) { return ParseBatch(b) },
 		HandoverType:             func(b []byte) (any, error) { return ParseHandover(b) },
+		AnnualReportType:         func(b []byte) (any, error) { return ParseAnnualReport(b) },
 	}
 	for typ, parse := range parsers {
 		got, err := parse(body(typ))
@@ -183,6 +185,7 @@ func TestNaturalKey(t *testing.T) {
 		{ImportConfirmationType, "import_confirmation/IN/IN0001234"},
 		{TradeStatisticsType, "trade_statistics/IN/2026-Q3/export/BE/7102.31"},
 		{ProductionStatisticsType, "production_statistics/BW/2026-H1"},
+		{AnnualReportType, "annual_report/IN/2025"},
 		{NoticeType, ""},
 		{AnomalyQueryType, ""},
 		{AnomalyAnswerType, ""},

@@ -2,8 +2,6 @@ package reconcile
 
 import (
 	"time"
-
-	"github.com/kpnode/kpnode/protocol"
 )
 
 // timer is the next deadline of an unconfirmed certificate (R2), in Unix
@@ -91,8 +89,8 @@ func (s *State) schedule(sl *slot, next int64) {
 }
 
 // advance moves the clock to now and schedules what depends on it: the
-// slots whose deadline passed (R2) and the missing-statistics subjects of
-// the quarters that fell due or stopped being due (R11). A clock moved
+// slots whose deadline passed (R2) and the missing-submission subjects of
+// the obligations whose latest missing period moved (R11). A clock moved
 // backwards re-evaluates the current time-based findings.
 func (s *State) advance(now time.Time) {
 	if now.IsZero() || now.Equal(s.clock) {
@@ -112,41 +110,5 @@ func (s *State) advance(now time.Time) {
 		s.timers.remove(sl)
 		s.touchSlot(sl, bit(ruleUnconfirmed))
 	}
-	due := latestDue(now, s.cfg.StatisticsDueMonths)
-	if due == s.dueQ {
-		return
-	}
-	old := s.dueQ
-	s.dueQ = due
-	for reporter := range s.subs {
-		first := s.firstQuarter(reporter)
-		from, to := old.Next(), due
-		switch {
-		case old.IsZero():
-			from = first
-		case due.Compare(old) < 0:
-			from, to = due.Next(), old
-		}
-		if from.Compare(first) < 0 {
-			from = first
-		}
-		for q := from; q.Compare(to) <= 0; q = q.Next() {
-			s.touch(subjectKey{kind: subjMissing, a: reporter, q: q})
-		}
-	}
-}
-
-// dueDate returns when the statistics of q are due: months after the end
-// of the quarter (the first day of the next quarter plus months).
-func dueDate(q protocol.Quarter, months int) time.Time {
-	return q.Next().Start().Time().AddDate(0, months, 0)
-}
-
-// latestDue returns the latest quarter whose statistics are due at now.
-func latestDue(now time.Time, months int) protocol.Quarter {
-	q := protocol.QuarterOf(protocol.DateOf(now.UTC()))
-	for dueDate(q, months).After(now) {
-		q = q.Prev()
-	}
-	return q
+	s.advanceCalendar(now)
 }

@@ -73,10 +73,18 @@ type Config struct {
 	StatisticsDueMonths int     `json:"statistics_due_months"`  // 2
 	AnomalyQueryDueDays int     `json:"anomaly_query_due_days"` // 30
 
+	// A query a partner has not answered AnomalyQueryGraceDays after its
+	// due date is overdue ([TrackQueries]).
+	AnomalyQueryGraceDays int `json:"anomaly_query_grace_days"` // 0
+
 	// A producer's exports of its own origin in a half-year may exceed its
 	// production of that half by ProductionStockPct (sales from stock)
 	// before they are flagged (R12).
 	ProductionStockPct Percent `json:"production_stock_pct"` // 50
+
+	// Calendar sets when submissions are due and from when they are owed
+	// (the submission calendar; R11's missing submissions).
+	Calendar CalendarConfig `json:"calendar"`
 
 	// Partners overrides thresholds for one partner, by participant code.
 	Partners map[string]PartnerConfig `json:"partners,omitempty"`
@@ -137,6 +145,7 @@ func DefaultConfig() Config {
 		StatisticsDueMonths:      2,
 		AnomalyQueryDueDays:      30,
 		ProductionStockPct:       50_00,
+		Calendar:                 defaultCalendar(),
 	}
 }
 
@@ -233,6 +242,7 @@ func (c Config) checkScalars() error {
 		{"period_change_pct", c.PeriodChangePct <= 0, "must be more than 0", c.PeriodChangePct},
 		{"statistics_due_months", c.StatisticsDueMonths < 0 || c.StatisticsDueMonths > 24, "must be 0..24", c.StatisticsDueMonths},
 		{"anomaly_query_due_days", c.AnomalyQueryDueDays < 1 || c.AnomalyQueryDueDays > 3650, "must be 1..3650", c.AnomalyQueryDueDays},
+		{"anomaly_query_grace_days", c.AnomalyQueryGraceDays < 0 || c.AnomalyQueryGraceDays > 3650, "must be 0..3650", c.AnomalyQueryGraceDays},
 		{"production_stock_pct", c.ProductionStockPct < 0, "must not be negative", c.ProductionStockPct},
 	}
 	for _, ch := range checks {
@@ -240,7 +250,7 @@ func (c Config) checkScalars() error {
 			return badField(ch.field, "%s, got %v", ch.want, ch.got)
 		}
 	}
-	return nil
+	return c.Calendar.check()
 }
 
 func validPct(p Percent) bool { return p > 0 && p <= 100_00 }

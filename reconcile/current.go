@@ -114,6 +114,18 @@ func (c *Chains[V]) Current(p Pos) (Pos, V, bool) {
 	return Pos{}, zero, false
 }
 
+// Root returns the value of the first record of the chain of the record
+// at p, the record every correction in it descends from; false when p
+// holds no record in a chain.
+func (c *Chains[V]) Root(p Pos) (V, bool) {
+	l := c.at.get(p)
+	if l == nil || l.root == nil {
+		var zero V
+		return zero, false
+	}
+	return l.root.val, true
+}
+
 // Withdrawal returns the position of the withdrawal that ended the chain
 // of the record at p; false when the chain has a current record.
 func (c *Chains[V]) Withdrawal(p Pos) (Pos, bool) {

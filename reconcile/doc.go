@@ -4,17 +4,21 @@
 //
 // A [State] is fed decrypted records one at a time with [State.Add] (or
 // many with [State.AddAll]): certificates, pre-notifications, import
-// confirmations, trade and production statistics, notices and withdrawals,
-// as parsed by package protocol. Each Add returns the findings it raised,
+// confirmations, trade and production statistics, annual reports, notices
+// and withdrawals, as parsed by package protocol. Each Add returns the findings it raised,
 // changed or cleared, at a cost proportional to the records it touches:
 // records are indexed by their natural keys (issuer and certificate number;
 // reporter, partner, quarter and HS code) and every aggregate a rule reads
 // is updated in place. [State.Findings] lists the current findings at a
 // given time, which becomes the State's clock: the time-based rules
-// (unconfirmed shipments, missing statistics) read it and nothing else does,
+// (unconfirmed shipments, missing submissions) read it and nothing else does,
 // so tests control time by passing it in. [State.Explain] gives a longer
 // account of one finding and [State.DraftQuery] the anomaly query it calls
-// for.
+// for. [State.Calendar] is the submission calendar at a time: what each
+// participant owes (quarterly trade statistics, half-yearly production,
+// annual reports), received on time or late, overdue or missing, which R11's
+// missing submissions come from; [State.AnsweredBy] names the annual
+// reports that cite a finding as resolved.
 //
 // The rules read current records only, as [Chains] decides them: the one
 // rule of docs/records.md §11, which the node's exports and KP statistics

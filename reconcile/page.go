@@ -57,7 +57,7 @@ func (s *State) period(h *held) string {
 		}
 	} else {
 		switch h.subject().kind {
-		case subjMirrorQ, subjCertStats, subjChange, subjMissing:
+		case subjMirrorQ, subjCertStats, subjChange:
 			return quarterText(h.subject().q)
 		case subjMirrorY:
 			return strconv.Itoa(h.subject().year)

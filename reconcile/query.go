@@ -11,7 +11,7 @@ import (
 // DraftQuery drafts the anomaly query (the Working Group on Statistics'
 // Data Anomaly Questionnaire) for a current statistics finding: mirror
 // statistics (R9), certificates against statistics (R10), period over
-// period and missing statistics (R11), production against exports (R12).
+// period and missing statistics (R11; not a missing annual report), production against exports (R12).
 // The query is due anomaly_query_due_days after now, carries the rule and
 // the finding's id, and uses reference as its reference (the caller's
 // numbering, such as "IN-AQ-2026-0012"). It is addressed to the finding's
@@ -58,11 +58,16 @@ func (s *State) DraftQuery(id, reference string, now time.Time) (q protocol.Anom
 		q.Observed = sprintf("%s %% in carats and %s %% in value against %s", n["carats_change_pct"], n["value_change_pct"], k.q.Prev())
 		q.Question = "This figure changed sharply against the previous quarter. Could you confirm it and explain the change (a large shipment, a change of reporting, a correction)?"
 	case subjMissing:
-		q.Period = k.q.String()
-		q.Subject = sprintf("Missing statistics, %s %s", k.a, k.q)
-		q.Figure = "quarterly trade statistics (KPCS Annex III)"
-		q.Observed = sprintf("none received by %s", n["due"])
-		q.Question = sprintf("We have not received your trade statistics for %s, due %s. Could you submit them or tell us when to expect them?", k.q, n["due"])
+		if Obligation(k.flow) == AnnualReportObligation {
+			return protocol.AnomalyQuery{}, false // an anomaly query asks about statistics
+		}
+		oldest := strings.Fields(n["missing"])[0]
+		q.Period = oldest
+		q.Subject = sprintf("Missing %s, %s", Obligation(k.flow).noun(), k.a)
+		q.Figure = Obligation(k.flow).noun() + " (KPCS Annex III)"
+		q.Observed = sprintf("none received for %s", n["missing"])
+		q.Question = sprintf("We have not received your %s for %s, the oldest due %s. Could you submit them or tell us when to expect them?",
+			Obligation(k.flow).noun(), listPeriods(strings.Fields(n["missing"])), n["oldest_due"])
 	case subjProduction:
 		q.Period = k.h.String()
 		q.Subject = sprintf("Exports of own origin above production, %s %s", k.a, k.h)

@@ -77,6 +77,7 @@ const (
 	kindTrade
 	kindProd
 	kindNotice
+	kindReport
 )
 
 // rec is a live record.
@@ -97,6 +98,7 @@ func (r *rec) pre() *protocol.PreNotification       { return r.body.(*protocol.P
 func (r *rec) trade() *protocol.TradeStatistics     { return r.body.(*protocol.TradeStatistics) }
 func (r *rec) prod() *protocol.ProductionStatistics { return r.body.(*protocol.ProductionStatistics) }
 func (r *rec) notice() *protocol.Notice             { return r.body.(*protocol.Notice) }
+func (r *rec) report() *protocol.AnnualReport       { return r.body.(*protocol.AnnualReport) }
 
 // when returns the entry time, or the zero Time.
 func (r *rec) when() time.Time {
@@ -132,6 +134,7 @@ var kinds = map[string]uint8{
 	protocol.TradeStatisticsType:      kindTrade,
 	protocol.ProductionStatisticsType: kindProd,
 	protocol.NoticeType:               kindNotice,
+	protocol.AnnualReportType:         kindReport,
 }
 
 // classify returns body as a record and its kind; kindNone for a type the

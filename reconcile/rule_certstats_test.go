@@ -98,27 +98,35 @@ func TestMissingStatistics(t *testing.T) {
 		f.rec("BE", trade("BE", "2025-Q4", imp, "IN", "7102.31", "100.00", "10000.00", 1)),
 	)
 	// 2025-Q4 is due 2026-03-01, 2026-Q1 on 2026-06-01.
+	const be = "R11/BE/trade-statistics/missing"
 	fs := ofRule(s.Findings(at("2026-05-31")), "R11")
-	wantIDs(t, fs, "R11/BE/2025-Q3/missing")
-	if g := fs[0]; g.Severity != Warning || g.Partner != "BE" || g.Numbers["due"] != "2025-12-01" || !g.Since.Equal(at("2025-12-01")) {
+	wantIDs(t, fs, be)
+	if g := fs[0]; g.Severity != Warning || g.Partner != "BE" || g.Numbers["oldest_due"] != "2025-12-01" ||
+		g.Numbers["missing"] != "2025-Q3" || !g.Since.Equal(at("2025-12-01")) {
 		t.Fatalf("%+v", g)
 	}
+	// A second missing quarter changes the one finding, not a second one.
 	ch, _ := s.Advance(at("2026-06-01"))
-	wantIDs(t, ch, "R11/BE/2026-Q1/missing")
-	_, cl := s.Add(f.rec("BE", trade("BE", "2025-Q3", imp, "IN", "7102.31", "100.00", "10000.00", 1)))
-	if len(cl) != 1 || cl[0] != "R11/BE/2025-Q3/missing" {
-		t.Fatalf("cleared %v", cl)
+	wantIDs(t, ch, be)
+	if g := ch[0]; g.Numbers["missing"] != "2025-Q3 2026-Q1" || g.Numbers["missing_count"] != "2" || !g.Since.Equal(at("2025-12-01")) {
+		t.Fatalf("%+v", g)
+	}
+	s.Add(f.rec("BE", trade("BE", "2025-Q3", imp, "IN", "7102.31", "100.00", "10000.00", 1)))
+	if g := find(t, s.Findings(at("2026-06-01")), be); g.Numbers["missing"] != "2026-Q1" || !g.Since.Equal(at("2026-06-01")) {
+		t.Fatalf("%+v", g)
 	}
 	// An earlier history makes earlier gaps visible.
 	s.Add(f.rec("BE", trade("BE", "2024-Q4", imp, "IN", "7102.31", "100.00", "10000.00", 1)))
-	wantIDs(t, ofRule(s.Findings(at("2026-06-01")), "R11"), "R11/BE/2025-Q1/missing", "R11/BE/2026-Q1/missing")
+	if g := find(t, s.Findings(at("2026-06-01")), be); g.Numbers["missing"] != "2025-Q1 2026-Q1" {
+		t.Fatalf("%+v", g)
+	}
 	// Back in time, nothing was due yet.
 	wantIDs(t, ofRule(s.Findings(at("2025-02-01")), "R11"))
 	// The node's own gap has no partner.
 	s.Add(f.rec("IN", trade("IN", "2025-Q1", exp, "BE", "7102.31", "100.00", "10000.00", 1)))
-	g := find(t, s.Findings(at("2025-09-01")), "R11/IN/2025-Q2/missing")
-	if g.Partner != "" {
-		t.Fatalf("own gap partner %q", g.Partner)
+	g := find(t, s.Findings(at("2025-09-01")), "R11/IN/trade-statistics/missing")
+	if g.Partner != "" || g.Numbers["missing"] != "2025-Q2" {
+		t.Fatalf("own gap %+v", g)
 	}
 }
 

@@ -49,7 +49,7 @@ var ruleTable = [...]RuleInfo{
 	{"R10", "certificates-vs-statistics", Warning,
 		"the certificates of a partner, quarter and HS code (for imports, those confirmed) do not add up to the statistics reported for them (residual above 1 %)"},
 	{"R11", "period-over-period", Info,
-		"a statistics figure changed beyond ±50 % quarter on quarter (info), or a quarter's statistics are missing after the due window (warning)"},
+		"a statistics figure changed beyond ±50 % quarter on quarter (info), or a participant's statistics or annual reports are missing after their due date and grace (warning, one per obligation)"},
 	{"R12", "production-vs-exports", Warning,
 		"a producer exported more of its own origin in a half-year than it produced plus plausible stock"},
 	{"R13", "foreign-author", Critical,

@@ -18,9 +18,9 @@ type State struct {
 	self string
 	ref  UnitValues
 
-	clock  time.Time        // the latest now seen; zero before the first Findings or Advance
-	timers timerHeap        // R2 deadlines of unconfirmed certificates
-	dueQ   protocol.Quarter // the latest quarter whose statistics are due at clock (R11)
+	clock  time.Time // the latest now seen; zero before the first Findings or Advance
+	timers timerHeap // R2 deadlines of unconfirmed certificates
+	calDue [4]period // by obligation, the latest period missing at clock if not received (R11)
 
 	chains *Chains[*rec] // every record by position; the current ones are live (current.go)
 
@@ -43,6 +43,12 @@ type State struct {
 	combos map[string]map[combo]struct{}       // reporter → (flow, partner, HS code) of its rows
 	pairs  map[string]map[pairHS]struct{}      // participant → trade pairs it is part of
 	prod   map[phKey][]*rec                    // production statistics; the last one counts
+
+	// The submission calendar (calendar_index.go) and the findings annual
+	// reports answer (answers.go).
+	subm    submissions
+	parties []string // tracked besides self and the reporters held (SetParties)
+	answers map[string][]*rec
 
 	// Notices.
 	status    map[string][]*rec // participant → status changes, by effective date
@@ -131,6 +137,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		ownExp: map[phKey]*agg{},
 		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{}, euSubs: map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
+		subm: submissions{}, answers: map[string][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
 		active: map[string]*held{}, index: newFindingIndex(), owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
 	}
@@ -141,6 +148,9 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 // setLive puts a record that became current into the rules, or takes out
 // one that stopped being current.
 func (s *State) setLive(r *rec, live bool) {
+	if reporter, p, ok := recPeriod(r); ok {
+		s.putSubmission(r, reporter, p, live)
+	}
 	if live {
 		s.insert(r)
 	} else {
@@ -302,6 +312,8 @@ func (s *State) insert(r *rec) {
 		s.insertProd(r)
 	case kindNotice:
 		s.insertNotice(r)
+	case kindReport:
+		s.putAnswers(r, true)
 	}
 }
 
@@ -315,6 +327,8 @@ func (s *State) remove(r *rec) {
 		s.removeProd(r)
 	case kindNotice:
 		s.removeNotice(r)
+	case kindReport:
+		s.putAnswers(r, false)
 	}
 }
 

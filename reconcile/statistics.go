@@ -65,7 +65,7 @@ const (
 	subjMirrorY                     // R9 by year
 	subjCertStats                   // R10: a reporter, b partner
 	subjChange                      // R11 period over period: a reporter, b partner
-	subjMissing                     // R11 missing submission: a reporter
+	subjMissing                     // R11 missing submissions: a reporter, flow its Obligation
 	subjProduction                  // R12: a producer
 	subjAuthor                      // R13: a the feed, b the entry's seq, year the batch item
 )
@@ -237,7 +237,7 @@ func (s *State) countSubmission(reporter string, q protocol.Quarter, delta int) 
 		m = map[protocol.Quarter]int{}
 		s.subs[reporter] = m
 	}
-	before, beforeFirst := m[q], s.firstQuarter(reporter)
+	before := m[q]
 	m[q] += delta
 	if m[q] == 0 {
 		delete(m, q)
@@ -256,54 +256,14 @@ func (s *State) countSubmission(reporter string, q protocol.Quarter, delta int) 
 	for k := range s.aggIndex[pq{reporter, q}] {
 		s.touchStats(k)
 	}
-	s.touch(subjectKey{kind: subjMissing, a: reporter, q: q})
 	if euSide(reporter) {
 		s.euSubs[q] += delta
 		if s.euSubs[q] == 0 {
 			delete(s.euSubs, q)
 		}
-		for _, c := range euCodes() { // "EU" and its authorities cover each other (R11)
-			s.touch(subjectKey{kind: subjMissing, a: c, q: q})
-		}
 	}
 	if len(m) == 0 {
 		delete(s.subs, reporter)
-	}
-	if after := s.firstQuarter(reporter); after != beforeFirst {
-		s.touchMissingBetween(reporter, beforeFirst, after)
-	}
-}
-
-// firstQuarter returns the earliest quarter reporter submitted, or the zero
-// Quarter.
-func (s *State) firstQuarter(reporter string) protocol.Quarter {
-	var first protocol.Quarter
-	for q := range s.subs[reporter] {
-		if first.IsZero() || q.Compare(first) < 0 {
-			first = q
-		}
-	}
-	return first
-}
-
-// touchMissingBetween schedules the missing-submission subjects of
-// reporter from the earlier of a and b up to the later one (or up to the
-// due quarter when one of them is zero).
-func (s *State) touchMissingBetween(reporter string, a, b protocol.Quarter) {
-	if s.dueQ.IsZero() {
-		return
-	}
-	from, to := a, b
-	switch {
-	case a.IsZero():
-		from, to = b, s.dueQ
-	case b.IsZero():
-		from, to = a, s.dueQ
-	case b.Compare(a) < 0:
-		from, to = b, a
-	}
-	for q := from; q.Compare(to) <= 0 && q.Compare(s.dueQ) <= 0; q = q.Next() {
-		s.touch(subjectKey{kind: subjMissing, a: reporter, q: q})
 	}
 }
 

@@ -62,7 +62,8 @@
 // its own currency at the period's last day, and for some producers the
 // artisanal/industrial split; none of it changes a figure. Nodes also send a few
 // notices (forged certificates, a seizure, a lifted enhanced vigilance, a
-// historic suspension) that name nothing any certificate involves.
+// historic suspension) that name nothing any certificate involves, and
+// their annual report for the latest year due (see annual.go).
 //
 // With no anomalies, every node's reconciliation finds nothing but those
 // mirror gaps of goods in transit, whatever the order in which records
@@ -87,8 +88,9 @@
 // usual price). R9–R12 change what a
 // reporter declares (imports 1.5 times the exporter's figure, which R10
 // also flags; exports 5 % above the certificates; a previous quarter of a
-// quarter of the current figure; a quarter skipped two quarters back;
-// production below own exports). Each anomaly has its own shipment or its
+// quarter of the current figure; a quarter skipped two quarters back, or
+// an annual report skipped, R11's one finding per participant and
+// obligation; production below own exports). Each anomaly has its own shipment or its
 // own statistics comparison, so that none changes what another raises.
 // [Expected] lists each finding with the nodes that must raise it.
 //

@@ -32,6 +32,7 @@ type injections struct {
 	earlyTo  map[string]bool               // … and the partners they sent it to
 	gaps     map[string]bool               // reporters given a missing quarter (R11 missing) …
 	gapsTo   map[string]bool               // … and the partners they sent the quarter before it to
+	noReport map[string]bool               // nodes whose annual report is missing (R11 missing)
 	halves   map[half]bool                 // production figures taken (R12)
 	outliers map[groupKey]int              // outlier lines per unit-value group (R7, R8)
 	watched  map[string]bool               // authors of the enhanced-vigilance notice (R5)
@@ -51,7 +52,7 @@ type injector struct {
 func (g *generator) inject() error {
 	g.inj = injections{
 		baseline: g.statistics(), cells: map[pairCell]bool{}, earlier: map[string]bool{}, earlyTo: map[string]bool{},
-		gaps: map[string]bool{}, gapsTo: map[string]bool{},
+		gaps: map[string]bool{}, gapsTo: map[string]bool{}, noReport: map[string]bool{},
 		halves: map[half]bool{}, outliers: map[groupKey]int{}, watched: map[string]bool{}, forged: map[string]bool{},
 	}
 	rules := g.injectors()

@@ -84,13 +84,17 @@ func statsID(rule string, k cell) string {
 	return fmt.Sprintf("%s/%s/%s/%s/%s/%s", rule, k.reporter, k.flow, k.partner, k.q, k.hs)
 }
 
-// injectPeriods (R11) alternates a quarter-on-quarter jump and a missing
-// quarter, falling back to the other when one has run out.
+// injectPeriods (R11) rotates a quarter-on-quarter jump, a missing
+// quarter and a missing annual report, falling back to the next when one
+// has run out.
 func (g *generator) injectPeriods(k int) bool {
-	if k%2 == 0 {
-		return g.injectChange() || g.injectMissing()
+	kinds := []func() bool{g.injectChange, g.injectMissing, g.injectMissingReport}
+	for i := range kinds {
+		if kinds[(k+i)%len(kinds)]() {
+			return true
+		}
 	}
-	return g.injectMissing() || g.injectChange()
+	return false
 }
 
 // injectChange gives a reporter's row a previous quarter of a quarter of
@@ -161,7 +165,7 @@ func (g *generator) injectMissing() bool {
 	g.inj.add(func() []Expected {
 		gap := k.q.Prev()
 		note := fmt.Sprintf("%s submitted %s and %s but not %s", k.reporter, old.q, k.q, gap)
-		return []Expected{expect(fmt.Sprintf("R11/%s/%s/missing", k.reporter, gap), reconcile.Warning, note, k.reporter, k.partner)}
+		return []Expected{expect(fmt.Sprintf("R11/%s/trade-statistics/missing", k.reporter), reconcile.Warning, note, k.reporter, k.partner)}
 	})
 	return true
 }

@@ -116,6 +116,7 @@ func Generate(o Options) (*Plan, error) {
 	reports, stats := g.reports()
 	items = append(items, reports...)
 	items = append(items, g.notices()...)
+	items = append(items, g.annualReports()...)
 	items = append(items, g.extra...)
 	if err := encodeItems(items); err != nil {
 		return nil, err

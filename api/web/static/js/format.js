@@ -14,6 +14,7 @@ export const TYPES = [
   ['anomaly_answer', 'Anomaly answer'],
   ['acknowledgement', 'Acknowledgement'],
   ['withdrawal', 'Withdrawal'],
+  ['annual_report', 'Annual report'],
   ['batch', 'Batch (an imported file)'],
 ];
 
@@ -95,5 +96,6 @@ const SUMMARIES = {
   anomaly_answer: (r) => 'Answer to ' + r.query.feed + ' #' + r.query.seq + ' (' + r.status.replace(/_/g, ' ') + ')',
   acknowledgement: (r) => 'Acknowledges notice ' + r.of.feed + ' #' + r.of.seq + (r.remarks ? ': ' + r.remarks : ''),
   withdrawal: (r) => 'Withdraws entry #' + r.supersedes.seq + ': ' + r.reason,
+  annual_report: (r) => r.reporter + ' annual report ' + r.year + (r.resolves && r.resolves.length ? ', resolves ' + r.resolves.length + (r.resolves.length === 1 ? ' finding' : ' findings') : ''),
   batch: (r) => 'Batch of ' + r.items.length + ' ' + typeLabel(r.type) + (r.items.length === 1 ? '' : ' records'),
 };

@@ -17,6 +17,8 @@ import { chartsPage } from './pages/charts.js';
 import { awaitingPage } from './pages/inbox.js';
 import { referencePage } from './pages/reference.js';
 import { auditPage } from './pages/audit.js';
+import { calendarPage } from './pages/calendar.js';
+import { reportPage } from './pages/report.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -33,6 +35,8 @@ const ROUTES = [
   { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
   { re: /^\/audit$/, nav: 'audit', page: auditPage, title: 'Audit log' },
+  { re: /^\/calendar$/, nav: 'calendar', page: calendarPage, title: 'Submission calendar' },
+  { re: /^\/report$/, nav: 'calendar', page: reportPage, title: 'Annual report' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];
 

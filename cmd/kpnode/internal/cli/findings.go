@@ -38,7 +38,7 @@ func boolFlag(b bool) string {
 }
 
 func runFindings(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT]")
+	fs, homeFlag := e.newFlags("findings", "[--json] [--open] [--acknowledged] [--rule ID] [--partner CODE] [--period 2026-Q3] [--since DATE] [--severity LEVEL] [--limit N] [--cursor NEXT | --all] | summary | explain ID | ack ID [--note TEXT] | ask ID")
 	f := findingsFlags{asJSON: fs.Bool("json", false, "print JSON (with --all: one finding per line)"),
 		rule:     fs.String("rule", "", "only this rule: R1…R13 or its name"),
 		partner:  fs.String("partner", "", "only findings concerning this partner (none: the node's own statistics)"),
@@ -73,9 +73,11 @@ func findingsCommand(e *env, c *client, pos []string, f findingsFlags, note stri
 		return explainFinding(e, c, pos[1], *f.asJSON)
 	case sub == "ack" && len(pos) == 2:
 		return ackFinding(e, c, pos[1], note)
+	case sub == "ask" && len(pos) == 2:
+		return askAboutFinding(e, c, pos[1])
 	case sub == "summary" && len(pos) == 1:
 		return summarizeFindings(e, c, f)
-	case sub == "explain" || sub == "ack":
+	case sub == "explain" || sub == "ack" || sub == "ask":
 		return usageErrorf("findings %s needs one finding ID", sub)
 	case sub != "":
 		return usageErrorf("findings: unexpected %q", strings.Join(pos, " "))
@@ -197,6 +199,21 @@ func ackFinding(e *env, c *client, id, note string) error {
 	return nil
 }
 
+// askAboutFinding sends the partner of a finding the anomaly query it
+// calls for.
+func askAboutFinding(e *env, c *client, id string) error {
+	body, err := json.Marshal(api.AskFindingRequest{ID: id})
+	if err != nil {
+		return err
+	}
+	var p node.Published
+	if err := c.do(e, "POST", "/api/findings/ask", body, &p); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "Asked %s about %s: anomaly query entry %d. kpnode questionnaires shows the answer when it comes.\n", audienceText(p.Audience), id, p.Seq)
+	return nil
+}
+
 func printFindings(e *env, list []node.FindingView) error {
 	if len(list) == 0 {
 		fmt.Fprintln(e.Out, "No findings.")
@@ -230,8 +247,13 @@ func explainFinding(e *env, c *client, id string, asJSON bool) error {
 	if asJSON {
 		return printJSON(e.Out, fe)
 	}
-	_, err := fmt.Fprintln(e.Out, strings.TrimRight(fe.Explanation, "\n"))
-	return err
+	if _, err := fmt.Fprintln(e.Out, strings.TrimRight(fe.Explanation, "\n")); err != nil {
+		return err
+	}
+	for _, r := range fe.AnsweredBy {
+		fmt.Fprintf(e.Out, "Answered by %s (%s entry %d)\n", r.Key, r.Feed, r.Seq)
+	}
+	return nil
 }
 
 // escapePath escapes each segment of a slash-separated id.

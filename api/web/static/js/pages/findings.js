@@ -137,9 +137,13 @@ export async function findingPage(view, ctx) {
     section('What was found', el('p', { class: 'lead', id: 'finding-summary' }, f.explanation),
       dl([['Partner', f.partner || '—'], fe.period ? ['Period', fe.period] : null, f.since ? ['Since', when(f.since)] : null])),
     el('div', { class: 'columns' }, section('The numbers', numbers(f.numbers)), section('The records compared', records(f.records))),
+    fe.answered_by && fe.answered_by.length ? section('Answered by', answeredBy(fe.answered_by)) : null,
+    f.partner || !api.can('clerk') ? null : section('Answer it in the annual report', el('p', {}, 'When this node\'s annual report explains or resolves this finding, ',
+      el('a', { href: '#/report' + api.query({ resolves: f.id }), id: 'finding-report-link' }, 'write the report citing it'), '.')),
     section('Acknowledge', api.can('clerk') || ack ? ackPart(f, ack, ctx) : roleNeeded('clerk', 'acknowledge findings')),
     f.partner ? section('Ask ' + f.partner, el('p', {}, 'If the partner should explain or correct a figure, ',
-      el('a', { href: '#/query' + api.query({ finding: f.id, rule: f.rule, partner: f.partner }) }, 'send them a question about this finding'), '.')) : null,
+      el('a', { href: '#/query' + api.query({ finding: f.id, rule: f.rule, partner: f.partner }) }, 'send them a question about this finding'), '.'),
+    QUESTIONED.has(f.rule) && api.can('clerk') ? askNow(f, ctx) : null) : null,
     section('Full explanation', el('pre', { class: 'explanation', id: 'finding-explanation' }, fe.explanation || f.explanation)));
 }
 
@@ -147,6 +151,35 @@ function numbers(n) {
   const keys = Object.keys(n || {});
   if (keys.length === 0) return empty('This finding has no figures.');
   return table(['Figure', 'Value'], keys.map((k) => row([humanize(k), el('span', { class: 'value' }, n[k])])), { id: 'finding-numbers' });
+}
+
+/** QUESTIONED are the rules whose findings the node drafts a question for. */
+const QUESTIONED = new Set(['R9', 'R10', 'R11', 'R12']);
+
+/** askNow sends the partner the question the node drafts from the finding,
+ * in one action. */
+function askNow(f, ctx) {
+  const out = el('div', { id: 'ask-result', 'aria-live': 'polite' });
+  const button = el('button', { type: 'button', class: 'primary', id: 'ask-button' }, 'Send the drafted question now');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const p = await api.post('/api/findings/ask', { id: f.id }, { signal: ctx.signal });
+      fill(out, okBox('Question sent to ' + p.audience.join(', ') + ' as entry #' + p.seq + '. ',
+        el('a', { href: '#/calendar' }, 'Its answer shows on the Calendar page'), '.'));
+    } catch (e) {
+      button.disabled = false;
+      fill(out, errorBox(e, 'Not sent. '));
+    }
+  });
+  return el('div', {}, el('p', {}, 'Or let the node write it: the period, the figures and a question, due in 30 days, citing this finding.'), button, out);
+}
+
+/** answeredBy lists the annual reports that cite the finding as resolved. */
+function answeredBy(refs) {
+  return el('ul', { id: 'finding-answered-by' }, refs.map((r) => el('li', {},
+    el('a', { href: '#/records/' + api.path(r.feed, r.seq), class: 'record-link' }, r.key ? r.key.replace(/^[a-z_]+\//, TypeLabel(r.type) + ' ') : TypeLabel(r.type)),
+    ' (' + r.feed + ' #' + r.seq + ') cites this finding as resolved.')));
 }
 
 function records(refs) {
