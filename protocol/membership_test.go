@@ -181,3 +181,23 @@ func TestParseParticipantUpdates(t *testing.T) {
 		}
 	}
 }
+
+// TestAdmissibleCode: a country code the built-in list lacks can be named
+// (a participant-list update can admit it without a release); a code that
+// is no country cannot, and the trading entity still cannot run a node.
+func TestAdmissibleCode(t *testing.T) {
+	for _, tt := range []struct {
+		code           string
+		named, canNode bool
+	}{{"IN", true, true}, {"SS", true, true}, {"FR", true, true}, {"TW", true, false}, {"XX", false, false}, {"EU", true, true}, {"ss", false, false}} {
+		if AdmissibleCode(tt.code, false) != tt.named || AdmissibleCode(tt.code, true) != tt.canNode {
+			t.Errorf("%s: AdmissibleCode = %v, %v", tt.code, AdmissibleCode(tt.code, false), AdmissibleCode(tt.code, true))
+		}
+	}
+	for dest, ok := range map[string]bool{"SS": true, "XX": false} {
+		body := mutated(t, "certificate.json", func(m map[string]any) { m["destination"] = dest })
+		if err := ValidateRecord(CertificateType, body); (err == nil) != ok {
+			t.Errorf("a certificate to %s: %v", dest, err)
+		}
+	}
+}

@@ -44,9 +44,10 @@ type State struct {
 	pairs  map[string]map[pairHS]struct{}      // participant → trade pairs it is part of
 	prod   map[phKey][]*rec                    // production statistics; the last one counts
 
-	// Notices.
-	status    map[string][]*rec // participant → status changes, by effective date
-	vigilance map[string][]*rec // origin → enhanced-vigilance notices
+	// Notices and the participant list.
+	members   *protocol.Membership // nil: the built-in list (membership.go)
+	status    map[string][]*rec    // participant → status changes, by effective date
+	vigilance map[string][]*rec    // origin → enhanced-vigilance notices
 
 	// Records written in another authority's name (R13): kept out of
 	// every other rule.
