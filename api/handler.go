@@ -58,6 +58,11 @@ type Backend interface {
 	RepinPartner(code string, card []byte, validThrough uint64) (node.RepinResult, error)
 	ForceRecovered(note string) (node.RecoveryStatus, error)
 	AuditSession(action string, s node.SessionAudit) error
+
+	// The participant list as data (participants.go).
+	Participants(at protocol.Date) node.ParticipantList
+	ApplyParticipantUpdates(req node.ParticipantUpdatesApply) (node.ParticipantUpdatesResult, error)
+	TrustForParticipants(code string, trusted bool, by string) error
 }
 
 // MaxBodyBytes caps every request body.
@@ -171,6 +176,10 @@ func (h *Handler) routes() {
 	h.handle("GET /api/valuation", h.valuation)
 	h.handleLimit("POST /api/valuation", node.MaxValuationBytes, h.importValuation)
 	h.handle("DELETE /api/valuation", h.resetValuation)
+	h.handle("GET /api/membership", h.membership)
+	h.handleLimit("POST /api/membership/updates", node.MaxParticipantUpdatesBytes, h.applyParticipantUpdates)
+	h.handle("PUT /api/membership/trusted/{code}", h.trustForParticipants(true))
+	h.handle("DELETE /api/membership/trusted/{code}", h.trustForParticipants(false))
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := h.authenticate(r, tokenOrSession); err != nil {

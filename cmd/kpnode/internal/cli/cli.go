@@ -63,7 +63,7 @@ func commands() []command {
 		{"restore", restoreSynopsis, "restore a backup into a new home, verify it, mark it recovering", runRestore},
 		{"audit", auditSynopsis, "the audit log of administrative actions, newest first; verify its chain", runAudit},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
-		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
+		{"participants", participantsSynopsis, "the participant list as of a date and where each entry came from; apply an update file; trust a partner for the list", runParticipants},
 		{"version", "", "print the version", runVersion},
 	}
 }
