@@ -16,6 +16,7 @@ import { importPage } from './pages/import.js';
 import { chartsPage } from './pages/charts.js';
 import { awaitingPage } from './pages/inbox.js';
 import { referencePage } from './pages/reference.js';
+import { participantsPage } from './pages/participants.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -31,6 +32,7 @@ const ROUTES = [
   { re: /^\/reference$/, nav: 'import', page: referencePage, title: 'Record formats' },
   { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },
+  { re: /^\/participants$/, nav: 'participants', page: participantsPage, title: 'Participants' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];
 
