@@ -71,7 +71,11 @@ func (n *Node) ApplyParticipantUpdates(req ParticipantUpdatesApply) (Participant
 	if err := n.storeUpdateFile(f, ev); err != nil {
 		return ParticipantUpdatesResult{}, err
 	}
-	return res, n.refreshMembership()
+	if err := n.refreshMembership(); err != nil {
+		return ParticipantUpdatesResult{}, err
+	}
+	n.events.emit("participants_changed", map[string]any{"file": f.File, "updates": len(us)})
+	return res, nil
 }
 
 func checkUpdatesRequest(req ParticipantUpdatesApply) error {
@@ -123,7 +127,11 @@ func (n *Node) TrustForParticipants(code string, trusted bool, by string) error 
 	if err := n.storeTrust(code, trusted, store.AuditEvent{Action: action, Details: map[string]any{"partner": code, "by": by}}); err != nil {
 		return err
 	}
-	return n.refreshMembership()
+	if err := n.refreshMembership(); err != nil {
+		return err
+	}
+	n.events.emit("participants_changed", map[string]any{"partner": code, "trusted": trusted})
+	return nil
 }
 
 func (n *Node) storeTrust(code string, trusted bool, ev store.AuditEvent) error {
