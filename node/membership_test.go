@@ -89,11 +89,22 @@ func TestParticipantUpdateTrust(t *testing.T) {
 	if e := entryOf(t, be, "SZ", "2018-04-18"); e.Name != "Eswatini" || len(e.History) != 1 || e.History[0].Source.Seq != p2.Seq {
 		t.Fatalf("the rename lost the history: %+v", e)
 	}
+	// A withdrawn update no longer applies.
+	w := fmt.Sprintf(`{"version":1,"supersedes":{"seq":%d},"reason":"sent in error"}`, p2.Seq)
+	if _, err := za.Publish(context.Background(), protocol.WithdrawalType, []byte(w), nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE drops the withdrawn rename", func() error {
+		if e := entryOf(t, be, "SZ", "2020-01-01"); e.Name != "Eswatini" || len(e.History) != 0 {
+			return fmt.Errorf("SZ is %+v", e)
+		}
+		return nil
+	})
 
 	if err := be.TrustForParticipants("ZA", false, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if e := entryOf(t, be, "VE", "2013-01-01"); !e.Active() || len(be.Participants(protocol.Date{}).Ignored) != 2 {
+	if e := entryOf(t, be, "VE", "2013-01-01"); !e.Active() || len(be.Participants(protocol.Date{}).Ignored) != 1 {
 		t.Fatalf("after distrusting ZA: %+v", e)
 	}
 	if err := be.TrustForParticipants("CF", true, "test"); !errors.Is(err, ErrUnknownPartner) {
