@@ -144,21 +144,64 @@ func (m *Membership) On(code string, d Date) (mb Member, ok bool) {
 	return mb, true
 }
 
+// StatusOn returns code's status on d and the change that set it (nil
+// for the built-in list), as [Membership.On] gives them, without building
+// the entry: the checks that only ask whether a participant was active
+// call it for every record. ok is false for a code no list names.
+func (m *Membership) StatusOn(code string, d Date) (status string, set *MembershipChange, ok bool) {
+	_, listed := m.base[code]
+	cs := m.changes[code]
+	if !listed && cs == nil {
+		return "", nil, false
+	}
+	status = StatusNotJoined
+	if listed {
+		status = StatusActive
+	}
+	for i := range cs {
+		u := &cs[i].Update
+		if d.Before(u.Effective) {
+			break
+		}
+		if ignored(status, u.Change) {
+			continue
+		}
+		status = statusAfter(status, u.Change)
+		if u.Change != ChangeRenamed {
+			set = &cs[i]
+		}
+	}
+	return status, set, true
+}
+
+// ignored reports whether a change leaves an entry as it is: a change to
+// a code that has not joined, other than joining, is kept in its history
+// and changes nothing.
+func ignored(status, change string) bool { return status == StatusNotJoined && change != ChangeJoined }
+
+// statusAfter is the status a change leaves; a rename keeps it.
+func statusAfter(status, change string) string {
+	switch change {
+	case ChangeJoined, ChangeReadmitted:
+		return StatusActive
+	case ChangeSuspended:
+		return StatusSuspended
+	case ChangeRemoved:
+		return StatusRemoved
+	}
+	return status
+}
+
 // apply returns mb with change c applied.
 func (mb Member) apply(c MembershipChange) Member {
 	u := c.Update
-	if mb.Status == StatusNotJoined && u.Change != ChangeJoined {
+	if ignored(mb.Status, u.Change) {
 		return mb
 	}
+	mb.Status = statusAfter(mb.Status, u.Change)
 	switch u.Change {
 	case ChangeJoined:
-		mb.Name, mb.Kind, mb.Status = u.Name, u.Kind, StatusActive
-	case ChangeReadmitted:
-		mb.Status = StatusActive
-	case ChangeSuspended:
-		mb.Status = StatusSuspended
-	case ChangeRemoved:
-		mb.Status = StatusRemoved
+		mb.Name, mb.Kind = u.Name, u.Kind
 	case ChangeRenamed:
 		mb.Name = cmp.Or(u.Name, mb.Name)
 	}
@@ -226,6 +269,10 @@ func (m *Membership) everKind(code, kind string) bool {
 	}
 	return slices.ContainsFunc(m.changes[code], func(c MembershipChange) bool { return c.Update.Kind == kind })
 }
+
+// Changed reports whether any change names code: if not, its entry is
+// the built-in one on every date.
+func (m *Membership) Changed(code string) bool { return m.changes[code] != nil }
 
 // Codes returns every code the list names, sorted.
 func (m *Membership) Codes() []string { return slices.Clone(m.codes) }

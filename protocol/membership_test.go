@@ -106,6 +106,19 @@ func TestMembershipAnyOrder(t *testing.T) {
 	for i, d := range dates {
 		want[i] = NewMembership(changes).List(d)
 	}
+	m := NewMembership(changes)
+	for _, d := range dates { // StatusOn, the checks' shortcut, agrees with On
+		for _, mb := range m.List(d) {
+			status, set, ok := m.StatusOn(mb.Code, d)
+			src := MembershipSource{Kind: SourceBuiltIn}
+			if set != nil {
+				src = set.Source
+			}
+			if !ok || status != mb.Status || src != mb.Source {
+				t.Errorf("%s on %s: StatusOn = %s %v %v, On = %+v", mb.Code, d, status, set, ok, mb)
+			}
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 50 {
 		shuffled := append([]MembershipChange(nil), changes...)

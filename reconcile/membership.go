@@ -51,10 +51,15 @@ func sameChange(x, y protocol.MembershipChange) bool { return x == y }
 // list: not listed (never, or not yet, joined), or listed with the
 // status the list gives, and the change that set it.
 func (s *State) listStanding(code string, d protocol.Date) standing {
-	mb, known := s.membership().On(code, d)
-	st := standing{listed: known && mb.Status != protocol.StatusNotJoined, member: mb}
-	if st.listed && !mb.Active() {
-		st.status = mb.Status
+	m := s.membership()
+	if !m.Changed(code) { // the built-in entry on every date: the cached lookup
+		listed, _ := s.participant(code)
+		return standing{listed: listed}
+	}
+	status, set, known := m.StatusOn(code, d)
+	st := standing{listed: known && status != protocol.StatusNotJoined, change: set}
+	if st.listed && status != protocol.StatusActive {
+		st.status = status
 	}
 	return st
 }
@@ -63,18 +68,18 @@ func (s *State) listStanding(code string, d protocol.Date) standing {
 // 2011, Final Communiqué ¶6; partner KP's record seq 4)", or "" when a
 // notice or nothing set it.
 func (st standing) decision() string {
-	if st.notice != nil || st.member.Decision == "" {
+	if st.notice != nil || st.change == nil {
 		return ""
 	}
-	return " (" + st.member.Decision + "; " + st.member.Source.String() + ")"
+	return " (" + st.change.Update.Decision + "; " + st.change.Source.String() + ")"
 }
 
 // listRef returns the reference of the participant_update record behind
 // a standing, if a partner's record set it.
 func (st standing) listRef() (RecordRef, bool) {
-	src := st.member.Source
-	if st.notice != nil || src.Kind != protocol.SourceRecord {
+	if st.notice != nil || st.change == nil || st.change.Source.Kind != protocol.SourceRecord {
 		return RecordRef{}, false
 	}
+	src := st.change.Source
 	return RecordRef{Feed: src.Partner, Seq: src.Seq, Type: protocol.ParticipantUpdateType}, true
 }

@@ -83,3 +83,36 @@ func TestMembershipJoinedLater(t *testing.T) {
 		t.Errorf("EU removal: %s", g.Explanation)
 	}
 }
+
+// BenchmarkMembershipEligibility adds 20,000 certificates from IN to BE
+// (and their confirmations) with the built-in list, and with a list that
+// changes IN, BE and their origins' history (each certificate then reads
+// the list's entry as of its issue date), to compare R5's cost.
+func BenchmarkMembershipEligibility(b *testing.B) {
+	g := newGenerator(1, "IN", "BE", "2006-01-01", 20*365)
+	f := feeds{}
+	var rs []Record
+	for i := 1; i <= 20000; i++ {
+		c := g.cert(i)
+		rs = append(rs, f.rec("IN", c), f.rec("BE", confirm(c, g.received(c))))
+	}
+	var changes []protocol.MembershipChange
+	for _, code := range append([]string{"IN", "BE"}, protocol.BuiltinMembership().Codes()...) {
+		changes = append(changes, protocol.MembershipChange{Update: protocol.ParticipantUpdate{Version: 1, Participant: code,
+			Change: protocol.ChangeRenamed, Effective: day("2016-01-01"), Decision: "bench", Name: code + " renamed"},
+			Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: "bench.csv", Row: 1}})
+	}
+	for _, tc := range []struct {
+		name string
+		m    *protocol.Membership
+	}{{"built-in", nil}, {"changed", protocol.NewMembership(changes)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				s := newState(b, "IN")
+				s.SetMembership(tc.m)
+				s.AddAll(rs)
+				s.Findings(benchNow)
+			}
+		})
+	}
+}

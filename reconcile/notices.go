@@ -71,9 +71,9 @@ func insertByDate(list []*rec, r *rec, date func(*rec) protocol.Date) []*rec {
 // standing is whether a participant may trade on a date, and why not.
 type standing struct {
 	listed bool
-	status string          // the last status change in force, "" for none
-	notice *rec            // the notice that set it, nil when the list did
-	member protocol.Member // the list's entry on the date (membership.go)
+	status string                     // the last status change in force, "" for none
+	notice *rec                       // the notice that set it, nil when the list did
+	change *protocol.MembershipChange // the list's change that set status, nil for none (membership.go)
 }
 
 func (st standing) active() bool {
