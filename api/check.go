@@ -27,9 +27,3 @@ func (h *Handler) checkRecord(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, RecordCheck{Valid: true})
 }
-
-// listParticipants answers the built-in list of Kimberley Process
-// participants (code and name), for the dashboard's participant pickers.
-func (h *Handler) listParticipants(w http.ResponseWriter, _ *http.Request) error {
-	return writeJSON(w, http.StatusOK, protocol.Participants())
-}

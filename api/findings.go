@@ -218,8 +218,6 @@ func (h *Handler) explainFinding(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, fe)
 }
 
-// knownCode reports whether code names a participant or trading entity.
-func knownCode(code string) bool {
-	_, ok := protocol.LookupParticipant(code)
-	return ok
-}
+// knownCode reports whether code can name a participant or the trading
+// entity (protocol.AdmissibleCode).
+func knownCode(code string) bool { return protocol.AdmissibleCode(code, false) }

@@ -64,6 +64,11 @@ type Backend interface {
 	AuditSession(action string, s node.SessionAudit) error
 	AuditTokenRotation(actor string) error
 	As(actor string) *node.Acting
+
+	// The participant list as data (participants.go).
+	Participants(at protocol.Date) node.ParticipantList
+	ApplyParticipantUpdates(req node.ParticipantUpdatesApply) (node.ParticipantUpdatesResult, error)
+	TrustForParticipants(code string, trusted bool, by string) error
 }
 
 // MaxBodyBytes caps every request body.
@@ -219,6 +224,10 @@ func (h *Handler) routes() {
 	h.handle("GET /api/valuation", view, h.valuation)
 	h.handleLimit("POST /api/valuation", clerk, node.MaxValuationBytes, h.importValuation)
 	h.handle("DELETE /api/valuation", clerk, h.resetValuation)
+	h.handle("GET /api/membership", view, h.membership)
+	h.handleLimit("POST /api/membership/updates", admin, node.MaxParticipantUpdatesBytes, h.applyParticipantUpdates)
+	h.handle("PUT /api/membership/trusted/{code}", admin, h.trustForParticipants(true))
+	h.handle("DELETE /api/membership/trusted/{code}", admin, h.trustForParticipants(false))
 	h.staffRoutes()
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -94,7 +94,7 @@ func DefaultConfig(participant, name string) Config {
 
 // Validate reports the first invalid field.
 func (c Config) Validate() error {
-	if _, ok := protocol.LookupParticipant(c.Participant); !ok || !protocol.ValidCode(c.Participant) {
+	if !protocol.AdmissibleCode(c.Participant, true) {
 		return fmt.Errorf("%w: participant: %w %q", ErrBadConfig, ErrUnknownParticipant, c.Participant)
 	}
 	if n := strings.TrimSpace(c.Name); n == "" || len(n) > 200 {

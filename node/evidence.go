@@ -103,7 +103,7 @@ func (s evidenceSource) authorCard(feed string) (*protocol.SignedCard, error) {
 	}
 	p, err := s.st.Partner(feed)
 	if errors.Is(err, store.ErrNotFound) {
-		if _, ok := protocol.LookupParticipant(feed); !ok {
+		if !protocol.AdmissibleCode(feed, false) {
 			return nil, fmt.Errorf("feed %q: %w", feed, ErrUnknownParticipant)
 		}
 		return nil, fmt.Errorf("feed %q: %w", feed, ErrUnknownPartner)

@@ -77,7 +77,7 @@ func (n *Node) authorKey(code string) (crypto.PublicKey, error) {
 	}
 	p, err := n.st.Partner(code)
 	if errors.Is(err, store.ErrNotFound) {
-		if _, ok := protocol.LookupParticipant(code); !ok {
+		if !protocol.AdmissibleCode(code, false) {
 			return crypto.PublicKey{}, fmt.Errorf("feed %q: %w", code, ErrUnknownParticipant)
 		}
 		return crypto.PublicKey{}, fmt.Errorf("feed %q: %w", code, ErrUnknownPartner)

@@ -148,6 +148,7 @@ func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.T
 		return
 	}
 	n.inbox.commit(code, key, seq, t, value)
+	defer n.noteMembershipRecord(code, seq, value)
 	r := reconcileRecord(code, key, seq, t, value)
 	n.findings.mu.Lock()
 	if n.findings.loading {

@@ -35,6 +35,7 @@ type Node struct {
 	findings  *findings
 	inbox     *inboxIndex // the inbox's lists (inbox_load.go)
 	valuation valuation   // the operator's unit-value table (valuation.go)
+	members   membership  // the participant list as data (membership.go)
 	history   *history
 	// own is this node's own feed: appends, group commit, the recovery
 	// gate and the end of the feed after a hand-over.
@@ -122,6 +123,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		return nil, err
 	}
 	if err := n.loadValuation(); err != nil {
+		n.fail()
+		return nil, err
+	}
+	if err := n.loadMembership(); err != nil {
 		n.fail()
 		return nil, err
 	}

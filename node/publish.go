@@ -170,7 +170,7 @@ func audienceCodes(to []string, byCode map[string]*roster.Keys, self string) ([]
 }
 
 func checkAudienceCode(c string, byCode map[string]*roster.Keys, self string) error {
-	switch _, known := protocol.LookupParticipant(c); {
+	switch known := protocol.AdmissibleCode(c, false); {
 	case strings.EqualFold(c, AudienceAll):
 		return fmt.Errorf("audience: %w: %q cannot be combined with partner codes", ErrInvalidRequest, AudienceAll)
 	case !known:

@@ -3,6 +3,14 @@
 // payload with its salted commitment, evidence bundles, and the registry of
 // record types with their strict validators (the first being "notice").
 //
+// The participant list is data: [Membership] is the built-in list with
+// the participant-list updates ([ParticipantUpdate]) a node applied, each
+// in force from its effective date, and every check asks it as of the
+// date of the record it judges ([Membership.On], [Membership.StatusOn]).
+// Validation does not read it: a participant code is refused only when
+// [AdmissibleCode] refuses it, so that a participant that joins by an
+// update can be named without a release. A Membership is immutable.
+//
 // The package is pure: it never logs, never touches disk or network and keeps
 // no mutable global state apart from the record type registry, which is filled
 // by init functions. docs/protocol.md is the normative specification; this

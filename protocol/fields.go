@@ -167,8 +167,8 @@ func (o *object) enum(name string, required bool, allowed []string) string {
 	return s
 }
 
-// participant reads a participant code known to [LookupParticipant]. With
-// nodeOnly it must also be able to run a node ([ValidCode]).
+// participant reads a participant code that [AdmissibleCode] accepts.
+// With nodeOnly it must also be able to run a node.
 func (o *object) participant(name string, required, nodeOnly bool) string {
 	s := o.pattern(name, required, 64, "a two-letter uppercase code", isCodeSyntax)
 	if s == "" {
@@ -181,11 +181,11 @@ func (c *checker) checkParticipant(path, code string, nodeOnly bool) string {
 	if code == "" {
 		return ""
 	}
-	p, ok := LookupParticipant(code)
+	p, listed := LookupParticipant(code)
 	switch {
-	case !ok:
+	case !AdmissibleCode(code, false):
 		c.add(path, "unknown participant code %q", code)
-	case nodeOnly && p.Kind == KindTradingEntity:
+	case listed && nodeOnly && p.Kind == KindTradingEntity:
 		c.add(path, "%q is a %s and cannot run a node", code, p.Kind)
 	default:
 		return code

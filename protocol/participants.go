@@ -73,6 +73,42 @@ func ValidCode(code string) bool {
 	return ok && p.Kind != KindTradingEntity
 }
 
+// iso3166.txt lists the ISO 3166-1 alpha-2 codes (Debian iso-codes), one
+// a line after a comment line.
+//
+//go:embed iso3166.txt
+var iso3166Text string
+
+var iso3166 = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(iso3166Text, "\n") {
+		if isCodeSyntax(line) {
+			m[line] = true
+		}
+	}
+	return m
+}()
+
+// IsCountryCode reports whether code is an assigned ISO 3166-1 alpha-2
+// code.
+func IsCountryCode(code string) bool { return iso3166[code] }
+
+// AdmissibleCode reports whether code may name a participant in a record
+// or a card: a code of the built-in list ([LookupParticipant]), or a
+// country code the list does not have yet, which a participant-list
+// update can admit without a release. Whether it was a participant on a
+// record's date is the membership view's to say ([Membership.On]);
+// reconciliation flags records naming a code that was not (rule R5).
+// With nodeOnly the code must also be able to run a node: the trading
+// entity cannot ([ValidCode]).
+func AdmissibleCode(code string, nodeOnly bool) bool {
+	p, ok := LookupParticipant(code)
+	if !ok {
+		return IsCountryCode(code)
+	}
+	return !nodeOnly || p.Kind != KindTradingEntity
+}
+
 // mustParseParticipants parses the embedded list; a bad list is a build
 // defect, caught by the package's tests.
 func mustParseParticipants(text string, extra []Participant) ([]Participant, map[string]int) {

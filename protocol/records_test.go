@@ -27,6 +27,7 @@ var recordExamples = map[string]string{
 	BatchType:                "batch.json",
 	HandoverType:             "key_handover.json",
 	AnnualReportType:         "annual_report.json",
+	ParticipantUpdateType:    "participant_update.json",
 }
 
 // invalidCase is a change to an example and the field and reason it must
@@ -75,8 +76,8 @@ func TestEveryTypeHasExample(t *testing.T) {
 			t.Errorf("type %q: %v", rt.Name, err)
 		}
 	}
-	if len(Types()) != 13 {
-		t.Errorf("%d registered types, want 13", len(Types()))
+	if len(Types()) != 14 {
+		t.Errorf("%d registered types, want 14", len(Types()))
 	}
 }
 

@@ -204,7 +204,7 @@ func (c Config) compile() (*compiled, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := protocol.LookupParticipant(code); !ok {
+		if !protocol.AdmissibleCode(code, false) {
 			return nil, badField("partners."+code, "unknown participant code")
 		}
 		out.partners[code] = t

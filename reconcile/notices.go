@@ -44,11 +44,7 @@ func (s *State) removeNotice(r *rec) {
 func (s *State) touchParticipant(code string) {
 	codes := []string{code}
 	if code == "EU" {
-		for _, p := range protocol.Participants() {
-			if p.Kind == protocol.KindEUMemberState {
-				codes = append(codes, p.Code)
-			}
-		}
+		codes = append(codes, s.membership().EUMemberStates()...)
 	}
 	s.eachSlot(func(sl *slot) {
 		if slices.ContainsFunc(codes, sl.involves) {
@@ -75,21 +71,26 @@ func insertByDate(list []*rec, r *rec, date func(*rec) protocol.Date) []*rec {
 // standing is whether a participant may trade on a date, and why not.
 type standing struct {
 	listed bool
-	status string // the last status change in force, "" for none
-	notice *rec   // the notice that set it
+	status string                     // the last status change in force, "" for none
+	notice *rec                       // the notice that set it, nil when the list did
+	change *protocol.MembershipChange // the list's change that set status, nil for none (membership.go)
 }
 
 func (st standing) active() bool {
 	return st.listed && !slices.Contains(inactiveStatuses, st.status)
 }
 
-// standingOn returns code's standing on date d: every listed participant is
-// active unless a status-change notice in force says otherwise. An EU
-// member-state authority also takes the EU's standing.
+// standingOn returns code's standing on date d: a participant the list
+// (as of d) shows as active is active unless a status-change notice in
+// force says otherwise. An EU member-state authority also takes the EU's
+// standing.
 func (s *State) standingOn(code string, d protocol.Date) standing {
-	listed, euMember := s.participant(code)
-	st := standing{listed: listed}
-	if len(s.status) == 0 {
+	_, euMember := s.participant(code)
+	st := s.listStanding(code, d)
+	if !st.active() {
+		return st
+	}
+	if len(s.status) == 0 && !euMember {
 		return st
 	}
 	for _, r := range s.status[code] {

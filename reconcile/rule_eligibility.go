@@ -14,6 +14,7 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 	c := cr.cert()
 	var why problems
 	var notices []*rec
+	var lists []RecordRef // participant_update records behind a standing
 	severity := Warning
 	ineligible := func(role, code string) {
 		st := s.standingOn(code, c.Issued)
@@ -25,8 +26,11 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 			why.add("%s %s is not a listed participant", role, code)
 			return
 		}
-		why.add("%s %s was %s on %s", role, code, st.status, c.Issued)
+		why.add("%s %s was %s on %s%s", role, code, st.status, c.Issued, st.decision())
 		notices = appendUnique(notices, st.notice)
+		if ref, ok := st.listRef(); ok && !slices.Contains(lists, ref) {
+			lists = append(lists, ref)
+		}
 	}
 	ineligible("issuer", c.Issuer)
 	ineligible("destination", c.Destination)
@@ -54,6 +58,7 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 		f.Records = append(f.Records, refOf(r))
 		f.Since = latest(f.Since, r.when())
 	}
+	f.Records = append(f.Records, lists...)
 	f.Numbers = map[string]string{"issued": c.Issued.String()}
 	f.Explanation = sprintf("%s: %s", sl.name(), why)
 	return append(out, f)

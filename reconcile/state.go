@@ -50,9 +50,10 @@ type State struct {
 	parties []string // tracked besides self and the reporters held (SetParties)
 	answers map[string][]*rec
 
-	// Notices.
-	status    map[string][]*rec // participant → status changes, by effective date
-	vigilance map[string][]*rec // origin → enhanced-vigilance notices
+	// Notices and the participant list.
+	members   *protocol.Membership // nil: the built-in list (membership.go)
+	status    map[string][]*rec    // participant → status changes, by effective date
+	vigilance map[string][]*rec    // origin → enhanced-vigilance notices
 
 	// Records written in another authority's name (R13): kept out of
 	// every other rule.

@@ -168,7 +168,7 @@ func (u *UnitValues) addRow(e tableErr, row int, rec []string, needSource bool) 
 	if origin != originWorld && !isCode(origin) {
 		return e.at(row, "origin", fmt.Sprintf("%q is not a two-letter country code or WORLD", truncate(origin, 20)))
 	}
-	if _, ok := protocol.LookupParticipant(origin); !ok && origin != originWorld {
+	if !protocol.AdmissibleCode(origin, false) && origin != originWorld {
 		return e.at(row, "origin", fmt.Sprintf("%q is not a participant code (kpnode participants lists them) nor WORLD", origin))
 	}
 	if hs != allQualities && !slices.Contains(protocol.HSCodes(), hs) {

@@ -139,7 +139,7 @@ func (r *Roster) Partners() ([]Partner, error) {
 // Pinned returns the stored partner of code, which must be pinned
 // ([ErrUnknownParticipant], [ErrUnknownPartner] otherwise).
 func (r *Roster) Pinned(code string) (store.Partner, error) {
-	if _, ok := protocol.LookupParticipant(code); !ok {
+	if !protocol.AdmissibleCode(code, false) {
 		return store.Partner{}, ErrUnknownParticipant
 	}
 	p, err := r.cfg.Store.Partner(code)

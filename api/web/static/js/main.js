@@ -19,6 +19,7 @@ import { referencePage } from './pages/reference.js';
 import { auditPage } from './pages/audit.js';
 import { calendarPage } from './pages/calendar.js';
 import { reportPage } from './pages/report.js';
+import { participantsPage } from './pages/participants.js';
 
 const ROUTES = [
   { re: /^\/?$/, nav: 'overview', page: overviewPage, title: 'Overview' },
@@ -37,6 +38,7 @@ const ROUTES = [
   { re: /^\/audit$/, nav: 'audit', page: auditPage, title: 'Audit log' },
   { re: /^\/calendar$/, nav: 'calendar', page: calendarPage, title: 'Submission calendar' },
   { re: /^\/report$/, nav: 'calendar', page: reportPage, title: 'Annual report' },
+  { re: /^\/participants$/, nav: 'participants', page: participantsPage, title: 'Participants' },
   { re: /^\/signin$/, nav: '', page: signinPage, title: 'Sign in', public: true },
 ];
 

@@ -68,7 +68,7 @@ func commands() []command {
 		{"tokens", tokensSynopsis, "API tokens of staff and services: create, list, revoke", runTokens},
 		{"token", tokenSynopsis, "replace the node's own API token (api.token)", runToken},
 		{"testnet", testnetSynopsis, "run many participants on this machine: up, load, chaos, check, down", runTestnet},
-		{"participants", "[--json]", "list the Kimberley Process participant codes", runParticipants},
+		{"participants", participantsSynopsis, "the participant list as of a date and where each entry came from; apply an update file; trust a partner for the list", runParticipants},
 		{"version", "", "print the version (the commit it was built from), Go version and platform; also kpnode --version", runVersion},
 	}
 }

@@ -46,11 +46,13 @@ export function participantInput(path, label, attrs = {}, hint = 'Type the code 
 
 const PARTICIPANTS_LIST = 'participants-list';
 
-/** participantList is the datalist of every participant, for
- * participantInput. */
+/** participantList is the datalist of every participant listed today (the
+ * participant list as data: GET /api/participants), for participantInput;
+ * a suspended or removed one says so. */
 export async function participantList(ctx) {
-  const ps = (await api.get('/api/participants', { signal: ctx.signal })) || [];
-  return el('datalist', { id: PARTICIPANTS_LIST }, ps.map((p) => el('option', { value: p.code }, p.code + ' · ' + p.name)));
+  const ps = ((await api.get('/api/participants', { signal: ctx.signal })) || []).filter((p) => p.status !== 'not_joined');
+  return el('datalist', { id: PARTICIPANTS_LIST }, ps.map((p) => el('option', { value: p.code },
+    p.code + ' · ' + p.name + (p.status && p.status !== 'active' ? ' (' + p.status + ')' : ''))));
 }
 
 /** text returns the trimmed value of the control named path in form. */

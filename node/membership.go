@@ -1,0 +1,190 @@
+package node
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+)
+
+// The participant list as data (docs/records.md, Participant-list
+// updates): the built-in list, the update files the operator applied, and
+// the participant_update records of this node and of the partners the
+// operator trusts for the list. An update from any other partner is kept
+// as a record and changes nothing; the list says so.
+
+// Store metadata keys of the participant list.
+const (
+	membershipFilesKey = "participants/applied" // the update files applied, oldest first
+	membershipTrustKey = "participants/trusted" // partner codes trusted for the list
+)
+
+// storedUpdateFile is one update file the operator applied, as the store
+// keeps it: the file's history is never rewritten, only appended to.
+type storedUpdateFile struct {
+	File    string                       `json:"file"`
+	Applied time.Time                    `json:"applied"`
+	By      string                       `json:"by"`
+	SHA256  string                       `json:"sha256"`
+	Updates []protocol.ParticipantUpdate `json:"updates"`
+}
+
+// IgnoredUpdate is a partner's participant_update record that changes
+// nothing, because the operator does not trust its author for the list.
+type IgnoredUpdate struct {
+	Partner string                     `json:"partner"`
+	Seq     uint64                     `json:"seq"`
+	Update  protocol.ParticipantUpdate `json:"update"`
+	Reason  string                     `json:"reason"`
+}
+
+// membership holds the participant list in use and what it is built
+// from.
+type membership struct {
+	mu      sync.Mutex // serialises rebuilds and operator changes; guards the fields below
+	files   []storedUpdateFile
+	trusted []string             // sorted partner codes
+	view    *protocol.Membership // the list in use
+	ignored []IgnoredUpdate
+	authors map[string]bool // feeds holding participant_update records: their withdrawals may change the list
+}
+
+// loadMembership reads the applied files and the trusted partners, and
+// builds the list from them and the records held.
+func (n *Node) loadMembership() error {
+	m := &n.members
+	if err := getMetaJSON(n.st, membershipFilesKey, &m.files); err != nil {
+		return fmt.Errorf("load participant updates: %w", err)
+	}
+	if err := getMetaJSON(n.st, membershipTrustKey, &m.trusted); err != nil {
+		return fmt.Errorf("load partners trusted for the participant list: %w", err)
+	}
+	return n.refreshMembership()
+}
+
+// getMetaJSON decodes the metadata value key into v; absent, v is left
+// as it is.
+func getMetaJSON(st *store.Store, key string, v any) error {
+	raw, err := st.GetMeta(key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// refreshMembership builds the list again from the applied files and the
+// current participant_update records held, and hands it to the
+// reconciliation, which re-checks what it changes.
+func (n *Node) refreshMembership() error {
+	m := &n.members
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	recs, err := n.currentRecords(protocol.ParticipantUpdateType, nil)
+	if err != nil {
+		return fmt.Errorf("read participant updates: %w", err)
+	}
+	changes := fileChanges(m.files)
+	m.ignored, m.authors = nil, map[string]bool{}
+	for _, h := range recs {
+		m.authors[h.Feed] = true
+		u := *h.Value.(*protocol.ParticipantUpdate)
+		if h.Feed != n.cfg.Participant && !slices.Contains(m.trusted, h.Feed) {
+			m.ignored = append(m.ignored, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Update: u,
+				Reason: fmt.Sprintf("partner %s is not trusted for the participant list", h.Feed)})
+			continue
+		}
+		changes = append(changes, protocol.MembershipChange{Update: u,
+			Source: protocol.MembershipSource{Kind: protocol.SourceRecord, Partner: h.Feed, Seq: h.Seq}})
+	}
+	m.view = protocol.NewMembership(changes)
+	n.setMembership(m.view)
+	return nil
+}
+
+// fileChanges returns the changes of the applied files.
+func fileChanges(files []storedUpdateFile) []protocol.MembershipChange {
+	var out []protocol.MembershipChange
+	for _, f := range files {
+		for i, u := range f.Updates {
+			out = append(out, protocol.MembershipChange{Update: u,
+				Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: f.File, Row: i + 1}})
+		}
+	}
+	return out
+}
+
+// setMembership makes m the list the reconciliation reads and reports
+// the findings it raised or cleared as events.
+func (n *Node) setMembership(m *protocol.Membership) {
+	n.findings.mu.Lock()
+	changed, gone := n.findings.st.SetMembership(m)
+	n.findings.mu.Unlock()
+	for _, f := range changed {
+		n.events.emit("finding_raised", map[string]any{"id": f.ID, "rule": f.Rule, "severity": string(f.Severity), "partner": f.Partner})
+	}
+	for _, id := range gone {
+		n.events.emit("finding_cleared", map[string]any{"id": id})
+	}
+}
+
+// noteMembershipRecord rebuilds the list when a stored record may change
+// it: a participant-list update, or a withdrawal by a feed that holds
+// some. An update from a partner not trusted for the list is reported as
+// such.
+func (n *Node) noteMembershipRecord(code string, seq uint64, value any) {
+	u, isUpdate := value.(*protocol.ParticipantUpdate)
+	_, isWithdrawal := value.(*protocol.Withdrawal)
+	b, isBatch := value.(*protocol.Batch)
+	isBatch = isBatch && b != nil && b.Type == protocol.ParticipantUpdateType
+	if !isUpdate && !isBatch && !(isWithdrawal && n.membershipAuthor(code)) {
+		return
+	}
+	if err := n.refreshMembership(); err != nil {
+		n.log.Error("rebuild the participant list", "err", err)
+		return
+	}
+	ev := map[string]any{"partner": code, "seq": seq}
+	if isUpdate {
+		ev["participant"], ev["change"] = u.Participant, u.Change
+	}
+	switch {
+	case isWithdrawal:
+		n.events.emit("participants_changed", ev)
+	case code != n.cfg.Participant && !n.TrustedForParticipants(code):
+		ev["reason"] = "partner " + code + " is not trusted for the participant list"
+		n.events.emit("participant_update_ignored", ev)
+	default:
+		n.events.emit("participants_changed", ev)
+	}
+}
+
+func (n *Node) membershipAuthor(code string) bool {
+	n.members.mu.Lock()
+	defer n.members.mu.Unlock()
+	return n.members.authors[code]
+}
+
+// Membership returns the participant list in use: every check that uses
+// the list asks it as of the date of the record it judges.
+func (n *Node) Membership() *protocol.Membership {
+	n.members.mu.Lock()
+	defer n.members.mu.Unlock()
+	return cmp.Or(n.members.view, protocol.BuiltinMembership())
+}
+
+// TrustedForParticipants reports whether the operator trusts partner
+// code's participant-list updates.
+func (n *Node) TrustedForParticipants(code string) bool {
+	n.members.mu.Lock()
+	defer n.members.mu.Unlock()
+	return slices.Contains(n.members.trusted, code)
+}
