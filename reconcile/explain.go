@@ -210,7 +210,7 @@ type cause struct {
 // the size it can plausibly explain set against the measures that raised
 // the finding, the most plausible first.
 func (s *State) mirrorCauses(h *held) []string {
-	n := s.keys.unpack(h.nums)
+	n := s.finding(h).Numbers
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
 	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subject().a, has), s.hsCause(h, raised), fxCause(n, has)}
@@ -317,7 +317,7 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		c.score = explainsPart
 		return c
 	}
-	n := s.keys.unpack(h.nums)
+	n := s.finding(h).Numbers
 	var apart []string
 	agree := true
 	for _, m := range raised {

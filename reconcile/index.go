@@ -25,11 +25,13 @@ type FindingCount struct {
 	Count    int
 }
 
-// Each calls fn with every current finding at time now that sc selects
-// and whose id sorts after after (from the first when after is empty), in
-// id order, until fn returns false. fn must neither keep nor modify f; it
-// may call [State.Period], nothing else of the State. now becomes the
-// clock, as in [State.Findings].
+// Each calls fn with the head of every current finding at time now that
+// sc selects and whose id sorts after after (from the first when after is
+// empty), in id order, until fn returns false: its ID, Rule, RuleName,
+// Severity and Partner, the rest left empty, so that counting findings by
+// group describes none of them. fn must neither keep nor modify f; it may
+// call [State.Period] and [State.Finding], nothing else of the State. now
+// becomes the clock, as in [State.Findings].
 //
 // The ids are kept sorted between changes of the set of findings, in all
 // and by partner, by period and by both (findingIndex), so that a page
@@ -45,7 +47,7 @@ func (s *State) Each(now time.Time, sc Scope, after string, fn func(f *Finding) 
 		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
 	}
 	for ; i < len(ids) && strings.HasPrefix(ids[i], sc.Prefix); i++ {
-		if f := s.finding(s.active[ids[i]]); !fn(&f) {
+		if f := s.active[ids[i]].head(); !fn(&f) {
 			return
 		}
 	}
@@ -119,9 +121,9 @@ func partnerKey(partner string) string      { return "p" + partner }
 func periodKey(period string) string        { return "q" + period }
 func pairKey(partner, period string) string { return "b" + partner + "\x00" + period }
 func (h *held) keys() [3]string {
-	return [3]string{partnerKey(h.f.Partner), periodKey(h.period), pairKey(h.f.Partner, h.period)}
+	return [3]string{partnerKey(h.partner), periodKey(h.period), pairKey(h.partner, h.period)}
 }
-func (h *held) count() ruleSeverity { return ruleSeverity{h.f.Rule(), h.f.Severity()} }
+func (h *held) count() ruleSeverity { return ruleSeverity{h.Rule(), h.Severity()} }
 
 // put indexes now, the held finding that replaces was (nil for a new
 // one); it costs nothing when the partner, period, rule and severity stay.
@@ -138,7 +140,7 @@ func (x *findingIndex) put(was, now *held) {
 			g = &idSet{ids: map[string]struct{}{}}
 			x.groups[k] = g
 		}
-		g.ids[now.f.ID] = struct{}{}
+		g.ids[now.id] = struct{}{}
 		g.sorted = nil
 	}
 	x.counts[now.count()]++
@@ -148,7 +150,7 @@ func (x *findingIndex) put(was, now *held) {
 func (x *findingIndex) drop(h *held) {
 	for _, k := range h.keys() {
 		g := x.groups[k]
-		delete(g.ids, h.f.ID)
+		delete(g.ids, h.id)
 		g.sorted = nil
 		if len(g.ids) == 0 {
 			delete(x.groups, k)

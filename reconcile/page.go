@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -49,8 +50,8 @@ func (s *State) Period(id string) string {
 // period is the quarter ("2026-Q3") of the certificate a slot's finding
 // is about (its issue date, else the confirmation's receipt or the
 // pre-notification's shipment), the quarter, half-year ("2026-H1") or
-// year of a statistics finding, else the quarter of its Since.
-func (s *State) period(h *held) string {
+// year of a statistics finding, else the quarter of since, its Since.
+func (s *State) period(h *held, since time.Time) string {
 	if h.slot != nil {
 		if d, ok := slotDate(h.slot); ok {
 			return quarterText(protocol.QuarterOf(d))
@@ -65,10 +66,10 @@ func (s *State) period(h *held) string {
 			return h.subject().h.String()
 		}
 	}
-	if h.f.Since.IsZero() {
+	if since.IsZero() {
 		return ""
 	}
-	return quarterText(protocol.QuarterOf(protocol.DateOf(h.f.Since)))
+	return quarterText(protocol.QuarterOf(protocol.DateOf(since)))
 }
 
 // quarterText is q.String() without fmt: a summary formats one for each
