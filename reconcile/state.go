@@ -55,7 +55,8 @@ type State struct {
 	// Findings.
 	active     map[string]*held
 	owned      map[subjectKey][]string // finding ids of subjects other than slots
-	order      []string                // the ids of active, sorted; nil when a finding came or went since
+	order      []*held                 // active, sorted by id; nil when a finding came or went since
+	names      names                   // the partners and periods of held findings, numbered (names.go)
 	index      findingIndex            // the ids of active by partner and period, counts by rule
 	digests    digester                // the held findings' digests (digest.go)
 	intern     interner                // the shared strings of the certificates kept (compact.go)
@@ -82,22 +83,30 @@ type State struct {
 	cleared   []string
 }
 
-// held is a current finding: what places it (its id, partner and period,
-// which the findings index groups it by, its rule and severity, which
-// Counts counts) and the subject that owns it, which describes it again
-// when it is read (State.finding); of the rest only a digest. It costs 64
-// bytes with its id's, where it cost 160 with text, records and figures
+// held is a current finding: what places it (its id, its partner and
+// period, which the findings index groups it by, its rule and severity,
+// which Counts counts) and the subject that owns it, which describes it
+// again when it is read (State.finding); of the rest only a digest. It
+// takes 64 bytes, where it took 160 with text, records and figures
 // besides, for some 150,000 findings after a year's import.
 type held struct {
 	id       string
-	partner  string
-	period   string      // s.period of the finding, set by apply
 	slot     *slot       // the slot whose rules raised it, nil for a statistics subject's
 	subj     *subjectKey // the subject of a finding of no slot, nil for a slot's
 	sum      digest      // of the finding's content (digest.go)
+	partner  uint32      // Partner, by its number in s.names
+	period   uint32      // s.period of the finding, by its number in s.names
 	rule     uint8       // index in ruleTable
 	severity uint8       // index in severities
 }
+
+// placed is what places a held finding in the index.
+type placed struct {
+	partner, period uint32
+	rule, severity  uint8
+}
+
+func (h *held) placed() placed { return placed{h.partner, h.period, h.rule, h.severity} }
 
 // subject returns the subject of a finding of no slot, the zero key for a
 // slot's.
@@ -227,9 +236,9 @@ func (h *held) Severity() Severity { return severities[h.severity] }
 
 // head returns h as a Finding of its ID, Rule, RuleName, Severity and
 // Partner, without describing it.
-func (h *held) head() Finding {
+func (s *State) head(h *held) Finding {
 	info := &ruleTable[h.rule]
-	return Finding{ID: h.id, Rule: info.ID, RuleName: info.Name, Severity: h.Severity(), Partner: h.partner}
+	return Finding{ID: h.id, Rule: info.ID, RuleName: info.Name, Severity: h.Severity(), Partner: s.names.name(h.partner)}
 }
 
 // finding returns the held finding h, described again by the rule that
@@ -412,12 +421,20 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 		if h != nil && h.sum == sum {
 			continue
 		}
-		if h == nil {
-			s.order = nil
-		}
 		now := s.hold(f, sum, sl, subj)
-		s.index.put(h, now)
-		s.active[f.ID] = now
+		switch {
+		case h == nil:
+			h = &now
+			s.active[f.ID] = h
+			s.index.put(h)
+			s.order = nil
+		case h.placed() != now.placed():
+			s.index.drop(h)
+			*h = now
+			s.index.put(h)
+		default:
+			*h = now // in the same groups: the index holds h
+		}
 		s.changed = append(s.changed, f.clone())
 	}
 	for _, id := range old {
@@ -435,11 +452,11 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 // the rules of sl or about the subject subj. Every finding comes from
 // newFinding, so its rule is in the rule table; its severity is one of
 // severities.
-func (s *State) hold(f *Finding, sum digest, sl *slot, subj *subjectKey) *held {
-	h := &held{id: f.ID, partner: f.Partner, slot: sl, subj: subj, sum: sum,
+func (s *State) hold(f *Finding, sum digest, sl *slot, subj *subjectKey) held {
+	h := held{id: f.ID, partner: s.names.number(f.Partner), slot: sl, subj: subj, sum: sum,
 		rule:     uint8(slices.IndexFunc(ruleTable[:], func(r RuleInfo) bool { return r.ID == f.Rule })),
 		severity: uint8(slices.Index(severities[:], f.Severity))}
-	h.period = s.period(h, f.Since)
+	h.period = s.names.number(s.period(&h, f.Since))
 	return h
 }
 
