@@ -28,11 +28,39 @@ type inboxLists struct {
 }
 
 // inboxRec is one held record in the inbox's chains (its Body left out:
-// a page reads it from the store) and the list it would be on.
+// a page reads it from the store) and the list it would be on. Of a
+// certificate or an import confirmation it keeps only the fields the
+// inbox reads (doc; h.Value is nil): after an import of 100,000
+// certificates the lists kept each parsed certificate whole, its traders
+// and lines, some 60 MB (docs/performance.md, "Memory after a large
+// import").
 type inboxRec struct {
 	h      HeldRecord
+	doc    docFields
 	list   *inboxOrder // nil: on none, whatever its replies
 	listed bool
+}
+
+// docFields are what the inbox reads of a certificate (its number,
+// issuer, destination and issue date) or of an import confirmation (the
+// number and issuer of the certificate it confirms).
+type docFields struct {
+	number, issuer, destination string
+	issued                      protocol.Date
+}
+
+// keepDoc moves what the inbox reads of a certificate or a confirmation
+// from r.h.Value into r.doc and lets the parsed value go.
+func (r *inboxRec) keepDoc() {
+	switch v := r.h.Value.(type) {
+	case *protocol.Certificate:
+		r.doc = docFields{number: v.Number, issuer: v.Issuer, destination: v.Destination, issued: v.Issued}
+	case *protocol.ImportConfirmation:
+		r.doc = docFields{number: v.CertificateNumber, issuer: v.Issuer}
+	default:
+		return
+	}
+	r.h.Value = nil
 }
 
 // confKey matches a confirmation to certificates: the confirming
@@ -59,12 +87,10 @@ func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 		l.questions.reply(r.h.Value.(*protocol.AnomalyAnswer).Query, cur)
 	})
 	l.chains[protocol.CertificateType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		c := r.h.Value.(*protocol.Certificate)
-		l.certs.record(confKey{c.Destination, c.Issuer, c.Number}, r, cur)
+		l.certs.record(confKey{r.doc.destination, r.doc.issuer, r.doc.number}, r, cur)
 	})
 	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		c := r.h.Value.(*protocol.ImportConfirmation)
-		l.certs.reply(confKey{r.h.Feed, c.Issuer, c.CertificateNumber}, cur)
+		l.certs.reply(confKey{r.h.Feed, r.doc.issuer, r.doc.number}, cur)
 	})
 	return l
 }
@@ -85,7 +111,10 @@ func (l *inboxLists) add(h HeldRecord) {
 		return
 	}
 	h.Body = nil
-	c.Put(p, h.Type, h.Value.Replaces(), &inboxRec{h: h, list: l.listOf(h)})
+	r := &inboxRec{h: h, list: l.listOf(h)}
+	replaces := h.Value.Replaces()
+	r.keepDoc()
+	c.Put(p, h.Type, replaces, r)
 }
 
 // listOf returns the list h would be on while no reply names it: a
