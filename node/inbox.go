@@ -141,7 +141,7 @@ func pageOf(o *inboxOrder, off, lim int, cut bool) ([]*inboxRec, bool) {
 func heldRecs(recs []*inboxRec) []HeldRecord {
 	out := make([]HeldRecord, len(recs))
 	for i, r := range recs {
-		out[i] = r.h
+		out[i] = r.held()
 	}
 	return out
 }
@@ -170,9 +170,9 @@ func certificateRefs(recs []*inboxRec) []CertificateRef {
 
 func certificateRef(r *inboxRec) CertificateRef {
 	item := -1
-	if r.h.batch {
-		item = r.h.Item
+	if r.batch {
+		item = int(r.item)
 	}
-	return CertificateRef{Feed: r.h.Feed, Seq: r.h.Seq, Item: item, Time: r.h.Time,
+	return CertificateRef{Feed: r.feed, Seq: r.seq, Item: item, Time: r.time,
 		Number: r.doc.number, Issuer: r.doc.issuer, Destination: r.doc.destination, Issued: r.doc.issued.String()}
 }

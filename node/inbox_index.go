@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -19,6 +20,7 @@ type inboxLists struct {
 	self    string // this node's participant code
 	selfKey crypto.PublicKey
 	chains  map[string]*reconcile.Chains[*inboxRec] // by record type
+	keys    map[crypto.PublicKey]string             // the feeds' keys as strings (keyOf)
 
 	notices, questions awaiting[protocol.EntryRef] // by the entry an acknowledgement or answer names
 	certs              awaiting[confKey]           // by destination, issuer and number
@@ -27,18 +29,49 @@ type inboxLists struct {
 	noticeList, questionList, toConfirm, ours inboxOrder
 }
 
-// inboxRec is one held record in the inbox's chains (its Body left out:
-// a page reads it from the store) and the list it would be on. Of a
-// certificate or an import confirmation it keeps only the fields the
-// inbox reads (doc; h.Value is nil): after an import of 100,000
-// certificates the lists kept each parsed certificate whole, its traders
-// and lines, some 60 MB (docs/performance.md, "Memory after a large
-// import").
+// inboxRec is one held record in the inbox's chains, without its body (a
+// page reads it from the store), and the list it would be on. It keeps
+// what a HeldRecord says in 176 bytes instead of 240: the feed's key as a
+// string its feed's records share (inboxLists.keyOf), which is also the
+// record's position in the chains, its type by number; and of a
+// certificate or an import confirmation only the fields the inbox reads
+// (doc; value is nil). After an import of 100,000 certificates the lists
+// kept each parsed certificate whole, its traders and lines, some 60 MB
+// (docs/performance.md, "Memory after a large import").
 type inboxRec struct {
-	h      HeldRecord
+	feed   string // the author's participant code
+	key    string // the feed's key, its bytes
+	seq    uint64
+	time   time.Time // the entry's time
+	item   int32
+	batch  bool
+	listed bool
+	typ    uint8           // index in inboxTypes
+	value  protocol.Record // nil for a certificate or an import confirmation
 	doc    docFields
 	list   *inboxOrder // nil: on none, whatever its replies
-	listed bool
+}
+
+// newInboxRec returns the inbox's record of h, whose feed's key is key
+// (h.key's bytes), to be on list.
+func newInboxRec(h HeldRecord, key string, list *inboxOrder) *inboxRec {
+	r := &inboxRec{feed: h.Feed, key: key, seq: h.Seq, time: h.Time, item: int32(h.Item), batch: h.batch,
+		typ: uint8(slices.Index(inboxTypes, h.Type)), value: h.Value, list: list}
+	r.keepDoc()
+	return r
+}
+
+// held returns r as a HeldRecord, without body (nor value, for a
+// certificate or a confirmation).
+func (r *inboxRec) held() HeldRecord {
+	h := HeldRecord{Feed: r.feed, Seq: r.seq, Item: int(r.item), batch: r.batch, Time: r.time, Type: inboxTypes[r.typ], Value: r.value}
+	copy(h.key[:], r.key)
+	return h
+}
+
+// pos returns r's position in the chains, as chainPos gives it.
+func (r *inboxRec) pos() reconcile.Pos {
+	return reconcile.Pos{Feed: r.key, Seq: r.seq, Item: int(r.item)}
 }
 
 // docFields are what the inbox reads of a certificate (its number,
@@ -50,9 +83,9 @@ type docFields struct {
 }
 
 // keepDoc moves what the inbox reads of a certificate or a confirmation
-// from r.h.Value into r.doc and lets the parsed value go.
+// from r.value into r.doc and lets the parsed value go.
 func (r *inboxRec) keepDoc() {
-	switch v := r.h.Value.(type) {
+	switch v := r.value.(type) {
 	case *protocol.Certificate:
 		r.doc = docFields{number: v.Number, issuer: v.Issuer, destination: v.Destination, issued: v.Issued}
 	case *protocol.ImportConfirmation:
@@ -60,7 +93,7 @@ func (r *inboxRec) keepDoc() {
 	default:
 		return
 	}
-	r.h.Value = nil
+	r.value = nil
 }
 
 // confKey matches a confirmation to certificates: the confirming
@@ -72,25 +105,25 @@ var inboxTypes = []string{protocol.NoticeType, protocol.AcknowledgementType, pro
 	protocol.AnomalyAnswerType, protocol.CertificateType, protocol.ImportConfirmationType}
 
 func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
-	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{},
+	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{}, keys: map[crypto.PublicKey]string{},
 		notices: newAwaiting[protocol.EntryRef](), questions: newAwaiting[protocol.EntryRef](), certs: newAwaiting[confKey]()}
 	l.chains[protocol.NoticeType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.notices.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
+		l.notices.record(protocol.EntryRef{Feed: r.feed, Seq: r.seq}, r, cur)
 	})
 	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.questions.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
+		l.questions.record(protocol.EntryRef{Feed: r.feed, Seq: r.seq}, r, cur)
 	})
 	l.chains[protocol.AcknowledgementType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.notices.reply(r.h.Value.(*protocol.Acknowledgement).Of, cur)
+		l.notices.reply(r.value.(*protocol.Acknowledgement).Of, cur)
 	})
 	l.chains[protocol.AnomalyAnswerType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.questions.reply(r.h.Value.(*protocol.AnomalyAnswer).Query, cur)
+		l.questions.reply(r.value.(*protocol.AnomalyAnswer).Query, cur)
 	})
 	l.chains[protocol.CertificateType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
 		l.certs.record(confKey{r.doc.destination, r.doc.issuer, r.doc.number}, r, cur)
 	})
 	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.certs.reply(confKey{r.h.Feed, r.doc.issuer, r.doc.number}, cur)
+		l.certs.reply(confKey{r.feed, r.doc.issuer, r.doc.number}, cur)
 	})
 	return l
 }
@@ -99,8 +132,9 @@ func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 // of other types, and replies of other feeds than this node's current
 // one, change nothing.
 func (l *inboxLists) add(h HeldRecord) {
-	p := posOf(h).chainPos()
+	key := l.keyOf(h.key)
 	if h.Type == protocol.WithdrawalType {
+		p := reconcile.Pos{Feed: key, Seq: h.Seq, Item: h.Item}
 		for _, c := range l.chains {
 			c.Put(p, protocol.WithdrawalType, h.Value.Replaces(), nil)
 		}
@@ -110,11 +144,20 @@ func (l *inboxLists) add(h HeldRecord) {
 	if c == nil || (h.Type == protocol.AcknowledgementType || h.Type == protocol.AnomalyAnswerType) && h.key != l.selfKey {
 		return
 	}
-	h.Body = nil
-	r := &inboxRec{h: h, list: l.listOf(h)}
 	replaces := h.Value.Replaces()
-	r.keepDoc()
-	c.Put(p, h.Type, replaces, r)
+	r := newInboxRec(h, key, l.listOf(h))
+	c.Put(r.pos(), h.Type, replaces, r)
+}
+
+// keyOf returns the bytes of feed key k as a string that every record of
+// the feed shares.
+func (l *inboxLists) keyOf(k crypto.PublicKey) string {
+	s, ok := l.keys[k]
+	if !ok {
+		s = string(k[:])
+		l.keys[k] = s
+	}
+	return s
 }
 
 // listOf returns the list h would be on while no reply names it: a

@@ -210,8 +210,8 @@ func TestInboxKeepsNoParsedDocuments(t *testing.T) {
 	for _, typ := range []string{protocol.CertificateType, protocol.ImportConfirmationType} {
 		l.chains[typ].Each(func(_ reconcile.Pos, r *inboxRec) {
 			docs++
-			if r.h.Value != nil || r.doc.number == "" {
-				t.Fatalf("%s %s/%d.%d: kept value %T, fields %+v", typ, r.h.Feed, r.h.Seq, r.h.Item, r.h.Value, r.doc)
+			if r.value != nil || r.doc.number == "" {
+				t.Fatalf("%s %s/%d.%d: kept value %T, fields %+v", typ, r.feed, r.seq, r.item, r.value, r.doc)
 			}
 		})
 	}
@@ -233,7 +233,7 @@ func TestInboxOrder(t *testing.T) {
 			o.delete(r)
 			want = slices.DeleteFunc(want, func(x *inboxRec) bool { return x == r })
 		} else {
-			r := &inboxRec{h: HeldRecord{Feed: fmt.Sprint(rng.IntN(3)), Seq: uint64(i), Time: t0.Add(time.Duration(rng.IntN(50)) * time.Minute)}}
+			r := &inboxRec{feed: fmt.Sprint(rng.IntN(3)), seq: uint64(i), time: t0.Add(time.Duration(rng.IntN(50)) * time.Minute)}
 			o.insert(r)
 			want = append(want, r)
 		}

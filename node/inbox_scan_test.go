@@ -127,8 +127,7 @@ func (n inboxScan) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
 		if confirmed[confKey{c.Destination, c.Issuer, c.Number}] {
 			continue
 		}
-		r := &inboxRec{h: h}
-		r.keepDoc()
+		r := newInboxRec(h, string(h.key[:]), nil)
 		switch {
 		case h.Feed == n.self:
 			ours = append(ours, certificateRef(r))
