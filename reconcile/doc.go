@@ -14,7 +14,10 @@
 // (unconfirmed shipments, missing statistics) read it and nothing else does,
 // so tests control time by passing it in. [State.Explain] gives a longer
 // account of one finding and [State.DraftQuery] the anomaly query it calls
-// for.
+// for. A current finding is kept as what places it (id, partner, period,
+// rule, severity) and a digest of the rest: its explanation, records and
+// figures are described again by its rule when it is read, so a read costs
+// one evaluation of its rule, and [State.Each] lists heads without any.
 //
 // The rules read current records only, as [Chains] decides them: the one
 // rule of docs/records.md §11, which the node's exports and KP statistics
