@@ -1,6 +1,7 @@
 package node
 
 import (
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -46,10 +47,13 @@ type inboxRec struct {
 	item   int32
 	batch  bool
 	listed bool
-	typ    uint8           // index in inboxTypes
-	value  protocol.Record // nil for a certificate or an import confirmation
-	doc    docFields
-	list   *inboxOrder // nil: on none, whatever its replies
+	typ    uint8 // index in inboxTypes
+	// chained: r is in its awaiting's chain, next after it (awaiting).
+	chained bool
+	next    *inboxRec
+	value   protocol.Record // nil for a certificate or an import confirmation
+	doc     docFields
+	list    *inboxOrder // nil: on none, whatever its replies
 }
 
 // newInboxRec returns the inbox's record of h, whose feed's key is key
@@ -106,22 +110,16 @@ var inboxTypes = []string{protocol.NoticeType, protocol.AcknowledgementType, pro
 
 func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{}, keys: map[crypto.PublicKey]string{},
-		notices: newAwaiting[protocol.EntryRef](), questions: newAwaiting[protocol.EntryRef](), certs: newAwaiting[confKey]()}
-	l.chains[protocol.NoticeType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.notices.record(protocol.EntryRef{Feed: r.feed, Seq: r.seq}, r, cur)
-	})
-	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.questions.record(protocol.EntryRef{Feed: r.feed, Seq: r.seq}, r, cur)
-	})
+		notices: newAwaiting(entryOf), questions: newAwaiting(entryOf), certs: newAwaiting(certKeyOf)}
+	l.chains[protocol.NoticeType] = reconcile.NewChains(l.notices.record)
+	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(l.questions.record)
 	l.chains[protocol.AcknowledgementType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
 		l.notices.reply(r.value.(*protocol.Acknowledgement).Of, cur)
 	})
 	l.chains[protocol.AnomalyAnswerType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
 		l.questions.reply(r.value.(*protocol.AnomalyAnswer).Query, cur)
 	})
-	l.chains[protocol.CertificateType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.certs.record(confKey{r.doc.destination, r.doc.issuer, r.doc.number}, r, cur)
-	})
+	l.chains[protocol.CertificateType] = reconcile.NewChains(l.certs.record)
 	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
 		l.certs.reply(confKey{r.feed, r.doc.issuer, r.doc.number}, cur)
 	})
@@ -187,35 +185,79 @@ func ifNot(cond bool, o *inboxOrder) *inboxOrder {
 }
 
 // awaiting keeps the current records that wait for a reply, by the key a
-// reply names, and how many current replies name each key: a record is
-// listed while it is current and no current reply names its key.
+// reply names (keyOf), and how many current replies name each key: a
+// record is listed while it is current and no current reply names its
+// key. The records are kept by a 64-bit hash of their key, those of one
+// hash chained through inboxRec.next, so that each costs the map a
+// pointer instead of its key (48 bytes for a certificate's) and a slice.
 type awaiting[K comparable] struct {
+	hash    func(K) uint64 // maphash of the key; the tests make every key collide
+	keyOf   func(*inboxRec) K
 	replies map[K]int
-	waiting map[K][]*inboxRec
+	waiting map[uint64]*inboxRec
 }
 
-func newAwaiting[K comparable]() awaiting[K] {
-	return awaiting[K]{replies: map[K]int{}, waiting: map[K][]*inboxRec{}}
+func newAwaiting[K comparable](keyOf func(*inboxRec) K) awaiting[K] {
+	seed := maphash.MakeSeed()
+	return awaiting[K]{hash: func(k K) uint64 { return maphash.Comparable(seed, k) }, keyOf: keyOf,
+		replies: map[K]int{}, waiting: map[uint64]*inboxRec{}}
 }
 
-// record notes that r, whose replies name k, became current or stopped
-// being current.
-func (a *awaiting[K]) record(k K, r *inboxRec, current bool) {
+// entryOf is the key a reply to a notice or a question names: its entry.
+func entryOf(r *inboxRec) protocol.EntryRef { return protocol.EntryRef{Feed: r.feed, Seq: r.seq} }
+
+// certKeyOf is the key a confirmation of a certificate names.
+func certKeyOf(r *inboxRec) confKey { return confKey{r.doc.destination, r.doc.issuer, r.doc.number} }
+
+// record notes that r became current or stopped being current.
+func (a *awaiting[K]) record(r *inboxRec, current bool) {
 	if r.list == nil {
 		return
 	}
+	k := a.keyOf(r)
+	h := a.hash(k)
 	if !current {
-		if ws := removeRec(a.waiting[k], r); len(ws) > 0 {
-			a.waiting[k] = ws
-		} else {
-			delete(a.waiting, k)
-		}
+		a.unchain(h, r)
 		unlist(r)
 		return
 	}
-	a.waiting[k] = append(a.waiting[k], r)
+	if !r.chained {
+		r.next, r.chained = a.waiting[h], true
+		a.waiting[h] = r
+	}
 	if a.replies[k] == 0 {
 		enlist(r)
+	}
+}
+
+// unchain takes r out of the chain of hash h, if it is there.
+func (a *awaiting[K]) unchain(h uint64, r *inboxRec) {
+	if !r.chained {
+		return
+	}
+	if a.waiting[h] == r {
+		if r.next == nil {
+			delete(a.waiting, h)
+		} else {
+			a.waiting[h] = r.next
+		}
+	} else {
+		for x := a.waiting[h]; x != nil; x = x.next {
+			if x.next == r {
+				x.next = r.next
+				break
+			}
+		}
+	}
+	r.next, r.chained = nil, false
+}
+
+// each calls fn with every waiting record of key k.
+func (a *awaiting[K]) each(k K, fn func(r *inboxRec)) {
+	for x := a.waiting[a.hash(k)]; x != nil; x = x.next {
+		if a.keyOf(x) == k {
+			fn(x)
+		}
 	}
 }
 
@@ -224,9 +266,7 @@ func (a *awaiting[K]) record(k K, r *inboxRec, current bool) {
 func (a *awaiting[K]) reply(k K, current bool) {
 	if current {
 		if a.replies[k]++; a.replies[k] == 1 {
-			for _, r := range a.waiting[k] {
-				unlist(r)
-			}
+			a.each(k, unlist)
 		}
 		return
 	}
@@ -234,9 +274,7 @@ func (a *awaiting[K]) reply(k K, current bool) {
 		return
 	}
 	delete(a.replies, k)
-	for _, r := range a.waiting[k] {
-		enlist(r)
-	}
+	a.each(k, enlist)
 }
 
 func enlist(r *inboxRec) {
@@ -251,15 +289,6 @@ func unlist(r *inboxRec) {
 		r.list.delete(r)
 		r.listed = false
 	}
-}
-
-func removeRec(rs []*inboxRec, r *inboxRec) []*inboxRec {
-	for i, x := range rs {
-		if x == r {
-			return append(rs[:i], rs[i+1:]...)
-		}
-	}
-	return rs
 }
 
 // heldOf returns the held records of a record just committed at seq of
