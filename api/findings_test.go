@@ -13,10 +13,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/reconcile"
 )
 
 // certificatesCSV writes n one-line certificates of IN, issued in 2025
@@ -243,15 +245,18 @@ func TestFindingsFilteredPagesEqualFilter(t *testing.T) {
 	for range 40 {
 		partner, period := pick("", "BE", "AE", "ZA", "none"), pick("", "2025-Q1", "2025-Q3", "2025-Q4", "2026-Q1")
 		rule, ack := pick("", "R2", "R9"), pick("", "open", "acknowledged")
+		severity, since := pick("", "", "warning", "critical"), pick("", "", "2025-09-01", "2026-01-01")
 		var want []string
 		for _, f := range all.Findings {
 			if (partner == "" || partner == f.Partner || partner == "none" && f.Partner == "") &&
 				(period == "" || period == f.Period) && (rule == "" || rule == f.Rule) &&
-				(ack != "open" || f.Ack == nil) && (ack != "acknowledged" || f.Ack != nil) {
+				(ack != "open" || f.Ack == nil) && (ack != "acknowledged" || f.Ack != nil) &&
+				(severity == "" || reconcile.Query{Severity: reconcile.Severity(severity)}.Match(f.Finding)) &&
+				(since == "" || !f.Since.Before(dateTime(t, since))) {
 				want = append(want, f.ID)
 			}
 		}
-		query := fmt.Sprintf("limit=%d&partner=%s&period=%s&rule=%s", 1+rng.IntN(9), partner, period, rule)
+		query := fmt.Sprintf("limit=%d&partner=%s&period=%s&rule=%s&severity=%s&since=%s", 1+rng.IntN(9), partner, period, rule, severity, since)
 		if ack != "" {
 			query += "&" + ack + "=true"
 		}
@@ -259,4 +264,13 @@ func TestFindingsFilteredPagesEqualFilter(t *testing.T) {
 			t.Fatalf("%s:\ngot  %q\nwant %q", query, got, want)
 		}
 	}
+}
+
+// dateTime returns the start of day YYYY-MM-DD, as the API reads since.
+func dateTime(t *testing.T, s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

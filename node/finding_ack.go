@@ -74,8 +74,8 @@ func (n *Node) loadAcks() error {
 // are ignored; [Node.FindingsPage] pages).
 func (n *Node) FindingViews(q FindingsQuery) []FindingView {
 	var out []FindingView
-	n.eachFinding(q, "", func(x *reconcile.Finding, period string, ack *FindingAck) bool {
-		out = append(out, FindingView{Finding: cloneFinding(x), Period: period, Ack: ack})
+	n.eachFinding(q, "", true, func(x *reconcile.Finding, period string, ack *FindingAck) bool {
+		out = append(out, FindingView{Finding: *x, Period: period, Ack: ack})
 		return true
 	})
 	return out

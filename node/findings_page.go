@@ -3,9 +3,8 @@ package node
 import (
 	"encoding/base64"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/reconcile"
 )
@@ -39,12 +38,12 @@ func (n *Node) FindingsPage(q FindingsQuery) (FindingsPage, error) {
 	}
 	page := FindingsPage{Findings: []FindingView{}}
 	more := false
-	n.eachFinding(q, after, func(x *reconcile.Finding, period string, ack *FindingAck) bool {
+	n.eachFinding(q, after, true, func(x *reconcile.Finding, period string, ack *FindingAck) bool {
 		if len(page.Findings) == q.Limit {
 			more = true
 			return false
 		}
-		page.Findings = append(page.Findings, FindingView{Finding: cloneFinding(x), Period: period, Ack: ack})
+		page.Findings = append(page.Findings, FindingView{Finding: *x, Period: period, Ack: ack})
 		return true
 	})
 	if more {
@@ -55,27 +54,40 @@ func (n *Node) FindingsPage(q FindingsQuery) (FindingsPage, error) {
 
 // eachFinding calls fn with every current finding q selects after the id
 // after, in id order, with its period and acknowledgement, until fn
-// returns false; fn must neither keep nor modify x, nor call the Node (the
-// findings' lock is held). It returns the generation of the findings and
-// of the acknowledgements it read.
-func (n *Node) eachFinding(q FindingsQuery, after string, fn func(x *reconcile.Finding, period string, ack *FindingAck) bool) (gen, acks uint64) {
+// returns false; fn must not call the Node (the findings' lock is held).
+// With describe, x is the whole finding, fn's to keep; without, only its
+// head (reconcile.State.Each), which fn must neither keep nor modify:
+// counting by group describes no finding. It returns the generation of
+// the findings and of the acknowledgements it read.
+func (n *Node) eachFinding(q FindingsQuery, after string, describe bool, fn func(x *reconcile.Finding, period string, ack *FindingAck) bool) (gen, acks uint64) {
 	n.waitFindings()
 	sc := reconcile.Scope{Partner: q.Partner, NoPartner: q.NoPartner, Period: q.Period}
 	if id, ok := reconcile.RuleID(q.Rule); ok {
 		sc.Prefix = id + "/"
 	}
 	parties := n.calendarParties()
+	head := q.Query
+	head.Since = time.Time{} // a head has no Since: the whole finding is matched on it
 	f := n.findings
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.st.SetParties(parties) // the calendar's missing submissions (R11) of partners that sent nothing
 	f.st.Each(n.now(), sc, after, func(x *reconcile.Finding) bool {
-		if !q.Query.Match(*x) {
+		if !head.Match(*x) {
 			return true
 		}
 		ack := f.ackOf(x)
 		if q.Open && ack != nil || q.Acknowledged && ack == nil {
 			return true
+		}
+		if describe || !q.Since.IsZero() {
+			whole, _ := f.st.Finding(x.ID)
+			if !q.Query.Match(whole) {
+				return true
+			}
+			if describe {
+				x = &whole
+			}
 		}
 		return fn(x, f.st.Period(x.ID), ack)
 	})
@@ -89,14 +101,6 @@ func (f *findings) ackOf(x *reconcile.Finding) *FindingAck {
 		return &a
 	}
 	return nil
-}
-
-// cloneFinding returns a copy of x that shares nothing with it.
-func cloneFinding(x *reconcile.Finding) reconcile.Finding {
-	c := *x
-	c.Records = slices.Clone(x.Records)
-	c.Numbers = maps.Clone(x.Numbers)
-	return c
 }
 
 // A findings cursor is "f1:" and the id of the last finding of the

@@ -45,7 +45,7 @@ func (n *Node) FindingsSummary(q FindingsQuery) FindingsSummary {
 		return s
 	}
 	c := newGroupCounter()
-	gen, acks := n.eachFinding(q, "", func(x *reconcile.Finding, period string, ack *FindingAck) bool {
+	gen, acks := n.eachFinding(q, "", false, func(x *reconcile.Finding, period string, ack *FindingAck) bool {
 		c.add(x, period, ack == nil)
 		return true
 	})

@@ -3,8 +3,6 @@ package node
 import (
 	"fmt"
 	"time"
-
-	"github.com/kpnode/kpnode/protocol"
 )
 
 // The inbox (GET /api/inbox, the dashboard's "Waiting for this node") is
@@ -116,13 +114,13 @@ func (n *Node) inboxPage(q InboxQuery) (ib Inbox, notices, questions []HeldRecor
 func (l *inboxLists) answer(q InboxQuery) (ib Inbox, notices, questions []HeldRecord) {
 	lim, off := inboxLimit(q.Limit), max(q.Offset, 0)
 	ib.Counts = InboxCounts{l.noticeList.Len(), l.questionList.Len(), l.toConfirm.Len(), l.ours.Len()}
-	notices, ib.Truncated = pageOf(&l.noticeList, off, lim, ib.Truncated)
-	questions, ib.Truncated = pageOf(&l.questionList, off, lim, ib.Truncated)
-	toConfirm, trunc := pageOf(&l.toConfirm, off, lim, ib.Truncated)
+	noticeRecs, trunc := pageOf(&l.noticeList, off, lim, false)
+	questionRecs, trunc := pageOf(&l.questionList, off, lim, trunc)
+	toConfirm, trunc := pageOf(&l.toConfirm, off, lim, trunc)
 	ours, trunc := pageOf(&l.ours, off, lim, trunc)
 	ib.Truncated = trunc
 	ib.ToConfirm, ib.Unconfirmed = certificateRefs(toConfirm), certificateRefs(ours)
-	return ib, notices, questions
+	return ib, heldRecs(noticeRecs), heldRecs(questionRecs)
 }
 
 func inboxLimit(l int) int {
@@ -134,13 +132,18 @@ func inboxLimit(l int) int {
 
 // pageOf returns the records of o at off, off+1, … (at most lim), and
 // whether more follow or cut was already.
-func pageOf(o *inboxOrder, off, lim int, cut bool) ([]HeldRecord, bool) {
+func pageOf(o *inboxOrder, off, lim int, cut bool) ([]*inboxRec, bool) {
 	recs := o.page(off, lim)
+	return recs, cut || off+len(recs) < o.Len()
+}
+
+// heldRecs returns the held records of recs.
+func heldRecs(recs []*inboxRec) []HeldRecord {
 	out := make([]HeldRecord, len(recs))
 	for i, r := range recs {
-		out[i] = r.h
+		out[i] = r.held()
 	}
-	return out, cut || off+len(recs) < o.Len()
+	return out
 }
 
 // recordViews returns the views of lone records, their bodies read from
@@ -157,19 +160,19 @@ func (n *Node) recordViews(hs []HeldRecord) ([]RecordView, error) {
 	return out, nil
 }
 
-func certificateRefs(hs []HeldRecord) []CertificateRef {
-	out := make([]CertificateRef, len(hs))
-	for i, h := range hs {
-		out[i] = certificateRef(h, h.Value.(*protocol.Certificate))
+func certificateRefs(recs []*inboxRec) []CertificateRef {
+	out := make([]CertificateRef, len(recs))
+	for i, r := range recs {
+		out[i] = certificateRef(r)
 	}
 	return out
 }
 
-func certificateRef(h HeldRecord, c *protocol.Certificate) CertificateRef {
+func certificateRef(r *inboxRec) CertificateRef {
 	item := -1
-	if h.batch {
-		item = h.Item
+	if r.batch {
+		item = int(r.item)
 	}
-	return CertificateRef{Feed: h.Feed, Seq: h.Seq, Item: item, Time: h.Time,
-		Number: c.Number, Issuer: c.Issuer, Destination: c.Destination, Issued: c.Issued.String()}
+	return CertificateRef{Feed: r.feed, Seq: r.seq, Item: item, Time: r.time,
+		Number: r.doc.number, Issuer: r.doc.issuer, Destination: r.doc.destination, Issued: r.doc.issued.String()}
 }

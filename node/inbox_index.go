@@ -1,6 +1,8 @@
 package node
 
 import (
+	"hash/maphash"
+	"slices"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -19,6 +21,7 @@ type inboxLists struct {
 	self    string // this node's participant code
 	selfKey crypto.PublicKey
 	chains  map[string]*reconcile.Chains[*inboxRec] // by record type
+	keys    map[crypto.PublicKey]string             // the feeds' keys as strings (keyOf)
 
 	notices, questions awaiting[protocol.EntryRef] // by the entry an acknowledgement or answer names
 	certs              awaiting[confKey]           // by destination, issuer and number
@@ -27,12 +30,74 @@ type inboxLists struct {
 	noticeList, questionList, toConfirm, ours inboxOrder
 }
 
-// inboxRec is one held record in the inbox's chains (its Body left out:
-// a page reads it from the store) and the list it would be on.
+// inboxRec is one held record in the inbox's chains, without its body (a
+// page reads it from the store), and the list it would be on. It keeps
+// what a HeldRecord says in 176 bytes instead of 240: the feed's key as a
+// string its feed's records share (inboxLists.keyOf), which is also the
+// record's position in the chains, its type by number; and of a
+// certificate or an import confirmation only the fields the inbox reads
+// (doc; value is nil). After an import of 100,000 certificates the lists
+// kept each parsed certificate whole, its traders and lines, some 60 MB
+// (docs/performance.md, "Memory after a large import").
 type inboxRec struct {
-	h      HeldRecord
-	list   *inboxOrder // nil: on none, whatever its replies
+	feed   string // the author's participant code
+	key    string // the feed's key, its bytes
+	seq    uint64
+	time   time.Time // the entry's time
+	item   int32
+	batch  bool
 	listed bool
+	typ    uint8 // index in inboxTypes
+	// chained: r is in its awaiting's chain, next after it (awaiting).
+	chained bool
+	next    *inboxRec
+	value   protocol.Record // nil for a certificate or an import confirmation
+	doc     docFields
+	list    *inboxOrder // nil: on none, whatever its replies
+}
+
+// newInboxRec returns the inbox's record of h, whose feed's key is key
+// (h.key's bytes), to be on list.
+func newInboxRec(h HeldRecord, key string, list *inboxOrder) *inboxRec {
+	r := &inboxRec{feed: h.Feed, key: key, seq: h.Seq, time: h.Time, item: int32(h.Item), batch: h.batch,
+		typ: uint8(slices.Index(inboxTypes, h.Type)), value: h.Value, list: list}
+	r.keepDoc()
+	return r
+}
+
+// held returns r as a HeldRecord, without body (nor value, for a
+// certificate or a confirmation).
+func (r *inboxRec) held() HeldRecord {
+	h := HeldRecord{Feed: r.feed, Seq: r.seq, Item: int(r.item), batch: r.batch, Time: r.time, Type: inboxTypes[r.typ], Value: r.value}
+	copy(h.key[:], r.key)
+	return h
+}
+
+// pos returns r's position in the chains, as chainPos gives it.
+func (r *inboxRec) pos() reconcile.Pos {
+	return reconcile.Pos{Feed: r.key, Seq: r.seq, Item: int(r.item)}
+}
+
+// docFields are what the inbox reads of a certificate (its number,
+// issuer, destination and issue date) or of an import confirmation (the
+// number and issuer of the certificate it confirms).
+type docFields struct {
+	number, issuer, destination string
+	issued                      protocol.Date
+}
+
+// keepDoc moves what the inbox reads of a certificate or a confirmation
+// from r.value into r.doc and lets the parsed value go.
+func (r *inboxRec) keepDoc() {
+	switch v := r.value.(type) {
+	case *protocol.Certificate:
+		r.doc = docFields{number: v.Number, issuer: v.Issuer, destination: v.Destination, issued: v.Issued}
+	case *protocol.ImportConfirmation:
+		r.doc = docFields{number: v.CertificateNumber, issuer: v.Issuer}
+	default:
+		return
+	}
+	r.value = nil
 }
 
 // confKey matches a confirmation to certificates: the confirming
@@ -44,27 +109,19 @@ var inboxTypes = []string{protocol.NoticeType, protocol.AcknowledgementType, pro
 	protocol.AnomalyAnswerType, protocol.CertificateType, protocol.ImportConfirmationType}
 
 func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
-	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{},
-		notices: newAwaiting[protocol.EntryRef](), questions: newAwaiting[protocol.EntryRef](), certs: newAwaiting[confKey]()}
-	l.chains[protocol.NoticeType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.notices.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
-	})
-	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.questions.record(protocol.EntryRef{Feed: r.h.Feed, Seq: r.h.Seq}, r, cur)
-	})
+	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{}, keys: map[crypto.PublicKey]string{},
+		notices: newAwaiting(entryOf), questions: newAwaiting(entryOf), certs: newAwaiting(certKeyOf)}
+	l.chains[protocol.NoticeType] = reconcile.NewChains(l.notices.record)
+	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(l.questions.record)
 	l.chains[protocol.AcknowledgementType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.notices.reply(r.h.Value.(*protocol.Acknowledgement).Of, cur)
+		l.notices.reply(r.value.(*protocol.Acknowledgement).Of, cur)
 	})
 	l.chains[protocol.AnomalyAnswerType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.questions.reply(r.h.Value.(*protocol.AnomalyAnswer).Query, cur)
+		l.questions.reply(r.value.(*protocol.AnomalyAnswer).Query, cur)
 	})
-	l.chains[protocol.CertificateType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		c := r.h.Value.(*protocol.Certificate)
-		l.certs.record(confKey{c.Destination, c.Issuer, c.Number}, r, cur)
-	})
+	l.chains[protocol.CertificateType] = reconcile.NewChains(l.certs.record)
 	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		c := r.h.Value.(*protocol.ImportConfirmation)
-		l.certs.reply(confKey{r.h.Feed, c.Issuer, c.CertificateNumber}, cur)
+		l.certs.reply(confKey{r.feed, r.doc.issuer, r.doc.number}, cur)
 	})
 	return l
 }
@@ -73,8 +130,9 @@ func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 // of other types, and replies of other feeds than this node's current
 // one, change nothing.
 func (l *inboxLists) add(h HeldRecord) {
-	p := posOf(h).chainPos()
+	key := l.keyOf(h.key)
 	if h.Type == protocol.WithdrawalType {
+		p := reconcile.Pos{Feed: key, Seq: h.Seq, Item: h.Item}
 		for _, c := range l.chains {
 			c.Put(p, protocol.WithdrawalType, h.Value.Replaces(), nil)
 		}
@@ -84,8 +142,20 @@ func (l *inboxLists) add(h HeldRecord) {
 	if c == nil || (h.Type == protocol.AcknowledgementType || h.Type == protocol.AnomalyAnswerType) && h.key != l.selfKey {
 		return
 	}
-	h.Body = nil
-	c.Put(p, h.Type, h.Value.Replaces(), &inboxRec{h: h, list: l.listOf(h)})
+	replaces := h.Value.Replaces()
+	r := newInboxRec(h, key, l.listOf(h))
+	c.Put(r.pos(), h.Type, replaces, r)
+}
+
+// keyOf returns the bytes of feed key k as a string that every record of
+// the feed shares.
+func (l *inboxLists) keyOf(k crypto.PublicKey) string {
+	s, ok := l.keys[k]
+	if !ok {
+		s = string(k[:])
+		l.keys[k] = s
+	}
+	return s
 }
 
 // listOf returns the list h would be on while no reply names it: a
@@ -115,35 +185,79 @@ func ifNot(cond bool, o *inboxOrder) *inboxOrder {
 }
 
 // awaiting keeps the current records that wait for a reply, by the key a
-// reply names, and how many current replies name each key: a record is
-// listed while it is current and no current reply names its key.
+// reply names (keyOf), and how many current replies name each key: a
+// record is listed while it is current and no current reply names its
+// key. The records are kept by a 64-bit hash of their key, those of one
+// hash chained through inboxRec.next, so that each costs the map a
+// pointer instead of its key (48 bytes for a certificate's) and a slice.
 type awaiting[K comparable] struct {
+	hash    func(K) uint64 // maphash of the key; the tests make every key collide
+	keyOf   func(*inboxRec) K
 	replies map[K]int
-	waiting map[K][]*inboxRec
+	waiting map[uint64]*inboxRec
 }
 
-func newAwaiting[K comparable]() awaiting[K] {
-	return awaiting[K]{replies: map[K]int{}, waiting: map[K][]*inboxRec{}}
+func newAwaiting[K comparable](keyOf func(*inboxRec) K) awaiting[K] {
+	seed := maphash.MakeSeed()
+	return awaiting[K]{hash: func(k K) uint64 { return maphash.Comparable(seed, k) }, keyOf: keyOf,
+		replies: map[K]int{}, waiting: map[uint64]*inboxRec{}}
 }
 
-// record notes that r, whose replies name k, became current or stopped
-// being current.
-func (a *awaiting[K]) record(k K, r *inboxRec, current bool) {
+// entryOf is the key a reply to a notice or a question names: its entry.
+func entryOf(r *inboxRec) protocol.EntryRef { return protocol.EntryRef{Feed: r.feed, Seq: r.seq} }
+
+// certKeyOf is the key a confirmation of a certificate names.
+func certKeyOf(r *inboxRec) confKey { return confKey{r.doc.destination, r.doc.issuer, r.doc.number} }
+
+// record notes that r became current or stopped being current.
+func (a *awaiting[K]) record(r *inboxRec, current bool) {
 	if r.list == nil {
 		return
 	}
+	k := a.keyOf(r)
+	h := a.hash(k)
 	if !current {
-		if ws := removeRec(a.waiting[k], r); len(ws) > 0 {
-			a.waiting[k] = ws
-		} else {
-			delete(a.waiting, k)
-		}
+		a.unchain(h, r)
 		unlist(r)
 		return
 	}
-	a.waiting[k] = append(a.waiting[k], r)
+	if !r.chained {
+		r.next, r.chained = a.waiting[h], true
+		a.waiting[h] = r
+	}
 	if a.replies[k] == 0 {
 		enlist(r)
+	}
+}
+
+// unchain takes r out of the chain of hash h, if it is there.
+func (a *awaiting[K]) unchain(h uint64, r *inboxRec) {
+	if !r.chained {
+		return
+	}
+	if a.waiting[h] == r {
+		if r.next == nil {
+			delete(a.waiting, h)
+		} else {
+			a.waiting[h] = r.next
+		}
+	} else {
+		for x := a.waiting[h]; x != nil; x = x.next {
+			if x.next == r {
+				x.next = r.next
+				break
+			}
+		}
+	}
+	r.next, r.chained = nil, false
+}
+
+// each calls fn with every waiting record of key k.
+func (a *awaiting[K]) each(k K, fn func(r *inboxRec)) {
+	for x := a.waiting[a.hash(k)]; x != nil; x = x.next {
+		if a.keyOf(x) == k {
+			fn(x)
+		}
 	}
 }
 
@@ -152,9 +266,7 @@ func (a *awaiting[K]) record(k K, r *inboxRec, current bool) {
 func (a *awaiting[K]) reply(k K, current bool) {
 	if current {
 		if a.replies[k]++; a.replies[k] == 1 {
-			for _, r := range a.waiting[k] {
-				unlist(r)
-			}
+			a.each(k, unlist)
 		}
 		return
 	}
@@ -162,9 +274,7 @@ func (a *awaiting[K]) reply(k K, current bool) {
 		return
 	}
 	delete(a.replies, k)
-	for _, r := range a.waiting[k] {
-		enlist(r)
-	}
+	a.each(k, enlist)
 }
 
 func enlist(r *inboxRec) {
@@ -179,15 +289,6 @@ func unlist(r *inboxRec) {
 		r.list.delete(r)
 		r.listed = false
 	}
-}
-
-func removeRec(rs []*inboxRec, r *inboxRec) []*inboxRec {
-	for i, x := range rs {
-		if x == r {
-			return append(rs[:i], rs[i+1:]...)
-		}
-	}
-	return rs
 }
 
 // heldOf returns the held records of a record just committed at seq of

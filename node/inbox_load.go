@@ -125,7 +125,6 @@ func (n *Node) loadAtStart() {
 		l := newInboxLists(n.cfg.Participant, n.id.Public())
 		n.loadFindings(func(code string, r *store.StoredRecord, v any) {
 			for _, h := range heldOf(code, r.Author, r.Seq, r.Time, v) {
-				h.Value = slim(h.Value)
 				l.add(h)
 			}
 		})
@@ -158,23 +157,8 @@ func (n *Node) readInbox() (*inboxLists, error) {
 			return nil, err
 		}
 		for _, h := range recs {
-			h.Value = slim(h.Value)
 			l.add(h)
 		}
 	}
 	return l, nil
-}
-
-// slim returns what the inbox reads of a certificate or a confirmation
-// just parsed from the store, so that the lists do not keep its lines and
-// traders (a record just committed shares its parse with reconciliation,
-// which keeps it whole).
-func slim(v protocol.Record) protocol.Record {
-	switch c := v.(type) {
-	case *protocol.Certificate:
-		return &protocol.Certificate{Number: c.Number, Issuer: c.Issuer, Destination: c.Destination, Issued: c.Issued, Supersedes: c.Supersedes}
-	case *protocol.ImportConfirmation:
-		return &protocol.ImportConfirmation{CertificateNumber: c.CertificateNumber, Issuer: c.Issuer, Supersedes: c.Supersedes}
-	}
-	return v
 }

@@ -1,10 +1,10 @@
 package node
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // inboxOrder keeps one list of the inbox sorted newest first, so that a
@@ -25,8 +25,8 @@ const inboxChunk = 512
 // newest first, then by feed and position; records of one code's two
 // feeds (after a rotation) by key.
 func newestFirstRec(a, b *inboxRec) int {
-	return cmp.Or(b.h.Time.Compare(a.h.Time), cmp.Compare(a.h.Feed, b.h.Feed), cmp.Compare(b.h.Seq, a.h.Seq),
-		cmp.Compare(a.h.Item, b.h.Item), bytes.Compare(a.h.key[:], b.h.key[:]))
+	return cmp.Or(b.time.Compare(a.time), cmp.Compare(a.feed, b.feed), cmp.Compare(b.seq, a.seq),
+		cmp.Compare(a.item, b.item), strings.Compare(a.key, b.key))
 }
 
 // Len returns the number of records listed.

@@ -127,11 +127,12 @@ func (n inboxScan) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
 		if confirmed[confKey{c.Destination, c.Issuer, c.Number}] {
 			continue
 		}
+		r := newInboxRec(h, string(h.key[:]), nil)
 		switch {
 		case h.Feed == n.self:
-			ours = append(ours, certificateRef(h, c))
+			ours = append(ours, certificateRef(r))
 		case c.Destination == n.self:
-			toConfirm = append(toConfirm, certificateRef(h, c))
+			toConfirm = append(toConfirm, certificateRef(r))
 		}
 	}
 	return toConfirm, ours, nil

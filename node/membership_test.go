@@ -21,7 +21,7 @@ func listDate(t *testing.T, s string) protocol.Date {
 }
 
 // entryOf returns code's entry in n's list as of at.
-func entryOf(t *testing.T, n *Node, code, at string) ParticipantEntry {
+func participantEntryOf(t *testing.T, n *Node, code, at string) ParticipantEntry {
 	t.Helper()
 	for _, e := range n.Participants(listDate(t, at)).Participants {
 		if e.Code == code {
@@ -54,10 +54,10 @@ func TestParticipantUpdateTrust(t *testing.T) {
 		}
 		return nil
 	})
-	if e := entryOf(t, be, "VE", "2013-01-01"); !e.Active() {
+	if e := participantEntryOf(t, be, "VE", "2013-01-01"); !e.Active() {
 		t.Fatalf("an untrusted partner's update changed the list: %+v", e)
 	}
-	if e := entryOf(t, za, "VE", "2013-01-01"); e.Status != protocol.StatusRemoved {
+	if e := participantEntryOf(t, za, "VE", "2013-01-01"); e.Status != protocol.StatusRemoved {
 		t.Fatalf("the author's own update does not apply on its node: %+v", e)
 	}
 
@@ -67,11 +67,11 @@ func TestParticipantUpdateTrust(t *testing.T) {
 	if action, details := newestAudit(t, be); action != AuditParticipantsTrust || !strings.Contains(details, `"partner":"ZA"`) {
 		t.Fatalf("audit %s %s", action, details)
 	}
-	e := entryOf(t, be, "VE", "2013-01-01")
+	e := participantEntryOf(t, be, "VE", "2013-01-01")
 	if e.Status != protocol.StatusRemoved || e.Source != (protocol.MembershipSource{Kind: protocol.SourceRecord, Partner: "ZA", Seq: p.Seq}) {
 		t.Fatalf("after trusting ZA: %+v", e)
 	}
-	if e := entryOf(t, be, "VE", "2011-12-31"); !e.Active() {
+	if e := participantEntryOf(t, be, "VE", "2011-12-31"); !e.Active() {
 		t.Fatalf("before the removal: %+v", e)
 	}
 
@@ -81,12 +81,12 @@ func TestParticipantUpdateTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "BE applies ZA's rename", func() error {
-		if e := entryOf(t, be, "SZ", "2020-01-01"); e.Name != "Eswatini (Kingdom of)" {
+		if e := participantEntryOf(t, be, "SZ", "2020-01-01"); e.Name != "Eswatini (Kingdom of)" {
 			return fmt.Errorf("SZ is %q", e.Name)
 		}
 		return nil
 	})
-	if e := entryOf(t, be, "SZ", "2018-04-18"); e.Name != "Eswatini" || len(e.History) != 1 || e.History[0].Source.Seq != p2.Seq {
+	if e := participantEntryOf(t, be, "SZ", "2018-04-18"); e.Name != "Eswatini" || len(e.History) != 1 || e.History[0].Source.Seq != p2.Seq {
 		t.Fatalf("the rename lost the history: %+v", e)
 	}
 	// A withdrawn update no longer applies.
@@ -95,7 +95,7 @@ func TestParticipantUpdateTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "BE drops the withdrawn rename", func() error {
-		if e := entryOf(t, be, "SZ", "2020-01-01"); e.Name != "Eswatini" || len(e.History) != 0 {
+		if e := participantEntryOf(t, be, "SZ", "2020-01-01"); e.Name != "Eswatini" || len(e.History) != 0 {
 			return fmt.Errorf("SZ is %+v", e)
 		}
 		return nil
@@ -104,7 +104,7 @@ func TestParticipantUpdateTrust(t *testing.T) {
 	if err := be.TrustForParticipants("ZA", false, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if e := entryOf(t, be, "VE", "2013-01-01"); !e.Active() || len(be.Participants(protocol.Date{}).Ignored) != 1 {
+	if e := participantEntryOf(t, be, "VE", "2013-01-01"); !e.Active() || len(be.Participants(protocol.Date{}).Ignored) != 1 {
 		t.Fatalf("after distrusting ZA: %+v", e)
 	}
 	if err := be.TrustForParticipants("CF", true, "test"); !errors.Is(err, ErrUnknownPartner) {
@@ -126,7 +126,7 @@ func TestApplyParticipantUpdates(t *testing.T) {
 	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), `row 3 (participant CF): field "effective"`) {
 		t.Fatalf("a bad row: %v", err)
 	}
-	if l := n.Participants(listDate(t, "2025-01-01")); len(l.Files) != 0 || !entryOf(t, n, "VE", "2025-01-01").Active() {
+	if l := n.Participants(listDate(t, "2025-01-01")); len(l.Files) != 0 || !participantEntryOf(t, n, "VE", "2025-01-01").Active() {
 		t.Fatalf("a refused file changed the list: %+v", l.Files)
 	}
 	res, err := n.ApplyParticipantUpdates(ParticipantUpdatesApply{File: "plenary.csv", Data: []byte(good), By: "test"})
@@ -138,14 +138,14 @@ func TestApplyParticipantUpdates(t *testing.T) {
 	}
 	fx.stop()
 	n = fx.start()
-	ss := entryOf(t, n, "SS", "2024-06-01")
+	ss := participantEntryOf(t, n, "SS", "2024-06-01")
 	if !ss.Active() || ss.Name != "South Sudan" || ss.Source.String() != "file plenary.csv row 1" {
 		t.Fatalf("after a restart: %+v", ss)
 	}
-	if e := entryOf(t, n, "SS", "2023-06-01"); e.Status != protocol.StatusNotJoined {
+	if e := participantEntryOf(t, n, "SS", "2023-06-01"); e.Status != protocol.StatusNotJoined {
 		t.Fatalf("before joining: %+v", e)
 	}
-	if ve := entryOf(t, n, "VE", "2012-01-01"); ve.Status != protocol.StatusRemoved || ve.Decision != "Plenary 2011, Final Communiqué ¶6" {
+	if ve := participantEntryOf(t, n, "VE", "2012-01-01"); ve.Status != protocol.StatusRemoved || ve.Decision != "Plenary 2011, Final Communiqué ¶6" {
 		t.Fatalf("VE: %+v", ve)
 	}
 }

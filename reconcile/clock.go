@@ -98,7 +98,7 @@ func (s *State) advance(now time.Time) {
 	}
 	if !s.clock.IsZero() && now.Before(s.clock) {
 		for _, h := range s.active {
-			if h.slot != nil && h.f.rule == ruleUnconfirmed {
+			if h.slot != nil && h.rule == ruleUnconfirmed {
 				s.touchSlot(h.slot, bit(ruleUnconfirmed))
 			}
 		}

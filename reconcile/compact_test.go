@@ -40,10 +40,9 @@ func TestCompactCertEqual(t *testing.T) {
 	}
 }
 
-// TestSharedRecordsStayApart checks that findings which share their
-// records inside the State (shareRecords: a certificate's R2 and R8
-// findings) come out as copies: changing what one finding read says
-// changes no other finding.
+// TestSharedRecordsStayApart checks that findings which name the same
+// records (a certificate's R2 and R8 findings) come out as copies:
+// changing what one finding read says changes no other finding.
 func TestSharedRecordsStayApart(t *testing.T) {
 	s := newState(t, "IN")
 	s.AddAll(importYear(1000))

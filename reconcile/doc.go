@@ -19,6 +19,10 @@
 // annual reports), received on time or late, overdue or missing, which R11's
 // missing submissions come from; [State.AnsweredBy] names the annual
 // reports that cite a finding as resolved.
+// A current finding is kept as what places it (id, partner, period,
+// rule, severity) and a digest of the rest: its explanation, records and
+// figures are described again by its rule when it is read, so a read costs
+// one evaluation of its rule, and [State.Each] lists heads without any.
 //
 // The rules read current records only, as [Chains] decides them: the one
 // rule of docs/records.md §11, which the node's exports and KP statistics

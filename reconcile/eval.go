@@ -20,8 +20,24 @@ const (
 
 // evalSlot runs the certificate rules of mask m on one slot. It returns
 // their findings and, when m includes R2, the next time (Unix seconds) at
-// which the clock alone may change them, 0 for never.
+// which the clock alone may change them, 0 for never. With R8 it also
+// keeps the slot's place among its groups' flagged slots.
 func (s *State) evalSlot(sl *slot, m ruleMask) (out []Finding, next int64) {
+	out, next = s.slotFindings(sl, m)
+	if m&bit(ruleUnitValue) != 0 && !sl.empty() {
+		s.flagOutliers(sl)
+	}
+	return out, next
+}
+
+// describeSlot returns the findings of the rules of mask m on one slot,
+// changing nothing: what [State.finding] reads.
+func (s *State) describeSlot(sl *slot, m ruleMask) []Finding {
+	out, _ := s.slotFindings(sl, m)
+	return out
+}
+
+func (s *State) slotFindings(sl *slot, m ruleMask) (out []Finding, next int64) {
 	if sl.empty() {
 		return nil, 0
 	}

@@ -59,7 +59,7 @@ func (s *State) Explain(id string) (f Finding, text string, ok bool) {
 	if h.subject().kind == subjMirrorY {
 		s.quarterLines(&b, h.subject())
 	}
-	if causes := s.causes(h); len(causes) > 0 {
+	if causes := s.causes(h, &f); len(causes) > 0 {
 		b.WriteString("\nBefore suspecting fraud, check:\n")
 		for _, c := range causes {
 			fmt.Fprintf(&b, "  - %s\n", c)
@@ -77,11 +77,9 @@ func ruleInfo(id string) RuleInfo {
 	return RuleInfo{}
 }
 
-// causes lists the honest explanations worth ruling out for a finding,
-// annotated with what the figures say where they say something.
-func (s *State) causes(h *held) []string {
-	full := s.finding(h)
-	f := &full
+// causes lists the honest explanations worth ruling out for the finding h,
+// read as f, annotated with what the figures say where they say something.
+func (s *State) causes(h *held, f *Finding) []string {
 	switch f.Rule {
 	case "R1":
 		return []string{
@@ -115,7 +113,7 @@ func (s *State) causes(h *held) []string {
 	case "R8":
 		return s.unitValueCauses(f)
 	case "R9":
-		return s.mirrorCauses(h)
+		return s.mirrorCauses(h, f.Numbers)
 	case "R10":
 		return certStatsCauses(f)
 	case "R11":
@@ -209,11 +207,10 @@ type cause struct {
 // mirrorCauses lists the honest causes of a mirror discrepancy, each with
 // the size it can plausibly explain set against the measures that raised
 // the finding, the most plausible first.
-func (s *State) mirrorCauses(h *held) []string {
-	n := s.keys.unpack(h.nums)
+func (s *State) mirrorCauses(h *held, n map[string]string) []string {
 	raised := strings.Split(n["raised_by"], ",")
 	has := func(m string) bool { return slices.Contains(raised, m) }
-	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subject().a, has), s.hsCause(h, raised), fxCause(n, has)}
+	cs := []cause{s.certCountCause(n, has), cifCause(n, has), timingCause(n, raised), transitCause(h.subject().a, has), s.hsCause(h, raised, n), fxCause(n, has)}
 	if c, ok := basisCause(n); ok {
 		cs = append(cs, c)
 	}
@@ -309,7 +306,7 @@ func transitCause(exporter string, has func(string) bool) cause {
 
 // hsCause judges HS classification on the measures that raised the
 // finding, summed across all HS codes and held to the finding's limits.
-func (s *State) hsCause(h *held, raised []string) cause {
+func (s *State) hsCause(h *held, raised []string, n map[string]string) cause {
 	c := cause{text: "HS classification: the same goods under 7102.10 (unsorted) on one side and 7102.21 or 7102.31 on the other"}
 	e, i, ok := s.mirrorAllHS(h.subject())
 	if !ok {
@@ -317,7 +314,6 @@ func (s *State) hsCause(h *held, raised []string) cause {
 		c.score = explainsPart
 		return c
 	}
-	n := s.keys.unpack(h.nums)
 	var apart []string
 	agree := true
 	for _, m := range raised {

@@ -25,13 +25,15 @@ type FindingCount struct {
 	Count    int
 }
 
-// Each calls fn with every current finding at time now that sc selects
-// and whose id sorts after after (from the first when after is empty), in
-// id order, until fn returns false. fn must neither keep nor modify f; it
-// may call [State.Period], nothing else of the State. now becomes the
-// clock, as in [State.Findings].
+// Each calls fn with the head of every current finding at time now that
+// sc selects and whose id sorts after after (from the first when after is
+// empty), in id order, until fn returns false: its ID, Rule, RuleName,
+// Severity and Partner, the rest left empty, so that counting findings by
+// group describes none of them. fn must neither keep nor modify f; it may
+// call [State.Period] and [State.Finding], nothing else of the State. now
+// becomes the clock, as in [State.Findings].
 //
-// The ids are kept sorted between changes of the set of findings, in all
+// The findings are kept sorted by id between changes of the set, in all
 // and by partner, by period and by both (findingIndex), so that a page
 // costs what it reads, not what the State holds: after a finding came or
 // went, the next call sorts again the ids of the group it reads (about
@@ -39,33 +41,35 @@ type FindingCount struct {
 func (s *State) Each(now time.Time, sc Scope, after string, fn func(f *Finding) bool) {
 	s.advance(now)
 	s.commit()
-	ids := s.scopeIDs(sc)
-	i := sort.SearchStrings(ids, sc.Prefix)
+	hs := s.scopeHeld(sc)
+	i := sort.Search(len(hs), func(j int) bool { return hs[j].id >= sc.Prefix })
 	if after > sc.Prefix {
-		i = sort.Search(len(ids), func(j int) bool { return ids[j] > after })
+		i = sort.Search(len(hs), func(j int) bool { return hs[j].id > after })
 	}
-	for ; i < len(ids) && strings.HasPrefix(ids[i], sc.Prefix); i++ {
-		if f := s.finding(s.active[ids[i]]); !fn(&f) {
+	for ; i < len(hs) && strings.HasPrefix(hs[i].id, sc.Prefix); i++ {
+		if f := s.head(hs[i]); !fn(&f) {
 			return
 		}
 	}
 }
 
-// scopeIDs returns the sorted ids of the current findings of sc's
-// partner and period, whatever their rule.
-func (s *State) scopeIDs(sc Scope) []string {
-	byPartner := sc.Partner != "" || sc.NoPartner
+// scopeHeld returns the current findings of sc's partner and period,
+// whatever their rule, sorted by id.
+func (s *State) scopeHeld(sc Scope) []*held {
+	partnered := sc.Partner != "" || sc.NoPartner
+	partner, ok1 := s.names.lookup(sc.Partner)
+	period, ok2 := s.names.lookup(sc.Period)
 	switch {
-	case sc.Partner != "" && sc.NoPartner:
+	case sc.Partner != "" && sc.NoPartner, !ok1, !ok2:
 		return nil
-	case byPartner && sc.Period != "":
-		return s.index.sorted(pairKey(sc.Partner, sc.Period))
-	case byPartner:
-		return s.index.sorted(partnerKey(sc.Partner))
+	case partnered && sc.Period != "":
+		return s.index.sorted(indexKey{by: byBoth, partner: partner, period: period})
+	case partnered:
+		return s.index.sorted(indexKey{by: byPartner, partner: partner})
 	case sc.Period != "":
-		return s.index.sorted(periodKey(sc.Period))
+		return s.index.sorted(indexKey{by: byPeriod, period: period})
 	}
-	return s.sortedIDs()
+	return s.sortedHeld()
 }
 
 // Counts returns how many current findings at time now each rule raised
@@ -77,7 +81,7 @@ func (s *State) Counts(now time.Time) []FindingCount {
 	s.commit()
 	out := make([]FindingCount, 0, len(s.index.counts))
 	for k, n := range s.index.counts {
-		out = append(out, FindingCount{Rule: k.rule, Severity: k.severity, Count: n})
+		out = append(out, FindingCount{Rule: ruleTable[k.rule].ID, Severity: severities[k.severity], Count: n})
 	}
 	slices.SortFunc(out, func(a, b FindingCount) int {
 		return cmp.Or(cmp.Compare(ruleNumber(a.Rule), ruleNumber(b.Rule)), strings.Compare(a.Rule, b.Rule),
@@ -89,68 +93,70 @@ func (s *State) Counts(now time.Time) []FindingCount {
 // ruleNumber returns 9 for "R9", 0 for a rule not so named.
 func ruleNumber(rule string) int { return ruleIndex(rule) + 1 }
 
-// findingIndex keeps the ids of the current findings by partner, by
-// period and by both, each group sorted when read, and counts them by
-// rule and severity. The State changes it only through put and drop, as
-// findings come, change and go.
+// findingIndex keeps the current findings by partner, by period and by
+// both, each group sorted by id when read, and counts them by rule and
+// severity. The State changes it only through put and drop, as findings
+// come and go or change group; a held finding that stays in its groups
+// is changed in place (State.apply), so the sets hold pointers.
 type findingIndex struct {
-	groups map[string]*idSet    // by partnerKey, periodKey and pairKey
+	groups map[indexKey]*heldSet
 	counts map[ruleSeverity]int // never holds a zero
 }
 
-type ruleSeverity struct {
-	rule     string
-	severity Severity
+// indexKey names a group: a partner ("" for the node's own statistics),
+// a period, or both, each by its number in the State's names.
+type indexKey struct {
+	by              uint8 // byPartner, byPeriod or byBoth
+	partner, period uint32
 }
 
-// idSet is a set of finding ids with their sorted list, made when read.
-type idSet struct {
-	ids    map[string]struct{}
-	sorted []string // nil when an id came or went since the last read
+const (
+	byPartner = iota + 1
+	byPeriod
+	byBoth
+)
+
+type ruleSeverity struct{ rule, severity uint8 }
+
+// heldSet is a set of held findings with their list sorted by id, made
+// when read.
+type heldSet struct {
+	members map[*held]struct{}
+	sorted  []*held // nil when a finding came or went since the last read
 }
 
 func newFindingIndex() findingIndex {
-	return findingIndex{groups: map[string]*idSet{}, counts: map[ruleSeverity]int{}}
+	return findingIndex{groups: map[indexKey]*heldSet{}, counts: map[ruleSeverity]int{}}
 }
 
-// The keys of the groups: a partner ("" for the node's own statistics),
-// a period, and both.
-func partnerKey(partner string) string      { return "p" + partner }
-func periodKey(period string) string        { return "q" + period }
-func pairKey(partner, period string) string { return "b" + partner + "\x00" + period }
-func (h *held) keys() [3]string {
-	return [3]string{partnerKey(h.f.Partner), periodKey(h.period), pairKey(h.f.Partner, h.period)}
+func (h *held) keys() [3]indexKey {
+	return [3]indexKey{{by: byPartner, partner: h.partner}, {by: byPeriod, period: h.period},
+		{by: byBoth, partner: h.partner, period: h.period}}
 }
-func (h *held) count() ruleSeverity { return ruleSeverity{h.f.Rule(), h.f.Severity()} }
 
-// put indexes now, the held finding that replaces was (nil for a new
-// one); it costs nothing when the partner, period, rule and severity stay.
-func (x *findingIndex) put(was, now *held) {
-	if was != nil && was.keys() == now.keys() && was.count() == now.count() {
-		return
-	}
-	if was != nil {
-		x.drop(was)
-	}
-	for _, k := range now.keys() {
+func (h *held) count() ruleSeverity { return ruleSeverity{h.rule, h.severity} }
+
+// put indexes h, a finding new to the index.
+func (x *findingIndex) put(h *held) {
+	for _, k := range h.keys() {
 		g := x.groups[k]
 		if g == nil {
-			g = &idSet{ids: map[string]struct{}{}}
+			g = &heldSet{members: map[*held]struct{}{}}
 			x.groups[k] = g
 		}
-		g.ids[now.f.ID] = struct{}{}
+		g.members[h] = struct{}{}
 		g.sorted = nil
 	}
-	x.counts[now.count()]++
+	x.counts[h.count()]++
 }
 
-// drop removes a held finding from the index.
+// drop removes h from the index.
 func (x *findingIndex) drop(h *held) {
 	for _, k := range h.keys() {
 		g := x.groups[k]
-		delete(g.ids, h.f.ID)
+		delete(g.members, h)
 		g.sorted = nil
-		if len(g.ids) == 0 {
+		if len(g.members) == 0 {
 			delete(x.groups, k)
 		}
 	}
@@ -160,18 +166,22 @@ func (x *findingIndex) drop(h *held) {
 	}
 }
 
-// sorted returns the ids of group k in order (nil for an empty group).
-func (x *findingIndex) sorted(k string) []string {
+// sorted returns the findings of group k by id (nil for an empty group).
+func (x *findingIndex) sorted(k indexKey) []*held {
 	g := x.groups[k]
 	if g == nil {
 		return nil
 	}
 	if g.sorted == nil {
-		g.sorted = make([]string, 0, len(g.ids))
-		for id := range g.ids {
-			g.sorted = append(g.sorted, id)
+		g.sorted = make([]*held, 0, len(g.members))
+		for h := range g.members {
+			g.sorted = append(g.sorted, h)
 		}
-		slices.Sort(g.sorted)
+		sortHeld(g.sorted)
 	}
 	return g.sorted
+}
+
+func sortHeld(hs []*held) {
+	slices.SortFunc(hs, func(a, b *held) int { return strings.Compare(a.id, b.id) })
 }

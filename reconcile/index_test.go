@@ -37,7 +37,7 @@ func checkScopes(t *testing.T, s *State, now time.Time, rng *rand.Rand) {
 	period := map[string]string{}
 	partners, periods, idList := []string{"", "ZZ"}, []string{"", "1999-Q1"}, []string{""}
 	for _, f := range all {
-		period[f.ID] = s.period(s.active[f.ID]) // afresh, not the kept one
+		period[f.ID] = s.period(s.active[f.ID], f.Since) // afresh, not the kept one
 		partners = append(partners, f.Partner)
 		periods = append(periods, period[f.ID])
 		idList = append(idList, f.ID)

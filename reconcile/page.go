@@ -1,9 +1,9 @@
 package reconcile
 
 import (
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -24,14 +24,14 @@ func RuleID(rule string) (string, bool) {
 	return "", false
 }
 
-// sortedIDs returns the ids of the current findings, sorted.
-func (s *State) sortedIDs() []string {
+// sortedHeld returns the current findings, sorted by id.
+func (s *State) sortedHeld() []*held {
 	if s.order == nil || len(s.order) != len(s.active) {
-		s.order = make([]string, 0, len(s.active))
-		for id := range s.active {
-			s.order = append(s.order, id)
+		s.order = make([]*held, 0, len(s.active))
+		for _, h := range s.active {
+			s.order = append(s.order, h)
 		}
-		slices.Sort(s.order)
+		sortHeld(s.order)
 	}
 	return s.order
 }
@@ -43,14 +43,15 @@ func (s *State) Period(id string) string {
 	if !ok {
 		return ""
 	}
-	return h.period
+	return s.names.name(h.period)
 }
 
 // period is the quarter ("2026-Q3") of the certificate a slot's finding
 // is about (its issue date, else the confirmation's receipt or the
 // pre-notification's shipment), the quarter, half-year ("2026-H1") or
-// year of a statistics finding, else the quarter of its Since.
-func (s *State) period(h *held) string {
+// year of a statistics finding, else the quarter of since, its Since.
+// h's slot and subject place it.
+func (s *State) period(h *held, since time.Time) string {
 	if h.slot != nil {
 		if d, ok := slotDate(h.slot); ok {
 			return quarterText(protocol.QuarterOf(d))
@@ -65,10 +66,10 @@ func (s *State) period(h *held) string {
 			return h.subject().h.String()
 		}
 	}
-	if h.f.Since.IsZero() {
+	if since.IsZero() {
 		return ""
 	}
-	return quarterText(protocol.QuarterOf(protocol.DateOf(h.f.Since)))
+	return quarterText(protocol.QuarterOf(protocol.DateOf(since)))
 }
 
 // quarterText is q.String() without fmt: a summary formats one for each

@@ -46,12 +46,13 @@ func (s *State) checkUnconfirmed(sl *slot, out []Finding) ([]Finding, int64) {
 	}
 	f.Since = warnAt
 	next := critAt.Unix()
-	f.Explanation = sprintf("%s to %s, issued %s, has no import confirmation %d days after issue (escalates at %d days, %s)",
-		sl.name(), c.Destination, c.Issued, th.unconfirmedDays, th.escalateDays, protocol.DateOf(critAt))
 	if !s.clock.Before(critAt) {
 		f.Severity, f.Since, next = Critical, critAt, 0
 		f.Explanation = sprintf("%s to %s, issued %s, has no import confirmation %d days after issue: escalated",
 			sl.name(), c.Destination, c.Issued, th.escalateDays)
+	} else {
+		f.Explanation = sprintf("%s to %s, issued %s, has no import confirmation %d days after issue (escalates at %d days, %s)",
+			sl.name(), c.Destination, c.Issued, th.unconfirmedDays, th.escalateDays, protocol.DateOf(critAt))
 	}
 	return append(out, f), next
 }

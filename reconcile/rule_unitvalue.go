@@ -41,6 +41,18 @@ func (s *State) checkUnitValue(sl *slot, out []Finding) []Finding {
 			outsideText(ref, f.Numbers), f.Numbers["reference_usd_per_carat"], refSource(ref, lr.g.key))
 		out = append(out, f)
 	}
+	return out
+}
+
+// flagOutliers keeps sl among the flagged slots of each group in which
+// it has an outlier line, and out of the others, after checkUnitValue
+// computed its lines (s.lines): a group's flagged slots are evaluated
+// again when the group's reference moves (updateGroup).
+func (s *State) flagOutliers(sl *slot) {
+	if sl.contrib.cert == nil {
+		return
+	}
+	lines := s.lines
 	for i, lr := range lines {
 		if i > 0 && lines[i-1].g == lr.g {
 			continue // lines of one group are usually adjacent; a repeat is harmless
@@ -55,7 +67,6 @@ func (s *State) checkUnitValue(sl *slot, out []Finding) []Finding {
 			delete(lr.g.flagged, sl)
 		}
 	}
-	return out
 }
 
 func (s *State) unitValueNumbers(lr lineRef, l protocol.CertificateLine) map[string]string {

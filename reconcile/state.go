@@ -62,9 +62,10 @@ type State struct {
 	// Findings.
 	active     map[string]*held
 	owned      map[subjectKey][]string // finding ids of subjects other than slots
-	order      []string                // the ids of active, sorted; nil when a finding came or went since
+	order      []*held                 // active, sorted by id; nil when a finding came or went since
+	names      names                   // the partners and periods of held findings, numbered (names.go)
 	index      findingIndex            // the ids of active by partner and period, counts by rule
-	keys       numberKeys              // the keys of the held findings' packed Numbers
+	digests    digester                // the held findings' digests (digest.go)
 	intern     interner                // the shared strings of the certificates kept (compact.go)
 	recBlocks  blocks[rec]             // where records are allocated (blocks.go)
 	slotBlocks blocks[slot]            // where slots are allocated
@@ -89,14 +90,30 @@ type State struct {
 	cleared   []string
 }
 
-// held is a current finding and the subject that owns it.
+// held is a current finding: what places it (its id, its partner and
+// period, which the findings index groups it by, its rule and severity,
+// which Counts counts) and the subject that owns it, which describes it
+// again when it is read (State.finding); of the rest only a digest. It
+// takes 64 bytes, where it took 160 with text, records and figures
+// besides, for some 150,000 findings after a year's import.
 type held struct {
-	f      heldFinding
-	nums   string // f's Numbers, packed (numbers.go)
-	slot   *slot
-	subj   *subjectKey // the subject of a finding of no slot, nil for a slot's
-	period string      // s.period(h), set by apply
+	id       string
+	slot     *slot       // the slot whose rules raised it, nil for a statistics subject's
+	subj     *subjectKey // the subject of a finding of no slot, nil for a slot's
+	sum      digest      // of the finding's content (digest.go)
+	partner  uint32      // Partner, by its number in s.names
+	period   uint32      // s.period of the finding, by its number in s.names
+	rule     uint8       // index in ruleTable
+	severity uint8       // index in severities
 }
+
+// placed is what places a held finding in the index.
+type placed struct {
+	partner, period uint32
+	rule, severity  uint8
+}
+
+func (h *held) placed() placed { return placed{h.partner, h.period, h.rule, h.severity} }
 
 // subject returns the subject of a finding of no slot, the zero key for a
 // slot's.
@@ -140,7 +157,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		subm: submissions{}, answers: map[string][]*rec{},
 		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
-		active: map[string]*held{}, index: newFindingIndex(), owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
+		active: map[string]*held{}, index: newFindingIndex(), digests: newDigester(), owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
 	}
 	s.chains = NewChains(s.setLive)
 	return s, nil
@@ -209,7 +226,8 @@ func (s *State) Advance(now time.Time) (changed []Finding, cleared []string) {
 	return s.commit()
 }
 
-// Finding returns the current finding id.
+// Finding returns the current finding id, described afresh: it shares
+// nothing with the State.
 func (s *State) Finding(id string) (Finding, bool) {
 	h, ok := s.active[id]
 	if !ok {
@@ -218,48 +236,39 @@ func (s *State) Finding(id string) (Finding, bool) {
 	return s.finding(h), true
 }
 
-// heldFinding is what a held finding keeps of a Finding: its rule (whose
-// ID and RuleName the rule table gives) and severity as small numbers,
-// its Numbers packed apart (held.nums). A held finding costs 160 bytes
-// instead of 208, for some 150,000 findings after a year's import.
-type heldFinding struct {
-	ID, Partner, Explanation string
-	Records                  []RecordRef
-	Since                    time.Time
-	rule                     uint8 // index in ruleTable
-	severity                 uint8 // index in severities
-}
-
-// severities are the Severity values by their index in heldFinding.
+// severities are the Severity values by their index in a held finding.
 var severities = [...]Severity{Info, Warning, Critical}
 
-// holdFinding returns what a held finding keeps of f, without Numbers.
-// Every finding comes from newFinding, so its rule is in the rule table;
-// its severity is one of severities.
-func holdFinding(f *Finding) heldFinding {
-	return heldFinding{ID: f.ID, Partner: f.Partner, Explanation: f.Explanation, Records: f.Records, Since: f.Since,
-		rule:     uint8(slices.IndexFunc(ruleTable[:], func(r RuleInfo) bool { return r.ID == f.Rule })),
-		severity: uint8(slices.Index(severities[:], f.Severity))}
-}
-
 // Rule returns the finding's rule, "R2".
-func (f *heldFinding) Rule() string { return ruleTable[f.rule].ID }
+func (h *held) Rule() string { return ruleTable[h.rule].ID }
 
 // Severity returns the finding's severity.
-func (f *heldFinding) Severity() Severity { return severities[f.severity] }
+func (h *held) Severity() Severity { return severities[h.severity] }
 
-// finding returns a copy of the held finding h, with its Numbers.
-func (s *State) finding(h *held) Finding {
-	info := &ruleTable[h.f.rule]
-	return Finding{ID: h.f.ID, Rule: info.ID, RuleName: info.Name, Severity: h.f.Severity(), Partner: h.f.Partner,
-		Records: slices.Clone(h.f.Records), Numbers: s.keys.unpack(h.nums), Explanation: h.f.Explanation, Since: h.f.Since}
+// head returns h as a Finding of its ID, Rule, RuleName, Severity and
+// Partner, without describing it.
+func (s *State) head(h *held) Finding {
+	info := &ruleTable[h.rule]
+	return Finding{ID: h.id, Rule: info.ID, RuleName: info.Name, Severity: h.Severity(), Partner: s.names.name(h.partner)}
 }
 
-// same reports whether f is the held finding h with the same content.
-func (s *State) same(h *held, f *Finding) bool {
-	return h.f.ID == f.ID && h.f.Rule() == f.Rule && h.f.Severity() == f.Severity && h.f.Partner == f.Partner &&
-		h.f.Explanation == f.Explanation && h.f.Since.Equal(f.Since) && slices.Equal(h.f.Records, f.Records) &&
-		h.nums == s.keys.pack(f.Numbers)
+// finding returns the held finding h, described again by the rule that
+// raised it: the State is as it was when h was committed (every change
+// of a record or of the clock commits before a read), so the rule gives
+// the finding it gave then, whose digest h keeps.
+func (s *State) finding(h *held) Finding {
+	var fresh []Finding
+	if h.slot != nil {
+		fresh = s.describeSlot(h.slot, bit(int(h.rule)))
+	} else {
+		fresh = s.evalSubject(*h.subj)
+	}
+	for i := range fresh {
+		if fresh[i].ID == h.id {
+			return fresh[i]
+		}
+	}
+	panic("reconcile: held finding " + h.id + " is not described again by its rule")
 }
 
 // Len returns the number of live records and of current findings.
@@ -419,23 +428,28 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 	if k != (subjectKey{}) {
 		subj = &k
 	}
-	var prev []RecordRef // the records of the finding stored before
 	for i := range fresh {
 		f := &fresh[i]
 		ids = append(ids, f.ID)
 		h := s.active[f.ID]
-		if h != nil && s.same(h, f) {
+		sum := s.digests.of(f)
+		if h != nil && h.sum == sum {
 			continue
 		}
-		if h == nil {
+		now := s.hold(f, sum, sl, subj)
+		switch {
+		case h == nil:
+			h = &now
+			s.active[f.ID] = h
+			s.index.put(h)
 			s.order = nil
+		case h.placed() != now.placed():
+			s.index.drop(h)
+			*h = now
+			s.index.put(h)
+		default:
+			*h = now // in the same groups: the index holds h
 		}
-		now := &held{f: holdFinding(f), nums: s.keys.pack(f.Numbers), slot: sl, subj: subj}
-		now.f.Records = s.shareRecords(f.Records, sl, prev)
-		prev = now.f.Records
-		now.period = s.period(now)
-		s.index.put(h, now)
-		s.active[f.ID] = now
 		s.changed = append(s.changed, f.clone())
 	}
 	for _, id := range old {
@@ -449,26 +463,16 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 	return ids
 }
 
-// shareRecords returns recs, or an equal slice that the finding stored
-// before (prev) or another finding of sl holds: a certificate's findings
-// (R2, R5, R7, R8 of each line) usually name the same records, and a held
-// finding's records are never modified (they are copied when read). An
-// empty recs is returned as it is, so that nil and empty stay apart.
-func (s *State) shareRecords(recs []RecordRef, sl *slot, prev []RecordRef) []RecordRef {
-	if len(recs) == 0 {
-		return recs
-	}
-	if slices.Equal(recs, prev) {
-		return prev
-	}
-	if sl != nil {
-		for _, id := range sl.ids {
-			if h := s.active[id]; h != nil && slices.Equal(h.f.Records, recs) {
-				return h.f.Records
-			}
-		}
-	}
-	return recs
+// hold returns what the State keeps of f, whose digest is sum, raised by
+// the rules of sl or about the subject subj. Every finding comes from
+// newFinding, so its rule is in the rule table; its severity is one of
+// severities.
+func (s *State) hold(f *Finding, sum digest, sl *slot, subj *subjectKey) held {
+	h := held{id: f.ID, partner: s.names.number(f.Partner), slot: sl, subj: subj, sum: sum,
+		rule:     uint8(slices.IndexFunc(ruleTable[:], func(r RuleInfo) bool { return r.ID == f.Rule })),
+		severity: uint8(slices.Index(severities[:], f.Severity))}
+	h.period = s.names.number(s.period(&h, f.Since))
+	return h
 }
 
 // other returns the participant of a and b that is not self: the partner
