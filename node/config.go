@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 	ma "github.com/multiformats/go-multiaddr"
@@ -40,6 +41,10 @@ type Config struct {
 	// reads go on (docs/operations.md, "When the disk is full"). 0 means
 	// store.DefaultMinFree (256 MiB); -1 turns the check off.
 	StoreMinFreeMB int64 `json:"store_min_free_mb,omitempty"`
+	// Reach is how the node stays reachable behind NAT and firewalls:
+	// announce addresses, relay service, port mapping, the unreachable
+	// partner warning (docs/operations.md).
+	Reach reach.Config `json:"reach"` // reach: config fields
 }
 
 // StoreMinFree is the reserve in bytes, as [store.Options.MinFree] takes it.
@@ -89,6 +94,7 @@ func DefaultConfig(participant, name string) Config {
 		SyncInterval: Duration(30 * time.Second),
 		StallAfter:   Duration(5 * time.Minute),
 		Reconcile:    reconcile.DefaultConfig(),
+		Reach:        reach.DefaultConfig(), // reach: defaults
 	}
 }
 
@@ -119,6 +125,9 @@ func (c Config) Validate() error {
 	}
 	if c.StoreMinFreeMB < -1 || c.StoreMinFreeMB > 1<<30 {
 		return fmt.Errorf("%w: store_min_free_mb: %d is not -1 (off), 0 (default) or a size in MiB up to 1 PiB", ErrBadConfig, c.StoreMinFreeMB)
+	}
+	if err := c.Reach.Validate(); err != nil { // reach: validation
+		return fmt.Errorf("%w: reach: %w", ErrBadConfig, err)
 	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)

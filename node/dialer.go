@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
@@ -61,7 +61,7 @@ func newDialer(target dialTarget, peers func() []peer.ID, allowed func(peer.ID) 
 type hostTarget struct{ n *Node }
 
 func (t hostTarget) connected(p peer.ID) bool {
-	return t.n.currentHost().Network().Connectedness(p) == network.Connected
+	return reach.Linked(t.n.currentHost().Network().Connectedness(p)) // reach: a relayed partner is connected
 }
 
 // connect clears the swarm's backoff of p first: the dialer's own
@@ -69,6 +69,7 @@ func (t hostTarget) connected(p peer.ID) bool {
 func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
 	h := t.n.currentHost()
 	clearBackoff(h, p)
+	reach.AddCircuitAddrs(h, p, reachPartners{t.n}) // reach: also through partners' relays
 	return h.Connect(ctx, peer.AddrInfo{ID: p})
 }
 

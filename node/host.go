@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p"
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -12,16 +13,15 @@ import (
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
-	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
-	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
 // newHost builds the node's libp2p host: its own Ed25519 key as peer
-// identity, TCP and QUIC only, no relay, the partner gater, a resource
-// manager whose allowlist follows the partners (allow), and yamux
-// measuring round trips less often (see muxer).
-func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllowlist) (host.Host, error) {
+// identity, the partner gater, a resource manager whose allowlist follows
+// the partners (allow), and yamux measuring round trips less often (see
+// muxer). reachOpts are the transports, relay and NAT options
+// (reach.HostOptions).
+func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllowlist, reachOpts []libp2p.Option) (host.Host, error) {
 	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
 	if err != nil {
 		return nil, fmt.Errorf("load peer key: %w", err)
@@ -30,19 +30,16 @@ func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllow
 	if err != nil {
 		return nil, fmt.Errorf("build resource manager: %w", err)
 	}
-	h, err := libp2p.New(
+	h, err := libp2p.New(append(reachOpts, // reach: transports, relay, NAT (node/internal/reach)
 		libp2p.Identity(priv),
 		libp2p.ListenAddrStrings(listen...),
-		libp2p.Transport(tcp.NewTCPTransport),
-		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.ResourceManager(rm),
-		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.UserAgent("kpnode/"+Version),
-		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)),
+		libp2p.SwarmOpts(swarm.WithDialRanker(reach.RelaysLast(tcpFirst))), // reach: relays after direct addresses
 		libp2p.Muxer(yamux.ID, muxer()),
-	)
+	)...)
 	if err != nil {
 		rm.Close()
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -160,7 +161,11 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 // joins the feed topics, serves the sync protocol and starts keeping
 // partners connected and in sync. It returns once the host listens.
 func (n *Node) Start(ctx context.Context) error {
-	h, err := newHost(n.id, n.cfg.Listen, n.gater, n.allow)
+	reachOpts, err := reach.HostOptions(n.cfg.Reach, n.cfg.Listen, reachPartners{n}) // reach: NAT, relay, announce
+	if err != nil {
+		return fmt.Errorf("start libp2p host: %w", err)
+	}
+	h, err := newHost(n.id, n.cfg.Listen, n.gater, n.allow, reachOpts)
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
@@ -230,7 +235,7 @@ func (n *Node) notifee() *network.NotifyBundle {
 			}
 		},
 		DisconnectedF: func(nw network.Network, c network.Conn) {
-			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
+			if code, ok := n.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && !reach.Linked(nw.Connectedness(c.RemotePeer())) { // reach: relayed counts
 				n.events.emit("partner_lost", map[string]any{"partner": code})
 			}
 		},
@@ -287,7 +292,7 @@ func (n *Node) connectedPartners() []peer.ID {
 	}
 	var out []peer.ID
 	for _, p := range n.roster.Snapshot().Peers() {
-		if h.Network().Connectedness(p) == network.Connected {
+		if reach.Linked(h.Network().Connectedness(p)) { // reach: a relayed partner syncs
 			out = append(out, p)
 		}
 	}

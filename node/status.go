@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -157,7 +157,7 @@ func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStat
 		return ps
 	}
 	if h != nil {
-		ps.Connected = h.Network().Connectedness(id) == network.Connected
+		ps.Connected = reach.Linked(h.Network().Connectedness(id)) // reach: relayed counts
 	}
 	l := n.delivery.get(id)
 	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.lastContact, l.theirHead, l.lastSync, l.lastSyncErr

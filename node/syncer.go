@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
-	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -180,7 +180,7 @@ func (l syncLink) now() time.Time { return l.n.now() }
 
 func (l syncLink) session(ctx context.Context, p peer.ID) {
 	n := l.n
-	if n.currentHost().Network().Connectedness(p) != network.Connected {
+	if !reach.Linked(n.currentHost().Network().Connectedness(p)) { // reach: sync runs over a relay too
 		return
 	}
 	n.counters.add("sync_sessions", 1)

@@ -1,0 +1,100 @@
+package reach
+
+import (
+	"context"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
+	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"go.uber.org/fx"
+)
+
+// AutoRelay timing. A partner that refused a reservation (no relay
+// service, or behind NAT itself) is asked again after relayBackoff, not
+// libp2p's hour: partners restart and change their settings. The
+// partners are offered again at most every relaySourceInterval.
+const (
+	relayBackoff        = time.Minute
+	relaySourceInterval = 10 * time.Second
+)
+
+// HostOptions are the libp2p options that make a host reachable under
+// cfg: TCP without SO_REUSEPORT (a second daemon on a taken port fails
+// instead of sharing it) and QUIC (its UDP socket is never shared with
+// another process, and hole punching dials from it), the circuit relay
+// client, AutoRelay through the pinned partners, DCUtR hole punching, and
+// as cfg says the announce addresses, the relay service for partners and
+// port mapping.
+//
+// No AutoNAT service is offered: libp2p's v1 and v2 services dial back
+// from a second, throwaway peer identity, which every partner's gater
+// refuses (only pinned peers connect), so among partners they could only
+// ever report "unreachable".
+// listen are the host's listen addresses: with none, the node can only
+// dial out and knows itself private from the start.
+//
+// The relay service lives as long as the host: it is closed with it.
+func HostOptions(cfg Config, listen []string, partners Partners) ([]libp2p.Option, error) {
+	announce, err := ParseAnnounce(cfg.Announce)
+	if err != nil {
+		return nil, err
+	}
+	opts := []libp2p.Option{
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.EnableRelay(),
+		libp2p.EnableAutoRelayWithPeerSource(partnerSource(partners),
+			autorelay.WithMinCandidates(1), autorelay.WithBootDelay(0),
+			autorelay.WithBackoff(relayBackoff), autorelay.WithMinInterval(relaySourceInterval)),
+		libp2p.EnableHolePunching(),
+	}
+	if f := announceFactory(announce); f != nil {
+		opts = append(opts, libp2p.AddrsFactory(f))
+	}
+	if cfg.RelayService {
+		opts = append(opts, libp2p.WithFxOption(fx.Invoke(serveRelay(partners))))
+	}
+	if cfg.PortMapping {
+		opts = append(opts, libp2p.NATPortMap())
+	}
+	if len(listen) == 0 {
+		opts = append(opts, libp2p.ForceReachabilityPrivate())
+	}
+	return opts, nil
+}
+
+// serveRelay starts the relay service for partners on the host being
+// built and stops it before the host closes.
+func serveRelay(partners Partners) func(host.Host, fx.Lifecycle) error {
+	return func(h host.Host, lc fx.Lifecycle) error {
+		r, err := relay.New(h, relayOptions(partners)...)
+		if err != nil {
+			return err
+		}
+		lc.Append(fx.StopHook(r.Close))
+		return nil
+	}
+}
+
+// partnerSource offers AutoRelay the pinned partners as relay candidates;
+// it dials them at the addresses the node knows (their cards, overrides).
+// Those without a relay service, or not reachable directly, are set aside
+// by AutoRelay itself.
+func partnerSource(partners Partners) autorelay.PeerSource {
+	return func(ctx context.Context, num int) <-chan peer.AddrInfo {
+		ps := partners.Peers()
+		out := make(chan peer.AddrInfo, len(ps))
+		for _, p := range ps {
+			if len(out) < num && partners.Admits(p) {
+				out <- peer.AddrInfo{ID: p}
+			}
+		}
+		close(out)
+		return out
+	}
+}

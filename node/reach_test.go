@@ -1,0 +1,71 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kpnode/kpnode/node/internal/reach"
+)
+
+// listenNothing makes a node that can only dial out, as behind NAT.
+func listenNothing(n *Node) { n.cfg.Listen = nil }
+
+// TestPartnersBehindNATExchangeThroughRelay: AE and ZA listen on nothing
+// and never meet directly; BE, the partner of both with an address,
+// relays. AE's entry reaches ZA, ZA's receipt reaches AE (delivery status
+// true), over a relayed connection between AE and ZA, not by BE passing
+// AE's feed on.
+func TestPartnersBehindNATExchangeThroughRelay(t *testing.T) {
+	be := testNode(t, "BE")
+	ae := testNodeWith(t, "AE", listenNothing)
+	za := testNodeWith(t, "ZA", listenNothing)
+	for _, a := range []*Node{be, ae, za} {
+		for _, b := range []*Node{be, ae, za} {
+			if a != b {
+				pin(t, a, b)
+			}
+		}
+	}
+	if _, err := ae.Publish(context.Background(), "notice", noticeBy(t, "AE"), []string{"ZA"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 45*time.Second, "ZA has AE's feed", func() error { return holds(za, "AE", 1) })
+	eventually(t, 45*time.Second, "AE has ZA's receipt", func() error { return delivered(ae, "ZA", 1) })
+	if c := relayedOnly(ae, za); c != nil {
+		t.Fatal(c)
+	}
+}
+
+// delivered checks that author's status shows partner code's receipt up
+// to seq, nothing undelivered, and the partner connected.
+func delivered(author *Node, code string, seq uint64) error {
+	s, err := author.Status()
+	if err != nil {
+		return err
+	}
+	for _, p := range s.Partners {
+		if p.Code == code {
+			if p.Receipt != seq || p.Undelivered != 0 || !p.Connected {
+				return fmt.Errorf("partner %s: receipt %d, undelivered %d, connected %v", code, p.Receipt, p.Undelivered, p.Connected)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no partner %s", code)
+}
+
+// relayedOnly checks that a and b are connected, only through relays.
+func relayedOnly(a, b *Node) error {
+	conns := a.currentHost().Network().ConnsToPeer(b.currentHost().ID())
+	if len(conns) == 0 {
+		return fmt.Errorf("%s and %s are not connected", a.Participant(), b.Participant())
+	}
+	for _, c := range conns {
+		if !reach.IsCircuit(c.RemoteMultiaddr()) {
+			return fmt.Errorf("%s reaches %s directly at %s", a.Participant(), b.Participant(), c.RemoteMultiaddr())
+		}
+	}
+	return nil
+}
