@@ -44,6 +44,10 @@ func newHost(id *crypto.Identity, listen []string, g *gater, allow *partnerAllow
 		rm.Close()
 		return nil, err
 	}
+	if err := reach.CheckListening(h, listen); err != nil { // reach: a taken port is an error
+		h.Close()
+		return nil, err
+	}
 	allow.use(rcmgr.GetAllowlist(rm))
 	return h, nil
 }
