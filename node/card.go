@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -27,7 +28,9 @@ func (n *Node) signCard(h host.Host) (*protocol.SignedCard, error) {
 	}
 	addrs := make([]string, 0, len(h.Addrs()))
 	for _, a := range h.Addrs() {
-		addrs = append(addrs, a.String())
+		if !reach.IsCircuit(a) { // reach: a relay's address names the relay, not this node; partners find relays themselves
+			addrs = append(addrs, a.String())
+		}
 	}
 	slices.Sort(addrs)
 	c := protocol.Card{Version: 1, Code: n.cfg.Participant, Name: n.cfg.Name, PeerID: n.id.PeerID(),

@@ -81,6 +81,9 @@ type Node struct {
 
 	// signed are the receipts this node last signed, by feed.
 	signed *signedReceipts
+	// unreach keeps since when each partner has been unreachable and
+	// warns past reach.Config.UnreachableAfter.
+	unreach *reach.Unreachable // reach: unreachable partners
 
 	// live is the host and gossip Start brought up: nil before Start and
 	// after Close, published whole.
@@ -114,6 +117,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		serving:  newServeLedger(defaultServeLimits(), time.Now),
 		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
 	n.allow = newPartnerAllowlist()
+	n.unreach = reach.NewUnreachable(cfg.Reach.UnreachableAfter.D(), log.With("component", "reach")) // reach: unreachable partners
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
 	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {
@@ -161,7 +165,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 // joins the feed topics, serves the sync protocol and starts keeping
 // partners connected and in sync. It returns once the host listens.
 func (n *Node) Start(ctx context.Context) error {
-	reachOpts, err := reach.HostOptions(n.cfg.Reach, n.cfg.Listen, reachPartners{n}) // reach: NAT, relay, announce
+	reachOpts, err := reach.HostOptions(n.cfg.Reach, n.cfg.Listen, n.cfg.Announce, reachPartners{n}) // reach: NAT, relay, announce
 	if err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
@@ -200,7 +204,8 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 	}
 	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
 	h.Network().Notify(n.notifee())
-	n.wg.Add(4)
+	n.wg.Add(5)
+	go func() { defer n.wg.Done(); n.unreach.Run(n.runCtx, h, reachPartners{n}, reachPartners{n}.code) }() // reach: unreachable partners
 	go func() { defer n.wg.Done(); n.pusher() }()
 	go func() { defer n.wg.Done(); n.sampler() }()
 	go func() { defer n.wg.Done(); n.syncer.loop(n.cfg.SyncInterval.D()) }()

@@ -12,3 +12,9 @@ func (r reachPartners) Admits(p peer.ID) bool {
 	_, ok := r.n.roster.Snapshot().PartnerByPeer(p)
 	return ok && r.n.gater.ok(p)
 }
+
+// code is partner p's participant code, for the log.
+func (r reachPartners) code(p peer.ID) string {
+	c, _ := r.n.roster.Snapshot().PartnerByPeer(p)
+	return c
+}

@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +70,43 @@ func relayedOnly(a, b *Node) error {
 		}
 	}
 	return nil
+}
+
+// TestStatusShowsUnreachablePartner: a pinned partner that is down shows
+// since when in status; a connected one shows nothing.
+func TestStatusShowsUnreachablePartner(t *testing.T) {
+	nodes := mesh(t, "BE", "AE")
+	be, ae := nodes[0], nodes[1]
+	eventually(t, 20*time.Second, "BE connected to AE", func() error { return connectedPartner(be, "AE", true) })
+	ae.Close()
+	eventually(t, 20*time.Second, "AE unreachable in BE's status", func() error { return connectedPartner(be, "AE", false) })
+}
+
+func connectedPartner(n *Node, code string, want bool) error {
+	s, err := n.Status()
+	if err != nil {
+		return err
+	}
+	for _, p := range s.Partners {
+		if p.Code == code {
+			if p.Connected != want || p.UnreachableSince.IsZero() != want {
+				return fmt.Errorf("partner %s: connected %v, unreachable since %v", code, p.Connected, p.UnreachableSince)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no partner %s", code)
+}
+
+func TestConfigAnnounceValidated(t *testing.T) {
+	cfg := DefaultConfig("IN", "India")
+	cfg.Announce = []string{"/dns4/kp.example.org/tcp/4101", "/ip4/0.0.0.0/tcp/4101"}
+	err := cfg.Validate()
+	if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "announce[1]") {
+		t.Fatalf("announce of 0.0.0.0: %v, want ErrBadConfig naming announce[1]", err)
+	}
+	cfg.Announce = []string{"/dnsaddr/kp.example.org"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -54,6 +54,9 @@ type PartnerStatus struct {
 	Name        string `json:"name"`
 	Fingerprint string `json:"fingerprint"`
 	Connected   bool   `json:"connected"`
+	// UnreachableSince is when the partner was last found neither
+	// connected nor relayed, while it stays so (reach).
+	UnreachableSince time.Time `json:"unreachable_since,omitzero"`
 	// Paused is set while the operator has paused the link.
 	Paused      bool      `json:"paused"`
 	LastContact time.Time `json:"last_contact,omitzero"`
@@ -158,6 +161,7 @@ func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStat
 	}
 	if h != nil {
 		ps.Connected = reach.Linked(h.Network().Connectedness(id)) // reach: relayed counts
+		ps.UnreachableSince, _ = n.unreach.Since(id)               // reach: unreachable partners
 	}
 	l := n.delivery.get(id)
 	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.lastContact, l.theirHead, l.lastSync, l.lastSyncErr

@@ -6,13 +6,9 @@ import (
 )
 
 // Config is how a node makes itself reachable, the "reach" object of the
-// node's config.json.
+// node's config.json. The addresses it listens on and announces are the
+// node's own settings, given to [HostOptions] beside it.
 type Config struct {
-	// Announce, when set, replaces the listen and interface addresses the
-	// node advertises (its card, identify) by these: multiaddrs over TCP
-	// or QUIC with an IP or a /dns4, /dns6 name, or a /dnsaddr name
-	// (see [ParseAnnounce]). Relay (circuit) addresses are kept.
-	Announce []string `json:"announce,omitempty"`
 	// RelayService makes the node a circuit relay (v2) for its pinned
 	// partners only, and nobody else, within [RecordLimits].
 	RelayService bool `json:"relay_service"`
@@ -33,9 +29,6 @@ func DefaultConfig() Config {
 
 // Validate reports the first invalid field, named as in config.json.
 func (c Config) Validate() error {
-	if _, err := ParseAnnounce(c.Announce); err != nil {
-		return err
-	}
 	if c.UnreachableAfter.D() < time.Second {
 		return fmt.Errorf("unreachable_after: %s is below 1s", c.UnreachableAfter.D())
 	}

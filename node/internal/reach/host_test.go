@@ -63,7 +63,7 @@ func newTestHost(t *testing.T, cfg Config, listen []string, partners Partners) h
 }
 
 func buildHost(cfg Config, listen []string, partners Partners) (host.Host, error) {
-	opts, err := HostOptions(cfg, listen, partners)
+	opts, err := HostOptions(cfg, listen, nil, partners)
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,13 @@ const (
 // refuses (only pinned peers connect), so among partners they could only
 // ever report "unreachable".
 // listen are the host's listen addresses: with none, the node can only
-// dial out and knows itself private from the start.
+// dial out and knows itself private from the start. announce, when set,
+// replaces the listen and interface addresses the host advertises (its
+// card, identify); see [ParseAnnounce]. Relay addresses are kept.
 //
 // The relay service lives as long as the host: it is closed with it.
-func HostOptions(cfg Config, listen []string, partners Partners) ([]libp2p.Option, error) {
-	announce, err := ParseAnnounce(cfg.Announce)
+func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]libp2p.Option, error) {
+	ann, err := ParseAnnounce(announce)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +55,7 @@ func HostOptions(cfg Config, listen []string, partners Partners) ([]libp2p.Optio
 			autorelay.WithBackoff(relayBackoff), autorelay.WithMinInterval(relaySourceInterval)),
 		libp2p.EnableHolePunching(),
 	}
-	if f := announceFactory(announce); f != nil {
+	if f := announceFactory(ann); f != nil {
 		opts = append(opts, libp2p.AddrsFactory(f))
 	}
 	if cfg.RelayService {
