@@ -12,6 +12,11 @@ type Config struct {
 	// RelayService makes the node a circuit relay (v2) for its pinned
 	// partners only, and nobody else, within [RecordLimits].
 	RelayService bool `json:"relay_service"`
+	// Private says the node is behind NAT even though it listens: it
+	// reserves slots on its partners' relays and advertises the relay
+	// addresses instead of public ones. A node with no listen address is
+	// private whatever this says.
+	Private bool `json:"private,omitempty"`
 	// PortMapping asks the router for a port by UPnP or NAT-PMP. Off by
 	// default: it opens a port on the site's router, the operator's call.
 	PortMapping bool `json:"port_mapping,omitempty"`

@@ -64,7 +64,7 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 	if cfg.PortMapping {
 		opts = append(opts, libp2p.NATPortMap())
 	}
-	if len(listen) == 0 {
+	if len(listen) == 0 || cfg.Private {
 		opts = append(opts, libp2p.ForceReachabilityPrivate())
 	}
 	return opts, nil

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/host/peerstore/pstoremem"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -172,4 +174,47 @@ func waitProtocols(t *testing.T, h host.Host, p peer.ID) {
 func containsPeer(a ma.Multiaddr, p peer.ID) bool {
 	v, err := a.ValueForProtocol(ma.P_P2P)
 	return err == nil && v == p.String()
+}
+
+// TestPrivateNodeReservesOnPartnerRelay: a node that says it is private
+// (here listening on loopback) gets a slot on its pinned partner's relay
+// by AutoRelay, on its own: another partner of the relay then reaches it
+// through the relay. (On loopback libp2p does not advertise the circuit
+// address, which it builds only from public relay addresses.)
+func TestPrivateNodeReservesOnPartnerRelay(t *testing.T) {
+	rPartners, aPartners := &pinned{}, &pinned{}
+	r := newTestHost(t, DefaultConfig(), loopback, rPartners)
+	b := newTestHost(t, DefaultConfig(), loopback, &pinned{})
+	cfg := DefaultConfig()
+	cfg.Private = true
+	a, err := newPinnedHost(cfg, aPartners, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	rPartners.add(a.ID(), b.ID())
+	a.SetStreamHandler(echoProto, func(s network.Stream) { io.Copy(s, s); s.Close() })
+	deadline := time.Now().Add(20 * time.Second)
+	for connectTo(t, b, a, circuitTo(r, a)) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no reservation on the partner's relay within 20s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// newPinnedHost builds a host whose partner relay is pinned (and its
+// addresses known) before it starts, as a node's roster is.
+func newPinnedHost(cfg Config, partners *pinned, relay host.Host) (host.Host, error) {
+	partners.add(relay.ID())
+	opts, err := HostOptions(cfg, loopback, nil, partners)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := pstoremem.NewPeerstore()
+	if err != nil {
+		return nil, err
+	}
+	ps.AddAddrs(relay.ID(), relay.Addrs(), time.Hour)
+	return libp2p.New(append(opts, libp2p.Peerstore(ps), libp2p.ListenAddrStrings(loopback...), libp2p.DisableMetrics())...)
 }
