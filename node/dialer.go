@@ -69,7 +69,7 @@ func (t hostTarget) connected(p peer.ID) bool {
 func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
 	h := t.n.currentHost()
 	clearBackoff(h, p)
-	reach.AddCircuitAddrs(h, p, reachPartners{t.n}) // reach: also through partners' relays
+	reach.AddCircuitAddrs(h, p, reachPartners(t)) // reach: also through partners' relays
 	return h.Connect(ctx, peer.AddrInfo{ID: p})
 }
 
