@@ -203,8 +203,10 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 		}
 	}
 	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
+	h.SetStreamHandler(reach.CardProtocolID, n.handleCard) // reach: card refresh
 	h.Network().Notify(n.notifee())
-	n.wg.Add(5)
+	n.wg.Add(6)
+	go func() { defer n.wg.Done(); n.watchAddrs(h) }()                                                     // reach: card refresh
 	go func() { defer n.wg.Done(); n.unreach.Run(n.runCtx, h, reachPartners{n}, reachPartners{n}.code) }() // reach: unreachable partners
 	go func() { defer n.wg.Done(); n.pusher() }()
 	go func() { defer n.wg.Done(); n.sampler() }()
@@ -237,6 +239,7 @@ func (n *Node) notifee() *network.NotifyBundle {
 				n.delivery.contact(c.RemotePeer(), n.now())
 				n.events.emit("partner_connected", map[string]any{"partner": code})
 				n.syncer.trigger(c.RemotePeer())
+				n.sendCard(c.RemotePeer()) // reach: card refresh
 			}
 		},
 		DisconnectedF: func(nw network.Network, c network.Conn) {

@@ -1,6 +1,14 @@
 package node
 
-import "github.com/libp2p/go-libp2p/core/peer"
+import (
+	"strings"
+
+	"github.com/kpnode/kpnode/node/internal/reach"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
 
 // reachPartners are the node's partners as package reach sees them: the
 // roster's peers, admitted while pinned and not paused (the gater's).
@@ -17,4 +25,58 @@ func (r reachPartners) Admits(p peer.ID) bool {
 func (r reachPartners) code(p peer.ID) string {
 	c, _ := r.n.roster.Snapshot().PartnerByPeer(p)
 	return c
+}
+
+// watchAddrs re-signs this node's card each time the addresses the host
+// advertises change (a new interface address, a listener, a port mapping)
+// and sends it to the partners linked now; the others get it when they
+// connect (notifee). It returns when the node stops.
+func (n *Node) watchAddrs(h host.Host) {
+	err := reach.WatchAddrs(n.runCtx, h, func() {
+		sc, err := n.signCard(h)
+		if err != nil {
+			n.log.Warn("re-sign card after an address change", "err", err)
+			return
+		}
+		if si := n.startup.Load(); si != nil {
+			n.startup.Store(&startInfo{card: sc, at: si.at})
+		}
+		n.log.Info("card re-signed: addresses changed", "addrs", strings.Join(sc.Card.Addrs, " "))
+		for _, p := range n.connectedPartners() {
+			n.sendCard(p)
+		}
+	})
+	if err != nil {
+		n.log.Warn("card refresh off", "err", err)
+	}
+}
+
+// sendCard sends this node's current card to partner p in the background.
+// A partner that already holds it changes nothing.
+func (n *Node) sendCard(p peer.ID) {
+	h, si := n.currentHost(), n.startup.Load()
+	if h == nil || si == nil {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := reach.SendCard(n.runCtx, h, p, si.card.Bytes()); err != nil {
+			n.log.Debug("send card", "peer", p, "err", err)
+		}
+	}()
+}
+
+// handleCard takes a card a partner sent of itself: accepted only as a
+// refresh of the card pinned for it, same key, new addresses
+// (roster.RefreshCard).
+func (n *Node) handleCard(s network.Stream) {
+	from := s.Conn().RemotePeer()
+	b, err := reach.ReadCard(s, protocol.MaxCardSize)
+	if err == nil {
+		_, err = n.roster.RefreshCard(from, b)
+	}
+	if err != nil {
+		n.log.Warn("partner's card refused", "peer", from, "err", err)
+	}
 }

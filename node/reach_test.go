@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kpnode/kpnode/node/internal/reach"
+	"github.com/kpnode/kpnode/protocol"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // listenNothing makes a node that can only dial out, as behind NAT.
@@ -109,4 +112,65 @@ func TestConfigAnnounceValidated(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCardRefreshAfterAddressChange: a node that starts listening on a
+// new address re-signs its card and its partner stores it (same key, new
+// addresses), without the operator.
+func TestCardRefreshAfterAddressChange(t *testing.T) {
+	nodes := mesh(t, "BE", "AE")
+	be, ae := nodes[0], nodes[1]
+	eventually(t, 20*time.Second, "BE connected to AE", func() error { return connectedPartner(be, "AE", true) })
+	extra := ma.StringCast("/ip4/127.0.0.1/tcp/0")
+	if err := ae.currentHost().Network().Listen(extra); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "BE holds AE's new card", func() error {
+		c, err := ae.Card()
+		if err != nil {
+			return err
+		}
+		if len(c.Card.Addrs) != 3 {
+			return fmt.Errorf("AE's card lists %v, want its 3 listen addresses", c.Card.Addrs)
+		}
+		return partnerAddrs(be, "AE", c.Card.Addrs)
+	})
+}
+
+// TestCardSentOnConnect: a partner pinned from a card without addresses
+// (as if the node had moved since) gets the node's current card when the
+// node connects to it.
+func TestCardSentOnConnect(t *testing.T) {
+	be, ae := testNode(t, "BE"), testNode(t, "AE")
+	pin(t, ae, be)
+	c, err := ae.Card()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := c.Card
+	stale.Addrs = nil
+	sc, err := protocol.SignCard(stale, ae.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.AddPartner(sc.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "BE holds AE's current card", func() error { return partnerAddrs(be, "AE", c.Card.Addrs) })
+}
+
+func partnerAddrs(n *Node, code string, want []string) error {
+	ps, err := n.Partners()
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Code == code {
+			if !slices.Equal(p.Addrs, want) {
+				return fmt.Errorf("%s holds %s at %v, want %v", n.Participant(), code, p.Addrs, want)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no partner %s", code)
 }

@@ -1,0 +1,97 @@
+package reach
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// CardProtocolID is the stream protocol over which a node sends a partner
+// its own signed card: the card file's bytes, then the end of the stream.
+// Nothing is answered. The receiver accepts it only as a refresh of the
+// card it pinned (same key, new addresses).
+const CardProtocolID protocol.ID = "/kpnode/card/1.0.0"
+
+// cardTimeout bounds sending or reading a card (a few KiB).
+const cardTimeout = 10 * time.Second
+
+// SendCard sends card to partner p, over a relayed connection too.
+func SendCard(ctx context.Context, h host.Host, p peer.ID, card []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, cardTimeout)
+	defer cancel()
+	s, err := h.NewStream(network.WithAllowLimitedConn(ctx, "card"), p, CardProtocolID)
+	if err != nil {
+		return fmt.Errorf("open card stream: %w", err)
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(cardTimeout))
+	if _, err := s.Write(card); err != nil {
+		s.Reset()
+		return fmt.Errorf("send card: %w", err)
+	}
+	return s.CloseWrite()
+}
+
+// ReadCard reads the card a partner sent on s, at most limit bytes, and
+// closes s.
+func ReadCard(s network.Stream, limit int) ([]byte, error) {
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(cardTimeout))
+	b, err := io.ReadAll(io.LimitReader(s, int64(limit)+1))
+	if err != nil {
+		s.Reset()
+		return nil, fmt.Errorf("read card: %w", err)
+	}
+	if len(b) > limit {
+		s.Reset()
+		return nil, fmt.Errorf("read card: more than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// WatchAddrs calls changed each time the addresses the host advertises,
+// relay addresses aside (a card never lists them), differ from the last
+// seen, starting from those at the call, until ctx ends.
+func WatchAddrs(ctx context.Context, h host.Host, changed func()) error {
+	sub, err := h.EventBus().Subscribe(new(event.EvtLocalAddressesUpdated))
+	if err != nil {
+		return fmt.Errorf("watch addresses: %w", err)
+	}
+	defer sub.Close()
+	last := DirectAddrs(h)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-sub.Out():
+			if !ok {
+				return nil
+			}
+			if now := DirectAddrs(h); !slices.Equal(now, last) {
+				last = now
+				changed()
+			}
+		}
+	}
+}
+
+// DirectAddrs are the addresses the host advertises, relay addresses
+// aside, sorted: what the node's card lists.
+func DirectAddrs(h host.Host) []string {
+	var out []string
+	for _, a := range h.Addrs() {
+		if !IsCircuit(a) {
+			out = append(out, a.String())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
