@@ -32,7 +32,11 @@ func (r reachPartners) code(p peer.ID) string {
 // and sends it to the partners linked now; the others get it when they
 // connect (notifee). It returns when the node stops.
 func (n *Node) watchAddrs(h host.Host) {
-	err := reach.WatchAddrs(n.runCtx, h, func() {
+	var signed []string
+	if si := n.startup.Load(); si != nil {
+		signed = si.card.Card.Addrs
+	}
+	err := reach.WatchAddrs(n.runCtx, h, signed, func() {
 		sc, err := n.signCard(h)
 		if err != nil {
 			n.log.Warn("re-sign card after an address change", "err", err)

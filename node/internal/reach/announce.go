@@ -61,14 +61,18 @@ func parseAnnounceAddr(s string) (ma.Multiaddr, error) {
 	return a, checkTransport(a[1:])
 }
 
-// checkTransport accepts tcp/PORT or udp/PORT/quic-v1 with a port above 0.
+// Transports are the protocol sequences after the host that the node's
+// transports dial: TCP, QUIC, WebSocket over TLS.
+var Transports = [][]int{{ma.P_TCP}, {ma.P_UDP, ma.P_QUIC_V1}, {ma.P_TCP, ma.P_TLS, ma.P_WS}, {ma.P_TCP, ma.P_WSS}}
+
+// checkTransport accepts one of [Transports] with a port above 0.
 func checkTransport(rest ma.Multiaddr) error {
 	codes := make([]int, 0, len(rest))
 	for _, c := range rest {
 		codes = append(codes, c.Code())
 	}
-	if !slices.Equal(codes, []int{ma.P_TCP}) && !slices.Equal(codes, []int{ma.P_UDP, ma.P_QUIC_V1}) {
-		return fmt.Errorf("%w: want /tcp/PORT or /udp/PORT/quic-v1 after the host, and no /p2p/", ErrBadAnnounce)
+	if !slices.ContainsFunc(Transports, func(t []int) bool { return slices.Equal(t, codes) }) {
+		return fmt.Errorf("%w: want /tcp/PORT, /udp/PORT/quic-v1 or /tcp/PORT/tls/ws after the host, and no /p2p/", ErrBadAnnounce)
 	}
 	if rest[0].Value() == "0" {
 		return fmt.Errorf("%w: port 0 is not dialable", ErrBadAnnounce)

@@ -14,7 +14,7 @@ func TestParseAnnounce(t *testing.T) {
 	good := []string{
 		"/ip4/203.0.113.7/tcp/4101", "/ip4/203.0.113.7/udp/4101/quic-v1", "/ip6/2001:db8::7/tcp/4101",
 		"/dns4/kp.example.org/tcp/4101", "/dns6/kp.example.org/udp/4101/quic-v1", "/dns/kp.example.org/tcp/443",
-		"/dnsaddr/kp.example.org",
+		"/dnsaddr/kp.example.org", "/dns4/kp.example.org/tcp/443/tls/ws", "/ip4/203.0.113.7/tcp/443/wss",
 	}
 	if _, err := ParseAnnounce(good); err != nil {
 		t.Fatalf("valid announce refused: %v", err)

@@ -59,25 +59,26 @@ func ReadCard(s network.Stream, limit int) ([]byte, error) {
 
 // WatchAddrs calls changed each time the addresses the host advertises,
 // relay addresses aside (a card never lists them), differ from the last
-// seen, starting from those at the call, until ctx ends.
-func WatchAddrs(ctx context.Context, h host.Host, changed func()) error {
+// seen, starting from signed (those on the card signed at start: a change
+// between that signature and this call counts), until ctx ends.
+func WatchAddrs(ctx context.Context, h host.Host, signed []string, changed func()) error {
 	sub, err := h.EventBus().Subscribe(new(event.EvtLocalAddressesUpdated))
 	if err != nil {
 		return fmt.Errorf("watch addresses: %w", err)
 	}
 	defer sub.Close()
-	last := DirectAddrs(h)
+	last := slices.Sorted(slices.Values(signed))
 	for {
+		if now := DirectAddrs(h); !slices.Equal(now, last) {
+			last = now
+			changed()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case _, ok := <-sub.Out():
 			if !ok {
 				return nil
-			}
-			if now := DirectAddrs(h); !slices.Equal(now, last) {
-				last = now
-				changed()
 			}
 		}
 	}

@@ -20,6 +20,9 @@ type Config struct {
 	// PortMapping asks the router for a port by UPnP or NAT-PMP. Off by
 	// default: it opens a port on the site's router, the operator's call.
 	PortMapping bool `json:"port_mapping,omitempty"`
+	// Proxy is the HTTP(S) proxy through which WebSocket (wss) dials go,
+	// "http://HOST:PORT"; empty: HTTPS_PROXY from the environment, if set.
+	Proxy string `json:"proxy,omitempty"`
 	// UnreachableAfter is how long a pinned partner may stay unreachable
 	// before a WARN names it and the addresses tried.
 	UnreachableAfter Duration `json:"unreachable_after"`
@@ -34,6 +37,9 @@ func DefaultConfig() Config {
 
 // Validate reports the first invalid field, named as in config.json.
 func (c Config) Validate() error {
+	if _, err := ParseProxy(c.Proxy); err != nil {
+		return err
+	}
 	if c.UnreachableAfter.D() < time.Second {
 		return fmt.Errorf("unreachable_after: %s is below 1s", c.UnreachableAfter.D())
 	}

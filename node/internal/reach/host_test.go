@@ -83,3 +83,7 @@ func connectTo(t *testing.T, a, b host.Host, addrs ...string) error {
 	}
 	return a.Connect(ctx, ai)
 }
+
+func testContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}

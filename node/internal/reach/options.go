@@ -25,8 +25,10 @@ const (
 
 // HostOptions are the libp2p options that make a host reachable under
 // cfg: TCP without SO_REUSEPORT (a second daemon on a taken port fails
-// instead of sharing it) and QUIC (its UDP socket is never shared with
-// another process, and hole punching dials from it), the circuit relay
+// instead of sharing it), QUIC (its UDP socket is never shared with
+// another process, and hole punching dials from it), WebSocket over TLS
+// (listen addresses /tcp/443/tls/ws; dialled through cfg.Proxy or
+// HTTPS_PROXY), the circuit relay
 // client, AutoRelay through the pinned partners, DCUtR hole punching, and
 // as cfg says the announce addresses, the relay service for partners and
 // port mapping.
@@ -46,9 +48,18 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 	if err != nil {
 		return nil, err
 	}
+	proxy, err := ParseProxy(cfg.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	wss, err := wssTransport()
+	if err != nil {
+		return nil, err
+	}
 	opts := []libp2p.Option{
 		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(quic.NewTransport),
+		wss,
 		libp2p.EnableRelay(),
 		libp2p.EnableAutoRelayWithPeerSource(partnerSource(partners),
 			autorelay.WithMinCandidates(1), autorelay.WithBootDelay(0),
@@ -60,6 +71,9 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 	}
 	if cfg.RelayService {
 		opts = append(opts, libp2p.WithFxOption(fx.Invoke(serveRelay(partners))))
+	}
+	if proxy != nil {
+		useProxy(proxy)
 	}
 	if cfg.PortMapping {
 		opts = append(opts, libp2p.NATPortMap())
