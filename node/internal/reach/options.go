@@ -14,6 +14,11 @@ import (
 	"go.uber.org/fx"
 )
 
+// AutoRelay holds a reservation on every partner that relays (up to
+// relayReservations, libp2p's default is 2): two sites behind NAT meet
+// only through a relay on which both hold one, and each dials the other
+// through every relaying partner it is connected to (AddCircuitAddrs).
+//
 // AutoRelay timing. A partner that refused a reservation (no relay
 // service, or behind NAT itself) is asked again after relayBackoff, not
 // libp2p's hour: partners restart and change their settings. The
@@ -67,6 +72,7 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 		libp2p.EnableRelay(),
 		libp2p.EnableAutoRelayWithPeerSource(partnerSource(partners),
 			autorelay.WithMinCandidates(1), autorelay.WithBootDelay(0),
+			autorelay.WithNumRelays(relayReservations), autorelay.WithMaxCandidates(relayReservations),
 			autorelay.WithBackoff(relayBackoff), autorelay.WithMinInterval(relaySourceInterval)),
 		libp2p.EnableHolePunching(),
 	}

@@ -203,10 +203,9 @@ func TestPrivateNodeReservesOnPartnerRelay(t *testing.T) {
 	}
 }
 
-// newPinnedHost builds a host whose partner relay is pinned (and its
+// newPinnedHost builds a host whose partner relays are pinned (and their
 // addresses known) before it starts, as a node's roster is.
-func newPinnedHost(cfg Config, partners *pinned, relay host.Host) (host.Host, error) {
-	partners.add(relay.ID())
+func newPinnedHost(cfg Config, partners *pinned, relays ...host.Host) (host.Host, error) {
 	opts, err := HostOptions(cfg, loopback, nil, partners)
 	if err != nil {
 		return nil, err
@@ -215,6 +214,49 @@ func newPinnedHost(cfg Config, partners *pinned, relay host.Host) (host.Host, er
 	if err != nil {
 		return nil, err
 	}
-	ps.AddAddrs(relay.ID(), relay.Addrs(), time.Hour)
+	for _, r := range relays {
+		partners.add(r.ID())
+		ps.AddAddrs(r.ID(), r.Addrs(), time.Hour)
+	}
 	return libp2p.New(append(opts, libp2p.Peerstore(ps), libp2p.ListenAddrStrings(loopback...), libp2p.DisableMetrics())...)
+}
+
+// TestPrivateNodeReservesOnEveryRelayingPartner: with three relaying
+// partners, a private node holds a slot on each (libp2p keeps 2 by
+// default): another site behind NAT may share only one of them with it.
+func TestPrivateNodeReservesOnEveryRelayingPartner(t *testing.T) {
+	other := newTestHost(t, DefaultConfig(), loopback, &pinned{})
+	var relays []host.Host
+	var relayPartners []*pinned
+	for range 3 {
+		rp := &pinned{}
+		relays = append(relays, newTestHost(t, DefaultConfig(), loopback, rp))
+		relayPartners = append(relayPartners, rp)
+	}
+	cfg := DefaultConfig()
+	cfg.Private = true
+	a, err := newPinnedHost(cfg, &pinned{}, relays...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	for _, rp := range relayPartners {
+		rp.add(a.ID(), other.ID())
+	}
+	for i, r := range relays {
+		deadline := time.Now().Add(20 * time.Second)
+		for connectTo(t, other, a, circuitTo(r, a)) != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no reservation on relaying partner %d of 3 within 20s", i+1)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		for _, c := range other.Network().ConnsToPeer(a.ID()) {
+			if !containsPeer(c.RemoteMultiaddr(), r.ID()) {
+				t.Fatalf("reached through %s, not relaying partner %d", c.RemoteMultiaddr(), i+1)
+			}
+		}
+		other.Network().ClosePeer(a.ID())
+		other.Peerstore().ClearAddrs(a.ID()) // the next relay's circuit only
+	}
 }
