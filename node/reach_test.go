@@ -1,14 +1,21 @@
 package node
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	ma "github.com/multiformats/go-multiaddr"
@@ -173,4 +180,90 @@ func partnerAddrs(n *Node, code string, want []string) error {
 		}
 	}
 	return fmt.Errorf("no partner %s", code)
+}
+
+// TestPartnerOnlyThroughProxy: BE listens on WebSocket over TLS; AE
+// listens on nothing and can reach BE only at that address (its
+// override) through an HTTP CONNECT proxy. AE's entry reaches BE and BE's
+// receipt comes back, and every connection went through the proxy.
+func TestPartnerOnlyThroughProxy(t *testing.T) {
+	saved := websocket.DefaultDialer.Proxy
+	t.Cleanup(func() { websocket.DefaultDialer.Proxy = saved })
+	proxy := startConnectProxy(t)
+	be := testNodeWith(t, "BE", func(n *Node) { n.cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0/tls/ws"} })
+	ae := testNodeWith(t, "AE", func(n *Node) { n.cfg.Listen, n.cfg.Reach.Proxy = nil, "http://"+proxy.addr() })
+	pin(t, be, ae)
+	pin(t, ae, be)
+	wss := be.currentHost().Network().ListenAddresses()
+	var override []string
+	for _, a := range wss {
+		if strings.HasSuffix(a.String(), "/tls/ws") {
+			override = append(override, a.String())
+		}
+	}
+	if _, err := ae.SetPartnerAddrs("BE", override); err != nil {
+		t.Fatalf("override %v: %v", override, err)
+	}
+	if _, err := ae.Publish(context.Background(), "notice", noticeBy(t, "AE"), []string{"BE"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE's receipt", func() error { return delivered(ae, "BE", 1) })
+	if n := proxy.connects(); n == 0 {
+		t.Fatal("no connection went through the proxy")
+	}
+}
+
+// connectProxy is a minimal HTTP CONNECT proxy on loopback.
+type connectProxy struct {
+	ln net.Listener
+	n  atomic.Int64
+	wg sync.WaitGroup
+}
+
+func startConnectProxy(t *testing.T) *connectProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &connectProxy{ln: ln}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.wg.Add(1)
+			go func() { defer p.wg.Done(); p.tunnel(c) }()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); p.wg.Wait() })
+	return p
+}
+
+func (p *connectProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *connectProxy) connects() int64 { return p.n.Load() }
+
+func (p *connectProxy) tunnel(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req, err := http.ReadRequest(br)
+	if err != nil || req.Method != http.MethodConnect {
+		return
+	}
+	up, err := net.Dial("tcp", req.Host)
+	if err != nil {
+		io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+		return
+	}
+	defer up.Close()
+	p.n.Add(1)
+	io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
+	go func() { io.Copy(c, up); c.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
+	<-done
+	<-done
 }
