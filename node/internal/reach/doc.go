@@ -1,16 +1,24 @@
 // Package reach keeps a node reachable by its partners when it sits behind
-// NAT, a firewall or an address that changes: the libp2p options of the
-// host (circuit relay v2 served to pinned partners only, AutoRelay through
-// pinned partners, DCUtR hole punching, optional port mapping, no
-// SO_REUSEPORT on TCP listeners), the addresses the node announces, the
-// circuit addresses through which a partner without a public address is
-// dialled, and the partners that stay unreachable too long.
+// NAT, a firewall, a proxy or an address that changes:
+//
+//   - the libp2p options of the host ([HostOptions]): circuit relay v2
+//     served to pinned partners only within [RecordLimits], AutoRelay
+//     through the pinned partners, DCUtR hole punching, optional port
+//     mapping, WebSocket over TLS through an HTTP(S) proxy, no
+//     SO_REUSEPORT on TCP listeners ([CheckListening] names a taken port);
+//   - the addresses the node announces ([ParseAnnounce]) and the circuit
+//     addresses through which a partner without a public address is
+//     dialled ([AddCircuitAddrs], [RelaysLast]);
+//   - the card refresh protocol ([CardProtocolID], [WatchAddrs]) and the
+//     partners that stay unreachable too long ([Unreachable]).
 //
 // reach knows the partners only through the [Partners] given to it; it
-// never reads the store and never decides who is a partner. It never
-// opens a stream of the kpnode protocols: those stay the node's, and a
-// stream that may run over a relayed (limited) connection must be opened
-// with network.WithAllowLimitedConn by its owner.
+// never reads the store and never decides who is a partner or whether a
+// card is accepted. It opens no stream of the sync or gossip protocols:
+// a stream that may run over a relayed (limited) connection is opened
+// with network.WithAllowLimitedConn by its owner, as [SendCard] does.
 //
-// All exported functions and methods are safe for concurrent use.
+// All exported functions and methods are safe for concurrent use, except
+// that [HostOptions] with a proxy sets the process-wide WebSocket dialer's
+// proxy (one node per process).
 package reach

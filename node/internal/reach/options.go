@@ -33,25 +33,24 @@ const (
 )
 
 // HostOptions are the libp2p options that make a host reachable under
-// cfg: TCP without SO_REUSEPORT (a second daemon on a taken port fails
-// instead of sharing it), QUIC (its UDP socket is never shared with
-// another process, and hole punching dials from it), WebSocket over TLS
-// (listen addresses /tcp/443/tls/ws; dialled through cfg.Proxy or
-// HTTPS_PROXY), the circuit relay
-// client, AutoRelay through the pinned partners, DCUtR hole punching, and
-// as cfg says the announce addresses, the relay service for partners and
-// port mapping.
+// cfg, given its listen addresses (none: it only dials out, and knows
+// itself private from the start) and announce addresses (when set, what
+// it advertises instead of its listen and interface addresses, relay
+// addresses kept; see [ParseAnnounce]):
+//
+//   - transports: TCP without SO_REUSEPORT (a second daemon on a taken
+//     port fails instead of sharing it), QUIC (its UDP socket is never
+//     shared with another process, and hole punching dials from it),
+//     WebSocket over TLS (listen on /tcp/443/tls/ws; dialled through
+//     cfg.Proxy or HTTPS_PROXY);
+//   - the circuit relay client, AutoRelay through the pinned partners,
+//     DCUtR hole punching; as cfg says, the relay service for partners
+//     (alive as long as the host) and port mapping.
 //
 // No AutoNAT service is offered: libp2p's v1 and v2 services dial back
 // from a second, throwaway peer identity, which every partner's gater
 // refuses (only pinned peers connect), so among partners they could only
 // ever report "unreachable".
-// listen are the host's listen addresses: with none, the node can only
-// dial out and knows itself private from the start. announce, when set,
-// replaces the listen and interface addresses the host advertises (its
-// card, identify); see [ParseAnnounce]. Relay addresses are kept.
-//
-// The relay service lives as long as the host: it is closed with it.
 func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]libp2p.Option, error) {
 	ann, err := ParseAnnounce(announce)
 	if err != nil {
@@ -61,20 +60,9 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 	if err != nil {
 		return nil, err
 	}
-	wss, err := wssTransport()
+	opts, err := baseOptions(partners)
 	if err != nil {
 		return nil, err
-	}
-	opts := []libp2p.Option{
-		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
-		libp2p.Transport(quic.NewTransport),
-		wss,
-		libp2p.EnableRelay(),
-		libp2p.EnableAutoRelayWithPeerSource(partnerSource(partners),
-			autorelay.WithMinCandidates(1), autorelay.WithBootDelay(0),
-			autorelay.WithNumRelays(relayReservations), autorelay.WithMaxCandidates(relayReservations),
-			autorelay.WithBackoff(relayBackoff), autorelay.WithMinInterval(relaySourceInterval)),
-		libp2p.EnableHolePunching(),
 	}
 	if f := announceFactory(ann); f != nil {
 		opts = append(opts, libp2p.AddrsFactory(f))
@@ -92,6 +80,26 @@ func HostOptions(cfg Config, listen, announce []string, partners Partners) ([]li
 		opts = append(opts, libp2p.ForceReachabilityPrivate())
 	}
 	return opts, nil
+}
+
+// baseOptions are the transports, relay client, AutoRelay and hole
+// punching every node has.
+func baseOptions(partners Partners) ([]libp2p.Option, error) {
+	wss, err := wssTransport()
+	if err != nil {
+		return nil, err
+	}
+	return []libp2p.Option{
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
+		libp2p.Transport(quic.NewTransport),
+		wss,
+		libp2p.EnableRelay(),
+		libp2p.EnableAutoRelayWithPeerSource(partnerSource(partners),
+			autorelay.WithMinCandidates(1), autorelay.WithBootDelay(0),
+			autorelay.WithNumRelays(relayReservations), autorelay.WithMaxCandidates(relayReservations),
+			autorelay.WithBackoff(relayBackoff), autorelay.WithMinInterval(relaySourceInterval)),
+		libp2p.EnableHolePunching(),
+	}, nil
 }
 
 // serveRelay starts the relay service for partners on the host being
