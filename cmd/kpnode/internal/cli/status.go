@@ -115,6 +115,10 @@ func printPartnerStatus(w io.Writer, ps []node.PartnerStatus, now time.Time) {
 	table(w, []string{"PARTNER", "LINK", "LAST CONTACT", "THEIR FEED", "OUR FEED", "UNDELIVERED", "DELIVERY"}, rows)
 	fmt.Fprintln(w, "  THEIR FEED: entries held here / their head.  OUR FEED: their receipt / our head.")
 	for _, p := range ps {
+		if !p.Connected && !p.UnreachableSince.IsZero() { // reach: unreachable partners
+			fmt.Fprintf(w, "  %s: unreachable for %s; the node log names the addresses tried (see \"Unreachable partners\" in docs/operations.md)\n",
+				p.Code, age(now.Sub(p.UnreachableSince)))
+		}
 		if p.LastSyncError != "" {
 			fmt.Fprintf(w, "  %s: last sync %s failed: %s\n", p.Code, ago(now, p.LastSync), p.LastSyncError)
 		}
