@@ -59,8 +59,8 @@ func (n *Node) watchAddrs(h host.Host) {
 // A partner that already holds it changes nothing.
 func (n *Node) sendCard(p peer.ID) {
 	h, si := n.currentHost(), n.startup.Load()
-	if h == nil || si == nil {
-		return
+	if h == nil || si == nil || n.runCtx.Err() != nil {
+		return // not started, or stopping: Close waits for n.wg
 	}
 	n.wg.Add(1)
 	go func() {

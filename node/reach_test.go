@@ -48,6 +48,15 @@ func TestPartnersBehindNATExchangeThroughRelay(t *testing.T) {
 	if c := relayedOnly(ae, za); c != nil {
 		t.Fatal(c)
 	}
+	s, err := ae.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range s.Partners {
+		if want := p.Code == "ZA"; p.Relayed != want {
+			t.Errorf("AE's status: partner %s relayed %v, want %v", p.Code, p.Relayed, want)
+		}
+	}
 }
 
 // delivered checks that author's status shows partner code's receipt up

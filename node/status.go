@@ -11,6 +11,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -54,6 +55,9 @@ type PartnerStatus struct {
 	Name        string `json:"name"`
 	Fingerprint string `json:"fingerprint"`
 	Connected   bool   `json:"connected"`
+	// Relayed is set while the only connection to the partner runs
+	// through a relaying partner (both behind NAT, or a firewall).
+	Relayed bool `json:"relayed,omitempty"`
 	// UnreachableSince is when the partner was last found neither
 	// connected nor relayed, while it stays so (reach).
 	UnreachableSince time.Time `json:"unreachable_since,omitzero"`
@@ -160,8 +164,9 @@ func (n *Node) partnerStatus(h host.Host, p Partner, own store.Head) PartnerStat
 		return ps
 	}
 	if h != nil {
-		ps.Connected = reach.Linked(h.Network().Connectedness(id)) // reach: relayed counts
-		ps.UnreachableSince, _ = n.unreach.Since(id)               // reach: unreachable partners
+		c := h.Network().Connectedness(id)
+		ps.Connected, ps.Relayed = reach.Linked(c), c == network.Limited // reach: relayed counts
+		ps.UnreachableSince, _ = n.unreach.Since(id)                     // reach: unreachable partners
 	}
 	l := n.delivery.get(id)
 	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.lastContact, l.theirHead, l.lastSync, l.lastSyncErr

@@ -108,7 +108,11 @@ func printPartnerStatus(w io.Writer, ps []node.PartnerStatus, now time.Time) {
 	}
 	rows := make([][]string, 0, len(ps))
 	for _, p := range ps {
-		rows = append(rows, []string{p.Code, connected(p.Connected), ago(now, p.LastContact),
+		link := connected(p.Connected)
+		if p.Relayed {
+			link = "relayed" // reach: through a relaying partner
+		}
+		rows = append(rows, []string{p.Code, link, ago(now, p.LastContact),
 			fmt.Sprintf("%d/%d", p.OurCopy, p.TheirHead), fmt.Sprintf("%d/%d", p.Receipt, p.OurHead),
 			undelivered(p, now), delivery(p)})
 	}

@@ -131,7 +131,7 @@ function partnerRow(p, isPaused, ctx) {
 
 function connection(p, isPaused) {
   return el('span', {},
-    p.connected ? badge('Connected', 'ok') : badge('Not connected', 'muted'),
+    p.connected ? badge(p.relayed ? 'Connected through a relaying partner' : 'Connected', 'ok') : badge('Not connected', 'muted'),
     isPaused ? [' ', badge('Paused', 'warn')] : null,
     !p.connected && p.unreachable_since ? [' ', el('span', { class: 'muted unreachable', title: 'unreachable since ' + when(p.unreachable_since) + '; the node log names the addresses tried' },
       'unreachable for ' + ago(p.unreachable_since).replace(/ ago$/, ''))] : null,
