@@ -84,6 +84,8 @@ type Node struct {
 	// unreach keeps since when each partner has been unreachable and
 	// warns past reach.Config.UnreachableAfter.
 	unreach *reach.Unreachable // reach: unreachable partners
+	// cards bounds how often each partner's sent card is taken.
+	cards *reach.CardGate // reach: card refresh
 
 	// live is the host and gossip Start brought up: nil before Start and
 	// after Close, published whole.
@@ -118,6 +120,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
 	n.allow = newPartnerAllowlist()
 	n.unreach = reach.NewUnreachable(cfg.Reach.UnreachableAfter.D(), log.With("component", "reach")) // reach: unreachable partners
+	n.cards = reach.NewCardGate()                                                                    // reach: card refresh
 	n.gater = newGater(func(p peer.ID) bool { return n.scores.coolingOff(p, n.now()) }, n.counters)
 	var err error
 	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {

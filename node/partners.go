@@ -75,6 +75,7 @@ func (l rosterLink) PeerRetired(pid peer.ID) {
 	l.n.gater.deny(pid)
 	l.n.allow.forget(pid)
 	l.n.delivery.forget(pid)
+	l.n.cards.Forget(pid) // reach: card refresh
 	l.n.disconnect(pid)
 }
 

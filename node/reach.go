@@ -76,6 +76,11 @@ func (n *Node) sendCard(p peer.ID) {
 // (roster.RefreshCard).
 func (n *Node) handleCard(s network.Stream) {
 	from := s.Conn().RemotePeer()
+	if !n.cards.Allow(from) {
+		n.log.Debug("partner's card dropped: too many", "peer", from)
+		s.Reset()
+		return
+	}
 	b, err := reach.ReadCard(s, protocol.MaxCardSize)
 	if err == nil {
 		_, err = n.roster.RefreshCard(from, b)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/event"
@@ -12,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"golang.org/x/time/rate"
 )
 
 // CardProtocolID is the stream protocol over which a node sends a partner
@@ -95,4 +97,43 @@ func DirectAddrs(h host.Host) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Card refresh rate: a partner's sent cards are taken in a burst of
+// cardBurst (a restart: the card at connect, then addresses settling),
+// then one per cardEvery. Beyond it a card is dropped unread: a pinned
+// partner cannot make the node rewrite its stored card and append to the
+// audit log in a loop. A dropped refresh is sent again at the next
+// connection.
+const (
+	cardBurst = 10
+	cardEvery = time.Minute
+)
+
+// CardGate bounds how often each partner's sent card is taken.
+type CardGate struct {
+	mu  sync.Mutex // guards lim
+	lim map[peer.ID]*rate.Limiter
+}
+
+// NewCardGate returns a gate with no partner seen yet.
+func NewCardGate() *CardGate { return &CardGate{lim: map[peer.ID]*rate.Limiter{}} }
+
+// Allow reports whether a card sent by partner p may be read now.
+func (g *CardGate) Allow(p peer.ID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	l, ok := g.lim[p]
+	if !ok {
+		l = rate.NewLimiter(rate.Every(cardEvery), cardBurst)
+		g.lim[p] = l
+	}
+	return l.Allow()
+}
+
+// Forget drops what the gate knows of p (a partner removed).
+func (g *CardGate) Forget(p peer.ID) {
+	g.mu.Lock()
+	delete(g.lim, p)
+	g.mu.Unlock()
 }

@@ -105,3 +105,25 @@ func TestUnreachableRunWatchesHost(t *testing.T) {
 		t.Fatal("connected partner counted unreachable")
 	}
 }
+
+// TestCardGateBoundsEachPartner: a partner's burst passes, the next card
+// is dropped, another partner is not affected.
+func TestCardGateBoundsEachPartner(t *testing.T) {
+	g := NewCardGate()
+	a, b := peer.ID("a"), peer.ID("b")
+	for i := range cardBurst {
+		if !g.Allow(a) {
+			t.Fatalf("card %d of the burst dropped", i+1)
+		}
+	}
+	if g.Allow(a) {
+		t.Fatal("a card beyond the burst taken")
+	}
+	if !g.Allow(b) {
+		t.Fatal("another partner's card dropped")
+	}
+	g.Forget(a)
+	if !g.Allow(a) {
+		t.Fatal("a forgotten partner is still limited")
+	}
+}
