@@ -82,10 +82,11 @@ func (n *Node) handleCard(s network.Stream) {
 		return
 	}
 	b, err := reach.ReadCard(s, protocol.MaxCardSize)
-	if err == nil {
-		_, err = n.roster.RefreshCard(from, b)
-	}
 	if err != nil {
+		n.log.Debug("read partner's card", "peer", from, "err", err)
+		return
+	}
+	if _, err := n.roster.RefreshCard(from, b); err != nil {
 		n.log.Warn("partner's card refused", "peer", from, "err", err)
 	}
 }
