@@ -58,7 +58,7 @@ func (r *Roster) storeRefreshed(code string, sc *protocol.SignedCard, from peer.
 		return err
 	}
 	p.Card = sc.Bytes()
-	ev := partnerAudit(AuditPartnerCard, code, sc.Fingerprint(), map[string]any{"addrs": slices.Clone(sc.Card.Addrs)})
+	ev := partnerAudit("partner:"+code, AuditPartnerCard, code, sc.Fingerprint(), map[string]any{"addrs": slices.Clone(sc.Card.Addrs)})
 	if err := r.cfg.Store.PutPartnerAudited(p, ev); err != nil {
 		return fmt.Errorf("store refreshed card of partner %s: %w", code, err)
 	}
