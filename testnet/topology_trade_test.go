@@ -1,6 +1,7 @@
 package testnet
 
 import (
+	"context"
 	"flag"
 	"math/rand/v2"
 	"os"
@@ -194,5 +195,44 @@ func TestTradeOnlyAlongLinks(t *testing.T) {
 	}
 	if len(traded) < len(links)/2 {
 		t.Errorf("certificates on %d of %d links, want trade on most links", len(traded), len(links))
+	}
+}
+
+// TestTradeTopologyCheck runs ten participants in their trade shape in
+// this process (four hubs meshed, six producers with three hubs each),
+// loads trade with anomalies and checks that the verdict passes: every
+// entry at every audience member, and the findings of the ground truth.
+func TestTradeTopologyCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs ten nodes and a load; skipped in -short mode")
+	}
+	ctx := context.Background()
+	ps := []string{"BE", "IN", "AE", "IL", "BW", "RU", "ZA", "AO", "CD", "NA"}
+	n, err := Create(t.TempDir(), ps, "trade", &InProcessRunner{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Down(); err != nil {
+			t.Errorf("down: %v", err)
+		}
+	})
+	checkTradeShape(t, ps, n.Spec().Links)
+	if err := n.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Load(ctx, LoadOptions{Days: 10, Seed: 4, Anomalies: 12}); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := n.ReadTruth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := n.Check(ctx, CheckOptions{Timeout: 2 * time.Minute, Truth: truth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Findings == nil || rep.Findings.Total().Expected == 0 {
+		t.Fatalf("check: %s\n%v", strings.Join(rep.Problems, "\n"), rep.Findings)
 	}
 }
