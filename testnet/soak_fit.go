@@ -3,6 +3,7 @@ package testnet
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Sample is one measurement of one member during a soak. A member that
@@ -61,22 +62,35 @@ func (g Growth) String() string {
 		g.Code, g.Metric, g.Mean, g.Rise, g.Allowed, g.Points)
 }
 
-// fitLine returns the least-squares slope and mean of y over x; the slope
-// is 0 with fewer than two distinct x.
+// fitLine returns the Theil–Sen slope of y over x (the median of the
+// slopes between every two samples) and the mean of y. A leak is a trend
+// that every pair of samples shows; a spike of latency on a loaded machine,
+// or the memory of a node just restarted, moves a least-squares line but
+// hardly this median. The slope is 0 with fewer than two distinct x.
 func fitLine(x, y []float64) (slope, mean float64) {
-	n := float64(len(x))
-	if n == 0 {
+	if len(x) == 0 {
 		return 0, 0
 	}
-	var sx, sy, sxx, sxy float64
+	var slopes []float64
+	sum := 0.0
 	for i := range x {
-		sx, sy, sxx, sxy = sx+x[i], sy+y[i], sxx+x[i]*x[i], sxy+x[i]*y[i]
+		sum += y[i]
+		for j := i + 1; j < len(x); j++ {
+			if dx := x[j] - x[i]; math.Abs(dx) > 1e-9 {
+				slopes = append(slopes, (y[j]-y[i])/dx)
+			}
+		}
 	}
-	den := n*sxx - sx*sx
-	if n < 2 || math.Abs(den) < 1e-9 {
-		return 0, sy / n
+	mean = sum / float64(len(x))
+	if len(slopes) == 0 {
+		return 0, mean
 	}
-	return (n*sxy - sx*sy) / den, sy / n
+	slices.Sort(slopes)
+	if k := len(slopes); k%2 == 1 {
+		return slopes[k/2], mean
+	} else {
+		return (slopes[k/2-1] + slopes[k/2]) / 2, mean
+	}
 }
 
 // Growths fits every metric of every member over the samples taken from

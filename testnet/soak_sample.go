@@ -16,7 +16,7 @@ import (
 
 // sample measures member m at at seconds: its process's resident memory
 // and open files (from /proc, so a soak needs Linux), its goroutines
-// (from /metrics), its store's size on disk and the latency of GET
+// (from /metrics), its store's size on disk (allocated blocks) and the latency of GET
 // /api/status. A member that is not running gives a sample with Up false.
 func (n *Network) sample(ctx context.Context, m *Member, at float64) (Sample, error) {
 	s := Sample{At: at, Code: m.Code}
@@ -79,7 +79,7 @@ func procOpenFiles(pid int) (float64, error) {
 	return float64(len(ents)), err
 }
 
-// dirMB sums the sizes of the regular files under dir, in MiB.
+// dirMB sums the space the regular files under dir take on disk, in MiB.
 func dirMB(dir string) (float64, error) {
 	var total int64
 	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
@@ -91,7 +91,7 @@ func dirMB(dir string) (float64, error) {
 		}
 		if d.Type().IsRegular() {
 			if info, err := d.Info(); err == nil {
-				total += info.Size()
+				total += diskBytes(info)
 			}
 		}
 		return nil

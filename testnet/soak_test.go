@@ -74,7 +74,10 @@ func TestProcFigures(t *testing.T) {
 		t.Errorf("this process's open files: %v %v", fds, err)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "a"), make([]byte, 1<<20), 0o644)
+	os.WriteFile(filepath.Join(dir, "a"), bytes.Repeat([]byte{1}, 1<<20), 0o644)
+	sparse, _ := os.Create(filepath.Join(dir, "sparse"))
+	sparse.Truncate(64 << 20) // preallocated, as Badger does: takes no blocks
+	sparse.Close()
 	if mb, err := dirMB(dir); err != nil || mb != 1 {
 		t.Errorf("dirMB of 1 MiB: %v %v", mb, err)
 	}
@@ -166,5 +169,28 @@ func TestSoak(t *testing.T) {
 	}
 	for _, p := range res.Problems {
 		t.Errorf("end check: %s", p)
+	}
+}
+
+// TestGrowthsSpike checks that one spike late in the run (a loaded
+// machine's latency) is not taken for growth, while a steady leak is.
+func TestGrowthsSpike(t *testing.T) {
+	const end = 180.0
+	spike := series("AE", end, func(at float64) float64 {
+		if at == 170 {
+			return 300
+		}
+		return 2
+	})
+	for _, g := range Growths(spike, []string{"AE"}, end/3, end, 0) {
+		if !g.OK() {
+			t.Errorf("one spike: %v, want it within bounds", g)
+		}
+	}
+	leak := series("AE", end, func(at float64) float64 { return 2 + at/2 })
+	for _, g := range Growths(leak, []string{"AE"}, end/3, end, 0) {
+		if g.OK() {
+			t.Errorf("a leak of 60 over the window: %v, want it to fail", g)
+		}
 	}
 }
