@@ -16,7 +16,7 @@ STAMP     := -X github.com/kpnode/kpnode/internal/buildinfo.stamped=$(VERSION) -
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build test check bench bench-short fuzz demo screenshots clean axe release release-check
+.PHONY: help build test check bench bench-short soak fuzz demo screenshots clean axe release release-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,12 @@ bench-short: ## run every benchmark once at a small size (seconds): checks they 
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/
 	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle|ImportMemory)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	PEER_N=2000 PEER_COUNT=1 ./scripts/hypercore/compare.sh
+
+SOAK_MINUTES ?= 60
+SOAK_OUT     ?= $(CURDIR)/soak-out
+
+soak: build ## five nodes for SOAK_MINUTES (default 60) at a year's trade compressed 100-fold, a partner killed every few minutes, a partition healed every ten; fails if a resource grows or an acknowledged record is lost; writes SOAK_OUT/soak.csv and soak.svg (docs/performance.md)
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_BINARY=$(CURDIR)/$(BIN) SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout $$(( $(SOAK_MINUTES) + 20 ))m ./testnet/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh

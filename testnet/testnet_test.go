@@ -37,7 +37,7 @@ func TestParseTopology(t *testing.T) {
 		{"pairs:IN-BE", nil, "leaves AE without a partner"},
 		{"pairs:IN-IN,BE-AE", nil, "two different participants"},
 		{"star:ZA", nil, "not one of the participants"},
-		{"ring", nil, "want full, star:CODE or pairs"},
+		{"ring", nil, "want full, star:CODE, pairs:A-B,C-D or trade"},
 	}
 	for _, c := range cases {
 		got, err := ParseTopology(c.in, ps)

@@ -22,8 +22,11 @@ func newLink(a, b string) Link {
 
 // ParseParticipants parses a comma-separated list of node codes such as
 // "IN,BE,AE,ZA,BW": each a code a node can run as, no duplicates, at
-// least two.
+// least two. [KP] ("kp") names the whole network, [KPParticipants].
 func ParseParticipants(s string) ([]string, error) {
+	if strings.EqualFold(strings.TrimSpace(s), KP) {
+		return KPParticipants(), nil
+	}
 	var out []string
 	for _, f := range strings.Split(s, ",") {
 		c := strings.ToUpper(strings.TrimSpace(f))
@@ -45,9 +48,10 @@ func ParseParticipants(s string) ([]string, error) {
 }
 
 // ParseTopology returns the links of a topology over participants:
-// "full" (everyone with everyone), "star:BE" (BE with everyone else), or
-// "pairs:IN-BE,BE-AE" (exactly those pairs). Every participant must end
-// up in at least one link.
+// "full" (everyone with everyone), "star:BE" (BE with everyone else),
+// "pairs:IN-BE,BE-AE" (exactly those pairs), or "trade" / "trade:SEED"
+// (the trade shape, [tradeLinks]; seed 1 by default). Every participant
+// must end up in at least one link.
 func ParseTopology(s string, participants []string) ([]Link, error) {
 	kind, arg, _ := strings.Cut(strings.TrimSpace(s), ":")
 	var links []Link
@@ -68,13 +72,22 @@ func ParseTopology(s string, participants []string) ([]Link, error) {
 				links = append(links, newLink(hub, p))
 			}
 		}
+	case "trade":
+		seed, err := parseTradeSeed(s, arg)
+		if err != nil {
+			return nil, err
+		}
+		if len(participants) < minHubs {
+			return nil, fmt.Errorf("topology %q needs at least %d participants, got %d", s, minHubs, len(participants))
+		}
+		links = tradeLinks(seed, participants)
 	case "pairs":
 		var err error
 		if links, err = parsePairs(s, arg, participants); err != nil {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("topology %q: want full, star:CODE or pairs:A-B,C-D", s)
+		return nil, fmt.Errorf("topology %q: want full, star:CODE, pairs:A-B,C-D or trade[:SEED]", s)
 	}
 	slices.SortFunc(links, func(a, b Link) int { return strings.Compare(a[0]+a[1], b[0]+b[1]) })
 	return slices.Compact(links), checkCovered(s, links, participants)

@@ -155,3 +155,14 @@ func centre(origin, hs string, year int) float64 {
 
 // spread bounds a clean line's deviation from its centre, in log.
 const spread = 0.08
+
+// Producers returns the participants that export their own production
+// (those with a national average in the reference unit values), sorted.
+// Topologies draw their links from it: each producer sells to a few hubs.
+func Producers() []string { return slices.Clone(producers) }
+
+// Tradeable reports whether a and b, both among participants, exchange KP
+// certificates: not two EU authorities, and the EU only where none of its
+// member-state authorities takes part. A link between two participants
+// that do not trade carries notices and reports but no shipment.
+func Tradeable(a, b string, participants []string) bool { return tradeable(a, b, participants) }

@@ -33,8 +33,8 @@ func runTestnet(e *env, args []string) error {
 	fs.SetOutput(e.Err)
 	var f testnetFlags
 	fs.StringVar(&f.dir, "dir", "testnet", "the testnet's directory")
-	fs.StringVar(&f.participants, "participants", "IN,BE,AE,ZA,BW", "up: node codes, comma-separated")
-	fs.StringVar(&f.topology, "topology", "full", "up: full, star:CODE or pairs:A-B,C-D")
+	fs.StringVar(&f.participants, "participants", "IN,BE,AE,ZA,BW", "up: node codes, comma-separated, or kp for the whole network")
+	fs.StringVar(&f.topology, "topology", "full", "up: full, star:CODE, pairs:A-B,C-D or trade[:SEED]")
 	fs.StringVar(&f.nat, "nat", "", "up: nodes behind a simulated NAT (listen on nothing, dial out only), comma-separated") // reach
 	fs.IntVar(&f.days, "days", 90, "load: days of trade")
 	fs.Int64Var(&f.seed, "seed", 1, "load: generator seed (same seed, same trade)")
@@ -74,7 +74,7 @@ func runTestnet(e *env, args []string) error {
 func testnetUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: kpnode testnet SUBCOMMAND [--dir DIR] [flags]
 
-  up      [--participants IN,BE,AE,ZA,BW] [--topology full|star:BE|pairs:IN-BE,BE-AE] [--nat AE,ZA]
+  up      [--participants IN,BE,AE,ZA,BW|kp] [--topology full|star:BE|pairs:IN-BE,BE-AE|trade[:SEED]] [--nat AE,ZA]
           create (or restart) the nodes, pin cards as the topology says, print addresses;
           --nat nodes listen on nothing and reach partners through a relaying partner
   load    [--days 90] [--seed N] [--anomalies N]   generate and publish trade, write truth.json
