@@ -1,0 +1,81 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+const attachmentsExample = "notice-attachments.json"
+
+func TestAttachmentsExample(t *testing.T) {
+	n, err := ParseNotice(readFile(t, examplesDir+"/"+attachmentsExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := n.Files()
+	if len(f) != 1 || f[0].Name != "AE0123456-scan.pdf" || f[0].MediaType != "application/pdf" || f[0].Size != 4 ||
+		f[0].Blob != "0ac060f933c2ebd8af0ca9c898031e60d82b6671a2fef0cb5607d5ac97393326" {
+		t.Fatalf("files %+v", f)
+	}
+	if c, _ := ParseCertificate(readFile(t, examplesDir+"/certificate.json")); c == nil || c.Files() != nil {
+		t.Fatal("a certificate without attachments has files")
+	}
+}
+
+// TestAttachmentsInvalid: every member of an attached file is checked
+// like any other field, and the per-record limits hold.
+func TestAttachmentsInvalid(t *testing.T) {
+	const a0 = "attachments[0]"
+	file := func() map[string]any {
+		return map[string]any{"name": "p.jpg", "media_type": "image/jpeg", "size": 10, "sha256": strings.Repeat("a", 64),
+			"blob": strings.Repeat("b", 64), "key": strings.Repeat("c", 64)}
+	}
+	many := func(n int, size int64) []any {
+		out := make([]any, n)
+		for i := range out {
+			f := file()
+			f["name"], f["size"] = "p"+strings.Repeat("x", i)+".jpg", size
+			out[i] = f
+		}
+		return out
+	}
+	tests := []struct {
+		change func(map[string]any)
+		field  string
+		reason string
+	}{
+		{set(a0+".name", "../x.pdf"), a0 + ".name", "without /"},
+		{set(a0+".name", `a\b`), a0 + ".name", "without /"},
+		{set(a0+".name", ".."), a0 + ".name", "without /"},
+		{set(a0+".name", del), a0 + ".name", "is required"},
+		{set(a0+".media_type", "Image/JPEG"), a0 + ".media_type", "media type"},
+		{set(a0+".media_type", "image/jpeg; q=1"), a0 + ".media_type", "media type"},
+		{set(a0+".media_type", "image"), a0 + ".media_type", "media type"},
+		{set(a0+".size", -1), a0 + ".size", "between 0 and"},
+		{set(a0+".size", MaxAttachmentSize+1), a0 + ".size", "between 0 and"},
+		{set(a0+".size", 1.5), a0 + ".size", "must be an integer"},
+		{set(a0+".sha256", strings.Repeat("A", 64)), a0 + ".sha256", "64 lowercase hex"},
+		{set(a0+".blob", "ab"), a0 + ".blob", "64 lowercase hex"},
+		{set(a0+".key", del), a0 + ".key", "is required"},
+		{set(a0+".extra", 1), a0 + ".extra", "unknown field"},
+		{set("attachments", many(MaxAttachments+1, 1)), "attachments", "21 items, limit 20"},
+		{set("attachments", many(MaxAttachments, MaxAttachmentSize)), "attachments", "exceed the limit"},
+		{set("attachments", []any{file(), file()}), "attachments[1].name", "duplicate file name"},
+		{set("attachments", "x"), "attachments", "must be an array"},
+	}
+	for _, tc := range tests {
+		body := mutated(t, attachmentsExample, func(m map[string]any) {
+			m["attachments"] = []any{file()}
+			tc.change(m)
+		})
+		_, err := ParseNotice(body)
+		ve, ok := err.(*ValidationError)
+		if !ok {
+			t.Errorf("%s: error %v, want a ValidationError", tc.field, err)
+			continue
+		}
+		if r, found := ve.Reason(tc.field); !found || !strings.Contains(r, tc.reason) {
+			t.Errorf("%s: reasons %v, want %q", tc.field, ve.Errors, tc.reason)
+		}
+	}
+}
