@@ -20,7 +20,7 @@ type Holder interface {
 	BlobManifest(id blob.ID) (*blob.Manifest, []byte, error)
 	BlobChunk(m *blob.Manifest, i int) ([]byte, error)
 	PutBlobManifest(id blob.ID, manifest []byte) error
-	PutBlobChunk(ct []byte) error
+	PutBlobChunks(cts [][]byte) error
 	BlobFirstMissing(m *blob.Manifest) (int, error)
 	MarkBlobComplete(id blob.ID) error
 	BlobComplete(id blob.ID) (bool, error)

@@ -117,43 +117,57 @@ func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest
 	return m, x.cfg.Holder.PutBlobManifest(j.ID, f.payload)
 }
 
-// readRange stores the chunks p sends for r, each checked against m, and
-// returns how many came before the end of the range.
+// readRange receives the chunks p sends for r, each checked against m,
+// stores them in one write and returns how many came before the end of
+// the range. It holds at most one range (RangeChunks chunks, 1 MiB by
+// default).
 func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange) (int, error) {
-	for got := 0; ; got++ {
+	var cts [][]byte
+	for {
 		f, err := x.read(s)
 		switch {
 		case err == nil && (f.typ == respEnd || f.typ == respNotHeld):
-			return got, nil
+			return len(cts), x.storeChunks(cts)
 		case err != nil || f.typ != respChunk:
-			return got, x.unexpected(f, err, "chunk")
-		case got == r.count:
-			return got, fmt.Errorf("chunk past the %d asked for: %w", r.count, ErrBadPeer)
+			return 0, errors.Join(x.unexpected(f, err, "chunk"), x.storeChunks(cts))
+		case len(cts) == r.count:
+			return 0, fmt.Errorf("chunk past the %d asked for: %w", r.count, ErrBadPeer)
 		}
-		if err := x.storeChunk(p, m, r.from+got, f.payload); err != nil {
-			return got, err
+		ct, err := x.checkChunk(p, m, r.from+len(cts), f.payload)
+		if err != nil {
+			return 0, errors.Join(err, x.storeChunks(cts))
 		}
+		cts = append(cts, ct)
 	}
 }
 
-func (x *Exchanger) storeChunk(p peer.ID, m *blob.Manifest, want int, payload []byte) error {
+func (x *Exchanger) checkChunk(p peer.ID, m *blob.Manifest, want int, payload []byte) ([]byte, error) {
 	i, ct, err := decodeChunk(payload)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if i != want {
-		return fmt.Errorf("chunk %d sent where %d was due: %w", i, want, ErrBadPeer)
+		return nil, fmt.Errorf("chunk %d sent where %d was due: %w", i, want, ErrBadPeer)
 	}
 	if err := m.Verify(i, ct); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadPeer, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadPeer, err)
 	}
 	if !x.fetched.take(p, int64(len(ct))) {
-		return fmt.Errorf("chunk %d: %w", i, ErrQuota)
+		return nil, fmt.Errorf("chunk %d: %w", i, ErrQuota)
 	}
-	if err := x.cfg.Holder.PutBlobChunk(ct); err != nil {
+	return ct, nil
+}
+
+// storeChunks stores the good chunks of a range, also when the range
+// ended in an error: a fetch resumes after them.
+func (x *Exchanger) storeChunks(cts [][]byte) error {
+	if len(cts) == 0 {
+		return nil
+	}
+	if err := x.cfg.Holder.PutBlobChunks(cts); err != nil {
 		return err
 	}
-	x.stats.ChunksFetched.Add(1)
+	x.stats.ChunksFetched.Add(uint64(len(cts)))
 	return nil
 }
 
