@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/blobxfer"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
 	"github.com/kpnode/kpnode/node/internal/roster"
@@ -84,6 +85,8 @@ type Node struct {
 	// live is the host and gossip Start brought up: nil before Start and
 	// after Close, published whole.
 	live atomic.Pointer[liveParts]
+	// blobx serves and fetches attachments (attachments.go); set by Start.
+	blobx atomic.Pointer[blobxfer.Exchanger]
 	// startup is this node's card as Start signed it and when it started;
 	// kept after Close.
 	startup atomic.Pointer[startInfo]
@@ -194,6 +197,9 @@ func (n *Node) finishStart(h host.Host, g *gossip) error {
 		}
 	}
 	h.SetStreamHandler(protocol.SyncProtocolID, n.handleSync)
+	if err := n.startBlobs(h); err != nil { // attachments: serve /kpnode/blob/1.0.0
+		return err
+	}
 	h.Network().Notify(n.notifee())
 	n.wg.Add(4)
 	go func() { defer n.wg.Done(); n.pusher() }()

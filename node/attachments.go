@@ -1,0 +1,229 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/blobxfer"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// defaultAttachmentEager is the size up to which a record's files are
+// fetched as soon as the record arrives, when the configuration does not
+// say ([Config.AttachmentEagerMB]); larger ones on demand.
+const defaultAttachmentEager = 8 << 20
+
+// ErrNoAttachment is returned when a record has no file of the name asked.
+var ErrNoAttachment = errors.New("no such attachment")
+
+// startBlobs serves /kpnode/blob/1.0.0 on h and runs the background
+// fetches until the node closes. Every node relays blobs for its
+// partners within the exchanger's daily limits.
+func (n *Node) startBlobs(h host.Host) error {
+	cfg := blobxfer.DefaultConfig()
+	cfg.Host, cfg.Holder, cfg.Log, cfg.Now, cfg.Relay = h, n.st, n.log, n.now, true
+	cfg.Admit, cfg.Sources, cfg.Penalise = n.blobAdmit, n.blobSources, n.blobPenalise
+	x, err := blobxfer.New(cfg)
+	if err != nil {
+		return err
+	}
+	x.Register()
+	n.blobx.Store(x)
+	n.wg.Go(func() { x.Run(n.runCtx) })
+	return nil
+}
+
+// blobAdmit admits pinned partners that are not cooling off.
+func (n *Node) blobAdmit(p peer.ID) bool {
+	_, ok := n.roster.Snapshot().PartnerByPeer(p)
+	return ok && !n.scores.coolingOff(p, n.now())
+}
+
+// blobSources lists the partners to ask for blob id: the authors of the
+// records that name it first, then every other partner (a relay may hold
+// it), never except.
+func (n *Node) blobSources(id blob.ID, except peer.ID) []peer.ID {
+	snap := n.roster.Snapshot()
+	byCode := snap.PeersByCode()
+	var out []peer.ID
+	refs, _ := n.st.BlobRefs(id)
+	for _, r := range refs {
+		if code, ok := snap.FeedCode(r.Author); ok {
+			if p, ok := byCode[code]; ok && p != except && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	for _, p := range snap.Peers() {
+		if p != except && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// blobPenalise charges a partner that sent blob data that does not match
+// its blob id as a sync violation: its gossipsub score falls with it.
+func (n *Node) blobPenalise(p peer.ID, err error) {
+	n.abuse.charge(p, abuseViolation, func(r *abuseRecord) { r.violations++ })
+	n.log.Warn("partner sent invalid blob data", "peer", p, "err", err)
+}
+
+// filesOf returns the files a parsed record (or each item of a batch)
+// carries.
+func filesOf(value any) []protocol.AttachedFile {
+	if b, ok := value.(*protocol.Batch); ok {
+		var out []protocol.AttachedFile
+		for _, v := range b.Records {
+			out = append(out, filesOf(v)...)
+		}
+		return out
+	}
+	if a, ok := value.(protocol.Attaching); ok {
+		return a.Files()
+	}
+	return nil
+}
+
+// noteAttachments records which blobs the record (author, seq) names and
+// starts fetching the small ones.
+func (n *Node) noteAttachments(author crypto.PublicKey, seq uint64, value any) {
+	eager := n.cfg.attachmentEager()
+	for _, f := range filesOf(value) {
+		id, err := blob.ParseID(f.Blob)
+		if err != nil {
+			continue // the validator checked it
+		}
+		if err := n.st.AddBlobRef(id, store.BlobRef{Author: author, Seq: seq}); err != nil {
+			n.log.Warn("record attachment", "seq", seq, "err", err)
+			continue
+		}
+		if x := n.blobx.Load(); x != nil && f.Size <= eager && author != n.id.Public() {
+			x.Enqueue(blobxfer.Job{ID: id, MaxSize: f.Size})
+		}
+	}
+}
+
+// checkAttachmentsHeld refuses to publish a record whose files this node
+// does not hold whole: its audience could never fetch them.
+func (n *Node) checkAttachmentsHeld(value any) error {
+	for _, f := range filesOf(value) {
+		id, _ := blob.ParseID(f.Blob)
+		if done, err := n.st.BlobComplete(id); err != nil || !done {
+			return fmt.Errorf("%w: attachment %q: blob %s is not held here (add the file first)", ErrInvalidRecord, f.Name, f.Blob)
+		}
+	}
+	return nil
+}
+
+// AddAttachment seals a file for records of this node and stores it,
+// returning the record member that names it. The same content added again
+// gets the same blob and key: it is stored once. r is read twice (once to
+// hash, once to seal), never held whole.
+func (n *Node) AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error) {
+	h := sha256.New()
+	size, err := io.Copy(h, io.LimitReader(r, blob.MaxSize+1))
+	if err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("read attachment: %w", err)
+	}
+	if size > blob.MaxSize {
+		return protocol.AttachedFile{}, fmt.Errorf("%w: attachment %q: %w", ErrInvalidRequest, name, blob.ErrTooLarge)
+	}
+	sum := [32]byte(h.Sum(nil))
+	f := protocol.AttachedFile{Name: name, MediaType: mediaType, Size: size, SHA256: hex.EncodeToString(sum[:])}
+	id, key, ok, err := n.st.OwnBlob(sum)
+	if err == nil && !ok {
+		id, key, err = n.sealAttachment(r, sum)
+	}
+	if err != nil {
+		return protocol.AttachedFile{}, err
+	}
+	f.Blob, f.Key = id.String(), hex.EncodeToString(key[:])
+	return f, nil
+}
+
+func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("read attachment: %w", err)
+	}
+	key := blob.NewKey()
+	s, err := blob.Seal(r, key, func(_ int, ct []byte) error { return n.st.PutBlobChunk(ct) })
+	if err != nil {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("seal attachment: %w", err)
+	}
+	if s.SHA256 != sum {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("%w: attachment changed while it was read", ErrInvalidRequest)
+	}
+	id := s.Manifest.ID()
+	err = errors.Join(n.st.PutBlobManifest(id, s.Manifest.Encode()), n.st.MarkBlobComplete(id), n.st.PutOwnBlob(sum, id, key))
+	return id, key, err
+}
+
+// OpenAttachment writes the file name of record seq of feed to w,
+// fetching what is missing from partners first (bounded by ctx). w gets
+// bytes only once every chunk is held; an error after the first byte
+// means the file in w is incomplete.
+func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error) {
+	f, err := n.attachment(feed, seq, name)
+	if err != nil {
+		return f, err
+	}
+	id, _ := blob.ParseID(f.Blob)
+	key, _ := hex.DecodeString(f.Key)
+	sum, _ := hex.DecodeString(f.SHA256)
+	if err := n.FetchAttachment(ctx, id, f.Size); err != nil {
+		return f, err
+	}
+	m, _, err := n.st.BlobManifest(id)
+	if err != nil {
+		return f, err
+	}
+	return f, blob.Open(w, blob.Key(key), m, f.Size, [32]byte(sum), func(i int) ([]byte, error) { return n.st.BlobChunk(m, i) })
+}
+
+// FetchAttachment fetches blob id from partners unless it is held.
+func (n *Node) FetchAttachment(ctx context.Context, id blob.ID, size int64) error {
+	if done, err := n.st.BlobComplete(id); done || err != nil {
+		return err
+	}
+	x := n.blobx.Load()
+	if x == nil {
+		return fmt.Errorf("fetch attachment: node not started: %w", blobxfer.ErrNotHeld)
+	}
+	return x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, n.blobSources(id, ""))
+}
+
+// attachment returns the file name of a record this node can read.
+func (n *Node) attachment(feed string, seq uint64, name string) (protocol.AttachedFile, error) {
+	rv, err := n.Record(feed, seq)
+	if err != nil {
+		return protocol.AttachedFile{}, err
+	}
+	parsed, err := parseRecord(rv.Type, rv.Record)
+	if err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %w", feed, seq, err)
+	}
+	for _, f := range filesOf(parsed.top) {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %q: %w", feed, seq, name, ErrNoAttachment)
+}
+
+// AttachmentsPending counts the files that records this node reads name
+// and that it does not hold whole yet.
+func (n *Node) AttachmentsPending() (int, error) {
+	ids, err := n.st.PendingBlobs()
+	return len(ids), err
+}

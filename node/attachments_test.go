@@ -1,0 +1,88 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// withFiles returns IN's example notice carrying files.
+func withFiles(t *testing.T, files ...protocol.AttachedFile) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(noticeBy(t, "IN"), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["attachments"] = files
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestAttachmentReachesAudienceOnly: IN publishes a notice with a photo
+// to BE; BE fetches it as soon as the record arrives and opens it
+// byte-identical; AE, a partner outside the audience that replicates
+// IN's feed, holds the entry but can open neither the record nor the
+// file.
+func TestAttachmentReachesAudienceOnly(t *testing.T) {
+	in, be, fr := testNode(t, "IN"), testNode(t, "BE"), testNode(t, "AE")
+	for _, pair := range [][2]*Node{{in, be}, {be, in}, {in, fr}, {fr, in}, {be, fr}, {fr, be}} {
+		pin(t, pair[0], pair[1])
+	}
+	photo := make([]byte, 3*blob.ChunkSize+123)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(photo)
+	f, err := in.AddAttachment(bytes.NewReader(photo), "shipment.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := in.AddAttachment(bytes.NewReader(photo), "other-name.jpg", "image/jpeg"); err != nil || again.Blob != f.Blob || again.Key != f.Key {
+		t.Fatalf("the same file added twice: %v, blob %s then %s", err, f.Blob, again.Blob)
+	}
+	ctx := context.Background()
+	p, err := in.Publish(ctx, protocol.NoticeType, withFiles(t, f), []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := blob.ParseID(f.Blob)
+	eventually(t, 30*time.Second, "BE fetches the photo eagerly", func() error {
+		if done, err := be.st.BlobComplete(id); !done {
+			return errors.Join(err, errors.New("not complete"))
+		}
+		return nil
+	})
+	var out bytes.Buffer
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "shipment.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+		t.Fatalf("BE opens the photo: %v, identical %v", err, bytes.Equal(out.Bytes(), photo))
+	}
+	if n, err := be.AttachmentsPending(); n != 0 || err != nil {
+		t.Fatalf("BE pending %d, %v", n, err)
+	}
+	eventually(t, 30*time.Second, "AE replicates IN's entry", func() error { return holds(fr, "IN", p.Seq) })
+	out.Reset()
+	if _, err := fr.OpenAttachment(ctx, "IN", p.Seq, "shipment.jpg", &out); err == nil || out.Len() != 0 {
+		t.Fatalf("AE, outside the audience, opened the photo: %v", err)
+	}
+}
+
+// TestPublishRefusesFilesNotHeld: a record naming a blob this node does
+// not hold whole is refused, since no partner could ever fetch it.
+func TestPublishRefusesFilesNotHeld(t *testing.T) {
+	in, be := testNode(t, "IN"), testNode(t, "BE")
+	pin(t, in, be)
+	f := protocol.AttachedFile{Name: "x.pdf", MediaType: "application/pdf", Size: 4,
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Blob:   "0ac060f933c2ebd8af0ca9c898031e60d82b6671a2fef0cb5607d5ac97393326",
+		Key:    "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"}
+	if _, err := in.Publish(context.Background(), protocol.NoticeType, withFiles(t, f), []string{"BE"}); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("publish with a blob not held: %v, want ErrInvalidRecord", err)
+	}
+}
