@@ -77,6 +77,8 @@ func classifySentinel(err error) *Error {
 		{store.ErrFull, http.StatusInsufficientStorage, "store_full"},
 		{node.ErrOwnHeadUnconfirmed, http.StatusConflict, "own_head_unconfirmed"},
 		{node.ErrKeyRetired, http.StatusConflict, "key_retired"},
+		{node.ErrNoAttachment, http.StatusNotFound, "not_found"},
+		{node.ErrAttachmentUnavailable, http.StatusBadGateway, "attachment_unavailable"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

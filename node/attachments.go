@@ -26,6 +26,10 @@ const defaultAttachmentEager = 8 << 20
 // ErrNoAttachment is returned when a record has no file of the name asked.
 var ErrNoAttachment = errors.New("no such attachment")
 
+// ErrAttachmentUnavailable is returned when no partner asked could send
+// a file's missing chunks (none holds them, or one sent bad data).
+var ErrAttachmentUnavailable = errors.New("attachment not available from partners")
+
 // startBlobs serves /kpnode/blob/1.0.0 on h and runs the background
 // fetches until the node closes. Every node relays blobs for its
 // partners within the exchanger's daily limits.
@@ -128,9 +132,12 @@ func (n *Node) checkAttachmentsHeld(value any) error {
 
 // AddAttachment seals a file for records of this node and stores it,
 // returning the record member that names it. The same content added again
-// gets the same blob and key: it is stored once. r is read twice (once to
-// hash, once to seal), never held whole.
+// gets the same blob and key: it is stored once. r is read twice from its
+// start (once to hash, once to seal), never held whole.
 func (n *Node) AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("read attachment: %w", err)
+	}
 	h := sha256.New()
 	size, err := io.Copy(h, io.LimitReader(r, blob.MaxSize+1))
 	if err != nil {
@@ -198,9 +205,12 @@ func (n *Node) FetchAttachment(ctx context.Context, id blob.ID, size int64) erro
 	}
 	x := n.blobx.Load()
 	if x == nil {
-		return fmt.Errorf("fetch attachment: node not started: %w", blobxfer.ErrNotHeld)
+		return fmt.Errorf("%w: node not started", ErrAttachmentUnavailable)
 	}
-	return x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, n.blobSources(id, ""))
+	if err := x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, n.blobSources(id, "")); err != nil {
+		return fmt.Errorf("%w: %w", ErrAttachmentUnavailable, err)
+	}
+	return nil
 }
 
 // attachment returns the file name of a record this node can read.
