@@ -35,7 +35,7 @@ var ErrAttachmentUnavailable = errors.New("attachment not available from partner
 // partners within the exchanger's daily limits.
 func (n *Node) startBlobs(h host.Host) error {
 	cfg := blobxfer.DefaultConfig()
-	cfg.Host, cfg.Holder, cfg.Log, cfg.Now, cfg.Relay = h, n.st, n.log, n.now, true
+	cfg.Host, cfg.Holder, cfg.Log, cfg.Now, cfg.Relay = h, blobxfer.StoreHolder(n.st), n.log, n.now, true
 	cfg.Admit, cfg.Sources, cfg.Penalise = n.blobAdmit, n.blobSources, n.blobPenalise
 	x, err := blobxfer.New(cfg)
 	if err != nil {

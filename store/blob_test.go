@@ -130,3 +130,33 @@ func TestOwnBlobReuse(t *testing.T) {
 		t.Fatalf("OwnBlob = %v %v %v", gid, ok, err)
 	}
 }
+
+// TestBlobChunkWriter: chunks put through a writer are held once Flush
+// returns, and a fetch resumes after them.
+func TestBlobChunkWriter(t *testing.T) {
+	src, dst := openMem(t), openMem(t)
+	id, m := putSealed(t, src, bytes.Repeat([]byte{3}, 5*blob.ChunkSize))
+	_, raw, _ := src.BlobManifest(id)
+	if err := dst.PutBlobManifest(id, raw); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dst.NewBlobChunkWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ct, _ := src.BlobChunk(m, i)
+		if err := w.Put(m.Chunks[i], ct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := dst.BlobFirstMissing(m); first != 3 || err != nil {
+		t.Fatalf("first missing %d, %v, want 3", first, err)
+	}
+	if w, _ := dst.NewBlobChunkWriter(); w.Put(m.Chunks[0], make([]byte, blob.MaxChunkCiphertext+1)) == nil {
+		t.Fatal("oversized chunk accepted")
+	}
+}

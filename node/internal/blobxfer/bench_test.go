@@ -24,6 +24,8 @@ const benchSize = 50 << 20
 //	go test -run '^$' -bench Transfer50MB -benchtime 3x ./node/internal/blobxfer/
 func BenchmarkTransfer50MB(b *testing.B) {
 	in := newNode(b, nil)
+	in.st = diskStore(b) // as a node runs: on disk, values in the value log
+	in.x.cfg.Holder = StoreHolder(in.st)
 	f := sealInto(b, in.st, benchSize, 9)
 	be := newNode(b, nil)
 	connect(b, be, in)
@@ -41,18 +43,14 @@ func BenchmarkTransfer50MB(b *testing.B) {
 	for b.Loop() {
 		bareTime += timeIt(b, func() { bare(b, be, in.h.ID(), bareProto) })
 		b.StopTimer()
-		st, err := store.Open(store.Options{InMemory: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		be.x.cfg.Holder = st
+		st := diskStore(b)
+		be.x.cfg.Holder = StoreHolder(st)
 		b.StartTimer()
 		blobTime += timeIt(b, func() {
 			if err := be.x.Fetch(context.Background(), Job{ID: f.id, MaxSize: f.size}, []peer.ID{in.h.ID()}); err != nil {
 				b.Fatal(err)
 			}
 		})
-		_ = st.Close()
 	}
 	b.ReportMetric(float64(benchSize)/blobTime.Seconds()*float64(b.N)/(1<<20), "blob-MB/s")
 	b.ReportMetric(float64(benchSize)/bareTime.Seconds()*float64(b.N)/(1<<20), "bare-MB/s")
@@ -76,4 +74,13 @@ func bare(b *testing.B, be *node, in peer.ID, proto protocol.ID) {
 	if err != nil || n != benchSize {
 		b.Fatalf("bare stream: %d bytes, %v", n, err)
 	}
+}
+
+func diskStore(b *testing.B) *store.Store {
+	st, err := store.Open(store.Options{Dir: b.TempDir(), MinFree: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	return st
 }

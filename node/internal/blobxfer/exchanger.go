@@ -10,21 +10,37 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// Holder is where blobs are kept: *store.Store. Not-found errors wrap
-// store.ErrNotFound.
+// Holder is where blobs are kept: [StoreHolder] of the node's store.
+// Not-found errors wrap store.ErrNotFound.
 type Holder interface {
 	BlobManifest(id blob.ID) (*blob.Manifest, []byte, error)
 	BlobChunk(m *blob.Manifest, i int) ([]byte, error)
 	PutBlobManifest(id blob.ID, manifest []byte) error
-	PutBlobChunks(cts [][]byte) error
+	// NewChunkSink returns where one fetch's chunks go.
+	NewChunkSink() (ChunkSink, error)
 	BlobFirstMissing(m *blob.Manifest) (int, error)
 	MarkBlobComplete(id blob.ID) error
 	BlobComplete(id blob.ID) (bool, error)
 }
+
+// ChunkSink takes the chunks of one fetch, each with the SHA-256 the
+// fetch checked it has; it keeps ct. They are stored once Flush returns.
+type ChunkSink interface {
+	Put(sum [32]byte, ct []byte) error
+	Flush() error
+}
+
+// StoreHolder returns st as a Holder.
+func StoreHolder(st *store.Store) Holder { return storeHolder{st} }
+
+type storeHolder struct{ *store.Store }
+
+func (h storeHolder) NewChunkSink() (ChunkSink, error) { return h.NewBlobChunkWriter() }
 
 // Config is what an [Exchanger] needs. Host, Holder, Admit and Sources
 // are required; the limits default to [DefaultConfig]'s.
@@ -61,8 +77,8 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: 2 GiB served to and fetched from a
-// peer a day, 64 pull-throughs a day, ranges of 16 chunks (1 MiB), 20 s a
-// frame, 2 workers.
+// peer a day, 64 pull-throughs a day, ranges of 16 chunks (1 MiB, two
+// asked for at a time), 20 s a frame, 2 workers.
 func DefaultConfig() Config {
 	return Config{ServeBytesPerDay: 2 << 30, FetchBytesPerDay: 2 << 30, RelayBlobsPerDay: 64,
 		RangeChunks: 16, FrameTimeout: 20 * time.Second, Workers: 2, Now: time.Now, Log: slog.Default()}

@@ -74,19 +74,46 @@ func (x *Exchanger) session(s network.Stream, p peer.ID, j Job) error {
 	if err != nil {
 		return err
 	}
-	for first < len(m.Chunks) {
-		r := chunkRange{id: j.ID, from: first, count: min(x.cfg.RangeChunks, len(m.Chunks)-first)}
+	sink, err := x.cfg.Holder.NewChunkSink()
+	if err != nil {
+		return err
+	}
+	err = x.pull(s, p, j.ID, m, first, sink)
+	return errors.Join(err, sink.Flush()) // what came is kept: a later fetch resumes after it
+}
+
+// pipelineDepth is how many ranges are asked for ahead: the peer sends
+// the next while this node checks and stores the last.
+const pipelineDepth = 2
+
+// pull asks for the chunks of m from first on, pipelineDepth ranges at a
+// time, and puts each into sink once checked.
+func (x *Exchanger) pull(s network.Stream, p peer.ID, id blob.ID, m *blob.Manifest, first int, sink ChunkSink) error {
+	n, next := len(m.Chunks), first
+	var asked []chunkRange
+	ask := func() error {
+		r := chunkRange{id: id, from: next, count: min(x.cfg.RangeChunks, n-next)}
+		asked, next = append(asked, r), next+r.count
 		if err := writeFrame(s, reqChunks, r.encode()); err != nil {
 			return fmt.Errorf("ask for chunks %d+%d: %w", r.from, r.count, err)
 		}
-		got, err := x.readRange(s, p, m, r)
+		return nil
+	}
+	for len(asked) > 0 || next < n {
+		for len(asked) < pipelineDepth && next < n {
+			if err := ask(); err != nil {
+				return err
+			}
+		}
+		r := asked[0]
+		asked = asked[1:]
+		got, err := x.readRange(s, p, m, r, sink)
 		if err != nil {
 			return err
 		}
-		if got == 0 {
-			return fmt.Errorf("chunk %d: %w", first, ErrNotHeld)
+		if got < r.count {
+			return fmt.Errorf("chunk %d: %w", r.from+got, ErrNotHeld)
 		}
-		first += got
 	}
 	return nil
 }
@@ -117,27 +144,27 @@ func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest
 	return m, x.cfg.Holder.PutBlobManifest(j.ID, f.payload)
 }
 
-// readRange receives the chunks p sends for r, each checked against m,
-// stores them in one write and returns how many came before the end of
-// the range. It holds at most one range (RangeChunks chunks, 1 MiB by
-// default).
-func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange) (int, error) {
-	var cts [][]byte
-	for {
+// readRange puts the chunks p sends for r into sink, each checked
+// against m, and returns how many came before the end of the range.
+func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange, sink ChunkSink) (int, error) {
+	for got := 0; ; got++ {
 		f, err := x.read(s)
 		switch {
 		case err == nil && (f.typ == respEnd || f.typ == respNotHeld):
-			return len(cts), x.storeChunks(cts)
+			return got, nil
 		case err != nil || f.typ != respChunk:
-			return 0, errors.Join(x.unexpected(f, err, "chunk"), x.storeChunks(cts))
-		case len(cts) == r.count:
-			return 0, fmt.Errorf("chunk past the %d asked for: %w", r.count, ErrBadPeer)
+			return got, x.unexpected(f, err, "chunk")
+		case got == r.count:
+			return got, fmt.Errorf("chunk past the %d asked for: %w", r.count, ErrBadPeer)
 		}
-		ct, err := x.checkChunk(p, m, r.from+len(cts), f.payload)
+		ct, err := x.checkChunk(p, m, r.from+got, f.payload)
+		if err == nil {
+			err = sink.Put(m.Chunks[r.from+got], ct)
+		}
 		if err != nil {
-			return 0, errors.Join(err, x.storeChunks(cts))
+			return got, err
 		}
-		cts = append(cts, ct)
+		x.stats.ChunksFetched.Add(1)
 	}
 }
 
@@ -156,19 +183,6 @@ func (x *Exchanger) checkChunk(p peer.ID, m *blob.Manifest, want int, payload []
 		return nil, fmt.Errorf("chunk %d: %w", i, ErrQuota)
 	}
 	return ct, nil
-}
-
-// storeChunks stores the good chunks of a range, also when the range
-// ended in an error: a fetch resumes after them.
-func (x *Exchanger) storeChunks(cts [][]byte) error {
-	if len(cts) == 0 {
-		return nil
-	}
-	if err := x.cfg.Holder.PutBlobChunks(cts); err != nil {
-		return err
-	}
-	x.stats.ChunksFetched.Add(uint64(len(cts)))
-	return nil
 }
 
 // read reads one response frame within the frame timeout.

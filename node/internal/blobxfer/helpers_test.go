@@ -48,7 +48,7 @@ func newNode(t testing.TB, change func(*Config), sources ...*node) *node {
 	t.Cleanup(func() { _ = st.Close() })
 	n := &node{h: newHost(t), st: st}
 	cfg := DefaultConfig()
-	cfg.Host, cfg.Holder, cfg.Log = n.h, st, slog.New(slog.DiscardHandler)
+	cfg.Host, cfg.Holder, cfg.Log = n.h, StoreHolder(st), slog.New(slog.DiscardHandler)
 	cfg.Admit = func(peer.ID) bool { return true }
 	cfg.Sources = func(_ blob.ID, except peer.ID) []peer.ID {
 		var out []peer.ID

@@ -81,7 +81,8 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 // sendRange sends the chunks of r that are held, in order, stopping at
 // the first one missing, then the end frame. Each chunk is checked
 // against the manifest first: a node never passes on bytes altered on
-// its disk.
+// its disk. Reading and checking run ahead of sending, a few chunks
+// deep.
 func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	m, _, err := x.cfg.Holder.BlobManifest(r.id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -91,25 +92,59 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	if err != nil {
 		return err
 	}
-	for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-		ct, err := x.cfg.Holder.BlobChunk(m, i)
-		if err == nil {
-			err = m.Verify(i, ct)
-		}
-		if err != nil {
+	chunks, stop := x.readAhead(m, r)
+	defer stop()
+	for c := range chunks {
+		if c.ct == nil {
 			x.miss(p, r.id)
 			return writeFrame(s, respNotHeld)
 		}
-		if !x.served.take(p, int64(len(ct))) {
+		if !x.served.take(p, int64(len(c.ct))) {
 			return writeFrame(s, respRefused, []byte("daily quota spent"))
 		}
 		_ = s.SetWriteDeadline(time.Now().Add(x.cfg.FrameTimeout))
-		if err := writeFrame(s, respChunk, be32(i), ct); err != nil {
+		if err := writeChunk(s, c.i, c.ct); err != nil {
 			return err
 		}
 		x.stats.ChunksServed.Add(1)
 	}
 	return writeFrame(s, respEnd)
+}
+
+// readChunk is a chunk read ahead; ct is nil when it is not held (or
+// fails its check), which ends the range.
+type readChunk struct {
+	i  int
+	ct []byte
+}
+
+// readAheadDepth is how many chunks wait checked for the network.
+const readAheadDepth = 4
+
+// readAhead reads and checks the chunks of r on a goroutine that stop
+// ends and waits for.
+func (x *Exchanger) readAhead(m *blob.Manifest, r chunkRange) (<-chan readChunk, func()) {
+	out, quit, done := make(chan readChunk, readAheadDepth), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
+			ct, err := x.cfg.Holder.BlobChunk(m, i)
+			if err == nil && m.Verify(i, ct) != nil {
+				x.log.Error("blob chunk on disk fails its manifest; not served", "blob", r.id, "chunk", i)
+				ct = nil
+			}
+			select {
+			case out <- readChunk{i: i, ct: ct}:
+			case <-quit:
+				return
+			}
+			if ct == nil {
+				return
+			}
+		}
+	}()
+	return out, func() { close(quit); <-done }
 }
 
 // miss starts a relay's pull-through of a blob that p asked for and this
@@ -130,5 +165,3 @@ func (x *Exchanger) busy(id blob.ID) bool {
 	_, ok := x.inflight[id]
 	return ok
 }
-
-func be32(i int) []byte { return []byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)} }

@@ -52,6 +52,19 @@ func writeFrame(w io.Writer, typ byte, parts ...[]byte) error {
 	return err
 }
 
+// writeChunk writes a chunk frame: its header, then the chunk as it is,
+// without copying it into one buffer.
+func writeChunk(w io.Writer, i int, ct []byte) error {
+	h := binary.BigEndian.AppendUint32(nil, uint32(1+4+len(ct)))
+	h = append(h, respChunk)
+	h = binary.BigEndian.AppendUint32(h, uint32(i))
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	_, err := w.Write(ct)
+	return err
+}
+
 // readFrame reads one frame, refusing a length over maxFrame before
 // allocating.
 func readFrame(r io.Reader) (frame, error) {
