@@ -231,6 +231,29 @@ func (n *Node) attachment(feed string, seq uint64, name string) (protocol.Attach
 	return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %q: %w", feed, seq, name, ErrNoAttachment)
 }
 
+// AttachmentsStatus is the attachments' line in [Status].
+type AttachmentsStatus struct {
+	// Pending counts the files named by records this node reads that it
+	// does not hold whole: still to fetch (eagerly, or when asked for).
+	Pending int `json:"pending"`
+	// ChunksFetched, ChunksServed and BadPeers count since start: 64 KiB
+	// chunks received and sent, and fetches a partner spoiled with data
+	// that did not match its blob id.
+	ChunksFetched uint64 `json:"chunks_fetched"`
+	ChunksServed  uint64 `json:"chunks_served"`
+	BadPeers      uint64 `json:"bad_peers"`
+}
+
+func (n *Node) attachmentsStatus() AttachmentsStatus {
+	var a AttachmentsStatus
+	a.Pending, _ = n.AttachmentsPending()
+	if x := n.blobx.Load(); x != nil {
+		st := x.Stats()
+		a.ChunksFetched, a.ChunksServed, a.BadPeers = st.ChunksFetched.Load(), st.ChunksServed.Load(), st.BadPeers.Load()
+	}
+	return a
+}
+
 // AttachmentsPending counts the files that records this node reads name
 // and that it does not hold whole yet.
 func (n *Node) AttachmentsPending() (int, error) {

@@ -66,7 +66,13 @@ func TestAttachmentReachesAudienceOnly(t *testing.T) {
 	if n, err := be.AttachmentsPending(); n != 0 || err != nil {
 		t.Fatalf("BE pending %d, %v", n, err)
 	}
+	if st, _ := be.Status(); st.Attachments.Pending != 0 || st.Attachments.ChunksFetched != 4 {
+		t.Fatalf("BE's status: %+v, want nothing pending and the photo's 4 chunks fetched", st.Attachments)
+	}
 	eventually(t, 30*time.Second, "AE replicates IN's entry", func() error { return holds(fr, "IN", p.Seq) })
+	if st, _ := fr.Status(); st.Attachments.Pending != 0 {
+		t.Fatalf("AE, outside the audience, counts %d files to fetch", st.Attachments.Pending)
+	}
 	out.Reset()
 	if _, err := fr.OpenAttachment(ctx, "IN", p.Seq, "shipment.jpg", &out); err == nil || out.Len() != 0 {
 		t.Fatalf("AE, outside the audience, opened the photo: %v", err)
@@ -84,5 +90,40 @@ func TestPublishRefusesFilesNotHeld(t *testing.T) {
 		Key:    "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"}
 	if _, err := in.Publish(context.Background(), protocol.NoticeType, withFiles(t, f), []string{"BE"}); !errors.Is(err, ErrInvalidRecord) {
 		t.Fatalf("publish with a blob not held: %v, want ErrInvalidRecord", err)
+	}
+}
+
+// TestAttachmentOnDemand: a file above the eager size waits, counted as
+// still to fetch in the status, until the operator asks for it.
+func TestAttachmentOnDemand(t *testing.T) {
+	in := testNode(t, "IN")
+	be := testNodeWith(t, "BE", func(n *Node) { n.cfg.AttachmentEagerMB = -1 })
+	pin(t, in, be)
+	pin(t, be, in)
+	scan := bytes.Repeat([]byte("scan "), 30000)
+	f, err := in.AddAttachment(bytes.NewReader(scan), "scan.pdf", "application/pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := in.Publish(ctx, protocol.NoticeType, withFiles(t, f), []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE counts the scan as still to fetch", func() error {
+		if st, _ := be.Status(); st.Attachments.Pending != 1 {
+			return errors.New("not pending")
+		}
+		return nil
+	})
+	if st, _ := be.Status(); st.Attachments.ChunksFetched != 0 {
+		t.Fatal("fetched eagerly although eager fetching is off")
+	}
+	var out bytes.Buffer
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "scan.pdf", &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
+		t.Fatalf("on demand: %v", err)
+	}
+	if st, _ := be.Status(); st.Attachments.Pending != 0 {
+		t.Fatalf("still pending after the fetch: %+v", st.Attachments)
 	}
 }
