@@ -1,6 +1,11 @@
 package protocol
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 )
 
@@ -94,3 +99,32 @@ func isRestrictedName(s string) bool {
 }
 
 func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// Check reads a file from r and checks that it is the one f names: the
+// same size and SHA-256. It reads at most one byte past f.Size.
+func (f AttachedFile) Check(r io.Reader) error {
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(r, f.Size+1))
+	if err != nil {
+		return fmt.Errorf("check file %q: %w", f.Name, err)
+	}
+	if n != f.Size {
+		return fmt.Errorf("check file %q: %d bytes or more, the record says %d: %w", f.Name, n, f.Size, ErrFileMismatch)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
+		return fmt.Errorf("check file %q: SHA-256 %s, the record says %s: %w", f.Name, got, f.SHA256, ErrFileMismatch)
+	}
+	return nil
+}
+
+// FilesOf returns the files a validated record body names in its
+// attachments member, or nil.
+func FilesOf(body []byte) []AttachedFile {
+	var r struct {
+		Attachments []AttachedFile `json:"attachments"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return nil
+	}
+	return r.Attachments
+}

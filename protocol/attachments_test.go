@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,26 @@ func TestAttachmentsInvalid(t *testing.T) {
 		if r, found := ve.Reason(tc.field); !found || !strings.Contains(r, tc.reason) {
 			t.Errorf("%s: reasons %v, want %q", tc.field, ve.Errors, tc.reason)
 		}
+	}
+}
+
+// TestAttachedFileCheck: a file is accepted only with the size and
+// SHA-256 the record names.
+func TestAttachedFileCheck(t *testing.T) {
+	n, err := ParseNotice(readFile(t, examplesDir+"/"+attachmentsExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := n.Files()[0] // "test", 4 bytes
+	if err := f.Check(strings.NewReader("test")); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"tes", "test!", "Test", ""} {
+		if err := f.Check(strings.NewReader(bad)); !errors.Is(err, ErrFileMismatch) || !strings.Contains(err.Error(), f.Name) {
+			t.Errorf("%q: %v, want ErrFileMismatch naming the file", bad, err)
+		}
+	}
+	if got := FilesOf(readFile(t, examplesDir+"/"+attachmentsExample)); len(got) != 1 || got[0] != f {
+		t.Fatalf("FilesOf = %+v", got)
 	}
 }
