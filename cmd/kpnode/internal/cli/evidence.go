@@ -38,8 +38,8 @@ func runEvidence(e *env, args []string) error {
 // evidenceExportFlags are the flags of "kpnode evidence export".
 type evidenceExportFlags struct {
 	home, author, out, passFile, files string
-	seq                         uint64
-	item                        int
+	seq                                uint64
+	item                               int
 }
 
 func runEvidenceExport(e *env, args []string) error {
