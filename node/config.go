@@ -136,6 +136,9 @@ func (c Config) Validate() error {
 	if c.StoreMinFreeMB < -1 || c.StoreMinFreeMB > 1<<30 {
 		return fmt.Errorf("%w: store_min_free_mb: %d is not -1 (off), 0 (default) or a size in MiB up to 1 PiB", ErrBadConfig, c.StoreMinFreeMB)
 	}
+	if c.AttachmentEagerMB < -1 || c.AttachmentEagerMB > protocol.MaxAttachmentSize>>20 {
+		return fmt.Errorf("%w: attachment_eager_mb: %d is not -1 (none eagerly), 0 (default, 8) or a size in MiB up to %d", ErrBadConfig, c.AttachmentEagerMB, protocol.MaxAttachmentSize>>20)
+	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)
 	}
