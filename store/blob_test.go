@@ -2,11 +2,14 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/kpnode/kpnode/blob"
 )
 
@@ -159,4 +162,40 @@ func TestBlobChunkWriter(t *testing.T) {
 	if w, _ := dst.NewBlobChunkWriter(); w.Put(m.Chunks[0], make([]byte, blob.MaxChunkCiphertext+1)) == nil {
 		t.Fatal("oversized chunk accepted")
 	}
+}
+
+// TestVerifyBlobs: Verify finds a chunk altered on disk and a blob marked
+// complete with a chunk missing.
+func TestVerifyBlobs(t *testing.T) {
+	s := openMem(t)
+	id, m := putSealed(t, s, bytes.Repeat([]byte{5}, 3*blob.ChunkSize))
+	if err := s.MarkBlobComplete(id); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(context.Background())
+	if err != nil || !rep.OK() || rep.Blobs != 1 {
+		t.Fatalf("a sound blob: %+v, %v", rep, err)
+	}
+	altered := bytes.Clone(mustChunk(t, s, m, 1))
+	altered[7] ^= 1
+	if err := s.update(func(txn *badger.Txn) error { return txn.Set(makeKey(prefixBlobChunk, m.Chunks[1][:]), altered) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.update(func(txn *badger.Txn) error { return txn.Delete(makeKey(prefixBlobChunk, m.Chunks[2][:])) }); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = s.Verify(context.Background())
+	if err != nil || len(rep.Problems) != 2 || rep.Problems[0].Kind != ProblemBlob ||
+		!strings.Contains(rep.Problems[0].Detail, "altered on disk") || !strings.Contains(rep.Problems[1].Detail, "chunk 2 of 3 missing") {
+		t.Fatalf("problems %+v, %v", rep.Problems, err)
+	}
+}
+
+func mustChunk(t *testing.T, s *Store, m *blob.Manifest, i int) []byte {
+	t.Helper()
+	ct, err := s.BlobChunk(m, i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct
 }
