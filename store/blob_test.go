@@ -199,3 +199,40 @@ func mustChunk(t *testing.T, s *Store, m *blob.Manifest, i int) []byte {
 	}
 	return ct
 }
+
+// TestBackupKeepsBlobs: a backup carries the blobs, and the restored
+// store holds each whole and verifies.
+func TestBackupKeepsBlobs(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plain := bytes.Repeat([]byte("photo "), 700_000) // 4.2 MB, 65 chunks
+	id, m := putSealed(t, s, plain)
+	if err := s.MarkBlobComplete(id); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := s.Backup(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir() + "/restored"
+	if _, err := Restore(Options{Dir: dir, MinFree: -1}, bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(Options{Dir: dir, MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if done, err := r.BlobComplete(id); !done || err != nil {
+		t.Fatalf("restored blob complete = %v, %v", done, err)
+	}
+	if first, _ := r.BlobFirstMissing(m); first != len(m.Chunks) {
+		t.Fatalf("restored blob misses chunk %d", first)
+	}
+	if rep, err := r.Verify(context.Background()); err != nil || !rep.OK() || rep.Blobs != 1 {
+		t.Fatalf("restored store: %+v, %v", rep, err)
+	}
+}
