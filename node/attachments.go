@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/kpnode/kpnode/blob"
 	"github.com/kpnode/kpnode/crypto"
@@ -44,7 +46,37 @@ func (n *Node) startBlobs(h host.Host) error {
 	x.Register()
 	n.blobx.Store(x)
 	n.wg.Go(func() { x.Run(n.runCtx) })
+	n.wg.Go(func() { n.retryAttachments(x, cmp.Or(n.blobRetry, blobRetryEvery)) })
 	return nil
+}
+
+// blobRetryEvery is how often the files still to fetch eagerly are asked
+// for again: a fetch that found no partner holding the file (the author
+// offline, a relay still pulling it) is not left to the operator.
+const blobRetryEvery = time.Minute
+
+// retryAttachments queues, every period until the node closes, the
+// pending files up to the eager size.
+func (n *Node) retryAttachments(x *blobxfer.Exchanger, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.runCtx.Done():
+			return
+		case <-t.C:
+		}
+		pending, err := n.st.PendingBlobs()
+		if err != nil {
+			n.log.Warn("list attachments to fetch", "err", err)
+			continue
+		}
+		for _, p := range pending {
+			if p.Size <= n.cfg.attachmentEager() && !x.Enqueue(blobxfer.Job{ID: p.ID, MaxSize: p.Size}) {
+				break // the queue is full: the rest next time
+			}
+		}
+	}
 }
 
 // blobAdmit admits pinned partners that are not cooling off.
@@ -108,7 +140,7 @@ func (n *Node) noteAttachments(author crypto.PublicKey, seq uint64, value any) {
 		if err != nil {
 			continue // the validator checked it
 		}
-		if err := n.st.AddBlobRef(id, store.BlobRef{Author: author, Seq: seq}); err != nil {
+		if err := n.st.AddBlobRef(id, store.BlobRef{Author: author, Seq: seq, Size: f.Size}); err != nil {
 			n.log.Warn("record attachment", "seq", seq, "err", err)
 			continue
 		}
@@ -257,6 +289,6 @@ func (n *Node) attachmentsStatus() AttachmentsStatus {
 // AttachmentsPending counts the files that records this node reads name
 // and that it does not hold whole yet.
 func (n *Node) AttachmentsPending() (int, error) {
-	ids, err := n.st.PendingBlobs()
-	return len(ids), err
+	pending, err := n.st.PendingBlobs()
+	return len(pending), err
 }

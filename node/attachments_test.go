@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpnode/kpnode/blob"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // withFiles returns IN's example notice carrying files.
@@ -125,5 +126,46 @@ func TestAttachmentOnDemand(t *testing.T) {
 	}
 	if st, _ := be.Status(); st.Attachments.Pending != 0 {
 		t.Fatalf("still pending after the fetch: %+v", st.Attachments)
+	}
+}
+
+// TestAttachmentThroughRelayAfterRetry: BE has paused its link to IN, so
+// it gets IN's notice through AE, which cannot read it. BE's first fetch
+// finds no partner holding the photo; AE, asked, pulls the ciphertext
+// from IN, and BE's retry gets it from AE, byte-identical.
+func TestAttachmentThroughRelayAfterRetry(t *testing.T) {
+	in, ae := testNode(t, "IN"), testNode(t, "AE")
+	be := testNodeWith(t, "BE", func(n *Node) { n.blobRetry = 200 * time.Millisecond })
+	for _, pair := range [][2]*Node{{in, be}, {be, in}, {in, ae}, {ae, in}, {be, ae}, {ae, be}} {
+		pin(t, pair[0], pair[1])
+	}
+	if _, err := be.PausePartner("IN", true); err != nil {
+		t.Fatal(err)
+	}
+	photo := bytes.Repeat([]byte("seized parcel "), 80_000) // 1.1 MB
+	f, err := in.AddAttachment(bytes.NewReader(photo), "parcel.jpg", "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := in.Publish(context.Background(), protocol.NoticeType, withFiles(t, f), []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := blob.ParseID(f.Blob)
+	eventually(t, 60*time.Second, "BE holds the photo, through AE", func() error {
+		if done, _ := be.st.BlobComplete(id); !done {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	var out bytes.Buffer
+	if _, err := be.OpenAttachment(context.Background(), "IN", p.Seq, "parcel.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+		t.Fatalf("BE opens the photo: %v", err)
+	}
+	if be.currentHost().Network().Connectedness(in.currentHost().ID()) == network.Connected {
+		t.Fatal("BE connected to IN: the relay proves nothing")
+	}
+	if st, _ := ae.Status(); st.Attachments.ChunksServed == 0 {
+		t.Fatal("AE served nothing")
 	}
 }

@@ -87,6 +87,9 @@ type Node struct {
 	live atomic.Pointer[liveParts]
 	// blobx serves and fetches attachments (attachments.go); set by Start.
 	blobx atomic.Pointer[blobxfer.Exchanger]
+	// blobRetry is how often pending files are asked for again:
+	// blobRetryEvery unless a test shortens it before Start.
+	blobRetry time.Duration
 	// startup is this node's card as Start signed it and when it started;
 	// kept after Close.
 	startup atomic.Pointer[startInfo]

@@ -17,7 +17,7 @@ const (
 	prefixBlobManifest = "b/m/" // id(32)                   -> manifest bytes
 	prefixBlobChunk    = "b/c/" // sha256(32) of the chunk   -> ciphertext chunk
 	prefixBlobDone     = "b/d/" // id(32)                   -> empty: every chunk held
-	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> empty: a record of ours names it
+	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> size(8): a record we read names it, with that size
 	prefixBlobOwn      = "b/o/" // plaintext sha256(32)     -> id(32) file key(32)
 )
 
@@ -29,6 +29,7 @@ func blobKey(prefix string, id blob.ID, tail ...[]byte) []byte {
 type BlobRef struct {
 	Author crypto.PublicKey
 	Seq    uint64
+	Size   int64 // the file's size as the record states it
 }
 
 // PutBlobManifest stores the manifest of blob id, checking that it hashes
@@ -157,10 +158,11 @@ func (s *Store) MarkBlobComplete(id blob.ID) error {
 	return s.update(func(txn *badger.Txn) error { return txn.Set(blobKey(prefixBlobDone, id), nil) })
 }
 
-// AddBlobRef records that the record (author, seq) names blob id.
+// AddBlobRef records that the record (r.Author, r.Seq) names blob id,
+// with size r.Size.
 func (s *Store) AddBlobRef(id blob.ID, r BlobRef) error {
 	return s.update(func(txn *badger.Txn) error {
-		return txn.Set(blobKey(prefixBlobRef, id, r.Author[:], be64(r.Seq)), nil)
+		return txn.Set(blobKey(prefixBlobRef, id, r.Author[:], be64(r.Seq)), be64(uint64(r.Size)))
 	})
 }
 
@@ -169,38 +171,52 @@ func (s *Store) BlobRefs(id blob.ID) ([]BlobRef, error) {
 	var refs []BlobRef
 	err := s.view(func(txn *badger.Txn) error {
 		return scanKeys(txn, blobKey(prefixBlobRef, id), func(k []byte) error {
-			if len(k) == len(prefixBlobRef)+len(id)+feedSeqLen {
-				var r BlobRef
-				copy(r.Author[:], k[len(prefixBlobRef)+len(id):])
-				r.Seq = uint64FromBE(k[len(k)-8:])
-				refs = append(refs, r)
+			if len(k) != len(prefixBlobRef)+len(id)+feedSeqLen {
+				return nil
 			}
-			return nil
+			r := BlobRef{Seq: uint64FromBE(k[len(k)-8:])}
+			copy(r.Author[:], k[len(prefixBlobRef)+len(id):])
+			v, err := getValue(txn, k)
+			if err == nil && len(v) == 8 {
+				r.Size = int64(uint64FromBE(v))
+			}
+			refs = append(refs, r)
+			return err
 		})
 	})
 	return refs, err
 }
 
+// PendingBlob is a file still to fetch: its blob and the smallest size a
+// record that names it states.
+type PendingBlob struct {
+	ID   blob.ID
+	Size int64
+}
+
 // PendingBlobs returns the blobs that records of this node name and whose
 // chunks are not all held: the attachments still to fetch.
-func (s *Store) PendingBlobs() ([]blob.ID, error) {
-	var ids []blob.ID
+func (s *Store) PendingBlobs() ([]PendingBlob, error) {
+	var out []PendingBlob
 	err := s.view(func(txn *badger.Txn) error {
-		var last blob.ID
 		return scanKeys(txn, []byte(prefixBlobRef), func(k []byte) error {
-			id := blob.ID(k[len(prefixBlobRef) : len(prefixBlobRef)+len(last)])
-			if id == last {
+			id := blob.ID(k[len(prefixBlobRef) : len(prefixBlobRef)+len(blob.ID{})])
+			size := int64(blob.MaxSize)
+			if v, err := getValue(txn, k); err == nil && len(v) == 8 {
+				size = int64(uint64FromBE(v))
+			}
+			if n := len(out); n > 0 && out[n-1].ID == id {
+				out[n-1].Size = min(out[n-1].Size, size)
 				return nil
 			}
-			last = id
 			done, err := has(txn, blobKey(prefixBlobDone, id))
 			if err == nil && !done {
-				ids = append(ids, id)
+				out = append(out, PendingBlob{ID: id, Size: size})
 			}
 			return err
 		})
 	})
-	return ids, err
+	return out, err
 }
 
 // scanKeys calls fn with every key under prefix that is long enough to

@@ -105,16 +105,16 @@ func TestPendingBlobs(t *testing.T) {
 	missing := blob.ID(sha256.Sum256([]byte("elsewhere")))
 	a := newChain(t).author()
 	for seq, id := range []blob.ID{done, missing, missing} {
-		if err := s.AddBlobRef(id, BlobRef{Author: a, Seq: uint64(seq + 1)}); err != nil {
+		if err := s.AddBlobRef(id, BlobRef{Author: a, Seq: uint64(seq + 1), Size: int64(100 - seq)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ids, err := s.PendingBlobs()
-	if err != nil || !slices.Equal(ids, []blob.ID{missing}) {
-		t.Fatalf("pending %v, %v, want [%s]", ids, err, missing)
+	pending, err := s.PendingBlobs()
+	if err != nil || !slices.Equal(pending, []PendingBlob{{ID: missing, Size: 98}}) {
+		t.Fatalf("pending %v, %v, want [%s] with the smaller size stated", pending, err, missing)
 	}
 	refs, err := s.BlobRefs(missing)
-	if err != nil || len(refs) != 2 || refs[0].Seq != 2 || refs[1].Seq != 3 || refs[0].Author != a {
+	if err != nil || len(refs) != 2 || refs[0].Seq != 2 || refs[1].Seq != 3 || refs[0].Author != a || refs[0].Size != 99 {
 		t.Fatalf("refs %+v, %v", refs, err)
 	}
 }
