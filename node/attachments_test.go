@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
 
@@ -167,5 +168,39 @@ func TestAttachmentThroughRelayAfterRetry(t *testing.T) {
 	}
 	if st, _ := ae.Status(); st.Attachments.ChunksServed == 0 {
 		t.Fatal("AE served nothing")
+	}
+}
+
+// TestFootprintSampleWithImages: a footprint sample goes to the partner the
+// operator names (it names no party of its own) with its images.
+func TestFootprintSampleWithImages(t *testing.T) {
+	in, be := testNode(t, "IN"), testNode(t, "BE")
+	pin(t, in, be)
+	pin(t, be, in)
+	plate := bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 5000)
+	f, err := in.AddAttachment(bytes.NewReader(plate), "plate.png", "image/png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../docs/examples/footprint_sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	m["attachments"] = []protocol.AttachedFile{f}
+	body, _ := json.Marshal(m)
+	ctx := context.Background()
+	if _, err := in.Publish(ctx, protocol.FootprintSampleType, body, nil); err == nil {
+		t.Fatal("a sample published without naming its readers")
+	}
+	p, err := in.Publish(ctx, protocol.FootprintSampleType, body, []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE holds the sample", func() error { return holds(be, "IN", p.Seq) })
+	var out bytes.Buffer
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "plate.png", &out); err != nil || !bytes.Equal(out.Bytes(), plate) {
+		t.Fatalf("BE opens the plate: %v", err)
 	}
 }

@@ -101,3 +101,34 @@ func TestAttachedFileCheck(t *testing.T) {
 		t.Fatalf("FilesOf = %+v", got)
 	}
 }
+
+func TestFootprintSample(t *testing.T) {
+	f, err := ParseFootprintSample(readFile(t, examplesDir+"/footprint_sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Origin != "CF" || f.Method != "spectroscopy" || len(f.Files()) != 1 {
+		t.Fatalf("parsed %+v", f)
+	}
+	if parties, named := f.Parties(); parties != nil || named {
+		t.Fatal("a sample names its own readers")
+	}
+	bad := []struct{ field, value, reason string }{
+		{"method", "guess", "must be one of"},
+		{"origin", "cf", "two-letter"},
+		{"sample_id", "has space", "reference"},
+		{"results", "", "is required"},
+		{"collected", "2026-13-01", "date"},
+	}
+	for _, b := range bad {
+		body := mutated(t, "footprint_sample.json", set(b.field, b.value))
+		_, err := ParseFootprintSample(body)
+		ve, ok := err.(*ValidationError)
+		if !ok {
+			t.Fatalf("%s: %v", b.field, err)
+		}
+		if r, found := ve.Reason(b.field); !found || !strings.Contains(r, b.reason) {
+			t.Errorf("%s = %q: reasons %v, want %q", b.field, b.value, ve.Errors, b.reason)
+		}
+	}
+}

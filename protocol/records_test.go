@@ -26,6 +26,7 @@ var recordExamples = map[string]string{
 	WithdrawalType:           "withdrawal.json",
 	BatchType:                "batch.json",
 	HandoverType:             "key_handover.json",
+	FootprintSampleType:      "footprint_sample.json",
 }
 
 // invalidCase is a change to an example and the field and reason it must
@@ -74,8 +75,8 @@ func TestEveryTypeHasExample(t *testing.T) {
 			t.Errorf("type %q: %v", rt.Name, err)
 		}
 	}
-	if len(Types()) != 12 {
-		t.Errorf("%d registered types, want 12", len(Types()))
+	if len(Types()) != 13 {
+		t.Errorf("%d registered types, want 13", len(Types()))
 	}
 }
 

@@ -14,6 +14,7 @@ export const TYPES = [
   ['anomaly_answer', 'Anomaly answer'],
   ['acknowledgement', 'Acknowledgement'],
   ['withdrawal', 'Withdrawal'],
+  ['footprint_sample', 'Footprint sample'],
   ['batch', 'Batch (an imported file)'],
 ];
 
@@ -95,5 +96,6 @@ const SUMMARIES = {
   anomaly_answer: (r) => 'Answer to ' + r.query.feed + ' #' + r.query.seq + ' (' + r.status.replace(/_/g, ' ') + ')',
   acknowledgement: (r) => 'Acknowledges notice ' + r.of.feed + ' #' + r.of.seq + (r.remarks ? ': ' + r.remarks : ''),
   withdrawal: (r) => 'Withdraws entry #' + r.supersedes.seq + ': ' + r.reason,
+  footprint_sample: (r) => r.sample_id + ': ' + r.deposit + ' (' + r.origin + '), ' + r.method.replace(/_/g, ' ') + ' by ' + r.laboratory,
   batch: (r) => 'Batch of ' + r.items.length + ' ' + typeLabel(r.type) + (r.items.length === 1 ? '' : ' records'),
 };
