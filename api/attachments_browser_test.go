@@ -32,7 +32,6 @@ func testPNG(t *testing.T) string {
 	return path
 }
 
-
 // TestAttachmentsInBrowser: an officer at IN attaches a photo and a scan
 // to a notice in the form (the file input); at BE the notice's page shows
 // the photo as a thumbnail, loaded from BE's node, and the scan as a
