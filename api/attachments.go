@@ -22,6 +22,11 @@ type AttachmentBackend interface {
 // viewer); any other is served as a download.
 var inlineTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true, "application/pdf": true}
 
+// attachmentWindow is how long an attachment request may take: a file of
+// 64 MiB fetched from partners over a slow link, or uploaded, outlasts
+// the server's two-minute timeouts, so these routes set their own.
+const attachmentWindow = 10 * time.Minute
+
 func (h *Handler) attachments() (AttachmentBackend, error) {
 	ab, ok := h.b.(AttachmentBackend)
 	if !ok {
@@ -39,6 +44,7 @@ func (h *Handler) addAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(attachmentWindow))
 	name, mt := r.URL.Query().Get("name"), strings.ToLower(r.URL.Query().Get("media_type"))
 	if name == "" || mt == "" {
 		return badRequest("query: name and media_type are required")
@@ -71,6 +77,7 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("seq must be a positive integer")
 	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(attachmentWindow))
 	tmp, err := os.CreateTemp("", "kpnode-attachment-*")
 	if err != nil {
 		return err
