@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kpnode/kpnode/blob"
 	"github.com/kpnode/kpnode/store"
@@ -104,6 +105,43 @@ func TestHostilePeerRefusedAndPenalised(t *testing.T) {
 			t.Fatalf("first missing %d, want 2: the flipped chunk must not be stored", first)
 		}
 	})
+}
+
+// TestMalformedRequestPenalised: a peer that sends the server what no
+// correct peer sends (an unknown request, a range out of bounds, an
+// oversized frame) is penalised and its stream reset.
+func TestMalformedRequestPenalised(t *testing.T) {
+	in := newNode(t, nil)
+	bad := newHost(t)
+	frames := [][]byte{
+		{0, 0, 0, 1, 0x7f},
+		append([]byte{0, 0, 0, 41, reqChunks}, chunkRange{from: blob.MaxChunks, count: 1}.encode()...),
+		binary.BigEndian.AppendUint32(nil, maxFrame+1),
+	}
+	for i, fr := range frames {
+		ctx := fetchCtx(t)
+		if err := bad.Connect(ctx, peer.AddrInfo{ID: in.h.ID(), Addrs: in.h.Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := bad.NewStream(ctx, in.h.ID(), ProtocolID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Write(fr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readFrame(s); err == nil {
+			t.Fatalf("frame %d answered", i)
+		}
+		_ = s.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(in.penalties()) != i+1 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // bounded by the deadline
+		}
+		if p := in.penalties(); len(p) != i+1 || p[i] != bad.ID() {
+			t.Fatalf("after frame %d: penalised %v, want the sender %d times", i, p, i+1)
+		}
+	}
 }
 
 func TestReadFrameBounds(t *testing.T) {

@@ -38,6 +38,10 @@ func (x *Exchanger) serve(s network.Stream) {
 		}
 		if err != nil {
 			x.log.Debug("blob stream ended", "peer", p, "err", err)
+			if errors.Is(err, ErrBadPeer) && x.cfg.Penalise != nil {
+				x.stats.BadPeers.Add(1)
+				x.cfg.Penalise(p, err)
+			}
 			_ = s.Reset()
 			return
 		}
