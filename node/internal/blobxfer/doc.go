@@ -13,8 +13,10 @@
 // for the rest of the fetch and reported through Config.Penalise; one
 // that does not hold the blob is merely skipped.
 //
-// Memory is bounded: a session holds one manifest (at most 32 KiB) and
-// one chunk (64 KiB) at a time, never a whole file.
+// Memory is bounded whatever the file's size, never a whole file: a fetch
+// holds one manifest (at most 32 KiB), the frame being read (64 KiB) and
+// the store's write batch (about 2.4 MiB, two at most committing); a
+// server holds four chunks read ahead of the network.
 //
 // # Concurrency
 //
