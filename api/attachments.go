@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -56,7 +57,7 @@ func (h *Handler) addAttachment(w http.ResponseWriter, r *http.Request) error {
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	if _, err := io.Copy(tmp, r.Body); err != nil {
-		return badRequest("request body: " + err.Error())
+		return fmt.Errorf("read attachment: %w", err) // a body over 64 MiB: 413
 	}
 	f, err := ab.AddAttachment(tmp, name, mt)
 	if err != nil {

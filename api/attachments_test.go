@@ -59,6 +59,10 @@ func TestAttachmentRoutes(t *testing.T) {
 	if code, body = call(t, in, "POST", "/api/attachments?name=x", testToken, photo); code != http.StatusBadRequest {
 		t.Fatalf("no media type: %d %s", code, body)
 	}
+	big := make([]byte, protocol.MaxAttachmentSize+1)
+	if code, body = call(t, in, "POST", "/api/attachments?name=big.bin&media_type=application/octet-stream", testToken, big); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a file over 64 MiB: %d %s, want 413", code, body)
+	}
 }
 
 type response struct {

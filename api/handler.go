@@ -170,7 +170,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/reference/unit-values", h.unitValues)
 	h.handle("GET /api/valuation", h.valuation)
 	// attachments (issue 18)
-	h.handleLimit("POST /api/attachments", protocol.MaxAttachmentSize+1, h.addAttachment)
+	h.handleLimit("POST /api/attachments", protocol.MaxAttachmentSize, h.addAttachment)
 	h.handle("GET /api/records/{feed}/{seq}/attachments/{name}", h.getAttachment)
 	h.handleLimit("POST /api/valuation", node.MaxValuationBytes, h.importValuation)
 	h.handle("DELETE /api/valuation", h.resetValuation)
