@@ -17,6 +17,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -85,23 +86,32 @@ func (n *Node) blobAdmit(p peer.ID) bool {
 	return ok && !n.scores.coolingOff(p, n.now())
 }
 
-// blobSources lists the partners to ask for blob id: the authors of the
-// records that name it first, then every other partner (a relay may hold
-// it), never except.
+// blobSources lists the connected partners to ask for blob id: the
+// authors of the records that name it first, then every other one (a
+// relay may hold it), never except. Partners not connected are left out:
+// a dial to an unreachable one would hold a fetch for the dial timeout,
+// and the dialer keeps reachable partners connected.
 func (n *Node) blobSources(id blob.ID, except peer.ID) []peer.ID {
+	h := n.currentHost()
+	if h == nil {
+		return nil
+	}
 	snap := n.roster.Snapshot()
 	byCode := snap.PeersByCode()
+	usable := func(p peer.ID, out []peer.ID) bool {
+		return p != except && !slices.Contains(out, p) && h.Network().Connectedness(p) == network.Connected
+	}
 	var out []peer.ID
 	refs, _ := n.st.BlobRefs(id)
 	for _, r := range refs {
 		if code, ok := snap.FeedCode(r.Author); ok {
-			if p, ok := byCode[code]; ok && p != except && !slices.Contains(out, p) {
+			if p, ok := byCode[code]; ok && usable(p, out) {
 				out = append(out, p)
 			}
 		}
 	}
 	for _, p := range snap.Peers() {
-		if p != except && !slices.Contains(out, p) {
+		if usable(p, out) {
 			out = append(out, p)
 		}
 	}
