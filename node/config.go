@@ -40,6 +40,22 @@ type Config struct {
 	// reads go on (docs/operations.md, "When the disk is full"). 0 means
 	// store.DefaultMinFree (256 MiB); -1 turns the check off.
 	StoreMinFreeMB int64 `json:"store_min_free_mb,omitempty"`
+	// AttachmentEagerMB is the size, in MiB, up to which a record's files
+	// are fetched as soon as the record arrives; larger ones are fetched
+	// when asked for (kpnode attachments get). 0 means 8 MiB; -1 fetches
+	// none eagerly.
+	AttachmentEagerMB int64 `json:"attachment_eager_mb,omitempty"`
+}
+
+// attachmentEager is [Config.AttachmentEagerMB] in bytes.
+func (c Config) attachmentEager() int64 {
+	switch {
+	case c.AttachmentEagerMB < 0:
+		return -1
+	case c.AttachmentEagerMB == 0:
+		return defaultAttachmentEager
+	}
+	return c.AttachmentEagerMB << 20
 }
 
 // StoreMinFree is the reserve in bytes, as [store.Options.MinFree] takes it.
@@ -119,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if c.StoreMinFreeMB < -1 || c.StoreMinFreeMB > 1<<30 {
 		return fmt.Errorf("%w: store_min_free_mb: %d is not -1 (off), 0 (default) or a size in MiB up to 1 PiB", ErrBadConfig, c.StoreMinFreeMB)
+	}
+	if c.AttachmentEagerMB < -1 || c.AttachmentEagerMB > protocol.MaxAttachmentSize>>20 {
+		return fmt.Errorf("%w: attachment_eager_mb: %d is not -1 (none eagerly), 0 (default, 8) or a size in MiB up to %d", ErrBadConfig, c.AttachmentEagerMB, protocol.MaxAttachmentSize>>20)
 	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/internal/buildinfo"
+	"github.com/kpnode/kpnode/node/internal/blobxfer"
 	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
@@ -61,6 +62,11 @@ type Node struct {
 	// scores): built whole by New, listening from Start.
 	ex *exchange.Service
 
+	// blobx serves and fetches attachments (attachments.go); set by Start.
+	blobx atomic.Pointer[blobxfer.Exchanger]
+	// blobRetry is how often pending files are asked for again:
+	// blobRetryEvery unless a test shortens it before Start.
+	blobRetry time.Duration
 	// startup is this node's card as Start signed it and when it started;
 	// nil before Start, kept after Close.
 	startup atomic.Pointer[startInfo]
@@ -163,6 +169,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.startup.Store(&startInfo{card: card, at: n.now()})
+	if err := n.startBlobs(); err != nil { // attachments: serve /kpnode/blob/1.0.0 through the exchange
+		n.fail()
+		return err
+	}
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.sampler() }()
 	n.log.Info("node started", "participant", n.cfg.Participant, "peer", n.id.PeerID(),
