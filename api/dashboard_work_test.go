@@ -253,6 +253,7 @@ func TestDashboardClerkWork(t *testing.T) {
 		// BE's node stops: our next entry waits for it, and the row says why.
 		beNode.Close()
 		waitFor(t, inTab, "BE not connected", visible(`tr[data-partner="BE"][data-connected="false"]`))
+		waitFor(t, inTab, "BE unreachable for a while", containsText(row, "unreachable for"))
 		req, _ = json.Marshal(PublishRequest{To: []string{"BE"}, Record: []byte(notice)})
 		apiJSON(t, in, "POST", "/api/records/notice", req, nil)
 		waitFor(t, inTab, "behind: not connected", containsText(row, "Behind: not connected"))

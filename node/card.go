@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -25,11 +26,7 @@ func (n *Node) signCard(h host.Host) (*protocol.SignedCard, error) {
 	if err != nil {
 		return nil, err
 	}
-	addrs := make([]string, 0, len(h.Addrs()))
-	for _, a := range h.Addrs() {
-		addrs = append(addrs, a.String())
-	}
-	slices.Sort(addrs)
+	addrs := reach.DirectAddrs(h) // reach: no relay addresses (they name the relay's peer; partners find relays themselves)
 	c := protocol.Card{Version: 1, Code: n.cfg.Participant, Name: n.cfg.Name, PeerID: n.id.PeerID(),
 		AgeRecipient: n.id.Recipient().String(), Addrs: addrs, Created: created}
 	sc, err := protocol.SignCard(c, n.id)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 	ma "github.com/multiformats/go-multiaddr"
@@ -20,8 +21,14 @@ type Config struct {
 	Participant string `json:"participant"`
 	// Name is the authority's human name ("India KP Authority").
 	Name string `json:"name"`
-	// Listen are the libp2p listen multiaddrs (TCP and QUIC).
+	// Listen are the libp2p listen multiaddrs (TCP and QUIC). Empty: the
+	// node only dials out (behind NAT), and partners reach it through a
+	// partner's relay.
 	Listen []string `json:"listen"`
+	// Announce, when set, are the addresses the card and identify
+	// advertise instead of the listen ones: what partners dial (a NAT's
+	// public address and forwarded port, a /dns4 or /dnsaddr name).
+	Announce []string `json:"announce,omitempty"` // reach: config fields
 	// API is the HOST:PORT of the local HTTP API. It should stay on loopback.
 	API string `json:"api"`
 	// LogLevel is debug, info, warn or error.
@@ -40,6 +47,10 @@ type Config struct {
 	// reads go on (docs/operations.md, "When the disk is full"). 0 means
 	// store.DefaultMinFree (256 MiB); -1 turns the check off.
 	StoreMinFreeMB int64 `json:"store_min_free_mb,omitempty"`
+	// Reach is how the node stays reachable behind NAT and firewalls:
+	// announce addresses, relay service, port mapping, the unreachable
+	// partner warning (docs/operations.md).
+	Reach reach.Config `json:"reach"` // reach: config fields
 	// AttachmentEagerMB is the size, in MiB, up to which a record's files
 	// are fetched as soon as the record arrives; larger ones are fetched
 	// when asked for (kpnode attachments get). 0 means 8 MiB; -1 fetches
@@ -105,6 +116,7 @@ func DefaultConfig(participant, name string) Config {
 		SyncInterval: Duration(30 * time.Second),
 		StallAfter:   Duration(5 * time.Minute),
 		Reconcile:    reconcile.DefaultConfig(),
+		Reach:        reach.DefaultConfig(), // reach: defaults
 	}
 }
 
@@ -135,6 +147,12 @@ func (c Config) Validate() error {
 	}
 	if c.StoreMinFreeMB < -1 || c.StoreMinFreeMB > 1<<30 {
 		return fmt.Errorf("%w: store_min_free_mb: %d is not -1 (off), 0 (default) or a size in MiB up to 1 PiB", ErrBadConfig, c.StoreMinFreeMB)
+	}
+	if _, err := reach.ParseAnnounce(c.Announce); err != nil { // reach: validation
+		return fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	if err := c.Reach.Validate(); err != nil {
+		return fmt.Errorf("%w: reach: %w", ErrBadConfig, err)
 	}
 	if c.AttachmentEagerMB < -1 || c.AttachmentEagerMB > protocol.MaxAttachmentSize>>20 {
 		return fmt.Errorf("%w: attachment_eager_mb: %d is not -1 (none eagerly), 0 (default, 8) or a size in MiB up to %d", ErrBadConfig, c.AttachmentEagerMB, protocol.MaxAttachmentSize>>20)

@@ -14,9 +14,11 @@ import (
 	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -67,6 +69,12 @@ type Node struct {
 	// blobRetry is how often pending files are asked for again:
 	// blobRetryEvery unless a test shortens it before Start.
 	blobRetry time.Duration
+	// unreach keeps since when each partner has been unreachable and
+	// warns past reach.Config.UnreachableAfter.
+	unreach *reach.Unreachable // reach: unreachable partners
+	// cards bounds how often each partner's sent card is taken.
+	cards *reach.CardGate // reach: card refresh
+
 	// startup is this node's card as Start signed it and when it started;
 	// nil before Start, kept after Close.
 	startup atomic.Pointer[startInfo]
@@ -88,6 +96,8 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n := &Node{cfg: cfg, id: id, st: st, log: log, now: time.Now,
 		counters: newCounters(), events: newEventLog(), history: newHistory(),
 		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
+	n.unreach = reach.NewUnreachable(cfg.Reach.UnreachableAfter.D(), log.With("component", "reach")) // reach: unreachable partners
+	n.cards = reach.NewCardGate()                                                                    // reach: card refresh
 	var err error
 	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {
 		return nil, err
@@ -102,6 +112,10 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n.partnerOps = n.roster
 	if n.ex, err = exchange.New(n.exchangeConfig()); err != nil {
 		n.cancel()
+		return nil, err
+	}
+	if err := n.ex.Handle(reach.CardProtocolID, n.handleCard); err != nil { // reach: card refresh
+		n.fail()
 		return nil, err
 	}
 	n.roster.Subscribe(rosterLink{n})
@@ -152,7 +166,11 @@ func (n *Node) fail() {
 func (n *Node) exchangeConfig() exchange.Config {
 	return exchange.Config{ID: n.id, SyncInterval: n.cfg.SyncInterval.D(), UserAgent: "kpnode/" + Version,
 		Store: n.st, Roster: n.roster, Own: ownLink{n}, Ingest: ingestLink{n}, Log: n.log,
-		Now: func() time.Time { return n.now() }, Count: n.counters.add, Emit: n.events.emit}
+		Now: func() time.Time { return n.now() }, Count: n.counters.add, Emit: n.events.emit,
+		HostOptions: func(partners reach.Partners) ([]libp2p.Option, error) { // reach: NAT, relay, announce
+			return reach.HostOptions(n.cfg.Reach, n.cfg.Listen, n.cfg.Announce, partners)
+		},
+		PartnerConnected: n.sendCard} // reach: card refresh
 }
 
 // Start brings up the libp2p host on the configured listen addresses,
@@ -173,7 +191,9 @@ func (n *Node) Start(ctx context.Context) error {
 		n.fail()
 		return err
 	}
-	n.wg.Add(1)
+	n.wg.Add(3)
+	go func() { defer n.wg.Done(); n.watchAddrs() }()                                                // reach: card refresh
+	go func() { defer n.wg.Done(); n.unreach.Run(n.runCtx, n.ex.Host(), n.ex.Partners(), n.code) }() // reach: unreachable partners
 	go func() { defer n.wg.Done(); n.sampler() }()
 	n.log.Info("node started", "participant", n.cfg.Participant, "peer", n.id.PeerID(),
 		"fingerprint", n.id.Fingerprint(), "listen", n.ex.Addrs())

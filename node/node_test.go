@@ -66,6 +66,14 @@ func testNode(t testing.TB, code string) *Node { return testNodeWith(t, code, ni
 // testNodeWith is testNode with setup applied to the node before it starts.
 func testNodeWith(t testing.TB, code string, setup func(*Node)) *Node {
 	t.Helper()
+	return testNodeConfig(t, code, nil, setup)
+}
+
+// testNodeConfig is testNodeWith whose configuration configure changes
+// before New (what New builds from it: the host's options, such as
+// reach's, cannot change after).
+func testNodeConfig(t testing.TB, code string, configure func(*Config), setup func(*Node)) *Node {
+	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +84,9 @@ func testNodeWith(t testing.TB, code string, setup func(*Node)) *Node {
 	}
 	cfg := DefaultConfig(code, "Authority "+code)
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	if configure != nil {
+		configure(&cfg)
+	}
 	n, err := New(cfg, id, st, nil)
 	if err != nil {
 		t.Fatal(err)

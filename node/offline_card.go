@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	ma "github.com/multiformats/go-multiaddr"
@@ -16,8 +17,9 @@ import (
 // OfflineCard returns this node's card while no daemon runs, so that
 // cards can be exchanged before the first run: the card the daemon
 // signed at its last start when it is this key's, else one signed now
-// with the addresses cfg's listen addresses will have (an unspecified IP
-// stands for each of this machine's interface addresses) and the
+// with the announce addresses when set, else the addresses cfg's listen
+// addresses will have (an unspecified IP stands for each of this
+// machine's interface addresses) and the
 // creation time kept in st, which the daemon's card then carries too.
 // skipped lists the listen addresses left out: a port 0 is chosen only
 // when the daemon starts.
@@ -29,7 +31,7 @@ func OfflineCard(cfg Config, id *crypto.Identity, st *store.Store, now time.Time
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, fmt.Errorf("read signed card: %w", err)
 	}
-	addrs, skipped, err := listenAddrs(cfg.Listen)
+	addrs, skipped, err := cardAddrs(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,6 +46,23 @@ func OfflineCard(cfg Config, id *crypto.Identity, st *store.Store, now time.Time
 		return nil, nil, fmt.Errorf("sign card: %w", err)
 	}
 	return sc, skipped, nil
+}
+
+// cardAddrs returns the addresses the daemon's card will carry: the
+// announce setting when there is one (what the card and identify
+// advertise, reach), else what cfg's listen addresses will be.
+func cardAddrs(cfg Config) (addrs, skipped []string, err error) {
+	if len(cfg.Announce) == 0 {
+		return listenAddrs(cfg.Listen)
+	}
+	as, err := reach.ParseAnnounce(cfg.Announce)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range as {
+		addrs = append(addrs, a.String())
+	}
+	return addrs, nil, nil
 }
 
 // offlineCardCreated returns the card's creation time kept in st, storing

@@ -110,3 +110,25 @@ func TestOfflineCardBadListen(t *testing.T) {
 		t.Errorf("OfflineCard with a bad listen address: %v", err)
 	}
 }
+
+// TestOfflineCardCarriesAnnounce: with an announce setting the card
+// signed before the first run carries those addresses, as the daemon's
+// card does, not the listen addresses behind NAT.
+func TestOfflineCardCarriesAnnounce(t *testing.T) {
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, _ := crypto.NewIdentity()
+	cfg := DefaultConfig("IN", "Authority IN")
+	cfg.Listen = []string{"/ip4/10.0.0.5/tcp/4101"}
+	cfg.Announce = []string{"/dns4/kp.example.org/tcp/4101"}
+	sc, _, err := OfflineCard(cfg, id, st, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Card.Addrs; len(got) != 1 || got[0] != "/dns4/kp.example.org/tcp/4101" {
+		t.Errorf("offline card addrs %v, want the announce address", got)
+	}
+}

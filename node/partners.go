@@ -47,7 +47,10 @@ func (l rosterLink) Removed(p store.Partner, pid peer.ID) { l.n.ex.Removed(p, pi
 
 // PeerRetired refuses the peer of a retired key and closes its
 // connections.
-func (l rosterLink) PeerRetired(pid peer.ID) { l.n.ex.PeerRetired(pid) }
+func (l rosterLink) PeerRetired(pid peer.ID) {
+	l.n.ex.PeerRetired(pid)
+	l.n.cards.Forget(pid) // reach: card refresh
+}
 
 // AddrsSet replaces the addresses of partner peer pid and dials it at once.
 func (l rosterLink) AddrsSet(pid peer.ID, addrs []string) { l.n.ex.AddrsSet(pid, addrs) }

@@ -55,6 +55,12 @@ type PartnerStatus struct {
 	Name        string `json:"name"`
 	Fingerprint string `json:"fingerprint"`
 	Connected   bool   `json:"connected"`
+	// Relayed is set while the only connection to the partner runs
+	// through a relaying partner (both behind NAT, or a firewall).
+	Relayed bool `json:"relayed,omitempty"`
+	// UnreachableSince is when the partner was last found neither
+	// connected nor relayed, while it stays so (reach).
+	UnreachableSince time.Time `json:"unreachable_since,omitzero"`
 	// Paused is set while the operator has paused the link.
 	Paused      bool      `json:"paused"`
 	LastContact time.Time `json:"last_contact,omitzero"`
@@ -159,7 +165,8 @@ func (n *Node) partnerStatus(p Partner, own store.Head) PartnerStatus {
 	if err != nil {
 		return ps
 	}
-	ps.Connected = n.ex.Connected(id)
+	ps.Connected, ps.Relayed = n.ex.Connected(id), n.ex.Relayed(id) // reach: relayed counts
+	ps.UnreachableSince, _ = n.unreach.Since(id)                    // reach: unreachable partners
 	l := n.ex.Link(id)
 	ps.LastContact, ps.TheirHead, ps.LastSync, ps.LastSyncError = l.LastContact, l.TheirHead, l.LastSync, l.LastSyncErr
 	if k, err := crypto.PublicKeyFromPeerID(p.PeerID); err == nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ type Spec struct {
 	Participants []string `json:"participants"`
 	Topology     string   `json:"topology"`
 	Links        []Link   `json:"links"`
+	// NAT are the members behind a simulated NAT: they listen on nothing
+	// and dial out only (see [ParseNAT]).
+	NAT []string `json:"nat,omitempty"`
 }
 
 // state is the content of the state file.
@@ -73,14 +77,24 @@ type Network struct {
 // home per participant on fixed free loopback ports, and the state file.
 // Nothing is started.
 func Create(dir string, participants []string, topology string, r Runner) (*Network, error) {
+	return CreateBehindNAT(dir, participants, topology, "", r)
+}
+
+// CreateBehindNAT is [Create] with the members nat names ("AE,ZA", see
+// [ParseNAT]) behind a simulated NAT.
+func CreateBehindNAT(dir string, participants []string, topology, nat string, r Runner) (*Network, error) {
 	links, err := ParseTopology(topology, participants)
+	if err != nil {
+		return nil, err
+	}
+	natted, err := ParseNAT(nat, participants, links)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, StateFile)); err == nil {
 		return nil, fmt.Errorf("%s already holds a testnet: run `kpnode testnet down --dir %s` first, or choose another --dir", dir, dir)
 	}
-	n := &Network{Dir: dir, runner: r, st: state{Spec: Spec{Participants: participants, Topology: topology, Links: links}}}
+	n := &Network{Dir: dir, runner: r, st: state{Spec: Spec{Participants: participants, Topology: topology, Links: links, NAT: natted}}}
 	for _, code := range participants {
 		m, err := n.initMember(code)
 		if err != nil {
@@ -104,6 +118,9 @@ func (n *Network) initMember(code string) (*Member, error) {
 	p, _ := protocol.LookupParticipant(code)
 	cfg := node.DefaultConfig(code, p.Name+" (testnet)")
 	cfg.Listen = []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", m.P2PPort)}
+	if slices.Contains(n.st.Spec.NAT, code) {
+		cfg.Listen = []string{} // behind NAT: dial out only, reached through a relaying partner
+	}
 	cfg.API = m.API()
 	cfg.SyncInterval = node.Duration(5 * time.Second)
 	if _, err := home.InitHome(dir, cfg, home.InitOptions{}); err != nil {

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p/core/host"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
@@ -58,17 +58,22 @@ func newDialer(target dialTarget, peers func() []peer.ID, allowed func(peer.ID) 
 	return &dialer{target: target, peers: peers, allowed: allowed, log: log, state: map[peer.ID]*dialState{}}
 }
 
-// hostTarget dials through the node's host.
-type hostTarget struct{ h host.Host }
+// hostTarget dials through the node's host, each partner also through
+// the other partners' relays.
+type hostTarget struct {
+	h        host.Host
+	partners reach.Partners
+}
 
 func (t hostTarget) connected(p peer.ID) bool {
-	return t.h.Network().Connectedness(p) == network.Connected
+	return reach.Linked(t.h.Network().Connectedness(p)) // reach: a relayed partner is connected
 }
 
 // connect clears the swarm's backoff of p first: the dialer's own
 // schedule decides when a partner is tried again.
 func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
 	clearBackoff(t.h, p)
+	reach.AddCircuitAddrs(t.h, p, t.partners) // reach: also through partners' relays
 	return t.h.Connect(ctx, peer.AddrInfo{ID: p})
 }
 

@@ -24,10 +24,17 @@
 // [Service.PeerRetired], [Service.AddrsSet] and [Service.Paused].
 //
 // Seams for other protocols and transports: [Config.HostOptions] (NAT
-// traversal, relays, more transports, announced addresses),
+// traversal, relays, more transports, announced addresses; a function of
+// the partners as the exchange admits them), [Config.PartnerConnected]
+// (a partner connected),
 // [Service.AddrUpdates] (the host's address changes),
 // [Service.Handle] (another stream protocol, admitted to pinned partners
 // only) and [Service.OpenStream] (a stream to a partner).
+//
+// It uses package reach's helpers where it decides whether a partner is
+// linked (a relayed link counts: [Service.Connected]), how addresses are
+// ranked and which circuit addresses are dialled, and whether every
+// configured address listens.
 //
 // It never parses records, never decides what a partner may read, and
 // changes the roster only by telling it that a partner's new key

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p"
 	lpcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -18,10 +19,13 @@ import (
 )
 
 // newHost builds the node's libp2p host, not listening yet (Start
-// listens): its own Ed25519 key as peer identity, TCP and QUIC only, no
-// relay, the partner gater, a resource manager whose allowlist follows the
-// partners (allow), and yamux measuring round trips less often (see
-// muxer); then extra, the node's further options (reach).
+// listens): its own Ed25519 key as peer identity, TCP (without
+// SO_REUSEPORT: a second daemon on a taken port fails instead of sharing
+// it) and QUIC, no relay, the partner gater, a resource manager whose
+// allowlist follows the partners (allow), yamux measuring round trips less
+// often (see muxer), and direct addresses dialled before relayed ones;
+// then extra, the node's further options (reach.HostOptions: WebSocket,
+// relays, hole punching, NAT), which may enable the relay.
 func newHost(id *crypto.Identity, g *gater, allow *partnerAllowlist, userAgent string, extra []libp2p.Option) (host.Host, error) {
 	priv, err := lpcrypto.UnmarshalEd25519PrivateKey(id.Ed25519())
 	if err != nil {
@@ -34,17 +38,17 @@ func newHost(id *crypto.Identity, g *gater, allow *partnerAllowlist, userAgent s
 	opts := []libp2p.Option{
 		libp2p.Identity(priv),
 		libp2p.NoListenAddrs,
-		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()), // reach: SO_REUSEPORT off
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ConnectionGater(g),
 		libp2p.ResourceManager(rm),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.UserAgent(userAgent),
-		libp2p.SwarmOpts(swarm.WithDialRanker(tcpFirst)),
+		libp2p.SwarmOpts(swarm.WithDialRanker(reach.RelaysLast(tcpFirst))), // reach: relays after direct addresses
 		libp2p.Muxer(yamux.ID, muxer()),
 	}
-	h, err := libp2p.New(append(opts, extra...)...)
+	h, err := libp2p.New(append(opts, extra...)...) // reach: transports, relay, NAT (node/internal/reach)
 	if err != nil {
 		rm.Close()
 		return nil, err

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/node/internal/ingest"
+	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/node/internal/roster"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
@@ -75,11 +77,17 @@ type Config struct {
 	SyncInterval time.Duration
 	// UserAgent is the libp2p user agent.
 	UserAgent string
-	// HostOptions are further libp2p options, applied after the
+	// HostOptions returns further libp2p options, applied after the
 	// exchange's own (transports, NAT traversal, relays, announced
-	// addresses). They must not replace the identity, the gater or the
-	// resource manager.
-	HostOptions []libp2p.Option
+	// addresses), given the partners as the exchange admits them (a
+	// relay's ACL, AutoRelay's candidates; none before Start). They must
+	// not replace the identity, the gater or the resource manager. Nil:
+	// none.
+	HostOptions func(partners reach.Partners) ([]libp2p.Option, error)
+	// PartnerConnected, when set, is called on libp2p's notification
+	// goroutine for each connection of a partner, after its sync is
+	// triggered; it must not block (the node sends its card).
+	PartnerConnected func(p peer.ID)
 
 	Store  Store
 	Roster Roster
@@ -150,6 +158,10 @@ type Service struct {
 	pushq  chan *protocol.Entry // own entries waiting to be pushed, in order
 	wg     sync.WaitGroup       // goroutines of the service
 
+	// started is set once Start listens: before it the partners are
+	// hidden from the host options (AutoRelay dials none).
+	started atomic.Bool
+
 	mu       sync.Mutex // guards handlers
 	handlers map[string]bool
 }
@@ -170,7 +182,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.gater = newGater(func(p peer.ID) bool { return s.scores.coolingOff(p, s.now()) }, s.count)
 	s.runCtx, s.cancel = context.WithCancel(context.Background())
-	h, err := newHost(s.id, s.gater, s.allow, cfg.UserAgent, cfg.HostOptions)
+	h, err := s.buildHost()
 	if err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("build libp2p host: %w", err)
@@ -182,7 +194,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.syncer = newSyncer(s.runCtx, syncLink{s})
-	s.dialer = newDialer(hostTarget{h}, func() []peer.ID { return s.roster.Snapshot().Peers() }, s.gater.ok, s.log)
+	s.dialer = newDialer(hostTarget{h: h, partners: reachPartners{s}}, func() []peer.ID { return s.roster.Snapshot().Peers() }, s.gater.ok, s.log)
 	return s, nil
 }
 
@@ -209,6 +221,10 @@ func (s *Service) Start(listen []string) error {
 	if err := s.host.Network().Listen(listenAddrs(listen)...); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if err := reach.CheckListening(s.host, listen); err != nil { // reach: a taken port is an error
+		return err
+	}
+	s.started.Store(true)
 	if _, _, err := s.gossip.join(s.id.Public(), s.validate, false); err != nil {
 		return err
 	}
@@ -246,10 +262,13 @@ func (s *Service) notifee() *network.NotifyBundle {
 				s.delivery.contact(c.RemotePeer(), s.now())
 				s.emit("partner_connected", map[string]any{"partner": code})
 				s.syncer.trigger(c.RemotePeer())
+				if s.cfg.PartnerConnected != nil {
+					s.cfg.PartnerConnected(c.RemotePeer()) // reach: card refresh
+				}
 			}
 		},
 		DisconnectedF: func(nw network.Network, c network.Conn) {
-			if code, ok := s.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && nw.Connectedness(c.RemotePeer()) != network.Connected {
+			if code, ok := s.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok && !reach.Linked(nw.Connectedness(c.RemotePeer())) { // reach: relayed counts
 				s.emit("partner_lost", map[string]any{"partner": code})
 			}
 		},
@@ -263,16 +282,26 @@ func (s *Service) Host() host.Host { return s.host }
 // Start.
 func (s *Service) Addrs() []string { return hostAddrs(s.host) }
 
-// Connected reports whether peer p is connected now.
+// Connected reports whether peer p can be talked to now: connected
+// directly, or only through a relaying partner ([reach.Linked]).
 func (s *Service) Connected(p peer.ID) bool {
-	return s.host.Network().Connectedness(p) == network.Connected
+	return reach.Linked(s.host.Network().Connectedness(p)) // reach: a relayed partner is connected
 }
 
-// connectedPartners lists the partners connected now.
+// Relayed reports whether the only connection to peer p now runs through
+// a relaying partner.
+func (s *Service) Relayed(p peer.ID) bool {
+	return s.host.Network().Connectedness(p) == network.Limited // reach: relayed
+}
+
+// ConnectedPartners lists the partners connected now, relayed included.
+func (s *Service) ConnectedPartners() []peer.ID { return s.connectedPartners() }
+
+// connectedPartners lists the partners connected now, relayed included.
 func (s *Service) connectedPartners() []peer.ID {
 	var out []peer.ID
 	for _, p := range s.roster.Snapshot().Peers() {
-		if s.Connected(p) {
+		if s.Connected(p) { // reach: a relayed partner syncs
 			out = append(out, p)
 		}
 	}

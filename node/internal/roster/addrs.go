@@ -18,8 +18,9 @@ const maxPartnerAddrs = 16
 // the node dials addrs instead of the addresses in the partner's card. An
 // empty addrs clears the override (the card's addresses apply again).
 //
-// Each address must be an IP or DNS multiaddr over TCP or QUIC
-// (/ip4/203.0.113.7/tcp/4101, /dns4/kp.example/udp/4101/quic-v1); a
+// Each address must be an IP or DNS multiaddr over TCP, QUIC or WebSocket
+// over TLS (/ip4/203.0.113.7/tcp/4101, /dns4/kp.example/udp/4101/quic-v1,
+// /dns4/kp.example/tcp/443/tls/ws); a
 // trailing /p2p/ component must name the partner itself and is dropped. The
 // override is stored; when the node runs, the partner's known addresses are
 // replaced and it is dialled at once. An open connection to the partner is
@@ -86,14 +87,14 @@ func parsePartnerAddr(pid peer.ID, s string) (string, error) {
 	case id != "" && id != pid:
 		return "", fmt.Errorf("%w %q: it names peer %s, not the partner (%s)", ErrInvalidAddr, s, id, pid)
 	case !dialable(tpt):
-		return "", fmt.Errorf("%w %q: want an IP or DNS address over tcp or udp/PORT/quic-v1, such as /ip4/203.0.113.7/tcp/4101",
+		return "", fmt.Errorf("%w %q: want an IP or DNS address over tcp, udp/PORT/quic-v1 or tcp/PORT/tls/ws, such as /ip4/203.0.113.7/tcp/4101",
 			ErrInvalidAddr, s)
 	}
 	return tpt.String(), nil
 }
 
 // dialable reports whether the node's transports can dial a: an IP or DNS
-// component, then tcp, or udp and quic-v1.
+// component, then tcp, udp and quic-v1, or tcp, tls and ws (or wss).
 func dialable(a ma.Multiaddr) bool {
 	if len(a) < 2 {
 		return false
@@ -107,5 +108,6 @@ func dialable(a ma.Multiaddr) bool {
 	for _, c := range a[1:] {
 		rest = append(rest, c.Code())
 	}
-	return slices.Equal(rest, []int{ma.P_TCP}) || slices.Equal(rest, []int{ma.P_UDP, ma.P_QUIC_V1})
+	return slices.Equal(rest, []int{ma.P_TCP}) || slices.Equal(rest, []int{ma.P_UDP, ma.P_QUIC_V1}) ||
+		slices.Equal(rest, []int{ma.P_TCP, ma.P_TLS, ma.P_WS}) || slices.Equal(rest, []int{ma.P_TCP, ma.P_WSS}) // reach: WebSocket over TLS
 }

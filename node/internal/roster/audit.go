@@ -10,6 +10,9 @@ const (
 	AuditPartnerPause  = "partner.pause"  // a partner's link paused
 	AuditPartnerResume = "partner.resume" // a partner's link resumed
 	AuditPartnerAddrs  = "partner.addrs"  // a partner's address override set or cleared
+	// AuditPartnerCard is a partner's card with new addresses, sent by the
+	// partner itself and signed by its pinned key (RefreshCard).
+	AuditPartnerCard = "partner.card"
 	// AuditPartnerRepin is an operator re-pinning a partner from a new
 	// card after its key was compromised.
 	AuditPartnerRepin = "partner.repin"

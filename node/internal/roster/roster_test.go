@@ -18,8 +18,9 @@ import (
 // snapshot said at that moment.
 type recorder struct {
 	r     *Roster
-	mu    sync.Mutex
+	mu    sync.Mutex // guards calls and addrs
 	calls []string
+	addrs []string // the last AddrsSet's
 }
 
 func (l *recorder) note(format string, args ...any) {
@@ -41,7 +42,12 @@ func (l *recorder) PeerRetired(pid peer.ID) {
 	_, known := l.r.Snapshot().PartnerByPeer(pid)
 	l.note("retired known=%v", known)
 }
-func (l *recorder) AddrsSet(peer.ID, []string)    { l.note("addrs") }
+func (l *recorder) AddrsSet(_ peer.ID, addrs []string) {
+	l.note("addrs")
+	l.mu.Lock()
+	l.addrs = addrs
+	l.mu.Unlock()
+}
 func (l *recorder) FeedsChanged()                 { l.note("feeds") }
 func (l *recorder) Paused(_ peer.ID, paused bool) { l.note("paused %v", paused) }
 

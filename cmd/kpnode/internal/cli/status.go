@@ -111,13 +111,21 @@ func printPartnerStatus(w io.Writer, ps []node.PartnerStatus, now time.Time) {
 	}
 	rows := make([][]string, 0, len(ps))
 	for _, p := range ps {
-		rows = append(rows, []string{p.Code, connected(p.Connected), ago(now, p.LastContact),
+		link := connected(p.Connected)
+		if p.Relayed {
+			link = "relayed" // reach: through a relaying partner
+		}
+		rows = append(rows, []string{p.Code, link, ago(now, p.LastContact),
 			fmt.Sprintf("%d/%d", p.OurCopy, p.TheirHead), fmt.Sprintf("%d/%d", p.Receipt, p.OurHead),
 			undelivered(p, now), delivery(p)})
 	}
 	table(w, []string{"PARTNER", "LINK", "LAST CONTACT", "THEIR FEED", "OUR FEED", "UNDELIVERED", "DELIVERY"}, rows)
 	fmt.Fprintln(w, "  THEIR FEED: entries held here / their head.  OUR FEED: their receipt / our head.")
 	for _, p := range ps {
+		if !p.Connected && !p.UnreachableSince.IsZero() { // reach: unreachable partners
+			fmt.Fprintf(w, "  %s: unreachable for %s; the node log names the addresses tried (see \"Unreachable partners\" in docs/operations.md)\n",
+				p.Code, age(now.Sub(p.UnreachableSince)))
+		}
 		if p.LastSyncError != "" {
 			fmt.Fprintf(w, "  %s: last sync %s failed: %s\n", p.Code, ago(now, p.LastSync), p.LastSyncError)
 		}

@@ -20,6 +20,7 @@ const testnetSynopsis = "up|load|chaos|check|status|down|logs [--dir DIR] …"
 // testnetFlags are the flags of every testnet subcommand.
 type testnetFlags struct {
 	dir, participants, topology string
+	nat                         string // reach: up --nat
 	days, anomalies             int
 	seed                        int64
 	asJSON, purge               bool
@@ -34,6 +35,7 @@ func runTestnet(e *env, args []string) error {
 	fs.StringVar(&f.dir, "dir", "testnet", "the testnet's directory")
 	fs.StringVar(&f.participants, "participants", "IN,BE,AE,ZA,BW", "up: node codes, comma-separated")
 	fs.StringVar(&f.topology, "topology", "full", "up: full, star:CODE or pairs:A-B,C-D")
+	fs.StringVar(&f.nat, "nat", "", "up: nodes behind a simulated NAT (listen on nothing, dial out only), comma-separated") // reach
 	fs.IntVar(&f.days, "days", 90, "load: days of trade")
 	fs.Int64Var(&f.seed, "seed", 1, "load: generator seed (same seed, same trade)")
 	fs.IntVar(&f.anomalies, "anomalies", 12, "load: anomalies to inject, spread over the rules")
@@ -72,8 +74,9 @@ func runTestnet(e *env, args []string) error {
 func testnetUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: kpnode testnet SUBCOMMAND [--dir DIR] [flags]
 
-  up      [--participants IN,BE,AE,ZA,BW] [--topology full|star:BE|pairs:IN-BE,BE-AE]
-          create (or restart) the nodes, pin cards as the topology says, print addresses
+  up      [--participants IN,BE,AE,ZA,BW] [--topology full|star:BE|pairs:IN-BE,BE-AE] [--nat AE,ZA]
+          create (or restart) the nodes, pin cards as the topology says, print addresses;
+          --nat nodes listen on nothing and reach partners through a relaying partner
   load    [--days 90] [--seed N] [--anomalies N]   generate and publish trade, write truth.json
   chaos   stop|kill|start|restart NODE... | partition IN,BE AE,ZA,BW | heal
   check   [--json] [--timeout 3m]   wait for convergence, then judge (exit 0 only if all holds)
@@ -145,7 +148,7 @@ func (t *testnetCmd) create() (*testnet.Network, error) {
 	if err := os.MkdirAll(t.f.dir, 0o700); err != nil {
 		return nil, err
 	}
-	n, err := testnet.Create(t.f.dir, ps, t.f.topology, r)
+	n, err := testnet.CreateBehindNAT(t.f.dir, ps, t.f.topology, t.f.nat, r)
 	if err != nil {
 		return nil, &cliError{code: ExitUsage, err: err}
 	}
@@ -158,6 +161,9 @@ func (t *testnetCmd) printMembers(n *testnet.Network) error {
 		state := "stopped"
 		if n.Running(m.Code) {
 			state = fmt.Sprintf("running (pid %d)", m.PID)
+		}
+		if slices.Contains(n.Spec().NAT, m.Code) {
+			state += ", behind NAT" // reach
 		}
 		rows = append(rows, []string{m.Code, state, m.Dashboard(), "--home " + m.Home})
 	}

@@ -131,8 +131,10 @@ function partnerRow(p, isPaused, ctx) {
 
 function connection(p, isPaused) {
   return el('span', {},
-    p.connected ? badge('Connected', 'ok') : badge('Not connected', 'muted'),
+    p.connected ? badge(p.relayed ? 'Connected through a relaying partner' : 'Connected', 'ok') : badge('Not connected', 'muted'),
     isPaused ? [' ', badge('Paused', 'warn')] : null,
+    !p.connected && p.unreachable_since ? [' ', el('span', { class: 'muted unreachable', title: 'unreachable since ' + when(p.unreachable_since) + '; the node log names the addresses tried' },
+      'unreachable for ' + ago(p.unreachable_since).replace(/ ago$/, ''))] : null,
     p.cool_off_until ? [' ', el('span', { class: 'badge badge-danger graylisted', title: 'it sent forged or malformed data; it is disconnected and refused until then' },
       'Refused until ' + when(p.cool_off_until))] : null);
 }
