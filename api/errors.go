@@ -82,6 +82,9 @@ func classifySentinel(err error) *Error {
 		{staff.ErrInvalid, http.StatusBadRequest, "bad_request"},
 		{staff.ErrExists, http.StatusConflict, "exists"},
 		{staff.ErrNotFound, http.StatusNotFound, "not_found"},
+		// attachments
+		{node.ErrNoAttachment, http.StatusNotFound, "not_found"},
+		{node.ErrAttachmentUnavailable, http.StatusBadGateway, "attachment_unavailable"},
 	}
 	for _, t := range table {
 		if errors.Is(err, t.target) {

@@ -228,6 +228,9 @@ func (h *Handler) routes() {
 	h.handleLimit("POST /api/membership/updates", admin, node.MaxParticipantUpdatesBytes, h.applyParticipantUpdates)
 	h.handle("PUT /api/membership/trusted/{code}", admin, h.trustForParticipants(true))
 	h.handle("DELETE /api/membership/trusted/{code}", admin, h.trustForParticipants(false))
+	// attachments (issue 18)
+	h.handleLimit("POST /api/attachments", clerk, protocol.MaxAttachmentSize, h.addAttachment)
+	h.handle("GET /api/records/{feed}/{seq}/attachments/{name}", view, h.getAttachment)
 	h.staffRoutes()
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

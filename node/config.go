@@ -51,6 +51,22 @@ type Config struct {
 	// announce addresses, relay service, port mapping, the unreachable
 	// partner warning (docs/operations.md).
 	Reach reach.Config `json:"reach"` // reach: config fields
+	// AttachmentEagerMB is the size, in MiB, up to which a record's files
+	// are fetched as soon as the record arrives; larger ones are fetched
+	// when asked for (kpnode attachments get). 0 means 8 MiB; -1 fetches
+	// none eagerly.
+	AttachmentEagerMB int64 `json:"attachment_eager_mb,omitempty"`
+}
+
+// attachmentEager is [Config.AttachmentEagerMB] in bytes.
+func (c Config) attachmentEager() int64 {
+	switch {
+	case c.AttachmentEagerMB < 0:
+		return -1
+	case c.AttachmentEagerMB == 0:
+		return defaultAttachmentEager
+	}
+	return c.AttachmentEagerMB << 20
 }
 
 // StoreMinFree is the reserve in bytes, as [store.Options.MinFree] takes it.
@@ -137,6 +153,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Reach.Validate(); err != nil {
 		return fmt.Errorf("%w: reach: %w", ErrBadConfig, err)
+	}
+	if c.AttachmentEagerMB < -1 || c.AttachmentEagerMB > protocol.MaxAttachmentSize>>20 {
+		return fmt.Errorf("%w: attachment_eager_mb: %d is not -1 (none eagerly), 0 (default, 8) or a size in MiB up to %d", ErrBadConfig, c.AttachmentEagerMB, protocol.MaxAttachmentSize>>20)
 	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)

@@ -33,6 +33,7 @@ func (h ingestHooks) Stored(code string, e *protocol.Entry, rec *store.Record, v
 		n.own.CheckRecovered()
 	}
 	n.reconcile(code, e.Author, e.Seq, e.Time, value)
+	n.noteAttachments(e.Author, e.Seq, value) // attachments: refs, eager fetch
 	if e.Type == protocol.HandoverType {
 		n.followHandover(code, e, rec)
 	}

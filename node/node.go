@@ -10,6 +10,7 @@ import (
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/internal/buildinfo"
+	"github.com/kpnode/kpnode/node/internal/blobxfer"
 	"github.com/kpnode/kpnode/node/internal/exchange"
 	"github.com/kpnode/kpnode/node/internal/ingest"
 	"github.com/kpnode/kpnode/node/internal/ownfeed"
@@ -63,6 +64,11 @@ type Node struct {
 	// scores): built whole by New, listening from Start.
 	ex *exchange.Service
 
+	// blobx serves and fetches attachments (attachments.go); set by Start.
+	blobx atomic.Pointer[blobxfer.Exchanger]
+	// blobRetry is how often pending files are asked for again:
+	// blobRetryEvery unless a test shortens it before Start.
+	blobRetry time.Duration
 	// unreach keeps since when each partner has been unreachable and
 	// warns past reach.Config.UnreachableAfter.
 	unreach *reach.Unreachable // reach: unreachable partners
@@ -181,6 +187,10 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.startup.Store(&startInfo{card: card, at: n.now()})
+	if err := n.startBlobs(); err != nil { // attachments: serve /kpnode/blob/1.0.0 through the exchange
+		n.fail()
+		return err
+	}
 	n.wg.Add(3)
 	go func() { defer n.wg.Done(); n.watchAddrs() }()                                                // reach: card refresh
 	go func() { defer n.wg.Done(); n.unreach.Run(n.runCtx, n.ex.Host(), n.ex.Partners(), n.code) }() // reach: unreachable partners

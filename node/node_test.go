@@ -258,6 +258,8 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.Listen = []string{"not a multiaddr"} },
 		func(c *Config) { c.API = "7441" },
 		func(c *Config) { c.LogLevel = "loud" },
+		func(c *Config) { c.AttachmentEagerMB = -2 },
+		func(c *Config) { c.AttachmentEagerMB = 65 },
 	}
 	for i, mutate := range bad {
 		c := DefaultConfig("IN", "India")

@@ -85,6 +85,9 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err := n.checkSupersedes(parsed); err != nil {
 		return Published{}, err
 	}
+	if err := n.checkAttachmentsHeld(parsed.top); err != nil { // attachments: files held whole
+		return Published{}, err
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {
 		return Published{}, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
@@ -119,6 +122,7 @@ func (n *Node) publishSealed(ctx context.Context, typ string, body []byte, audie
 	p, err := n.appendOwn(draft, &store.Record{Type: typ, Body: body, Keys: parsed.keys(), Salt: salt[:]})
 	if err == nil {
 		n.reconcile(n.cfg.Participant, n.id.Public(), p.Seq, p.Time, parsed.top)
+		n.noteAttachments(n.id.Public(), p.Seq, parsed.top) // attachments: refs
 	}
 	return p, err
 }

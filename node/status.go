@@ -37,6 +37,9 @@ type Status struct {
 	// Recovery says whether appends are refused until the partners have
 	// told this node its own latest head (docs/security.md, "Keys").
 	Recovery RecoveryStatus `json:"recovery"`
+	// Attachments counts the files of records this node reads that it
+	// does not hold whole yet, and the blob transfers since start.
+	Attachments AttachmentsStatus `json:"attachments"`
 }
 
 // ReconcileStatus is the state of the reconciliation load in [Status].
@@ -152,6 +155,7 @@ func (n *Node) Status() (Status, error) {
 	s.Reconciliation = ReconcileStatus{Loading: n.findings.loading, Records: n.findings.loaded}
 	n.findings.mu.Unlock()
 	s.Recovery = n.RecoveryStatus()
+	s.Attachments = n.attachmentsStatus() // attachments: still to fetch
 	return s, err
 }
 

@@ -32,6 +32,7 @@ type Certificate struct {
 	TotalCarats      Carats            `json:"total_carats"`
 	TotalValueUSD    USD               `json:"total_value_usd"`
 	Supersedes       *Supersedes       `json:"supersedes,omitempty"`
+	Attachments      []AttachedFile    `json:"attachments,omitempty"` // the scan (§6.5)
 }
 
 // CertificateLine is one HS code of a certificate with its weight and value.
@@ -76,6 +77,7 @@ func (c *checker) certificate(o *object) *Certificate {
 	ct.TotalCarats = Carats(o.hundredths("total_carats", true, parseHundredths))
 	ct.TotalValueUSD = USD(o.hundredths("total_value_usd", true, parseHundredths))
 	ct.Supersedes = o.supersedes()
+	ct.Attachments = o.attachments()
 	o.checkTotals(ct)
 	o.done()
 	return ct
@@ -164,3 +166,6 @@ func (c *Certificate) ForEveryPartner() bool { return false }
 func (c *Certificate) Author() (AuthorClaim, bool) {
 	return AuthorClaim{"issuer", c.Issuer}, true
 }
+
+// Files returns the certificate's attached files.
+func (c *Certificate) Files() []AttachedFile { return c.Attachments }

@@ -69,3 +69,7 @@ var ErrEvidence = errors.New("evidence does not hold")
 // reporter, …), a participant other than the one whose feed carries it
 // and that participant cannot act for ([MayAuthor]).
 var ErrForeignAuthor = errors.New("record written in another authority's name")
+
+// ErrFileMismatch is returned by [AttachedFile.Check] when a file is not
+// the one a record names: another size or SHA-256.
+var ErrFileMismatch = errors.New("file is not the one the record names")

@@ -43,7 +43,8 @@ type Notice struct {
 	SuspiciousShipment      *SuspiciousShipment      `json:"suspicious_shipment,omitempty"`
 	EnhancedVigilance       *EnhancedVigilance       `json:"enhanced_vigilance,omitempty"`
 	ParticipantStatusChange *ParticipantStatusChange `json:"participant_status_change,omitempty"`
-	Supersedes              *Supersedes              `json:"supersedes,omitempty"` // the notice this one corrects
+	Supersedes              *Supersedes              `json:"supersedes,omitempty"`  // the notice this one corrects
+	Attachments             []AttachedFile           `json:"attachments,omitempty"` // photos, scans (§6.5)
 }
 
 // ParseNotice decodes and strictly validates a notice body, reporting every
@@ -72,6 +73,7 @@ func (c *checker) notice(o *object) *Notice {
 	n.EnhancedVigilance = enhancedVigilance(o.kindPart(n.Kind, NoticeEnhancedVigilance))
 	n.ParticipantStatusChange = participantStatusChange(o.kindPart(n.Kind, NoticeParticipantStatusChange))
 	n.Supersedes = o.supersedes()
+	n.Attachments = o.attachments()
 	o.done()
 	return n
 }
@@ -154,3 +156,6 @@ func (n *Notice) Author() (AuthorClaim, bool) {
 	}
 	return AuthorClaim{}, false
 }
+
+// Files returns the notice's attached files.
+func (n *Notice) Files() []AttachedFile { return n.Attachments }

@@ -28,6 +28,7 @@ var recordExamples = map[string]string{
 	HandoverType:             "key_handover.json",
 	AnnualReportType:         "annual_report.json",
 	ParticipantUpdateType:    "participant_update.json",
+	FootprintSampleType:      "footprint_sample.json",
 }
 
 // invalidCase is a change to an example and the field and reason it must
@@ -76,8 +77,8 @@ func TestEveryTypeHasExample(t *testing.T) {
 			t.Errorf("type %q: %v", rt.Name, err)
 		}
 	}
-	if len(Types()) != 14 {
-		t.Errorf("%d registered types, want 14", len(Types()))
+	if len(Types()) != 15 {
+		t.Errorf("%d registered types, want 15", len(Types()))
 	}
 }
 

@@ -37,6 +37,9 @@ scale_cmd="go test -run '^\$' -bench '^Benchmark(StartUp|VerifyStore|Idle|Import
 # The findings of a year (issue 14): 200,000 findings from 200,000 imported
 # certificates, paged, counted and shown in Chromium (api/bench_findings_test.go).
 findings_cmd="go test -run '^\$' -bench '^BenchmarkFindingsAtScale\$' -benchtime 1x -count $BENCHCOUNT -timeout 30m ./api/"
+# A 50 MB attachment against a bare libp2p stream between the same hosts
+# (issue 18, node/internal/blobxfer/bench_test.go), about 4 s a run.
+attach_cmd="go test -run '^\$' -bench '^BenchmarkTransfer50MB\$' -benchtime 3x -count $BENCHCOUNT -timeout 10m ./node/internal/blobxfer/"
 # The peer comparison (docs/performance.md): PEER_N records, PEER_COUNT runs.
 PEER_N=${PEER_N:-100000}
 PEER_COUNT=${PEER_COUNT:-5}
@@ -103,6 +106,11 @@ else
 		echo "findings benchmark failed: see the output above" | tee -a "$raw"
 	fi
 	took "findings at scale" "$t0"
+	echo "running: $attach_cmd"
+	if ! eval "$attach_cmd" | tee -a "$raw"; then
+		echo "attachment benchmark failed: see the output above" | tee -a "$raw"
+	fi
+	took "attachments" "$t0"
 	# The peer comparison against Hypercore, in its own go test run; its
 	# output joins the rest (a skip is one "peer comparison skipped:" line).
 	echo "running: $peer_cmd"
@@ -365,6 +373,14 @@ rinc=$(awk -v v="$rinc_ns" 'BEGIN { if (v == "n/a") print "n/a"; else printf "%.
 	scale_rows
 	echo
 	findings_rows
+	echo
+	echo "## Attachments (issue 18)"
+	echo
+	echo "| target | goal | measured | |"
+	echo "|---|---|---|---|"
+	echo "| a 50 MB attachment fetched over /kpnode/blob/1.0.0 (manifest, chunk ranges, each chunk checked and stored in Badger on disk) against a bare libp2p stream between the same two hosts, same run | ≥ 60 % of the bare stream's throughput | $(med BenchmarkTransfer50MB ratio) (blob $(med BenchmarkTransfer50MB blob-MB/s) MB/s, bare $(med BenchmarkTransfer50MB bare-MB/s) MB/s) | $(verdict "$(med BenchmarkTransfer50MB ratio)" ">=" 0.6) |"
+	echo
+	echo "- command: \`$attach_cmd\`; docs/performance.md, \"Attachments\""
 	echo
 	echo "## Peer comparison (issue 6)"
 	echo

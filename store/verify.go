@@ -39,6 +39,7 @@ type VerifyReport struct {
 	Entries      int
 	Records      int
 	AuditRecords int // records of the audit log
+	Blobs        int // attachments' blobs (manifests) checked
 	Problems     []Problem
 }
 
@@ -53,7 +54,9 @@ const ctxCheckEvery = 256
 // under its own author and seq, that every feed runs from seq 1 without
 // gaps, that each entry links to the one before it, that each head is the
 // feed's last entry, and that records and index keys match each other.
-// It also checks the audit log's chain as [Store.VerifyAudit] does.
+// It also checks the audit log's chain as [Store.VerifyAudit] does, and
+// the attachments' blobs: every chunk against its hash, every manifest
+// against its blob id, every blob marked complete for missing chunks.
 //
 // Every entry's own signature is checked, as a catch-up checks them
 // ([protocol.DecodeBatch]: one batch per worker's share, and each entry on
@@ -64,7 +67,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}}
 	err := s.view(func(txn *badger.Txn) error {
 		v.txn = txn
-		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit} {
+		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit, v.blobs} {
 			if err := step(); err != nil {
 				return err
 			}

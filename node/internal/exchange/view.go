@@ -117,6 +117,18 @@ func (s *Service) OpenStream(ctx context.Context, p peer.ID, id libp2pprotocol.I
 	return s.host.NewStream(ctx, p, id)
 }
 
+// Admits reports whether p is a pinned partner admitted now (not
+// removed, paused or cooling off): the peers [Service.Handle] serves.
+func (s *Service) Admits(p peer.ID) bool { return s.admitted(p) }
+
+// Penalise charges p a protocol violation on a protocol served or asked
+// through [Service.Handle] and [Service.OpenStream] (data a correct peer
+// never sends), as a sync violation is charged: its gossipsub score
+// falls with it, and enough of them graylist it.
+func (s *Service) Penalise(p peer.ID) {
+	s.abuse.charge(p, abuseViolation, func(r *abuseRecord) { r.violations++ })
+}
+
 // admitted reports whether p is a pinned partner the gater admits now.
 func (s *Service) admitted(p peer.ID) bool {
 	_, ok := s.roster.Snapshot().PartnerByPeer(p)

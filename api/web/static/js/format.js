@@ -15,6 +15,7 @@ export const TYPES = [
   ['acknowledgement', 'Acknowledgement'],
   ['withdrawal', 'Withdrawal'],
   ['annual_report', 'Annual report'],
+  ['footprint_sample', 'Footprint sample'],
   ['batch', 'Batch (an imported file)'],
 ];
 
@@ -97,5 +98,6 @@ const SUMMARIES = {
   acknowledgement: (r) => 'Acknowledges notice ' + r.of.feed + ' #' + r.of.seq + (r.remarks ? ': ' + r.remarks : ''),
   withdrawal: (r) => 'Withdraws entry #' + r.supersedes.seq + ': ' + r.reason,
   annual_report: (r) => r.reporter + ' annual report ' + r.year + (r.resolves && r.resolves.length ? ', resolves ' + r.resolves.length + (r.resolves.length === 1 ? ' finding' : ' findings') : ''),
+  footprint_sample: (r) => r.sample_id + ': ' + r.deposit + ' (' + r.origin + '), ' + r.method.replace(/_/g, ' ') + ' by ' + r.laboratory,
   batch: (r) => 'Batch of ' + r.items.length + ' ' + typeLabel(r.type) + (r.items.length === 1 ? '' : ' records'),
 };

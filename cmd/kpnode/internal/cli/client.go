@@ -118,6 +118,9 @@ func decodeInto(r io.Reader, out any) error {
 		b, err := io.ReadAll(r)
 		*v = b
 		return err
+	case io.Writer: // a download, streamed (attachments)
+		_, err := io.Copy(v, r)
+		return err
 	default:
 		if err := json.NewDecoder(r).Decode(out); err != nil {
 			return fmt.Errorf("decode API answer: %w", err)

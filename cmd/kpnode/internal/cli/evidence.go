@@ -17,7 +17,7 @@ import (
 	"github.com/kpnode/kpnode/store"
 )
 
-const evidenceSynopsis = "export --author CODE --seq N [--item N] [--out FILE] | verify FILE|- [--json]"
+const evidenceSynopsis = "export --author CODE --seq N [--item N] [--out FILE] [--attachments DIR] | verify FILE|- [--json] [--attachments DIR]"
 
 func runEvidence(e *env, args []string) error {
 	if len(args) == 0 {
@@ -37,9 +37,9 @@ func runEvidence(e *env, args []string) error {
 
 // evidenceExportFlags are the flags of "kpnode evidence export".
 type evidenceExportFlags struct {
-	home, author, out, passFile string
-	seq                         uint64
-	item                        int
+	home, author, out, passFile, files string
+	seq                                uint64
+	item                               int
 }
 
 func runEvidenceExport(e *env, args []string) error {
@@ -49,6 +49,7 @@ func runEvidenceExport(e *env, args []string) error {
 	fs.Uint64Var(&f.seq, "seq", 0, "the entry's sequence number")
 	fs.IntVar(&f.item, "item", 0, "for a batch entry: the item to single out, counting from 1 (1, 2, …)")
 	fs.StringVar(&f.out, "out", "", "write the bundle to this file (mode 0600) instead of standard output")
+	fs.StringVar(&f.files, "attachments", "", "also write the record's attached files into this directory (the daemon must run; evidence verify --attachments checks them)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "the node passphrase, needed with the daemon stopped to open an encrypted store and for records stored before salts were kept")
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -66,7 +67,10 @@ func runEvidenceExport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.writeBundle(f.out, b)
+	if err := e.writeBundle(f.out, b); err != nil || f.files == "" {
+		return err
+	}
+	return e.exportFiles(f, b) // attachments: the files beside the bundle
 }
 
 // exportEvidence asks the daemon for the bundle, or builds it from the
@@ -138,8 +142,9 @@ func (e *env) writeBundle(path string, b []byte) error {
 }
 
 func runEvidenceVerify(e *env, args []string) error {
-	fs, _ := e.newFlags("evidence verify", "FILE|- [--json]")
+	fs, _ := e.newFlags("evidence verify", "FILE|- [--json] [--attachments DIR]")
 	asJSON := fs.Bool("json", false, "print what the bundle proves as JSON")
+	files := fs.String("attachments", "", "also check the record's attached files in this directory against the sizes and SHA-256 the signed record names")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -157,10 +162,14 @@ func runEvidenceVerify(e *env, args []string) error {
 			hint: "the bundle proves nothing; ask its sender for the bundle as exported (kpnode evidence export)"}
 	}
 	if *asJSON {
-		return printJSON(e.Out, provenView(p))
+		err = printJSON(e.Out, provenView(p))
+	} else {
+		printProven(e, p)
 	}
-	printProven(e, p)
-	return nil
+	if err != nil || *files == "" {
+		return err
+	}
+	return checkFiles(e, p, *files) // attachments: offline check of the files
 }
 
 func verifyBundle(raw []byte) (*protocol.ProvenRecord, error) {

@@ -12,7 +12,9 @@ import (
 const maxRecordFile = 1 << 20
 
 func runPublish(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("publish", "--type TYPE [--to CODES|all [--allow-non-party]] FILE|-")
+	fs, homeFlag := e.newFlags("publish", "--type TYPE [--to CODES|all [--allow-non-party]] [--attach FILE]... FILE|-")
+	var attach multiFlag
+	fs.Var(&attach, "attach", "a file to attach (a photo, a scan); repeat for more")
 	typ := fs.String("type", "", "record type, e.g. notice")
 	to := fs.String("to", "", "comma-separated partner codes, or all (default: the record's parties)")
 	nonParty := fs.Bool("allow-non-party", false, "allow --to to name partners not party to the record (audited)")
@@ -34,6 +36,15 @@ func runPublish(e *env, args []string) error {
 	c, err := e.client(*homeFlag)
 	if err != nil {
 		return err
+	}
+	if len(attach) > 0 {
+		files, err := c.uploadAll(e, attach)
+		if err != nil {
+			return err
+		}
+		if rec, err = withAttachments(rec, files); err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
 	}
 	body, _ := json.Marshal(api.PublishRequest{To: splitCodes(*to), Record: rec, AllowNonParty: *nonParty})
 	var p node.Published

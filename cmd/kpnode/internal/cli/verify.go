@@ -82,8 +82,15 @@ func printVerify(e *env, rep store.VerifyReport) {
 			fmt.Fprintf(e.Out, "PROBLEM  audit log  record %d: %s\n", p.Seq, p.Detail)
 			continue
 		}
+		if p.Kind == store.ProblemBlob { // attachments
+			fmt.Fprintf(e.Out, "PROBLEM  attachments  %s\n", p.Detail)
+			continue
+		}
 		fmt.Fprintf(e.Out, "PROBLEM  feed %s  seq %d  %s: %s\n", p.Author.Fingerprint(), p.Seq, p.Kind, p.Detail)
 	}
 	fmt.Fprintf(e.Out, "Checked the audit log's chain: %d records\n", rep.AuditRecords)
+	if rep.Blobs > 0 {
+		fmt.Fprintf(e.Out, "Checked %d attachment blob(s) and their chunks\n", rep.Blobs)
+	}
 	fmt.Fprintf(e.Out, "Checked %d feeds, %d entries: %d problem(s)\n", rep.Feeds, rep.Entries, len(rep.Problems))
 }

@@ -104,11 +104,11 @@ export function today() {
 export async function publish(type, form, to, build, out, ctx) {
   clearFieldErrors(form);
   fill(out);
-  const record = build();
   const audience = to.value();
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   try {
+    const record = await build(); // may upload files first (attachments.js)
     const problems = [];
     if (audience.length === 0) problems.push({ field: 'to', reason: 'choose at least one partner to send it to' });
     try {

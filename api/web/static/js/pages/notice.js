@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { el, fill, section } from '../dom.js';
 import { NOTICE_KINDS } from '../format.js';
 import { status, recipients, roleNeeded } from './common.js';
+import { filesField, uploadFiles } from './attachments.js';
 import { input, textarea, choice, checks, text, checked, lines, list, integer, compact, today, publish, participantInput, participantList } from './form.js';
 
 const DEFECTS = [
@@ -26,6 +27,7 @@ export async function noticePage(view, ctx) {
   const out = el('div', { id: 'notice-result', 'aria-live': 'polite' });
   const kinds = { fraudulent_certificate: fraudPart(s), suspicious_shipment: shipmentPart(), enhanced_vigilance: vigilancePart(), participant_status_change: statusPart() };
   const kindSel = choice('kind', 'Kind of notice', NOTICE_KINDS, 'fraudulent_certificate');
+  const files = filesField('notice-files');
   const form = el('form', { id: 'notice-form', class: 'record-form', novalidate: true },
     kindSel,
     datalist,
@@ -34,6 +36,7 @@ export async function noticePage(view, ctx) {
     input('title', 'Title', { required: true }, 'One line that says what happened, at most 200 characters.'),
     textarea('details', 'Details (optional)', { rows: 4 }),
     Object.entries(kinds).map(([k, part]) => el('div', { class: 'kind-part', dataset: { kind: k } }, part)),
+    files.node,
     to.node,
     el('button', { type: 'submit', class: 'primary' }, 'Send the notice'),
     out);
@@ -43,7 +46,12 @@ export async function noticePage(view, ctx) {
   showKind();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    publish('notice', form, to, () => build(form, kind()), out, ctx);
+    publish('notice', form, to, async () => {
+      const rec = build(form, kind());
+      const named = await uploadFiles(files.files(), ctx);
+      if (named.length) rec.attachments = named;
+      return rec;
+    }, out, ctx);
   });
   fill(view, el('h1', {}, 'Send a notice'),
     el('p', {}, 'An enforcement notice tells partners about a fraudulent certificate, a suspicious shipment, a call for enhanced vigilance or a change in a participant\'s status. It is signed by this node and only the partners you choose can read it.'),

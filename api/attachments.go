@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kpnode/kpnode/protocol"
+)
+
+// AttachmentBackend is what the attachment routes need of the node.
+type AttachmentBackend interface {
+	AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error)
+	OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error)
+}
+
+// inlineTypes are the media types served for display (thumbnails, PDF
+// viewer); any other is served as a download.
+var inlineTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true, "application/pdf": true}
+
+// attachmentWindow is how long an attachment request may take: a file of
+// 64 MiB fetched from partners over a slow link, or uploaded, outlasts
+// the server's two-minute timeouts, so these routes set their own.
+const attachmentWindow = 10 * time.Minute
+
+func (h *Handler) attachments() (AttachmentBackend, error) {
+	ab, ok := h.b.(AttachmentBackend)
+	if !ok {
+		return nil, &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Message: "this node does not keep attachments"}
+	}
+	return ab, nil
+}
+
+// addAttachment seals the request body as a file for records of this node
+// (POST /api/attachments?name=…&media_type=…) and returns the record
+// member naming it. The body is spooled to a temporary file: the node
+// reads it twice, to hash and to seal, and never holds it whole.
+func (h *Handler) addAttachment(w http.ResponseWriter, r *http.Request) error {
+	ab, err := h.attachments()
+	if err != nil {
+		return err
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(attachmentWindow))
+	name, mt := r.URL.Query().Get("name"), strings.ToLower(r.URL.Query().Get("media_type"))
+	if name == "" || mt == "" {
+		return badRequest("query: name and media_type are required")
+	}
+	tmp, err := os.CreateTemp("", "kpnode-attachment-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if _, err := io.Copy(tmp, r.Body); err != nil {
+		return fmt.Errorf("read attachment: %w", err) // a body over 64 MiB: 413
+	}
+	f, err := ab.AddAttachment(tmp, name, mt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, f)
+}
+
+// getAttachment serves a file of a record, fetching it from partners
+// first if needed. It is opened to a temporary file and served only
+// whole, so that an error never comes as a truncated 200.
+func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
+	ab, err := h.attachments()
+	if err != nil {
+		return err
+	}
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return badRequest("seq must be a positive integer")
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(attachmentWindow))
+	tmp, err := os.CreateTemp("", "kpnode-attachment-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	f, err := ab.OpenAttachment(r.Context(), strings.ToUpper(r.PathValue("feed")), seq, r.PathValue("name"), tmp)
+	if err != nil {
+		return err
+	}
+	attachmentHeaders(w.Header(), f)
+	http.ServeContent(w, r, "", time.Time{}, tmp)
+	return nil
+}
+
+// attachmentHeaders keeps a partner's file from running in the
+// dashboard's origin: only images and PDFs are shown inline, nothing is
+// sniffed, and the response is sandboxed.
+func attachmentHeaders(hd http.Header, f protocol.AttachedFile) {
+	mt, disp := "application/octet-stream", "attachment"
+	if inlineTypes[f.MediaType] {
+		mt, disp = f.MediaType, "inline"
+	}
+	hd.Set("Content-Type", mt)
+	hd.Set("Content-Disposition", disp+`; filename="`+strings.NewReplacer(`"`, "_", "\r", "_", "\n", "_").Replace(f.Name)+`"`)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+}

@@ -1,0 +1,74 @@
+// attachments.js: the files of records (docs/protocol.md §6.5): a file
+// field with drag and drop for the notice form, and the files panel of a
+// record page (thumbnails for images, a download for anything else).
+
+import * as api from '../api.js';
+import { el, fill } from '../dom.js';
+
+const MAX_FILES = 20;
+const MAX_SIZE = 64 << 20;
+const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
+/** filesField is a file input with a drop zone; files() returns the files
+ * chosen, in order, without duplicates by name. */
+export function filesField(id) {
+  const chosen = [];
+  const listNode = el('ul', { class: 'file-list', id: id + '-list' });
+  const input = el('input', { type: 'file', id, multiple: true, dataset: { field: 'attachments' } });
+  const redraw = () => fill(listNode, chosen.map((f, i) => el('li', {},
+    f.name + ' (' + sizeText(f.size) + ') ',
+    el('button', { type: 'button', class: 'link', on: { click: () => { chosen.splice(i, 1); redraw(); } } }, 'Remove'))));
+  const add = (files) => {
+    for (const f of files) if (!chosen.some((c) => c.name === f.name)) chosen.push(f);
+    redraw();
+  };
+  input.addEventListener('change', () => { add(input.files); input.value = ''; });
+  const zone = el('div', { class: 'drop-zone', id: id + '-zone', on: {
+    dragover: (e) => { e.preventDefault(); zone.classList.add('over'); },
+    dragleave: () => zone.classList.remove('over'),
+    drop: (e) => { e.preventDefault(); zone.classList.remove('over'); add(e.dataTransfer.files); },
+  } }, el('p', {}, 'Drop photos or scans here, or choose them: '), input, listNode);
+  return {
+    node: el('div', { class: 'field', dataset: { for: 'attachments' } },
+      el('label', { for: id }, 'Files (optional)'), zone,
+      el('p', { class: 'hint' }, 'Up to ' + MAX_FILES + ' files of at most 64 MiB each: photos of the shipment, scans of certificates. Only the partners you send the notice to can open them.'),
+      el('p', { class: 'field-error', hidden: true })),
+    files: () => chosen.slice(),
+  };
+}
+
+/** uploadFiles seals each file through the node and returns the members
+ * that name them in a record. */
+export async function uploadFiles(files, ctx) {
+  if (files.length > MAX_FILES) throw new Error('At most ' + MAX_FILES + ' files can go with one record.');
+  const out = [];
+  for (const f of files) {
+    if (f.size > MAX_SIZE) throw new Error(f.name + ' is larger than 64 MiB.');
+    const type = (f.type || 'application/octet-stream').toLowerCase().split(';')[0].trim();
+    out.push(await api.request('POST', '/api/attachments' + api.query({ name: f.name, media_type: type }),
+      { body: f, headers: { 'Content-Type': 'application/octet-stream' }, signal: ctx.signal }));
+  }
+  return out;
+}
+
+/** filesPanel lists the files of a record: a thumbnail for each image, a
+ * download for each other file. Files not held yet are fetched from
+ * partners when opened. */
+export function filesPanel(v) {
+  const files = (v.record && v.record.attachments) || [];
+  if (files.length === 0) return null;
+  const url = (f) => '/api/records/' + api.path(v.feed, v.seq) + '/attachments/' + api.path(f.name);
+  return el('section', { class: 'panel', id: 'record-files' }, el('h2', {}, 'Files'),
+    el('ul', { class: 'files' }, files.map((f) => el('li', { dataset: { file: f.name } },
+      THUMB_TYPES.includes(f.media_type)
+        ? el('a', { href: url(f), target: '_blank', rel: 'noopener' }, el('img', { class: 'thumb', src: url(f), alt: f.name, loading: 'lazy' }))
+        : null,
+      el('a', { href: url(f), download: f.name, class: 'file-download' }, 'Download ' + f.name),
+      el('span', { class: 'muted' }, ' ' + f.media_type + ', ' + sizeText(f.size))))));
+}
+
+function sizeText(n) {
+  if (n < 1024) return n + ' bytes';
+  if (n < 1 << 20) return (n / 1024).toFixed(0) + ' KiB';
+  return (n / (1 << 20)).toFixed(1) + ' MiB';
+}

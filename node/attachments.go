@@ -1,0 +1,299 @@
+package node
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/crypto"
+	"github.com/kpnode/kpnode/node/internal/blobxfer"
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// defaultAttachmentEager is the size up to which a record's files are
+// fetched as soon as the record arrives, when the configuration does not
+// say ([Config.AttachmentEagerMB]); larger ones on demand.
+const defaultAttachmentEager = 8 << 20
+
+// ErrNoAttachment is returned when a record has no file of the name asked.
+var ErrNoAttachment = errors.New("no such attachment")
+
+// ErrAttachmentUnavailable is returned when no partner asked could send
+// a file's missing chunks (none holds them, or one sent bad data).
+var ErrAttachmentUnavailable = errors.New("attachment not available from partners")
+
+// startBlobs serves /kpnode/blob/1.0.0 through the exchange (to
+// admitted partners only; streams are opened to them only) and runs the
+// background fetches until the node closes. Every node relays blobs for
+// its partners within the exchanger's daily limits.
+func (n *Node) startBlobs() error {
+	cfg := blobxfer.DefaultConfig()
+	cfg.Net, cfg.Holder, cfg.Log, cfg.Now, cfg.Relay = n.ex, blobxfer.StoreHolder(n.st), n.log, n.now, true
+	cfg.Admit, cfg.Sources, cfg.Penalise = n.ex.Admits, n.blobSources, n.blobPenalise
+	x, err := blobxfer.New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := x.Register(); err != nil {
+		return err
+	}
+	n.blobx.Store(x)
+	n.wg.Go(func() { x.Run(n.runCtx) })
+	n.wg.Go(func() { n.retryAttachments(x, cmp.Or(n.blobRetry, blobRetryEvery)) })
+	return nil
+}
+
+// blobRetryEvery is how often the files still to fetch eagerly are asked
+// for again: a fetch that found no partner holding the file (the author
+// offline, a relay still pulling it) is not left to the operator.
+const blobRetryEvery = time.Minute
+
+// retryAttachments queues, every period until the node closes, the
+// pending files up to the eager size.
+func (n *Node) retryAttachments(x *blobxfer.Exchanger, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.runCtx.Done():
+			return
+		case <-t.C:
+		}
+		pending, err := n.st.PendingBlobs()
+		if err != nil {
+			n.log.Warn("list attachments to fetch", "err", err)
+			continue
+		}
+		for _, p := range pending {
+			if p.Size <= n.cfg.attachmentEager() && !x.Enqueue(blobxfer.Job{ID: p.ID, MaxSize: p.Size}) {
+				break // the queue is full: the rest next time
+			}
+		}
+	}
+}
+
+// blobSources lists the connected partners to ask for blob id: the
+// authors of the records that name it first, then every other one (a
+// relay may hold it), never except. Partners not connected are left out:
+// a dial to an unreachable one would hold a fetch for the dial timeout,
+// and the dialer keeps reachable partners connected.
+func (n *Node) blobSources(id blob.ID, except peer.ID) []peer.ID {
+	if !n.started() {
+		return nil
+	}
+	snap := n.roster.Snapshot()
+	byCode := snap.PeersByCode()
+	usable := func(p peer.ID, out []peer.ID) bool {
+		return p != except && !slices.Contains(out, p) && n.ex.Connected(p)
+	}
+	var out []peer.ID
+	refs, _ := n.st.BlobRefs(id)
+	for _, r := range refs {
+		if code, ok := snap.FeedCode(r.Author); ok {
+			if p, ok := byCode[code]; ok && usable(p, out) {
+				out = append(out, p)
+			}
+		}
+	}
+	for _, p := range snap.Peers() {
+		if usable(p, out) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// blobPenalise charges a partner that sent blob data that does not match
+// its blob id, or a request no correct peer sends, a protocol violation
+// in the exchange: its gossipsub score falls with it.
+func (n *Node) blobPenalise(p peer.ID, err error) {
+	n.ex.Penalise(p)
+	n.log.Warn("partner sent invalid blob data", "peer", p, "err", err)
+}
+
+// filesOf returns the files a parsed record (or each item of a batch)
+// carries.
+func filesOf(value any) []protocol.AttachedFile {
+	if b, ok := value.(*protocol.Batch); ok {
+		var out []protocol.AttachedFile
+		for _, v := range b.Records {
+			out = append(out, filesOf(v)...)
+		}
+		return out
+	}
+	if a, ok := value.(protocol.Attaching); ok {
+		return a.Files()
+	}
+	return nil
+}
+
+// noteAttachments records which blobs the record (author, seq) names and
+// starts fetching the small ones.
+func (n *Node) noteAttachments(author crypto.PublicKey, seq uint64, value any) {
+	eager := n.cfg.attachmentEager()
+	for _, f := range filesOf(value) {
+		id, err := blob.ParseID(f.Blob)
+		if err != nil {
+			continue // the validator checked it
+		}
+		if err := n.st.AddBlobRef(id, store.BlobRef{Author: author, Seq: seq, Size: f.Size}); err != nil {
+			n.log.Warn("record attachment", "seq", seq, "err", err)
+			continue
+		}
+		if x := n.blobx.Load(); x != nil && f.Size <= eager && author != n.id.Public() {
+			x.Enqueue(blobxfer.Job{ID: id, MaxSize: f.Size})
+		}
+	}
+}
+
+// checkAttachmentsHeld refuses to publish a record whose files this node
+// does not hold whole: its audience could never fetch them.
+func (n *Node) checkAttachmentsHeld(value any) error {
+	for _, f := range filesOf(value) {
+		id, _ := blob.ParseID(f.Blob)
+		if done, err := n.st.BlobComplete(id); err != nil || !done {
+			return fmt.Errorf("%w: attachment %q: blob %s is not held here (add the file first)", ErrInvalidRecord, f.Name, f.Blob)
+		}
+	}
+	return nil
+}
+
+// AddAttachment seals a file for records of this node and stores it,
+// returning the record member that names it. The same content added again
+// gets the same blob and key: it is stored once. r is read twice from its
+// start (once to hash, once to seal), never held whole.
+func (n *Node) AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("read attachment: %w", err)
+	}
+	h := sha256.New()
+	size, err := io.Copy(h, io.LimitReader(r, blob.MaxSize+1))
+	if err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("read attachment: %w", err)
+	}
+	if size > blob.MaxSize {
+		return protocol.AttachedFile{}, fmt.Errorf("%w: attachment %q: %w", ErrInvalidRequest, name, blob.ErrTooLarge)
+	}
+	sum := [32]byte(h.Sum(nil))
+	f := protocol.AttachedFile{Name: name, MediaType: mediaType, Size: size, SHA256: hex.EncodeToString(sum[:])}
+	id, key, ok, err := n.st.OwnBlob(sum)
+	if err == nil && !ok {
+		id, key, err = n.sealAttachment(r, sum)
+	}
+	if err != nil {
+		return protocol.AttachedFile{}, err
+	}
+	f.Blob, f.Key = id.String(), hex.EncodeToString(key[:])
+	return f, nil
+}
+
+func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("read attachment: %w", err)
+	}
+	key := blob.NewKey()
+	s, err := blob.Seal(r, key, func(_ int, ct []byte) error { return n.st.PutBlobChunk(ct) })
+	if err != nil {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("seal attachment: %w", err)
+	}
+	if s.SHA256 != sum {
+		return blob.ID{}, blob.Key{}, fmt.Errorf("%w: attachment changed while it was read", ErrInvalidRequest)
+	}
+	id := s.Manifest.ID()
+	err = errors.Join(n.st.PutBlobManifest(id, s.Manifest.Encode()), n.st.MarkBlobComplete(id), n.st.PutOwnBlob(sum, id, key))
+	return id, key, err
+}
+
+// OpenAttachment writes the file name of record seq of feed to w,
+// fetching what is missing from partners first (bounded by ctx). w gets
+// bytes only once every chunk is held; an error after the first byte
+// means the file in w is incomplete.
+func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error) {
+	f, err := n.attachment(feed, seq, name)
+	if err != nil {
+		return f, err
+	}
+	id, _ := blob.ParseID(f.Blob)
+	key, _ := hex.DecodeString(f.Key)
+	sum, _ := hex.DecodeString(f.SHA256)
+	if err := n.FetchAttachment(ctx, id, f.Size); err != nil {
+		return f, err
+	}
+	m, _, err := n.st.BlobManifest(id)
+	if err != nil {
+		return f, err
+	}
+	return f, blob.Open(w, blob.Key(key), m, f.Size, [32]byte(sum), func(i int) ([]byte, error) { return n.st.BlobChunk(m, i) })
+}
+
+// FetchAttachment fetches blob id from partners unless it is held.
+func (n *Node) FetchAttachment(ctx context.Context, id blob.ID, size int64) error {
+	if done, err := n.st.BlobComplete(id); done || err != nil {
+		return err
+	}
+	x := n.blobx.Load()
+	if x == nil {
+		return fmt.Errorf("%w: node not started", ErrAttachmentUnavailable)
+	}
+	if err := x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, n.blobSources(id, "")); err != nil {
+		return fmt.Errorf("%w: %w", ErrAttachmentUnavailable, err)
+	}
+	return nil
+}
+
+// attachment returns the file name of a record this node can read.
+func (n *Node) attachment(feed string, seq uint64, name string) (protocol.AttachedFile, error) {
+	rv, err := n.Record(feed, seq)
+	if err != nil {
+		return protocol.AttachedFile{}, err
+	}
+	parsed, err := parseRecord(rv.Type, rv.Record)
+	if err != nil {
+		return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %w", feed, seq, err)
+	}
+	for _, f := range filesOf(parsed.top) {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %q: %w", feed, seq, name, ErrNoAttachment)
+}
+
+// AttachmentsStatus is the attachments' line in [Status].
+type AttachmentsStatus struct {
+	// Pending counts the files named by records this node reads that it
+	// does not hold whole: still to fetch (eagerly, or when asked for).
+	Pending int `json:"pending"`
+	// ChunksFetched, ChunksServed and BadPeers count since start: 64 KiB
+	// chunks received and sent, and fetches a partner spoiled with data
+	// that did not match its blob id.
+	ChunksFetched uint64 `json:"chunks_fetched"`
+	ChunksServed  uint64 `json:"chunks_served"`
+	BadPeers      uint64 `json:"bad_peers"`
+}
+
+func (n *Node) attachmentsStatus() AttachmentsStatus {
+	var a AttachmentsStatus
+	a.Pending, _ = n.AttachmentsPending()
+	if x := n.blobx.Load(); x != nil {
+		st := x.Stats()
+		a.ChunksFetched, a.ChunksServed, a.BadPeers = st.ChunksFetched.Load(), st.ChunksServed.Load(), st.BadPeers.Load()
+	}
+	return a
+}
+
+// AttachmentsPending counts the files that records this node reads name
+// and that it does not hold whole yet.
+func (n *Node) AttachmentsPending() (int, error) {
+	pending, err := n.st.PendingBlobs()
+	return len(pending), err
+}

@@ -1,0 +1,171 @@
+package blobxfer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/store"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// maxRequests bounds the requests of one stream: a whole blob in ranges
+// of one chunk, and its manifest.
+const maxRequests = blob.MaxChunks + 1
+
+// serve answers one peer's requests on stream s until it closes its side,
+// errs, stalls past the frame timeout or reaches maxRequests.
+func (x *Exchanger) serve(s network.Stream) {
+	p := s.Conn().RemotePeer()
+	if !x.cfg.Admit(p) {
+		_ = s.SetDeadline(time.Now().Add(x.cfg.FrameTimeout))
+		_ = writeFrame(s, respRefused, []byte("not a partner"))
+		_ = s.Close()
+		return
+	}
+	defer s.Close()
+	for range maxRequests {
+		_ = s.SetDeadline(time.Now().Add(x.cfg.FrameTimeout))
+		f, err := readFrame(s)
+		if err == nil {
+			err = x.answer(s, p, f)
+		}
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			x.log.Debug("blob stream ended", "peer", p, "err", err)
+			if errors.Is(err, ErrBadPeer) && x.cfg.Penalise != nil {
+				x.stats.BadPeers.Add(1)
+				x.cfg.Penalise(p, err)
+			}
+			_ = s.Reset()
+			return
+		}
+	}
+}
+
+// answer answers one request frame.
+func (x *Exchanger) answer(s network.Stream, p peer.ID, f frame) error {
+	switch f.typ {
+	case reqManifest:
+		if len(f.payload) != idLen {
+			return fmt.Errorf("manifest request of %d bytes: %w", len(f.payload), ErrBadPeer)
+		}
+		return x.sendManifest(s, p, blob.ID(f.payload))
+	case reqChunks:
+		r, err := decodeRange(f.payload)
+		if err != nil {
+			return err
+		}
+		return x.sendRange(s, p, r)
+	default:
+		return fmt.Errorf("request type 0x%02x: %w", f.typ, ErrBadPeer)
+	}
+}
+
+func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error {
+	_, raw, err := x.cfg.Holder.BlobManifest(id)
+	if errors.Is(err, store.ErrNotFound) {
+		x.miss(p, id)
+		return writeFrame(s, respNotHeld)
+	}
+	if err != nil {
+		return err
+	}
+	if !x.served.take(p, int64(len(raw))) {
+		return writeFrame(s, respRefused, []byte("daily quota spent"))
+	}
+	return writeFrame(s, respManifest, raw)
+}
+
+// sendRange sends the chunks of r that are held, in order, stopping at
+// the first one missing, then the end frame. Each chunk is checked
+// against the manifest first: a node never passes on bytes altered on
+// its disk. Reading and checking run ahead of sending, a few chunks
+// deep.
+func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
+	m, _, err := x.cfg.Holder.BlobManifest(r.id)
+	if errors.Is(err, store.ErrNotFound) {
+		x.miss(p, r.id)
+		return writeFrame(s, respNotHeld)
+	}
+	if err != nil {
+		return err
+	}
+	chunks, stop := x.readAhead(m, r)
+	defer stop()
+	for c := range chunks {
+		if c.ct == nil {
+			x.miss(p, r.id)
+			return writeFrame(s, respNotHeld)
+		}
+		if !x.served.take(p, int64(len(c.ct))) {
+			return writeFrame(s, respRefused, []byte("daily quota spent"))
+		}
+		_ = s.SetWriteDeadline(time.Now().Add(x.cfg.FrameTimeout))
+		if err := writeChunk(s, c.i, c.ct); err != nil {
+			return err
+		}
+		x.stats.ChunksServed.Add(1)
+	}
+	return writeFrame(s, respEnd)
+}
+
+// readChunk is a chunk read ahead; ct is nil when it is not held (or
+// fails its check), which ends the range.
+type readChunk struct {
+	i  int
+	ct []byte
+}
+
+// readAheadDepth is how many chunks wait checked for the network.
+const readAheadDepth = 4
+
+// readAhead reads and checks the chunks of r on a goroutine that stop
+// ends and waits for.
+func (x *Exchanger) readAhead(m *blob.Manifest, r chunkRange) (<-chan readChunk, func()) {
+	out, quit, done := make(chan readChunk, readAheadDepth), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
+			ct, err := x.cfg.Holder.BlobChunk(m, i)
+			if err == nil && m.Verify(i, ct) != nil {
+				x.log.Error("blob chunk on disk fails its manifest; not served", "blob", r.id, "chunk", i)
+				ct = nil
+			}
+			select {
+			case out <- readChunk{i: i, ct: ct}:
+			case <-quit:
+				return
+			}
+			if ct == nil {
+				return
+			}
+		}
+	}()
+	return out, func() { close(quit); <-done }
+}
+
+// miss starts a relay's pull-through of a blob that p asked for and this
+// node lacks, within p's daily allowance.
+func (x *Exchanger) miss(p peer.ID, id blob.ID) {
+	if !x.cfg.Relay || x.busy(id) || !x.relay.take(p, 1) {
+		return
+	}
+	if x.Enqueue(Job{ID: id, MaxSize: blob.MaxSize, Except: p}) {
+		x.stats.Relayed.Add(1)
+	}
+}
+
+// busy reports whether a fetch of id is running.
+func (x *Exchanger) busy(id blob.ID) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.inflight[id]
+	return ok
+}

@@ -1,0 +1,116 @@
+package blobxfer
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/kpnode/kpnode/blob"
+)
+
+// ProtocolID is the libp2p protocol of blob transfer.
+const ProtocolID = "/kpnode/blob/1.0.0"
+
+// Frame types. A frame is a 4-byte big-endian length, then the type byte
+// and its payload; no frame exceeds maxFrame.
+const (
+	reqManifest  = 0x01 // id(32)
+	reqChunks    = 0x02 // id(32) from(4) count(4)
+	respManifest = 0x81 // manifest bytes
+	respChunk    = 0x82 // index(4) ciphertext
+	respEnd      = 0x83 // end of a range
+	respNotHeld  = 0x84 // the manifest or the next chunk is not held
+	respRefused  = 0x85 // reason text
+)
+
+const (
+	// maxFrame bounds every frame: a chunk and its header.
+	maxFrame = 1 + 4 + blob.MaxChunkCiphertext
+	// MaxRangeChunks caps the chunks one request asks for.
+	MaxRangeChunks = 64
+	idLen          = len(blob.ID{})
+)
+
+// frame is one decoded frame.
+type frame struct {
+	typ     byte
+	payload []byte
+}
+
+func writeFrame(w io.Writer, typ byte, parts ...[]byte) error {
+	n := 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, 4+n)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	b = append(b, typ)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// writeChunk writes a chunk frame: its header, then the chunk as it is,
+// without copying it into one buffer.
+func writeChunk(w io.Writer, i int, ct []byte) error {
+	h := binary.BigEndian.AppendUint32(nil, uint32(1+4+len(ct)))
+	h = append(h, respChunk)
+	h = binary.BigEndian.AppendUint32(h, uint32(i))
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	_, err := w.Write(ct)
+	return err
+}
+
+// readFrame reads one frame, refusing a length over maxFrame before
+// allocating.
+func readFrame(r io.Reader) (frame, error) {
+	var h [4]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return frame{}, err
+	}
+	n := binary.BigEndian.Uint32(h[:])
+	if n == 0 || n > maxFrame {
+		return frame{}, fmt.Errorf("read frame: length %d, want 1..%d: %w", n, maxFrame, ErrBadPeer)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return frame{}, fmt.Errorf("read frame: %w", err)
+	}
+	return frame{typ: b[0], payload: b[1:]}, nil
+}
+
+// chunkRange is a request for count chunks of id from index from.
+type chunkRange struct {
+	id          blob.ID
+	from, count int
+}
+
+func (c chunkRange) encode() []byte {
+	b := append([]byte{}, c.id[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(c.from))
+	return binary.BigEndian.AppendUint32(b, uint32(c.count))
+}
+
+// decodeRange decodes a reqChunks payload.
+func decodeRange(p []byte) (chunkRange, error) {
+	if len(p) != idLen+8 {
+		return chunkRange{}, fmt.Errorf("decode chunk request: %d bytes, want %d: %w", len(p), idLen+8, ErrBadPeer)
+	}
+	c := chunkRange{id: blob.ID(p[:idLen]), from: int(binary.BigEndian.Uint32(p[idLen:])), count: int(binary.BigEndian.Uint32(p[idLen+4:]))}
+	if c.count < 1 || c.count > MaxRangeChunks || c.from >= blob.MaxChunks {
+		return chunkRange{}, fmt.Errorf("decode chunk request: chunks %d+%d out of bounds: %w", c.from, c.count, ErrBadPeer)
+	}
+	return c, nil
+}
+
+// decodeChunk splits a respChunk payload.
+func decodeChunk(p []byte) (int, []byte, error) {
+	if len(p) < 4 {
+		return 0, nil, fmt.Errorf("decode chunk frame: %d bytes: %w", len(p), ErrBadPeer)
+	}
+	return int(binary.BigEndian.Uint32(p)), p[4:], nil
+}

@@ -1,0 +1,267 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/crypto"
+)
+
+// Key prefixes of the blob keyspace (docs/storage.md, "Blobs"). A blob is
+// stored once however many records refer to it.
+const (
+	prefixBlobManifest = "b/m/" // id(32)                   -> manifest bytes
+	prefixBlobChunk    = "b/c/" // sha256(32) of the chunk   -> ciphertext chunk
+	prefixBlobDone     = "b/d/" // id(32)                   -> empty: every chunk held
+	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> size(8): a record we read names it, with that size
+	prefixBlobOwn      = "b/o/" // plaintext sha256(32)     -> id(32) file key(32)
+)
+
+func blobKey(prefix string, id blob.ID, tail ...[]byte) []byte {
+	return makeKey(prefix, append([][]byte{id[:]}, tail...)...)
+}
+
+// BlobRef is a record that names a blob.
+type BlobRef struct {
+	Author crypto.PublicKey
+	Seq    uint64
+	Size   int64 // the file's size as the record states it
+}
+
+// PutBlobManifest stores the manifest of blob id, checking that it hashes
+// to id ([blob.DecodeManifest]); storing it again is a no-op.
+func (s *Store) PutBlobManifest(id blob.ID, manifest []byte) error {
+	if _, err := blob.DecodeManifest(manifest, id); err != nil {
+		return fmt.Errorf("store manifest of blob %s: %w", id, err)
+	}
+	err := s.update(func(txn *badger.Txn) error {
+		return txn.Set(blobKey(prefixBlobManifest, id), bytes.Clone(manifest))
+	})
+	if err != nil {
+		return fmt.Errorf("store manifest of blob %s: %w", id, err)
+	}
+	return nil
+}
+
+// BlobManifest returns the manifest of blob id and its bytes, or
+// [ErrNotFound].
+func (s *Store) BlobManifest(id blob.ID) (*blob.Manifest, []byte, error) {
+	var b []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		b, err = getValue(txn, blobKey(prefixBlobManifest, id))
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read manifest of blob %s: %w", id, err)
+	}
+	m, err := blob.DecodeManifest(b, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read manifest of blob %s: %w: %w", id, ErrCorrupt, err)
+	}
+	return m, b, nil
+}
+
+// PutBlobChunk stores a ciphertext chunk under its SHA-256, which the
+// manifests that list it name it by: a chunk is valid on its own, so the
+// author stores chunks as it seals them, before the manifest exists, and
+// a fetcher after [blob.Manifest.Verify] has placed it.
+func (s *Store) PutBlobChunk(ct []byte) error {
+	return s.PutBlobChunks([][]byte{ct})
+}
+
+// PutBlobChunks stores chunks as [Store.PutBlobChunk] does, in one
+// transaction: a fetch stores each range it receives at once (one commit
+// per chunk cost 90 % of a transfer's throughput, docs/performance.md).
+func (s *Store) PutBlobChunks(cts [][]byte) error {
+	for _, ct := range cts {
+		if len(ct) > blob.MaxChunkCiphertext {
+			return fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrInvalid, len(ct), blob.MaxChunkCiphertext)
+		}
+	}
+	return s.update(func(txn *badger.Txn) error {
+		for _, ct := range cts {
+			h := sha256.Sum256(ct)
+			if err := txn.Set(makeKey(prefixBlobChunk, h[:]), bytes.Clone(ct)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// BlobChunk returns chunk i of the blob m describes, or [ErrNotFound]. A
+// caller checks it ([blob.Manifest.Verify]) before use: the store does
+// not hash on every read.
+func (s *Store) BlobChunk(m *blob.Manifest, i int) ([]byte, error) {
+	if i < 0 || i >= len(m.Chunks) {
+		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(m.Chunks), ErrNotFound)
+	}
+	var b []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		b, err = getValue(txn, makeKey(prefixBlobChunk, m.Chunks[i][:]))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(m.Chunks), err)
+	}
+	return b, nil
+}
+
+// BlobComplete reports whether every chunk of blob id is held.
+func (s *Store) BlobComplete(id blob.ID) (bool, error) {
+	var ok bool
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		ok, err = has(txn, blobKey(prefixBlobDone, id))
+		return err
+	})
+	return ok, err
+}
+
+// BlobFirstMissing returns the index of the first chunk of the blob m
+// describes that is not held: where a fetch resumes. It is the chunk
+// count when every chunk is held.
+func (s *Store) BlobFirstMissing(m *blob.Manifest) (int, error) {
+	first := 0
+	err := s.view(func(txn *badger.Txn) error {
+		for ; first < len(m.Chunks); first++ {
+			ok, err := has(txn, makeKey(prefixBlobChunk, m.Chunks[first][:]))
+			if err != nil || !ok {
+				return err
+			}
+		}
+		return nil
+	})
+	return first, err
+}
+
+// MarkBlobComplete records that every chunk of blob id is held, after
+// checking it: the manifest is stored and no chunk is missing.
+func (s *Store) MarkBlobComplete(id blob.ID) error {
+	m, _, err := s.BlobManifest(id)
+	if err != nil {
+		return err
+	}
+	first, err := s.BlobFirstMissing(m)
+	if err != nil {
+		return err
+	}
+	if first < len(m.Chunks) {
+		return fmt.Errorf("mark blob %s complete: chunk %d of %d missing: %w", id, first, len(m.Chunks), ErrNotFound)
+	}
+	return s.update(func(txn *badger.Txn) error { return txn.Set(blobKey(prefixBlobDone, id), nil) })
+}
+
+// AddBlobRef records that the record (r.Author, r.Seq) names blob id,
+// with size r.Size.
+func (s *Store) AddBlobRef(id blob.ID, r BlobRef) error {
+	return s.update(func(txn *badger.Txn) error {
+		return txn.Set(blobKey(prefixBlobRef, id, r.Author[:], be64(r.Seq)), be64(uint64(r.Size)))
+	})
+}
+
+// BlobRefs returns the records that name blob id, in feed order.
+func (s *Store) BlobRefs(id blob.ID) ([]BlobRef, error) {
+	var refs []BlobRef
+	err := s.view(func(txn *badger.Txn) error {
+		return scanKeys(txn, blobKey(prefixBlobRef, id), func(k []byte) error {
+			if len(k) != len(prefixBlobRef)+len(id)+feedSeqLen {
+				return nil
+			}
+			r := BlobRef{Seq: uint64FromBE(k[len(k)-8:])}
+			copy(r.Author[:], k[len(prefixBlobRef)+len(id):])
+			v, err := getValue(txn, k)
+			if err == nil && len(v) == 8 {
+				r.Size = int64(uint64FromBE(v))
+			}
+			refs = append(refs, r)
+			return err
+		})
+	})
+	return refs, err
+}
+
+// PendingBlob is a file still to fetch: its blob and the smallest size a
+// record that names it states.
+type PendingBlob struct {
+	ID   blob.ID
+	Size int64
+}
+
+// PendingBlobs returns the blobs that records of this node name and whose
+// chunks are not all held: the attachments still to fetch.
+func (s *Store) PendingBlobs() ([]PendingBlob, error) {
+	var out []PendingBlob
+	err := s.view(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte(prefixBlobRef), func(k []byte) error {
+			id := blob.ID(k[len(prefixBlobRef) : len(prefixBlobRef)+len(blob.ID{})])
+			size := int64(blob.MaxSize)
+			if v, err := getValue(txn, k); err == nil && len(v) == 8 {
+				size = int64(uint64FromBE(v))
+			}
+			if n := len(out); n > 0 && out[n-1].ID == id {
+				out[n-1].Size = min(out[n-1].Size, size)
+				return nil
+			}
+			done, err := has(txn, blobKey(prefixBlobDone, id))
+			if err == nil && !done {
+				out = append(out, PendingBlob{ID: id, Size: size})
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// scanKeys calls fn with every key under prefix that is long enough to
+// hold an id, in order, without reading values.
+func scanKeys(txn *badger.Txn, prefix []byte, fn func(k []byte) error) error {
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = prefix
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		if len(k) < len(prefix)+len(blob.ID{}) {
+			continue
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OwnBlob returns the blob id and file key under which this node sealed
+// the file with plaintext SHA-256 sum, so that publishing it again reuses
+// them: one blob however many records name the file.
+func (s *Store) OwnBlob(sum [32]byte) (blob.ID, blob.Key, bool, error) {
+	var v []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		v, err = getValue(txn, makeKey(prefixBlobOwn, sum[:]))
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return blob.ID{}, blob.Key{}, false, nil
+	}
+	if err != nil || len(v) != len(blob.ID{})+blob.KeySize {
+		return blob.ID{}, blob.Key{}, false, fmt.Errorf("read own blob: %w", errors.Join(err, ErrCorrupt))
+	}
+	return blob.ID(v[:32]), blob.Key(v[32:]), true, nil
+}
+
+// PutOwnBlob records the blob id and file key of this node's file with
+// plaintext SHA-256 sum.
+func (s *Store) PutOwnBlob(sum [32]byte, id blob.ID, k blob.Key) error {
+	return s.update(func(txn *badger.Txn) error {
+		return txn.Set(makeKey(prefixBlobOwn, sum[:]), append(bytes.Clone(id[:]), k[:]...))
+	})
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/kpnode/kpnode/blob"
+)
+
+// putSealed seals plain into s as the author does: chunks as they come,
+// then the manifest.
+func putSealed(t *testing.T, s *Store, plain []byte) (blob.ID, *blob.Manifest) {
+	t.Helper()
+	sealed, err := blob.Seal(bytes.NewReader(plain), blob.NewKey(), func(_ int, ct []byte) error { return s.PutBlobChunk(ct) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sealed.Manifest.ID()
+	if err := s.PutBlobManifest(id, sealed.Manifest.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	return id, sealed.Manifest
+}
+
+func TestBlobStoreRoundTrip(t *testing.T) {
+	s := openMem(t)
+	plain := bytes.Repeat([]byte("kp"), 3*blob.ChunkSize/2+7)
+	id, m := putSealed(t, s, plain)
+	got, raw, err := s.BlobManifest(id)
+	if err != nil || !bytes.Equal(raw, m.Encode()) || got.Size != int64(len(plain)) {
+		t.Fatalf("BlobManifest: %v", err)
+	}
+	for i := range m.Chunks {
+		ct, err := s.BlobChunk(m, i)
+		if err != nil || m.Verify(i, ct) != nil {
+			t.Fatalf("chunk %d: %v", i, err)
+		}
+	}
+	if _, err := s.BlobChunk(m, len(m.Chunks)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("chunk past the end: %v", err)
+	}
+	if err := s.MarkBlobComplete(id); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.BlobComplete(id); !ok || err != nil {
+		t.Fatalf("BlobComplete = %v, %v", ok, err)
+	}
+}
+
+// TestBlobResumePoint: a fetch resumes at the first chunk not held, and a
+// blob is never marked complete with a chunk missing.
+func TestBlobResumePoint(t *testing.T) {
+	src, dst := openMem(t), openMem(t)
+	id, m := putSealed(t, src, bytes.Repeat([]byte{7}, 4*blob.ChunkSize))
+	_, raw, _ := src.BlobManifest(id)
+	if err := dst.PutBlobManifest(id, raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 3} {
+		ct, _ := src.BlobChunk(m, i)
+		if err := dst.PutBlobChunk(ct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first, err := dst.BlobFirstMissing(m); first != 2 || err != nil {
+		t.Fatalf("first missing = %d, %v, want 2", first, err)
+	}
+	if err := dst.MarkBlobComplete(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("MarkBlobComplete with chunk 2 missing = %v", err)
+	}
+	if ok, _ := dst.BlobComplete(id); ok {
+		t.Fatal("complete with a chunk missing")
+	}
+}
+
+func TestBlobManifestMustMatchID(t *testing.T) {
+	s := openMem(t)
+	_, m := putSealed(t, s, []byte("scan"))
+	other := blob.ID{1}
+	if err := s.PutBlobManifest(other, m.Encode()); !errors.Is(err, blob.ErrManifest) {
+		t.Fatalf("manifest under another id: %v", err)
+	}
+	if _, _, err := s.BlobManifest(other); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("stored anyway: %v", err)
+	}
+	if err := s.PutBlobChunk(make([]byte, blob.MaxChunkCiphertext+1)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("oversized chunk: %v", err)
+	}
+}
+
+// TestPendingBlobs: the attachments still to fetch are the blobs that
+// records name without every chunk held, each once.
+func TestPendingBlobs(t *testing.T) {
+	s := openMem(t)
+	done, _ := putSealed(t, s, []byte("held"))
+	if err := s.MarkBlobComplete(done); err != nil {
+		t.Fatal(err)
+	}
+	missing := blob.ID(sha256.Sum256([]byte("elsewhere")))
+	a := newChain(t).author()
+	for seq, id := range []blob.ID{done, missing, missing} {
+		if err := s.AddBlobRef(id, BlobRef{Author: a, Seq: uint64(seq + 1), Size: int64(100 - seq)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, err := s.PendingBlobs()
+	if err != nil || !slices.Equal(pending, []PendingBlob{{ID: missing, Size: 98}}) {
+		t.Fatalf("pending %v, %v, want [%s] with the smaller size stated", pending, err, missing)
+	}
+	refs, err := s.BlobRefs(missing)
+	if err != nil || len(refs) != 2 || refs[0].Seq != 2 || refs[1].Seq != 3 || refs[0].Author != a || refs[0].Size != 99 {
+		t.Fatalf("refs %+v, %v", refs, err)
+	}
+}
+
+func TestOwnBlobReuse(t *testing.T) {
+	s := openMem(t)
+	sum := sha256.Sum256([]byte("photo"))
+	if _, _, ok, err := s.OwnBlob(sum); ok || err != nil {
+		t.Fatalf("unknown file: %v %v", ok, err)
+	}
+	id, k := blob.ID{9}, blob.NewKey()
+	if err := s.PutOwnBlob(sum, id, k); err != nil {
+		t.Fatal(err)
+	}
+	if gid, gk, ok, err := s.OwnBlob(sum); !ok || err != nil || gid != id || gk != k {
+		t.Fatalf("OwnBlob = %v %v %v", gid, ok, err)
+	}
+}
+
+// TestBlobChunkWriter: chunks put through a writer are held once Flush
+// returns, and a fetch resumes after them.
+func TestBlobChunkWriter(t *testing.T) {
+	src, dst := openMem(t), openMem(t)
+	id, m := putSealed(t, src, bytes.Repeat([]byte{3}, 5*blob.ChunkSize))
+	_, raw, _ := src.BlobManifest(id)
+	if err := dst.PutBlobManifest(id, raw); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dst.NewBlobChunkWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ct, _ := src.BlobChunk(m, i)
+		if err := w.Put(m.Chunks[i], ct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := dst.BlobFirstMissing(m); first != 3 || err != nil {
+		t.Fatalf("first missing %d, %v, want 3", first, err)
+	}
+	if w, _ := dst.NewBlobChunkWriter(); w.Put(m.Chunks[0], make([]byte, blob.MaxChunkCiphertext+1)) == nil {
+		t.Fatal("oversized chunk accepted")
+	}
+}
+
+// TestVerifyBlobs: Verify finds a chunk altered on disk and a blob marked
+// complete with a chunk missing.
+func TestVerifyBlobs(t *testing.T) {
+	s := openMem(t)
+	id, m := putSealed(t, s, bytes.Repeat([]byte{5}, 3*blob.ChunkSize))
+	if err := s.MarkBlobComplete(id); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(context.Background())
+	if err != nil || !rep.OK() || rep.Blobs != 1 {
+		t.Fatalf("a sound blob: %+v, %v", rep, err)
+	}
+	altered := bytes.Clone(mustChunk(t, s, m, 1))
+	altered[7] ^= 1
+	if err := s.update(func(txn *badger.Txn) error { return txn.Set(makeKey(prefixBlobChunk, m.Chunks[1][:]), altered) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.update(func(txn *badger.Txn) error { return txn.Delete(makeKey(prefixBlobChunk, m.Chunks[2][:])) }); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = s.Verify(context.Background())
+	if err != nil || len(rep.Problems) != 2 || rep.Problems[0].Kind != ProblemBlob ||
+		!strings.Contains(rep.Problems[0].Detail, "altered on disk") || !strings.Contains(rep.Problems[1].Detail, "chunk 2 of 3 missing") {
+		t.Fatalf("problems %+v, %v", rep.Problems, err)
+	}
+}
+
+func mustChunk(t *testing.T, s *Store, m *blob.Manifest, i int) []byte {
+	t.Helper()
+	ct, err := s.BlobChunk(m, i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct
+}
+
+// TestBackupKeepsBlobs: a backup carries the blobs, and the restored
+// store holds each whole and verifies.
+func TestBackupKeepsBlobs(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir(), MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plain := bytes.Repeat([]byte("photo "), 700_000) // 4.2 MB, 65 chunks
+	id, m := putSealed(t, s, plain)
+	if err := s.MarkBlobComplete(id); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := s.Backup(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir() + "/restored"
+	if _, err := Restore(Options{Dir: dir, MinFree: -1}, bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(Options{Dir: dir, MinFree: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if done, err := r.BlobComplete(id); !done || err != nil {
+		t.Fatalf("restored blob complete = %v, %v", done, err)
+	}
+	if first, _ := r.BlobFirstMissing(m); first != len(m.Chunks) {
+		t.Fatalf("restored blob misses chunk %d", first)
+	}
+	if rep, err := r.Verify(context.Background()); err != nil || !rep.OK() || rep.Blobs != 1 {
+		t.Fatalf("restored store: %+v, %v", rep, err)
+	}
+}
