@@ -96,7 +96,7 @@ type ResponseRate struct {
 	Answered int    `json:"answered"` // any answer, "cannot answer" too, accepted or not
 	Closed   int    `json:"closed"`   // answers accepted
 	Overdue  int    `json:"overdue"`
-	Pending  int    `json:"pending"`  // sent, not yet overdue
+	Pending  int    `json:"pending"`  // sent or acknowledged, not yet overdue
 	RatePct  string `json:"rate_pct"` // answered of asked, two decimals
 }
 
@@ -177,7 +177,7 @@ func count(rates map[string]*ResponseRate, r PartnerReply) {
 	}
 	rr.Asked++
 	switch r.Status {
-	case QuerySent:
+	case QuerySent, QueryAcknowledged:
 		rr.Pending++
 	case QueryOverdue:
 		rr.Overdue++

@@ -147,6 +147,9 @@ func TestTrackQueriesAcknowledgedClosed(t *testing.T) {
 		if p.Partner == "BE" && (p.Answered != 1 || p.Closed != 1 || p.RatePct != "50.00") {
 			t.Errorf("BE's rate %+v", p)
 		}
+		if p.Partner == "AE" && (p.Answered != 0 || p.Pending != 1 || p.Overdue != 1) {
+			t.Errorf("AE's rate, an acknowledged query is pending, not answered: %+v", p)
+		}
 	}
 	if r := replies(TrackQueries(qs, as, QueryFacts{}, at("2025-04-05"), 3))["3/AE"]; r.Status != QuerySent || r.Acknowledged {
 		t.Errorf("3/AE without a receipt: %+v", r)
