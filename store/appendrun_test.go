@@ -3,8 +3,8 @@ package store
 import (
 	"errors"
 	"maps"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 )

@@ -34,9 +34,9 @@ type StoredRecord struct {
 	// Held is when this node first held the entry, by its own clock; zero
 	// for an entry stored before the store kept it.
 	Held time.Time
-	Type   string
-	Body   []byte
-	Salt   []byte // nil for a record stored without its salt (layout 1)
+	Type string
+	Body []byte
+	Salt []byte // nil for a record stored without its salt (layout 1)
 }
 
 // Cursor is a position in a newest-first listing of records; see
