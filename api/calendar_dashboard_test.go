@@ -80,6 +80,11 @@ func TestDashboardCalendar(t *testing.T) {
 	if got := status("trade_statistics", q.Next().String()); !strings.HasPrefix(got, "missing:"+q.Next().String()+" missing ") {
 		t.Errorf("%s: %q", q.Next(), got)
 	}
+	// Both dates of a received period show: the one BE signed and the one
+	// IN first held it.
+	if got := eval[string](t, tab, fmt.Sprintf(`document.querySelector('#calendar-BE [data-period=%q]').title`, q.String())); !strings.Contains(got, "signed ") || !strings.Contains(got, "first held here ") {
+		t.Errorf("%s's dates: %q", q, got)
+	}
 	if got := status("annual_report", fmt.Sprint(year)); got == "" {
 		t.Errorf("the %d annual report is not on the grid", year)
 	}

@@ -132,13 +132,27 @@ function cell(o, key) {
     // "2025-Q3" reads as "Q3" under its month; the year is there for
     // screen readers (and a year's report shows whole).
     const cut = x.period.indexOf('-');
+    const dates = receivedText(x);
     const b = el('span', { class: 'badge badge-' + kind },
       cut > 0 ? el('span', { class: 'visually-hidden' }, x.period.slice(0, cut + 1)) : null,
-      x.period.slice(cut + 1), ' ' + text + days);
+      x.period.slice(cut + 1), ' ' + text + days,
+      dates ? el('span', { class: 'visually-hidden' }, ', ' + dates) : null);
+    if (dates) b.title = dates;
     b.dataset.period = x.period;
     b.dataset.status = x.status;
     return b;
   });
+}
+
+/** receivedText gives both dates of a received period: the one its
+ * author signed and the one this node first held it (a partner could
+ * backdate the first; lateness is judged on the later of the two, less a
+ * week's tolerance for sync lag). */
+function receivedText(x) {
+  if (!x.received) return '';
+  const signed = x.signed ? 'signed ' + x.signed.slice(0, 10) : '';
+  const held = x.held ? 'first held here ' + x.held.slice(0, 10) : '';
+  return ['received ' + x.received.slice(0, 10), signed, held].filter((t) => t).join(', ');
 }
 
 /** deadlineMonth returns the month of the last day before due ("2025-11" for due 2025-12-01). */
