@@ -40,6 +40,29 @@ func (h *Handler) askAboutFinding(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusCreated, p)
 }
 
+// AcceptAnswerRequest is the body of POST /api/questionnaires/accept.
+type AcceptAnswerRequest struct {
+	Answer string `json:"answer"` // the answer's entry, "BE/9"
+}
+
+// acceptAnswer serves POST /api/questionnaires/accept: the clerk accepts
+// a partner's answer, which closes its questionnaire and the finding that
+// started it.
+func (h *Handler) acceptAnswer(w http.ResponseWriter, r *http.Request) error {
+	var req AcceptAnswerRequest
+	if err := decodeBody(r, &req, `{"answer": "BE/9"}`); err != nil {
+		return err
+	}
+	if req.Answer == "" {
+		return badRequest(`request body: "answer" is required`)
+	}
+	q, err := h.b.AcceptAnswer(r.Context(), req.Answer)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, q)
+}
+
 // calendar serves GET /api/calendar: the submission calendar, optionally
 // of one participant (?partner=BE).
 func (h *Handler) calendar(w http.ResponseWriter, r *http.Request) error {

@@ -80,6 +80,11 @@ func TestDashboardCalendar(t *testing.T) {
 	if got := status("trade_statistics", q.Next().String()); !strings.HasPrefix(got, "missing:"+q.Next().String()+" missing ") {
 		t.Errorf("%s: %q", q.Next(), got)
 	}
+	// Both dates of a received period show: the one BE signed and the one
+	// IN first held it.
+	if got := eval[string](t, tab, fmt.Sprintf(`document.querySelector('#calendar-BE [data-period=%q]').title`, q.String())); !strings.Contains(got, "signed ") || !strings.Contains(got, "first held here ") {
+		t.Errorf("%s's dates: %q", q, got)
+	}
 	if got := status("annual_report", fmt.Sprint(year)); got == "" {
 		t.Errorf("the %d annual report is not on the grid", year)
 	}
@@ -157,6 +162,54 @@ func TestDashboardAnnualReport(t *testing.T) {
 	waitFor(t, tab, "the report that answered it", visible("#finding-answered-by"))
 	if got := textOf(t, tab, "#finding-answered-by"); !strings.Contains(got, fmt.Sprintf("Annual report IN/%d", year)) {
 		t.Errorf("answered by %q", got)
+	}
+	noPageErrors(t, tab)
+}
+
+// TestDashboardAcceptAnswer: BE answers IN's question; on IN's Calendar
+// page the clerk accepts the answer with one button, and the
+// questionnaire is closed and counted so.
+func TestDashboardAcceptAnswer(t *testing.T) {
+	in, be := pairNodes(t)
+	var query map[string]any
+	if err := json.Unmarshal([]byte(readExample(t, "anomaly_query.json")), &query); err != nil {
+		t.Fatal(err)
+	}
+	query["reference"], query["due"] = "IN-AQ-2999-0001", "2999-12-31"
+	body, _ := json.Marshal(map[string]any{"to": []string{"BE"}, "record": query})
+	var p struct{ Seq uint64 }
+	apiJSON(t, in, "POST", "/api/records/anomaly_query", body, &p)
+	eventually(t, "IN's question at BE", func() error {
+		if code, _ := call(t, be, "GET", fmt.Sprintf("/api/records/IN/%d", p.Seq), testToken, nil); code != 200 {
+			return fmt.Errorf("status %d", code)
+		}
+		return nil
+	})
+	answer := fmt.Sprintf(`{"to":["IN"],"record":{"version":1,"query":{"feed":"IN","seq":%d},"answer":"Re-exports of August.","status":"answered"}}`, p.Seq)
+	apiJSON(t, be, "POST", "/api/records/anomaly_answer", []byte(answer), nil)
+	eventually(t, "BE's answer at IN", func() error {
+		var q reconcile.Questionnaires
+		apiJSON(t, in, "GET", "/api/questionnaires", nil, &q)
+		if len(q.Partners) != 1 || q.Partners[0].Answered != 1 {
+			return fmt.Errorf("%+v", q.Partners)
+		}
+		return nil
+	})
+
+	ctx := newBrowser(t)
+	tab := newIncognito(t, ctx)
+	signInBrowser(t, tab, in, "IN")
+	clickLink(t, tab, "open Calendar", "#nav", "Calendar")
+	waitFor(t, tab, "BE's answer to accept", visible("#questions-answered"))
+	clickLink(t, tab, "accept the answer", "#questions-answered", "Accept the answer")
+	waitFor(t, tab, "the questionnaire closed", containsText("#questions-answered", "the questionnaire is closed"))
+	var q reconcile.Questionnaires
+	apiJSON(t, in, "GET", "/api/questionnaires", nil, &q)
+	if r := q.Queries[0].Replies[0]; r.Status != reconcile.QueryClosed || r.Accepted == nil {
+		t.Errorf("after the click: %+v", r)
+	}
+	if src, err := axeSource(); err == nil {
+		checkAxe(t, tab, src, "#/calendar")
 	}
 	noPageErrors(t, tab)
 }

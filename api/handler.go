@@ -46,6 +46,7 @@ type Backend interface {
 	Calendar() reconcile.Calendar
 	Questionnaires() (reconcile.Questionnaires, error)
 	AskAboutFinding(ctx context.Context, id string) (node.Published, error)
+	AcceptAnswer(ctx context.Context, id string) (reconcile.QueryStatus, error)
 	Events(after uint64) ([]node.Event, bool, <-chan struct{})
 	StoreSize() (int64, error)
 	Records(q node.RecordsQuery) ([]node.RecordView, string, error)
@@ -220,6 +221,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/calendar", view, h.calendar)
 	h.handle("GET /api/questionnaires", view, h.questionnaires)
 	h.handle("POST /api/findings/ask", clerk, h.askAboutFinding)
+	h.handle("POST /api/questionnaires/accept", clerk, h.acceptAnswer)
 	h.handle("GET /api/reference/unit-values", view, h.unitValues)
 	h.handle("GET /api/valuation", view, h.valuation)
 	h.handleLimit("POST /api/valuation", clerk, node.MaxValuationBytes, h.importValuation)

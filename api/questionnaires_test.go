@@ -48,6 +48,21 @@ func TestQuestionnairesRoute(t *testing.T) {
 	}
 	if len(q.Queries) != 2 || q.Queries[0].Replies[0].Status != reconcile.QueryOverdue || q.Queries[1].Replies[0].Status != "answered" ||
 		q.Queries[1].Replies[0].Answer == nil || q.Queries[1].Replies[0].Answer.Feed != "BE" {
-		t.Errorf("queries %+v", q.Queries)
+		t.Fatalf("queries %+v", q.Queries)
+	}
+	// the clerk accepts BE's answer: the questionnaire closes
+	ans := q.Queries[1].Replies[0].Answer
+	body := fmt.Sprintf(`{"answer":"%s/%d"}`, ans.Feed, ans.Seq)
+	if code, out := call(t, in, "POST", "/api/questionnaires/accept", testToken, []byte(`{"answer":"BE/999"}`)); code != 400 {
+		t.Errorf("accepting no answer: %d %s", code, out)
+	}
+	var closed reconcile.QueryStatus
+	apiJSON(t, in, "POST", "/api/questionnaires/accept", []byte(body), &closed)
+	if r := closed.Replies[0]; r.Status != reconcile.QueryClosed || r.Accepted == nil {
+		t.Errorf("accepted %+v", r)
+	}
+	apiJSON(t, in, "GET", "/api/questionnaires", nil, &q)
+	if r := q.Partners[0]; r.Closed != 1 || r.Answered != 1 {
+		t.Errorf("BE's rate after accepting %+v", r)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	AuditExport         = "export"                  // records or statistics exported to a file
 	AuditEvidenceExport = "evidence.export"         // an evidence bundle handed out
 	AuditFindingAck     = "finding.ack"             // a finding acknowledged
+	AuditAnswerAccept   = "answer.accept"           // a partner's answer to a questionnaire accepted
 )
 
 // maxAuditList caps one listing of the audit log.

@@ -62,8 +62,8 @@ func pendingPosOf(r reconcile.Record) pendingPos { return pendingPos{r.FeedKey, 
 
 // reconcileRecord is the reconciliation input of the record at seq of
 // the feed of key, whose participant is code.
-func reconcileRecord(code string, key crypto.PublicKey, seq uint64, t time.Time, value any) reconcile.Record {
-	return reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: seq}, FeedKey: string(key[:]), Time: t, Body: value}
+func reconcileRecord(code string, key crypto.PublicKey, seq uint64, t, held time.Time, value any) reconcile.Record {
+	return reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: seq}, FeedKey: string(key[:]), Time: t, Held: held, Body: value}
 }
 
 // loadFindings feeds every stored record into the reconciliation state, a
@@ -113,7 +113,11 @@ func (n *Node) reconcileRecords(recs []*store.StoredRecord, also func(code strin
 		if also != nil {
 			also(code, r, v)
 		}
-		out = append(out, reconcileRecord(code, r.Author, r.Seq, r.Time, v))
+		held := r.Held
+		if code == n.cfg.Participant {
+			held = time.Time{} // see heldOf
+		}
+		out = append(out, reconcileRecord(code, r.Author, r.Seq, r.Time, held, v))
 	}
 	return out
 }
@@ -140,6 +144,21 @@ func (n *Node) waitFindings() bool {
 	}
 }
 
+// heldOf returns when this node first held a partner's entry (the
+// store wrote it with the entry, by the store's clock, as a reload reads
+// it), for the calendar to judge lateness by; for this node's own entries
+// the zero Time: it signed them itself, by its own clock.
+func (n *Node) heldOf(code string, key crypto.PublicKey, seq uint64) time.Time {
+	if code == n.cfg.Participant {
+		return time.Time{}
+	}
+	held, err := n.st.Held(key, seq)
+	if err != nil {
+		n.log.Warn("read first-held time", "feed", code, "seq", seq, "err", err)
+	}
+	return held
+}
+
 // reconcile adds a stored record, at seq of the feed of key whose
 // participant is code, to the reconciliation state and reports the
 // findings it raised or cleared as events.
@@ -149,7 +168,7 @@ func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.T
 	}
 	n.inbox.commit(code, key, seq, t, value)
 	defer n.noteMembershipRecord(code, seq, value)
-	r := reconcileRecord(code, key, seq, t, value)
+	r := reconcileRecord(code, key, seq, t, n.heldOf(code, key, seq), value)
 	n.findings.mu.Lock()
 	if n.findings.loading {
 		n.findings.pending[pendingPosOf(r)] = r

@@ -54,13 +54,16 @@ func (n *Node) DeliveryHistory() DeliveryHistory {
 	return out
 }
 
-// sampler records a delivery sample every historyInterval until the node
-// stops.
+// sampler records a delivery sample and raises the questionnaires'
+// overdue reminders every historyInterval until the node stops.
 func (n *Node) sampler() {
 	t := time.NewTicker(historyInterval)
 	defer t.Stop()
 	for {
 		n.sampleDelivery()
+		if err := n.remindOverdue(); err != nil {
+			n.log.Warn("questionnaire reminders", "err", err)
+		}
 		select {
 		case <-n.runCtx.Done():
 			return

@@ -13,7 +13,8 @@ import (
 var questionnaireTypes = []string{protocol.AnomalyQueryType, protocol.AnomalyAnswerType, protocol.WithdrawalType}
 
 // Questionnaires returns the life of the anomaly queries this node sent:
-// per partner asked, sent, overdue or answered, and each partner's
+// per partner asked, sent, acknowledged (its receipt covers the query),
+// overdue, answered or closed (the answer accepted), and each partner's
 // response rate (reconcile.TrackQueries), at the node's clock. Only
 // current queries and answers count (a correction replaces, a withdrawal
 // ends); it reads the held records of the three types afresh.
@@ -40,7 +41,11 @@ func (n *Node) Questionnaires() (reconcile.Questionnaires, error) {
 			answers = append(answers, reconcile.QueryAnswer{Ref: h.ref, At: h.r.Time, Answer: v})
 		}
 	})
-	return reconcile.TrackQueries(queries, answers, n.now(), n.cfg.Reconcile.AnomalyQueryGraceDays), nil
+	facts, err := n.queryFacts()
+	if err != nil {
+		return reconcile.Questionnaires{}, err
+	}
+	return reconcile.TrackQueries(queries, answers, facts, n.now(), n.cfg.Reconcile.AnomalyQueryGraceDays), nil
 }
 
 // queryRec is a held query, answer or withdrawal in the questionnaires'

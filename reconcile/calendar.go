@@ -45,11 +45,17 @@ type ObligationPeriods struct {
 
 // PeriodStatus is one period of an obligation.
 type PeriodStatus struct {
-	Period   string        `json:"period"` // "2011-Q3", "2011-H2", "2011"
-	Due      protocol.Date `json:"due"`
-	Missing  protocol.Date `json:"missing_from"` // due plus grace
-	Status   string        `json:"status"`       // StatusOpen … StatusLate
-	Received time.Time     `json:"received,omitzero"`
+	Period  string        `json:"period"` // "2011-Q3", "2011-H2", "2011"
+	Due     protocol.Date `json:"due"`
+	Missing protocol.Date `json:"missing_from"` // due plus grace
+	Status  string        `json:"status"`       // StatusOpen … StatusLate
+	// Received is when the period counts as received: the later of
+	// Signed and Held less the received tolerance.
+	Received time.Time `json:"received,omitzero"`
+	// Signed is the entry time its author signed; Held when this node
+	// first held it (zero when the store did not keep it).
+	Signed time.Time `json:"signed,omitzero"`
+	Held   time.Time `json:"held,omitzero"`
 	// DaysLate counts the days from the due date to the receipt (late) or
 	// to the calendar's time (overdue, missing).
 	DaysLate int `json:"days_late,omitempty"`
@@ -102,8 +108,9 @@ func (s *State) obligationPeriods(code string, ob Obligation) ObligationPeriods 
 func (s *State) periodStatus(code string, p period, months, grace int) PeriodStatus {
 	due, missing := p.dueAt(months), p.missingAt(months, grace)
 	ps := PeriodStatus{Period: p.String(), Due: protocol.DateOf(due), Missing: protocol.DateOf(missing)}
-	if at, ok := s.receivedAt(code, p); ok {
-		ps.Received, ps.Status = at, StatusOnTime
+	if rc, ok := s.receivedAt(code, p); ok {
+		at := rc.effective(s.cfg.Calendar.ReceivedToleranceDays)
+		ps.Received, ps.Signed, ps.Held, ps.Status = at, rc.when(), rc.heldAt(), StatusOnTime
 		if !at.IsZero() && !at.Before(due) {
 			ps.Status, ps.DaysLate = StatusLate, daysBetween(due, at)
 		}

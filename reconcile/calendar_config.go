@@ -67,6 +67,12 @@ type CalendarConfig struct {
 	// missing after AnnualReportGraceDays more.
 	AnnualReportDueMonths int `json:"annual_report_due_months"` // 3
 	AnnualReportGraceDays int `json:"annual_report_grace_days"` // 0
+	// ReceivedToleranceDays is how long a submission may take to reach
+	// this node (sync lag, a partner offline) and still be dated by the
+	// time its author signed: a submission is received at the later of
+	// its signed time and when this node first held it less this many
+	// days, so a partner cannot backdate a late submission to "on time".
+	ReceivedToleranceDays int `json:"received_tolerance_days"` // 7
 	// Start is the first day from which every tracked participant owes
 	// trade statistics and annual reports (production only a producer,
 	// one that submitted production once). Zero: a participant owes an
@@ -79,7 +85,7 @@ type CalendarConfig struct {
 
 // defaultCalendar returns the defaults documented in docs/reconcile.md.
 func defaultCalendar() CalendarConfig {
-	return CalendarConfig{ProductionDueMonths: 2, AnnualReportDueMonths: 3}
+	return CalendarConfig{ProductionDueMonths: 2, AnnualReportDueMonths: 3, ReceivedToleranceDays: 7}
 }
 
 // check returns an error naming the first invalid field of c.
@@ -94,6 +100,7 @@ func (c CalendarConfig) check() error {
 		{"production_grace_days", c.ProductionGraceDays, 3650},
 		{"annual_report_due_months", c.AnnualReportDueMonths, 24},
 		{"annual_report_grace_days", c.AnnualReportGraceDays, 3650},
+		{"received_tolerance_days", c.ReceivedToleranceDays, 3650},
 	} {
 		if f.v < 0 || f.v > f.max {
 			return badField("calendar."+f.name, "must be 0..%d, got %d", f.max, f.v)

@@ -82,22 +82,23 @@ func (s *State) submittedRecs(reporter string, p period) []*rec {
 	return nil
 }
 
-// receivedAt returns when reporter's p was first received: the earliest
-// entry time of the first record of the chains of its current records (a
-// correction keeps the date of the record it corrects). ok is false when
-// p is not received.
-func (s *State) receivedAt(reporter string, p period) (at time.Time, ok bool) {
-	recs := s.submittedRecs(reporter, p)
-	for _, r := range recs {
-		t := r.when()
+// receivedAt returns the record by which reporter's p was first
+// received: of the first records of the chains of its current records (a
+// correction keeps the date of the record it corrects), the one received
+// earliest (rec.effective; ties go to the first in record order). ok is
+// false when p is not received.
+func (s *State) receivedAt(reporter string, p period) (first *rec, ok bool) {
+	tol := s.cfg.Calendar.ReceivedToleranceDays
+	for _, r := range s.submittedRecs(reporter, p) {
 		if root, found := s.chains.Root(r.id.pos()); found && root.at != 0 {
-			t = root.when()
+			r = root
 		}
-		if !ok || t.Before(at) {
-			at, ok = t, true
+		if !ok || r.effective(tol).Before(first.effective(tol)) ||
+			r.effective(tol).Equal(first.effective(tol)) && compareRecs(r, first) < 0 {
+			first, ok = r, true
 		}
 	}
-	return at, ok
+	return first, ok
 }
 
 // firstSubmitted returns the earliest period of ob reporter submitted.

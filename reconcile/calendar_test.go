@@ -266,3 +266,42 @@ func TestDraftQueryMissing(t *testing.T) {
 		t.Error("a query drafted for a missing annual report")
 	}
 }
+
+// TestCalendarBackdated: a partner signs a late submission with a time
+// before its deadline; the calendar judges it on when this node first
+// held it, less the tolerance for sync lag (7 days by default): late.
+// One held within the tolerance keeps its signed time; a tolerance of 0
+// makes it late too. Both dates show. The result does not depend on the
+// order of the records, nor on which of two submissions of one period,
+// received at the same time, comes first.
+func TestCalendarBackdated(t *testing.T) {
+	f := feeds{}
+	held := func(r Record, h string) Record { r.Held = at(h); return r }
+	q3 := held(f.timed("BE", at("2023-11-20"), trade("BE", "2023-Q3", imp, "IN", "7102.31", "100.00", "10000.00", 1)), "2024-02-01")
+	q4 := held(f.timed("BE", at("2024-02-25"), trade("BE", "2023-Q4", imp, "IN", "7102.31", "100.00", "10000.00", 1)), "2024-03-05")
+	q4b := held(f.timed("BE", at("2024-02-27"), trade("BE", "2023-Q4", imp, "IN", "7102.21", "10.00", "100.00", 1)), "2024-03-05")
+	recs := []Record{q3, q4, q4b}
+	cal := func(tol int, rs []Record) Calendar {
+		s := newState(t, "IN", func(c *Config) { calendarConfig(c); c.Calendar.ReceivedToleranceDays = tol })
+		s.SetParties([]string{"BE"})
+		s.AddAll(rs)
+		return s.Calendar(at("2024-06-01"))
+	}
+	c := cal(7, recs)
+	if ps := periodOfCal(t, c, "BE", "trade_statistics", "2023-Q3"); ps.Status != StatusLate || ps.DaysLate != 55 ||
+		!ps.Signed.Equal(at("2023-11-20")) || !ps.Held.Equal(at("2024-02-01")) || !ps.Received.Equal(at("2024-01-25")) {
+		t.Errorf("backdated 2023-Q3: %+v, want late by 55 days, received 2024-01-25", ps)
+	}
+	if ps := periodOfCal(t, c, "BE", "trade_statistics", "2023-Q4"); ps.Status != StatusOnTime || !ps.Received.Equal(at("2024-02-27")) {
+		t.Errorf("2023-Q4 held within the tolerance: %+v, want on time", ps)
+	}
+	if ps := periodOfCal(t, cal(0, recs), "BE", "trade_statistics", "2023-Q4"); ps.Status != StatusLate {
+		t.Errorf("2023-Q4 without tolerance: %+v, want late", ps)
+	}
+	want, _ := json.Marshal(c)
+	for _, order := range [][]Record{{q4b, q4, q3}, {q3, q4b, q4}, {q4, q3, q4b}} {
+		if got, _ := json.Marshal(cal(7, order)); string(got) != string(want) {
+			t.Fatalf("order changed the calendar:\n%s\nwant\n%s", got, want)
+		}
+	}
+}

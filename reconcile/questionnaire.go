@@ -17,9 +17,29 @@ import (
 
 // Reply statuses of a partner asked, besides protocol.AnswerStatuses.
 const (
-	QuerySent    = "sent"
-	QueryOverdue = "overdue"
+	QuerySent         = "sent"
+	QueryAcknowledged = "acknowledged" // the partner's node signed a receipt covering the query
+	QueryOverdue      = "overdue"
+	QueryClosed       = "closed" // the answer was accepted by this node's clerk
 )
+
+// QueryFacts are what this node knows of its questionnaires besides the
+// records: how far each partner's receipts cover this node's feed, and
+// the answers its clerks accepted.
+type QueryFacts struct {
+	// Received is, per partner, the seq of this node's feed its latest
+	// receipt covers.
+	Received map[string]uint64
+	// Accepted are the accepted answers, by the answer's entry.
+	Accepted map[protocol.EntryRef]Acceptance
+}
+
+// Acceptance is a clerk's acceptance of an answer: it closes the
+// partner's questionnaire.
+type Acceptance struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+}
 
 // SentQuery is a current anomaly query the node sent.
 type SentQuery struct {
@@ -59,28 +79,35 @@ type QueryStatus struct {
 type PartnerReply struct {
 	Partner string `json:"partner"`
 	// Status is QuerySent, QueryOverdue, or the answer's status.
-	Status      string     `json:"status"`
-	Answered    time.Time  `json:"answered,omitzero"`
-	Answer      *RecordRef `json:"answer,omitempty"`
-	DaysOverdue int        `json:"days_overdue,omitempty"`
+	Status string `json:"status"`
+	// Acknowledged: the partner's node holds the query (its receipt
+	// covers the query's entry), whatever the status.
+	Acknowledged bool        `json:"acknowledged"`
+	Answered     time.Time   `json:"answered,omitzero"`
+	Answer       *RecordRef  `json:"answer,omitempty"`
+	Accepted     *Acceptance `json:"accepted,omitempty"`
+	DaysOverdue  int         `json:"days_overdue,omitempty"`
 }
 
 // ResponseRate counts one partner's replies.
 type ResponseRate struct {
 	Partner  string `json:"partner"`
 	Asked    int    `json:"asked"`
-	Answered int    `json:"answered"` // any answer, "cannot answer" too
+	Answered int    `json:"answered"` // any answer, "cannot answer" too, accepted or not
+	Closed   int    `json:"closed"`   // answers accepted
 	Overdue  int    `json:"overdue"`
-	Pending  int    `json:"pending"`  // sent, not yet overdue
+	Pending  int    `json:"pending"`  // sent or acknowledged, not yet overdue
 	RatePct  string `json:"rate_pct"` // answered of asked, two decimals
 }
 
 // TrackQueries returns the life of queries at now: an answer counts for
 // the query it names when its author was asked (the latest of a partner's
-// answers gives the status, the earliest the date answered); a query
-// unanswered graceDays after its due date is overdue. The result does not
-// depend on the order of queries or answers.
-func TrackQueries(queries []SentQuery, answers []QueryAnswer, now time.Time, graceDays int) Questionnaires {
+// answers gives the status, the earliest the date answered; accepted in
+// facts, it closes the questionnaire); a query unanswered graceDays after
+// its due date is overdue, before that acknowledged once the partner's
+// receipt covers it, else sent. The result does not depend on the order
+// of queries or answers.
+func TrackQueries(queries []SentQuery, answers []QueryAnswer, facts QueryFacts, now time.Time, graceDays int) Questionnaires {
 	byQuery := map[protocol.EntryRef][]QueryAnswer{}
 	for _, a := range answers {
 		byQuery[a.Answer.Query] = append(byQuery[a.Answer.Query], a)
@@ -93,6 +120,8 @@ func TrackQueries(queries []SentQuery, answers []QueryAnswer, now time.Time, gra
 		asked := slices.Sorted(slices.Values(q.Asked))
 		for _, p := range slices.Compact(asked) {
 			r := reply(p, byQuery[protocol.EntryRef{Feed: q.Ref.Feed, Seq: q.Ref.Seq}], q.Query.Due, now, graceDays)
+			r.Acknowledged = facts.Received[p] >= q.Ref.Seq
+			settle(&r, facts)
 			qs.Replies = append(qs.Replies, r)
 			count(rates, r)
 		}
@@ -148,11 +177,28 @@ func count(rates map[string]*ResponseRate, r PartnerReply) {
 	}
 	rr.Asked++
 	switch r.Status {
-	case QuerySent:
+	case QuerySent, QueryAcknowledged:
 		rr.Pending++
 	case QueryOverdue:
 		rr.Overdue++
+	case QueryClosed:
+		rr.Answered++
+		rr.Closed++
 	default:
 		rr.Answered++
+	}
+}
+
+// settle moves a reply on from its records' status with facts: an
+// accepted answer closes it, a receipt acknowledges a query still within
+// its time.
+func settle(r *PartnerReply, facts QueryFacts) {
+	switch {
+	case r.Answer != nil:
+		if a, ok := facts.Accepted[protocol.EntryRef{Feed: r.Answer.Feed, Seq: r.Answer.Seq}]; ok {
+			r.Status, r.Accepted = QueryClosed, &a
+		}
+	case r.Status == QuerySent && r.Acknowledged:
+		r.Status = QueryAcknowledged
 	}
 }

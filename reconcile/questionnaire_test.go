@@ -35,7 +35,7 @@ func questionnaireCase() ([]SentQuery, []QueryAnswer) {
 
 func TestTrackQueries(t *testing.T) {
 	qs, as := questionnaireCase()
-	got := TrackQueries(qs, as, at("2025-04-05"), 3)
+	got := TrackQueries(qs, as, QueryFacts{}, at("2025-04-05"), 3)
 	want := map[string]string{"1/AE": QueryOverdue, "1/BE": "corrected", "2/BE": QueryOverdue, "3/AE": QuerySent}
 	for _, q := range got.Queries {
 		for _, r := range q.Replies {
@@ -57,10 +57,10 @@ func TestTrackQueries(t *testing.T) {
 	}
 	// Query 2 (due 31 March, 3 days' grace) is still within its grace on
 	// 3 April and overdue from 4 April, counted from 1 April.
-	if r := TrackQueries(qs, as, at("2025-04-03"), 3).Queries[1].Replies[0]; r.Status != QuerySent {
+	if r := TrackQueries(qs, as, QueryFacts{}, at("2025-04-03"), 3).Queries[1].Replies[0]; r.Status != QuerySent {
 		t.Errorf("within the grace: %+v", r)
 	}
-	if r := TrackQueries(qs, as, at("2025-04-04"), 3).Queries[1].Replies[0]; r.Status != QueryOverdue || r.DaysOverdue != 3 {
+	if r := TrackQueries(qs, as, QueryFacts{}, at("2025-04-04"), 3).Queries[1].Replies[0]; r.Status != QueryOverdue || r.DaysOverdue != 3 {
 		t.Errorf("after the grace: %+v", r)
 	}
 	rates := map[string]ResponseRate{}
@@ -83,7 +83,8 @@ func TestTrackQueries(t *testing.T) {
 func TestTrackQueriesAnyOrder(t *testing.T) {
 	qs, as := questionnaireCase()
 	now := at("2025-04-05")
-	want, _ := json.Marshal(TrackQueries(qs, as, now, 0))
+	facts := questionnaireFacts()
+	want, _ := json.Marshal(TrackQueries(qs, as, facts, now, 0))
 	rng := rand.New(rand.NewPCG(3, 19))
 	for range 20 {
 		q2, a2 := slices.Clone(qs), slices.Clone(as)
@@ -93,8 +94,64 @@ func TestTrackQueriesAnyOrder(t *testing.T) {
 			q2[i].Asked = slices.Clone(q2[i].Asked)
 			slices.Reverse(q2[i].Asked)
 		}
-		if got, _ := json.Marshal(TrackQueries(q2, a2, now, 0)); string(got) != string(want) {
+		if got, _ := json.Marshal(TrackQueries(q2, a2, facts, now, 0)); string(got) != string(want) {
 			t.Fatalf("order changed the result:\n%s\nwant\n%s", got, want)
 		}
+	}
+}
+
+// questionnaireFacts: AE's node holds IN's feed up to seq 3, BE's up to
+// 1; IN's clerk accepted BE's first answer (7), since replaced by 9, and
+// ZA's answer, to a query it was not asked.
+func questionnaireFacts() QueryFacts {
+	return QueryFacts{Received: map[string]uint64{"AE": 3, "BE": 1},
+		Accepted: map[protocol.EntryRef]Acceptance{{Feed: "BE", Seq: 7}: {At: at("2025-02-02"), Actor: "ana"},
+			{Feed: "ZA", Seq: 3}: {At: at("2025-02-02"), Actor: "ana"}}}
+}
+
+// TestTrackQueriesAcknowledgedClosed: a receipt covering a query
+// acknowledges it while it is within its time (overdue stays overdue,
+// acknowledged or not); an accepted answer closes the questionnaire, but
+// only while it is the partner's latest answer.
+func TestTrackQueriesAcknowledgedClosed(t *testing.T) {
+	qs, as := questionnaireCase()
+	facts := questionnaireFacts()
+	replies := func(got Questionnaires) map[string]PartnerReply {
+		out := map[string]PartnerReply{}
+		for _, q := range got.Queries {
+			for _, r := range q.Replies {
+				out[string(rune('0'+q.Ref.Seq))+"/"+r.Partner] = r
+			}
+		}
+		return out
+	}
+	got := replies(TrackQueries(qs, as, facts, at("2025-04-05"), 3))
+	if r := got["3/AE"]; r.Status != QueryAcknowledged || !r.Acknowledged {
+		t.Errorf("3/AE, held by AE's node and not due: %+v", r)
+	}
+	if r := got["1/AE"]; r.Status != QueryOverdue || !r.Acknowledged {
+		t.Errorf("1/AE, held and overdue: %+v", r)
+	}
+	if r := got["2/BE"]; r.Status != QueryOverdue || r.Acknowledged {
+		t.Errorf("2/BE, beyond BE's receipt: %+v", r)
+	}
+	if r := got["1/BE"]; r.Status != "corrected" || r.Accepted != nil {
+		t.Errorf("1/BE, accepted answer 7 replaced by 9: %+v", r)
+	}
+	facts.Accepted[protocol.EntryRef{Feed: "BE", Seq: 9}] = Acceptance{At: at("2025-03-01"), Actor: "ana"}
+	all := TrackQueries(qs, as, facts, at("2025-04-05"), 3)
+	if r := replies(all)["1/BE"]; r.Status != QueryClosed || r.Accepted == nil || r.Accepted.Actor != "ana" {
+		t.Errorf("1/BE, latest answer accepted: %+v", r)
+	}
+	for _, p := range all.Partners {
+		if p.Partner == "BE" && (p.Answered != 1 || p.Closed != 1 || p.RatePct != "50.00") {
+			t.Errorf("BE's rate %+v", p)
+		}
+		if p.Partner == "AE" && (p.Answered != 0 || p.Pending != 1 || p.Overdue != 1) {
+			t.Errorf("AE's rate, an acknowledged query is pending, not answered: %+v", p)
+		}
+	}
+	if r := replies(TrackQueries(qs, as, QueryFacts{}, at("2025-04-05"), 3))["3/AE"]; r.Status != QuerySent || r.Acknowledged {
+		t.Errorf("3/AE without a receipt: %+v", r)
 	}
 }

@@ -21,6 +21,11 @@ type Record struct {
 	// Time is the entry's time; optional. It dates findings (Since) and
 	// tells when a confirmation came in (R2, confirmed after expiry).
 	Time time.Time
+	// Held is when this node first held the entry; optional (zero when
+	// unknown). The calendar judges lateness on the later of Time and
+	// Held less [CalendarConfig.ReceivedToleranceDays]: the author signs
+	// Time and could set it early.
+	Held time.Time
 	// FeedKey tells apart the feeds of one participant: after a key
 	// rotation Ref.Feed has two, each numbered from 1, and a correction
 	// names an entry of its own feed. Any string that names the feed, such
@@ -84,6 +89,7 @@ const (
 type rec struct {
 	id   recID
 	at   int64 // entry time in Unix nanoseconds, 0 when unknown
+	held int64 // when this node first held the entry, Unix nanoseconds, 0 when unknown
 	kind uint8
 	// batch reports that the record is an item of a batch entry (id.item
 	// is then its 0-based index; a lone record has item 0 too).
@@ -106,6 +112,25 @@ func (r *rec) when() time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, r.at).UTC()
+}
+
+// heldAt returns when this node first held the entry, or the zero Time.
+func (r *rec) heldAt() time.Time {
+	if r.held == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, r.held).UTC()
+}
+
+// effective returns when the record counts as received: the later of
+// its signed time and when this node first held it less toleranceDays
+// (the signed time alone when either is unknown).
+func (r *rec) effective(toleranceDays int) time.Time {
+	t := r.when()
+	if r.held == 0 || t.IsZero() {
+		return t
+	}
+	return latest(t, r.heldAt().AddDate(0, 0, -toleranceDays))
 }
 
 func unixNano(t time.Time) int64 {

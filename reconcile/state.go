@@ -308,7 +308,7 @@ func (s *State) ingestOne(r Record) {
 		body = s.intern.compactCert(body.(*protocol.Certificate))
 	}
 	rc := s.recBlocks.next()
-	*rc = rec{id: id, at: unixNano(r.Time), kind: kind, batch: r.Ref.Batch, body: body}
+	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: body}
 	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), rc)
 }
 

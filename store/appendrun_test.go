@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 )
@@ -27,6 +28,8 @@ func TestAppendRunSameAsAppend(t *testing.T) {
 	entries := c.build(40, "note")
 	recs := recordsFor(entries)
 	one, run := openMem(t), openMem(t)
+	held := func() time.Time { return epoch.Add(time.Hour) } // the first-held times are the same
+	one.now, run.now = held, held
 	for i, e := range entries {
 		if err := one.Append(e, recs[i]); err != nil {
 			t.Fatal(err)

@@ -255,7 +255,7 @@ func appendTxn(txn *badger.Txn, e *protocol.Entry, rec *Record, now time.Time) (
 	if err := e.Follows(head.Seq, head.Hash); err != nil {
 		return nil, err // names both seqs and hashes
 	}
-	return nil, writeEntry(txn, e, rec)
+	return nil, writeEntry(txn, e, rec, now)
 }
 
 // settleStored handles an entry at or below the head: the same bytes are
@@ -276,10 +276,16 @@ func settleStored(txn *badger.Txn, e *protocol.Entry, head Head, now time.Time) 
 	return eq, keepEvidence(txn, eq)
 }
 
-func writeEntry(txn *badger.Txn, e *protocol.Entry, rec *Record) error {
+// writeEntry writes e, its head and its record (rec, when not nil), and
+// notes that this node first held e at now: the author signs e.Time and
+// may set it early; now is this node's own.
+func writeEntry(txn *badger.Txn, e *protocol.Entry, rec *Record, now time.Time) error {
 	raw := e.Bytes()
 	if err := txn.Set(entryKey(e.Author, e.Seq), bytes.Clone(raw)); err != nil {
 		return fmt.Errorf("write entry: %w", err)
+	}
+	if err := txn.Set(heldKey(e.Author, e.Seq), appendTime(nil, now)); err != nil {
+		return fmt.Errorf("write first-held time: %w", err)
 	}
 	h := Head{Seq: e.Seq, Hash: hashBytes(raw), Time: e.Time}
 	if err := txn.Set(headKey(e.Author), encodeHead(h)); err != nil {

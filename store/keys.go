@@ -23,6 +23,7 @@ const (
 	prefixPartner   = "p/"  // code                         -> partner JSON
 	prefixEvidence  = "x/"  // author(32) seq(8) hash(32)  -> seen(8) kept(32) entry bytes
 	prefixMeta      = "m/"  // key                          -> opaque bytes
+	prefixHeld      = "f/"  // author(32) seq(8)           -> time(8) this node first held the entry
 )
 
 // keyVersion holds the layout version, a uint32.
@@ -51,6 +52,7 @@ func makeKey(prefix string, parts ...[]byte) []byte {
 func entryKey(a crypto.PublicKey, seq uint64) []byte  { return makeKey(prefixEntry, a[:], be64(seq)) }
 func recordKey(a crypto.PublicKey, seq uint64) []byte { return makeKey(prefixRecord, a[:], be64(seq)) }
 func headKey(a crypto.PublicKey) []byte               { return makeKey(prefixHead, a[:]) }
+func heldKey(a crypto.PublicKey, seq uint64) []byte   { return makeKey(prefixHeld, a[:], be64(seq)) }
 func partnerKey(code string) []byte                   { return makeKey(prefixPartner, []byte(code)) }
 func metaKey(k string) []byte                         { return makeKey(prefixMeta, []byte(k)) }
 

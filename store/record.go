@@ -30,10 +30,13 @@ type Record struct {
 type StoredRecord struct {
 	Author crypto.PublicKey
 	Seq    uint64
-	Time   time.Time // the entry's time
-	Type   string
-	Body   []byte
-	Salt   []byte // nil for a record stored without its salt (layout 1)
+	Time   time.Time // the entry's time, as its author signed it
+	// Held is when this node first held the entry, by its own clock; zero
+	// for an entry stored before the store kept it.
+	Held time.Time
+	Type string
+	Body []byte
+	Salt []byte // nil for a record stored without its salt (layout 1)
 }
 
 // Cursor is a position in a newest-first listing of records; see
@@ -172,7 +175,42 @@ func readRecord(txn *badger.Txn, a crypto.PublicKey, seq uint64) (*StoredRecord,
 		return nil, err
 	}
 	r := &StoredRecord{Author: a, Seq: seq}
-	return r, decodeRecord(v, r)
+	if err := decodeRecord(v, r); err != nil {
+		return r, err
+	}
+	r.Held, err = readHeld(txn, a, seq)
+	return r, err
+}
+
+// readHeld returns when this node first held author a's entry seq, or
+// the zero Time for an entry stored before the store kept it.
+func readHeld(txn *badger.Txn, a crypto.PublicKey, seq uint64) (time.Time, error) {
+	h, err := getValue(txn, heldKey(a, seq))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, err
+	case len(h) != 8:
+		return time.Time{}, fmt.Errorf("%w: first-held time of %s #%d is %d bytes", ErrCorrupt, a, seq, len(h))
+	}
+	return readTime(h), nil
+}
+
+// Held returns when this node first held author's entry seq, by its own
+// clock, written in the transaction that appended it; the zero Time when
+// the entry is not stored or was stored before the store kept it.
+func (s *Store) Held(author crypto.PublicKey, seq uint64) (time.Time, error) {
+	var t time.Time
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		t, err = readHeld(txn, author, seq)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read first-held time %s #%d: %w", author, seq, err)
+	}
+	return t, nil
 }
 
 // Records lists records newest first as q selects them. A type filter uses

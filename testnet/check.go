@@ -16,8 +16,9 @@ import (
 type CheckOptions struct {
 	// Timeout bounds the wait for convergence (default 2 minutes).
 	Timeout time.Duration
-	// Truth is the ground truth of a load; nil skips the findings check.
-	Truth []Expected
+	// Truth is the ground truth of a load; nil skips the findings and
+	// questionnaires checks.
+	Truth *trade.Truth
 }
 
 // Report is the verdict of [Network.Check].
@@ -136,7 +137,7 @@ func ownHead(s node.Status) uint64 {
 
 // checkMember checks one member's copies of its partners' feeds, its
 // store and its findings.
-func (n *Network) checkMember(ctx context.Context, m *Member, truth []Expected, r *Report) (NodeReport, []string, error) {
+func (n *Network) checkMember(ctx context.Context, m *Member, truth *trade.Truth, r *Report) (NodeReport, []string, error) {
 	nr := NodeReport{Code: m.Code, Running: true}
 	var probs []string
 	for _, p := range Partners(n.st.Spec.Links, m.Code) {
@@ -163,7 +164,19 @@ func (n *Network) checkMember(ctx context.Context, m *Member, truth []Expected, 
 	for _, e := range s.Equivocations {
 		probs = append(probs, fmt.Sprintf("%s: equivocation in %s's feed at seq %d", m.Code, e.Feed, e.Seq))
 	}
-	count, err := n.checkFindings(ctx, m, truth, r)
+	var expected []Expected
+	if truth != nil {
+		qp, err := n.checkQuestions(ctx, m, truth.Questions)
+		if err != nil {
+			return nr, nil, err
+		}
+		probs = append(probs, qp...)
+		expected = truth.Expected
+		if expected == nil {
+			expected = []Expected{} // a truth without findings still checks that none are raised
+		}
+	}
+	count, err := n.checkFindings(ctx, m, expected, r)
 	nr.Findings = count
 	return nr, probs, err
 }

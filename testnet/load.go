@@ -98,7 +98,7 @@ func writeTruth(path string, plan *trade.Plan) error {
 
 // ReadTruth reads the ground truth the last load wrote, or nil if the
 // network was never loaded.
-func (n *Network) ReadTruth() ([]Expected, error) {
+func (n *Network) ReadTruth() (*trade.Truth, error) {
 	f, err := os.Open(filepath.Join(n.Dir, TruthFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -111,7 +111,7 @@ func (n *Network) ReadTruth() ([]Expected, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	return t.Expected, nil
+	return t, nil
 }
 
 // chunk is a run of items that go in one request.

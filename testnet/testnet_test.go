@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -118,5 +119,17 @@ func TestInProcessNetwork(t *testing.T) {
 	}
 	if !rep.OK || rep.Findings == nil || rep.Findings.Total().Expected == 0 {
 		t.Fatalf("check: %s\n%v", strings.Join(rep.Problems, "\n"), rep.Findings)
+	}
+	// The unanswered questionnaires are judged: a truth that says one was
+	// answered fails the check, naming the asker and the partner.
+	if len(truth.Questions) == 0 {
+		t.Fatal("the truth holds no questionnaires")
+	}
+	q := &truth.Questions[0]
+	q.Answered, q.Overdue = 1, 0
+	rep, err = n.Check(ctx, CheckOptions{Timeout: 2 * time.Minute, Truth: truth})
+	want := fmt.Sprintf("%s's questionnaires to %s: asked 1, answered 0, overdue 1; want 1, 1, 0", q.Asker, q.Partner)
+	if err != nil || rep.OK || !slices.Contains(rep.Problems, want) {
+		t.Fatalf("check with a wrong questionnaire truth: %v %+v, want the problem %q", err, rep, want)
 	}
 }

@@ -84,8 +84,8 @@ func TestTestnetFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	truth, err := n.ReadTruth()
-	if err != nil || len(truth) == 0 {
-		t.Fatalf("truth: %d expected findings, %v", len(truth), err)
+	if err != nil || truth == nil || len(truth.Expected) == 0 || len(truth.Questions) == 0 {
+		t.Fatalf("truth: %+v, %v; want expected findings and questionnaires", truth, err)
 	}
 	rep, err := n.Check(ctx, testnet.CheckOptions{Timeout: 3 * time.Minute, Truth: truth})
 	if err != nil {

@@ -63,7 +63,10 @@
 // artisanal/industrial split; none of it changes a figure. Nodes also send a few
 // notices (forged certificates, a seizure, a lifted enhanced vigilance, a
 // historic suspension) that name nothing any certificate involves, and
-// their annual report for the latest year due (see annual.go).
+// their annual report for the latest year due (see annual.go). With
+// anomalies, every node also sends its first partner a Data Anomaly
+// Questionnaire query long overdue that nobody answers
+// (questionnaires.go; Plan.Questions).
 //
 // With no anomalies, every node's reconciliation finds nothing but those
 // mirror gaps of goods in transit, whatever the order in which records

@@ -77,6 +77,9 @@ type Plan struct {
 	// only the mirror gaps (R9) of goods in transit at the statistics
 	// quarter's end: clean trade raises nothing else at any node.
 	Expected []Expected `json:"expected"`
+	// Questions are the unanswered questionnaires each asker must show
+	// (questionnaires.go), by asker; empty without anomalies.
+	Questions []ExpectedQuestions `json:"questions"`
 }
 
 // generator holds the state of one Generate call.
@@ -118,11 +121,13 @@ func Generate(o Options) (*Plan, error) {
 	items = append(items, g.notices()...)
 	items = append(items, g.annualReports()...)
 	items = append(items, g.extra...)
+	queries, questions := g.questionnaires()
+	items = append(items, queries...)
 	if err := encodeItems(items); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(items, compareItems)
-	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats)}, nil
+	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats), Questions: questions}, nil
 }
 
 // compareItems orders items by step, then in runs of one author, type and

@@ -13,8 +13,8 @@ import (
 )
 
 // TruthVersion is the version of the ground-truth file format. Version 2
-// added Expected.Explains.
-const TruthVersion = 2
+// added Expected.Explains, version 3 Questions.
+const TruthVersion = 3
 
 // Truth is the ground truth of a plan, as written to truth.json: what was
 // generated and the findings every node must raise, and no others.
@@ -29,6 +29,8 @@ type Truth struct {
 	Anomalies    int           `json:"anomalies"`
 	Items        int           `json:"items"` // records in the plan
 	Expected     []Expected    `json:"expected"`
+	// Questions are the questionnaires each asker must show.
+	Questions []ExpectedQuestions `json:"questions"`
 }
 
 // Truth returns the plan's ground truth.
@@ -36,7 +38,7 @@ func (p *Plan) Truth() *Truth {
 	return &Truth{
 		Version: TruthVersion, Seed: p.Options.Seed, Now: p.Options.Now, From: p.From, To: p.To,
 		Participants: p.Options.Participants, Links: p.Options.Links, Anomalies: p.Options.Anomalies,
-		Items: len(p.Items), Expected: p.Expected,
+		Items: len(p.Items), Expected: p.Expected, Questions: p.Questions,
 	}
 }
 
@@ -65,6 +67,11 @@ func ReadTruth(r io.Reader) (*Truth, error) {
 	for i, e := range t.Expected {
 		if err := e.check(); err != nil {
 			return nil, fmt.Errorf("%w: expected[%d]: %v", ErrBadTruth, i, err)
+		}
+	}
+	for i, q := range t.Questions {
+		if err := q.check(); err != nil {
+			return nil, fmt.Errorf("%w: questions[%d]: %v", ErrBadTruth, i, err)
 		}
 	}
 	return &t, nil

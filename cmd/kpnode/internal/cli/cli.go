@@ -55,7 +55,7 @@ func commands() []command {
 		{"export", "KIND [--format csv|json] [--from DATE --to DATE] [--partner CODE]", "export held records, or kp-statistics --period 2011-Q3", runExport},
 		{"findings", "[--json] [--open] [--rule ID] [--partner CODE] [--period P] [--limit N] [--cursor C | --all] | summary | explain ID | ack ID | ask ID", "reconciliation findings: certificates vs confirmations, statistics, outliers", runFindings},
 		{"calendar", calendarSynopsis, "the submission calendar: who owes which statistics and annual reports, received on time, late, missing", runCalendar},
-		{"questionnaires", questionnairesSynopsis, "the anomaly queries this node sent: each partner's replies (sent, overdue, answered) and response rate", runQuestionnaires},
+		{"questionnaires", questionnairesSynopsis, "the anomaly queries this node sent: each partner's replies (sent, acknowledged, overdue, answered, closed) and response rate; accept ANSWER closes one", runQuestionnaires},
 		{"valuation", valuationSynopsis, "the unit-value table of the outlier check (R8): show it, load the WGDE's valuation table, go back to the built-in one", runValuation},
 		{"dashboard", dashboardSynopsis, "print a one-time sign-in link to the node's web dashboard; list and revoke sessions", runDashboard},
 		{"keys", keysSynopsis, "rotate this node's keys: the old key hands over to a new one, partners follow", runKeys},

@@ -5,7 +5,7 @@
 // each period in the month of its deadline, its status in words and colour.
 
 import * as api from '../api.js';
-import { el, fill, empty, plural, section, table, row } from '../dom.js';
+import { el, fill, empty, plural, section, table, row, okBox, errorBox } from '../dom.js';
 
 const MONTHS = 18;
 const NAMES = {
@@ -34,23 +34,51 @@ export async function calendarPage(view, ctx) {
     el('p', { class: 'muted' }, 'Each period shows in the month of its deadline. A participant owes a kind of submission from the first period it sent (or from the calendar start set in the configuration); missing ones become findings once the grace after the deadline has passed.'),
     cal.parties.length === 0 ? empty('No participant is tracked yet: pin a partner or import statistics.') : null,
     ...cal.parties.map((p) => partyPanel(p, months)),
-    questionsPanel(asked));
+    questionsPanel(asked, ctx));
   // The latest months matter most: a grid wider than the page starts there.
   for (const s of view.querySelectorAll('.calendar-scroll')) s.scrollLeft = s.scrollWidth;
 }
 
 /** questionsPanel shows, per partner, the answers owed to this node's
- * anomaly queries (the Data Anomaly Questionnaire) and the overdue ones. */
-function questionsPanel(q) {
-  const overdue = q.queries.flatMap((x) => x.replies.filter((r) => r.status === 'overdue').map((r) => ({ ...r, query: x })));
+ * anomaly queries (the Data Anomaly Questionnaire), the overdue ones, and
+ * the answers waiting for the clerk to accept them. */
+function questionsPanel(q, ctx) {
+  const replies = q.queries.flatMap((x) => x.replies.map((r) => ({ ...r, query: x })));
+  const overdue = replies.filter((r) => r.status === 'overdue');
+  const answered = replies.filter((r) => r.answer && r.status !== 'closed');
   return section('Questions this node asked',
     q.partners.length === 0 ? empty('This node has asked no questions yet.', el('a', { href: '#/query' }, 'Ask a partner about a figure')) :
-      table(['Partner', 'Asked', 'Answered', 'Overdue', 'Waiting', 'Response rate'], q.partners.map((r) => row([
-        r.partner, String(r.asked), String(r.answered), String(r.overdue), String(r.pending), r.rate_pct + ' %',
+      table(['Partner', 'Asked', 'Answered', 'Closed', 'Overdue', 'Waiting', 'Response rate'], q.partners.map((r) => row([
+        r.partner, String(r.asked), String(r.answered), String(r.closed), String(r.overdue), String(r.pending), r.rate_pct + ' %',
       ], { dataset: { partner: r.partner } })), { id: 'questions-rates' }),
     overdue.length === 0 ? null : el('ul', { id: 'questions-overdue' }, overdue.map((r) => el('li', {},
       el('a', { href: '#/records/' + api.path(r.query.ref.feed, r.query.ref.seq) }, r.query.reference), ' to ' + r.partner + ': ' +
-      r.query.subject + ', due ' + r.query.due + ', ' + r.days_overdue + ' days overdue'))));
+      r.query.subject + ', due ' + r.query.due + ', ' + r.days_overdue + ' days overdue'))),
+    answered.length === 0 ? null : el('ul', { id: 'questions-answered' }, answered.map((r) => answeredItem(r, ctx))));
+}
+
+/** answeredItem is an answer not yet accepted, with the clerk's button
+ * that accepts it and so closes the questionnaire. */
+function answeredItem(r, ctx) {
+  const id = r.answer.feed + '/' + r.answer.seq;
+  const out = el('span', { 'aria-live': 'polite' });
+  const li = el('li', { dataset: { answer: id } },
+    el('a', { href: '#/records/' + api.path(r.answer.feed, r.answer.seq) }, r.partner + '\'s answer'), ' to ' + r.query.reference +
+    ' (' + r.status.replace('_', ' ') + ' ' + r.answered.slice(0, 10) + ') ');
+  if (!api.can('clerk')) return li;
+  const button = el('button', { type: 'button' }, 'Accept the answer');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const x = await api.post('/api/questionnaires/accept', { answer: id }, { signal: ctx.signal });
+      fill(out, okBox('Accepted: the questionnaire is closed' + (x.finding ? ', and finding ' + x.finding + ' with it.' : '.')));
+    } catch (e) {
+      button.disabled = false;
+      fill(out, errorBox(e, 'Not accepted. '));
+    }
+  });
+  li.append(button, out);
+  return li;
 }
 
 /** owed returns the periods of p past their deadline and not received. */
@@ -104,13 +132,27 @@ function cell(o, key) {
     // "2025-Q3" reads as "Q3" under its month; the year is there for
     // screen readers (and a year's report shows whole).
     const cut = x.period.indexOf('-');
+    const dates = receivedText(x);
     const b = el('span', { class: 'badge badge-' + kind },
       cut > 0 ? el('span', { class: 'visually-hidden' }, x.period.slice(0, cut + 1)) : null,
-      x.period.slice(cut + 1), ' ' + text + days);
+      x.period.slice(cut + 1), ' ' + text + days,
+      dates ? el('span', { class: 'visually-hidden' }, ', ' + dates) : null);
+    if (dates) b.title = dates;
     b.dataset.period = x.period;
     b.dataset.status = x.status;
     return b;
   });
+}
+
+/** receivedText gives both dates of a received period: the one its
+ * author signed and the one this node first held it (a partner could
+ * backdate the first; lateness is judged on the later of the two, less a
+ * week's tolerance for sync lag). */
+function receivedText(x) {
+  if (!x.received) return '';
+  const signed = x.signed ? 'signed ' + x.signed.slice(0, 10) : '';
+  const held = x.held ? 'first held here ' + x.held.slice(0, 10) : '';
+  return ['received ' + x.received.slice(0, 10), signed, held].filter((t) => t).join(', ');
 }
 
 /** deadlineMonth returns the month of the last day before due ("2025-11" for due 2025-12-01). */
