@@ -19,6 +19,7 @@ const (
 	prefixBlobDone     = "b/d/" // id(32)                   -> empty: every chunk held
 	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> size(8): a record we read names it, with that size
 	prefixBlobOwn      = "b/o/" // plaintext sha256(32)     -> id(32) file key(32)
+	prefixBlobFirst    = "b/t/" // id(32)                   -> unix nanoseconds(8): first stored, for collection
 )
 
 func blobKey(prefix string, id blob.ID, tail ...[]byte) []byte {
@@ -33,12 +34,16 @@ type BlobRef struct {
 }
 
 // PutBlobManifest stores the manifest of blob id, checking that it hashes
-// to id ([blob.DecodeManifest]); storing it again is a no-op.
+// to id ([blob.DecodeManifest]), with the time it was first stored (kept
+// when stored again), from which [Store.CollectBlobs] counts its age.
 func (s *Store) PutBlobManifest(id blob.ID, manifest []byte) error {
 	if _, err := blob.DecodeManifest(manifest, id); err != nil {
 		return fmt.Errorf("store manifest of blob %s: %w", id, err)
 	}
 	err := s.update(func(txn *badger.Txn) error {
+		if err := stampBlob(txn, id, s.now()); err != nil {
+			return err
+		}
 		return txn.Set(blobKey(prefixBlobManifest, id), bytes.Clone(manifest))
 	})
 	if err != nil {
