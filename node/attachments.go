@@ -57,8 +57,9 @@ func (n *Node) startBlobs() error {
 // offline, a relay still pulling it) is not left to the operator.
 const blobRetryEvery = time.Minute
 
-// retryAttachments queues, every period until the node closes, the
-// pending files up to the eager size.
+// retryAttachments collects the blobs no record names (blob_gc.go) and
+// queues, every period until the node closes, the pending files up to
+// the eager size.
 func (n *Node) retryAttachments(x *blobxfer.Exchanger, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -68,6 +69,7 @@ func (n *Node) retryAttachments(x *blobxfer.Exchanger, period time.Duration) {
 			return
 		case <-t.C:
 		}
+		n.collectBlobsLogged(x)
 		pending, err := n.st.PendingBlobs()
 		if err != nil {
 			n.log.Warn("list attachments to fetch", "err", err)
@@ -279,11 +281,15 @@ type AttachmentsStatus struct {
 	ChunksFetched uint64 `json:"chunks_fetched"`
 	ChunksServed  uint64 `json:"chunks_served"`
 	BadPeers      uint64 `json:"bad_peers"`
+	// BytesHeld is the bytes of encrypted chunks this node stores, as of
+	// the last collection pass (every minute).
+	BytesHeld int64 `json:"bytes_held"`
 }
 
 func (n *Node) attachmentsStatus() AttachmentsStatus {
 	var a AttachmentsStatus
 	a.Pending, _ = n.AttachmentsPending()
+	a.BytesHeld = n.blobHeld.Load()
 	if x := n.blobx.Load(); x != nil {
 		st := x.Stats()
 		a.ChunksFetched, a.ChunksServed, a.BadPeers = st.ChunksFetched.Load(), st.ChunksServed.Load(), st.BadPeers.Load()

@@ -56,6 +56,20 @@ type Config struct {
 	// when asked for (kpnode attachments get). 0 means 8 MiB; -1 fetches
 	// none eagerly.
 	AttachmentEagerMB int64 `json:"attachment_eager_mb,omitempty"`
+	// AttachmentRetention is how long a blob no record this node reads
+	// names is kept after it was first stored (a blob relayed for a
+	// partner, a file added but never published, the file of a record
+	// since corrected): then the collection pass deletes it. 0 means 7
+	// days ("168h"); at least 1h.
+	AttachmentRetention Duration `json:"attachment_retention,omitempty"`
+}
+
+// attachmentRetention is [Config.AttachmentRetention] or its default.
+func (c Config) attachmentRetention() time.Duration {
+	if c.AttachmentRetention == 0 {
+		return defaultAttachmentRetention
+	}
+	return c.AttachmentRetention.D()
 }
 
 // attachmentEager is [Config.AttachmentEagerMB] in bytes.
@@ -156,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if c.AttachmentEagerMB < -1 || c.AttachmentEagerMB > protocol.MaxAttachmentSize>>20 {
 		return fmt.Errorf("%w: attachment_eager_mb: %d is not -1 (none eagerly), 0 (default, 8) or a size in MiB up to %d", ErrBadConfig, c.AttachmentEagerMB, protocol.MaxAttachmentSize>>20)
+	}
+	if r := c.AttachmentRetention.D(); r != 0 && r < time.Hour {
+		return fmt.Errorf("%w: attachment_retention: %s is not 0 (default, 168h) or at least 1h", ErrBadConfig, r)
 	}
 	if err := c.Reconcile.Validate(); err != nil {
 		return fmt.Errorf("%w: reconcile: %w", ErrBadConfig, err)

@@ -85,6 +85,7 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err := n.checkSupersedes(parsed); err != nil {
 		return Published{}, err
 	}
+	defer n.blobLeases.take(filesOf(parsed.top))()             // attachments: not collected until the record names them
 	if err := n.checkAttachmentsHeld(parsed.top); err != nil { // attachments: files held whole
 		return Published{}, err
 	}

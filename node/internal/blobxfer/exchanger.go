@@ -230,3 +230,19 @@ func (x *Exchanger) enter(ctx context.Context, id blob.ID) (leave func(), err er
 		}
 	}
 }
+
+// Hold takes blob id as a fetch does, without waiting, so that a caller
+// deleting the blob (the node's collection pass) never runs while a fetch
+// of it does: a fetch that starts meanwhile waits for release, then finds
+// the blob not held and fetches it whole. ok is false while a fetch (or
+// another Hold) has it.
+func (x *Exchanger) Hold(id blob.ID) (release func(), ok bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, busy := x.inflight[id]; busy {
+		return nil, false
+	}
+	ch := make(chan struct{})
+	x.inflight[id] = ch
+	return func() { x.mu.Lock(); delete(x.inflight, id); x.mu.Unlock(); close(ch) }, true
+}
