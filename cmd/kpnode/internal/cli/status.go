@@ -72,8 +72,9 @@ func printStatus(e *env, s node.Status) error {
 		fmt.Fprintf(e.Out, "  listening    %s\n", a)
 	}
 	printRecovery(e.Out, s.Recovery)
-	if a := s.Attachments; a.Pending > 0 || a.ChunksFetched+a.ChunksServed > 0 {
-		fmt.Fprintf(e.Out, "  attachments  %d file(s) still to fetch; %d chunks fetched, %d served since start\n", a.Pending, a.ChunksFetched, a.ChunksServed)
+	if a := s.Attachments; a.Pending > 0 || a.ChunksFetched+a.ChunksServed > 0 || a.BytesHeld > 0 {
+		fmt.Fprintf(e.Out, "  attachments  %d file(s) still to fetch; %d chunks fetched, %d served since start; %.1f MiB held\n",
+			a.Pending, a.ChunksFetched, a.ChunksServed, float64(a.BytesHeld)/(1<<20))
 	}
 	now := time.Now()
 	printPartnerStatus(e.Out, s.Partners, now)
