@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -57,21 +59,67 @@ func (s *Store) CollectBlobs(gc BlobGC) (BlobGCResult, error) {
 	if len(victims) > gc.Max {
 		victims, res.More = victims[:gc.Max], true
 	}
+	var kept []blob.ID
 	for _, id := range victims {
-		if gc.Skip != nil && gc.Skip(id) {
-			continue
+		if gc.Skip == nil || !gc.Skip(id) {
+			kept = append(kept, id)
 		}
-		chunks, bytes, deleted, err := s.deleteBlob(id, gc.Before)
+	}
+	listed, err := s.chunkListings(kept)
+	if err != nil {
+		return res, fmt.Errorf("collect blobs: %w", err)
+	}
+	for _, id := range kept {
+		chunks, size, deleted, err := s.deleteBlob(id, gc.Before, listed)
 		if err != nil {
 			return res, fmt.Errorf("collect blob %s: %w", id, err)
 		}
 		if deleted {
 			res.Blobs = append(res.Blobs, id)
 			res.Chunks += chunks
-			res.Bytes += bytes
+			res.Bytes += size
 		}
 	}
 	return res, nil
+}
+
+// chunkListings reads the manifests of ids and counts, for each of their
+// chunks, the stored manifests that list it (one read of every manifest
+// per pass, whatever the number of victims).
+func (s *Store) chunkListings(ids []blob.ID) (map[[32]byte]int, error) {
+	listed := map[[32]byte]int{}
+	for _, id := range ids {
+		m, _, err := s.BlobManifest(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range m.Chunks {
+			listed[c] = 0
+		}
+	}
+	if len(listed) == 0 {
+		return listed, nil
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte(prefixBlobManifest), func(k []byte) error {
+			other := blob.ID(k[len(prefixBlobManifest):])
+			v, err := getValue(txn, k)
+			if err != nil {
+				return err
+			}
+			om, err := blob.DecodeManifest(v, other)
+			if err != nil {
+				return fmt.Errorf("manifest of blob %s: %w: %w", other, ErrCorrupt, err)
+			}
+			for _, c := range distinctChunks(om) {
+				if n, ok := listed[c]; ok {
+					listed[c] = n + 1
+				}
+			}
+			return nil
+		})
+	})
+	return listed, err
 }
 
 // blobVictims lists up to max blobs collectable before before, and the
@@ -155,11 +203,19 @@ func (s *Store) stampBlobs(ids []blob.ID) (int, error) {
 }
 
 // deleteBlob deletes blob id in one transaction, checking again that it
-// is old and named by no record, with the chunks no other manifest lists.
-func (s *Store) deleteBlob(id blob.ID, before time.Time) (chunks int, size int64, deleted bool, err error) {
+// is old and named by no record, with its chunks that no other manifest
+// lists: listed counts, for each chunk, the manifests still stored that
+// list it ([Store.chunkListings]); deleting the blob updates it.
+func (s *Store) deleteBlob(id blob.ID, before time.Time, listed map[[32]byte]int) (chunks int, size int64, deleted bool, err error) {
 	m, _, err := s.BlobManifest(id)
 	if err != nil {
 		return 0, 0, false, err
+	}
+	orphans := map[[32]byte]bool{}
+	for _, c := range m.Chunks {
+		if listed[c] <= 1 {
+			orphans[c] = true
+		}
 	}
 	err = s.update(func(txn *badger.Txn) error {
 		old, _, err := blobOlder(txn, id, before)
@@ -169,45 +225,24 @@ func (s *Store) deleteBlob(id blob.ID, before time.Time) (chunks int, size int64
 		if named, err := blobNamed(txn, id); err != nil || named {
 			return err
 		}
-		orphans, err := chunksOnlyIn(txn, id, m)
-		if err != nil {
-			return err
-		}
 		if chunks, size, err = deleteChunks(txn, orphans); err != nil {
 			return err
 		}
 		deleted = true
 		return deleteBlobKeys(txn, id)
 	})
+	if deleted {
+		for _, c := range distinctChunks(m) {
+			listed[c]--
+		}
+	}
 	return chunks, size, deleted, err
 }
 
-// chunksOnlyIn returns the chunks of m (blob id) that no other manifest
-// lists.
-func chunksOnlyIn(txn *badger.Txn, id blob.ID, m *blob.Manifest) (map[[32]byte]bool, error) {
-	only := make(map[[32]byte]bool, len(m.Chunks))
-	for _, c := range m.Chunks {
-		only[c] = true
-	}
-	err := scanKeys(txn, []byte(prefixBlobManifest), func(k []byte) error {
-		other := blob.ID(k[len(prefixBlobManifest):])
-		if other == id {
-			return nil
-		}
-		v, err := getValue(txn, k)
-		if err != nil {
-			return err
-		}
-		om, err := blob.DecodeManifest(v, other)
-		if err != nil {
-			return fmt.Errorf("manifest of blob %s: %w: %w", other, ErrCorrupt, err)
-		}
-		for _, c := range om.Chunks {
-			delete(only, c)
-		}
-		return nil
-	})
-	return only, err
+// distinctChunks returns the chunks m lists, each once (a manifest from
+// a partner may list one twice).
+func distinctChunks(m *blob.Manifest) [][32]byte {
+	return slices.Compact(slices.SortedFunc(slices.Values(m.Chunks), func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }))
 }
 
 // deleteChunks deletes the chunks held of hashes, returning how many and

@@ -117,6 +117,26 @@ func TestBlobGCSharedChunk(t *testing.T) {
 	}
 }
 
+// TestBlobGCSharedBetweenVictims: a chunk two collectable blobs list
+// stays while one of them is skipped (in use), and goes with the second
+// (a manifest listing it twice counts once).
+func TestBlobGCSharedBetweenVictims(t *testing.T) {
+	s := openMem(t)
+	a, am := putSealed(t, s, bytes.Repeat([]byte("a"), blob.ChunkSize))
+	twice := &blob.Manifest{Size: 2 * blob.ChunkSize, Chunks: [][32]byte{am.Chunks[0], am.Chunks[0]}}
+	b := twice.ID()
+	if err := s.PutBlobManifest(b, twice.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	res := gcAfter(t, s, 8, func(id blob.ID) bool { return id == b })
+	if len(res.Blobs) != 1 || res.Blobs[0] != a || res.Chunks != 0 || chunksHeld(t, s, am) != 1 {
+		t.Fatalf("pass skipping %s = %+v, want %s deleted and the shared chunk kept", b, res, a)
+	}
+	if res = gcAfter(t, s, 8, nil); len(res.Blobs) != 1 || res.Chunks != 1 || chunksHeld(t, s, am) != 0 {
+		t.Fatalf("second pass = %+v, want %s and the chunk deleted", res, b)
+	}
+}
+
 // TestBlobGCBounded: a pass deletes at most Max blobs and says more are
 // left; Skip keeps a blob in use.
 func TestBlobGCBounded(t *testing.T) {
