@@ -91,24 +91,10 @@ func (c Config) StoreMinFree() int64 {
 	return c.StoreMinFreeMB << 20
 }
 
-// Duration is a time.Duration written as "30s", "5m" in the configuration.
-type Duration time.Duration
-
-// D returns the duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// MarshalText writes the duration as "30s".
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-// UnmarshalText parses "30s", "5m".
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("duration %q: want a number and a unit, such as 30s or 5m", b)
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration written as "30s", "5m" in the
+// configuration: reach's type, so that the node's settings and reach's
+// read and write durations alike.
+type Duration = reach.Duration
 
 // Default ports of a node; a second node on the same machine needs others.
 const (
