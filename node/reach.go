@@ -15,6 +15,20 @@ func (n *Node) code(p peer.ID) string {
 	return c
 }
 
+// cautionAnnounce logs a warning for each announce address a partner
+// elsewhere cannot dial (loopback, private, link-local): valid, and kept,
+// but most likely a mistake on a node that partners reach over the
+// internet.
+func (n *Node) cautionAnnounce() {
+	addrs, err := reach.ParseAnnounce(n.cfg.Announce)
+	if err != nil {
+		return // refused at New already
+	}
+	for _, c := range reach.AnnounceCautions(addrs) {
+		n.log.Warn("announce address not reachable from the internet", "detail", c)
+	}
+}
+
 // watchAddrs re-signs this node's card each time the addresses the host
 // advertises change (a new interface address, a listener, a port mapping)
 // and sends it to the partners linked now; the others get it when they

@@ -2,6 +2,7 @@ package reach
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -46,6 +47,9 @@ func parseAnnounceAddr(s string) (ma.Multiaddr, error) {
 	}
 	switch a[0].Code() {
 	case ma.P_DNSADDR:
+		if err := checkHostName(a[0].Value()); err != nil {
+			return nil, err
+		}
 		if len(a) != 1 {
 			return nil, fmt.Errorf("%w: /dnsaddr/NAME stands alone (its TXT records carry the transports)", ErrBadAnnounce)
 		}
@@ -55,10 +59,87 @@ func parseAnnounceAddr(s string) (ma.Multiaddr, error) {
 			return nil, fmt.Errorf("%w: %s is unspecified: announce the address partners dial", ErrBadAnnounce, ip)
 		}
 	case ma.P_DNS, ma.P_DNS4, ma.P_DNS6:
+		if err := checkHostName(a[0].Value()); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("%w: want /ip4, /ip6, /dns, /dns4, /dns6 or /dnsaddr first", ErrBadAnnounce)
 	}
 	return a, checkTransport(a[1:])
+}
+
+// checkHostName accepts a DNS host name a resolver can look up: at most
+// 253 characters of dot-separated labels (a final dot allowed), each 1..63
+// letters, digits and hyphens, neither starting nor ending with a hyphen
+// (RFC 1123 §2.1), and not a bare IP address (announce /ip4 or /ip6).
+func checkHostName(name string) error {
+	host := strings.TrimSuffix(name, ".")
+	if host == "" || len(host) > 253 {
+		return fmt.Errorf("%w: host name %q must be 1..253 characters", ErrBadAnnounce, name)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return fmt.Errorf("%w: %q is an IP address: announce it as /ip4 or /ip6", ErrBadAnnounce, name)
+	}
+	for _, label := range strings.Split(host, ".") {
+		if !validLabel(label) {
+			return fmt.Errorf("%w: host name %q has an invalid label %q (1..63 letters, digits or hyphens, no hyphen first or last)", ErrBadAnnounce, name, label)
+		}
+	}
+	return nil
+}
+
+func validLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, c := range []byte(l) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// AnnounceCautions names the announce addresses a partner elsewhere cannot
+// dial although they are valid: loopback, private (RFC 1918, unique local),
+// link-local and shared (RFC 6598) addresses, and the host name localhost.
+// They are kept (a testnet or a private network may want them); the
+// daemon logs each caution at start.
+func AnnounceCautions(addrs []ma.Multiaddr) []string {
+	var out []string
+	for i, a := range addrs {
+		if why := undialableFar(a[0]); why != "" {
+			out = append(out, fmt.Sprintf("announce[%d] %s is %s: only partners on that network can dial it", i, a, why))
+		}
+	}
+	return out
+}
+
+var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+func undialableFar(c ma.Component) string {
+	switch c.Code() {
+	case ma.P_DNS, ma.P_DNS4, ma.P_DNS6, ma.P_DNSADDR:
+		if h := strings.ToLower(strings.TrimSuffix(c.Value(), ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+			return "localhost"
+		}
+		return ""
+	}
+	ip, err := netip.ParseAddr(c.Value())
+	if err != nil {
+		return ""
+	}
+	switch {
+	case ip.IsLoopback():
+		return "a loopback address"
+	case ip.IsPrivate():
+		return "a private address"
+	case ip.IsLinkLocalUnicast():
+		return "a link-local address"
+	case sharedSpace.Contains(ip):
+		return "a shared (carrier-grade NAT) address"
+	}
+	return ""
 }
 
 // Transports are the protocol sequences after the host that the node's

@@ -29,6 +29,12 @@ func TestParseAnnounce(t *testing.T) {
 		"/ip4/203.0.113.7/tcp/4101/p2p/12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq": "no /p2p/",
 		"/dnsaddr/kp.example.org/tcp/4101":                                                   "stands alone",
 		"/unix/tmp/kp.sock":                                                                  "want /ip4",
+		"/dns4/-bad-.example/tcp/4101":                                                       "invalid label",
+		"/dns4/kp..example/tcp/4101":                                                         "invalid label",
+		"/dns/kp_node.example/tcp/4101":                                                      "invalid label",
+		"/dns4/" + strings.Repeat("a", 64) + ".example/tcp/4101":                             "invalid label",
+		"/dns4/203.0.113.7/tcp/4101":                                                         "an IP address",
+		"/dnsaddr/bad name.example":                                                          "invalid label",
 	}
 	for s, want := range bad {
 		_, err := ParseAnnounce([]string{"/ip4/203.0.113.7/tcp/4101", s})
@@ -111,4 +117,27 @@ func newAnnouncingHost(t *testing.T, announce []string) host.Host {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
+}
+
+// TestAnnounceCautions: addresses only a local network can dial are named,
+// public ones are not.
+func TestAnnounceCautions(t *testing.T) {
+	addrs, err := ParseAnnounce([]string{
+		"/ip4/203.0.113.7/tcp/4101", "/ip4/127.0.0.1/tcp/4101", "/ip4/10.1.2.3/tcp/4101",
+		"/ip6/fe80::1/tcp/4101", "/ip4/100.64.0.9/tcp/4101", "/dns4/localhost/tcp/4101",
+		"/dns4/kp.example.org/tcp/4101", "/ip6/fd00::5/udp/4101/quic-v1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := AnnounceCautions(addrs)
+	want := []string{"announce[1]", "announce[2]", "announce[3]", "announce[4]", "announce[5]", "announce[7]"}
+	if len(got) != len(want) {
+		t.Fatalf("cautions %q, want one for each of %v", got, want)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w+" ") {
+			t.Errorf("caution %d = %q, want it about %s", i, got[i], w)
+		}
+	}
 }
