@@ -23,6 +23,8 @@ require (
 	google.golang.org/protobuf v1.36.11
 )
 
+require golang.org/x/term v0.45.0
+
 require (
 	filippo.io/bigmod v0.1.1-0.20260103110540-f8a47775ebe5 // indirect
 	filippo.io/hpke v0.4.0 // indirect

@@ -24,7 +24,7 @@ func runUsers(e *env, args []string) error {
 	fs, homeFlag := e.newFlags("users", usersSynopsis)
 	asJSON := fs.Bool("json", false, "list: print JSON")
 	role := fs.String("role", "", "add: viewer, clerk or administrator")
-	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file's first line (default: standard input's first line)")
+	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file's first line (default: asked on the terminal, or standard input's first line)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -123,11 +123,15 @@ func setUserRole(e *env, c *client, name, role string) error {
 }
 
 // readPassword reads a password from the first line of the file path,
-// else of standard input. It is never taken from the command line, where
-// every local user could read it.
+// else, when standard input is a terminal, by asking for it twice without
+// echo, else from standard input's first line. It is never taken from the
+// command line, where every local user could read it.
 func (e *env) readPassword(path string) (crypto.Secret, error) {
 	if path != "" {
 		return crypto.ReadSecretFile(path)
+	}
+	if fd, ok := e.terminalIn(); ok {
+		return e.promptPassword(fd)
 	}
 	line, err := bufio.NewReader(io.LimitReader(e.In, 4096)).ReadString('\n')
 	if err != nil && err != io.EOF {
