@@ -193,7 +193,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.startup.Store(&startInfo{card: card, at: n.now()})
-	n.cautionAnnounce() // reach: announce addresses partners elsewhere cannot dial
+	n.cautionAnnounce()                    // reach: announce addresses partners elsewhere cannot dial
 	if err := n.startBlobs(); err != nil { // attachments: serve /kpnode/blob/1.0.0 through the exchange
 		n.fail()
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
@@ -24,6 +25,17 @@ const (
 	maxBackoff  = 10 * time.Second
 	dialTimeout = 10 * time.Second
 	dialTick    = 500 * time.Millisecond
+)
+
+// Direct dials of a partner linked only through a relay: the first
+// minDirectBackoff after the relayed link is seen (DCUtR tries a hole
+// punch first), doubling to maxDirectBackoff while it stays relayed. A
+// partner that forwarded its port or moved to a public address is reached
+// directly within maxDirectBackoff; one behind NAT costs a dial attempt
+// that often.
+const (
+	minDirectBackoff = 30 * time.Second
+	maxDirectBackoff = 5 * time.Minute
 )
 
 // dialer keeps the node connected to every pinned partner, retrying
@@ -44,6 +56,13 @@ type dialState struct {
 	next    time.Time
 	backoff time.Duration
 	dialing bool
+	direct  backoffState // direct dials while only relayed
+}
+
+// backoffState schedules the direct dials of a relayed partner.
+type backoffState struct {
+	next    time.Time // zero: not relayed, or not yet scheduled
+	backoff time.Duration
 }
 
 // dialTarget is what the dialer dials through: the running host.
@@ -52,6 +71,11 @@ type dialTarget interface {
 	connected(p peer.ID) bool
 	// connect dials p at its known addresses.
 	connect(ctx context.Context, p peer.ID) error
+	// relayed reports whether p is linked only through a relay.
+	relayed(p peer.ID) bool
+	// connectDirect dials p at its known direct addresses, even though a
+	// relayed link exists.
+	connectDirect(ctx context.Context, p peer.ID) error
 }
 
 func newDialer(target dialTarget, peers func() []peer.ID, allowed func(peer.ID) bool, log *slog.Logger) *dialer {
@@ -75,6 +99,17 @@ func (t hostTarget) connect(ctx context.Context, p peer.ID) error {
 	clearBackoff(t.h, p)
 	reach.AddCircuitAddrs(t.h, p, t.partners) // reach: also through partners' relays
 	return t.h.Connect(ctx, peer.AddrInfo{ID: p})
+}
+
+func (t hostTarget) relayed(p peer.ID) bool {
+	return t.h.Network().Connectedness(p) == network.Limited
+}
+
+// connectDirect dials p directly: without the force, a host holding a
+// relayed connection returns it and dials nothing.
+func (t hostTarget) connectDirect(ctx context.Context, p peer.ID) error {
+	clearBackoff(t.h, p)
+	return t.h.Connect(network.WithForceDirectDial(ctx, "partner linked only through a relay"), peer.AddrInfo{ID: p})
 }
 
 // loop dials partners that are due until ctx ends, then waits for the dials
@@ -101,8 +136,13 @@ func (d *dialer) dialDue(ctx context.Context) {
 		}
 		if d.target.connected(p) {
 			d.reset(p)
+			if d.target.relayed(p) && d.claimDirect(p, now) {
+				d.wg.Add(1)
+				go d.dialDirect(ctx, p)
+			}
 			continue
 		}
+		d.unrelayed(p)
 		if d.claim(p, now) {
 			d.wg.Add(1)
 			go d.dial(ctx, p)
@@ -148,10 +188,70 @@ func (d *dialer) dial(ctx context.Context, p peer.ID) {
 	d.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
 }
 
+// claimDirect marks relayed partner p as being dialled directly if it is
+// due; the first time it is seen relayed it is scheduled, not dialled.
+func (d *dialer) claimDirect(p peer.ID, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.state[p]
+	if !ok {
+		s = &dialState{backoff: minBackoff}
+		d.state[p] = s
+	}
+	if s.dialing {
+		return false
+	}
+	if s.direct.next.IsZero() {
+		s.direct = backoffState{next: now.Add(minDirectBackoff), backoff: minDirectBackoff}
+		return false
+	}
+	if now.Before(s.direct.next) {
+		return false
+	}
+	s.dialing = true
+	return true
+}
+
+// dialDirect dials relayed partner p directly, and schedules the next
+// try, later each time, for as long as it stays relayed.
+func (d *dialer) dialDirect(ctx context.Context, p peer.ID) {
+	defer d.wg.Done()
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	err := d.target.connectDirect(ctx, p)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.state[p]
+	if !ok {
+		return // forgotten meanwhile (partner removed)
+	}
+	s.dialing = false
+	s.direct.backoff = min(2*s.direct.backoff, maxDirectBackoff)
+	s.direct.next = time.Now().Add(s.direct.backoff)
+	if err != nil {
+		d.log.Debug("direct dial of a relayed partner", "peer", p, "err", err, "retry_in", s.direct.backoff)
+	}
+}
+
+// reset makes p's next dial, once it is disconnected, immediate; a
+// partner linked directly has no direct-dial schedule either.
 func (d *dialer) reset(p peer.ID) {
 	d.mu.Lock()
 	if s, ok := d.state[p]; ok && !s.dialing {
 		s.backoff, s.next = minBackoff, time.Time{}
+	}
+	d.mu.Unlock()
+	if !d.target.relayed(p) {
+		d.unrelayed(p)
+	}
+}
+
+// unrelayed forgets p's direct-dial schedule: a relayed link found later
+// starts it afresh.
+func (d *dialer) unrelayed(p peer.ID) {
+	d.mu.Lock()
+	if s, ok := d.state[p]; ok {
+		s.direct = backoffState{}
 	}
 	d.mu.Unlock()
 }

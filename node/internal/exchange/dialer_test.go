@@ -20,6 +20,10 @@ type unreachable struct {
 }
 
 func (u *unreachable) connected(peer.ID) bool { return false }
+func (u *unreachable) relayed(peer.ID) bool   { return false }
+func (u *unreachable) connectDirect(context.Context, peer.ID) error {
+	return errors.New("not relayed: never dialled directly")
+}
 
 func (u *unreachable) connect(context.Context, peer.ID) error {
 	u.mu.Lock()
