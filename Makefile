@@ -45,7 +45,7 @@ bench: ## run the target benchmarks (BENCHCOUNT=3 runs each, ~3 min), the scale 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./tabular/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
-	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
+	$(GO) test -short -run '^$$' -bench '^Benchmark(Testnet|WholeNetwork)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/
 	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle|ImportMemory)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	PEER_N=2000 PEER_COUNT=1 ./scripts/hypercore/compare.sh
