@@ -3,7 +3,6 @@ package testnet
 import (
 	"context"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -65,45 +64,6 @@ kpnode_partners_connected 35
 	if _, err := metricSum([]byte(`m{scope="system"} x`), "m", `scope="system"`); err == nil {
 		t.Errorf("a value that is no number: no error")
 	}
-}
-
-// TestProcStatsSelf reads this process: its CPU time must grow by about
-// the CPU it burns, its memory and descriptors must be there.
-func TestProcStatsSelf(t *testing.T) {
-	if _, err := os.Stat("/proc/self/smaps_rollup"); err != nil {
-		t.Skip("no /proc/PID/smaps_rollup")
-	}
-	var before NodeStats
-	if err := readProcStats(os.Getpid(), &before); err != nil {
-		t.Fatal(err)
-	}
-	burn(300 * time.Millisecond)
-	var after NodeStats
-	if err := readProcStats(os.Getpid(), &after); err != nil {
-		t.Fatal(err)
-	}
-	if grew := after.CPUSeconds - before.CPUSeconds; grew < 0.2 {
-		t.Errorf("CPU time grew %.2f s over 0.3 s of spinning", grew)
-	}
-	if after.RSSAnonMiB < 1 || after.RSSFileMiB < 1 || after.PSSMiB < 1 || after.PSSMiB > after.RSSMiB()+1 {
-		t.Errorf("memory: anon %.1f, file %.1f, PSS %.1f MiB", after.RSSAnonMiB, after.RSSFileMiB, after.PSSMiB)
-	}
-	if after.OpenFiles < 3 || after.Threads < 1 {
-		t.Errorf("open files %d, threads %d", after.OpenFiles, after.Threads)
-	}
-}
-
-// burn spins one goroutine on the CPU for d of wall time.
-func burn(d time.Duration) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	x := 0
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		for i := range 10000 {
-			x ^= i
-		}
-	}
-	_ = x
 }
 
 // TestNetworkStats brings up two nodes in this process and reads their
