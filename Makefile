@@ -4,9 +4,9 @@ GO        ?= go
 BIN       := bin/kpnode
 PKGS      := ./...
 FUZZTIME  ?= 10s
-BENCHCOUNT ?= 5
+BENCHCOUNT ?= 3
 PEER_N    ?= 100000
-PEER_COUNT ?= 5
+PEER_COUNT ?= 3
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # VERSION names the commit: git describe (the nearest v* tag, else the
 # commit), "-dirty" when tracked files have changes. make release stamps it.
@@ -39,13 +39,13 @@ check: ## vet (also as Windows and macOS builds), gofmt and staticcheck (the sto
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the target benchmarks (BENCHCOUNT=5 runs each, ~5 min), the scale ones with real processes (~4 min), Hypercore (5 runs, ~3 min, needs node and npm), the 20-node testnet (~1 min), reconnects under a flood (~1 min) and 100 crash cycles (~3-5 min); write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
+bench: ## run the target benchmarks (BENCHCOUNT=3 runs each, ~3 min), the scale ones with real processes (~3 min), the memory after an import (1 run, ~2 min), Hypercore (3 runs, ~1 min, needs node and npm), the 20-node testnet and the 67-node whole network (~3 min), reconnects under a flood (~1 min) and 100 crash cycles (~3 min); under 15 min; write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./crypto/ ./protocol/ ./tabular/ ./store/ ./reconcile/ ./testnet/trade/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./node/ -args -latency.samples=50
-	$(GO) test -short -run '^$$' -bench '^BenchmarkTestnet$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
+	$(GO) test -short -run '^$$' -bench '^Benchmark(Testnet|WholeNetwork)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./api/
 	$(GO) test -short -run '^$$' -bench '^Benchmark(StartUp|VerifyStore|Idle|ImportMemory)$$' -benchtime 1x -timeout 10m ./cmd/kpnode/
 	PEER_N=2000 PEER_COUNT=1 ./scripts/hypercore/compare.sh

@@ -227,7 +227,7 @@ func (n *Network) Member(code string) (*Member, error) {
 // the topology says (again, harmlessly, for members already pinned).
 func (n *Network) Up(ctx context.Context) error {
 	for _, m := range n.st.Members {
-		if err := n.start(ctx, m); err != nil {
+		if _, err := n.start(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -266,8 +266,14 @@ func (n *Network) Start(ctx context.Context, codes ...string) error {
 		if err != nil {
 			return err
 		}
-		if err := n.start(ctx, m); err != nil {
+		moved, err := n.start(ctx, m)
+		if err != nil {
 			return err
+		}
+		if moved {
+			if err := n.repin(ctx, m); err != nil {
+				return err
+			}
 		}
 		if err := n.applyLinks(ctx, m); err != nil {
 			return err
@@ -276,10 +282,28 @@ func (n *Network) Start(ctx context.Context, codes ...string) error {
 	return nil
 }
 
-func (n *Network) start(ctx context.Context, m *Member) error {
+// start starts m unless it runs, and waits until its API answers. When
+// its ports were taken by another program meanwhile, it is moved to fresh
+// ones and started again (at most startAttempts starts); moved says so,
+// for partners that pinned its old address.
+func (n *Network) start(ctx context.Context, m *Member) (moved bool, err error) {
 	if n.runner.Running(m) {
-		return nil
+		return false, nil
 	}
+	for attempt := 1; ; attempt++ {
+		offset := logSize(m)
+		err = n.startOnce(ctx, m)
+		if err == nil || attempt == startAttempts || n.runner.Running(m) || !portTaken(m, offset, err) {
+			return moved, err
+		}
+		if err := n.movePorts(m); err != nil {
+			return moved, err
+		}
+		moved = true
+	}
+}
+
+func (n *Network) startOnce(ctx context.Context, m *Member) error {
 	if err := n.runner.Start(m); err != nil {
 		return fmt.Errorf("start %s: %w", m.Code, err)
 	}

@@ -1,7 +1,6 @@
 package testnet
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -51,26 +50,11 @@ func (n *Network) sample(ctx context.Context, m *Member, at float64) (Sample, er
 
 // procRSSMB reads VmRSS of /proc/PID/status, in MiB.
 func procRSSMB(pid int) (float64, error) {
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	f, err := os.Open(path)
+	v, err := procStatusKiB(pid, "VmRSS")
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
-			continue
-		}
-		kb, unit, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		v, err := strconv.ParseFloat(kb, 64)
-		if err != nil || unit != "kB" {
-			return 0, fmt.Errorf("%s: VmRSS %q is not a size in kB", path, rest)
-		}
-		return v / 1024, nil
-	}
-	return 0, fmt.Errorf("%s: no VmRSS line", path)
+	return v[0] / 1024, nil
 }
 
 // procOpenFiles counts the descriptors in /proc/PID/fd.

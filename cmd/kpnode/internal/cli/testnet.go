@@ -15,7 +15,7 @@ import (
 	"github.com/kpnode/kpnode/testnet"
 )
 
-const testnetSynopsis = "up|load|chaos|check|status|down|logs [--dir DIR] …"
+const testnetSynopsis = "up|load|chaos|check|status|stats|down|logs [--dir DIR] …"
 
 // testnetFlags are the flags of every testnet subcommand.
 type testnetFlags struct {
@@ -26,6 +26,7 @@ type testnetFlags struct {
 	asJSON, purge               bool
 	timeout                     time.Duration
 	lines                       int
+	window                      time.Duration // stats: the CPU window
 }
 
 func runTestnet(e *env, args []string) error {
@@ -43,13 +44,14 @@ func runTestnet(e *env, args []string) error {
 	fs.BoolVar(&f.purge, "purge", false, "down: also delete the directory")
 	fs.DurationVar(&f.timeout, "timeout", 3*time.Minute, "check: how long to wait for convergence")
 	fs.IntVar(&f.lines, "lines", 50, "logs: how many of the last lines (0 for all)")
+	fs.DurationVar(&f.window, "window", time.Minute, "stats: the window over which each node's CPU is measured (0: none)")
 	fs.Usage = func() { testnetUsage(e.Err); fs.PrintDefaults() }
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageErrorf("testnet needs a subcommand: up, load, chaos, check, status, down or logs")
+		return usageErrorf("testnet needs a subcommand: up, load, chaos, check, status, stats, down or logs")
 	}
 	t := &testnetCmd{e: e, f: f}
 	switch pos[0] {
@@ -63,6 +65,8 @@ func runTestnet(e *env, args []string) error {
 		return t.check()
 	case "status":
 		return t.status()
+	case "stats":
+		return t.stats()
 	case "down":
 		return t.down()
 	case "logs":
@@ -81,6 +85,8 @@ func testnetUsage(w io.Writer) {
   chaos   stop|kill|start|restart NODE... | partition IN,BE AE,ZA,BW | heal
   check   [--json] [--timeout 3m]   wait for convergence, then judge (exit 0 only if all holds)
   status  [--json]                  members, processes, addresses, partition
+  stats   [--window 1m] [--json]    each node's memory (anonymous, file, PSS), goroutines,
+                                    connections, open files and CPU over the window (Linux)
   down    [--purge]                 stop every node (and delete the directory)
   logs    NODE [--lines 50]         the node's log
 
