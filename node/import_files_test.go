@@ -108,3 +108,24 @@ func TestImportRefusesFilesNotHeld(t *testing.T) {
 		t.Fatalf("%d entries published, want none", len(got))
 	}
 }
+
+// TestRefusedImportFilesCollected: the files a refused import had sealed
+// are named by no record, and the collection pass deletes them once past
+// the retention: all or nothing leaves no file behind for good.
+func TestRefusedImportFilesCollected(t *testing.T) {
+	var clock shiftedClock
+	in := testNodeWith(t, "IN", func(n *Node) { n.now, n.blobRetry = clock.now, time.Hour })
+	pin(t, in, testNode(t, "BE"))
+	f, id := addFile(t, in, "sealed")
+	gone := f
+	gone.Name, gone.Blob = "gone.pdf", "00"+f.Blob[2:]
+	items := [][]byte{certWithFiles(t, 1, f), certWithFiles(t, 2, gone)}
+	if _, err := in.Import(context.Background(), protocol.CertificateType, items, nil, false); err == nil {
+		t.Fatal("import naming a file not held was not refused")
+	}
+	clock.set(8 * 24 * time.Hour)
+	res, err := in.collectBlobs(in.blobx.Load())
+	if err != nil || len(res.Blobs) != 1 || res.Blobs[0] != id || held(t, in, id) {
+		t.Fatalf("pass after the refused import = %+v, %v, want its file deleted", res, err)
+	}
+}
