@@ -32,8 +32,10 @@ type ReadOptions struct {
 	// Author is the importing node's participant ([ReadTableAs]), or "".
 	Author string
 	// Files maps each path an attachments cell names, as written there
-	// after trimming, to the file uploaded for it. A path it lacks is a
-	// problem of its row.
+	// after trimming, to the file uploaded for it; a path it lacks is
+	// looked up by its last part, the file's name (the dashboard, which
+	// cannot see paths, sends the files chosen by name). A path found
+	// neither way is a problem of its row.
 	Files map[string]protocol.AttachedFile
 	// Progress, if set, is called as in [ReadTableProgress].
 	Progress func(done, total int)
@@ -114,6 +116,9 @@ func (t *csvTable) filesMember(b *bodyWriter, row int, c tableColumn, s string) 
 	for _, p := range SplitFiles(s) {
 		f, ok := t.files[p]
 		if !ok {
+			f, ok = t.files[lastPart(p)]
+		}
+		if !ok {
 			missing = append(missing, fmt.Sprintf("%q", truncate(p, 80)))
 			continue
 		}
@@ -129,6 +134,12 @@ func (t *csvTable) filesMember(b *bodyWriter, row int, c tableColumn, s string) 
 	b.enter("")
 	b.key(c.path)
 	b.b = appendFilesJSON(b.b, files)
+}
+
+// lastPart is the last part of a path separated by / or \ (a path
+// written on Windows), the file's name.
+func lastPart(p string) string {
+	return p[strings.LastIndexAny(p, `/\`)+1:]
 }
 
 // appendFilesJSON appends files as encoding/json writes them without

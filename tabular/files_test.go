@@ -108,3 +108,21 @@ func TestSplitFiles(t *testing.T) {
 		t.Fatalf("SplitFiles = %q", got)
 	}
 }
+
+// TestReadTableFilesByName: a path the files do not list is looked up by
+// its name, its last part after / or \ (what the dashboard sends).
+func TestReadTableFilesByName(t *testing.T) {
+	scan := testFile("a.pdf", 'a')
+	csv, canon := certCSVWithFiles(t, scan)
+	for _, path := range []string{`scans/a.pdf`, `C:\scans\a.pdf`} {
+		text := strings.ReplaceAll(csv, ",a.pdf", ","+path)
+		if !strings.Contains(text, path) {
+			t.Fatalf("no a.pdf cell in\n%s", csv)
+		}
+		tab, err := ReadTableOptions(mustKind(t, "certificates"), "c.csv", strings.NewReader(text), "", ReadOptions{
+			Files: map[string]protocol.AttachedFile{"a.pdf": scan}})
+		if err != nil || !bytes.Equal(tab.Bodies[0], canon) {
+			t.Fatalf("%s: %v, %v", path, tab, err)
+		}
+	}
+}
