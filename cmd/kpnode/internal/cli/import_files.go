@@ -27,8 +27,9 @@ type importFile struct {
 // as written in a cell, and the file it resolves to.
 type importFiles struct {
 	byCell map[string]importFile
-	order  []string // distinct resolved paths, in the order of first use
-	bytes  int64    // of the distinct files together
+	order  []string        // distinct resolved paths, in the order of first use
+	listed map[string]bool // the paths in order
+	bytes  int64           // of the distinct files together
 }
 
 // checkImportFiles finds every file the attachments column of table (the
@@ -42,7 +43,7 @@ func checkImportFiles(kind tabular.Kind, name, dir string, table []byte) (*impor
 	if err != nil || len(cells) == 0 {
 		return nil, err
 	}
-	fl := &importFiles{byCell: map[string]importFile{}}
+	fl := &importFiles{byCell: map[string]importFile{}, listed: map[string]bool{}}
 	var problems []tabular.RowError
 	for _, c := range cells {
 		for _, reason := range fl.checkRow(dir, c.Paths) {
@@ -113,22 +114,13 @@ func (fl *importFiles) find(dir, p string) (importFile, string) {
 	}
 	fh.Close()
 	f.size = info.Size()
-	if !fl.seen(path) {
+	if !fl.listed[path] {
+		fl.listed[path] = true
 		fl.order = append(fl.order, path)
 		fl.bytes += f.size
 	}
 	fl.byCell[p] = f
 	return f, ""
-}
-
-// seen reports whether the file at path is already listed.
-func (fl *importFiles) seen(path string) bool {
-	for _, q := range fl.order {
-		if q == path {
-			return true
-		}
-	}
-	return false
 }
 
 // upload seals each distinct file once through the daemon, streamed from
