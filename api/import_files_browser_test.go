@@ -100,3 +100,75 @@ func byteList(s string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// TestCertificateFormWithFilesInBrowser: a clerk at IN issues one
+// certificate in its form with a scan chosen in the file input and a
+// photo dropped on the drop zone (a real drop event); the certificate
+// reaches BE naming both files by the bytes given; the form passes axe.
+func TestCertificateFormWithFilesInBrowser(t *testing.T) {
+	src := loadAxe(t)
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, inCard := call(t, in, "GET", "/api/card", testToken, nil)
+	_, beCard := call(t, be, "GET", "/api/card", testToken, nil)
+	apiJSON(t, be, "POST", "/api/partners", inCard, nil)
+	apiJSON(t, in, "POST", "/api/partners", beCard, nil)
+	ctx := newBrowser(t)
+	scan := filepath.Join(t.TempDir(), "IN0000042.pdf")
+	scanBytes := "%PDF-1.4 the scan of IN0000042"
+	if err := os.WriteFile(scan, []byte(scanBytes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signInBrowser(t, ctx, in, "IN")
+	goTo(t, ctx, "#/certificate")
+	waitFor(t, ctx, "the certificate form", visible("#certificate-form"))
+	set := func(field, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.SetValue(chromedp.CSS(`#certificate-form [data-field="`+field+`"]`), value)
+	}
+	do(t, ctx, "fill the certificate",
+		set("number", "IN0000042"), set("issuing_authority", "KP Authority of India"),
+		set("issued", "2026-09-14"), set("expires", "2026-11-13"),
+		set("exporter.name", "Shree Ram Diamonds"), set("exporter.licence", "GJEPC/1"), set("exporter.country", "IN"),
+		set("importer.name", "Antwerp Rough Trading"), set("importer.licence", "FOD-1"), set("importer.country", "BE"),
+		set("destination", "BE"), set("origin", "BW"), set("parcels", "2"),
+		set("lines[0].carats", "100.50"), set("lines[0].value_usd", "20000"),
+		set("lines[1].hs_code", "7102.21"), set("lines[1].carats", "9.5"), set("lines[1].value_usd", "95.25"),
+		chromedp.SetUploadFiles(chromedp.ID("certificate-files"), []string{scan}),
+		chromedp.Click(chromedp.ID("to-BE")))
+	eval[bool](t, ctx, `(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File([new Uint8Array([`+byteList(droppedPNG)+`])], 'parcel.png', { type: 'image/png' }));
+		const zone = document.getElementById('certificate-files-zone');
+		for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+		return true;
+	})()`)
+	waitFor(t, ctx, "both files listed", containsText("#certificate-files-list", "parcel.png"))
+	checkAxe(t, ctx, src, "certificate form with files")
+	do(t, ctx, "issue it", chromedp.Click(chromedp.CSS(`#certificate-form button[type=submit]`)))
+	waitFor(t, ctx, "published", containsText("#certificate-result", "published as entry #1"))
+	noPageErrors(t, ctx)
+
+	var v struct {
+		Record struct {
+			TotalCarats string                  `json:"total_carats"`
+			Attachments []protocol.AttachedFile `json:"attachments"`
+		}
+	}
+	eventually(t, "the certificate at BE", func() error {
+		code, body := call(t, be, "GET", "/api/records/IN/1", testToken, nil)
+		if code != 200 {
+			return &Error{Status: code, Message: string(body)}
+		}
+		return json.Unmarshal(body, &v)
+	})
+	want := map[string]string{"IN0000042.pdf": scanBytes, "parcel.png": droppedPNG}
+	if v.Record.TotalCarats != "110.00" || len(v.Record.Attachments) != 2 {
+		t.Fatalf("BE holds %+v, want 110.00 carats and two files", v.Record)
+	}
+	for _, f := range v.Record.Attachments {
+		sum := sha256.Sum256([]byte(want[f.Name]))
+		if f.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: sha256 %s: not the file given", f.Name, f.SHA256)
+		}
+	}
+}

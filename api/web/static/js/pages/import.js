@@ -51,7 +51,7 @@ export async function importPage(view, ctx) {
     upload({ kind: kind.value, file: file.files[0], chosen, to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
-    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing.'),
+    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing. To issue one certificate, ', el('a', { href: '#/certificate', id: 'certificate-link' }, 'fill in its form'), '.'),
     section('The file', form),
     section('Unit-value table', el('p', {}, 'The unit-value rule (R8) compares each certificate line with a reference price per carat for its origin and HS code. Load the WGDE\'s Valuation Data Matrix here when it is updated; preview it first.'),
       valuationForm(ctx)));
