@@ -209,7 +209,7 @@ func (h *Handler) routes() {
 	h.handle("GET /api/audit", view, h.auditLog)
 	h.handle("POST /api/audit/verify", view, h.verifyAudit)
 	h.handle("POST /api/backup", admin, h.backup)
-	h.handleLimit("POST /api/imports/{kind}", clerk, MaxImportBytes, h.importFile)
+	h.handleLimit("POST /api/imports/{kind}", clerk, MaxImportBytes+maxImportFilesPart, h.importFile)
 	h.handle("GET /api/exports/{kind}", view, h.exportFile)
 	h.handle("GET /api/statistics/{period}", view, h.kpStatistics)
 	h.handle("GET /api/events", view, h.events)

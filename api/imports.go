@@ -60,12 +60,12 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	answer := extendForImport(w)
 	defer answer()
-	file, body, err := uploadedFile(r)
+	file, body, files, err := importUpload(r)
 	if err != nil {
 		return err
 	}
 	large := len(body) >= releaseAfterImport
-	res, err := h.importBody(r, kind, file, body)
+	res, err := h.importBody(r, kind, file, body, files)
 	if large {
 		debug.FreeOSMemory() // before the answer: a client that measures the daemon then sees what it keeps
 	}
@@ -77,15 +77,15 @@ func (h *Handler) importFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importBody imports the body of file, of kind, as the request's query says.
-func (h *Handler) importBody(r *http.Request, kind tabular.Kind, file string, body []byte) (node.ImportResult, error) {
+func (h *Handler) importBody(r *http.Request, kind tabular.Kind, file string, body []byte, files map[string]protocol.AttachedFile) (node.ImportResult, error) {
 	q := r.URL.Query()
 	id := q.Get("import_id")
 	if !validImportID(id) {
 		return node.ImportResult{}, badRequest("query parameter \"import_id\" must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	prog := h.b.NewImportProgress(id, file)
-	table, err := tabular.ReadTableProgress(kind, file, bytes.NewReader(body), q.Get("format"), h.participant(),
-		func(done, total int) { prog.Report(node.PhaseParse, done, total) })
+	table, err := tabular.ReadTableOptions(kind, file, bytes.NewReader(body), q.Get("format"), tabular.ReadOptions{
+		Author: h.participant(), Files: files, Progress: func(done, total int) { prog.Report(node.PhaseParse, done, total) }})
 	if err != nil {
 		return node.ImportResult{}, err
 	}
@@ -283,13 +283,18 @@ func importError(err error) *Error {
 // uploadedFile reads an uploaded file: its name from the file parameter
 // ("upload" when none is given), checked, and its bytes from the body.
 func uploadedFile(r *http.Request) (file string, body []byte, err error) {
-	file = r.URL.Query().Get("file")
-	if file == "" {
-		file = "upload"
-	}
-	if err := checkFileName(file); err != nil {
+	if file, err = uploadedFileName(r); err != nil {
 		return "", nil, err
 	}
 	body, err = io.ReadAll(r.Body)
 	return file, body, err
+}
+
+// uploadedFileName is the file parameter, checked, or "upload".
+func uploadedFileName(r *http.Request) (string, error) {
+	file := r.URL.Query().Get("file")
+	if file == "" {
+		file = "upload"
+	}
+	return file, checkFileName(file)
 }

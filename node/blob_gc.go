@@ -29,6 +29,18 @@ const blobGCMax = 16
 type blobLeases struct {
 	mu   sync.Mutex
 	held map[blob.ID]int
+	// afterCheck, when set, is called by a publish or import once it has
+	// checked that its leased files are held and before its record names
+	// them: the window a collection pass must not delete them in. Tests
+	// run a pass there; nil in production.
+	afterCheck func()
+}
+
+// checked calls afterCheck, if set.
+func (l *blobLeases) checked() {
+	if l.afterCheck != nil {
+		l.afterCheck()
+	}
 }
 
 // take leases the blobs of files until the returned release is called.

@@ -131,6 +131,13 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 			return res, err
 		}
 	}
+	if !req.DryRun { // a dry run's files may not be uploaded yet: kpnode import checks them on the clerk's computer
+		release, err := n.leaseImportFiles(req.Type, req.Items) // attachments: held whole, not collected until published
+		if err != nil {
+			return res, err
+		}
+		defer release()
+	}
 	fresh, err := n.freshItems(req.Type, req.Items, req.Progress)
 	if err != nil {
 		return res, err

@@ -89,6 +89,7 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err := n.checkAttachmentsHeld(parsed.top); err != nil { // attachments: files held whole
 		return Published{}, err
 	}
+	n.blobLeases.checked() // attachments: a test's collection pass runs here
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {
 		return Published{}, fmt.Errorf("%w: %v", ErrInvalidRecord, err)

@@ -38,6 +38,25 @@ type Attaching interface {
 	Files() []AttachedFile
 }
 
+// fileTypes are the record types whose records may carry files: those
+// implementing [Attaching].
+var fileTypes = []string{NoticeType, CertificateType, FootprintSampleType}
+
+// CarriesFiles reports whether records of type typ may carry files (an
+// "attachments" member).
+func CarriesFiles(typ string) bool {
+	for _, t := range fileTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// FileTypes lists the record types whose records may carry files. The
+// caller owns the result.
+func FileTypes() []string { return append([]string(nil), fileTypes...) }
+
 // attachments reads the optional "attachments" member: 0..MaxAttachments
 // files with unique names, at most MaxAttachmentsTotal bytes together.
 func (o *object) attachments() []AttachedFile {

@@ -23,6 +23,7 @@ const (
 	cellBool                      // true/false/yes/no, a JSON boolean
 	cellOrigin                    // country codes separated by ';', or MIXED
 	cellItemNo                    // an item number counting from 1, a JSON integer counting from 0
+	cellFiles                     // paths of files separated by ';', the uploaded files' members (files.go)
 )
 
 // linePrefix starts the path of a column of a certificate line.
@@ -161,6 +162,7 @@ var tableKinds = []*tableKind{
 				col("total_value_usd", false, "total_value_usd", cellAmount, "certificate total; computed from the lines when absent"),
 			},
 			supersedesColumns,
+			[]tableColumn{col(FilesColumn, false, "attachments", cellFiles, "files to attach (the scan, photos): paths separated by ; relative to the table's folder; kpnode import uploads them")},
 		),
 	},
 	{

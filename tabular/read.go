@@ -19,7 +19,8 @@ import (
 type csvTable struct {
 	tk     *tableKind
 	file   string
-	author string // the importing node's participant, or ""
+	author string                           // the importing node's participant, or ""
+	files  map[string]protocol.AttachedFile // uploaded for the attachments column
 	text   string
 	header []int    // by column of tk: its position in the header, or -1
 	names  []string // by position in the header: the column's name, or ""
@@ -47,8 +48,9 @@ type csvRow struct {
 	cells []csvCell
 }
 
-func readCSVTable(tk *tableKind, file string, data []byte, author string, progress func(done, total int)) (*Table, []RowError) {
-	t := &csvTable{tk: tk, file: file, author: author, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
+func readCSVTable(tk *tableKind, file string, data []byte, o ReadOptions) (*Table, []RowError) {
+	progress := o.Progress
+	t := &csvTable{tk: tk, file: file, author: o.Author, files: o.Files, text: strings.TrimPrefix(string(data), "\uFEFF"), cellErrs: map[cellRef]bool{}}
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
@@ -82,7 +84,7 @@ func (t *csvTable) buildAll(groups [][]csvRecord) *Table {
 		chunk := (len(groups) + workers - 1) / workers
 		var wg sync.WaitGroup
 		for w := range parts {
-			part := &csvTable{tk: t.tk, file: t.file, author: t.author, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}, progress: t.progress}
+			part := &csvTable{tk: t.tk, file: t.file, author: t.author, files: t.files, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}, progress: t.progress}
 			parts[w] = part
 			lo, hi := w*chunk, min((w+1)*chunk, len(groups))
 			wg.Go(func() {
@@ -162,6 +164,8 @@ func (t *csvTable) mapHeader(row int, cells []csvCell) bool {
 		ci := t.tk.column(name)
 		switch {
 		case name == "":
+		case ci < 0 && name == FilesColumn:
+			t.errorf(row, FilesColumn, "%s", noFilesReason(t.tk))
 		case ci < 0:
 			t.errorf(row, strings.TrimSpace(c.text), "unknown column; the columns of %s are %s", t.tk.name, t.tk.columnNames())
 		case t.header[ci] >= 0:
@@ -363,6 +367,10 @@ func (t *csvTable) member(b *bodyWriter, r csvRow, ci int, c tableColumn) {
 			}
 			return
 		}
+	}
+	if c.cell == cellFiles {
+		t.filesMember(b, r.row, c, s)
+		return
 	}
 	if reason := b.member(c.path, c, s); reason != "" {
 		t.cellError(r.row, c.name, reason)

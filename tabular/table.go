@@ -219,6 +219,12 @@ func ReadTableRows(kind Kind, file string, r io.Reader, format, author string) (
 // from several goroutines, every few hundred records and once with done
 // == total; a nil progress is not called.
 func ReadTableProgress(kind Kind, file string, r io.Reader, format, author string, progress func(done, total int)) (*Table, error) {
+	return ReadTableOptions(kind, file, r, format, ReadOptions{Author: author, Progress: progress})
+}
+
+// ReadTableOptions is [ReadTableProgress] with the options o: the author,
+// the files uploaded for the attachments column, the progress function.
+func ReadTableOptions(kind Kind, file string, r io.Reader, format string, o ReadOptions) (*Table, error) {
 	tk := lookupTableKind(kind.Name)
 	if tk == nil {
 		return nil, fmt.Errorf("read table: unknown kind %q", truncate(kind.Name, 40))
@@ -240,9 +246,9 @@ func ReadTableProgress(kind Kind, file string, r io.Reader, format, author strin
 	var tab *Table
 	var errs []RowError
 	if format == FormatJSON {
-		tab, errs = readJSONTable(tk, file, data, author, progress)
+		tab, errs = readJSONTable(tk, file, data, o.Author, o.Progress)
 	} else {
-		tab, errs = readCSVTable(tk, file, data, author, progress)
+		tab, errs = readCSVTable(tk, file, data, o)
 	}
 	if len(errs) > 0 {
 		sortRowErrors(errs)

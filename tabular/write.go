@@ -1,10 +1,12 @@
 package tabular
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // writeCSV writes valid bodies as CSV: the header naming every column,
@@ -59,6 +61,11 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 // csvCellOf returns value v as the CSV cell of column c, guarded against
 // formulas when c is free text.
 func csvCellOf(c tableColumn, v jsontext.Value) string {
+	if c.cell == cellFiles {
+		var files []protocol.AttachedFile
+		_ = json.Unmarshal(v, &files) // valid: checked by WriteTable
+		return fileNamesCell(files)
+	}
 	if freeText(c.cell) {
 		return guardCell(cellOf(v))
 	}

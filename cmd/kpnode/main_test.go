@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kpnode/kpnode/home"
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -47,6 +49,7 @@ func TestScripts(t *testing.T) {
 			"tamperaudit": cmdTamperAudit,
 			"chmod":       cmdChmod,
 			"secretfree":  cmdSecretFree,
+			"sameblob":    cmdSameBlob,
 		},
 	})
 }
@@ -103,5 +106,34 @@ func cmdSecretFree(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if strings.Contains(argv, m[1]) {
 		ts.Fatalf("the opener's command line %q carries the sign-in code", argv)
+	}
+}
+
+// cmdSameBlob checks that every record of an exported JSON table that
+// carries a file named NAME names the same blob, and that at least two
+// do: sameblob FILE NAME.
+func cmdSameBlob(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sameblob FILE NAME")
+	}
+	var recs []struct {
+		Attachments []protocol.AttachedFile `json:"attachments"`
+	}
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &recs))
+	blobs := map[string]int{}
+	for _, r := range recs {
+		for _, f := range r.Attachments {
+			if f.Name == args[1] {
+				blobs[f.Blob]++
+			}
+		}
+	}
+	if len(blobs) != 1 {
+		ts.Fatalf("%s is stored as %d blobs: %v", args[1], len(blobs), blobs)
+	}
+	for _, n := range blobs {
+		if n < 2 {
+			ts.Fatalf("%s is named by %d record, want 2 or more", args[1], n)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import { findingsPage, findingPage } from './pages/findings.js';
 import { noticePage } from './pages/notice.js';
 import { queryPage } from './pages/query.js';
 import { importPage } from './pages/import.js';
+import { certificatePage } from './pages/certificate.js';
 import { chartsPage } from './pages/charts.js';
 import { awaitingPage } from './pages/inbox.js';
 import { referencePage } from './pages/reference.js';
@@ -32,6 +33,7 @@ const ROUTES = [
   { re: /^\/notice$/, nav: 'notice', page: noticePage, title: 'Send a notice' },
   { re: /^\/query$/, nav: 'query', page: queryPage, title: 'Ask a question' },
   { re: /^\/import$/, nav: 'import', page: importPage, title: 'Import a file' },
+  { re: /^\/certificate$/, nav: 'import', page: certificatePage, title: 'Issue a certificate' },
   { re: /^\/reference$/, nav: 'import', page: referencePage, title: 'Record formats' },
   { re: /^\/awaiting$/, nav: 'overview', page: awaitingPage, title: 'Certificates awaiting confirmation' },
   { re: /^\/charts$/, nav: 'charts', page: chartsPage, title: 'Charts' },

@@ -65,7 +65,7 @@ func runAttachmentsAdd(e *env, args []string) error {
 func (c *client) uploadAll(e *env, paths []string) ([]protocol.AttachedFile, error) {
 	files := make([]protocol.AttachedFile, 0, len(paths))
 	for _, p := range paths {
-		f, err := c.uploadFile(e, p)
+		f, err := c.uploadFile(e, p, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
@@ -74,7 +74,9 @@ func (c *client) uploadAll(e *env, paths []string) ([]protocol.AttachedFile, err
 	return files, nil
 }
 
-func (c *client) uploadFile(e *env, path string) (protocol.AttachedFile, error) {
+// uploadFile seals the file at path through the daemon, streamed from
+// disk; count, if set, is called with the bytes sent as they go.
+func (c *client) uploadFile(e *env, path string, count func(int)) (protocol.AttachedFile, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return protocol.AttachedFile{}, err
@@ -85,8 +87,12 @@ func (c *client) uploadFile(e *env, path string) (protocol.AttachedFile, error) 
 		return protocol.AttachedFile{}, err
 	}
 	q := url.Values{"name": {filepath.Base(path)}, "media_type": {mt}}
+	var body io.Reader = fh
+	if count != nil {
+		body = countingReader{fh, count}
+	}
 	var f protocol.AttachedFile
-	err = c.forImport().doReader(e, "POST", "/api/attachments?"+q.Encode(), fh, &f)
+	err = c.forImport().doReader(e, "POST", "/api/attachments?"+q.Encode(), body, &f)
 	return f, err
 }
 

@@ -91,13 +91,18 @@ func (c *client) do(e *env, method, path string, body []byte, out any) error {
 
 // doReader is do with the body read from r.
 func (c *client) doReader(e *env, method, path string, body io.Reader, out any) error {
+	return c.doTyped(e, method, path, "application/json", body, out)
+}
+
+// doTyped is doReader with the body's content type.
+func (c *client) doTyped(e *env, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(e.ctx, method, c.base()+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+string(c.token.Reveal()))
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

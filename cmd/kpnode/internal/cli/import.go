@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/kpnode/kpnode/node"
+	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/tabular"
 )
 
@@ -55,8 +56,14 @@ func runImport(e *env, args []string) error {
 	if *originals {
 		q.Set("as_originals", "true")
 	}
+	ct := "application/json"
+	if formatOf(*format, pos[1]) == tabular.FormatCSV {
+		if body, ct, err = withImportFiles(e, c, kind, pos[1], body, *dry); err != nil {
+			return err
+		}
+	}
 	var res node.ImportResult
-	if err := c.uploadImport(e, "/api/imports/"+kind.Name, q, body, &res); err != nil {
+	if err := c.uploadImport(e, "/api/imports/"+kind.Name, q, ct, body, &res); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -104,17 +111,42 @@ func printAudienceNotes(e *env, nonParty, warnings []string) {
 // it shows, on one line of standard error erased at the end, the progress
 // of the upload and then of each phase of the import, from the node's
 // events (an import_id chosen here names them); elsewhere nothing.
-func (c *client) uploadImport(e *env, path string, q url.Values, body []byte, out any) error {
+func (c *client) uploadImport(e *env, path string, q url.Values, contentType string, body []byte, out any) error {
 	c = c.forImport()
 	if !isTerminal(e.Err) {
-		return c.doReader(e, "POST", path+"?"+q.Encode(), bytes.NewReader(body), out)
+		return c.doTyped(e, "POST", path+"?"+q.Encode(), contentType, bytes.NewReader(body), out)
 	}
 	id := newImportID()
 	q.Set("import_id", id)
 	line := &progressLine{w: e.Err}
 	stop := c.followImport(e.ctx, id, line)
 	defer stop()
-	return c.doReader(e, "POST", path+"?"+q.Encode(), uploadReader(body, line), out)
+	return c.doTyped(e, "POST", path+"?"+q.Encode(), contentType, uploadReader(body, line), out)
+}
+
+// withImportFiles returns the body of an import of table (the file
+// named name) and its content type: the table as it is when it names no
+// files, else the table with the files its attachments column names,
+// checked and uploaded first (only checked on a dry run).
+func withImportFiles(e *env, c *client, kind tabular.Kind, name string, table []byte, dry bool) ([]byte, string, error) {
+	dir := "."
+	if name != "-" {
+		dir = filepath.Dir(name)
+	}
+	fl, err := checkImportFiles(kind, filepath.Base(name), dir, table)
+	if err != nil || fl == nil {
+		return table, "application/json", err
+	}
+	var files map[string]protocol.AttachedFile
+	if dry {
+		files, err = fl.placeholders()
+	} else {
+		files, err = fl.upload(e, c)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return importBody(table, files)
 }
 
 // upload posts a file, showing the progress of the upload on a terminal

@@ -1,5 +1,6 @@
 // attachments.js: the files of records (docs/protocol.md §6.5): a file
-// field with drag and drop for the notice form, and the files panel of a
+// field with drag and drop for the notice form and the certificates import
+// (import.js), and the files panel of a
 // record page (thumbnails for images, a download for anything else).
 
 import * as api from '../api.js';
@@ -10,8 +11,9 @@ const MAX_SIZE = 64 << 20;
 const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 
 /** filesField is a file input with a drop zone; files() returns the files
- * chosen, in order, without duplicates by name. */
-export function filesField(id) {
+ * chosen, in order, without duplicates by name. opts.hint replaces the
+ * notice form's hint under it. */
+export function filesField(id, opts = {}) {
   const chosen = [];
   const listNode = el('ul', { class: 'file-list', id: id + '-list' });
   const input = el('input', { type: 'file', id, multiple: true, dataset: { field: 'attachments' } });
@@ -31,24 +33,40 @@ export function filesField(id) {
   return {
     node: el('div', { class: 'field', dataset: { for: 'attachments' } },
       el('label', { for: id }, 'Files (optional)'), zone,
-      el('p', { class: 'hint' }, 'Up to ' + MAX_FILES + ' files of at most 64 MiB each: photos of the shipment, scans of certificates. Only the partners you send the notice to can open them.'),
+      el('p', { class: 'hint' }, opts.hint || 'Up to ' + MAX_FILES + ' files of at most 64 MiB each: photos of the shipment, scans of certificates. Only the partners you send the notice to can open them.'),
       el('p', { class: 'field-error', hidden: true })),
     files: () => chosen.slice(),
   };
 }
 
 /** uploadFiles seals each file through the node and returns the members
- * that name them in a record. */
-export async function uploadFiles(files, ctx) {
+ * that name them in a record. progress, if given, is called with the
+ * bytes sealed and the bytes of all the files, before and after each. */
+export async function uploadFiles(files, ctx, progress) {
   if (files.length > MAX_FILES) throw new Error('At most ' + MAX_FILES + ' files can go with one record.');
   const out = [];
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
   for (const f of files) {
     if (f.size > MAX_SIZE) throw new Error(f.name + ' is larger than 64 MiB.');
-    const type = (f.type || 'application/octet-stream').toLowerCase().split(';')[0].trim();
-    out.push(await api.request('POST', '/api/attachments' + api.query({ name: f.name, media_type: type }),
+    if (progress) progress(done, total);
+    out.push(await api.request('POST', '/api/attachments' + api.query({ name: f.name, media_type: mediaType(f) }),
       { body: f, headers: { 'Content-Type': 'application/octet-stream' }, signal: ctx.signal }));
+    done += f.size;
   }
+  if (progress) progress(done, total);
   return out;
+}
+
+/** placeholderFiles are the members a dry run names files by, without
+ * uploading them: name, media type and size, with zero hashes. */
+export function placeholderFiles(files) {
+  const zero = '0'.repeat(64);
+  return files.map((f) => ({ name: f.name, media_type: mediaType(f), size: f.size, sha256: zero, blob: zero, key: zero }));
+}
+
+function mediaType(f) {
+  return (f.type || 'application/octet-stream').toLowerCase().split(';')[0].trim();
 }
 
 /** filesPanel lists the files of a record: a thumbnail for each image, a

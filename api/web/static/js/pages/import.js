@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { el, fill, section, table, row, errorBox, okBox, field, select, plural } from '../dom.js';
 import { status, recipients, roleNeeded } from './common.js';
 import { valuationForm } from './valuation.js';
+import { filesField, uploadFiles, placeholderFiles } from './attachments.js';
 
 const KINDS = [
   ['certificates', 'Certificates'],
@@ -22,6 +23,11 @@ export async function importPage(view, ctx) {
   const file = el('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
   const dry = el('input', { type: 'checkbox', id: 'import-dry-run' });
   const nonParty = el('input', { type: 'checkbox', id: 'import-allow-non-party', 'aria-describedby': 'import-non-party-help' });
+  const files = filesField('import-files', { hint: 'The files the table\'s attachments column names: scans of the certificates, photos of the parcels (up to 20 a certificate, 64 MiB a file). A path in the column matches the file chosen here with the same name. Only the partners a certificate goes to can open its files.' });
+  const filesBox = el('div', { id: 'import-files-field' }, files.node);
+  const showFiles = () => { filesBox.hidden = kind.value !== 'certificates'; };
+  kind.addEventListener('change', showFiles);
+  showFiles();
   const out = el('div', { id: 'import-result', 'aria-live': 'polite' });
   const progress = el('div', { id: 'import-progress' });
   const running = { id: '' }; // the import_id of the import running, '' when none
@@ -32,6 +38,7 @@ export async function importPage(view, ctx) {
   const form = el('form', { id: 'import-form', class: 'record-form' },
     field('What the file holds', kind),
     field('File', file, ['A CSV file (first line: the column names) or a JSON file, in the ', el('a', { href: '#/reference?section=16.', id: 'formats-link' }, 'record formats'), ' this node accepts. Each line is checked first; if any line is wrong, nothing is imported.']),
+    filesBox,
     to.node,
     el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named). A ticked partner that is not party to a record is refused.'),
     el('label', { class: 'check', for: nonParty.id }, nonParty, ' Also send to ticked partners that are not party to a record'),
@@ -40,16 +47,17 @@ export async function importPage(view, ctx) {
     button, progress, out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    upload({ kind: kind.value, file: file.files[0], to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
+    const chosen = kind.value === 'certificates' ? files.files() : [];
+    upload({ kind: kind.value, file: file.files[0], chosen, to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
-    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing.'),
+    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing. To issue one certificate, ', el('a', { href: '#/certificate', id: 'certificate-link' }, 'fill in its form'), '.'),
     section('The file', form),
     section('Unit-value table', el('p', {}, 'The unit-value rule (R8) compares each certificate line with a reference price per carat for its origin and HS code. Load the WGDE\'s Valuation Data Matrix here when it is updated; preview it first.'),
       valuationForm(ctx)));
 }
 
-async function upload({ kind, file, to, dryRun, nonParty, out, progress, running, button, own, ctx }) {
+async function upload({ kind, file, chosen, to, dryRun, nonParty, out, progress, running, button, own, ctx }) {
   if (!file) {
     fill(out, errorBox({ message: 'Choose a file first.' }, 'Not imported. '));
     return;
@@ -61,7 +69,9 @@ async function upload({ kind, file, to, dryRun, nonParty, out, progress, running
   const q = api.query({ to: to.join(','), file: file.name, dry_run: dryRun ? 'true' : '', allow_non_party: nonParty ? 'true' : '',
     format: /\.json$/i.test(file.name) ? 'json' : 'csv', import_id: running.id });
   try {
-    const res = await api.request('POST', '/api/imports/' + api.path(kind) + q, { body: file, signal: ctx.signal, headers: { 'Content-Type': 'application/octet-stream' } });
+    const body = await withFiles(file, chosen, dryRun, progress, ctx);
+    const headers = body === file ? { 'Content-Type': 'application/octet-stream' } : {}; // FormData: the browser sets multipart
+    const res = await api.request('POST', '/api/imports/' + api.path(kind) + q, { body, signal: ctx.signal, headers });
     fill(out, result(res, file.name, own));
   } catch (e) {
     fill(out, failure(e, file.name));
@@ -70,9 +80,24 @@ async function upload({ kind, file, to, dryRun, nonParty, out, progress, running
   }
 }
 
+/** withFiles is the body of an import of file with the files chosen for
+ * its attachments column (docs/api.md): the file alone when there are
+ * none, else the table and the files, sealed first (on a dry run only
+ * described, nothing uploaded) with their progress shown. */
+async function withFiles(file, chosen, dryRun, progress, ctx) {
+  if (!chosen.length) return file;
+  const named = dryRun ? placeholderFiles(chosen)
+    : await uploadFiles(chosen, ctx, (done, total) => showPhase(progress, { phase: 'seal', done, total }));
+  const body = new FormData();
+  body.append('files', new Blob([JSON.stringify(Object.fromEntries(named.map((f) => [f.name, f])))], { type: 'application/json' }));
+  body.append('table', file);
+  return body;
+}
+
 // The phases of an import, as its import_progress events name them
-// (docs/api.md, "Events").
+// (docs/api.md, "Events"), after the sealing of its files.
 const PHASES = {
+  seal: 'Sealing the files',
   parse: 'Validating the file',
   check: 'Checking against the records held',
   publish: 'Publishing',
@@ -98,11 +123,16 @@ function showPhase(progress, f) {
     progress.append(el('div', { class: 'import-phase' }, label, bar, el('span', { id: id + '-text', class: 'muted' })));
   }
   const pct = f.total > 0 ? Math.floor(f.done * 100 / f.total) : 100;
-  const text = pct + ' % (' + f.done.toLocaleString() + ' of ' + plural(f.total, 'record', 'records') + ')';
+  const text = pct + ' % (' + (f.phase === 'seal' ? megabytes(f.done) + ' of ' + megabytes(f.total) + ' MB'
+    : f.done.toLocaleString() + ' of ' + plural(f.total, 'record', 'records')) + ')';
   bar.setAttribute('aria-valuenow', String(pct));
   bar.setAttribute('aria-valuetext', text);
   bar.firstChild.style.width = pct + '%';
   document.getElementById(id + '-text').textContent = text;
+}
+
+function megabytes(n) {
+  return (n / 1e6).toFixed(1);
 }
 
 function result(res, name, own) {

@@ -1,0 +1,87 @@
+//go:build unix
+
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/kpnode/kpnode/protocol"
+	"github.com/kpnode/kpnode/tabular"
+)
+
+// TestCheckImportFiles: what a clerk's attachments column can name that
+// the node would refuse is refused before anything is uploaded, naming
+// file, row and column: a file over 64 MiB (sparse here), a pipe (reading
+// it would block), 21 files on one row, 256 MiB on one row; a symbolic
+// link to a file outside the table's folder is followed; the same file on
+// two rows, under two paths, is uploaded once.
+func TestCheckImportFiles(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	write := func(name string, size int64) {
+		t.Helper()
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("big.pdf", protocol.MaxAttachmentSize+1)
+	for i := range 21 {
+		write(fmt.Sprintf("p%02d.jpg", i), 10)
+	}
+	for i := range 5 {
+		write(fmt.Sprintf("max%d.pdf", i), protocol.MaxAttachmentSize)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "scan.pdf"), []byte("%PDF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "scan.pdf"), filepath.Join(dir, "link.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	var many, max []string
+	for i := range 21 {
+		many = append(many, fmt.Sprintf("p%02d.jpg", i))
+	}
+	for i := range 5 {
+		max = append(max, fmt.Sprintf("max%d.pdf", i))
+	}
+	kind, _ := tabular.LookupKind("certificates")
+	table := "number,attachments\nIN1,big.pdf\nIN2,pipe\nIN3," + strings.Join(many, ";") + "\nIN4," + strings.Join(max, ";") + "\n"
+	_, err := checkImportFiles(kind, "c.csv", dir, []byte(table))
+	var ie *tabular.ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("checkImportFiles = %v, want every problem", err)
+	}
+	want := []string{
+		`c.csv:2:attachments: "big.pdf": is 67108865 bytes, over the limit of 67108864 a file`,
+		`c.csv:3:attachments: "pipe": is not a regular file`,
+		`c.csv:4:attachments: names 21 files, over the limit of 20 a record`,
+		`c.csv:5:attachments: files of 335544320 bytes together, over the limit of 268435456 a record`,
+	}
+	if len(ie.Errors) != len(want) {
+		t.Fatalf("problems:\n%v\nwant %d", err, len(want))
+	}
+	for i, w := range want {
+		if got := ie.Errors[i].Error(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d: %s\nwant %s", i, got, w)
+		}
+	}
+
+	good := "number,attachments\nIN1,link.pdf; p00.jpg\nIN2,./p00.jpg\n"
+	fl, err := checkImportFiles(kind, "c.csv", dir, []byte(good))
+	if err != nil || len(fl.order) != 2 || fl.bytes != 14 {
+		t.Fatalf("good table: %+v, %v; want link.pdf (followed) and p00.jpg once", fl, err)
+	}
+}
