@@ -94,11 +94,15 @@ type rec struct {
 	// batch reports that the record is an item of a batch entry (id.item
 	// is then its 0-based index; a lone record has item 0 too).
 	batch bool
-	body  protocol.Record
+	body  body
 	slot  *slot // certificates, confirmations and pre-notifications
 }
 
-func (r *rec) cert() *protocol.Certificate          { return r.body.(*protocol.Certificate) }
+// body is what a record holds: its protocol.Record, or for a certificate
+// the State's compact copy (*certificate, compact.go).
+type body interface{ TypeName() string }
+
+func (r *rec) cert() *certificate                   { return r.body.(*certificate) }
 func (r *rec) conf() *protocol.ImportConfirmation   { return r.body.(*protocol.ImportConfirmation) }
 func (r *rec) pre() *protocol.PreNotification       { return r.body.(*protocol.PreNotification) }
 func (r *rec) trade() *protocol.TradeStatistics     { return r.body.(*protocol.TradeStatistics) }

@@ -300,16 +300,21 @@ func (s *State) ingestOne(r Record) {
 		}
 		return
 	}
-	body, kind := classify(r.Body)
-	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
+	rb, kind := classify(r.Body)
+	if kind == kindNone || s.foreignAuthor(id, r, rb, kind) {
 		return
 	}
+	var kept body = rb
 	if kind == kindCert {
-		body = s.intern.compactCert(body.(*protocol.Certificate))
+		c, ok := s.intern.compactCert(rb.(*protocol.Certificate))
+		if !ok {
+			return
+		}
+		kept = c
 	}
 	rc := s.recBlocks.next()
-	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: body}
-	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), rc)
+	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: kept}
+	s.chains.Put(id.pos(), rb.TypeName(), rb.Replaces(), rc)
 }
 
 func (s *State) insert(r *rec) {
