@@ -66,7 +66,8 @@ type State struct {
 	names      names                   // the partners and periods of held findings, numbered (names.go)
 	index      findingIndex            // the ids of active by partner and period, counts by rule
 	digests    digester                // the held findings' digests (digest.go)
-	intern     interner                // the shared strings of the certificates kept (compact.go)
+	intern     interner                // the shared parts of the certificates kept (compact.go)
+	feeds      feedNames               // the names of the feeds of the records kept (feeds.go)
 	recBlocks  blocks[rec]             // where records are allocated (blocks.go)
 	slotBlocks blocks[slot]            // where slots are allocated
 	gen        uint64                  // counts the commits that touched a subject (see Generation)
@@ -290,13 +291,15 @@ func (s *State) ingest(r Record) {
 }
 
 func (s *State) ingestOne(r Record) {
-	id := recID{r.Ref.Feed, r.FeedKey, r.Ref.Seq, r.Ref.Item}
-	if id.feed == "" {
+	if r.Ref.Feed == "" {
 		return
 	}
+	feed := s.feeds.of(r.Ref.Feed, r.FeedKey)
+	id := recID{feed.code, feed.key, r.Ref.Seq, r.Ref.Item}
+	pos := Pos{feed.pos, id.seq, id.item} // id.pos(), its feed shared
 	if w, ok := r.Body.(*protocol.Withdrawal); ok {
 		if w != nil {
-			s.chains.Put(id.pos(), protocol.WithdrawalType, &w.Supersedes, nil)
+			s.chains.Put(pos, protocol.WithdrawalType, &w.Supersedes, nil)
 		}
 		return
 	}
@@ -314,7 +317,7 @@ func (s *State) ingestOne(r Record) {
 	}
 	rc := s.recBlocks.next()
 	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: kept}
-	s.chains.Put(id.pos(), rb.TypeName(), rb.Replaces(), rc)
+	s.chains.Put(pos, rb.TypeName(), rb.Replaces(), rc)
 }
 
 func (s *State) insert(r *rec) {
