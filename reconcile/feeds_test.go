@@ -31,19 +31,19 @@ func TestRecordsShareTheirFeedNames(t *testing.T) {
 		recs = append(recs, s.lookupSlot("IN", fmt.Sprintf("IN%07d", i)).certs[0])
 	}
 	for i, r := range recs {
-		l := s.chains.at.get(r.id.pos())
-		if l == nil || l.pos != r.id.pos() {
-			t.Fatalf("record %d: not in the chains at %+v", i+1, r.id.pos())
+		l := s.chains.at.get(r.pos())
+		if l == nil || l.pos != r.pos() {
+			t.Fatalf("record %d: not in the chains at %+v", i+1, r.pos())
 		}
-		if unsafe.StringData(r.id.key) == unsafe.StringData(given[i]) {
+		if unsafe.StringData(r.feed.key) == unsafe.StringData(given[i]) {
 			t.Fatalf("record %d keeps the caller's key", i+1)
 		}
 		first := recs[i/3*3]
-		if unsafe.StringData(r.id.key) != unsafe.StringData(first.id.key) || unsafe.StringData(l.pos.Feed) != unsafe.StringData(s.chains.at.get(first.id.pos()).pos.Feed) {
+		if unsafe.StringData(r.feed.key) != unsafe.StringData(first.feed.key) || unsafe.StringData(l.pos.Feed) != unsafe.StringData(s.chains.at.get(first.pos()).pos.Feed) {
 			t.Fatalf("record %d does not share its feed's key or position with record %d", i+1, i/3*3+1)
 		}
 	}
-	if recs[0].id.key == recs[3].id.key || recs[0].id.pos().Feed == recs[3].id.pos().Feed {
+	if recs[0].feed.key == recs[3].feed.key || recs[0].pos().Feed == recs[3].pos().Feed {
 		t.Fatal("two keys of IN were taken for one feed")
 	}
 }

@@ -316,7 +316,7 @@ func (s *State) ingestOne(r Record) {
 		kept = c
 	}
 	rc := s.recBlocks.next()
-	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: kept}
+	*rc = rec{feed: feed, seq: id.seq, item: id.item, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: kept}
 	s.chains.Put(pos, rb.TypeName(), rb.Replaces(), rc)
 }
 
