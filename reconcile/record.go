@@ -39,7 +39,11 @@ type Record struct {
 	// *protocol.Notice, *protocol.Withdrawal or *protocol.Batch (whose
 	// items are added as items 0, 1, … of the entry). Other types, such as
 	// acknowledgements and anomaly queries, are ignored. The State keeps
-	// Body: the caller must not modify it afterwards.
+	// Body, except a certificate's, of which it keeps a compact copy
+	// (certificate.go): the caller must not modify it afterwards. A
+	// certificate whose dates have a month above 12, a day above 31 or a
+	// year beyond ±4,000,000, or with over 2³¹ parcels, is ignored: the copy
+	// could not hold it, and ParseCertificate returns none.
 	Body any
 }
 
