@@ -94,9 +94,10 @@ type State struct {
 // held is a current finding: what places it (its id, its partner and
 // period, which the findings index groups it by, its rule and severity,
 // which Counts counts) and the subject that owns it, which describes it
-// again when it is read (State.finding); of the rest only a digest. It
-// takes 64 bytes, where it took 160 with text, records and figures
-// besides, for some 150,000 findings after a year's import.
+// again when it is read (State.finding); of the rest only a digest; and
+// its places in the findings index. It takes 80 bytes, where it took 160
+// with text, records and figures besides, for some 150,000 findings
+// after a year's import.
 type held struct {
 	id       string
 	slot     *slot       // the slot whose rules raised it, nil for a statistics subject's
@@ -106,6 +107,7 @@ type held struct {
 	period   uint32      // s.period of the finding, by its number in s.names
 	rule     uint8       // index in ruleTable
 	severity uint8       // index in severities
+	at       [3]int32    // its place in the list of each of its groups in the findings index (index.go)
 }
 
 // placed is what places a held finding in the index.
@@ -455,8 +457,9 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 			s.index.drop(h)
 			*h = now
 			s.index.put(h)
-		default:
-			*h = now // in the same groups: the index holds h
+		default: // in the same groups, at the same places: the index holds h
+			now.at = h.at
+			*h = now
 		}
 		s.changed = append(s.changed, f.clone())
 	}
