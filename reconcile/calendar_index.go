@@ -90,7 +90,7 @@ func (s *State) submittedRecs(reporter string, p period) []*rec {
 func (s *State) receivedAt(reporter string, p period) (first *rec, ok bool) {
 	tol := s.cfg.Calendar.ReceivedToleranceDays
 	for _, r := range s.submittedRecs(reporter, p) {
-		if root, found := s.chains.Root(r.id.pos()); found && root.at != 0 {
+		if root, found := s.chains.Root(r.pos()); found && root.at != 0 {
 			r = root
 		}
 		if !ok || r.effective(tol).Before(first.effective(tol)) ||

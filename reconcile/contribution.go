@@ -69,22 +69,22 @@ func (s *State) shareOf(cr, cf *rec, withLines bool, sh *share) {
 	if withLines {
 		sh.lines = s.linesOf(c, sh.lines)
 	}
-	sh.parts = sumsByHS(sh.parts, c.Lines)
-	sh.exp = cellRef{c.Destination, protocol.QuarterOf(c.Issued)}
+	sh.parts = sumsByHS(sh.parts, c.lines())
+	sh.exp = cellRef{c.destination(), protocol.QuarterOf(c.issued())}
 	if cf != nil {
 		sh.imp = cellRef{cf.author(), protocol.QuarterOf(cf.conf().Received)}
 	} else {
 		sh.pending = true // imports count what the importer confirmed it received
 	}
-	sh.own = len(c.Origin) == 1 && c.Origin[0] == c.Issuer
+	sh.own = len(c.origin()) == 1 && c.origin()[0] == c.issuer()
 }
 
 // linesOf appends the unit-value group and bin of each line of c.
-func (s *State) linesOf(c *protocol.Certificate, dst []lineRef) []lineRef {
-	origin := originGroup(c.Origin)
-	for i, l := range c.Lines {
+func (s *State) linesOf(c *certificate, dst []lineRef) []lineRef {
+	origin := originGroup(c.origin())
+	for i, l := range c.lines() {
 		if bin, ok := uvBin(l.ValueUSD, l.Carats); ok {
-			dst = append(dst, lineRef{int32(i), bin, s.groupFor(groupKey{origin, l.HSCode, c.Issued.Year})})
+			dst = append(dst, lineRef{int32(i), bin, s.groupFor(groupKey{origin, l.HSCode, c.issued().Year})})
 		}
 	}
 	return dst
@@ -97,7 +97,7 @@ func (s *State) recontribute(sl *slot) {
 	cr := sl.canonicalCert()
 	var cf *rec
 	if cr != nil {
-		cf = sl.canonicalConf(cr.cert().Destination)
+		cf = sl.canonicalConf(cr.cert().destination())
 	}
 	if cr != old.cert || cf != old.conf {
 		was, now := &s.shareBuf[0], &s.shareBuf[1]

@@ -97,7 +97,11 @@ func ruleNumber(rule string) int { return ruleIndex(rule) + 1 }
 // both, each group sorted by id when read, and counts them by rule and
 // severity. The State changes it only through put and drop, as findings
 // come and go or change group; a held finding that stays in its groups
-// is changed in place (State.apply), so the sets hold pointers.
+// is changed in place (State.apply), so the groups hold pointers. A group
+// is a list, and each held finding knows its place in the list of each
+// of its three groups (held.at), so that dropping one costs no search:
+// some 30 bytes per finding where three sets of pointers took some 85
+// (BenchmarkStateMemory).
 type findingIndex struct {
 	groups map[indexKey]*heldSet
 	counts map[ruleSeverity]int // never holds a zero
@@ -118,17 +122,18 @@ const (
 
 type ruleSeverity struct{ rule, severity uint8 }
 
-// heldSet is a set of held findings with their list sorted by id, made
-// when read.
+// heldSet is the findings of a group, sorted by id when sorted is set.
+// A member's place in list is held.at[by-1], by the group's kind.
 type heldSet struct {
-	members map[*held]struct{}
-	sorted  []*held // nil when a finding came or went since the last read
+	list   []*held
+	sorted bool
 }
 
 func newFindingIndex() findingIndex {
 	return findingIndex{groups: map[indexKey]*heldSet{}, counts: map[ruleSeverity]int{}}
 }
 
+// keys returns the groups of h, the group of kind by at index by-1.
 func (h *held) keys() [3]indexKey {
 	return [3]indexKey{{by: byPartner, partner: h.partner}, {by: byPeriod, period: h.period},
 		{by: byBoth, partner: h.partner, period: h.period}}
@@ -138,25 +143,33 @@ func (h *held) count() ruleSeverity { return ruleSeverity{h.rule, h.severity} }
 
 // put indexes h, a finding new to the index.
 func (x *findingIndex) put(h *held) {
-	for _, k := range h.keys() {
+	for i, k := range h.keys() {
 		g := x.groups[k]
 		if g == nil {
-			g = &heldSet{members: map[*held]struct{}{}}
+			g = &heldSet{}
 			x.groups[k] = g
 		}
-		g.members[h] = struct{}{}
-		g.sorted = nil
+		h.at[i] = int32(len(g.list))
+		g.list = append(g.list, h)
+		g.sorted = len(g.list) == 1
 	}
 	x.counts[h.count()]++
 }
 
-// drop removes h from the index.
+// drop removes h from the index: the last of each of its groups takes
+// its place.
 func (x *findingIndex) drop(h *held) {
-	for _, k := range h.keys() {
+	for i, k := range h.keys() {
 		g := x.groups[k]
-		delete(g.members, h)
-		g.sorted = nil
-		if len(g.members) == 0 {
+		j, last := h.at[i], int32(len(g.list)-1)
+		if j != last {
+			moved := g.list[last]
+			g.list[j], moved.at[i] = moved, j
+			g.sorted = false
+		}
+		g.list[last] = nil
+		g.list = g.list[:last]
+		if len(g.list) == 0 {
 			delete(x.groups, k)
 		}
 	}
@@ -167,19 +180,21 @@ func (x *findingIndex) drop(h *held) {
 }
 
 // sorted returns the findings of group k by id (nil for an empty group).
+// The list is the group's own: the caller must not keep it past the
+// next change of the index.
 func (x *findingIndex) sorted(k indexKey) []*held {
 	g := x.groups[k]
 	if g == nil {
 		return nil
 	}
-	if g.sorted == nil {
-		g.sorted = make([]*held, 0, len(g.members))
-		for h := range g.members {
-			g.sorted = append(g.sorted, h)
+	if !g.sorted {
+		sortHeld(g.list)
+		for j, h := range g.list {
+			h.at[k.by-1] = int32(j)
 		}
-		sortHeld(g.sorted)
+		g.sorted = true
 	}
-	return g.sorted
+	return g.list
 }
 
 func sortHeld(hs []*held) {

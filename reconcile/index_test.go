@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -89,3 +90,59 @@ func checkCounts(t *testing.T, s *State, now time.Time, all []Finding) {
 }
 
 func pick(rng *rand.Rand, from []string) string { return from[rng.IntN(len(from))] }
+
+// TestFindingIndexKeepsItsGroups puts, drops and moves held findings at
+// random and checks after each step that every group read holds exactly
+// its findings, sorted by id, and that every finding knows its place in
+// each of its groups: dropping one moves the last of its group into its
+// place, and a wrong place would drop another finding.
+func TestFindingIndexKeepsItsGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 3))
+	x := newFindingIndex()
+	in := map[string]*held{}
+	for step := range 5000 {
+		id := fmt.Sprintf("R%d/%03d", 1+rng.IntN(3), rng.IntN(200))
+		h := in[id]
+		switch {
+		case h == nil:
+			h = &held{id: id, partner: uint32(rng.IntN(4)), period: uint32(rng.IntN(4))}
+			in[id] = h
+			x.put(h)
+		case rng.IntN(3) == 0: // a new group, as apply moves it
+			x.drop(h)
+			h.partner, h.period = uint32(rng.IntN(4)), uint32(rng.IntN(4))
+			x.put(h)
+		default:
+			x.drop(h)
+			delete(in, id)
+		}
+		k := indexKey{by: uint8(1 + rng.IntN(3)), partner: uint32(rng.IntN(4)), period: uint32(rng.IntN(4))}
+		switch k.by {
+		case byPartner:
+			k.period = 0
+		case byPeriod:
+			k.partner = 0
+		}
+		var want []string
+		for _, h := range in {
+			if keys := h.keys(); slices.Contains(keys[:], k) {
+				want = append(want, h.id)
+			}
+		}
+		slices.Sort(want)
+		var got []string
+		for _, h := range x.sorted(k) {
+			got = append(got, h.id)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d: group %+v holds %q, want %q", step, k, got, want)
+		}
+		for _, h := range in {
+			for i, hk := range h.keys() {
+				if g := x.groups[hk]; g == nil || g.list[h.at[i]] != h {
+					t.Fatalf("step %d: %s is not at its place %d in group %+v", step, h.id, h.at[i], hk)
+				}
+			}
+		}
+	}
+}

@@ -84,7 +84,7 @@ func quarterText(q protocol.Quarter) string {
 // slotDate returns the date that places a slot in a period.
 func slotDate(sl *slot) (protocol.Date, bool) {
 	if cr := sl.canonicalCert(); cr != nil {
-		return cr.cert().Issued, true
+		return cr.cert().issued(), true
 	}
 	if len(sl.confs) > 0 {
 		return sl.confs[0].conf().Received, true

@@ -39,7 +39,11 @@ type Record struct {
 	// *protocol.Notice, *protocol.Withdrawal or *protocol.Batch (whose
 	// items are added as items 0, 1, … of the entry). Other types, such as
 	// acknowledgements and anomaly queries, are ignored. The State keeps
-	// Body: the caller must not modify it afterwards.
+	// Body, except a certificate's, of which it keeps a compact copy
+	// (certificate.go): the caller must not modify it afterwards. A
+	// certificate whose dates have a month above 12, a day above 31 or a
+	// year beyond ±4,000,000, or with over 2³¹ parcels, is ignored: the copy
+	// could not hold it, and ParseCertificate returns none.
 	Body any
 }
 
@@ -87,18 +91,31 @@ const (
 
 // rec is a live record.
 type rec struct {
-	id   recID
+	feed *feedName // its feed's names, shared by the feed's records (feeds.go)
+	seq  uint64
+	item int
 	at   int64 // entry time in Unix nanoseconds, 0 when unknown
 	held int64 // when this node first held the entry, Unix nanoseconds, 0 when unknown
 	kind uint8
-	// batch reports that the record is an item of a batch entry (id.item
+	// batch reports that the record is an item of a batch entry (item
 	// is then its 0-based index; a lone record has item 0 too).
 	batch bool
-	body  protocol.Record
+	body  body
 	slot  *slot // certificates, confirmations and pre-notifications
 }
 
-func (r *rec) cert() *protocol.Certificate          { return r.body.(*protocol.Certificate) }
+// id returns the record's position.
+func (r *rec) id() recID { return recID{r.feed.code, r.feed.key, r.seq, r.item} }
+
+// pos returns the record's position in [Chains], r.id().pos() with its
+// feed shared.
+func (r *rec) pos() Pos { return Pos{r.feed.pos, r.seq, r.item} }
+
+// body is what a record holds: its protocol.Record, or for a certificate
+// the State's compact copy (*certificate, compact.go).
+type body interface{ TypeName() string }
+
+func (r *rec) cert() *certificate                   { return r.body.(*certificate) }
 func (r *rec) conf() *protocol.ImportConfirmation   { return r.body.(*protocol.ImportConfirmation) }
 func (r *rec) pre() *protocol.PreNotification       { return r.body.(*protocol.PreNotification) }
 func (r *rec) trade() *protocol.TradeStatistics     { return r.body.(*protocol.TradeStatistics) }
@@ -140,8 +157,14 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func (r *rec) author() string   { return r.id.feed }
-func compareRecs(a, b *rec) int { return a.id.compare(b.id) }
+func (r *rec) author() string { return r.feed.code }
+
+func compareRecs(a, b *rec) int {
+	if a.feed == b.feed { // most comparisons are within a feed
+		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.item, b.item))
+	}
+	return a.id().compare(b.id())
+}
 
 // latest returns the later of a and b.
 func latest(a, b time.Time) time.Time {
@@ -174,7 +197,7 @@ func classify(body any) (protocol.Record, uint8) {
 
 // refOf returns the RecordRef of r, with its natural key.
 func refOf(r *rec) RecordRef {
-	ref := RecordRef{Feed: r.id.feed, Seq: r.id.seq, Item: r.id.item, Batch: r.batch, Type: r.body.TypeName()}
+	ref := RecordRef{Feed: r.feed.code, Seq: r.seq, Item: r.item, Batch: r.batch, Type: r.body.TypeName()}
 	if k, ok := r.body.(interface{ NaturalKey() string }); ok {
 		ref.Key = k.NaturalKey()
 	}

@@ -25,21 +25,21 @@ func (s *State) checkArithmetic(sl *slot, out []Finding) []Finding {
 	}
 	c := cr.cert()
 	var carats, value int64
-	for _, l := range c.Lines {
+	for _, l := range c.lines() {
 		carats += int64(l.Carats)
 		value += int64(l.ValueUSD)
 	}
-	if carats != int64(c.TotalCarats) || value != int64(c.TotalValueUSD) {
+	if carats != int64(c.totalCarats()) || value != int64(c.totalValueUSD()) {
 		f := s.certFinding(ruleArithmetic, sl, "")
 		f.Numbers = map[string]string{
-			"total_carats": c.TotalCarats.String(), "lines_carats": protocol.Carats(carats).String(),
-			"total_value_usd": c.TotalValueUSD.String(), "lines_value_usd": protocol.USD(value).String(),
+			"total_carats": c.totalCarats().String(), "lines_carats": protocol.Carats(carats).String(),
+			"total_value_usd": c.totalValueUSD().String(), "lines_value_usd": protocol.USD(value).String(),
 		}
 		f.Explanation = sprintf("%s totals %s ct / USD %s, but its lines add up to %s ct / USD %s",
-			sl.name(), c.TotalCarats, c.TotalValueUSD, protocol.Carats(carats), protocol.USD(value))
+			sl.name(), c.totalCarats(), c.totalValueUSD(), protocol.Carats(carats), protocol.USD(value))
 		out = append(out, f)
 	}
-	for i, l := range c.Lines {
+	for i, l := range c.lines() {
 		var why string
 		switch {
 		case l.HSCode == industrialHS && unitAbove(l.ValueUSD, l.Carats, s.cfg.IndustrialMaxUSDPerCarat):

@@ -36,7 +36,7 @@ func (s *State) foreignAuthor(id recID, r Record, body protocol.Record, kind uin
 		return false
 	}
 	s.chains.Delete(id.pos())
-	ref := refOf(&rec{id: id, kind: kind, batch: r.Ref.Batch, body: body})
+	ref := refOf(&rec{feed: &feedName{code: id.feed}, seq: id.seq, item: id.item, kind: kind, batch: r.Ref.Batch, body: body})
 	s.foreign[id] = &foreignRec{ref: ref, at: unixNano(r.Time), claim: c}
 	s.touch(k)
 	return true

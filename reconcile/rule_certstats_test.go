@@ -45,8 +45,8 @@ func TestCertStatsImportsByReceivedQuarter(t *testing.T) {
 	s := newState(t, "IN")
 	f := quarterOfCerts(s, 2, false)
 	// BE reports the imports in Q1; one certificate was received in April.
-	c1 := s.lookupSlot("IN", "IN0000001").certs[0].cert()
-	c2 := s.lookupSlot("IN", "IN0000002").certs[0].cert()
+	c1 := protocolCert(s.lookupSlot("IN", "IN0000001").certs[0].cert())
+	c2 := protocolCert(s.lookupSlot("IN", "IN0000002").certs[0].cert())
 	s.Add(f.rec("BE", confirm(c1, "2026-03-20")))
 	s.Add(f.rec("BE", confirm(c2, "2026-04-02")))
 	s.Add(f.rec("BE", trade("BE", "2026-Q1", imp, "IN", "7102.31", "100.00", "15000.00", 1)))

@@ -14,15 +14,15 @@ func (s *State) checkDates(sl *slot, out []Finding) []Finding {
 	c := cr.cert()
 	var why problems
 	var first protocol.Date
-	if dateBefore(c.Expires, c.Issued) {
-		why.add("expires %s before it was issued %s", c.Expires, c.Issued)
+	if dateBefore(c.expires(), c.issued()) {
+		why.add("expires %s before it was issued %s", c.expires(), c.issued())
 	}
 	check := func(what string, d protocol.Date, by string) {
 		switch {
-		case dateBefore(d, c.Issued):
-			why.add("%s %s by %s, before issue on %s", what, d, by, c.Issued)
-		case dateBefore(c.Expires, d):
-			why.add("%s %s by %s, after expiry on %s", what, d, by, c.Expires)
+		case dateBefore(d, c.issued()):
+			why.add("%s %s by %s, before issue on %s", what, d, by, c.issued())
+		case dateBefore(c.expires(), d):
+			why.add("%s %s by %s, after expiry on %s", what, d, by, c.expires())
 		default:
 			return
 		}
@@ -40,7 +40,7 @@ func (s *State) checkDates(sl *slot, out []Finding) []Finding {
 		return out
 	}
 	f := s.slotFinding(ruleDates, sl, "")
-	f.Numbers = map[string]string{"issued": c.Issued.String(), "expires": c.Expires.String()}
+	f.Numbers = map[string]string{"issued": c.issued().String(), "expires": c.expires().String()}
 	if !first.IsZero() {
 		f.Numbers["date"] = first.String()
 	}

@@ -45,10 +45,10 @@ func (s *State) checkDuplicate(sl *slot, out []Finding) []Finding {
 
 // distinctCerts counts the certificates with different data.
 func distinctCerts(rs []*rec) int {
-	var seen []*protocol.Certificate
+	var seen []*certificate
 	for _, r := range rs {
 		c := r.cert()
-		if !slices.ContainsFunc(seen, func(o *protocol.Certificate) bool { return sameCertificate(o, c) }) {
+		if !slices.ContainsFunc(seen, func(o *certificate) bool { return sameCertificate(o, c) }) {
 			seen = append(seen, c)
 		}
 	}
@@ -71,14 +71,12 @@ func distinctConfs(rs []*rec, author string) int {
 }
 
 // sameCertificate compares the data of two certificates, not their version
-// or what they supersede.
-func sameCertificate(a, b *protocol.Certificate) bool {
-	x, y := *a, *b
-	x.Version, y.Version, x.Supersedes, y.Supersedes = 0, 0, nil, nil
-	return x.Number == y.Number && x.Issuer == y.Issuer && x.IssuingAuthority == y.IssuingAuthority &&
-		x.Issued == y.Issued && x.Expires == y.Expires && x.Exporter == y.Exporter && x.Importer == y.Importer &&
-		x.Destination == y.Destination && slices.Equal(x.Origin, y.Origin) && x.Parcels == y.Parcels &&
-		slices.Equal(x.Lines, y.Lines) && x.TotalCarats == y.TotalCarats && x.TotalValueUSD == y.TotalValueUSD
+// or what they supersede (which the State's copies do not keep).
+func sameCertificate(x, y *certificate) bool {
+	return x.number() == y.number() && x.issuer() == y.issuer() && x.authority() == y.authority() &&
+		x.issued() == y.issued() && x.expires() == y.expires() && x.exporter() == y.exporter() && x.importer() == y.importer() &&
+		x.destination() == y.destination() && slices.Equal(x.origin(), y.origin()) && x.parcels() == y.parcels() &&
+		slices.Equal(x.lines(), y.lines()) && x.totalCarats() == y.totalCarats() && x.totalValueUSD() == y.totalValueUSD()
 }
 
 func sameConfirmation(a, b *protocol.ImportConfirmation) bool {

@@ -17,7 +17,7 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 	var lists []RecordRef // participant_update records behind a standing
 	severity := Warning
 	ineligible := func(role, code string) {
-		st := s.standingOn(code, c.Issued)
+		st := s.standingOn(code, c.issued())
 		if st.active() {
 			return
 		}
@@ -26,20 +26,20 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 			why.add("%s %s is not a listed participant", role, code)
 			return
 		}
-		why.add("%s %s was %s on %s%s", role, code, st.status, c.Issued, st.decision())
+		why.add("%s %s was %s on %s%s", role, code, st.status, c.issued(), st.decision())
 		notices = appendUnique(notices, st.notice)
 		if ref, ok := st.listRef(); ok && !slices.Contains(lists, ref) {
 			lists = append(lists, ref)
 		}
 	}
-	ineligible("issuer", c.Issuer)
-	ineligible("destination", c.Destination)
-	for _, o := range c.Origin {
+	ineligible("issuer", c.issuer())
+	ineligible("destination", c.destination())
+	for _, o := range c.origin() {
 		if o == originMixed {
 			continue
 		}
 		ineligible("origin", o)
-		for _, r := range s.vigilanceOn(o, c.Issued) {
+		for _, r := range s.vigilanceOn(o, c.issued()) {
 			v := r.notice().EnhancedVigilance
 			area := ""
 			if v.Area != "" {
@@ -59,7 +59,7 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 		f.Since = latest(f.Since, r.when())
 	}
 	f.Records = append(f.Records, lists...)
-	f.Numbers = map[string]string{"issued": c.Issued.String()}
+	f.Numbers = map[string]string{"issued": c.issued().String()}
 	f.Explanation = sprintf("%s: %s", sl.name(), why)
 	return append(out, f)
 }

@@ -31,20 +31,20 @@ func (s *State) checkMatch(sl *slot, out []Finding) []Finding {
 	for _, r := range sl.confs {
 		ic := r.conf()
 		before := len(why)
-		if !sameAuthority(r.author(), c.Destination) {
-			why.add("confirmed by %s, but the certificate is for %s", r.author(), c.Destination)
+		if !sameAuthority(r.author(), c.destination()) {
+			why.add("confirmed by %s, but the certificate is for %s", r.author(), c.destination())
 		}
-		if ic.ParcelsReceived != c.Parcels {
-			why.add("%d parcels received, %d on the certificate", ic.ParcelsReceived, c.Parcels)
+		if ic.ParcelsReceived != c.parcels() {
+			why.add("%d parcels received, %d on the certificate", ic.ParcelsReceived, c.parcels())
 		}
-		if !caratsAgree(ic.CaratsReceived, c.TotalCarats, th) {
-			why.add("%s ct received, %s ct on the certificate", ic.CaratsReceived, c.TotalCarats)
+		if !caratsAgree(ic.CaratsReceived, c.totalCarats(), th) {
+			why.add("%s ct received, %s ct on the certificate", ic.CaratsReceived, c.totalCarats())
 		}
-		if !sameTrader(ic.Importer, c.Importer) {
-			why.add("importer %s, certificate says %s", traderString(ic.Importer), traderString(c.Importer))
+		if !sameTrader(ic.Importer, c.importer()) {
+			why.add("importer %s, certificate says %s", traderString(ic.Importer), traderString(c.importer()))
 		}
-		if !sameTrader(ic.Exporter, c.Exporter) {
-			why.add("exporter %s, certificate says %s", traderString(ic.Exporter), traderString(c.Exporter))
+		if !sameTrader(ic.Exporter, c.exporter()) {
+			why.add("exporter %s, certificate says %s", traderString(ic.Exporter), traderString(c.exporter()))
 		}
 		if !ic.SealsIntact {
 			why.add("seals not intact on arrival")
@@ -58,8 +58,8 @@ func (s *State) checkMatch(sl *slot, out []Finding) []Finding {
 	}
 	if shown != nil {
 		f := s.slotFinding(ruleMatch, sl, "")
-		f.Numbers = caratNumbers(c.TotalCarats, shown.CaratsReceived, "confirmed_carats", th)
-		f.Numbers["certificate_parcels"] = itoa(int64(c.Parcels))
+		f.Numbers = caratNumbers(c.totalCarats(), shown.CaratsReceived, "confirmed_carats", th)
+		f.Numbers["certificate_parcels"] = itoa(int64(c.parcels()))
 		f.Numbers["confirmed_parcels"] = itoa(int64(shown.ParcelsReceived))
 		f.Explanation = sprintf("confirmation of %s disagrees with the certificate: %s", sl.name(), why)
 		out = append(out, f)
@@ -67,25 +67,25 @@ func (s *State) checkMatch(sl *slot, out []Finding) []Finding {
 	return s.checkPreNotification(sl, c, th, out)
 }
 
-func (s *State) checkPreNotification(sl *slot, c *protocol.Certificate, th *thresholds, out []Finding) []Finding {
+func (s *State) checkPreNotification(sl *slot, c *certificate, th *thresholds, out []Finding) []Finding {
 	var why problems
 	var shown *protocol.PreNotification
 	for _, r := range sl.pres {
 		p := r.pre()
 		before := len(why)
-		if !caratsAgree(p.Carats, c.TotalCarats, th) {
-			why.add("%s ct notified, %s ct on the certificate", p.Carats, c.TotalCarats)
+		if !caratsAgree(p.Carats, c.totalCarats(), th) {
+			why.add("%s ct notified, %s ct on the certificate", p.Carats, c.totalCarats())
 		}
-		if p.ValueUSD != c.TotalValueUSD {
-			why.add("USD %s notified, USD %s on the certificate", p.ValueUSD, c.TotalValueUSD)
+		if p.ValueUSD != c.totalValueUSD() {
+			why.add("USD %s notified, USD %s on the certificate", p.ValueUSD, c.totalValueUSD())
 		}
-		if p.Parcels != c.Parcels {
-			why.add("%d parcels notified, %d on the certificate", p.Parcels, c.Parcels)
+		if p.Parcels != c.parcels() {
+			why.add("%d parcels notified, %d on the certificate", p.Parcels, c.parcels())
 		}
-		if !sameOrigins(p.Origin, c.Origin) {
-			why.add("origin %s notified, %s on the certificate", strings.Join(p.Origin, "+"), strings.Join(c.Origin, "+"))
+		if !sameOrigins(p.Origin, c.origin()) {
+			why.add("origin %s notified, %s on the certificate", strings.Join(p.Origin, "+"), strings.Join(c.origin(), "+"))
 		}
-		if !sameTrader(p.Importer, c.Importer) || !sameTrader(p.Exporter, c.Exporter) {
+		if !sameTrader(p.Importer, c.importer()) || !sameTrader(p.Exporter, c.exporter()) {
 			why.add("parties differ from the certificate")
 		}
 		if len(why) > before && shown == nil {
@@ -96,8 +96,8 @@ func (s *State) checkPreNotification(sl *slot, c *protocol.Certificate, th *thre
 		return out
 	}
 	f := s.slotFinding(ruleMatch, sl, "/pre-notification")
-	f.Numbers = caratNumbers(c.TotalCarats, shown.Carats, "notified_carats", th)
-	f.Numbers["certificate_value_usd"] = c.TotalValueUSD.String()
+	f.Numbers = caratNumbers(c.totalCarats(), shown.Carats, "notified_carats", th)
+	f.Numbers["certificate_value_usd"] = c.totalValueUSD().String()
 	f.Numbers["notified_value_usd"] = shown.ValueUSD.String()
 	f.Explanation = sprintf("pre-notification of %s disagrees with the certificate: %s", sl.name(), why)
 	return append(out, f)

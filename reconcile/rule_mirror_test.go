@@ -129,7 +129,7 @@ func TestMirrorOnlyPairsWithSelf(t *testing.T) {
 	)
 	wantIDs(t, ofRule(s.Findings(mirrorNow), "R9"))
 	obs := newState(t, "")
-	s.chains.Each(func(_ Pos, r *rec) { obs.Add(Record{Ref: RecordRef{Feed: r.id.feed, Seq: r.id.seq}, Body: r.body}) })
+	s.chains.Each(func(_ Pos, r *rec) { obs.Add(Record{Ref: RecordRef{Feed: r.feed.code, Seq: r.seq}, Body: r.body}) })
 	wantIDs(t, ofRule(obs.Findings(mirrorNow), "R9"), "R9/ZA/AE/2025-Q3/7102.31")
 }
 

@@ -33,7 +33,7 @@ func (s *State) checkUnitValue(sl *slot, out []Finding) []Finding {
 		if ref.inside(lr.bin) {
 			continue
 		}
-		l := cr.cert().Lines[lr.line]
+		l := cr.cert().lines()[lr.line]
 		f := s.certFinding(ruleUnitValue, sl, sprintf("/%d", lr.line+1))
 		f.Numbers = s.unitValueNumbers(lr, l)
 		f.Explanation = sprintf("%s line %d (%s, origin %s, %d): USD %s/ct, %s a reference of USD %s/ct (%s)",

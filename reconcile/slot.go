@@ -69,7 +69,7 @@ func (sl *slot) canonicalConf(destination string) *rec {
 func (sl *slot) importer() string {
 	dest := ""
 	if cr := sl.canonicalCert(); cr != nil {
-		dest = cr.cert().Destination
+		dest = cr.cert().destination()
 	}
 	if cf := sl.canonicalConf(dest); cf != nil {
 		return cf.author()
@@ -111,7 +111,7 @@ func docKey(r *rec) (issuer, number string) {
 	switch r.kind {
 	case kindCert:
 		c := r.cert()
-		return c.Issuer, c.Number
+		return c.issuer(), c.number()
 	case kindConf:
 		c := r.conf()
 		return c.Issuer, c.CertificateNumber
@@ -203,7 +203,7 @@ func (sl *slot) involves(code string) bool {
 		return false
 	}
 	c := cr.cert()
-	return c.Destination == code || slices.Contains(c.Origin, code)
+	return c.destination() == code || slices.Contains(c.origin(), code)
 }
 
 // dirty schedules the slot's contributions to be recomputed and rules m of
@@ -234,7 +234,7 @@ func (s *State) insertDoc(r *rec) {
 	case kindCert:
 		sl.certs = insertSorted(sl.certs, r)
 		if sameAuthority(r.author(), issuer) {
-			s.issuerAdd(issuer, r.cert().Issued)
+			s.issuerAdd(issuer, r.cert().issued())
 		}
 		s.dirty(sl, allSlotRules)
 	case kindConf:
@@ -334,9 +334,9 @@ func codeBit(code string) uint64 {
 }
 
 // codesOf returns the codes mask of a certificate: destination and origins.
-func codesOf(c *protocol.Certificate) uint64 {
-	m := codeBit(c.Destination)
-	for _, o := range c.Origin {
+func codesOf(c *certificate) uint64 {
+	m := codeBit(c.destination())
+	for _, o := range c.origin() {
 		m |= codeBit(o)
 	}
 	return m

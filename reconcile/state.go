@@ -66,7 +66,8 @@ type State struct {
 	names      names                   // the partners and periods of held findings, numbered (names.go)
 	index      findingIndex            // the ids of active by partner and period, counts by rule
 	digests    digester                // the held findings' digests (digest.go)
-	intern     interner                // the shared strings of the certificates kept (compact.go)
+	intern     interner                // the shared parts of the certificates kept (compact.go)
+	feeds      feedNames               // the names of the feeds of the records kept (feeds.go)
 	recBlocks  blocks[rec]             // where records are allocated (blocks.go)
 	slotBlocks blocks[slot]            // where slots are allocated
 	gen        uint64                  // counts the commits that touched a subject (see Generation)
@@ -93,9 +94,10 @@ type State struct {
 // held is a current finding: what places it (its id, its partner and
 // period, which the findings index groups it by, its rule and severity,
 // which Counts counts) and the subject that owns it, which describes it
-// again when it is read (State.finding); of the rest only a digest. It
-// takes 64 bytes, where it took 160 with text, records and figures
-// besides, for some 150,000 findings after a year's import.
+// again when it is read (State.finding); of the rest only a digest; and
+// its places in the findings index. It takes 80 bytes, where it took 160
+// with text, records and figures besides, for some 150,000 findings
+// after a year's import.
 type held struct {
 	id       string
 	slot     *slot       // the slot whose rules raised it, nil for a statistics subject's
@@ -105,6 +107,7 @@ type held struct {
 	period   uint32      // s.period of the finding, by its number in s.names
 	rule     uint8       // index in ruleTable
 	severity uint8       // index in severities
+	at       [3]int32    // its place in the list of each of its groups in the findings index (index.go)
 }
 
 // placed is what places a held finding in the index.
@@ -290,26 +293,33 @@ func (s *State) ingest(r Record) {
 }
 
 func (s *State) ingestOne(r Record) {
-	id := recID{r.Ref.Feed, r.FeedKey, r.Ref.Seq, r.Ref.Item}
-	if id.feed == "" {
+	if r.Ref.Feed == "" {
 		return
 	}
+	feed := s.feeds.of(r.Ref.Feed, r.FeedKey)
+	id := recID{feed.code, feed.key, r.Ref.Seq, r.Ref.Item}
+	pos := Pos{feed.pos, id.seq, id.item} // id.pos(), its feed shared
 	if w, ok := r.Body.(*protocol.Withdrawal); ok {
 		if w != nil {
-			s.chains.Put(id.pos(), protocol.WithdrawalType, &w.Supersedes, nil)
+			s.chains.Put(pos, protocol.WithdrawalType, &w.Supersedes, nil)
 		}
 		return
 	}
-	body, kind := classify(r.Body)
-	if kind == kindNone || s.foreignAuthor(id, r, body, kind) {
+	rb, kind := classify(r.Body)
+	if kind == kindNone || s.foreignAuthor(id, r, rb, kind) {
 		return
 	}
+	var kept body = rb
 	if kind == kindCert {
-		body = s.intern.compactCert(body.(*protocol.Certificate))
+		c, ok := s.intern.compactCert(rb.(*protocol.Certificate))
+		if !ok {
+			return
+		}
+		kept = c
 	}
 	rc := s.recBlocks.next()
-	*rc = rec{id: id, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: body}
-	s.chains.Put(id.pos(), body.TypeName(), body.Replaces(), rc)
+	*rc = rec{feed: feed, seq: id.seq, item: id.item, at: unixNano(r.Time), held: unixNano(r.Held), kind: kind, batch: r.Ref.Batch, body: kept}
+	s.chains.Put(pos, rb.TypeName(), rb.Replaces(), rc)
 }
 
 func (s *State) insert(r *rec) {
@@ -447,8 +457,9 @@ func (s *State) apply(old []string, fresh []Finding, sl *slot, k subjectKey) []s
 			s.index.drop(h)
 			*h = now
 			s.index.put(h)
-		default:
-			*h = now // in the same groups: the index holds h
+		default: // in the same groups, at the same places: the index holds h
+			now.at = h.at
+			*h = now
 		}
 		s.changed = append(s.changed, f.clone())
 	}
