@@ -257,7 +257,7 @@ func TestRecordSalt(t *testing.T) {
 	}
 }
 
-// TestLayoutUpgrade opens a layout-1 store: it becomes layout 2 and keeps
+// TestLayoutUpgrade opens a layout-1 store: it becomes layout 3 and keeps
 // its records, which have no salt.
 func TestLayoutUpgrade(t *testing.T) {
 	dir := t.TempDir()

@@ -227,7 +227,7 @@ func (s *Store) checkAppendSize(e *protocol.Entry, rec *Record) error {
 	if rec == nil {
 		return nil
 	}
-	return s.checkSize("record", recordSize(rec))
+	return s.checkSize("record", len(rec.value))
 }
 
 func appendResult(e *protocol.Entry, eq *Equivocation, err error) error {

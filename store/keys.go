@@ -10,7 +10,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// Key prefixes of layout 2 (docs/storage.md; the natural-key index "k/" is
+// Key prefixes of layout 3 (docs/storage.md; the natural-key index "k/" is
 // in keyindex.go, the audit log "a/" in audit.go). Integers are big-endian so
 // that keys sort numerically; times are signed Unix nanoseconds with the
 // sign bit flipped so that they sort chronologically.

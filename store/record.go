@@ -24,6 +24,10 @@ type Record struct {
 	// (protocol.OpenRecord returns it), kept for evidence bundles; nil
 	// when unknown, else protocol.SaltSize bytes.
 	Salt []byte
+
+	// value is the record's stored value, encoded by normaliseRecord
+	// (which leaves Body and Salt nil).
+	value []byte
 }
 
 // StoredRecord is a record as read back, with the entry it came from.
@@ -62,18 +66,24 @@ type RecordQuery struct {
 // maxTypeLen bounds record types; the type is part of index keys.
 const maxTypeLen = 255
 
-// Record value encodings, the first byte of every record value:
-// recordEncoding has no salt (all records of layout 1, and records stored
-// without one), recordEncodingSalted has the salt before the body.
+// Record value encodings, the first byte of every record value: whether
+// the salt comes before the body, and whether the body is stored as it is
+// or compressed (record_codec.go). recordEncoding has no salt (all records
+// of layout 1, and records stored without one), recordEncodingSalted has
+// it; the Zstd ones are the same with the body compressed (layout 3). A
+// store may hold all four, and every build since layout 3 reads them all.
 const (
-	recordEncoding       = 1
-	recordEncodingSalted = 2
+	recordEncoding           = 1
+	recordEncodingSalted     = 2
+	recordEncodingZstd       = 3
+	recordEncodingSaltedZstd = 4
 )
 
 // recordHeaderLen is encoding(1) time(8) type length(1).
 const recordHeaderLen = 1 + 8 + 1
 
-// normaliseRecord checks rec against its entry and fills in its type.
+// normaliseRecord checks rec against its entry, fills in its type and
+// encodes its value (compressing the body, outside the store's locks).
 func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 	if rec == nil {
 		return nil, nil
@@ -84,7 +94,7 @@ func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 	if rec.Salt != nil && len(rec.Salt) != protocol.SaltSize {
 		return nil, fmt.Errorf("%w: record salt of %d bytes, want %d", ErrInvalid, len(rec.Salt), protocol.SaltSize)
 	}
-	r := Record{Type: rec.Type, Body: bytes.Clone(rec.Body), Keys: rec.Keys, Salt: bytes.Clone(rec.Salt)}
+	r := Record{Type: rec.Type, Body: rec.Body, Keys: rec.Keys, Salt: rec.Salt}
 	if r.Type == "" {
 		r.Type = e.Type
 	}
@@ -94,30 +104,51 @@ func normaliseRecord(e *protocol.Entry, rec *Record) (*Record, error) {
 	case r.Type == "" || len(r.Type) > maxTypeLen || bytes.IndexByte([]byte(r.Type), 0) >= 0:
 		return nil, fmt.Errorf("%w: record type %q: want 1..%d bytes without NUL", ErrInvalid, r.Type, maxTypeLen)
 	}
+	r.value = encodeRecord(e.Time, &r)
+	r.Body, r.Salt = nil, nil // in value now; the caller's slices are not kept
 	return &r, nil
 }
 
+// encodeRecord encodes a record value, with its body compressed when that
+// makes it smaller.
 func encodeRecord(t time.Time, rec *Record) []byte {
 	b := make([]byte, 0, recordSize(rec))
-	b = append(b, recordEncoding)
-	if rec.Salt != nil {
-		b[0] = recordEncodingSalted
-	}
+	b = append(b, 0) // the encoding, once the body is written
 	b = appendTime(b, t)
 	b = append(b, byte(len(rec.Type)))
 	b = append(b, rec.Type...)
 	b = append(b, rec.Salt...)
-	return append(b, rec.Body...)
+	b, zipped := appendCompressed(b, rec.Body)
+	if !zipped {
+		b = append(b, rec.Body...)
+	}
+	b[0] = recordEncodingOf(rec.Salt != nil, zipped)
+	return b
 }
 
-// recordSize is the size of rec's value.
+// recordEncodingOf is the encoding of a record value with or without a
+// salt and with its body compressed or not.
+func recordEncodingOf(salted, zipped bool) byte {
+	e := byte(recordEncoding)
+	if salted {
+		e = recordEncodingSalted
+	}
+	if zipped {
+		e += recordEncodingZstd - recordEncoding
+	}
+	return e
+}
+
+// recordSize is the size of rec's value with its body as it is: the most
+// its encoding takes.
 func recordSize(rec *Record) int {
 	return recordHeaderLen + len(rec.Type) + len(rec.Salt) + len(rec.Body)
 }
 
-// decodeRecord decodes a record value into r (Author and Seq untouched).
+// decodeRecord decodes a record value into r (Author and Seq untouched),
+// decompressing its body.
 func decodeRecord(v []byte, r *StoredRecord) error {
-	if len(v) < recordHeaderLen || (v[0] != recordEncoding && v[0] != recordEncodingSalted) {
+	if len(v) < recordHeaderLen || v[0] < recordEncoding || v[0] > recordEncodingSaltedZstd {
 		return fmt.Errorf("%w: malformed record value (%d bytes)", ErrCorrupt, len(v))
 	}
 	n := recordHeaderLen + int(v[recordHeaderLen-1])
@@ -126,14 +157,19 @@ func decodeRecord(v []byte, r *StoredRecord) error {
 	}
 	r.Time = readTime(v[1:])
 	r.Type = string(v[recordHeaderLen:n])
-	if v[0] == recordEncodingSalted {
+	if v[0] == recordEncodingSalted || v[0] == recordEncodingSaltedZstd {
 		if len(v) < n+protocol.SaltSize {
 			return fmt.Errorf("%w: record value truncated in its salt", ErrCorrupt)
 		}
 		r.Salt, n = bytes.Clone(v[n:n+protocol.SaltSize]), n+protocol.SaltSize
 	}
-	r.Body = bytes.Clone(v[n:])
-	return nil
+	if v[0] < recordEncodingZstd {
+		r.Body = bytes.Clone(v[n:])
+		return nil
+	}
+	var err error
+	r.Body, err = decompressBody(v[n:])
+	return err
 }
 
 // indexKeys are the index keys of a record.
@@ -141,8 +177,9 @@ func indexKeys(typ string, t time.Time, a crypto.PublicKey, seq uint64) [][]byte
 	return [][]byte{typeIndexKey(typ, t, a, seq), timeIndexKey(t, a, seq)}
 }
 
+// writeRecord writes rec, as normaliseRecord made it, with its index keys.
 func writeRecord(txn *badger.Txn, a crypto.PublicKey, seq uint64, t time.Time, rec *Record) error {
-	if err := txn.Set(recordKey(a, seq), encodeRecord(t, rec)); err != nil {
+	if err := txn.Set(recordKey(a, seq), rec.value); err != nil {
 		return fmt.Errorf("write record: %w", err)
 	}
 	for _, k := range indexKeys(rec.Type, t, a, seq) {
@@ -282,7 +319,10 @@ func indexedRecord(txn *badger.Txn, k []byte, author *crypto.PublicKey) (*Stored
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%w: index points to missing record %s #%d", ErrCorrupt, a, seq)
 	}
-	return r, err
+	if err != nil {
+		return nil, fmt.Errorf("read record %s #%d: %w", a, seq, err)
+	}
+	return r, nil
 }
 
 // indexTarget returns the record an index key points to.

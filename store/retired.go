@@ -173,7 +173,7 @@ func takeOut(txn *badger.Txn, a crypto.PublicKey, seq uint64, reason string, now
 		return nil
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("read record %d: %w", seq, err)
 	}
 	for _, k := range append(indexKeys(rec.Type, rec.Time, a, seq), recordKey(a, seq)) {
 		if err := txn.Delete(k); err != nil {

@@ -21,13 +21,22 @@ import (
 //
 // Layout 2 adds to layout 1 the audit log ("a/" keys) and record values
 // that keep their salt (encoding 2); every layout-1 key and value is still
-// valid, so [Open] upgrades a layout-1 store by rewriting the version
-// alone. A layout-1 build refuses a layout-2 store: it would take
+// valid. A layout-1 build refuses a layout-2 store: it would take
 // operator actions without writing them to the audit log.
-const layoutVersion uint32 = 2
+//
+// Layout 3 stores record bodies compressed (encodings 3 and 4,
+// record_codec.go). [Open] upgrades a layout-1 or -2 store by rewriting
+// its record values (see [Store.migrate]); a layout-2 build refuses a
+// layout-3 store, whose compressed records it would call corrupt.
+const layoutVersion uint32 = 3
 
 // upgradableLayouts are the older layouts [Open] upgrades in place.
-var upgradableLayouts = []uint32{1}
+var upgradableLayouts = []uint32{1, 2}
+
+// keyUpgrading marks a store whose layout version was raised but whose
+// values are not all rewritten yet: it holds the layout upgraded from,
+// a uint32. [Open] finishes the upgrade while it is there.
+var keyUpgrading = metaKey("store/upgrading")
 
 // Value size limits. On disk a value may fill a value-log file; in memory
 // Badger keeps every value in the LSM tree and caps it at its largest
@@ -222,8 +231,15 @@ func openError(name string, err error) error {
 
 // checkLayout writes the layout version into a new store, upgrades an
 // older layout it knows and refuses an unknown one.
+//
+// An upgrade first raises the version and sets keyUpgrading in one
+// transaction, so that an older build refuses the store from then on,
+// then rewrites values in transactions of bounded size, then removes
+// keyUpgrading. Each rewrite is idempotent: after a crash part way, the
+// next Open finds keyUpgrading and runs the rewrites again.
 func (s *Store) checkLayout() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	var from uint32 // the layout an upgrade started from; 0 when none
+	err := s.db.Update(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keyVersion)
 		if errors.Is(err, ErrNotFound) {
 			return initLayout(txn)
@@ -232,20 +248,71 @@ func (s *Store) checkLayout() error {
 			return fmt.Errorf("read layout version: %w", err)
 		}
 		if len(v) == 4 && slices.Contains(upgradableLayouts, uint32FromBE(v)) {
-			return upgradeLayout(txn, s.logger, uint32FromBE(v))
+			from = uint32FromBE(v)
+			return startUpgrade(txn, s.logger, from)
 		}
-		return checkVersion(v)
+		if err := checkVersion(v); err != nil {
+			return err
+		}
+		from, err = pendingUpgrade(txn)
+		return err
 	})
+	if err != nil || from == 0 {
+		return err
+	}
+	return s.finishUpgrade(from)
 }
 
-// upgradeLayout upgrades a store of an older layout in place. From layout
-// 1 nothing but the version changes: layout 2 only adds keys and a record
-// encoding.
-func upgradeLayout(txn *badger.Txn, log *slog.Logger, from uint32) error {
+// startUpgrade raises the layout version and notes the upgrade from the
+// layout from as pending.
+func startUpgrade(txn *badger.Txn, log *slog.Logger, from uint32) error {
+	if err := txn.Set(keyUpgrading, be32(from)); err != nil {
+		return fmt.Errorf("upgrade layout %d to %d: %w", from, layoutVersion, err)
+	}
 	if err := txn.Set(keyVersion, be32(layoutVersion)); err != nil {
 		return fmt.Errorf("upgrade layout %d to %d: %w", from, layoutVersion, err)
 	}
-	log.Info("store layout upgraded", "from", from, "to", layoutVersion)
+	log.Info("store layout upgrade started", "from", from, "to", layoutVersion)
+	return nil
+}
+
+// pendingUpgrade returns the layout an unfinished upgrade started from,
+// or 0.
+func pendingUpgrade(txn *badger.Txn) (uint32, error) {
+	v, err := getValue(txn, keyUpgrading)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read pending layout upgrade: %w", err)
+	case len(v) != 4 || !slices.Contains(upgradableLayouts, uint32FromBE(v)):
+		return 0, fmt.Errorf("%w: pending layout upgrade from %x, want one of %v", ErrCorrupt, v, upgradableLayouts)
+	}
+	return uint32FromBE(v), nil
+}
+
+// finishUpgrade rewrites what layout from stored differently, then marks
+// the upgrade done.
+func (s *Store) finishUpgrade(from uint32) error {
+	if err := s.migrate(from); err != nil {
+		return fmt.Errorf("upgrade layout %d to %d: %w", from, layoutVersion, err)
+	}
+	err := s.update(func(txn *badger.Txn) error { return txn.Delete(keyUpgrading) })
+	if err != nil {
+		return fmt.Errorf("upgrade layout %d to %d: %w", from, layoutVersion, err)
+	}
+	s.logger.Info("store layout upgraded", "from", from, "to", layoutVersion)
+	return nil
+}
+
+// migrate runs the rewrites an upgrade from layout from needs, each in
+// its own function: idempotent, in transactions of bounded size.
+func (s *Store) migrate(from uint32) error {
+	if from < 3 {
+		if _, err := s.compressRecords(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -141,7 +141,9 @@ func deleteAppended(s *Store, e *protocol.Entry) error {
 // writeRecordDirect stores a record and its indexes without an entry.
 func writeRecordDirect(s *Store, a crypto.PublicKey, seq uint64, tm time.Time) error {
 	return s.update(func(txn *badger.Txn) error {
-		return writeRecord(txn, a, seq, tm, &Record{Type: "note", Body: []byte("{}")})
+		rec := &Record{Type: "note", Body: []byte("{}")}
+		rec.value = encodeRecord(tm, rec)
+		return writeRecord(txn, a, seq, tm, rec)
 	})
 }
 

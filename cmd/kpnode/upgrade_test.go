@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -183,4 +184,24 @@ func copyFixtureHome(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// TestUpgradedStoreRefusedByPreviousRelease: once this build has opened
+// the previous release's home, its store is layout 3 (record bodies
+// compressed), and the previous release (built from git history, see
+// oldRelease) refuses it, naming both layouts, instead of calling its
+// records corrupt.
+func TestUpgradedStoreRefusedByPreviousRelease(t *testing.T) {
+	old := oldRelease(t)
+	h := copyFixtureHome(t, filepath.Join(upgradeFixture, "home"))
+	if out := runBin(t, old, "verify", "--home", h); !strings.Contains(out, ": 0 problem(s)") {
+		t.Fatalf("the previous release's verify of its own store:\n%s", out)
+	}
+	if out := kpnode(t, "verify", "--home", h); !strings.Contains(out, ": 0 problem(s)") {
+		t.Fatalf("verify of the upgraded store:\n%s", out)
+	}
+	out, err := exec.Command(old, "verify", "--home", h).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "has layout 3") || !strings.Contains(string(out), "reads layout 2") {
+		t.Errorf("the previous release on the upgraded store: %v\n%s", err, out)
+	}
 }
