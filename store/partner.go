@@ -68,12 +68,21 @@ func decodePartner(v []byte) (Partner, error) {
 	if err := json.Unmarshal(v, &j); err != nil {
 		return Partner{}, fmt.Errorf("%w: partner value: %v", ErrCorrupt, err)
 	}
-	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: j.AddrOverride, Paused: j.Paused, Removed: j.Removed, RemovedAt: j.RemovedAt, Retired: j.Retired}
+	p := Partner{Code: j.Code, Card: j.Card, Added: j.Added, AddrOverride: nonEmpty(j.AddrOverride), Paused: j.Paused, Removed: j.Removed, RemovedAt: j.RemovedAt, Retired: nonEmpty(j.Retired)}
 	if len(j.Key) != len(p.Key) {
 		return Partner{}, fmt.Errorf("%w: partner %s key is %d bytes", ErrCorrupt, j.Code, len(j.Key))
 	}
 	copy(p.Key[:], j.Key)
 	return p, nil
+}
+
+// nonEmpty is s, or nil when s is empty: an empty list is stored as no
+// list (omitempty), so it must read as none.
+func nonEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // PutPartner inserts p or replaces the partner with the same code,

@@ -89,6 +89,7 @@ func FuzzStoredValues(f *testing.F) {
 	p, _ := encodePartner(Partner{Code: "BE", Card: []byte("card"), Key: crypto.PublicKey{5}, Added: now, AddrOverride: []string{"/ip4/127.0.0.1/tcp/1"}})
 	f.Add(uint8(4), p)
 	f.Add(uint8(4), []byte(`{"code":"BE","key":"AAAA"}`))
+	f.Add(uint8(4), []byte(`{"code":"BE","keY":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","Addr_override":[],"retired":[]}`)) // found by the fuzzer: empty lists
 	f.Fuzz(func(t *testing.T, kind uint8, v []byte) {
 		sv := storedValues[int(kind)%len(storedValues)]
 		got, err := sv.roundTrip(v)
