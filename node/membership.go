@@ -33,6 +33,9 @@ type storedUpdateFile struct {
 	By      string                       `json:"by"`
 	SHA256  string                       `json:"sha256"`
 	Updates []protocol.ParticipantUpdate `json:"updates"`
+	// Rows are the file's rows of Updates, the header being row 1; a
+	// file stored without them had no blank rows and starts on row 2.
+	Rows []int `json:"rows,omitempty"`
 }
 
 // IgnoredUpdate is a partner's participant_update record that changes
@@ -115,8 +118,12 @@ func fileChanges(files []storedUpdateFile) []protocol.MembershipChange {
 	var out []protocol.MembershipChange
 	for _, f := range files {
 		for i, u := range f.Updates {
+			row := i + 2
+			if len(f.Rows) == len(f.Updates) {
+				row = f.Rows[i]
+			}
 			out = append(out, protocol.MembershipChange{Update: u,
-				Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: f.File, Row: i + 1}})
+				Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: f.File, Row: row}})
 		}
 	}
 	return out

@@ -123,7 +123,7 @@ func TestApplyParticipantUpdates(t *testing.T) {
 		"VE,removed,2012-01-01,\"Plenary 2011, Final Communiqué ¶6\",,\n"
 	bad := good + "CF,suspended,2013-02-30,d,,\n"
 	_, err := n.ApplyParticipantUpdates(ParticipantUpdatesApply{File: "bad.csv", Data: []byte(bad), By: "test"})
-	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), `row 3 (participant CF): field "effective"`) {
+	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "bad.csv:4:effective: must be a date") {
 		t.Fatalf("a bad row: %v", err)
 	}
 	if l := n.Participants(listDate(t, "2025-01-01")); len(l.Files) != 0 || !participantEntryOf(t, n, "VE", "2025-01-01").Active() {
@@ -139,7 +139,7 @@ func TestApplyParticipantUpdates(t *testing.T) {
 	fx.stop()
 	n = fx.start()
 	ss := participantEntryOf(t, n, "SS", "2024-06-01")
-	if !ss.Active() || ss.Name != "South Sudan" || ss.Source.String() != "file plenary.csv row 1" {
+	if !ss.Active() || ss.Name != "South Sudan" || ss.Source.String() != "file plenary.csv row 2" {
 		t.Fatalf("after a restart: %+v", ss)
 	}
 	if e := participantEntryOf(t, n, "SS", "2023-06-01"); e.Status != protocol.StatusNotJoined {

@@ -27,7 +27,7 @@ const (
 type MembershipSource struct {
 	Kind    string `json:"kind"`              // SourceBuiltIn, SourceFile or SourceRecord
 	File    string `json:"file,omitempty"`    // SourceFile: the file as the operator named it
-	Row     int    `json:"row,omitempty"`     // SourceFile: its data row, from 1
+	Row     int    `json:"row,omitempty"`     // SourceFile: its row, the header being row 1
 	Partner string `json:"partner,omitempty"` // SourceRecord: the author's participant code
 	Seq     uint64 `json:"seq,omitempty"`     // SourceRecord: the record's seq in the author's feed
 }
