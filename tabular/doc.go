@@ -1,5 +1,5 @@
 // Package tabular reads and writes the records an operator imports and
-// exports in bulk, the five importable record types of package protocol as
+// exports in bulk, the six importable record types of package protocol as
 // tables: CSV with a header row (what a clerk's spreadsheet saves), or JSON.
 // docs/records.md, "Import and export formats", is the user's reference.
 //
