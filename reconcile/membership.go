@@ -22,6 +22,9 @@ func (s *State) SetMembership(m *protocol.Membership) (changed []Finding, cleare
 	s.members = m
 	for _, code := range changedCodes(old, m) {
 		s.touchParticipant(code)
+		for _, ob := range obligations {
+			s.touchMissing(code, ob) // the periods it owes
+		}
 	}
 	return s.commit()
 }

@@ -72,6 +72,9 @@ func (st standing) active() bool { return st.listed && st.status == "" }
 // gives it. An EU member-state authority also takes the EU's standing.
 func (s *State) standingOn(code string, d protocol.Date) standing {
 	_, euMember := s.participant(code)
+	if m := s.membership(); m.Changed(code) { // a member state that joined by an update
+		euMember = m.IsEUMemberState(code, d)
+	}
 	st := s.listStanding(code, d)
 	if st.active() && euMember {
 		if eu := s.standingOn("EU", d); !eu.active() {
