@@ -38,10 +38,6 @@ var participantUpdateKind = &tableKind{
 	},
 }
 
-// ParticipantUpdateColumns returns the columns of a participant-list
-// update file, the first four required.
-func ParticipantUpdateColumns() []Column { return participantUpdateKind.kind().Columns }
-
 // ParticipantUpdates is a participant-list update file read by
 // [ReadParticipantUpdates]: the updates in file order and the row each is
 // on, counting the header as row 1 as a spreadsheet does.
@@ -51,7 +47,8 @@ type ParticipantUpdates struct {
 }
 
 // ReadParticipantUpdates reads a CSV file of participant-list updates:
-// a header naming some of [ParticipantUpdateColumns] in any order, then
+// a header naming some of the columns participant, change, effective,
+// decision (these four required), name, kind and authority, in any order, then
 // one update per row, each validated as a participant_update record. It
 // is all or nothing: on any problem it returns nil and an *[ImportError]
 // naming every problem by file, row and column. r is read to its end, at

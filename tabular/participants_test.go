@@ -32,6 +32,7 @@ func TestReadParticipantUpdates(t *testing.T) {
 		"participant,change,effective,decision\nVE,removed\n":                          {"plenary.csv:2: has 2 values, the header has 4 columns"},
 		"participant,change,effective,decision,decision\n":                             {"duplicate column"},
 		"": {"the file is empty"},
+		"participant,change,effective,decision\n" + strings.Repeat("\n", MaxParticipantUpdateRows+1): {"at most 10000 updates"},
 	} {
 		us, err := ReadParticipantUpdates("plenary.csv", strings.NewReader(in))
 		var ie *ImportError
