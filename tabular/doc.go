@@ -5,7 +5,9 @@
 //
 // Every record read is validated by protocol's own validators and returned
 // in canonical form; the package only maps cells to record members and
-// back. protocol never imports tabular.
+// back. protocol never imports tabular. [ReadParticipantUpdates] reads a
+// participant-list update file, which is not imported but applied, with
+// the same reader.
 //
 // # Hostile input
 //
