@@ -20,6 +20,7 @@ func (s *State) SetMembership(m *protocol.Membership) (changed []Finding, cleare
 	}
 	old := s.membership()
 	s.members = m
+	s.partCache = [len(s.partCache)]participantInfo{} // EU membership may have changed
 	for _, code := range changedCodes(old, m) {
 		s.touchParticipant(code)
 		for _, ob := range obligations {

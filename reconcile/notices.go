@@ -72,9 +72,6 @@ func (st standing) active() bool { return st.listed && st.status == "" }
 // gives it. An EU member-state authority also takes the EU's standing.
 func (s *State) standingOn(code string, d protocol.Date) standing {
 	_, euMember := s.participant(code)
-	if m := s.membership(); m.Changed(code) { // a member state that joined by an update
-		euMember = m.IsEUMemberState(code, d)
-	}
 	st := s.listStanding(code, d)
 	if st.active() && euMember {
 		if eu := s.standingOn("EU", d); !eu.active() {
@@ -102,9 +99,12 @@ func (s *State) vigilanceOn(origin string, d protocol.Date) []*rec {
 	return out
 }
 
-// participant reports whether code is in the participant list and whether
-// it is an EU member-state authority, through a small cache: a node's
-// certificates name the same few participants again and again.
+// participant reports whether code is in the built-in participant list
+// and whether it is an EU member-state authority (in the built-in list, or
+// joined as one by the list in use: the EU acts for it whatever the date,
+// and before it joins or after it leaves it is not active anyway), through
+// a small cache that SetMembership empties: a node's certificates name the
+// same few participants again and again.
 func (s *State) participant(code string) (listed, euMember bool) {
 	for i := range s.partCache {
 		if e := &s.partCache[i]; e.code == code && code != "" {
@@ -113,6 +113,9 @@ func (s *State) participant(code string) (listed, euMember bool) {
 	}
 	p, listed := protocol.LookupParticipant(code)
 	euMember = listed && p.Kind == protocol.KindEUMemberState
+	if m := s.membership(); !euMember && m.Changed(code) {
+		euMember = slices.ContainsFunc(m.History(code), func(c protocol.MembershipChange) bool { return c.Update.Kind == protocol.KindEUMemberState })
+	}
 	s.partCache[s.partNext%len(s.partCache)] = participantInfo{code, listed, euMember}
 	s.partNext++
 	return listed, euMember
