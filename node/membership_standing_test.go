@@ -53,12 +53,13 @@ func TestDatedPartnerChecks(t *testing.T) {
 	}
 	res, err := in.Import(ctx, protocol.CertificateType, [][]byte{
 		certTo("IN0000011", "VE", "2012-01-01"), certTo("IN0000012", "VE", "2013-01-01"), certTo("IN0000013", "VE", "2014-01-01"),
-		certTo("IN0000014", "SS", "2025-01-01")}, nil, false)
+		certTo("IN0000014", "SS", "2025-01-01"), certTo("IN0000015", "SS", "2023-06-01")}, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(res.Warnings, "; "); len(res.Warnings) != 1 || !strings.Contains(got, "2 records are sent to partner VE") {
-		t.Errorf("import warnings %q, want one for VE's 2 records after its removal", got)
+	if got := strings.Join(res.Warnings, "; "); len(res.Warnings) != 2 || !strings.Contains(got, "2 records are sent to partner VE") ||
+		!strings.Contains(got, "the record is sent to partner SS, which was no active participant on the date filed (SS is not a participant on 2023-06-01)") {
+		t.Errorf("import warnings %q, want one for VE's 2 records after its removal and one for SS's before it joined", got)
 	}
 	ps, err := in.Partners()
 	if err != nil {
