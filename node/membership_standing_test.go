@@ -22,14 +22,17 @@ func certTo(number, dest, issued string) []byte {
 // 2012-07-01: a certificate to it issued the day before goes without a
 // word, one issued on the day is flagged (publish and import alike), and
 // the partners list shows it is no participant today. SS, joined on
-// 2024-01-01: flagged before, not after, and an active partner today.
+// 2024-01-01: flagged before, not after, and an active partner today;
+// TL, joining in 2099, is shown as no participant yet.
 func TestDatedPartnerChecks(t *testing.T) {
-	in, ve, ss := testNode(t, "IN"), testNode(t, "VE"), testNode(t, "SS")
+	in, ve, ss, tl := testNode(t, "IN"), testNode(t, "VE"), testNode(t, "SS"), testNode(t, "TL")
 	pin(t, in, ve)
 	pin(t, in, ss)
+	pin(t, in, tl)
 	file := "participant,change,effective,decision,name,kind\n" +
 		"VE,removed,2012-07-01,\"Plenary 2011, Final Communiqué ¶6\",,\n" +
-		"SS,joined,2024-01-01,Plenary 2023 ¶3,South Sudan,state\n"
+		"SS,joined,2024-01-01,Plenary 2023 ¶3,South Sudan,state\n" +
+		"TL,joined,2099-01-01,Plenary 2098,Timor-Leste,state\n"
 	if _, err := in.ApplyParticipantUpdates(ParticipantUpdatesApply{File: "plenary.csv", Data: []byte(file), By: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +69,7 @@ func TestDatedPartnerChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
-		if want := map[string]string{"VE": "VE was removed on 2012-07-01", "SS": ""}[p.Code]; want == "" && p.Standing != "" || !strings.Contains(p.Standing, want) {
+		if want := map[string]string{"VE": "VE was removed on 2012-07-01", "SS": "", "TL": "TL is not a participant on"}[p.Code]; want == "" && p.Standing != "" || !strings.Contains(p.Standing, want) {
 			t.Errorf("partner %s: standing %q, want %q", p.Code, p.Standing, want)
 		}
 	}
