@@ -16,7 +16,7 @@ const plenaryCSV = "participant,change,effective,decision\n" +
 func TestParticipantsAPI(t *testing.T) {
 	in, _ := newTestAPI(t, "IN")
 	code, body := call(t, in, "POST", "/api/membership/updates?file=bad.csv", testToken, []byte(plenaryCSV+"CF,suspended,2013-02-30,d\n"))
-	if code != http.StatusBadRequest || !strings.Contains(string(body), `row 2 (participant CF): field \"effective\"`) {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"row": 3`) || !strings.Contains(string(body), `"column": "effective"`) {
 		t.Fatalf("a bad file: %d %s", code, body)
 	}
 	var res node.ParticipantUpdatesResult
@@ -53,7 +53,7 @@ func TestDashboardParticipants(t *testing.T) {
 	clickLink(t, tab, "open Participants", "#nav", "Participants")
 	waitFor(t, tab, "the list", visible(`#participants-table tr[data-code="VE"]`))
 	got := textOf(t, tab, `#participants-table tr[data-code="VE"]`)
-	for _, want := range []string{"Venezuela", "removed", "2012-01-01", "Plenary 2011, Final Communiqué ¶6", "file plenary.csv row 1"} {
+	for _, want := range []string{"Venezuela", "removed", "2012-01-01", "Plenary 2011, Final Communiqué ¶6", "file plenary.csv row 2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("VE's row %q lacks %q", got, want)
 		}

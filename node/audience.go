@@ -204,10 +204,12 @@ type audienceGroup struct {
 
 // importGroups splits validated items by audience, groups in the order
 // of their first item, and collects what the import must report: the
-// partners not party to what they receive, parties no partner stands for.
+// partners not party to what they receive, parties no partner stands for,
+// partners that were no active participant on a record's date.
 func (n *Node) importGroups(rule *audienceRule, typ string, items [][]byte) (groups []audienceGroup, nonParty, warnings []string, err error) {
 	index := map[string]int{}
 	unpinned := map[string]int{} // party → records
+	standings := n.newAudienceStandings()
 	for i, it := range items {
 		v, err := protocol.ParseRecord(typ, it)
 		if err != nil {
@@ -217,6 +219,7 @@ func (n *Node) importGroups(rule *audienceRule, typ string, items [][]byte) (gro
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("record %d: %w", i+1, err)
 		}
+		standings.note(v, c.codes)
 		nonParty = append(nonParty, c.nonParty...)
 		for _, p := range c.unpinned {
 			unpinned[p]++
@@ -230,7 +233,7 @@ func (n *Node) importGroups(rule *audienceRule, typ string, items [][]byte) (gro
 		groups[g].items = append(groups[g].items, it)
 	}
 	slices.Sort(nonParty)
-	return groups, slices.Compact(nonParty), unpinnedCounts(unpinned), nil
+	return groups, slices.Compact(nonParty), append(unpinnedCounts(unpinned), standings.warnings()...), nil
 }
 
 // unpinnedCounts is the import's warning about parties no pinned partner

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 
+	"filippo.io/age"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -21,7 +22,7 @@ type ImportResult struct {
 	New      int         `json:"new"`     // records not held before
 	Skipped  int         `json:"skipped"` // already held with the same data
 	DryRun   bool        `json:"dry_run"`
-	Entries  []Published `json:"entries"` // the batch entries appended
+	Entries  []Published `json:"entries"` // the entries appended: batches, or one per record for a type no batch carries
 	// NonParty lists the partners that receive records they are not
 	// party to, as the request allowed (audited).
 	NonParty []string `json:"non_party,omitempty"`
@@ -58,7 +59,8 @@ type ImportRequest struct {
 }
 
 // Import publishes records of one type (validated bodies, in file order)
-// to the audience, packed into batch entries within the size limit. Records
+// to the audience, packed into batch entries within the size limit (a
+// type not in [protocol.BatchTypes], an annual report, one entry each). Records
 // this node already published with the same data are skipped, so importing
 // a file again adds nothing; one held with different data fails the whole
 // import before anything is written (publish a correction instead). With
@@ -163,9 +165,13 @@ func (n *Node) importRecords(ctx context.Context, req ImportRequest) (ImportResu
 }
 
 // importGroup publishes the records of one audience in batch entries,
-// counting them in published.
+// or each in an entry of its own for a type no batch may carry, counting
+// them in published.
 func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienceRule, g audienceGroup, res *ImportResult, published *int) error {
 	audience, rcpts := g.codes, append(rule.recipients(g.codes), n.self.Seal)
+	if !slices.Contains(protocol.BatchTypes, req.Type) {
+		return n.importLone(ctx, req, audience, rcpts, g.items, res, published)
+	}
 	batches, err := protocol.PackBatches(req.Type, g.items, batchBodyLimit(len(audience), len(rcpts), n.st.MaxEntrySize()))
 	if err != nil {
 		return fmt.Errorf("pack batches: %w", err)
@@ -181,6 +187,33 @@ func (n *Node) importGroup(ctx context.Context, req ImportRequest, rule *audienc
 		}
 		res.Entries = append(res.Entries, p)
 		*published += len(parsed.values)
+		req.Progress.Report(PhasePublish, *published, res.New)
+	}
+	return nil
+}
+
+// importLone publishes each item as an entry of its own: the types an
+// import takes that [protocol.BatchTypes] lacks (annual reports), which a
+// batch would carry to no node released before them. Items are validated
+// and checked against this node's feed before the first is published, as
+// a batch's are; each entry is its own transaction, so an import cut off
+// part-way and run again publishes only the items still missing.
+func (n *Node) importLone(ctx context.Context, req ImportRequest, audience []string, rcpts []age.Recipient, items [][]byte, res *ImportResult, published *int) error {
+	for _, it := range items {
+		parsed, err := parseRecord(req.Type, it)
+		if err != nil {
+			return fmt.Errorf("import: record: %w", err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, it); err != nil {
+			return fmt.Errorf("import: record: %w", err)
+		}
+		p, err := n.publishSealed(ctx, req.Type, compact.Bytes(), audience, rcpts, parsed)
+		if err != nil {
+			return fmt.Errorf("import: %d entries appended, then: %w", len(res.Entries), err)
+		}
+		res.Entries = append(res.Entries, p)
+		*published++
 		req.Progress.Report(PhasePublish, *published, res.New)
 	}
 	return nil

@@ -16,8 +16,10 @@ import (
 // The participant list as data (docs/records.md, Participant-list
 // updates): the built-in list, the update files the operator applied, and
 // the participant_update records of this node and of the partners the
-// operator trusts for the list. An update from any other partner is kept
-// as a record and changes nothing; the list says so.
+// operator trusts for the list, and their participant_status_change
+// notices, the older encoding of the same decisions, under the same rule.
+// An update or notice from any other partner is kept as a record and
+// changes nothing; the list says so.
 
 // Store metadata keys of the participant list.
 const (
@@ -33,15 +35,21 @@ type storedUpdateFile struct {
 	By      string                       `json:"by"`
 	SHA256  string                       `json:"sha256"`
 	Updates []protocol.ParticipantUpdate `json:"updates"`
+	// Rows are the file's rows of Updates, the header being row 1; a
+	// file stored without them had no blank rows and starts on row 2.
+	Rows []int `json:"rows,omitempty"`
 }
 
-// IgnoredUpdate is a partner's participant_update record that changes
-// nothing, because the operator does not trust its author for the list.
+// IgnoredUpdate is a partner's participant_update record, or
+// participant_status_change notice, that changes nothing, because the
+// operator does not trust its author for the list.
 type IgnoredUpdate struct {
-	Partner string                     `json:"partner"`
-	Seq     uint64                     `json:"seq"`
-	Update  protocol.ParticipantUpdate `json:"update"`
-	Reason  string                     `json:"reason"`
+	Partner string `json:"partner"`
+	Seq     uint64 `json:"seq"`
+	Type    string `json:"type"` // protocol.ParticipantUpdateType or protocol.NoticeType
+	// Update is the update the record is, or the notice amounts to.
+	Update protocol.ParticipantUpdate `json:"update"`
+	Reason string                     `json:"reason"`
 }
 
 // membership holds the participant list in use and what it is built
@@ -52,7 +60,7 @@ type membership struct {
 	trusted []string             // sorted partner codes
 	view    *protocol.Membership // the list in use
 	ignored []IgnoredUpdate
-	authors map[string]bool // feeds holding participant_update records: their withdrawals may change the list
+	authors map[string]bool // feeds holding participant_update records or status-change notices: their withdrawals may change the list
 }
 
 // loadMembership reads the applied files and the trusted partners, and
@@ -82,32 +90,60 @@ func getMetaJSON(st *store.Store, key string, v any) error {
 }
 
 // refreshMembership builds the list again from the applied files and the
-// current participant_update records held, and hands it to the
-// reconciliation, which re-checks what it changes.
+// current participant_update records and status-change notices held, and
+// hands it to the reconciliation, which re-checks what it changes.
 func (n *Node) refreshMembership() error {
 	m := &n.members
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	recs, err := n.currentRecords(protocol.ParticipantUpdateType, nil)
+	held, err := n.heldMembershipUpdates()
 	if err != nil {
-		return fmt.Errorf("read participant updates: %w", err)
+		return err
 	}
 	changes := fileChanges(m.files)
 	m.ignored, m.authors = nil, map[string]bool{}
-	for _, h := range recs {
-		m.authors[h.Feed] = true
-		u := *h.Value.(*protocol.ParticipantUpdate)
-		if h.Feed != n.cfg.Participant && !slices.Contains(m.trusted, h.Feed) {
-			m.ignored = append(m.ignored, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Update: u,
-				Reason: fmt.Sprintf("partner %s is not trusted for the participant list", h.Feed)})
+	for _, h := range held {
+		m.authors[h.Partner] = true
+		if h.Partner != n.cfg.Participant && !slices.Contains(m.trusted, h.Partner) {
+			h.Reason = fmt.Sprintf("partner %s is not trusted for the participant list", h.Partner)
+			m.ignored = append(m.ignored, h)
 			continue
 		}
-		changes = append(changes, protocol.MembershipChange{Update: u,
-			Source: protocol.MembershipSource{Kind: protocol.SourceRecord, Partner: h.Feed, Seq: h.Seq}})
+		kind := protocol.SourceRecord
+		if h.Type == protocol.NoticeType {
+			kind = protocol.SourceNotice
+		}
+		changes = append(changes, protocol.MembershipChange{Update: h.Update,
+			Source: protocol.MembershipSource{Kind: kind, Partner: h.Partner, Seq: h.Seq}})
 	}
 	m.view = protocol.NewMembership(changes)
 	n.setMembership(m.view)
 	return nil
+}
+
+// heldMembershipUpdates returns the current participant_update records
+// held and the updates the current participant_status_change notices
+// amount to, each with its author and seq (Reason empty).
+func (n *Node) heldMembershipUpdates() ([]IgnoredUpdate, error) {
+	recs, err := n.currentRecords(protocol.ParticipantUpdateType, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read participant updates: %w", err)
+	}
+	notices, err := n.currentRecords(protocol.NoticeType, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read participant status-change notices: %w", err)
+	}
+	var out []IgnoredUpdate
+	for _, h := range recs {
+		out = append(out, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Type: protocol.ParticipantUpdateType,
+			Update: *h.Value.(*protocol.ParticipantUpdate)})
+	}
+	for _, h := range notices {
+		if u, ok := h.Value.(*protocol.Notice).MembershipUpdate(); ok {
+			out = append(out, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Type: protocol.NoticeType, Update: u})
+		}
+	}
+	return out, nil
 }
 
 // fileChanges returns the changes of the applied files.
@@ -115,8 +151,12 @@ func fileChanges(files []storedUpdateFile) []protocol.MembershipChange {
 	var out []protocol.MembershipChange
 	for _, f := range files {
 		for i, u := range f.Updates {
+			row := i + 2
+			if len(f.Rows) == len(f.Updates) {
+				row = f.Rows[i]
+			}
 			out = append(out, protocol.MembershipChange{Update: u,
-				Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: f.File, Row: i + 1}})
+				Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: f.File, Row: row}})
 		}
 	}
 	return out
@@ -137,11 +177,15 @@ func (n *Node) setMembership(m *protocol.Membership) {
 }
 
 // noteMembershipRecord rebuilds the list when a stored record may change
-// it: a participant-list update, or a withdrawal by a feed that holds
-// some. An update from a partner not trusted for the list is reported as
-// such.
+// it: a participant-list update or status-change notice, or a withdrawal
+// by a feed that holds some. An update from a partner not trusted for the
+// list is reported as such.
 func (n *Node) noteMembershipRecord(code string, seq uint64, value any) {
 	u, isUpdate := value.(*protocol.ParticipantUpdate)
+	if notice, ok := value.(*protocol.Notice); ok {
+		nu, isNotice := notice.MembershipUpdate()
+		u, isUpdate = &nu, isNotice
+	}
 	_, isWithdrawal := value.(*protocol.Withdrawal)
 	b, isBatch := value.(*protocol.Batch)
 	isBatch = isBatch && b != nil && b.Type == protocol.ParticipantUpdateType

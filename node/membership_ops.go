@@ -12,6 +12,7 @@ import (
 
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
+	"github.com/kpnode/kpnode/tabular"
 )
 
 // Audit actions of the participant list.
@@ -25,7 +26,7 @@ const (
 const MaxParticipantUpdatesBytes = 1 << 20
 
 // ParticipantUpdatesApply is an operator's request to apply a file of
-// participant-list updates (protocol.ParseParticipantUpdates).
+// participant-list updates (tabular.ReadParticipantUpdates).
 type ParticipantUpdatesApply struct {
 	File   string // the file's name, kept with the updates and in the audit log
 	Data   []byte // the CSV file
@@ -52,10 +53,11 @@ func (n *Node) ApplyParticipantUpdates(req ParticipantUpdatesApply) (Participant
 	if err := checkUpdatesRequest(req); err != nil {
 		return ParticipantUpdatesResult{}, err
 	}
-	us, err := protocol.ParseParticipantUpdates(bytes.NewReader(req.Data))
+	read, err := tabular.ReadParticipantUpdates(req.File, bytes.NewReader(req.Data))
 	if err != nil {
-		return ParticipantUpdatesResult{}, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, req.File, err)
+		return ParticipantUpdatesResult{}, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
+	us := read.Updates
 	if len(us) == 0 {
 		return ParticipantUpdatesResult{}, fmt.Errorf("%w: %s: no updates after the header", ErrInvalidRequest, req.File)
 	}
@@ -64,7 +66,7 @@ func (n *Node) ApplyParticipantUpdates(req ParticipantUpdatesApply) (Participant
 	if req.DryRun {
 		return res, nil
 	}
-	f := storedUpdateFile{File: req.File, Applied: n.now().UTC().Truncate(time.Second), By: req.By, SHA256: res.SHA256, Updates: us}
+	f := storedUpdateFile{File: req.File, Applied: n.now().UTC().Truncate(time.Second), By: req.By, SHA256: res.SHA256, Updates: us, Rows: read.Rows}
 	res.Time = f.Applied
 	ev := store.AuditEvent{Action: AuditParticipantsApply, Actor: req.By, Details: map[string]any{
 		"file": f.File, "sha256": f.SHA256, "updates": len(us), "by": f.By}}

@@ -123,7 +123,7 @@ func TestApplyParticipantUpdates(t *testing.T) {
 		"VE,removed,2012-01-01,\"Plenary 2011, Final Communiqué ¶6\",,\n"
 	bad := good + "CF,suspended,2013-02-30,d,,\n"
 	_, err := n.ApplyParticipantUpdates(ParticipantUpdatesApply{File: "bad.csv", Data: []byte(bad), By: "test"})
-	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), `row 3 (participant CF): field "effective"`) {
+	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "bad.csv:4:effective: must be a date") {
 		t.Fatalf("a bad row: %v", err)
 	}
 	if l := n.Participants(listDate(t, "2025-01-01")); len(l.Files) != 0 || !participantEntryOf(t, n, "VE", "2025-01-01").Active() {
@@ -139,7 +139,7 @@ func TestApplyParticipantUpdates(t *testing.T) {
 	fx.stop()
 	n = fx.start()
 	ss := participantEntryOf(t, n, "SS", "2024-06-01")
-	if !ss.Active() || ss.Name != "South Sudan" || ss.Source.String() != "file plenary.csv row 1" {
+	if !ss.Active() || ss.Name != "South Sudan" || ss.Source.String() != "file plenary.csv row 2" {
 		t.Fatalf("after a restart: %+v", ss)
 	}
 	if e := participantEntryOf(t, n, "SS", "2023-06-01"); e.Status != protocol.StatusNotJoined {
@@ -148,4 +148,58 @@ func TestApplyParticipantUpdates(t *testing.T) {
 	if ve := participantEntryOf(t, n, "VE", "2012-01-01"); ve.Status != protocol.StatusRemoved || ve.Decision != "Plenary 2011, Final Communiqué ¶6" {
 		t.Fatalf("VE: %+v", ve)
 	}
+}
+
+const cfSuspension = `{"version":1,"kind":"participant_status_change","reference":"KP-2013-01","issued":"2013-05-23","title":"CAR suspended",` +
+	`"participant_status_change":{"participant":"CF","status":"suspended","effective":"2013-05-23"}}`
+
+// TestStatusChangeNoticeTrust: a participant_status_change notice is the
+// older encoding of a participant-list update and follows the same rule:
+// from a partner not trusted for the list it is held, listed as ignored
+// and changes nothing (before, any partner's notice suspended anyone);
+// trusting the partner applies it as a change citing the notice;
+// withdrawing it takes it out. The author's own notice applies on its node.
+func TestStatusChangeNoticeTrust(t *testing.T) {
+	za, be := testNode(t, "ZA"), testNode(t, "BE")
+	pin(t, za, be)
+	pin(t, be, za)
+	p, err := za.Publish(context.Background(), protocol.NoticeType, []byte(cfSuspension), []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE lists ZA's notice as ignored", func() error {
+		ig := be.Participants(protocol.Date{}).Ignored
+		if len(ig) != 1 || ig[0].Seq != p.Seq || ig[0].Type != protocol.NoticeType || ig[0].Update.Change != protocol.ChangeSuspended ||
+			!strings.Contains(ig[0].Reason, "not trusted") {
+			return fmt.Errorf("ignored %+v", ig)
+		}
+		return nil
+	})
+	if e := participantEntryOf(t, be, "CF", "2014-01-01"); !e.Active() {
+		t.Fatalf("an untrusted partner's notice changed the list: %+v", e)
+	}
+	if e := participantEntryOf(t, za, "CF", "2014-01-01"); e.Status != protocol.StatusSuspended {
+		t.Fatalf("the author's own notice does not apply on its node: %+v", e)
+	}
+	if err := be.TrustForParticipants("ZA", true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	e := participantEntryOf(t, be, "CF", "2014-01-01")
+	if e.Status != protocol.StatusSuspended || e.Decision != "notice KP-2013-01: CAR suspended" ||
+		e.Source.String() != fmt.Sprintf("partner ZA's notice seq %d", p.Seq) {
+		t.Fatalf("after trusting ZA: %+v", e)
+	}
+	if e := participantEntryOf(t, be, "CF", "2013-05-22"); !e.Active() {
+		t.Fatalf("before the suspension: %+v", e)
+	}
+	w := fmt.Sprintf(`{"version":1,"supersedes":{"seq":%d},"reason":"sent in error"}`, p.Seq)
+	if _, err := za.Publish(context.Background(), protocol.WithdrawalType, []byte(w), []string{"BE"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "BE drops the withdrawn notice", func() error {
+		if e := participantEntryOf(t, be, "CF", "2014-01-01"); !e.Active() {
+			return fmt.Errorf("CF is %+v", e)
+		}
+		return nil
+	})
 }

@@ -114,7 +114,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 	n.inbox = &inboxIndex{}
 	n.runCtx, n.cancel = context.WithCancel(context.Background())
 	n.roster = roster.New(roster.Config{Code: cfg.Participant, ID: id, Store: st, Log: log, Now: func() time.Time { return n.now() },
-		Event: n.events.emit, Count: n.counters.add})
+		Event: n.events.emit, Count: n.counters.add, Standing: n.partnerStanding})
 	n.partnerOps = n.roster
 	if n.ex, err = exchange.New(n.exchangeConfig()); err != nil {
 		n.cancel()

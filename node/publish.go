@@ -106,7 +106,9 @@ func (n *Node) PublishRecord(ctx context.Context, req PublishRequest) (Published
 	if err != nil {
 		return p, err
 	}
-	p.NonParty, p.Warnings = choice.nonParty, unpinnedWarnings(choice.unpinned, 1)
+	standings := n.newAudienceStandings()
+	standings.note(parsed.top, choice.codes)
+	p.NonParty, p.Warnings = choice.nonParty, append(unpinnedWarnings(choice.unpinned, 1), standings.warnings()...)
 	return p, n.auditNonParty(actorOf(ctx), p.Type, []uint64{p.Seq}, choice.nonParty, 1)
 }
 

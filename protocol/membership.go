@@ -21,25 +21,28 @@ const (
 	SourceBuiltIn = "built-in" // the list compiled into the binary
 	SourceFile    = "file"     // applied by the operator from a file
 	SourceRecord  = "record"   // a trusted partner's participant_update record
+	SourceNotice  = "notice"   // a trusted partner's participant_status_change notice
 )
 
 // MembershipSource says where a change to the participant list came from.
 type MembershipSource struct {
-	Kind    string `json:"kind"`              // SourceBuiltIn, SourceFile or SourceRecord
+	Kind    string `json:"kind"`              // SourceBuiltIn, SourceFile, SourceRecord or SourceNotice
 	File    string `json:"file,omitempty"`    // SourceFile: the file as the operator named it
-	Row     int    `json:"row,omitempty"`     // SourceFile: its data row, from 1
-	Partner string `json:"partner,omitempty"` // SourceRecord: the author's participant code
-	Seq     uint64 `json:"seq,omitempty"`     // SourceRecord: the record's seq in the author's feed
+	Row     int    `json:"row,omitempty"`     // SourceFile: its row, the header being row 1
+	Partner string `json:"partner,omitempty"` // SourceRecord, SourceNotice: the author's participant code
+	Seq     uint64 `json:"seq,omitempty"`     // SourceRecord, SourceNotice: the record's seq in the author's feed
 }
 
 // String describes s for people: "built-in", "file updates.csv row 2",
-// "partner KP's record seq 12".
+// "partner KP's record seq 12", "partner KP's notice seq 3".
 func (s MembershipSource) String() string {
 	switch s.Kind {
 	case SourceFile:
 		return fmt.Sprintf("file %s row %d", s.File, s.Row)
 	case SourceRecord:
 		return fmt.Sprintf("partner %s's record seq %d", s.Partner, s.Seq)
+	case SourceNotice:
+		return fmt.Sprintf("partner %s's notice seq %d", s.Partner, s.Seq)
 	}
 	return SourceBuiltIn
 }

@@ -3,7 +3,6 @@ package protocol
 import (
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -163,34 +162,6 @@ func TestParseParticipantUpdate(t *testing.T) {
 		}
 		if _, named := ve.Reason(field); !named {
 			t.Errorf("%s: %v does not name %s", b, err, field)
-		}
-	}
-}
-
-func TestParseParticipantUpdates(t *testing.T) {
-	file := "participant,change,effective,decision,name,kind\n" +
-		"SS,joined,2024-01-01,\"Plenary 2023, Final Communiqué ¶3\",South Sudan,state\n" +
-		"VE,removed,2012-01-01,\"Plenary 2011, Final Communiqué ¶6\",,\n"
-	us, err := ParseParticipantUpdates(strings.NewReader(file))
-	if err != nil || len(us) != 2 || us[0].Name != "South Sudan" || us[1].Change != ChangeRemoved {
-		t.Fatalf("got %+v, %v", us, err)
-	}
-	for in, want := range map[string][]string{
-		file + "CF,suspended,2013-02-30,d,,\nCM,joined,2024-01-01,d,Cameroon,\n": {`row 3 (participant CF): field "effective"`, `row 4 (participant CM): field "kind"`},
-		"participant,change,effective\nVE,removed,2012-01-01\n":                  {"missing column \"decision\""},
-		"participant,change,effective,decision,colour\n":                         {"unknown column \"colour\""},
-		"participant,change,effective,decision\nVE,removed\n":                    {"row 1"},
-		"": {"header"},
-	} {
-		us, err := ParseParticipantUpdates(strings.NewReader(in))
-		if err == nil || us != nil {
-			t.Errorf("%q: got %v, %v; want an error and nothing", in, us, err)
-			continue
-		}
-		for _, w := range want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%q: error %q does not say %q", in, err, w)
-			}
 		}
 	}
 }

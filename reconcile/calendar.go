@@ -89,6 +89,9 @@ func (s *State) obligationPeriods(code string, ob Obligation) ObligationPeriods 
 	months, grace := s.cfg.deadline(ob)
 	last := periodOf(ob, protocol.DateOf(s.clock.UTC()))
 	for p := from; p.n <= last.n; p = p.next() {
+		if !s.owes(code, p) {
+			continue
+		}
 		ps := s.periodStatus(code, p, months, grace)
 		switch ps.Status {
 		case StatusMissing:

@@ -107,7 +107,7 @@ func (c CalendarConfig) check() error {
 		}
 	}
 	for _, code := range sortedKeys(c.Joined) {
-		if _, ok := protocol.LookupParticipant(code); !ok {
+		if !protocol.AdmissibleCode(code, false) { // a participant the list admits later may be named
 			return badField("calendar.joined."+code, "unknown participant code")
 		}
 		if c.Joined[code].IsZero() {

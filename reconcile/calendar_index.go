@@ -142,6 +142,24 @@ func (s *State) owedFrom(reporter string, ob Obligation) (period, bool) {
 	return from, true
 }
 
+// owes reports whether code owes period p by the participant list: it
+// was a participant (active or suspended, not yet removed) on the first
+// or the last day of p. A participant that joins mid-year owes from the
+// period it joined in; one removed owes nothing for the periods after.
+func (s *State) owes(code string, p period) bool {
+	m := s.membership()
+	if !m.Changed(code) {
+		return true // the built-in entry on every date
+	}
+	last := p.next().start().Time().AddDate(0, 0, -1)
+	return owingStatus(m, code, p.start()) || owingStatus(m, code, protocol.DateOf(last))
+}
+
+func owingStatus(m *protocol.Membership, code string, d protocol.Date) bool {
+	status, _, ok := m.StatusOn(code, d)
+	return ok && (status == protocol.StatusActive || status == protocol.StatusSuspended)
+}
+
 // calendarParties returns the participants the calendar tracks, sorted:
 // the node itself, every reporter of a submission held, and the parties
 // given to [State.SetParties].

@@ -20,8 +20,12 @@ func (s *State) SetMembership(m *protocol.Membership) (changed []Finding, cleare
 	}
 	old := s.membership()
 	s.members = m
+	s.partCache = [len(s.partCache)]participantInfo{} // EU membership may have changed
 	for _, code := range changedCodes(old, m) {
 		s.touchParticipant(code)
+		for _, ob := range obligations {
+			s.touchMissing(code, ob) // the periods it owes
+		}
 	}
 	return s.commit()
 }
@@ -65,21 +69,27 @@ func (s *State) listStanding(code string, d protocol.Date) standing {
 }
 
 // decision describes the list change behind a standing, " (Plenary
-// 2011, Final Communiqué ¶6; partner KP's record seq 4)", or "" when a
-// notice or nothing set it.
+// 2011, Final Communiqué ¶6; partner KP's record seq 4)", or "" when
+// nothing set it.
 func (st standing) decision() string {
-	if st.notice != nil || st.change == nil {
+	if st.change == nil {
 		return ""
 	}
 	return " (" + st.change.Update.Decision + "; " + st.change.Source.String() + ")"
 }
 
-// listRef returns the reference of the participant_update record behind
-// a standing, if a partner's record set it.
+// listRef returns the reference of the participant_update record or
+// status-change notice behind a standing, if a partner's record set it.
 func (st standing) listRef() (RecordRef, bool) {
-	if st.notice != nil || st.change == nil || st.change.Source.Kind != protocol.SourceRecord {
+	if st.change == nil {
 		return RecordRef{}, false
 	}
 	src := st.change.Source
-	return RecordRef{Feed: src.Partner, Seq: src.Seq, Type: protocol.ParticipantUpdateType}, true
+	switch src.Kind {
+	case protocol.SourceRecord:
+		return RecordRef{Feed: src.Partner, Seq: src.Seq, Type: protocol.ParticipantUpdateType}, true
+	case protocol.SourceNotice:
+		return RecordRef{Feed: src.Partner, Seq: src.Seq, Type: protocol.NoticeType}, true
+	}
+	return RecordRef{}, false
 }

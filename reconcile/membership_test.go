@@ -116,3 +116,73 @@ func BenchmarkMembershipEligibility(b *testing.B) {
 		})
 	}
 }
+
+// calendarPeriods returns the periods of code's obligation ob in c.
+func calendarPeriods(c Calendar, code, ob string) []string {
+	var out []string
+	for _, pc := range c.Parties {
+		for _, op := range pc.Obligations {
+			if pc.Code == code && op.Obligation == ob {
+				for _, ps := range op.Periods {
+					out = append(out, ps.Period)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestMembershipCalendar: the submission calendar owes a participant the
+// periods it was one in, by the list: SS, joining on 2024-05-01, owes
+// trade statistics from 2024-Q2 (the quarter it joined in), not before;
+// VE, removed on 2024-07-01, owes up to 2024-Q2 and nothing after, and
+// its missing-statistics finding lists no later quarter. The list given
+// after the records changes the finding at once.
+func TestMembershipCalendar(t *testing.T) {
+	m := protocol.NewMembership([]protocol.MembershipChange{
+		removal("VE", "2024-07-01", protocol.MembershipSource{Kind: protocol.SourceFile, File: "u.csv", Row: 2}),
+		{Update: protocol.ParticipantUpdate{Version: 1, Participant: "SS", Change: protocol.ChangeJoined, Effective: day("2024-05-01"),
+			Decision: "Plenary 2023", Name: "South Sudan", Kind: protocol.KindState},
+			Source: protocol.MembershipSource{Kind: protocol.SourceFile, File: "u.csv", Row: 3}},
+	})
+	s := newState(t, "IN", func(c *Config) { c.Calendar.Start = day("2024-01-01") })
+	s.SetParties([]string{"SS", "VE"})
+	s.Calendar(at("2025-06-01"))
+	find(t, s.Findings(at("2025-06-01")), "R11/VE/trade-statistics/missing")
+	changed, _ := s.SetMembership(m)
+	g := find(t, changed, "R11/VE/trade-statistics/missing")
+	if g.Numbers["missing"] != "2024-Q1 2024-Q2" {
+		t.Errorf("VE owes %q after its removal, want 2024-Q1 2024-Q2", g.Numbers["missing"])
+	}
+	c := s.Calendar(at("2025-06-01"))
+	if got := strings.Join(calendarPeriods(c, "VE", "trade_statistics"), " "); got != "2024-Q1 2024-Q2" {
+		t.Errorf("VE's calendar %q, want 2024-Q1 2024-Q2", got)
+	}
+	if got := strings.Join(calendarPeriods(c, "SS", "trade_statistics"), " "); !strings.HasPrefix(got, "2024-Q2 2024-Q3") {
+		t.Errorf("SS's calendar %q, want from 2024-Q2", got)
+	}
+	if g := find(t, s.Findings(at("2025-06-01")), "R11/SS/trade-statistics/missing"); strings.Contains(g.Numbers["missing"], "2024-Q1") {
+		t.Errorf("SS owes a quarter before it joined: %q", g.Numbers["missing"])
+	}
+}
+
+// TestMembershipEUMemberJoined: an EU member-state authority admitted by
+// an update (HR, say, before the built-in list knew it) takes the EU's
+// standing from the day it joined: an EU suspension flags its
+// certificates issued after it joined.
+func TestMembershipEUMemberJoined(t *testing.T) {
+	src := protocol.MembershipSource{Kind: protocol.SourceFile, File: "u.csv", Row: 2}
+	joined := protocol.MembershipChange{Update: protocol.ParticipantUpdate{Version: 1, Participant: "HR", Change: protocol.ChangeJoined,
+		Effective: day("2025-01-01"), Decision: "Plenary 2024", Name: "Croatia", Kind: protocol.KindEUMemberState}, Source: src}
+	euOut := protocol.MembershipChange{Update: protocol.ParticipantUpdate{Version: 1, Participant: "EU", Change: protocol.ChangeSuspended,
+		Effective: day("2025-06-01"), Decision: "Plenary 2025"}, Source: src}
+	if _, ok := protocol.LookupParticipant("HR"); ok {
+		t.Skip("HR is in the built-in list: pick a member state it lacks")
+	}
+	s := newState(t, "IN")
+	f := feeds{}
+	s.SetMembership(protocol.NewMembership([]protocol.MembershipChange{joined, euOut}))
+	s.Add(f.rec("HR", newCert("HR", "HR0000001", "IN", "2025-07-01")))
+	s.Add(f.rec("HR", newCert("HR", "HR0000002", "IN", "2025-03-01")))
+	wantIDs(t, ofRule(s.Findings(at("2025-07-02")), "R5"), "R5/HR/HR0000001")
+}

@@ -6,17 +6,15 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// Participant statuses that end eligibility; "readmitted" restores it.
-var inactiveStatuses = []string{"suspended", "voluntarily_suspended", "removed"}
+// A participant_status_change notice is not read here: it is the older
+// encoding of a participant-list update, and the node turns it into one
+// when its author is trusted for the list (node/membership.go), so that
+// eligibility has one source, the list given by SetMembership. Of the
+// notices, R5 reads enhanced vigilance only.
 
 func (s *State) insertNotice(r *rec) {
 	n := r.notice()
-	switch {
-	case n.Kind == protocol.NoticeParticipantStatusChange && n.ParticipantStatusChange != nil:
-		p := n.ParticipantStatusChange.Participant
-		s.status[p] = insertByDate(s.status[p], r, effective)
-		s.touchParticipant(p)
-	case n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil:
+	if n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil {
 		o := n.EnhancedVigilance.Origin
 		s.vigilance[o] = insertByDate(s.vigilance[o], r, vigilanceFrom)
 		s.touchParticipant(o)
@@ -25,12 +23,7 @@ func (s *State) insertNotice(r *rec) {
 
 func (s *State) removeNotice(r *rec) {
 	n := r.notice()
-	switch {
-	case n.Kind == protocol.NoticeParticipantStatusChange && n.ParticipantStatusChange != nil:
-		p := n.ParticipantStatusChange.Participant
-		s.status[p] = removeRec(s.status[p], r)
-		s.touchParticipant(p)
-	case n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil:
+	if n.Kind == protocol.NoticeEnhancedVigilance && n.EnhancedVigilance != nil {
 		o := n.EnhancedVigilance.Origin
 		s.vigilance[o] = removeRec(s.vigilance[o], r)
 		s.touchParticipant(o)
@@ -53,8 +46,6 @@ func (s *State) touchParticipant(code string) {
 	})
 }
 
-func effective(r *rec) protocol.Date { return r.notice().ParticipantStatusChange.Effective }
-
 func vigilanceFrom(r *rec) protocol.Date { return r.notice().EnhancedVigilance.From }
 
 // insertByDate keeps notices sorted by date, then by position.
@@ -71,34 +62,17 @@ func insertByDate(list []*rec, r *rec, date func(*rec) protocol.Date) []*rec {
 // standing is whether a participant may trade on a date, and why not.
 type standing struct {
 	listed bool
-	status string                     // the last status change in force, "" for none
-	notice *rec                       // the notice that set it, nil when the list did
+	status string                     // the list's status when not active, "" when active
 	change *protocol.MembershipChange // the list's change that set status, nil for none (membership.go)
 }
 
-func (st standing) active() bool {
-	return st.listed && !slices.Contains(inactiveStatuses, st.status)
-}
+func (st standing) active() bool { return st.listed && st.status == "" }
 
-// standingOn returns code's standing on date d: a participant the list
-// (as of d) shows as active is active unless a status-change notice in
-// force says otherwise. An EU member-state authority also takes the EU's
-// standing.
+// standingOn returns code's standing on date d, as the list (as of d)
+// gives it. An EU member-state authority also takes the EU's standing.
 func (s *State) standingOn(code string, d protocol.Date) standing {
 	_, euMember := s.participant(code)
 	st := s.listStanding(code, d)
-	if !st.active() {
-		return st
-	}
-	if len(s.status) == 0 && !euMember {
-		return st
-	}
-	for _, r := range s.status[code] {
-		if dateBefore(d, effective(r)) {
-			break
-		}
-		st.status, st.notice = r.notice().ParticipantStatusChange.Status, r
-	}
 	if st.active() && euMember {
 		if eu := s.standingOn("EU", d); !eu.active() {
 			return eu
@@ -125,9 +99,12 @@ func (s *State) vigilanceOn(origin string, d protocol.Date) []*rec {
 	return out
 }
 
-// participant reports whether code is in the participant list and whether
-// it is an EU member-state authority, through a small cache: a node's
-// certificates name the same few participants again and again.
+// participant reports whether code is in the built-in participant list
+// and whether it is an EU member-state authority (in the built-in list, or
+// joined as one by the list in use: the EU acts for it whatever the date,
+// and before it joins or after it leaves it is not active anyway), through
+// a small cache that SetMembership empties: a node's certificates name the
+// same few participants again and again.
 func (s *State) participant(code string) (listed, euMember bool) {
 	for i := range s.partCache {
 		if e := &s.partCache[i]; e.code == code && code != "" {
@@ -136,6 +113,9 @@ func (s *State) participant(code string) (listed, euMember bool) {
 	}
 	p, listed := protocol.LookupParticipant(code)
 	euMember = listed && p.Kind == protocol.KindEUMemberState
+	if m := s.membership(); !euMember && m.Changed(code) {
+		euMember = slices.ContainsFunc(m.History(code), func(c protocol.MembershipChange) bool { return c.Update.Kind == protocol.KindEUMemberState })
+	}
 	s.partCache[s.partNext%len(s.partCache)] = participantInfo{code, listed, euMember}
 	s.partNext++
 	return listed, euMember

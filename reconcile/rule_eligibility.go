@@ -4,8 +4,8 @@ import "slices"
 
 // R5 eligibility: on the certificate's issue date, the issuer, the
 // destination and every origin must be active participants (listed, and not
-// suspended or removed by a status-change notice in force), and no origin
-// may be under an enhanced-vigilance notice in force (warning).
+// suspended or removed, as the participant list of that date says), and no
+// origin may be under an enhanced-vigilance notice in force (warning).
 func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 	cr := sl.canonicalCert()
 	if cr == nil {
@@ -14,7 +14,7 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 	c := cr.cert()
 	var why problems
 	var notices []*rec
-	var lists []RecordRef // participant_update records behind a standing
+	var lists []RecordRef // participant_update records or notices behind a standing
 	severity := Warning
 	ineligible := func(role, code string) {
 		st := s.standingOn(code, c.issued())
@@ -27,7 +27,6 @@ func (s *State) checkEligibility(sl *slot, out []Finding) []Finding {
 			return
 		}
 		why.add("%s %s was %s on %s%s", role, code, st.status, c.issued(), st.decision())
-		notices = appendUnique(notices, st.notice)
 		if ref, ok := st.listRef(); ok && !slices.Contains(lists, ref) {
 			lists = append(lists, ref)
 		}

@@ -10,7 +10,8 @@ import (
 // R11 missing submissions ("R11/<reporter>/<obligation slug>/missing",
 // warning): one finding per participant and obligation (trade statistics,
 // production statistics, annual report) listing every period it owes
-// (see [State.owedFrom]) that has no current submission once the period's
+// (see [State.owedFrom]; by the participant list, the periods it was a
+// participant in, [State.owes]) that has no current submission once the period's
 // due date and grace have passed. Since is when the oldest of them became
 // missing. It replaces one warning per quarter: a partner three quarters
 // behind is one thing to chase, not three.
@@ -51,7 +52,7 @@ func (s *State) missingPeriods(reporter string, ob Obligation) []period {
 	}
 	var out []period
 	for p := from; p.n <= s.calDue[ob].n; p = p.next() {
-		if len(s.submittedRecs(reporter, p)) == 0 {
+		if s.owes(reporter, p) && len(s.submittedRecs(reporter, p)) == 0 {
 			out = append(out, p)
 		}
 	}

@@ -52,7 +52,6 @@ type State struct {
 
 	// Notices and the participant list.
 	members   *protocol.Membership // nil: the built-in list (membership.go)
-	status    map[string][]*rec    // participant → status changes, by effective date
 	vigilance map[string][]*rec    // origin → enhanced-vigilance notices
 
 	// Records written in another authority's name (R13): kept out of
@@ -159,7 +158,7 @@ func NewState(cfg Config, self string, ref UnitValues) (*State, error) {
 		stats:  map[cellKey][]*rec{}, subs: map[string]map[protocol.Quarter]int{}, euSubs: map[protocol.Quarter]int{},
 		combos: map[string]map[combo]struct{}{}, pairs: map[string]map[pairHS]struct{}{}, prod: map[phKey][]*rec{},
 		subm: submissions{}, answers: map[string][]*rec{},
-		status: map[string][]*rec{}, vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
+		vigilance: map[string][]*rec{}, foreign: map[recID]*foreignRec{},
 		active: map[string]*held{}, index: newFindingIndex(), digests: newDigester(), owned: map[subjectKey][]string{}, tSubj: map[subjectKey]struct{}{},
 	}
 	s.chains = NewChains(s.setLive)

@@ -117,6 +117,11 @@ func appendCellJSON(b []byte, c tableColumn, s string) ([]byte, string) {
 		return b, fmt.Sprintf("must be true, false, yes or no, got %q", truncate(s, 40))
 	case cellOrigin:
 		return appendOrigin(b, s)
+	case cellList:
+		if strings.Trim(s, "; ") == "" {
+			return b, "names nothing: give the values separated by ;, or leave the cell blank"
+		}
+		return appendList(b, s), ""
 	case cellHSCode:
 		if !protocol.ValidHSCode(s) && protocol.ValidHSCode(s+"0") {
 			return b, fmt.Sprintf("must be one of %s, got %q: a spreadsheet may have dropped the final zero (format the column as text)", quoteList(protocol.HSCodes()), s)
@@ -138,6 +143,24 @@ func appendOrigin(b []byte, s string) ([]byte, string) {
 		b = appendJSONString(b, strings.TrimSpace(part))
 	}
 	return append(b, ']'), ""
+}
+
+// appendList appends "a; b" as ["a","b"], each part trimmed, blank parts
+// left out (a trailing ;).
+func appendList(b []byte, s string) []byte {
+	b = append(b, '[')
+	n := 0
+	for part := range strings.SplitSeq(s, ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, part)
+		n++
+	}
+	return append(b, ']')
 }
 
 // appendJSONString appends s as a JSON string escaped exactly as

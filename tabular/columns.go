@@ -24,6 +24,7 @@ const (
 	cellOrigin                    // country codes separated by ';', or MIXED
 	cellItemNo                    // an item number counting from 1, a JSON integer counting from 0
 	cellFiles                     // paths of files separated by ';', the uploaded files' members (files.go)
+	cellList                      // strings separated by ';', a JSON array of strings, read as written
 )
 
 // linePrefix starts the path of a column of a certificate line.
@@ -244,6 +245,29 @@ var tableKinds = []*tableKind{
 			splitColumns("industrial", "industrial"),
 			supersedesColumns,
 		),
+	},
+	annualReportKind,
+}
+
+// annualReportKind is the table of annual reports (docs/records.md §17):
+// one row per report, each section a cell that may span lines. It is not
+// in [protocol.BatchTypes]: an import publishes each report as its own
+// entry, which every node reads.
+var annualReportKind = &tableKind{
+	name: "annual-reports", typ: protocol.AnnualReportType,
+	key: []string{"reporter", "year"},
+	columns: []tableColumn{
+		col("reporter", true, "reporter", cellCode, "participant code of the reporting authority"),
+		col("year", true, "year", cellInteger, "the calendar year the report covers, such as 2025"),
+		col("legislation_institutions", true, "sections.legislation_institutions", cellMultiline, "legislation and institutions; may span lines"),
+		col("import_export_regime", true, "sections.import_export_regime", cellMultiline, "import/export regime and controls; may span lines"),
+		col("statistics", true, "sections.statistics", cellMultiline, "statistics; may span lines"),
+		col("enforcement", true, "sections.enforcement", cellMultiline, "enforcement and infringements; may span lines"),
+		col("review_visits", true, "sections.review_visits", cellMultiline, "follow-up to review visits; may span lines"),
+		col("discrepancies", true, "sections.discrepancies", cellMultiline, "resolution of trade and statistical discrepancies; may span lines"),
+		col("artisanal_production", true, "sections.artisanal_production", cellMultiline, "artisanal and alluvial production (\"not applicable\" if none); may span lines"),
+		col("resolves", false, "resolves", cellList, "ids of the findings the report answers, separated by ; (R9/IN/BE/2025-Q2/7102.31;R11/IN/annual-report/missing)"),
+		col("supersedes_seq", false, "supersedes.seq", cellInteger, "for a correction: seq of the report's entry it replaces"),
 	},
 }
 

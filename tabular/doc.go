@@ -1,11 +1,13 @@
 // Package tabular reads and writes the records an operator imports and
-// exports in bulk, the five importable record types of package protocol as
+// exports in bulk, the six importable record types of package protocol as
 // tables: CSV with a header row (what a clerk's spreadsheet saves), or JSON.
 // docs/records.md, "Import and export formats", is the user's reference.
 //
 // Every record read is validated by protocol's own validators and returned
 // in canonical form; the package only maps cells to record members and
-// back. protocol never imports tabular.
+// back. protocol never imports tabular. [ReadParticipantUpdates] reads a
+// participant-list update file, which is not imported but applied, with
+// the same reader.
 //
 // # Hostile input
 //

@@ -75,4 +75,5 @@ var recordExamples = map[string]string{
 	protocol.ImportConfirmationType:   "import_confirmation.json",
 	protocol.TradeStatisticsType:      "trade_statistics.json",
 	protocol.ProductionStatisticsType: "production_statistics.json",
+	protocol.AnnualReportType:         "annual_report.json",
 }

@@ -128,3 +128,32 @@ func TestImportExamplesByOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestReadAnnualReports: each section is a cell that may span lines, the
+// findings resolved are separated by ;, and a bad row refuses the whole
+// file naming each problem's row (a row spanning two lines is one) and
+// column.
+func TestReadAnnualReports(t *testing.T) {
+	kind := mustKind(t, "annual-reports")
+	head := "reporter,year,legislation_institutions,import_export_regime,statistics,enforcement,review_visits,discrepancies,artisanal_production,resolves\n"
+	good := head + "IN,2025,\"Act of 1992;\nno change\",b,c,d,e,f,n/a,R9/IN/BE/2025-Q2/7102.31; R11/IN/annual-report/missing\n"
+	bodies, err := ReadTableAs(kind, "r.csv", strings.NewReader(good), "", "IN")
+	if err != nil || len(bodies) != 1 {
+		t.Fatalf("%d bodies, %v", len(bodies), err)
+	}
+	r, err := protocol.ParseAnnualReport(bodies[0])
+	if err != nil || r.Sections.Legislation != "Act of 1992;\nno change" || len(r.Resolves) != 2 || r.Resolves[1] != "R11/IN/annual-report/missing" {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	bad := good +
+		"IN,20x6,a,b,c,d,e,f,g,\n" +
+		"IN,2026,a,b,c,,e,f,g,R9 IN\n" +
+		"BE,2027,a,b,c,d,e,f,g,;\n" +
+		"IN,2025,a,b,c,d,e,f,g,\n"
+	_, err = ReadTableAs(kind, "r.csv", strings.NewReader(bad), "", "IN")
+	for _, want := range []string{"r.csv:3:year:", "r.csv:4:enforcement: is required", "r.csv:4:resolves: must be a finding id", "r.csv:5:reporter: is BE, but this node is IN's", "r.csv:5:resolves: names nothing", "r.csv:6:reporter: duplicate of row 2"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}

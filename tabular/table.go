@@ -13,7 +13,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// Bulk import and export of the five importable record types as tables:
+// Bulk import and export of the six importable record types as tables:
 // CSV with a header row, or JSON. docs/records.md, "Import and export
 // formats", is the user's reference; the column tables below are its
 // source.
@@ -42,7 +42,7 @@ type Column struct {
 	Required bool   // the header must have it
 }
 
-// Kinds returns the five importable kinds in documentation order. The
+// Kinds returns the six importable kinds in documentation order. The
 // caller owns the result.
 func Kinds() []Kind {
 	out := make([]Kind, len(tableKinds))

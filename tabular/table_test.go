@@ -70,11 +70,13 @@ func TestKinds(t *testing.T) {
 			t.Errorf("LookupKind(%q) = %v, %v", k.Type, got.Name, ok)
 		}
 	}
-	if want := []string{"certificates", "pre-notifications", "confirmations", "trade-statistics", "production-statistics"}; !slices.Equal(names, want) {
+	if want := []string{"certificates", "pre-notifications", "confirmations", "trade-statistics", "production-statistics", "annual-reports"}; !slices.Equal(names, want) {
 		t.Errorf("names %q, want %q", names, want)
 	}
-	if !slices.Equal(types, protocol.BatchTypes) {
-		t.Errorf("types %q, want protocol.BatchTypes %q", types, protocol.BatchTypes)
+	// the batch types, then the annual reports, which an import publishes
+	// one per entry (a batch of them would be refused by older nodes)
+	if !slices.Equal(types, append(slices.Clone(protocol.BatchTypes), protocol.AnnualReportType)) {
+		t.Errorf("types %q, want protocol.BatchTypes %q and annual_report", types, protocol.BatchTypes)
 	}
 	if _, ok := LookupKind("notices"); ok {
 		t.Error("LookupKind(notices) succeeded")
@@ -116,7 +118,7 @@ func TestKindColumns(t *testing.T) {
 
 // TestImportExamples checks that the example files import.
 func TestImportExamples(t *testing.T) {
-	counts := map[string]int{"certificates": 7, "pre-notifications": 4, "confirmations": 4, "trade-statistics": 7, "production-statistics": 4}
+	counts := map[string]int{"certificates": 7, "pre-notifications": 4, "confirmations": 4, "trade-statistics": 7, "production-statistics": 4, "annual-reports": 2}
 	for _, k := range Kinds() {
 		file := filepath.Join(importExamplesDir, k.Name+".csv")
 		bodies, err := ReadTable(k, file, bytes.NewReader(readFile(t, file)), "")
@@ -168,6 +170,12 @@ func exampleBodies(t *testing.T, k Kind) [][]byte {
 		})
 	case protocol.TradeStatisticsType:
 		extra = append(extra, set("partner", "TW"))
+	case protocol.AnnualReportType: // a lone record: its correction names no item
+		extra[0] = set("supersedes", map[string]any{"seq": 41})
+		extra = append(extra, func(m map[string]any) {
+			set("sections.enforcement", "Line one, with a comma;\n\t\"line two\"  ")(m)
+			set("resolves", []any{"R11/IN/annual-report/missing", "R9/IN/BE/2025-Q2/7102.31"})(m)
+		}, func(m map[string]any) { delete(m, "resolves") })
 	}
 	for i, change := range extra {
 		unique := func(m map[string]any) { // a natural key of its own
@@ -181,6 +189,8 @@ func exampleBodies(t *testing.T, k Kind) [][]byte {
 				m["period"] = fmt.Sprintf("2025-Q%d", i+1)
 			case protocol.ProductionStatisticsType:
 				m["period"] = fmt.Sprintf("%d-H1", 2020+i)
+			case protocol.AnnualReportType:
+				m["year"] = 2010 + i
 			}
 		}
 		canon, _, err := canonicalRecord(k.Type, mutated(t, recordExamples[k.Type], unique))

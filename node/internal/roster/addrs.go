@@ -55,7 +55,7 @@ func (r *Roster) setPartnerAddrs(actor, code string, addrs []string) (Partner, e
 		l.AddrsSet(pid, Addrs(p))
 	}
 	r.cfg.Log.Info("partner addresses set", "partner", code, "override", strings.Join(p.AddrOverride, " "))
-	return partnerView(p, sc), nil
+	return r.partnerView(p, sc), nil
 }
 
 // checkPartnerAddrs validates an override for partner pid and returns it

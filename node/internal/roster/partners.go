@@ -23,6 +23,11 @@ type Partner struct {
 	Added        time.Time `json:"added"`
 	// Retired are the partner's earlier keys, oldest first.
 	Retired []RetiredKeyView `json:"retired,omitempty"`
+	// Standing says why the partner is no active participant today by
+	// the participant list ("VE was removed on 2012-07-01 (…)"), or is
+	// empty when it is one. It is pinned all the same: its records dated
+	// before still count.
+	Standing string `json:"standing,omitempty"`
 }
 
 // Operations are the operator's partner operations, as the node serves
@@ -69,7 +74,7 @@ func (r *Roster) addPartner(actor string, cardBytes []byte) (Partner, error) {
 		return Partner{}, err
 	}
 	r.cfg.Log.Info("partner pinned", "partner", p.Code, "fingerprint", sc.Fingerprint())
-	return partnerView(p, sc), nil
+	return r.partnerView(p, sc), nil
 }
 
 func (r *Roster) checkNewPartner(sc *protocol.SignedCard) error {
@@ -131,7 +136,7 @@ func (r *Roster) Partners() ([]Partner, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stored card of partner %s: %w", p.Code, err)
 		}
-		out = append(out, partnerView(p, sc))
+		out = append(out, r.partnerView(p, sc))
 	}
 	return out, nil
 }
@@ -161,10 +166,14 @@ func Addrs(p store.Partner) []string {
 	return sc.Card.Addrs
 }
 
-func partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
-	return Partner{
+func (r *Roster) partnerView(p store.Partner, sc *protocol.SignedCard) Partner {
+	v := Partner{
 		Code: p.Code, Name: sc.Card.Name, Fingerprint: sc.Fingerprint(), PeerID: sc.Card.PeerID,
 		AgeRecipient: sc.Card.AgeRecipient, Addrs: slices.Clone(sc.Card.Addrs), AddrOverride: p.AddrOverride, Paused: p.Paused, Added: p.Added,
 		Retired: retiredViews(p),
 	}
+	if r.cfg.Standing != nil {
+		v.Standing = r.cfg.Standing(p.Code)
+	}
+	return v
 }

@@ -44,5 +44,5 @@ func (r *Roster) pausePartner(actor, code string, paused bool) (Partner, error) 
 	}
 	r.cfg.Event("partner_"+verb+"d", map[string]any{"partner": code})
 	r.cfg.Log.Info("partner "+verb+"d", "partner", code)
-	return partnerView(p, sc), nil
+	return r.partnerView(p, sc), nil
 }

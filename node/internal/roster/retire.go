@@ -79,7 +79,7 @@ func (r *Roster) repinPartner(actor, code string, cardBytes []byte, validThrough
 	r.cfg.Log.Warn("partner re-pinned after a compromise", "partner", p.Code, "old", old.Key.Fingerprint(),
 		"new", sc.Fingerprint(), "valid_through", validThrough, "taken_out", taken)
 	r.cfg.Event("partner_repinned", map[string]any{"partner": p.Code, "valid_through": validThrough, "taken_out": taken})
-	return RepinResult{Partner: partnerView(p, sc), OldFingerprint: old.Key.Fingerprint(), ValidThrough: validThrough, TakenOut: taken}, nil
+	return RepinResult{Partner: r.partnerView(p, sc), OldFingerprint: old.Key.Fingerprint(), ValidThrough: validThrough, TakenOut: taken}, nil
 }
 
 // checkSuccessor refuses a new card that is not a new key for old's code.

@@ -24,6 +24,9 @@ type Config struct {
 	Event func(kind string, fields map[string]any)
 	// Count adds to one of the node's counters (rejected_retired_key, ...).
 	Count func(name string, n uint64)
+	// Standing says why a code is no active participant today by the
+	// participant list in use, or "" when it is; nil says nothing.
+	Standing func(code string) string
 }
 
 // Listener is told of each change to the roster, after the new snapshot

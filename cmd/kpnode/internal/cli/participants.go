@@ -142,8 +142,12 @@ func printMembershipNotes(e *env, l node.ParticipantList) {
 		fmt.Fprintf(e.Out, "Applied %s (%d updates, sha256 %.12s…) %s by %s\n", f.File, f.Updates, f.SHA256, stamp(f.Applied), f.By)
 	}
 	for _, ig := range l.Ignored {
-		fmt.Fprintf(e.Out, "Ignored: partner %s's record seq %d (%s %s from %s): %s\n",
-			ig.Partner, ig.Seq, ig.Update.Participant, ig.Update.Change, ig.Update.Effective, ig.Reason)
+		what := "record"
+		if ig.Type == protocol.NoticeType {
+			what = "notice"
+		}
+		fmt.Fprintf(e.Out, "Ignored: partner %s's %s seq %d (%s %s from %s): %s\n",
+			ig.Partner, what, ig.Seq, ig.Update.Participant, ig.Update.Change, ig.Update.Effective, ig.Reason)
 	}
 }
 

@@ -108,6 +108,9 @@ func addPartner(e *env, c *client, args []string) error {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	fmt.Fprintf(e.Out, "Pinned partner %s (%s), fingerprint %s\n", p.Code, p.Name, p.Fingerprint)
+	if p.Standing != "" {
+		fmt.Fprintf(e.Err, "warning: %s: by the participant list today it is no active participant; its records dated before still count (kpnode participants)\n", p.Standing)
+	}
 	return nil
 }
 
@@ -131,7 +134,15 @@ func listPartners(e *env, c *client, asJSON bool) error {
 		}
 		rows = append(rows, []string{p.Code, p.Name, p.Fingerprint, stamp(p.Added), state, dialAddrs(p)})
 	}
-	return table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "ADDED", "LINK", "ADDRESSES"}, rows)
+	if err := table(e.Out, []string{"CODE", "NAME", "FINGERPRINT", "ADDED", "LINK", "ADDRESSES"}, rows); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Standing != "" {
+			fmt.Fprintf(e.Out, "Note: %s (participant list as of today)\n", p.Standing)
+		}
+	}
+	return nil
 }
 
 func removePartner(e *env, c *client, args []string) error {

@@ -13,6 +13,7 @@ const KINDS = [
   ['confirmations', 'Import confirmations'],
   ['trade-statistics', 'Trade statistics (quarterly)'],
   ['production-statistics', 'Production statistics (half-yearly)'],
+  ['annual-reports', 'Annual reports (one row per report)'],
 ];
 
 export async function importPage(view, ctx) {
@@ -40,7 +41,7 @@ export async function importPage(view, ctx) {
     field('File', file, ['A CSV file (first line: the column names) or a JSON file, in the ', el('a', { href: '#/reference?section=16.', id: 'formats-link' }, 'record formats'), ' this node accepts. Each line is checked first; if any line is wrong, nothing is imported.']),
     filesBox,
     to.node,
-    el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named). A ticked partner that is not party to a record is refused.'),
+    el('p', { class: 'muted', id: 'import-to-help' }, 'Leave every partner unticked to send each record to the partners party to it (a certificate to its destination, a confirmation to the exporting authority, statistics to the partner named; an annual report to every partner). A ticked partner that is not party to a record is refused.'),
     el('label', { class: 'check', for: nonParty.id }, nonParty, ' Also send to ticked partners that are not party to a record'),
     el('p', { class: 'warning', id: 'import-non-party-help' }, 'Only with your authority\'s agreement: a partner not party to a record (neither its destination, nor its source, nor the partner its statistics name) then reads a record it has no part in, and cannot unread it. Such an import is recorded in the audit log with those partners.'),
     el('label', { class: 'check', for: dry.id }, dry, ' Only check the file; do not publish anything'),
@@ -51,7 +52,7 @@ export async function importPage(view, ctx) {
     upload({ kind: kind.value, file: file.files[0], chosen, to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
-    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries. Importing the same file twice adds nothing. To issue one certificate, ', el('a', { href: '#/certificate', id: 'certificate-link' }, 'fill in its form'), '.'),
+    el('p', {}, 'Import records as your office keeps them. They are published to the partners you choose, packed into a few entries (annual reports one entry each). Importing the same file twice adds nothing. To issue one certificate, ', el('a', { href: '#/certificate', id: 'certificate-link' }, 'fill in its form'), '.'),
     section('The file', form),
     section('Unit-value table', el('p', {}, 'The unit-value rule (R8) compares each certificate line with a reference price per carat for its origin and HS code. Load the WGDE\'s Valuation Data Matrix here when it is updated; preview it first.'),
       valuationForm(ctx)));

@@ -56,7 +56,7 @@ function files(fs) {
 function ignored(us) {
   if (!us.length) return empty('None: every update held was applied.');
   return table(['Partner', 'Record', 'Participant', 'Change', 'Effective', 'Why it changed nothing'], us.map((u) => row([
-    u.partner, el('a', { href: '#/records/' + encodeURIComponent(u.partner) + '/' + u.seq }, 'seq ' + u.seq),
+    u.partner, el('a', { href: '#/records/' + encodeURIComponent(u.partner) + '/' + u.seq }, (u.type === 'notice' ? 'notice seq ' : 'seq ') + u.seq),
     u.update.participant, u.update.change, u.update.effective, u.reason,
   ])), { id: 'participants-ignored' });
 }
