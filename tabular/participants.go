@@ -68,7 +68,7 @@ func ReadParticipantUpdates(file string, r io.Reader) (*ParticipantUpdates, erro
 	if n := bytes.Count(data, []byte("\n")); n > MaxParticipantUpdateRows+1 {
 		return nil, fileError(file, fmt.Sprintf("has %d lines, at most %d updates are read from one file", n, MaxParticipantUpdateRows))
 	}
-	tab, errs := readCSVTable(tk, file, data, "", nil)
+	tab, errs := readCSVTable(tk, file, data, ReadOptions{})
 	if len(errs) > 0 {
 		sortRowErrors(errs)
 		for i := range errs {
