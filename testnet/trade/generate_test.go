@@ -341,7 +341,7 @@ func TestOptions(t *testing.T) {
 		want string
 	}{
 		{Options{Participants: five}, "now:"},
-		{Options{Participants: five, Now: now, Days: 91}, "days:"},
+		{Options{Participants: five, Now: now, Days: MaxDays + 1}, "days:"},
 		{Options{Participants: five, Now: now, Scale: -1}, "scale:"},
 		{Options{Participants: five, Now: now, Anomalies: -1}, "anomalies:"},
 		{Options{Now: now}, "participants:"},

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kpnode/kpnode/protocol"
+
 	"github.com/kpnode/kpnode/reconcile"
 )
 
@@ -28,9 +30,8 @@ type injections struct {
 	list     []*anomaly
 	baseline book                          // the clean statistics, to choose cells from
 	cells    map[pairCell]bool             // mirror comparisons taken (R9, R10, R11)
-	earlier  map[string]bool               // reporters given an earlier quarter (R11 change) …
-	earlyTo  map[string]bool               // … and the partners they sent it to
-	gaps     map[string]bool               // reporters given a missing quarter (R11 missing) …
+	skipped  map[string]protocol.Quarter   // reporters that skip a quarter of the window (R11 missing)
+	gaps     map[string]bool               // reporters given a missing quarter before the window (R11 missing) …
 	gapsTo   map[string]bool               // … and the partners they sent the quarter before it to
 	noReport map[string]bool               // nodes whose annual report is missing (R11 missing)
 	halves   map[half]bool                 // production figures taken (R12)
@@ -51,7 +52,7 @@ type injector struct {
 // a rule once it has nothing left to inject into.
 func (g *generator) inject() error {
 	g.inj = injections{
-		baseline: g.statistics(), cells: map[pairCell]bool{}, earlier: map[string]bool{}, earlyTo: map[string]bool{},
+		baseline: g.statistics(), cells: map[pairCell]bool{}, skipped: map[string]protocol.Quarter{},
 		gaps: map[string]bool{}, gapsTo: map[string]bool{}, noReport: map[string]bool{},
 		halves: map[half]bool{}, outliers: map[groupKey]int{}, watched: map[string]bool{}, forged: map[string]bool{},
 	}
@@ -107,7 +108,9 @@ func (g *generator) expected(stats book) []Expected {
 	for _, a := range g.inj.list {
 		all = append(all, a.expect()...)
 	}
-	all = append(all, g.mirrorExpected(stats)...)
+	vs := g.views(stats)
+	all = append(all, g.mirrorExpected(vs)...)
+	all = append(all, g.changeExpected(vs)...)
 	byID := map[string]Expected{}
 	for _, e := range all {
 		if have, ok := byID[e.ID]; ok {
