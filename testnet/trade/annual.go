@@ -50,7 +50,8 @@ func reportDue(year int) time.Time { return time.Date(year+1, time.April, 1, 0, 
 
 // annualReports returns every node's reports to its partners: those of
 // reportYears, or, for a node given a missing report, those before the
-// latest due (the year before it when there are none).
+// latest due (the year before it when there are none) and the one falling
+// due within two weeks, if any.
 func (g *generator) annualReports() []Item {
 	var out []Item
 	years := reportYears(g.cal.from, g.cal.now)
@@ -61,9 +62,9 @@ func (g *generator) annualReports() []Item {
 		}
 		ys := years
 		if g.inj.noReport[p] {
-			ys = []int{last - 1}
-			if last > years[0] {
-				ys = years[:slices.Index(years, last)]
+			ys = slices.DeleteFunc(slices.Clone(years), func(y int) bool { return y == last })
+			if last == years[0] {
+				ys = append([]int{last - 1}, ys...)
 			}
 		}
 		for _, y := range ys {

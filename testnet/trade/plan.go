@@ -80,6 +80,9 @@ type Plan struct {
 	// Questions are the unanswered questionnaires each asker must show
 	// (questionnaires.go), by asker; empty without anomalies.
 	Questions []ExpectedQuestions `json:"questions"`
+	// Calendar is what each node's submission calendar must show late
+	// and missing (truth_calendar.go), by node, party and obligation.
+	Calendar []ExpectedCalendar `json:"calendar"`
 }
 
 // generator holds the state of one Generate call.
@@ -123,11 +126,13 @@ func Generate(o Options) (*Plan, error) {
 	items = append(items, g.extra...)
 	queries, questions := g.questionnaires()
 	items = append(items, queries...)
+	cal := calendarTruth(items, g.cal.now)
 	if err := encodeItems(items); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(items, compareItems)
-	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats), Questions: questions}, nil
+	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats), Questions: questions,
+		Calendar: cal}, nil
 }
 
 // compareItems orders items by step, then in runs of one author, type and
