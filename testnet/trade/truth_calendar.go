@@ -187,7 +187,9 @@ func CompareCalendar(exp []ExpectedCalendar, observer string, got reconcile.Cale
 				return
 			}
 		}
-	}, func(a, b ExpectedCalendar) int { return cmp.Or(cmp.Compare(a.Party, b.Party), cmp.Compare(a.Obligation, b.Obligation)) })
+	}, func(a, b ExpectedCalendar) int {
+		return cmp.Or(cmp.Compare(a.Party, b.Party), cmp.Compare(a.Obligation, b.Obligation))
+	})
 	for _, w := range rest {
 		probs = append(probs, calendarProblem(observer, w.Party, w.Obligation, nil, nil, w))
 	}
