@@ -36,9 +36,13 @@ type Truth struct {
 	// Questions are the questionnaires each asker must show.
 	Questions []ExpectedQuestions `json:"questions"`
 	// Calendar is what each node's submission calendar must show late
-	// and missing; nil in a version 3 truth, which checks no calendar.
+	// and missing (from version 4; a version 3 truth checks no calendar).
 	Calendar []ExpectedCalendar `json:"calendar,omitempty"`
 }
+
+// ChecksCalendar reports whether t says what the calendars must show:
+// version 4 on.
+func (t *Truth) ChecksCalendar() bool { return t.Version >= 4 }
 
 // Truth returns the plan's ground truth.
 func (p *Plan) Truth() *Truth {

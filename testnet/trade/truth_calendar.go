@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -109,7 +110,7 @@ func calendarTruth(items []Item, now time.Time) []ExpectedCalendar {
 		}
 	}
 	obs := obligations()
-	var out []ExpectedCalendar
+	out := []ExpectedCalendar{}
 	for k, periods := range held {
 		if e, ok := judge(obs[k.ob], periods, now); ok {
 			e.Observer, e.Party = k.observer, k.party
@@ -222,5 +223,24 @@ func (e ExpectedCalendar) check() error {
 	case len(e.Late)+len(e.Missing) == 0:
 		return fmt.Errorf("%s's %s at %s: neither late nor missing periods", e.Party, e.Obligation, e.Observer)
 	}
+	for _, p := range slices.Concat(e.Late, e.Missing) {
+		if !validPeriod(obligations()[i], p) {
+			return fmt.Errorf("%s's %s at %s: %q is not a period of it", e.Party, e.Obligation, e.Observer, p)
+		}
+	}
 	return nil
+}
+
+// validPeriod reports whether s names a period of o, as o.period writes it.
+func validPeriod(o obligation, s string) bool {
+	switch o.perYear {
+	case 4:
+		_, err := protocol.ParseQuarter(s)
+		return err == nil
+	case 2:
+		_, err := protocol.ParseHalf(s)
+		return err == nil
+	}
+	y, err := strconv.Atoi(s)
+	return err == nil && len(s) == 4 && y > 0
 }
