@@ -28,7 +28,8 @@ type anomaly struct {
 // two of them interfere.
 type injections struct {
 	list     []*anomaly
-	baseline book                          // the clean statistics, to choose cells from
+	baseline book                          // the clean statistics, to choose cells from …
+	baseKeys []cell                        // … and their cells in order
 	cells    map[pairCell]bool             // mirror comparisons taken (R9, R10, R11)
 	skipped  map[string]protocol.Quarter   // reporters that skip a quarter of the window (R11 missing)
 	gaps     map[string]bool               // reporters given a missing quarter before the window (R11 missing) …
@@ -56,6 +57,7 @@ func (g *generator) inject() error {
 		gaps: map[string]bool{}, gapsTo: map[string]bool{}, noReport: map[string]bool{},
 		halves: map[half]bool{}, outliers: map[groupKey]int{}, watched: map[string]bool{}, forged: map[string]bool{},
 	}
+	g.inj.baseKeys = g.inj.baseline.keys()
 	rules := g.injectors()
 	counts := make([]int, len(rules)) // -1 once a rule has nothing left
 	done := 0

@@ -25,7 +25,7 @@ import (
 // is still free and whose quarter both sides submit, in a fixed order.
 func (g *generator) exportCells() []cell {
 	var out []cell
-	for _, k := range g.inj.baseline.keys() {
+	for _, k := range g.inj.baseKeys {
 		if k.flow == protocol.FlowExport && g.inj.baseline[k].carats > 0 && g.free(k) {
 			out = append(out, k)
 		}
@@ -111,7 +111,7 @@ func (g *generator) injectPeriods(k int) bool {
 // certificates (R10) at the reporter and its partner.
 func (g *generator) injectChange() bool {
 	var cells []cell
-	for _, k := range g.inj.baseline.keys() {
+	for _, k := range g.inj.baseKeys {
 		prev := k
 		prev.q = k.q.Prev()
 		if g.inj.baseline[k].carats > 0 && g.inj.baseline[prev].carats > 0 && g.free(k) && g.free(prev) {
@@ -210,7 +210,7 @@ func quarterDue(q protocol.Quarter, months int) time.Time {
 // reporters returns the reporters of the clean statistics, sorted.
 func (g *generator) reporters() []string {
 	var out []string
-	for _, k := range g.inj.baseline.keys() {
+	for _, k := range g.inj.baseKeys {
 		if len(out) == 0 || out[len(out)-1] != k.reporter {
 			out = append(out, k.reporter)
 		}
@@ -235,7 +235,7 @@ func (g *generator) reserved(r string, q protocol.Quarter) bool {
 func (g *generator) skipBefore() bool {
 	var reporters []string
 	rows := map[string][]cell{}
-	for _, k := range g.inj.baseline.keys() {
+	for _, k := range g.inj.baseKeys {
 		_, skips := g.inj.skipped[k.reporter]
 		if skips || g.inj.gaps[k.reporter] || g.inj.gapsTo[k.reporter] || g.inj.gaps[k.partner] || g.inj.baseline[k].carats == 0 {
 			continue

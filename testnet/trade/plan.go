@@ -97,6 +97,9 @@ type generator struct {
 	inj    injections
 	// noticeSeq numbers the notices' references.
 	noticeSeq int
+	// own sums the own-origin exports of ships[:ownN] (ownExports).
+	own  map[ownKey]protocol.Carats
+	ownN int
 }
 
 // Generate draws the trade that o describes, injects the anomalies and

@@ -154,21 +154,31 @@ type half struct {
 	h        protocol.Half
 }
 
+// ownKey names a sum of ownExports.
+type ownKey struct {
+	producer, observer string
+	h                  protocol.Half
+}
+
 // ownExports sums the certificates of producer p's own origin issued in h
 // that observer holds (all of them for p itself, those to observer for
-// anyone else), as rule R12 does.
+// anyone else), as rule R12 does. The sums are kept up to date with the
+// shipments added since the last call, so that asking is cheap however
+// often anomalies ask; a shipment must be complete when added.
 func (g *generator) ownExports(p string, h protocol.Half, observer string) protocol.Carats {
-	var sum protocol.Carats
-	for _, s := range g.ships {
-		if s.issuer != p || len(s.origin) != 1 || s.origin[0] != p || protocol.HalfOf(s.issued) != h {
+	if g.own == nil {
+		g.own = map[ownKey]protocol.Carats{}
+	}
+	for ; g.ownN < len(g.ships); g.ownN++ {
+		s := g.ships[g.ownN]
+		if len(s.origin) != 1 || s.origin[0] != s.issuer {
 			continue
 		}
-		if observer == p || s.dest == observer {
-			c, _ := s.totals()
-			sum += c
-		}
+		c, _ := s.totals()
+		g.own[ownKey{s.issuer, s.issuer, protocol.HalfOf(s.issued)}] += c
+		g.own[ownKey{s.issuer, s.dest, protocol.HalfOf(s.issued)}] += c
 	}
-	return sum
+	return g.own[ownKey{p, observer, h}]
 }
 
 // production returns each producer's production statistics for every

@@ -2,7 +2,11 @@ package trade
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // TestYearMatchesTruth replays a year, and two, of trade with and without
@@ -27,5 +31,129 @@ func TestYearMatchesTruth(t *testing.T) {
 			s := checkPlan(t, p)
 			t.Logf("%d items, %d expected findings\n%s", len(p.Items), len(p.Expected), s)
 		})
+	}
+}
+
+// TestYearShape checks a year of trade on five nodes: every trading
+// partner reports every quarter of the window to the other (one reporter
+// skips one, the injected missing quarter), producers report every
+// half-year, every node sends the annual report of every year due (one
+// misses the latest), anomalies fall in every quarter of the window, and
+// the calendar truth names late statistics, the missing quarter and the
+// missing annual report.
+func TestYearShape(t *testing.T) {
+	now := mustTime(nows[0])
+	p := mustGenerate(t, Options{Participants: five, Links: mesh(five), Days: 365, Seed: 7, Anomalies: 36, Now: now})
+	cal := newCalendar(now, 365)
+	quarters := map[string]bool{} // "reporter/partner/quarter" reported
+	halves := map[string]bool{}   // "producer/half"
+	reports := map[string]bool{}  // "reporter/year"
+	issued := map[string]protocol.Date{}
+	for _, v := range parseAll(t, p) {
+		switch r := v.(type) {
+		case *protocol.TradeStatistics:
+			quarters[r.Reporter+"/"+r.Partner+"/"+r.Period.String()] = true
+		case *protocol.ProductionStatistics:
+			halves[r.Reporter+"/"+r.Period.String()] = true
+		case *protocol.AnnualReport:
+			reports[fmt.Sprintf("%s/%d", r.Reporter, r.Year)] = true
+		case *protocol.Certificate:
+			issued[r.Issuer+"/"+r.Number] = r.Issued
+		}
+	}
+	skipped, noReport := injectedGaps(t, p)
+	var absent []string
+	for _, a := range five {
+		for _, b := range five {
+			for _, q := range cal.quarters() {
+				if k := a + "/" + b + "/" + q.String(); a != b && !quarters[k] {
+					absent = append(absent, k)
+				}
+			}
+		}
+	}
+	if len(cal.quarters()) < 4 || len(absent) != len(five)-1 || !strings.HasPrefix(absent[0], skipped[0]+"/") {
+		t.Errorf("quarters %v: unreported %v, want only the skipped quarter of %v", cal.quarters(), absent, skipped)
+	}
+	for _, prod := range []string{"BW", "ZA"} {
+		for _, h := range cal.halves() {
+			if !halves[prod+"/"+h.String()] {
+				t.Errorf("no production of %s for %s", prod, h)
+			}
+		}
+	}
+	years := reportYears(cal.from, now)
+	for _, c := range five {
+		for _, y := range years {
+			if got := reports[fmt.Sprintf("%s/%d", c, y)]; got == (c == noReport && y == lastDue(years, now)) {
+				t.Errorf("annual report of %s for %d: sent %v (missing report: %s)", c, y, got, noReport)
+			}
+		}
+	}
+	checkAnomalyQuarters(t, p, issued, cal)
+	checkYearCalendar(t, p, skipped[0], noReport)
+}
+
+// injectedGaps returns the reporters of the missing trade statistics and
+// the node of the missing annual report, from the truth.
+func injectedGaps(t *testing.T, p *Plan) (skipped []string, noReport string) {
+	t.Helper()
+	for _, e := range p.Expected {
+		parts := strings.Split(e.ID, "/")
+		switch {
+		case e.Rule == "R11" && len(parts) == 4 && parts[2] == "trade-statistics":
+			skipped = append(skipped, parts[1])
+		case e.Rule == "R11" && len(parts) == 4 && parts[2] == "annual-report":
+			noReport = parts[1]
+		}
+	}
+	if len(skipped) != 1 || noReport == "" {
+		t.Fatalf("missing statistics of %v and annual report of %q: want one of each", skipped, noReport)
+	}
+	return skipped, noReport
+}
+
+// checkAnomalyQuarters checks that the injected shipments (R1–R8) and
+// statistics (R10) fall in every quarter of the window.
+func checkAnomalyQuarters(t *testing.T, p *Plan, issued map[string]protocol.Date, cal calendar) {
+	t.Helper()
+	in := map[protocol.Quarter]bool{}
+	for _, e := range p.Expected {
+		parts := strings.Split(e.ID, "/")
+		switch {
+		case e.Rule == "R10":
+			q, _ := protocol.ParseQuarter(parts[4])
+			in[q] = true
+		case len(e.Rule) == 2 && e.Rule != "R9" && len(parts) >= 3:
+			if d, ok := issued[parts[1]+"/"+parts[2]]; ok {
+				in[protocol.QuarterOf(d)] = true
+			}
+		}
+	}
+	for q := protocol.QuarterOf(cal.from); q.Compare(cal.cur) <= 0; q = q.Next() {
+		if !in[q] {
+			t.Errorf("no anomaly in %s (anomalies in %v)", q, in)
+		}
+	}
+}
+
+// checkYearCalendar checks that the calendar truth holds late trade
+// statistics, the skipped quarter and the missing annual report, at the
+// reporter and its partners.
+func checkYearCalendar(t *testing.T, p *Plan, skipped, noReport string) {
+	t.Helper()
+	late, missing := map[string]int{}, map[string][]string{}
+	for _, c := range p.Calendar {
+		late[c.Obligation] += len(c.Late)
+		if len(c.Missing) > 0 {
+			missing[c.Party+"/"+c.Obligation] = append(missing[c.Party+"/"+c.Obligation], c.Observer)
+		}
+	}
+	if late[protocol.TradeStatisticsType] == 0 || late[protocol.ProductionStatisticsType] == 0 || late[protocol.AnnualReportType] == 0 {
+		t.Errorf("late periods by obligation %v: want some of each", late)
+	}
+	want := map[string][]string{skipped + "/trade_statistics": five, noReport + "/annual_report": five}
+	if !reflect.DeepEqual(missing, want) {
+		t.Errorf("missing periods at %v, want %v", missing, want)
 	}
 }
