@@ -286,7 +286,7 @@ func printCheck(w io.Writer, rep *testnet.Report, truth bool) error {
 		fmt.Fprintln(w, "PROBLEM:", p)
 	}
 	if rep.OK {
-		fmt.Fprintln(w, "OK: every entry everywhere, every chain verified, no equivocation, findings as expected.")
+		fmt.Fprintln(w, "OK: every entry everywhere, every chain verified, no equivocation, findings, questionnaires and calendars as expected.")
 	}
 	return nil
 }
