@@ -273,6 +273,8 @@ func TestWindow(t *testing.T) {
 		{"2026-05-14T10:00:00Z", 30, "2026-03-18", "2026-Q1"}, // 14 days of Q1
 		{"2026-04-10T10:00:00Z", 30, "2026-02-25", "2026-Q1"}, // 45 days
 		{"2026-01-02T10:00:00Z", 1, "2025-11-19", "2025-Q4"},
+		{"2026-01-02T10:00:00Z", 365, "2025-01-03", "2025-Q4"},
+		{"2026-05-14T10:00:00Z", MaxDays, "2024-05-15", "2026-Q1"},
 	}
 	for _, c := range cases {
 		p := mustGenerate(t, Options{Participants: five, Now: mustTime(c.now), Days: c.days})
