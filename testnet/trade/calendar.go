@@ -9,7 +9,7 @@ import (
 // Window shape (see Options.Days).
 const (
 	minWindowDays = 45 // R2 needs certificates 33..44 days old
-	minStatDays   = 14 // days of the statistics quarter inside the window
+	minStatDays   = 14 // days of the last statistics quarter inside the window
 	maxTransit    = 10 // days from issue to receipt, at most
 )
 

@@ -37,7 +37,7 @@
 // lines from below and industrial ones from above only). The issuer sends the certificate and, for
 // most shipments, a pre-notification to the importer; the importer
 // confirms receipt 1 to 10 days after issue. Goods issued in the
-// statistics quarter have all arrived by today; later ones may still be in
+// statistics quarters have all arrived by today; later ones may still be in
 // transit (never longer than 10 days, well within the 30 days after which a
 // shipment counts as unconfirmed). Validity spans are 45 to 90 days, moved
 // away from expiring while the load runs.

@@ -8,7 +8,7 @@ import (
 
 // Unanswered questionnaires. When anomalies are injected, every node with
 // partners sends its first partner (in code order) one Data Anomaly
-// Questionnaire query about the statistics quarter, due 30 days before
+// Questionnaire query about the last statistics quarter, due 30 days before
 // Now, which nobody answers: overdue at the asker from Now to two weeks
 // later (whatever anomaly_query_grace_days up to 30 the asker uses).
 // They draw nothing from the random source, so the rest of the plan is
