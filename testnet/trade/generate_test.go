@@ -202,16 +202,20 @@ func rulesOf(p *Plan) []string {
 // TestDeterministic checks that the same options give byte-identical plans
 // and another seed another plan.
 func TestDeterministic(t *testing.T) {
-	o := Options{Participants: five, Links: mesh(five), Days: 30, Seed: 42, Anomalies: 20, Now: mustTime(nows[0])}
-	a, b := mustGenerate(t, o), mustGenerate(t, o)
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	if !bytes.Equal(ja, jb) || !reflect.DeepEqual(a, b) {
-		t.Fatal("two plans of the same options differ")
-	}
-	o.Seed++
-	if c, _ := json.Marshal(mustGenerate(t, o)); bytes.Equal(ja, c) {
-		t.Fatal("plans of different seeds are identical")
+	for _, o := range []Options{
+		{Participants: five, Links: mesh(five), Days: 30, Seed: 42, Anomalies: 20, Now: mustTime(nows[0])},
+		{Participants: topologies[0].parts, Links: topologies[0].links, Days: 365, Seed: 42, Anomalies: 24, Now: mustTime(nows[1])},
+	} {
+		a, b := mustGenerate(t, o), mustGenerate(t, o)
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) || !reflect.DeepEqual(a, b) {
+			t.Fatalf("%d days: two plans of the same options differ", o.Days)
+		}
+		o.Seed++
+		if c, _ := json.Marshal(mustGenerate(t, o)); bytes.Equal(ja, c) {
+			t.Fatalf("%d days: plans of different seeds are identical", o.Days)
+		}
 	}
 }
 
