@@ -67,8 +67,8 @@
 // historic suspension) that name nothing any certificate involves, and
 // their annual report for every year due in the window (see annual.go).
 // With anomalies, every node also sends its first partner a Data Anomaly
-// Questionnaire query long overdue that nobody answers
-// (questionnaires.go; Plan.Questions). Plan.Calendar says what each
+// Questionnaire query long overdue that nobody answers, and its second
+// partner one that partner answers (questionnaires.go; Plan.Questions). Plan.Calendar says what each
 // node's submission calendar must show late and missing
 // (truth_calendar.go): the whole window is published at the load, so
 // every submission of a period already due is late.

@@ -18,7 +18,8 @@ const (
 	stepPreNotifications = 1 // pre-notifications, after their certificates
 	stepConfirmations    = 2 // import confirmations, after their certificates
 	stepDuplicates       = 3 // confirmations recorded a second time (R4)
-	stepReports          = 4 // statistics, production and notices
+	stepReports          = 4 // statistics, production, notices and anomaly queries
+	stepAnswers          = 5 // answers to anomaly queries, after their queries
 )
 
 // Item is one record to publish.
@@ -35,6 +36,12 @@ type Item struct {
 	// before those with a higher one (a certificate before its
 	// confirmation); items of the same Step may go in any order.
 	Step int `json:"step"`
+	// Answers, on an anomaly answer, is the Reference of the query it
+	// answers, an anomaly query item of the plan authored by the answer's
+	// audience. The record names that query by its entry, which only
+	// publishing tells: the publisher sets the record's query.seq to the
+	// query's sequence number in its author's feed (see [AnswerTo]).
+	Answers string `json:"answers,omitempty"`
 
 	body any // the record before encoding
 }
