@@ -2,8 +2,8 @@
 # make demo: a testnet of five participants (IN, BE, AE, ZA, BW) on
 # loopback, fully meshed, loaded with a year of generated trade with
 # injected anomalies (among them a quarter of statistics and an annual
-# report never sent, and unanswered questionnaires; a year loads in
-# seconds). Prints each node's dashboard (with a one-time sign-in
+# report never sent, and questionnaires answered and unanswered; a year
+# loads in seconds). Prints each node's dashboard (with a one-time sign-in
 # link) and a few commands to try; runs until Ctrl-C, then stops every
 # node and removes the testnet's directory.
 set -euo pipefail
