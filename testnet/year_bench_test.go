@@ -11,8 +11,8 @@ import (
 
 // BenchmarkGenerateKP generates the trade of the whole network
 // (--participants kp --topology trade: 67 nodes, 163 links) without
-// running a node, for 90, 365 and 730 days with the default anomalies of
-// a load per 90 days: the cost of `testnet load` before it publishes.
+// running a node, for 90, 365 and 730 days with 12 anomalies per 90 days
+// (the CLI's default): the cost of `testnet load` before it publishes.
 // Besides time and allocations per plan it reports the plan's records
 // and the heap the plan holds once generated (plan-MiB), the generator's
 // memory that outlives it.
