@@ -59,7 +59,7 @@ soak: build ## five nodes for SOAK_MINUTES (default 60) at a year's trade compre
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
-demo: ## a five-participant testnet (IN BE AE ZA BW) with 90 days of trade and dashboards; Ctrl-C stops it (the first run builds for minutes, with progress)
+demo: ## a five-participant testnet (IN BE AE ZA BW) with a year of trade and dashboards; Ctrl-C stops it (the first run builds for minutes, with progress)
 	GO=$(GO) ./scripts/build-progress.sh $(BIN) -trimpath -ldflags "$(STAMP)"
 	./scripts/demo.sh
 

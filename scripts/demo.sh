@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a testnet of five participants (IN, BE, AE, ZA, BW) on
-# loopback, fully meshed, loaded with 90 days of generated trade with
-# injected anomalies. Prints each node's dashboard (with a one-time sign-in
+# loopback, fully meshed, loaded with a year of generated trade with
+# injected anomalies (among them a quarter of statistics and an annual
+# report never sent, and questionnaires answered and unanswered; a year
+# loads in seconds). Prints each node's dashboard (with a one-time sign-in
 # link) and a few commands to try; runs until Ctrl-C, then stops every
 # node and removes the testnet's directory.
 set -euo pipefail
@@ -24,8 +26,8 @@ trap cleanup EXIT INT TERM
 echo "== kpnode testnet up --participants IN,BE,AE,ZA,BW --topology full"
 "$kp" testnet up --dir "$tn" --participants IN,BE,AE,ZA,BW --topology full
 echo
-echo "== kpnode testnet load --days 90 --seed 1 --anomalies 12"
-"$kp" testnet load --dir "$tn" --days 90 --seed 1 --anomalies 12
+echo "== kpnode testnet load --days 365 --seed 1 --anomalies 36"
+"$kp" testnet load --dir "$tn" --days 365 --seed 1 --anomalies 36
 echo
 echo "== kpnode testnet check (waits until every node holds everything, then judges)"
 "$kp" testnet check --dir "$tn" || echo "(the check reported problems: see above)"
@@ -39,6 +41,8 @@ echo
 echo "Try, in another terminal:"
 echo "  $kp status --home $tn/in"
 echo "  $kp findings --home $tn/be"
+echo "  $kp calendar --home $tn/ae      # who owes what: late and missing submissions"
+echo "  $kp questionnaires --home $tn/za"
 echo "  $kp testnet chaos partition IN,BE AE,ZA,BW --dir $tn ; $kp testnet chaos heal --dir $tn"
 echo "  $kp testnet chaos kill ZA --dir $tn ; $kp testnet chaos start ZA --dir $tn"
 echo "  $kp testnet check --dir $tn"

@@ -171,6 +171,13 @@ func (n *Network) checkMember(ctx context.Context, m *Member, truth *trade.Truth
 			return nr, nil, err
 		}
 		probs = append(probs, qp...)
+		if truth.ChecksCalendar() {
+			cp, err := n.checkCalendar(ctx, m, truth.Calendar)
+			if err != nil {
+				return nr, nil, err
+			}
+			probs = append(probs, cp...)
+		}
 		expected = truth.Expected
 		if expected == nil {
 			expected = []Expected{} // a truth without findings still checks that none are raised

@@ -73,8 +73,16 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadResult, error) 
 		return nil, err
 	}
 	done := 0
+	queries := map[string]uint64{} // "asker reference" → the query's seq
 	for _, c := range chunks(plan.Items) {
-		if err := n.publishChunk(ctx, c); err != nil {
+		if err := answerQuery(c, queries); err != nil {
+			return nil, err
+		}
+		seq, err := n.publishChunk(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := noteQuery(c, seq, queries); err != nil {
 			return nil, err
 		}
 		res.Requests++
@@ -168,32 +176,78 @@ func sameRun(a, b trade.Item) bool {
 }
 
 // publishChunk publishes one run of items through its author's API,
-// retrying while the author does not answer.
-func (n *Network) publishChunk(ctx context.Context, c chunk) error {
+// retrying while the author does not answer. It returns the sequence
+// number of a record published directly (0 for an import).
+func (n *Network) publishChunk(ctx context.Context, c chunk) (uint64, error) {
 	it := c.items[0]
 	m, err := n.Member(it.Author)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	path, body, err := request(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	deadline := time.Now().Add(retryFor)
 	for {
-		err := n.call(ctx, m, "POST", path, body, nil)
+		var out struct {
+			Seq uint64 `json:"seq"`
+		}
+		var dst any // an import answers with its report
+		if !c.asImport {
+			dst = &out
+		}
+		err := n.call(ctx, m, "POST", path, body, dst)
 		if err == nil || isRefusal(err) || time.Now().After(deadline) {
 			if err != nil {
-				return fmt.Errorf("%s publishes %d %s item(s) to %s: %w", m.Code, len(c.items), it.Type, strings.Join(it.To, ","), err)
+				return 0, fmt.Errorf("%s publishes %d %s item(s) to %s: %w", m.Code, len(c.items), it.Type, strings.Join(it.To, ","), err)
 			}
-			return nil
+			return out.Seq, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// noteQuery remembers the sequence number of an anomaly query published
+// directly, by its asker and reference, for the answers to name it.
+func noteQuery(c chunk, seq uint64, queries map[string]uint64) error {
+	it := c.items[0]
+	if it.Type != protocol.AnomalyQueryType || c.asImport {
+		return nil
+	}
+	var q struct {
+		Reference string `json:"reference"`
+	}
+	if err := json.Unmarshal(it.Record, &q); err != nil || seq == 0 {
+		return fmt.Errorf("query of %s: no reference or sequence number (%v)", it.Author, err)
+	}
+	queries[it.Author+" "+q.Reference] = seq
+	return nil
+}
+
+// answerQuery names, in an anomaly answer's record, the entry of the
+// query it answers, published before it (trade.AnswerTo).
+func answerQuery(c chunk, queries map[string]uint64) error {
+	for i := range c.items {
+		it := &c.items[i]
+		if it.Answers == "" {
+			continue
+		}
+		seq, ok := queries[it.To[0]+" "+it.Answers]
+		if !ok {
+			return fmt.Errorf("answer of %s to %s's query %s: the query was not published", it.Author, it.To[0], it.Answers)
+		}
+		rec, err := trade.AnswerTo(*it, seq)
+		if err != nil {
+			return err
+		}
+		it.Record = rec
+	}
+	return nil
 }
 
 // request returns the API path and body that publish c.

@@ -50,3 +50,14 @@ func sortedRates(m map[string]reconcile.ResponseRate) []reconcile.ResponseRate {
 	slices.SortFunc(out, func(a, b reconcile.ResponseRate) int { return strings.Compare(a.Partner, b.Partner) })
 	return out
 }
+
+// checkCalendar compares m's submission calendar (GET /api/calendar) with
+// what the truth says m must show late and missing, both ways
+// (trade.CompareCalendar); one problem per obligation that differs.
+func (n *Network) checkCalendar(ctx context.Context, m *Member, truth []trade.ExpectedCalendar) ([]string, error) {
+	var c reconcile.Calendar
+	if err := n.call(ctx, m, "GET", "/api/calendar", nil, &c); err != nil {
+		return nil, fmt.Errorf("calendar of %s: %w", m.Code, err)
+	}
+	return trade.CompareCalendar(truth, m.Code, c), nil
+}

@@ -128,7 +128,7 @@ func soakTrade(n *Network) ([]trade.Item, float64, error) {
 		links[i] = l
 	}
 	plan, err := trade.Generate(trade.Options{Participants: n.st.Spec.Participants, Links: links,
-		Days: trade.MaxDays, Seed: 1, Scale: soakScale, Now: time.Now().UTC()})
+		Days: trade.DefaultDays, Seed: 1, Scale: soakScale, Now: time.Now().UTC()})
 	if err != nil {
 		return nil, 0, fmt.Errorf("generate trade: %w", err)
 	}

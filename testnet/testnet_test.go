@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kpnode/kpnode/testnet/trade"
 	"go.uber.org/goleak"
 )
 
@@ -131,5 +132,36 @@ func TestInProcessNetwork(t *testing.T) {
 	want := fmt.Sprintf("%s's questionnaires to %s: asked 1, answered 0, overdue 1; want 1, 1, 0", q.Asker, q.Partner)
 	if err != nil || rep.OK || !slices.Contains(rep.Problems, want) {
 		t.Fatalf("check with a wrong questionnaire truth: %v %+v, want the problem %q", err, rep, want)
+	}
+	q.Answered, q.Overdue = 0, 1
+	checkCalendarJudged(ctx, t, n, truth)
+}
+
+// checkCalendarJudged checks that Check compares every calendar with the
+// truth both ways: a late period the truth does not name is a problem (an
+// invented one), and so is a missing period the node does not show (a
+// missed one).
+func checkCalendarJudged(ctx context.Context, t *testing.T, n *Network, truth *trade.Truth) {
+	t.Helper()
+	i := slices.IndexFunc(truth.Calendar, func(c trade.ExpectedCalendar) bool { return len(c.Late) > 0 })
+	if i < 0 {
+		t.Fatalf("the truth holds no late submission: %+v", truth.Calendar)
+	}
+	c := &truth.Calendar[i]
+	c.Late = c.Late[1:]
+	ghost := trade.ExpectedCalendar{Observer: c.Observer, Party: c.Observer, Obligation: "production_statistics", Missing: []string{"2001-H1"}}
+	truth.Calendar = append(truth.Calendar, ghost)
+	rep, err := n.Check(ctx, CheckOptions{Timeout: 2 * time.Minute, Truth: truth})
+	if err != nil || rep.OK {
+		t.Fatalf("check with a wrong calendar truth: %v %+v, want problems", err, rep)
+	}
+	all := strings.Join(rep.Problems, "\n")
+	for _, want := range []string{
+		fmt.Sprintf("%s's calendar of %s's %s: late [", c.Observer, c.Party, c.Obligation),
+		fmt.Sprintf("%s's calendar of %s's production_statistics: late [], missing []; want late [], missing [2001-H1]", c.Observer, c.Observer),
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems do not say %q:\n%s", want, all)
+		}
 	}
 }

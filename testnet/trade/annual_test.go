@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kpnode/kpnode/protocol"
 )
 
 // TestMissingAnnualReport checks that R11's third kind of anomaly, a node
@@ -36,8 +38,14 @@ func TestReportYears(t *testing.T) {
 		"2026-04-01T00:00:00Z": {2025},
 	} {
 		at, _ := time.Parse(time.RFC3339, now)
-		if got := reportYears(at); !slices.Equal(got, want) {
+		if got := reportYears(protocol.DateOf(at), at); !slices.Equal(got, want) {
 			t.Errorf("reportYears(%s) = %v, want %v", now, got, want)
 		}
+	}
+	// A window of two years reports every year due in it.
+	at, _ := time.Parse(time.RFC3339, "2026-05-14T10:00:00Z")
+	from := protocol.DateOf(at.AddDate(-2, 0, 1))
+	if got := reportYears(from, at); !slices.Equal(got, []int{2024, 2025}) {
+		t.Errorf("reportYears(%s, %s) = %v, want [2024 2025]", from, at, got)
 	}
 }

@@ -202,16 +202,20 @@ func rulesOf(p *Plan) []string {
 // TestDeterministic checks that the same options give byte-identical plans
 // and another seed another plan.
 func TestDeterministic(t *testing.T) {
-	o := Options{Participants: five, Links: mesh(five), Days: 30, Seed: 42, Anomalies: 20, Now: mustTime(nows[0])}
-	a, b := mustGenerate(t, o), mustGenerate(t, o)
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	if !bytes.Equal(ja, jb) || !reflect.DeepEqual(a, b) {
-		t.Fatal("two plans of the same options differ")
-	}
-	o.Seed++
-	if c, _ := json.Marshal(mustGenerate(t, o)); bytes.Equal(ja, c) {
-		t.Fatal("plans of different seeds are identical")
+	for _, o := range []Options{
+		{Participants: five, Links: mesh(five), Days: 30, Seed: 42, Anomalies: 20, Now: mustTime(nows[0])},
+		{Participants: topologies[0].parts, Links: topologies[0].links, Days: 365, Seed: 42, Anomalies: 24, Now: mustTime(nows[1])},
+	} {
+		a, b := mustGenerate(t, o), mustGenerate(t, o)
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) || !reflect.DeepEqual(a, b) {
+			t.Fatalf("%d days: two plans of the same options differ", o.Days)
+		}
+		o.Seed++
+		if c, _ := json.Marshal(mustGenerate(t, o)); bytes.Equal(ja, c) {
+			t.Fatalf("%d days: plans of different seeds are identical", o.Days)
+		}
 	}
 }
 
@@ -273,6 +277,8 @@ func TestWindow(t *testing.T) {
 		{"2026-05-14T10:00:00Z", 30, "2026-03-18", "2026-Q1"}, // 14 days of Q1
 		{"2026-04-10T10:00:00Z", 30, "2026-02-25", "2026-Q1"}, // 45 days
 		{"2026-01-02T10:00:00Z", 1, "2025-11-19", "2025-Q4"},
+		{"2026-01-02T10:00:00Z", 365, "2025-01-03", "2025-Q4"},
+		{"2026-05-14T10:00:00Z", MaxDays, "2024-05-15", "2026-Q1"},
 	}
 	for _, c := range cases {
 		p := mustGenerate(t, Options{Participants: five, Now: mustTime(c.now), Days: c.days})
@@ -341,7 +347,7 @@ func TestOptions(t *testing.T) {
 		want string
 	}{
 		{Options{Participants: five}, "now:"},
-		{Options{Participants: five, Now: now, Days: 91}, "days:"},
+		{Options{Participants: five, Now: now, Days: MaxDays + 1}, "days:"},
 		{Options{Participants: five, Now: now, Scale: -1}, "scale:"},
 		{Options{Participants: five, Now: now, Anomalies: -1}, "anomalies:"},
 		{Options{Now: now}, "participants:"},

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kpnode/kpnode/protocol"
+
 	"github.com/kpnode/kpnode/reconcile"
 )
 
@@ -26,11 +28,11 @@ type anomaly struct {
 // two of them interfere.
 type injections struct {
 	list     []*anomaly
-	baseline book                          // the clean statistics, to choose cells from
+	baseline book                          // the clean statistics, to choose cells from …
+	baseKeys []cell                        // … and their cells in order
 	cells    map[pairCell]bool             // mirror comparisons taken (R9, R10, R11)
-	earlier  map[string]bool               // reporters given an earlier quarter (R11 change) …
-	earlyTo  map[string]bool               // … and the partners they sent it to
-	gaps     map[string]bool               // reporters given a missing quarter (R11 missing) …
+	skipped  map[string]protocol.Quarter   // reporters that skip a quarter of the window (R11 missing)
+	gaps     map[string]bool               // reporters given a missing quarter before the window (R11 missing) …
 	gapsTo   map[string]bool               // … and the partners they sent the quarter before it to
 	noReport map[string]bool               // nodes whose annual report is missing (R11 missing)
 	halves   map[half]bool                 // production figures taken (R12)
@@ -51,10 +53,11 @@ type injector struct {
 // a rule once it has nothing left to inject into.
 func (g *generator) inject() error {
 	g.inj = injections{
-		baseline: g.statistics(), cells: map[pairCell]bool{}, earlier: map[string]bool{}, earlyTo: map[string]bool{},
+		baseline: g.statistics(), cells: map[pairCell]bool{}, skipped: map[string]protocol.Quarter{},
 		gaps: map[string]bool{}, gapsTo: map[string]bool{}, noReport: map[string]bool{},
 		halves: map[half]bool{}, outliers: map[groupKey]int{}, watched: map[string]bool{}, forged: map[string]bool{},
 	}
+	g.inj.baseKeys = g.inj.baseline.keys()
 	rules := g.injectors()
 	counts := make([]int, len(rules)) // -1 once a rule has nothing left
 	done := 0
@@ -107,7 +110,9 @@ func (g *generator) expected(stats book) []Expected {
 	for _, a := range g.inj.list {
 		all = append(all, a.expect()...)
 	}
-	all = append(all, g.mirrorExpected(stats)...)
+	vs := g.views(stats)
+	all = append(all, g.mirrorExpected(vs)...)
+	all = append(all, g.changeExpected(vs)...)
 	byID := map[string]Expected{}
 	for _, e := range all {
 		if have, ok := byID[e.ID]; ok {

@@ -3,32 +3,40 @@ package trade
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/reconcile"
 )
 
 // The anomalies of rules R9–R12 change what a reporter declares. Each
-// takes a mirror comparison (exporter, importer, HS code) of its own, and
-// is applied to the final statistics, after every shipment exists.
+// takes a mirror comparison (exporter, importer, HS code, quarter) of its
+// own, and is applied to the final statistics, after every shipment
+// exists. The findings rules R9 and R11 (change) raise from the final
+// statistics, injected or not, are derived from them (truth_mirror.go,
+// truth_change.go); an anomaly names those only it can raise (R10, R11
+// missing, R12) and its own R9 or R11 change, for the note.
 //
-// Clean statistics cover the statistics quarter only. There, an exporter's
-// row always covers the importer's (goods are received after they are
-// issued, and those of earlier quarters were received before it), so a
-// difference between them can only be goods in transit; rule R9 then waits
-// for the importer's next quarter, which nobody has submitted. That is why
-// an injected mirror discrepancy overstates imports.
+// An exporter's row always covers the importer's of its quarter save the
+// goods in transit at the quarter's end, so an injected mirror
+// discrepancy overstates imports.
 
-// exportCells returns the clean export rows of the statistics quarter
-// whose comparison is still free, in a fixed order.
+// exportCells returns the clean export rows with goods whose comparison
+// is still free and whose quarter both sides submit, in a fixed order.
 func (g *generator) exportCells() []cell {
 	var out []cell
-	for _, k := range g.inj.baseline.keys() {
-		if k.flow == protocol.FlowExport && !g.inj.cells[pairOf(k)] {
+	for _, k := range g.inj.baseKeys {
+		if k.flow == protocol.FlowExport && g.inj.baseline[k].carats > 0 && g.free(k) {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// free reports whether row k's comparison is untaken and neither its
+// reporter nor its partner skips its quarter (injectMissing).
+func (g *generator) free(k cell) bool {
+	return !g.inj.cells[pairOf(k)] && g.inj.skipped[k.reporter] != k.q && g.inj.skipped[k.partner] != k.q
 }
 
 // injectMirror (R9) has an importer declare half as much again as the
@@ -97,16 +105,16 @@ func (g *generator) injectPeriods(k int) bool {
 	return false
 }
 
-// injectChange gives a reporter's row a previous quarter of a quarter of
-// its figure: +300 % quarter on quarter. The reporter has submitted the
-// previous quarter from then on, but no other row of it, and a figure
-// without a base is not judged. Its partner must not have submitted that
-// quarter too, nor the reporter have received such a row, or the two would
-// compare their mirror statistics of it (R9).
+// injectChange declares four times what a reporter's certificates add up
+// to in a quarter whose previous quarter it reported with goods: +300 %
+// quarter on quarter (R11, info), and a row that disagrees with the
+// certificates (R10) at the reporter and its partner.
 func (g *generator) injectChange() bool {
 	var cells []cell
-	for _, k := range g.inj.baseline.keys() {
-		if !g.inj.cells[pairOf(k)] && !g.inj.gaps[k.reporter] && !g.inj.earlyTo[k.reporter] && !g.inj.earlier[k.partner] {
+	for _, k := range g.inj.baseKeys {
+		prev := k
+		prev.q = k.q.Prev()
+		if g.inj.baseline[k].carats > 0 && g.inj.baseline[prev].carats > 0 && g.free(k) && g.free(prev) {
 			cells = append(cells, k)
 		}
 	}
@@ -114,20 +122,22 @@ func (g *generator) injectChange() bool {
 		return false
 	}
 	k := pick(g, cells)
-	g.inj.cells[pairOf(k)], g.inj.earlier[k.reporter], g.inj.earlyTo[k.partner] = true, true, true
-	prev := k
-	prev.q = k.q.Prev()
+	g.inj.cells[pairOf(k)] = true
 	var is, was figure
 	g.inj.reports = append(g.inj.reports, func(b book, _ map[half]figure) {
-		is = b[k]
-		was = is.scaled(1, 4)
-		was.certs = max(1, is.certs/4)
-		b[prev] = was
+		prev := k
+		prev.q = k.q.Prev()
+		was = b[prev]
+		is = b[k].scaled(4, 1)
+		b[k] = is
 	})
 	g.inj.add(func() []Expected {
-		note := fmt.Sprintf("%s's %ss %s %s (%s): %s ct in %s, four times the %s ct of %s",
-			k.reporter, k.flow, toFrom(k.flow), k.partner, k.hs, is.carats, k.q, was.carats, prev.q)
-		return []Expected{expect(statsID("R11", k), reconcile.Info, note, k.reporter, k.partner)}
+		note := fmt.Sprintf("%s's %ss %s %s (%s): %s ct in %s, four times its certificates, against %s ct in %s",
+			k.reporter, k.flow, toFrom(k.flow), k.partner, k.hs, is.carats, k.q, was.carats, k.q.Prev())
+		return []Expected{
+			expect(statsID("R11", k), reconcile.Info, note, k.reporter, k.partner),
+			expect(statsID("R10", k), reconcile.Warning, note, k.reporter, k.partner),
+		}
 	})
 	return true
 }
@@ -139,14 +149,95 @@ func toFrom(flow string) string {
 	return "from"
 }
 
-// injectMissing has a reporter submit a row for two quarters before the
-// statistics quarter and nothing for the one between, long overdue. As for
-// injectChange, no two partners may both have submitted that quarter.
+// injectMissing has a reporter skip a quarter it owes: every row of it,
+// to every partner, in a statistics quarter after the first (from which
+// the reporter owes) whose due date has passed; one R11 finding at the
+// reporter and at each partner it reports to. A window too short for
+// such a quarter gets one before it instead: a row two quarters before
+// the first statistics quarter and nothing for the quarter between.
 func (g *generator) injectMissing() bool {
+	if g.skipQuarter() {
+		return true
+	}
+	return g.skipBefore()
+}
+
+// skipQuarter removes a reporter's quarter inside the window.
+func (g *generator) skipQuarter() bool {
+	qs := g.cal.quarters()
+	months := reconcile.DefaultConfig().StatisticsDueMonths
+	type slot struct {
+		r string
+		q protocol.Quarter
+	}
+	var free []slot
+	for _, r := range g.reporters() {
+		if _, taken := g.inj.skipped[r]; taken || g.inj.gaps[r] || g.inj.gapsTo[r] {
+			continue
+		}
+		for _, q := range qs[min(1, len(qs)):] {
+			if !quarterDue(q, months).After(g.cal.now) && !g.reserved(r, q) {
+				free = append(free, slot{r, q})
+			}
+		}
+	}
+	if len(free) == 0 {
+		return false
+	}
+	s := pick(g, free)
+	g.inj.skipped[s.r] = s.q
+	var to []string
+	g.inj.reports = append(g.inj.reports, func(b book, _ map[half]figure) {
+		for _, k := range b.keys() {
+			if k.reporter == s.r && k.q == s.q {
+				delete(b, k)
+				to = append(to, k.partner)
+			}
+		}
+	})
+	g.inj.add(func() []Expected {
+		note := fmt.Sprintf("%s submitted no trade statistics for %s", s.r, s.q)
+		return []Expected{expect(fmt.Sprintf("R11/%s/trade-statistics/missing", s.r), reconcile.Warning, note, union([]string{s.r}, to)...)}
+	})
+	return true
+}
+
+// quarterDue returns when q's trade statistics are due: months after it.
+func quarterDue(q protocol.Quarter, months int) time.Time {
+	return q.Next().Start().Time().AddDate(0, months, 0)
+}
+
+// reporters returns the reporters of the clean statistics, sorted.
+func (g *generator) reporters() []string {
+	var out []string
+	for _, k := range g.inj.baseKeys {
+		if len(out) == 0 || out[len(out)-1] != k.reporter {
+			out = append(out, k.reporter)
+		}
+	}
+	return out
+}
+
+// reserved reports whether an anomaly took a comparison of r in q.
+func (g *generator) reserved(r string, q protocol.Quarter) bool {
+	for c := range g.inj.cells {
+		if c.q == q && (c.exp == r || c.imp == r) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipBefore has a reporter submit a row for two quarters before the
+// first statistics quarter and nothing for the one between, long overdue.
+// No two partners may both have submitted that old quarter, or they would
+// compare their mirror statistics of it (R9).
+func (g *generator) skipBefore() bool {
 	var reporters []string
 	rows := map[string][]cell{}
-	for _, k := range g.inj.baseline.keys() {
-		if g.inj.earlier[k.reporter] || g.inj.gaps[k.reporter] || g.inj.gapsTo[k.reporter] || g.inj.gaps[k.partner] {
+	for _, k := range g.inj.baseKeys {
+		_, skips := g.inj.skipped[k.reporter]
+		if skips || g.inj.gaps[k.reporter] || g.inj.gapsTo[k.reporter] || g.inj.gaps[k.partner] || g.inj.baseline[k].carats == 0 {
 			continue
 		}
 		if len(rows[k.reporter]) == 0 {
@@ -160,10 +251,10 @@ func (g *generator) injectMissing() bool {
 	k := pick(g, rows[pick(g, reporters)])
 	g.inj.gaps[k.reporter], g.inj.gapsTo[k.partner] = true, true
 	old := k
-	old.q = k.q.Prev().Prev()
+	old.q = g.cal.quarters()[0].Prev().Prev()
 	g.inj.reports = append(g.inj.reports, func(b book, _ map[half]figure) { b[old] = b[k].scaled(9, 10) })
 	g.inj.add(func() []Expected {
-		gap := k.q.Prev()
+		gap := old.q.Next()
 		note := fmt.Sprintf("%s submitted %s and %s but not %s", k.reporter, old.q, k.q, gap)
 		return []Expected{expect(fmt.Sprintf("R11/%s/trade-statistics/missing", k.reporter), reconcile.Warning, note, k.reporter, k.partner)}
 	})

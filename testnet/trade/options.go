@@ -11,9 +11,12 @@ import (
 
 // Limits of [Options].
 const (
-	DefaultDays = 90  // days of trade when Options.Days is zero
-	MaxDays     = 90  // so that the window stays within this quarter and the previous one
-	MaxScale    = 100 // Options.Scale at most
+	DefaultDays = 90 // days of trade when Options.Days is zero
+	// MaxDays is two years: every calendar year's obligations (four
+	// quarters compared as a year, an annual report) then fall inside the
+	// window at least once, whatever the day of the load.
+	MaxDays  = 730
+	MaxScale = 100 // Options.Scale at most
 )
 
 // Options say what trade to generate. The zero value of Days, Scale and

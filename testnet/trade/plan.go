@@ -18,7 +18,8 @@ const (
 	stepPreNotifications = 1 // pre-notifications, after their certificates
 	stepConfirmations    = 2 // import confirmations, after their certificates
 	stepDuplicates       = 3 // confirmations recorded a second time (R4)
-	stepReports          = 4 // statistics, production and notices
+	stepReports          = 4 // statistics, production, notices and anomaly queries
+	stepAnswers          = 5 // answers to anomaly queries, after their queries
 )
 
 // Item is one record to publish.
@@ -35,6 +36,12 @@ type Item struct {
 	// before those with a higher one (a certificate before its
 	// confirmation); items of the same Step may go in any order.
 	Step int `json:"step"`
+	// Answers, on an anomaly answer, is the Reference of the query it
+	// answers, an anomaly query item of the plan authored by the answer's
+	// audience. The record names that query by its entry, which only
+	// publishing tells: the publisher sets the record's query.seq to the
+	// query's sequence number in its author's feed (see [AnswerTo]).
+	Answers string `json:"answers,omitempty"`
 
 	body any // the record before encoding
 }
@@ -80,6 +87,9 @@ type Plan struct {
 	// Questions are the unanswered questionnaires each asker must show
 	// (questionnaires.go), by asker; empty without anomalies.
 	Questions []ExpectedQuestions `json:"questions"`
+	// Calendar is what each node's submission calendar must show late
+	// and missing (truth_calendar.go), by node, party and obligation.
+	Calendar []ExpectedCalendar `json:"calendar"`
 }
 
 // generator holds the state of one Generate call.
@@ -94,6 +104,9 @@ type generator struct {
 	inj    injections
 	// noticeSeq numbers the notices' references.
 	noticeSeq int
+	// own sums the own-origin exports of ships[:ownN] (ownExports).
+	own  map[ownKey]protocol.Carats
+	ownN int
 }
 
 // Generate draws the trade that o describes, injects the anomalies and
@@ -123,11 +136,13 @@ func Generate(o Options) (*Plan, error) {
 	items = append(items, g.extra...)
 	queries, questions := g.questionnaires()
 	items = append(items, queries...)
+	cal := calendarTruth(items, g.cal.now)
 	if err := encodeItems(items); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(items, compareItems)
-	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats), Questions: questions}, nil
+	return &Plan{Options: o, From: g.cal.from, To: g.cal.today, Items: items, Expected: g.expected(stats), Questions: questions,
+		Calendar: cal}, nil
 }
 
 // compareItems orders items by step, then in runs of one author, type and

@@ -9,36 +9,41 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-// TestUnansweredQuestionnaires: with anomalies, every node with partners
+// TestQuestionnaires: with anomalies, every node with partners
 // sends its first partner one query, due before Now by more than any
-// grace, that nobody answers; the truth holds each asker's expectation
+// grace, that nobody answers, and its second partner one due a month
+// ahead that it answers; the truth holds each asker's expectation
 // and survives a round trip; clean trade has none.
-func TestUnansweredQuestionnaires(t *testing.T) {
+func TestQuestionnaires(t *testing.T) {
 	o := Options{Participants: five, Links: mesh(five), Days: 30, Seed: 5, Anomalies: 12, Now: mustTime("2026-05-20T09:00:00Z")}
 	p := mustGenerate(t, o)
-	var queries []Item
+	queries := map[string]Item{} // by reference
+	var answers []Item
 	for _, it := range p.Items {
 		switch it.Type {
 		case protocol.AnomalyQueryType:
-			queries = append(queries, it)
+			var q protocol.AnomalyQuery
+			if err := json.Unmarshal(it.Record, &q); err != nil {
+				t.Fatal(err)
+			}
+			queries[q.Reference] = it
+			checkQuery(t, p, it, q)
 		case protocol.AnomalyAnswerType:
-			t.Errorf("an answer in the plan: %s", it.Record)
+			answers = append(answers, it)
 		}
 	}
-	if len(queries) != len(five) || len(p.Questions) != len(five) {
-		t.Fatalf("%d queries, %d expectations, want %d each", len(queries), len(p.Questions), len(five))
+	if len(queries) != 2*len(five) || len(answers) != len(five) || len(p.Questions) != 2*len(five) {
+		t.Fatalf("%d queries, %d answers, %d expectations, want %d, %d, %d", len(queries), len(answers), len(p.Questions), 2*len(five), len(five), 2*len(five))
 	}
-	for i, it := range queries {
-		var q protocol.AnomalyQuery
-		if err := json.Unmarshal(it.Record, &q); err != nil {
-			t.Fatal(err)
+	for _, a := range answers {
+		q, ok := queries[a.Answers]
+		if !ok || q.Step >= a.Step || !slices.Equal(a.To, []string{q.Author}) || !slices.Equal(q.To, []string{a.Author}) {
+			t.Errorf("answer of %s to %v answers %q: want a query of its audience to it, published first", a.Author, a.To, a.Answers)
 		}
-		w := p.Questions[i]
-		if it.Author != w.Asker || !slices.Equal(it.To, []string{w.Partner}) || w.Asked != 1 || w.Overdue != 1 || w.Answered != 0 {
-			t.Errorf("query of %s to %v, expectation %+v", it.Author, it.To, w)
-		}
-		if !q.Due.Before(addDays(p.To, -overdueDays+1)) {
-			t.Errorf("%s due %s: not overdue by %d days at %s", q.Reference, q.Due, overdueDays, p.To)
+		rec, err := AnswerTo(a, 77)
+		var got protocol.AnomalyAnswer
+		if err != nil || json.Unmarshal(rec, &got) != nil || got.Query != (protocol.EntryRef{Feed: q.Author, Seq: 77}) {
+			t.Errorf("AnswerTo(%s, 77) = %s, %v; want the query %s/77", a.Answers, rec, err, q.Author)
 		}
 	}
 	var buf bytes.Buffer
@@ -56,5 +61,27 @@ func TestUnansweredQuestionnaires(t *testing.T) {
 	o.Anomalies = 0
 	if c := mustGenerate(t, o); len(c.Questions) != 0 {
 		t.Errorf("clean trade asks %d questions", len(c.Questions))
+	}
+}
+
+// checkQuery checks a query against the expectation of its asker and
+// partner: answered and due a month ahead, or unanswered and overdue by a
+// month.
+func checkQuery(t *testing.T, p *Plan, it Item, q protocol.AnomalyQuery) {
+	t.Helper()
+	i := slices.IndexFunc(p.Questions, func(w ExpectedQuestions) bool {
+		return w.Asker == it.Author && slices.Equal(it.To, []string{w.Partner})
+	})
+	if i < 0 {
+		t.Fatalf("query %s of %s to %v: no expectation", q.Reference, it.Author, it.To)
+	}
+	w := p.Questions[i]
+	switch {
+	case w.Asked != 1 || w.Answered+w.Overdue != 1:
+		t.Errorf("%s: expectation %+v, want one query answered or overdue", q.Reference, w)
+	case w.Overdue == 1 && !q.Due.Before(addDays(p.To, -overdueDays+1)):
+		t.Errorf("%s due %s: not overdue by %d days at %s", q.Reference, q.Due, overdueDays, p.To)
+	case w.Answered == 1 && !q.Due.After(addDays(p.To, overdueDays-1)):
+		t.Errorf("%s due %s: not a month ahead of %s", q.Reference, q.Due, p.To)
 	}
 }

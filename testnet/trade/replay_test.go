@@ -82,11 +82,36 @@ func checkPlan(t *testing.T, p *Plan) Score {
 		for _, r := range recs {
 			live.Add(r)
 		}
+		live.SetParties(partnersOf(p, code))
 		total.Merge(checkFindings(t, p, code, "live", live))
+		checkCalendar(t, p, code, "live", live, 0)
 		rand.New(rand.NewPCG(1, 2)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
 		bulk := newState(t, code)
 		bulk.AddAll(slices.Clone(recs))
+		bulk.SetParties(partnersOf(p, code))
 		checkFindings(t, p, code, "bulk, shuffled", bulk)
+		checkCalendar(t, p, code, "bulk, shuffled", bulk, 14*24*time.Hour)
 	}
 	return total
+}
+
+// partnersOf returns code's partners in p, as the node tracks them.
+func partnersOf(p *Plan, code string) []string {
+	var out []string
+	for _, l := range p.Options.Links {
+		if l[0] == code {
+			out = append(out, l[1])
+		} else if l[1] == code {
+			out = append(out, l[0])
+		}
+	}
+	return out
+}
+
+// checkCalendar compares the calendar of st at Now+at with the plan's.
+func checkCalendar(t *testing.T, p *Plan, code, how string, st *reconcile.State, at time.Duration) {
+	t.Helper()
+	for _, prob := range CompareCalendar(p.Calendar, code, st.Calendar(p.Options.Now.Add(at))) {
+		t.Errorf("%s at Now+%v: %s", how, at, prob)
+	}
 }

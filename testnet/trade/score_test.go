@@ -3,6 +3,7 @@ package trade
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -102,16 +103,33 @@ func TestTruthRoundTrip(t *testing.T) {
 	}) || tr.Seed != 9 || !tr.Now.Equal(p.Options.Now) || tr.From != p.From || tr.Items != len(p.Items) {
 		t.Fatalf("read back %+v", tr)
 	}
+	if len(p.Calendar) == 0 || !reflect.DeepEqual(tr.Calendar, p.Calendar) || !tr.ChecksCalendar() {
+		t.Fatalf("calendar read back %+v, want %+v", tr.Calendar, p.Calendar)
+	}
+	// A version 3 truth, written before the calendar, is still read and
+	// checks no calendar.
+	old, err := ReadTruth(strings.NewReader(`{"version": 3, "expected": []}`))
+	if err != nil || old.ChecksCalendar() {
+		t.Fatalf("version 3: %+v, %v; want read, checking no calendar", old, err)
+	}
 }
 
 func TestReadTruthErrors(t *testing.T) {
 	for _, in := range []string{
 		`{"version": 1, "expected": []}`,
-		`{"version": 2, "extra": 1}`,
-		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R2", "severity": "critical", "observers": ["IN"]}]}`,
-		`{"version": 2, "expected": [{"id": "R99/IN/IN1", "rule": "R99", "severity": "critical", "observers": ["IN"]}]}`,
-		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "grave", "observers": ["IN"]}]}`,
-		`{"version": 2, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "critical", "observers": []}]}`,
+		`{"version": 2, "expected": []}`,
+		`{"version": 5, "expected": []}`,
+		`{"version": 4, "extra": 1}`,
+		`{"version": 4, "expected": [{"id": "R1/IN/IN1", "rule": "R2", "severity": "critical", "observers": ["IN"]}]}`,
+		`{"version": 4, "expected": [{"id": "R99/IN/IN1", "rule": "R99", "severity": "critical", "observers": ["IN"]}]}`,
+		`{"version": 4, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "grave", "observers": ["IN"]}]}`,
+		`{"version": 4, "expected": [{"id": "R1/IN/IN1", "rule": "R1", "severity": "critical", "observers": []}]}`,
+		`{"version": 3, "calendar": [{"observer": "IN", "party": "BE", "obligation": "annual_report", "late": ["2025"]}]}`,
+		`{"version": 4, "calendar": [{"observer": "IN", "party": "XX", "obligation": "annual_report", "late": ["2025"]}]}`,
+		`{"version": 4, "calendar": [{"observer": "IN", "party": "BE", "obligation": "visits", "late": ["2025"]}]}`,
+		`{"version": 4, "calendar": [{"observer": "IN", "party": "BE", "obligation": "annual_report"}]}`,
+		`{"version": 4, "calendar": [{"observer": "IN", "party": "BE", "obligation": "annual_report", "missing": ["2025-Q1"]}]}`,
+		`{"version": 4, "calendar": [{"observer": "IN", "party": "BE", "obligation": "trade_statistics", "late": ["2025"]}]}`,
 		`not json`,
 	} {
 		if _, err := ReadTruth(strings.NewReader(in)); !errors.Is(err, ErrBadTruth) {

@@ -203,7 +203,7 @@ func (g *generator) expiry(a string, day protocol.Date) protocol.Date {
 }
 
 // route draws the pre-notification and the receipt. Shipments of the
-// statistics quarter are all received by today, so that every import
+// statistics quarters are all received by today, so that every import
 // statistic can count them; later ones may still be in transit.
 func (g *generator) route(s *shipment) {
 	received := addDays(s.issued, 1+g.rng.IntN(maxTransit))

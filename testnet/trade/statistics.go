@@ -15,11 +15,14 @@ type cell struct {
 	q                           protocol.Quarter
 }
 
-// pairCell names the two mirror rows of one trade direction and HS code
-// in the statistics quarter: the exporter's export row and the importer's
-// import row. Statistics anomalies reserve a pairCell each, so that no two
-// of them touch the same comparison.
-type pairCell struct{ exp, imp, hs string }
+// pairCell names the two mirror rows of one trade direction, HS code and
+// quarter: the exporter's export row and the importer's import row.
+// Statistics anomalies reserve a pairCell each, so that no two of them
+// touch the same comparison.
+type pairCell struct {
+	exp, imp, hs string
+	q            protocol.Quarter
+}
 
 // figure is the content of a statistics row.
 type figure struct {
@@ -42,25 +45,51 @@ func (f figure) scaled(num, den int64) figure {
 // book holds the trade statistics rows to publish.
 type book map[cell]figure
 
-// statistics computes what every reporter declares for the statistics
+// statistics computes what every reporter declares for each statistics
 // quarter, exactly as rule R10 sums the certificates: exports by issue
 // quarter, per destination; imports by the quarter the goods were received,
 // per exporting participant, and only goods the importer confirmed (an
 // importer that never confirmed a shipment has not recorded it as an
-// import either); one certificate per HS code it carries.
+// import either); one certificate per HS code it carries. A reporter that
+// neither exported to nor imported from a trading partner in a quarter
+// sends it a nil return (nilReturns), as the KP asks of a participant
+// with no trade to report.
 func (g *generator) statistics() book {
 	b := book{}
 	for _, s := range g.ships {
 		for _, p := range sumsByHS(s.lines) {
-			if protocol.QuarterOf(s.issued) == g.cal.stat {
-				b.add(cell{s.issuer, protocol.FlowExport, s.dest, p.HSCode, g.cal.stat}, p)
+			if q := protocol.QuarterOf(s.issued); g.cal.closed(q) {
+				b.add(cell{s.issuer, protocol.FlowExport, s.dest, p.HSCode, q}, p)
 			}
-			if s.confirmed && protocol.QuarterOf(s.received) == g.cal.stat {
-				b.add(cell{s.dest, protocol.FlowImport, s.issuer, p.HSCode, g.cal.stat}, p)
+			if q := protocol.QuarterOf(s.received); s.confirmed && g.cal.closed(q) {
+				b.add(cell{s.dest, protocol.FlowImport, s.issuer, p.HSCode, q}, p)
 			}
 		}
 	}
+	g.nilReturns(b)
 	return b
+}
+
+// nilReturns adds, for every trading route and statistics quarter in
+// which the reporter has no row about its partner, a row of nothing
+// exported (unsorted goods, zero carats, value and certificates): without
+// it the partner would take the quarter for one never submitted (R11).
+func (g *generator) nilReturns(b book) {
+	about := map[[2]string]map[protocol.Quarter]bool{}
+	for k := range b {
+		rp := [2]string{k.reporter, k.partner}
+		if about[rp] == nil {
+			about[rp] = map[protocol.Quarter]bool{}
+		}
+		about[rp][k.q] = true
+	}
+	for _, r := range g.routes {
+		for _, q := range g.cal.quarters() {
+			if !about[r][q] {
+				b[cell{r[0], protocol.FlowExport, r[1], hsUnsorted, q}] = figure{}
+			}
+		}
+	}
 }
 
 func (b book) add(k cell, l protocol.CertificateLine) {
@@ -104,9 +133,9 @@ func compareCells(a, b cell) int {
 // pairOf returns the pairCell of a row.
 func pairOf(k cell) pairCell {
 	if k.flow == protocol.FlowExport {
-		return pairCell{k.reporter, k.partner, k.hs}
+		return pairCell{k.reporter, k.partner, k.hs, k.q}
 	}
-	return pairCell{k.partner, k.reporter, k.hs}
+	return pairCell{k.partner, k.reporter, k.hs, k.q}
 }
 
 // rowItem is the record of one row, sent to the partner it is about.
@@ -125,21 +154,31 @@ type half struct {
 	h        protocol.Half
 }
 
+// ownKey names a sum of ownExports.
+type ownKey struct {
+	producer, observer string
+	h                  protocol.Half
+}
+
 // ownExports sums the certificates of producer p's own origin issued in h
 // that observer holds (all of them for p itself, those to observer for
-// anyone else), as rule R12 does.
+// anyone else), as rule R12 does. The sums are kept up to date with the
+// shipments added since the last call, so that asking is cheap however
+// often anomalies ask; a shipment must be complete when added.
 func (g *generator) ownExports(p string, h protocol.Half, observer string) protocol.Carats {
-	var sum protocol.Carats
-	for _, s := range g.ships {
-		if s.issuer != p || len(s.origin) != 1 || s.origin[0] != p || protocol.HalfOf(s.issued) != h {
+	if g.own == nil {
+		g.own = map[ownKey]protocol.Carats{}
+	}
+	for ; g.ownN < len(g.ships); g.ownN++ {
+		s := g.ships[g.ownN]
+		if len(s.origin) != 1 || s.origin[0] != s.issuer {
 			continue
 		}
-		if observer == p || s.dest == observer {
-			c, _ := s.totals()
-			sum += c
-		}
+		c, _ := s.totals()
+		g.own[ownKey{s.issuer, s.issuer, protocol.HalfOf(s.issued)}] += c
+		g.own[ownKey{s.issuer, s.dest, protocol.HalfOf(s.issued)}] += c
 	}
-	return sum
+	return g.own[ownKey{p, observer, h}]
 }
 
 // production returns each producer's production statistics for every

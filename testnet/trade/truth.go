@@ -13,8 +13,12 @@ import (
 )
 
 // TruthVersion is the version of the ground-truth file format. Version 2
-// added Expected.Explains, version 3 Questions.
-const TruthVersion = 3
+// added Expected.Explains, version 3 Questions, version 4 Calendar.
+// [ReadTruth] also reads version 3, without a calendar to check.
+const TruthVersion = 4
+
+// oldestTruth is the oldest version ReadTruth reads.
+const oldestTruth = 3
 
 // Truth is the ground truth of a plan, as written to truth.json: what was
 // generated and the findings every node must raise, and no others.
@@ -31,14 +35,21 @@ type Truth struct {
 	Expected     []Expected    `json:"expected"`
 	// Questions are the questionnaires each asker must show.
 	Questions []ExpectedQuestions `json:"questions"`
+	// Calendar is what each node's submission calendar must show late
+	// and missing (from version 4; a version 3 truth checks no calendar).
+	Calendar []ExpectedCalendar `json:"calendar,omitempty"`
 }
+
+// ChecksCalendar reports whether t says what the calendars must show:
+// version 4 on.
+func (t *Truth) ChecksCalendar() bool { return t.Version >= 4 }
 
 // Truth returns the plan's ground truth.
 func (p *Plan) Truth() *Truth {
 	return &Truth{
 		Version: TruthVersion, Seed: p.Options.Seed, Now: p.Options.Now, From: p.From, To: p.To,
 		Participants: p.Options.Participants, Links: p.Options.Links, Anomalies: p.Options.Anomalies,
-		Items: len(p.Items), Expected: p.Expected, Questions: p.Questions,
+		Items: len(p.Items), Expected: p.Expected, Questions: p.Questions, Calendar: p.Calendar,
 	}
 }
 
@@ -61,8 +72,11 @@ func ReadTruth(r io.Reader) (*Truth, error) {
 	if err := dec.Decode(&t); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTruth, err)
 	}
-	if t.Version != TruthVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadTruth, t.Version, TruthVersion)
+	if t.Version < oldestTruth || t.Version > TruthVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d..%d (load again with this kpnode)", ErrBadTruth, t.Version, oldestTruth, TruthVersion)
+	}
+	if t.Version < 4 && t.Calendar != nil {
+		return nil, fmt.Errorf("%w: version %d holds a calendar, which came with version 4", ErrBadTruth, t.Version)
 	}
 	for i, e := range t.Expected {
 		if err := e.check(); err != nil {
@@ -72,6 +86,11 @@ func ReadTruth(r io.Reader) (*Truth, error) {
 	for i, q := range t.Questions {
 		if err := q.check(); err != nil {
 			return nil, fmt.Errorf("%w: questions[%d]: %v", ErrBadTruth, i, err)
+		}
+	}
+	for i, c := range t.Calendar {
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("%w: calendar[%d]: %v", ErrBadTruth, i, err)
 		}
 	}
 	return &t, nil

@@ -37,7 +37,7 @@ func runTestnet(e *env, args []string) error {
 	fs.StringVar(&f.participants, "participants", "IN,BE,AE,ZA,BW", "up: node codes, comma-separated, or kp for the whole network")
 	fs.StringVar(&f.topology, "topology", "full", "up: full, star:CODE, pairs:A-B,C-D or trade[:SEED]")
 	fs.StringVar(&f.nat, "nat", "", "up: nodes behind a simulated NAT (listen on nothing, dial out only), comma-separated") // reach
-	fs.IntVar(&f.days, "days", 90, "load: days of trade")
+	fs.IntVar(&f.days, "days", 90, "load: days of trade, 1..730")
 	fs.Int64Var(&f.seed, "seed", 1, "load: generator seed (same seed, same trade)")
 	fs.IntVar(&f.anomalies, "anomalies", 12, "load: anomalies to inject, spread over the rules")
 	fs.BoolVar(&f.asJSON, "json", false, "check, status: print JSON")
@@ -81,7 +81,7 @@ func testnetUsage(w io.Writer) {
   up      [--participants IN,BE,AE,ZA,BW|kp] [--topology full|star:BE|pairs:IN-BE,BE-AE|trade[:SEED]] [--nat AE,ZA]
           create (or restart) the nodes, pin cards as the topology says, print addresses;
           --nat nodes listen on nothing and reach partners through a relaying partner
-  load    [--days 90] [--seed N] [--anomalies N]   generate and publish trade, write truth.json
+  load    [--days 90] [--seed N] [--anomalies N]   generate and publish trade (up to 730 days), write truth.json
   chaos   stop|kill|start|restart NODE... | partition IN,BE AE,ZA,BW | heal
   check   [--json] [--timeout 3m]   wait for convergence, then judge (exit 0 only if all holds)
   status  [--json]                  members, processes, addresses, partition
@@ -292,7 +292,7 @@ func printCheck(w io.Writer, rep *testnet.Report, truth bool) error {
 		fmt.Fprintln(w, "PROBLEM:", p)
 	}
 	if rep.OK {
-		fmt.Fprintln(w, "OK: every entry everywhere, every chain verified, no equivocation, findings as expected.")
+		fmt.Fprintln(w, "OK: every entry everywhere, every chain verified, no equivocation, findings, questionnaires and calendars as expected.")
 	}
 	return nil
 }
