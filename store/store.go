@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,10 +25,15 @@ import (
 // valid, so [Open] upgrades a layout-1 store by rewriting the version
 // alone. A layout-1 build refuses a layout-2 store: it would take
 // operator actions without writing them to the audit log.
-const layoutVersion uint32 = 2
+//
+// Layout 3 keeps the chunks of blobs on disk in files of their own
+// (<dir>/blobs/<id>) with a record of those held (b/h/), no longer in
+// Badger (b/c/): [Open] moves them ([fileChunks.adoptBadgerChunks]). A
+// layout-2 build refuses a layout-3 store: it would find no chunks.
+const layoutVersion uint32 = 3
 
 // upgradableLayouts are the older layouts [Open] upgrades in place.
-var upgradableLayouts = []uint32{1}
+var upgradableLayouts = []uint32{1, 2}
 
 // Value size limits. On disk a value may fill a value-log file; in memory
 // Badger keeps every value in the LSM tree and caps it at its largest
@@ -91,6 +97,7 @@ type Store struct {
 	maxValue int // the largest value Badger accepts in this mode
 	logger   *slog.Logger
 	compact  *compactor // runs Badger's compactors only while needed
+	chunks   chunkStore // where blob chunks are: files on disk, Badger in memory
 
 	// minFree is the reserve below which writes fail with ErrFull (0 or
 	// less: no check); freeSpace reads the free space (a seam for tests).
@@ -154,7 +161,11 @@ func Open(opts Options) (*Store, error) {
 	if opts.InMemory {
 		s.dir, s.maxValue = "", maxMemoryValue
 	}
-	if err := s.checkLayout(); err != nil {
+	err = s.checkLayout()
+	if err == nil {
+		err = s.openChunks()
+	}
+	if err != nil {
 		s.compact.close()
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", name, err)
@@ -247,6 +258,26 @@ func upgradeLayout(txn *badger.Txn, log *slog.Logger, from uint32) error {
 	}
 	log.Info("store layout upgraded", "from", from, "to", layoutVersion)
 	return nil
+}
+
+// openChunks chooses where blob chunks are kept: Badger in memory, blob
+// files on disk, where it first moves chunks found in Badger (a layout-2
+// store, a restored backup) and deletes the files a crash left without a
+// manifest.
+func (s *Store) openChunks() error {
+	if s.dir == "" {
+		s.chunks = badgerChunks{s}
+		return nil
+	}
+	files := fileChunks{s: s, dir: filepath.Join(s.dir, blobDir)}
+	s.chunks = files
+	if err := os.MkdirAll(files.dir, 0o700); err != nil {
+		return fmt.Errorf("create blob directory: %w", err)
+	}
+	if err := files.adoptBadgerChunks(); err != nil {
+		return err
+	}
+	return files.tidy()
 }
 
 func initLayout(txn *badger.Txn) error {
