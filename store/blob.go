@@ -2,7 +2,7 @@ package store
 
 import (
 	"bytes"
-		"errors"
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
