@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
@@ -160,8 +161,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // Restore creates the store described by opts from a backup stream read
 // from r, and returns what it loaded. The directory must not hold a store
 // yet. It checks every frame's size before reading it and refuses a
-// stream that is not a kpnode store of this layout; on any error the
-// caller removes opts.Dir. Open the store afterwards with [Open].
+// stream that is not a kpnode store of this layout or one [Open]
+// upgrades; on any error the caller removes opts.Dir. Open the store
+// afterwards with [Open] (which upgrades an older layout).
 func Restore(opts Options, r io.Reader) (BackupInfo, error) {
 	if err := opts.Validate(); err != nil {
 		return BackupInfo{}, fmt.Errorf("restore store: %w", err)
@@ -211,8 +213,8 @@ func checkLoaded(info BackupInfo) error {
 	if info.Keys == 0 {
 		return fmt.Errorf("%w: the stream holds no keys", ErrBackup)
 	}
-	if info.Layout != layoutVersion {
-		return fmt.Errorf("%w: the stream has layout %d, this build restores layout %d", ErrLayoutVersion, info.Layout, layoutVersion)
+	if info.Layout != layoutVersion && !slices.Contains(upgradableLayouts, info.Layout) {
+		return fmt.Errorf("%w: the stream has layout %d, this build restores layout %d and upgrades %v", ErrLayoutVersion, info.Layout, layoutVersion, upgradableLayouts)
 	}
 	return nil
 }

@@ -22,9 +22,9 @@ const blobDir = "blobs"
 // is known.
 const uploadPrefix = "upload-"
 
-// blobSyncChunks is how many chunks a fetch writes before handing them to
-// its syncer, which makes them durable (one fsync) and records them held
-// (one transaction): 1 MiB, one range of a fetch.
+// blobSyncChunks is how many chunks a fetch writes before waking its
+// syncer, which makes what is written durable (one fsync) and records it
+// held (one transaction): at least 1 MiB, a range of a fetch.
 const blobSyncChunks = 16
 
 // fileChunks keeps each blob's chunks in a file of its own, dir/<id>,
@@ -153,7 +153,8 @@ func (c fileChunks) writer(id blob.ID, m *blob.Manifest) (chunkWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &fileWriter{c: c, id: id, n: len(m.Chunks), f: f, batches: make(chan []int, 2), done: make(chan struct{})}
+	w := &fileWriter{c: c, id: id, n: len(m.Chunks), f: f, done: make(chan struct{})}
+	w.wake = sync.NewCond(&w.mu)
 	go w.sync()
 	return w, nil
 }
@@ -180,18 +181,23 @@ func (c fileChunks) create(id blob.ID, m *blob.Manifest) (*os.File, error) {
 }
 
 // fileWriter writes chunks in place as they come; a syncer goroutine makes
-// each batch durable, then records it held.
+// them durable, then records them held. The syncer takes every chunk
+// written since its last round at once (a group commit): as many fsyncs
+// as the disk has time for, never one per chunk, and the writer never
+// waits for the disk (a 1 MiB batch per fsync held a 50 MB fetch to 100
+// MB/s on a busy disk, docs/performance.md).
 type fileWriter struct {
-	c       fileChunks
-	id      blob.ID
-	n       int
-	f       *os.File
-	batch   []int         // written, not yet handed to the syncer
-	batches chan []int    // to the syncer; closed by flush
-	done    chan struct{} // closed when the syncer ends
-	ended   bool          // flush ran
+	c     fileChunks
+	id    blob.ID
+	n     int
+	f     *os.File
+	batch int           // chunks written since the last hand-over
+	done  chan struct{} // closed when the syncer ends
 
-	mu      sync.Mutex // guards syncErr
+	mu      sync.Mutex // guards the fields below
+	wake    *sync.Cond // signals pending or ended
+	pending []int      // written, not yet taken by the syncer
+	ended   bool       // flush ran: the syncer ends once pending is empty
 	syncErr error      // the syncer's first error
 }
 
@@ -202,10 +208,12 @@ func (w *fileWriter) put(i int, ct []byte) error {
 	if _, err := w.f.WriteAt(ct, chunkOffset(i)); err != nil {
 		return fmt.Errorf("write chunk %d of blob %s: %w", i, w.id, fullError(err))
 	}
-	w.batch = append(w.batch, i)
-	if len(w.batch) >= blobSyncChunks {
-		w.batches <- w.batch
-		w.batch = nil
+	w.mu.Lock()
+	w.pending = append(w.pending, i)
+	w.mu.Unlock()
+	if w.batch++; w.batch == blobSyncChunks {
+		w.batch = 0
+		w.wake.Signal()
 	}
 	return nil
 }
@@ -216,18 +224,33 @@ func (w *fileWriter) err() error {
 	return w.syncErr
 }
 
-// sync makes each batch durable, then records it held: never the other
-// way round, or a crash could leave a chunk held that is not on disk.
-// After an error it only drains the batches.
+// take waits for chunks to sync, or the end, and takes them.
+func (w *fileWriter) take() (chunks []int, end bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.pending) < blobSyncChunks && !w.ended {
+		w.wake.Wait()
+	}
+	chunks, w.pending = w.pending, nil
+	return chunks, w.ended && len(chunks) == 0
+}
+
+// sync makes what was written durable, then records it held: never the
+// other way round, or a crash could leave a chunk held that is not on
+// disk. After an error it only drains what comes.
 func (w *fileWriter) sync() {
 	defer close(w.done)
-	for batch := range w.batches {
+	for {
+		chunks, end := w.take()
+		if end {
+			return
+		}
 		if w.err() != nil {
 			continue
 		}
-		err := w.f.Sync()
+		err := syncData(w.f)
 		if err == nil {
-			err = w.c.recordHeld(w.id, w.n, batch)
+			err = w.c.recordHeld(w.id, w.n, chunks)
 		}
 		if err != nil {
 			w.mu.Lock()
@@ -262,15 +285,14 @@ func cmpErr(err, otherwise error) error {
 }
 
 func (w *fileWriter) flush() error {
+	w.mu.Lock()
 	if w.ended {
+		w.mu.Unlock()
 		return errors.New("flush blob writer: flushed already")
 	}
 	w.ended = true
-	if len(w.batch) > 0 {
-		w.batches <- w.batch
-		w.batch = nil
-	}
-	close(w.batches)
+	w.mu.Unlock()
+	w.wake.Signal()
 	<-w.done
 	return errors.Join(w.err(), w.f.Close())
 }
@@ -307,7 +329,7 @@ func (u *fileUpload) commit(txn *badger.Txn, id blob.ID, m *blob.Manifest) (func
 	if u.n != len(m.Chunks) {
 		return nil, fmt.Errorf("%w: upload of %d chunks, manifest of %d", ErrInvalid, u.n, len(m.Chunks))
 	}
-	err := u.f.Sync()
+	err := syncData(u.f)
 	err = errors.Join(err, u.f.Close())
 	if err == nil {
 		err = os.Rename(u.f.Name(), u.c.path(id))

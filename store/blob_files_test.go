@@ -150,10 +150,32 @@ func TestBlobGCDeletesFile(t *testing.T) {
 }
 
 // TestLayout2ChunksMovedToFiles: a layout-2 store keeps chunks in Badger;
-// opening it moves them into blob files, keeps a complete blob complete,
-// unmarks one whose chunk was missing, drops chunks no manifest lists and
-// upgrades the layout.
+// opening it, or restoring its backup, moves them into blob files, keeps
+// a complete blob complete, unmarks one whose chunk was missing, drops
+// chunks no manifest lists and upgrades the layout.
 func TestLayout2ChunksMovedToFiles(t *testing.T) {
+	t.Run("open", func(t *testing.T) {
+		s, ids, ms := layout2Store(t)
+		checkMovedToFiles(t, reopen(t, s), ids, ms)
+	})
+	t.Run("restore", func(t *testing.T) {
+		s, ids, ms := layout2Store(t)
+		var buf bytes.Buffer
+		if info, err := s.Backup(context.Background(), &buf); err != nil || info.Layout != 2 {
+			t.Fatalf("backup of the layout-2 store: layout %d, %v", info.Layout, err)
+		}
+		dir := filepath.Join(t.TempDir(), "restored")
+		if _, err := Restore(Options{Dir: dir, MinFree: -1}, &buf); err != nil {
+			t.Fatal(err)
+		}
+		checkMovedToFiles(t, openDisk(t, dir), ids, ms)
+	})
+}
+
+// layout2Store returns a store on disk as layout 2 left it: a whole blob
+// and one missing chunk 1, their chunks in b/c/, and a chunk no manifest
+// lists.
+func layout2Store(t *testing.T) (*Store, [2]blob.ID, [2]*blob.Manifest) {
 	s := openDisk(t, t.TempDir())
 	whole, wm := putSealed(t, s, bytes.Repeat([]byte{5}, 3*blob.ChunkSize))
 	part, pm := putSealed(t, s, bytes.Repeat([]byte{6}, 2*blob.ChunkSize))
@@ -177,7 +199,12 @@ func TestLayout2ChunksMovedToFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s = reopen(t, s)
+	return s, [2]blob.ID{whole, part}, [2]*blob.Manifest{wm, pm}
+}
+
+func checkMovedToFiles(t *testing.T, s *Store, ids [2]blob.ID, ms [2]*blob.Manifest) {
+	t.Helper()
+	whole, part, wm, pm := ids[0], ids[1], ms[0], ms[1]
 	if first, _ := s.BlobFirstMissing(whole, wm); first != len(wm.Chunks) {
 		t.Fatalf("moved blob misses chunk %d", first)
 	}
@@ -190,7 +217,7 @@ func TestLayout2ChunksMovedToFiles(t *testing.T) {
 	if rep, err := s.Verify(context.Background()); err != nil || !rep.OK() || rep.Blobs != 2 {
 		t.Fatalf("verify after the move: %+v, %v", rep, err)
 	}
-	err = s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn *badger.Txn) error {
 		v, err := getValue(txn, keyVersion)
 		if err == nil && uint32FromBE(v) != layoutVersion {
 			err = errors.New("layout not upgraded")

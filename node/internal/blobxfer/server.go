@@ -86,8 +86,10 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 // sendRange sends the chunks of r that are held, in order, stopping at
 // the first one missing, then the end frame. Each chunk is checked
 // against the manifest first: a node never passes on bytes altered on
-// its disk. Reading and checking run ahead of sending, a few chunks
-// deep.
+// its disk. Reading and checking run on the stream's goroutine: a
+// goroutine reading ahead cost a hand-over per chunk, and on a loaded
+// machine each hand-over waits for a CPU, while the write only copies the
+// frame into yamux's buffer (its send loop encrypts in parallel).
 func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	m, _, err := x.cfg.Holder.BlobManifest(r.id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -106,14 +108,14 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 		return err
 	}
 	defer src.Close()
-	chunks, stop := x.readAhead(m, src, r)
-	defer stop()
-	for c := range chunks {
+	for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
+		c := x.readChecked(src, m, r.id, i)
 		if c.frame == nil {
 			x.miss(p, r.id)
 			return writeFrame(s, respNotHeld)
 		}
 		if !x.served.take(p, int64(len(c.frame)-chunkHeaderLen)) {
+			chunkFrames.Put(c.buf)
 			return writeFrame(s, respRefused, []byte("daily quota spent"))
 		}
 		_ = s.SetWriteDeadline(time.Now().Add(x.cfg.FrameTimeout))
@@ -132,36 +134,11 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 // write and no buffer is allocated per chunk.
 var chunkFrames = sync.Pool{New: func() any { b := make([]byte, chunkHeaderLen+blob.MaxChunkCiphertext); return &b }}
 
-// readChunk is a chunk read ahead as a whole frame, in buf; frame is nil
-// when it is not held (or fails its check), which ends the range.
+// readChunk is a chunk read as a whole frame, in buf; frame is nil when
+// it is not held (or fails its check), which ends the range.
 type readChunk struct {
 	frame []byte
 	buf   *[]byte
-}
-
-// readAheadDepth is how many chunks wait checked for the network.
-const readAheadDepth = 4
-
-// readAhead reads and checks the chunks of r on a goroutine that stop
-// ends and waits for.
-func (x *Exchanger) readAhead(m *blob.Manifest, src ChunkSource, r chunkRange) (<-chan readChunk, func()) {
-	out, quit, done := make(chan readChunk, readAheadDepth), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-			c := x.readChecked(src, m, r.id, i)
-			select {
-			case out <- c:
-			case <-quit:
-				return
-			}
-			if c.frame == nil {
-				return
-			}
-		}
-	}()
-	return out, func() { close(quit); <-done }
 }
 
 // readChecked returns the frame of chunk i of blob id if it is held and
