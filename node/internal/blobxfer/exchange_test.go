@@ -21,12 +21,12 @@ type cutter struct {
 	cut   func()
 }
 
-func (c *cutter) OpenBlob(id blob.ID) (ChunkSource, error) {
-	src, err := c.Holder.OpenBlob(id)
+func (c *cutter) OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error) {
+	m, src, err := c.Holder.OpenBlob(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cutSource{src, c}, nil
+	return m, cutSource{src, c}, nil
 }
 
 type cutSource struct {

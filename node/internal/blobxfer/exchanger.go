@@ -47,8 +47,9 @@ func (n hostNetwork) OpenStream(ctx context.Context, p peer.ID, id libp2pprotoco
 // Not-found errors wrap store.ErrNotFound.
 type Holder interface {
 	BlobManifest(id blob.ID) (*blob.Manifest, []byte, error)
-	// OpenBlob returns a reader of the chunks of blob id held.
-	OpenBlob(id blob.ID) (ChunkSource, error)
+	// OpenBlob returns the manifest of blob id and a reader of its
+	// chunks held.
+	OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error)
 	PutBlobManifest(id blob.ID, manifest []byte) error
 	// NewChunkSink returns where one fetch's chunks of blob id go.
 	NewChunkSink(id blob.ID, m *blob.Manifest) (ChunkSink, error)
@@ -82,7 +83,13 @@ func (h storeHolder) NewChunkSink(id blob.ID, m *blob.Manifest) (ChunkSink, erro
 	return h.NewBlobChunkWriter(id, m)
 }
 
-func (h storeHolder) OpenBlob(id blob.ID) (ChunkSource, error) { return h.Store.OpenBlob(id) }
+func (h storeHolder) OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error) {
+	r, err := h.Store.OpenBlob(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Manifest, r, nil
+}
 
 // Config is what an [Exchanger] needs. Net, Holder, Admit and Sources
 // are required; the limits default to [DefaultConfig]'s.

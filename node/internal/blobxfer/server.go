@@ -91,15 +91,7 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 // machine each hand-over waits for a CPU, while the write only copies the
 // frame into yamux's buffer (its send loop encrypts in parallel).
 func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
-	m, _, err := x.cfg.Holder.BlobManifest(r.id)
-	if errors.Is(err, store.ErrNotFound) {
-		x.miss(p, r.id)
-		return writeFrame(s, respNotHeld)
-	}
-	if err != nil {
-		return err
-	}
-	src, err := x.cfg.Holder.OpenBlob(r.id)
+	m, src, err := x.cfg.Holder.OpenBlob(r.id)
 	if errors.Is(err, store.ErrNotFound) {
 		x.miss(p, r.id)
 		return writeFrame(s, respNotHeld)
