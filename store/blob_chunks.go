@@ -126,7 +126,7 @@ func (w badgerWriter) put(i int, ct []byte) error {
 
 func (w badgerWriter) flush() error { return w.s.batchFlush(w.wb) }
 
-func (c badgerChunks) upload() (chunkUpload, error) { return badgerUpload{c.s}, nil }
+func (c badgerChunks) upload() (chunkUpload, error) { return badgerUpload(c), nil }
 
 // badgerUpload stores each chunk as it comes, under its hash.
 type badgerUpload struct{ s *Store }
@@ -136,7 +136,7 @@ func (u badgerUpload) put(_ int, ct []byte) error {
 }
 
 func (u badgerUpload) commit(txn *badger.Txn, id blob.ID, m *blob.Manifest) (func(), error) {
-	first, err := badgerChunks{u.s}.firstMissing(txn, id, m)
+	first, err := badgerChunks(u).firstMissing(txn, id, m)
 	if err == nil && first < len(m.Chunks) {
 		err = fmt.Errorf("chunk %d of %d missing: %w", first, len(m.Chunks), ErrNotFound)
 	}
