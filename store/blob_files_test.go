@@ -321,3 +321,21 @@ func TestUploadAbortLeavesNothing(t *testing.T) {
 		t.Fatalf("BlobBytes after reopening = %d, want 0", n)
 	}
 }
+
+// TestBlobWriterNeedsRoom: a fetch starts only when the whole blob fits
+// above the free space reserve, so that its chunks never take the disk
+// below it.
+func TestBlobWriterNeedsRoom(t *testing.T) {
+	src, dst := openMem(t), openDir(t, t.TempDir())
+	id, m := putSealed(t, src, bytes.Repeat([]byte{8}, 3*blob.ChunkSize))
+	if err := dst.PutBlobManifest(id, m.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	free := uint64(DefaultMinFree + blobFileSize(m) - 1)
+	dst.freeSpace = func(string) (uint64, error) { return free, nil }
+	if _, err := dst.NewBlobChunkWriter(id, m); !errors.Is(err, ErrFull) || !strings.Contains(err.Error(), "a file of") {
+		t.Fatalf("writer with room for all but one byte: %v, want ErrFull", err)
+	}
+	free++
+	putChunks(t, src, dst, id, m, 0, 1, 2)
+}

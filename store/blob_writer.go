@@ -22,14 +22,15 @@ type BlobChunkWriter struct {
 }
 
 // NewBlobChunkWriter returns a writer of the chunks of blob id, whose
-// manifest m is stored, unless the store is closed or full.
+// manifest m is stored, unless the store is closed or the whole blob
+// would take its disk below the free space reserve.
 func (s *Store) NewBlobChunkWriter(id blob.ID, m *blob.Manifest) (*BlobChunkWriter, error) {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
-	if err := s.checkSpace(); err != nil {
+	if err := s.checkSpaceFor(blobFileSize(m)); err != nil {
 		return nil, err
 	}
 	w, err := s.chunks.writer(id, m)
