@@ -221,6 +221,27 @@ func (s *Store) MarkBlobComplete(id blob.ID) error {
 	})
 }
 
+// DropBlobChunk records chunk i of blob id as not held, and the blob as
+// incomplete: its bytes on disk failed their check when read, so a fetch
+// gets it again (the node fetches the blobs its records name that are not
+// complete).
+func (s *Store) DropBlobChunk(id blob.ID, i int) error {
+	m, _, err := s.BlobManifest(id)
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= len(m.Chunks) {
+		return fmt.Errorf("%w: drop chunk %d of blob %s: it has %d", ErrInvalid, i, id, len(m.Chunks))
+	}
+	err = s.update(func(txn *badger.Txn) error {
+		return errors.Join(s.chunks.drop(txn, id, m, i), txn.Delete(blobKey(prefixBlobDone, id)))
+	})
+	if err != nil {
+		return fmt.Errorf("drop chunk %d of blob %s: %w", i, id, err)
+	}
+	return nil
+}
+
 // AddBlobRef records that the record (r.Author, r.Seq) names blob id,
 // with size r.Size.
 func (s *Store) AddBlobRef(id blob.ID, r BlobRef) error {

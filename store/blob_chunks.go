@@ -35,6 +35,8 @@ type chunkStore interface {
 	remove(txn *badger.Txn, id blob.ID, m *blob.Manifest, orphans map[[32]byte]bool) (n int, size int64, done func(), err error)
 	// bytes returns what the chunks held take.
 	bytes() (int64, error)
+	// drop records, in txn, chunk i of blob id as not held.
+	drop(txn *badger.Txn, id blob.ID, m *blob.Manifest, i int) error
 }
 
 // chunkReader reads one blob's chunks.
@@ -170,6 +172,10 @@ func deleteChunks(txn *badger.Txn, hashes map[[32]byte]bool) (n int, size int64,
 		}
 	}
 	return n, size, nil
+}
+
+func (badgerChunks) drop(txn *badger.Txn, _ blob.ID, m *blob.Manifest, i int) error {
+	return txn.Delete(chunkKey(m.Chunks[i]))
 }
 
 func (c badgerChunks) bytes() (int64, error) {

@@ -379,6 +379,15 @@ func (c fileChunks) remove(txn *badger.Txn, id blob.ID, m *blob.Manifest, _ map[
 	return countHeld(held), size, done, txn.Delete(chunksHeldKey(id))
 }
 
+func (fileChunks) drop(txn *badger.Txn, id blob.ID, m *blob.Manifest, i int) error {
+	held, err := readChunksHeld(txn, id, len(m.Chunks))
+	if err != nil {
+		return err
+	}
+	held[i/8] &^= 1 << (i % 8)
+	return txn.Set(chunksHeldKey(id), held)
+}
+
 func (c fileChunks) bytes() (int64, error) {
 	names, err := os.ReadDir(c.dir)
 	if err != nil {

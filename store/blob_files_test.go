@@ -339,3 +339,27 @@ func TestBlobWriterNeedsRoom(t *testing.T) {
 	free++
 	putChunks(t, src, dst, id, m, 0, 1, 2)
 }
+
+// TestDropBlobChunk: a chunk found damaged is recorded missing and its
+// blob incomplete, in either store, so that a fetch gets it again; an
+// index outside the blob is refused.
+func TestDropBlobChunk(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			id, m := putSealed(t, s, bytes.Repeat([]byte{9}, 3*blob.ChunkSize))
+			if err := s.DropBlobChunk(id, 1); err != nil {
+				t.Fatal(err)
+			}
+			if first, _ := s.BlobFirstMissing(id, m); first != 1 {
+				t.Fatalf("first missing %d, want 1", first)
+			}
+			if done, _ := s.BlobComplete(id); done {
+				t.Fatal("still complete")
+			}
+			if err := s.DropBlobChunk(id, 3); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("chunk 3 of 3: %v", err)
+			}
+		})
+	}
+}

@@ -13,7 +13,8 @@ import (
 // TestServerRefusesDamagedBlobFile: a chunk altered in the server's blob
 // file, or cut off by a truncated file, is never sent: the range ends
 // with "not held" before it, the fetcher stores what came before and
-// penalises no one (the server is honest, its disk is not).
+// penalises no one (the server is honest, its disk is not), and the
+// server records the chunk missing, to fetch it again.
 func TestServerRefusesDamagedBlobFile(t *testing.T) {
 	damages := map[string]func(f *os.File) error{
 		"altered": func(f *os.File) error {
@@ -51,6 +52,12 @@ func TestServerRefusesDamagedBlobFile(t *testing.T) {
 			}
 			if len(be.penalties()) != 0 {
 				t.Fatalf("penalised %v", be.penalties())
+			}
+			if done, _ := in.st.BlobComplete(f.id); done {
+				t.Fatal("the server's blob with a damaged chunk still complete")
+			}
+			if first, _ := in.st.BlobFirstMissing(f.id, mustManifest(t, in.st, f.id)); first != 1 {
+				t.Fatalf("server's first missing %d, want the damaged chunk 1", first)
 			}
 		})
 	}

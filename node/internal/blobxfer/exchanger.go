@@ -55,6 +55,9 @@ type Holder interface {
 	NewChunkSink(id blob.ID, m *blob.Manifest) (ChunkSink, error)
 	BlobFirstMissing(id blob.ID, m *blob.Manifest) (int, error)
 	MarkBlobComplete(id blob.ID) error
+	// DropBlobChunk records chunk i of blob id as not held (it failed
+	// its check when read), so that it is fetched again.
+	DropBlobChunk(id blob.ID, i int) error
 	BlobComplete(id blob.ID) (bool, error)
 }
 

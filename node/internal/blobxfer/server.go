@@ -133,6 +133,13 @@ type readChunk struct {
 	buf   *[]byte
 }
 
+// drop records a chunk found damaged on disk as not held.
+func (x *Exchanger) drop(id blob.ID, i int) {
+	if err := x.cfg.Holder.DropBlobChunk(id, i); err != nil {
+		x.log.Error("cannot record a damaged blob chunk as missing", "blob", id, "chunk", i, "err", err)
+	}
+}
+
 // readChecked returns the frame of chunk i of blob id if it is held and
 // matches m, else no frame: a node never passes on bytes altered or cut
 // short on its disk.
@@ -142,9 +149,11 @@ func (x *Exchanger) readChecked(src ChunkSource, m *blob.Manifest, id blob.ID, i
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		x.log.Error("blob chunk unreadable; not served", "blob", id, "chunk", i, "err", err)
+		x.log.Error("blob chunk unreadable; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
+		x.drop(id, i)
 	case m.Verify(i, ct) != nil:
-		x.log.Error("blob chunk on disk fails its manifest; not served", "blob", id, "chunk", i)
+		x.log.Error("blob chunk on disk fails its manifest; not served, to be fetched again", "blob", id, "chunk", i)
+		x.drop(id, i)
 	case len(ct) > 0 && &ct[0] == &(*buf)[chunkHeaderLen]:
 		return readChunk{frame: putChunkHeader((*buf)[:chunkHeaderLen+len(ct)], i), buf: buf}
 	default: // the source did not read into buf
