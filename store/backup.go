@@ -103,7 +103,7 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (BackupInfo, error) {
 		// Blob files are read after Badger's snapshot: a blob collected
 		// meanwhile restores without chunks, incomplete and collectable;
 		// one stored meanwhile brings chunks no manifest lists, dropped.
-		err := files.backupChunks(func(list *pb.KVList) error { return writeKVList(cw, list, &info) })
+		err := files.backupChunks(ctx, func(list *pb.KVList) error { return writeKVList(cw, list, &info) })
 		if err != nil {
 			return BackupInfo{}, fmt.Errorf("back up store: %w", err)
 		}

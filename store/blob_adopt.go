@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -124,37 +125,49 @@ const backupFrameChunks = 16
 // backupChunks sends, as b/c/ keys in frames of their own, every chunk
 // recorded held in a blob file, each checked against its manifest (one
 // that fails is left out: the restored store fetches it again). On
-// restore Badger loads them and [Open] moves them into files.
-func (c fileChunks) backupChunks(send func(*pb.KVList) error) error {
-	ids, err := c.s.blobIDs()
-	if err != nil {
-		return err
-	}
+// restore Badger loads them and [Open] moves them into files. It reads
+// in one Badger transaction of its own, not through the Store's view:
+// its caller holds the store open already (a second hold would deadlock
+// with a Close waiting between them).
+func (c fileChunks) backupChunks(ctx context.Context, send func(*pb.KVList) error) error {
 	list := &pb.KVList{}
-	for _, id := range ids {
-		r, err := c.s.OpenBlob(id)
-		if errors.Is(err, ErrNotFound) {
-			continue // collected since listed
-		}
-		if err != nil {
-			return err
-		}
-		err = c.backupBlob(r, list, send)
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("back up blob %s: %w", id, err)
-		}
-	}
-	if len(list.Kv) == 0 {
-		return nil
+	err := c.s.db.View(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte(prefixBlobManifest), func(k []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			id := blob.ID(k[len(prefixBlobManifest):])
+			raw, err := getValue(txn, k)
+			if err != nil {
+				return err
+			}
+			m, err := blob.DecodeManifest(raw, id)
+			if err != nil {
+				return nil // verify reports it; its chunks cannot be checked
+			}
+			r, err := c.reader(txn, id, m)
+			if err != nil {
+				return fmt.Errorf("back up blob %s: %w", id, err)
+			}
+			defer r.close()
+			if err := backupBlob(r, m, list, send); err != nil {
+				return fmt.Errorf("back up blob %s: %w", id, err)
+			}
+			return nil
+		})
+	})
+	if err != nil || len(list.Kv) == 0 {
+		return err
 	}
 	return send(list)
 }
 
-func (c fileChunks) backupBlob(r *BlobReader, list *pb.KVList, send func(*pb.KVList) error) error {
-	for i, h := range r.Manifest.Chunks {
-		ct, err := r.ReadChunk(i, nil)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) || (err == nil && r.Manifest.Verify(i, ct) != nil) {
+// backupBlob adds the sound chunks r holds to list, sending it whenever
+// it is full.
+func backupBlob(r chunkReader, m *blob.Manifest, list *pb.KVList, send func(*pb.KVList) error) error {
+	for i, h := range m.Chunks {
+		ct, err := r.chunk(i, nil)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) || (err == nil && m.Verify(i, ct) != nil) {
 			continue
 		}
 		if err != nil {
