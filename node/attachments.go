@@ -203,16 +203,23 @@ func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key,
 		return blob.ID{}, blob.Key{}, fmt.Errorf("read attachment: %w", err)
 	}
 	key := blob.NewKey()
-	s, err := blob.Seal(r, key, func(_ int, ct []byte) error { return n.st.PutBlobChunk(ct) })
+	up, err := n.st.NewBlobUpload()
 	if err != nil {
 		return blob.ID{}, blob.Key{}, fmt.Errorf("seal attachment: %w", err)
 	}
-	if s.SHA256 != sum {
-		return blob.ID{}, blob.Key{}, fmt.Errorf("%w: attachment changed while it was read", ErrInvalidRequest)
+	s, err := blob.Seal(r, key, up.Put)
+	if err == nil && s.SHA256 != sum {
+		err = fmt.Errorf("%w: attachment changed while it was read", ErrInvalidRequest)
 	}
-	id := s.Manifest.ID()
-	err = errors.Join(n.st.PutBlobManifest(id, s.Manifest.Encode()), n.st.MarkBlobComplete(id), n.st.PutOwnBlob(sum, id, key))
-	return id, key, err
+	if err != nil {
+		up.Abort()
+		return blob.ID{}, blob.Key{}, fmt.Errorf("seal attachment: %w", err)
+	}
+	id, err := up.Commit(s.Manifest)
+	if err != nil {
+		return blob.ID{}, blob.Key{}, err
+	}
+	return id, key, n.st.PutOwnBlob(sum, id, key)
 }
 
 // OpenAttachment writes the file name of record seq of feed to w,
@@ -230,11 +237,12 @@ func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name
 	if err := n.FetchAttachment(ctx, id, f.Size); err != nil {
 		return f, err
 	}
-	m, _, err := n.st.BlobManifest(id)
+	rd, err := n.st.OpenBlob(id)
 	if err != nil {
 		return f, err
 	}
-	return f, blob.Open(w, blob.Key(key), m, f.Size, [32]byte(sum), func(i int) ([]byte, error) { return n.st.BlobChunk(m, i) })
+	defer rd.Close()
+	return f, blob.Open(w, blob.Key(key), rd.Manifest, f.Size, [32]byte(sum), rd.Chunk)
 }
 
 // FetchAttachment fetches blob id from partners unless it is held.

@@ -267,11 +267,12 @@ func (n *Node) Card() (*protocol.SignedCard, error) {
 	return si.card, nil
 }
 
-// StoreSize returns the bytes the store occupies on disk (0 in memory).
+// StoreSize returns the bytes the store occupies on disk, its blob files
+// included (0 in memory).
 func (n *Node) StoreSize() (int64, error) {
 	st, err := n.st.Stats()
 	if err != nil {
 		return 0, err
 	}
-	return st.LSMBytes + st.VlogBytes, nil
+	return st.LSMBytes + st.VlogBytes + st.BlobBytes, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -15,7 +14,8 @@ import (
 // stored once however many records refer to it.
 const (
 	prefixBlobManifest = "b/m/" // id(32)                   -> manifest bytes
-	prefixBlobChunk    = "b/c/" // sha256(32) of the chunk   -> ciphertext chunk
+	prefixBlobChunk    = "b/c/" // sha256(32) of the chunk   -> ciphertext chunk (in memory; on disk in a backup stream only)
+	prefixBlobHeld     = "b/h/" // id(32)                   -> bitmap of the chunks durable in the blob's file (on disk)
 	prefixBlobDone     = "b/d/" // id(32)                   -> empty: every chunk held
 	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> size(8): a record we read names it, with that size
 	prefixBlobOwn      = "b/o/" // plaintext sha256(32)     -> id(32) file key(32)
@@ -71,52 +71,112 @@ func (s *Store) BlobManifest(id blob.ID) (*blob.Manifest, []byte, error) {
 	return m, b, nil
 }
 
-// PutBlobChunk stores a ciphertext chunk under its SHA-256, which the
-// manifests that list it name it by: a chunk is valid on its own, so the
-// author stores chunks as it seals them, before the manifest exists, and
-// a fetcher after [blob.Manifest.Verify] has placed it.
-func (s *Store) PutBlobChunk(ct []byte) error {
-	return s.PutBlobChunks([][]byte{ct})
+// BlobUpload stores the chunks of a file an author seals, as they come,
+// before the blob id is known: [blob.Seal]'s callback is its Put. Commit
+// or Abort ends it.
+type BlobUpload struct {
+	s *Store
+	u chunkUpload
 }
 
-// PutBlobChunks stores chunks as [Store.PutBlobChunk] does, in one
-// transaction: a fetch stores each range it receives at once (one commit
-// per chunk cost 90 % of a transfer's throughput, docs/performance.md).
-func (s *Store) PutBlobChunks(cts [][]byte) error {
-	for _, ct := range cts {
-		if len(ct) > blob.MaxChunkCiphertext {
-			return fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrInvalid, len(ct), blob.MaxChunkCiphertext)
-		}
+// NewBlobUpload starts an upload, unless the store is closed or full.
+func (s *Store) NewBlobUpload() (*BlobUpload, error) {
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
 	}
-	return s.update(func(txn *badger.Txn) error {
-		for _, ct := range cts {
-			h := sha256.Sum256(ct)
-			if err := txn.Set(makeKey(prefixBlobChunk, h[:]), bytes.Clone(ct)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	if err := s.checkSpace(); err != nil {
+		return nil, err
+	}
+	u, err := s.chunks.upload()
+	if err != nil {
+		return nil, fmt.Errorf("start upload: %w", err)
+	}
+	return &BlobUpload{s: s, u: u}, nil
 }
 
-// BlobChunk returns chunk i of the blob m describes, or [ErrNotFound]. A
-// caller checks it ([blob.Manifest.Verify]) before use: the store does
-// not hash on every read.
-func (s *Store) BlobChunk(m *blob.Manifest, i int) ([]byte, error) {
-	if i < 0 || i >= len(m.Chunks) {
-		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(m.Chunks), ErrNotFound)
+// Put stores chunk i, the next one.
+func (u *BlobUpload) Put(i int, ct []byte) error {
+	if len(ct) > blob.MaxChunkCiphertext {
+		return fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrInvalid, len(ct), blob.MaxChunkCiphertext)
 	}
-	var b []byte
-	err := s.view(func(txn *badger.Txn) error {
+	return u.u.put(i, ct)
+}
+
+// Commit stores the chunks put as the blob m describes, with m, every
+// chunk held and the blob complete, in one transaction after the chunks
+// are durable, and returns the blob id. A failed Commit aborts.
+func (u *BlobUpload) Commit(m *blob.Manifest) (blob.ID, error) {
+	raw := m.Encode()
+	id := m.ID()
+	if _, err := blob.DecodeManifest(raw, id); err != nil {
+		u.Abort()
+		return id, fmt.Errorf("store upload: %w", err)
+	}
+	var done func()
+	err := u.s.update(func(txn *badger.Txn) error {
+		if err := stampBlob(txn, id, u.s.now()); err != nil {
+			return err
+		}
 		var err error
-		b, err = getValue(txn, makeKey(prefixBlobChunk, m.Chunks[i][:]))
-		return err
+		if done, err = u.u.commit(txn, id, m); err != nil {
+			return err
+		}
+		return errors.Join(txn.Set(blobKey(prefixBlobManifest, id), raw), txn.Set(blobKey(prefixBlobDone, id), nil))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(m.Chunks), err)
+		u.Abort()
+		return id, fmt.Errorf("store upload as blob %s: %w", id, err)
+	}
+	done()
+	return id, nil
+}
+
+// Abort deletes what the upload stored.
+func (u *BlobUpload) Abort() { u.u.abort() }
+
+// BlobReader reads the chunks of one blob held when it was opened.
+type BlobReader struct {
+	// Manifest is the blob's.
+	Manifest *blob.Manifest
+	r        chunkReader
+}
+
+// OpenBlob returns a reader of blob id, or [ErrNotFound] when its manifest
+// is not stored. Close it.
+func (s *Store) OpenBlob(id blob.ID) (*BlobReader, error) {
+	m, _, err := s.BlobManifest(id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.chunks.reader(nil, id, m)
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", id, err)
+	}
+	return &BlobReader{Manifest: m, r: r}, nil
+}
+
+// Chunk returns chunk i, or [ErrNotFound] when it is not held. A caller
+// checks it ([blob.Manifest.Verify]) before use: the store does not hash
+// on every read.
+func (r *BlobReader) Chunk(i int) ([]byte, error) { return r.ReadChunk(i, nil) }
+
+// ReadChunk is Chunk reading into buf when it is large enough (the result
+// then aliases buf): a server reuses its buffers.
+func (r *BlobReader) ReadChunk(i int, buf []byte) ([]byte, error) {
+	if i < 0 || i >= len(r.Manifest.Chunks) {
+		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(r.Manifest.Chunks), ErrNotFound)
+	}
+	b, err := r.r.chunk(i, buf)
+	if err != nil {
+		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(r.Manifest.Chunks), err)
 	}
 	return b, nil
 }
+
+// Close releases the reader.
+func (r *BlobReader) Close() { r.r.close() }
 
 // BlobComplete reports whether every chunk of blob id is held.
 func (s *Store) BlobComplete(id blob.ID) (bool, error) {
@@ -129,19 +189,15 @@ func (s *Store) BlobComplete(id blob.ID) (bool, error) {
 	return ok, err
 }
 
-// BlobFirstMissing returns the index of the first chunk of the blob m
-// describes that is not held: where a fetch resumes. It is the chunk
+// BlobFirstMissing returns the index of the first chunk of blob id
+// (manifest m) that is not held: where a fetch resumes. It is the chunk
 // count when every chunk is held.
-func (s *Store) BlobFirstMissing(m *blob.Manifest) (int, error) {
+func (s *Store) BlobFirstMissing(id blob.ID, m *blob.Manifest) (int, error) {
 	first := 0
 	err := s.view(func(txn *badger.Txn) error {
-		for ; first < len(m.Chunks); first++ {
-			ok, err := has(txn, makeKey(prefixBlobChunk, m.Chunks[first][:]))
-			if err != nil || !ok {
-				return err
-			}
-		}
-		return nil
+		var err error
+		first, err = s.chunks.firstMissing(txn, id, m)
+		return err
 	})
 	return first, err
 }
@@ -153,14 +209,37 @@ func (s *Store) MarkBlobComplete(id blob.ID) error {
 	if err != nil {
 		return err
 	}
-	first, err := s.BlobFirstMissing(m)
+	return s.update(func(txn *badger.Txn) error {
+		first, err := s.chunks.firstMissing(txn, id, m)
+		if err != nil {
+			return err
+		}
+		if first < len(m.Chunks) {
+			return fmt.Errorf("mark blob %s complete: chunk %d of %d missing: %w", id, first, len(m.Chunks), ErrNotFound)
+		}
+		return txn.Set(blobKey(prefixBlobDone, id), nil)
+	})
+}
+
+// DropBlobChunk records chunk i of blob id as not held, and the blob as
+// incomplete: its bytes on disk failed their check when read, so a fetch
+// gets it again (the node fetches the blobs its records name that are not
+// complete).
+func (s *Store) DropBlobChunk(id blob.ID, i int) error {
+	m, _, err := s.BlobManifest(id)
 	if err != nil {
 		return err
 	}
-	if first < len(m.Chunks) {
-		return fmt.Errorf("mark blob %s complete: chunk %d of %d missing: %w", id, first, len(m.Chunks), ErrNotFound)
+	if i < 0 || i >= len(m.Chunks) {
+		return fmt.Errorf("%w: drop chunk %d of blob %s: it has %d", ErrInvalid, i, id, len(m.Chunks))
 	}
-	return s.update(func(txn *badger.Txn) error { return txn.Set(blobKey(prefixBlobDone, id), nil) })
+	err = s.update(func(txn *badger.Txn) error {
+		return errors.Join(s.chunks.drop(txn, id, m, i), txn.Delete(blobKey(prefixBlobDone, id)))
+	})
+	if err != nil {
+		return fmt.Errorf("drop chunk %d of blob %s: %w", i, id, err)
+	}
+	return nil
 }
 
 // AddBlobRef records that the record (r.Author, r.Seq) names blob id,

@@ -65,7 +65,10 @@ func (s *Store) CollectBlobs(gc BlobGC) (BlobGCResult, error) {
 			kept = append(kept, id)
 		}
 	}
-	listed, err := s.chunkListings(kept)
+	listed := map[[32]byte]int{}
+	if s.chunks.shared() {
+		listed, err = s.chunkListings(kept)
+	}
 	if err != nil {
 		return res, fmt.Errorf("collect blobs: %w", err)
 	}
@@ -203,7 +206,8 @@ func (s *Store) stampBlobs(ids []blob.ID) (int, error) {
 }
 
 // deleteBlob deletes blob id in one transaction, checking again that it
-// is old and named by no record, with its chunks that no other manifest
+// is old and named by no record, with its chunks: its file on disk, once
+// the transaction commits; in memory the chunks that no other manifest
 // lists: listed counts, for each chunk, the manifests still stored that
 // list it ([Store.chunkListings]); deleting the blob updates it.
 func (s *Store) deleteBlob(id blob.ID, before time.Time, listed map[[32]byte]int) (chunks int, size int64, deleted bool, err error) {
@@ -217,6 +221,7 @@ func (s *Store) deleteBlob(id blob.ID, before time.Time, listed map[[32]byte]int
 			orphans[c] = true
 		}
 	}
+	var done func()
 	err = s.update(func(txn *badger.Txn) error {
 		old, _, err := blobOlder(txn, id, before)
 		if err != nil || !old {
@@ -225,13 +230,15 @@ func (s *Store) deleteBlob(id blob.ID, before time.Time, listed map[[32]byte]int
 		if named, err := blobNamed(txn, id); err != nil || named {
 			return err
 		}
-		if chunks, size, err = deleteChunks(txn, orphans); err != nil {
+		if chunks, size, done, err = s.chunks.remove(txn, id, m, orphans); err != nil {
 			return err
 		}
 		deleted = true
 		return deleteBlobKeys(txn, id)
 	})
+	deleted = deleted && err == nil
 	if deleted {
+		done()
 		for _, c := range distinctChunks(m) {
 			listed[c]--
 		}
@@ -243,27 +250,6 @@ func (s *Store) deleteBlob(id blob.ID, before time.Time, listed map[[32]byte]int
 // a partner may list one twice).
 func distinctChunks(m *blob.Manifest) [][32]byte {
 	return slices.Compact(slices.SortedFunc(slices.Values(m.Chunks), func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }))
-}
-
-// deleteChunks deletes the chunks held of hashes, returning how many and
-// their bytes.
-func deleteChunks(txn *badger.Txn, hashes map[[32]byte]bool) (n int, size int64, err error) {
-	for h := range hashes {
-		k := makeKey(prefixBlobChunk, h[:])
-		item, err := txn.Get(k)
-		if err == badger.ErrKeyNotFound {
-			continue
-		}
-		if err != nil {
-			return n, size, err
-		}
-		size += item.ValueSize()
-		n++
-		if err := txn.Delete(k); err != nil {
-			return n, size, err
-		}
-	}
-	return n, size, nil
 }
 
 // deleteBlobKeys deletes the manifest, completion marker, first-stored
@@ -288,19 +274,6 @@ func deleteBlobKeys(txn *badger.Txn, id blob.ID) error {
 	return nil
 }
 
-// BlobBytes returns the bytes of the chunks held: what attachments take.
-func (s *Store) BlobBytes() (int64, error) {
-	var total int64
-	err := s.view(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = []byte(prefixBlobChunk)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			total += it.Item().ValueSize()
-		}
-		return nil
-	})
-	return total, err
-}
+// BlobBytes returns the bytes of the chunks held: what attachments take
+// (on disk, the blob files' sizes).
+func (s *Store) BlobBytes() (int64, error) { return s.chunks.bytes() }

@@ -17,15 +17,42 @@ import (
 // then the manifest.
 func putSealed(t *testing.T, s *Store, plain []byte) (blob.ID, *blob.Manifest) {
 	t.Helper()
-	sealed, err := blob.Seal(bytes.NewReader(plain), blob.NewKey(), func(_ int, ct []byte) error { return s.PutBlobChunk(ct) })
+	up, err := s.NewBlobUpload()
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := sealed.Manifest.ID()
-	if err := s.PutBlobManifest(id, sealed.Manifest.Encode()); err != nil {
+	sealed, err := blob.Seal(bytes.NewReader(plain), blob.NewKey(), up.Put)
+	if err != nil {
 		t.Fatal(err)
 	}
+	id, err := up.Commit(sealed.Manifest)
+	if err != nil || id != sealed.Manifest.ID() {
+		t.Fatalf("commit upload: %s, %v", id, err)
+	}
 	return id, sealed.Manifest
+}
+
+// putChunks stores chunks is of blob id (manifest m, read from src) in
+// dst through a fetch's writer.
+func putChunks(t *testing.T, src, dst *Store, id blob.ID, m *blob.Manifest, is ...int) {
+	t.Helper()
+	if _, _, err := dst.BlobManifest(id); errors.Is(err, ErrNotFound) {
+		if err := dst.PutBlobManifest(id, m.Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := dst.NewBlobChunkWriter(id, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range is {
+		if err := w.Put(i, mustChunk(t, src, id, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestBlobStoreRoundTrip(t *testing.T) {
@@ -36,13 +63,18 @@ func TestBlobStoreRoundTrip(t *testing.T) {
 	if err != nil || !bytes.Equal(raw, m.Encode()) || got.Size != int64(len(plain)) {
 		t.Fatalf("BlobManifest: %v", err)
 	}
+	r, err := s.OpenBlob(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	for i := range m.Chunks {
-		ct, err := s.BlobChunk(m, i)
+		ct, err := r.Chunk(i)
 		if err != nil || m.Verify(i, ct) != nil {
 			t.Fatalf("chunk %d: %v", i, err)
 		}
 	}
-	if _, err := s.BlobChunk(m, len(m.Chunks)); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Chunk(len(m.Chunks)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("chunk past the end: %v", err)
 	}
 	if err := s.MarkBlobComplete(id); err != nil {
@@ -56,19 +88,31 @@ func TestBlobStoreRoundTrip(t *testing.T) {
 // TestBlobResumePoint: a fetch resumes at the first chunk not held, and a
 // blob is never marked complete with a chunk missing.
 func TestBlobResumePoint(t *testing.T) {
-	src, dst := openMem(t), openMem(t)
-	id, m := putSealed(t, src, bytes.Repeat([]byte{7}, 4*blob.ChunkSize))
-	_, raw, _ := src.BlobManifest(id)
-	if err := dst.PutBlobManifest(id, raw); err != nil {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) { testBlobResumePoint(t, open(t), open(t)) })
+	}
+}
+
+// stores opens a store of each kind, for tests of both chunk stores.
+var stores = map[string]func(t *testing.T) *Store{
+	"memory": func(t *testing.T) *Store { return openMem(t) },
+	"disk":   func(t *testing.T) *Store { return openDisk(t, t.TempDir()) },
+}
+
+func openDisk(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(Options{Dir: dir, MinFree: -1})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, i := range []int{0, 1, 3} {
-		ct, _ := src.BlobChunk(m, i)
-		if err := dst.PutBlobChunk(ct); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if first, err := dst.BlobFirstMissing(m); first != 2 || err != nil {
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func testBlobResumePoint(t *testing.T, src, dst *Store) {
+	id, m := putSealed(t, src, bytes.Repeat([]byte{7}, 4*blob.ChunkSize))
+	putChunks(t, src, dst, id, m, 0, 1, 3)
+	if first, err := dst.BlobFirstMissing(id, m); first != 2 || err != nil {
 		t.Fatalf("first missing = %d, %v, want 2", first, err)
 	}
 	if err := dst.MarkBlobComplete(id); !errors.Is(err, ErrNotFound) {
@@ -89,7 +133,12 @@ func TestBlobManifestMustMatchID(t *testing.T) {
 	if _, _, err := s.BlobManifest(other); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("stored anyway: %v", err)
 	}
-	if err := s.PutBlobChunk(make([]byte, blob.MaxChunkCiphertext+1)); !errors.Is(err, ErrInvalid) {
+	up, err := s.NewBlobUpload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Abort()
+	if err := up.Put(0, make([]byte, blob.MaxChunkCiphertext+1)); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("oversized chunk: %v", err)
 	}
 }
@@ -137,30 +186,28 @@ func TestOwnBlobReuse(t *testing.T) {
 // TestBlobChunkWriter: chunks put through a writer are held once Flush
 // returns, and a fetch resumes after them.
 func TestBlobChunkWriter(t *testing.T) {
-	src, dst := openMem(t), openMem(t)
-	id, m := putSealed(t, src, bytes.Repeat([]byte{3}, 5*blob.ChunkSize))
-	_, raw, _ := src.BlobManifest(id)
-	if err := dst.PutBlobManifest(id, raw); err != nil {
-		t.Fatal(err)
-	}
-	w, err := dst.NewBlobChunkWriter()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		ct, _ := src.BlobChunk(m, i)
-		if err := w.Put(m.Chunks[i], ct); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if first, err := dst.BlobFirstMissing(m); first != 3 || err != nil {
-		t.Fatalf("first missing %d, %v, want 3", first, err)
-	}
-	if w, _ := dst.NewBlobChunkWriter(); w.Put(m.Chunks[0], make([]byte, blob.MaxChunkCiphertext+1)) == nil {
-		t.Fatal("oversized chunk accepted")
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			src, dst := open(t), open(t)
+			id, m := putSealed(t, src, bytes.Repeat([]byte{3}, 5*blob.ChunkSize))
+			putChunks(t, src, dst, id, m, 0, 1, 2)
+			if first, err := dst.BlobFirstMissing(id, m); first != 3 || err != nil {
+				t.Fatalf("first missing %d, %v, want 3", first, err)
+			}
+			w, err := dst.NewBlobChunkWriter(id, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Put(0, make([]byte, blob.MaxChunkCiphertext+1)); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("oversized chunk: %v", err)
+			}
+			if err := w.Put(len(m.Chunks), mustChunk(t, src, id, 0)); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("chunk past the end: %v", err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -176,7 +223,7 @@ func TestVerifyBlobs(t *testing.T) {
 	if err != nil || !rep.OK() || rep.Blobs != 1 {
 		t.Fatalf("a sound blob: %+v, %v", rep, err)
 	}
-	altered := bytes.Clone(mustChunk(t, s, m, 1))
+	altered := bytes.Clone(mustChunk(t, s, id, 1))
 	altered[7] ^= 1
 	if err := s.update(func(txn *badger.Txn) error { return txn.Set(makeKey(prefixBlobChunk, m.Chunks[1][:]), altered) }); err != nil {
 		t.Fatal(err)
@@ -191,9 +238,14 @@ func TestVerifyBlobs(t *testing.T) {
 	}
 }
 
-func mustChunk(t *testing.T, s *Store, m *blob.Manifest, i int) []byte {
+func mustChunk(t *testing.T, s *Store, id blob.ID, i int) []byte {
 	t.Helper()
-	ct, err := s.BlobChunk(m, i)
+	r, err := s.OpenBlob(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ct, err := r.Chunk(i)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +281,7 @@ func TestBackupKeepsBlobs(t *testing.T) {
 	if done, err := r.BlobComplete(id); !done || err != nil {
 		t.Fatalf("restored blob complete = %v, %v", done, err)
 	}
-	if first, _ := r.BlobFirstMissing(m); first != len(m.Chunks) {
+	if first, _ := r.BlobFirstMissing(id, m); first != len(m.Chunks) {
 		t.Fatalf("restored blob misses chunk %d", first)
 	}
 	if rep, err := r.Verify(context.Background()); err != nil || !rep.OK() || rep.Blobs != 1 {

@@ -21,7 +21,12 @@ const DefaultMinFree = 256 << 20
 // checkSpace refuses a write while the store's filesystem has less free
 // space than the reserve. When the free space cannot be read, the write
 // goes ahead.
-func (s *Store) checkSpace() error {
+func (s *Store) checkSpace() error { return s.checkSpaceFor(0) }
+
+// checkSpaceFor refuses a write of n bytes (a blob file, which takes its
+// space as its chunks arrive) that would take the store's filesystem
+// below the reserve.
+func (s *Store) checkSpaceFor(n int64) error {
 	if s.minFree <= 0 || s.dir == "" {
 		return nil
 	}
@@ -33,6 +38,10 @@ func (s *Store) checkSpace() error {
 	if free < uint64(s.minFree) {
 		return fmt.Errorf("%w: %s has %s free, below the reserve of %s; free space on that disk (writes resume at once)",
 			ErrFull, s.dir, mib(free), mib(uint64(s.minFree)))
+	}
+	if free < uint64(s.minFree+n) {
+		return fmt.Errorf("%w: %s has %s free, a file of %s would take it below the reserve of %s; free space on that disk",
+			ErrFull, s.dir, mib(free), mib(uint64(n)), mib(uint64(s.minFree)))
 	}
 	return nil
 }

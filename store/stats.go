@@ -18,12 +18,13 @@ type Stats struct {
 	Equivocations   int
 	LSMBytes        int64 // size of the LSM tables (*.sst) on disk; 0 in memory
 	VlogBytes       int64 // size of the value log (*.vlog) on disk; 0 in memory
+	BlobBytes       int64 // size of the blob files (attachment chunks) on disk; 0 in memory
 }
 
 // String summarises st in one line.
 func (st Stats) String() string {
-	return fmt.Sprintf("%d feeds, %d entries, %d records, %d partners, %d equivocations, %d+%d bytes",
-		st.Feeds, st.Entries, st.Records, st.Partners, st.Equivocations, st.LSMBytes, st.VlogBytes)
+	return fmt.Sprintf("%d feeds, %d entries, %d records, %d partners, %d equivocations, %d+%d+%d bytes",
+		st.Feeds, st.Entries, st.Records, st.Partners, st.Equivocations, st.LSMBytes, st.VlogBytes, st.BlobBytes)
 }
 
 // Stats counts the store's keys (a keys-only scan, about 0.2 µs per key)
@@ -44,9 +45,13 @@ func (s *Store) Stats() (Stats, error) {
 	if err := s.countPartners(&st); err != nil {
 		return Stats{}, err
 	}
-	if s.dir != "" {
-		st.LSMBytes, st.VlogBytes, err = diskSize(s.dir)
+	if s.dir == "" {
+		return st, nil
 	}
+	if st.LSMBytes, st.VlogBytes, err = diskSize(s.dir); err != nil {
+		return st, err
+	}
+	st.BlobBytes, err = s.chunks.bytes()
 	return st, err
 }
 

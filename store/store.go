@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,9 +26,13 @@ import (
 // operator actions without writing them to the audit log.
 //
 // Layout 3 stores record bodies compressed (encodings 3 and 4,
-// record_codec.go). [Open] upgrades a layout-1 or -2 store by rewriting
-// its record values (see [Store.migrate]); a layout-2 build refuses a
-// layout-3 store, whose compressed records it would call corrupt.
+// record_codec.go) and keeps the chunks of blobs on disk in files of their
+// own (<dir>/blobs/<id>) with a record of those held (b/h/), no longer in
+// Badger (b/c/). [Open] upgrades a layout-1 or -2 store by rewriting its
+// record values (see [Store.migrate]) and moving its chunks
+// ([fileChunks.adoptBadgerChunks]); a layout-2 build refuses a layout-3
+// store, whose compressed records it would call corrupt and whose chunks
+// it would not find.
 const layoutVersion uint32 = 3
 
 // upgradableLayouts are the older layouts [Open] upgrades in place.
@@ -100,6 +105,7 @@ type Store struct {
 	maxValue int // the largest value Badger accepts in this mode
 	logger   *slog.Logger
 	compact  *compactor // runs Badger's compactors only while needed
+	chunks   chunkStore // where blob chunks are: files on disk, Badger in memory
 
 	// minFree is the reserve below which writes fail with ErrFull (0 or
 	// less: no check); freeSpace reads the free space (a seam for tests).
@@ -163,7 +169,11 @@ func Open(opts Options) (*Store, error) {
 	if opts.InMemory {
 		s.dir, s.maxValue = "", maxMemoryValue
 	}
-	if err := s.checkLayout(); err != nil {
+	err = s.checkLayout()
+	if err == nil {
+		err = s.openChunks()
+	}
+	if err != nil {
 		s.compact.close()
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", name, err)
@@ -314,6 +324,26 @@ func (s *Store) migrate(from uint32) error {
 		}
 	}
 	return nil
+}
+
+// openChunks chooses where blob chunks are kept: Badger in memory, blob
+// files on disk, where it first moves chunks found in Badger (a layout-2
+// store, a restored backup) and deletes the files a crash left without a
+// manifest.
+func (s *Store) openChunks() error {
+	if s.dir == "" {
+		s.chunks = badgerChunks{s}
+		return nil
+	}
+	files := fileChunks{s: s, dir: filepath.Join(s.dir, blobDir)}
+	s.chunks = files
+	if err := os.MkdirAll(files.dir, 0o700); err != nil {
+		return fmt.Errorf("create blob directory: %w", err)
+	}
+	if err := files.adoptBadgerChunks(); err != nil {
+		return err
+	}
+	return files.tidy()
 }
 
 func initLayout(txn *badger.Txn) error {

@@ -64,7 +64,7 @@ const ctxCheckEvery = 256
 // is checked besides. It reports every problem and carries on past it; the error is only for I/O
 // failures and ctx.
 func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
-	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}}
+	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}, chunks: s.chunks}
 	err := s.view(func(txn *badger.Txn) error {
 		v.txn = txn
 		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit, v.blobs} {
@@ -94,6 +94,8 @@ type verifier struct {
 	badSig map[crypto.PublicKey]uint64
 	// auditLog is what the audit step knows of the audit log's chain.
 	auditLog auditWalk
+	// chunks is where the store keeps blob chunks.
+	chunks chunkStore
 }
 
 // feedState is what the entry walk knows about the feed it is in.

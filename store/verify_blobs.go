@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/kpnode/kpnode/blob"
 	"github.com/kpnode/kpnode/crypto"
 )
 
-// ProblemBlob is a blob chunk whose bytes no longer hash to its key, a
+// ProblemBlob is a blob chunk whose bytes no longer hash to its key or
+// its manifest's entry (altered or truncated in its blob file), a
 // manifest that does not hash to its blob id, or a blob marked complete
 // with a chunk missing. Author and Seq are zero; Detail names the blob or
 // chunk.
@@ -36,19 +38,35 @@ func (v *verifier) blobs() error {
 			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: %v", id, err)
 			return
 		}
-		v.checkComplete(id, m)
+		v.checkChunks(id, m)
 	})
 }
 
-// checkComplete reports a blob marked complete with a chunk missing.
-func (v *verifier) checkComplete(id blob.ID, m *blob.Manifest) {
-	if done, _ := has(v.txn, blobKey(prefixBlobDone, id)); !done {
+// checkChunks reads every chunk of blob id recorded held in its file on
+// disk and checks it against m, and reports a blob marked complete with a
+// chunk missing.
+func (v *verifier) checkChunks(id blob.ID, m *blob.Manifest) {
+	r, err := v.chunks.reader(v.txn, id, m)
+	if err != nil {
+		v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: %v", id, err)
 		return
 	}
-	for i, h := range m.Chunks {
-		if ok, _ := has(v.txn, makeKey(prefixBlobChunk, h[:])); !ok {
+	defer r.close()
+	done, _ := has(v.txn, blobKey(prefixBlobDone, id))
+	buf := make([]byte, blob.MaxChunkCiphertext)
+	for i := range m.Chunks {
+		ct, err := r.chunk(i, buf)
+		switch {
+		case errors.Is(err, ErrNotFound) && done:
 			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: marked complete, chunk %d of %d missing", id, i, len(m.Chunks))
 			return
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: %v", id, err)
+		case v.chunks.shared():
+			// in Badger, the walk of b/c/ checked it against its key
+		case m.Verify(i, ct) != nil:
+			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: chunk %d of %d fails its manifest: altered on disk", id, i, len(m.Chunks))
 		}
 	}
 }

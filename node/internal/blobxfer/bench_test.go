@@ -76,8 +76,10 @@ func bare(b *testing.B, be *node, in peer.ID, proto protocol.ID) {
 	}
 }
 
-func diskStore(b *testing.B) *store.Store {
-	st, err := store.Open(store.Options{Dir: b.TempDir(), MinFree: -1})
+func diskStore(b testing.TB) *store.Store { return diskStoreIn(b, b.TempDir()) }
+
+func diskStoreIn(b testing.TB, dir string) *store.Store {
+	st, err := store.Open(store.Options{Dir: dir, MinFree: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

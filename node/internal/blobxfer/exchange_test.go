@@ -21,11 +21,24 @@ type cutter struct {
 	cut   func()
 }
 
-func (c *cutter) BlobChunk(m *blob.Manifest, i int) ([]byte, error) {
-	if c.read.Add(1) == c.cutAt {
-		c.cut()
+func (c *cutter) OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error) {
+	m, src, err := c.Holder.OpenBlob(id)
+	if err != nil {
+		return nil, nil, err
 	}
-	return c.Holder.BlobChunk(m, i)
+	return m, cutSource{src, c}, nil
+}
+
+type cutSource struct {
+	ChunkSource
+	c *cutter
+}
+
+func (s cutSource) ReadChunk(i int, buf []byte) ([]byte, error) {
+	if s.c.read.Add(1) == s.c.cutAt {
+		s.c.cut()
+	}
+	return s.ChunkSource.ReadChunk(i, buf)
 }
 
 // TestFetch50MBThroughRelayResumesAfterCut: a 50 MB file from IN reaches
@@ -116,7 +129,7 @@ func TestQuotaAndAdmission(t *testing.T) {
 	if err := be.x.Fetch(fetchCtx(t), Job{ID: f.id, MaxSize: f.size}, []peer.ID{in.h.ID()}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("past the quota: %v, want ErrRefused", err)
 	}
-	if first, _ := be.st.BlobFirstMissing(mustManifest(t, be.st, f.id)); first != 1 {
+	if first, _ := be.st.BlobFirstMissing(f.id, mustManifest(t, be.st, f.id)); first != 1 {
 		t.Fatalf("%d chunks stored within a quota of 2 chunks' bytes with the manifest, want 1", first)
 	}
 	stranger := newNode(t, func(c *Config) { c.Admit = func(peer.ID) bool { return false } })

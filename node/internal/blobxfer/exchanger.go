@@ -47,19 +47,33 @@ func (n hostNetwork) OpenStream(ctx context.Context, p peer.ID, id libp2pprotoco
 // Not-found errors wrap store.ErrNotFound.
 type Holder interface {
 	BlobManifest(id blob.ID) (*blob.Manifest, []byte, error)
-	BlobChunk(m *blob.Manifest, i int) ([]byte, error)
+	// OpenBlob returns the manifest of blob id and a reader of its
+	// chunks held.
+	OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error)
 	PutBlobManifest(id blob.ID, manifest []byte) error
-	// NewChunkSink returns where one fetch's chunks go.
-	NewChunkSink() (ChunkSink, error)
-	BlobFirstMissing(m *blob.Manifest) (int, error)
+	// NewChunkSink returns where one fetch's chunks of blob id go.
+	NewChunkSink(id blob.ID, m *blob.Manifest) (ChunkSink, error)
+	BlobFirstMissing(id blob.ID, m *blob.Manifest) (int, error)
 	MarkBlobComplete(id blob.ID) error
+	// DropBlobChunk records chunk i of blob id as not held (it failed
+	// its check when read), so that it is fetched again.
+	DropBlobChunk(id blob.ID, i int) error
 	BlobComplete(id blob.ID) (bool, error)
 }
 
-// ChunkSink takes the chunks of one fetch, each with the SHA-256 the
-// fetch checked it has; it keeps ct. They are stored once Flush returns.
+// ChunkSource reads the chunks of one blob: chunk i, in buf when it is
+// large enough, or an error wrapping store.ErrNotFound when it is not
+// held.
+type ChunkSource interface {
+	ReadChunk(i int, buf []byte) ([]byte, error)
+	Close()
+}
+
+// ChunkSink takes the chunks of one fetch, each checked against the
+// manifest; ct is the caller's again once Put returns. They are held once
+// Flush returns.
 type ChunkSink interface {
-	Put(sum [32]byte, ct []byte) error
+	Put(i int, ct []byte) error
 	Flush() error
 }
 
@@ -68,7 +82,17 @@ func StoreHolder(st *store.Store) Holder { return storeHolder{st} }
 
 type storeHolder struct{ *store.Store }
 
-func (h storeHolder) NewChunkSink() (ChunkSink, error) { return h.NewBlobChunkWriter() }
+func (h storeHolder) NewChunkSink(id blob.ID, m *blob.Manifest) (ChunkSink, error) {
+	return h.NewBlobChunkWriter(id, m)
+}
+
+func (h storeHolder) OpenBlob(id blob.ID) (*blob.Manifest, ChunkSource, error) {
+	r, err := h.Store.OpenBlob(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Manifest, r, nil
+}
 
 // Config is what an [Exchanger] needs. Net, Holder, Admit and Sources
 // are required; the limits default to [DefaultConfig]'s.

@@ -70,11 +70,11 @@ func (x *Exchanger) session(s network.Stream, p peer.ID, j Job) error {
 	if err != nil {
 		return err
 	}
-	first, err := x.cfg.Holder.BlobFirstMissing(m)
+	first, err := x.cfg.Holder.BlobFirstMissing(j.ID, m)
 	if err != nil {
 		return err
 	}
-	sink, err := x.cfg.Holder.NewChunkSink()
+	sink, err := x.cfg.Holder.NewChunkSink(j.ID, m)
 	if err != nil {
 		return err
 	}
@@ -90,6 +90,7 @@ const pipelineDepth = 2
 // time, and puts each into sink once checked.
 func (x *Exchanger) pull(s network.Stream, p peer.ID, id blob.ID, m *blob.Manifest, first int, sink ChunkSink) error {
 	n, next := len(m.Chunks), first
+	buf := make([]byte, maxFrame) // every chunk frame is read into it: the sink does not keep it
 	var asked []chunkRange
 	ask := func() error {
 		r := chunkRange{id: id, from: next, count: min(x.cfg.RangeChunks, n-next)}
@@ -107,7 +108,7 @@ func (x *Exchanger) pull(s network.Stream, p peer.ID, id blob.ID, m *blob.Manife
 		}
 		r := asked[0]
 		asked = asked[1:]
-		got, err := x.readRange(s, p, m, r, sink)
+		got, err := x.readRange(s, p, m, r, sink, buf)
 		if err != nil {
 			return err
 		}
@@ -146,9 +147,11 @@ func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest
 
 // readRange puts the chunks p sends for r into sink, each checked
 // against m, and returns how many came before the end of the range.
-func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange, sink ChunkSink) (int, error) {
+// Frames are read into buf.
+func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange, sink ChunkSink, buf []byte) (int, error) {
 	for got := 0; ; got++ {
-		f, err := x.read(s)
+		_ = s.SetReadDeadline(time.Now().Add(x.cfg.FrameTimeout))
+		f, err := readFrameInto(s, buf)
 		switch {
 		case err == nil && (f.typ == respEnd || f.typ == respNotHeld):
 			return got, nil
@@ -159,7 +162,7 @@ func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r c
 		}
 		ct, err := x.checkChunk(p, m, r.from+got, f.payload)
 		if err == nil {
-			err = sink.Put(m.Chunks[r.from+got], ct)
+			err = sink.Put(r.from+got, ct)
 		}
 		if err != nil {
 			return got, err

@@ -103,15 +103,16 @@ type file struct {
 func sealInto(t testing.TB, st *store.Store, size int64, seed uint64) file {
 	t.Helper()
 	k := blob.NewKey()
-	s, err := blob.Seal(io.LimitReader(newRand(seed), size), k, func(_ int, ct []byte) error { return st.PutBlobChunk(ct) })
+	up, err := st.NewBlobUpload()
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := s.Manifest.ID()
-	if err := st.PutBlobManifest(id, s.Manifest.Encode()); err != nil {
+	s, err := blob.Seal(io.LimitReader(newRand(seed), size), k, up.Put)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkBlobComplete(id); err != nil {
+	id, err := up.Commit(s.Manifest)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return file{id: id, key: k, size: size, sum: s.SHA256}
@@ -131,17 +132,30 @@ func (r randReader) Read(p []byte) (int, error) { return r.r.Read(p) }
 // sealed, streaming (the file is hashed, never held).
 func opens(t testing.TB, st *store.Store, f file) {
 	t.Helper()
-	m, _, err := st.BlobManifest(f.id)
+	r, err := st.OpenBlob(f.id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	h := sha256.New()
-	if err := blob.Open(h, f.key, m, f.size, f.sum, func(i int) ([]byte, error) { return st.BlobChunk(m, i) }); err != nil {
+	if err := blob.Open(h, f.key, r.Manifest, f.size, f.sum, r.Chunk); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(h.Sum(nil), f.sum[:]) {
 		t.Fatal("opened file differs")
 	}
+}
+
+// chunkOf returns chunk i of blob id held in st, or nil.
+func chunkOf(t testing.TB, st *store.Store, id blob.ID, i int) []byte {
+	t.Helper()
+	r, err := st.OpenBlob(id)
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	ct, _ := r.Chunk(i)
+	return ct
 }
 
 func fetchCtx(t testing.TB) context.Context {

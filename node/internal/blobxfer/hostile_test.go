@@ -36,7 +36,7 @@ func hostile(t testing.TB, st *store.Store, tamper func(typ byte, payload []byte
 			}
 			r, _ := decodeRange(f.payload)
 			for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-				ct, _ := st.BlobChunk(m, i)
+				ct := chunkOf(t, st, id, i)
 				_ = writeFrame(s, respChunk, tamper(respChunk, append(binary.BigEndian.AppendUint32(nil, uint32(i)), ct...)))
 			}
 			_ = writeFrame(s, respEnd)
@@ -101,7 +101,7 @@ func TestHostilePeerRefusedAndPenalised(t *testing.T) {
 		if !errors.Is(err, ErrBadPeer) || !errors.Is(err, blob.ErrChunk) {
 			t.Fatalf("fetch from a hostile peer alone = %v, want ErrBadPeer and ErrChunk", err)
 		}
-		if first, _ := be.st.BlobFirstMissing(mustManifest(t, be.st, f.id)); first != 2 {
+		if first, _ := be.st.BlobFirstMissing(f.id, mustManifest(t, be.st, f.id)); first != 2 {
 			t.Fatalf("first missing %d, want 2: the flipped chunk must not be stored", first)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/kpnode/kpnode/blob"
@@ -85,10 +86,12 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 // sendRange sends the chunks of r that are held, in order, stopping at
 // the first one missing, then the end frame. Each chunk is checked
 // against the manifest first: a node never passes on bytes altered on
-// its disk. Reading and checking run ahead of sending, a few chunks
-// deep.
+// its disk. Reading and checking run on the stream's goroutine: a
+// goroutine reading ahead cost a hand-over per chunk, and on a loaded
+// machine each hand-over waits for a CPU, while the write only copies the
+// frame into yamux's buffer (its send loop encrypts in parallel).
 func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
-	m, _, err := x.cfg.Holder.BlobManifest(r.id)
+	m, src, err := x.cfg.Holder.OpenBlob(r.id)
 	if errors.Is(err, store.ErrNotFound) {
 		x.miss(p, r.id)
 		return writeFrame(s, respNotHeld)
@@ -96,18 +99,21 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	if err != nil {
 		return err
 	}
-	chunks, stop := x.readAhead(m, r)
-	defer stop()
-	for c := range chunks {
-		if c.ct == nil {
+	defer src.Close()
+	for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
+		c := x.readChecked(src, m, r.id, i)
+		if c.frame == nil {
 			x.miss(p, r.id)
 			return writeFrame(s, respNotHeld)
 		}
-		if !x.served.take(p, int64(len(c.ct))) {
+		if !x.served.take(p, int64(len(c.frame)-chunkHeaderLen)) {
+			chunkFrames.Put(c.buf)
 			return writeFrame(s, respRefused, []byte("daily quota spent"))
 		}
 		_ = s.SetWriteDeadline(time.Now().Add(x.cfg.FrameTimeout))
-		if err := writeChunk(s, c.i, c.ct); err != nil {
+		_, err := s.Write(c.frame)
+		chunkFrames.Put(c.buf)
+		if err != nil {
 			return err
 		}
 		x.stats.ChunksServed.Add(1)
@@ -115,40 +121,46 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	return writeFrame(s, respEnd)
 }
 
-// readChunk is a chunk read ahead; ct is nil when it is not held (or
-// fails its check), which ends the range.
+// chunkFrames holds the frame buffers a server reads chunks into, just
+// after room for the frame's header, so that each chunk goes out in one
+// write and no buffer is allocated per chunk.
+var chunkFrames = sync.Pool{New: func() any { b := make([]byte, chunkHeaderLen+blob.MaxChunkCiphertext); return &b }}
+
+// readChunk is a chunk read as a whole frame, in buf; frame is nil when
+// it is not held (or fails its check), which ends the range.
 type readChunk struct {
-	i  int
-	ct []byte
+	frame []byte
+	buf   *[]byte
 }
 
-// readAheadDepth is how many chunks wait checked for the network.
-const readAheadDepth = 4
+// drop records a chunk found damaged on disk as not held.
+func (x *Exchanger) drop(id blob.ID, i int) {
+	if err := x.cfg.Holder.DropBlobChunk(id, i); err != nil {
+		x.log.Error("cannot record a damaged blob chunk as missing", "blob", id, "chunk", i, "err", err)
+	}
+}
 
-// readAhead reads and checks the chunks of r on a goroutine that stop
-// ends and waits for.
-func (x *Exchanger) readAhead(m *blob.Manifest, r chunkRange) (<-chan readChunk, func()) {
-	out, quit, done := make(chan readChunk, readAheadDepth), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-			ct, err := x.cfg.Holder.BlobChunk(m, i)
-			if err == nil && m.Verify(i, ct) != nil {
-				x.log.Error("blob chunk on disk fails its manifest; not served", "blob", r.id, "chunk", i)
-				ct = nil
-			}
-			select {
-			case out <- readChunk{i: i, ct: ct}:
-			case <-quit:
-				return
-			}
-			if ct == nil {
-				return
-			}
-		}
-	}()
-	return out, func() { close(quit); <-done }
+// readChecked returns the frame of chunk i of blob id if it is held and
+// matches m, else no frame: a node never passes on bytes altered or cut
+// short on its disk.
+func (x *Exchanger) readChecked(src ChunkSource, m *blob.Manifest, id blob.ID, i int) readChunk {
+	buf := chunkFrames.Get().(*[]byte)
+	ct, err := src.ReadChunk(i, (*buf)[chunkHeaderLen:])
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		x.log.Error("blob chunk unreadable; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
+		x.drop(id, i)
+	case m.Verify(i, ct) != nil:
+		x.log.Error("blob chunk on disk fails its manifest; not served, to be fetched again", "blob", id, "chunk", i)
+		x.drop(id, i)
+	case len(ct) > 0 && &ct[0] == &(*buf)[chunkHeaderLen]:
+		return readChunk{frame: putChunkHeader((*buf)[:chunkHeaderLen+len(ct)], i), buf: buf}
+	default: // the source did not read into buf
+		return readChunk{frame: appendChunkFrame(nil, i, ct), buf: buf}
+	}
+	chunkFrames.Put(buf)
+	return readChunk{}
 }
 
 // miss starts a relay's pull-through of a blob that p asked for and this

@@ -52,22 +52,33 @@ func writeFrame(w io.Writer, typ byte, parts ...[]byte) error {
 	return err
 }
 
-// writeChunk writes a chunk frame: its header, then the chunk as it is,
-// without copying it into one buffer.
-func writeChunk(w io.Writer, i int, ct []byte) error {
-	h := binary.BigEndian.AppendUint32(nil, uint32(1+4+len(ct)))
-	h = append(h, respChunk)
-	h = binary.BigEndian.AppendUint32(h, uint32(i))
-	if _, err := w.Write(h); err != nil {
-		return err
-	}
-	_, err := w.Write(ct)
-	return err
+// chunkHeaderLen is the length of a chunk frame's header: length(4)
+// type(1) index(4).
+const chunkHeaderLen = 4 + 1 + 4
+
+// putChunkHeader writes into the first chunkHeaderLen bytes of frame the
+// header of chunk i, whose ciphertext fills the rest, and returns frame.
+func putChunkHeader(frame []byte, i int) []byte {
+	binary.BigEndian.PutUint32(frame, uint32(len(frame)-4))
+	frame[4] = respChunk
+	binary.BigEndian.PutUint32(frame[5:], uint32(i))
+	return frame
+}
+
+// appendChunkFrame appends the frame of chunk i to b.
+func appendChunkFrame(b []byte, i int, ct []byte) []byte {
+	b = append(b, make([]byte, chunkHeaderLen)...)
+	b = append(b, ct...)
+	return putChunkHeader(b[len(b)-chunkHeaderLen-len(ct):], i)
 }
 
 // readFrame reads one frame, refusing a length over maxFrame before
 // allocating.
-func readFrame(r io.Reader) (frame, error) {
+func readFrame(r io.Reader) (frame, error) { return readFrameInto(r, nil) }
+
+// readFrameInto is readFrame reading into buf when it is large enough:
+// the frame's payload then aliases buf.
+func readFrameInto(r io.Reader, buf []byte) (frame, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return frame{}, err
@@ -76,7 +87,11 @@ func readFrame(r io.Reader) (frame, error) {
 	if n == 0 || n > maxFrame {
 		return frame{}, fmt.Errorf("read frame: length %d, want 1..%d: %w", n, maxFrame, ErrBadPeer)
 	}
-	b := make([]byte, n)
+	b := buf[:0]
+	if cap(b) < int(n) {
+		b = make([]byte, n)
+	}
+	b = b[:n]
 	if _, err := io.ReadFull(r, b); err != nil {
 		return frame{}, fmt.Errorf("read frame: %w", err)
 	}
