@@ -154,11 +154,7 @@ func (d *dialer) dialDue(ctx context.Context) {
 func (d *dialer) claim(p peer.ID, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, ok := d.state[p]
-	if !ok {
-		s = &dialState{backoff: minBackoff}
-		d.state[p] = s
-	}
+	s := d.stateOf(p)
 	if s.dialing || now.Before(s.next) {
 		return false
 	}
@@ -166,26 +162,42 @@ func (d *dialer) claim(p peer.ID, now time.Time) bool {
 	return true
 }
 
-// dial connects to partner p.
-func (d *dialer) dial(ctx context.Context, p peer.ID) {
+// stateOf returns p's dial state, made on first use; d.mu is held.
+func (d *dialer) stateOf(p peer.ID) *dialState {
+	s, ok := d.state[p]
+	if !ok {
+		s = &dialState{backoff: minBackoff}
+		d.state[p] = s
+	}
+	return s
+}
+
+// attempt runs one claimed dial of p with connect, then hands its outcome
+// to done under d.mu, unless p was forgotten meanwhile (partner removed).
+func (d *dialer) attempt(ctx context.Context, p peer.ID, connect func(context.Context, peer.ID) error, done func(s *dialState, err error)) {
 	defer d.wg.Done()
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	err := d.target.connect(ctx, p)
+	err := connect(ctx, p)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, ok := d.state[p]
-	if !ok {
-		return // forgotten meanwhile (partner removed)
+	if s, ok := d.state[p]; ok {
+		s.dialing = false
+		done(s, err)
 	}
-	s.dialing = false
-	if err == nil {
-		s.backoff, s.next = minBackoff, time.Time{}
-		return
-	}
-	s.next = time.Now().Add(s.backoff)
-	s.backoff = min(2*s.backoff, maxBackoff)
-	d.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
+}
+
+// dial connects to partner p.
+func (d *dialer) dial(ctx context.Context, p peer.ID) {
+	d.attempt(ctx, p, d.target.connect, func(s *dialState, err error) {
+		if err == nil {
+			s.backoff, s.next = minBackoff, time.Time{}
+			return
+		}
+		s.next = time.Now().Add(s.backoff)
+		s.backoff = min(2*s.backoff, maxBackoff)
+		d.log.Debug("dial partner", "peer", p, "err", err, "retry_in", s.backoff)
+	})
 }
 
 // claimDirect marks relayed partner p as being dialled directly if it is
@@ -193,11 +205,7 @@ func (d *dialer) dial(ctx context.Context, p peer.ID) {
 func (d *dialer) claimDirect(p peer.ID, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, ok := d.state[p]
-	if !ok {
-		s = &dialState{backoff: minBackoff}
-		d.state[p] = s
-	}
+	s := d.stateOf(p)
 	if s.dialing {
 		return false
 	}
@@ -215,22 +223,13 @@ func (d *dialer) claimDirect(p peer.ID, now time.Time) bool {
 // dialDirect dials relayed partner p directly, and schedules the next
 // try, later each time, for as long as it stays relayed.
 func (d *dialer) dialDirect(ctx context.Context, p peer.ID) {
-	defer d.wg.Done()
-	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	defer cancel()
-	err := d.target.connectDirect(ctx, p)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	s, ok := d.state[p]
-	if !ok {
-		return // forgotten meanwhile (partner removed)
-	}
-	s.dialing = false
-	s.direct.backoff = min(2*s.direct.backoff, maxDirectBackoff)
-	s.direct.next = time.Now().Add(s.direct.backoff)
-	if err != nil {
-		d.log.Debug("direct dial of a relayed partner", "peer", p, "err", err, "retry_in", s.direct.backoff)
-	}
+	d.attempt(ctx, p, d.target.connectDirect, func(s *dialState, err error) {
+		s.direct.backoff = min(2*s.direct.backoff, maxDirectBackoff)
+		s.direct.next = time.Now().Add(s.direct.backoff)
+		if err != nil {
+			d.log.Debug("direct dial of a relayed partner", "peer", p, "err", err, "retry_in", s.direct.backoff)
+		}
+	})
 }
 
 // reset makes p's next dial, once it is disconnected, immediate; a
