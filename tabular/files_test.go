@@ -52,6 +52,29 @@ func TestReadTableFiles(t *testing.T) {
 	}
 }
 
+// TestExportFilesColumnOnlyWithFiles: an export of records none of which
+// names files has no attachments column (a node that predates attachments
+// imports it); one record with files brings the column for every row.
+func TestExportFilesColumnOnlyWithFiles(t *testing.T) {
+	k := mustKind(t, "certificates")
+	plain := readFile(t, examplesDir+"/certificate.json")
+	var buf bytes.Buffer
+	if err := WriteTable(k, &buf, FormatCSV, [][]byte{plain}); err != nil {
+		t.Fatal(err)
+	}
+	if header, _, _ := strings.Cut(buf.String(), "\n"); strings.Contains(header, FilesColumn) {
+		t.Errorf("export without files has the column: %s", header)
+	}
+	_, withFiles := certCSVWithFiles(t, testFile("scan.pdf", 'c'))
+	buf.Reset()
+	if err := WriteTable(k, &buf, FormatCSV, [][]byte{plain, withFiles}); err != nil {
+		t.Fatal(err)
+	}
+	if header, _, _ := strings.Cut(buf.String(), "\n"); !strings.HasSuffix(header, ","+FilesColumn) {
+		t.Errorf("export with files lacks the column: %s", header)
+	}
+}
+
 // TestReadTableFilesProblems: a path not uploaded, and two paths that
 // upload files of the same name, are problems of the row's attachments
 // column; nothing is returned.

@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -14,8 +15,9 @@ import (
 // columns repeated, its line numbered and its totals given.
 func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 	var cols []tableColumn
+	withFiles := anyHasFiles(tk, bodies)
 	for _, c := range tk.columns {
-		if !c.importOnly {
+		if !c.importOnly && (c.cell != cellFiles || withFiles) {
 			cols = append(cols, c)
 		}
 	}
@@ -56,6 +58,25 @@ func (tk *tableKind) writeCSV(bodies [][]byte) []byte {
 		}
 	}
 	return out
+}
+
+// anyHasFiles reports whether a record among bodies names files. Without
+// one, an export leaves out the files column, so that a node that predates
+// attachments imports it too.
+func anyHasFiles(tk *tableKind, bodies [][]byte) bool {
+	for _, c := range tk.columns {
+		if c.cell != cellFiles {
+			continue
+		}
+		for _, body := range bodies {
+			if bytes.Contains(body, []byte(`"`+c.path+`"`)) {
+				if _, ok := bodyFields(body)[c.path]; ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // csvCellOf returns value v as the CSV cell of column c, guarded against
