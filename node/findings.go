@@ -31,6 +31,7 @@ const (
 // loaded in the background, so that the node serves at once; records
 // stored meanwhile wait in pending and are added when the load ends.
 type findings struct {
+	keys    feedKeys   // the feeds' keys the records share (record)
 	mu      sync.Mutex // guards the fields below
 	st      *reconcile.State
 	acks    map[string]FindingAck // by finding id
@@ -60,10 +61,34 @@ type pendingPos struct {
 
 func pendingPosOf(r reconcile.Record) pendingPos { return pendingPos{r.FeedKey, r.Ref.Seq} }
 
-// reconcileRecord is the reconciliation input of the record at seq of
-// the feed of key, whose participant is code.
-func reconcileRecord(code string, key crypto.PublicKey, seq uint64, t, held time.Time, value any) reconcile.Record {
-	return reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: seq}, FeedKey: string(key[:]), Time: t, Held: held, Body: value}
+// record is the reconciliation input of the record at seq of the feed
+// of key, whose participant is code. Its FeedKey is the string every
+// record of the feed shares: one of its own per record was 32 bytes of
+// garbage per record loaded, and of the pending map's peak.
+func (f *findings) record(code string, key crypto.PublicKey, seq uint64, t, held time.Time, value any) reconcile.Record {
+	return reconcile.Record{Ref: reconcile.RecordRef{Feed: code, Seq: seq}, FeedKey: f.keys.of(key), Time: t, Held: held, Body: value}
+}
+
+// feedKeys hands out the bytes of each feed key as one string. It grows
+// with the feeds whose records are stored, which the roster bounds.
+type feedKeys struct {
+	mu sync.Mutex
+	m  map[crypto.PublicKey]string
+}
+
+// of returns the bytes of k as the string every caller shares.
+func (f *feedKeys) of(k crypto.PublicKey) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.m[k]
+	if !ok {
+		if f.m == nil {
+			f.m = map[crypto.PublicKey]string{}
+		}
+		s = string(k[:])
+		f.m[k] = s
+	}
+	return s
 }
 
 // loadFindings feeds every stored record into the reconciliation state, a
@@ -117,7 +142,7 @@ func (n *Node) reconcileRecords(recs []*store.StoredRecord, also func(code strin
 		if code == n.cfg.Participant {
 			held = time.Time{} // see heldOf
 		}
-		out = append(out, reconcileRecord(code, r.Author, r.Seq, r.Time, held, v))
+		out = append(out, n.findings.record(code, r.Author, r.Seq, r.Time, held, v))
 	}
 	return out
 }
@@ -168,7 +193,7 @@ func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.T
 	}
 	n.inbox.commit(code, key, seq, t, value)
 	defer n.noteMembershipRecord(code, seq, value)
-	r := reconcileRecord(code, key, seq, t, n.heldOf(code, key, seq), value)
+	r := n.findings.record(code, key, seq, t, n.heldOf(code, key, seq), value)
 	n.findings.mu.Lock()
 	if n.findings.loading {
 		n.findings.pending[pendingPosOf(r)] = r

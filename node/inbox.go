@@ -174,5 +174,5 @@ func certificateRef(r *inboxRec) CertificateRef {
 		item = int(r.item)
 	}
 	return CertificateRef{Feed: r.feed, Seq: r.seq, Item: item, Time: r.time,
-		Number: r.doc.number, Issuer: r.doc.issuer, Destination: r.doc.destination, Issued: r.doc.issued.String()}
+		Number: r.doc.number, Issuer: r.doc.issuer(), Destination: r.doc.destination(), Issued: r.issued().String()}
 }

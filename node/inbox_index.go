@@ -3,6 +3,7 @@ package node
 import (
 	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/crypto"
@@ -21,7 +22,8 @@ type inboxLists struct {
 	self    string // this node's participant code
 	selfKey crypto.PublicKey
 	chains  map[string]*reconcile.Chains[*inboxRec] // by record type
-	keys    map[crypto.PublicKey]string             // the feeds' keys as strings (keyOf)
+	keys    map[crypto.PublicKey]*string            // the feeds' keys as strings (keyOf)
+	routes  map[docRoute]*docRoute                  // the issuer/destination pairs the records share (routeOf)
 
 	notices, questions awaiting[protocol.EntryRef] // by the entry an acknowledgement or answer names
 	certs              awaiting[confKey]           // by destination, issuer and number
@@ -32,16 +34,18 @@ type inboxLists struct {
 
 // inboxRec is one held record in the inbox's chains, without its body (a
 // page reads it from the store), and the list it would be on. It keeps
-// what a HeldRecord says in 176 bytes instead of 240: the feed's key as a
-// string its feed's records share (inboxLists.keyOf), which is also the
-// record's position in the chains, its type by number; and of a
+// what a HeldRecord says in 128 bytes instead of 240: the feed's key as
+// a string its feed's records share (inboxLists.keyOf), which is also
+// the record's position in the chains, its type by number; and of a
 // certificate or an import confirmation only the fields the inbox reads
-// (doc; value is nil). After an import of 100,000 certificates the lists
-// kept each parsed certificate whole, its traders and lines, some 60 MB
+// (doc; value is nil), the issuer and destination codes shared with the
+// records before it. After an import of 100,000 certificates the lists
+// kept each parsed certificate whole, its traders and lines, some 60 MB;
+// then 176 bytes and three strings of its own per certificate, 25 MB
 // (docs/performance.md, "Memory after a large import").
 type inboxRec struct {
-	feed   string // the author's participant code
-	key    string // the feed's key, its bytes
+	feed   string  // the author's participant code
+	key    *string // the feed's key, its bytes, shared by the feed's records
 	seq    uint64
 	time   time.Time // the entry's time
 	item   int32
@@ -51,17 +55,17 @@ type inboxRec struct {
 	// chained: r is in its awaiting's chain, next after it (awaiting).
 	chained bool
 	next    *inboxRec
-	value   protocol.Record // nil for a certificate or an import confirmation
+	value   protocol.Record // nil for a certificate or an import confirmation, but see keepDoc
 	doc     docFields
 	list    *inboxOrder // nil: on none, whatever its replies
 }
 
 // newInboxRec returns the inbox's record of h, whose feed's key is key
-// (h.key's bytes), to be on list.
-func newInboxRec(h HeldRecord, key string, list *inboxOrder) *inboxRec {
+// (h.key's bytes), to be on list; routeOf shares its codes.
+func newInboxRec(h HeldRecord, key *string, list *inboxOrder, routeOf func(docRoute) *docRoute) *inboxRec {
 	r := &inboxRec{feed: h.Feed, key: key, seq: h.Seq, time: h.Time, item: int32(h.Item), batch: h.batch,
 		typ: uint8(slices.Index(inboxTypes, h.Type)), value: h.Value, list: list}
-	r.keepDoc()
+	r.keepDoc(routeOf)
 	return r
 }
 
@@ -69,35 +73,85 @@ func newInboxRec(h HeldRecord, key string, list *inboxOrder) *inboxRec {
 // certificate or a confirmation).
 func (r *inboxRec) held() HeldRecord {
 	h := HeldRecord{Feed: r.feed, Seq: r.seq, Item: int(r.item), batch: r.batch, Time: r.time, Type: inboxTypes[r.typ], Value: r.value}
-	copy(h.key[:], r.key)
+	copy(h.key[:], r.keyBytes())
 	return h
+}
+
+// keyBytes returns the bytes of r's feed key ("" for none).
+func (r *inboxRec) keyBytes() string {
+	if r.key == nil {
+		return ""
+	}
+	return *r.key
 }
 
 // pos returns r's position in the chains, as chainPos gives it.
 func (r *inboxRec) pos() reconcile.Pos {
-	return reconcile.Pos{Feed: r.key, Seq: r.seq, Item: int(r.item)}
+	return reconcile.Pos{Feed: r.keyBytes(), Seq: r.seq, Item: int(r.item)}
 }
 
 // docFields are what the inbox reads of a certificate (its number,
 // issuer, destination and issue date) or of an import confirmation (the
-// number and issuer of the certificate it confirms).
+// number and issuer of the certificate it confirms). The codes are a
+// route shared by every record of the same two (inboxLists.routeOf).
 type docFields struct {
-	number, issuer, destination string
-	issued                      protocol.Date
+	number string
+	route  *docRoute
+	issued packedDate
 }
 
+// docRoute is an issuer and a destination ("" for a confirmation).
+type docRoute struct{ issuer, destination string }
+
+func (d docFields) issuer() string      { return d.route.issuer }
+func (d docFields) destination() string { return d.route.destination }
+
 // keepDoc moves what the inbox reads of a certificate or a confirmation
-// from r.value into r.doc and lets the parsed value go.
-func (r *inboxRec) keepDoc() {
+// from r.value into r.doc and lets the parsed value go. A certificate
+// whose issue date does not pack (packDate; ParseCertificate never
+// returns one) keeps its value, which issued then reads.
+func (r *inboxRec) keepDoc(routeOf func(docRoute) *docRoute) {
 	switch v := r.value.(type) {
 	case *protocol.Certificate:
-		r.doc = docFields{number: v.Number, issuer: v.Issuer, destination: v.Destination, issued: v.Issued}
+		issued, ok := packDate(v.Issued)
+		r.doc = docFields{number: v.Number, route: routeOf(docRoute{v.Issuer, v.Destination}), issued: issued}
+		if !ok {
+			return
+		}
 	case *protocol.ImportConfirmation:
-		r.doc = docFields{number: v.CertificateNumber, issuer: v.Issuer}
+		r.doc = docFields{number: v.CertificateNumber, route: routeOf(docRoute{v.Issuer, ""})}
 	default:
 		return
 	}
 	r.value = nil
+}
+
+// issued returns the issue date of r, a certificate.
+func (r *inboxRec) issued() protocol.Date {
+	if c, ok := r.value.(*protocol.Certificate); ok {
+		return c.Issued
+	}
+	return r.doc.issued.date()
+}
+
+// packedDate is a date in 32 bits, year×512 + month×32 + day, as the
+// reconciliation State packs its certificates' dates.
+type packedDate int32
+
+// packedYears bounds the years packDate takes.
+const packedYears = 4_000_000
+
+// packDate returns d packed; false when it does not fit (a month over
+// 12, a day over 31, a year past ±packedYears).
+func packDate(d protocol.Date) (packedDate, bool) {
+	if d.Year < -packedYears || d.Year > packedYears || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 {
+		return 0, false
+	}
+	return packedDate(d.Year<<9 | int(d.Month)<<5 | d.Day), true
+}
+
+func (p packedDate) date() protocol.Date {
+	return protocol.Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}
 }
 
 // confKey matches a confirmation to certificates: the confirming
@@ -109,7 +163,8 @@ var inboxTypes = []string{protocol.NoticeType, protocol.AcknowledgementType, pro
 	protocol.AnomalyAnswerType, protocol.CertificateType, protocol.ImportConfirmationType}
 
 func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
-	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{}, keys: map[crypto.PublicKey]string{},
+	l := &inboxLists{self: self, selfKey: selfKey, chains: map[string]*reconcile.Chains[*inboxRec]{}, keys: map[crypto.PublicKey]*string{},
+		routes:  map[docRoute]*docRoute{},
 		notices: newAwaiting(entryOf), questions: newAwaiting(entryOf), certs: newAwaiting(certKeyOf)}
 	l.chains[protocol.NoticeType] = reconcile.NewChains(l.notices.record)
 	l.chains[protocol.AnomalyQueryType] = reconcile.NewChains(l.questions.record)
@@ -121,7 +176,7 @@ func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 	})
 	l.chains[protocol.CertificateType] = reconcile.NewChains(l.certs.record)
 	l.chains[protocol.ImportConfirmationType] = reconcile.NewChains(func(r *inboxRec, cur bool) {
-		l.certs.reply(confKey{r.feed, r.doc.issuer, r.doc.number}, cur)
+		l.certs.reply(confKey{r.feed, r.doc.issuer(), r.doc.number}, cur)
 	})
 	return l
 }
@@ -132,7 +187,7 @@ func newInboxLists(self string, selfKey crypto.PublicKey) *inboxLists {
 func (l *inboxLists) add(h HeldRecord) {
 	key := l.keyOf(h.key)
 	if h.Type == protocol.WithdrawalType {
-		p := reconcile.Pos{Feed: key, Seq: h.Seq, Item: h.Item}
+		p := reconcile.Pos{Feed: *key, Seq: h.Seq, Item: h.Item}
 		for _, c := range l.chains {
 			c.Put(p, protocol.WithdrawalType, h.Value.Replaces(), nil)
 		}
@@ -143,19 +198,30 @@ func (l *inboxLists) add(h HeldRecord) {
 		return
 	}
 	replaces := h.Value.Replaces()
-	r := newInboxRec(h, key, l.listOf(h))
+	r := newInboxRec(h, key, l.listOf(h), l.routeOf)
 	c.Put(r.pos(), h.Type, replaces, r)
 }
 
 // keyOf returns the bytes of feed key k as a string that every record of
 // the feed shares.
-func (l *inboxLists) keyOf(k crypto.PublicKey) string {
+func (l *inboxLists) keyOf(k crypto.PublicKey) *string {
 	s, ok := l.keys[k]
 	if !ok {
-		s = string(k[:])
+		s = new(string(k[:]))
 		l.keys[k] = s
 	}
 	return s
+}
+
+// routeOf returns the route the records share that equals d, its
+// strings copied when it is new, so that they pin no parser's buffer.
+func (l *inboxLists) routeOf(d docRoute) *docRoute {
+	r, ok := l.routes[d]
+	if !ok {
+		r = &docRoute{strings.Clone(d.issuer), strings.Clone(d.destination)}
+		l.routes[*r] = r
+	}
+	return r
 }
 
 // listOf returns the list h would be on while no reply names it: a
@@ -207,7 +273,9 @@ func newAwaiting[K comparable](keyOf func(*inboxRec) K) awaiting[K] {
 func entryOf(r *inboxRec) protocol.EntryRef { return protocol.EntryRef{Feed: r.feed, Seq: r.seq} }
 
 // certKeyOf is the key a confirmation of a certificate names.
-func certKeyOf(r *inboxRec) confKey { return confKey{r.doc.destination, r.doc.issuer, r.doc.number} }
+func certKeyOf(r *inboxRec) confKey {
+	return confKey{r.doc.destination(), r.doc.issuer(), r.doc.number}
+}
 
 // record notes that r became current or stopped being current.
 func (a *awaiting[K]) record(r *inboxRec, current bool) {

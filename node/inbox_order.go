@@ -26,7 +26,7 @@ const inboxChunk = 512
 // feeds (after a rotation) by key.
 func newestFirstRec(a, b *inboxRec) int {
 	return cmp.Or(b.time.Compare(a.time), cmp.Compare(a.feed, b.feed), cmp.Compare(b.seq, a.seq),
-		cmp.Compare(a.item, b.item), strings.Compare(a.key, b.key))
+		cmp.Compare(a.item, b.item), strings.Compare(a.keyBytes(), b.keyBytes()))
 }
 
 // Len returns the number of records listed.

@@ -127,12 +127,17 @@ func (n inboxScan) unconfirmed() (toConfirm, ours []CertificateRef, err error) {
 		if confirmed[confKey{c.Destination, c.Issuer, c.Number}] {
 			continue
 		}
-		r := newInboxRec(h, string(h.key[:]), nil)
+		item := -1
+		if h.batch {
+			item = h.Item
+		}
+		ref := CertificateRef{Feed: h.Feed, Seq: h.Seq, Item: item, Time: h.Time,
+			Number: c.Number, Issuer: c.Issuer, Destination: c.Destination, Issued: c.Issued.String()}
 		switch {
 		case h.Feed == n.self:
-			ours = append(ours, certificateRef(r))
+			ours = append(ours, ref)
 		case c.Destination == n.self:
-			toConfirm = append(toConfirm, certificateRef(r))
+			toConfirm = append(toConfirm, ref)
 		}
 	}
 	return toConfirm, ours, nil
