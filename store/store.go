@@ -59,6 +59,19 @@ const (
 	maxMemoryValue = 1 << 20
 )
 
+// Memtable sizes. Badger refuses a transaction whose keys and inline
+// values pass 15 % of the memtable (its maxBatchSize). On disk only keys,
+// value pointers and values under valueThreshold count, so 8 MiB (a 1.2 MiB
+// batch) is ample, and each of the two memtables' arenas and mapped logs
+// is half the default's: the whole network of 67 nodes holding a year
+// needs that (docs/performance.md, "The whole network on one box"). In
+// memory every value sits in the memtable, so a transaction holding a
+// 1 MiB value with its record needs the 2.4 MiB batch of a 16 MiB one.
+const (
+	diskMemTableSize   = 8 << 20
+	memoryMemTableSize = 16 << 20
+)
+
 // EncryptionKeySize is the length of [Options.EncryptionKey] (AES-256).
 const EncryptionKeySize = 32
 
@@ -198,14 +211,14 @@ func badgerOptions(opts Options) badger.Options {
 }
 
 func tunedOptions(opts Options) badger.Options {
-	dir := opts.Dir
+	dir, memtable := opts.Dir, int64(diskMemTableSize)
 	if opts.InMemory {
-		dir = ""
+		dir, memtable = "", memoryMemTableSize
 	}
 	return badger.DefaultOptions(dir).
 		WithInMemory(opts.InMemory).
 		WithLogger(newBadgerLogger(opts.Logger)).
-		WithMemTableSize(16 << 20).
+		WithMemTableSize(memtable).
 		WithNumMemtables(2).
 		WithValueLogFileSize(vlogFileSize).
 		WithBlockCacheSize(32 << 20).

@@ -14,7 +14,7 @@ import (
 )
 
 // The scale run of issue 7, item 6: a full-mesh testnet of real kpnode
-// processes loaded with 90 days of trade must converge and pass its check;
+// processes loaded with a year of trade must converge and pass its check;
 // the benchmark records how long each step took and what the daemons cost.
 // The whole network of issue 20, item 2 (BenchmarkWholeNetwork) is the
 // same run with every participant on the trade topology; make bench
@@ -24,7 +24,7 @@ var (
 	testnetParticipants = flag.String("testnet.participants",
 		"IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP",
 		"BenchmarkTestnet's members (-short: IN,BE,AE)")
-	testnetDays = flag.Int("testnet.days", 90, "days of trade BenchmarkTestnet and BenchmarkWholeNetwork load (-short: 7)")
+	testnetDays = flag.Int("testnet.days", 365, "days of trade BenchmarkTestnet and BenchmarkWholeNetwork load (-short: 7)")
 	testnetIdle = flag.Duration("testnet.idle", 30*time.Second,
 		"the window, after the check, over which the idle network's CPU is measured (-short: 1s)")
 )

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// garbage allocates n bytes in 64 KiB pieces and drops them, then collects,
+// leaving the heap they took free but resident.
+func garbage(n int) {
+	keep := make([][]byte, 0, n>>16)
+	for range n >> 16 {
+		b := make([]byte, 64<<10)
+		b[0], b[len(b)-1] = 1, 1 // touch: resident
+		keep = append(keep, b)
+	}
+	runtime.KeepAlive(keep)
+	keep = nil
+	runtime.GC()
+}
+
+func TestReleaseFreeHeap(t *testing.T) {
+	garbage(64 << 20)
+	before := freeHeap()
+	if before < 16<<20 {
+		t.Fatalf("free heap after 64 MiB of garbage: %d bytes, want at least 16 MiB for the test to mean something", before)
+	}
+	if !releaseFreeHeap(4 << 20) {
+		t.Fatal("releaseFreeHeap with 4 MiB: nothing released")
+	}
+	if after := freeHeap(); after > 2<<20 {
+		t.Fatalf("free heap after the release: %d bytes (before %d), want under 2 MiB", after, before)
+	}
+	if releaseFreeHeap(1 << 40) {
+		t.Fatal("releaseFreeHeap released with less free than its threshold")
+	}
+}
+
+func TestReleaseFreeHeapEveryStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		releaseFreeHeapEvery(ctx, time.Millisecond, 1<<40)
+		close(done)
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("releaseFreeHeapEvery still running 10 s after its context ended")
+	}
+}
