@@ -97,7 +97,7 @@ func (r *inboxRec) pos() reconcile.Pos {
 type docFields struct {
 	number string
 	route  *docRoute
-	issued packedDate
+	issued protocol.PackedDate
 }
 
 // docRoute is an issuer and a destination ("" for a confirmation).
@@ -113,7 +113,7 @@ func (d docFields) destination() string { return d.route.destination }
 func (r *inboxRec) keepDoc(routeOf func(docRoute) *docRoute) {
 	switch v := r.value.(type) {
 	case *protocol.Certificate:
-		issued, ok := packDate(v.Issued)
+		issued, ok := protocol.PackDate(v.Issued)
 		r.doc = docFields{number: v.Number, route: routeOf(docRoute{v.Issuer, v.Destination}), issued: issued}
 		if !ok {
 			return
@@ -131,27 +131,7 @@ func (r *inboxRec) issued() protocol.Date {
 	if c, ok := r.value.(*protocol.Certificate); ok {
 		return c.Issued
 	}
-	return r.doc.issued.date()
-}
-
-// packedDate is a date in 32 bits, year×512 + month×32 + day, as the
-// reconciliation State packs its certificates' dates.
-type packedDate int32
-
-// packedYears bounds the years packDate takes.
-const packedYears = 4_000_000
-
-// packDate returns d packed; false when it does not fit (a month over
-// 12, a day over 31, a year past ±packedYears).
-func packDate(d protocol.Date) (packedDate, bool) {
-	if d.Year < -packedYears || d.Year > packedYears || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 {
-		return 0, false
-	}
-	return packedDate(d.Year<<9 | int(d.Month)<<5 | d.Day), true
-}
-
-func (p packedDate) date() protocol.Date {
-	return protocol.Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}
+	return r.doc.issued.Date()
 }
 
 // confKey matches a confirmation to certificates: the confirming

@@ -60,10 +60,10 @@ func TestInboxRecordsShareCodes(t *testing.T) {
 func TestInboxIssueDates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	dates := []protocol.Date{{}, {Year: -1, Month: 1, Day: 1}, {Year: 2026, Month: 13, Day: 1}, {Year: 2026, Month: 12, Day: 99},
-		{Year: 10000, Month: 1, Day: 31}, {Year: packedYears, Month: 12, Day: 31}, {Year: -packedYears, Month: 0, Day: 0},
-		{Year: packedYears + 1, Month: 1, Day: 1}, {Year: math.MinInt, Month: -1, Day: -1}, {Year: 2026, Month: 15, Day: 31}}
+		{Year: 10000, Month: 1, Day: 31}, {Year: protocol.PackedYears, Month: 12, Day: 31}, {Year: -protocol.PackedYears, Month: 0, Day: 0},
+		{Year: protocol.PackedYears + 1, Month: 1, Day: 1}, {Year: math.MinInt, Month: -1, Day: -1}, {Year: 2026, Month: 15, Day: 31}}
 	for range 2000 {
-		dates = append(dates, protocol.Date{Year: rng.IntN(2*packedYears+3) - packedYears - 1, Month: time.Month(rng.IntN(17) - 1), Day: rng.IntN(34) - 1})
+		dates = append(dates, protocol.Date{Year: rng.IntN(2*protocol.PackedYears+3) - protocol.PackedYears - 1, Month: time.Month(rng.IntN(17) - 1), Day: rng.IntN(34) - 1})
 	}
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	l := newInboxLists("IN", crypto.PublicKey{1})
@@ -82,7 +82,7 @@ func TestInboxIssueDates(t *testing.T) {
 	}
 	l.chains[protocol.CertificateType].Each(func(_ reconcile.Pos, r *inboxRec) {
 		d := dates[r.seq-1]
-		_, fits := packDate(d)
+		_, fits := protocol.PackDate(d)
 		if fits != (r.value == nil) {
 			t.Fatalf("certificate %d issued %+v: packs %v, kept value %v", r.seq, d, fits, r.value != nil)
 		}

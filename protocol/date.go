@@ -74,3 +74,26 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// PackedDate is a Date in 32 bits, year×512 + month×32 + day, so that
+// packed dates compare as the dates do. It holds every date of years
+// -[PackedYears] to [PackedYears] with month 0–12 and day 0–31, which
+// includes every date a record may carry and the zero Date. Holders of
+// many dates (reconciliation's State, the node's inbox) keep them so.
+type PackedDate int32
+
+// PackedYears bounds the years a [PackedDate] holds.
+const PackedYears = 4_000_000
+
+// PackDate returns d packed; false when d is outside PackedDate's range.
+func PackDate(d Date) (PackedDate, bool) {
+	if d.Year < -PackedYears || d.Year > PackedYears || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 {
+		return 0, false
+	}
+	return PackedDate(d.Year<<9 | int(d.Month)<<5 | d.Day), true
+}
+
+// Date returns the date p holds.
+func (p PackedDate) Date() Date {
+	return Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}
+}

@@ -1,10 +1,6 @@
 package reconcile
 
-import (
-	"time"
-
-	"github.com/kpnode/kpnode/protocol"
-)
+import "github.com/kpnode/kpnode/protocol"
 
 // certificate is the State's compact copy of a certificate: the fields
 // the rules read, read through the methods below, which answer what the
@@ -23,7 +19,7 @@ type certificate struct {
 	ls      []protocol.CertificateLine // capacity len(ls): no append reaches another's
 	carats  protocol.Carats
 	value   protocol.USD
-	dates   [2]packedDate // issued, expires
+	dates   [2]protocol.PackedDate // issued, expires
 	nParcel int32
 }
 
@@ -48,8 +44,8 @@ func (c *certificate) issuer() string                    { return c.route.issuer
 func (c *certificate) authority() string                 { return c.route.authority }
 func (c *certificate) destination() string               { return c.route.destination }
 func (c *certificate) origin() []string                  { return c.route.origin } // shared: the caller must not modify it
-func (c *certificate) issued() protocol.Date             { return c.dates[0].date() }
-func (c *certificate) expires() protocol.Date            { return c.dates[1].date() }
+func (c *certificate) issued() protocol.Date             { return c.dates[0].Date() }
+func (c *certificate) expires() protocol.Date            { return c.dates[1].Date() }
 func (c *certificate) exporter() protocol.Trader         { return c.traders[0].trader() }
 func (c *certificate) importer() protocol.Trader         { return c.traders[1].trader() }
 func (c *certificate) parcels() int                      { return int(c.nParcel) }
@@ -68,24 +64,4 @@ func (c *certificate) NaturalKey() string {
 
 func (t trader) trader() protocol.Trader {
 	return protocol.Trader{Name: t.party.name, Licence: t.licence, Country: t.party.country, Address: t.party.address}
-}
-
-// packedDate is a protocol.Date in 32 bits: year×512 + month×32 + day,
-// so that packed dates compare as the dates do. It holds every date of
-// years -4,000,000 to 4,000,000 with month 0–12 and day 0–31, which
-// includes every date a record may carry and the zero Date.
-type packedDate int32
-
-const packedYears = 4_000_000
-
-// packDate returns d packed; false when d is outside packedDate's range.
-func packDate(d protocol.Date) (packedDate, bool) {
-	if d.Year < -packedYears || d.Year > packedYears || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 {
-		return 0, false
-	}
-	return packedDate(d.Year<<9 | int(d.Month)<<5 | d.Day), true
-}
-
-func (p packedDate) date() protocol.Date {
-	return protocol.Date{Year: int(p >> 9), Month: time.Month(p >> 5 & 15), Day: int(p & 31)}
 }

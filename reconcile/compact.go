@@ -38,11 +38,11 @@ type interner struct {
 const maxLinesBlock = 256
 
 // compactCert returns the State's copy of c; false when a field of c
-// does not fit the copy (a date outside packedDate's range, more than
+// does not fit the copy (a date outside protocol.PackedDate's range, more than
 // 2³¹ parcels), which ParseCertificate never returns.
 func (t *interner) compactCert(c *protocol.Certificate) (*certificate, bool) {
-	issued, ok1 := packDate(c.Issued)
-	expires, ok2 := packDate(c.Expires)
+	issued, ok1 := protocol.PackDate(c.Issued)
+	expires, ok2 := protocol.PackDate(c.Expires)
 	if !ok1 || !ok2 || int64(c.Parcels) != int64(int32(c.Parcels)) {
 		return nil, false
 	}
@@ -53,7 +53,7 @@ func (t *interner) compactCert(c *protocol.Certificate) (*certificate, bool) {
 		traders: [2]trader{t.trader(c.Exporter), t.trader(c.Importer)},
 		carats:  c.TotalCarats,
 		value:   c.TotalValueUSD,
-		dates:   [2]packedDate{issued, expires},
+		dates:   [2]protocol.PackedDate{issued, expires},
 		nParcel: int32(c.Parcels),
 	}
 	if c.Lines != nil {

@@ -107,7 +107,7 @@ func TestPackedDateOrder(t *testing.T) {
 		if rng.IntN(10) == 0 {
 			return protocol.Date{}
 		}
-		years := []int{-packedYears, packedYears, 0, 1, 9999, -1}
+		years := []int{-protocol.PackedYears, protocol.PackedYears, 0, 1, 9999, -1}
 		y := rng.IntN(20000) - 10000
 		if rng.IntN(4) == 0 {
 			y = years[rng.IntN(len(years))]
@@ -116,17 +116,17 @@ func TestPackedDateOrder(t *testing.T) {
 	}
 	for range 100_000 {
 		a, b := random(), random()
-		pa, okA := packDate(a)
-		pb, okB := packDate(b)
-		if !okA || !okB || pa.date() != a || pb.date() != b {
+		pa, okA := protocol.PackDate(a)
+		pb, okB := protocol.PackDate(b)
+		if !okA || !okB || pa.Date() != a || pb.Date() != b {
 			t.Fatalf("%+v, %+v: packed %d %v, %d %v", a, b, pa, okA, pb, okB)
 		}
 		if got, want := cmpInt(int(pa), int(pb)), dateCmp(a, b); got != want {
 			t.Fatalf("%+v vs %+v: packed compare %d, dates %d", a, b, got, want)
 		}
 	}
-	for _, d := range []protocol.Date{{Year: packedYears + 1, Month: 1, Day: 1}, {Year: -packedYears - 1}, {Year: 2026, Month: 13, Day: 1}, {Year: 2026, Month: 1, Day: 32}, {Year: 2026, Month: -1}, {Year: 2026, Day: -1}} {
-		if _, ok := packDate(d); ok {
+	for _, d := range []protocol.Date{{Year: protocol.PackedYears + 1, Month: 1, Day: 1}, {Year: -protocol.PackedYears - 1}, {Year: 2026, Month: 13, Day: 1}, {Year: 2026, Month: 1, Day: 32}, {Year: 2026, Month: -1}, {Year: 2026, Day: -1}} {
+		if _, ok := protocol.PackDate(d); ok {
 			t.Fatalf("%+v packed: it cannot round-trip", d)
 		}
 	}
