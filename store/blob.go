@@ -16,6 +16,7 @@ const (
 	prefixBlobManifest = "b/m/" // id(32)                   -> manifest bytes
 	prefixBlobChunk    = "b/c/" // sha256(32) of the chunk   -> ciphertext chunk (in memory; on disk in a backup stream only)
 	prefixBlobHeld     = "b/h/" // id(32)                   -> bitmap of the chunks durable in the blob's file (on disk)
+	prefixBlobCRC      = "b/k/" // id(32)                   -> CRC-32C(4) of each chunk as b/h/ recorded it, 0 none (on disk)
 	prefixBlobDone     = "b/d/" // id(32)                   -> empty: every chunk held
 	prefixBlobRef      = "b/r/" // id(32) author(32) seq(8) -> size(8): a record we read names it, with that size
 	prefixBlobOwn      = "b/o/" // plaintext sha256(32)     -> id(32) file key(32)
@@ -173,6 +174,26 @@ func (r *BlobReader) ReadChunk(i int, buf []byte) ([]byte, error) {
 		return nil, fmt.Errorf("read chunk %d of %d: %w", i, len(r.Manifest.Chunks), err)
 	}
 	return b, nil
+}
+
+// ReadCheckedChunk is ReadChunk checked before it is returned: against
+// the CRC-32C recorded when the chunk was stored, or, when none is
+// recorded or it does not match, against the manifest's SHA-256. A chunk
+// that fails both is an error wrapping [ErrCorrupt]: its bytes on disk
+// are not those stored. The CRC costs a fifteenth of the hash: a server
+// checks every chunk it sends this way (docs/performance.md).
+func (r *BlobReader) ReadCheckedChunk(i int, buf []byte) ([]byte, error) {
+	ct, err := r.ReadChunk(i, buf)
+	if err != nil {
+		return nil, err
+	}
+	if want := r.r.crc(i); want != 0 && chunkCRC(ct) == want {
+		return ct, nil
+	}
+	if err := r.Manifest.Verify(i, ct); err != nil {
+		return nil, fmt.Errorf("read chunk %d of %d: %w: %w", i, len(r.Manifest.Chunks), ErrCorrupt, err)
+	}
+	return ct, nil
 }
 
 // Close releases the reader.

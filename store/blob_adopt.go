@@ -84,9 +84,9 @@ func (c fileChunks) adoptBlob(id blob.ID) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
-	held := make([]byte, (len(m.Chunks)+7)/8)
+	rec := chunkRecord{held: make([]byte, (len(m.Chunks)+7)/8), crcs: make([]byte, 4*len(m.Chunks))}
 	if statErr == nil {
-		if err := c.s.view(func(txn *badger.Txn) error { held, err = readChunksHeld(txn, id, len(m.Chunks)); return err }); err != nil {
+		if err := c.s.view(func(txn *badger.Txn) error { rec, err = readChunkRecord(txn, id, len(m.Chunks)); return err }); err != nil {
 			return 0, err
 		}
 	}
@@ -103,19 +103,19 @@ func (c fileChunks) adoptBlob(id blob.ID) (int, error) {
 		if _, err := f.WriteAt(ct, chunkOffset(i)); err != nil {
 			return 0, fullError(err)
 		}
-		setHeld(held, i)
+		rec.set(i, chunkCRC(ct))
 		moved++
 	}
 	if err := f.Sync(); err != nil {
 		return 0, err
 	}
 	return moved, c.s.db.Update(func(txn *badger.Txn) error {
-		if countHeld(held) < len(m.Chunks) {
+		if countHeld(rec.held) < len(m.Chunks) {
 			if err := txn.Delete(blobKey(prefixBlobDone, id)); err != nil {
 				return err
 			}
 		}
-		return txn.Set(chunksHeldKey(id), held)
+		return rec.write(txn, id)
 	})
 }
 

@@ -45,6 +45,9 @@ type chunkReader interface {
 	// ErrNotFound when it is not held. The caller checks it against the
 	// manifest.
 	chunk(i int, buf []byte) ([]byte, error)
+	// crc returns the CRC-32C recorded for chunk i when it was stored,
+	// or 0 when none is.
+	crc(i int) uint32
 	close()
 }
 
@@ -103,6 +106,10 @@ func (r badgerReader) chunk(i int, _ []byte) ([]byte, error) {
 	})
 	return b, err
 }
+
+// crc is never recorded in memory: each chunk is hashed against the
+// manifest (Badger keys it by that hash).
+func (badgerReader) crc(int) uint32 { return 0 }
 
 func (badgerReader) close() {}
 

@@ -94,12 +94,12 @@ func (c fileChunks) firstMissing(txn *badger.Txn, id blob.ID, m *blob.Manifest) 
 }
 
 func (c fileChunks) reader(txn *badger.Txn, id blob.ID, m *blob.Manifest) (chunkReader, error) {
-	var held []byte
+	var rec chunkRecord
 	var err error
 	if txn != nil {
-		held, err = readChunksHeld(txn, id, len(m.Chunks))
+		rec, err = readChunkRecord(txn, id, len(m.Chunks))
 	} else {
-		err = c.s.view(func(txn *badger.Txn) error { held, err = readChunksHeld(txn, id, len(m.Chunks)); return err })
+		err = c.s.view(func(txn *badger.Txn) error { rec, err = readChunkRecord(txn, id, len(m.Chunks)); return err })
 	}
 	if err != nil {
 		return nil, err
@@ -108,20 +108,22 @@ func (c fileChunks) reader(txn *badger.Txn, id blob.ID, m *blob.Manifest) (chunk
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	return &fileReader{id: id, m: m, held: held, f: f}, nil
+	return &fileReader{id: id, m: m, rec: rec, f: f}, nil
 }
 
 // fileReader reads chunks from a blob's file, those recorded held when it
 // was opened.
 type fileReader struct {
-	id   blob.ID
-	m    *blob.Manifest
-	held []byte
-	f    *os.File // nil: no file
+	id  blob.ID
+	m   *blob.Manifest
+	rec chunkRecord
+	f   *os.File // nil: no file
 }
 
+func (r *fileReader) crc(i int) uint32 { return r.rec.crc(i) }
+
 func (r *fileReader) chunk(i int, buf []byte) ([]byte, error) {
-	if !isHeld(r.held, i) {
+	if !isHeld(r.rec.held, i) {
 		return nil, ErrNotFound
 	}
 	if r.f == nil {
@@ -196,9 +198,17 @@ type fileWriter struct {
 
 	mu      sync.Mutex // guards the fields below
 	wake    *sync.Cond // signals pending or ended
-	pending []int      // written, not yet taken by the syncer
+	pending []written  // written, not yet taken by the syncer
 	ended   bool       // flush ran: the syncer ends once pending is empty
 	syncErr error      // the syncer's first error
+}
+
+// written is a chunk written to its file, with the CRC-32C of what was
+// written: recorded with it, a server checks the chunk against it before
+// sending it.
+type written struct {
+	i   int
+	crc uint32
 }
 
 func (w *fileWriter) put(i int, ct []byte) error {
@@ -209,7 +219,7 @@ func (w *fileWriter) put(i int, ct []byte) error {
 		return fmt.Errorf("write chunk %d of blob %s: %w", i, w.id, fullError(err))
 	}
 	w.mu.Lock()
-	w.pending = append(w.pending, i)
+	w.pending = append(w.pending, written{i, chunkCRC(ct)})
 	w.mu.Unlock()
 	if w.batch++; w.batch == blobSyncChunks {
 		w.batch = 0
@@ -225,7 +235,7 @@ func (w *fileWriter) err() error {
 }
 
 // take waits for chunks to sync, or the end, and takes them.
-func (w *fileWriter) take() (chunks []int, end bool) {
+func (w *fileWriter) take() (chunks []written, end bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for len(w.pending) < blobSyncChunks && !w.ended {
@@ -260,20 +270,20 @@ func (w *fileWriter) sync() {
 	}
 }
 
-// recordHeld records chunks of blob id (n chunks) held.
-func (c fileChunks) recordHeld(id blob.ID, n int, chunks []int) error {
+// recordHeld records chunks of blob id (n chunks) held, with their CRCs.
+func (c fileChunks) recordHeld(id blob.ID, n int, chunks []written) error {
 	return c.s.update(func(txn *badger.Txn) error {
 		if ok, err := has(txn, blobKey(prefixBlobManifest, id)); err != nil || !ok {
 			return cmpErr(err, fmt.Errorf("its manifest is gone: %w", ErrNotFound))
 		}
-		held, err := readChunksHeld(txn, id, n)
+		rec, err := readChunkRecord(txn, id, n)
 		if err != nil {
 			return err
 		}
-		for _, i := range chunks {
-			setHeld(held, i)
+		for _, w := range chunks {
+			rec.set(w.i, w.crc)
 		}
-		return txn.Set(chunksHeldKey(id), held)
+		return rec.write(txn, id)
 	})
 }
 
@@ -311,7 +321,8 @@ type fileUpload struct {
 	c       fileChunks
 	f       *os.File
 	n       int
-	renamed string // the blob file, once renamed
+	crcs    []uint32 // of each chunk written
+	renamed string   // the blob file, once renamed
 }
 
 func (u *fileUpload) put(i int, ct []byte) error {
@@ -321,6 +332,7 @@ func (u *fileUpload) put(i int, ct []byte) error {
 	if _, err := u.f.WriteAt(ct, chunkOffset(i)); err != nil {
 		return fmt.Errorf("write chunk %d of an upload: %w", i, fullError(err))
 	}
+	u.crcs = append(u.crcs, chunkCRC(ct))
 	u.n++
 	return nil
 }
@@ -341,11 +353,11 @@ func (u *fileUpload) commit(txn *badger.Txn, id blob.ID, m *blob.Manifest) (func
 	if err := syncDir(u.c.dir); err != nil {
 		return nil, err
 	}
-	held := make([]byte, (u.n+7)/8)
-	for i := range u.n {
-		setHeld(held, i)
+	rec := chunkRecord{held: make([]byte, (u.n+7)/8), crcs: make([]byte, 4*u.n)}
+	for i, crc := range u.crcs {
+		rec.set(i, crc)
 	}
-	return func() { u.renamed = "" }, txn.Set(chunksHeldKey(id), held)
+	return func() { u.renamed = "" }, rec.write(txn, id)
 }
 
 // abort deletes the upload's file, unless its blob was recorded.
@@ -376,16 +388,16 @@ func (c fileChunks) remove(txn *badger.Txn, id blob.ID, m *blob.Manifest, _ map[
 			c.s.logger.Warn("cannot delete blob file; deleted on next open", "blob", id, "err", err)
 		}
 	}
-	return countHeld(held), size, done, txn.Delete(chunksHeldKey(id))
+	return countHeld(held), size, done, deleteChunkRecord(txn, id)
 }
 
 func (fileChunks) drop(txn *badger.Txn, id blob.ID, m *blob.Manifest, i int) error {
-	held, err := readChunksHeld(txn, id, len(m.Chunks))
+	rec, err := readChunkRecord(txn, id, len(m.Chunks))
 	if err != nil {
 		return err
 	}
-	held[i/8] &^= 1 << (i % 8)
-	return txn.Set(chunksHeldKey(id), held)
+	rec.clear(i)
+	return rec.write(txn, id)
 }
 
 func (c fileChunks) bytes() (int64, error) {

@@ -51,7 +51,9 @@ func TestBlobChunkWrittenNotRecordedRefetched(t *testing.T) {
 	if _, err := os.Stat(blobFile(dst, id)); err != nil {
 		t.Fatalf("the file of a blob with a manifest went on open: %v", err)
 	}
+	checkCRCs(t, dst, id) // chunks 2-4 written, their CRCs not recorded either
 	putChunks(t, src, dst, id, m, 2, 3, 4, 5)
+	checkCRCs(t, dst, id)
 	if err := dst.MarkBlobComplete(id); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +144,9 @@ func TestBlobGCDeletesFile(t *testing.T) {
 		if ok, _ := has(txn, chunksHeldKey(id)); ok {
 			return errors.New("record of chunks held left")
 		}
+		if ok, _ := has(txn, chunkCRCsKey(id)); ok {
+			return errors.New("record of chunk CRCs left")
+		}
 		return nil
 	})
 	if err != nil {
@@ -205,6 +210,8 @@ func layout2Store(t *testing.T) (*Store, [2]blob.ID, [2]*blob.Manifest) {
 func checkMovedToFiles(t *testing.T, s *Store, ids [2]blob.ID, ms [2]*blob.Manifest) {
 	t.Helper()
 	whole, part, wm, pm := ids[0], ids[1], ms[0], ms[1]
+	checkCRCs(t, s, whole)
+	checkCRCs(t, s, part)
 	if first, _ := s.BlobFirstMissing(whole, wm); first != len(wm.Chunks) {
 		t.Fatalf("moved blob misses chunk %d", first)
 	}
@@ -248,7 +255,7 @@ func toLayout2(txn *badger.Txn, s *Store, id blob.ID, skip int) error {
 			}
 		}
 	}
-	return txn.Delete(chunksHeldKey(id))
+	return deleteChunkRecord(txn, id)
 }
 
 // TestBackupCarriesBlobFiles: a backup of a store on disk carries the

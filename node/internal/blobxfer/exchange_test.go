@@ -34,11 +34,11 @@ type cutSource struct {
 	c *cutter
 }
 
-func (s cutSource) ReadChunk(i int, buf []byte) ([]byte, error) {
+func (s cutSource) ReadCheckedChunk(i int, buf []byte) ([]byte, error) {
 	if s.c.read.Add(1) == s.c.cutAt {
 		s.c.cut()
 	}
-	return s.ChunkSource.ReadChunk(i, buf)
+	return s.ChunkSource.ReadCheckedChunk(i, buf)
 }
 
 // TestFetch50MBThroughRelayResumesAfterCut: a 50 MB file from IN reaches

@@ -62,10 +62,12 @@ type Holder interface {
 }
 
 // ChunkSource reads the chunks of one blob: chunk i, in buf when it is
-// large enough, or an error wrapping store.ErrNotFound when it is not
-// held.
+// large enough, checked against what was recorded when it was stored
+// ([store.BlobReader.ReadCheckedChunk]); an error wrapping
+// store.ErrNotFound when it is not held, store.ErrCorrupt when its bytes
+// are not those stored.
 type ChunkSource interface {
-	ReadChunk(i int, buf []byte) ([]byte, error)
+	ReadCheckedChunk(i int, buf []byte) ([]byte, error)
 	Close()
 }
 

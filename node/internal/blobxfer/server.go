@@ -84,9 +84,9 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 }
 
 // sendRange sends the chunks of r that are held, in order, stopping at
-// the first one missing, then the end frame. Each chunk is checked
-// against the manifest first: a node never passes on bytes altered on
-// its disk. Reading and checking run on the stream's goroutine: a
+// the first one missing, then the end frame. Each chunk is checked first
+// (against its CRC-32C, see readChecked): a node never passes on bytes
+// altered on its disk. Reading and checking run on the stream's goroutine: a
 // goroutine reading ahead cost a hand-over per chunk, and on a loaded
 // machine each hand-over waits for a CPU, while the write only copies the
 // frame into yamux's buffer (its send loop encrypts in parallel).
@@ -101,7 +101,7 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	}
 	defer src.Close()
 	for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-		c := x.readChecked(src, m, r.id, i)
+		c := x.readChecked(src, r.id, i)
 		if c.frame == nil {
 			x.miss(p, r.id)
 			return writeFrame(s, respNotHeld)
@@ -141,18 +141,19 @@ func (x *Exchanger) drop(id blob.ID, i int) {
 }
 
 // readChecked returns the frame of chunk i of blob id if it is held and
-// matches m, else no frame: a node never passes on bytes altered or cut
-// short on its disk.
-func (x *Exchanger) readChecked(src ChunkSource, m *blob.Manifest, id blob.ID, i int) readChunk {
+// is what was stored (its CRC-32C recorded then, else the manifest's
+// hash: [ChunkSource]), else no frame: a node never passes on bytes
+// altered or cut short on its disk.
+func (x *Exchanger) readChecked(src ChunkSource, id blob.ID, i int) readChunk {
 	buf := chunkFrames.Get().(*[]byte)
-	ct, err := src.ReadChunk(i, (*buf)[chunkHeaderLen:])
+	ct, err := src.ReadCheckedChunk(i, (*buf)[chunkHeaderLen:])
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrCorrupt):
+		x.log.Error("blob chunk on disk is not what was stored; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
+		x.drop(id, i)
 	case err != nil:
 		x.log.Error("blob chunk unreadable; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
-		x.drop(id, i)
-	case m.Verify(i, ct) != nil:
-		x.log.Error("blob chunk on disk fails its manifest; not served, to be fetched again", "blob", id, "chunk", i)
 		x.drop(id, i)
 	case len(ct) > 0 && &ct[0] == &(*buf)[chunkHeaderLen]:
 		return readChunk{frame: putChunkHeader((*buf)[:chunkHeaderLen+len(ct)], i), buf: buf}
