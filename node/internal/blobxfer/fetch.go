@@ -87,10 +87,22 @@ func (x *Exchanger) session(s network.Stream, p peer.ID, j Job) error {
 const pipelineDepth = 2
 
 // pull asks for the chunks of m from first on, pipelineDepth ranges at a
-// time, and puts each into sink once checked.
+// time, and puts each into sink once checked. Frames are read on this
+// goroutine and checked and stored on a [storer]'s, so that reading the
+// stream, hashing and writing run on both cores at once.
 func (x *Exchanger) pull(s network.Stream, p peer.ID, id blob.ID, m *blob.Manifest, first int, sink ChunkSink) error {
+	st := x.newStorer(p, m, sink)
+	err := x.request(s, id, m, first, st)
+	if serr := st.wait(); serr != nil {
+		return serr // the storer's error (a bad chunk) is the cause; the reader's is its consequence
+	}
+	return err
+}
+
+// request asks for the ranges of m from first on and passes each chunk
+// frame that comes to st.
+func (x *Exchanger) request(s network.Stream, id blob.ID, m *blob.Manifest, first int, st *storer) error {
 	n, next := len(m.Chunks), first
-	buf := make([]byte, maxFrame) // every chunk frame is read into it: the sink does not keep it
 	var asked []chunkRange
 	ask := func() error {
 		r := chunkRange{id: id, from: next, count: min(x.cfg.RangeChunks, n-next)}
@@ -108,7 +120,7 @@ func (x *Exchanger) pull(s network.Stream, p peer.ID, id blob.ID, m *blob.Manife
 		}
 		r := asked[0]
 		asked = asked[1:]
-		got, err := x.readRange(s, p, m, r, sink, buf)
+		got, err := x.readRange(s, r, st)
 		if err != nil {
 			return err
 		}
@@ -145,13 +157,16 @@ func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest
 	return m, x.cfg.Holder.PutBlobManifest(j.ID, f.payload)
 }
 
-// readRange puts the chunks p sends for r into sink, each checked
-// against m, and returns how many came before the end of the range.
-// Frames are read into buf.
-func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r chunkRange, sink ChunkSink, buf []byte) (int, error) {
+// readRange passes the chunk frames p sends for r to st and returns how
+// many came before the end of the range.
+func (x *Exchanger) readRange(s network.Stream, r chunkRange, st *storer) (int, error) {
 	for got := 0; ; got++ {
+		buf := chunkFrames.Get().(*[]byte)
 		_ = s.SetReadDeadline(time.Now().Add(x.cfg.FrameTimeout))
-		f, err := readFrameInto(s, buf)
+		f, err := readFrameInto(s, *buf)
+		if err != nil || f.typ != respChunk || got == r.count {
+			chunkFrames.Put(buf)
+		}
 		switch {
 		case err == nil && (f.typ == respEnd || f.typ == respNotHeld):
 			return got, nil
@@ -160,14 +175,9 @@ func (x *Exchanger) readRange(s network.Stream, p peer.ID, m *blob.Manifest, r c
 		case got == r.count:
 			return got, fmt.Errorf("chunk past the %d asked for: %w", r.count, ErrBadPeer)
 		}
-		ct, err := x.checkChunk(p, m, r.from+got, f.payload)
-		if err == nil {
-			err = sink.Put(r.from+got, ct)
-		}
-		if err != nil {
+		if err := st.put(r.from+got, f.payload, buf); err != nil {
 			return got, err
 		}
-		x.stats.ChunksFetched.Add(1)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,6 +106,34 @@ func TestHostilePeerRefusedAndPenalised(t *testing.T) {
 			t.Fatalf("first missing %d, want 2: the flipped chunk must not be stored", first)
 		}
 	})
+}
+
+// TestFetchStopsAtBadChunk: chunks are checked on a goroutine of their
+// own while the next are read; once one fails, the fetch stops reading
+// and asking (it does not take the rest of a hostile peer's blob) and
+// fails with the check's error, not the reader's.
+func TestFetchStopsAtBadChunk(t *testing.T) {
+	in := newNode(t, nil)
+	f := sealInto(t, in.st, 64*blob.ChunkSize, 8)
+	var sent atomic.Int64
+	bad := hostile(t, in.st, func(typ byte, p []byte) []byte {
+		if typ == respChunk && sent.Add(1) == 1 {
+			p[100] ^= 1
+		}
+		return p
+	})
+	be := newNode(t, func(c *Config) { c.RangeChunks = 1 })
+	connect(t, be, bad)
+	err := be.x.Fetch(fetchCtx(t), Job{ID: f.id, MaxSize: f.size}, []peer.ID{bad.h.ID()})
+	if !errors.Is(err, ErrBadPeer) || !errors.Is(err, blob.ErrChunk) {
+		t.Fatalf("fetch = %v, want ErrBadPeer and ErrChunk", err)
+	}
+	if n, most := sent.Load(), int64(pipelineDepth+storerDepth+2); n > most {
+		t.Fatalf("%d chunks taken after a bad first one, want at most %d", n, most)
+	}
+	if first, _ := be.st.BlobFirstMissing(f.id, mustManifest(t, be.st, f.id)); first != 0 {
+		t.Fatalf("first missing %d, want 0: the bad chunk must not be stored", first)
+	}
 }
 
 // TestMalformedRequestPenalised: a peer that sends the server what no

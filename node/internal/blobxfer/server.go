@@ -86,10 +86,11 @@ func (x *Exchanger) sendManifest(s network.Stream, p peer.ID, id blob.ID) error 
 // sendRange sends the chunks of r that are held, in order, stopping at
 // the first one missing, then the end frame. Each chunk is checked first
 // (against its CRC-32C, see readChecked): a node never passes on bytes
-// altered on its disk. Reading and checking run on the stream's goroutine: a
-// goroutine reading ahead cost a hand-over per chunk, and on a loaded
-// machine each hand-over waits for a CPU, while the write only copies the
-// frame into yamux's buffer (its send loop encrypts in parallel).
+// altered on its disk. Reading and checking run on the stream's
+// goroutine (a goroutine reading ahead cost a hand-over per chunk, and
+// on a loaded machine each hand-over waits for a CPU); frames go out
+// sendBatch at a time, each batch one write and one hand-over to yamux's
+// send loop, which encrypts in parallel.
 func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 	m, src, err := x.cfg.Holder.OpenBlob(r.id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -100,38 +101,79 @@ func (x *Exchanger) sendRange(s network.Stream, p peer.ID, r chunkRange) error {
 		return err
 	}
 	defer src.Close()
+	b := newBatch(s, x)
+	defer b.release()
 	for i := r.from; i < min(r.from+r.count, len(m.Chunks)); i++ {
-		c := x.readChecked(src, r.id, i)
-		if c.frame == nil {
+		frame := x.readChecked(src, r.id, i, b.slot())
+		if frame == nil {
 			x.miss(p, r.id)
-			return writeFrame(s, respNotHeld)
+			return b.end(respNotHeld)
 		}
-		if !x.served.take(p, int64(len(c.frame)-chunkHeaderLen)) {
-			chunkFrames.Put(c.buf)
-			return writeFrame(s, respRefused, []byte("daily quota spent"))
+		if !x.served.take(p, int64(len(frame)-chunkHeaderLen)) {
+			return b.end(respRefused, []byte("daily quota spent"))
 		}
-		_ = s.SetWriteDeadline(time.Now().Add(x.cfg.FrameTimeout))
-		_, err := s.Write(c.frame)
-		chunkFrames.Put(c.buf)
-		if err != nil {
+		if err := b.add(frame); err != nil {
 			return err
 		}
-		x.stats.ChunksServed.Add(1)
 	}
-	return writeFrame(s, respEnd)
+	return b.end(respEnd)
 }
 
-// chunkFrames holds the frame buffers a server reads chunks into, just
-// after room for the frame's header, so that each chunk goes out in one
-// write and no buffer is allocated per chunk.
-var chunkFrames = sync.Pool{New: func() any { b := make([]byte, chunkHeaderLen+blob.MaxChunkCiphertext); return &b }}
+// sendBatch is how many chunk frames a server writes at once: a pooled
+// buffer of about 256 KiB a stream serving, and a quarter of the writes
+// and hand-overs to yamux's send loop of a frame per write.
+const sendBatch = 4
 
-// readChunk is a chunk read as a whole frame, in buf; frame is nil when
-// it is not held (or fails its check), which ends the range.
-type readChunk struct {
-	frame []byte
-	buf   *[]byte
+// batchBufs holds the buffers of batches.
+var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, sendBatch*(chunkHeaderLen+blob.MaxChunkCiphertext)); return &b }}
+
+// batch gathers frames to write to a stream in one call.
+type batch struct {
+	s   network.Stream
+	x   *Exchanger
+	buf *[]byte
+	out []byte // the frames gathered, in *buf
+	n   int    // chunk frames in out
 }
+
+func newBatch(s network.Stream, x *Exchanger) *batch {
+	buf := batchBufs.Get().(*[]byte)
+	return &batch{s: s, x: x, buf: buf, out: (*buf)[:0]}
+}
+
+// slot returns the room after the frames gathered, for a chunk's frame.
+func (b *batch) slot() []byte {
+	return b.out[len(b.out) : len(b.out)+chunkHeaderLen+blob.MaxChunkCiphertext]
+}
+
+// add takes frame, read into slot, and writes the batch once it is full.
+func (b *batch) add(frame []byte) error {
+	b.out, b.n = b.out[:len(b.out)+len(frame)], b.n+1
+	if b.n < sendBatch {
+		return nil
+	}
+	return b.write()
+}
+
+// end adds the frame that ends a range (typ and its payload) and writes
+// the batch.
+func (b *batch) end(typ byte, payload ...[]byte) error {
+	b.out = appendFrame(b.out, typ, payload...)
+	return b.write()
+}
+
+func (b *batch) write() error {
+	_ = b.s.SetWriteDeadline(time.Now().Add(b.x.cfg.FrameTimeout))
+	_, err := b.s.Write(b.out)
+	if err == nil {
+		b.x.stats.ChunksServed.Add(uint64(b.n))
+	}
+	b.out, b.n = b.out[:0], 0
+	return err
+}
+
+// release returns the batch's buffer to the pool.
+func (b *batch) release() { batchBufs.Put(b.buf) }
 
 // drop records a chunk found damaged on disk as not held.
 func (x *Exchanger) drop(id blob.ID, i int) {
@@ -140,28 +182,29 @@ func (x *Exchanger) drop(id blob.ID, i int) {
 	}
 }
 
-// readChecked returns the frame of chunk i of blob id if it is held and
-// is what was stored (its CRC-32C recorded then, else the manifest's
-// hash: [ChunkSource]), else no frame: a node never passes on bytes
-// altered or cut short on its disk.
-func (x *Exchanger) readChecked(src ChunkSource, id blob.ID, i int) readChunk {
-	buf := chunkFrames.Get().(*[]byte)
-	ct, err := src.ReadCheckedChunk(i, (*buf)[chunkHeaderLen:])
+// readChecked returns the frame of chunk i of blob id, read into slot
+// (room for the largest frame), if it is held and is what was stored
+// (its CRC-32C recorded then, else the manifest's hash: [ChunkSource]),
+// else nil: a node never passes on bytes altered or cut short on its
+// disk.
+func (x *Exchanger) readChecked(src ChunkSource, id blob.ID, i int, slot []byte) []byte {
+	ct, err := src.ReadCheckedChunk(i, slot[chunkHeaderLen:])
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		return nil
 	case errors.Is(err, store.ErrCorrupt):
 		x.log.Error("blob chunk on disk is not what was stored; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
 		x.drop(id, i)
+		return nil
 	case err != nil:
 		x.log.Error("blob chunk unreadable; not served, to be fetched again", "blob", id, "chunk", i, "err", err)
 		x.drop(id, i)
-	case len(ct) > 0 && &ct[0] == &(*buf)[chunkHeaderLen]:
-		return readChunk{frame: putChunkHeader((*buf)[:chunkHeaderLen+len(ct)], i), buf: buf}
-	default: // the source did not read into buf
-		return readChunk{frame: appendChunkFrame(nil, i, ct), buf: buf}
+		return nil
 	}
-	chunkFrames.Put(buf)
-	return readChunk{}
+	if len(ct) == 0 || &ct[0] != &slot[chunkHeaderLen] { // the source did not read into slot
+		copy(slot[chunkHeaderLen:], ct)
+	}
+	return putChunkHeader(slot[:chunkHeaderLen+len(ct)], i)
 }
 
 // miss starts a relay's pull-through of a blob that p asked for and this

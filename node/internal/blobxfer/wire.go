@@ -38,18 +38,22 @@ type frame struct {
 }
 
 func writeFrame(w io.Writer, typ byte, parts ...[]byte) error {
+	_, err := w.Write(appendFrame(nil, typ, parts...))
+	return err
+}
+
+// appendFrame appends the frame of typ whose payload is parts to b.
+func appendFrame(b []byte, typ byte, parts ...[]byte) []byte {
 	n := 1
 	for _, p := range parts {
 		n += len(p)
 	}
-	b := make([]byte, 0, 4+n)
 	b = binary.BigEndian.AppendUint32(b, uint32(n))
 	b = append(b, typ)
 	for _, p := range parts {
 		b = append(b, p...)
 	}
-	_, err := w.Write(b)
-	return err
+	return b
 }
 
 // chunkHeaderLen is the length of a chunk frame's header: length(4)
@@ -63,13 +67,6 @@ func putChunkHeader(frame []byte, i int) []byte {
 	frame[4] = respChunk
 	binary.BigEndian.PutUint32(frame[5:], uint32(i))
 	return frame
-}
-
-// appendChunkFrame appends the frame of chunk i to b.
-func appendChunkFrame(b []byte, i int, ct []byte) []byte {
-	b = append(b, make([]byte, chunkHeaderLen)...)
-	b = append(b, ct...)
-	return putChunkHeader(b[len(b)-chunkHeaderLen-len(ct):], i)
 }
 
 // readFrame reads one frame, refusing a length over maxFrame before
