@@ -195,3 +195,42 @@ func TestRelayPullsBoundedPerPeer(t *testing.T) {
 	_ = s.CloseWrite()
 	_, _ = io.Copy(io.Discard, s)
 }
+
+// TestSlowPeerReleasesWorker: a peer that sends valid chunks slowly,
+// each within the frame timeout, holds a background worker no longer
+// than JobTimeout: the next job runs, and what the slow peer sent is kept
+// for a later fetch to resume after.
+func TestSlowPeerReleasesWorker(t *testing.T) {
+	author := newNode(t, nil)
+	slowFile := sealInto(t, author.st, 64*blob.ChunkSize, 15)
+	slow := hostile(t, author.st, func(typ byte, p []byte) []byte {
+		if typ == respChunk {
+			time.Sleep(300 * time.Millisecond) // a valid chunk every 300 ms: 19 s for the blob
+		}
+		return p
+	})
+	honest := newNode(t, nil)
+	quick := sealInto(t, honest.st, 10, 16)
+	be := newNode(t, func(c *Config) { c.Workers, c.JobTimeout = 1, time.Second }, slow, honest)
+	connect(t, be, slow)
+	connect(t, be, honest)
+	if !be.x.Enqueue(Job{ID: slowFile.id, MaxSize: slowFile.size}) || !be.x.Enqueue(Job{ID: quick.id, MaxSize: quick.size}) {
+		t.Fatal("queue full")
+	}
+	deadline := time.Now().Add(12 * time.Second)
+	for {
+		if done, _ := be.st.BlobComplete(quick.id); done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job after a slow peer's did not run within 12 s")
+		}
+		time.Sleep(20 * time.Millisecond) // bounded by the deadline
+	}
+	if first, _ := be.st.BlobFirstMissing(slowFile.id, mustManifest(t, be.st, slowFile.id)); first == 0 || first == 64 {
+		t.Fatalf("first chunk missing %d after the slow fetch was cut, want some kept and some left", first)
+	}
+	if len(be.penalties()) != 0 {
+		t.Fatal("a slow peer was penalised")
+	}
+}
