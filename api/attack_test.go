@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -135,5 +137,61 @@ func TestAttachmentTempFilesRemoved(t *testing.T) {
 			t.Fatalf("temporary files left: %v", left)
 		}
 		time.Sleep(20 * time.Millisecond) // bounded by the deadline; the dropped upload's handler may still be running
+	}
+}
+
+// TestAttachmentSpoolsBounded: downloads in parallel (staff, up to the
+// connection cap) spool at most maxAttachmentSpools files to temporary
+// files at once, each up to 64 MiB; the others wait for a slot.
+func TestAttachmentSpoolsBounded(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	in := pinnedPair(t)
+	code, body := call(t, in, "POST", "/api/attachments?name=scan.pdf&media_type=application/pdf", testToken, make([]byte, 16<<20))
+	var f protocol.AttachedFile
+	if code != http.StatusCreated || json.Unmarshal(body, &f) != nil {
+		t.Fatalf("add attachment: %d %s", code, body)
+	}
+	notice, err := os.ReadFile("../docs/examples/notice.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(notice, &m)
+	m["attachments"] = []protocol.AttachedFile{f}
+	rec, _ := json.Marshal(m)
+	req, _ := json.Marshal(PublishRequest{To: []string{"BE"}, Record: rec})
+	var p node.Published
+	if code, body = call(t, in, "POST", "/api/records/notice", testToken, req); code != http.StatusCreated || json.Unmarshal(body, &p) != nil {
+		t.Fatalf("publish: %d %s", code, body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const clients = maxAttachmentSpools + 4
+	for range clients {
+		go func() { // a client that never reads the 16 MiB: the server's write blocks with the file spooled
+			req, _ := http.NewRequestWithContext(ctx, "GET", in.URL+"/api/records/IN/1/attachments/scan.pdf", nil)
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			if resp, err := in.Client().Do(req); err == nil {
+				<-ctx.Done()
+				resp.Body.Close()
+			}
+		}()
+	}
+	spooled := func() int {
+		left, _ := filepath.Glob(filepath.Join(tmp, "kpnode-attachment-*"))
+		return len(left)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for spooled() < maxAttachmentSpools {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d downloads spooled, want %d waiting on their clients", spooled(), maxAttachmentSpools)
+		}
+		time.Sleep(10 * time.Millisecond) // bounded by the deadline
+	}
+	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if n := spooled(); n > maxAttachmentSpools {
+			t.Fatalf("%d attachments spooled at once, want at most %d", n, maxAttachmentSpools)
+		}
 	}
 }
