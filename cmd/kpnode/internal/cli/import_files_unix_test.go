@@ -155,3 +155,33 @@ func TestImportFilesDevicesAndSwaps(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceFilesNotWaitedOn: evidence verify checks files from a
+// folder that came with the bundle; a FIFO or a device there under the
+// file's name is a problem at once, not a wait for a writer or a read
+// that never ends.
+func TestEvidenceFilesNotWaitedOn(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "scan.pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "photo.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for _, name := range []string{"scan.pdf", "photo.jpg"} {
+		go func() {
+			done <- checkFile(protocol.AttachedFile{Name: name, Size: protocol.MaxAttachmentSize}, filepath.Join(dir, name))
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, errNotRegular) {
+				t.Fatalf("checkFile = %v, want errNotRegular", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a FIFO in the evidence folder was waited on")
+		}
+	}
+}
