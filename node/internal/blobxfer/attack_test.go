@@ -150,6 +150,9 @@ func TestStreamsPerPeerBounded(t *testing.T) {
 	if typ := ask(extra); typ != respRefused {
 		t.Fatalf("stream %d of one partner: answer 0x%02x, want a refusal", limit+1, typ)
 	}
+	if in.x.Stats().Busy.Load() != 1 {
+		t.Fatal("the busy refusal was not counted")
+	}
 	_ = held[0].CloseWrite() // the server's loop reads EOF and frees the slot
 	deadline := time.Now().Add(10 * time.Second)
 	for {
