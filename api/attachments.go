@@ -28,6 +28,23 @@ var inlineTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/
 // the server's two-minute timeouts, so these routes set their own.
 const attachmentWindow = 10 * time.Minute
 
+// maxAttachmentSpools bounds the attachments spooled to temporary files
+// at once, uploads and downloads together: each can take 64 MiB of disk
+// (and a download the CPU to fetch and open it), so without a bound staff
+// requests in parallel, up to the connection cap, could fill the disk. A
+// request beyond waits for a slot as long as its client does.
+const maxAttachmentSpools = 8
+
+// spool waits for a slot to spool an attachment until ctx ends.
+func (h *Handler) spool(ctx context.Context) (release func(), err error) {
+	select {
+	case h.spools <- struct{}{}:
+		return func() { <-h.spools }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to spool an attachment: %w", ctx.Err())
+	}
+}
+
 func (h *Handler) attachments() (AttachmentBackend, error) {
 	ab, ok := h.b.(AttachmentBackend)
 	if !ok {
@@ -50,6 +67,11 @@ func (h *Handler) addAttachment(w http.ResponseWriter, r *http.Request) error {
 	if name == "" || mt == "" {
 		return badRequest("query: name and media_type are required")
 	}
+	release, err := h.spool(r.Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	tmp, err := os.CreateTemp("", "kpnode-attachment-*")
 	if err != nil {
 		return err
@@ -79,6 +101,11 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("seq must be a positive integer")
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(attachmentWindow))
+	release, err := h.spool(r.Context())
+	if err != nil {
+		return err
+	}
+	defer release()
 	tmp, err := os.CreateTemp("", "kpnode-attachment-*")
 	if err != nil {
 		return err

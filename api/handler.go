@@ -88,6 +88,7 @@ type Handler struct {
 	sessions *sessions
 	codes    *signinCodes
 	streams  chan struct{} // one slot per open event stream
+	spools   chan struct{} // one slot per attachment spooled to a temporary file
 	// patterns lists the patterns registered, for the OpenAPI check.
 	patterns []string
 	// roles holds the role each authenticated pattern needs.
@@ -158,7 +159,7 @@ func NewHandler(b Backend, token crypto.Secret, log *slog.Logger, opts ...Option
 	h := &Handler{b: b, token: fixedToken(token), log: log, mux: http.NewServeMux(), met: newMetrics(b),
 		sessions: newSessions(time.Now), codes: newSigninCodes(time.Now), throttle: newSigninThrottle(time.Now),
 		roles:   map[string]staff.Role{},
-		streams: make(chan struct{}, DefaultMaxEventStreams)}
+		streams: make(chan struct{}, DefaultMaxEventStreams), spools: make(chan struct{}, maxAttachmentSpools)}
 	h.hosts, _ = newHostGuard("", "")
 	for _, o := range opts {
 		if err := o(h); err != nil {

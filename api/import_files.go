@@ -33,6 +33,7 @@ func importUpload(r *http.Request) (file string, table []byte, files map[string]
 	if err != nil {
 		return "", nil, nil, badRequest(fmt.Sprintf("read multipart body: %v", err))
 	}
+	seen := map[string]bool{} // one part of each name: a repeated one would be read again within the body's limit
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -41,6 +42,10 @@ func importUpload(r *http.Request) (file string, table []byte, files map[string]
 		if err != nil {
 			return "", nil, nil, badRequest(fmt.Sprintf("read multipart body: %v", err))
 		}
+		if seen[p.FormName()] {
+			return "", nil, nil, badRequest(fmt.Sprintf("a second %.40q part: an import has one table and one files part", p.FormName()))
+		}
+		seen[p.FormName()] = true
 		switch p.FormName() {
 		case "table":
 			table, err = readPart(p, MaxImportBytes)

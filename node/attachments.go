@@ -158,13 +158,35 @@ func (n *Node) noteAttachments(author crypto.PublicKey, seq uint64, value any) {
 }
 
 // checkAttachmentsHeld refuses to publish a record whose files this node
-// does not hold whole: its audience could never fetch them.
+// does not hold whole, as the record describes them: its audience could
+// never fetch them.
 func (n *Node) checkAttachmentsHeld(value any) error {
 	for _, f := range filesOf(value) {
-		id, _ := blob.ParseID(f.Blob)
-		if done, err := n.st.BlobComplete(id); err != nil || !done {
-			return fmt.Errorf("%w: attachment %q: blob %s is not held here (add the file first)", ErrInvalidRecord, f.Name, f.Blob)
+		if err := n.checkFileHeld(f); err != nil {
+			return fmt.Errorf("%w: attachment %q: blob %s: %w", ErrInvalidRecord, f.Name, f.Blob, err)
 		}
+	}
+	return nil
+}
+
+// checkFileHeld reports why file member f cannot go out in a record: its
+// blob is not held whole here, or its size is not the blob's (a member
+// edited by a client: the audience would refuse to fetch a blob larger
+// than the record states, or fail to open one smaller).
+func (n *Node) checkFileHeld(f protocol.AttachedFile) error {
+	id, err := blob.ParseID(f.Blob)
+	if err != nil {
+		return err
+	}
+	if done, err := n.st.BlobComplete(id); err != nil || !done {
+		return errors.Join(errors.New("not held here (add the file first)"), err)
+	}
+	m, _, err := n.st.BlobManifest(id)
+	if err != nil {
+		return err
+	}
+	if m.Size != f.Size {
+		return fmt.Errorf("the file is %d bytes, the record says %d", m.Size, f.Size)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/kpnode/kpnode/blob"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -45,14 +44,7 @@ func (n *Node) leaseImportFiles(typ string, items [][]byte) (release func(), err
 // when this node does not hold one of them whole.
 func (n *Node) importFileProblem(i int, fs []protocol.AttachedFile) *RecordProblem {
 	for j, f := range fs {
-		id, err := blob.ParseID(f.Blob)
-		if err == nil {
-			var done bool
-			if done, err = n.st.BlobComplete(id); err == nil && !done {
-				err = fmt.Errorf("not held here (add the file first)")
-			}
-		}
-		if err != nil {
+		if err := n.checkFileHeld(f); err != nil {
 			return &RecordProblem{Record: i, Field: fmt.Sprintf("attachments[%d]", j),
 				Reason: fmt.Sprintf("file %q: blob %s: %v", f.Name, f.Blob, err)}
 		}

@@ -109,3 +109,36 @@ func BenchmarkReadTableCertificates(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/cert")
 }
+
+// FuzzReadParticipantUpdates checks that a participant-list update file
+// of any bytes never panics; that on error it returns nothing and an
+// *ImportError whose every problem names the file; and that on success
+// every update is on its own row, in file order, after the header.
+func FuzzReadParticipantUpdates(f *testing.F) {
+	f.Add([]byte(updatesCSV))
+	f.Add([]byte("\uFEFFparticipant;change;effective;decision\r\nVE;removed;2012-01-01;\"d\"\"\"\r\n"))
+	f.Add([]byte("participant,change,effective,decision,name,kind,authority\nCM,joined,2026-01-01,d,Cameroon,state,\"MINMIDT\nCameroun\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		us, err := ReadParticipantUpdates("plenary.csv", bytes.NewReader(data))
+		if err != nil {
+			var ie *ImportError
+			if us != nil || !errors.As(err, &ie) || len(ie.Errors) == 0 {
+				t.Fatalf("error %v with %v, want only an *ImportError", err, us)
+			}
+			for _, e := range ie.Errors {
+				if e.File != "plenary.csv" {
+					t.Fatalf("problem %v does not name the file", e)
+				}
+			}
+			return
+		}
+		if len(us.Rows) != len(us.Updates) {
+			t.Fatalf("%d rows for %d updates", len(us.Rows), len(us.Updates))
+		}
+		for i, r := range us.Rows {
+			if r < 2 || i > 0 && r <= us.Rows[i-1] {
+				t.Fatalf("rows %v: not after the header, or out of order", us.Rows)
+			}
+		}
+	})
+}

@@ -126,16 +126,25 @@ type Config struct {
 	FrameTimeout time.Duration
 	// Workers is how many background fetches run at once.
 	Workers int
-	Now     func() time.Time
-	Log     *slog.Logger
+	// JobTimeout bounds one background fetch: a peer that sends valid
+	// chunks just within the frame timeout cannot hold a worker for
+	// hours; what came is kept and the next try resumes after it.
+	JobTimeout time.Duration
+	// StreamsPerPeer caps the streams served to one peer at once; one
+	// more is refused as busy (each holds a goroutine and, while it
+	// sends, an open blob file and a chunk buffer).
+	StreamsPerPeer int
+	Now            func() time.Time
+	Log            *slog.Logger
 }
 
 // DefaultConfig returns the defaults: 2 GiB served to and fetched from a
 // peer a day, 64 pull-throughs a day, ranges of 16 chunks (1 MiB, two
-// asked for at a time), 20 s a frame, 2 workers.
+// asked for at a time), 20 s a frame, 2 workers, 10 minutes a background
+// fetch, 16 streams served to a peer at once.
 func DefaultConfig() Config {
 	return Config{ServeBytesPerDay: 2 << 30, FetchBytesPerDay: 2 << 30, RelayBlobsPerDay: 64,
-		RangeChunks: 16, FrameTimeout: 20 * time.Second, Workers: 2, Now: time.Now, Log: slog.Default()}
+		RangeChunks: 16, FrameTimeout: 20 * time.Second, Workers: 2, JobTimeout: 10 * time.Minute, StreamsPerPeer: 16, Now: time.Now, Log: slog.Default()}
 }
 
 // Validate names the first missing or out-of-range field.
@@ -147,8 +156,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("blob exchanger config: daily byte quotas must be at least one chunk (%d bytes)", blob.MaxChunkCiphertext)
 	case c.RangeChunks < 1 || c.RangeChunks > MaxRangeChunks:
 		return fmt.Errorf("blob exchanger config: RangeChunks %d, want 1..%d", c.RangeChunks, MaxRangeChunks)
-	case c.FrameTimeout <= 0 || c.Workers < 1 || c.Now == nil || c.Log == nil:
-		return errors.New("blob exchanger config: FrameTimeout, Workers, Now and Log must be set")
+	case c.FrameTimeout <= 0 || c.JobTimeout <= 0 || c.Workers < 1 || c.StreamsPerPeer < 1 || c.Now == nil || c.Log == nil:
+		return errors.New("blob exchanger config: FrameTimeout, JobTimeout, Workers, StreamsPerPeer, Now and Log must be set")
 	}
 	return nil
 }
@@ -168,6 +177,7 @@ type Job struct {
 type Exchanger struct {
 	cfg                    Config
 	served, fetched, relay *quota
+	streams                *slots
 	jobs                   chan Job
 	log                    *slog.Logger
 
@@ -180,6 +190,9 @@ type Exchanger struct {
 // Stats counts what an Exchanger did, for metrics and tests.
 type Stats struct {
 	ChunksServed, ChunksFetched, BadPeers, Relayed atomic.Uint64
+	// Busy counts streams refused because their peer had StreamsPerPeer
+	// streams served already.
+	Busy atomic.Uint64
 }
 
 // New returns an Exchanger; it serves once [Exchanger.Register] is called
@@ -189,7 +202,7 @@ func New(cfg Config) (*Exchanger, error) {
 		return nil, err
 	}
 	return &Exchanger{cfg: cfg, served: newQuota(cfg.ServeBytesPerDay, cfg.Now), fetched: newQuota(cfg.FetchBytesPerDay, cfg.Now),
-		relay: newQuota(cfg.RelayBlobsPerDay, cfg.Now), jobs: make(chan Job, 256), log: cfg.Log.With("component", "blob"),
+		relay: newQuota(cfg.RelayBlobsPerDay, cfg.Now), streams: newSlots(cfg.StreamsPerPeer), jobs: make(chan Job, 256), log: cfg.Log.With("component", "blob"),
 		inflight: map[blob.ID]chan struct{}{}}, nil
 }
 
@@ -226,14 +239,21 @@ func (x *Exchanger) Run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case j := <-x.jobs:
-					if err := x.Fetch(ctx, j, x.cfg.Sources(j.ID, j.Except)); err != nil {
-						x.log.Debug("background blob fetch", "blob", j.ID, "err", err)
-					}
+					x.runJob(ctx, j)
 				}
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// runJob runs one background fetch for at most JobTimeout.
+func (x *Exchanger) runJob(ctx context.Context, j Job) {
+	ctx, cancel := context.WithTimeout(ctx, x.cfg.JobTimeout)
+	defer cancel()
+	if err := x.Fetch(ctx, j, x.cfg.Sources(j.ID, j.Except)); err != nil {
+		x.log.Debug("background blob fetch", "blob", j.ID, "err", err)
+	}
 }
 
 // enter makes concurrent fetches of one blob wait for each other; leave

@@ -131,11 +131,16 @@ func (x *Exchanger) request(s network.Stream, id blob.ID, m *blob.Manifest, firs
 	return nil
 }
 
-// manifest returns the blob's manifest, from the holder or else from p.
+// manifest returns the blob's manifest, from the holder or else from p,
+// refused when it is larger than the job allows: a manifest held already
+// may have come for another record, or a relay's pull-through of any size.
 func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest, error) {
 	m, _, err := x.cfg.Holder.BlobManifest(j.ID)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		return m, err
+	if err == nil {
+		return m, checkSize(m, j)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
 	}
 	if err := writeFrame(s, reqManifest, j.ID[:]); err != nil {
 		return nil, fmt.Errorf("ask for manifest: %w", err)
@@ -151,10 +156,18 @@ func (x *Exchanger) manifest(s network.Stream, p peer.ID, j Job) (*blob.Manifest
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadPeer, err)
 	}
-	if m.Size > j.MaxSize {
-		return nil, fmt.Errorf("manifest: %d bytes, limit %d: %w", m.Size, j.MaxSize, ErrQuota)
+	if err := checkSize(m, j); err != nil {
+		return nil, err
 	}
 	return m, x.cfg.Holder.PutBlobManifest(j.ID, f.payload)
+}
+
+// checkSize refuses a manifest larger than the job allows.
+func checkSize(m *blob.Manifest, j Job) error {
+	if m.Size > j.MaxSize {
+		return fmt.Errorf("manifest: %d bytes, limit %d: %w", m.Size, j.MaxSize, ErrQuota)
+	}
+	return nil
 }
 
 // readRange passes the chunk frames p sends for r to st and returns how

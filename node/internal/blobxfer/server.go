@@ -22,11 +22,15 @@ const maxRequests = blob.MaxChunks + 1
 func (x *Exchanger) serve(s network.Stream) {
 	p := s.Conn().RemotePeer()
 	if !x.cfg.Admit(p) {
-		_ = s.SetDeadline(time.Now().Add(x.cfg.FrameTimeout))
-		_ = writeFrame(s, respRefused, []byte("not a partner"))
-		_ = s.Close()
+		refuse(s, x.cfg.FrameTimeout, "not a partner")
 		return
 	}
+	if !x.streams.take(p) {
+		x.stats.Busy.Add(1)
+		refuse(s, x.cfg.FrameTimeout, "busy: too many blob streams at once")
+		return
+	}
+	defer x.streams.put(p)
 	defer s.Close()
 	for range maxRequests {
 		_ = s.SetDeadline(time.Now().Add(x.cfg.FrameTimeout))
@@ -47,6 +51,13 @@ func (x *Exchanger) serve(s network.Stream) {
 			return
 		}
 	}
+}
+
+// refuse answers a stream's first request with a refusal and closes it.
+func refuse(s network.Stream, timeout time.Duration, reason string) {
+	_ = s.SetDeadline(time.Now().Add(timeout))
+	_ = writeFrame(s, respRefused, []byte(reason))
+	_ = s.Close()
 }
 
 // answer answers one request frame.

@@ -77,7 +77,7 @@ func (c *client) uploadAll(e *env, paths []string) ([]protocol.AttachedFile, err
 // uploadFile seals the file at path through the daemon, streamed from
 // disk; count, if set, is called with the bytes sent as they go.
 func (c *client) uploadFile(e *env, path string, count func(int)) (protocol.AttachedFile, error) {
-	fh, err := os.Open(path)
+	fh, err := openAttachment(path)
 	if err != nil {
 		return protocol.AttachedFile{}, err
 	}

@@ -67,8 +67,11 @@ func checkFiles(e *env, p *protocol.ProvenRecord, dir string) error {
 	return nil
 }
 
+// checkFile checks the file at path against af. The folder may have come
+// with the bundle from anyone: a FIFO or a device in it is refused, not
+// waited on or read.
 func checkFile(af protocol.AttachedFile, path string) error {
-	fh, err := os.Open(path)
+	fh, err := openAttachment(path)
 	if err != nil {
 		return err
 	}

@@ -104,13 +104,13 @@ func (fl *importFiles) find(dir, p string) (importFile, string) {
 	case info.IsDir():
 		return f, "is a folder, not a file"
 	case !info.Mode().IsRegular():
-		return f, "is not a regular file (a device, pipe or socket)"
+		return f, errNotRegular.Error()
 	case info.Size() > protocol.MaxAttachmentSize:
 		return f, fmt.Sprintf("is %d bytes, over the limit of %d a file", info.Size(), protocol.MaxAttachmentSize)
 	}
-	fh, err := os.Open(path)
+	fh, err := openAttachment(path)
 	if err != nil {
-		return f, fmt.Sprintf("cannot be read: %v", err)
+		return f, err.Error()
 	}
 	fh.Close()
 	f.size = info.Size()
@@ -121,6 +121,37 @@ func (fl *importFiles) find(dir, p string) (importFile, string) {
 	}
 	fl.byCell[p] = f
 	return f, ""
+}
+
+// errNotRegular is why a path that is not a regular file cannot be
+// attached.
+var errNotRegular = errors.New("is not a regular file (a device, pipe or socket)")
+
+// openAttachment opens the file at path to attach it, refusing what is
+// not a regular file once opened: a path checked as a file and replaced
+// by a FIFO or a device before it is read would block or never end. A
+// symbolic link is followed (the clerk may name any file it can read).
+func openAttachment(path string) (*os.File, error) {
+	fh, err := openNoWait(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	info, err := fh.Stat()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("cannot be read: %w", err)
+	case info.IsDir():
+		err = errors.New("is a folder, not a file")
+	case !info.Mode().IsRegular():
+		err = errNotRegular
+	case info.Size() > protocol.MaxAttachmentSize:
+		err = fmt.Errorf("is %d bytes, over the limit of %d a file", info.Size(), protocol.MaxAttachmentSize)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return fh, nil
 }
 
 // upload seals each distinct file once through the daemon, streamed from
@@ -151,9 +182,9 @@ func (fl *importFiles) placeholders() (map[string]protocol.AttachedFile, error) 
 	zero := strings.Repeat("0", 64)
 	out := make(map[string]protocol.AttachedFile, len(fl.byCell))
 	for cell, f := range fl.byCell {
-		fh, err := os.Open(f.path)
+		fh, err := openAttachment(f.path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", f.path, err)
 		}
 		mt, err := mediaType(fh, f.path)
 		fh.Close()

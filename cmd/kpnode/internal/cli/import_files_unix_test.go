@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/tabular"
@@ -83,5 +84,104 @@ func TestCheckImportFiles(t *testing.T) {
 	fl, err := checkImportFiles(kind, "c.csv", dir, []byte(good))
 	if err != nil || len(fl.order) != 2 || fl.bytes != 14 {
 		t.Fatalf("good table: %+v, %v; want link.pdf (followed) and p00.jpg once", fl, err)
+	}
+}
+
+// TestImportFilesDevicesAndSwaps: an attachments path that resolves to a
+// device (/dev/zero, directly or through a symbolic link in the table's
+// folder) is refused as not a regular file, naming file, row and column;
+// a path out of the table's folder (../) is read, as the clerk named it;
+// and a file checked and then replaced by a FIFO before it is read is
+// refused at once, not waited on (a FIFO opened plainly blocks until a
+// writer comes).
+func TestImportFilesDevicesAndSwaps(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "tables")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "outside.pdf"), []byte("%PDF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "scan.pdf"), []byte("%PDF-1.7"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	kind, _ := tabular.LookupKind("certificates")
+	_, err := checkImportFiles(kind, "c.csv", dir, []byte("number,attachments\nIN1,/dev/zero\nIN2,zero.pdf\n"))
+	var ie *tabular.ImportError
+	if !errors.As(err, &ie) || len(ie.Errors) != 2 {
+		t.Fatalf("devices: %v, want two problems", err)
+	}
+	for i, want := range []string{`c.csv:2:attachments: "/dev/zero": is not a regular file`, `c.csv:3:attachments: "zero.pdf": is not a regular file`} {
+		if got := ie.Errors[i].Error(); !strings.HasPrefix(got, want) {
+			t.Errorf("problem %d: %s\nwant %s", i, got, want)
+		}
+	}
+
+	fl, err := checkImportFiles(kind, "c.csv", dir, []byte("number,attachments\nIN1,scan.pdf;../outside.pdf\n"))
+	if err != nil || len(fl.order) != 2 {
+		t.Fatalf("a file and one out of the table's folder: %+v, %v", fl, err)
+	}
+	scan := filepath.Join(dir, "scan.pdf")
+	if err := os.Remove(scan); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(scan, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() {
+		_, err := fl.placeholders()
+		done <- err
+	}()
+	go func() {
+		fh, err := openAttachment(scan)
+		if err == nil {
+			fh.Close()
+		}
+		done <- err
+	}()
+	for range 2 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, errNotRegular) {
+				t.Fatalf("a file swapped for a FIFO: %v, want errNotRegular", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a file swapped for a FIFO was waited on")
+		}
+	}
+}
+
+// TestEvidenceFilesNotWaitedOn: evidence verify checks files from a
+// folder that came with the bundle; a FIFO or a device there under the
+// file's name is a problem at once, not a wait for a writer or a read
+// that never ends.
+func TestEvidenceFilesNotWaitedOn(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "scan.pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "photo.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for _, name := range []string{"scan.pdf", "photo.jpg"} {
+		go func() {
+			done <- checkFile(protocol.AttachedFile{Name: name, Size: protocol.MaxAttachmentSize}, filepath.Join(dir, name))
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, errNotRegular) {
+				t.Fatalf("checkFile = %v, want errNotRegular", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a FIFO in the evidence folder was waited on")
+		}
 	}
 }
