@@ -224,8 +224,10 @@ func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key,
 
 // OpenAttachment writes the file name of record seq of feed to w,
 // fetching what is missing from partners first (bounded by ctx). w gets
-// bytes only once every chunk is held; an error after the first byte
-// means the file in w is incomplete.
+// bytes only once every chunk is held; a chunk found damaged on disk is
+// recorded missing and fetched again before its bytes reach w
+// ([repairingChunks]); an error after the first byte means the file in w
+// is incomplete.
 func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error) {
 	f, err := n.attachment(feed, seq, name)
 	if err != nil {
@@ -237,12 +239,12 @@ func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name
 	if err := n.FetchAttachment(ctx, id, f.Size); err != nil {
 		return f, err
 	}
-	rd, err := n.st.OpenBlob(id)
+	rd, err := n.openRepairing(ctx, id, f.Size)
 	if err != nil {
 		return f, err
 	}
-	defer rd.Close()
-	return f, blob.Open(w, blob.Key(key), rd.Manifest, f.Size, [32]byte(sum), rd.Chunk)
+	defer rd.close()
+	return f, blob.Open(w, blob.Key(key), rd.rd.Manifest, f.Size, [32]byte(sum), rd.chunk)
 }
 
 // FetchAttachment fetches blob id from partners unless it is held.
