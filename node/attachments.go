@@ -285,21 +285,32 @@ type AttachmentsStatus struct {
 	// Pending counts the files named by records this node reads that it
 	// does not hold whole: still to fetch (eagerly, or when asked for).
 	Pending int `json:"pending"`
+	// PendingBytes is the encrypted size of those files whole, and
+	// PendingHeldBytes how much of it is held: a fetch's progress.
+	PendingBytes     int64 `json:"pending_bytes"`
+	PendingHeldBytes int64 `json:"pending_held_bytes"`
 	// ChunksFetched, ChunksServed and BadPeers count since start: 64 KiB
 	// chunks received and sent, and fetches a partner spoiled with data
 	// that did not match its blob id.
 	ChunksFetched uint64 `json:"chunks_fetched"`
 	ChunksServed  uint64 `json:"chunks_served"`
 	BadPeers      uint64 `json:"bad_peers"`
-	// BytesHeld is the bytes of encrypted chunks this node stores, as of
-	// the last collection pass (every minute).
+	// BytesHeld is the bytes of encrypted chunks this node holds, as the
+	// records of chunks held count them: a file fetched in part counts
+	// what it holds, not its size on disk.
 	BytesHeld int64 `json:"bytes_held"`
 }
 
 func (n *Node) attachmentsStatus() AttachmentsStatus {
 	var a AttachmentsStatus
-	a.Pending, _ = n.AttachmentsPending()
-	a.BytesHeld = n.blobHeld.Load()
+	if files, err := n.st.PendingFiles(); err == nil {
+		a.Pending = len(files)
+		for _, f := range files {
+			a.PendingBytes += f.Bytes
+			a.PendingHeldBytes += f.BytesHeld
+		}
+	}
+	a.BytesHeld, _ = n.st.BlobHeldBytes()
 	if x := n.blobx.Load(); x != nil {
 		st := x.Stats()
 		a.ChunksFetched, a.ChunksServed, a.BadPeers = st.ChunksFetched.Load(), st.ChunksServed.Load(), st.BadPeers.Load()

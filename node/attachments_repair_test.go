@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -126,5 +127,80 @@ func TestOpenRepairsDamagedAttachment(t *testing.T) {
 	}
 	if rep, err := be.n.st.Verify(context.Background()); err != nil || !rep.OK() {
 		t.Fatalf("verify after the repair: %+v, %v", rep.Problems, err)
+	}
+}
+
+// TestStatusCountsChunksHeld: while BE holds half of a file (as a fetch
+// cut halfway leaves it), its status counts the chunks it holds, not the
+// blob file's size, and says how much of the files still to fetch is
+// held; once the file is fetched whole both say so.
+func TestStatusCountsChunksHeld(t *testing.T) {
+	in, be := testNode(t, "IN"), newFixture(t, "BE")
+	be.configure = func(c *Config) { c.AttachmentEagerMB = -1 }
+	be.start()
+	pin(t, in, be.n)
+	pin(t, be.n, in)
+	scan := make([]byte, 3*blob.ChunkSize+500)
+	_, _ = rand.NewChaCha8([32]byte{8}).Read(scan)
+	f, err := in.AddAttachment(bytes.NewReader(scan), "scan.pdf", "application/pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := in.Publish(context.Background(), protocol.NoticeType, withFiles(t, f), []string{"BE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := int64(3*blob.MaxChunkCiphertext + 500 + blob.Overhead)
+	eventually(t, 30*time.Second, "BE counts the scan as still to fetch", func() error {
+		if a := be.n.attachmentsStatus(); a.Pending != 1 || a.PendingBytes != whole || a.PendingHeldBytes != 0 || a.BytesHeld != 0 {
+			return fmt.Errorf("attachments %+v", a)
+		}
+		return nil
+	})
+	id, _ := blob.ParseID(f.Blob)
+	copyChunks(t, in.st, be.st, id, 0, 1)
+	half := int64(2 * blob.MaxChunkCiphertext)
+	if onDisk, _ := be.st.BlobBytes(); onDisk != whole {
+		t.Fatalf("the blob file's apparent size is %d, want %d: the test proves nothing", onDisk, whole)
+	}
+	if a := be.n.attachmentsStatus(); a.Pending != 1 || a.PendingBytes != whole || a.PendingHeldBytes != half || a.BytesHeld != half {
+		t.Fatalf("half fetched: %+v, want %d of %d held", a, half, whole)
+	}
+	var out bytes.Buffer
+	if _, err := be.n.OpenAttachment(context.Background(), "IN", p.Seq, "scan.pdf", &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
+		t.Fatalf("BE opens the scan: %v", err)
+	}
+	if a := be.n.attachmentsStatus(); a.Pending != 0 || a.PendingBytes != 0 || a.BytesHeld != whole {
+		t.Fatalf("fetched whole: %+v, want %d held", a, whole)
+	}
+}
+
+// copyChunks stores chunks is of blob id from src in dst, with its
+// manifest, as a fetch does.
+func copyChunks(t *testing.T, src, dst *store.Store, id blob.ID, is ...int) {
+	t.Helper()
+	r, err := src.OpenBlob(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := dst.PutBlobManifest(id, r.Manifest.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dst.NewBlobChunkWriter(id, r.Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range is {
+		ct, err := r.Chunk(i)
+		if err == nil {
+			err = w.Put(i, ct)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }
