@@ -132,6 +132,7 @@ func TestCertificateFormWithFilesInBrowser(t *testing.T) {
 		set("importer.name", "Antwerp Rough Trading"), set("importer.licence", "FOD-1"), set("importer.country", "BE"),
 		set("destination", "BE"), set("origin", "BW"), set("parcels", "2"),
 		set("lines[0].carats", "100.50"), set("lines[0].value_usd", "20000"),
+		chromedp.Click(chromedp.ID("certificate-add-line")),
 		set("lines[1].hs_code", "7102.21"), set("lines[1].carats", "9.5"), set("lines[1].value_usd", "95.25"),
 		chromedp.SetUploadFiles(chromedp.ID("certificate-files"), []string{scan}),
 		chromedp.Click(chromedp.ID("to-BE")))

@@ -246,8 +246,10 @@ func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key,
 
 // OpenAttachment writes the file name of record seq of feed to w,
 // fetching what is missing from partners first (bounded by ctx). w gets
-// bytes only once every chunk is held; an error after the first byte
-// means the file in w is incomplete.
+// bytes only once every chunk is held; a chunk found damaged on disk is
+// recorded missing and fetched again before its bytes reach w
+// ([repairingChunks]); an error after the first byte means the file in w
+// is incomplete.
 func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error) {
 	f, err := n.attachment(feed, seq, name)
 	if err != nil {
@@ -259,12 +261,12 @@ func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name
 	if err := n.FetchAttachment(ctx, id, f.Size); err != nil {
 		return f, err
 	}
-	rd, err := n.st.OpenBlob(id)
+	rd, err := n.openRepairing(ctx, id, f.Size)
 	if err != nil {
 		return f, err
 	}
-	defer rd.Close()
-	return f, blob.Open(w, blob.Key(key), rd.Manifest, f.Size, [32]byte(sum), rd.Chunk)
+	defer rd.close()
+	return f, blob.Open(w, blob.Key(key), rd.rd.Manifest, f.Size, [32]byte(sum), rd.chunk)
 }
 
 // FetchAttachment fetches blob id from partners unless it is held.
@@ -305,21 +307,32 @@ type AttachmentsStatus struct {
 	// Pending counts the files named by records this node reads that it
 	// does not hold whole: still to fetch (eagerly, or when asked for).
 	Pending int `json:"pending"`
+	// PendingBytes is the encrypted size of those files whole, and
+	// PendingHeldBytes how much of it is held: a fetch's progress.
+	PendingBytes     int64 `json:"pending_bytes"`
+	PendingHeldBytes int64 `json:"pending_held_bytes"`
 	// ChunksFetched, ChunksServed and BadPeers count since start: 64 KiB
 	// chunks received and sent, and fetches a partner spoiled with data
 	// that did not match its blob id.
 	ChunksFetched uint64 `json:"chunks_fetched"`
 	ChunksServed  uint64 `json:"chunks_served"`
 	BadPeers      uint64 `json:"bad_peers"`
-	// BytesHeld is the bytes of encrypted chunks this node stores, as of
-	// the last collection pass (every minute).
+	// BytesHeld is the bytes of encrypted chunks this node holds, as the
+	// records of chunks held count them: a file fetched in part counts
+	// what it holds, not its size on disk.
 	BytesHeld int64 `json:"bytes_held"`
 }
 
 func (n *Node) attachmentsStatus() AttachmentsStatus {
 	var a AttachmentsStatus
-	a.Pending, _ = n.AttachmentsPending()
-	a.BytesHeld = n.blobHeld.Load()
+	if files, err := n.st.PendingFiles(); err == nil {
+		a.Pending = len(files)
+		for _, f := range files {
+			a.PendingBytes += f.Bytes
+			a.PendingHeldBytes += f.BytesHeld
+		}
+	}
+	a.BytesHeld, _ = n.st.BlobHeldBytes()
 	if x := n.blobx.Load(); x != nil {
 		st := x.Stats()
 		a.ChunksFetched, a.ChunksServed, a.BadPeers = st.ChunksFetched.Load(), st.ChunksServed.Load(), st.BadPeers.Load()

@@ -104,8 +104,7 @@ func (n *Node) collectBlobs(x *blobxfer.Exchanger) (store.BlobGCResult, error) {
 	return n.st.CollectBlobs(store.BlobGC{Before: n.now().Add(-n.cfg.attachmentRetention()), Max: blobGCMax, Skip: skip})
 }
 
-// collectBlobsLogged runs a pass, logs what it freed and updates the
-// bytes held shown in status.
+// collectBlobsLogged runs a pass and logs what it freed.
 func (n *Node) collectBlobsLogged(x *blobxfer.Exchanger) {
 	res, err := n.collectBlobs(x)
 	if err != nil {
@@ -113,8 +112,5 @@ func (n *Node) collectBlobsLogged(x *blobxfer.Exchanger) {
 	}
 	if len(res.Blobs) > 0 || res.Stamped > 0 {
 		n.log.Info("collected attachments no record names", "blobs", len(res.Blobs), "chunks", res.Chunks, "bytes", res.Bytes, "stamped", res.Stamped, "more", res.More)
-	}
-	if held, err := n.st.BlobBytes(); err == nil {
-		n.blobHeld.Store(held)
 	}
 }

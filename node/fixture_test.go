@@ -21,6 +21,8 @@ type fixture struct {
 	card0 []byte // a card a test keeps from an earlier run
 	// retired are identities this node used before id (after a rotation).
 	retired []*crypto.Identity
+	// configure, when set, changes the configuration of every start.
+	configure func(*Config)
 }
 
 func newFixture(t *testing.T, code string) *fixture {
@@ -42,6 +44,9 @@ func (f *fixture) start() *Node {
 	}
 	cfg := DefaultConfig(f.code, "Authority "+f.code)
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	if f.configure != nil {
+		f.configure(&cfg)
+	}
 	n, err := New(cfg, f.id, st, nil)
 	if err == nil {
 		n.SetRetiredIdentities(f.retired)

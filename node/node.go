@@ -72,9 +72,6 @@ type Node struct {
 	// blobLeases keeps the blobs a publish is checking from the
 	// collection pass (blob_gc.go).
 	blobLeases blobLeases
-	// blobHeld is the bytes of chunks held as of the last collection
-	// pass; written by the pass only.
-	blobHeld atomic.Int64
 	// unreach keeps since when each partner has been unreachable and
 	// warns past reach.Config.UnreachableAfter.
 	unreach *reach.Unreachable // reach: unreachable partners

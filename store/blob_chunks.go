@@ -37,6 +37,9 @@ type chunkStore interface {
 	bytes() (int64, error)
 	// drop records, in txn, chunk i of blob id as not held.
 	drop(txn *badger.Txn, id blob.ID, m *blob.Manifest, i int) error
+	// held reports which chunks of blob id (size plaintext bytes, its
+	// manifest stored) are held (blob_held.go).
+	held(txn *badger.Txn, id blob.ID, size int64) (func(i int) bool, error)
 }
 
 // chunkReader reads one blob's chunks.

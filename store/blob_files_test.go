@@ -6,11 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/kpnode/kpnode/blob"
+	"github.com/kpnode/kpnode/crypto"
 )
 
 // reopen closes s and opens its directory again, as after a crash of the
@@ -88,11 +90,17 @@ func TestBlobFileWithoutManifestRemovedOnOpen(t *testing.T) {
 }
 
 // TestBlobFileCorruptionFound: a chunk altered in its file, or cut off
-// by a truncated file, is reported by verify and is never returned as
-// held with wrong bytes.
+// by a truncated file, is reported by verify, which records both missing
+// and the blob incomplete (so a fetch gets them again), and is never
+// returned as held with wrong bytes.
 func TestBlobFileCorruptionFound(t *testing.T) {
 	s := openDisk(t, t.TempDir())
-	id, m := putSealed(t, s, bytes.Repeat([]byte{2}, 3*blob.ChunkSize))
+	id, m := putSealed(t, s, bytes.Repeat([]byte{2}, 4*blob.ChunkSize))
+	r, err := s.OpenBlob(id) // opened before verify: it reads what was held then
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	f, err := os.OpenFile(blobFile(s, id), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -101,24 +109,121 @@ func TestBlobFileCorruptionFound(t *testing.T) {
 	if _, err := f.WriteAt([]byte{0xff}, chunkOffset(1)+9); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(chunkOffset(2) + 100); err != nil {
+	if err := f.Truncate(chunkOffset(3) + 100); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Verify(context.Background())
-	if err != nil || len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0].Detail, "chunk 1 of 3 fails its manifest") ||
-		!strings.Contains(rep.Problems[1].Detail, "chunk 2 of blob") || !strings.Contains(rep.Problems[1].Detail, "past the end") {
-		t.Fatalf("problems %+v, %v", rep.Problems, err)
-	}
-	r, err := s.OpenBlob(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	if ct, err := r.Chunk(1); err != nil || m.Verify(1, ct) == nil {
 		t.Fatalf("altered chunk read: %v (a server checks it)", err)
 	}
-	if _, err := r.Chunk(2); !errors.Is(err, ErrCorrupt) {
+	if _, err := r.Chunk(3); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("chunk cut off: %v, want ErrCorrupt", err)
+	}
+	rep, err := s.Verify(context.Background())
+	if err != nil || len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0].Detail, "chunk 1 of 4 fails its manifest") ||
+		!strings.Contains(rep.Problems[1].Detail, "chunk 3 of 4") || !strings.Contains(rep.Problems[1].Detail, "recorded missing") {
+		t.Fatalf("problems %+v, %v", rep.Problems, err)
+	}
+	want := []DamagedChunk{{Blob: id.String(), Chunk: 1, Chunks: 4, Marked: true}, {Blob: id.String(), Chunk: 3, Chunks: 4, Marked: true}}
+	if !reflect.DeepEqual(rep.Damaged, want) {
+		t.Fatalf("damaged %+v, want %+v", rep.Damaged, want)
+	}
+	if first, err := s.BlobFirstMissing(id, m); first != 1 || err != nil {
+		t.Fatalf("first missing after verify = %d, %v, want 1", first, err)
+	}
+	if done, _ := s.BlobComplete(id); done {
+		t.Fatal("blob still complete with two chunks recorded missing")
+	}
+	r2, err := s.OpenBlob(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	for _, i := range []int{1, 3} {
+		if _, err := r2.Chunk(i); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("chunk %d after verify: %v, want ErrNotFound", i, err)
+		}
+	}
+	if _, err := r2.Chunk(2); err != nil {
+		t.Fatalf("a sound chunk after verify: %v", err)
+	}
+	if rep, err := s.Verify(context.Background()); err != nil || !rep.OK() {
+		t.Fatalf("verify again: %+v, %v", rep.Problems, err)
+	}
+}
+
+// TestVerifyDamageRepairable: a damaged chunk is repairable when a record
+// of another author names its blob (that author holds it), not when this
+// node sealed it.
+func TestVerifyDamageRepairable(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			theirs, _ := putSealed(t, s, bytes.Repeat([]byte{3}, 2*blob.ChunkSize))
+			mine, _ := putSealed(t, s, bytes.Repeat([]byte{4}, 2*blob.ChunkSize))
+			in := crypto.PublicKey{1}
+			if err := s.AddBlobRef(theirs, BlobRef{Author: in, Seq: 4, Size: 2 * blob.ChunkSize}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutOwnBlob([32]byte{9}, mine, blob.NewKey()); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []blob.ID{theirs, mine} {
+				damageChunk(t, s, id, 1)
+			}
+			rep, err := s.Verify(context.Background())
+			if err != nil || len(rep.Damaged) != 2 {
+				t.Fatalf("damaged %+v, %v", rep.Damaged, err)
+			}
+			for _, d := range rep.Damaged {
+				want := DamagedChunk{Blob: d.Blob, Chunk: 1, Chunks: 2, Marked: true}
+				if d.Blob == theirs.String() {
+					want.Repairable, want.Holders = true, []string{in.Fingerprint()}
+				} else {
+					want.Sealed = true
+				}
+				if !reflect.DeepEqual(d, want) {
+					t.Errorf("damaged %+v, want %+v", d, want)
+				}
+			}
+			var details string
+			for _, p := range rep.Problems {
+				details += p.Detail + "\n"
+			}
+			if !strings.Contains(details, "repairable: fetched again from a partner (author "+in.Fingerprint()) ||
+				!strings.Contains(details, "not repairable from an author: this node sealed it") {
+				t.Fatalf("problems:\n%s", details)
+			}
+		})
+	}
+}
+
+// damageChunk alters one byte of chunk i of blob id where the store keeps
+// it: its file on disk, its Badger value in memory.
+func damageChunk(t *testing.T, s *Store, id blob.ID, i int) {
+	t.Helper()
+	if s.chunks.shared() {
+		m, _, err := s.BlobManifest(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		altered := bytes.Clone(mustChunk(t, s, id, i))
+		altered[5] ^= 1
+		if err := s.update(func(txn *badger.Txn) error { return txn.Set(chunkKey(m.Chunks[i]), altered) }); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.OpenFile(blobFile(s, id), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, chunkOffset(i)+5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte{b[0] ^ 1}, chunkOffset(i)+5); err != nil {
+		t.Fatal(err)
 	}
 }
 

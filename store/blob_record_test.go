@@ -76,8 +76,8 @@ func TestReadCheckedChunk(t *testing.T) {
 			if err := s.db.Update(func(txn *badger.Txn) error { return record(txn, id, len(m.Chunks)) }); err != nil {
 				t.Fatal(err)
 			}
-			damage(t, s, id, 1, []byte{0xff})                          // one byte altered
-			damage(t, s, id, 2, make([]byte, blob.MaxChunkCiphertext)) // zeros: bytes never written
+			overwriteChunk(t, s, id, 1, []byte{0xff})                          // one byte altered
+			overwriteChunk(t, s, id, 2, make([]byte, blob.MaxChunkCiphertext)) // zeros: bytes never written
 			r, err := s.OpenBlob(id)
 			if err != nil {
 				t.Fatal(err)
@@ -113,8 +113,8 @@ func TestReadCheckedChunkInMemory(t *testing.T) {
 	}
 }
 
-// damage writes b over the start of chunk i in the file of blob id.
-func damage(t *testing.T, s *Store, id blob.ID, i int, b []byte) {
+// overwriteChunk writes b over the start of chunk i in the file of blob id.
+func overwriteChunk(t *testing.T, s *Store, id blob.ID, i int, b []byte) {
 	t.Helper()
 	f, err := os.OpenFile(blobFile(s, id), os.O_RDWR, 0)
 	if err != nil {

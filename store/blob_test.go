@@ -232,8 +232,9 @@ func TestVerifyBlobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err = s.Verify(context.Background())
-	if err != nil || len(rep.Problems) != 2 || rep.Problems[0].Kind != ProblemBlob ||
-		!strings.Contains(rep.Problems[0].Detail, "altered on disk") || !strings.Contains(rep.Problems[1].Detail, "chunk 2 of 3 missing") {
+	if err != nil || len(rep.Problems) != 3 || rep.Problems[0].Kind != ProblemBlob ||
+		!strings.Contains(rep.Problems[0].Detail, "altered on disk") || !strings.Contains(rep.Problems[1].Detail, "chunk 2 of 3 missing") ||
+		!strings.Contains(rep.Problems[2].Detail, "chunk 1 of 3 fails its manifest: altered on disk; recorded missing") {
 		t.Fatalf("problems %+v, %v", rep.Problems, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/kpnode/kpnode/blob"
 
 	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
@@ -41,6 +42,9 @@ type VerifyReport struct {
 	AuditRecords int // records of the audit log
 	Blobs        int // attachments' blobs (manifests) checked
 	Problems     []Problem
+	// Damaged are the chunks of attachments found altered on disk, now
+	// recorded missing (each is a problem too).
+	Damaged []DamagedChunk
 }
 
 // OK reports whether Verify found no problem.
@@ -56,7 +60,10 @@ const ctxCheckEvery = 256
 // feed's last entry, and that records and index keys match each other.
 // It also checks the audit log's chain as [Store.VerifyAudit] does, and
 // the attachments' blobs: every chunk against its hash, every manifest
-// against its blob id, every blob marked complete for missing chunks.
+// against its blob id, every blob marked complete for missing chunks. A
+// chunk found damaged is then recorded missing, and its blob incomplete,
+// in one transaction per blob (the one write Verify makes), so that the
+// node fetches it again from a partner ([VerifyReport.Damaged]).
 //
 // Every entry's own signature is checked, as a catch-up checks them
 // ([protocol.DecodeBatch]: one batch per worker's share, and each entry on
@@ -67,7 +74,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	v := &verifier{ctx: ctx, ends: map[crypto.PublicKey]*feedState{}, chunks: s.chunks}
 	err := s.view(func(txn *badger.Txn) error {
 		v.txn = txn
-		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit, v.blobs} {
+		for _, step := range []func() error{v.entries, v.heads, v.records, v.indexes, v.unindexed, v.audit, v.blobs, v.describeDamage} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -77,6 +84,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyReport, error) {
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("verify store: %w", err)
 	}
+	s.markDamaged(v)
 	v.rep.AuditRecords = v.auditLog.records
 	return v.rep, nil
 }
@@ -96,6 +104,12 @@ type verifier struct {
 	auditLog auditWalk
 	// chunks is where the store keeps blob chunks.
 	chunks chunkStore
+	// badChunks are the chunks in Badger (b/c/) whose bytes do not hash
+	// to their key; damaged the chunks of blobs found failing, in walk
+	// order; own the blobs this node sealed, read when first needed.
+	badChunks map[[32]byte]bool
+	damaged   []damage
+	own       map[blob.ID]bool
 }
 
 // feedState is what the entry walk knows about the feed it is in.

@@ -24,6 +24,10 @@ const ProblemBlob = "blob"
 func (v *verifier) blobs() error {
 	err := v.walkBlobs(prefixBlobChunk, func(k, val []byte) {
 		if sum := sha256.Sum256(val); !bytes.Equal(sum[:], k[len(prefixBlobChunk):]) {
+			if v.badChunks == nil {
+				v.badChunks = map[[32]byte]bool{}
+			}
+			v.badChunks[[32]byte(k[len(prefixBlobChunk):])] = true
 			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "chunk %s: its bytes hash to %s: altered on disk", hex.EncodeToString(k[len(prefixBlobChunk):]), hex.EncodeToString(sum[:]))
 		}
 	})
@@ -43,8 +47,9 @@ func (v *verifier) blobs() error {
 }
 
 // checkChunks reads every chunk of blob id recorded held in its file on
-// disk and checks it against m, and reports a blob marked complete with a
-// chunk missing.
+// disk and checks it against m, noting those that fail (or cannot be read
+// whole) as damaged, and reports a blob marked complete with a chunk
+// missing.
 func (v *verifier) checkChunks(id blob.ID, m *blob.Manifest) {
 	r, err := v.chunks.reader(v.txn, id, m)
 	if err != nil {
@@ -61,12 +66,17 @@ func (v *verifier) checkChunks(id blob.ID, m *blob.Manifest) {
 			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: marked complete, chunk %d of %d missing", id, i, len(m.Chunks))
 			return
 		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrCorrupt): // recorded held, cut short or its file gone
+			v.noteDamaged(id, m, i)
 		case err != nil:
 			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: %v", id, err)
 		case v.chunks.shared():
 			// in Badger, the walk of b/c/ checked it against its key
+			if v.badChunks[m.Chunks[i]] {
+				v.noteDamaged(id, m, i)
+			}
 		case m.Verify(i, ct) != nil:
-			v.problem(crypto.PublicKey{}, 0, ProblemBlob, "blob %s: chunk %d of %d fails its manifest: altered on disk", id, i, len(m.Chunks))
+			v.noteDamaged(id, m, i)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kpnode/kpnode/protocol"
@@ -116,6 +117,11 @@ func (t *csvTable) filesMember(b *bodyWriter, row int, c tableColumn, s string) 
 	for _, p := range SplitFiles(s) {
 		f, ok := t.files[p]
 		if !ok {
+			if other, clash := t.otherPath(p); clash {
+				t.cellError(row, c.name, fmt.Sprintf("file %q: only a file named %q was sent, and the table also names %q (row %d) with that name: send each file under the path this column names it by (kpnode import does; in the dashboard choose or drop the folder holding the table)",
+					truncate(p, 80), truncate(lastPart(p), 80), truncate(other.path, 80), other.row))
+				return
+			}
 			f, ok = t.files[lastPart(p)]
 		}
 		if !ok {
@@ -134,6 +140,50 @@ func (t *csvTable) filesMember(b *bodyWriter, row int, c tableColumn, s string) 
 	b.enter("")
 	b.key(c.path)
 	b.b = appendFilesJSON(b.b, files)
+}
+
+// pathAt is a path an attachments cell names, and the first row naming
+// it.
+type pathAt struct {
+	path string
+	row  int
+}
+
+// pathsByName maps each file name the attachments column of a CSV table
+// names to the different paths naming it, in row order.
+func pathsByName(tk *tableKind, file, text string) map[string][]pathAt {
+	sc := &csvScanner{data: text}
+	col, err := filesHeader(tk, file, sc)
+	if err != nil || col < 0 {
+		return nil
+	}
+	out := map[string][]pathAt{}
+	for {
+		cells, reason, ok := sc.next()
+		if !ok {
+			return out
+		}
+		if reason != "" || col >= len(cells) {
+			continue
+		}
+		for _, p := range SplitFiles(cells[col].text) {
+			name := lastPart(p)
+			if !slices.ContainsFunc(out[name], func(a pathAt) bool { return a.path == p }) {
+				out[name] = append(out[name], pathAt{p, sc.row})
+			}
+		}
+	}
+}
+
+// otherPath returns another path of the table with the file name of p,
+// when there is one: p cannot then be matched by its name alone.
+func (t *csvTable) otherPath(p string) (pathAt, bool) {
+	for _, a := range t.sameName[lastPart(p)] {
+		if a.path != p {
+			return a, true
+		}
+	}
+	return pathAt{}, false
 }
 
 // lastPart is the last part of a path separated by / or \ (a path

@@ -149,3 +149,41 @@ func TestReadTableFilesByName(t *testing.T) {
 		}
 	}
 }
+
+// TestReadTableFilesSameNameOtherFolders: two certificates name files of
+// one name in different folders. Sent under their paths, each gets its
+// own; sent by the name alone, neither is matched and both rows say which
+// other path clashes: a file is never taken for another of its name.
+func TestReadTableFilesSameNameOtherFolders(t *testing.T) {
+	scan := testFile("scan.pdf", 'a')
+	csv, _ := certCSVWithFiles(t, scan)
+	header, rows, _ := strings.Cut(csv, "\n") // the certificate's two lines
+	if !strings.Contains(rows, "IN0001234") {
+		t.Fatalf("no certificate:\n%s", csv)
+	}
+	text := header + "\n" + strings.ReplaceAll(rows, ",scan.pdf", ",a/scan.pdf") +
+		strings.ReplaceAll(strings.ReplaceAll(rows, "IN0001234", "IN0001235"), ",scan.pdf", `,b\scan.pdf`)
+	other := testFile("scan.pdf", 'b')
+	k := mustKind(t, "certificates")
+	tab, err := ReadTableOptions(k, "c.csv", strings.NewReader(text), "", ReadOptions{
+		Files: map[string]protocol.AttachedFile{"a/scan.pdf": scan, `b\scan.pdf`: other}})
+	if err != nil || len(tab.Bodies) != 2 || !bytes.Contains(tab.Bodies[0], []byte(scan.Blob)) || !bytes.Contains(tab.Bodies[1], []byte(other.Blob)) {
+		t.Fatalf("sent under their paths: %v, %v", tab, err)
+	}
+	_, err = ReadTableOptions(k, "c.csv", strings.NewReader(text), "", ReadOptions{
+		Files: map[string]protocol.AttachedFile{"scan.pdf": scan}})
+	var ie *ImportError
+	if !errors.As(err, &ie) || len(ie.Errors) != 2 {
+		t.Fatalf("sent by name: %v, want two row errors", err)
+	}
+	want := []struct {
+		row  int
+		text string
+	}{{2, `file "a/scan.pdf": only a file named "scan.pdf" was sent, and the table also names "b\\scan.pdf" (row 4)`},
+		{4, `file "b\\scan.pdf": only a file named "scan.pdf" was sent, and the table also names "a/scan.pdf" (row 2)`}}
+	for i, w := range want {
+		if e := ie.Errors[i]; e.Row != w.row || e.Column != FilesColumn || !strings.Contains(e.Reason, w.text) {
+			t.Errorf("error %d: %+v, want row %d: %s", i, e, w.row, w.text)
+		}
+	}
+}

@@ -21,11 +21,14 @@ type csvTable struct {
 	file   string
 	author string                           // the importing node's participant, or ""
 	files  map[string]protocol.AttachedFile // uploaded for the attachments column
-	text   string
-	header []int    // by column of tk: its position in the header, or -1
-	names  []string // by position in the header: the column's name, or ""
-	width  int      // fields in the header
-	errs   []RowError
+	// sameName maps each file name the attachments column names to the
+	// different paths naming it (files.go), when files were given.
+	sameName map[string][]pathAt
+	text     string
+	header   []int    // by column of tk: its position in the header, or -1
+	names    []string // by position in the header: the column's name, or ""
+	width    int      // fields in the header
+	errs     []RowError
 	// cellErrs marks the cells already reported, so that the validator's
 	// view of the same problem is not reported again.
 	cellErrs map[cellRef]bool
@@ -54,6 +57,9 @@ func readCSVTable(tk *tableKind, file string, data []byte, o ReadOptions) (*Tabl
 	sc := &csvScanner{data: t.text}
 	if !t.readHeader(sc) {
 		return nil, t.errs
+	}
+	if len(t.files) > 0 {
+		t.sameName = pathsByName(tk, file, t.text)
 	}
 	groups := t.readRecords(sc)
 	t.progress = newTableProgress(progress, len(groups))
@@ -84,7 +90,7 @@ func (t *csvTable) buildAll(groups [][]csvRecord) *Table {
 		chunk := (len(groups) + workers - 1) / workers
 		var wg sync.WaitGroup
 		for w := range parts {
-			part := &csvTable{tk: t.tk, file: t.file, author: t.author, files: t.files, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}, progress: t.progress}
+			part := &csvTable{tk: t.tk, file: t.file, author: t.author, files: t.files, sameName: t.sameName, text: t.text, header: t.header, names: t.names, width: t.width, cellErrs: map[cellRef]bool{}, progress: t.progress}
 			parts[w] = part
 			lo, hi := w*chunk, min((w+1)*chunk, len(groups))
 			wg.Go(func() {

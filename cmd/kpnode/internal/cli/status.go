@@ -73,8 +73,8 @@ func printStatus(e *env, s node.Status) error {
 	}
 	printRecovery(e.Out, s.Recovery)
 	if a := s.Attachments; a.Pending > 0 || a.ChunksFetched+a.ChunksServed > 0 || a.BytesHeld > 0 {
-		fmt.Fprintf(e.Out, "  attachments  %d file(s) still to fetch; %d chunks fetched, %d served since start; %.1f MiB held\n",
-			a.Pending, a.ChunksFetched, a.ChunksServed, float64(a.BytesHeld)/(1<<20))
+		fmt.Fprintf(e.Out, "  attachments  %d file(s) still to fetch%s; %d chunks fetched, %d served since start; %.1f MiB held\n",
+			a.Pending, fetchProgress(a), a.ChunksFetched, a.ChunksServed, float64(a.BytesHeld)/(1<<20))
 	}
 	now := time.Now()
 	printPartnerStatus(e.Out, s.Partners, now)
@@ -270,4 +270,13 @@ func stamp(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+// fetchProgress says how much of the files still to fetch is held: " (1.0
+// of 48.0 MiB held)", nothing when none is pending.
+func fetchProgress(a node.AttachmentsStatus) string {
+	if a.Pending == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f of %.1f MiB held)", float64(a.PendingHeldBytes)/(1<<20), float64(a.PendingBytes)/(1<<20))
 }

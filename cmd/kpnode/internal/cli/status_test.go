@@ -26,7 +26,7 @@ func TestPrintStatus(t *testing.T) {
 		Counters: map[string]uint64{"entries_published": 1500, "entries_received": 19,
 			"rejected_malformed": 2, "rejected_equivocation": 1, "sync_failed": 4},
 		Equivocations: []node.EquivocationReport{{Feed: "BE", Seq: 9, Seen: now}},
-		Attachments:   node.AttachmentsStatus{Pending: 2, ChunksFetched: 30, ChunksServed: 4, BytesHeld: 3 << 19},
+		Attachments:   node.AttachmentsStatus{Pending: 2, PendingBytes: 48 << 20, PendingHeldBytes: 1 << 20, ChunksFetched: 30, ChunksServed: 4, BytesHeld: 3 << 19},
 	}
 	var out bytes.Buffer
 	if err := printStatus(&env{Stdio: Stdio{Out: &out}}, s); err != nil {
@@ -46,7 +46,7 @@ func TestPrintStatus(t *testing.T) {
 		`(?m)^  CN: GRAYLISTED \(score -1210\): disconnected and refused for 9m more; see "Graylisted partners" in docs/operations.md$`,
 		`(?m)^  RU: peer score -250 \(invalid pushes 0, sync abuse 250 points\)$`,
 		`(?m)^Equivocations \(1\)`,
-		`(?m)^  attachments  2 file\(s\) still to fetch; 30 chunks fetched, 4 served since start; 1\.5 MiB held$`,
+		`(?m)^  attachments  2 file\(s\) still to fetch \(1\.0 of 48\.0 MiB held\); 30 chunks fetched, 4 served since start; 1\.5 MiB held$`,
 		`(?m)^BE +9 +000000000000 +000000000000 `,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {

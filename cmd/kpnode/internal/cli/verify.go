@@ -92,5 +92,25 @@ func printVerify(e *env, rep store.VerifyReport) {
 	if rep.Blobs > 0 {
 		fmt.Fprintf(e.Out, "Checked %d attachment blob(s) and their chunks\n", rep.Blobs)
 	}
+	printDamaged(e, rep.Damaged)
 	fmt.Fprintf(e.Out, "Checked %d feeds, %d entries: %d problem(s)\n", rep.Feeds, rep.Entries, len(rep.Problems))
+}
+
+// printDamaged sums up the attachment chunks verify found damaged and
+// recorded missing: how many the node fetches again by itself.
+func printDamaged(e *env, damaged []store.DamagedChunk) {
+	if len(damaged) == 0 {
+		return
+	}
+	marked, repairable := 0, 0
+	for _, d := range damaged {
+		if d.Marked {
+			marked++
+		}
+		if d.Marked && d.Repairable {
+			repairable++
+		}
+	}
+	fmt.Fprintf(e.Out, "Damaged attachment chunks: %d, %d recorded missing, %d of them fetched again from partners once the daemon runs\n",
+		len(damaged), marked, repairable)
 }

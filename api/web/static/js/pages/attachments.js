@@ -12,31 +12,75 @@ const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 
 /** filesField is a file input with a drop zone; files() returns the files
  * chosen, in order, without duplicates by name. opts.hint replaces the
- * notice form's hint under it. */
+ * notice form's hint under it. With opts.folders (the import) a folder
+ * may be chosen or dropped too, and items() returns each file with where
+ * it lies in the folder ({file, path}; path '' when the browser gives
+ * only its name): files of one name in different folders are all kept. */
 export function filesField(id, opts = {}) {
-  const chosen = [];
+  const chosen = []; // {file, path}
   const listNode = el('ul', { class: 'file-list', id: id + '-list' });
   const input = el('input', { type: 'file', id, multiple: true, dataset: { field: 'attachments' } });
-  const redraw = () => fill(listNode, chosen.map((f, i) => el('li', {},
-    f.name + ' (' + sizeText(f.size) + ') ',
-    el('button', { type: 'button', class: 'link', on: { click: () => { chosen.splice(i, 1); redraw(); } } }, 'Remove'))));
-  const add = (files) => {
-    for (const f of files) if (!chosen.some((c) => c.name === f.name)) chosen.push(f);
+  const redraw = () => fill(listNode, chosen.map((it, i) => el('li', {},
+    (it.path || it.file.name) + ' (' + sizeText(it.file.size) + ') ',
+    el('button', { type: 'button', class: 'link', 'aria-label': 'Remove ' + (it.path || it.file.name), on: { click: () => { chosen.splice(i, 1); redraw(); } } }, 'Remove'))));
+  const same = opts.folders
+    ? (a, b) => a.path === b.path && a.file.name === b.file.name && a.file.size === b.file.size && a.file.lastModified === b.file.lastModified
+    : (a, b) => a.file.name === b.file.name;
+  const add = (items) => {
+    for (const it of items) if (!chosen.some((c) => same(c, it))) chosen.push(it);
     redraw();
   };
-  input.addEventListener('change', () => { add(input.files); input.value = ''; });
+  const located = (files) => Array.from(files, (f) => ({ file: f, path: opts.folders ? f.webkitRelativePath || '' : '' }));
+  input.addEventListener('change', () => { add(located(input.files)); input.value = ''; });
+  const folder = opts.folders ? el('input', { type: 'file', id: id + '-folder', multiple: true }) : null;
+  if (folder) {
+    folder.setAttribute('webkitdirectory', '');
+    folder.addEventListener('change', () => { add(located(folder.files)); folder.value = ''; });
+  }
   const zone = el('div', { class: 'drop-zone', id: id + '-zone', on: {
     dragover: (e) => { e.preventDefault(); zone.classList.add('over'); },
     dragleave: () => zone.classList.remove('over'),
-    drop: (e) => { e.preventDefault(); zone.classList.remove('over'); add(e.dataTransfer.files); },
-  } }, el('p', {}, 'Drop photos or scans here, or choose them: '), input, listNode);
+    drop: (e) => {
+      e.preventDefault();
+      zone.classList.remove('over');
+      if (!opts.folders) return add(located(e.dataTransfer.files));
+      dropped(e.dataTransfer).then(add, (err) => { zone.querySelector('.field-error-drop').textContent = 'Could not read the files dropped: ' + err.message; });
+    },
+  } }, el('p', {}, opts.folders ? 'Drop the files, or the folder that holds the table and its files, here; or choose them: ' : 'Drop photos or scans here, or choose them: '), input,
+  folder ? el('label', { for: folder.id, class: 'folder-choice' }, ' or the folder: ') : null, folder,
+  el('p', { class: 'field-error-drop', role: 'alert' }), listNode);
   return {
     node: el('div', { class: 'field', dataset: { for: 'attachments' } },
       el('label', { for: id }, 'Files (optional)'), zone,
       el('p', { class: 'hint' }, opts.hint || 'Up to ' + MAX_FILES + ' files of at most 64 MiB each: photos of the shipment, scans of certificates. Only the partners you send the notice to can open them.'),
       el('p', { class: 'field-error', hidden: true })),
-    files: () => chosen.slice(),
+    files: () => chosen.map((it) => it.file),
+    items: () => chosen.slice(),
   };
+}
+
+/** dropped returns the files of a drop, each with its path in the folders
+ * dropped (a folder is read whole; a file dropped alone has no path). */
+async function dropped(dt) {
+  const entries = Array.from(dt.items || [], (it) => (it.webkitGetAsEntry ? it.webkitGetAsEntry() : null)).filter(Boolean);
+  if (!entries.some((e) => e.isDirectory)) return Array.from(dt.files, (f) => ({ file: f, path: f.webkitRelativePath || '' }));
+  const out = [];
+  for (const e of entries) await walk(e, out);
+  return out;
+}
+
+async function walk(entry, out) {
+  if (entry.isFile) {
+    const file = await new Promise((ok, ko) => entry.file(ok, ko));
+    out.push({ file, path: entry.fullPath.replace(/^\//, '') });
+    return;
+  }
+  const reader = entry.createReader();
+  for (;;) {
+    const batch = await new Promise((ok, ko) => reader.readEntries(ok, ko));
+    if (!batch.length) return;
+    for (const e of batch) await walk(e, out);
+  }
 }
 
 /** uploadFiles seals each file through the node and returns the members

@@ -6,10 +6,11 @@ import { el, fill, section } from '../dom.js';
 import * as api from '../api.js';
 import { status, recipients, roleNeeded } from './common.js';
 import { filesField, uploadFiles } from './attachments.js';
-import { input, choice, text, list, integer, compact, today, publish, participantInput, participantList } from './form.js';
+import { input, textarea, choice, text, list, integer, compact, today, publish, participantInput, participantList } from './form.js';
 
-const HS = [['', 'No line'], ['7102.10', '7102.10 unsorted'], ['7102.21', '7102.21 industrial'], ['7102.31', '7102.31 gem']];
-const LINES = 3;
+const HS = [['', 'Choose…'], ['7102.10', '7102.10 unsorted'], ['7102.21', '7102.21 industrial'], ['7102.31', '7102.31 gem']];
+// MAX_LINES is the most lines a certificate has (docs/records.md §3).
+const MAX_LINES = 20;
 
 export async function certificatePage(view, ctx) {
   if (!api.can('clerk')) return fill(view, el('h1', {}, 'Issue a certificate'), roleNeeded('clerk', 'issue certificates'));
@@ -29,10 +30,7 @@ export async function certificatePage(view, ctx) {
       participantInput('destination', 'Destination', { required: true }),
       input('origin', 'Origin', { required: true, placeholder: 'BW;CD or MIXED' }, 'Country codes separated by ;, or MIXED.'),
       input('parcels', 'Parcels', { required: true, inputmode: 'numeric' })),
-    Array.from({ length: LINES }, (_, i) => el('div', { class: 'columns', dataset: { line: String(i) } },
-      choice('lines[' + i + '].hs_code', 'Line ' + (i + 1) + ': HS code', HS, i === 0 ? '7102.31' : ''),
-      input('lines[' + i + '].carats', 'Carats', { inputmode: 'decimal' }),
-      input('lines[' + i + '].value_usd', 'Value (US dollars)', { inputmode: 'decimal' }))),
+    lineRows().node,
     files.node,
     to.node,
     el('button', { type: 'submit', class: 'primary' }, 'Issue the certificate'),
@@ -56,17 +54,73 @@ function trader(role, label) {
     el('div', { class: 'columns' },
       input(role + '.name', 'Name', { required: true }),
       input(role + '.licence', 'Licence', { required: true }),
-      participantInput(role + '.country', 'Country', { required: true }, '')));
+      participantInput(role + '.country', 'Country', { required: true }, '')),
+    textarea(role + '.address', 'Address', {}, 'As printed on the certificate; optional.'));
+}
+
+/** lineRows is the certificate's lines: one to MAX_LINES rows, each with a
+ * button that removes it, and a button that adds one. Rows are numbered in
+ * order (their fields lines[i].…, where the node's errors land) and
+ * renumbered when one goes; focus moves to the row added, or to the row
+ * that takes the place of the one removed. */
+function lineRows() {
+  const rows = el('div', { id: 'certificate-lines' });
+  const add = el('button', { type: 'button', id: 'certificate-add-line' }, 'Add a line');
+  const renumber = () => {
+    const all = [...rows.children];
+    all.forEach((r, i) => numberLine(r, i, all.length));
+    add.disabled = all.length >= MAX_LINES;
+  };
+  const addRow = (hs) => {
+    const row = el('fieldset', { class: 'field line' },
+      el('legend', {}),
+      el('div', { class: 'columns' },
+        choice('hs_code', 'HS code', HS, hs),
+        input('carats', 'Carats', { inputmode: 'decimal', required: true }),
+        input('value_usd', 'Value (US dollars)', { inputmode: 'decimal', required: true })),
+      el('button', { type: 'button', class: 'link remove-line', on: { click: () => {
+        const next = row.nextElementSibling || row.previousElementSibling;
+        row.remove();
+        renumber();
+        (next ? next.querySelector('select') : add).focus();
+      } } }));
+    rows.append(row);
+    renumber();
+    return row;
+  };
+  add.addEventListener('click', () => addRow('').querySelector('select').focus());
+  addRow('7102.31');
+  return { node: el('div', { class: 'lines' }, el('h3', { id: 'certificate-lines-title' }, 'Lines'),
+    el('p', { class: 'hint' }, 'One line per HS code, in the certificate\'s order: 1 to ' + MAX_LINES + '.'), rows, add) };
+}
+
+/** numberLine names row i of n: its legend, its fields' paths and its
+ * remove button (kept when it is the only row, disabled). */
+function numberLine(row, i, n) {
+  row.dataset.line = String(i);
+  row.querySelector('legend').textContent = 'Line ' + (i + 1);
+  for (const c of row.querySelectorAll('[data-field]')) {
+    const member = c.dataset.field.slice(c.dataset.field.lastIndexOf('.') + 1);
+    c.dataset.field = c.name = 'lines[' + i + '].' + member;
+    c.closest('.field').dataset.for = c.dataset.field;
+  }
+  for (const l of row.querySelectorAll('label')) {
+    const c = row.querySelector('#' + CSS.escape(l.htmlFor));
+    const name = { hs_code: 'HS code', carats: 'Carats', value_usd: 'Value (US dollars)' }[c.dataset.field.slice(c.dataset.field.lastIndexOf('.') + 1)];
+    l.firstChild.textContent = 'Line ' + (i + 1) + ': ' + name;
+  }
+  const remove = row.querySelector('.remove-line');
+  remove.textContent = 'Remove line ' + (i + 1);
+  remove.disabled = n === 1;
 }
 
 function build(form, issuer) {
-  const lines = [];
-  for (let i = 0; i < LINES; i++) {
+  const lines = [...form.querySelectorAll('#certificate-lines > [data-line]')].map((_, i) => {
     const p = 'lines[' + i + '].';
-    if (text(form, p + 'hs_code') === '') continue;
-    lines.push({ hs_code: text(form, p + 'hs_code'), carats: text(form, p + 'carats'), value_usd: text(form, p + 'value_usd') });
-  }
-  const party = (role) => ({ name: text(form, role + '.name'), licence: text(form, role + '.licence'), country: text(form, role + '.country').toUpperCase() });
+    return { hs_code: text(form, p + 'hs_code'), carats: text(form, p + 'carats'), value_usd: text(form, p + 'value_usd') };
+  });
+  const party = (role) => compact({ name: text(form, role + '.name'), licence: text(form, role + '.licence'),
+    country: text(form, role + '.country').toUpperCase(), address: text(form, role + '.address') });
   return compact({
     version: 1, number: text(form, 'number').toUpperCase(), issuer, issuing_authority: text(form, 'issuing_authority'),
     issued: text(form, 'issued'), expires: text(form, 'expires'), exporter: party('exporter'), importer: party('importer'),

@@ -6,6 +6,7 @@ import { el, fill, section, table, row, errorBox, okBox, field, select, plural }
 import { status, recipients, roleNeeded } from './common.js';
 import { valuationForm } from './valuation.js';
 import { filesField, uploadFiles, placeholderFiles } from './attachments.js';
+import { attachmentCells, matchFiles } from './importfiles.js';
 
 const KINDS = [
   ['certificates', 'Certificates'],
@@ -24,7 +25,7 @@ export async function importPage(view, ctx) {
   const file = el('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
   const dry = el('input', { type: 'checkbox', id: 'import-dry-run' });
   const nonParty = el('input', { type: 'checkbox', id: 'import-allow-non-party', 'aria-describedby': 'import-non-party-help' });
-  const files = filesField('import-files', { hint: 'The files the table\'s attachments column names: scans of the certificates, photos of the parcels (up to 20 a certificate, 64 MiB a file). A path in the column matches the file chosen here with the same name. Only the partners a certificate goes to can open its files.' });
+  const files = filesField('import-files', { folders: true, hint: 'The files the table\'s attachments column names: scans of the certificates, photos of the parcels (up to 20 a certificate, 64 MiB a file). A path in the column matches the file at that path from the table\'s folder when you choose or drop the folder, else the file chosen here with its name (refused when the table names two files of that name in different folders). Only the partners a certificate goes to can open its files.' });
   const filesBox = el('div', { id: 'import-files-field' }, files.node);
   const showFiles = () => { filesBox.hidden = kind.value !== 'certificates'; };
   kind.addEventListener('change', showFiles);
@@ -48,7 +49,7 @@ export async function importPage(view, ctx) {
     button, progress, out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const chosen = kind.value === 'certificates' ? files.files() : [];
+    const chosen = kind.value === 'certificates' ? files.items() : [];
     upload({ kind: kind.value, file: file.files[0], chosen, to: to.value(), dryRun: dry.checked, nonParty: nonParty.checked, out, progress, running, button, own, ctx });
   });
   fill(view, el('h1', {}, 'Import a file'),
@@ -83,14 +84,20 @@ async function upload({ kind, file, chosen, to, dryRun, nonParty, out, progress,
 
 /** withFiles is the body of an import of file with the files chosen for
  * its attachments column (docs/api.md): the file alone when there are
- * none, else the table and the files, sealed first (on a dry run only
+ * none, else the table and the files it names, each under the path the
+ * table names it by (importfiles.js), sealed first (on a dry run only
  * described, nothing uploaded) with their progress shown. */
 async function withFiles(file, chosen, dryRun, progress, ctx) {
   if (!chosen.length) return file;
-  const named = dryRun ? placeholderFiles(chosen)
-    : await uploadFiles(chosen, ctx, (done, total) => showPhase(progress, { phase: 'seal', done, total }));
+  const paths = /\.json$/i.test(file.name)
+    ? new Map(chosen.map((it) => [it.file.name, it.file]))
+    : matchFiles(attachmentCells(await file.text()), chosen);
+  const unique = [...new Set(paths.values())];
+  const named = dryRun ? placeholderFiles(unique)
+    : await uploadFiles(unique, ctx, (done, total) => showPhase(progress, { phase: 'seal', done, total }));
+  const member = new Map(unique.map((f, i) => [f, named[i]]));
   const body = new FormData();
-  body.append('files', new Blob([JSON.stringify(Object.fromEntries(named.map((f) => [f.name, f])))], { type: 'application/json' }));
+  body.append('files', new Blob([JSON.stringify(Object.fromEntries([...paths].map(([p, f]) => [p, member.get(f)])))], { type: 'application/json' }));
   body.append('table', file);
   return body;
 }

@@ -88,7 +88,20 @@ function identity(s) {
       ? badge(plural(s.equivocations.length, 'fork seen', 'forks seen') + ': tell your administrator', 'danger')
       : 'none'],
     ['Publishing', publishing(s.recovery)],
+    ['Files', attachments(s.attachments)],
   ]);
+}
+
+/** attachments says how many attached files are still to fetch, how much
+ * of them is held (a fetch's progress), and what the files held take:
+ * the chunks held, not the files' sizes on disk. */
+function attachments(a) {
+  if (!a || (!a.pending && !a.bytes_held)) return 'none held';
+  const mib = (n) => (n / (1 << 20)).toFixed(1) + ' MiB';
+  const held = mib(a.bytes_held) + ' held';
+  if (!a.pending) return held;
+  return el('span', { id: 'attachments-pending' }, badge(plural(a.pending, 'file', 'files') + ' still to fetch', 'warn'),
+    ' ' + mib(a.pending_held_bytes) + ' of ' + mib(a.pending_bytes) + ' fetched; ' + held);
 }
 
 /** publishing says whether the node may publish, and while it recovers
