@@ -64,7 +64,7 @@ peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
 # each idles TESTNET_IDLE after its check for the idle CPU. The whole
 # network's figures are reported against the 20 nodes' of this run.
 TESTNET_PARTICIPANTS=${TESTNET_PARTICIPANTS:-IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP}
-# The idle window: at least TESTNET_IDLE (30 s: two rounds of each daemon's
+# The idle window: at least TESTNET_IDLE (30 s: one round of each daemon's
 # periodic syncs, for the idle CPU), and until every daemon has looked for
 # free heap to return since the check (each looks once a minute on a ticker
 # of its own, started between its home's lock and its API; the benchmark
