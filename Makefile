@@ -39,7 +39,7 @@ check: ## vet (also as Windows and macOS builds), gofmt and staticcheck (the sto
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-bench: ## run the target benchmarks (BENCHCOUNT=3 runs each, ~3 min), the scale ones with real processes (~3 min), the memory after an import (1 run, ~2 min), Hypercore (3 runs, ~1 min, needs node and npm), the 20-node testnet and the 67-node whole network (~3 min), reconnects under a flood (~1 min) and 100 crash cycles (~3 min); under 15 min; write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
+bench: ## run the target benchmarks (BENCHCOUNT=3 runs each, ~5 min with the attacks and reconnects under a flood), start-up, verify and idle with real processes (SCALE_COUNT=1 run, ~3 min), the memory after an import (1 run), the findings at scale (3 runs on one node, ~1 min), Hypercore (PEER_COUNT=3 runs, ~2.5 min, needs node and npm), the 20-node testnet and the 67-node whole network (1 run each, ~3 min) and 100 crash cycles (~3 min); says whether it stayed within 15 min; write BENCHMARKS.md (BENCH_ALL=1: also the micro-benchmarks)
 	BENCHCOUNT=$(BENCHCOUNT) PEER_N=$(PEER_N) PEER_COUNT=$(PEER_COUNT) ./scripts/bench.sh
 
 bench-short: ## run every benchmark once at a small size (seconds): checks they still run, measures nothing

@@ -21,7 +21,7 @@ import (
 // partners idles under 1 % of a core and under 80 MB resident.
 // scripts/bench.sh turns its metrics into a row of BENCHMARKS.md.
 
-var idleWindow = flag.Duration("idle.window", 0, "how long BenchmarkIdle samples the daemon (default 15s, 2s with -short)")
+var idleWindow = flag.Duration("idle.window", 0, "how long BenchmarkIdle samples the daemon (default 30s, 2s with -short)")
 
 // idlePartners is the number of partners the daemon holds in BenchmarkIdle.
 const idlePartners = 60
@@ -76,10 +76,10 @@ func BenchmarkIdle(b *testing.B) {
 }
 
 // idleWindowSize is the sampling window: the flag, else 2 s with -short,
-// else 15 s. The periodic syncs (every partner every 30 s, both ways) start
-// at independent times, so with 60 partners they run at an even rate of
-// about 4 a second, which a 15 s window samples fairly (make bench takes
-// the median of 5 windows).
+// else 30 s. The daemon starts its periodic syncs together at a 30 s tick
+// (docs/performance.md, "Idle with 60 partners"), so a window of 30 s holds one round of
+// them wherever it starts, where a 15 s window held one or none and the
+// runs scattered (make bench takes one window: SCALE_COUNT).
 func idleWindowSize() time.Duration {
 	switch {
 	case *idleWindow > 0:
@@ -87,7 +87,7 @@ func idleWindowSize() time.Duration {
 	case testing.Short():
 		return 2 * time.Second
 	}
-	return 15 * time.Second
+	return 30 * time.Second
 }
 
 // sampleIdle reads the daemon's CPU time at the start and the end of

@@ -37,6 +37,19 @@ func crashCycleCount(t *testing.T) int {
 	return n
 }
 
+// The victim is killed killMin plus up to killSpread after its clients
+// start. Its importing client gets through an import of 200 to 400
+// certificates in about 0.1 s (2,315 certificates acknowledged a cycle
+// with kills up to 1.5 s), so every moment of this window falls in the
+// middle of publishes and of one of the first imports of makeImports,
+// as the 0.1 to 1.5 s of before did; the shorter window halves the
+// time bench's 100 cycles spend waiting for the kill (75 s of its 166)
+// and the certificates each cycle leaves to read back.
+const (
+	killMin    = 50 * time.Millisecond
+	killSpread = 650 * time.Millisecond
+)
+
 // pairLife is how many cycles one pair of daemons lives through before a
 // fresh pair takes over. kpnode verify reads the whole store after every
 // kill, and the stores grow by megabytes a cycle (the imports), so a
@@ -141,7 +154,7 @@ func (r *crashRun) pair(t *testing.T, first, end int) {
 func (r *crashRun) cycle(t *testing.T, cycle int, nodes [2]*crashNode) {
 	i := r.rng.IntN(2)
 	victim, other := nodes[i], nodes[1-i]
-	killAfter := time.Duration(100+r.rng.IntN(1400)) * time.Millisecond
+	killAfter := killMin + time.Duration(r.rng.Int64N(int64(killSpread)))
 	imports := victim.makeImports(r.rng, cycle, other.code)
 	victim.workUntilKilled(t, other.code, imports, killAfter)
 	r.clock.lap("work until the kill")
