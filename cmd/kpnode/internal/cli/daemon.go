@@ -142,7 +142,7 @@ func (e *env) serve(h home.Home, cfg node.Config, pass crypto.Secret, log *slog.
 	defer st.Close()
 	release, stopRelease := context.WithCancel(e.ctx)
 	defer stopRelease()
-	go releaseMemoryEvery(release, releaseEvery, releaseAbove, st, log)
+	go releaseMemoryEvery(release, releaseEvery, releaseMappedEvery, releaseAbove, st, log)
 	for {
 		restart, err := e.serveNode(h, cfg, st, pass, log)
 		if err != nil || !restart || e.ctx.Err() != nil {

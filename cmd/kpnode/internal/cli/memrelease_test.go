@@ -73,11 +73,42 @@ func TestReleaseUncollectedGarbage(t *testing.T) {
 	}
 }
 
+// sink makes what the tests allocate escape to the heap.
+var sink []byte
+
+// TestReleaseFollowsLiveHeap: a node does not collect while what it could
+// release is a small share of its live heap, and does once it is more.
+func TestReleaseFollowsLiveHeap(t *testing.T) {
+	live := make([][]byte, 0, 1024)
+	for range 1024 {
+		live = append(live, make([]byte, 64<<10)) // 64 MiB live
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	old := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(old)
+	drop := func(n int) {
+		for range n >> 16 {
+			sink = make([]byte, 64<<10) // on the heap: the package variable keeps the last
+			sink[0], sink[len(sink)-1] = 1, 1
+		}
+	}
+	drop(8 << 20)
+	if releaseFreeHeap(4 << 20) {
+		t.Fatalf("released with %d bytes releasable against %d live, want no release under a quarter of the live heap", releasableHeap(), 64<<20)
+	}
+	drop(24 << 20)
+	if !releaseFreeHeap(4 << 20) {
+		t.Fatalf("no release with %d bytes releasable against %d live, want one above a quarter", releasableHeap(), 64<<20)
+	}
+	runtime.KeepAlive(live)
+}
+
 func TestReleaseMemoryEveryStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
-		releaseMemoryEvery(ctx, time.Millisecond, 1<<40, nil, slog.New(slog.DiscardHandler))
+		releaseMemoryEvery(ctx, time.Millisecond, time.Millisecond, 1<<40, nil, slog.New(slog.DiscardHandler))
 		close(done)
 	}()
 	cancel()
@@ -107,7 +138,7 @@ func TestReleaseMemoryEveryMappedPages(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			releaseMemoryEvery(ctx, time.Millisecond, 1<<40, p, slog.New(slog.DiscardHandler))
+			releaseMemoryEvery(ctx, time.Hour, time.Millisecond, 1<<40, p, slog.New(slog.DiscardHandler))
 		}()
 		return func() { cancel(); <-done }
 	}
