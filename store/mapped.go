@@ -16,10 +16,10 @@ var mappedExts = []string{".vlog", ".mem", ".sst"}
 
 // ReleaseMappedPages asks the kernel to take the store's mapped Badger
 // files out of this process's resident memory (Linux: MADV_PAGEOUT on each
-// of their mappings). Nothing is lost: pages not yet written back stay in
-// the page cache as dirty pages, and a later read maps its page back in
-// (from the page cache, or from the disk once the kernel has dropped it).
-// It reports the bytes of the mappings it advised. An in-memory store has
+// of their mappings). Nothing is lost or changed: a page not yet written
+// back is written back as before (or taken by a later release), and a
+// later read maps its page back in (from the page cache, or from the disk
+// once the kernel has dropped it). It reports the bytes of the mappings it advised. An in-memory store has
 // no files, and other systems have no such advice: both return 0 and nil.
 func (s *Store) ReleaseMappedPages() (int64, error) {
 	if s.dir == "" {
