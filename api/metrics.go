@@ -38,7 +38,11 @@ func newMetrics(b Backend) *metrics {
 	reg.MustRegister(statusCollector{b}, latency, buildInfo(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	node.RegisterResourceMetrics(reg)
-	serve := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
+	// Uncompressed: a gzip writer is a 1.2 MB compressor that promhttp keeps
+	// pooled for the next scrape, 2-3 MB of a hub's heap after a scrape, for
+	// a body of tens of KB (docs/performance.md, "The whole network on one
+	// box").
+	serve := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError, DisableCompression: true})
 	return &metrics{latency: latency, serve: serve}
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -179,5 +181,38 @@ func TestMetricsLabelsEscaped(t *testing.T) {
 		if !found {
 			t.Errorf("%s has no %s=%q:\n%s", name, label, want, body)
 		}
+	}
+}
+
+// TestMetricsUncompressed: /metrics answers plain text even to a scraper
+// offering gzip. A gzip writer is a 1.2 MB compressor that promhttp pools
+// for the next scrape: after `testnet stats` it was 2-3 MB of the hub's
+// heap, for a body of a few tens of KB that travels over loopback or a LAN.
+func TestMetricsUncompressed(t *testing.T) {
+	srv := httptest.NewServer(mustHandler(t, fixedMetricsBackend()))
+	t.Cleanup(srv.Close)
+	req, err := http.NewRequest("GET", srv.URL+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Accept-Encoding", "gzip, zstd") // set by hand: the client does not decompress it
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("metrics: %d %s", resp.StatusCode, body)
+	}
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" {
+		t.Fatalf("metrics answered with Content-Encoding %q, want none", enc)
+	}
+	if !bytes.Contains(body, []byte("# TYPE kpnode_build_info gauge")) {
+		t.Fatalf("metrics body is not the text format: %.80q", body)
 	}
 }

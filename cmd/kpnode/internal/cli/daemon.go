@@ -142,7 +142,7 @@ func (e *env) serve(h home.Home, cfg node.Config, pass crypto.Secret, log *slog.
 	defer st.Close()
 	release, stopRelease := context.WithCancel(e.ctx)
 	defer stopRelease()
-	go releaseFreeHeapEvery(release, ReleaseEvery, releaseAbove)
+	go releaseMemoryEvery(release, releaseHeapEvery, ReleaseEvery, releaseAbove, st, log)
 	for {
 		restart, err := e.serveNode(h, cfg, st, pass, log)
 		if err != nil || !restart || e.ctx.Err() != nil {
