@@ -65,9 +65,9 @@ peer_cmd="PEER_N=$PEER_N PEER_COUNT=$PEER_COUNT scripts/hypercore/compare.sh"
 # network's figures are reported against the 20 nodes' of this run.
 TESTNET_PARTICIPANTS=${TESTNET_PARTICIPANTS:-IN,BE,AE,ZA,BW,AO,CD,RU,CN,US,CA,AU,NA,SL,IL,CH,GB,LK,TH,JP}
 # The idle window: at least TESTNET_IDLE (30 s: one round of each daemon's
-# periodic syncs, for the idle CPU), and until every daemon has looked for
-# free heap to return since the check (each looks once a minute on a ticker
-# of its own, started between its home's lock and its API; the benchmark
+# periodic syncs, for the idle CPU), and until every daemon has released
+# memory since the check (Badger's mapped pages once a minute, the heap every
+# 15 s, on tickers of its own, started between its home's lock and its API; the benchmark
 # reads both files' times), so that memory is read after the release
 # (docs/performance.md, "The whole network on one box"); 20 s read the
 # load's leftovers (largest node 127 against 78 MiB). It was 75 s for both
@@ -345,7 +345,7 @@ testnet_section() {
 	total=$(med BenchmarkWholeNetwork total_s)
 	echo "## Scale on one box (issues 7 and 20)"
 	echo
-	echo "Testnets of real \`kpnode run\` processes on this machine, in one run: $(med BenchmarkTestnet nodes) nodes in a full mesh (issue 7), then the whole Kimberley Process, $wn nodes (\`--participants kp\`) linked as \`--topology trade\` says (issue 20). Each: \`testnet up\`, a $TESTNET_DAYS-day load (seed 5, 24 anomalies), then \`testnet check\` (waits for convergence, then every entry, chain and finding is judged against the ground truth; the benchmark fails unless it passes), then idle: at least $TESTNET_IDLE, and until every daemon has looked for free heap to return since the check (once a minute, on a ticker of its own: cmd/kpnode/bench_testnet_test.go, \`settledAt\`). Memory once converged (after the idle window): RSS is RssAnon + RssFile of /proc/PID/status, in which every process counts the kpnode binary's shared pages in full; PSS (/proc/PID/smaps_rollup) counts a page shared by k processes 1/k in each, so the sum is the memory the network takes. Idle CPU: the growth of utime + stime over the window, in % of one core, summed over the nodes. The 20-node check: $tn_verdict; the whole network's: $wt."
+	echo "Testnets of real \`kpnode run\` processes on this machine, in one run: $(med BenchmarkTestnet nodes) nodes in a full mesh (issue 7), then the whole Kimberley Process, $wn nodes (\`--participants kp\`) linked as \`--topology trade\` says (issue 20). Each: \`testnet up\`, a $TESTNET_DAYS-day load (seed 5, 24 anomalies), then \`testnet check\` (waits for convergence, then every entry, chain and finding is judged against the ground truth; the benchmark fails unless it passes), then idle: at least $TESTNET_IDLE, and until every daemon has released memory since the check (Badger's mapped pages once a minute, its heap every 15 s, on tickers of its own: cmd/kpnode/bench_testnet_test.go, \`settledAt\`). Memory once converged (after the idle window): RSS is RssAnon + RssFile of /proc/PID/status, in which every process counts the kpnode binary's shared pages in full; PSS (/proc/PID/smaps_rollup) counts a page shared by k processes 1/k in each, so the sum is the memory the network takes. Idle CPU: the growth of utime + stime over the window, in % of one core, summed over the nodes. The 20-node check: $tn_verdict; the whole network's: $wt."
 	echo
 	echo "| | $(med BenchmarkTestnet nodes) nodes (baseline) | whole network | whole / baseline | goal (issue 20) | |"
 	echo "|---|---|---|---|---|---|"
