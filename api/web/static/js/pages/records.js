@@ -137,7 +137,7 @@ export async function recordPage(view, ctx) {
     el('h1', {}, TypeLabel(v.type === 'batch' && item >= 0 ? v.record.type : v.type) + ' · ' + feed + ' #' + v.seq),
     section('Entry', meta),
     el('section', { class: 'panel', id: 'record-body' }, body),
-    v.type === 'batch' ? null : filesPanel(v),
+    v.type === 'batch' ? null : filesPanel(v, ctx),
     v.type === 'notice' && !own && api.can('clerk') ? ackForm(v, ctx) : null,
     v.type === 'anomaly_query' ? questionPanels(v, own, ctx) : null,
     v.type === 'anomaly_answer' ? questionLink(v) : null,
