@@ -133,7 +133,7 @@ func TestAttachmentJourneyInBrowser(t *testing.T) {
 	apiJSON(t, be, "POST", "/api/partners/IN/pause", nil, nil)
 	waitFor(t, beTab, "the cut link said", containsText(bigLine+" .file-state", "no partner is connected"))
 	do(t, beTab, "fetch while cut", chromedp.Click(chromedp.CSS(bigLine+" button.file-fetch")))
-	waitFor(t, beTab, "the failed fetch said", containsText(bigLine+" .field-error", "Not fetched"))
+	waitFor(t, beTab, "the failed fetch said", containsText(bigLine+" .field-error", "no partner is connected to fetch it from"))
 
 	apiJSON(t, be, "POST", "/api/partners/IN/resume", nil, nil)
 	waitFor(t, beTab, "IN back as the source", containsText(bigLine+" .file-state", "fetched from IN when you open it"))
