@@ -184,3 +184,41 @@ func publishNoticeWithFiles(t *testing.T, ctx context.Context, in *httptest.Serv
 	waitFor(t, ctx, "published", containsText("#notice-result", "published as entry #1"))
 	noPageErrors(t, ctx)
 }
+
+// TestImportedCertificateFilesInBrowser: IN imports a certificates table
+// whose attachments column names a photo (as kpnode import sends it: the
+// file sealed first, then the table with the files part); the table
+// travels as one batch entry. At BE, the certificate's page (the batch's
+// item) and the batch's page show the photo's thumbnail, held.
+func TestImportedCertificateFilesInBrowser(t *testing.T) {
+	in, _ := newTestAPI(t, "IN")
+	be, _ := newTestAPI(t, "BE")
+	_, inCard := call(t, in, "GET", "/api/card", testToken, nil)
+	_, beCard := call(t, be, "GET", "/api/card", testToken, nil)
+	apiJSON(t, be, "POST", "/api/partners", inCard, nil)
+	apiJSON(t, in, "POST", "/api/partners", beCard, nil)
+	photo, err := os.ReadFile(testPNG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, member := call(t, in, "POST", "/api/attachments?name=parcel.png&media_type=image/png", testToken, photo)
+	_, scan := call(t, in, "POST", "/api/attachments?name=IN0012001.pdf&media_type=application/pdf", testToken, []byte("%PDF-1.4 scan"))
+	files := `{"photos\\parcel.png": ` + string(member) + `, "scans/IN0012001.pdf": ` + string(scan) + `}`
+	if code, body := multipartImport(t, in, in.URL, [2]string{"files", files}, [2]string{"table", certificateWithFilesCSV}); code != 200 && code != 201 {
+		t.Fatalf("import: %d %s", code, body)
+	}
+	eventually(t, "IN's certificate at BE", func() error {
+		if code, body := call(t, be, "GET", "/api/records/IN/1", testToken, nil); code != 200 {
+			return &Error{Status: code, Message: string(body)}
+		}
+		return nil
+	})
+	ctx := newBrowser(t)
+	signInBrowser(t, ctx, be, "BE")
+	const thumb = `(() => { const i = document.querySelector('#record-files li[data-file="parcel.png"] img.thumb'); return !!i && i.complete && i.naturalWidth === 40; })()`
+	goTo(t, ctx, "#/records/IN/1?item=0")
+	waitFor(t, ctx, "the certificate's photo", thumb)
+	goTo(t, ctx, "#/records/IN/1")
+	waitFor(t, ctx, "the batch's photo", thumb)
+	noPageErrors(t, ctx)
+}
