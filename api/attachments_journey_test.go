@@ -88,8 +88,9 @@ const dropPDF = `(() => {
 // publishes it; at BE, which fetches files of at most 1 MiB without being
 // asked, the notice's page shows the small photo and the scan held, and
 // says of the large photo that it is not fetched yet and from whom. The
-// link is then cut (BE pauses IN): the page says no partner is connected
-// to fetch it from, and "Fetch now" fails with the reason shown. Once the
+// link is then cut (BE pauses IN): the page says, before and after a
+// reload, that no partner is connected to fetch it from, and "Fetch now"
+// fails with the reason shown. Once the
 // link is back, the page says IN again, "Fetch now" (by keyboard) fetches
 // it, its thumbnail shows, and the download gives the photo's exact
 // bytes.
@@ -132,6 +133,8 @@ func TestAttachmentJourneyInBrowser(t *testing.T) {
 
 	apiJSON(t, be, "POST", "/api/partners/IN/pause", nil, nil)
 	waitFor(t, beTab, "the cut link said", containsText(bigLine+" .file-state", "no partner is connected"))
+	do(t, beTab, "reload the page", chromedp.Reload())
+	waitFor(t, beTab, "the cut link said after a reload", containsText(bigLine+" .file-state", "no partner is connected"))
 	do(t, beTab, "fetch while cut", chromedp.Click(chromedp.CSS(bigLine+" button.file-fetch")))
 	waitFor(t, beTab, "the failed fetch said", containsText(bigLine+" .field-error", "no partner is connected to fetch it from"))
 
