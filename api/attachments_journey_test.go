@@ -161,7 +161,8 @@ func TestAttachmentJourneyInBrowser(t *testing.T) {
 
 // publishNoticeWithFiles signs in at IN's dashboard and publishes a
 // vigilance notice to BE with the files at paths (chosen in the file
-// picker) and a scan dropped on the form.
+// picker) and a scan dropped on the form; the form shows the files'
+// upload as it goes (several MB can take a while on a remote link).
 func publishNoticeWithFiles(t *testing.T, ctx context.Context, in *httptest.Server, paths ...string) {
 	t.Helper()
 	var link SigninLink
@@ -183,8 +184,20 @@ func publishNoticeWithFiles(t *testing.T, ctx context.Context, in *httptest.Serv
 		chromedp.Click(chromedp.ID("to-BE")))
 	eval[bool](t, ctx, dropPDF)
 	waitFor(t, ctx, "three files listed", `document.querySelectorAll('#notice-files-list li').length === 3`)
+	eval[bool](t, ctx, `(() => {
+  const out = document.querySelector('#notice-result');
+  window.resultsSeen = [];
+  new MutationObserver(() => window.resultsSeen.push(out.textContent)).observe(out, { childList: true, subtree: true, characterData: true });
+  return true;
+})()`)
 	do(t, ctx, "send it", chromedp.Click(chromedp.CSS(`#notice-form button[type=submit]`)))
 	waitFor(t, ctx, "published", containsText("#notice-result", "published as entry #1"))
+	if !eval[bool](t, ctx, `(() => {
+  const pct = window.resultsSeen.map((s) => /^Sealing the files: (\d+)%/.exec(s)).filter(Boolean).map((m) => Number(m[1]));
+  return pct[0] === 0 && Math.max(...pct) >= 90;
+})()`) {
+		t.Fatalf("no sealing progress shown while the files uploaded: %v", eval[[]string](t, ctx, `window.resultsSeen`))
+	}
 	noPageErrors(t, ctx)
 }
 
