@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpnode/kpnode/node"
 	"github.com/kpnode/kpnode/protocol"
 )
 
@@ -17,6 +18,7 @@ import (
 type AttachmentBackend interface {
 	AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error)
 	OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error)
+	AttachmentStates(feed string, seq uint64) ([]node.AttachmentState, error)
 }
 
 // inlineTypes are the media types served for display (thumbnails, PDF
@@ -86,6 +88,26 @@ func (h *Handler) addAttachment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, f)
+}
+
+// attachmentStates lists the files of a record with how much of each
+// this node holds and which connected partners would send the rest
+// (GET /api/records/{feed}/{seq}/attachments): the record page's files
+// panel says from it what is still to fetch, and from whom.
+func (h *Handler) attachmentStates(w http.ResponseWriter, r *http.Request) error {
+	ab, err := h.attachments()
+	if err != nil {
+		return err
+	}
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return badRequest("seq must be a positive integer")
+	}
+	states, err := ab.AttachmentStates(strings.ToUpper(r.PathValue("feed")), seq)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, states)
 }
 
 // getAttachment serves a file of a record, fetching it from partners

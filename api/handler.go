@@ -234,6 +234,7 @@ func (h *Handler) routes() {
 	// attachments (issue 18)
 	h.handleLimit("POST /api/attachments", clerk, protocol.MaxAttachmentSize, h.addAttachment)
 	h.handle("GET /api/records/{feed}/{seq}/attachments/{name}", view, h.getAttachment)
+	h.handle("GET /api/records/{feed}/{seq}/attachments", view, h.attachmentStates)
 	h.staffRoutes()
 	h.dashboardRoutes()
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

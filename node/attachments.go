@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kpnode/kpnode/blob"
@@ -278,10 +279,32 @@ func (n *Node) FetchAttachment(ctx context.Context, id blob.ID, size int64) erro
 	if x == nil {
 		return fmt.Errorf("%w: node not started", ErrAttachmentUnavailable)
 	}
-	if err := x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, n.blobSources(id, "")); err != nil {
-		return fmt.Errorf("%w: %w", ErrAttachmentUnavailable, err)
+	asked := n.blobSources(id, "")
+	if err := x.Fetch(ctx, blobxfer.Job{ID: id, MaxSize: size}, asked); err != nil {
+		n.log.Warn("fetch attachment", "blob", id.String(), "err", err)
+		return fmt.Errorf("%w: %s", ErrAttachmentUnavailable, n.fetchFailure(asked, err))
 	}
 	return nil
+}
+
+// fetchFailure says why the partners asked could not send a file, in
+// words for the person who opened it (the dashboard shows them): which
+// partners, by code, and what to do. The log keeps the cause, with peer
+// IDs and transport errors.
+func (n *Node) fetchFailure(asked []peer.ID, err error) string {
+	if len(asked) == 0 {
+		return "no partner is connected to fetch it from; try again once one is"
+	}
+	who := "asked " + strings.Join(n.partnerCodes(asked), ", ") + ": "
+	switch {
+	case errors.Is(err, blobxfer.ErrBadPeer):
+		return who + "a partner sent data that does not match the file (refused, and the partner penalised)"
+	case errors.Is(err, blobxfer.ErrQuota), errors.Is(err, blobxfer.ErrRefused):
+		return who + "a daily transfer limit is reached; try again tomorrow"
+	case errors.Is(err, blobxfer.ErrNotHeld):
+		return who + "none holds it yet (a partner that relays it fetches it meanwhile); try again in a moment"
+	}
+	return who + "the transfer broke off; what came is kept, and trying again resumes there"
 }
 
 // attachment returns the file name of a record this node can read.

@@ -113,20 +113,102 @@ function mediaType(f) {
   return (f.type || 'application/octet-stream').toLowerCase().split(';')[0].trim();
 }
 
-/** filesPanel lists the files of a record: a thumbnail for each image, a
- * download for each other file. Files not held yet are fetched from
- * partners when opened. */
-export function filesPanel(v) {
+/** filesPanel lists the files of a record: for each file held here a
+ * thumbnail (images) and a download; for a file still to fetch, what is
+ * missing and from whom, re-read every few seconds while the page shows
+ * it, and a button to fetch it now. */
+export function filesPanel(v, ctx) {
   const files = (v.record && v.record.attachments) || [];
   if (files.length === 0) return null;
   const url = (f) => '/api/records/' + api.path(v.feed, v.seq) + '/attachments/' + api.path(f.name);
-  return el('section', { class: 'panel', id: 'record-files' }, el('h2', {}, 'Files'),
-    el('ul', { class: 'files' }, files.map((f) => el('li', { dataset: { file: f.name } },
-      THUMB_TYPES.includes(f.media_type)
-        ? el('a', { href: url(f), target: '_blank', rel: 'noopener' }, el('img', { class: 'thumb', src: url(f), alt: f.name, loading: 'lazy' }))
-        : null,
-      el('a', { href: url(f), download: f.name, class: 'file-download' }, 'Download ' + f.name),
-      el('span', { class: 'muted' }, ' ' + f.media_type + ', ' + sizeText(f.size))))));
+  const items = new Map(files.map((f) => [f.name, el('li', { dataset: { file: f.name } }, fileLine(f, url(f), null))]));
+  const panel = el('section', { class: 'panel', id: 'record-files' }, el('h2', {}, 'Files'),
+    el('ul', { class: 'files' }, [...items.values()]));
+  watchFiles(files, items, url, '/api/records/' + api.path(v.feed, v.seq) + '/attachments', ctx);
+  return panel;
+}
+
+const FILES_POLL_MS = 2000;
+
+/** watchFiles reads the files' states and redraws each line whose state
+ * changed, again every FILES_POLL_MS while a file is missing and the
+ * page is shown. */
+async function watchFiles(files, items, url, statesPath, ctx) {
+  const shown = new Map();
+  const fetching = new Set();
+  const failed = new Map();
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const redraw = (st) => {
+    const f = byName.get(st.name);
+    const li = items.get(st.name);
+    if (f && li) fill(li, fileLine(f, url(f), st, fetching.has(st.name), failed.get(st.name), () => fetchNow(f, st)));
+  };
+  const fetchNow = async (f, st) => {
+    fetching.add(f.name);
+    failed.delete(f.name);
+    redraw(st);
+    try { await drain(url(f), ctx.signal); } catch (e) { if (e.name === 'AbortError') return; failed.set(f.name, e); }
+    fetching.delete(f.name);
+    shown.delete(f.name);
+    redraw(st);
+  };
+  for (;;) {
+    let states;
+    try { states = await api.get(statesPath, { signal: ctx.signal }); } catch (e) { if (e.name === 'AbortError') return; states = null; }
+    for (const st of states || []) {
+      const key = JSON.stringify(st);
+      if (shown.get(st.name) !== key && !fetching.has(st.name)) { shown.set(st.name, key); redraw(st); }
+    }
+    if (states && states.every((st) => st.held)) return;
+    await new Promise((r) => setTimeout(r, FILES_POLL_MS));
+    if (ctx.signal.aborted || !items.values().next().value.isConnected) return;
+  }
+}
+
+/** drain fetches a file through the node, which fetches it from partners
+ * first, and discards the bytes: the node then holds it. */
+async function drain(path, signal) {
+  const resp = await fetch(path, { cache: 'no-store', credentials: 'same-origin', signal });
+  if (!resp.ok) {
+    let msg = 'The node answered ' + resp.status + '.';
+    try { msg = (await resp.json()).error.message || msg; } catch { /* not JSON */ }
+    throw new Error(msg);
+  }
+  const r = resp.body.getReader();
+  while (!(await r.read()).done) { /* discard */ }
+}
+
+/** fileLine is one file's line: a download, with a thumbnail once the
+ * file is held, else (once its state st is known) what is missing and
+ * from whom. */
+function fileLine(f, href, st, fetching, err, fetchNow) {
+  const held = st !== null && st.held;
+  const missing = st !== null && !st.held;
+  return [
+    held && THUMB_TYPES.includes(f.media_type)
+      ? el('a', { href, target: '_blank', rel: 'noopener' }, el('img', { class: 'thumb', src: href, alt: f.name, loading: 'lazy' }))
+      : null,
+    el('a', { href, download: f.name, class: 'file-download' }, 'Download ' + f.name),
+    el('span', { class: 'muted' }, ' ' + f.media_type + ', ' + sizeText(f.size)),
+    missing ? el('span', { class: 'file-state', role: 'status' }, missingText(st, fetching)) : null,
+    !missing || fetching ? null : el('button', { type: 'button', class: 'file-fetch', on: { click: fetchNow } }, 'Fetch now'),
+    err ? el('span', { class: 'field-error', role: 'alert' }, 'Not fetched: ' + err.message) : null,
+  ];
+}
+
+/** missingText says of a file not held what is missing, from whom, and
+ * what the node does about it. */
+function missingText(st, fetching) {
+  const from = st.from.length ? 'from ' + st.from.join(', ') : null;
+  if (fetching) return 'Fetching ' + (from || 'from partners') + '…';
+  if (!from) {
+    return st.eager
+      ? 'Still to fetch: no partner is connected to fetch it from; the node retries every minute.'
+      : 'Not fetched yet: no partner is connected to fetch it from, so it cannot be fetched now.';
+  }
+  return st.eager
+    ? 'Still to fetch ' + from + ': on its way; the node retries every minute until it has it.'
+    : 'Not fetched yet (larger than this node fetches without being asked): fetched ' + from + ' when you open it.';
 }
 
 function sizeText(n) {

@@ -48,7 +48,8 @@ export async function noticePage(view, ctx) {
     e.preventDefault();
     publish('notice', form, to, async () => {
       const rec = build(form, kind());
-      const named = await uploadFiles(files.files(), ctx);
+      const named = await uploadFiles(files.files(), ctx, (done, total) => fill(out, done === total ? null : el('p', { class: 'muted', role: 'status' },
+        'Sealing the files: ' + Math.floor(100 * done / total) + '% (' + mib(done) + ' of ' + mib(total) + ' MiB)…')));
       if (named.length) rec.attachments = named;
       return rec;
     }, out, ctx);
@@ -57,6 +58,8 @@ export async function noticePage(view, ctx) {
     el('p', {}, 'An enforcement notice tells partners about a fraudulent certificate, a suspicious shipment, a call for enhanced vigilance or a change in a participant\'s status. It is signed by this node and only the partners you choose can read it.'),
     section('The notice', form));
 }
+
+const mib = (n) => (n / (1 << 20)).toFixed(1);
 
 function build(form, kind) {
   const rec = compact({ version: 1, kind, reference: text(form, 'reference'), issued: text(form, 'issued'), title: text(form, 'title'), details: text(form, 'details') });

@@ -137,7 +137,7 @@ export async function recordPage(view, ctx) {
     el('h1', {}, TypeLabel(v.type === 'batch' && item >= 0 ? v.record.type : v.type) + ' · ' + feed + ' #' + v.seq),
     section('Entry', meta),
     el('section', { class: 'panel', id: 'record-body' }, body),
-    v.type === 'batch' ? null : filesPanel(v),
+    filesPanel(v.type === 'batch' ? batchFiles(v, item) : v, ctx),
     v.type === 'notice' && !own && api.can('clerk') ? ackForm(v, ctx) : null,
     v.type === 'anomaly_query' ? questionPanels(v, own, ctx) : null,
     v.type === 'anomaly_answer' ? questionLink(v) : null,
@@ -159,6 +159,13 @@ function batchView(v, item) {
       String(i + 1),
       el('a', { href: '#/records/' + api.path(v.feed, v.seq) + '?item=' + i }, summary(b.type, it) || TypeLabel(b.type)),
     ])))];
+}
+
+/** batchFiles is the batch v as a record naming the files of its item
+ * (or of every item): an imported certificate's scans and photos. */
+function batchFiles(v, item) {
+  const items = item >= 0 ? [v.record.items[item] || {}] : v.record.items;
+  return { ...v, record: { attachments: items.flatMap((it) => it.attachments || []) } };
 }
 
 /** ackForm acknowledges a partner's notice: an acknowledgement record to
