@@ -108,7 +108,10 @@ func catchesUp(t *testing.T, reader *Node, author string, seq uint64, stall time
 			}
 		}
 		if time.Since(moved) > stall {
-			t.Fatalf("%s catching up on %s: stalled for %s at %d of %d: %v", reader.Participant(), author, stall, h.Seq, seq, err)
+			if err == nil {
+				err = fmt.Errorf("head at %d of %d", h.Seq, seq)
+			}
+			t.Fatalf("%s catching up on %s: stalled for %s: %v", reader.Participant(), author, stall, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
