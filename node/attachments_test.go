@@ -135,7 +135,12 @@ func TestAttachmentOnDemand(t *testing.T) {
 // from IN, and BE's retry gets it from AE, byte-identical.
 func TestAttachmentThroughRelayAfterRetry(t *testing.T) {
 	in, ae := testNode(t, "IN"), testNode(t, "AE")
-	be := testNodeWith(t, "BE", func(n *Node) { n.blobRetry = 200 * time.Millisecond })
+	// BE gets the notice from AE by gossip only when AE's mesh of IN's
+	// topic holds BE at the push, else at BE's next sync with AE: every
+	// 2 s here, not 30 (a 30 s wait of a 60 s deadline, seen 1 run in 5
+	// under CPU load).
+	be := testNodeConfig(t, "BE", func(c *Config) { c.SyncInterval = Duration(2 * time.Second) },
+		func(n *Node) { n.blobRetry = 200 * time.Millisecond })
 	for _, pair := range [][2]*Node{{in, be}, {be, in}, {in, ae}, {ae, in}, {be, ae}, {ae, be}} {
 		pin(t, pair[0], pair[1])
 	}

@@ -346,10 +346,13 @@ func TestPartnersConnectDuringQUICFlood(t *testing.T) {
 	// Each QUIC handshake costs the attacker and the node TLS work: under
 	// the race detector on a loaded 2-core machine 500 handshakes filled
 	// 18 of 79 slots in 20 s and starved the partners' own handshakes of
-	// CPU. A transient scope of 16 inbound connections is full within
-	// seconds of 100; the partners still need the allowlist.
-	lowerTransient(t, in, 16)
-	lowerTransient(t, be, 16)
+	// CPU. A transient scope of 8 inbound connections is full within
+	// seconds of 100; the partners still need the allowlist. (With 16,
+	// the nodes under the race detector and 2 busy loops on 2 cores
+	// handled the ClientHellos too slowly to hold more than 10 at once
+	// for 20 s: the test failed before its partners dialled.)
+	lowerTransient(t, in, 8)
+	lowerTransient(t, be, 8)
 	startQUICFlood(t, in, loopbacks(2, 51), 100)
 	startQUICFlood(t, be, loopbacks(2, 51), 100)
 	saturated(t, in)

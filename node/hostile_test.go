@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"github.com/kpnode/kpnode/node/internal/exchange"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 )
 
-// connectAll dials every pair of nodes and waits until the connections
-// hold and gossipsub has had time to exchange subscriptions.
+// connectAll dials every pair of partners among nodes. Their gossip
+// subscriptions may still be on their way: waitTopicPeers waits for them.
 func connectAll(t testing.TB, nodes ...*Node) {
 	t.Helper()
 	for i, a := range nodes {
@@ -113,17 +114,27 @@ func TestHostilePushes(t *testing.T) {
 // b has a's topic peers.
 func waitMesh(t *testing.T, a, b *Node) {
 	t.Helper()
+	waitTopicPeers(t, a, a, b)
+}
+
+// waitTopicPeers waits until n knows every one of to subscribed to the
+// topic of feedOf's feed, so that what n pushes there reaches them.
+// Message IDs are the entry's: n sends a push once, and drops it again as
+// seen, so a push made before n knows a subscriber never reaches it.
+func waitTopicPeers(t *testing.T, n, feedOf *Node, to ...*Node) {
+	t.Helper()
 	eventually(t, 20*time.Second, "gossip subscriptions", func() error {
-		topic, err := a.ex.Topic(a.id.Public())
+		topic, err := n.ex.Topic(feedOf.id.Public())
 		if err != nil {
 			return err
 		}
-		for _, p := range topic.ListPeers() {
-			if p == b.ex.Host().ID() {
-				return nil
+		peers := topic.ListPeers()
+		for _, b := range to {
+			if !slices.Contains(peers, b.ex.Host().ID()) {
+				return fmt.Errorf("%s not yet among %s's peers of %s's topic", b.Participant(), n.Participant(), feedOf.Participant())
 			}
 		}
-		return fmt.Errorf("%s not yet among the peers of %s's topic", b.Participant(), a.Participant())
+		return nil
 	})
 }
 
@@ -204,8 +215,11 @@ func TestEquivocationReportedByEveryPartner(t *testing.T) {
 		return holds(ae, "IN", 1)
 	})
 	fork := ownEntry(t, in, 1, protocol.Hash{}, "fork")
+	// One push, once the relay knows both subscribed: it drops its own
+	// push again as seen (pushing inside the poll pushed nothing more).
+	waitTopicPeers(t, relay, in, be, ae)
+	pushRaw(t, relay, in, fork.Bytes())
 	eventually(t, 20*time.Second, "the fork reaches BE and AE", func() error {
-		pushRaw(t, relay, in, fork.Bytes())
 		for _, n := range []*Node{be, ae} {
 			s, err := n.Status()
 			if err != nil {

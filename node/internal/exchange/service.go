@@ -252,10 +252,17 @@ func (s *Service) Close() error {
 }
 
 // notifee triggers a sync with each partner that connects and reports
-// partners lost.
+// partners lost. It closes a connection whose peer is no longer admitted:
+// one whose handshake passed the gater before the partner was paused or
+// removed is added after [Service.Paused] closed the others (seen under
+// CPU load, a paused partner connected for good).
 func (s *Service) notifee() *network.NotifyBundle {
 	return &network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
+			if !s.gater.ok(c.RemotePeer()) {
+				_ = c.Close() // safe here: the swarm notifies the close later, from its own goroutine
+				return
+			}
 			if code, ok := s.roster.Snapshot().PartnerByPeer(c.RemotePeer()); ok {
 				s.allow.observe(c.RemotePeer(), c.RemoteMultiaddr())
 				s.roster.NewKeyConnected(code, c.RemotePeer())
