@@ -27,7 +27,7 @@ import (
 
 // Store metadata keys of the membership index.
 const (
-	membershipIndexPrefix   = "participants/index/"     // + feed key hex + "/" + seq: one indexed notice
+	membershipIndexPrefix   = "participants/index/"      // + feed key hex + "/" + seq: one indexed notice
 	membershipIndexBuiltKey = "participants/index-built" // present once the index covers every notice held
 )
 
