@@ -62,6 +62,7 @@ type membership struct {
 	view    *protocol.Membership // the list in use
 	ignored []IgnoredUpdate
 	authors map[string]bool // feeds holding participant_update records or status-change notices: their withdrawals may change the list
+	closed  bool            // the membership index is marked closed (closeMembershipIndex)
 }
 
 // loadMembership reads the applied files and the trusted partners, and

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,13 +23,14 @@ import (
 // A notice enters the index when it is a status change, or corrects a
 // notice in it; a status change that corrects a notice outside it brings
 // its whole chain in. A store written before the index gets it built at
-// its first open, from every notice held; the built marker is written
-// last, so a build cut short is done again.
+// its first open, from every notice held, and so does a store whose node
+// stopped without closing (closeMembershipIndex): the index may then miss
+// the notice stored last.
 
 // Store metadata keys of the membership index.
 const (
 	membershipIndexPrefix   = "participants/index/"      // + feed key hex + "/" + seq: one indexed notice
-	membershipIndexBuiltKey = "participants/index-built" // present once the index covers every notice held
+	membershipIndexBuiltKey = "participants/index-built" // membershipIndexOpen or membershipIndexClosed
 )
 
 // noticePos is the position of a notice: notices are never in batches.
@@ -92,21 +94,46 @@ func (n *Node) noticeIndexed(p noticePos) (bool, error) {
 	return err == nil, err
 }
 
+// Values of membershipIndexBuiltKey. A notice is indexed right after it
+// is stored, not in the same transaction: a node that stops between the
+// two leaves the marker open, and the next open builds the index again.
+var (
+	membershipIndexOpen   = []byte("open")   // complete when a node opened the store; that node keeps it so
+	membershipIndexClosed = []byte("closed") // complete: the node that kept it closed cleanly
+)
+
 // ensureMembershipIndex builds the membership index from every notice
-// held, unless it is built already.
+// held unless the last node to keep it closed cleanly, and marks it open.
 func (n *Node) ensureMembershipIndex() error {
-	_, err := n.st.GetMeta(membershipIndexBuiltKey)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
+	v, err := n.st.GetMeta(membershipIndexBuiltKey)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	chains, err := n.noticeChains(nil)
-	if err != nil {
-		return err
+	if !bytes.Equal(v, membershipIndexClosed) {
+		chains, err := n.noticeChains(nil)
+		if err != nil {
+			return err
+		}
+		if err := n.indexNotices(chains.membership()); err != nil {
+			return err
+		}
 	}
-	if err := n.indexNotices(chains.membership()); err != nil {
-		return err
+	return n.st.PutMeta(membershipIndexBuiltKey, membershipIndexOpen)
+}
+
+// closeMembershipIndex marks the membership index complete, once nothing
+// stores records any more.
+func (n *Node) closeMembershipIndex() error {
+	n.members.mu.Lock()
+	defer n.members.mu.Unlock()
+	if n.members.closed {
+		return nil
 	}
-	return n.st.PutMeta(membershipIndexBuiltKey, []byte{1})
+	n.members.closed = true
+	if err := n.st.PutMeta(membershipIndexBuiltKey, membershipIndexClosed); err != nil {
+		return fmt.Errorf("close the membership index: %w", err)
+	}
+	return nil
 }
 
 // indexMembershipNotice adds the notice v at p to the membership index
