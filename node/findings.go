@@ -192,7 +192,7 @@ func (n *Node) reconcile(code string, key crypto.PublicKey, seq uint64, t time.T
 		return
 	}
 	n.inbox.commit(code, key, seq, t, value)
-	defer n.noteMembershipRecord(code, seq, value)
+	defer n.noteMembershipRecord(code, key, seq, value)
 	r := n.findings.record(code, key, seq, t, n.heldOf(code, key, seq), value)
 	n.findings.mu.Lock()
 	if n.findings.loading {

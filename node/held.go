@@ -46,7 +46,13 @@ func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord
 			return nil, fmt.Errorf("list %s records: %w", t, err)
 		}
 	}
-	slices.SortFunc(out, func(a, b HeldRecord) int {
+	sortHeld(out)
+	return out, nil
+}
+
+// sortHeld sorts recs in feed order: by code, key, seq and item.
+func sortHeld(recs []HeldRecord) {
+	slices.SortFunc(recs, func(a, b HeldRecord) int {
 		if a.Feed != b.Feed {
 			return cmp.Compare(a.Feed, b.Feed)
 		}
@@ -58,7 +64,6 @@ func (n *Node) heldRecordsOf(typ string, author *crypto.PublicKey) ([]HeldRecord
 		}
 		return a.Item - b.Item
 	})
-	return out, nil
 }
 
 // heldPage is how many stored records heldRecordsOf reads at a time, so

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kpnode/kpnode/crypto"
 	"github.com/kpnode/kpnode/protocol"
 	"github.com/kpnode/kpnode/store"
 )
@@ -61,6 +62,7 @@ type membership struct {
 	view    *protocol.Membership // the list in use
 	ignored []IgnoredUpdate
 	authors map[string]bool // feeds holding participant_update records or status-change notices: their withdrawals may change the list
+	closed  bool            // the membership index is marked closed (closeMembershipIndex)
 }
 
 // loadMembership reads the applied files and the trusted partners, and
@@ -72,6 +74,9 @@ func (n *Node) loadMembership() error {
 	}
 	if err := getMetaJSON(n.st, membershipTrustKey, &m.trusted); err != nil {
 		return fmt.Errorf("load partners trusted for the participant list: %w", err)
+	}
+	if err := n.ensureMembershipIndex(); err != nil {
+		return fmt.Errorf("build the membership index: %w", err)
 	}
 	return n.refreshMembership()
 }
@@ -123,25 +128,73 @@ func (n *Node) refreshMembership() error {
 
 // heldMembershipUpdates returns the current participant_update records
 // held and the updates the current participant_status_change notices
-// amount to, each with its author and seq (Reason empty).
+// amount to, each with its author and seq (Reason empty). It reads the
+// notices of the membership index and the withdrawals of their feeds,
+// not every notice.
 func (n *Node) heldMembershipUpdates() ([]IgnoredUpdate, error) {
-	recs, err := n.currentRecords(protocol.ParticipantUpdateType, nil)
+	recs, err := n.heldRecordsOf(protocol.ParticipantUpdateType, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read participant updates: %w", err)
 	}
-	notices, err := n.currentRecords(protocol.NoticeType, nil)
+	notices, err := n.indexedNoticeRecords()
 	if err != nil {
 		return nil, fmt.Errorf("read participant status-change notices: %w", err)
 	}
+	ws, err := n.withdrawalsOfFeeds(recs, notices)
+	if err != nil {
+		return nil, fmt.Errorf("read withdrawals of participant updates: %w", err)
+	}
 	var out []IgnoredUpdate
-	for _, h := range recs {
+	for _, h := range resolveLineages(recs, ws).currentRecords() {
 		out = append(out, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Type: protocol.ParticipantUpdateType,
 			Update: *h.Value.(*protocol.ParticipantUpdate)})
 	}
-	for _, h := range notices {
+	for _, h := range resolveLineages(notices, ws).currentRecords() {
 		if u, ok := h.Value.(*protocol.Notice).MembershipUpdate(); ok {
 			out = append(out, IgnoredUpdate{Partner: h.Feed, Seq: h.Seq, Type: protocol.NoticeType, Update: u})
 		}
+	}
+	return out, nil
+}
+
+// indexedNoticeRecords returns the readable notices of the membership
+// index, in feed order.
+func (n *Node) indexedNoticeRecords() ([]HeldRecord, error) {
+	ps, err := n.indexedNotices()
+	if err != nil {
+		return nil, err
+	}
+	var out []HeldRecord
+	for _, p := range ps {
+		r, err := n.st.Record(p.key, p.seq)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // named by a correction, not held
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.Type == protocol.NoticeType {
+			out = append(out, n.expand(r, protocol.NoticeType)...)
+		}
+	}
+	sortHeld(out)
+	return out, nil
+}
+
+// withdrawalsOfFeeds returns the withdrawals held in the feeds of recs
+// and notices: a withdrawal names a record of its own feed.
+func (n *Node) withdrawalsOfFeeds(recs, notices []HeldRecord) ([]HeldRecord, error) {
+	feeds := map[crypto.PublicKey]bool{}
+	for _, h := range append(slices.Clip(recs), notices...) {
+		feeds[h.key] = true
+	}
+	var out []HeldRecord
+	for key := range feeds {
+		ws, err := n.heldRecordsOf(protocol.WithdrawalType, &key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws...)
 	}
 	return out, nil
 }
@@ -180,16 +233,18 @@ func (n *Node) setMembership(m *protocol.Membership) {
 // it: a participant-list update or status-change notice, or a withdrawal
 // by a feed that holds some. An update from a partner not trusted for the
 // list is reported as such.
-func (n *Node) noteMembershipRecord(code string, seq uint64, value any) {
+func (n *Node) noteMembershipRecord(code string, key crypto.PublicKey, seq uint64, value any) {
 	u, isUpdate := value.(*protocol.ParticipantUpdate)
+	indexed := false
 	if notice, ok := value.(*protocol.Notice); ok {
 		nu, isNotice := notice.MembershipUpdate()
 		u, isUpdate = &nu, isNotice
+		indexed = n.noteMembershipNotice(noticePos{key, seq}, notice)
 	}
 	_, isWithdrawal := value.(*protocol.Withdrawal)
 	b, isBatch := value.(*protocol.Batch)
 	isBatch = isBatch && b != nil && b.Type == protocol.ParticipantUpdateType
-	if !isUpdate && !isBatch && !(isWithdrawal && n.membershipAuthor(code)) {
+	if !isUpdate && !isBatch && !indexed && !(isWithdrawal && n.membershipAuthor(code)) {
 		return
 	}
 	if err := n.refreshMembership(); err != nil {
@@ -209,6 +264,18 @@ func (n *Node) noteMembershipRecord(code string, seq uint64, value any) {
 	default:
 		n.events.emit("participants_changed", ev)
 	}
+}
+
+// noteMembershipNotice adds a stored notice to the membership index
+// when the list may depend on it, and reports whether it did.
+func (n *Node) noteMembershipNotice(p noticePos, v *protocol.Notice) bool {
+	n.members.mu.Lock() // one index writer at a time
+	defer n.members.mu.Unlock()
+	indexed, err := n.indexMembershipNotice(p, v)
+	if err != nil {
+		n.log.Error("index a participant status-change notice", "seq", p.seq, "err", err)
+	}
+	return indexed
 }
 
 func (n *Node) membershipAuthor(code string) bool {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -205,12 +206,14 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 // Close stops the node: its sessions, dialer and subscriptions end and are
-// waited for, then the host closes. It is safe to call more than once.
+// waited for, then the host closes, and the membership index is marked
+// complete (the store must still be open). It is safe to call more than
+// once.
 func (n *Node) Close() error {
 	n.cancel()
 	err := n.ex.Close()
 	n.wg.Wait()
-	return err
+	return errors.Join(err, n.closeMembershipIndex())
 }
 
 // Participant returns this node's participant code.
