@@ -85,7 +85,7 @@ func (n *Node) newOwnView(typ string) (*ownView, error) {
 	for i, h := range lin.recs {
 		k := naturalKeyOf(h.Value)
 		v.byKey[k] = append(v.byKey[k], i)
-		if lin.isCurrent(i) {
+		if k != "" && lin.isCurrent(i) { // keyless records (notices) never conflict by key
 			v.current[k] = i
 		}
 	}

@@ -137,3 +137,18 @@ func TestMembershipIndexRebuiltAfterCrash(t *testing.T) {
 		t.Fatalf("after Close the marker is %q (%v), want %q", v, err, membershipIndexClosed)
 	}
 }
+
+// TestCorrectKeylessRecordAfterAnother: notices have no natural key, so
+// a correction of one is never "a change of key to one this node holds",
+// whatever other notice came after it (it was refused when the feed held
+// a later notice: every keyless record shared the empty key).
+func TestCorrectKeylessRecordAfterAnother(t *testing.T) {
+	za, be := testNode(t, "ZA"), testNode(t, "BE")
+	pin(t, za, be)
+	s := publishNotice(t, za, cfSuspension)
+	publishNotice(t, za, vigilanceNotice("ZA-N-1", 0))
+	publishNotice(t, za, vigilanceNotice("KP-2013-01", s))
+	if e := participantEntryOf(t, za, "CF", "2014-01-01"); !e.Active() {
+		t.Fatalf("a corrected status change still counts: %+v", e)
+	}
+}
