@@ -78,6 +78,8 @@ type Node struct {
 	unreach *reach.Unreachable // reach: unreachable partners
 	// cards bounds how often each partner's sent card is taken.
 	cards *reach.CardGate // reach: card refresh
+	// cardOut orders the sends of this node's card to each partner.
+	cardOut *cardSender // reach: card refresh
 
 	// startup is this node's card as Start signed it and when it started;
 	// nil before Start, kept after Close.
@@ -102,6 +104,7 @@ func New(cfg Config, id *crypto.Identity, st *store.Store, log *slog.Logger) (*N
 		rotation: &keyRotation{restart: make(chan struct{})}, ownWrites: newWriteTurn()}
 	n.unreach = reach.NewUnreachable(cfg.Reach.UnreachableAfter.D(), log.With("component", "reach")) // reach: unreachable partners
 	n.cards = reach.NewCardGate()                                                                    // reach: card refresh
+	n.cardOut = newCardSender()                                                                      // reach: card refresh
 	var err error
 	if n.self, err = roster.NewKeys(id, id.Recipient()); err != nil {
 		return nil, err

@@ -62,18 +62,28 @@ func (n *Node) watchAddrs() {
 	})
 }
 
-// sendCard sends this node's current card to partner p in the background.
-// A partner that already holds it changes nothing.
+// sendCard sends this node's current card to partner p in the background
+// (cardSender: one send at a time per partner, the card read when each
+// starts, again if asked meanwhile). A partner that already holds it
+// changes nothing.
 func (n *Node) sendCard(p peer.ID) {
-	si := n.startup.Load()
-	if si == nil || n.runCtx.Err() != nil {
+	if !n.started() || n.runCtx.Err() != nil {
 		return // not started, or stopping: Close waits for n.wg
+	}
+	if !n.cardOut.start(p) {
+		return // the running send is followed by one of the card current then
 	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		if err := reach.SendCard(n.runCtx, n.ex.Host(), p, si.card.Bytes()); err != nil {
-			n.log.Debug("send card", "peer", p, "err", err)
+		for {
+			card := n.startup.Load().card.Bytes()
+			if err := n.cardOut.send(n.runCtx, n.ex.Host(), p, card); err != nil {
+				n.log.Debug("send card", "peer", p, "err", err)
+			}
+			if !n.cardOut.next(p) || n.runCtx.Err() != nil {
+				return
+			}
 		}
 	}()
 }
@@ -89,6 +99,7 @@ func (n *Node) handleCard(s network.Stream) {
 		s.Reset()
 		return
 	}
+	defer s.Close() // after the card is taken: the sender waits for it (reach.SendCard)
 	b, err := reach.ReadCard(s, protocol.MaxCardSize)
 	if err != nil {
 		n.log.Debug("read partner's card", "peer", from, "err", err)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/kpnode/kpnode/node/internal/reach"
 	"github.com/kpnode/kpnode/protocol"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -152,6 +154,103 @@ func TestCardRefreshAfterAddressChange(t *testing.T) {
 		}
 		return partnerAddrs(be, "AE", c.Card.Addrs)
 	})
+}
+
+// TestCardResentAfterHeldSend: AE re-signs its card while its send of
+// the card it re-signed before is held (delayed under load). The held send
+// goes last, yet BE ends with AE's current card: a send of a card read
+// before a re-signature never has the last word, the re-signature's send
+// follows it.
+func TestCardResentAfterHeldSend(t *testing.T) {
+	var armed atomic.Bool
+	held, release, heldDone := make(chan []byte, 1), make(chan struct{}), make(chan struct{})
+	be := testNode(t, "BE")
+	ae := testNodeWith(t, "AE", func(n *Node) {
+		n.cardOut.send = func(ctx context.Context, h host.Host, p peer.ID, card []byte) error {
+			if !armed.CompareAndSwap(true, false) {
+				return reach.SendCard(ctx, h, p, card)
+			}
+			defer close(heldDone)
+			held <- card
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return reach.SendCard(ctx, h, p, card)
+		}
+	})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) }) // before the nodes close
+	pin(t, be, ae)
+	pin(t, ae, be)
+	eventually(t, 20*time.Second, "BE holds AE's card", func() error { return heldCurrentCard(be, ae, 2) })
+	armed.Store(true)
+	listenMore(t, ae)
+	var first []byte
+	select {
+	case first = <-held:
+	case <-time.After(20 * time.Second):
+		t.Fatal("AE sent no card after its addresses changed")
+	}
+	listenMore(t, ae)
+	c := waitCardAddrs(t, ae, 4)
+	if bytes.Equal(first, c.Bytes()) {
+		t.Fatal("the held card is AE's newest: the test holds nothing")
+	}
+	beID := be.ex.Host().ID()
+	eventually(t, 20*time.Second, "a send of AE's newest card done or due", func() error {
+		if ae.cardOut.pending(beID) {
+			return nil
+		}
+		return partnerAddrs(be, "AE", c.Card.Addrs)
+	})
+	once.Do(func() { close(release) })
+	select {
+	case <-heldDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("AE's held send did not end")
+	}
+	eventually(t, 20*time.Second, "BE holds AE's current card", func() error { return heldCurrentCard(be, ae, 4) })
+}
+
+// listenMore makes n listen on one more loopback TCP address: its card
+// changes.
+func listenMore(t *testing.T, n *Node) {
+	t.Helper()
+	if err := n.ex.Host().Network().Listen(ma.StringCast("/ip4/127.0.0.1/tcp/0")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitCardAddrs waits until n's own card lists want addresses.
+func waitCardAddrs(t *testing.T, n *Node, want int) *protocol.SignedCard {
+	t.Helper()
+	var c *protocol.SignedCard
+	eventually(t, 20*time.Second, fmt.Sprintf("%s's card lists %d addresses", n.Participant(), want), func() error {
+		var err error
+		if c, err = n.Card(); err != nil {
+			return err
+		}
+		if len(c.Card.Addrs) != want {
+			return fmt.Errorf("it lists %v", c.Card.Addrs)
+		}
+		return nil
+	})
+	return c
+}
+
+// heldCurrentCard reports whether n holds partner's current card, which
+// lists want addresses.
+func heldCurrentCard(n, partner *Node, want int) error {
+	c, err := partner.Card()
+	if err != nil {
+		return err
+	}
+	if len(c.Card.Addrs) != want {
+		return fmt.Errorf("%s's card lists %v, want %d addresses", partner.Participant(), c.Card.Addrs, want)
+	}
+	return partnerAddrs(n, partner.Participant(), c.Card.Addrs)
 }
 
 // TestCardSentOnConnect: a partner pinned from a card without addresses

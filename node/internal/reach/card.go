@@ -18,14 +18,19 @@ import (
 
 // CardProtocolID is the stream protocol over which a node sends a partner
 // its own signed card: the card file's bytes, then the end of the stream.
-// Nothing is answered. The receiver accepts it only as a refresh of the
-// card it pinned (same key, new addresses).
+// Nothing is answered: the receiver closes the stream once it has taken
+// (or refused) the card, so that a sender that waits for that close before
+// its next card has the cards taken in the order it sent them. The
+// receiver accepts a card only as a refresh of the card it pinned (same
+// key, new addresses).
 const CardProtocolID protocol.ID = "/kpnode/card/1.0.0"
 
 // cardTimeout bounds sending or reading a card (a few KiB).
 const cardTimeout = 10 * time.Second
 
-// SendCard sends card to partner p, over a relayed connection too.
+// SendCard sends card to partner p, over a relayed connection too, and
+// returns once p has closed the stream (it took the card: [ReadCard]) or
+// after cardTimeout.
 func SendCard(ctx context.Context, h host.Host, p peer.ID, card []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, cardTimeout)
 	defer cancel()
@@ -39,13 +44,31 @@ func SendCard(ctx context.Context, h host.Host, p peer.ID, card []byte) error {
 		s.Reset()
 		return fmt.Errorf("send card: %w", err)
 	}
-	return s.CloseWrite()
+	if err := s.CloseWrite(); err != nil {
+		return fmt.Errorf("send card: %w", err)
+	}
+	return awaitClose(s)
 }
 
-// ReadCard reads the card a partner sent on s, at most limit bytes, and
-// closes s.
+// awaitClose waits until the partner closes s (it took the card), within
+// the stream's deadline.
+func awaitClose(s network.Stream) error {
+	n, err := s.Read(make([]byte, 1))
+	switch {
+	case err == io.EOF && n == 0:
+		return nil
+	case err == nil || err == io.EOF:
+		s.Reset()
+		return fmt.Errorf("send card: the partner answered; nothing is answered on %s", CardProtocolID)
+	}
+	s.Reset()
+	return fmt.Errorf("send card: wait for the partner to take it: %w", err)
+}
+
+// ReadCard reads the card a partner sent on s, at most limit bytes. It
+// resets s on an error; otherwise the caller closes s once it has taken
+// the card: the sender waits for that close ([SendCard]).
 func ReadCard(s network.Stream, limit int) ([]byte, error) {
-	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(cardTimeout))
 	b, err := io.ReadAll(io.LimitReader(s, int64(limit)+1))
 	if err != nil {
