@@ -62,7 +62,8 @@ type membership struct {
 	view    *protocol.Membership // the list in use
 	ignored []IgnoredUpdate
 	authors map[string]bool // feeds holding participant_update records or status-change notices: their withdrawals may change the list
-	closed  bool            // the membership index is marked closed (closeMembershipIndex)
+	closed  bool            // the membership index is marked closed (closeMembershipIndex), or must not be
+	scanAll bool            // the index could not be built (a full disk): notices are read, every one
 }
 
 // loadMembership reads the applied files and the trusted partners, and
@@ -136,7 +137,7 @@ func (n *Node) heldMembershipUpdates() ([]IgnoredUpdate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read participant updates: %w", err)
 	}
-	notices, err := n.indexedNoticeRecords()
+	notices, err := n.membershipNoticeRecords()
 	if err != nil {
 		return nil, fmt.Errorf("read participant status-change notices: %w", err)
 	}
@@ -155,6 +156,16 @@ func (n *Node) heldMembershipUpdates() ([]IgnoredUpdate, error) {
 		}
 	}
 	return out, nil
+}
+
+// membershipNoticeRecords returns the notices the list may depend on:
+// those of the membership index, or every notice held when the index
+// could not be built.
+func (n *Node) membershipNoticeRecords() ([]HeldRecord, error) {
+	if n.members.scanAll {
+		return n.heldRecordsOf(protocol.NoticeType, nil)
+	}
+	return n.indexedNoticeRecords()
 }
 
 // indexedNoticeRecords returns the readable notices of the membership

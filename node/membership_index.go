@@ -115,10 +115,19 @@ func (n *Node) ensureMembershipIndex() error {
 			return err
 		}
 		if err := n.indexNotices(chains.membership()); err != nil {
-			return err
+			if !errors.Is(err, store.ErrFull) {
+				return err
+			}
+			// A node on a full disk still starts (reads work, writes are
+			// refused): the list is read from every notice this run, and
+			// the index is built at the next start.
+			n.log.Warn("membership index not built: the participant list is read from every notice until the next start", "err", err)
+			n.members.scanAll, n.members.closed = true, true
 		}
 	}
-	return n.st.PutMeta(membershipIndexBuiltKey, membershipIndexOpen)
+	// In the reserve: a full disk must not stop the node starting, nor
+	// leave a closed marker over an index a crash could leave stale.
+	return n.st.PutMetaInReserve(membershipIndexBuiltKey, membershipIndexOpen)
 }
 
 // closeMembershipIndex marks the membership index complete, once nothing

@@ -39,6 +39,28 @@ func (s *Store) PutMeta(key string, v []byte) error {
 	return nil
 }
 
+// PutMetaInReserve is [Store.PutMeta] that writes while the store keeps
+// its reserve (where PutMeta fails with [ErrFull]): for the few bytes of
+// bookkeeping a node's consistency needs at start-up (a marker saying an
+// index may be stale), never for data. Values are at most 64 bytes; the
+// reserve ([DefaultMinFree]) is millions of times that. A disk with no
+// space at all still fails it with ErrFull.
+func (s *Store) PutMetaInReserve(key string, v []byte) error {
+	if err := s.checkMeta(key, v); err != nil {
+		return err
+	}
+	if len(v) > 64 {
+		return fmt.Errorf("write meta %q in the reserve: %w: %d bytes, at most 64", key, ErrInvalid, len(v))
+	}
+	err := s.updateSpace(false, func(txn *badger.Txn) error {
+		return txn.Set(metaKey(key), bytes.Clone(v))
+	})
+	if err != nil {
+		return fmt.Errorf("write meta %q: %w", key, err)
+	}
+	return nil
+}
+
 // PutMetaAudited is [Store.PutMeta] that appends ev to the audit log in
 // the same transaction and syncs both to disk.
 func (s *Store) PutMetaAudited(key string, v []byte, ev AuditEvent) error {

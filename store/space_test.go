@@ -108,3 +108,19 @@ func TestFreeSpaceReadsDisk(t *testing.T) {
 		t.Error("freeSpace of a missing directory: no error")
 	}
 }
+
+// TestPutMetaInReserve: below the reserve a bookkeeping marker is still
+// written (a full disk must not stop a node starting), PutMeta is not,
+// and a value longer than a marker is refused.
+func TestPutMetaInReserve(t *testing.T) {
+	s := openDir(t, t.TempDir())
+	s.freeSpace = func(string) (uint64, error) { return DefaultMinFree - 1, nil }
+	wantErr(t, s.PutMeta("k", []byte("v")), ErrFull)
+	if err := s.PutMetaInReserve("k", []byte("open")); err != nil {
+		t.Fatalf("marker in the reserve: %v", err)
+	}
+	if v, err := s.GetMeta("k"); err != nil || string(v) != "open" {
+		t.Fatalf("marker read back %q, %v", v, err)
+	}
+	wantErr(t, s.PutMetaInReserve("k", make([]byte, 65)), ErrInvalid)
+}

@@ -440,13 +440,21 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error {
 // update runs fn in a read-write transaction and commits it, unless the
 // store is closed, its disk is full ([ErrFull]) or fn fails.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	return s.updateSpace(true, fn)
+}
+
+// updateSpace is update, with the reserve checked or not: only for a
+// few bytes of bookkeeping (PutMetaInReserve).
+func (s *Store) updateSpace(check bool, fn func(txn *badger.Txn) error) error {
 	s.closeMu.RLock()
 	defer s.closeMu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if err := s.checkSpace(); err != nil {
-		return err
+	if check {
+		if err := s.checkSpace(); err != nil {
+			return err
+		}
 	}
 	s.compact.wrote()
 	return fullError(s.db.Update(fn))
