@@ -55,8 +55,8 @@ func batchWithScans(t *testing.T, scans ...string) *httptest.Server {
 func TestAttachmentRouteByItem(t *testing.T) {
 	in := batchWithScans(t, "scan of the first certificate", "scan of the second one")
 	resp := getFile(t, in, "/api/records/IN/1/attachments/scan.pdf")
-	if resp.code != http.StatusConflict || !strings.Contains(resp.body, `"ambiguous_attachment"`) || !strings.Contains(resp.body, "items 0, 1") {
-		t.Fatalf("scan.pdf without an item: %d %s, want 409 ambiguous_attachment naming items 0, 1", resp.code, resp.body)
+	if resp.code != http.StatusConflict || !strings.Contains(resp.body, `"ambiguous_attachment"`) || !strings.Contains(resp.body, "(item=0, 1 in the API)") {
+		t.Fatalf("scan.pdf without an item: %d %s, want 409 ambiguous_attachment naming items 1, 2 (item=0, 1)", resp.code, resp.body)
 	}
 	for i, want := range []string{"scan of the first certificate", "scan of the second one"} {
 		if resp := getFile(t, in, fmt.Sprintf("/api/records/IN/1/attachments/scan.pdf?item=%d", i)); resp.code != 200 || resp.body != want {

@@ -74,19 +74,21 @@ func pickFile(files []recordFile, ref FileRef, where string) (protocol.AttachedF
 	}
 	for _, f := range match[1:] {
 		if f.Blob != match[0].Blob || f.SHA256 != match[0].SHA256 {
-			return protocol.AttachedFile{}, fmt.Errorf("record %s: %s: %w: items %s carry different files of that name; give the item",
-				where, ref, ErrAmbiguousAttachment, itemList(match))
+			return protocol.AttachedFile{}, fmt.Errorf("record %s: %s: %w: items %s counting from 1 (item=%s in the API) carry different files of that name; give the item",
+				where, ref, ErrAmbiguousAttachment, itemList(match, 1), itemList(match, 0))
 		}
 	}
 	return match[0].AttachedFile, nil
 }
 
-// itemList returns the items of files, as "0, 1".
-func itemList(files []recordFile) string {
+// itemList returns the items of files counting from base, as "1, 2":
+// people count items from 1 (the dashboard, the command line), the API
+// from 0.
+func itemList(files []recordFile, base int) string {
 	items := make([]string, 0, len(files))
 	for _, f := range files {
 		if f.Item != nil {
-			items = append(items, strconv.Itoa(*f.Item))
+			items = append(items, strconv.Itoa(*f.Item+base))
 		}
 	}
 	return strings.Join(items, ", ")

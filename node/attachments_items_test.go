@@ -51,8 +51,8 @@ func TestBatchFilesOfOneNameOpenByItem(t *testing.T) {
 	first, second := bytes.Repeat([]byte("first "), blob.ChunkSize/3), bytes.Repeat([]byte("second"), blob.ChunkSize/2)
 	seq := importBatch(t, in, certWithFiles(t, 1, scanFile(t, in, first)), certWithFiles(t, 2, scanFile(t, in, second)))
 	got, err := openBytes(t, in, seq, FileRef{Name: "scan.pdf"})
-	if !errors.Is(err, ErrAmbiguousAttachment) || len(got) != 0 || !strings.Contains(err.Error(), "items 0, 1") {
-		t.Fatalf("scan.pdf without an item: %v, %d bytes written; want ErrAmbiguousAttachment naming items 0, 1", err, len(got))
+	if !errors.Is(err, ErrAmbiguousAttachment) || len(got) != 0 || !strings.Contains(err.Error(), "items 1, 2 counting from 1 (item=0, 1 in the API)") {
+		t.Fatalf("scan.pdf without an item: %v, %d bytes written; want ErrAmbiguousAttachment naming items 1, 2 (item=0, 1)", err, len(got))
 	}
 	for i, want := range [][]byte{first, second} {
 		if got, err := openBytes(t, in, seq, ItemFile("scan.pdf", i)); err != nil || !bytes.Equal(got, want) {
