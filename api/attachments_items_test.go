@@ -77,3 +77,30 @@ func TestAttachmentRouteByItem(t *testing.T) {
 		t.Fatalf("states: %d %s, want two files with their items", code, body)
 	}
 }
+
+// TestBatchFilesInBrowser: on the batch's page, each certificate's
+// scan.pdf downloads as that certificate's own file, and the page of
+// item 2 offers item 2's scan (the name alone would get a 409).
+func TestBatchFilesInBrowser(t *testing.T) {
+	in := batchWithScans(t, "scan of the first certificate", "scan of the second one")
+	tab := newBrowser(t)
+	signInBrowser(t, tab, in, "IN")
+	downloads := func(what string, want int) string {
+		t.Helper()
+		waitFor(t, tab, what, fmt.Sprintf(`document.querySelectorAll('#record-files a.file-download').length === %d`, want))
+		eval[bool](t, tab, `(window.got = null, Promise.all([...document.querySelectorAll('#record-files a.file-download')]
+			.map((a) => fetch(a.href).then((r) => r.text()))).then((v) => { window.got = v.join('|'); }), true)`)
+		waitFor(t, tab, what+" fetched", `window.got !== null`)
+		return eval[string](t, tab, `window.got`)
+	}
+	goTo(t, tab, "#/records/IN/1")
+	if got := downloads("the batch's files", 2); got != "scan of the first certificate|scan of the second one" {
+		t.Fatalf("the batch page's downloads: %q", got)
+	}
+	goTo(t, tab, "#/records/IN/1?item=1")
+	waitFor(t, tab, "item 2's page", containsText("body", "Item 2 of 2"))
+	if got := downloads("item 2's file", 1); got != "scan of the second one" {
+		t.Fatalf("item 2's download: %q", got)
+	}
+	noPageErrors(t, tab)
+}
