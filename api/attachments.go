@@ -17,7 +17,7 @@ import (
 // AttachmentBackend is what the attachment routes need of the node.
 type AttachmentBackend interface {
 	AddAttachment(r io.ReadSeeker, name, mediaType string) (protocol.AttachedFile, error)
-	OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error)
+	OpenAttachment(ctx context.Context, feed string, seq uint64, ref node.FileRef, w io.Writer) (protocol.AttachedFile, error)
 	AttachmentStates(feed string, seq uint64) ([]node.AttachmentState, error)
 }
 
@@ -110,8 +110,8 @@ func (h *Handler) attachmentStates(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusOK, states)
 }
 
-// getAttachment serves a file of a record, fetching it from partners
-// first if needed. It is opened to a temporary file and served only
+// getAttachment serves a file of a record (of batch item ?item=N, from
+// 0, when given), fetching it from partners first if needed. It is opened to a temporary file and served only
 // whole, so that an error never comes as a truncated 200.
 func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	ab, err := h.attachments()
@@ -121,6 +121,10 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil {
 		return badRequest("seq must be a positive integer")
+	}
+	ref, err := fileRef(r)
+	if err != nil {
+		return err
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(attachmentWindow))
 	release, err := h.spool(r.Context())
@@ -134,13 +138,27 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	f, err := ab.OpenAttachment(r.Context(), strings.ToUpper(r.PathValue("feed")), seq, r.PathValue("name"), tmp)
+	f, err := ab.OpenAttachment(r.Context(), strings.ToUpper(r.PathValue("feed")), seq, ref, tmp)
 	if err != nil {
 		return err
 	}
 	attachmentHeaders(w.Header(), f)
 	http.ServeContent(w, r, "", time.Time{}, tmp)
 	return nil
+}
+
+// fileRef returns the file a request names: {name} and, for a batch
+// entry, the item ?item=N.
+func fileRef(r *http.Request) (node.FileRef, error) {
+	ref := node.FileRef{Name: r.PathValue("name")}
+	if !r.URL.Query().Has("item") {
+		return ref, nil
+	}
+	i, err := strconv.ParseUint(r.URL.Query().Get("item"), 10, 31)
+	if err != nil {
+		return ref, badRequest("item must be a batch item's index, from 0")
+	}
+	return node.ItemFile(ref.Name, int(i)), nil
 }
 
 // attachmentHeaders keeps a partner's file from running in the

@@ -84,6 +84,7 @@ func classifySentinel(err error) *Error {
 		{staff.ErrNotFound, http.StatusNotFound, "not_found"},
 		// attachments
 		{node.ErrNoAttachment, http.StatusNotFound, "not_found"},
+		{node.ErrAmbiguousAttachment, http.StatusConflict, "ambiguous_attachment"},
 		{node.ErrAttachmentUnavailable, http.StatusBadGateway, "attachment_unavailable"},
 	}
 	for _, t := range table {

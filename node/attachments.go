@@ -28,6 +28,11 @@ const defaultAttachmentEager = 8 << 20
 // ErrNoAttachment is returned when a record has no file of the name asked.
 var ErrNoAttachment = errors.New("no such attachment")
 
+// ErrAmbiguousAttachment is returned when a file is asked for by name
+// alone and items of the record's batch carry different files of that
+// name: the item must be given.
+var ErrAmbiguousAttachment = errors.New("attachment name is ambiguous in the record")
+
 // ErrAttachmentUnavailable is returned when no partner asked could send
 // a file's missing chunks (none holds them, or one sent bad data).
 var ErrAttachmentUnavailable = errors.New("attachment not available from partners")
@@ -245,14 +250,14 @@ func (n *Node) sealAttachment(r io.ReadSeeker, sum [32]byte) (blob.ID, blob.Key,
 	return id, key, n.st.PutOwnBlob(sum, id, key)
 }
 
-// OpenAttachment writes the file name of record seq of feed to w,
+// OpenAttachment writes the file ref of record seq of feed to w,
 // fetching what is missing from partners first (bounded by ctx). w gets
 // bytes only once every chunk is held; a chunk found damaged on disk is
 // recorded missing and fetched again before its bytes reach w
 // ([repairingChunks]); an error after the first byte means the file in w
 // is incomplete.
-func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, name string, w io.Writer) (protocol.AttachedFile, error) {
-	f, err := n.attachment(feed, seq, name)
+func (n *Node) OpenAttachment(ctx context.Context, feed string, seq uint64, ref FileRef, w io.Writer) (protocol.AttachedFile, error) {
+	f, err := n.attachment(feed, seq, ref)
 	if err != nil {
 		return f, err
 	}
@@ -307,8 +312,8 @@ func (n *Node) fetchFailure(asked []peer.ID, err error) string {
 	return who + "the transfer broke off; what came is kept, and trying again resumes there"
 }
 
-// attachment returns the file name of a record this node can read.
-func (n *Node) attachment(feed string, seq uint64, name string) (protocol.AttachedFile, error) {
+// attachment returns the file ref names of a record this node can read.
+func (n *Node) attachment(feed string, seq uint64, ref FileRef) (protocol.AttachedFile, error) {
 	rv, err := n.Record(feed, seq)
 	if err != nil {
 		return protocol.AttachedFile{}, err
@@ -317,12 +322,10 @@ func (n *Node) attachment(feed string, seq uint64, name string) (protocol.Attach
 	if err != nil {
 		return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %w", feed, seq, err)
 	}
-	for _, f := range filesOf(parsed.top) {
-		if f.Name == name {
-			return f, nil
-		}
+	if _, batch := parsed.top.(*protocol.Batch); ref.Item != nil && !batch {
+		return protocol.AttachedFile{}, fmt.Errorf("%w: record %s/%d is not a batch: it has no item %d", ErrInvalidRequest, feed, seq, *ref.Item)
 	}
-	return protocol.AttachedFile{}, fmt.Errorf("record %s/%d: %q: %w", feed, seq, name, ErrNoAttachment)
+	return pickFile(recordFiles(parsed.top), ref, fmt.Sprintf("%s/%d", feed, seq))
 }
 
 // AttachmentsStatus is the attachments' line in [Status].

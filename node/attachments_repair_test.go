@@ -97,7 +97,7 @@ func TestVerifyRepairsDamagedAttachment(t *testing.T) {
 		return nil
 	})
 	var out bytes.Buffer
-	if _, err := n.OpenAttachment(context.Background(), "IN", seq, "seal.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+	if _, err := n.OpenAttachment(context.Background(), "IN", seq, FileRef{Name: "seal.jpg"}, &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
 		t.Fatalf("BE opens the repaired photo: %v, identical %v", err, bytes.Equal(out.Bytes(), photo))
 	}
 	if st, _ := n.Status(); st.Attachments.ChunksFetched < 1 || st.Attachments.ChunksFetched > 2 {
@@ -119,7 +119,7 @@ func TestOpenRepairsDamagedAttachment(t *testing.T) {
 	fetched := func() uint64 { st, _ := be.n.Status(); return st.Attachments.ChunksFetched }
 	before := fetched()
 	var out bytes.Buffer
-	if _, err := be.n.OpenAttachment(context.Background(), "IN", seq, "seal.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+	if _, err := be.n.OpenAttachment(context.Background(), "IN", seq, FileRef{Name: "seal.jpg"}, &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
 		t.Fatalf("BE opens the photo with a damaged chunk: %v, identical %v", err, bytes.Equal(out.Bytes(), photo))
 	}
 	if got := fetched() - before; got < 1 || got > 3 {
@@ -167,7 +167,7 @@ func TestStatusCountsChunksHeld(t *testing.T) {
 		t.Fatalf("half fetched: %+v, want %d of %d held", a, half, whole)
 	}
 	var out bytes.Buffer
-	if _, err := be.n.OpenAttachment(context.Background(), "IN", p.Seq, "scan.pdf", &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
+	if _, err := be.n.OpenAttachment(context.Background(), "IN", p.Seq, FileRef{Name: "scan.pdf"}, &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
 		t.Fatalf("BE opens the scan: %v", err)
 	}
 	if a := be.n.attachmentsStatus(); a.Pending != 0 || a.PendingBytes != 0 || a.BytesHeld != whole {

@@ -10,7 +10,10 @@ import (
 // says of each file while it travels.
 type AttachmentState struct {
 	Name string `json:"name"`
-	Size int64  `json:"size"`
+	// Item is, in a batch entry, the index (from 0) of the item that
+	// carries the file: with the name, what opens it.
+	Item *int  `json:"item,omitempty"`
+	Size int64 `json:"size"`
 	// Held is set once every chunk is held here: the file opens without
 	// asking a partner.
 	Held bool `json:"held"`
@@ -37,13 +40,13 @@ func (n *Node) AttachmentStates(feed string, seq uint64) ([]AttachmentState, err
 		return nil, err
 	}
 	out := []AttachmentState{}
-	for _, f := range filesOf(parsed.top) {
+	for _, f := range recordFiles(parsed.top) {
 		id, _ := blob.ParseID(f.Blob)
 		held, err := n.st.BlobComplete(id)
 		if err != nil {
 			return nil, err
 		}
-		s := AttachmentState{Name: f.Name, Size: f.Size, Held: held, Eager: f.Size <= n.cfg.attachmentEager(), From: []string{}}
+		s := AttachmentState{Name: f.Name, Item: f.Item, Size: f.Size, Held: held, Eager: f.Size <= n.cfg.attachmentEager(), From: []string{}}
 		if !held {
 			s.From = n.partnerCodes(n.blobSources(id, ""))
 		}

@@ -54,7 +54,7 @@ func TestAttachmentStatesSayWhatIsMissing(t *testing.T) {
 	wantOpenFails(t, be, p.Seq, "asked AE: none holds it yet")
 	eventually(t, 30*time.Second, "BE opens the scan through AE", func() error {
 		var out bytes.Buffer
-		if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "AE0123456.pdf", &out); err != nil {
+		if _, err := be.OpenAttachment(ctx, "IN", p.Seq, FileRef{Name: "AE0123456.pdf"}, &out); err != nil {
 			return err
 		}
 		if !bytes.Equal(out.Bytes(), scan) {
@@ -86,7 +86,7 @@ func wantStates(t *testing.T, n *Node, seq uint64, want ...AttachmentState) {
 // unavailable with a message holding want and naming no peer ID.
 func wantOpenFails(t *testing.T, n *Node, seq uint64, want string) {
 	t.Helper()
-	_, err := n.OpenAttachment(context.Background(), "IN", seq, "AE0123456.pdf", &bytes.Buffer{})
+	_, err := n.OpenAttachment(context.Background(), "IN", seq, FileRef{Name: "AE0123456.pdf"}, &bytes.Buffer{})
 	if !errors.Is(err, ErrAttachmentUnavailable) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("open = %v, want %v saying %q", err, ErrAttachmentUnavailable, want)
 	}

@@ -61,7 +61,7 @@ func TestAttachmentReachesAudienceOnly(t *testing.T) {
 		return nil
 	})
 	var out bytes.Buffer
-	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "shipment.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, FileRef{Name: "shipment.jpg"}, &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
 		t.Fatalf("BE opens the photo: %v, identical %v", err, bytes.Equal(out.Bytes(), photo))
 	}
 	if n, err := be.AttachmentsPending(); n != 0 || err != nil {
@@ -75,7 +75,7 @@ func TestAttachmentReachesAudienceOnly(t *testing.T) {
 		t.Fatalf("AE, outside the audience, counts %d files to fetch", st.Attachments.Pending)
 	}
 	out.Reset()
-	if _, err := fr.OpenAttachment(ctx, "IN", p.Seq, "shipment.jpg", &out); err == nil || out.Len() != 0 {
+	if _, err := fr.OpenAttachment(ctx, "IN", p.Seq, FileRef{Name: "shipment.jpg"}, &out); err == nil || out.Len() != 0 {
 		t.Fatalf("AE, outside the audience, opened the photo: %v", err)
 	}
 }
@@ -121,7 +121,7 @@ func TestAttachmentOnDemand(t *testing.T) {
 		t.Fatal("fetched eagerly although eager fetching is off")
 	}
 	var out bytes.Buffer
-	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "scan.pdf", &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, FileRef{Name: "scan.pdf"}, &out); err != nil || !bytes.Equal(out.Bytes(), scan) {
 		t.Fatalf("on demand: %v", err)
 	}
 	if st, _ := be.Status(); st.Attachments.Pending != 0 {
@@ -164,7 +164,7 @@ func TestAttachmentThroughRelayAfterRetry(t *testing.T) {
 		return nil
 	})
 	var out bytes.Buffer
-	if _, err := be.OpenAttachment(context.Background(), "IN", p.Seq, "parcel.jpg", &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
+	if _, err := be.OpenAttachment(context.Background(), "IN", p.Seq, FileRef{Name: "parcel.jpg"}, &out); err != nil || !bytes.Equal(out.Bytes(), photo) {
 		t.Fatalf("BE opens the photo: %v", err)
 	}
 	if be.ex.Connected(in.ex.Host().ID()) {
@@ -204,7 +204,7 @@ func TestFootprintSampleWithImages(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "BE holds the sample", func() error { return holds(be, "IN", p.Seq) })
 	var out bytes.Buffer
-	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, "plate.png", &out); err != nil || !bytes.Equal(out.Bytes(), plate) {
+	if _, err := be.OpenAttachment(ctx, "IN", p.Seq, FileRef{Name: "plate.png"}, &out); err != nil || !bytes.Equal(out.Bytes(), plate) {
 		t.Fatalf("BE opens the plate: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ import (
 	"github.com/kpnode/kpnode/protocol"
 )
 
-const attachmentsSynopsis = "add FILE... | list FEED/SEQ | get FEED/SEQ [NAME] [-o FILE] [--wait DURATION]"
+const attachmentsSynopsis = "add FILE... | list FEED/SEQ | get FEED/SEQ [NAME] [--item N] [-o FILE] [--wait DURATION]"
 
 func runAttachments(e *env, args []string) error {
 	if len(args) == 0 {
@@ -148,17 +149,40 @@ func recordRef(s string) (string, uint64, error) {
 	return strings.ToUpper(feed), seq, nil
 }
 
-// recordFiles returns the files a record names.
-func (c *client) recordFiles(e *env, feed string, seq uint64) ([]protocol.AttachedFile, error) {
+// recordFile is a file a record names, with the index (from 0) of the
+// batch item that carries it in a batch entry.
+type recordFile struct {
+	protocol.AttachedFile
+	Item *int `json:"item,omitempty"`
+}
+
+// recordFiles returns the files a record names (each item's, in a batch).
+func (c *client) recordFiles(e *env, feed string, seq uint64) ([]recordFile, error) {
 	var v node.RecordView
 	if err := c.do(e, "GET", fmt.Sprintf("/api/records/%s/%d", url.PathEscape(feed), seq), nil, &v); err != nil {
 		return nil, err
 	}
-	var r struct {
-		Attachments []protocol.AttachedFile `json:"attachments"`
+	if v.Type != protocol.BatchType {
+		return withItem(protocol.FilesOf(v.Record), nil), nil
 	}
-	_ = json.Unmarshal(v.Record, &r) // a record without the member has none
-	return r.Attachments, nil
+	var b struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	_ = json.Unmarshal(v.Record, &b) // the node validated the batch
+	var out []recordFile
+	for i, item := range b.Items {
+		out = append(out, withItem(protocol.FilesOf(item), &i)...)
+	}
+	return out, nil
+}
+
+// withItem returns files as carried by item (nil: not a batch).
+func withItem(files []protocol.AttachedFile, item *int) []recordFile {
+	out := make([]recordFile, len(files))
+	for i, f := range files {
+		out[i] = recordFile{AttachedFile: f, Item: item}
+	}
+	return out
 }
 
 func runAttachmentsList(e *env, args []string) error {
@@ -184,21 +208,29 @@ func runAttachmentsList(e *env, args []string) error {
 		return errors.Join(err, printJSON(e.Out, files))
 	}
 	for _, f := range files {
-		fmt.Fprintf(e.Out, "%-40s %-24s %12d bytes  sha256 %s\n", f.Name, f.MediaType, f.Size, f.SHA256)
+		item := ""
+		if f.Item != nil {
+			item = fmt.Sprintf("item %-4d ", *f.Item+1) // counting from 1, as --item does
+		}
+		fmt.Fprintf(e.Out, "%s%-40s %-24s %12d bytes  sha256 %s\n", item, f.Name, f.MediaType, f.Size, f.SHA256)
 	}
 	return nil
 }
 
 func runAttachmentsGet(e *env, args []string) error {
-	fs, homeFlag := e.newFlags("attachments get", "FEED/SEQ [NAME] [-o FILE]")
+	fs, homeFlag := e.newFlags("attachments get", "FEED/SEQ [NAME] [--item N] [-o FILE]")
 	out := fs.String("o", "", "write the file here (default: its name, in the current directory); never overwrites")
 	wait := fs.Duration("wait", 0, "wait up to this long for the record to arrive (e.g. 30s)")
+	item := fs.Int("item", 0, "in a batch entry, the item whose file to get, counting from 1 (as evidence export does): needed when items carry different files of one name")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) < 1 || len(pos) > 2 {
 		return usageErrorf("attachments get needs a record FEED/SEQ and, when it has several files, a NAME")
+	}
+	if flagSet(fs, "item") && *item < 1 {
+		return usageErrorf("attachments get: --item %d: items count from 1 (the first record of a batch is --item 1)", *item)
 	}
 	feed, seq, err := recordRef(pos[0])
 	if err != nil {
@@ -211,19 +243,29 @@ func runAttachmentsGet(e *env, args []string) error {
 	if err := c.waitRecord(e, feed, seq, *wait); err != nil {
 		return err
 	}
-	name, err := c.pickFile(e, feed, seq, pos[1:])
+	f, err := c.pickFile(e, feed, seq, pos[1:], *item-1)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
-		*out = name
+		*out = f.Name
 	}
-	n, err := c.download(e, fmt.Sprintf("/api/records/%s/%d/attachments/%s", url.PathEscape(feed), seq, url.PathEscape(name)), *out)
+	n, err := c.download(e, attachmentPath(feed, seq, f.Name, f.Item), *out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "Wrote %s (%d bytes) to %s\n", name, n, *out)
+	fmt.Fprintf(e.Out, "Wrote %s (%d bytes) to %s\n", f.Name, n, *out)
 	return nil
+}
+
+// attachmentPath is the API path of file name of record feed/seq, of
+// batch item item when not nil.
+func attachmentPath(feed string, seq uint64, name string, item *int) string {
+	path := fmt.Sprintf("/api/records/%s/%d/attachments/%s", url.PathEscape(feed), seq, url.PathEscape(name))
+	if item != nil {
+		path += "?item=" + strconv.Itoa(*item)
+	}
+	return path
 }
 
 // waitRecord polls for record feed/seq for up to d.
@@ -242,23 +284,35 @@ func (c *client) waitRecord(e *env, feed string, seq uint64, d time.Duration) er
 	}
 }
 
-// pickFile returns the name asked, or the record's only file.
-func (c *client) pickFile(e *env, feed string, seq uint64, names []string) (string, error) {
+// pickFile returns the file asked: the name (of item, an index from 0,
+// when not negative), or the only file of the record (or of the item). A name
+// items share for different files the node refuses, listing the items.
+func (c *client) pickFile(e *env, feed string, seq uint64, names []string, item int) (recordFile, error) {
+	var at *int
+	if item >= 0 {
+		at = &item
+	}
 	if len(names) == 1 {
-		return names[0], nil
+		return recordFile{AttachedFile: protocol.AttachedFile{Name: names[0]}, Item: at}, nil
 	}
 	files, err := c.recordFiles(e, feed, seq)
 	if err != nil {
-		return "", err
+		return recordFile{}, err
+	}
+	if at != nil {
+		files = slices.DeleteFunc(files, func(f recordFile) bool { return f.Item == nil || *f.Item != item })
 	}
 	if len(files) != 1 {
 		list := make([]string, len(files))
 		for i, f := range files {
 			list[i] = f.Name
+			if f.Item != nil {
+				list[i] += fmt.Sprintf(" (item %d)", *f.Item+1)
+			}
 		}
-		return "", usageErrorf("record %s/%d has %d files (%s): name the one to get", feed, seq, len(files), strings.Join(list, ", "))
+		return recordFile{}, usageErrorf("record %s/%d has %d files (%s): name the one to get, with --item N in a batch", feed, seq, len(files), strings.Join(list, ", "))
 	}
-	return files[0].Name, nil
+	return files[0], nil
 }
 
 // download writes the answer to path through a temporary file renamed

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
@@ -19,7 +18,9 @@ func provenFiles(p *protocol.ProvenRecord) []protocol.AttachedFile {
 	return protocol.FilesOf(p.Body)
 }
 
-// exportFiles writes the files of the bundle's record into f.files,
+// exportFiles writes the files of the bundle's record (of its batch
+// item: by the item, not the name alone, which other items of the batch
+// may give a file of their own) into f.files,
 // fetched through the daemon (from partners if this node lacks them).
 func (e *env) exportFiles(f evidenceExportFlags, bundle []byte) error {
 	p, err := verifyBundle(bundle)
@@ -39,7 +40,7 @@ func (e *env) exportFiles(f evidenceExportFlags, bundle []byte) error {
 		return err
 	}
 	for _, af := range files {
-		path := fmt.Sprintf("/api/records/%s/%d/attachments/%s", url.PathEscape(p.Card.Card.Code), p.Entry.Seq, url.PathEscape(af.Name))
+		path := attachmentPath(p.Card.Card.Code, p.Entry.Seq, af.Name, p.Item)
 		if _, err := c.download(e, path, filepath.Join(f.files, af.Name)); err != nil {
 			return fmt.Errorf("attached file %q: %w", af.Name, err)
 		}

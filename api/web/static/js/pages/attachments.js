@@ -116,16 +116,24 @@ function mediaType(f) {
 /** filesPanel lists the files of a record: for each file held here a
  * thumbnail (images) and a download; for a file still to fetch, what is
  * missing and from whom, re-read every few seconds while the page shows
- * it, and a button to fetch it now. */
+ * it, and a button to fetch it now. A file of a batch item carries the
+ * item's index (from 0) in f.item: items may each have a file of one
+ * name, so it is addressed by item as well as by name. */
 export function filesPanel(v, ctx) {
   const files = (v.record && v.record.attachments) || [];
   if (files.length === 0) return null;
-  const url = (f) => '/api/records/' + api.path(v.feed, v.seq) + '/attachments/' + api.path(f.name);
-  const items = new Map(files.map((f) => [f.name, el('li', { dataset: { file: f.name } }, fileLine(f, url(f), null))]));
+  const url = (f) => '/api/records/' + api.path(v.feed, v.seq) + '/attachments/' + api.path(f.name) +
+    (f.item === undefined ? '' : '?item=' + f.item);
+  const items = new Map(files.map((f) => [fileKey(f), el('li', { dataset: { file: f.name } }, fileLine(f, url(f), null))]));
   const panel = el('section', { class: 'panel', id: 'record-files' }, el('h2', {}, 'Files'),
     el('ul', { class: 'files' }, [...items.values()]));
   watchFiles(files, items, url, '/api/records/' + api.path(v.feed, v.seq) + '/attachments', ctx);
   return panel;
+}
+
+/** fileKey names a file, or a file's state, within its record. */
+function fileKey(f) {
+  return f.item === undefined ? f.name : f.item + '/' + f.name;
 }
 
 const FILES_POLL_MS = 2000;
@@ -137,19 +145,21 @@ async function watchFiles(files, items, url, statesPath, ctx) {
   const shown = new Map();
   const fetching = new Set();
   const failed = new Map();
-  const byName = new Map(files.map((f) => [f.name, f]));
+  const byKey = new Map(files.map((f) => [fileKey(f), f]));
   const redraw = (st) => {
-    const f = byName.get(st.name);
-    const li = items.get(st.name);
-    if (f && li) fill(li, fileLine(f, url(f), st, fetching.has(st.name), failed.get(st.name), () => fetchNow(f, st)));
+    const k = fileKey(st);
+    const f = byKey.get(k);
+    const li = items.get(k);
+    if (f && li) fill(li, fileLine(f, url(f), st, fetching.has(k), failed.get(k), () => fetchNow(f, st)));
   };
   const fetchNow = async (f, st) => {
-    fetching.add(f.name);
-    failed.delete(f.name);
+    const k = fileKey(f);
+    fetching.add(k);
+    failed.delete(k);
     redraw(st);
-    try { await drain(url(f), ctx.signal); } catch (e) { if (e.name === 'AbortError') return; failed.set(f.name, e); }
-    fetching.delete(f.name);
-    shown.delete(f.name);
+    try { await drain(url(f), ctx.signal); } catch (e) { if (e.name === 'AbortError') return; failed.set(k, e); }
+    fetching.delete(k);
+    shown.delete(k);
     redraw(st);
   };
   for (;;) {
@@ -157,7 +167,7 @@ async function watchFiles(files, items, url, statesPath, ctx) {
     try { states = await api.get(statesPath, { signal: ctx.signal }); } catch (e) { if (e.name === 'AbortError') return; states = null; }
     for (const st of states || []) {
       const key = JSON.stringify(st);
-      if (shown.get(st.name) !== key && !fetching.has(st.name)) { shown.set(st.name, key); redraw(st); }
+      if (shown.get(fileKey(st)) !== key && !fetching.has(fileKey(st))) { shown.set(fileKey(st), key); redraw(st); }
     }
     if (states && states.every((st) => st.held)) return;
     await new Promise((r) => setTimeout(r, FILES_POLL_MS));

@@ -162,10 +162,12 @@ function batchView(v, item) {
 }
 
 /** batchFiles is the batch v as a record naming the files of its item
- * (or of every item): an imported certificate's scans and photos. */
+ * (or of every item): an imported certificate's scans and photos, each
+ * with its item's index, which addresses it (items may each carry a
+ * file of one name). */
 function batchFiles(v, item) {
-  const items = item >= 0 ? [v.record.items[item] || {}] : v.record.items;
-  return { ...v, record: { attachments: items.flatMap((it) => it.attachments || []) } };
+  const items = item >= 0 ? [[v.record.items[item] || {}, item]] : v.record.items.map((it, i) => [it, i]);
+  return { ...v, record: { attachments: items.flatMap(([it, i]) => (it.attachments || []).map((f) => ({ ...f, item: i }))) } };
 }
 
 /** ackForm acknowledges a partner's notice: an acknowledgement record to
