@@ -191,13 +191,18 @@ type noticeLinks struct {
 }
 
 func (l *noticeLinks) add(p noticePos, v *protocol.Notice) {
+	_, change := v.MembershipUpdate()
+	sup := v.Replaces()
+	if !change && sup == nil {
+		return // no status change and no link: in a chain only if a correction names it, which adds it
+	}
 	if _, ok := l.parent[p]; !ok {
 		l.parent[p] = p
 	}
-	if _, ok := v.MembershipUpdate(); ok {
+	if change {
 		l.change[p] = true
 	}
-	if sup := v.Replaces(); sup != nil {
+	if sup != nil {
 		q := noticePos{p.key, sup.Seq}
 		if _, ok := l.parent[q]; !ok {
 			l.parent[q] = q
