@@ -64,6 +64,13 @@ func BenchmarkStartUp(b *testing.B) {
 	home, n := scaleHome(b)
 	empty := filepath.Join(b.TempDir(), "empty")
 	peerExec(b, "init", "--participant", "IN", "--name", "India KP Authority", "--home", empty, "--listen", peerListen(b))
+	// The fixture is written without a node, as a store of the release
+	// before the membership index: its first start builds the index from
+	// every notice (all 1,000,000 entries here are notices; a real store
+	// holds a few hundred), once, as after an upgrade or a crash. It is
+	// reported apart; start_s is the start of a node that closed cleanly.
+	first, firstRSS := timeStartUp(b, home, n/len(scaleFeeds))
+	b.ResetTimer()
 	var full, base time.Duration
 	var rss int64
 	for range b.N {
@@ -72,6 +79,8 @@ func BenchmarkStartUp(b *testing.B) {
 		t, _ = timeStartUp(b, empty, 0)
 		base += t
 	}
+	b.ReportMetric(first.Seconds(), "first_start_s")
+	b.ReportMetric(float64(firstRSS)/(1<<20), "first_rss_MB")
 	b.ReportMetric(full.Seconds()/float64(b.N), "start_s")
 	b.ReportMetric(base.Seconds()/float64(b.N), "empty_start_s")
 	b.ReportMetric(float64(rss)/(1<<20), "rss_MB")
