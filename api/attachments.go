@@ -99,11 +99,11 @@ func (h *Handler) attachmentStates(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	feed, seq, err := recordPath(r)
 	if err != nil {
-		return badRequest("seq must be a positive integer")
+		return err
 	}
-	states, err := ab.AttachmentStates(strings.ToUpper(r.PathValue("feed")), seq)
+	states, err := ab.AttachmentStates(feed, seq)
 	if err != nil {
 		return err
 	}
@@ -118,9 +118,9 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	feed, seq, err := recordPath(r)
 	if err != nil {
-		return badRequest("seq must be a positive integer")
+		return err
 	}
 	ref, err := fileRef(r)
 	if err != nil {
@@ -138,7 +138,7 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	f, err := ab.OpenAttachment(r.Context(), strings.ToUpper(r.PathValue("feed")), seq, ref, tmp)
+	f, err := ab.OpenAttachment(r.Context(), feed, seq, ref, tmp)
 	if err != nil {
 		return err
 	}

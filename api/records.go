@@ -28,12 +28,22 @@ func (h *Handler) listRecords(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, RecordPage{Records: views, Next: next})
 }
 
-func (h *Handler) getRecord(w http.ResponseWriter, r *http.Request) error {
-	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+// recordPath returns the record a path names: {feed} (a participant
+// code, any case) and {seq}.
+func recordPath(r *http.Request) (feed string, seq uint64, err error) {
+	seq, err = strconv.ParseUint(r.PathValue("seq"), 10, 64)
 	if err != nil {
-		return badRequest("seq must be a positive integer")
+		return "", 0, badRequest("seq must be a positive integer")
 	}
-	v, err := h.b.Record(strings.ToUpper(r.PathValue("feed")), seq)
+	return strings.ToUpper(r.PathValue("feed")), seq, nil
+}
+
+func (h *Handler) getRecord(w http.ResponseWriter, r *http.Request) error {
+	feed, seq, err := recordPath(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.b.Record(feed, seq)
 	if err != nil {
 		return err
 	}
